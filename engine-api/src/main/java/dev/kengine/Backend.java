@@ -1,0 +1,961 @@
+package dev.kengine;
+
+import dev.kengine.op.Activation;
+import dev.kengine.op.AdamConfig;
+import dev.kengine.op.Init;
+import dev.kengine.op.Loss;
+import dev.kengine.op.Op;
+import dev.kengine.op.Reduction;
+import dev.kengine.op.SgdConfig;
+import dev.kengine.spi.BackendDriver;
+import dev.kengine.spi.BackendDriver.Binary;
+import dev.kengine.spi.Capabilities;
+import dev.kengine.spi.Storage;
+import java.lang.foreign.MemorySegment;
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One opened backend: it makes tensors and runs every op on them. This class is the single place
+ * where arguments are checked (shapes, ranges, ownership, closed tensors), so that every backend
+ * receives only valid work and every bad input gets the same clear exception, before any work
+ * starts, whatever the backend. Obtain one from {@link Engine}; close it when done, which frees
+ * every tensor it still owns.
+ *
+ * <p>Ops that return a tensor allocate it; the caller owns it (or the enclosing {@link Scope}
+ * does). Ops may run asynchronously on a device; reading a result ({@link Tensor#toArray()},
+ * {@link Tensor#item()}) waits for it.
+ */
+public final class Backend implements AutoCloseable {
+    private final BackendDriver driver;
+    private final Capabilities capabilities;
+    private final Set<Object> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    Backend(BackendDriver driver) {
+        this.driver = driver;
+        this.capabilities = driver.capabilities();
+    }
+
+    /** The backend's name, such as {@code cpu}. */
+    public String name() {
+        return driver.name();
+    }
+
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    public boolean supports(Op op) {
+        return capabilities.supports(op);
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Number of tensors of this backend not yet closed. */
+    public int liveTensors() {
+        return live.size();
+    }
+
+    /** Waits until every op enqueued so far has finished. */
+    public void synchronize() {
+        checkOpen();
+        driver.synchronize();
+    }
+
+    /** Frees every tensor still open, then the backend's own resources. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            driver.synchronize();
+        } finally {
+            for (Object state : live.toArray()) {
+                Tensor.releaseWithBackend(state);
+            }
+            driver.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Backend[" + name() + " on " + capabilities.deviceName() + "]";
+    }
+
+    // =====================================================================================
+    // Tensors
+    // =====================================================================================
+
+    /** A tensor of the given shape with undefined contents. */
+    public Tensor empty(Shape shape) {
+        checkOpen();
+        return allocate(shape);
+    }
+
+    /** A tensor of the given dimensions with undefined contents. */
+    public Tensor empty(long... dims) {
+        return empty(Shape.of(dims));
+    }
+
+    /** A tensor of zeros. */
+    public Tensor zeros(long... dims) {
+        return full(Shape.of(dims), 0f);
+    }
+
+    /** A tensor with every element {@code value}. */
+    public Tensor full(Shape shape, float value) {
+        Tensor t = empty(shape);
+        require(Op.FILL);
+        driver.fill(t.storage("t"), t.size(), value);
+        return t;
+    }
+
+    /** A rank-0 tensor holding {@code value}. */
+    public Tensor scalar(float value) {
+        return full(Shape.scalar(), value);
+    }
+
+    /** Uploads {@code data} as a tensor of the given dimensions (all of {@code data} when none are given: rank 1). */
+    public Tensor of(float[] data, long... dims) {
+        Shape shape = dims.length == 0 ? Shape.of(data.length) : Shape.of(dims);
+        if (shape.size() != data.length) {
+            throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
+                    + " elements but the array has " + data.length);
+        }
+        Tensor t = empty(shape);
+        upload(t, MemorySegment.ofArray(data));
+        return t;
+    }
+
+    /** Uploads the remaining floats of {@code data} as a tensor of the given shape. */
+    public Tensor of(FloatBuffer data, Shape shape) {
+        if (shape.size() != data.remaining()) {
+            throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
+                    + " elements but the buffer has " + data.remaining() + " remaining");
+        }
+        Tensor t = empty(shape);
+        t.copyFrom(data);
+        return t;
+    }
+
+    /** Uploads native-order floats from {@code data} as a tensor of the given shape. */
+    public Tensor of(MemorySegment data, Shape shape) {
+        if (data.byteSize() != shape.size() * 4) {
+            throw new InvalidArgumentException("upload: shape " + shape + " needs " + shape.size() * 4
+                    + " bytes but the segment has " + data.byteSize());
+        }
+        Tensor t = empty(shape);
+        upload(t, data);
+        return t;
+    }
+
+    void upload(Tensor t, MemorySegment src) {
+        checkOpen();
+        Storage s = own(t, "upload target");
+        driver.write(s, 0, src, t.size());
+    }
+
+    void download(Tensor t, MemorySegment dst) {
+        checkOpen();
+        Storage s = own(t, "download source");
+        driver.read(s, 0, dst, t.size());
+    }
+
+    private Tensor allocate(Shape shape) {
+        Storage s = driver.allocate(shape.size());
+        return new Tensor(this, shape, DType.FLOAT32, s, live);
+    }
+
+    // =====================================================================================
+    // Basics
+    // =====================================================================================
+
+    /** Sets every element of {@code t} to {@code value}. */
+    public void fill(Tensor t, float value) {
+        Storage s = arg(Op.FILL, t, "t");
+        driver.fill(s, t.size(), value);
+    }
+
+    /** Copies {@code src} into {@code dst}; shapes must be equal. */
+    public void copy(Tensor src, Tensor dst) {
+        Storage a = arg(Op.COPY, src, "src");
+        Storage b = own(dst, "dst");
+        sameShape("copy", "src", src, "dst", dst);
+        if (a != b) {
+            driver.copy(a, b, src.size());
+        }
+    }
+
+    /** A new tensor equal to {@code src}. */
+    public Tensor copyOf(Tensor src) {
+        arg(Op.COPY, src, "src");
+        Tensor t = allocate(src.shape());
+        driver.copy(src.storage("src"), t.storage("copy"), src.size());
+        return t;
+    }
+
+    /** a + b elementwise; b has a's shape or is a row {@code [cols]} broadcast over a's rows. */
+    public Tensor add(Tensor a, Tensor b) {
+        return binary(Binary.ADD, a, b, null);
+    }
+
+    public Tensor sub(Tensor a, Tensor b) {
+        return binary(Binary.SUB, a, b, null);
+    }
+
+    public Tensor mul(Tensor a, Tensor b) {
+        return binary(Binary.MUL, a, b, null);
+    }
+
+    public Tensor div(Tensor a, Tensor b) {
+        return binary(Binary.DIV, a, b, null);
+    }
+
+    /** a + b into {@code out} (which may be a); broadcasting as for {@link #add(Tensor, Tensor)}. */
+    public void add(Tensor a, Tensor b, Tensor out) {
+        binary(Binary.ADD, a, b, out);
+    }
+
+    public void sub(Tensor a, Tensor b, Tensor out) {
+        binary(Binary.SUB, a, b, out);
+    }
+
+    public void mul(Tensor a, Tensor b, Tensor out) {
+        binary(Binary.MUL, a, b, out);
+    }
+
+    public void div(Tensor a, Tensor b, Tensor out) {
+        binary(Binary.DIV, a, b, out);
+    }
+
+    private Tensor binary(Binary op, Tensor a, Tensor b, Tensor out) {
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        Storage sa = arg(Op.valueOf(op.name()), a, "a");
+        Storage sb = own(b, "b");
+        boolean row;
+        if (a.shape().equals(b.shape())) {
+            row = false;
+        } else if (b.rank() == 1 && a.rank() >= 1 && b.shape().dim(0) == a.shape().lastDim()) {
+            row = true;
+        } else {
+            throw new InvalidArgumentException(name + ": a is " + a.shape() + " but b is " + b.shape()
+                    + "; b must have a's shape or be a row [" + a.shape().lastDim() + "]");
+        }
+        long cols = a.shape().lastDim();
+        long rows = cols == 0 ? 0 : a.size() / cols;
+        Tensor result = out;
+        if (out == null) {
+            result = allocate(a.shape());
+        } else {
+            own(out, "out");
+            sameShape(name, "a", a, "out", out);
+            if (out == b && row) {
+                throw new InvalidArgumentException(name + ": out may not be the broadcast row b");
+            }
+        }
+        driver.binary(op, sa, sb, result.storage("out"), rows, cols, row);
+        return out == null ? result : null;
+    }
+
+    /** s · x as a new tensor. */
+    public Tensor scale(Tensor x, float s) {
+        Storage sx = arg(Op.SCALE, x, "x");
+        Tensor out = allocate(x.shape());
+        driver.scale(sx, s, out.storage("out"), x.size());
+        return out;
+    }
+
+    /** out = s · x; out may be x. */
+    public void scale(Tensor x, float s, Tensor out) {
+        Storage sx = arg(Op.SCALE, x, "x");
+        Storage so = own(out, "out");
+        sameShape("scale", "x", x, "out", out);
+        driver.scale(sx, s, so, x.size());
+    }
+
+    /** y += alpha · x; shapes must be equal and x must not be y. */
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        Storage sx = arg(Op.AXPY, x, "x");
+        Storage sy = own(y, "y");
+        sameShape("axpy", "x", x, "y", y);
+        driver.axpy(alpha, sx, sy, x.size());
+    }
+
+    /** The sum over {@code axis} (negative counts from the end); the result drops that axis. */
+    public Tensor sum(Tensor x, int axis) {
+        return reduce(x, axis, false);
+    }
+
+    /** The mean over {@code axis}; the mean over an empty axis is NaN. */
+    public Tensor mean(Tensor x, int axis) {
+        return reduce(x, axis, true);
+    }
+
+    /** The sum of all elements, as a rank-0 tensor. */
+    public Tensor sum(Tensor x) {
+        return reduceAll(x, false);
+    }
+
+    /** The mean of all elements, as a rank-0 tensor. */
+    public Tensor mean(Tensor x) {
+        return reduceAll(x, true);
+    }
+
+    private Tensor reduce(Tensor x, int axis, boolean mean) {
+        Storage sx = arg(mean ? Op.MEAN : Op.SUM, x, "x");
+        Shape s = x.shape();
+        if (s.rank() == 0) {
+            throw new InvalidArgumentException((mean ? "mean" : "sum") + ": x is a scalar; it has no axis " + axis);
+        }
+        int a = s.normalizeAxis(axis);
+        long outer = 1;
+        long inner = 1;
+        for (int i = 0; i < a; i++) {
+            outer *= s.dim(i);
+        }
+        for (int i = a + 1; i < s.rank(); i++) {
+            inner *= s.dim(i);
+        }
+        Tensor out = allocate(s.without(a));
+        driver.reduce(sx, out.storage("out"), outer, s.dim(a), inner, mean);
+        return out;
+    }
+
+    private Tensor reduceAll(Tensor x, boolean mean) {
+        Storage sx = arg(mean ? Op.MEAN : Op.SUM, x, "x");
+        Tensor out = allocate(Shape.scalar());
+        driver.reduce(sx, out.storage("out"), 1, x.size(), 1, mean);
+        return out;
+    }
+
+    /** The L2 norm √Σx² of all elements, as a rank-0 tensor, without overflow for large elements. */
+    public Tensor l2Norm(Tensor x) {
+        Storage sx = arg(Op.L2_NORM, x, "x");
+        Tensor out = allocate(Shape.scalar());
+        driver.l2Norm(sx, x.size(), out.storage("out"));
+        return out;
+    }
+
+    /** The maximum over the last axis (NaN where a row holds NaN); the result drops that axis. */
+    public Tensor max(Tensor x) {
+        Storage sx = arg(Op.MAX, x, "x");
+        requireRankAtLeast("max", "x", x, 1);
+        if (x.shape().lastDim() == 0) {
+            throw new InvalidArgumentException("max: x " + x.shape() + " has an empty last axis");
+        }
+        Tensor out = allocate(x.shape().without(-1));
+        driver.max(sx, out.storage("out"), x.shape().rows(), x.shape().lastDim());
+        return out;
+    }
+
+    /** The index of the maximum over the last axis, for each row (the first NaN wins; ties go to the first). */
+    public int[] argmax(Tensor x) {
+        Storage sx = arg(Op.ARGMAX, x, "x");
+        requireRankAtLeast("argmax", "x", x, 1);
+        if (x.shape().lastDim() == 0) {
+            throw new InvalidArgumentException("argmax: x " + x.shape() + " has an empty last axis");
+        }
+        long rows = x.shape().rows();
+        if (rows > Integer.MAX_VALUE - 8) {
+            throw new InvalidArgumentException("argmax: x " + x.shape() + " has too many rows for an int[]");
+        }
+        int[] out = new int[(int) rows];
+        driver.argmax(sx, out, rows, x.shape().lastDim());
+        return out;
+    }
+
+    // =====================================================================================
+    // Matmul and linear
+    // =====================================================================================
+
+    /** A·B for A {@code [m, k]} and B {@code [k, n]}, or batched {@code [batch, m, k]}·{@code [batch, k, n]}. */
+    public Tensor matmul(Tensor a, Tensor b) {
+        return matmul(a, false, b, false);
+    }
+
+    /** op(A)·op(B) where op transposes the last two dimensions when asked. */
+    public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        MatmulDims d = matmulDims(a, transA, b, transB);
+        Tensor c = allocate(d.cShape());
+        driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"), d.batch, d.m, d.n, d.k,
+                1f, 0f, d.strideA, d.strideB, d.strideC);
+        return c;
+    }
+
+    /**
+     * C = alpha · op(A)·op(B) + beta · C, in place. A and B are rank 2 or 3; a rank-2 operand is
+     * shared by every batch entry. C must have the result's shape and be neither A nor B. With
+     * beta = 0 the old C is not read.
+     */
+    public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
+        MatmulDims d = matmulDims(a, transA, b, transB);
+        Storage sc = own(c, "c");
+        if (!c.shape().equals(d.cShape())) {
+            throw new InvalidArgumentException("matmul: a is " + a.shape() + (transA ? " (transposed)" : "") + " and b is "
+                    + b.shape() + (transB ? " (transposed)" : "") + " so c must be " + d.cShape() + ", but c is " + c.shape());
+        }
+        if (c == a || c == b) {
+            throw new InvalidArgumentException("matmul: c must not be the same tensor as a or b");
+        }
+        driver.matmul(a.storage("a"), transA, b.storage("b"), transB, sc, d.batch, d.m, d.n, d.k,
+                alpha, beta, d.strideA, d.strideB, d.strideC);
+    }
+
+    private record MatmulDims(long batch, long m, long n, long k, long strideA, long strideB, long strideC, Shape cShape) {}
+
+    private MatmulDims matmulDims(Tensor a, boolean transA, Tensor b, boolean transB) {
+        arg(Op.MATMUL, a, "a");
+        own(b, "b");
+        if (a.rank() < 2 || a.rank() > 3 || b.rank() < 2 || b.rank() > 3) {
+            throw new InvalidArgumentException("matmul: a is " + a.shape() + " and b is " + b.shape()
+                    + "; both must have rank 2 or 3");
+        }
+        long ar = a.shape().dim(-2);
+        long ac = a.shape().dim(-1);
+        long br = b.shape().dim(-2);
+        long bc = b.shape().dim(-1);
+        long m = transA ? ac : ar;
+        long k = transA ? ar : ac;
+        long kb = transB ? bc : br;
+        long n = transB ? br : bc;
+        if (k != kb) {
+            throw new InvalidArgumentException("matmul: a is " + a.shape() + (transA ? " (transposed)" : "") + " but b is "
+                    + b.shape() + (transB ? " (transposed)" : "") + "; inner dimensions must agree (" + k + " vs " + kb + ")");
+        }
+        long batchA = a.rank() == 3 ? a.shape().dim(0) : -1;
+        long batchB = b.rank() == 3 ? b.shape().dim(0) : -1;
+        if (batchA >= 0 && batchB >= 0 && batchA != batchB) {
+            throw new InvalidArgumentException("matmul: a is " + a.shape() + " but b is " + b.shape()
+                    + "; batch dimensions must agree (" + batchA + " vs " + batchB + ")");
+        }
+        long batch = Math.max(batchA, batchB);
+        Shape cShape = batch >= 0 ? Shape.of(batch, m, n) : Shape.of(m, n);
+        return new MatmulDims(Math.max(batch, 1), m, n, k,
+                batchA >= 0 ? m * k : 0, batchB >= 0 ? k * n : 0, m * n, cShape);
+    }
+
+    /**
+     * The fused dense layer y = act(x·W + b) for x {@code [rows, in]}, W {@code [in, out]} and b
+     * {@code [out]} (or null for no bias). Keeps the pre-activation for the backward pass.
+     */
+    public LinearOutput linear(Tensor x, Tensor w, Tensor b, Activation act) {
+        Storage sx = arg(Op.LINEAR, x, "x");
+        Storage sw = own(w, "w");
+        Storage sb = b == null ? null : own(b, "b");
+        requireNonNull(act, "activation");
+        long[] d = linearDims("linear", x, w, b);
+        Tensor z = allocate(Shape.of(d[0], d[2]));
+        Tensor y;
+        try {
+            y = allocate(Shape.of(d[0], d[2]));
+        } catch (RuntimeException e) {
+            z.close();
+            throw e;
+        }
+        driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act);
+        return new LinearOutput(y, z);
+    }
+
+    /**
+     * Gradients of the layer {@code forward = linear(x, w, b, act)} given dy = ∂L/∂y: dx, dW and,
+     * when {@code withBias}, db.
+     */
+    public LinearGradients linearBackward(Tensor dy, Tensor x, Tensor w, LinearOutput forward, Activation act, boolean withBias) {
+        Storage sdy = arg(Op.LINEAR_BACKWARD, dy, "dy");
+        Storage sx = own(x, "x");
+        Storage sw = own(w, "w");
+        requireNonNull(forward, "forward");
+        requireNonNull(act, "activation");
+        Storage sz = own(forward.preActivation(), "forward.preActivation");
+        Storage sy = own(forward.output(), "forward.output");
+        long[] d = linearDims("linearBackward", x, w, null);
+        Shape yShape = Shape.of(d[0], d[2]);
+        sameShape("linearBackward", "dy", dy, "forward.output", forward.output());
+        if (!forward.preActivation().shape().equals(yShape) || !dy.shape().equals(yShape)) {
+            throw new InvalidArgumentException("linearBackward: x is " + x.shape() + " and w is " + w.shape()
+                    + " so dy must be " + yShape + ", but dy is " + dy.shape());
+        }
+        Tensor dx = allocate(x.shape());
+        Tensor dw = allocate(w.shape());
+        Tensor db = withBias ? allocate(Shape.of(d[2])) : null;
+        driver.linearBackward(sdy, sx, sw, sz, sy, dx.storage("dx"), dw.storage("dw"),
+                db == null ? null : db.storage("db"), d[0], d[1], d[2], act);
+        return new LinearGradients(dx, dw, db);
+    }
+
+    private static long[] linearDims(String op, Tensor x, Tensor w, Tensor b) {
+        if (x.rank() != 2) {
+            throw new InvalidArgumentException(op + ": x must be [rows, in], got " + x.shape());
+        }
+        if (w.rank() != 2) {
+            throw new InvalidArgumentException(op + ": w must be [in, out], got " + w.shape());
+        }
+        if (x.shape().dim(1) != w.shape().dim(0)) {
+            throw new InvalidArgumentException(op + ": x is " + x.shape() + " but w is " + w.shape()
+                    + "; x's columns must equal w's rows");
+        }
+        if (b != null && (b.rank() != 1 || b.shape().dim(0) != w.shape().dim(1))) {
+            throw new InvalidArgumentException(op + ": w is " + w.shape() + " so b must be [" + w.shape().dim(1)
+                    + "], but b is " + b.shape());
+        }
+        return new long[] {x.shape().dim(0), x.shape().dim(1), w.shape().dim(1)};
+    }
+
+    // =====================================================================================
+    // Activations
+    // =====================================================================================
+
+    /** act(x) elementwise as a new tensor. */
+    public Tensor activation(Activation act, Tensor x) {
+        Storage sx = arg(Op.ACTIVATION, x, "x");
+        requireNonNull(act, "activation");
+        Tensor y = allocate(x.shape());
+        driver.activation(act, sx, y.storage("y"), x.size());
+        return y;
+    }
+
+    /** y = act(x); y may be x. */
+    public void activation(Activation act, Tensor x, Tensor y) {
+        Storage sx = arg(Op.ACTIVATION, x, "x");
+        Storage sy = own(y, "y");
+        requireNonNull(act, "activation");
+        sameShape("activation", "x", x, "y", y);
+        driver.activation(act, sx, sy, x.size());
+    }
+
+    /** dx = act'(x) ⊙ dy, given the input x and the output y of the forward pass. */
+    public Tensor activationBackward(Activation act, Tensor dy, Tensor x, Tensor y) {
+        Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
+        Storage sx = own(x, "x");
+        Storage sy = own(y, "y");
+        requireNonNull(act, "activation");
+        sameShape("activationBackward", "dy", dy, "x", x);
+        sameShape("activationBackward", "dy", dy, "y", y);
+        Tensor dx = allocate(dy.shape());
+        driver.activationBackward(act, sdy, sx, sy, dx.storage("dx"), dy.size());
+        return dx;
+    }
+
+    /** dx = act'(x) ⊙ dy into dx, which may be dy. */
+    public void activationBackward(Activation act, Tensor dy, Tensor x, Tensor y, Tensor dx) {
+        Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
+        Storage sx = own(x, "x");
+        Storage sy = own(y, "y");
+        Storage sdx = own(dx, "dx");
+        requireNonNull(act, "activation");
+        sameShape("activationBackward", "dy", dy, "x", x);
+        sameShape("activationBackward", "dy", dy, "y", y);
+        sameShape("activationBackward", "dy", dy, "dx", dx);
+        driver.activationBackward(act, sdy, sx, sy, sdx, dy.size());
+    }
+
+    public Tensor relu(Tensor x) {
+        return activation(Activation.RELU, x);
+    }
+
+    public Tensor sigmoid(Tensor x) {
+        return activation(Activation.SIGMOID, x);
+    }
+
+    public Tensor tanh(Tensor x) {
+        return activation(Activation.TANH, x);
+    }
+
+    /**
+     * PReLU: y = x where x &gt; 0, else α_c·x, with α a learnable tensor of one element (shared) or
+     * of {@code [C]} elements for x of rank ≥ 2 whose channel axis is axis 1 (C = x.dim(1)).
+     */
+    public Tensor prelu(Tensor x, Tensor alpha) {
+        Storage sx = arg(Op.PRELU, x, "x");
+        Storage sa = own(alpha, "alpha");
+        long[] v = preluView(x, alpha);
+        Tensor y = allocate(x.shape());
+        driver.prelu(sx, sa, y.storage("y"), v[0], v[1], v[2]);
+        return y;
+    }
+
+    /** The gradients of PReLU with respect to x and to α. */
+    public PreluGradients preluBackward(Tensor dy, Tensor x, Tensor alpha) {
+        Storage sdy = arg(Op.PRELU_BACKWARD, dy, "dy");
+        Storage sx = own(x, "x");
+        Storage sa = own(alpha, "alpha");
+        sameShape("preluBackward", "dy", dy, "x", x);
+        long[] v = preluView(x, alpha);
+        Tensor dx = allocate(x.shape());
+        Tensor da = allocate(alpha.shape());
+        driver.preluBackward(sdy, sx, sa, dx.storage("dx"), da.storage("dAlpha"), v[0], v[1], v[2]);
+        return new PreluGradients(dx, da);
+    }
+
+    private static long[] preluView(Tensor x, Tensor alpha) {
+        if (alpha.size() == 1) {
+            return new long[] {1, 1, x.size()};
+        }
+        if (x.rank() < 2 || alpha.rank() != 1 || alpha.shape().dim(0) != x.shape().dim(1)) {
+            throw new InvalidArgumentException("prelu: x is " + x.shape() + " but alpha is " + alpha.shape()
+                    + "; alpha must have one element or be [channels] with channels = x.dim(1)");
+        }
+        long channels = x.shape().dim(1);
+        long inner = 1;
+        for (int i = 2; i < x.rank(); i++) {
+            inner *= x.shape().dim(i);
+        }
+        return new long[] {x.shape().dim(0), channels, inner};
+    }
+
+    /** Softmax over the last axis. */
+    public Tensor softmax(Tensor x) {
+        return softmax(x, false);
+    }
+
+    /** Log-softmax over the last axis. */
+    public Tensor logSoftmax(Tensor x) {
+        return softmax(x, true);
+    }
+
+    private Tensor softmax(Tensor x, boolean log) {
+        Storage sx = arg(log ? Op.LOG_SOFTMAX : Op.SOFTMAX, x, "x");
+        requireRankAtLeast(log ? "logSoftmax" : "softmax", "x", x, 1);
+        Tensor y = allocate(x.shape());
+        driver.softmax(sx, y.storage("y"), x.shape().rows(), x.shape().lastDim(), log);
+        return y;
+    }
+
+    /** The gradient of softmax given its output y and dy. */
+    public Tensor softmaxBackward(Tensor dy, Tensor y) {
+        return softmaxBackward(dy, y, false);
+    }
+
+    /** The gradient of log-softmax given its output y and dy. */
+    public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
+        return softmaxBackward(dy, y, true);
+    }
+
+    private Tensor softmaxBackward(Tensor dy, Tensor y, boolean log) {
+        String name = log ? "logSoftmaxBackward" : "softmaxBackward";
+        Storage sdy = arg(log ? Op.LOG_SOFTMAX_BACKWARD : Op.SOFTMAX_BACKWARD, dy, "dy");
+        Storage sy = own(y, "y");
+        requireRankAtLeast(name, "dy", dy, 1);
+        sameShape(name, "dy", dy, "y", y);
+        Tensor dx = allocate(dy.shape());
+        driver.softmaxBackward(sdy, sy, dx.storage("dx"), dy.shape().rows(), dy.shape().lastDim(), log);
+        return dx;
+    }
+
+    // =====================================================================================
+    // Losses
+    // =====================================================================================
+
+    /** The loss between {@code pred} and {@code target} (equal shapes), as a rank-0 tensor. */
+    public Tensor loss(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
+        Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
+        Tensor out = allocate(Shape.scalar());
+        driver.loss(loss, reduction, s[0], s[1], out.storage("loss"), null, pred.size());
+        return out;
+    }
+
+    /** ∂loss/∂pred, shaped like {@code pred}. */
+    public Tensor lossBackward(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
+        Storage[] s = lossArgs(Op.LOSS_BACKWARD, loss, pred, target, reduction);
+        Tensor grad = allocate(pred.shape());
+        driver.loss(loss, reduction, s[0], s[1], null, grad.storage("grad"), pred.size());
+        return grad;
+    }
+
+    /** The loss and its gradient in one pass. */
+    public LossAndGradient lossWithGradient(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
+        Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
+        require(Op.LOSS_BACKWARD);
+        Tensor out = allocate(Shape.scalar());
+        Tensor grad = allocate(pred.shape());
+        driver.loss(loss, reduction, s[0], s[1], out.storage("loss"), grad.storage("grad"), pred.size());
+        return new LossAndGradient(out, grad);
+    }
+
+    private Storage[] lossArgs(Op op, Loss loss, Tensor pred, Tensor target, Reduction reduction) {
+        Storage sp = arg(op, pred, "pred");
+        Storage st = own(target, "target");
+        requireNonNull(loss, "loss");
+        requireNonNull(reduction, "reduction");
+        sameShape("loss " + loss, "pred", pred, "target", target);
+        return new Storage[] {sp, st};
+    }
+
+    /**
+     * Softmax cross-entropy of {@code logits [rows, classes]} against one integer label per row, in
+     * [0, classes), computed by log-sum-exp; returns the loss and ∂loss/∂logits.
+     */
+    public LossAndGradient softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction) {
+        Storage sl = crossEntropyArgs(logits, reduction);
+        checkLabels(logits, labels);
+        Tensor out = allocate(Shape.scalar());
+        Tensor grad = allocate(logits.shape());
+        driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, out.storage("loss"), grad.storage("grad"),
+                logits.shape().dim(0), logits.shape().dim(1));
+        return new LossAndGradient(out, grad);
+    }
+
+    /** Softmax cross-entropy against probability targets shaped like the logits. */
+    public LossAndGradient softmaxCrossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
+        Storage sl = crossEntropyArgs(logits, reduction);
+        Storage st = own(targets, "targets");
+        sameShape("softmaxCrossEntropy", "logits", logits, "targets", targets);
+        Tensor out = allocate(Shape.scalar());
+        Tensor grad = allocate(logits.shape());
+        driver.softmaxCrossEntropy(sl, null, st, reduction, out.storage("loss"), grad.storage("grad"),
+                logits.shape().dim(0), logits.shape().dim(1));
+        return new LossAndGradient(out, grad);
+    }
+
+    /** The softmax cross-entropy loss alone, as a rank-0 tensor. */
+    public Tensor softmaxCrossEntropyLoss(Tensor logits, int[] labels, Reduction reduction) {
+        Storage sl = crossEntropyArgs(logits, reduction);
+        checkLabels(logits, labels);
+        Tensor out = allocate(Shape.scalar());
+        driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, out.storage("loss"), null,
+                logits.shape().dim(0), logits.shape().dim(1));
+        return out;
+    }
+
+    private Storage crossEntropyArgs(Tensor logits, Reduction reduction) {
+        Storage sl = arg(Op.SOFTMAX_CROSS_ENTROPY, logits, "logits");
+        requireNonNull(reduction, "reduction");
+        if (logits.rank() != 2 || logits.shape().dim(1) == 0) {
+            throw new InvalidArgumentException("softmaxCrossEntropy: logits must be [rows, classes] with classes >= 1, got "
+                    + logits.shape());
+        }
+        return sl;
+    }
+
+    private static void checkLabels(Tensor logits, int[] labels) {
+        requireNonNull(labels, "labels");
+        long rows = logits.shape().dim(0);
+        long classes = logits.shape().dim(1);
+        if (labels.length != rows) {
+            throw new InvalidArgumentException("softmaxCrossEntropy: logits " + logits.shape() + " has " + rows
+                    + " rows but there are " + labels.length + " labels");
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new InvalidArgumentException("softmaxCrossEntropy: label " + labels[i] + " at row " + i
+                        + " is outside [0, " + classes + ")");
+            }
+        }
+    }
+
+    // =====================================================================================
+    // Dropout and initialisation
+    // =====================================================================================
+
+    /**
+     * Inverted dropout: each element is dropped with probability p, kept ones are scaled by
+     * 1/(1 − p). The mask is a pure function of (seed, offset, element index), specified in
+     * {@link dev.kengine.random.CounterRandom}, so it is the same on every backend. Use a new offset
+     * (or seed) for each call in training.
+     */
+    public DropoutOutput dropout(Tensor x, float p, long seed, long offset) {
+        Storage sx = arg(Op.DROPOUT, x, "x");
+        checkDropoutP(p);
+        Tensor y = allocate(x.shape());
+        Tensor mask = allocate(x.shape());
+        driver.dropout(sx, y.storage("y"), mask.storage("mask"), x.size(), p, seed, offset);
+        return new DropoutOutput(y, mask);
+    }
+
+    /** dx = dy · mask / (1 − p). */
+    public Tensor dropoutBackward(Tensor dy, Tensor mask, float p) {
+        Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
+        Storage sm = own(mask, "mask");
+        checkDropoutP(p);
+        sameShape("dropoutBackward", "dy", dy, "mask", mask);
+        Tensor dx = allocate(dy.shape());
+        driver.dropoutBackward(sdy, sm, dx.storage("dx"), dy.size(), p);
+        return dx;
+    }
+
+    private static void checkDropoutP(float p) {
+        if (!(p >= 0f && p < 1f)) {
+            throw new InvalidArgumentException("dropout: p must be in [0, 1), got " + p);
+        }
+    }
+
+    /** Fills {@code t} with initial values; the same (seed, offset) gives the same bits on every backend. */
+    public void init(Tensor t, Init init, long seed, long offset) {
+        requireNonNull(init, "init");
+        Init.Distribution d = init.resolve(t.shape());
+        Storage s = arg(d.normal() ? Op.INIT_NORMAL : Op.INIT_UNIFORM, t, "t");
+        if (d.normal()) {
+            driver.initNormal(s, t.size(), seed, offset, d.p0(), d.p1());
+        } else {
+            driver.initUniform(s, t.size(), seed, offset, d.p0(), d.p1());
+        }
+    }
+
+    /** A new tensor of the given shape filled by {@link #init(Tensor, Init, long, long)} with offset 0. */
+    public Tensor init(Shape shape, Init init, long seed) {
+        Tensor t = empty(shape);
+        try {
+            init(t, init, seed, 0);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    // =====================================================================================
+    // Optimisers
+    // =====================================================================================
+
+    /** One SGD step on {@code w} in place; {@code velocity} (same shape, starts at zero) is needed only with momentum. */
+    public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config) {
+        Storage sw = arg(Op.SGD_STEP, w, "w");
+        Storage sg = own(grad, "grad");
+        requireNonNull(config, "config");
+        sameShape("sgdStep", "w", w, "grad", grad);
+        Storage sv = null;
+        if (config.momentum() != 0f) {
+            if (velocity == null) {
+                throw new InvalidArgumentException("sgdStep: momentum " + config.momentum() + " needs a velocity tensor");
+            }
+            sv = own(velocity, "velocity");
+            sameShape("sgdStep", "w", w, "velocity", velocity);
+        }
+        distinct("sgdStep", w, grad, velocity);
+        driver.sgdStep(sw, sg, sv, w.size(), config);
+    }
+
+    /** One Adam/AdamW step on {@code w} in place; m and v have w's shape and start at zero; step counts from 1. */
+    public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step) {
+        Storage sw = arg(Op.ADAM_STEP, w, "w");
+        Storage sg = own(grad, "grad");
+        Storage sm = own(m, "m");
+        Storage sv = own(v, "v");
+        requireNonNull(config, "config");
+        sameShape("adamStep", "w", w, "grad", grad);
+        sameShape("adamStep", "w", w, "m", m);
+        sameShape("adamStep", "w", w, "v", v);
+        if (step < 1) {
+            throw new InvalidArgumentException("adamStep: step counts from 1, got " + step);
+        }
+        distinct("adamStep", w, grad, m, v);
+        driver.adamStep(sw, sg, sm, sv, w.size(), config, step);
+    }
+
+    /** The regularisation penalty l1·Σ|w| + l2/2·Σw² (whose gradient {@link #sgdStep} adds), as a rank-0 tensor. */
+    public Tensor penalty(Tensor w, float l1, float l2) {
+        Storage sw = arg(Op.PENALTY, w, "w");
+        if (!(l1 >= 0f) || !(l2 >= 0f) || Float.isInfinite(l1) || Float.isInfinite(l2)) {
+            throw new InvalidArgumentException("penalty: l1 and l2 must be finite and >= 0, got " + l1 + ", " + l2);
+        }
+        Tensor out = allocate(Shape.scalar());
+        driver.penalty(sw, w.size(), l1, l2, out.storage("penalty"));
+        return out;
+    }
+
+    /**
+     * Clips gradients by their global L2 norm: when the norm exceeds {@code maxNorm}, every gradient
+     * is scaled by maxNorm / (norm + 1e-6). Returns the norm before clipping (NaN or ∞ propagate
+     * into the gradients, as in IEEE arithmetic).
+     */
+    public float clipGradNorm(List<Tensor> grads, float maxNorm) {
+        require(Op.CLIP_GRAD_NORM);
+        requireNonNull(grads, "grads");
+        if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
+            throw new InvalidArgumentException("clipGradNorm: maxNorm must be finite and > 0, got " + maxNorm);
+        }
+        for (int i = 0; i < grads.size(); i++) {
+            own(grads.get(i), "grads[" + i + "]");
+        }
+        double sumSq = 0;
+        for (Tensor g : grads) {
+            try (Tensor n = l2Norm(g)) {
+                double v = n.item();
+                sumSq += v * v;
+            }
+        }
+        double norm = Math.sqrt(sumSq);
+        if (!(norm <= maxNorm)) {
+            float factor = (float) (maxNorm / (norm + 1e-6));
+            for (Tensor g : grads) {
+                driver.scale(g.storage("grad"), factor, g.storage("grad"), g.size());
+            }
+        }
+        return (float) norm;
+    }
+
+    // =====================================================================================
+    // Checks
+    // =====================================================================================
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("backend '" + name() + "' is closed");
+        }
+    }
+
+    private void require(Op op) {
+        checkOpen();
+        if (!capabilities.supports(op)) {
+            throw new UnsupportedOpException(op, "backend '" + name() + "' does not support " + op);
+        }
+    }
+
+    /** Checks that the op is supported and the tensor is usable here; returns its storage. */
+    private Storage arg(Op op, Tensor t, String name) {
+        require(op);
+        return own(t, name);
+    }
+
+    private Storage own(Tensor t, String name) {
+        checkOpen();
+        if (t == null) {
+            throw new InvalidArgumentException(name + " is null");
+        }
+        if (t.backend() != this) {
+            throw new InvalidArgumentException(name + " " + t.shape() + " belongs to backend '" + t.backend().name()
+                    + "' (" + t.backend().capabilities().deviceName() + ") but this call runs on backend '" + name()
+                    + "'; tensors of two backends cannot meet in one op (copy through toArray() first)");
+        }
+        if (t.dtype() != DType.FLOAT32) {
+            throw new InvalidArgumentException(name + " has dtype " + t.dtype() + "; only FLOAT32 is supported");
+        }
+        return t.storage(name);
+    }
+
+    private static void sameShape(String op, String na, Tensor a, String nb, Tensor b) {
+        if (!a.shape().equals(b.shape())) {
+            throw new InvalidArgumentException(op + ": " + na + " is " + a.shape() + " but " + nb + " is " + b.shape()
+                    + "; they must have the same shape");
+        }
+    }
+
+    private static void requireRankAtLeast(String op, String name, Tensor t, int rank) {
+        if (t.rank() < rank) {
+            throw new InvalidArgumentException(op + ": " + name + " must have rank >= " + rank + ", got " + t.shape());
+        }
+    }
+
+    private static void requireNonNull(Object o, String name) {
+        if (o == null) {
+            throw new InvalidArgumentException(name + " is null");
+        }
+    }
+
+    private static void distinct(String op, Tensor... ts) {
+        for (int i = 0; i < ts.length; i++) {
+            for (int j = i + 1; j < ts.length; j++) {
+                if (ts[i] != null && ts[i] == ts[j]) {
+                    throw new InvalidArgumentException(op + ": the same tensor " + ts[i].shape() + " was passed twice");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.kengine;
+
+import dev.kengine.spi.Availability;
+import dev.kengine.spi.BackendDriver;
+import dev.kengine.spi.BackendProvider;
+import dev.kengine.spi.Capabilities;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+
+/**
+ * Finds backends and opens them. Backends are discovered with {@link ServiceLoader}; discovery
+ * never throws: a backend that cannot run here is listed with the reason.
+ *
+ * <p>Choosing: {@link #open(String)} by name; {@link #open()} takes the name from the system
+ * property {@value #BACKEND_PROPERTY} or the environment variable {@value #BACKEND_ENV}, and
+ * otherwise the available backend of highest rank. Backend options come from an explicit map and
+ * from system properties {@code kengine.<backend>.<option>} (for example
+ * {@code -Dkengine.cpu.threads=2}); the map wins.
+ */
+public final class Engine {
+    public static final String BACKEND_PROPERTY = "kengine.backend";
+    public static final String BACKEND_ENV = "KENGINE_BACKEND";
+    private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+
+    private Engine() {}
+
+    /** Every backend on the class path, best rank first, each with its availability. */
+    public static List<BackendInfo> explain() {
+        List<BackendInfo> out = new ArrayList<>();
+        for (BackendProvider p : providers(out)) {
+            out.add(probe(p));
+        }
+        out.sort(Comparator.comparing(BackendInfo::available).reversed()
+                .thenComparing(Comparator.comparingInt(BackendInfo::rank).reversed()));
+        return out;
+    }
+
+    /** Opens the backend named by property or environment variable, else the best available one. */
+    public static Backend open() {
+        String chosen = System.getProperty(BACKEND_PROPERTY);
+        if (chosen == null || chosen.isBlank()) {
+            chosen = System.getenv(BACKEND_ENV);
+        }
+        if (chosen != null && !chosen.isBlank()) {
+            return open(chosen.trim());
+        }
+        List<BackendInfo> infos = explain();
+        Optional<BackendInfo> best = infos.stream().filter(BackendInfo::available).findFirst();
+        if (best.isEmpty()) {
+            throw new BackendUnavailableException("no backend is available:\n" + describe(infos));
+        }
+        return open(best.get().name());
+    }
+
+    /** Opens the backend of this name with options from system properties. */
+    public static Backend open(String name) {
+        return open(name, Map.of());
+    }
+
+    /**
+     * Opens the backend of this name.
+     *
+     * @throws BackendUnavailableException when there is no such backend or it cannot run here (the message says why)
+     */
+    public static Backend open(String name, Map<String, String> options) {
+        String wanted = name.toLowerCase(Locale.ROOT);
+        List<BackendInfo> broken = new ArrayList<>();
+        List<BackendProvider> providers = providers(broken);
+        for (BackendProvider p : providers) {
+            if (!p.name().equals(wanted)) {
+                continue;
+            }
+            BackendInfo info = probe(p);
+            if (!info.available()) {
+                throw new BackendUnavailableException("backend '" + wanted + "' is unavailable: " + info.reason());
+            }
+            Map<String, String> merged = new HashMap<>(propertyOptions(wanted));
+            merged.putAll(options);
+            BackendDriver driver;
+            try {
+                driver = p.open(merged);
+            } catch (EngineException e) {
+                throw e;
+            } catch (RuntimeException | LinkageError e) {
+                throw new BackendUnavailableException("backend '" + wanted + "' failed to open: " + e, e);
+            }
+            Backend backend = new Backend(driver);
+            LOG.log(System.Logger.Level.INFO, "kengine: using backend ''{0}'' on {1}", wanted,
+                    backend.capabilities().deviceName());
+            return backend;
+        }
+        String known = providers.stream().map(BackendProvider::name).collect(Collectors.joining(", "));
+        throw new BackendUnavailableException("no backend named '" + name + "'; known backends: "
+                + (known.isEmpty() ? "none (is a backend jar on the class path?)" : known));
+    }
+
+    /** A readable report of {@link #explain()}: one block per backend. */
+    public static String describe() {
+        return describe(explain());
+    }
+
+    static String describe(List<BackendInfo> infos) {
+        StringBuilder sb = new StringBuilder();
+        if (infos.isEmpty()) {
+            sb.append("no backends found on the class path\n");
+        }
+        for (BackendInfo i : infos) {
+            sb.append(String.format(Locale.ROOT, "%-8s rank %-4d %s%n", i.name(), i.rank(),
+                    i.available() ? "available" : "unavailable: " + i.reason()));
+            Capabilities c = i.capabilities();
+            if (c != null) {
+                sb.append("    device        ").append(c.deviceName()).append('\n');
+                sb.append("    memory        ").append(c.memoryBytes() / (1024 * 1024)).append(" MiB\n");
+                sb.append("    compute units ").append(c.computeUnits()).append('\n');
+                sb.append("    dtypes        ").append(c.dtypes()).append('\n');
+                sb.append("    ops           ").append(c.supportedOps().size()).append(" of ")
+                        .append(dev.kengine.op.Op.values().length);
+                List<String> missing = new ArrayList<>();
+                for (dev.kengine.op.Op op : dev.kengine.op.Op.values()) {
+                    if (!c.supports(op)) {
+                        missing.add(op.name());
+                    }
+                }
+                sb.append(missing.isEmpty() ? " (all)" : " (missing " + String.join(", ", missing) + ")").append('\n');
+                c.details().forEach((k, v) -> sb.append(String.format(Locale.ROOT, "    %-13s %s%n", k, v)));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static List<BackendProvider> providers(List<BackendInfo> broken) {
+        List<BackendProvider> list = new ArrayList<>();
+        Iterator<BackendProvider> it = ServiceLoader.load(BackendProvider.class, Engine.class.getClassLoader()).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                list.add(it.next());
+            } catch (ServiceConfigurationError | LinkageError e) {
+                broken.add(new BackendInfo("?", Integer.MIN_VALUE, false, "provider failed to load: " + e, null));
+            }
+        }
+        return list;
+    }
+
+    private static BackendInfo probe(BackendProvider p) {
+        String name;
+        int rank;
+        try {
+            name = p.name();
+            rank = p.rank();
+        } catch (RuntimeException | LinkageError e) {
+            return new BackendInfo(p.getClass().getName(), Integer.MIN_VALUE, false, "provider failed: " + e, null);
+        }
+        try {
+            Availability a = p.probe();
+            return new BackendInfo(name, rank, a.available(), a.reason(), a.capabilities());
+        } catch (RuntimeException | LinkageError e) {
+            return new BackendInfo(name, rank, false, "probe failed: " + e, null);
+        }
+    }
+
+    private static Map<String, String> propertyOptions(String backend) {
+        String prefix = "kengine." + backend + ".";
+        Map<String, String> m = new HashMap<>();
+        System.getProperties().forEach((k, v) -> {
+            String key = String.valueOf(k);
+            if (key.startsWith(prefix)) {
+                m.put(key.substring(prefix.length()), String.valueOf(v));
+            }
+        });
+        return m;
+    }
+}

@@ -1,0 +1,19 @@
+package dev.kengine;
+
+/**
+ * The engine's runtime exceptions. The family is sealed and small so a caller can tell what went
+ * wrong without parsing messages: a backend that cannot be used, an op a backend lacks, a bad
+ * argument, a device failure, device memory exhausted, or a kernel that did not compile. Backends
+ * translate their native errors into these at their edge; no native exception type escapes.
+ */
+public sealed abstract class EngineException extends RuntimeException
+        permits BackendUnavailableException, UnsupportedOpException, InvalidArgumentException,
+                DeviceException, DeviceOutOfMemoryException, KernelCompilationException {
+    protected EngineException(String message) {
+        super(message);
+    }
+
+    protected EngineException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.kengine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * A region whose tensors are closed together. Every tensor created on a thread while a scope is
+ * open there belongs to the innermost open scope; closing the scope closes them, newest first.
+ * Scopes nest; closing an outer scope first closes the inner ones still open. {@link #keep}
+ * hands a tensor to the enclosing scope (or to nobody) so a result can outlive the scope.
+ *
+ * <pre>{@code
+ * try (Scope step = Scope.open()) {
+ *     Tensor h = cpu.relu(x);          // closed when the scope closes
+ *     result = step.keep(cpu.sum(h));  // survives it
+ * }
+ * }</pre>
+ */
+public final class Scope implements AutoCloseable {
+    private static final ThreadLocal<Deque<Scope>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+
+    private final Deque<Scope> stack;
+    private final Scope parent;
+    private final List<Tensor> tensors = new ArrayList<>();
+    private boolean closed;
+
+    private Scope(Deque<Scope> stack, Scope parent) {
+        this.stack = stack;
+        this.parent = parent;
+    }
+
+    /** Opens a scope on the current thread, nested in the innermost open one. */
+    public static Scope open() {
+        Deque<Scope> stack = OPEN.get();
+        Scope s = new Scope(stack, stack.peek());
+        stack.push(s);
+        return s;
+    }
+
+    static void registerWithCurrent(Tensor t) {
+        Scope s = OPEN.get().peek();
+        if (s != null) {
+            s.tensors.add(t);
+        }
+    }
+
+    static void forget(Tensor t) {
+        for (Scope s : OPEN.get()) {
+            if (s.tensors.remove(t)) {
+                return;
+            }
+        }
+    }
+
+    /** Moves {@code t} out of this scope into the enclosing one (or leaves it unowned); returns it. */
+    public <T extends Tensor> T keep(T t) {
+        if (closed) {
+            throw new IllegalStateException("scope is closed");
+        }
+        if (!tensors.remove(t)) {
+            throw new InvalidArgumentException("tensor " + t.shape() + " does not belong to this scope");
+        }
+        if (parent != null && !parent.closed) {
+            parent.tensors.add(t);
+        }
+        return t;
+    }
+
+    /** Number of open tensors this scope owns. */
+    public int size() {
+        return tensors.size();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        while (!stack.isEmpty() && stack.peek() != this && stack.contains(this)) {
+            stack.peek().close();
+        }
+        closed = true;
+        stack.remove(this);
+        RuntimeException failure = null;
+        for (int i = tensors.size() - 1; i >= 0; i--) {
+            try {
+                tensors.get(i).close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        tensors.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.kengine;
+
+import java.util.Arrays;
+
+/**
+ * The dimensions of a row-major tensor of rank 0 to 4. A rank-0 shape is a scalar with one element.
+ * Every dimension is at least 0 and the element count fits in a {@code long}; both are checked here,
+ * once, so no backend sees a negative or overflowing size.
+ */
+public final class Shape {
+    /** The highest rank a tensor may have. */
+    public static final int MAX_RANK = 4;
+
+    private static final Shape SCALAR = new Shape(new long[0], 1);
+
+    private final long[] dims;
+    private final long size;
+
+    private Shape(long[] dims, long size) {
+        this.dims = dims;
+        this.size = size;
+    }
+
+    /**
+     * A shape with the given dimensions.
+     *
+     * @throws InvalidArgumentException if the rank exceeds 4, a dimension is negative, or the
+     *     element count overflows a long
+     */
+    public static Shape of(long... dims) {
+        if (dims.length == 0) {
+            return SCALAR;
+        }
+        if (dims.length > MAX_RANK) {
+            throw new InvalidArgumentException(
+                    "shape " + Arrays.toString(dims) + " has rank " + dims.length + "; the highest rank is " + MAX_RANK);
+        }
+        long size = 1;
+        for (long d : dims) {
+            if (d < 0) {
+                throw new InvalidArgumentException(
+                        "shape " + Arrays.toString(dims) + " has a negative dimension " + d);
+            }
+            try {
+                size = Math.multiplyExact(size, d);
+            } catch (ArithmeticException e) {
+                throw new InvalidArgumentException(
+                        "shape " + Arrays.toString(dims) + " has more elements than a long can count");
+            }
+        }
+        return new Shape(dims.clone(), size);
+    }
+
+    /** Same as {@link #of(long...)} for int dimensions. */
+    public static Shape of(int... dims) {
+        long[] l = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            l[i] = dims[i];
+        }
+        return of(l);
+    }
+
+    /** The rank-0 shape: one element. */
+    public static Shape scalar() {
+        return SCALAR;
+    }
+
+    public int rank() {
+        return dims.length;
+    }
+
+    /** Dimension {@code axis}; a negative axis counts from the end ({@code -1} is the last). */
+    public long dim(int axis) {
+        return dims[normalizeAxis(axis)];
+    }
+
+    /** The number of elements: the product of the dimensions, 1 for a scalar. */
+    public long size() {
+        return size;
+    }
+
+    /** A copy of the dimensions. */
+    public long[] dims() {
+        return dims.clone();
+    }
+
+    /** The last dimension, or 1 for a scalar. */
+    public long lastDim() {
+        return dims.length == 0 ? 1 : dims[dims.length - 1];
+    }
+
+    /** The product of every dimension but the last (the number of rows); 1 for rank 0 and 1. */
+    public long rows() {
+        long p = 1;
+        for (int i = 0; i < dims.length - 1; i++) {
+            p *= dims[i];
+        }
+        return p;
+    }
+
+    /** This shape without the dimension at {@code axis}. */
+    public Shape without(int axis) {
+        int a = normalizeAxis(axis);
+        long[] d = new long[dims.length - 1];
+        for (int i = 0, j = 0; i < dims.length; i++) {
+            if (i != a) {
+                d[j++] = dims[i];
+            }
+        }
+        return of(d);
+    }
+
+    /**
+     * The axis index in {@code [0, rank)} for {@code axis}, which may be negative (counting from
+     * the end).
+     *
+     * @throws InvalidArgumentException when the axis is outside {@code [-rank, rank)}
+     */
+    public int normalizeAxis(int axis) {
+        int a = axis < 0 ? axis + dims.length : axis;
+        if (a < 0 || a >= dims.length) {
+            throw new InvalidArgumentException(
+                    "axis " + axis + " is outside shape " + this + " of rank " + dims.length);
+        }
+        return a;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Shape s && Arrays.equals(dims, s.dims);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(dims);
+    }
+
+    /** The dimensions in brackets, for example {@code [64, 32]}; a scalar is {@code []}. */
+    @Override
+    public String toString() {
+        return Arrays.toString(dims);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.kengine.op;
+
+import dev.kengine.InvalidArgumentException;
+
+/**
+ * Adam and AdamW, applied in place to a parameter w with gradient g, first moment m and second
+ * moment v (both start at zero), at step t ≥ 1:
+ * <pre>
+ *   if !decoupled: g = g + weightDecay·w                      (Adam with L2)
+ *   m = β1·m + (1 − β1)·g
+ *   v = β2·v + (1 − β2)·g²
+ *   if decoupled:  w = w − lr·weightDecay·w                   (AdamW)
+ *   w = w − lr · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
+ * </pre>
+ * The bias corrections 1 − βᵗ are computed in double precision on the host.
+ */
+public record AdamConfig(float learningRate, float beta1, float beta2, float epsilon, float weightDecay, boolean decoupled) {
+
+    public AdamConfig {
+        SgdConfig.requireNonNegative("learning rate", learningRate);
+        if (!(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f)) {
+            throw new InvalidArgumentException("Adam betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (!(epsilon > 0f) || Float.isInfinite(epsilon)) {
+            throw new InvalidArgumentException("Adam epsilon must be finite and > 0, got " + epsilon);
+        }
+        SgdConfig.requireNonNegative("weight decay", weightDecay);
+    }
+
+    /** Adam with β1 = 0.9, β2 = 0.999, ε = 1e-8 and no weight decay. */
+    public static AdamConfig adam(float learningRate) {
+        return new AdamConfig(learningRate, 0.9f, 0.999f, 1e-8f, 0f, false);
+    }
+
+    /** AdamW with β1 = 0.9, β2 = 0.999, ε = 1e-8 and decoupled weight decay. */
+    public static AdamConfig adamW(float learningRate, float weightDecay) {
+        return new AdamConfig(learningRate, 0.9f, 0.999f, 1e-8f, weightDecay, true);
+    }
+
+    /** 1 − β1ᵗ. */
+    public double biasCorrection1(long step) {
+        return 1.0 - Math.pow(beta1, step);
+    }
+
+    /** 1 − β2ᵗ. */
+    public double biasCorrection2(long step) {
+        return 1.0 - Math.pow(beta2, step);
+    }
+}
