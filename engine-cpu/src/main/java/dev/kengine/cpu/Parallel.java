@@ -75,7 +75,7 @@ public final class Parallel implements AutoCloseable {
             }
             return;
         }
-        run(tasks, body::accept);
+        run(tasks, t -> body.accept((int) t));
     }
 
     private void run(int tasks, java.util.function.LongConsumer body) {
