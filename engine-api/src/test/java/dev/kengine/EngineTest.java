@@ -1,0 +1,74 @@
+package dev.kengine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kengine.fake.FakeProviders;
+import dev.kengine.op.Op;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class EngineTest {
+
+    @Test
+    @DisplayName("discovery lists every backend, available first, with the reasons of the others, and never throws")
+    void explainNeverThrows() {
+        List<BackendInfo> infos = Engine.explain();
+        assertEquals(List.of("heap", "missing", "linkage", "throwing"), infos.stream().map(BackendInfo::name).toList());
+        assertTrue(infos.get(0).available());
+        assertEquals("libmissing.so was not found on java.library.path", infos.get(1).reason());
+        assertTrue(infos.get(2).reason().contains("UnsatisfiedLinkError"), infos.get(2).reason());
+        assertTrue(infos.get(3).reason().contains("driver exploded"), infos.get(3).reason());
+        String text = Engine.describe();
+        assertTrue(text.contains("unavailable: libmissing.so"), text);
+        assertTrue(text.contains("the Java heap"), text);
+    }
+
+    @Test
+    @DisplayName("without a choice the best available backend wins, not the best ranked")
+    void bestAvailable() {
+        try (Backend b = Engine.open()) {
+            assertEquals("heap", b.name());
+        }
+    }
+
+    @Test
+    @DisplayName("a system property chooses the backend and passes it options")
+    void propertyChoice() {
+        System.setProperty(Engine.BACKEND_PROPERTY, "missing");
+        try {
+            var e = assertThrows(BackendUnavailableException.class, Engine::open);
+            assertTrue(e.getMessage().contains("libmissing.so"), e.getMessage());
+        } finally {
+            System.clearProperty(Engine.BACKEND_PROPERTY);
+        }
+        System.setProperty("kengine.heap.threads", "3");
+        try (Backend b = Engine.open("heap", Map.of("extra", "x"))) {
+            assertEquals("3", FakeProviders.lastOptions.get("threads"));
+            assertEquals("x", FakeProviders.lastOptions.get("extra"));
+        } finally {
+            System.clearProperty("kengine.heap.threads");
+        }
+    }
+
+    @Test
+    @DisplayName("an unknown name lists the known backends")
+    void unknownName() {
+        var e = assertThrows(BackendUnavailableException.class, () -> Engine.open("quantum"));
+        assertTrue(e.getMessage().contains("heap") && e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("an op the backend does not declare is refused before any work starts")
+    void unsupportedOp() {
+        try (Backend b = Engine.open("heap"); Tensor x = b.zeros(3)) {
+            var e = assertThrows(UnsupportedOpException.class, () -> b.relu(x));
+            assertEquals(Op.ACTIVATION, e.op());
+            assertFalse(b.supports(Op.MATMUL));
+        }
+    }
+}
