@@ -33,6 +33,11 @@ public final class Engine {
 
     private Engine() {}
 
+    /** Prints {@link #describe()}: every backend, whether it is available and why not, with its capabilities. */
+    public static void main(String[] args) {
+        System.out.print(describe());
+    }
+
     /** Every backend on the class path, best rank first, each with its availability. */
     public static List<BackendInfo> explain() {
         List<BackendInfo> out = new ArrayList<>();
