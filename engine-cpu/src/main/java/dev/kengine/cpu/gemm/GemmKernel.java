@@ -1,0 +1,44 @@
+package dev.kengine.cpu.gemm;
+
+/**
+ * One register-blocked SGEMM implementation: its tile and cache-block sizes, how it packs operand
+ * panels, and the macro-kernel that multiplies a packed block of A by a packed panel of B into C.
+ *
+ * <p>Packed layouts (shared by every implementation so the packers can be reused): op(A) is cut into
+ * micro-panels of {@link #mr()} rows, micro-panel r at {@code r*mr*kc}, element (i, p) at
+ * {@code + p*mr + i}; op(B) into micro-panels of {@link #nr()} columns, micro-panel q at
+ * {@code q*nr*kc}, element (p, j) at {@code + p*nr + j}. Rows and columns past the matrix edge are
+ * packed as zeros, so micro-kernels always run full tiles and never read outside an array.
+ *
+ * <p>Public only so that the SIMD implementation in {@code dev.kengine.cpu.simd} can implement it.
+ */
+public interface GemmKernel {
+
+    /** Rows of C per micro-tile. */
+    int mr();
+
+    /** Columns of C per micro-tile. */
+    int nr();
+
+    /** Depth of a packed block (the k extent kept in cache per pass). */
+    int kc();
+
+    /** Rows of A packed per block (a multiple of {@link #mr()}), sized for L2. */
+    int mc();
+
+    /** Columns of B packed per panel (a multiple of {@link #nr()}). */
+    int nc();
+
+    /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into {@code dst} (see the class comment). */
+    void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst);
+
+    /** Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into {@code dst} (see the class comment). */
+    void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst);
+
+    /**
+     * C[0..mc, 0..nc] (at {@code cOff}, row stride {@code ldc}) = alpha * Ap * Bp + beta * C, where
+     * Ap and Bp are packed with depth kc. beta == 0 means C is not read.
+     */
+    void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
+                     float alpha, float beta);
+}

@@ -1,0 +1,118 @@
+package dev.kengine.cpu.gemm;
+
+import dev.kengine.cpu.Parallel;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Times SGEMM at square sizes on 1 and 2 threads (not a unit test; run with java directly, see
+ * engine-cpu/GEMM-NOTES.md). Each figure is the median of several repetitions after a warm-up;
+ * GFLOP/s = 2*m*n*k / time. Arguments (all optional): {@code sizes=64,128 threads=1,2 simd=true
+ * trans=NN reps=7 kernel=true}.
+ */
+public final class SgemmTiming {
+
+    private SgemmTiming() {
+    }
+
+    public static void main(String[] args) {
+        int[] sizes = {64, 128, 256, 512, 1024, 2048};
+        int[] threadCounts = {1, 2};
+        boolean simd = true;
+        boolean ta = false;
+        boolean tb = false;
+        int reps = 7;
+        boolean kernel = true;
+        for (String arg : args) {
+            String[] kv = arg.split("=", 2);
+            switch (kv[0]) {
+                case "sizes" -> sizes = Arrays.stream(kv[1].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "threads" -> threadCounts = Arrays.stream(kv[1].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "simd" -> simd = Boolean.parseBoolean(kv[1]);
+                case "trans" -> {
+                    ta = kv[1].charAt(0) == 'T';
+                    tb = kv[1].charAt(1) == 'T';
+                }
+                case "reps" -> reps = Integer.parseInt(kv[1]);
+                case "kernel" -> kernel = Boolean.parseBoolean(kv[1]);
+                default -> throw new IllegalArgumentException("unknown argument " + arg);
+            }
+        }
+        if (kernel && simd) {
+            kernelInL1(reps);
+        }
+        System.out.printf(Locale.ROOT, "SGEMM simd=%b op=%s%s, GFLOP/s (median of %d)%n", simd, ta ? "T" : "N",
+                tb ? "T" : "N", reps);
+        System.out.printf(Locale.ROOT, "%6s", "size");
+        for (int t : threadCounts) {
+            System.out.printf(Locale.ROOT, " %10s", t + " thr");
+        }
+        System.out.println();
+        for (int size : sizes) {
+            System.out.printf(Locale.ROOT, "%6d", size);
+            for (int t : threadCounts) {
+                try (Parallel par = new Parallel(t)) {
+                    System.out.printf(Locale.ROOT, " %10.1f", measure(par, simd, ta, tb, size, reps));
+                }
+            }
+            System.out.println();
+        }
+    }
+
+    private static double measure(Parallel par, boolean simd, boolean ta, boolean tb, int n, int reps) {
+        var rnd = new SplittableRandom(n);
+        float[] a = new float[n * n];
+        float[] b = new float[n * n];
+        float[] c = new float[n * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) rnd.nextDouble();
+            b[i] = (float) rnd.nextDouble();
+        }
+        double flops = 2.0 * n * n * n;
+        // Calls per repetition: enough for ~20 ms of work at 100 GFLOP/s.
+        int calls = (int) Math.max(1, 2e9 / flops);
+        Runnable call = () -> Sgemm.sgemm(par, simd, ta, tb, n, n, n, 1f, a, 0, b, 0, 0f, c, 0);
+        long warmEnd = System.nanoTime() + 600_000_000L;
+        while (System.nanoTime() < warmEnd) {
+            call.run();
+        }
+        double[] gflops = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                call.run();
+            }
+            gflops[r] = flops * calls / (System.nanoTime() - t0);
+        }
+        Arrays.sort(gflops);
+        return gflops[reps / 2];
+    }
+
+    /** The SIMD macro-kernel alone on one 14 x 32 tile with kc = 256 (all operands in L1): the ceiling. */
+    private static void kernelInL1(int reps) {
+        GemmKernel k = new dev.kengine.cpu.simd.GemmSimdKernel();
+        int kc = 256;
+        int mc = k.mr() * 2;
+        int nc = k.nr();
+        float[] ap = new float[mc * kc];
+        float[] bp = new float[nc * kc];
+        float[] c = new float[mc * nc];
+        Arrays.fill(ap, 0.5f);
+        Arrays.fill(bp, 0.25f);
+        int calls = 20_000;
+        double[] gflops = new double[reps];
+        for (int r = -3; r < reps; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                k.macroKernel(mc, nc, kc, ap, bp, c, 0, nc, 1f, 0f);
+            }
+            if (r >= 0) {
+                gflops[r] = 2.0 * mc * nc * kc * calls / (System.nanoTime() - t0);
+            }
+        }
+        Arrays.sort(gflops);
+        System.out.printf(Locale.ROOT, "micro-kernel %dx%d, kc=%d, in L1: %.1f GFLOP/s%n", k.mr(), k.nr(), kc,
+                gflops[reps / 2]);
+    }
+}
