@@ -1,0 +1,665 @@
+package dev.kengine.cpu;
+
+import dev.kengine.DeviceOutOfMemoryException;
+import dev.kengine.cpu.gemm.Sgemm;
+import dev.kengine.op.Activation;
+import dev.kengine.op.AdamConfig;
+import dev.kengine.op.Loss;
+import dev.kengine.op.Reduction;
+import dev.kengine.op.SgdConfig;
+import dev.kengine.random.CounterRandom;
+import dev.kengine.random.Philox;
+import dev.kengine.spi.BackendDriver;
+import dev.kengine.spi.Capabilities;
+import dev.kengine.spi.Storage;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * The CPU backend: tensors are {@code float[]}, ops run synchronously on the calling thread and
+ * the backend's {@link Parallel} workers. Elementwise work is split into ranges of about
+ * {@value #GRAIN} elements aligned to whole vectors; the arithmetic itself is in an
+ * {@link Elementwise} (Vector API or scalar) and, for matmul, in {@link Sgemm}.
+ *
+ * <p>Every sum over many elements is taken over fixed blocks of {@value #SUM_BLOCK} elements, each
+ * accumulated in double, and the block sums are added in order, so a result never depends on the
+ * number of threads.
+ */
+public final class CpuDriver implements BackendDriver {
+    /** Elements per thread range below which handing work to another thread costs more than it saves. */
+    static final int GRAIN = 1 << 16;
+    /** Elements per partial sum; a fixed size keeps sums independent of the thread count. */
+    static final int SUM_BLOCK = 1 << 14;
+    /** The largest Java array the JVM reliably allocates. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    private final String name;
+    private final Capabilities capabilities;
+    private final Parallel parallel;
+    private final Elementwise kernels;
+    private final boolean simd;
+    private volatile boolean closed;
+
+    CpuDriver(String name, Capabilities capabilities, int threads, boolean simd) {
+        this.name = name;
+        this.capabilities = capabilities;
+        this.parallel = new Parallel(threads);
+        this.kernels = SimdSelection.kernels(simd);
+        this.simd = kernels != ScalarElementwise.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    /** Whether this instance runs the Vector API kernels. */
+    public boolean simd() {
+        return simd;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            parallel.close();
+        }
+    }
+
+    private static float[] data(Storage s) {
+        return ((CpuStorage) s).data;
+    }
+
+    // =====================================================================================
+    // Memory
+    // =====================================================================================
+
+    @Override
+    public Storage allocate(long elements) {
+        long bytes = elements > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : elements * Float.BYTES;
+        if (elements > MAX_ELEMENTS) {
+            throw new DeviceOutOfMemoryException("cpu: cannot allocate " + elements + " floats; a CPU tensor holds at most "
+                    + MAX_ELEMENTS + " elements (one Java array)", bytes, null);
+        }
+        try {
+            return new CpuStorage(new float[(int) elements]);
+        } catch (OutOfMemoryError e) {
+            throw new DeviceOutOfMemoryException("cpu: the Java heap has no room for " + elements + " floats (" + bytes
+                    + " bytes; max heap " + Runtime.getRuntime().maxMemory() + " bytes); free tensors or raise -Xmx",
+                    bytes, e);
+        }
+    }
+
+    // Unaligned access accepts every segment: heap float[] and byte[], native, and ByteBuffer-backed.
+    @Override
+    public void write(Storage dst, long dstOffset, MemorySegment src, long count) {
+        MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, data(dst), (int) dstOffset, (int) count);
+    }
+
+    @Override
+    public void read(Storage src, long srcOffset, MemorySegment dst, long count) {
+        MemorySegment.copy(data(src), (int) srcOffset, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, (int) count);
+    }
+
+    // =====================================================================================
+    // Basics
+    // =====================================================================================
+
+    @Override
+    public void fill(Storage x, long n, float value) {
+        float[] a = data(x);
+        parallel.forRange(n, GRAIN, 16, (s, e) -> Arrays.fill(a, (int) s, (int) e, value));
+    }
+
+    @Override
+    public void copy(Storage src, Storage dst, long n) {
+        float[] a = data(src);
+        float[] b = data(dst);
+        parallel.forRange(n, GRAIN, 16, (s, e) -> System.arraycopy(a, (int) s, b, (int) s, (int) (e - s)));
+    }
+
+    @Override
+    public void binary(Binary op, Storage a, Storage b, Storage out, long rows, long cols, boolean broadcastRow) {
+        float[] x = data(a);
+        float[] y = data(b);
+        float[] z = data(out);
+        if (broadcastRow) {
+            int c = (int) cols;
+            parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+                for (long r = r0; r < r1; r++) {
+                    int off = (int) (r * c);
+                    kernels.binary(op, x, off, y, 0, z, off, c);
+                }
+            });
+        } else {
+            parallel.forRange(rows * cols, GRAIN, kernels.lanes(),
+                    (s, e) -> kernels.binary(op, x, (int) s, y, (int) s, z, (int) s, (int) (e - s)));
+        }
+    }
+
+    @Override
+    public void scale(Storage x, float s, Storage out, long n) {
+        float[] a = data(x);
+        float[] b = data(out);
+        parallel.forRange(n, GRAIN, kernels.lanes(), (from, to) -> kernels.scale(s, a, (int) from, b, (int) from, (int) (to - from)));
+    }
+
+    @Override
+    public void axpy(float alpha, Storage x, Storage y, long n) {
+        float[] a = data(x);
+        float[] b = data(y);
+        parallel.forRange(n, GRAIN, kernels.lanes(), (from, to) -> kernels.axpy(alpha, a, (int) from, b, (int) from, (int) (to - from)));
+    }
+
+    // =====================================================================================
+    // Reductions
+    // =====================================================================================
+
+    /** A sum over [from, to), accumulated in double. */
+    @FunctionalInterface
+    private interface RangeSum {
+        double sum(int from, int to);
+    }
+
+    /** Σ over [base, base + n) as the in-order sum of fixed-block sums, on this thread. */
+    private static double blockedSum(RangeSum f, int base, int n) {
+        double total = 0;
+        for (int b = 0; b < n; b += SUM_BLOCK) {
+            total += f.sum(base + b, base + Math.min(n, b + SUM_BLOCK));
+        }
+        return total;
+    }
+
+    /** The same value as {@link #blockedSum} over [0, n), with the blocks spread over the threads. */
+    private double parallelBlockedSum(RangeSum f, long n) {
+        int blocks = (int) ((n + SUM_BLOCK - 1) / SUM_BLOCK);
+        if (blocks <= 1) {
+            return n == 0 ? 0 : f.sum(0, (int) n);
+        }
+        double[] partial = new double[blocks];
+        parallel.forRange(blocks, Math.max(1, GRAIN / SUM_BLOCK), 1, (b0, b1) -> {
+            for (long b = b0; b < b1; b++) {
+                int from = (int) (b * SUM_BLOCK);
+                partial[(int) b] = f.sum(from, (int) Math.min(n, from + (long) SUM_BLOCK));
+            }
+        });
+        double total = 0;
+        for (double p : partial) {
+            total += p;
+        }
+        return total;
+    }
+
+    /** Σ x[from, to) in double with four accumulators for instruction-level parallelism. */
+    private static double plainSum(float[] x, int from, int to) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        for (; i < to; i++) {
+            s0 += x[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
+    public void reduce(Storage x, Storage out, long outer, long axis, long inner, boolean mean) {
+        float[] a = data(x);
+        float[] o = data(out);
+        if (axis == 0) {
+            Arrays.fill(o, 0, (int) (outer * inner), mean ? Float.NaN : 0f);
+            return;
+        }
+        double divisor = mean ? axis : 1.0;
+        RangeSum sum = (from, to) -> plainSum(a, from, to);
+        if (inner == 1) {
+            if (outer == 1) {
+                o[0] = (float) (parallelBlockedSum(sum, axis) / divisor);
+                return;
+            }
+            int len = (int) axis;
+            parallel.forRange(outer, Math.max(1, GRAIN / axis), 1, (r0, r1) -> {
+                for (long r = r0; r < r1; r++) {
+                    o[(int) r] = (float) (blockedSum(sum, (int) (r * len), len) / divisor);
+                }
+            });
+            return;
+        }
+        // Inner > 1: accumulate whole runs of the inner axis in a double row, streaming x in order.
+        int in = (int) inner;
+        int ax = (int) axis;
+        int chunk = Math.min(in, 1024);
+        int chunksPerOuter = (in + chunk - 1) / chunk;
+        long tasks = outer * chunksPerOuter;
+        parallel.forRange(tasks, Math.max(1, GRAIN / ((long) chunk * ax)), 1, (t0, t1) -> {
+            double[] acc = new double[chunk];
+            for (long t = t0; t < t1; t++) {
+                int ob = (int) (t / chunksPerOuter);
+                int j0 = (int) (t % chunksPerOuter) * chunk;
+                int len = Math.min(chunk, in - j0);
+                Arrays.fill(acc, 0, len, 0.0);
+                long base = (long) ob * ax * in + j0;
+                for (int k = 0; k < ax; k++) {
+                    int row = (int) (base + (long) k * in);
+                    for (int j = 0; j < len; j++) {
+                        acc[j] += a[row + j];
+                    }
+                }
+                int dst = ob * in + j0;
+                for (int j = 0; j < len; j++) {
+                    o[dst + j] = (float) (acc[j] / divisor);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void l2Norm(Storage x, long n, Storage out) {
+        float[] a = data(x);
+        // Squares of floats in double neither overflow (3.4e38² ≈ 1.2e77) nor underflow (1.4e-45² ≈ 2e-90).
+        double sumSquares = parallelBlockedSum((from, to) -> kernels.dot(a, from, a, from, to - from), n);
+        data(out)[0] = (float) Math.sqrt(sumSquares);
+    }
+
+    @Override
+    public void max(Storage x, Storage out, long rows, long cols) {
+        float[] a = data(x);
+        float[] o = data(out);
+        int c = (int) cols;
+        parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                o[(int) r] = kernels.max(a, (int) (r * c), c);
+            }
+        });
+    }
+
+    @Override
+    public void argmax(Storage x, int[] out, long rows, long cols) {
+        float[] a = data(x);
+        int c = (int) cols;
+        parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                int off = (int) (r * c);
+                int best = -1;
+                float bestValue = 0f;
+                for (int j = 0; j < c; j++) {
+                    float v = a[off + j];
+                    if (v != v) {
+                        best = j;
+                        break;
+                    }
+                    if (best < 0 || v > bestValue) {
+                        best = j;
+                        bestValue = v;
+                    }
+                }
+                out[(int) r] = best;
+            }
+        });
+    }
+
+    /** Rows per thread range so a range holds about {@link #GRAIN} elements. */
+    private static long rowGrain(long cols) {
+        return Math.max(1, GRAIN / Math.max(1, cols));
+    }
+
+    // =====================================================================================
+    // Matmul and linear
+    // =====================================================================================
+
+    @Override
+    public void matmul(Storage a, boolean transA, Storage b, boolean transB, Storage c,
+                       long batch, long m, long n, long k, float alpha, float beta,
+                       long strideA, long strideB, long strideC) {
+        Sgemm.sgemmBatched(parallel, simd, transA, transB, (int) batch, (int) m, (int) n, (int) k,
+                alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
+    }
+
+    /** The product into z, then one pass per row that adds the bias and applies the activation. */
+    @Override
+    public void linear(Storage x, Storage w, Storage bias, Storage z, Storage y,
+                       long rows, long in, long out, Activation act) {
+        matmul(x, false, w, false, z, 1, rows, out, in, 1f, 0f, 0, 0, 0);
+        float[] zs = data(z);
+        float[] ys = data(y);
+        float[] bs = bias == null ? null : data(bias);
+        int cols = (int) out;
+        Activation.Kind kind = act.kind();
+        float p = act.parameter();
+        parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                int off = (int) (r * cols);
+                kernels.biasActivation(kind, p, zs, off, bs, ys, off, cols);
+            }
+        });
+    }
+
+    // =====================================================================================
+    // Activations
+    // =====================================================================================
+
+    @Override
+    public void activation(Activation act, Storage x, Storage y, long n) {
+        float[] a = data(x);
+        float[] b = data(y);
+        Activation.Kind kind = act.kind();
+        float p = act.parameter();
+        parallel.forRange(n, GRAIN, kernels.lanes(),
+                (s, e) -> kernels.activation(kind, p, a, (int) s, b, (int) s, (int) (e - s)));
+    }
+
+    @Override
+    public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
+        float[] g = data(dy);
+        float[] a = data(x);
+        float[] b = data(y);
+        float[] d = data(dx);
+        Activation.Kind kind = act.kind();
+        float p = act.parameter();
+        parallel.forRange(n, GRAIN, kernels.lanes(),
+                (s, e) -> kernels.activationBackward(kind, p, g, a, b, d, (int) s, (int) e));
+    }
+
+    @Override
+    public void prelu(Storage x, Storage alpha, Storage y, long outer, long channels, long inner) {
+        float[] a = data(x);
+        float[] al = data(alpha);
+        float[] b = data(y);
+        int ch = (int) channels;
+        int in = (int) inner;
+        // PReLU of channel c is leaky ReLU with slope alpha[c]: one run of `inner` elements per (outer, channel).
+        parallel.forRange(outer * channels, rowGrain(inner), 1, (t0, t1) -> {
+            for (long t = t0; t < t1; t++) {
+                int off = (int) (t * in);
+                kernels.activation(Activation.Kind.LEAKY_RELU, al[(int) (t % ch)], a, off, b, off, in);
+            }
+        });
+    }
+
+    @Override
+    public void preluBackward(Storage dy, Storage x, Storage alpha, Storage dx, Storage dAlpha,
+                              long outer, long channels, long inner) {
+        float[] g = data(dy);
+        float[] a = data(x);
+        float[] al = data(alpha);
+        float[] d = data(dx);
+        float[] da = data(dAlpha);
+        int ch = (int) channels;
+        int in = (int) inner;
+        parallel.forRange(outer * channels, rowGrain(inner), 1, (t0, t1) -> {
+            for (long t = t0; t < t1; t++) {
+                int off = (int) (t * in);
+                kernels.activationBackward(Activation.Kind.LEAKY_RELU, al[(int) (t % ch)], g, a, a, d, off, off + in);
+            }
+        });
+        // Σ dy·x over x ≤ 0 (and over NaN x, so NaN propagates into the gradient).
+        RangeSum negativePart = (from, to) -> {
+            double s = 0;
+            for (int i = from; i < to; i++) {
+                float v = a[i];
+                if (!(v > 0f)) {
+                    s += (double) g[i] * v;
+                }
+            }
+            return s;
+        };
+        if (outer * channels == 1) {
+            da[0] = (float) parallelBlockedSum(negativePart, inner);
+            return;
+        }
+        parallel.forRange(channels, 1, 1, (c0, c1) -> {
+            for (long c = c0; c < c1; c++) {
+                double s = 0;
+                for (long o = 0; o < outer; o++) {
+                    s += blockedSum(negativePart, (int) ((o * ch + c) * in), in);
+                }
+                da[(int) c] = (float) s;
+            }
+        });
+    }
+
+    @Override
+    public void softmax(Storage x, Storage y, long rows, long cols, boolean log) {
+        float[] a = data(x);
+        float[] b = data(y);
+        int c = (int) cols;
+        parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                int off = (int) (r * c);
+                float m = kernels.max(a, off, c);
+                if (log) {
+                    double s = kernels.expSum(a, off, m, null, 0, c);
+                    kernels.subtractTwice(a, off, m, (float) Math.log(s), b, off, c);
+                } else {
+                    double s = kernels.expSum(a, off, m, b, off, c);
+                    kernels.scale((float) (1.0 / s), b, off, b, off, c);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void softmaxBackward(Storage dy, Storage y, Storage dx, long rows, long cols, boolean log) {
+        float[] g = data(dy);
+        float[] b = data(y);
+        float[] d = data(dx);
+        int c = (int) cols;
+        parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                int off = (int) (r * c);
+                double s = log ? plainSum(g, off, off + c) : kernels.dot(g, off, b, off, c);
+                kernels.softmaxGradient(log, (float) s, g, b, d, off, c);
+            }
+        });
+    }
+
+    // =====================================================================================
+    // Losses
+    // =====================================================================================
+
+    @Override
+    public void loss(Loss loss, Reduction reduction, Storage pred, Storage target, Storage lossOut, Storage grad, long n) {
+        float[] p = data(pred);
+        float[] t = data(target);
+        float[] g = grad == null ? null : data(grad);
+        boolean mean = reduction == Reduction.MEAN;
+        float gradScale = mean ? (float) (1.0 / n) : 1f;
+        Loss.Kind kind = loss.kind();
+        float delta = loss.delta();
+        RangeSum partial = (from, to) -> kernels.loss(kind, delta, p, t, g, gradScale, from, to);
+        double total;
+        if (lossOut == null) {
+            parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> partial.sum((int) s, (int) e));
+            return;
+        }
+        total = parallelBlockedSum(partial, n);
+        data(lossOut)[0] = (float) (mean ? total / n : total);
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Storage logits, int[] labels, Storage targets, Reduction reduction,
+                                    Storage lossOut, Storage grad, long rows, long cols) {
+        float[] x = data(logits);
+        float[] t = targets == null ? null : data(targets);
+        float[] g = grad == null ? null : data(grad);
+        boolean mean = reduction == Reduction.MEAN;
+        double gradScale = mean ? 1.0 / rows : 1.0;
+        int c = (int) cols;
+        double[] rowLoss = lossOut == null ? null : new double[(int) rows];
+        parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                int off = (int) (r * c);
+                float m = kernels.max(x, off, c);
+                double s = kernels.expSum(x, off, m, null, 0, c);
+                double logSum = Math.log(s);
+                if (labels != null) {
+                    int label = labels[(int) r];
+                    if (rowLoss != null) {
+                        rowLoss[(int) r] = ((double) m - x[off + label]) + logSum;
+                    }
+                    if (g != null) {
+                        // softmax(x)·scale = exp(x − max)·(scale / Σ), then minus scale at the label.
+                        kernels.expScaled(x, off, m, (float) (gradScale / s), g, off, c);
+                        g[off + label] -= (float) gradScale;
+                    }
+                } else {
+                    double targetSum = 0;
+                    double loss = 0;
+                    for (int j = off; j < off + c; j++) {
+                        targetSum += t[j];
+                        loss += t[j] * (((double) m - x[j]) + logSum);
+                    }
+                    if (rowLoss != null) {
+                        rowLoss[(int) r] = loss;
+                    }
+                    if (g != null) {
+                        kernels.expScaled(x, off, m, (float) (gradScale * targetSum / s), g, off, c);
+                        kernels.axpy((float) -gradScale, t, off, g, off, c);
+                    }
+                }
+            }
+        });
+        if (rowLoss != null) {
+            double total = 0;
+            for (double v : rowLoss) {
+                total += v;
+            }
+            data(lossOut)[0] = (float) (mean ? total / rows : total);
+        }
+    }
+
+    // =====================================================================================
+    // Dropout and initialisation
+    // =====================================================================================
+
+    @Override
+    public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
+        float[] a = data(x);
+        float[] b = data(y);
+        float[] mk = data(mask);
+        float scale = CounterRandom.dropoutScale(p);
+        // Ranges start at multiples of 4 so each Philox block (four elements) is drawn once.
+        parallel.forRange(n, GRAIN, 16, (from, to) -> {
+            int[] words = new int[4];
+            int k0 = (int) seed;
+            int k1 = (int) (seed >>> 32);
+            int c2 = (int) offset;
+            int c3 = (int) (offset >>> 32);
+            long i = from;
+            while (i < to) {
+                long q = i >>> 2;
+                Philox.block((int) q, (int) (q >>> 32), c2, c3, k0, k1, words);
+                long end = Math.min(to, (q + 1) << 2);
+                for (; i < end; i++) {
+                    boolean keep = CounterRandom.unitFloat(words[(int) (i & 3)]) >= p;
+                    int at = (int) i;
+                    b[at] = a[at] * (keep ? scale : 0.0f);
+                    mk[at] = keep ? 1f : 0f;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void dropoutBackward(Storage dy, Storage mask, Storage dx, long n, float p) {
+        float[] g = data(dy);
+        float[] mk = data(mask);
+        float[] d = data(dx);
+        float scale = CounterRandom.dropoutScale(p);
+        parallel.forRange(n, GRAIN, 16, (from, to) -> {
+            for (int i = (int) from; i < to; i++) {
+                d[i] = g[i] * (mk[i] != 0f ? scale : 0f);
+            }
+        });
+    }
+
+    @Override
+    public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
+        float[] a = data(x);
+        parallel.forRange(n, GRAIN, 16, (from, to) -> {
+            int[] words = new int[4];
+            int k0 = (int) seed;
+            int k1 = (int) (seed >>> 32);
+            int c2 = (int) offset;
+            int c3 = (int) (offset >>> 32);
+            long i = from;
+            while (i < to) {
+                long q = i >>> 2;
+                Philox.block((int) q, (int) (q >>> 32), c2, c3, k0, k1, words);
+                long end = Math.min(to, (q + 1) << 2);
+                for (; i < end; i++) {
+                    a[(int) i] = CounterRandom.uniformFromBits(words[(int) (i & 3)], lo, hi);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void initNormal(Storage x, long n, long seed, long offset, double mean, double std) {
+        float[] a = data(x);
+        parallel.forRange(n, GRAIN / 4, 1, (from, to) -> {
+            int[] words = new int[4];
+            int k0 = (int) seed;
+            int k1 = (int) (seed >>> 32);
+            int c2 = (int) offset;
+            int c3 = (int) (offset >>> 32);
+            for (long i = from; i < to; i++) {
+                Philox.block((int) i, (int) (i >>> 32), c2, c3, k0, k1, words);
+                a[(int) i] = CounterRandom.normalFromWords(words[0], words[1], mean, std);
+            }
+        });
+    }
+
+    // =====================================================================================
+    // Optimisers
+    // =====================================================================================
+
+    @Override
+    public void sgdStep(Storage w, Storage g, Storage velocity, long n, SgdConfig config) {
+        float[] ws = data(w);
+        float[] gs = data(g);
+        float[] vs = config.momentum() == 0f || velocity == null ? null : data(velocity);
+        parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> kernels.sgd(ws, gs, vs, config.learningRate(),
+                config.momentum(), config.nesterov(), config.l2(), config.l1(), (int) s, (int) e));
+    }
+
+    @Override
+    public void adamStep(Storage w, Storage g, Storage m, Storage v, long n, AdamConfig config, long step) {
+        float[] ws = data(w);
+        float[] gs = data(g);
+        float[] ms = data(m);
+        float[] vs = data(v);
+        float c1 = (float) (1.0 / config.biasCorrection1(step));
+        float c2 = (float) (1.0 / config.biasCorrection2(step));
+        parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> kernels.adam(ws, gs, ms, vs, config.learningRate(),
+                config.beta1(), config.beta2(), config.epsilon(), config.weightDecay(), config.decoupled(), c1, c2,
+                (int) s, (int) e));
+    }
+
+    @Override
+    public void penalty(Storage w, long n, float l1, float l2, Storage out) {
+        float[] a = data(w);
+        double absSum = parallelBlockedSum((from, to) -> {
+            double s = 0;
+            for (int i = from; i < to; i++) {
+                s += Math.abs(a[i]);
+            }
+            return s;
+        }, n);
+        double squareSum = parallelBlockedSum((from, to) -> kernels.dot(a, from, a, from, to - from), n);
+        data(out)[0] = (float) (l1 * absSum + 0.5 * l2 * squareSum);
+    }
+}

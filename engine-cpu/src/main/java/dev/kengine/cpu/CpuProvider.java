@@ -1,0 +1,107 @@
+package dev.kengine.cpu;
+
+import dev.kengine.DType;
+import dev.kengine.InvalidArgumentException;
+import dev.kengine.spi.Availability;
+import dev.kengine.spi.BackendDriver;
+import dev.kengine.spi.BackendProvider;
+import dev.kengine.spi.Capabilities;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The CPU backend's provider: always available, ranked below any accelerator. Options:
+ * {@code threads} (default: available processors) and {@code simd} ({@code true}/{@code false},
+ * default true; false forces the scalar kernels).
+ */
+public final class CpuProvider implements BackendProvider {
+    public static final String NAME = "cpu";
+    public static final int RANK = 10;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int rank() {
+        return RANK;
+    }
+
+    @Override
+    public Availability probe() {
+        return Availability.available(capabilities(Runtime.getRuntime().availableProcessors(), true));
+    }
+
+    @Override
+    public BackendDriver open(Map<String, String> options) {
+        int threads = parseThreads(options.get("threads"));
+        boolean simd = parseSimd(options.get("simd"));
+        return new CpuDriver(NAME, capabilities(threads, simd), threads, simd);
+    }
+
+    private static int parseThreads(String value) {
+        if (value == null) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        int threads;
+        try {
+            threads = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidArgumentException("cpu: option threads must be an integer >= 1, got '" + value + "'");
+        }
+        if (threads < 1) {
+            throw new InvalidArgumentException("cpu: option threads must be >= 1, got " + threads);
+        }
+        return threads;
+    }
+
+    private static boolean parseSimd(String value) {
+        if (value == null) {
+            return true;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidArgumentException("cpu: option simd must be true or false, got '" + value + "'");
+        };
+    }
+
+    private static Capabilities capabilities(int threads, boolean simd) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("threads", Integer.toString(threads));
+        details.put("simd", simd ? SimdSelection.DESCRIPTION : "scalar: switched off by option simd=false");
+        details.put("java", Runtime.version().toString());
+        return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, Set.of(DType.FLOAT32),
+                Capabilities.allOps(), details);
+    }
+
+    /** The processor's model name, read once. */
+    private static final class CpuModel {
+        static final String NAME = read();
+
+        private static String read() {
+            Path info = Path.of("/proc/cpuinfo");
+            if (Files.isReadable(info)) {
+                try (Stream<String> lines = Files.lines(info)) {
+                    String model = lines.filter(l -> l.startsWith("model name"))
+                            .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                            .filter(s -> !s.isEmpty())
+                            .findFirst().orElse(null);
+                    if (model != null) {
+                        return model;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // Fall back to the architecture below.
+                }
+            }
+            return System.getProperty("os.arch", "unknown CPU");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.kengine.cpu;
+
+import dev.kengine.op.Activation;
+import dev.kengine.op.Loss;
+import dev.kengine.spi.BackendDriver.Binary;
+
+/**
+ * The CPU backend's elementwise and row kernels over ranges of {@code float[]}, implemented once
+ * with plain scalar Java ({@link ScalarElementwise}) and once with the Vector API (in package
+ * {@code dev.kengine.cpu.simd}). The driver splits work across threads and calls these on one
+ * range at a time; implementations never allocate and never validate.
+ *
+ * <p>Both implementations follow the same formulas, so they agree to within a few float ulps
+ * (the SIMD transcendental functions are about 1 ulp); sums are accumulated in double in both.
+ */
+public interface Elementwise {
+
+    /** What this implementation is, for people: "scalar" or the vector shape. */
+    String description();
+
+    /** Floats per vector (1 for scalar); thread ranges are aligned to it. */
+    int lanes();
+
+    /** y[yOff + i] = act(x[xOff + i]) for i in [0, n). */
+    void activation(Activation.Kind kind, float parameter, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /**
+     * z[zOff + i] += bias[i] (skipped when bias is null), then y[yOff + i] = act(z[zOff + i]), in one
+     * pass: the epilogue of the fused linear layer.
+     */
+    void biasActivation(Activation.Kind kind, float parameter, float[] z, int zOff, float[] bias, float[] y, int yOff, int n);
+
+    /** dx[i] = act'(x[i]) · dy[i] for i in [from, to), using y[i] = act(x[i]) where the formula does. */
+    void activationBackward(Activation.Kind kind, float parameter, float[] dy, float[] x, float[] y, float[] dx, int from, int to);
+
+    /** out[outOff + i] = a[aOff + i] ∘ b[bOff + i]. */
+    void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+
+    /** out[outOff + i] = s · x[xOff + i]. */
+    void scale(float s, float[] x, int xOff, float[] out, int outOff, int n);
+
+    /** y[yOff + i] += alpha · x[xOff + i]. */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** The maximum of n elements (NaN if any is NaN, −∞ when n = 0). */
+    float max(float[] x, int off, int n);
+
+    /** Σ exp(x[xOff + i] − shift) accumulated in double; when y is non-null each term is also stored at y[yOff + i]. */
+    double expSum(float[] x, int xOff, float shift, float[] y, int yOff, int n);
+
+    /** y[yOff + i] = exp(x[xOff + i] − shift) · factor. */
+    void expScaled(float[] x, int xOff, float shift, float factor, float[] y, int yOff, int n);
+
+    /** y[yOff + i] = (x[xOff + i] − a) − b, the last step of log-softmax. */
+    void subtractTwice(float[] x, int xOff, float a, float b, float[] y, int yOff, int n);
+
+    /** Σ a[aOff + i] · b[bOff + i] accumulated in double. */
+    double dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /**
+     * One row of the softmax gradient from the forward output y: dx = y ⊙ (dy − s) for softmax,
+     * dx = dy − exp(y) · s for log-softmax, s being the row's Σ dy·y (softmax) or Σ dy (log-softmax).
+     */
+    void softmaxGradient(boolean log, float s, float[] dy, float[] y, float[] dx, int off, int n);
+
+    /**
+     * The elementwise loss over [from, to): returns Σ loss accumulated in double, and when grad is
+     * non-null writes ∂loss/∂pred · gradScale into it.
+     */
+    double loss(Loss.Kind kind, float delta, float[] pred, float[] target, float[] grad, float gradScale, int from, int to);
+
+    /** One SGD step over [from, to) (see {@link dev.kengine.op.SgdConfig}); velocity is null when momentum is 0. */
+    void sgd(float[] w, float[] g, float[] velocity, float lr, float momentum, boolean nesterov, float l2, float l1, int from, int to);
+
+    /**
+     * One Adam step over [from, to) (see {@link dev.kengine.op.AdamConfig}); c1 = 1/(1 − β1ᵗ) and
+     * c2 = 1/(1 − β2ᵗ) come from double-precision bias corrections.
+     */
+    void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
+              float weightDecay, boolean decoupled, float c1, float c2, int from, int to);
+}

@@ -1,0 +1,353 @@
+package dev.kengine.cpu;
+
+import dev.kengine.op.Activation;
+import dev.kengine.op.Loss;
+import dev.kengine.spi.BackendDriver.Binary;
+
+/**
+ * The plain-Java kernels: the fallback when the Vector API is absent or switched off, and the
+ * reference the SIMD kernels are tested against. Transcendentals are evaluated in double and
+ * rounded once to float.
+ */
+public final class ScalarElementwise implements Elementwise {
+    public static final ScalarElementwise INSTANCE = new ScalarElementwise();
+
+    /** √(2/π), the GELU tanh approximation's scale. */
+    static final float GELU_TANH_SCALE = 0.7978845608028654f;
+    static final float GELU_TANH_CUBIC = 0.044715f;
+
+    private ScalarElementwise() {}
+
+    @Override
+    public String description() {
+        return "scalar";
+    }
+
+    @Override
+    public int lanes() {
+        return 1;
+    }
+
+    // ---- activations ------------------------------------------------------------------
+
+    /** σ(x) by the e^−|x| form, which never overflows. */
+    static float sigmoid(float x) {
+        double e = Math.exp(-Math.abs((double) x));
+        double r = 1.0 / (1.0 + e);
+        return (float) (x < 0 ? e * r : r);
+    }
+
+    /** σ(x)·(1 − σ(x)) = e^−|x| / (1 + e^−|x|)², free of the cancellation in 1 − σ. */
+    static double sigmoidSlope(double x) {
+        double e = Math.exp(-Math.abs(x));
+        double r = 1.0 / (1.0 + e);
+        return e * r * r;
+    }
+
+    /** act(x) for one element. */
+    public static float apply(Activation.Kind kind, float p, float x) {
+        switch (kind) {
+            case IDENTITY:
+                return x;
+            case SIGMOID:
+                return sigmoid(x);
+            case TANH:
+                return (float) Math.tanh(x);
+            case RELU:
+                // Math.max gives +0 for −0 and keeps NaN, exactly the contract.
+                return Math.max(x, 0f);
+            case LEAKY_RELU:
+                return x > 0f ? x : p * x;
+            case ELU:
+                return x > 0f ? x : (float) (p * Math.expm1(x));
+            case SWISH: {
+                float s = sigmoid(p * x);
+                // s = 0 only where βx → −∞; there x·s is 0 (or ∞·0 at x = ±∞), whose limit is +0.
+                return s == 0f ? 0f : x * s;
+            }
+            case SOFTPLUS:
+                return (float) (Math.max((double) x, 0.0) + Math.log1p(Math.exp(-Math.abs((double) x))));
+            case GELU: {
+                if (x == Float.NEGATIVE_INFINITY) {
+                    return 0f;
+                }
+                return (float) (x * Gaussian.cdf(x));
+            }
+            case GELU_TANH: {
+                double xd = x;
+                double u = GELU_TANH_SCALE * (xd + GELU_TANH_CUBIC * xd * xd * xd);
+                // (1 + tanh u)/2 = σ(2u): the sigmoid form keeps relative accuracy where tanh u → −1.
+                double s = 1.0 / (1.0 + Math.exp(-2.0 * u));
+                return s == 0.0 ? 0f : (float) (xd * s);
+            }
+            default:
+                throw new AssertionError(kind);
+        }
+    }
+
+    /** act'(x)·dy for one element, y being act(x). */
+    public static float derivative(Activation.Kind kind, float p, float dy, float x, float y) {
+        switch (kind) {
+            case IDENTITY:
+                return dy;
+            case SIGMOID:
+                return dy * (y * (1f - y));
+            case TANH:
+                return dy * (1f - y * y);
+            case RELU:
+                return x > 0f ? dy : (x <= 0f && dy == dy ? 0f : Float.NaN);
+            case LEAKY_RELU:
+                return x > 0f ? dy : (x <= 0f ? p * dy : Float.NaN);
+            case ELU:
+                return x > 0f ? dy : dy * (y + p);
+            case SWISH: {
+                double bx = (double) p * x;
+                double s = 1.0 / (1.0 + Math.exp(-bx));
+                double slope = sigmoidSlope(bx);
+                // Where σ'(βx) underflows (including βx = ±∞) the βx·σ' term's limit is 0, not ∞·0.
+                double term = slope == 0.0 ? 0.0 : bx * slope;
+                return (float) (dy * (s + term));
+            }
+            case SOFTPLUS:
+                return dy * sigmoid(x);
+            case GELU: {
+                double xd = x;
+                double cdf = Gaussian.cdf(xd);
+                double pdf = Gaussian.pdf(xd);
+                double term = pdf == 0.0 ? 0.0 : xd * pdf;
+                return (float) (dy * (cdf + term));
+            }
+            case GELU_TANH: {
+                double xd = x;
+                double u2 = 2.0 * GELU_TANH_SCALE * (xd + GELU_TANH_CUBIC * xd * xd * xd);
+                double s = 1.0 / (1.0 + Math.exp(-u2));
+                double slope = sigmoidSlope(u2);
+                double du2 = 2.0 * GELU_TANH_SCALE * (1.0 + 3.0 * GELU_TANH_CUBIC * xd * xd);
+                double term = slope == 0.0 ? 0.0 : xd * slope * du2;
+                return (float) (dy * (s + term));
+            }
+            default:
+                throw new AssertionError(kind);
+        }
+    }
+
+    @Override
+    public void activation(Activation.Kind kind, float p, float[] x, int xOff, float[] y, int yOff, int n) {
+        switch (kind) {
+            case IDENTITY -> {
+                if (x != y || xOff != yOff) {
+                    System.arraycopy(x, xOff, y, yOff, n);
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    y[yOff + i] = Math.max(x[xOff + i], 0f);
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    y[yOff + i] = apply(kind, p, x[xOff + i]);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void biasActivation(Activation.Kind kind, float p, float[] z, int zOff, float[] bias, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = bias == null ? z[zOff + i] : z[zOff + i] + bias[i];
+            z[zOff + i] = v;
+            y[yOff + i] = apply(kind, p, v);
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation.Kind kind, float p, float[] dy, float[] x, float[] y, float[] dx, int from, int to) {
+        for (int i = from; i < to; i++) {
+            dx[i] = derivative(kind, p, dy[i], x[i], y[i]);
+        }
+    }
+
+    // ---- arithmetic -------------------------------------------------------------------
+
+    @Override
+    public void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        switch (op) {
+            case ADD -> {
+                for (int i = 0; i < n; i++) {
+                    out[outOff + i] = a[aOff + i] + b[bOff + i];
+                }
+            }
+            case SUB -> {
+                for (int i = 0; i < n; i++) {
+                    out[outOff + i] = a[aOff + i] - b[bOff + i];
+                }
+            }
+            case MUL -> {
+                for (int i = 0; i < n; i++) {
+                    out[outOff + i] = a[aOff + i] * b[bOff + i];
+                }
+            }
+            case DIV -> {
+                for (int i = 0; i < n; i++) {
+                    out[outOff + i] = a[aOff + i] / b[bOff + i];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void scale(float s, float[] x, int xOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = s * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public float max(float[] x, int off, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    // ---- softmax pieces ---------------------------------------------------------------
+
+    @Override
+    public double expSum(float[] x, int xOff, float shift, float[] y, int yOff, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[xOff + i] - shift);
+            if (y != null) {
+                y[yOff + i] = e;
+            }
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void expScaled(float[] x, int xOff, float shift, float factor, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] = (float) Math.exp(x[xOff + i] - shift) * factor;
+        }
+    }
+
+    @Override
+    public void subtractTwice(float[] x, int xOff, float a, float b, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] = (x[xOff + i] - a) - b;
+        }
+    }
+
+    @Override
+    public double dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        int i = 0;
+        for (; i + 1 < n; i += 2) {
+            s0 += (double) a[aOff + i] * b[bOff + i];
+            s1 += (double) a[aOff + i + 1] * b[bOff + i + 1];
+        }
+        if (i < n) {
+            s0 += (double) a[aOff + i] * b[bOff + i];
+        }
+        return s0 + s1;
+    }
+
+    @Override
+    public void softmaxGradient(boolean log, float s, float[] dy, float[] y, float[] dx, int off, int n) {
+        if (log) {
+            for (int i = off; i < off + n; i++) {
+                dx[i] = dy[i] - (float) Math.exp(y[i]) * s;
+            }
+        } else {
+            for (int i = off; i < off + n; i++) {
+                dx[i] = y[i] * (dy[i] - s);
+            }
+        }
+    }
+
+    // ---- losses -----------------------------------------------------------------------
+
+    /** The loss of one element. */
+    static double lossOf(Loss.Kind kind, float delta, float p, float t) {
+        float d = p - t;
+        return switch (kind) {
+            case MSE -> (double) d * d;
+            case MAE -> Math.abs(d);
+            case HUBER -> Math.abs(d) <= delta ? 0.5 * d * d : delta * (Math.abs((double) d) - 0.5 * delta);
+            case BINARY_CROSS_ENTROPY -> -(t * Math.max(Math.log(p), -100.0) + (1.0 - t) * Math.max(Math.log(1.0 - p), -100.0));
+            case BINARY_CROSS_ENTROPY_WITH_LOGITS ->
+                    Math.max((double) p, 0.0) - (double) p * t + Math.log1p(Math.exp(-Math.abs((double) p)));
+        };
+    }
+
+    /** ∂loss/∂p of one element. */
+    static float gradientOf(Loss.Kind kind, float delta, float p, float t) {
+        float d = p - t;
+        return switch (kind) {
+            case MSE -> 2f * d;
+            case MAE -> Math.signum(d);
+            case HUBER -> Math.abs(d) <= delta ? d : delta * Math.signum(d);
+            case BINARY_CROSS_ENTROPY -> (float) ((double) d / Math.max((double) p * (1.0 - p), 1e-12));
+            case BINARY_CROSS_ENTROPY_WITH_LOGITS -> sigmoid(p) - t;
+        };
+    }
+
+    @Override
+    public double loss(Loss.Kind kind, float delta, float[] pred, float[] target, float[] grad, float gradScale, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += lossOf(kind, delta, pred[i], target[i]);
+            if (grad != null) {
+                grad[i] = gradientOf(kind, delta, pred[i], target[i]) * gradScale;
+            }
+        }
+        return sum;
+    }
+
+    // ---- optimisers -------------------------------------------------------------------
+
+    @Override
+    public void sgd(float[] w, float[] g, float[] velocity, float lr, float momentum, boolean nesterov, float l2, float l1,
+                    int from, int to) {
+        for (int i = from; i < to; i++) {
+            float wi = w[i];
+            float step = g[i] + l2 * wi + l1 * Math.signum(wi);
+            if (velocity != null) {
+                float v = momentum * velocity[i] + step;
+                velocity[i] = v;
+                step = nesterov ? step + momentum * v : v;
+            }
+            w[i] = wi - lr * step;
+        }
+    }
+
+    @Override
+    public void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
+                     float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        for (int i = from; i < to; i++) {
+            float wi = w[i];
+            float gi = decoupled ? g[i] : g[i] + weightDecay * wi;
+            float mi = beta1 * m[i] + oneMinusBeta1 * gi;
+            float vi = beta2 * v[i] + oneMinusBeta2 * (gi * gi);
+            m[i] = mi;
+            v[i] = vi;
+            if (decoupled) {
+                wi = wi - lr * weightDecay * wi;
+            }
+            w[i] = wi - lr * (mi * c1) / ((float) Math.sqrt(vi * c2) + epsilon);
+        }
+    }
+}

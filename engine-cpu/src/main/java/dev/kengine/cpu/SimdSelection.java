@@ -1,0 +1,54 @@
+package dev.kengine.cpu;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Chooses, once per JVM, between the Vector API kernels and the scalar ones. The Vector API is an
+ * incubator module that must be added explicitly ({@code --add-modules jdk.incubator.vector}); when
+ * it is absent, no class of {@code dev.kengine.cpu.simd} is even loaded, so the backend still runs.
+ */
+final class SimdSelection {
+    private static final System.Logger LOG = System.getLogger(SimdSelection.class.getName());
+    private static final String MODULE = "jdk.incubator.vector";
+
+    /** The vector kernels, or null when they cannot or should not be used here. */
+    static final Elementwise VECTOR;
+    /** Why: the vector shape, or "scalar: reason". */
+    static final String DESCRIPTION;
+
+    static {
+        Elementwise chosen = null;
+        String description;
+        if (ModuleLayer.boot().findModule(MODULE).isEmpty()) {
+            description = "scalar: module " + MODULE + " is not in the boot layer (run with --add-modules " + MODULE + ")";
+        } else {
+            try {
+                chosen = loadVectorKernels();
+                description = chosen != null ? chosen.description()
+                        : "scalar: preferred vectors hold only " + preferredLanes() + " floats (fewer than 4)";
+            } catch (LinkageError e) {
+                chosen = null;
+                description = "scalar: the Vector API failed to load (" + e + ")";
+            }
+        }
+        VECTOR = chosen;
+        DESCRIPTION = description;
+        LOG.log(Level.INFO, "kengine cpu: elementwise kernels use {0}", DESCRIPTION);
+    }
+
+    private SimdSelection() {}
+
+    // Kept in their own methods so the simd classes are resolved only after the module check.
+    private static Elementwise loadVectorKernels() {
+        return dev.kengine.cpu.simd.VectorElementwise.create();
+    }
+
+    private static int preferredLanes() {
+        return dev.kengine.cpu.simd.VectorElementwise.preferredLanes();
+    }
+
+    /** The kernels for a backend opened with {@code simd} on or off. */
+    static Elementwise kernels(boolean simd) {
+        return simd && VECTOR != null ? VECTOR : ScalarElementwise.INSTANCE;
+    }
+}

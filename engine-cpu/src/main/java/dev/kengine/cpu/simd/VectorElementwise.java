@@ -1,0 +1,527 @@
+package dev.kengine.cpu.simd;
+
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.EXP;
+import static jdk.incubator.vector.VectorOperators.EXPM1;
+import static jdk.incubator.vector.VectorOperators.F2D;
+import static jdk.incubator.vector.VectorOperators.GE;
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LE;
+import static jdk.incubator.vector.VectorOperators.LOG;
+import static jdk.incubator.vector.VectorOperators.LOG1P;
+import static jdk.incubator.vector.VectorOperators.LT;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.TANH;
+
+import dev.kengine.cpu.Elementwise;
+import dev.kengine.cpu.Gaussian;
+import dev.kengine.cpu.ScalarElementwise;
+import dev.kengine.op.Activation;
+import dev.kengine.op.Loss;
+import dev.kengine.spi.BackendDriver.Binary;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The elementwise kernels on the JDK's Vector API, one {@code SPECIES_PREFERRED} vector at a time
+ * with scalar loop tails. Transcendentals use the lanewise EXP, TANH, EXPM1, LOG1P and LOG, which
+ * JDK 25 routes to Intel SVML (about 1 ulp). Sums convert each vector to double before adding, so
+ * they are as accurate as the scalar double sums.
+ *
+ * <p>Only {@link #create()} may be called from outside this package, and only once the
+ * {@code jdk.incubator.vector} module is known to be present.
+ */
+public final class VectorElementwise implements Elementwise {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Doubles in a vector of the same bit size: a float vector converts into two of these. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private static final float INV_SQRT2 = (float) Gaussian.INV_SQRT2;
+    private static final float INV_SQRT_2PI = (float) Gaussian.INV_SQRT_2PI;
+    private static final float[] ERFC = new float[Gaussian.ERFC_COEFFICIENTS.length];
+    private static final float TWO_GELU_TANH_SCALE = 2f * 0.7978845608028654f;
+    private static final float GELU_TANH_CUBIC = 0.044715f;
+    /** Beyond |x| = 40, Φ(x) is exactly 0 or 1 in float and φ(x) is 0; clamping keeps ∞ out of the products. */
+    private static final float GELU_CLAMP = 40f;
+
+    static {
+        for (int i = 0; i < ERFC.length; i++) {
+            ERFC[i] = (float) Gaussian.ERFC_COEFFICIENTS[i];
+        }
+    }
+
+    private VectorElementwise() {}
+
+    /** The vector kernels, or null when vectors of the preferred shape hold fewer than 4 floats (not worth it). */
+    public static Elementwise create() {
+        return L >= 4 && D.length() * 2 == L ? new VectorElementwise() : null;
+    }
+
+    /** Floats per preferred vector, for the log line even when {@link #create()} declines. */
+    public static int preferredLanes() {
+        return L;
+    }
+
+    @Override
+    public String description() {
+        return "Vector API, " + S.vectorBitSize() + "-bit, " + L + " floats";
+    }
+
+    @Override
+    public int lanes() {
+        return L;
+    }
+
+    // ---- vector building blocks -------------------------------------------------------
+
+    private static FloatVector load(float[] a, int i) {
+        return FloatVector.fromArray(S, a, i);
+    }
+
+    private static FloatVector reciprocalOnePlus(FloatVector e) {
+        return FloatVector.broadcast(S, 1f).div(e.add(1f));
+    }
+
+    /** σ(x) by the e^−|x| form (no overflow for any x), given e = e^−|x| and r = 1/(1 + e). */
+    private static FloatVector sigmoidFrom(FloatVector x, FloatVector e, FloatVector r) {
+        return r.blend(e.mul(r), x.compare(LT, 0f));
+    }
+
+    /** Math.signum lane by lane, keeping ±0 and NaN. */
+    private static FloatVector signum(FloatVector v) {
+        return v.blend(1f, v.compare(GT, 0f)).blend(-1f, v.compare(LT, 0f));
+    }
+
+    /** The accumulator plus the 2·(lanes/2) doubles of v. */
+    private static DoubleVector addAsDouble(DoubleVector acc, FloatVector v) {
+        return acc.add((DoubleVector) v.convertShape(F2D, D, 0)).add((DoubleVector) v.convertShape(F2D, D, 1));
+    }
+
+    /**
+     * Φ(xc), or Φ(xc) + xc·φ(xc) (GELU's derivative factor) when {@code derivative}, for x already
+     * clamped to ±{@value #GELU_CLAMP}. The tail exponent x²/2 is split into its float value and the
+     * exact fma residual, so e^−x²/2 keeps full relative accuracy where Φ is tiny.
+     */
+    private static FloatVector geluFactor(FloatVector xc, boolean derivative) {
+        FloatVector z = xc.abs().mul(INV_SQRT2);
+        FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
+        FloatVector p = FloatVector.broadcast(S, ERFC[ERFC.length - 1]);
+        for (int k = ERFC.length - 2; k >= 0; k--) {
+            p = p.fma(t, FloatVector.broadcast(S, ERFC[k]));
+        }
+        FloatVector hi = xc.mul(xc);
+        FloatVector lo = xc.fma(xc, hi.neg());
+        FloatVector tail = hi.mul(-0.5f).lanewise(EXP);
+        FloatVector halfErfc = t.mul(p.sub(lo.mul(0.5f)).lanewise(EXP)).mul(0.5f).mul(tail);
+        FloatVector cdf = halfErfc.blend(FloatVector.broadcast(S, 1f).sub(halfErfc), xc.compare(GE, 0f));
+        if (!derivative) {
+            return cdf;
+        }
+        // e^−lo/2 = 1 − lo/2 to float precision, since |lo| is at most half an ulp of x².
+        FloatVector pdf = tail.mul(lo.mul(-0.5f).add(1f)).mul(INV_SQRT_2PI);
+        return cdf.add(xc.mul(pdf));
+    }
+
+    private static FloatVector apply(Activation.Kind kind, float p, FloatVector x) {
+        switch (kind) {
+            case IDENTITY:
+                return x;
+            case SIGMOID: {
+                FloatVector e = x.abs().neg().lanewise(EXP);
+                return sigmoidFrom(x, e, reciprocalOnePlus(e));
+            }
+            case TANH:
+                return x.lanewise(TANH);
+            case RELU:
+                return x.max(0f);
+            case LEAKY_RELU:
+                return x.mul(p).blend(x, x.compare(GT, 0f));
+            case ELU:
+                return x.lanewise(EXPM1).mul(p).blend(x, x.compare(GT, 0f));
+            case SWISH: {
+                FloatVector bx = x.mul(p);
+                FloatVector e = bx.abs().neg().lanewise(EXP);
+                FloatVector s = sigmoidFrom(bx, e, reciprocalOnePlus(e));
+                return x.mul(s).blend(0f, s.compare(EQ, 0f));
+            }
+            case SOFTPLUS:
+                return x.max(0f).add(x.abs().neg().lanewise(EXP).lanewise(LOG1P));
+            case GELU: {
+                FloatVector xc = x.max(-GELU_CLAMP).min(GELU_CLAMP);
+                return x.mul(geluFactor(xc, false)).blend(0f, x.compare(EQ, Float.NEGATIVE_INFINITY));
+            }
+            case GELU_TANH: {
+                FloatVector u2 = x.mul(x).mul(x).mul(GELU_TANH_CUBIC).add(x).mul(TWO_GELU_TANH_SCALE);
+                FloatVector e = u2.abs().neg().lanewise(EXP);
+                FloatVector s = sigmoidFrom(u2, e, reciprocalOnePlus(e));
+                return x.mul(s).blend(0f, s.compare(EQ, 0f));
+            }
+            default:
+                throw new AssertionError(kind);
+        }
+    }
+
+    private static FloatVector derivative(Activation.Kind kind, float p, FloatVector dy, FloatVector x, FloatVector y) {
+        switch (kind) {
+            case IDENTITY:
+                return dy;
+            case SIGMOID:
+                return dy.mul(y.mul(FloatVector.broadcast(S, 1f).sub(y)));
+            case TANH:
+                return dy.mul(FloatVector.broadcast(S, 1f).sub(y.mul(y)));
+            case RELU: {
+                VectorMask<Float> zero = x.compare(LE, 0f).and(dy.compare(EQ, dy));
+                return FloatVector.broadcast(S, Float.NaN).blend(0f, zero).blend(dy, x.compare(GT, 0f));
+            }
+            case LEAKY_RELU:
+                return FloatVector.broadcast(S, Float.NaN).blend(dy.mul(p), x.compare(LE, 0f)).blend(dy, x.compare(GT, 0f));
+            case ELU:
+                return dy.mul(y.add(p)).blend(dy, x.compare(GT, 0f));
+            case SWISH: {
+                FloatVector bx = x.mul(p);
+                FloatVector e = bx.abs().neg().lanewise(EXP);
+                FloatVector r = reciprocalOnePlus(e);
+                FloatVector s = sigmoidFrom(bx, e, r);
+                FloatVector slope = e.mul(r).mul(r);
+                FloatVector term = bx.mul(slope).blend(0f, slope.compare(EQ, 0f));
+                return dy.mul(s.add(term));
+            }
+            case SOFTPLUS: {
+                FloatVector e = x.abs().neg().lanewise(EXP);
+                return dy.mul(sigmoidFrom(x, e, reciprocalOnePlus(e)));
+            }
+            case GELU: {
+                FloatVector xc = x.max(-GELU_CLAMP).min(GELU_CLAMP);
+                return dy.mul(geluFactor(xc, true));
+            }
+            case GELU_TANH: {
+                FloatVector x2 = x.mul(x);
+                FloatVector u2 = x2.mul(x).mul(GELU_TANH_CUBIC).add(x).mul(TWO_GELU_TANH_SCALE);
+                FloatVector e = u2.abs().neg().lanewise(EXP);
+                FloatVector r = reciprocalOnePlus(e);
+                FloatVector s = sigmoidFrom(u2, e, r);
+                FloatVector slope = e.mul(r).mul(r);
+                FloatVector du2 = x2.mul(3f * GELU_TANH_CUBIC).add(1f).mul(TWO_GELU_TANH_SCALE);
+                FloatVector term = x.mul(du2).mul(slope).blend(0f, slope.compare(EQ, 0f));
+                return dy.mul(s.add(term));
+            }
+            default:
+                throw new AssertionError(kind);
+        }
+    }
+
+    // ---- activations ------------------------------------------------------------------
+
+    @Override
+    public void activation(Activation.Kind kind, float p, float[] x, int xOff, float[] y, int yOff, int n) {
+        if (kind == Activation.Kind.IDENTITY) {
+            if (x != y || xOff != yOff) {
+                System.arraycopy(x, xOff, y, yOff, n);
+            }
+            return;
+        }
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            apply(kind, p, load(x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = ScalarElementwise.apply(kind, p, x[xOff + i]);
+        }
+    }
+
+    @Override
+    public void biasActivation(Activation.Kind kind, float p, float[] z, int zOff, float[] bias, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector v = load(z, zOff + i);
+            if (bias != null) {
+                v = v.add(load(bias, i));
+                v.intoArray(z, zOff + i);
+            }
+            apply(kind, p, v).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            float v = bias == null ? z[zOff + i] : z[zOff + i] + bias[i];
+            z[zOff + i] = v;
+            y[yOff + i] = ScalarElementwise.apply(kind, p, v);
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation.Kind kind, float p, float[] dy, float[] x, float[] y, float[] dx, int from, int to) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            derivative(kind, p, load(dy, i), load(x, i), load(y, i)).intoArray(dx, i);
+        }
+        for (; i < to; i++) {
+            dx[i] = ScalarElementwise.derivative(kind, p, dy[i], x[i], y[i]);
+        }
+    }
+
+    // ---- arithmetic -------------------------------------------------------------------
+
+    @Override
+    public void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int i = 0;
+        int bound = S.loopBound(n);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += L) {
+                    load(a, aOff + i).add(load(b, bOff + i)).intoArray(out, outOff + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += L) {
+                    load(a, aOff + i).sub(load(b, bOff + i)).intoArray(out, outOff + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += L) {
+                    load(a, aOff + i).mul(load(b, bOff + i)).intoArray(out, outOff + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += L) {
+                    load(a, aOff + i).div(load(b, bOff + i)).intoArray(out, outOff + i);
+                }
+            }
+        }
+        if (i < n) {
+            ScalarElementwise.INSTANCE.binary(op, a, aOff + i, b, bOff + i, out, outOff + i, n - i);
+        }
+    }
+
+    @Override
+    public void scale(float s, float[] x, int xOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            load(x, xOff + i).mul(s).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = s * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            // Multiply then add, two roundings, exactly as the scalar loop does.
+            load(x, xOff + i).mul(alpha).add(load(y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public float max(float[] x, int off, int n) {
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        int bound = S.loopBound(n);
+        if (bound > 0) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i < bound; i += L) {
+                acc = acc.max(load(x, off + i));
+            }
+            m = acc.reduceLanes(MAX);
+        }
+        for (; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    // ---- softmax pieces ---------------------------------------------------------------
+
+    @Override
+    public double expSum(float[] x, int xOff, float shift, float[] y, int yOff, int n) {
+        int i = 0;
+        DoubleVector acc = DoubleVector.zero(D);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector e = load(x, xOff + i).sub(shift).lanewise(EXP);
+            if (y != null) {
+                e.intoArray(y, yOff + i);
+            }
+            acc = addAsDouble(acc, e);
+        }
+        double sum = acc.reduceLanes(ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[xOff + i] - shift);
+            if (y != null) {
+                y[yOff + i] = e;
+            }
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void expScaled(float[] x, int xOff, float shift, float factor, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            load(x, xOff + i).sub(shift).lanewise(EXP).mul(factor).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = (float) Math.exp(x[xOff + i] - shift) * factor;
+        }
+    }
+
+    @Override
+    public void subtractTwice(float[] x, int xOff, float a, float b, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            load(x, xOff + i).sub(a).sub(b).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = (x[xOff + i] - a) - b;
+        }
+    }
+
+    @Override
+    public double dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        DoubleVector acc = DoubleVector.zero(D);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector va = load(a, aOff + i);
+            FloatVector vb = load(b, bOff + i);
+            // Products in double, as in the scalar loop: widen both factors first.
+            for (int part = 0; part < 2; part++) {
+                DoubleVector da = (DoubleVector) va.convertShape(F2D, D, part);
+                DoubleVector db = (DoubleVector) vb.convertShape(F2D, D, part);
+                acc = da.fma(db, acc);
+            }
+        }
+        double sum = acc.reduceLanes(ADD);
+        for (; i < n; i++) {
+            sum += (double) a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void softmaxGradient(boolean log, float s, float[] dy, float[] y, float[] dx, int off, int n) {
+        int i = off;
+        int end = off + n;
+        int bound = off + S.loopBound(n);
+        if (log) {
+            for (; i < bound; i += L) {
+                load(dy, i).sub(load(y, i).lanewise(EXP).mul(s)).intoArray(dx, i);
+            }
+        } else {
+            for (; i < bound; i += L) {
+                load(y, i).mul(load(dy, i).sub(s)).intoArray(dx, i);
+            }
+        }
+        if (i < end) {
+            ScalarElementwise.INSTANCE.softmaxGradient(log, s, dy, y, dx, i, end - i);
+        }
+    }
+
+    // ---- losses -----------------------------------------------------------------------
+
+    @Override
+    public double loss(Loss.Kind kind, float delta, float[] pred, float[] target, float[] grad, float gradScale, int from, int to) {
+        int i = from;
+        DoubleVector acc = DoubleVector.zero(D);
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            FloatVector p = load(pred, i);
+            FloatVector t = load(target, i);
+            FloatVector d = p.sub(t);
+            FloatVector l;
+            FloatVector g;
+            switch (kind) {
+                case MSE -> {
+                    l = d.mul(d);
+                    g = d.mul(2f);
+                }
+                case MAE -> {
+                    l = d.abs();
+                    g = signum(d);
+                }
+                case HUBER -> {
+                    FloatVector ad = d.abs();
+                    VectorMask<Float> small = ad.compare(LE, delta);
+                    l = ad.sub(0.5f * delta).mul(delta).blend(d.mul(d).mul(0.5f), small);
+                    g = signum(d).mul(delta).blend(d, small);
+                }
+                case BINARY_CROSS_ENTROPY -> {
+                    FloatVector one = FloatVector.broadcast(S, 1f);
+                    FloatVector q = one.sub(p);
+                    FloatVector lp = p.lanewise(LOG).max(-100f);
+                    FloatVector lq = q.lanewise(LOG).max(-100f);
+                    l = t.mul(lp).add(one.sub(t).mul(lq)).neg();
+                    g = d.div(p.mul(q).max(1e-12f));
+                }
+                case BINARY_CROSS_ENTROPY_WITH_LOGITS -> {
+                    FloatVector e = p.abs().neg().lanewise(EXP);
+                    l = p.max(0f).sub(p.mul(t)).add(e.lanewise(LOG1P));
+                    g = sigmoidFrom(p, e, reciprocalOnePlus(e)).sub(t);
+                }
+                default -> throw new AssertionError(kind);
+            }
+            acc = addAsDouble(acc, l);
+            if (grad != null) {
+                g.mul(gradScale).intoArray(grad, i);
+            }
+        }
+        double sum = acc.reduceLanes(ADD);
+        if (i < to) {
+            sum += ScalarElementwise.INSTANCE.loss(kind, delta, pred, target, grad, gradScale, i, to);
+        }
+        return sum;
+    }
+
+    // ---- optimisers -------------------------------------------------------------------
+
+    @Override
+    public void sgd(float[] w, float[] g, float[] velocity, float lr, float momentum, boolean nesterov, float l2, float l1,
+                    int from, int to) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            FloatVector wi = load(w, i);
+            FloatVector step = load(g, i).add(wi.mul(l2)).add(signum(wi).mul(l1));
+            if (velocity != null) {
+                FloatVector v = load(velocity, i).mul(momentum).add(step);
+                v.intoArray(velocity, i);
+                step = nesterov ? step.add(v.mul(momentum)) : v;
+            }
+            wi.sub(step.mul(lr)).intoArray(w, i);
+        }
+        if (i < to) {
+            ScalarElementwise.INSTANCE.sgd(w, g, velocity, lr, momentum, nesterov, l2, l1, i, to);
+        }
+    }
+
+    @Override
+    public void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
+                     float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        float decay = lr * weightDecay;
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            FloatVector wi = load(w, i);
+            FloatVector gi = load(g, i);
+            if (!decoupled) {
+                gi = gi.add(wi.mul(weightDecay));
+            }
+            FloatVector mi = load(m, i).mul(beta1).add(gi.mul(oneMinusBeta1));
+            FloatVector vi = load(v, i).mul(beta2).add(gi.mul(gi).mul(oneMinusBeta2));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            if (decoupled) {
+                wi = wi.sub(wi.mul(decay));
+            }
+            FloatVector update = mi.mul(c1).mul(lr).div(vi.mul(c2).sqrt().add(epsilon));
+            wi.sub(update).intoArray(w, i);
+        }
+        if (i < to) {
+            ScalarElementwise.INSTANCE.adam(w, g, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1, c2, i, to);
+        }
+    }
+}
