@@ -1,0 +1,337 @@
+package dev.kengine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kengine.Backend;
+import dev.kengine.Engine;
+import dev.kengine.LossAndGradient;
+import dev.kengine.Tensor;
+import dev.kengine.op.Activation;
+import dev.kengine.op.Loss;
+import dev.kengine.op.Reduction;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Vector API kernels against the scalar ones at a prime length, so the scalar loop tails run,
+ * with special values mixed into ordinary ones.
+ */
+@DisplayName("SIMD and scalar kernels agree")
+class SimdScalarAgreementTest {
+    /** Prime, so every vector loop ends in a scalar tail. */
+    static final int N = 1021;
+    static final float[] SPECIALS = {
+        0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+        1f, -1f, 5f, -5f, 10f, -10f, 13f, -13f, 20f, -20f, 100f, -100f, 1e20f, -1e20f, Float.MIN_VALUE, -Float.MAX_VALUE
+    };
+
+    static Backend simd;
+    static Backend scalar;
+
+    @BeforeAll
+    static void open() {
+        simd = Engine.open("cpu", Map.of("simd", "true", "threads", "2"));
+        scalar = Engine.open("cpu", Map.of("simd", "false", "threads", "2"));
+        assumeTrue(simd.capabilities().details().get("simd").startsWith("Vector API"),
+                "no Vector API here: " + simd.capabilities().details().get("simd"));
+        assertEquals("scalar: switched off by option simd=false", scalar.capabilities().details().get("simd"));
+    }
+
+    @AfterAll
+    static void close() {
+        if (simd != null) {
+            simd.close();
+        }
+        if (scalar != null) {
+            scalar.close();
+        }
+    }
+
+    /** Specials first (spread through the vector lanes and the tail), the rest uniform in [−lim, lim]. */
+    static float[] inputs(long seed, float lim) {
+        Random r = new Random(seed);
+        float[] x = new float[N];
+        for (int i = 0; i < N; i++) {
+            x[i] = (r.nextFloat() * 2 - 1) * lim;
+        }
+        for (int i = 0; i < SPECIALS.length; i++) {
+            x[(i * 37) % N] = SPECIALS[i];
+            x[N - 1 - i] = SPECIALS[i];
+        }
+        return x;
+    }
+
+    /** Equal within rtol relative to the larger magnitude, or atol absolutely; NaN only matches NaN; ±0 match. */
+    static void assertClose(String what, float[] expected, float[] actual, float rtol, float atol) {
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i];
+            float a = actual[i];
+            if (Float.isNaN(e) || Float.isNaN(a)) {
+                if (Float.isNaN(e) != Float.isNaN(a)) {
+                    fail(what + " at " + i + ": scalar " + e + " vs simd " + a);
+                }
+                continue;
+            }
+            if (e == a) {
+                continue;
+            }
+            float diff = Math.abs(e - a);
+            if (!(diff <= atol || diff <= rtol * Math.max(Math.abs(e), Math.abs(a)))) {
+                fail(what + " at " + i + ": scalar " + e + " vs simd " + a);
+            }
+        }
+    }
+
+    static float[] run(Backend b, float[] in, java.util.function.Function<Tensor, Tensor> op) {
+        try (Tensor x = b.of(in); Tensor y = op.apply(x)) {
+            return y.toArray();
+        }
+    }
+
+    static List<Activation> activations() {
+        return List.of(Activation.IDENTITY, Activation.SIGMOID, Activation.TANH, Activation.RELU,
+                Activation.leakyRelu(), Activation.leakyRelu(0.2f), Activation.elu(1f), Activation.elu(0.5f),
+                Activation.SILU, Activation.swish(1.5f), Activation.swish(-0.5f), Activation.swish(0f),
+                Activation.SOFTPLUS, Activation.GELU, Activation.GELU_TANH);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("activations")
+    @DisplayName("activation forward and backward")
+    void activation(Activation act) {
+        for (float lim : new float[] {3f, 30f}) {
+            float[] x = inputs(act.hashCode() + (long) lim, lim);
+            float[] ys = run(scalar, x, t -> scalar.activation(act, t));
+            float[] yv = run(simd, x, t -> simd.activation(act, t));
+            // GELU_TANH's exponent 2u reaches −40 in the tail; its float rounding costs |2u|·2⁻²⁴ ≈ 3e-6 relative.
+            float rtol = act.kind() == Activation.Kind.GELU_TANH ? 1e-5f : 2e-6f;
+            assertClose(act + " forward", ys, yv, rtol, 1e-30f);
+
+            float[] dy = inputs(99 + (long) lim, 2f);
+            float[] gs;
+            float[] gv;
+            try (Tensor tdy = scalar.of(dy); Tensor tx = scalar.of(x); Tensor ty = scalar.of(ys);
+                 Tensor g = scalar.activationBackward(act, tdy, tx, ty)) {
+                gs = g.toArray();
+            }
+            // Both backends get the same saved forward output, so only the backward kernels differ.
+            try (Tensor tdy = simd.of(dy); Tensor tx = simd.of(x); Tensor ty = simd.of(ys);
+                 Tensor g = simd.activationBackward(act, tdy, tx, ty)) {
+                gv = g.toArray();
+            }
+            assertClose(act + " backward", gs, gv, 1e-5f, 1e-6f);
+        }
+    }
+
+    @Test
+    @DisplayName("GELU keeps relative accuracy in the far negative tail")
+    void geluTail() {
+        float[] x = new float[N];
+        for (int i = 0; i < N; i++) {
+            x[i] = -5f - 8f * i / N;
+        }
+        float[] ys = run(scalar, x, t -> scalar.activation(Activation.GELU, t));
+        float[] yv = run(simd, x, t -> simd.activation(Activation.GELU, t));
+        for (int i = 0; i < N; i++) {
+            double reference = x[i] * 0.5 * erfcReference(-x[i] / Math.sqrt(2));
+            if (Math.abs(reference) < 1e-36) {
+                continue; // float denormals carry fewer digits
+            }
+            assertEquals(reference, ys[i], Math.abs(reference) * 1e-6, "scalar gelu(" + x[i] + ")");
+            assertEquals(reference, yv[i], Math.abs(reference) * 1e-5, "simd gelu(" + x[i] + ")");
+        }
+    }
+
+    /** erfc(z) for z ≥ 3 by its continued fraction, accurate to double precision there. */
+    static double erfcReference(double z) {
+        double f = 0;
+        for (int k = 200; k >= 1; k--) {
+            f = (k / 2.0) / (z + f);
+        }
+        return Math.exp(-z * z) / Math.sqrt(Math.PI) / (z + f);
+    }
+
+    static List<Loss> losses() {
+        return List.of(Loss.MSE, Loss.MAE, Loss.huber(1f), Loss.huber(0.25f), Loss.BINARY_CROSS_ENTROPY,
+                Loss.BINARY_CROSS_ENTROPY_WITH_LOGITS);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("losses")
+    @DisplayName("loss and gradient")
+    void loss(Loss loss) {
+        boolean probability = loss.kind() == Loss.Kind.BINARY_CROSS_ENTROPY;
+        float[] pred = inputs(7, 30f);
+        float[] target = inputs(8, 30f);
+        Random r = new Random(3);
+        if (probability) {
+            for (int i = 0; i < N; i++) {
+                pred[i] = r.nextFloat();
+                target[i] = r.nextFloat();
+            }
+            pred[5] = 0f;
+            pred[6] = 1f;
+            pred[7] = 1e-7f;
+            pred[8] = Float.NaN;
+            pred[N - 1] = 0f;
+            pred[N - 2] = 1f;
+        }
+        for (Reduction red : Reduction.values()) {
+            // Finite inputs for the sum (a NaN would make every sum NaN and test nothing).
+            float[] finitePred = pred.clone();
+            float[] finiteTarget = target.clone();
+            for (int i = 0; i < N; i++) {
+                if (!Float.isFinite(finitePred[i])) {
+                    finitePred[i] = probability ? 0.5f : 2f;
+                }
+                if (!Float.isFinite(finiteTarget[i])) {
+                    finiteTarget[i] = probability ? 0.25f : -2f;
+                }
+            }
+            float[][] s = lossRun(scalar, loss, finitePred, finiteTarget, red);
+            float[][] v = lossRun(simd, loss, finitePred, finiteTarget, red);
+            assertClose(loss + " " + red + " value", s[0], v[0], 1e-6f, 0f);
+            assertClose(loss + " " + red + " gradient", s[1], v[1], 2e-6f, 1e-12f);
+            float[][] sNaN = lossRun(scalar, loss, pred, target, red);
+            float[][] vNaN = lossRun(simd, loss, pred, target, red);
+            assertClose(loss + " " + red + " gradient with specials", sNaN[1], vNaN[1], 2e-6f, 1e-12f);
+        }
+    }
+
+    static float[][] lossRun(Backend b, Loss loss, float[] pred, float[] target, Reduction red) {
+        try (Tensor p = b.of(pred); Tensor t = b.of(target); LossAndGradient lg = b.lossWithGradient(loss, p, t, red)) {
+            return new float[][] {lg.loss().toArray(), lg.gradient().toArray()};
+        }
+    }
+
+    @Test
+    @DisplayName("softmax and log-softmax, forward and backward, rows of 1021")
+    void softmax() {
+        int rows = 4;
+        float[] x = new float[rows * N];
+        Random r = new Random(11);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (r.nextFloat() * 2 - 1) * 30f;
+        }
+        x[3] = 90f;
+        x[N + 5] = -90f;
+        x[N + 6] = Float.NEGATIVE_INFINITY;
+        x[2 * N + 1] = 1e-7f;
+        x[3 * N + 7] = Float.NaN;
+        float[] dy = inputs(12, 1f);
+        float[] dyRows = new float[rows * N];
+        for (int i = 0; i < dyRows.length; i++) {
+            dyRows[i] = dy[i % N];
+        }
+        for (boolean log : new boolean[] {false, true}) {
+            float[] ys = softmaxRun(scalar, x, rows, log);
+            float[] yv = softmaxRun(simd, x, rows, log);
+            assertClose("softmax log=" + log, ys, yv, 2e-6f, 1e-30f);
+            float[] gs;
+            float[] gv;
+            try (Tensor tdy = scalar.of(dyRows, rows, N); Tensor ty = scalar.of(ys, rows, N);
+                 Tensor g = log ? scalar.logSoftmaxBackward(tdy, ty) : scalar.softmaxBackward(tdy, ty)) {
+                gs = g.toArray();
+            }
+            try (Tensor tdy = simd.of(dyRows, rows, N); Tensor ty = simd.of(ys, rows, N);
+                 Tensor g = log ? simd.logSoftmaxBackward(tdy, ty) : simd.softmaxBackward(tdy, ty)) {
+                gv = g.toArray();
+            }
+            assertClose("softmax backward log=" + log, gs, gv, 1e-5f, 1e-9f);
+        }
+        int[] labels = {0, 17, N - 1, 500};
+        float[] targets = new float[rows * N];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = r.nextFloat() / N;
+        }
+        for (Reduction red : Reduction.values()) {
+            float[] finite = x.clone();
+            finite[3 * N + 7] = 1f;
+            float[][] ls = crossEntropyRun(scalar, finite, labels, null, rows, red);
+            float[][] lv = crossEntropyRun(simd, finite, labels, null, rows, red);
+            assertClose("cross-entropy labels " + red, ls[0], lv[0], 1e-6f, 0f);
+            assertClose("cross-entropy labels gradient " + red, ls[1], lv[1], 2e-6f, 1e-12f);
+            float[][] ts = crossEntropyRun(scalar, finite, null, targets, rows, red);
+            float[][] tv = crossEntropyRun(simd, finite, null, targets, rows, red);
+            assertClose("cross-entropy targets " + red, ts[0], tv[0], 1e-6f, 0f);
+            assertClose("cross-entropy targets gradient " + red, ts[1], tv[1], 2e-6f, 1e-12f);
+        }
+    }
+
+    static float[] softmaxRun(Backend b, float[] x, int rows, boolean log) {
+        try (Tensor t = b.of(x, rows, N); Tensor y = log ? b.logSoftmax(t) : b.softmax(t)) {
+            return y.toArray();
+        }
+    }
+
+    static float[][] crossEntropyRun(Backend b, float[] x, int[] labels, float[] targets, int rows, Reduction red) {
+        try (Tensor t = b.of(x, rows, N)) {
+            if (labels != null) {
+                try (LossAndGradient lg = b.softmaxCrossEntropy(t, labels, red)) {
+                    return new float[][] {lg.loss().toArray(), lg.gradient().toArray()};
+                }
+            }
+            try (Tensor tt = b.of(targets, rows, N); LossAndGradient lg = b.softmaxCrossEntropy(t, tt, red)) {
+                return new float[][] {lg.loss().toArray(), lg.gradient().toArray()};
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("binary ops, scale, axpy, max, sums and optimiser steps")
+    void arithmetic() {
+        float[] a = inputs(21, 10f);
+        float[] b = inputs(22, 10f);
+        for (var op : List.of("add", "sub", "mul", "div")) {
+            float[] s = binaryRun(scalar, op, a, b);
+            float[] v = binaryRun(simd, op, a, b);
+            assertClose(op, s, v, 0f, 0f);
+        }
+        assertClose("scale", run(scalar, a, t -> scalar.scale(t, 0.3f)), run(simd, a, t -> simd.scale(t, 0.3f)), 0f, 0f);
+        float[] finite = inputs(23, 10f);
+        for (int i = 0; i < N; i++) {
+            if (!Float.isFinite(finite[i])) {
+                finite[i] = 1f;
+            }
+        }
+        assertClose("max", run(scalar, a, t -> scalar.max(t)), run(simd, a, t -> simd.max(t)), 0f, 0f);
+        assertClose("max finite", run(scalar, finite, t -> scalar.max(t)), run(simd, finite, t -> simd.max(t)), 0f, 0f);
+        assertClose("l2Norm", run(scalar, finite, t -> scalar.l2Norm(t)), run(simd, finite, t -> simd.l2Norm(t)), 1e-7f, 0f);
+        float[] ws = adamRun(scalar, finite, b);
+        float[] wv = adamRun(simd, finite, b);
+        assertClose("adam", ws, wv, 1e-6f, 1e-7f);
+    }
+
+    static float[] binaryRun(Backend be, String op, float[] a, float[] b) {
+        try (Tensor ta = be.of(a); Tensor tb = be.of(b)) {
+            Tensor out = switch (op) {
+                case "add" -> be.add(ta, tb);
+                case "sub" -> be.sub(ta, tb);
+                case "mul" -> be.mul(ta, tb);
+                default -> be.div(ta, tb);
+            };
+            try (out) {
+                return out.toArray();
+            }
+        }
+    }
+
+    static float[] adamRun(Backend be, float[] w, float[] g) {
+        try (Tensor tw = be.of(w); Tensor tg = be.of(g); Tensor m = be.zeros(N); Tensor v = be.zeros(N)) {
+            for (int step = 1; step <= 3; step++) {
+                be.adamStep(tw, tg, m, v, dev.kengine.op.AdamConfig.adamW(0.01f, 0.1f), step);
+            }
+            be.sgdStep(tw, tg, null, dev.kengine.op.SgdConfig.of(0.1f).withL1(0.01f).withL2(0.001f));
+            return tw.toArray();
+        }
+    }
+}
