@@ -1,0 +1,79 @@
+/* losses.cl: the elementwise losses of dev.kengine.op.Loss. Stage one of a two-stage sum (see
+ * reduce.cl, k_sum_finish): each work-group writes the sum of its share of per-element losses,
+ * and, when asked, every element's gradient times gradScale (1/n for MEAN). */
+
+#ifndef LOSS_WG
+#define LOSS_WG 256
+#endif
+
+#define K_LOSS_MSE 0
+#define K_LOSS_MAE 1
+#define K_LOSS_HUBER 2
+#define K_LOSS_BCE 3
+#define K_LOSS_BCE_LOGITS 4
+
+/* sign(d) with sign(0) = 0 and NaN kept. */
+K_FN float k_sign(float d) {
+    return d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : d * 0.0f);
+}
+
+/* ln clamped to >= -100; NaN still propagates (fmax would hide it). */
+K_FN float k_clamped_log(float v) {
+    float l = log(v);
+    return l < -100.0f ? -100.0f : l;
+}
+
+K_FN float k_loss_value(int kind, float delta, float p, float t) {
+    float d = p - t;
+    switch (kind) {
+    case K_LOSS_MSE:
+        return d * d;
+    case K_LOSS_MAE:
+        return fabs(d);
+    case K_LOSS_HUBER: {
+        float a = fabs(d);
+        return a <= delta ? 0.5f * d * d : delta * (a - 0.5f * delta);
+    }
+    case K_LOSS_BCE:
+        return -(t * k_clamped_log(p) + (1.0f - t) * k_clamped_log(1.0f - p));
+    default:
+        return fmax(p, 0.0f) - p * t + log1p(exp(-fabs(p)));
+    }
+}
+
+K_FN float k_loss_grad(int kind, float delta, float p, float t) {
+    float d = p - t;
+    switch (kind) {
+    case K_LOSS_MSE:
+        return 2.0f * d;
+    case K_LOSS_MAE:
+        return k_sign(d);
+    case K_LOSS_HUBER:
+        return fabs(d) <= delta ? d : delta * k_sign(d);
+    case K_LOSS_BCE: {
+        float q = p * (1.0f - p);
+        return d / (q < 1e-12f ? 1e-12f : q);
+    }
+    default:
+        return k_sigmoid(p) - t;
+    }
+}
+
+__kernel void k_loss(__global const float* pred, __global const float* target, __global float* grad,
+                     int writeGrad, float gradScale, klong n, int kind, float delta, __global kacc* partial) {
+    __local kacc buf[LOSS_WG];
+    int lid = (int) get_local_id(0);
+    kacc s = 0;
+    K_FOR_EACH(i, n) {
+        float p = pred[i];
+        float t = target[i];
+        s += (kacc) k_loss_value(kind, delta, p, t);
+        if (writeGrad) {
+            grad[i] = k_loss_grad(kind, delta, p, t) * gradScale;
+        }
+    }
+    s = k_wg_sum(buf, s, lid, LOSS_WG);
+    if (lid == 0) {
+        partial[get_group_id(0)] = s;
+    }
+}

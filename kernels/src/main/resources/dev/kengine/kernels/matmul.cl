@@ -1,0 +1,187 @@
+/* matmul.cl: C = alpha op(A) op(B) + beta C, batched, and the fused dense layer
+ * z = x W + bias, y = act(z).
+ *
+ * Each work-group computes an MWG x NWG tile of C from KWG-deep slices of op(A) and op(B)
+ * staged in local memory; each of its MDIMC x NDIMC work-items keeps an MWI x NWI block of C
+ * in registers (register blocking: every value read from local memory feeds MWI or NWI
+ * multiply-adds). Work-item (tn, tm) owns rows tm + i*MDIMC and columns tn + j*NDIMC, so
+ * neighbouring work-items touch neighbouring columns: coalesced stores and conflict-free local
+ * reads. Tiles are loaded with VW-wide vector loads along the contiguous dimension of each
+ * operand; the ragged edges of the matrices fall back to guarded scalar loads that pad with
+ * zeros, so any m, n, k works. The values come from a tuning table on the host. */
+
+#ifndef MWG
+#define MWG 64
+#endif
+#ifndef NWG
+#define NWG 64
+#endif
+#ifndef KWG
+#define KWG 16
+#endif
+#ifndef MDIMC
+#define MDIMC 16
+#endif
+#ifndef NDIMC
+#define NDIMC 16
+#endif
+#ifndef VW
+#define VW 4
+#endif
+
+/* Derived. */
+#define MWI (MWG / MDIMC)
+#define NWI (NWG / NDIMC)
+#define WGS (MDIMC * NDIMC)
+
+#if (MWG % MDIMC) != 0 || (NWG % NDIMC) != 0
+#error "MWG must be a multiple of MDIMC and NWG of NDIMC"
+#endif
+#if (KWG % VW) != 0 || (MWG % VW) != 0 || (NWG % VW) != 0
+#error "KWG, MWG and NWG must be multiples of VW"
+#endif
+#if VW != 1 && VW != 4
+#error "VW must be 1 or 4"
+#endif
+
+/* Loads the TR x TC block at (r0, c0) of a row-major matrix of nr x nc elements (leading
+ * dimension ld) into dst, as dst[r * TC + c] or, when transposed, dst[c * TR + r]. */
+K_FN void k_load_tile(K_LPTR float* dst, K_GPTR const float* src, klong ld, klong nr, klong nc,
+                      klong r0, klong c0, int TR, int TC, int transposed, int tid) {
+    int vecsPerRow = TC / VW;
+    int vecs = TR * vecsPerRow;
+    for (int v = tid; v < vecs; v += WGS) {
+        int r = v / vecsPerRow;
+        int c = (v - r * vecsPerRow) * VW;
+        klong gr = r0 + r;
+        klong gc = c0 + c;
+        float e[VW];
+        if (gr < nr && gc + VW <= nc) {
+#if VW == 4
+            kfloat4 q = K_VLOAD4(src + gr * ld + gc);
+            e[0] = q.x;
+            e[1] = q.y;
+            e[2] = q.z;
+            e[3] = q.w;
+#else
+            e[0] = src[gr * ld + gc];
+#endif
+        } else {
+            for (int j = 0; j < VW; j++) {
+                e[j] = (gr < nr && gc + j < nc) ? src[gr * ld + gc + j] : 0.0f;
+            }
+        }
+        for (int j = 0; j < VW; j++) {
+            if (transposed) {
+                dst[(c + j) * TR + r] = e[j];
+            } else {
+                dst[r * TC + c + j] = e[j];
+            }
+        }
+    }
+}
+
+/* The MWI x NWI block of op(A) op(B) owned by this work-item, for the tile at (m0, n0). */
+K_FN void k_gemm_block(K_GPTR const float* a, int transA, K_GPTR const float* b, int transB,
+                       klong m, klong n, klong k, klong m0, klong n0,
+                       K_LPTR float* alm, K_LPTR float* blm, float acc[MWI][NWI]) {
+    int tn = (int) get_local_id(0);
+    int tm = (int) get_local_id(1);
+    int tid = tm * NDIMC + tn;
+    for (int i = 0; i < MWI; i++) {
+        for (int j = 0; j < NWI; j++) {
+            acc[i][j] = 0.0f;
+        }
+    }
+    for (klong k0 = 0; k0 < k; k0 += KWG) {
+        /* alm[kk * MWG + i] = op(A)[m0 + i, k0 + kk]; blm[kk * NWG + j] = op(B)[k0 + kk, n0 + j]. */
+        if (transA) {
+            k_load_tile(alm, a, m, k, m, k0, m0, KWG, MWG, 0, tid);
+        } else {
+            k_load_tile(alm, a, k, m, k, m0, k0, MWG, KWG, 1, tid);
+        }
+        if (transB) {
+            k_load_tile(blm, b, k, n, k, n0, k0, NWG, KWG, 1, tid);
+        } else {
+            k_load_tile(blm, b, n, k, n, k0, n0, KWG, NWG, 0, tid);
+        }
+        K_LOCAL_BARRIER();
+#pragma unroll
+        for (int kk = 0; kk < KWG; kk++) {
+            float ar[MWI];
+            float br[NWI];
+#pragma unroll
+            for (int i = 0; i < MWI; i++) {
+                ar[i] = alm[kk * MWG + i * MDIMC + tm];
+            }
+#pragma unroll
+            for (int j = 0; j < NWI; j++) {
+                br[j] = blm[kk * NWG + j * NDIMC + tn];
+            }
+#pragma unroll
+            for (int i = 0; i < MWI; i++) {
+#pragma unroll
+                for (int j = 0; j < NWI; j++) {
+                    acc[i][j] = K_FMA(ar[i], br[j], acc[i][j]);
+                }
+            }
+        }
+        K_LOCAL_BARRIER();
+    }
+}
+
+/* Global size (ceil(n / NWG) * NDIMC, ceil(m / MWG) * MDIMC, batch), local (NDIMC, MDIMC, 1). */
+__kernel void k_gemm(__global const float* a, int transA, __global const float* b, int transB, __global float* c,
+                     klong m, klong n, klong k, float alpha, float beta,
+                     klong strideA, klong strideB, klong strideC) {
+    __local float alm[KWG * MWG];
+    __local float blm[KWG * NWG];
+    float acc[MWI][NWI];
+    klong batch = (klong) get_group_id(2);
+    klong m0 = (klong) get_group_id(1) * MWG;
+    klong n0 = (klong) get_group_id(0) * NWG;
+    k_gemm_block(a + batch * strideA, transA, b + batch * strideB, transB, m, n, k, m0, n0, alm, blm, acc);
+    __global float* cb = c + batch * strideC;
+    int tn = (int) get_local_id(0);
+    int tm = (int) get_local_id(1);
+    for (int i = 0; i < MWI; i++) {
+        klong row = m0 + i * MDIMC + tm;
+        for (int j = 0; j < NWI; j++) {
+            klong col = n0 + j * NDIMC + tn;
+            if (row < m && col < n) {
+                float v = alpha * acc[i][j];
+                if (beta != 0.0f) {
+                    v = v + beta * cb[row * n + col];
+                }
+                cb[row * n + col] = v;
+            }
+        }
+    }
+}
+
+/* The fused dense layer: z = x w + bias (when hasBias), y = act(z); x [rows, in], w [in, out]. */
+__kernel void k_linear(__global const float* x, __global const float* w, __global const float* bias, int hasBias,
+                       __global float* z, __global float* y, klong rows, klong in, klong out, int act, float p) {
+    __local float alm[KWG * MWG];
+    __local float blm[KWG * NWG];
+    float acc[MWI][NWI];
+    klong m0 = (klong) get_group_id(1) * MWG;
+    klong n0 = (klong) get_group_id(0) * NWG;
+    k_gemm_block(x, 0, w, 0, rows, out, in, m0, n0, alm, blm, acc);
+    int tn = (int) get_local_id(0);
+    int tm = (int) get_local_id(1);
+    for (int i = 0; i < MWI; i++) {
+        klong row = m0 + i * MDIMC + tm;
+        for (int j = 0; j < NWI; j++) {
+            klong col = n0 + j * NDIMC + tn;
+            if (row < rows && col < out) {
+                float v = acc[i][j];
+                if (hasBias) {
+                    v = v + bias[col];
+                }
+                z[row * out + col] = v;
+                y[row * out + col] = k_act_forward(act, p, v);
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/* optim.cl: SGD (momentum, Nesterov, L1, L2) and Adam/AdamW steps in place, after
+ * dev.kengine.op.SgdConfig and AdamConfig, and the two sums of the regularisation penalty. */
+
+#ifndef OPTIM_WG
+#define OPTIM_WG 256
+#endif
+
+K_FN float k_sign0(float w) {
+    return w > 0.0f ? 1.0f : (w < 0.0f ? -1.0f : 0.0f);
+}
+
+__kernel void k_sgd(__global float* w, __global const float* g, __global float* v, int hasVelocity, klong n,
+                    float lr, float momentum, int nesterov, float l2, float l1) {
+    K_FOR_EACH(i, n) {
+        float wi = w[i];
+        float gi = g[i];
+        gi = (gi + l2 * wi) + l1 * k_sign0(wi);
+        if (hasVelocity) {
+            float vi = momentum * v[i] + gi;
+            v[i] = vi;
+            gi = nesterov ? gi + momentum * vi : vi;
+        }
+        w[i] = wi - lr * gi;
+    }
+}
+
+/* c1 = 1 / (1 - beta1^t), c2 = 1 / (1 - beta2^t), from the host's double bias corrections. */
+__kernel void k_adam(__global float* w, __global const float* g, __global float* m, __global float* v, klong n,
+                     float lr, float beta1, float beta2, float eps, float weightDecay, int decoupled,
+                     float c1, float c2) {
+    K_FOR_EACH(i, n) {
+        float wi = w[i];
+        float gi = g[i];
+        if (!decoupled) {
+            gi = gi + weightDecay * wi;
+        }
+        float mi = beta1 * m[i] + (1.0f - beta1) * gi;
+        float vi = beta2 * v[i] + (1.0f - beta2) * (gi * gi);
+        m[i] = mi;
+        v[i] = vi;
+        if (decoupled) {
+            wi = wi - lr * weightDecay * wi;
+        }
+        w[i] = wi - lr * (mi * c1) / (sqrt(vi * c2) + eps);
+    }
+}
+
+/* partial[2g] = sum |w|, partial[2g + 1] = sum w^2 over work-group g's share. */
+__kernel void k_penalty_partial(__global const float* w, klong n, __global kacc* partial) {
+    __local kacc buf[OPTIM_WG];
+    int lid = (int) get_local_id(0);
+    kacc a = 0;
+    kacc q = 0;
+    K_FOR_EACH(i, n) {
+        kacc x = (kacc) w[i];
+        a += fabs(x);
+        q += x * x;
+    }
+    a = k_wg_sum(buf, a, lid, OPTIM_WG);
+    q = k_wg_sum(buf, q, lid, OPTIM_WG);
+    if (lid == 0) {
+        partial[2 * get_group_id(0)] = a;
+        partial[2 * get_group_id(0) + 1] = q;
+    }
+}
+
+__kernel void k_penalty_finish(__global const kacc* partial, int count, float l1, float l2, __global float* out) {
+    if (get_global_id(0) != 0) {
+        return;
+    }
+    kacc a = 0;
+    kacc q = 0;
+    for (int g = 0; g < count; g++) {
+        a += partial[2 * g];
+        q += partial[2 * g + 1];
+    }
+    out[0] = (float) ((kacc) l1 * a + (kacc) l2 * 0.5f * q);
+}

@@ -1,0 +1,115 @@
+/* softmax.cl: softmax and log-softmax of rows by the max-shifted form, their gradients, and the
+ * softmax cross-entropy against labels or probability targets. One work-group per row. */
+
+#ifndef SOFTMAX_WG
+#define SOFTMAX_WG 256
+#endif
+
+/* The row's maximum (NaN if any) and sum of exp(x - max). */
+K_FN void k_row_stats(__global const float* row, klong cols, K_LPTR float* mbuf, K_LPTR kacc* sbuf, int lid,
+                      float* maxOut, kacc* sumOut) {
+    float m = -K_INF;
+    for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+        m = k_max_nan(m, row[c]);
+    }
+    m = k_wg_max(mbuf, m, lid, SOFTMAX_WG);
+    kacc s = 0;
+    for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+        s += (kacc) exp(row[c] - m);
+    }
+    *sumOut = k_wg_sum(sbuf, s, lid, SOFTMAX_WG);
+    *maxOut = m;
+}
+
+__kernel void k_softmax(__global const float* x, __global float* y, klong rows, klong cols, int logOut) {
+    __local float mbuf[SOFTMAX_WG];
+    __local kacc sbuf[SOFTMAX_WG];
+    int lid = (int) get_local_id(0);
+    for (klong r = (klong) get_group_id(0); r < rows; r += (klong) get_num_groups(0)) {
+        __global const float* row = x + r * cols;
+        __global float* out = y + r * cols;
+        float m;
+        kacc s;
+        k_row_stats(row, cols, mbuf, sbuf, lid, &m, &s);
+        if (logOut) {
+            float ls = (float) log(s);
+            for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+                out[c] = (row[c] - m) - ls;
+            }
+        } else {
+            float inv = (float) (1 / s);
+            for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+                out[c] = exp(row[c] - m) * inv;
+            }
+        }
+    }
+}
+
+/* softmax: dx = y (dy - sum(dy y)); log-softmax: dx = dy - exp(y) sum(dy). */
+__kernel void k_softmax_backward(__global const float* dy, __global const float* y, __global float* dx,
+                                 klong rows, klong cols, int logOut) {
+    __local kacc sbuf[SOFTMAX_WG];
+    int lid = (int) get_local_id(0);
+    for (klong r = (klong) get_group_id(0); r < rows; r += (klong) get_num_groups(0)) {
+        klong base = r * cols;
+        kacc s = 0;
+        for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+            s += logOut ? (kacc) dy[base + c] : (kacc) dy[base + c] * (kacc) y[base + c];
+        }
+        float t = (float) k_wg_sum(sbuf, s, lid, SOFTMAX_WG);
+        for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+            float g = dy[base + c];
+            float v = y[base + c];
+            dx[base + c] = logOut ? g - exp(v) * t : v * (g - t);
+        }
+    }
+}
+
+/* Row losses of softmax cross-entropy into rowLoss (kacc) and, when writeGrad, the gradient
+ * (softmax(x) * sum(t) - t) * gradScale. Exactly one of labels / targets is used (hasLabels). */
+__kernel void k_softmax_xent(__global const float* logits, __global const int* labels, __global const float* targets,
+                             int hasLabels, __global kacc* rowLoss, __global float* grad, int writeGrad,
+                             float gradScale, klong rows, klong cols) {
+    __local float mbuf[SOFTMAX_WG];
+    __local kacc sbuf[SOFTMAX_WG];
+    int lid = (int) get_local_id(0);
+    for (klong r = (klong) get_group_id(0); r < rows; r += (klong) get_num_groups(0)) {
+        __global const float* row = logits + r * cols;
+        float m;
+        kacc s;
+        k_row_stats(row, cols, mbuf, sbuf, lid, &m, &s);
+        kacc lse = (kacc) m + (kacc) log(s);
+        kacc loss;
+        kacc tsum;
+        if (hasLabels) {
+            int label = labels[r];
+            loss = lse - (kacc) row[label];
+            tsum = 1;
+        } else {
+            kacc l = 0;
+            kacc ts = 0;
+            for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+                kacc t = (kacc) targets[r * cols + c];
+                if (t != 0) {
+                    l += t * (lse - (kacc) row[c]);
+                }
+                ts += t;
+            }
+            loss = k_wg_sum(sbuf, l, lid, SOFTMAX_WG);
+            tsum = k_wg_sum(sbuf, ts, lid, SOFTMAX_WG);
+        }
+        if (lid == 0) {
+            rowLoss[r] = loss;
+        }
+        if (writeGrad) {
+            float inv = (float) (1 / s);
+            float ft = (float) tsum;
+            int label = hasLabels ? labels[r] : -1;
+            for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+                float p = exp(row[c] - m) * inv;
+                float t = hasLabels ? (c == label ? 1.0f : 0.0f) : targets[r * cols + c];
+                grad[r * cols + c] = (p * ft - t) * gradScale;
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.kengine.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class KernelSourceTest {
+
+    @Test
+    void assemblesDefinesThenDialectThenCommonThenBody() {
+        KernelSource.Assembled a = KernelSource.assemble(KernelFamily.MATMUL, Dialect.OPENCL, Map.of("MWG", "32"));
+        String t = a.text();
+        int def = t.indexOf("#define MWG 32");
+        int dialect = t.indexOf("#define K_OPENCL 1");
+        int common = t.indexOf("k_philox4x32_10");
+        int body = t.indexOf("__kernel void k_gemm");
+        assertTrue(def >= 0 && def < dialect && dialect < common && common < body, "order of the parts");
+        assertTrue(a.name().startsWith("matmul-opencl-"));
+        assertEquals(64, a.sha256().length());
+    }
+
+    @Test
+    void nameAndHashFollowTheText() {
+        Map<String, String> d1 = new LinkedHashMap<>();
+        d1.put("MWG", "32");
+        KernelSource.Assembled a = KernelSource.assemble(KernelFamily.MATMUL, Dialect.OPENCL, d1);
+        KernelSource.Assembled b = KernelSource.assemble(KernelFamily.MATMUL, Dialect.OPENCL, d1);
+        KernelSource.Assembled c = KernelSource.assemble(KernelFamily.MATMUL, Dialect.OPENCL, Map.of("MWG", "64"));
+        KernelSource.Assembled d = KernelSource.assemble(KernelFamily.MATMUL, Dialect.CUDA, d1);
+        assertEquals(a.name(), b.name());
+        assertNotEquals(a.sha256(), c.sha256());
+        assertNotEquals(a.sha256(), d.sha256());
+    }
+
+    @Test
+    void rejectsBadDefines() {
+        assertThrows(IllegalArgumentException.class,
+                () -> KernelSource.assemble(KernelFamily.REDUCE, Dialect.OPENCL, Map.of("A B", "1")));
+        assertThrows(IllegalArgumentException.class,
+                () -> KernelSource.assemble(KernelFamily.REDUCE, Dialect.OPENCL, Map.of("A", "1\n#define B 2")));
+    }
+
+    /** Every tunable of a family file is guarded by #ifndef, so a define from the host overrides it. */
+    @ParameterizedTest
+    @EnumSource(KernelFamily.class)
+    void everyTunableHasADefault(KernelFamily family) {
+        String body = KernelSource.resource(family.fileName());
+        assertFalse(KernelSource.kernelNames(body).isEmpty(), family + " declares kernels");
+        Matcher m = Pattern.compile("#ifndef (\\w+)\\s*\\n#define (\\w+) ").matcher(body);
+        int guarded = 0;
+        while (m.find()) {
+            assertEquals(m.group(1), m.group(2));
+            guarded++;
+        }
+        assertTrue(guarded >= 1, family + " has a work-group-size tunable with a default");
+    }
+
+    /** The CUDA preamble redefines only the __-prefixed qualifiers, never global, local or kernel. */
+    @Test
+    void cudaPreambleRedefinesOnlyPrefixedQualifiers() {
+        String cuda = KernelSource.resource(Dialect.CUDA.preambleResource());
+        for (String bare : new String[] {"global", "local", "kernel", "constant", "private"}) {
+            assertFalse(Pattern.compile("#define\\s+" + bare + "\\b").matcher(cuda).find(), "defines " + bare);
+        }
+        assertTrue(cuda.contains("#define __kernel extern \"C\" __global__"));
+    }
+}
