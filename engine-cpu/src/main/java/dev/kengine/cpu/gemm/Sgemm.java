@@ -21,7 +21,7 @@ import dev.kengine.cpu.Parallel;
 public final class Sgemm {
 
     /** Below this many multiply-adds per matrix one thread is faster than a fork-join hand-off. */
-    static final long PARALLEL_MIN_WORK = 1L << 20;
+    static final long PARALLEL_MIN_WORK = Long.getLong("kengine.sgemm.parallelMinWork", 1L << 20);
 
     private Sgemm() {
     }
