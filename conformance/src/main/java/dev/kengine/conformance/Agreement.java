@@ -1,0 +1,121 @@
+package dev.kengine.conformance;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.opentest4j.AssertionFailedError;
+
+/**
+ * Compares a backend's float32 results with the oracle's float64 ones under a {@link Tolerance},
+ * and fails with the first few mismatches: index, input, expected, actual, error and bound.
+ */
+public final class Agreement {
+    private static final int SHOWN = 6;
+
+    private Agreement() {}
+
+    /** Whether {@code actual} agrees with {@code expected} within {@code bound} under the tolerance's rules. */
+    static boolean agrees(Tolerance tol, double expected, float actual, double bound) {
+        if (Double.isNaN(expected)) {
+            return Float.isNaN(actual);
+        }
+        if (Float.isNaN(actual)) {
+            return false;
+        }
+        float rounded = (float) expected;
+        if (Double.isInfinite(expected) || Float.isInfinite(actual)) {
+            return actual == rounded; // an infinity only where the oracle's value is one, or overflows float32
+        }
+        if (actual == 0 && (expected == 0 || rounded == 0)) {
+            return !tol.signedZero() || Math.copySign(1.0, expected) == Math.copySign(1.0, actual);
+        }
+        if (actual == rounded) {
+            return true;
+        }
+        return Math.abs((double) actual - expected) <= bound;
+    }
+
+    /**
+     * Asserts every element agrees. {@code ref} (per element, may be null for none) is the error
+     * scale the tolerance's reason names; {@code input} (may be null) is shown in the report.
+     */
+    public static void assertAgree(String what, Tolerance tol, double[] expected, float[] actual, double[] ref, float[] input) {
+        if (expected.length != actual.length) {
+            throw new AssertionFailedError(what + ": expected " + expected.length + " elements but the backend returned " + actual.length);
+        }
+        List<String> bad = new ArrayList<>();
+        int count = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double r = ref == null ? 0 : ref[i];
+            double bound = tol.bound(expected[i], r);
+            if (!agrees(tol, expected[i], actual[i], bound)) {
+                count++;
+                if (bad.size() < SHOWN) {
+                    bad.add(String.format(Locale.ROOT, "  [%d]%s expected %s, actual %s (error %.3g, bound %.3g)", i,
+                            input == null || i >= input.length ? "" : " input " + show(input[i]),
+                            show(expected[i]), show(actual[i]),
+                            Math.abs(actual[i] - expected[i]), bound));
+                }
+            }
+        }
+        if (count > 0) {
+            throw new AssertionFailedError(what + ": " + count + " of " + expected.length + " elements disagree with the float64 oracle"
+                    + " beyond the tolerance [" + tol + "]:\n" + String.join("\n", bad));
+        }
+    }
+
+    /** Asserts one value agrees. */
+    public static void assertAgree(String what, Tolerance tol, double expected, float actual, double ref) {
+        assertAgree(what, tol, new double[] {expected}, new float[] {actual}, new double[] {ref}, null);
+    }
+
+    /** Asserts the float32 results are bit for bit the expected floats (any NaN matches any NaN). */
+    public static void assertBits(String what, float[] expected, float[] actual, float[] input) {
+        if (expected.length != actual.length) {
+            throw new AssertionFailedError(what + ": expected " + expected.length + " elements but got " + actual.length);
+        }
+        List<String> bad = new ArrayList<>();
+        int count = 0;
+        for (int i = 0; i < expected.length; i++) {
+            boolean same = Float.isNaN(expected[i]) ? Float.isNaN(actual[i])
+                    : Float.floatToRawIntBits(expected[i]) == Float.floatToRawIntBits(actual[i]);
+            if (!same) {
+                count++;
+                if (bad.size() < SHOWN) {
+                    bad.add(String.format(Locale.ROOT, "  [%d]%s expected %s (0x%08x), actual %s (0x%08x)", i,
+                            input == null ? "" : " input " + show(input[i]),
+                            show(expected[i]), Float.floatToRawIntBits(expected[i]), show(actual[i]), Float.floatToRawIntBits(actual[i])));
+                }
+            }
+        }
+        if (count > 0) {
+            throw new AssertionFailedError(what + ": " + count + " of " + expected.length + " elements differ in their bits:\n"
+                    + String.join("\n", bad));
+        }
+    }
+
+    static String show(double v) {
+        if (v == 0) {
+            return 1 / v < 0 ? "-0" : "0";
+        }
+        return Double.isNaN(v) || Double.isInfinite(v) ? Double.toString(v) : String.format(Locale.ROOT, "%.9g", v);
+    }
+
+    /** The float32 rounding of every element. */
+    public static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    /** A float array widened to double. */
+    public static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+}

@@ -1,0 +1,1948 @@
+package dev.kengine.conformance;
+
+import static dev.kengine.conformance.Agreement.assertAgree;
+import static dev.kengine.conformance.Agreement.assertBits;
+import static dev.kengine.conformance.Inputs.SIZES;
+import static dev.kengine.conformance.Inputs.widen;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kengine.Backend;
+import dev.kengine.DeviceOutOfMemoryException;
+import dev.kengine.DropoutOutput;
+import dev.kengine.InvalidArgumentException;
+import dev.kengine.LinearGradients;
+import dev.kengine.LinearOutput;
+import dev.kengine.LossAndGradient;
+import dev.kengine.PreluGradients;
+import dev.kengine.Scope;
+import dev.kengine.Shape;
+import dev.kengine.Tensor;
+import dev.kengine.UnsupportedOpException;
+import dev.kengine.conformance.oracle.ActivationOracle;
+import dev.kengine.conformance.oracle.FiniteDifference;
+import dev.kengine.conformance.oracle.LinalgOracle;
+import dev.kengine.conformance.oracle.LossOracle;
+import dev.kengine.conformance.oracle.OptimizerOracle;
+import dev.kengine.conformance.oracle.RandomOracle;
+import dev.kengine.conformance.oracle.ReductionOracle;
+import dev.kengine.conformance.oracle.SoftmaxOracle;
+import dev.kengine.op.Activation;
+import dev.kengine.op.AdamConfig;
+import dev.kengine.op.Init;
+import dev.kengine.op.Loss;
+import dev.kengine.op.Op;
+import dev.kengine.op.Reduction;
+import dev.kengine.op.SgdConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * The conformance kit: every op of the engine, checked against a float64 oracle written apart
+ * from any backend, with tolerances declared per op ({@link Tolerances}), at odd sizes and with
+ * special inputs; every backward pass against finite differences; dropout and initialisation
+ * bit for bit against the specification and golden values shipped in this jar; and every bad input.
+ *
+ * <p>To run it against a backend, add one test class:
+ * <pre>{@code
+ * class MyBackendConformanceTest extends BackendConformanceKit {
+ *     @Override
+ *     protected Backend openBackend() {
+ *         return Engine.open("mine", Map.of());
+ *     }
+ * }
+ * }</pre>
+ * {@link #openBackend()} is called once for the class (and once more for the test that mixes
+ * tensors of two backend instances); the kit closes what it opens. An op the backend does not
+ * support ({@link Backend#supports} false, or {@link UnsupportedOpException}) is reported as
+ * skipped with the backend's reason, never as passed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendConformanceKit {
+    private static final double U = Tolerance.U32;
+    private static final Activation[] ACTIVATIONS = {
+        Activation.IDENTITY, Activation.SIGMOID, Activation.TANH, Activation.RELU, Activation.leakyRelu(),
+        Activation.leakyRelu(0.2f), Activation.elu(1f), Activation.elu(0.5f), Activation.SILU, Activation.swish(1.5f),
+        Activation.SOFTPLUS, Activation.GELU, Activation.GELU_TANH
+    };
+
+    private Backend backend;
+
+    /** Opens the backend under test. Called once per test class, and once more for the two-backend checks. */
+    protected abstract Backend openBackend();
+
+    @BeforeAll
+    final void openBackendUnderTest() {
+        backend = openBackend();
+        assertNotNull(backend, "openBackend() returned null");
+    }
+
+    @AfterAll
+    final void closeBackendUnderTest() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    /** The backend under test. */
+    protected final Backend backend() {
+        return backend;
+    }
+
+    // =====================================================================================
+    // Plumbing: skipping unsupported ops, scoping tensors, reading results
+    // =====================================================================================
+
+    /** Aborts (skips) the running test when the backend lacks one of the ops, with the backend's reason. */
+    static void requireOps(Backend b, Op... ops) {
+        for (Op op : ops) {
+            if (!b.supports(op)) {
+                String detail = b.capabilities().details().get("unsupported." + op.name());
+                Assumptions.abort("backend '" + b.name() + "' does not support " + op
+                        + (detail == null ? "" : ": " + detail));
+            }
+        }
+    }
+
+    /**
+     * Runs {@code body} in a {@link Scope} after checking the ops are supported; an
+     * {@link UnsupportedOpException} from the backend becomes a skip with its message. Checks that
+     * the case left no tensor open.
+     */
+    static void guarded(Backend b, Op[] ops, Executable body) throws Throwable {
+        requireOps(b, ops);
+        int live = b.liveTensors();
+        try (Scope scope = Scope.open()) {
+            body.execute();
+        } catch (UnsupportedOpException e) {
+            Assumptions.abort("backend '" + b.name() + "' does not support " + e.op() + ": " + e.getMessage());
+        }
+        assertEquals(live, b.liveTensors(), "tensors still open after the case closed its scope");
+    }
+
+    private DynamicTest check(String name, Op[] ops, Executable body) {
+        return DynamicTest.dynamicTest(name, () -> guarded(backend, ops, body));
+    }
+
+    private void run(Op[] ops, Executable body) throws Throwable {
+        guarded(backend, ops, body);
+    }
+
+    private static Op[] ops(Op... ops) {
+        return ops;
+    }
+
+    private Tensor up(float[] data, long... dims) {
+        return backend.of(data, dims);
+    }
+
+    private static float[] down(Tensor t) {
+        return t.toArray();
+    }
+
+    private static long[] dims(int... d) {
+        long[] l = new long[d.length];
+        for (int i = 0; i < d.length; i++) {
+            l[i] = d[i];
+        }
+        return l;
+    }
+
+    private static int product(int... d) {
+        int p = 1;
+        for (int v : d) {
+            p *= v;
+        }
+        return p;
+    }
+
+    private static double[] abs(double[] v) {
+        double[] a = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            a[i] = Math.abs(v[i]);
+        }
+        return a;
+    }
+
+    private static double rms(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x * x;
+        }
+        return v.length == 0 ? 0 : Math.sqrt(s / v.length);
+    }
+
+    private static double[] filled(int n, double v) {
+        double[] a = new double[n];
+        Arrays.fill(a, v);
+        return a;
+    }
+
+    /** Backend gradient and oracle gradient, both against the oracle's central difference. */
+    private static void gradientCheck(String what, double[] fd, float[] backendGrad, double[] oracleGrad) {
+        double scale = rms(fd);
+        double[] ref = filled(fd.length, scale);
+        if (oracleGrad != null) {
+            // The oracle must be right too: its analytic gradient in float64 against the same difference.
+            double worst = 0;
+            int at = -1;
+            for (int i = 0; i < fd.length; i++) {
+                double err = Math.abs(oracleGrad[i] - fd[i]);
+                double bound = Tolerances.ORACLE_GRADIENT_CHECK.bound(fd[i], scale);
+                if (err > bound && err - bound > worst) {
+                    worst = err - bound;
+                    at = i;
+                }
+            }
+            if (at >= 0) {
+                fail(what + ": the ORACLE's analytic gradient disagrees with its finite difference at [" + at + "]: analytic "
+                        + oracleGrad[at] + ", finite difference " + fd[at] + " (a bug in the kit, not in the backend)");
+            }
+        }
+        assertAgree(what + " (backend backward vs finite difference)", Tolerances.GRADIENT_CHECK, fd, backendGrad, ref, null);
+    }
+
+    // =====================================================================================
+    // Tensors
+    // =====================================================================================
+
+    @Nested
+    @DisplayName("Tensors upload, download, fill and copy bit for bit")
+    class Tensors {
+        @TestFactory
+        @DisplayName("an upload reads back bit for bit, specials included")
+        Stream<DynamicTest> roundTrip() {
+            return Arrays.stream(SIZES).mapToObj(n -> check("upload then download, n=" + n, ops(Op.UPLOAD, Op.DOWNLOAD), () -> {
+                float[] x = Inputs.withSpecials(n, 11 + n, 5, Inputs.SPECIALS);
+                Tensor t = up(x);
+                assertBits("round trip n=" + n, x, down(t), null);
+                float[] y = Inputs.gaussian(n, 12 + n, 1);
+                t.copyFrom(y);
+                float[] back = new float[n];
+                t.copyTo(back);
+                assertBits("copyFrom/copyTo n=" + n, y, back, null);
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("every shape of rank 0 to 4 keeps its elements in row-major order")
+        Stream<DynamicTest> shapes() {
+            long[][] shapes = {{}, {5}, {3, 7}, {2, 3, 17}, {2, 3, 4, 5}, {1, 1, 1, 1}, {0}, {3, 0}};
+            return Arrays.stream(shapes).map(d -> check("shape " + Arrays.toString(d), ops(Op.UPLOAD, Op.DOWNLOAD), () -> {
+                Shape s = Shape.of(d);
+                float[] x = Inputs.gaussian((int) s.size(), 5, 1);
+                Tensor t = backend.of(x, d);
+                assertEquals(s, t.shape());
+                assertEquals(s.size(), t.size());
+                assertBits("shape " + s, x, down(t), null);
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("fill writes the exact value, −0, NaN and infinities included")
+        Stream<DynamicTest> fill() {
+            float[] values = {0f, -0f, 1.5f, Float.MIN_VALUE, Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int n : SIZES) {
+                for (float v : values) {
+                    tests.add(check("fill n=" + n + " with " + v + (v == 0 && 1 / v < 0 ? " (−0)" : ""), ops(Op.FILL, Op.DOWNLOAD), () -> {
+                        Tensor t = up(Inputs.gaussian(n, 3, 1));
+                        backend.fill(t, v);
+                        float[] expected = new float[n];
+                        Arrays.fill(expected, v);
+                        assertBits("fill " + v, expected, down(t), null);
+                        assertBits("full " + v, expected, down(backend.full(Shape.of(n), v)), null);
+                    }));
+                }
+            }
+            tests.add(check("zeros and scalar", ops(Op.FILL), () -> {
+                assertBits("zeros", new float[6], down(backend.zeros(2, 3)), null);
+                Tensor s = backend.scalar(-2.5f);
+                assertEquals(0, s.rank());
+                assertEquals(-2.5f, s.item());
+            }));
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("copy and copyOf reproduce every bit")
+        Stream<DynamicTest> copy() {
+            return Arrays.stream(SIZES).mapToObj(n -> check("copy n=" + n, ops(Op.COPY), () -> {
+                float[] x = Inputs.withSpecials(n, 21 + n, 5, Inputs.SPECIALS);
+                Tensor src = up(x);
+                Tensor dst = up(new float[n]);
+                backend.copy(src, dst);
+                assertBits("copy", x, down(dst), null);
+                Tensor c = backend.copyOf(src);
+                assertNotSame(src, c);
+                assertBits("copyOf", x, down(c), null);
+                backend.copy(src, src);
+                assertBits("copy onto itself", x, down(src), null);
+            }));
+        }
+
+        @Test
+        @DisplayName("a scope closes the tensors made inside it, and keep() hands one out")
+        void scopes() throws Throwable {
+            run(ops(Op.FILL), () -> {
+                Tensor kept;
+                Tensor inner;
+                int live = backend.liveTensors();
+                try (Scope s = Scope.open()) {
+                    inner = backend.zeros(3);
+                    kept = s.keep(backend.zeros(4));
+                }
+                assertTrue(inner.isClosed(), "a tensor made inside a closed scope must be closed");
+                assertTrue(!kept.isClosed(), "a kept tensor must survive its scope");
+                kept.close();
+                kept.close(); // idempotent
+                assertEquals(live, backend.liveTensors());
+            });
+        }
+    }
+
+    // =====================================================================================
+    // Elementwise arithmetic
+    // =====================================================================================
+
+    private static final String[] BINARY = {"ADD", "SUB", "MUL", "DIV"};
+
+    private static Tolerance binaryTolerance(String op) {
+        return switch (op) {
+            case "ADD" -> Tolerances.ADD;
+            case "SUB" -> Tolerances.SUB;
+            case "MUL" -> Tolerances.MUL;
+            default -> Tolerances.DIV;
+        };
+    }
+
+    private Tensor binary(String op, Tensor a, Tensor b) {
+        return switch (op) {
+            case "ADD" -> backend.add(a, b);
+            case "SUB" -> backend.sub(a, b);
+            case "MUL" -> backend.mul(a, b);
+            default -> backend.div(a, b);
+        };
+    }
+
+    private void binaryInto(String op, Tensor a, Tensor b, Tensor out) {
+        switch (op) {
+            case "ADD" -> backend.add(a, b, out);
+            case "SUB" -> backend.sub(a, b, out);
+            case "MUL" -> backend.mul(a, b, out);
+            default -> backend.div(a, b, out);
+        }
+    }
+
+    @Nested
+    @DisplayName("Elementwise arithmetic is IEEE-exact (division within 3 ulp) and broadcasts rows")
+    class Arithmetic {
+        @TestFactory
+        @DisplayName("a ∘ b for equal shapes, specials included")
+        Stream<DynamicTest> sameShape() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (String op : BINARY) {
+                for (int n : SIZES) {
+                    tests.add(check(op.toLowerCase(Locale.ROOT) + " n=" + n, ops(Op.valueOf(op)), () -> {
+                        float[] a = Inputs.withSpecials(n, 100 + n, 3, Inputs.SPECIALS);
+                        float[] b = Inputs.withSpecials(n, 200 + n * 3L, 3, Inputs.SPECIALS);
+                        double[] expected = ReductionOracle.binary(op, widen(a), widen(b), 1, n, false);
+                        Tensor ta = up(a);
+                        Tensor tb = up(b);
+                        assertAgree(op + " n=" + n, binaryTolerance(op), expected, down(binary(op, ta, tb)), null, a);
+                        binaryInto(op, ta, tb, ta); // in place: out is a
+                        assertAgree(op + " in place n=" + n, binaryTolerance(op), expected, down(ta), null, a);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("a ∘ row broadcasts b [cols] over every row of a")
+        Stream<DynamicTest> rowBroadcast() {
+            int[][] shapes = {{1, 1}, {3, 1}, {2, 7}, {5, 17}, {3, 1025}, {2, 3, 17}, {2, 2, 3, 7}};
+            List<DynamicTest> tests = new ArrayList<>();
+            for (String op : BINARY) {
+                for (int[] s : shapes) {
+                    tests.add(check(op.toLowerCase(Locale.ROOT) + " row over " + Arrays.toString(s), ops(Op.valueOf(op)), () -> {
+                        int n = product(s);
+                        int cols = s[s.length - 1];
+                        float[] a = Inputs.withSpecials(n, 300 + n, 3, Inputs.SPECIALS);
+                        float[] b = Inputs.withSpecials(cols, 400 + cols, 3, Inputs.SPECIALS);
+                        double[] expected = ReductionOracle.binary(op, widen(a), widen(b), n / cols, cols, true);
+                        Tensor ta = backend.of(a, dims(s));
+                        Tensor tb = up(b);
+                        assertAgree(op + " row " + Arrays.toString(s), binaryTolerance(op), expected, down(binary(op, ta, tb)), null, a);
+                        Tensor out = backend.empty(dims(s));
+                        binaryInto(op, ta, tb, out);
+                        assertAgree(op + " row into out " + Arrays.toString(s), binaryTolerance(op), expected, down(out), null, a);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("scale multiplies exactly, in place too")
+        Stream<DynamicTest> scale() {
+            float[] factors = {-1.5f, 0f, 0.5f, 1e30f};
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int n : SIZES) {
+                for (float s : factors) {
+                    tests.add(check("scale n=" + n + " by " + s, ops(Op.SCALE), () -> {
+                        float[] x = Inputs.withSpecials(n, 500 + n, 3, Inputs.SPECIALS);
+                        double[] expected = new double[n];
+                        for (int i = 0; i < n; i++) {
+                            expected[i] = (double) s * x[i];
+                        }
+                        Tensor t = up(x);
+                        assertAgree("scale", Tolerances.SCALE, expected, down(backend.scale(t, s)), null, x);
+                        backend.scale(t, s, t);
+                        assertAgree("scale in place", Tolerances.SCALE, expected, down(t), null, x);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("axpy adds α·x into y with at most two roundings")
+        Stream<DynamicTest> axpy() {
+            return Arrays.stream(SIZES).mapToObj(n -> check("axpy n=" + n, ops(Op.AXPY), () -> {
+                float alpha = -0.75f;
+                float[] x = Inputs.withSpecials(n, 600 + n, 3, Inputs.SPECIALS);
+                float[] y = Inputs.withSpecials(n, 700 + n, 3, Inputs.SPECIALS);
+                double[] expected = new double[n];
+                double[] ref = new double[n];
+                for (int i = 0; i < n; i++) {
+                    expected[i] = y[i] + (double) alpha * x[i];
+                    ref[i] = Math.abs(y[i]) + Math.abs((double) alpha * x[i]);
+                }
+                Tensor ty = up(y);
+                backend.axpy(alpha, up(x), ty);
+                assertAgree("axpy n=" + n, Tolerances.AXPY, expected, down(ty), ref, x);
+            }));
+        }
+    }
+
+    // =====================================================================================
+    // Reductions
+    // =====================================================================================
+
+    @Nested
+    @DisplayName("Reductions sum, average, norm and maximise within float32 accumulation bounds")
+    class Reductions {
+        @TestFactory
+        @DisplayName("sum and mean over every axis of shapes of rank 1 to 4")
+        Stream<DynamicTest> overAxis() {
+            int[][] shapes = {{1}, {1025}, {7, 17}, {17, 7}, {3, 1021}, {2, 3, 17}, {2, 3, 4, 5}, {1, 1, 1, 1}, {3, 0, 5}};
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int[] s : shapes) {
+                for (int axis = 0; axis < s.length; axis++) {
+                    for (boolean mean : new boolean[] {false, true}) {
+                        int ax = axis;
+                        String name = (mean ? "mean" : "sum") + " of " + Arrays.toString(s) + " over axis " + axis;
+                        tests.add(check(name, ops(mean ? Op.MEAN : Op.SUM), () -> {
+                            int n = product(s);
+                            int outer = product(Arrays.copyOfRange(s, 0, ax));
+                            int inner = product(Arrays.copyOfRange(s, ax + 1, s.length));
+                            float[] x = Inputs.gaussian(n, 800 + n + ax, 2);
+                            double[] expected = ReductionOracle.reduce(widen(x), outer, s[ax], inner, mean, false);
+                            double[] ref = ReductionOracle.reduce(widen(x), outer, s[ax], inner, mean, true);
+                            for (int i = 0; i < ref.length; i++) {
+                                ref[i] *= s[ax] + (mean ? 2 : 1);
+                            }
+                            Tensor t = backend.of(x, dims(s));
+                            // A negative axis counts from the end: use it for every other case.
+                            int given = ax % 2 == 0 ? ax : ax - s.length;
+                            Tensor r = mean ? backend.mean(t, given) : backend.sum(t, given);
+                            assertEquals(t.shape().without(ax), r.shape());
+                            assertAgree(name, mean ? Tolerances.MEAN : Tolerances.SUM, expected, down(r), ref, null);
+                        }));
+                    }
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("sum and mean of all elements, with IEEE propagation of NaN and ∞")
+        Stream<DynamicTest> overAll() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int n : SIZES) {
+                for (boolean specials : new boolean[] {false, true}) {
+                    tests.add(check("sum and mean of all, n=" + n + (specials ? " with specials" : ""), ops(Op.SUM, Op.MEAN), () -> {
+                        float[] x = specials ? Inputs.withSpecials(n, 900 + n, 2, Inputs.SPECIALS) : Inputs.gaussian(n, 900 + n, 2);
+                        double sum = ReductionOracle.reduce(widen(x), 1, n, 1, false, false)[0];
+                        double mag = ReductionOracle.reduce(widen(x), 1, n, 1, false, true)[0];
+                        Tensor t = up(x);
+                        Tensor s = backend.sum(t);
+                        assertEquals(0, s.rank());
+                        assertAgree("sum n=" + n, Tolerances.SUM, sum, s.item(), (n + 1) * mag);
+                        assertAgree("mean n=" + n, Tolerances.MEAN, sum / n, backend.mean(t).item(), (n + 2) * mag / n);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("l2Norm neither overflows nor underflows for finite inputs")
+        Stream<DynamicTest> l2Norm() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int n : SIZES) {
+                tests.add(l2Case("l2Norm n=" + n, Inputs.gaussian(n, 1000 + n, 2)));
+                tests.add(l2Case("l2Norm of huge values n=" + n, scaled(Inputs.gaussian(n, 1100 + n, 1), 1e30f)));
+                tests.add(l2Case("l2Norm of tiny values n=" + n, scaled(Inputs.gaussian(n, 1200 + n, 1), 1e-30f)));
+            }
+            tests.add(l2Case("l2Norm of zeros", new float[17]));
+            tests.add(l2Case("l2Norm with +∞", new float[] {1, Float.POSITIVE_INFINITY, 2}));
+            tests.add(l2Case("l2Norm with −∞", new float[] {1, 2, 3, 4, 5, Float.NEGATIVE_INFINITY}));
+            tests.add(l2Case("l2Norm with NaN", new float[] {1, Float.NaN, 2, 3, 4, 5, 6, 7}));
+            tests.add(l2Case("l2Norm of 3.4e38 twice (overflows float32)", new float[] {3.4e38f, 3.4e38f}));
+            tests.add(l2Case("l2Norm of the smallest subnormal", new float[] {Float.MIN_VALUE, 0, Float.MIN_VALUE}));
+            return tests.stream();
+        }
+
+        private float[] scaled(float[] x, float s) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= s;
+            }
+            return x;
+        }
+
+        private DynamicTest l2Case(String name, float[] x) {
+            return check(name, ops(Op.L2_NORM), () -> {
+                double norm = ReductionOracle.l2Norm(widen(x));
+                assertAgree(name, Tolerances.L2_NORM, norm, backend.l2Norm(up(x)).item(), (x.length + 4) * norm);
+            });
+        }
+
+        @TestFactory
+        @DisplayName("max over the last axis is exact and NaN wins")
+        Stream<DynamicTest> max() {
+            int[][] shapes = {{1}, {7}, {3, 17}, {5, 1025}, {2, 3, 64}, {2, 2, 2, 1021}, {4, 1}};
+            return Arrays.stream(shapes).map(s -> check("max of " + Arrays.toString(s), ops(Op.MAX), () -> {
+                int n = product(s);
+                int cols = s[s.length - 1];
+                float[] x = Inputs.withSpecials(n, 1300 + n, 3, Inputs.SPECIALS);
+                double[] expected = ReductionOracle.max(widen(x), n / cols, cols);
+                Tensor m = backend.max(backend.of(x, dims(s)));
+                assertEquals(Shape.of(dims(s)).without(-1), m.shape());
+                assertAgree("max", Tolerances.MAX, expected, down(m), null, null);
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("argmax returns the first maximum, the first NaN winning")
+        Stream<DynamicTest> argmax() {
+            int[][] shapes = {{1}, {7}, {6, 17}, {5, 1025}, {2, 3, 64}, {3, 2, 2, 1021}, {9, 1}};
+            float[] specials = {1e-7f, -1e-7f, 30f, -30f, 90f, -90f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+            return Arrays.stream(shapes).map(s -> check("argmax of " + Arrays.toString(s), ops(Op.ARGMAX), () -> {
+                int n = product(s);
+                int cols = s[s.length - 1];
+                int rows = n / cols;
+                float[] x = Inputs.withSpecials(n, 1400 + n, 3, specials);
+                for (int i = 0; i < n; i++) {
+                    if (x[i] == 0) {
+                        x[i] = 0.5f; // ±0 would be a tie whose winner the contract leaves open
+                    }
+                }
+                for (int r = 0; r < rows; r += 2) { // a tie: the row's maximum again, later in the row
+                    int[] best = ReductionOracle.argmax(widen(Arrays.copyOfRange(x, r * cols, (r + 1) * cols)), 1, cols);
+                    if (best[0] + 1 < cols && !Float.isNaN(x[r * cols + best[0]])) {
+                        x[r * cols + cols - 1] = x[r * cols + best[0]];
+                    }
+                }
+                int[] expected = ReductionOracle.argmax(widen(x), rows, cols);
+                int[] actual = backend.argmax(backend.of(x, dims(s)));
+                assertArrayEquals(expected, actual, "argmax of " + Arrays.toString(s));
+            }));
+        }
+    }
+
+    // =====================================================================================
+    // Matmul
+    // =====================================================================================
+
+    private static final int[][] MATMUL_SHAPES = {
+        {1, 1, 1}, {2, 3, 5}, {7, 17, 13}, {64, 64, 64}, {17, 1021, 7}, {65, 33, 129}, {1, 1025, 3}, {33, 2, 1}
+    };
+
+    @Nested
+    @DisplayName("Matmul agrees with the oracle for every transpose, batch mode, α and β")
+    class Matmul {
+        @TestFactory
+        @DisplayName("op(A)·op(B) at sizes that are not multiples of any tile")
+        Stream<DynamicTest> plain() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int[] s : MATMUL_SHAPES) {
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    tests.add(check(String.format(Locale.ROOT, "matmul m=%d k=%d n=%d%s%s", s[0], s[1], s[2],
+                            ta ? " Aᵀ" : "", tb ? " Bᵀ" : ""), ops(Op.MATMUL), () -> matmulCase(1, s[0], s[1], s[2], ta, tb, false, false, 1f, 0f, false)));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("batched, with A or B shared across the batch")
+        Stream<DynamicTest> batched() {
+            List<DynamicTest> tests = new ArrayList<>();
+            int[][] shapes = {{3, 7, 17, 13}, {2, 1, 5, 1}, {4, 33, 9, 65}};
+            for (int[] s : shapes) {
+                for (int mode = 0; mode < 3; mode++) {
+                    boolean shareA = mode == 1;
+                    boolean shareB = mode == 2;
+                    for (int t = 0; t < 4; t++) {
+                        boolean ta = (t & 1) != 0;
+                        boolean tb = (t & 2) != 0;
+                        tests.add(check(String.format(Locale.ROOT, "batch=%d m=%d k=%d n=%d%s%s%s%s", s[0], s[1], s[2], s[3],
+                                shareA ? " shared A" : "", shareB ? " shared B" : "", ta ? " Aᵀ" : "", tb ? " Bᵀ" : ""),
+                                ops(Op.MATMUL), () -> matmulCase(s[0], s[1], s[2], s[3], ta, tb, shareA, shareB, 1f, 0f, false)));
+                    }
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("C = α·op(A)·op(B) + β·C in place; β = 0 does not read C")
+        Stream<DynamicTest> alphaBeta() {
+            List<DynamicTest> tests = new ArrayList<>();
+            float[][] ab = {{1.5f, -0.5f}, {-2f, 1f}, {1f, 0f}, {0.25f, 0f}};
+            for (int[] s : new int[][] {{7, 17, 13}, {65, 33, 129}, {1, 1, 1}}) {
+                for (float[] p : ab) {
+                    for (int t = 0; t < 4; t++) {
+                        boolean ta = (t & 1) != 0;
+                        boolean tb = (t & 2) != 0;
+                        tests.add(check(String.format(Locale.ROOT, "α=%s β=%s m=%d k=%d n=%d%s%s", p[0], p[1], s[0], s[1], s[2],
+                                ta ? " Aᵀ" : "", tb ? " Bᵀ" : ""), ops(Op.MATMUL),
+                                () -> matmulCase(1, s[0], s[1], s[2], ta, tb, false, false, p[0], p[1], true)));
+                    }
+                }
+            }
+            tests.add(check("batched α=0.5 β=2 with shared B", ops(Op.MATMUL),
+                    () -> matmulCase(3, 5, 7, 9, false, true, false, true, 0.5f, 2f, true)));
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("NaN and ∞ in the operands propagate as in IEEE arithmetic")
+        Stream<DynamicTest> specials() {
+            return Stream.of(check("matmul with NaN in A and ±∞ in B", ops(Op.MATMUL), () -> {
+                int m = 7, k = 17, n = 13;
+                float[] a = Inputs.gaussian(m * k, 1500, 1);
+                float[] b = Inputs.gaussian(k * n, 1501, 1);
+                a[3 * k + 5] = Float.NaN;
+                b[2 * n + 4] = Float.POSITIVE_INFINITY;
+                b[9 * n + 4] = Float.NEGATIVE_INFINITY; // column 4 meets +∞ and −∞: NaN unless a's entries are 0
+                b[11 * n + 7] = Float.POSITIVE_INFINITY;
+                a[2 * k + 11] = 0f; // 0·∞ = NaN in row 2, column 7
+                double[] mag = new double[m * n];
+                double[] expected = LinalgOracle.matmul(widen(a), false, widen(b), false, null, 1, m, n, k, 1, 0, false, false, mag);
+                for (int i = 0; i < mag.length; i++) {
+                    mag[i] *= k + 2;
+                }
+                float[] actual = down(backend.matmul(up(a, m, k), up(b, k, n)));
+                assertAgree("matmul specials", Tolerances.MATMUL, expected, actual, mag, null);
+            }));
+        }
+
+        private void matmulCase(int batch, int m, int k, int n, boolean ta, boolean tb, boolean shareA, boolean shareB,
+                                float alpha, float beta, boolean inPlace) {
+            long seed = 31L * m + 17L * k + n + (ta ? 1 : 0) + (tb ? 2 : 0);
+            float[] a = Inputs.gaussian((shareA ? 1 : batch) * m * k, seed, 1);
+            float[] b = Inputs.gaussian((shareB ? 1 : batch) * k * n, seed + 1, 1);
+            float[] c = Inputs.gaussian(batch * m * n, seed + 2, 1);
+            if (inPlace && beta == 0) {
+                Arrays.fill(c, Float.NaN); // must not be read
+            }
+            long[] aDims = ta ? new long[] {k, m} : new long[] {m, k};
+            long[] bDims = tb ? new long[] {n, k} : new long[] {k, n};
+            boolean batchedA = batch > 1 && !shareA;
+            boolean batchedB = batch > 1 && !shareB;
+            Tensor tA = up(a, batchedA ? new long[] {batch, aDims[0], aDims[1]} : aDims);
+            Tensor tB = up(b, batchedB ? new long[] {batch, bDims[0], bDims[1]} : bDims);
+            long[] cDims = batch > 1 ? new long[] {batch, m, n} : new long[] {m, n};
+            double[] mag = new double[batch * m * n];
+            double[] expected = LinalgOracle.matmul(widen(a), ta, widen(b), tb, widen(c), batch, m, n, k, alpha, beta,
+                    !batchedA, !batchedB, mag);
+            float[] actual;
+            if (inPlace) {
+                Tensor tC = up(c, cDims);
+                backend.matmul(tA, ta, tB, tb, tC, alpha, beta);
+                actual = down(tC);
+            } else {
+                Tensor tC = backend.matmul(tA, ta, tB, tb);
+                assertEquals(Shape.of(cDims), tC.shape());
+                actual = down(tC);
+            }
+            for (int i = 0; i < mag.length; i++) {
+                mag[i] *= k + 2;
+            }
+            assertAgree(String.format(Locale.ROOT, "matmul batch=%d m=%d k=%d n=%d", batch, m, k, n), Tolerances.MATMUL,
+                    expected, actual, mag, null);
+        }
+    }
+
+    // =====================================================================================
+    // Activations, PReLU, softmax
+    // =====================================================================================
+
+    /** The forward error scale of {@link Tolerances#activation}: where the contract's formula cancels. */
+    static double activationRef(Activation act, double x) {
+        return switch (act.kind()) {
+            case ELU -> x <= 0 ? act.parameter() : 0;
+            case SWISH -> Math.abs(act.parameter() * x);
+            case GELU, GELU_TANH -> Math.abs(x);
+            default -> 0;
+        };
+    }
+
+    private static double[] activationForward(Activation act, float[] x, double[] ref) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = ActivationOracle.forward(act, x[i]);
+            if (ref != null) {
+                ref[i] = activationRef(act, x[i]);
+            }
+        }
+        return y;
+    }
+
+    @Nested
+    @DisplayName("Activations agree with the oracle, forward and backward, with the contract's limits at ±∞")
+    class Activations {
+        @TestFactory
+        @DisplayName("forward at every size, specials included")
+        Stream<DynamicTest> forward() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (Activation act : ACTIVATIONS) {
+                for (int n : SIZES) {
+                    tests.add(check(act + " forward n=" + n, ops(Op.ACTIVATION), () -> {
+                        float[] x = Inputs.withSpecials(n, 2000 + n + act.kind().ordinal(), 4, Inputs.SPECIALS);
+                        double[] ref = new double[n];
+                        double[] expected = activationForward(act, x, ref);
+                        Tensor tx = up(x);
+                        assertAgree(act + " n=" + n, Tolerances.activation(act), expected, down(backend.activation(act, tx)), ref, x);
+                        backend.activation(act, tx, tx);
+                        assertAgree(act + " in place n=" + n, Tolerances.activation(act), expected, down(tx), ref, x);
+                    }));
+                }
+                tests.add(check(act + " forward of every special input", ops(Op.ACTIVATION), () -> {
+                    float[] x = Inputs.SPECIALS.clone();
+                    double[] ref = new double[x.length];
+                    double[] expected = activationForward(act, x, ref);
+                    assertAgree(act + " specials", Tolerances.activation(act), expected, down(backend.activation(act, up(x))), ref, x);
+                }));
+            }
+            tests.add(check("relu, sigmoid and tanh shortcuts", ops(Op.ACTIVATION), () -> {
+                float[] x = Inputs.withSpecials(17, 2100, 4, Inputs.SPECIALS);
+                Tensor t = up(x);
+                assertBits("relu", down(backend.activation(Activation.RELU, t)), down(backend.relu(t)), x);
+                assertBits("sigmoid", down(backend.activation(Activation.SIGMOID, t)), down(backend.sigmoid(t)), x);
+                assertBits("tanh", down(backend.activation(Activation.TANH, t)), down(backend.tanh(t)), x);
+            }));
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("backward at every size, from x and the saved output y")
+        Stream<DynamicTest> backward() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (Activation act : ACTIVATIONS) {
+                for (int n : SIZES) {
+                    tests.add(check(act + " backward n=" + n, ops(Op.ACTIVATION_BACKWARD), () -> backwardCase(act, n, Inputs.SPECIALS)));
+                }
+            }
+            return tests.stream();
+        }
+
+        private void backwardCase(Activation act, int n, float[] specials) {
+            float[] x = Inputs.withSpecials(n, 2200 + n + act.kind().ordinal(), 4, specials);
+            float[] y = Inputs.narrow(activationForward(act, x, null));
+            float[] dy = Inputs.gaussian(n, 2300 + n, 1);
+            double[] expected = new double[n];
+            double[] ref = new double[n];
+            for (int i = 0; i < n; i++) {
+                expected[i] = ActivationOracle.backward(act, dy[i], x[i], y[i]);
+                ref[i] = Math.abs(dy[i]) * (1 + Math.abs(x[i]));
+            }
+            Tensor tdy = up(dy);
+            Tensor tx = up(x);
+            Tensor ty = up(y);
+            Tolerance tol = Tolerances.activationBackward(act);
+            assertAgree(act + " backward n=" + n, tol, expected, down(backend.activationBackward(act, tdy, tx, ty)), ref, x);
+            backend.activationBackward(act, tdy, tx, ty, tdy); // dx may be dy
+            assertAgree(act + " backward in place n=" + n, tol, expected, down(tdy), ref, x);
+        }
+
+        @TestFactory
+        @DisplayName("backward agrees with a float64 finite difference")
+        Stream<DynamicTest> finiteDifference() {
+            return Arrays.stream(ACTIVATIONS).map(act -> check(act + " backward vs finite difference", ops(Op.ACTIVATION_BACKWARD), () -> {
+                int n = 33;
+                float[] x = Inputs.awayFromZero(n, 2400 + act.kind().ordinal(), 0.05, 3.0);
+                float[] r = Inputs.gaussian(n, 2500, 1);
+                double[] xd = widen(x);
+                double[] rd = widen(r);
+                double[] fd = FiniteDifference.gradient(v -> {
+                    double s = 0;
+                    for (int i = 0; i < v.length; i++) {
+                        s += rd[i] * ActivationOracle.forward(act, v[i]);
+                    }
+                    return s;
+                }, xd);
+                double[] analytic = new double[n];
+                for (int i = 0; i < n; i++) {
+                    analytic[i] = rd[i] * ActivationOracle.derivative(act, xd[i]);
+                }
+                float[] y = Inputs.narrow(activationForward(act, x, null));
+                float[] dx = down(backend.activationBackward(act, up(r), up(x), up(y)));
+                gradientCheck(act + " backward", fd, dx, analytic);
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("PReLU with a shared α or one α per channel (axis 1), forward and backward")
+        Stream<DynamicTest> prelu() {
+            int[][] shapes = {{17}, {1}, {4, 7}, {2, 3, 5}, {2, 5, 3, 2}, {3, 1025}, {2, 1, 7}};
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int[] s : shapes) {
+                for (boolean shared : new boolean[] {true, false}) {
+                    if (!shared && s.length < 2) {
+                        continue;
+                    }
+                    String name = "prelu " + Arrays.toString(s) + (shared ? " shared α" : " per-channel α");
+                    tests.add(check(name, ops(Op.PRELU, Op.PRELU_BACKWARD), () -> preluCase(name, s, shared)));
+                }
+            }
+            tests.add(check("prelu backward vs finite difference", ops(Op.PRELU_BACKWARD), () -> {
+                int[] s = {3, 4, 5};
+                int n = product(s);
+                float[] x = Inputs.awayFromZero(n, 2600, 0.05, 3);
+                float[] alpha = Inputs.uniform(4, 2601, -0.5, 0.5);
+                float[] r = Inputs.gaussian(n, 2602, 1);
+                double[] all = new double[n + 4];
+                for (int i = 0; i < n; i++) {
+                    all[i] = x[i];
+                }
+                for (int c = 0; c < 4; c++) {
+                    all[n + c] = alpha[c];
+                }
+                double[] fd = FiniteDifference.gradient(v -> {
+                    double sum = 0;
+                    for (int i = 0; i < n; i++) {
+                        int c = (i / 5) % 4;
+                        sum += r[i] * (v[i] > 0 ? v[i] : v[n + c] * v[i]);
+                    }
+                    return sum;
+                }, all);
+                PreluGradients g = backend.preluBackward(up(r, dims(s)), up(x, dims(s)), up(alpha));
+                double[] analytic = new double[n + 4];
+                for (int i = 0; i < n; i++) {
+                    int c = (i / 5) % 4;
+                    analytic[i] = x[i] > 0 ? r[i] : (double) alpha[c] * r[i];
+                    if (x[i] <= 0) {
+                        analytic[n + c] += (double) r[i] * x[i];
+                    }
+                }
+                gradientCheck("prelu dx", Arrays.copyOf(fd, n), down(g.dx()), Arrays.copyOf(analytic, n));
+                gradientCheck("prelu dα", Arrays.copyOfRange(fd, n, n + 4), down(g.dAlpha()), Arrays.copyOfRange(analytic, n, n + 4));
+            }));
+            return tests.stream();
+        }
+
+        private void preluCase(String name, int[] s, boolean shared) {
+            int n = product(s);
+            int channels = shared ? 1 : s[1];
+            int inner = shared ? n : product(Arrays.copyOfRange(s, 2, s.length));
+            float[] x = Inputs.withSpecials(n, 2700 + n, 3, shared ? Inputs.SPECIALS : Inputs.FINITE_SPECIALS);
+            float[] alpha = Inputs.uniform(channels, 2701 + channels, -0.5, 0.5);
+            float[] dy = Inputs.gaussian(n, 2702, 1);
+            double[] y = new double[n];
+            double[] dx = new double[n];
+            double[] da = new double[channels];
+            double[] daRef = new double[channels];
+            int[] count = new int[channels];
+            for (int i = 0; i < n; i++) {
+                int c = shared ? 0 : (i / inner) % channels;
+                y[i] = x[i] > 0 ? x[i] : (double) alpha[c] * x[i];
+                dx[i] = x[i] > 0 ? dy[i] : (double) alpha[c] * dy[i];
+                if (!(x[i] > 0)) {
+                    da[c] += (double) dy[i] * x[i];
+                    daRef[c] += Math.abs((double) dy[i] * x[i]);
+                    count[c]++;
+                }
+            }
+            for (int c = 0; c < channels; c++) {
+                daRef[c] *= count[c] + 2;
+            }
+            Tensor tx = up(x, dims(s));
+            Tensor ta = shared ? up(alpha, 1) : up(alpha, channels);
+            assertAgree(name + " forward", Tolerances.PRELU, y, down(backend.prelu(tx, ta)), null, x);
+            if (shared) {
+                return; // the shared case's data holds ±∞ and NaN, whose dα the contract leaves to IEEE sums
+            }
+            PreluGradients g = backend.preluBackward(up(dy, dims(s)), tx, ta);
+            assertAgree(name + " dx", Tolerances.PRELU_BACKWARD, dx, down(g.dx()), null, x);
+            assertAgree(name + " dα", Tolerances.PRELU_BACKWARD, da, down(g.dAlpha()), daRef, null);
+        }
+
+        @TestFactory
+        @DisplayName("softmax and log-softmax over the last axis, forward and backward")
+        Stream<DynamicTest> softmax() {
+            int[][] shapes = {{1, 1}, {2, 7}, {7, 17}, {3, 1021}, {2, 1025}, {2, 3, 17}, {1}, {64}};
+            List<DynamicTest> tests = new ArrayList<>();
+            float[] specials = {0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f, Float.NEGATIVE_INFINITY, Float.NaN};
+            for (int[] s : shapes) {
+                for (boolean log : new boolean[] {false, true}) {
+                    String name = (log ? "logSoftmax " : "softmax ") + Arrays.toString(s);
+                    tests.add(check(name, ops(log ? Op.LOG_SOFTMAX : Op.SOFTMAX, log ? Op.LOG_SOFTMAX_BACKWARD : Op.SOFTMAX_BACKWARD),
+                            () -> softmaxCase(name, s, log, specials)));
+                }
+            }
+            for (boolean log : new boolean[] {false, true}) {
+                tests.add(check((log ? "logSoftmax" : "softmax") + " backward vs finite difference",
+                        ops(log ? Op.LOG_SOFTMAX_BACKWARD : Op.SOFTMAX_BACKWARD), () -> {
+                    int rows = 3, cols = 7;
+                    float[] x = Inputs.gaussian(rows * cols, 2800, 2);
+                    float[] r = Inputs.gaussian(rows * cols, 2801, 1);
+                    double[] rd = widen(r);
+                    double[] fd = FiniteDifference.gradient(v -> FiniteDifference.project(rd, SoftmaxOracle.forward(v, rows, cols, log)), widen(x));
+                    double[] yExact = SoftmaxOracle.forward(widen(x), rows, cols, log);
+                    double[] analytic = SoftmaxOracle.backward(rd, yExact, rows, cols, log);
+                    Tensor ty = up(Inputs.narrow(yExact), rows, cols);
+                    Tensor dx = log ? backend.logSoftmaxBackward(up(r, rows, cols), ty) : backend.softmaxBackward(up(r, rows, cols), ty);
+                    gradientCheck(log ? "logSoftmax" : "softmax", fd, down(dx), analytic);
+                }));
+            }
+            return tests.stream();
+        }
+
+        private void softmaxCase(String name, int[] s, boolean log, float[] specials) {
+            int n = product(s);
+            int cols = s[s.length - 1];
+            int rows = n / cols;
+            float[] x = Inputs.withSpecials(n, 2900 + n, 4, specials);
+            for (int r = 0; r < rows; r++) { // a row of only −∞ has no softmax; keep one finite entry
+                x[r * cols] = Float.isInfinite(x[r * cols]) ? 1f : x[r * cols];
+            }
+            double[] xd = widen(x);
+            double[] y = SoftmaxOracle.forward(xd, rows, cols, log);
+            double[] ref = new double[n];
+            for (int r = 0; r < rows; r++) {
+                double m = ReductionOracle.max(Arrays.copyOfRange(xd, r * cols, (r + 1) * cols), 1, cols)[0];
+                double lse = LossOracle.logSumExp(xd, r, cols);
+                for (int c = 0; c < cols; c++) {
+                    int i = r * cols + c;
+                    double shift = Math.abs(xd[i] - m);
+                    ref[i] = log ? shift + Math.abs(lse - m) + cols + 4 : Math.abs(y[i]) * (cols + 2 + shift);
+                }
+            }
+            Tensor tx = up(x, dims(s));
+            float[] actual = down(log ? backend.logSoftmax(tx) : backend.softmax(tx));
+            assertAgree(name + " forward", log ? Tolerances.LOG_SOFTMAX : Tolerances.SOFTMAX, y, actual, ref, x);
+
+            // Backward, on finite rows: y rounded to float is the saved output.
+            float[] xf = Inputs.withSpecials(n, 3000 + n, 4, Inputs.FINITE_SPECIALS);
+            float[] yf = Inputs.narrow(SoftmaxOracle.forward(widen(xf), rows, cols, log));
+            float[] dy = Inputs.gaussian(n, 3001 + n, 1);
+            double[] expected = SoftmaxOracle.backward(widen(dy), widen(yf), rows, cols, log);
+            double[] bref = new double[n];
+            for (int r = 0; r < rows; r++) {
+                double sumDyY = 0;
+                double sumDy = 0;
+                for (int c = 0; c < cols; c++) {
+                    sumDyY += Math.abs((double) dy[r * cols + c] * yf[r * cols + c]);
+                    sumDy += Math.abs(dy[r * cols + c]);
+                }
+                for (int c = 0; c < cols; c++) {
+                    int i = r * cols + c;
+                    bref[i] = log ? Math.abs(dy[i]) + Math.exp(yf[i]) * (cols + 2 + Math.abs(yf[i])) * sumDy
+                            : Math.abs(yf[i]) * (Math.abs(dy[i]) + (cols + 2) * sumDyY);
+                }
+            }
+            Tensor tdy = up(dy, dims(s));
+            Tensor ty = up(yf, dims(s));
+            float[] dx = down(log ? backend.logSoftmaxBackward(tdy, ty) : backend.softmaxBackward(tdy, ty));
+            assertAgree(name + " backward", log ? Tolerances.LOG_SOFTMAX_BACKWARD : Tolerances.SOFTMAX_BACKWARD, expected, dx, bref, null);
+        }
+    }
+
+    // =====================================================================================
+    // Linear
+    // =====================================================================================
+
+    @Nested
+    @DisplayName("The dense layer y = act(x·W + b) and its gradients agree with the oracle")
+    class Linear {
+        private final Activation[] acts = {Activation.IDENTITY, Activation.RELU, Activation.TANH, Activation.GELU, Activation.SIGMOID};
+        private final int[][] shapes = {{1, 1, 1}, {7, 17, 5}, {64, 33, 65}, {3, 1025, 2}, {17, 7, 1}};
+
+        @TestFactory
+        @DisplayName("forward and backward, with and without bias")
+        Stream<DynamicTest> layer() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int[] s : shapes) {
+                for (Activation act : acts) {
+                    for (boolean bias : new boolean[] {true, false}) {
+                        String name = String.format(Locale.ROOT, "linear rows=%d in=%d out=%d %s%s", s[0], s[1], s[2], act, bias ? " + bias" : "");
+                        tests.add(check(name, ops(Op.LINEAR, Op.LINEAR_BACKWARD), () -> linearCase(name, s[0], s[1], s[2], act, bias)));
+                    }
+                }
+            }
+            return tests.stream();
+        }
+
+        private void linearCase(String name, int rows, int in, int out, Activation act, boolean withBias) {
+            long seed = 3100L + rows * 7L + in * 3L + out + act.kind().ordinal();
+            float[] x = Inputs.gaussian(rows * in, seed, 1);
+            float[] w = Inputs.gaussian(in * out, seed + 1, 1 / Math.sqrt(in));
+            float[] b = withBias ? Inputs.gaussian(out, seed + 2, 0.5) : null;
+            float[] dy = Inputs.gaussian(rows * out, seed + 3, 1);
+            Tensor tx = up(x, rows, in);
+            Tensor tw = up(w, in, out);
+            Tensor tb = withBias ? up(b, out) : null;
+            LinearOutput fwd = backend.linear(tx, tw, tb, act);
+            assertEquals(Shape.of(rows, out), fwd.output().shape());
+            double[] mag = new double[rows * out];
+            double[] z = LinalgOracle.linearPre(widen(x), widen(w), withBias ? widen(b) : null, rows, in, out, mag);
+            for (int i = 0; i < mag.length; i++) {
+                mag[i] *= in + 2;
+            }
+            float[] zb = down(fwd.preActivation());
+            assertAgree(name + " z", Tolerances.LINEAR, z, zb, mag, null);
+            double[] yRef = new double[zb.length];
+            double[] y = activationForward(act, zb, yRef);
+            float[] yb = down(fwd.output());
+            assertAgree(name + " y = act(z)", Tolerances.activation(act), y, yb, yRef, zb);
+
+            LinearGradients g = backend.linearBackward(up(dy, rows, out), tx, tw, fwd, act, withBias);
+            Tolerance actTol = Tolerances.activationBackward(act);
+            double[] dz = new double[zb.length];
+            double[] dzBound = new double[zb.length];
+            for (int i = 0; i < zb.length; i++) {
+                dz[i] = ActivationOracle.backward(act, dy[i], zb[i], yb[i]);
+                // dz's own allowance, plus its final rounding to float when kept in memory
+                dzBound[i] = actTol.bound(dz[i], Math.abs(dy[i]) * (1 + Math.abs(zb[i]))) + U * Math.abs(dz[i]);
+            }
+            double[][] expected = LinalgOracle.linearBackward(dz, widen(x), widen(w), rows, in, out);
+            double[][] magnitude = LinalgOracle.linearBackwardMagnitude(abs(dz), widen(x), widen(w), rows, in, out);
+            double[][] carried = LinalgOracle.linearBackwardMagnitude(dzBound, widen(x), widen(w), rows, in, out);
+            int[] terms = {out, rows, rows};
+            String[] names = {"dx", "dw", "db"};
+            float[][] actual = {down(g.dx()), down(g.dw()), withBias ? down(g.db()) : null};
+            for (int k = 0; k < 3; k++) {
+                if (k == 2 && !withBias) {
+                    assertTrue(g.db() == null, "db must be null without bias");
+                    continue;
+                }
+                double[] ref = new double[expected[k].length];
+                for (int i = 0; i < ref.length; i++) {
+                    ref[i] = (terms[k] + 2) * magnitude[k][i] + carried[k][i] / Tolerances.LINEAR_BACKWARD.refRel();
+                }
+                assertAgree(name + " " + names[k], Tolerances.LINEAR_BACKWARD, expected[k], actual[k], ref, null);
+            }
+        }
+
+        @TestFactory
+        @DisplayName("backward agrees with a float64 finite difference in x, W and b")
+        Stream<DynamicTest> finiteDifference() {
+            return Stream.of(Activation.TANH, Activation.GELU, Activation.SIGMOID, Activation.IDENTITY).map(act ->
+                    check("linear " + act + " backward vs finite difference", ops(Op.LINEAR, Op.LINEAR_BACKWARD), () -> {
+                int rows = 3, in = 4, out = 5;
+                float[] x = Inputs.gaussian(rows * in, 3200, 1);
+                float[] w = Inputs.gaussian(in * out, 3201, 0.5);
+                float[] b = Inputs.gaussian(out, 3202, 0.5);
+                float[] r = Inputs.gaussian(rows * out, 3203, 1);
+                double[] rd = widen(r);
+                int nx = rows * in, nw = in * out;
+                double[] all = new double[nx + nw + out];
+                System.arraycopy(widen(x), 0, all, 0, nx);
+                System.arraycopy(widen(w), 0, all, nx, nw);
+                System.arraycopy(widen(b), 0, all, nx + nw, out);
+                Function<double[], double[]> forward = v -> {
+                    double[] z = LinalgOracle.linearPre(Arrays.copyOfRange(v, 0, nx), Arrays.copyOfRange(v, nx, nx + nw),
+                            Arrays.copyOfRange(v, nx + nw, nx + nw + out), rows, in, out, null);
+                    double[] y = new double[z.length];
+                    for (int i = 0; i < z.length; i++) {
+                        y[i] = ActivationOracle.forward(act, z[i]);
+                    }
+                    return y;
+                };
+                double[] fd = FiniteDifference.gradient(v -> FiniteDifference.project(rd, forward.apply(v)), all);
+                double[] zExact = LinalgOracle.linearPre(widen(x), widen(w), widen(b), rows, in, out, null);
+                double[] dz = new double[zExact.length];
+                for (int i = 0; i < dz.length; i++) {
+                    dz[i] = rd[i] * ActivationOracle.derivative(act, zExact[i]);
+                }
+                double[][] analytic = LinalgOracle.linearBackward(dz, widen(x), widen(w), rows, in, out);
+                Tensor tx = up(x, rows, in);
+                Tensor tw = up(w, in, out);
+                LinearOutput fwd = backend.linear(tx, tw, up(b, out), act);
+                LinearGradients g = backend.linearBackward(up(r, rows, out), tx, tw, fwd, act, true);
+                gradientCheck("linear dx", Arrays.copyOfRange(fd, 0, nx), down(g.dx()), analytic[0]);
+                gradientCheck("linear dW", Arrays.copyOfRange(fd, nx, nx + nw), down(g.dw()), analytic[1]);
+                gradientCheck("linear db", Arrays.copyOfRange(fd, nx + nw, nx + nw + out), down(g.db()), analytic[2]);
+            }));
+        }
+    }
+
+    // =====================================================================================
+    // Losses
+    // =====================================================================================
+
+    private static final Loss[] LOSSES = {
+        Loss.MSE, Loss.MAE, Loss.huber(1f), Loss.huber(0.25f), Loss.BINARY_CROSS_ENTROPY, Loss.BINARY_CROSS_ENTROPY_WITH_LOGITS
+    };
+
+    /** Predictions and targets suited to the loss: probabilities for BCE, with 0 and 1 among them. */
+    private static float[][] lossData(Loss loss, int n, long seed) {
+        if (loss.kind() == Loss.Kind.BINARY_CROSS_ENTROPY) {
+            float[] p = Inputs.uniform(n, seed, 0, 1);
+            float[] t = Inputs.uniform(n, seed + 1, 0, 1);
+            float[] edges = {0f, 1f, 1e-7f, 0.9999999f, 0.5f};
+            for (int i = (int) (seed % 3); i < n; i += 4) {
+                p[i] = edges[(i / 4) % edges.length];
+                t[i] = (i / 4) % 2 == 0 ? 1f : 0f;
+            }
+            return new float[][] {p, t};
+        }
+        float[] p = Inputs.withSpecials(n, seed, 3, Inputs.FINITE_SPECIALS);
+        float[] t = loss.kind() == Loss.Kind.BINARY_CROSS_ENTROPY_WITH_LOGITS ? Inputs.uniform(n, seed + 1, 0, 1)
+                : Inputs.withSpecials(n, seed + 1, 3, Inputs.FINITE_SPECIALS);
+        return new float[][] {p, t};
+    }
+
+    private static double lossRef(Loss loss, Reduction red, double[] p, double[] t) {
+        double s = 0;
+        for (int i = 0; i < p.length; i++) {
+            s += LossOracle.elementMagnitude(loss, p[i], t[i]);
+        }
+        s *= p.length + 4;
+        return red == Reduction.MEAN ? s / p.length : s;
+    }
+
+    private static double[] lossGradientRef(Loss loss, Reduction red, double[] p, double[] t) {
+        double[] ref = new double[p.length];
+        if (loss.kind() == Loss.Kind.BINARY_CROSS_ENTROPY_WITH_LOGITS) {
+            double k = red == Reduction.MEAN ? 1.0 / p.length : 1.0;
+            for (int i = 0; i < p.length; i++) {
+                ref[i] = (ActivationOracle.sigmoid(p[i]) + Math.abs(t[i])) * k;
+            }
+        }
+        return ref;
+    }
+
+    @Nested
+    @DisplayName("Losses and the softmax cross-entropy agree with the oracle, with MEAN and SUM")
+    class Losses {
+        @TestFactory
+        @DisplayName("every loss, its gradient, and both in one pass")
+        Stream<DynamicTest> elementwise() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (Loss loss : LOSSES) {
+                for (Reduction red : Reduction.values()) {
+                    for (int n : SIZES) {
+                        String name = loss + " " + red + " n=" + n;
+                        tests.add(check(name, ops(Op.LOSS, Op.LOSS_BACKWARD), () -> {
+                            float[][] pt = lossData(loss, n, 3300 + n + loss.kind().ordinal());
+                            double[] p = widen(pt[0]);
+                            double[] t = widen(pt[1]);
+                            double expected = LossOracle.loss(loss, red, p, t);
+                            double ref = lossRef(loss, red, p, t);
+                            double[] grad = LossOracle.gradient(loss, red, p, t);
+                            double[] gref = lossGradientRef(loss, red, p, t);
+                            Tensor tp = up(pt[0]);
+                            Tensor tt = up(pt[1]);
+                            Tensor l = backend.loss(loss, tp, tt, red);
+                            assertEquals(0, l.rank());
+                            assertAgree(name + " loss", Tolerances.LOSS, expected, l.item(), ref);
+                            assertAgree(name + " gradient", Tolerances.LOSS_BACKWARD, grad, down(backend.lossBackward(loss, tp, tt, red)), gref, pt[0]);
+                            LossAndGradient both = backend.lossWithGradient(loss, tp, tt, red);
+                            assertAgree(name + " lossWithGradient loss", Tolerances.LOSS, expected, both.loss().item(), ref);
+                            assertAgree(name + " lossWithGradient gradient", Tolerances.LOSS_BACKWARD, grad, down(both.gradient()), gref, pt[0]);
+                        }));
+                    }
+                }
+                tests.add(check(loss + " propagates NaN", ops(Op.LOSS, Op.LOSS_BACKWARD), () -> {
+                    float[][] pt = lossData(loss, 7, 3400);
+                    pt[0][3] = Float.NaN;
+                    Tensor tp = up(pt[0]);
+                    Tensor tt = up(pt[1]);
+                    assertTrue(Float.isNaN(backend.loss(loss, tp, tt, Reduction.SUM).item()), loss + " with a NaN prediction must be NaN");
+                    float[] g = down(backend.lossBackward(loss, tp, tt, Reduction.SUM));
+                    assertTrue(Float.isNaN(g[3]), loss + " gradient at the NaN prediction must be NaN, got " + g[3]);
+                }));
+                tests.add(check(loss + " gradient vs finite difference", ops(Op.LOSS_BACKWARD), () -> {
+                    int n = 17;
+                    float[] t;
+                    float[] p;
+                    if (loss.kind() == Loss.Kind.BINARY_CROSS_ENTROPY) {
+                        p = Inputs.uniform(n, 3500, 0.05, 0.95);
+                        t = Inputs.uniform(n, 3501, 0, 1);
+                    } else {
+                        t = loss.kind() == Loss.Kind.BINARY_CROSS_ENTROPY_WITH_LOGITS ? Inputs.uniform(n, 3501, 0, 1) : Inputs.gaussian(n, 3501, 1);
+                        // Differences away from the kinks at 0 and at ±δ.
+                        float delta = loss.kind() == Loss.Kind.HUBER ? loss.delta() : 1f;
+                        float[] d = Inputs.awayFromZero(n, 3502, 0.2, 0.8);
+                        p = new float[n];
+                        for (int i = 0; i < n; i++) {
+                            p[i] = t[i] + d[i] * delta * (i % 2 == 0 ? 1f : 3f);
+                        }
+                    }
+                    double[] td = widen(t);
+                    for (Reduction red : Reduction.values()) {
+                        double[] fd = FiniteDifference.gradient(v -> LossOracle.loss(loss, red, v, td), widen(p));
+                        double[] analytic = LossOracle.gradient(loss, red, widen(p), td);
+                        gradientCheck(loss + " " + red, fd, down(backend.lossBackward(loss, up(p), up(t), red)), analytic);
+                    }
+                }));
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("softmax cross-entropy against labels and against probability targets")
+        Stream<DynamicTest> crossEntropy() {
+            int[][] shapes = {{1, 1}, {2, 7}, {7, 17}, {64, 10}, {3, 1025}, {5, 2}};
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int[] s : shapes) {
+                for (boolean labels : new boolean[] {true, false}) {
+                    for (Reduction red : Reduction.values()) {
+                        String name = String.format(Locale.ROOT, "cross-entropy %s %s %s", Arrays.toString(s), labels ? "labels" : "targets", red);
+                        tests.add(check(name, ops(Op.SOFTMAX_CROSS_ENTROPY), () -> crossEntropyCase(name, s[0], s[1], labels, red)));
+                    }
+                }
+            }
+            for (boolean labels : new boolean[] {true, false}) {
+                tests.add(check("cross-entropy gradient vs finite difference, " + (labels ? "labels" : "targets"), ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
+                    int rows = 4, cols = 6;
+                    float[] x = Inputs.gaussian(rows * cols, 3600, 2);
+                    int[] l = labels ? Inputs.labels(rows, cols, 3601) : null;
+                    float[] t = labels ? null : Inputs.probabilities(rows, cols, 3602);
+                    double[] td = t == null ? null : widen(t);
+                    for (Reduction red : Reduction.values()) {
+                        double[] fd = FiniteDifference.gradient(v -> LossOracle.crossEntropy(v, l, td, rows, cols, red), widen(x));
+                        double[] analytic = LossOracle.crossEntropyGradient(widen(x), l, td, rows, cols, red);
+                        Tensor tx = up(x, rows, cols);
+                        LossAndGradient lg = labels ? backend.softmaxCrossEntropy(tx, l, red) : backend.softmaxCrossEntropy(tx, up(t, rows, cols), red);
+                        gradientCheck("cross-entropy " + red, fd, down(lg.gradient()), analytic);
+                    }
+                }));
+            }
+            return tests.stream();
+        }
+
+        private void crossEntropyCase(String name, int rows, int cols, boolean useLabels, Reduction red) {
+            float[] x = Inputs.withSpecials(rows * cols, 3700 + rows * cols, 4, Inputs.FINITE_SPECIALS);
+            int[] labels = useLabels ? Inputs.labels(rows, cols, 3701 + rows) : null;
+            float[] t = useLabels ? null : Inputs.probabilities(rows, cols, 3702 + rows);
+            double[] xd = widen(x);
+            double[] td = t == null ? null : widen(t);
+            double expected = LossOracle.crossEntropy(xd, labels, td, rows, cols, red);
+            double[] grad = LossOracle.crossEntropyGradient(xd, labels, td, rows, cols, red);
+            double k = red == Reduction.MEAN ? 1.0 / rows : 1.0;
+            double ref = 0;
+            double[] gref = new double[rows * cols];
+            for (int r = 0; r < rows; r++) {
+                double m = ReductionOracle.max(Arrays.copyOfRange(xd, r * cols, (r + 1) * cols), 1, cols)[0];
+                double lse = LossOracle.logSumExp(xd, r, cols);
+                double mass = 0;
+                double row = 0;
+                for (int c = 0; c < cols; c++) {
+                    double tc = useLabels ? (labels[r] == c ? 1 : 0) : td[r * cols + c];
+                    mass += Math.abs(tc);
+                    row += Math.abs(tc) * (Math.abs(m) + Math.abs(lse) + Math.abs(xd[r * cols + c]) + cols + 4);
+                }
+                ref += row + rows * Math.abs(LossOracle.crossEntropy(Arrays.copyOfRange(xd, r * cols, (r + 1) * cols),
+                        useLabels ? new int[] {labels[r]} : null, useLabels ? null : Arrays.copyOfRange(td, r * cols, (r + 1) * cols), 1, cols, Reduction.SUM));
+                for (int c = 0; c < cols; c++) {
+                    int i = r * cols + c;
+                    double tc = useLabels ? (labels[r] == c ? 1 : 0) : td[i];
+                    gref[i] = (Math.exp(xd[i] - lse) * mass * (cols + 6 + Math.abs(xd[i] - m)) + Math.abs(tc)) * k;
+                }
+            }
+            ref *= k;
+            Tensor tx = up(x, rows, cols);
+            LossAndGradient lg = useLabels ? backend.softmaxCrossEntropy(tx, labels, red) : backend.softmaxCrossEntropy(tx, up(t, rows, cols), red);
+            assertEquals(0, lg.loss().rank());
+            assertAgree(name + " loss", Tolerances.SOFTMAX_CROSS_ENTROPY, expected, lg.loss().item(), ref);
+            assertAgree(name + " gradient", Tolerances.SOFTMAX_CROSS_ENTROPY_GRAD, grad, down(lg.gradient()), gref, x);
+            if (useLabels) {
+                assertAgree(name + " loss alone", Tolerances.SOFTMAX_CROSS_ENTROPY, expected,
+                        backend.softmaxCrossEntropyLoss(tx, labels, red).item(), ref);
+            }
+        }
+    }
+
+    // =====================================================================================
+    // Dropout
+    // =====================================================================================
+
+    private static float[] maskFloats(boolean[] kept) {
+        float[] m = new float[kept.length];
+        for (int i = 0; i < kept.length; i++) {
+            m[i] = kept[i] ? 1f : 0f;
+        }
+        return m;
+    }
+
+    @Nested
+    @DisplayName("Dropout follows the counter-based specification bit for bit")
+    class Dropout {
+        @TestFactory
+        @DisplayName("the fraction kept is within 5σ of 1 − p")
+        Stream<DynamicTest> keepFraction() {
+            return Stream.of(0.1f, 0.5f, 0.9f).map(p -> check("keep fraction for p=" + p, ops(Op.DROPOUT), () -> {
+                int n = 400_000;
+                Tensor x = backend.full(Shape.of(400, 1000), 1f);
+                DropoutOutput d = backend.dropout(x, p, 2024, 7);
+                float[] mask = down(d.mask());
+                long kept = 0;
+                for (float m : mask) {
+                    kept += m == 1f ? 1 : 0;
+                }
+                double fraction = (double) kept / n;
+                double sigma = Math.sqrt(p * (1.0 - p) / n);
+                assertTrue(Math.abs(fraction - (1 - p)) <= 5 * sigma,
+                        "kept " + fraction + " of " + n + " at p=" + p + "; expected 1−p = " + (1 - p) + " within 5σ = " + 5 * sigma);
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("kept values are exactly x·(float)(1/(1−p)), dropped ones exactly x·0, the mask 1 or 0")
+        Stream<DynamicTest> exactValues() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (float p : new float[] {0.1f, 0.5f, 0.9f, 0.3f, 1e-7f, 0.99999994f}) {
+                for (int n : SIZES) {
+                    tests.add(check("dropout p=" + p + " n=" + n, ops(Op.DROPOUT, Op.DROPOUT_BACKWARD), () -> {
+                        long seed = 5000 + n;
+                        long offset = 0x1234_5678_9ABCL + n;
+                        float[] x = Inputs.withSpecials(n, seed, 3, Inputs.SPECIALS);
+                        boolean[] kept = RandomOracle.dropoutMask(seed, offset, n, p);
+                        DropoutOutput d = backend.dropout(up(x), p, seed, offset);
+                        assertBits("dropout mask", maskFloats(kept), down(d.mask()), null);
+                        assertBits("dropout output", RandomOracle.dropout(x, kept, p), down(d.output()), x);
+                        float[] dy = Inputs.gaussian(n, seed + 1, 1);
+                        float s = RandomOracle.dropoutScale(p);
+                        float[] dx = new float[n];
+                        for (int i = 0; i < n; i++) {
+                            dx[i] = kept[i] ? dy[i] * s : dy[i] * 0f;
+                        }
+                        assertBits("dropout backward", dx, down(backend.dropoutBackward(up(dy), d.mask(), p)), dy);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @Test
+        @DisplayName("p = 0 is the exact identity")
+        void identity() throws Throwable {
+            run(ops(Op.DROPOUT, Op.DROPOUT_BACKWARD), () -> {
+                float[] x = Inputs.withSpecials(1025, 5100, 3, Inputs.SPECIALS);
+                DropoutOutput d = backend.dropout(up(x), 0f, 1, 2);
+                assertBits("dropout p=0", x, down(d.output()), x);
+                float[] ones = new float[x.length];
+                Arrays.fill(ones, 1f);
+                assertBits("dropout p=0 mask", ones, down(d.mask()), null);
+                assertBits("dropout backward p=0", x, down(backend.dropoutBackward(up(x), d.mask(), 0f)), null);
+            });
+        }
+
+        @Test
+        @DisplayName("the same (seed, offset) gives the same mask; another seed or offset another mask")
+        void determinism() throws Throwable {
+            run(ops(Op.DROPOUT), () -> {
+                Tensor x = backend.full(Shape.of(7, 149), 1f);
+                float[] a = down(backend.dropout(x, 0.5f, 99, 3).mask());
+                assertBits("same seed and offset", a, down(backend.dropout(x, 0.5f, 99, 3).mask()), null);
+                assertTrue(!Arrays.equals(a, down(backend.dropout(x, 0.5f, 100, 3).mask())), "another seed must give another mask");
+                assertTrue(!Arrays.equals(a, down(backend.dropout(x, 0.5f, 99, 4).mask())), "another offset must give another mask");
+                assertTrue(!Arrays.equals(a, down(backend.dropout(x, 0.5f, 99, 3 + (1L << 32)).mask())),
+                        "an offset differing only in its high 32 bits must give another mask");
+                assertTrue(!Arrays.equals(a, down(backend.dropout(x, 0.5f, 99 + (1L << 32), 3).mask())),
+                        "a seed differing only in its high 32 bits must give another mask");
+            });
+        }
+
+        @TestFactory
+        @DisplayName("masks are bit-identical to the golden masks shipped in the kit")
+        Stream<DynamicTest> golden() {
+            return Golden.masks().stream().map(g -> check(String.format(Locale.ROOT, "golden mask seed=%x offset=%x p=%s n=%d",
+                    g.seed(), g.offset(), g.p(), g.n()), ops(Op.DROPOUT), () -> {
+                Tensor x = backend.full(Shape.of(g.n()), 1f);
+                assertBits("golden mask", maskFloats(g.kept()), down(backend.dropout(x, g.p(), g.seed(), g.offset()).mask()), null);
+            }));
+        }
+    }
+
+    // =====================================================================================
+    // Initialisation
+    // =====================================================================================
+
+    private static Init initOf(String kind, double a, double b) {
+        return new Init(Init.Kind.valueOf(kind), a, b);
+    }
+
+    @Nested
+    @DisplayName("Initialisation follows the counter-based specification bit for bit")
+    class Initialisation {
+        private final Object[][] kinds = {
+            {"UNIFORM", -0.5, 1.5}, {"NORMAL", 0.3, 2.0}, {"XAVIER_UNIFORM", 0.0, 0.0},
+            {"XAVIER_NORMAL", 0.0, 0.0}, {"HE_UNIFORM", 0.0, 0.0}, {"HE_NORMAL", 0.0, 0.0}
+        };
+
+        @TestFactory
+        @DisplayName("mean and variance lie within statistical bounds of the distribution")
+        Stream<DynamicTest> statistics() {
+            return Arrays.stream(kinds).map(k -> check("statistics of " + k[0], ops(Op.INIT_UNIFORM, Op.INIT_NORMAL), () -> {
+                long[] dims = {250, 400};
+                Init init = initOf((String) k[0], (double) k[1], (double) k[2]);
+                RandomOracle.Dist d = RandomOracle.resolve((String) k[0], (double) k[1], (double) k[2], dims);
+                Tensor t = backend.empty(dims);
+                backend.init(t, init, 77, 3);
+                float[] v = down(t);
+                int n = v.length;
+                double mean = 0;
+                for (float x : v) {
+                    mean += x;
+                }
+                mean /= n;
+                double var = 0;
+                for (float x : v) {
+                    var += (x - mean) * (x - mean);
+                }
+                var /= n - 1;
+                double mu = d.normal() ? d.p0() : (d.p0() + d.p1()) / 2;
+                double sigma2 = d.normal() ? d.p1() * d.p1() : (d.p1() - d.p0()) * (d.p1() - d.p0()) / 12;
+                double kurtosis = d.normal() ? 3.0 : 1.8;
+                assertTrue(Math.abs(mean - mu) <= 6 * Math.sqrt(sigma2 / n), k[0] + ": mean " + mean + " is not within 6σ of " + mu);
+                double varSigma = sigma2 * Math.sqrt((kurtosis - 1) / n);
+                assertTrue(Math.abs(var - sigma2) <= 6 * varSigma, k[0] + ": variance " + var + " is not within 6σ of " + sigma2);
+                if (!d.normal()) {
+                    for (float x : v) {
+                        assertTrue(x >= (float) d.p0() && x <= (float) d.p1(), k[0] + ": " + x + " outside [" + d.p0() + ", " + d.p1() + "]");
+                    }
+                }
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("values equal the oracle's bits for shapes of rank 0 to 4 (fans)")
+        Stream<DynamicTest> bits() {
+            long[][] shapes = {{}, {1}, {7}, {17, 5}, {5, 17}, {3, 4, 5}, {2, 3, 2, 3}, {1025}, {6, 1, 1, 1}};
+            long[][] seeds = {{0, 0}, {0x9E3779B97F4A7C15L, (1L << 40) | 5}, {-1L, 0xFFFFFFFFL}};
+            List<DynamicTest> tests = new ArrayList<>();
+            for (Object[] k : kinds) {
+                for (long[] dims : shapes) {
+                    for (long[] so : seeds) {
+                        String name = String.format(Locale.ROOT, "%s %s seed=%x offset=%x", k[0], Arrays.toString(dims), so[0], so[1]);
+                        tests.add(check(name, ops(Op.INIT_UNIFORM, Op.INIT_NORMAL), () -> {
+                            RandomOracle.Dist d = RandomOracle.resolve((String) k[0], (double) k[1], (double) k[2], dims);
+                            int size = (int) Shape.of(dims).size();
+                            Tensor t = backend.empty(dims);
+                            backend.init(t, initOf((String) k[0], (double) k[1], (double) k[2]), so[0], so[1]);
+                            assertBits(name, RandomOracle.init(d, size, so[0], so[1]), down(t), null);
+                        }));
+                    }
+                }
+            }
+            tests.add(check("init(shape, init, seed) uses offset 0", ops(Op.INIT_UNIFORM), () -> {
+                RandomOracle.Dist d = RandomOracle.resolve("HE_UNIFORM", 0, 0, new long[] {9, 4});
+                assertBits("offset 0", RandomOracle.init(d, 36, 12, 0), down(backend.init(Shape.of(9, 4), Init.heUniform(), 12)), null);
+            }));
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("values are bit-identical to the golden values shipped in the kit")
+        Stream<DynamicTest> golden() {
+            return Golden.inits().stream().map(g -> check(String.format(Locale.ROOT, "golden %s %s seed=%x offset=%x", g.kind(),
+                    Arrays.toString(g.dims()), g.seed(), g.offset()), ops(Op.INIT_UNIFORM, Op.INIT_NORMAL), () -> {
+                Tensor t = backend.empty(g.dims());
+                backend.init(t, initOf(g.kind(), g.a(), g.b()), g.seed(), g.offset());
+                assertBits("golden " + g.kind(), g.values(), down(t), null);
+            }));
+        }
+    }
+
+    // =====================================================================================
+    // Optimisers
+    // =====================================================================================
+
+    @Nested
+    @DisplayName("Optimiser steps, the penalty and gradient clipping agree with the oracle")
+    class Optimisers {
+        @TestFactory
+        @DisplayName("SGD with momentum, Nesterov, L1 and L2, over several steps")
+        Stream<DynamicTest> sgd() {
+            SgdConfig[] configs = {
+                SgdConfig.of(0.1f), SgdConfig.of(0.1f).withMomentum(0.9f, false), SgdConfig.of(0.05f).withMomentum(0.8f, true),
+                SgdConfig.of(0.1f).withL2(0.01f), SgdConfig.of(0.1f).withL1(0.001f),
+                SgdConfig.of(0.01f).withMomentum(0.9f, true).withL1(0.002f).withL2(0.03f)
+            };
+            List<DynamicTest> tests = new ArrayList<>();
+            for (SgdConfig cfg : configs) {
+                for (int n : new int[] {1, 7, 1025}) {
+                    tests.add(check("sgd " + cfg + " n=" + n, ops(Op.SGD_STEP), () -> {
+                        float[] w0 = Inputs.withSpecials(n, 6000 + n, 1, new float[] {0f, -0f, 1e-7f, -1e-7f});
+                        Tensor w = up(w0);
+                        Tensor v = cfg.momentum() != 0 ? backend.zeros(n) : null;
+                        for (int step = 1; step <= 3; step++) {
+                            float[] g = Inputs.gaussian(n, 6100 + step, 1);
+                            float[] wb = down(w);
+                            float[] vb = v == null ? null : down(v);
+                            double[][] r = OptimizerOracle.sgd(widen(wb), widen(g), vb == null ? null : widen(vb), cfg);
+                            backend.sgdStep(w, up(g), v, cfg);
+                            assertAgree("sgd w, step " + step, Tolerances.SGD, r[0], down(w), r[2], wb);
+                            if (v != null) {
+                                assertAgree("sgd velocity, step " + step, Tolerances.SGD, r[1], down(v), r[3], vb);
+                            }
+                        }
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("Adam and AdamW, early steps and a late one")
+        Stream<DynamicTest> adam() {
+            AdamConfig[] configs = {
+                AdamConfig.adam(1e-3f), AdamConfig.adamW(1e-3f, 0.01f), new AdamConfig(0.01f, 0.8f, 0.99f, 1e-6f, 0.01f, false)
+            };
+            List<DynamicTest> tests = new ArrayList<>();
+            for (AdamConfig cfg : configs) {
+                for (int n : new int[] {1, 17, 1025}) {
+                    tests.add(check("adam " + cfg + " n=" + n, ops(Op.ADAM_STEP), () -> {
+                        Tensor w = up(Inputs.gaussian(n, 6200 + n, 1));
+                        Tensor m = backend.zeros(n);
+                        Tensor v = backend.zeros(n);
+                        for (long step : new long[] {1, 2, 3, 1000}) {
+                            float[] g = Inputs.gaussian(n, 6300 + step, 1);
+                            float[] wb = down(w);
+                            double[][] r = OptimizerOracle.adam(widen(wb), widen(g), widen(down(m)), widen(down(v)), cfg, step);
+                            backend.adamStep(w, up(g), m, v, cfg, step);
+                            assertAgree("adam w, step " + step, Tolerances.ADAM, r[0], down(w), r[3], wb);
+                            assertAgree("adam m, step " + step, Tolerances.ADAM, r[1], down(m), r[4], null);
+                            assertAgree("adam v, step " + step, Tolerances.ADAM, r[2], down(v), r[5], null);
+                        }
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("the penalty l1·Σ|w| + l2/2·Σw²")
+        Stream<DynamicTest> penalty() {
+            return Arrays.stream(SIZES).mapToObj(n -> check("penalty n=" + n, ops(Op.PENALTY), () -> {
+                float[] w = Inputs.withSpecials(n, 6400 + n, 1, Inputs.FINITE_SPECIALS);
+                for (float[] l : new float[][] {{0.01f, 0.1f}, {0f, 1f}, {1f, 0f}, {0f, 0f}}) {
+                    double expected = OptimizerOracle.penalty(widen(w), l[0], l[1]);
+                    assertAgree("penalty l1=" + l[0] + " l2=" + l[1], Tolerances.PENALTY, expected,
+                            backend.penalty(up(w), l[0], l[1]).item(), (n + 4) * expected);
+                }
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("clipGradNorm returns the global norm and scales only when it exceeds the limit")
+        Stream<DynamicTest> clip() {
+            return Stream.of(0.5f, 1e6f).map(maxNorm -> check("clipGradNorm to " + maxNorm, ops(Op.CLIP_GRAD_NORM, Op.L2_NORM, Op.SCALE), () -> {
+                int[] sizes = {7, 17, 1025};
+                List<Tensor> grads = new ArrayList<>();
+                List<float[]> values = new ArrayList<>();
+                double sumSq = 0;
+                int total = 0;
+                for (int s : sizes) {
+                    float[] g = Inputs.gaussian(s, 6500 + s, 1);
+                    values.add(g);
+                    grads.add(up(g));
+                    double nrm = ReductionOracle.l2Norm(widen(g));
+                    sumSq += nrm * nrm;
+                    total += s;
+                }
+                double norm = Math.sqrt(sumSq);
+                float got = backend.clipGradNorm(grads, maxNorm);
+                assertAgree("clipGradNorm norm", Tolerances.CLIP_GRAD_NORM, norm, got, (total + 8) * norm);
+                for (int i = 0; i < sizes.length; i++) {
+                    float[] g = values.get(i);
+                    if (norm <= maxNorm) {
+                        assertBits("unclipped gradient " + i, g, down(grads.get(i)), null);
+                        continue;
+                    }
+                    double factor = maxNorm / (norm + 1e-6);
+                    double[] expected = new double[g.length];
+                    double[] ref = new double[g.length];
+                    for (int j = 0; j < g.length; j++) {
+                        expected[j] = g[j] * factor;
+                        ref[j] = (total + 8) * Math.abs(expected[j]);
+                    }
+                    assertAgree("clipped gradient " + i, Tolerances.CLIP_GRAD_NORM, expected, down(grads.get(i)), ref, g);
+                }
+            }));
+        }
+    }
+
+    // =====================================================================================
+    // Bad input
+    // =====================================================================================
+
+    /**
+     * Asserts {@code call} throws {@code type} before any work starts: the message names every
+     * fragment, no tensor was left allocated, and the backend still computes afterwards.
+     */
+    private <T extends Throwable> void rejects(Class<T> type, Executable call, String... fragments) {
+        int live = backend.liveTensors();
+        T e = assertThrows(type, call);
+        String message = String.valueOf(e.getMessage());
+        for (String f : fragments) {
+            assertTrue(message.contains(f), "the message should name '" + f + "': " + message);
+        }
+        assertEquals(live, backend.liveTensors(), "a rejected call must not leave a tensor allocated");
+        assertStillWorks();
+    }
+
+    private void assertStillWorks() {
+        if (backend.supports(Op.ADD)) {
+            try (Tensor a = up(new float[] {1, 2, 3}); Tensor b = up(new float[] {10, 20, 30}); Tensor c = backend.add(a, b)) {
+                assertArrayEquals(new float[] {11, 22, 33}, down(c), "the backend must stay usable after rejecting bad input");
+            }
+        } else {
+            try (Tensor a = up(new float[] {1, 2, 3})) {
+                assertArrayEquals(new float[] {1, 2, 3}, down(a), "the backend must stay usable after rejecting bad input");
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("Bad input gets a clear exception before any work starts, and the backend stays usable")
+    class BadInput {
+        @Test
+        @DisplayName("mismatched shapes: the message names both tensors and both shapes")
+        void mismatchedShapes() throws Throwable {
+            run(ops(Op.ADD, Op.SUB, Op.MUL, Op.DIV), () -> {
+                Tensor a = backend.zeros(2, 3);
+                Tensor b = backend.zeros(3, 2);
+                Tensor out = backend.full(Shape.of(2, 3), 7f);
+                rejects(InvalidArgumentException.class, () -> backend.add(a, b), "add", "a", "b", "[2, 3]", "[3, 2]");
+                rejects(InvalidArgumentException.class, () -> backend.sub(a, b), "[2, 3]", "[3, 2]");
+                rejects(InvalidArgumentException.class, () -> backend.mul(a, b), "[2, 3]", "[3, 2]");
+                rejects(InvalidArgumentException.class, () -> backend.div(a, b, out), "[2, 3]", "[3, 2]");
+                assertBits("out untouched by a rejected call", new float[] {7, 7, 7, 7, 7, 7}, down(out), null);
+                Tensor wrongOut = backend.zeros(3, 3);
+                rejects(InvalidArgumentException.class, () -> backend.add(a, a, wrongOut), "out", "[2, 3]", "[3, 3]");
+                Tensor row = backend.zeros(2);
+                rejects(InvalidArgumentException.class, () -> backend.add(a, row), "[2, 3]", "[2]");
+            });
+        }
+
+        @Test
+        @DisplayName("matmul and linear with disagreeing dimensions")
+        void matmulShapes() throws Throwable {
+            run(ops(Op.MATMUL, Op.LINEAR), () -> {
+                Tensor a = backend.zeros(4, 3);
+                Tensor b = backend.zeros(5, 2);
+                rejects(InvalidArgumentException.class, () -> backend.matmul(a, b), "matmul", "[4, 3]", "[5, 2]");
+                rejects(InvalidArgumentException.class, () -> backend.matmul(a, true, backend.zeros(3, 2), false), "[4, 3]", "[3, 2]");
+                rejects(InvalidArgumentException.class, () -> backend.matmul(backend.zeros(2, 3, 4), backend.zeros(3, 4, 5)), "[2, 3, 4]", "[3, 4, 5]");
+                rejects(InvalidArgumentException.class, () -> backend.matmul(backend.zeros(3), backend.zeros(3, 1)), "[3]");
+                Tensor c = backend.full(Shape.of(4, 4), 5f);
+                rejects(InvalidArgumentException.class, () -> backend.matmul(a, false, backend.zeros(3, 2), false, c, 1f, 0f), "[4, 4]", "[4, 2]");
+                assertBits("c untouched", down(backend.full(Shape.of(4, 4), 5f)), down(c), null);
+                Tensor sq = backend.zeros(3, 3);
+                rejects(InvalidArgumentException.class, () -> backend.matmul(sq, false, backend.zeros(3, 3), false, sq, 1f, 0f), "c");
+                Tensor x = backend.zeros(2, 3);
+                Tensor w = backend.zeros(3, 4);
+                rejects(InvalidArgumentException.class, () -> backend.linear(x, backend.zeros(4, 3), null, Activation.RELU), "[2, 3]", "[4, 3]");
+                rejects(InvalidArgumentException.class, () -> backend.linear(x, w, backend.zeros(5), Activation.RELU), "b", "[5]", "[3, 4]");
+                rejects(InvalidArgumentException.class, () -> backend.linear(x, w, backend.zeros(4, 1), Activation.RELU), "[4, 1]");
+            });
+        }
+
+        @Test
+        @DisplayName("other shape disagreements: copy, axpy, activation backward, losses, dropout backward, PReLU")
+        void otherShapes() throws Throwable {
+            run(ops(), () -> {
+                Tensor a = backend.zeros(2, 3);
+                Tensor b = backend.zeros(6);
+                rejects(InvalidArgumentException.class, () -> backend.copy(a, b), "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.axpy(1f, a, b), "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.activationBackward(Activation.TANH, a, b, a), "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.loss(Loss.MSE, a, b, Reduction.MEAN), "pred", "target", "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(a, backend.zeros(3, 2), Reduction.MEAN), "[2, 3]", "[3, 2]");
+                rejects(InvalidArgumentException.class, () -> backend.dropoutBackward(a, b, 0.5f), "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.prelu(a, backend.zeros(2)), "[2, 3]", "[2]");
+                rejects(InvalidArgumentException.class, () -> backend.softmaxBackward(a, b), "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.sum(a, 2), "axis 2");
+                rejects(InvalidArgumentException.class, () -> backend.mean(a, -3), "axis -3");
+                rejects(InvalidArgumentException.class, () -> backend.max(backend.zeros(3, 0)), "[3, 0]");
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(b, new int[6], Reduction.SUM), "[6]");
+            });
+        }
+
+        @Test
+        @DisplayName("tensors of two backend instances in one call")
+        void twoBackends() throws Throwable {
+            run(ops(Op.ADD), () -> {
+                try (Backend other = openBackend()) {
+                    assertNotSame(backend, other, "openBackend() must return a new instance each call");
+                    Tensor mine = backend.zeros(3);
+                    Tensor theirs = other.zeros(3);
+                    rejects(InvalidArgumentException.class, () -> backend.add(mine, theirs), "b", "backend");
+                    rejects(InvalidArgumentException.class, () -> backend.add(theirs, mine), "a", "backend");
+                    rejects(InvalidArgumentException.class, () -> backend.copy(mine, theirs), "dst");
+                    rejects(InvalidArgumentException.class, () -> backend.matmul(backend.zeros(2, 2), other.zeros(2, 2)), "backend");
+                    rejects(InvalidArgumentException.class, () -> backend.linear(backend.zeros(2, 2), other.zeros(2, 2), null, Activation.RELU), "w");
+                    theirs.close();
+                }
+            });
+        }
+
+        @Test
+        @DisplayName("closed tensors: use after close is rejected, close is idempotent")
+        void closedTensors() throws Throwable {
+            run(ops(Op.ADD), () -> {
+                Tensor t = backend.zeros(4);
+                Tensor u = backend.zeros(4);
+                t.close();
+                t.close();
+                assertTrue(t.isClosed());
+                rejects(InvalidArgumentException.class, () -> backend.add(t, u), "closed");
+                rejects(InvalidArgumentException.class, () -> backend.add(u, t), "closed");
+                rejects(InvalidArgumentException.class, t::toArray, "closed");
+                rejects(InvalidArgumentException.class, () -> t.copyFrom(new float[4]), "closed");
+                rejects(InvalidArgumentException.class, () -> backend.relu(t), "closed");
+                rejects(InvalidArgumentException.class, () -> backend.fill(t, 1f), "closed");
+            });
+        }
+
+        @Test
+        @DisplayName("a closed backend closes its tensors and refuses new work")
+        void closedBackend() throws Throwable {
+            run(ops(), () -> {
+                Backend other = openBackend();
+                Tensor t = other.zeros(3);
+                other.close();
+                other.close();
+                assertTrue(other.isClosed());
+                assertTrue(t.isClosed(), "a backend's tensors must read as closed once it is closed");
+                assertThrows(IllegalStateException.class, () -> other.zeros(2));
+                assertStillWorks();
+            });
+        }
+
+        @Test
+        @DisplayName("rank above 4, negative and overflowing sizes")
+        void impossibleShapes() throws Throwable {
+            run(ops(), () -> {
+                rejects(InvalidArgumentException.class, () -> Shape.of(1, 1, 1, 1, 1), "rank 5");
+                rejects(InvalidArgumentException.class, () -> backend.empty(1, 2, 3, 4, 5), "rank 5");
+                rejects(InvalidArgumentException.class, () -> backend.of(new float[1], 1, 1, 1, 1, 1), "rank 5");
+                rejects(InvalidArgumentException.class, () -> Shape.of(3, -1), "negative", "-1");
+                rejects(InvalidArgumentException.class, () -> backend.zeros(-5), "negative");
+                rejects(InvalidArgumentException.class, () -> Shape.of(Long.MAX_VALUE, 2), "long");
+                rejects(InvalidArgumentException.class, () -> Shape.of(1L << 32, 1L << 32), "long");
+                rejects(InvalidArgumentException.class, () -> backend.empty(Long.MAX_VALUE, Long.MAX_VALUE, 2));
+                rejects(InvalidArgumentException.class, () -> Shape.of(Integer.MIN_VALUE), "negative");
+            });
+        }
+
+        @Test
+        @DisplayName("a huge allocation fails cleanly with DeviceOutOfMemoryException or InvalidArgumentException")
+        void hugeAllocation() throws Throwable {
+            run(ops(), () -> {
+                for (long n : new long[] {1L << 40, Long.MAX_VALUE, Long.MAX_VALUE / 4 + 1}) {
+                    int live = backend.liveTensors();
+                    Throwable e = assertThrows(Throwable.class, () -> backend.empty(n).close());
+                    assertTrue(e instanceof DeviceOutOfMemoryException || e instanceof InvalidArgumentException,
+                            "allocating " + n + " floats must throw DeviceOutOfMemoryException or InvalidArgumentException, not " + e);
+                    assertEquals(live, backend.liveTensors());
+                    assertStillWorks();
+                }
+            });
+        }
+
+        @Test
+        @DisplayName("labels outside [0, classes) and a label count that is not the row count")
+        void labels() throws Throwable {
+            run(ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
+                Tensor logits = backend.zeros(3, 4);
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(logits, new int[] {0, -1, 2}, Reduction.MEAN), "-1", "[0, 4)");
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(logits, new int[] {0, 4, 2}, Reduction.MEAN), "4", "[0, 4)");
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropyLoss(logits, new int[] {3, 3, 99}, Reduction.SUM), "99");
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(logits, new int[] {0, 1}, Reduction.SUM), "3", "2");
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(logits, (int[]) null, Reduction.SUM), "labels");
+            });
+        }
+
+        @Test
+        @DisplayName("dropout p outside [0, 1)")
+        void dropoutP() throws Throwable {
+            run(ops(Op.DROPOUT, Op.DROPOUT_BACKWARD), () -> {
+                Tensor x = backend.zeros(5);
+                for (float p : new float[] {-0.1f, 1f, Float.NaN, 1.5f, Float.POSITIVE_INFINITY, -0f - 1e-30f}) {
+                    rejects(InvalidArgumentException.class, () -> backend.dropout(x, p, 1, 2), "p", String.valueOf(p));
+                    rejects(InvalidArgumentException.class, () -> backend.dropoutBackward(x, x, p), "p");
+                }
+            });
+        }
+
+        @Test
+        @DisplayName("Huber δ ≤ 0 or not finite, and other invalid op parameters")
+        void parameters() throws Throwable {
+            run(ops(), () -> {
+                for (float d : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY, -0f}) {
+                    rejects(InvalidArgumentException.class, () -> Loss.huber(d), "delta");
+                }
+                rejects(InvalidArgumentException.class, () -> Activation.elu(-1f), "-1");
+                rejects(InvalidArgumentException.class, () -> Activation.swish(Float.NaN), "NaN");
+                rejects(InvalidArgumentException.class, () -> new SgdConfig(0.1f, 1f, false, 0f, 0f), "momentum");
+                rejects(InvalidArgumentException.class, () -> SgdConfig.of(-1f), "learning rate");
+                rejects(InvalidArgumentException.class, () -> new AdamConfig(0.1f, 0.9f, 1f, 1e-8f, 0f, false), "betas");
+                rejects(InvalidArgumentException.class, () -> Init.uniform(1, 0), "a <= b");
+                rejects(InvalidArgumentException.class, () -> Init.normal(0, -1), "std");
+                Tensor w = backend.zeros(4);
+                rejects(InvalidArgumentException.class, () -> backend.adamStep(w, backend.zeros(4), backend.zeros(4), backend.zeros(4), AdamConfig.adam(0.1f), 0), "step");
+                rejects(InvalidArgumentException.class, () -> backend.sgdStep(w, backend.zeros(4), null, SgdConfig.of(0.1f).withMomentum(0.9f, false)), "velocity");
+                rejects(InvalidArgumentException.class, () -> backend.sgdStep(w, w, null, SgdConfig.of(0.1f)), "twice");
+                rejects(InvalidArgumentException.class, () -> backend.clipGradNorm(List.of(w), 0f), "maxNorm");
+                rejects(InvalidArgumentException.class, () -> backend.penalty(w, -1f, 0f), "l1");
+                rejects(InvalidArgumentException.class, () -> backend.init(backend.zeros(0), Init.heNormal(), 1, 0), "[0]");
+                rejects(InvalidArgumentException.class, () -> backend.add(null, w), "null");
+                rejects(InvalidArgumentException.class, () -> backend.activation(null, w), "null");
+            });
+        }
+
+        @Test
+        @DisplayName("an upload or download array of the wrong length")
+        void wrongLength() throws Throwable {
+            run(ops(), () -> {
+                rejects(InvalidArgumentException.class, () -> backend.of(new float[5], 2, 3), "[2, 3]", "6", "5");
+                Tensor t = backend.zeros(2, 3);
+                rejects(InvalidArgumentException.class, () -> t.copyFrom(new float[5]), "[2, 3]", "5");
+                rejects(InvalidArgumentException.class, () -> t.copyFrom(new float[7]), "[2, 3]", "7");
+                rejects(InvalidArgumentException.class, () -> t.copyTo(new float[7]), "[2, 3]", "7");
+                rejects(InvalidArgumentException.class, () -> t.copyFrom(java.nio.FloatBuffer.allocate(4)), "4");
+                rejects(InvalidArgumentException.class, () -> backend.of(java.nio.FloatBuffer.allocate(5), Shape.of(2, 3)), "5");
+                rejects(InvalidArgumentException.class, () -> backend.zeros(2).item(), "[2]");
+                assertBits("tensor untouched", new float[6], down(t), null);
+            });
+        }
+    }
+
+    // =====================================================================================
+    // Memory safety
+    // =====================================================================================
+
+    @Nested
+    @DisplayName("No op writes outside its output tensor")
+    class MemorySafety {
+        private static final float CANARY = -123.25f;
+
+        private Tensor canary(int n) {
+            return backend.full(Shape.of(n), CANARY);
+        }
+
+        private void assertCanary(Tensor c, String what) {
+            for (float v : down(c)) {
+                if (Float.floatToRawIntBits(v) != Float.floatToRawIntBits(CANARY)) {
+                    fail(what + " wrote outside its output: a neighbouring tensor changed to " + v);
+                }
+            }
+        }
+
+        @TestFactory
+        @DisplayName("neighbouring tensors are untouched by every op that writes into a given output")
+        Stream<DynamicTest> canaries() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int n : SIZES) {
+                tests.add(check("ops writing into outputs of " + n + " elements", ops(Op.FILL), () -> {
+                    float[] x = Inputs.gaussian(n, 7000 + n, 1);
+                    Tensor tx = up(x);
+                    Tensor before = canary(n + 64);
+                    Tensor out = backend.zeros(n);
+                    Tensor after = canary(n + 64);
+                    List<Supplier<String>> writes = new ArrayList<>();
+                    if (backend.supports(Op.ADD)) {
+                        writes.add(() -> { backend.add(tx, tx, out); return "add"; });
+                    }
+                    if (backend.supports(Op.MUL)) {
+                        writes.add(() -> { backend.mul(tx, tx, out); return "mul"; });
+                    }
+                    if (backend.supports(Op.SCALE)) {
+                        writes.add(() -> { backend.scale(tx, 2f, out); return "scale"; });
+                    }
+                    if (backend.supports(Op.AXPY)) {
+                        writes.add(() -> { backend.axpy(0.5f, tx, out); return "axpy"; });
+                    }
+                    if (backend.supports(Op.COPY)) {
+                        writes.add(() -> { backend.copy(tx, out); return "copy"; });
+                    }
+                    writes.add(() -> { backend.fill(out, 3f); return "fill"; });
+                    writes.add(() -> { out.copyFrom(x); return "upload"; });
+                    if (backend.supports(Op.ACTIVATION)) {
+                        for (Activation act : ACTIVATIONS) {
+                            writes.add(() -> { backend.activation(act, tx, out); return "activation " + act; });
+                        }
+                    }
+                    if (backend.supports(Op.ACTIVATION_BACKWARD)) {
+                        writes.add(() -> { backend.activationBackward(Activation.GELU, tx, tx, tx, out); return "activationBackward"; });
+                    }
+                    if (backend.supports(Op.INIT_UNIFORM) && backend.supports(Op.INIT_NORMAL)) {
+                        writes.add(() -> { backend.init(out, Init.heNormal(), 1, 2); return "init normal"; });
+                        writes.add(() -> { backend.init(out, Init.xavierUniform(), 1, 2); return "init uniform"; });
+                    }
+                    if (backend.supports(Op.SGD_STEP)) {
+                        writes.add(() -> { backend.sgdStep(out, tx, null, SgdConfig.of(0.1f)); return "sgdStep"; });
+                    }
+                    for (Supplier<String> write : writes) {
+                        String what = write.get();
+                        assertCanary(before, what);
+                        assertCanary(after, what);
+                    }
+                }));
+            }
+            tests.add(check("matmul into C [17, 13]", ops(Op.MATMUL, Op.FILL), () -> {
+                Tensor a = up(Inputs.gaussian(17 * 7, 7100, 1), 17, 7);
+                Tensor b = up(Inputs.gaussian(7 * 13, 7101, 1), 7, 13);
+                Tensor before = canary(300);
+                Tensor c = backend.zeros(17, 13);
+                Tensor after = canary(300);
+                backend.matmul(a, false, b, false, c, 1f, 0f);
+                backend.matmul(b, true, a, true, backend.zeros(13, 17), 1f, 1f);
+                assertCanary(before, "matmul");
+                assertCanary(after, "matmul");
+            }));
+            return tests.stream();
+        }
+    }
+}

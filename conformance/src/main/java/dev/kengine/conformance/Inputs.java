@@ -1,0 +1,117 @@
+package dev.kengine.conformance;
+
+import java.util.SplittableRandom;
+
+/**
+ * The kit's deterministic test data: seeded random values with the special inputs mixed in at
+ * positions that differ between sizes, so that heads, bodies and tails of vector loops all meet them.
+ */
+public final class Inputs {
+    /** Every special input of the requirement, in the order they are mixed in. */
+    public static final float[] SPECIALS = {
+        0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN
+    };
+    /** The finite specials, for ops defined only on finite inputs. */
+    public static final float[] FINITE_SPECIALS = {0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f};
+    /** The elementwise sizes: tiny, odd, prime, around vector widths and past 1024. */
+    public static final int[] SIZES = {1, 2, 7, 17, 64, 1021, 1025};
+
+    private Inputs() {}
+
+    /** Values drawn from N(0, scale²), reproducible from the seed. */
+    public static float[] gaussian(int n, long seed, double scale) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (nextGaussian(r) * scale);
+        }
+        return a;
+    }
+
+    /** Uniform values in [lo, hi). */
+    public static float[] uniform(int n, long seed, double lo, double hi) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (lo + (hi - lo) * r.nextDouble());
+        }
+        return a;
+    }
+
+    /** Values of magnitude in [lo, hi] with random sign: away from kinks at 0. */
+    public static float[] awayFromZero(int n, long seed, double lo, double hi) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            double v = lo + (hi - lo) * r.nextDouble();
+            a[i] = (float) (r.nextBoolean() ? v : -v);
+        }
+        return a;
+    }
+
+    /**
+     * Gaussian data with the given specials placed at about every fifth position, starting at a
+     * size-dependent point; arrays of one or two elements hold specials chosen by the seed.
+     */
+    public static float[] withSpecials(int n, long seed, double scale, float[] specials) {
+        float[] a = gaussian(n, seed, scale);
+        if (specials.length == 0) {
+            return a;
+        }
+        int start = (int) Math.floorMod(seed, specials.length);
+        int stride = n < 10 ? 1 : 5;
+        int k = start;
+        for (int i = n < 10 ? n / 2 : (int) Math.floorMod(seed * 7, 5); i < n; i += stride) {
+            a[i] = specials[k % specials.length];
+            k++;
+            if (n < 10 && k - start >= 2) {
+                break;
+            }
+        }
+        return a;
+    }
+
+    private static double nextGaussian(SplittableRandom r) {
+        double u1 = r.nextDouble();
+        double u2 = r.nextDouble();
+        return Math.sqrt(-2.0 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    /** Integer labels in [0, classes). */
+    public static int[] labels(int rows, int classes, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] l = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            l[i] = r.nextInt(classes);
+        }
+        return l;
+    }
+
+    /** Rows of probabilities (each row sums to 1, up to rounding). */
+    public static float[] probabilities(int rows, int cols, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] t = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            double s = 0;
+            double[] w = new double[cols];
+            for (int c = 0; c < cols; c++) {
+                w[c] = r.nextDouble();
+                s += w[c];
+            }
+            for (int c = 0; c < cols; c++) {
+                t[i * cols + c] = (float) (w[c] / s);
+            }
+        }
+        return t;
+    }
+
+    /** Widen to double. */
+    public static double[] widen(float[] f) {
+        return Agreement.toDouble(f);
+    }
+
+    /** Narrow to float. */
+    public static float[] narrow(double[] d) {
+        return Agreement.toFloat(d);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.kengine.conformance;
+
+/**
+ * How far a backend's float32 result may lie from the float64 oracle, for one op and one direction.
+ * An element passes when |actual − expected| ≤ abs + rel·|expected| + refRel·ref, where ref is a
+ * per-element error scale the test supplies and {@link #reason} names (for example Σ|a||b| times
+ * the accumulation length for a dot product, or |x| where the contract's formula cancels).
+ * NaN must match NaN and ±∞ must match exactly; the sign of a zero is checked only when
+ * {@link #signedZero} is set, that is where the op defines it.
+ *
+ * @param op the op, as the table prints it
+ * @param phase forward or backward
+ * @param rel relative term, in units of the expected value
+ * @param refRel factor on the test's per-element error scale
+ * @param abs absolute floor
+ * @param signedZero whether −0 and +0 must be told apart
+ * @param reason one line: why this bound is right
+ */
+public record Tolerance(String op, Phase phase, double rel, double refRel, double abs, boolean signedZero, String reason) {
+
+    /** Forward result, or a backward (gradient) result. */
+    public enum Phase { FORWARD, BACKWARD }
+
+    /** The unit roundoff of float32, 2⁻²⁴: half an ulp at 1. */
+    public static final double U32 = 0x1p-24;
+
+    public Tolerance {
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException("tolerance for " + op + " " + phase + " needs a reason");
+        }
+    }
+
+    /** The largest error allowed for an element. */
+    public double bound(double expected, double ref) {
+        double r = Double.isFinite(ref) ? ref : 0;
+        return abs + rel * Math.abs(expected) + refRel * r;
+    }
+
+    /** Bit-exact results (NaN payloads aside). */
+    public boolean exact() {
+        return rel == 0 && refRel == 0 && abs == 0;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(java.util.Locale.ROOT, "%-22s %-8s rel %-9.3g refRel %-9.3g abs %-9.3g%s  %s",
+                op, phase == Phase.FORWARD ? "fwd" : "bwd", rel, refRel, abs, signedZero ? " ±0" : "", reason);
+    }
+}

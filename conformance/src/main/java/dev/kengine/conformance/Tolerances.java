@@ -1,0 +1,176 @@
+package dev.kengine.conformance;
+
+import static dev.kengine.conformance.Tolerance.U32;
+
+import dev.kengine.conformance.Tolerance.Phase;
+import dev.kengine.op.Activation;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The kit's tolerances, as data: one row per op and direction, each with the reason its bound is
+ * right. Every comparison also accepts the correctly rounded float32 of the oracle's value, so
+ * "exact" rows demand exactly that. U is float32's unit roundoff 2⁻²⁴; "ref" is the per-element
+ * error scale the row's reason describes. Print the table with {@link #describe()}.
+ */
+public final class Tolerances {
+    /** Results below float32's normal range keep no relative precision (gradual underflow, flush-to-zero). */
+    private static final double TINY = 0x1p-126;
+
+    private Tolerances() {}
+
+    private static Tolerance exact(String op, Phase phase, boolean signedZero, String reason) {
+        return new Tolerance(op, phase, 0, 0, 0, signedZero, reason);
+    }
+
+    public static final Tolerance FILL = exact("fill", Phase.FORWARD, true, "pure data movement: every bit of the value, −0 included");
+    public static final Tolerance COPY = exact("copy", Phase.FORWARD, true, "pure data movement: every bit, −0 included");
+    public static final Tolerance ADD = exact("add", Phase.FORWARD, true,
+            "IEEE + is correctly rounded and float64 double-rounding is innocuous (53 ≥ 2·24+2): exact, IEEE's zero sign");
+    public static final Tolerance SUB = exact("sub", Phase.FORWARD, true, "IEEE − is correctly rounded: exact, IEEE's zero sign");
+    public static final Tolerance MUL = exact("mul", Phase.FORWARD, true, "IEEE × is correctly rounded: exact, IEEE's zero sign");
+    public static final Tolerance DIV = new Tolerance("div", Phase.FORWARD, 6 * U32, 0, 0, true,
+            "OpenCL allows 2.5 ulp for float32 x/y (CUDA's fast division 2 ulp): 3 ulp = 6U relative");
+    public static final Tolerance SCALE = exact("scale", Phase.FORWARD, true, "one IEEE multiply by s: exact");
+    public static final Tolerance AXPY = new Tolerance("axpy", Phase.FORWARD, 0, 2 * U32, 0, false,
+            "y + αx with or without FMA: at most two roundings, ref = |y| + |αx|");
+    public static final Tolerance SUM = new Tolerance("sum", Phase.FORWARD, 0, 2 * U32, 0, false,
+            "float32 summation of n terms in any order: |err| ≤ (n−1)U·Σ|x| (Higham), ref = (n+1)·Σ|x|");
+    public static final Tolerance MEAN = new Tolerance("mean", Phase.FORWARD, 0, 2 * U32, 0, false,
+            "the sum's bound plus one division: ref = (n+2)·Σ|x|/n");
+    public static final Tolerance L2_NORM = new Tolerance("l2Norm", Phase.FORWARD, 0, 2 * U32, 0, false,
+            "Σx² of n non-negative terms (n·U relative), scaling and √ (U/2): ref = (n+4)·‖x‖");
+    public static final Tolerance MAX = exact("max", Phase.FORWARD, false, "a maximum is one of its inputs: exact (±0 compare equal)");
+    public static final Tolerance MATMUL = new Tolerance("matmul", Phase.FORWARD, 0, 2 * U32, 0, false,
+            "float32 dot product of k terms in any order, tiled or fused: |err| ≤ γ_k·Σ|a||b|; ref = (k+2)(|α|Σ|a||b| + |β||c|)");
+    public static final Tolerance LINEAR = new Tolerance("linear z", Phase.FORWARD, 0, 2 * U32, 0, false,
+            "z = x·W + b is a dot product of `in` terms plus the bias: ref = (in+2)(Σ|x||w| + |b|)");
+    public static final Tolerance LINEAR_BACKWARD = new Tolerance("linearBackward", Phase.BACKWARD, 0, 2 * U32, 0, false,
+            "dz's own bound carried through the two products and the row sum: ref = Σ bound(dz)·|w| /U + (terms+2)·Σ|dz||w|");
+    public static final Tolerance PRELU = exact("prelu", Phase.FORWARD, false, "a comparison and one multiply α·x: exact");
+    public static final Tolerance PRELU_BACKWARD = new Tolerance("preluBackward", Phase.BACKWARD, 0, 2 * U32, 0, false,
+            "dx is a select and one multiply (exact); dα is a float32 sum of dy·x: ref = (count+2)·Σ|dy·x|");
+    public static final Tolerance SOFTMAX = new Tolerance("softmax", Phase.FORWARD, 8 * U32, 2 * U32, TINY, false,
+            "exp ≤ 4 ulp of a rounded x − max (U·|x−max| relative), over a float32 sum of n terms: ref = |y|(n+2+|x−max|)");
+    public static final Tolerance LOG_SOFTMAX = new Tolerance("logSoftmax", Phase.FORWARD, 2 * U32, 2 * U32, TINY, false,
+            "x − max − ln Σ: each rounding relative to its own term; ln of a sum of n terms: ref = |x−max| + |ln Σ| + n + 4");
+    public static final Tolerance SOFTMAX_BACKWARD = new Tolerance("softmaxBackward", Phase.BACKWARD, 4 * U32, 2 * U32, TINY, false,
+            "y(dy − Σdy·y): a float32 row sum of n terms then two roundings: ref = |y|(|dy| + (n+2)Σ|dy·y|)");
+    public static final Tolerance LOG_SOFTMAX_BACKWARD = new Tolerance("logSoftmaxBackward", Phase.BACKWARD, 4 * U32, 4 * U32, TINY, false,
+            "dy − e^y·Σdy: exp ≤ 4 ulp (plus U|y| from the rounded y) and a row sum of n terms: ref = |dy| + e^y(n+2+|y|)Σ|dy|");
+    public static final Tolerance LOSS = new Tolerance("loss", Phase.FORWARD, 4 * U32, 4 * U32, TINY, false,
+            "a few roundings and ln ≤ 4 ulp per element on the magnitudes of its terms, then a float32 sum: ref = (n+4)·Σ magnitude (÷n for MEAN)");
+    public static final Tolerance LOSS_BACKWARD = new Tolerance("lossBackward", Phase.BACKWARD, 8 * U32, 8 * U32, TINY, false,
+            "two to four roundings per element (σ ≤ 4 ulp for logits); σ(p) − t cancels: ref = (σ(p) + |t|)·(1/n for MEAN)");
+    public static final Tolerance SOFTMAX_CROSS_ENTROPY = new Tolerance("softmaxCrossEntropy", Phase.FORWARD, 4 * U32, 4 * U32, TINY, false,
+            "log-sum-exp (n terms, exp/ln ≤ 4 ulp) minus x[label] per row, then a sum over rows: ref = Σ_rows (|max|+|lse|+|x_t|+n+4)·Σ|t| + rows·loss");
+    public static final Tolerance SOFTMAX_CROSS_ENTROPY_GRAD = new Tolerance("softmaxCrossEntropy", Phase.BACKWARD, 4 * U32, 4 * U32, TINY, false,
+            "softmax (as softmax fwd) times Σt minus t cancels: ref = (softmax·Σ|t|·(n+6+|x−max|) + |t|)·(1/rows for MEAN)");
+    public static final Tolerance DROPOUT = exact("dropout", Phase.FORWARD, false,
+            "the mask is specified bit for bit (Philox4x32-10); kept = x·s with the one float s, dropped = x·0");
+    public static final Tolerance DROPOUT_BACKWARD = exact("dropoutBackward", Phase.BACKWARD, false, "dy·s or dy·0: one multiply, exact");
+    public static final Tolerance INIT = exact("init", Phase.FORWARD, true, "initial values are specified bit for bit (CounterRandom)");
+    public static final Tolerance SGD = new Tolerance("sgdStep", Phase.FORWARD, 2 * U32, 4 * U32, 0, false,
+            "up to six multiply-adds, each rounding relative to the magnitudes of its terms: ref = the update on |w|, |g|, |v|");
+    public static final Tolerance ADAM = new Tolerance("adamStep", Phase.FORWARD, 4 * U32, 8 * U32, 0, false,
+            "moments: two multiply-adds; update: √, two divisions, bias corrections rounded to float: ref = the step on absolute values");
+    public static final Tolerance PENALTY = new Tolerance("penalty", Phase.FORWARD, 0, 2 * U32, 0, false,
+            "two float32 sums of n non-negative terms, scaled: ref = (n+4)·penalty");
+    public static final Tolerance CLIP_GRAD_NORM = new Tolerance("clipGradNorm", Phase.FORWARD, 0, 2 * U32, 0, false,
+            "the global norm as l2Norm's bound, the factor maxNorm/(norm+1e-6) inherits it: ref = (n+8)·|value|");
+    /** Backend gradient against a float64 central difference of the oracle's forward. */
+    public static final Tolerance GRADIENT_CHECK = new Tolerance("finite difference", Phase.BACKWARD, 1e-4, 1e-5, 0, false,
+            "float32 inputs, outputs and saved y (U/(1−y) for σ near 1) against an O(1e-10) central difference: 1e-4 relative, 1e-5 of the gradient's rms");
+    /** The oracle's analytic gradient against its own central difference. */
+    public static final Tolerance ORACLE_GRADIENT_CHECK = new Tolerance("oracle vs finite diff.", Phase.BACKWARD, 1e-7, 1e-8, 0, false,
+            "float64 throughout: the difference quotient's error (h² ≈ 1e-12, 1e-16/h ≈ 1e-10) bounds it");
+
+    private static final Map<Activation.Kind, Tolerance> ACTIVATION = new EnumMap<>(Activation.Kind.class);
+    private static final Map<Activation.Kind, Tolerance> ACTIVATION_BACKWARD = new EnumMap<>(Activation.Kind.class);
+
+    private static void activation(Activation.Kind k, double rel, double refRel, double abs, boolean signedZero, String reason) {
+        ACTIVATION.put(k, new Tolerance("activation " + k.name().toLowerCase(java.util.Locale.ROOT), Phase.FORWARD,
+                rel, refRel, abs, signedZero, reason));
+    }
+
+    private static void activationBackward(Activation.Kind k, double rel, double refRel, String reason) {
+        ACTIVATION_BACKWARD.put(k, new Tolerance("activation " + k.name().toLowerCase(java.util.Locale.ROOT), Phase.BACKWARD,
+                rel, refRel, k == Activation.Kind.IDENTITY || k == Activation.Kind.RELU || k == Activation.Kind.LEAKY_RELU ? 0 : TINY,
+                false, reason));
+    }
+
+    static {
+        // Forward: ref = |x| (or |α| for ELU at x ≤ 0, |βx| for SWISH): where the contract's own formula cancels.
+        activation(Activation.Kind.IDENTITY, 0, 0, 0, true, "y = x: exact");
+        activation(Activation.Kind.RELU, 0, 0, 0, true, "a comparison and a select: exact, and RELU(−0) = +0 by contract");
+        activation(Activation.Kind.LEAKY_RELU, 0, 0, 0, false, "a select and one multiply αx: exact");
+        activation(Activation.Kind.SIGMOID, 8 * U32, 0, TINY, false, "float32 exp ≤ 4 ulp (OpenCL, SVML), then one add and one divide");
+        activation(Activation.Kind.TANH, 10 * U32, 0, TINY, false, "float32 tanh ≤ 5 ulp (OpenCL's bound; CUDA 2 ulp)");
+        activation(Activation.Kind.ELU, 8 * U32, 8 * U32, TINY, false,
+                "α(eˣ − 1) as the contract writes it cancels near 0: exp's 4 ulp becomes absolute, ref = α");
+        activation(Activation.Kind.SWISH, 12 * U32, 2 * U32, TINY, false,
+                "x·σ(βx): σ's 8U, one multiply, and the rounded βx (U·|βx| relative): ref = |βx|");
+        activation(Activation.Kind.SOFTPLUS, 8 * U32, 0, 4 * U32, false,
+                "max(x,0) + ln(1 + e^−|x|) without log1p: ln of a number near 1 is only absolutely accurate (4U)");
+        activation(Activation.Kind.GELU, 8 * U32, 8 * U32, TINY, false,
+                "x·(1 + erf(x/√2))/2: 1 + erf cancels for x < 0, so erf's 4 ulp becomes absolute times |x|: ref = |x|");
+        activation(Activation.Kind.GELU_TANH, 8 * U32, 16 * U32, TINY, false,
+                "x/2·(1 + tanh(·)): 1 + tanh cancels for x < 0 (5 ulp absolute) and the cubic's rounding: ref = |x|");
+        // Backward: ref = |dy|·(1 + |x|): where f'(x) is a difference of terms of that size.
+        activationBackward(Activation.Kind.IDENTITY, 0, 0, "dx = dy: exact");
+        activationBackward(Activation.Kind.RELU, 0, 0, "a select of dy or 0: exact");
+        activationBackward(Activation.Kind.LEAKY_RELU, 0, 0, "dy or α·dy: one multiply, exact");
+        activationBackward(Activation.Kind.SIGMOID, 6 * U32, 0, "dy·y(1 − y) on the saved float y: three roundings");
+        activationBackward(Activation.Kind.TANH, 4 * U32, 2 * U32, "dy(1 − y²): 1 − y² cancels as |y| → 1, leaving U·|dy| absolute");
+        activationBackward(Activation.Kind.ELU, 4 * U32, 2 * U32, "dy or dy·(y + α) on the saved y: two roundings (α·U·|dy| if taken from x)");
+        activationBackward(Activation.Kind.SOFTPLUS, 10 * U32, 0, "dy·σ(x): σ's 8U and one multiply");
+        activationBackward(Activation.Kind.SWISH, 10 * U32, 12 * U32,
+                "σ + βxσ(1 − σ) cancels near βx ≈ −1.28: error ≈ (4 + |βx|)·U·|dy| absolute");
+        activationBackward(Activation.Kind.GELU, 10 * U32, 10 * U32,
+                "Φ(x) + xφ(x) cancels for x < 0, and 1 + erf too: ≈ (4 + |x|)·U·|dy| absolute");
+        activationBackward(Activation.Kind.GELU_TANH, 10 * U32, 24 * U32,
+                "σ-form plus x·u'(x)·(1 − tanh²) cancelling, u' growing as x²: ≈ (8 + |x|)·U·|dy| absolute over the tested range");
+    }
+
+    /** The forward tolerance of an activation. */
+    public static Tolerance activation(Activation act) {
+        return ACTIVATION.get(act.kind());
+    }
+
+    /** The backward tolerance of an activation. */
+    public static Tolerance activationBackward(Activation act) {
+        return ACTIVATION_BACKWARD.get(act.kind());
+    }
+
+    /** Every tolerance the kit applies. */
+    public static List<Tolerance> all() {
+        List<Tolerance> list = new ArrayList<>();
+        for (java.lang.reflect.Field f : Tolerances.class.getFields()) {
+            if (f.getType() == Tolerance.class) {
+                try {
+                    list.add((Tolerance) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        list.addAll(ACTIVATION.values());
+        list.addAll(ACTIVATION_BACKWARD.values());
+        return list;
+    }
+
+    /** The table, one line per tolerance. */
+    public static String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (Tolerance t : all()) {
+            sb.append(t).append('\n');
+        }
+        return sb.toString();
+    }
+
+    public static void main(String[] args) {
+        System.out.print(describe());
+    }
+}

@@ -1,0 +1,92 @@
+package dev.kengine.conformance.oracle;
+
+import dev.kengine.op.AdamConfig;
+import dev.kengine.op.SgdConfig;
+
+/**
+ * One optimiser step in double precision, from float32 state. Each method returns the new state
+ * and, alongside, the magnitudes of the terms combined (the same formula on absolute values), the
+ * scale of the float32 rounding error a backend may make.
+ */
+public final class OptimizerOracle {
+    private OptimizerOracle() {}
+
+    /** {w, v, |w| magnitude, |v| magnitude}; v is null without momentum. */
+    public static double[][] sgd(double[] w, double[] g, double[] v, SgdConfig cfg) {
+        int n = w.length;
+        double[] nw = new double[n], nv = v == null ? null : new double[n];
+        double[] mw = new double[n], mv = v == null ? null : new double[n];
+        double lr = cfg.learningRate(), mom = cfg.momentum(), l1 = cfg.l1(), l2 = cfg.l2();
+        for (int i = 0; i < n; i++) {
+            double wi = w[i];
+            double gi = g[i] + l2 * wi + l1 * Math.signum(wi);
+            double gm = Math.abs(g[i]) + l2 * Math.abs(wi) + l1 * Math.abs(Math.signum(wi));
+            if (mom != 0) {
+                double vi = mom * v[i] + gi;
+                double vm = mom * Math.abs(v[i]) + gm;
+                nv[i] = vi;
+                mv[i] = vm;
+                if (cfg.nesterov()) {
+                    gi = gi + mom * vi;
+                    gm = gm + mom * vm;
+                } else {
+                    gi = vi;
+                    gm = vm;
+                }
+            }
+            nw[i] = wi - lr * gi;
+            mw[i] = Math.abs(wi) + lr * gm;
+        }
+        return new double[][] {nw, nv, mw, mv};
+    }
+
+    /** {w, m, v, |w| magnitude, |m| magnitude, |v| magnitude} after step t. */
+    public static double[][] adam(double[] w, double[] g, double[] m, double[] v, AdamConfig cfg, long t) {
+        int n = w.length;
+        double b1 = cfg.beta1(), b2 = cfg.beta2(), lr = cfg.learningRate(), eps = cfg.epsilon(), wd = cfg.weightDecay();
+        double c1 = 1.0 - Math.pow(b1, t), c2 = 1.0 - Math.pow(b2, t);
+        double[][] r = new double[6][n];
+        for (int i = 0; i < n; i++) {
+            double wi = w[i];
+            double gi = g[i];
+            double gm = Math.abs(g[i]);
+            if (!cfg.decoupled()) {
+                gi += wd * wi;
+                gm += wd * Math.abs(wi);
+            }
+            double mi = b1 * m[i] + (1 - b1) * gi;
+            double mm = b1 * Math.abs(m[i]) + (1 - b1) * gm;
+            double vi = b2 * v[i] + (1 - b2) * gi * gi;
+            double vm = b2 * Math.abs(v[i]) + (1 - b2) * gm * gm;
+            double nw = wi;
+            double wm = Math.abs(wi);
+            if (cfg.decoupled()) {
+                nw = wi - lr * wd * wi;
+                wm += lr * wd * Math.abs(wi);
+            }
+            double denom = Math.sqrt(vi / c2) + eps;
+            double update = lr * (mi / c1) / denom;
+            // The update's magnitude: m's own error scale over the same denominator, plus the update itself.
+            double um = lr * (mm / c1) / denom + Math.abs(update);
+            nw -= update;
+            wm += um;
+            r[0][i] = nw;
+            r[1][i] = mi;
+            r[2][i] = vi;
+            r[3][i] = wm;
+            r[4][i] = mm;
+            r[5][i] = vm;
+        }
+        return r;
+    }
+
+    /** l1·Σ|w| + l2/2·Σw² and its magnitude (the same, all terms being non-negative). */
+    public static double penalty(double[] w, double l1, double l2) {
+        double a = 0, s = 0;
+        for (double x : w) {
+            a += Math.abs(x);
+            s += (double) x * x;
+        }
+        return l1 * a + l2 / 2 * s;
+    }
+}
