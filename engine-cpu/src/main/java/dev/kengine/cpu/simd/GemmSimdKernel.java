@@ -88,23 +88,36 @@ public final class GemmSimdKernel implements GemmKernel {
     @Override
     public void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                             float alpha, float beta) {
+        // The choice of tile variant is made here, not inside the big tile methods: a branch C2 has
+        // never seen taken becomes an uncommon trap, and deoptimising a tile method sends it back to
+        // the interpreter (where the Vector API is ~100x slower) until it is recompiled.
         float[] scratch = null;
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
             int bOff = jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int rows = Math.min(MR, mc - ir);
-                if ((rows < MR || cols < NR) && scratch == null) {
-                    scratch = new float[MR * NR];
+                int co = cOff + ir * ldc + jr;
+                if (rows == MR && cols == NR) {
+                    if (beta == 0f) {
+                        tileBeta0(kc, ap, ir * kc, bp, bOff, c, co, ldc, alpha);
+                    } else {
+                        tileBeta(kc, ap, ir * kc, bp, bOff, c, co, ldc, alpha, beta);
+                    }
+                } else {
+                    if (scratch == null) {
+                        scratch = new float[MR * NR];
+                    }
+                    tileToScratch(kc, ap, ir * kc, bp, bOff, scratch);
+                    storeEdge(scratch, c, co, ldc, alpha, beta, rows, cols);
                 }
-                tile(kc, ap, ir * kc, bp, bOff, c, cOff + ir * ldc + jr, ldc, alpha, beta, rows, cols, scratch);
             }
         }
     }
 
-    /** One MR x NR tile: C = alpha * Ap[MR x kc] * Bp[kc x NR] + beta * C; edge tiles write rows x cols. */
-    private static void tile(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int co, int ldc,
-                             float alpha, float beta, int rows, int cols, float[] scratch) {
+    /** A full tile, beta == 0: C = alpha * Ap * Bp, C not read. */
+    private static void tileBeta0(int kc, float[] ap, int aOff, float[] bp, int bOff,
+                                  float[] c, int co, int ldc, float alpha) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
         FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
         FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
@@ -154,69 +167,172 @@ public final class GemmSimdKernel implements GemmKernel {
             a = FloatVector.broadcast(S, ap[ai + 13]);
             c130 = a.fma(b0, c130); c131 = a.fma(b1, c131);
         }
-        if (rows == MR && cols == NR) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (beta == 0f) {
-                c000.mul(va).intoArray(c, co);
-                c001.mul(va).intoArray(c, co + 16);
-                c010.mul(va).intoArray(c, co + 1 * ldc);
-                c011.mul(va).intoArray(c, co + 1 * ldc + 16);
-                c020.mul(va).intoArray(c, co + 2 * ldc);
-                c021.mul(va).intoArray(c, co + 2 * ldc + 16);
-                c030.mul(va).intoArray(c, co + 3 * ldc);
-                c031.mul(va).intoArray(c, co + 3 * ldc + 16);
-                c040.mul(va).intoArray(c, co + 4 * ldc);
-                c041.mul(va).intoArray(c, co + 4 * ldc + 16);
-                c050.mul(va).intoArray(c, co + 5 * ldc);
-                c051.mul(va).intoArray(c, co + 5 * ldc + 16);
-                c060.mul(va).intoArray(c, co + 6 * ldc);
-                c061.mul(va).intoArray(c, co + 6 * ldc + 16);
-                c070.mul(va).intoArray(c, co + 7 * ldc);
-                c071.mul(va).intoArray(c, co + 7 * ldc + 16);
-                c080.mul(va).intoArray(c, co + 8 * ldc);
-                c081.mul(va).intoArray(c, co + 8 * ldc + 16);
-                c090.mul(va).intoArray(c, co + 9 * ldc);
-                c091.mul(va).intoArray(c, co + 9 * ldc + 16);
-                c100.mul(va).intoArray(c, co + 10 * ldc);
-                c101.mul(va).intoArray(c, co + 10 * ldc + 16);
-                c110.mul(va).intoArray(c, co + 11 * ldc);
-                c111.mul(va).intoArray(c, co + 11 * ldc + 16);
-                c120.mul(va).intoArray(c, co + 12 * ldc);
-                c121.mul(va).intoArray(c, co + 12 * ldc + 16);
-                c130.mul(va).intoArray(c, co + 13 * ldc);
-                c131.mul(va).intoArray(c, co + 13 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c000.fma(va, FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
-                c001.fma(va, FloatVector.fromArray(S, c, co + 16).mul(vb)).intoArray(c, co + 16);
-                c010.fma(va, FloatVector.fromArray(S, c, co + 1 * ldc).mul(vb)).intoArray(c, co + 1 * ldc);
-                c011.fma(va, FloatVector.fromArray(S, c, co + 1 * ldc + 16).mul(vb)).intoArray(c, co + 1 * ldc + 16);
-                c020.fma(va, FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
-                c021.fma(va, FloatVector.fromArray(S, c, co + 2 * ldc + 16).mul(vb)).intoArray(c, co + 2 * ldc + 16);
-                c030.fma(va, FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
-                c031.fma(va, FloatVector.fromArray(S, c, co + 3 * ldc + 16).mul(vb)).intoArray(c, co + 3 * ldc + 16);
-                c040.fma(va, FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
-                c041.fma(va, FloatVector.fromArray(S, c, co + 4 * ldc + 16).mul(vb)).intoArray(c, co + 4 * ldc + 16);
-                c050.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
-                c051.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc + 16).mul(vb)).intoArray(c, co + 5 * ldc + 16);
-                c060.fma(va, FloatVector.fromArray(S, c, co + 6 * ldc).mul(vb)).intoArray(c, co + 6 * ldc);
-                c061.fma(va, FloatVector.fromArray(S, c, co + 6 * ldc + 16).mul(vb)).intoArray(c, co + 6 * ldc + 16);
-                c070.fma(va, FloatVector.fromArray(S, c, co + 7 * ldc).mul(vb)).intoArray(c, co + 7 * ldc);
-                c071.fma(va, FloatVector.fromArray(S, c, co + 7 * ldc + 16).mul(vb)).intoArray(c, co + 7 * ldc + 16);
-                c080.fma(va, FloatVector.fromArray(S, c, co + 8 * ldc).mul(vb)).intoArray(c, co + 8 * ldc);
-                c081.fma(va, FloatVector.fromArray(S, c, co + 8 * ldc + 16).mul(vb)).intoArray(c, co + 8 * ldc + 16);
-                c090.fma(va, FloatVector.fromArray(S, c, co + 9 * ldc).mul(vb)).intoArray(c, co + 9 * ldc);
-                c091.fma(va, FloatVector.fromArray(S, c, co + 9 * ldc + 16).mul(vb)).intoArray(c, co + 9 * ldc + 16);
-                c100.fma(va, FloatVector.fromArray(S, c, co + 10 * ldc).mul(vb)).intoArray(c, co + 10 * ldc);
-                c101.fma(va, FloatVector.fromArray(S, c, co + 10 * ldc + 16).mul(vb)).intoArray(c, co + 10 * ldc + 16);
-                c110.fma(va, FloatVector.fromArray(S, c, co + 11 * ldc).mul(vb)).intoArray(c, co + 11 * ldc);
-                c111.fma(va, FloatVector.fromArray(S, c, co + 11 * ldc + 16).mul(vb)).intoArray(c, co + 11 * ldc + 16);
-                c120.fma(va, FloatVector.fromArray(S, c, co + 12 * ldc).mul(vb)).intoArray(c, co + 12 * ldc);
-                c121.fma(va, FloatVector.fromArray(S, c, co + 12 * ldc + 16).mul(vb)).intoArray(c, co + 12 * ldc + 16);
-                c130.fma(va, FloatVector.fromArray(S, c, co + 13 * ldc).mul(vb)).intoArray(c, co + 13 * ldc);
-                c131.fma(va, FloatVector.fromArray(S, c, co + 13 * ldc + 16).mul(vb)).intoArray(c, co + 13 * ldc + 16);
-            }
-            return;
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        c000.mul(va).intoArray(c, co);
+        c001.mul(va).intoArray(c, co + 16);
+        c010.mul(va).intoArray(c, co + 1 * ldc);
+        c011.mul(va).intoArray(c, co + 1 * ldc + 16);
+        c020.mul(va).intoArray(c, co + 2 * ldc);
+        c021.mul(va).intoArray(c, co + 2 * ldc + 16);
+        c030.mul(va).intoArray(c, co + 3 * ldc);
+        c031.mul(va).intoArray(c, co + 3 * ldc + 16);
+        c040.mul(va).intoArray(c, co + 4 * ldc);
+        c041.mul(va).intoArray(c, co + 4 * ldc + 16);
+        c050.mul(va).intoArray(c, co + 5 * ldc);
+        c051.mul(va).intoArray(c, co + 5 * ldc + 16);
+        c060.mul(va).intoArray(c, co + 6 * ldc);
+        c061.mul(va).intoArray(c, co + 6 * ldc + 16);
+        c070.mul(va).intoArray(c, co + 7 * ldc);
+        c071.mul(va).intoArray(c, co + 7 * ldc + 16);
+        c080.mul(va).intoArray(c, co + 8 * ldc);
+        c081.mul(va).intoArray(c, co + 8 * ldc + 16);
+        c090.mul(va).intoArray(c, co + 9 * ldc);
+        c091.mul(va).intoArray(c, co + 9 * ldc + 16);
+        c100.mul(va).intoArray(c, co + 10 * ldc);
+        c101.mul(va).intoArray(c, co + 10 * ldc + 16);
+        c110.mul(va).intoArray(c, co + 11 * ldc);
+        c111.mul(va).intoArray(c, co + 11 * ldc + 16);
+        c120.mul(va).intoArray(c, co + 12 * ldc);
+        c121.mul(va).intoArray(c, co + 12 * ldc + 16);
+        c130.mul(va).intoArray(c, co + 13 * ldc);
+        c131.mul(va).intoArray(c, co + 13 * ldc + 16);
+    }
+
+    /** A full tile: C = alpha * Ap * Bp + beta * C. */
+    private static void tileBeta(int kc, float[] ap, int aOff, float[] bp, int bOff,
+                                  float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S), c041 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S), c051 = FloatVector.zero(S);
+        FloatVector c060 = FloatVector.zero(S), c061 = FloatVector.zero(S);
+        FloatVector c070 = FloatVector.zero(S), c071 = FloatVector.zero(S);
+        FloatVector c080 = FloatVector.zero(S), c081 = FloatVector.zero(S);
+        FloatVector c090 = FloatVector.zero(S), c091 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        FloatVector c120 = FloatVector.zero(S), c121 = FloatVector.zero(S);
+        FloatVector c130 = FloatVector.zero(S), c131 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * MR;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 16);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c040 = a.fma(b0, c040); c041 = a.fma(b1, c041);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c050 = a.fma(b0, c050); c051 = a.fma(b1, c051);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c060 = a.fma(b0, c060); c061 = a.fma(b1, c061);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c070 = a.fma(b0, c070); c071 = a.fma(b1, c071);
+            a = FloatVector.broadcast(S, ap[ai + 8]);
+            c080 = a.fma(b0, c080); c081 = a.fma(b1, c081);
+            a = FloatVector.broadcast(S, ap[ai + 9]);
+            c090 = a.fma(b0, c090); c091 = a.fma(b1, c091);
+            a = FloatVector.broadcast(S, ap[ai + 10]);
+            c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
+            a = FloatVector.broadcast(S, ap[ai + 11]);
+            c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
+            a = FloatVector.broadcast(S, ap[ai + 12]);
+            c120 = a.fma(b0, c120); c121 = a.fma(b1, c121);
+            a = FloatVector.broadcast(S, ap[ai + 13]);
+            c130 = a.fma(b0, c130); c131 = a.fma(b1, c131);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        c000.fma(va, FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+        c001.fma(va, FloatVector.fromArray(S, c, co + 16).mul(vb)).intoArray(c, co + 16);
+        c010.fma(va, FloatVector.fromArray(S, c, co + 1 * ldc).mul(vb)).intoArray(c, co + 1 * ldc);
+        c011.fma(va, FloatVector.fromArray(S, c, co + 1 * ldc + 16).mul(vb)).intoArray(c, co + 1 * ldc + 16);
+        c020.fma(va, FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+        c021.fma(va, FloatVector.fromArray(S, c, co + 2 * ldc + 16).mul(vb)).intoArray(c, co + 2 * ldc + 16);
+        c030.fma(va, FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+        c031.fma(va, FloatVector.fromArray(S, c, co + 3 * ldc + 16).mul(vb)).intoArray(c, co + 3 * ldc + 16);
+        c040.fma(va, FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+        c041.fma(va, FloatVector.fromArray(S, c, co + 4 * ldc + 16).mul(vb)).intoArray(c, co + 4 * ldc + 16);
+        c050.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+        c051.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc + 16).mul(vb)).intoArray(c, co + 5 * ldc + 16);
+        c060.fma(va, FloatVector.fromArray(S, c, co + 6 * ldc).mul(vb)).intoArray(c, co + 6 * ldc);
+        c061.fma(va, FloatVector.fromArray(S, c, co + 6 * ldc + 16).mul(vb)).intoArray(c, co + 6 * ldc + 16);
+        c070.fma(va, FloatVector.fromArray(S, c, co + 7 * ldc).mul(vb)).intoArray(c, co + 7 * ldc);
+        c071.fma(va, FloatVector.fromArray(S, c, co + 7 * ldc + 16).mul(vb)).intoArray(c, co + 7 * ldc + 16);
+        c080.fma(va, FloatVector.fromArray(S, c, co + 8 * ldc).mul(vb)).intoArray(c, co + 8 * ldc);
+        c081.fma(va, FloatVector.fromArray(S, c, co + 8 * ldc + 16).mul(vb)).intoArray(c, co + 8 * ldc + 16);
+        c090.fma(va, FloatVector.fromArray(S, c, co + 9 * ldc).mul(vb)).intoArray(c, co + 9 * ldc);
+        c091.fma(va, FloatVector.fromArray(S, c, co + 9 * ldc + 16).mul(vb)).intoArray(c, co + 9 * ldc + 16);
+        c100.fma(va, FloatVector.fromArray(S, c, co + 10 * ldc).mul(vb)).intoArray(c, co + 10 * ldc);
+        c101.fma(va, FloatVector.fromArray(S, c, co + 10 * ldc + 16).mul(vb)).intoArray(c, co + 10 * ldc + 16);
+        c110.fma(va, FloatVector.fromArray(S, c, co + 11 * ldc).mul(vb)).intoArray(c, co + 11 * ldc);
+        c111.fma(va, FloatVector.fromArray(S, c, co + 11 * ldc + 16).mul(vb)).intoArray(c, co + 11 * ldc + 16);
+        c120.fma(va, FloatVector.fromArray(S, c, co + 12 * ldc).mul(vb)).intoArray(c, co + 12 * ldc);
+        c121.fma(va, FloatVector.fromArray(S, c, co + 12 * ldc + 16).mul(vb)).intoArray(c, co + 12 * ldc + 16);
+        c130.fma(va, FloatVector.fromArray(S, c, co + 13 * ldc).mul(vb)).intoArray(c, co + 13 * ldc);
+        c131.fma(va, FloatVector.fromArray(S, c, co + 13 * ldc + 16).mul(vb)).intoArray(c, co + 13 * ldc + 16);
+    }
+
+    /** An edge tile: the raw MR x NR accumulators go to scratch, row-major. */
+    private static void tileToScratch(int kc, float[] ap, int aOff, float[] bp, int bOff,
+                                      float[] scratch) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S), c041 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S), c051 = FloatVector.zero(S);
+        FloatVector c060 = FloatVector.zero(S), c061 = FloatVector.zero(S);
+        FloatVector c070 = FloatVector.zero(S), c071 = FloatVector.zero(S);
+        FloatVector c080 = FloatVector.zero(S), c081 = FloatVector.zero(S);
+        FloatVector c090 = FloatVector.zero(S), c091 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        FloatVector c120 = FloatVector.zero(S), c121 = FloatVector.zero(S);
+        FloatVector c130 = FloatVector.zero(S), c131 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * MR;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 16);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c040 = a.fma(b0, c040); c041 = a.fma(b1, c041);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c050 = a.fma(b0, c050); c051 = a.fma(b1, c051);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c060 = a.fma(b0, c060); c061 = a.fma(b1, c061);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c070 = a.fma(b0, c070); c071 = a.fma(b1, c071);
+            a = FloatVector.broadcast(S, ap[ai + 8]);
+            c080 = a.fma(b0, c080); c081 = a.fma(b1, c081);
+            a = FloatVector.broadcast(S, ap[ai + 9]);
+            c090 = a.fma(b0, c090); c091 = a.fma(b1, c091);
+            a = FloatVector.broadcast(S, ap[ai + 10]);
+            c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
+            a = FloatVector.broadcast(S, ap[ai + 11]);
+            c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
+            a = FloatVector.broadcast(S, ap[ai + 12]);
+            c120 = a.fma(b0, c120); c121 = a.fma(b1, c121);
+            a = FloatVector.broadcast(S, ap[ai + 13]);
+            c130 = a.fma(b0, c130); c131 = a.fma(b1, c131);
         }
         c000.intoArray(scratch, 0);
         c001.intoArray(scratch, 16);
@@ -246,7 +362,6 @@ public final class GemmSimdKernel implements GemmKernel {
         c121.intoArray(scratch, 400);
         c130.intoArray(scratch, 416);
         c131.intoArray(scratch, 432);
-        storeEdge(scratch, c, co, ldc, alpha, beta, rows, cols);
     }
 
     private static void storeEdge(float[] acc, float[] c, int co, int ldc, float alpha, float beta,
