@@ -1,0 +1,70 @@
+package dev.kengine.opencl;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The matmul kernel's parameters (see matmul.cl), chosen from a small table: vendor, then device
+ * name, then the default. A row whose work-group or local memory does not fit the device is
+ * skipped. The values are starting points measured or reasoned per family, not exhaustive tuning.
+ */
+final class MatmulTuning {
+
+    /** MWG x NWG tile per work-group, KWG deep, MDIMC x NDIMC work-items, VW-wide loads. */
+    record Params(int mwg, int nwg, int kwg, int mdimc, int ndimc, int vw) {
+        int workGroupSize() {
+            return mdimc * ndimc;
+        }
+
+        long localBytes() {
+            return 4L * kwg * (mwg + nwg);
+        }
+
+        Map<String, String> defines() {
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("MWG", Integer.toString(mwg));
+            d.put("NWG", Integer.toString(nwg));
+            d.put("KWG", Integer.toString(kwg));
+            d.put("MDIMC", Integer.toString(mdimc));
+            d.put("NDIMC", Integer.toString(ndimc));
+            d.put("VW", Integer.toString(vw));
+            return d;
+        }
+    }
+
+    private record Row(String vendor, String device, Params params, String why) {}
+
+    static final Params DEFAULT = new Params(64, 64, 16, 16, 16, 4);
+    /** Fits any device with 64 work-items and 4 KiB of local memory. */
+    static final Params SMALL = new Params(32, 32, 16, 8, 8, 4);
+
+    private static final List<Row> TABLE = List.of(
+            // 8x8 outputs per work-item, 256 work-items: enough reuse to approach peak on Ampere/Hopper.
+            new Row("nvidia", "", new Params(128, 128, 16, 16, 16, 4), "NVIDIA: 8x8 register blocks"),
+            new Row("advanced micro devices", "", new Params(64, 64, 16, 16, 16, 4), "AMD: 4x4 blocks, 256 work-items"),
+            new Row("amd", "", new Params(64, 64, 16, 16, 16, 4), "AMD: 4x4 blocks, 256 work-items"),
+            // Intel GPUs run SIMD8-16 threads; 64 work-items of 8x8 keep the register file busy.
+            new Row("intel", "graphics", new Params(64, 64, 16, 8, 8, 4), "Intel GPU: 8x8 blocks, 64 work-items"),
+            // PoCL's CPU device turns a work-group into loops vectorised across work-items: 16 x 16
+            // work-items (one AVX-512 vector wide) of 4x4 outputs, 32-deep slices (measured best here).
+            new Row("portable computing language", "", new Params(64, 64, 32, 16, 16, 4), "PoCL CPU: 4x4 blocks, KWG 32"));
+
+    private MatmulTuning() {}
+
+    static Params choose(DeviceInfo d) {
+        String vendor = d.vendorLower();
+        String device = d.name().toLowerCase(Locale.ROOT);
+        for (Row r : TABLE) {
+            if (vendor.contains(r.vendor()) && device.contains(r.device()) && fits(r.params(), d)) {
+                return r.params();
+            }
+        }
+        return fits(DEFAULT, d) ? DEFAULT : SMALL;
+    }
+
+    static boolean fits(Params p, DeviceInfo d) {
+        return p.workGroupSize() <= d.maxWorkGroupSize() && p.localBytes() <= d.localMemory();
+    }
+}

@@ -1,0 +1,673 @@
+package dev.kengine.opencl;
+
+import static org.jocl.CL.*;
+
+import dev.kengine.BackendUnavailableException;
+import dev.kengine.DType;
+import dev.kengine.DeviceOutOfMemoryException;
+import dev.kengine.kernels.Dialect;
+import dev.kengine.kernels.KernelFamily;
+import dev.kengine.kernels.KernelSource;
+import dev.kengine.op.Activation;
+import dev.kengine.op.AdamConfig;
+import dev.kengine.op.Loss;
+import dev.kengine.op.Op;
+import dev.kengine.op.Reduction;
+import dev.kengine.op.SgdConfig;
+import dev.kengine.random.CounterRandom;
+import dev.kengine.spi.BackendDriver;
+import dev.kengine.spi.Capabilities;
+import dev.kengine.spi.Storage;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+/**
+ * The OpenCL driver: one context and one in-order command queue on the selected device. Ops
+ * enqueue kernels and return; the host waits only in {@link #read}, {@link #argmax} (which
+ * returns host data) and {@link #synchronize}. Kernel sources come from the kernels module,
+ * assembled with the OpenCL dialect; programs are built once per family and cached in memory
+ * and on disk ({@link ProgramCache}). Every JOCL exception is translated here, at the edge.
+ */
+final class OpenClDriver implements BackendDriver {
+    /** Largest host transfer in one call; ByteBuffers address at most 2 GiB. */
+    private static final long CHUNK_BYTES = 1L << 30;
+    /** Work-groups of the first stage of a two-stage reduction: fixed, so sums are deterministic. */
+    private static final int PARTIAL_GROUPS = 64;
+
+    private final DeviceInfo info;
+    private final Capabilities capabilities;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final ProgramCache programs;
+    private final MatmulTuning.Params tuning;
+    private final int wg;
+    private final int accBytes;
+    private final long maxGroups;
+    private final Map<KernelFamily, KernelSource.Assembled> sources = new EnumMap<>(KernelFamily.class);
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final cl_mem dummy;
+    private volatile boolean closed;
+
+    OpenClDriver(DeviceInfo info, Path cacheDirectory) {
+        this.info = info;
+        this.capabilities = capabilitiesOf(info);
+        this.tuning = MatmulTuning.choose(info);
+        this.wg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
+        this.accBytes = info.fp64() ? 8 : 4;
+        this.maxGroups = Math.max(32, 8L * info.computeUnits());
+        cl_context ctx = null;
+        cl_command_queue q = null;
+        try {
+            cl_context_properties props = new cl_context_properties();
+            props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
+            ctx = clCreateContext(props, 1, new cl_device_id[] {info.device()}, null, null, null);
+            q = clCreateCommandQueue(ctx, info.device(), 0, null);
+            this.dummy = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 16, null, null);
+        } catch (CLException e) {
+            if (q != null) {
+                clReleaseCommandQueue(q);
+            }
+            if (ctx != null) {
+                clReleaseContext(ctx);
+            }
+            throw new BackendUnavailableException("OpenCL could not open " + info.label() + ": "
+                    + ClErrors.name(e.getStatus()), e);
+        }
+        this.context = ctx;
+        this.queue = q;
+        this.programs = new ProgramCache(ctx, info.device(), info, cacheDirectory);
+    }
+
+    static Capabilities capabilitiesOf(DeviceInfo info) {
+        Set<Op> ops = EnumSet.allOf(Op.class);
+        Map<String, String> details = new LinkedHashMap<>(info.details());
+        if (!info.fp64()) {
+            ops.remove(Op.INIT_UNIFORM);
+            ops.remove(Op.INIT_NORMAL);
+        }
+        MatmulTuning.Params t = MatmulTuning.choose(info);
+        details.put("matmul tile", t.mwg() + "x" + t.nwg() + "x" + t.kwg() + ", " + t.mdimc() + "x" + t.ndimc()
+                + " work-items, vector " + t.vw());
+        return new Capabilities(info.name(), info.globalMemory(), info.computeUnits(), Set.of(DType.FLOAT32), ops, details);
+    }
+
+    @Override
+    public String name() {
+        return OpenClProvider.NAME;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    DeviceInfo deviceInfo() {
+        return info;
+    }
+
+    ProgramCache programs() {
+        return programs;
+    }
+
+    MatmulTuning.Params tuning() {
+        return tuning;
+    }
+
+    // ---- memory --------------------------------------------------------------------------
+
+    @Override
+    public Storage allocate(long elements) {
+        long bytes = Math.max(1, elements) * 4;
+        if (elements > Long.MAX_VALUE / 4 || bytes > info.maxAllocation()) {
+            throw new DeviceOutOfMemoryException("opencl: " + elements + " floats (" + elements * 4L
+                    + " bytes) exceed the device's largest allocation of " + info.maxAllocation() + " bytes on "
+                    + info.name(), elements * 4L, null);
+        }
+        return new OpenClStorage(buffer(bytes), elements);
+    }
+
+    private cl_mem buffer(long bytes) {
+        try {
+            return clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+        } catch (CLException e) {
+            throw ClErrors.translateAllocation(bytes, e);
+        }
+    }
+
+    private static void release(cl_mem m) {
+        try {
+            clReleaseMemObject(m);
+        } catch (CLException e) {
+            // Already gone with its context.
+        }
+    }
+
+    @Override
+    public void write(Storage dst, long dstOffset, MemorySegment src, long count) {
+        transfer(true, mem(dst), dstOffset, src, count);
+    }
+
+    @Override
+    public void read(Storage src, long srcOffset, MemorySegment dst, long count) {
+        transfer(false, mem(src), srcOffset, dst, count);
+    }
+
+    /** Blocking transfers: a read waits for everything enqueued before it (the queue is in order). */
+    private void transfer(boolean write, cl_mem mem, long elementOffset, MemorySegment seg, long count) {
+        if (count == 0) {
+            return;
+        }
+        long bytes = count * 4;
+        long deviceOffset = elementOffset * 4;
+        try {
+            if (seg.isNative()) {
+                for (long done = 0; done < bytes; done += CHUNK_BYTES) {
+                    long len = Math.min(CHUNK_BYTES, bytes - done);
+                    Pointer p = Pointer.to(seg.asSlice(done, len).asByteBuffer());
+                    enqueueTransfer(write, mem, deviceOffset + done, len, p);
+                }
+            } else if (seg.heapBase().orElse(null) instanceof float[] array && seg.address() % 4 == 0) {
+                enqueueTransfer(write, mem, deviceOffset, bytes, Pointer.to(array).withByteOffset(seg.address()));
+            } else {
+                // Other heap arrays (byte[], int[] ...): through a float[] copy.
+                if (write) {
+                    float[] tmp = seg.asSlice(0, bytes).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
+                    enqueueTransfer(true, mem, deviceOffset, bytes, Pointer.to(tmp));
+                } else {
+                    float[] tmp = new float[Math.toIntExact(count)];
+                    enqueueTransfer(false, mem, deviceOffset, bytes, Pointer.to(tmp));
+                    MemorySegment.copy(MemorySegment.ofArray(tmp), 0, seg, 0, bytes);
+                }
+            }
+        } catch (CLException e) {
+            throw ClErrors.translate(write ? "writing " + bytes + " bytes" : "reading " + bytes + " bytes", e);
+        }
+    }
+
+    private void enqueueTransfer(boolean write, cl_mem mem, long offset, long bytes, Pointer p) {
+        if (write) {
+            clEnqueueWriteBuffer(queue, mem, CL_TRUE, offset, bytes, p, 0, null, null);
+        } else {
+            clEnqueueReadBuffer(queue, mem, CL_TRUE, offset, bytes, p, 0, null, null);
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        if (closed) {
+            return;
+        }
+        try {
+            clFinish(queue);
+        } catch (CLException e) {
+            throw ClErrors.translate("waiting for the queue", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            clFinish(queue);
+        } catch (CLException e) {
+            // Closing anyway.
+        }
+        closed = true;
+        for (cl_kernel k : kernels.values()) {
+            try {
+                clReleaseKernel(k);
+            } catch (CLException e) {
+                // Ignore.
+            }
+        }
+        kernels.clear();
+        programs.close();
+        release(dummy);
+        try {
+            clReleaseCommandQueue(queue);
+            clReleaseContext(context);
+        } catch (CLException e) {
+            // Nothing left to do.
+        }
+    }
+
+    // ---- kernels and launches -----------------------------------------------------------------
+
+    private KernelSource.Assembled source(KernelFamily family) {
+        return sources.computeIfAbsent(family, f -> {
+            Map<String, String> defines = new LinkedHashMap<>();
+            if (f == KernelFamily.MATMUL) {
+                defines.putAll(tuning.defines());
+            } else {
+                defines.put(f.shortName().toUpperCase(java.util.Locale.ROOT).replace("ACTIVATIONS", "ACTIVATION")
+                        .replace("LOSSES", "LOSS") + "_WG", Integer.toString(wg));
+            }
+            return KernelSource.assemble(f, Dialect.OPENCL, defines);
+        });
+    }
+
+    private synchronized cl_kernel kernel(KernelFamily family, String name) {
+        checkOpen();
+        String key = family + "/" + name;
+        cl_kernel k = kernels.get(key);
+        if (k == null) {
+            try {
+                k = clCreateKernel(programs.get(source(family)), name, null);
+            } catch (CLException e) {
+                throw ClErrors.translate("creating kernel " + name, e);
+            }
+            kernels.put(key, k);
+        }
+        return k;
+    }
+
+    /** Builds every family now (the first use would otherwise pay it); returns the milliseconds spent. */
+    long warmUp() {
+        long t0 = System.nanoTime();
+        for (KernelFamily f : KernelFamily.values()) {
+            programs.get(source(f));
+        }
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the OpenCL driver is closed");
+        }
+    }
+
+    /** A grid-stride launch over {@code work} items: capped at maxGroups work-groups of wg. */
+    private void launch(KernelFamily family, String name, long work, Object... args) {
+        long groups = Math.max(1, Math.min(maxGroups, (work + wg - 1) / wg));
+        enqueue(kernel(family, name), new long[] {groups * wg}, new long[] {wg}, args);
+    }
+
+    /** Exactly {@code groups} work-groups of wg (row kernels and reduction stages). */
+    private void launchGroups(KernelFamily family, String name, long groups, Object... args) {
+        enqueue(kernel(family, name), new long[] {groups * wg}, new long[] {wg}, args);
+    }
+
+    private long rowGroups(long rows) {
+        return Math.max(1, Math.min(rows, 65_536));
+    }
+
+    private synchronized void enqueue(cl_kernel k, long[] global, long[] local, Object... args) {
+        checkOpen();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                Object a = args[i];
+                if (a instanceof OpenClStorage s) {
+                    clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(s.mem));
+                } else if (a instanceof cl_mem m) {
+                    clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
+                } else if (a instanceof Integer v) {
+                    clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+                } else if (a instanceof Long v) {
+                    clSetKernelArg(k, i, Sizeof.cl_long, Pointer.to(new long[] {v}));
+                } else if (a instanceof Float v) {
+                    clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                } else if (a instanceof Double v) {
+                    clSetKernelArg(k, i, Sizeof.cl_double, Pointer.to(new double[] {v}));
+                } else if (a instanceof Boolean v) {
+                    clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v ? 1 : 0}));
+                } else {
+                    throw new IllegalArgumentException("kernel argument " + i + " of type " + a);
+                }
+            }
+            clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.translate("launching a kernel", e);
+        }
+    }
+
+    private static cl_mem mem(Storage s) {
+        return ((OpenClStorage) s).mem;
+    }
+
+    private Object memOrDummy(Storage s) {
+        return s == null ? dummy : mem(s);
+    }
+
+    private int partialGroups(long n) {
+        return (int) Math.max(1, Math.min(PARTIAL_GROUPS, (n + wg - 1) / wg));
+    }
+
+    /** Runs {@code body} with a scratch buffer of {@code bytes}, released after enqueueing (OpenCL keeps it until done). */
+    private void withScratch(long bytes, java.util.function.Consumer<cl_mem> body) {
+        cl_mem m = buffer(Math.max(16, bytes));
+        try {
+            body.accept(m);
+        } finally {
+            release(m);
+        }
+    }
+
+    // ---- basics ---------------------------------------------------------------------------
+
+    @Override
+    public void fill(Storage x, long n, float value) {
+        if (n > 0) {
+            launch(KernelFamily.ELEMENTWISE, "k_fill", n, mem(x), n, value);
+        }
+    }
+
+    @Override
+    public void copy(Storage src, Storage dst, long n) {
+        if (n > 0) {
+            try {
+                clEnqueueCopyBuffer(queue, mem(src), mem(dst), 0, 0, n * 4, 0, null, null);
+            } catch (CLException e) {
+                throw ClErrors.translate("copying a buffer", e);
+            }
+        }
+    }
+
+    @Override
+    public void binary(Binary op, Storage a, Storage b, Storage out, long rows, long cols, boolean broadcastRow) {
+        long n = rows * cols;
+        if (n > 0) {
+            launch(KernelFamily.ELEMENTWISE, "k_binary", n, mem(a), mem(b), mem(out), n, cols, op.ordinal(), broadcastRow);
+        }
+    }
+
+    @Override
+    public void scale(Storage x, float s, Storage out, long n) {
+        if (n > 0) {
+            launch(KernelFamily.ELEMENTWISE, "k_scale", n, mem(x), s, mem(out), n);
+        }
+    }
+
+    @Override
+    public void axpy(float alpha, Storage x, Storage y, long n) {
+        if (n > 0) {
+            launch(KernelFamily.ELEMENTWISE, "k_axpy", n, alpha, mem(x), mem(y), n);
+        }
+    }
+
+    @Override
+    public void reduce(Storage x, Storage out, long outer, long axis, long inner, boolean mean) {
+        if (outer * inner == 0) {
+            return;
+        }
+        if (outer == 1 && inner == 1) {
+            int groups = partialGroups(axis);
+            withScratch((long) groups * accBytes, partial -> {
+                launchGroups(KernelFamily.REDUCE, "k_sum_partial", groups, mem(x), axis, partial);
+                launchGroups(KernelFamily.REDUCE, "k_sum_finish", 1, partial, groups, mean, axis, mem(out));
+            });
+        } else if (inner == 1) {
+            launchGroups(KernelFamily.REDUCE, "k_reduce_rows", rowGroups(outer), mem(x), mem(out), outer, axis, mean);
+        } else {
+            launch(KernelFamily.REDUCE, "k_reduce_axis", outer * inner, mem(x), mem(out), outer, axis, inner, mean);
+        }
+    }
+
+    @Override
+    public void l2Norm(Storage x, long n, Storage out) {
+        int groups = partialGroups(n);
+        withScratch(2L * groups * accBytes, partial -> {
+            launchGroups(KernelFamily.REDUCE, "k_l2_partial", groups, mem(x), n, partial);
+            launchGroups(KernelFamily.REDUCE, "k_l2_finish", 1, partial, groups, mem(out));
+        });
+    }
+
+    @Override
+    public void max(Storage x, Storage out, long rows, long cols) {
+        if (rows > 0) {
+            launchGroups(KernelFamily.REDUCE, "k_max_rows", rowGroups(rows), mem(x), mem(out), rows, cols);
+        }
+    }
+
+    @Override
+    public void argmax(Storage x, int[] out, long rows, long cols) {
+        if (rows == 0) {
+            return;
+        }
+        withScratch(rows * 4, indices -> {
+            launchGroups(KernelFamily.REDUCE, "k_argmax_rows", rowGroups(rows), mem(x), indices, rows, cols);
+            try {
+                clEnqueueReadBuffer(queue, indices, CL_TRUE, 0, rows * 4, Pointer.to(out), 0, null, null);
+            } catch (CLException e) {
+                throw ClErrors.translate("reading argmax indices", e);
+            }
+        });
+    }
+
+    // ---- matmul and linear -----------------------------------------------------------------
+
+    @Override
+    public void matmul(Storage a, boolean transA, Storage b, boolean transB, Storage c, long batch, long m, long n, long k,
+                       float alpha, float beta, long strideA, long strideB, long strideC) {
+        if (batch == 0 || m == 0 || n == 0) {
+            return;
+        }
+        MatmulTuning.Params t = tuning;
+        long[] global = {ceilDiv(n, t.nwg()) * t.ndimc(), ceilDiv(m, t.mwg()) * t.mdimc(), batch};
+        long[] local = {t.ndimc(), t.mdimc(), 1};
+        enqueue(kernel(KernelFamily.MATMUL, "k_gemm"), global, local, mem(a), transA, mem(b), transB, mem(c),
+                m, n, k, alpha, beta, strideA, strideB, strideC);
+    }
+
+    @Override
+    public void linear(Storage x, Storage w, Storage bias, Storage z, Storage y, long rows, long in, long out, Activation act) {
+        if (rows == 0 || out == 0) {
+            return;
+        }
+        MatmulTuning.Params t = tuning;
+        long[] global = {ceilDiv(out, t.nwg()) * t.ndimc(), ceilDiv(rows, t.mwg()) * t.mdimc()};
+        long[] local = {t.ndimc(), t.mdimc()};
+        enqueue(kernel(KernelFamily.MATMUL, "k_linear"), global, local, mem(x), mem(w), memOrDummy(bias), bias != null,
+                mem(z), mem(y), rows, in, out, act.kind().ordinal(), act.parameter());
+    }
+
+    @Override
+    public void linearBackward(Storage dy, Storage x, Storage w, Storage z, Storage y, Storage dx, Storage dw, Storage db,
+                               long rows, long in, long out, Activation act) {
+        // As the default, but without waiting: the scratch dz is released once enqueued, and
+        // OpenCL frees it when the last kernel using it has run.
+        Storage dz = allocate(rows * out);
+        try {
+            activationBackward(act, dy, z, y, dz, rows * out);
+            matmul(dz, false, w, true, dx, 1, rows, in, out, 1f, 0f, 0, 0, 0);
+            matmul(x, true, dz, false, dw, 1, in, out, rows, 1f, 0f, 0, 0, 0);
+            if (db != null) {
+                reduce(dz, db, 1, rows, out, false);
+            }
+        } finally {
+            dz.release();
+        }
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    // ---- activations ---------------------------------------------------------------------
+
+    @Override
+    public void activation(Activation act, Storage x, Storage y, long n) {
+        if (n > 0) {
+            launch(KernelFamily.ACTIVATIONS, "k_activation", n, mem(x), mem(y), n, act.kind().ordinal(), act.parameter());
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
+        if (n > 0) {
+            launch(KernelFamily.ACTIVATIONS, "k_activation_backward", n, mem(dy), mem(x), mem(y), mem(dx), n,
+                    act.kind().ordinal(), act.parameter());
+        }
+    }
+
+    @Override
+    public void prelu(Storage x, Storage alpha, Storage y, long outer, long channels, long inner) {
+        long n = outer * channels * inner;
+        if (n > 0) {
+            launch(KernelFamily.ACTIVATIONS, "k_prelu", n, mem(x), mem(alpha), mem(y), n, channels, inner);
+        }
+    }
+
+    @Override
+    public void preluBackward(Storage dy, Storage x, Storage alpha, Storage dx, Storage dAlpha, long outer, long channels,
+                              long inner) {
+        long n = outer * channels * inner;
+        if (n > 0) {
+            launch(KernelFamily.ACTIVATIONS, "k_prelu_backward_x", n, mem(dy), mem(x), mem(alpha), mem(dx), n, channels, inner);
+        }
+        if (channels > 0) {
+            launchGroups(KernelFamily.ACTIVATIONS, "k_prelu_backward_alpha", rowGroups(channels), mem(dy), mem(x), mem(dAlpha),
+                    outer, channels, inner);
+        }
+    }
+
+    @Override
+    public void softmax(Storage x, Storage y, long rows, long cols, boolean log) {
+        if (rows > 0 && cols > 0) {
+            launchGroups(KernelFamily.SOFTMAX, "k_softmax", rowGroups(rows), mem(x), mem(y), rows, cols, log);
+        }
+    }
+
+    @Override
+    public void softmaxBackward(Storage dy, Storage y, Storage dx, long rows, long cols, boolean log) {
+        if (rows > 0 && cols > 0) {
+            launchGroups(KernelFamily.SOFTMAX, "k_softmax_backward", rowGroups(rows), mem(dy), mem(y), mem(dx), rows, cols, log);
+        }
+    }
+
+    // ---- losses -----------------------------------------------------------------------------
+
+    @Override
+    public void loss(Loss loss, Reduction reduction, Storage pred, Storage target, Storage lossOut, Storage grad, long n) {
+        boolean mean = reduction == Reduction.MEAN;
+        float gradScale = mean ? (float) (1.0 / n) : 1f;
+        int groups = partialGroups(n);
+        withScratch((long) groups * accBytes, partial -> {
+            launchGroups(KernelFamily.LOSSES, "k_loss", groups, mem(pred), mem(target), memOrDummy(grad), grad != null,
+                    gradScale, n, loss.kind().ordinal(), loss.delta(), partial);
+            if (lossOut != null) {
+                launchGroups(KernelFamily.REDUCE, "k_sum_finish", 1, partial, groups, mean, n, mem(lossOut));
+            }
+        });
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Storage logits, int[] labels, Storage targets, Reduction reduction, Storage lossOut,
+                                    Storage grad, long rows, long cols) {
+        boolean mean = reduction == Reduction.MEAN;
+        float gradScale = mean ? (float) (1.0 / rows) : 1f;
+        cl_mem labelBuffer = null;
+        cl_mem rowLoss = buffer(Math.max(16, rows * accBytes));
+        try {
+            if (labels != null && rows > 0) {
+                labelBuffer = buffer(rows * 4L);
+                clEnqueueWriteBuffer(queue, labelBuffer, CL_TRUE, 0, rows * 4L, Pointer.to(labels), 0, null, null);
+            }
+            if (rows > 0) {
+                launchGroups(KernelFamily.SOFTMAX, "k_softmax_xent", rowGroups(rows), mem(logits),
+                        labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets), labels != null, rowLoss,
+                        memOrDummy(grad), grad != null, gradScale, rows, cols);
+            }
+            if (lossOut != null) {
+                launchGroups(KernelFamily.REDUCE, "k_sum_finish", 1, rowLoss, Math.toIntExact(rows), mean, rows, mem(lossOut));
+            }
+        } catch (CLException e) {
+            throw ClErrors.translate("uploading labels", e);
+        } finally {
+            release(rowLoss);
+            if (labelBuffer != null) {
+                release(labelBuffer);
+            }
+        }
+    }
+
+    // ---- dropout and initialisation ------------------------------------------------------------
+
+    @Override
+    public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
+        if (n > 0) {
+            launch(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, mem(x), mem(y), mem(mask), n, p,
+                    CounterRandom.dropoutScale(p), seed, offset);
+        }
+    }
+
+    @Override
+    public void dropoutBackward(Storage dy, Storage mask, Storage dx, long n, float p) {
+        if (n > 0) {
+            launch(KernelFamily.DROPOUT, "k_dropout_backward", n, mem(dy), mem(mask), mem(dx), n, CounterRandom.dropoutScale(p));
+        }
+    }
+
+    @Override
+    public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
+        requireFp64(Op.INIT_UNIFORM);
+        if (n > 0) {
+            launch(KernelFamily.INIT, "k_init_uniform", (n + 3) / 4, mem(x), n, seed, offset, lo, hi);
+        }
+    }
+
+    @Override
+    public void initNormal(Storage x, long n, long seed, long offset, double mean, double std) {
+        requireFp64(Op.INIT_NORMAL);
+        if (n > 0) {
+            launch(KernelFamily.INIT, "k_init_normal", n, mem(x), n, seed, offset, mean, std);
+        }
+    }
+
+    private void requireFp64(Op op) {
+        if (!info.fp64()) {
+            throw unsupported(op);
+        }
+    }
+
+    // ---- optimisers -------------------------------------------------------------------------
+
+    @Override
+    public void sgdStep(Storage w, Storage g, Storage velocity, long n, SgdConfig c) {
+        if (n > 0) {
+            launch(KernelFamily.OPTIM, "k_sgd", n, mem(w), mem(g), memOrDummy(velocity), velocity != null, n,
+                    c.learningRate(), c.momentum(), c.nesterov(), c.l2(), c.l1());
+        }
+    }
+
+    @Override
+    public void adamStep(Storage w, Storage g, Storage m, Storage v, long n, AdamConfig c, long step) {
+        if (n > 0) {
+            float c1 = (float) (1.0 / c.biasCorrection1(step));
+            float c2 = (float) (1.0 / c.biasCorrection2(step));
+            launch(KernelFamily.OPTIM, "k_adam", n, mem(w), mem(g), mem(m), mem(v), n, c.learningRate(), c.beta1(), c.beta2(),
+                    c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2);
+        }
+    }
+
+    @Override
+    public void penalty(Storage w, long n, float l1, float l2, Storage out) {
+        int groups = partialGroups(n);
+        withScratch(2L * groups * accBytes, partial -> {
+            launchGroups(KernelFamily.OPTIM, "k_penalty_partial", groups, mem(w), n, partial);
+            launchGroups(KernelFamily.OPTIM, "k_penalty_finish", 1, partial, groups, l1, l2, mem(out));
+        });
+    }
+
+    /** Compiles an arbitrary body as if it were {@code family} (tests of error reporting). */
+    void buildForTest(KernelFamily family, String body) {
+        programs.get(KernelSource.assembleText(family, Dialect.OPENCL, Map.of(), body));
+    }
+}

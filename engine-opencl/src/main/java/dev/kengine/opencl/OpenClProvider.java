@@ -1,0 +1,76 @@
+package dev.kengine.opencl;
+
+import dev.kengine.BackendUnavailableException;
+import dev.kengine.spi.Availability;
+import dev.kengine.spi.BackendDriver;
+import dev.kengine.spi.BackendProvider;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The OpenCL backend. Options (as a map or as {@code -Dkengine.opencl.<key>=...}):
+ * {@code platform} and {@code device}, each an index or a case-insensitive name substring
+ * (environment variables {@code KENGINE_OPENCL_PLATFORM}, {@code KENGINE_OPENCL_DEVICE}), and
+ * {@code cache}, the directory of compiled program binaries ({@code off} to disable; default
+ * {@code $XDG_CACHE_HOME/kengine/opencl} or {@code ~/.cache/kengine/opencl}).
+ *
+ * <p>Rank 30 on a GPU or accelerator; 5 on a CPU device, so that on a machine whose only OpenCL
+ * device is the CPU the native CPU backend (rank 10) is preferred.
+ */
+public final class OpenClProvider implements BackendProvider {
+    static final String NAME = "opencl";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int rank() {
+        try {
+            OpenClDevices.Selection s = OpenClDevices.select(propertyOptions());
+            return s.device() != null && s.device().isGpuOrAccelerator() ? 30 : 5;
+        } catch (RuntimeException | LinkageError e) {
+            return 5;
+        }
+    }
+
+    @Override
+    public Availability probe() {
+        try {
+            OpenClDevices.Selection s = OpenClDevices.select(propertyOptions());
+            if (s.device() == null) {
+                return Availability.unavailable(s.problem());
+            }
+            return Availability.available(OpenClDriver.capabilitiesOf(s.device()));
+        } catch (RuntimeException | LinkageError e) {
+            return Availability.unavailable("OpenCL probe failed: " + e);
+        }
+    }
+
+    @Override
+    public BackendDriver open(Map<String, String> options) {
+        OpenClDevices.Selection s;
+        try {
+            s = OpenClDevices.select(options);
+        } catch (LinkageError e) {
+            throw new BackendUnavailableException("OpenCL is unavailable: " + e, e);
+        }
+        if (s.device() == null) {
+            throw new BackendUnavailableException("OpenCL is unavailable: " + s.problem());
+        }
+        return new OpenClDriver(s.device(), ProgramCache.cacheDirectory(options.get("cache")));
+    }
+
+    private static Map<String, String> propertyOptions() {
+        Map<String, String> m = new HashMap<>();
+        String prefix = "kengine." + NAME + ".";
+        System.getProperties().forEach((k, v) -> {
+            String key = String.valueOf(k);
+            if (key.startsWith(prefix)) {
+                m.put(key.substring(prefix.length()), String.valueOf(v));
+            }
+        });
+        return m;
+    }
+}
