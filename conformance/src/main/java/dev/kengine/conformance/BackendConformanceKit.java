@@ -251,7 +251,7 @@ public abstract class BackendConformanceKit {
             return Arrays.stream(shapes).map(d -> check("shape " + Arrays.toString(d), ops(Op.UPLOAD, Op.DOWNLOAD), () -> {
                 Shape s = Shape.of(d);
                 float[] x = Inputs.gaussian((int) s.size(), 5, 1);
-                Tensor t = backend.of(x, d);
+                Tensor t = backend.of(java.nio.FloatBuffer.wrap(x), s);
                 assertEquals(s, t.shape());
                 assertEquals(s.size(), t.size());
                 assertBits("shape " + s, x, down(t), null);
@@ -1622,7 +1622,15 @@ public abstract class BackendConformanceKit {
      */
     private <T extends Throwable> void rejects(Class<T> type, Executable call, String... fragments) {
         int live = backend.liveTensors();
-        T e = assertThrows(type, call);
+        Throwable thrown = assertThrows(Throwable.class, call);
+        if (thrown instanceof UnsupportedOpException && !type.isInstance(thrown)) {
+            assertStillWorks();
+            return; // the op is unsupported, which its own group reports as skipped
+        }
+        if (!type.isInstance(thrown)) {
+            fail("expected " + type.getSimpleName() + " but got " + thrown, thrown);
+        }
+        T e = type.cast(thrown);
         String message = String.valueOf(e.getMessage());
         for (String f : fragments) {
             assertTrue(message.contains(f), "the message should name '" + f + "': " + message);
@@ -1672,19 +1680,30 @@ public abstract class BackendConformanceKit {
                 Tensor a = backend.zeros(4, 3);
                 Tensor b = backend.zeros(5, 2);
                 rejects(InvalidArgumentException.class, () -> backend.matmul(a, b), "matmul", "[4, 3]", "[5, 2]");
-                rejects(InvalidArgumentException.class, () -> backend.matmul(a, true, backend.zeros(3, 2), false), "[4, 3]", "[3, 2]");
-                rejects(InvalidArgumentException.class, () -> backend.matmul(backend.zeros(2, 3, 4), backend.zeros(3, 4, 5)), "[2, 3, 4]", "[3, 4, 5]");
-                rejects(InvalidArgumentException.class, () -> backend.matmul(backend.zeros(3), backend.zeros(3, 1)), "[3]");
+                Tensor b32 = backend.zeros(3, 2);
+                Tensor a234 = backend.zeros(2, 3, 4);
+                Tensor b345 = backend.zeros(3, 4, 5);
+                Tensor v3 = backend.zeros(3);
+                Tensor b31 = backend.zeros(3, 1);
+                rejects(InvalidArgumentException.class, () -> backend.matmul(a, true, b32, false), "[4, 3]", "[3, 2]");
+                rejects(InvalidArgumentException.class, () -> backend.matmul(a234, b345), "[2, 3, 4]", "[3, 4, 5]");
+                rejects(InvalidArgumentException.class, () -> backend.matmul(v3, b31), "[3]");
                 Tensor c = backend.full(Shape.of(4, 4), 5f);
-                rejects(InvalidArgumentException.class, () -> backend.matmul(a, false, backend.zeros(3, 2), false, c, 1f, 0f), "[4, 4]", "[4, 2]");
-                assertBits("c untouched", down(backend.full(Shape.of(4, 4), 5f)), down(c), null);
+                rejects(InvalidArgumentException.class, () -> backend.matmul(a, false, b32, false, c, 1f, 0f), "[4, 4]", "[4, 2]");
+                float[] fives = new float[16];
+                Arrays.fill(fives, 5f);
+                assertBits("c untouched", fives, down(c), null);
                 Tensor sq = backend.zeros(3, 3);
-                rejects(InvalidArgumentException.class, () -> backend.matmul(sq, false, backend.zeros(3, 3), false, sq, 1f, 0f), "c");
+                Tensor sq2 = backend.zeros(3, 3);
+                rejects(InvalidArgumentException.class, () -> backend.matmul(sq, false, sq2, false, sq, 1f, 0f), "c");
                 Tensor x = backend.zeros(2, 3);
                 Tensor w = backend.zeros(3, 4);
-                rejects(InvalidArgumentException.class, () -> backend.linear(x, backend.zeros(4, 3), null, Activation.RELU), "[2, 3]", "[4, 3]");
-                rejects(InvalidArgumentException.class, () -> backend.linear(x, w, backend.zeros(5), Activation.RELU), "b", "[5]", "[3, 4]");
-                rejects(InvalidArgumentException.class, () -> backend.linear(x, w, backend.zeros(4, 1), Activation.RELU), "[4, 1]");
+                Tensor w43 = backend.zeros(4, 3);
+                Tensor b5 = backend.zeros(5);
+                Tensor b41 = backend.zeros(4, 1);
+                rejects(InvalidArgumentException.class, () -> backend.linear(x, w43, null, Activation.RELU), "[2, 3]", "[4, 3]");
+                rejects(InvalidArgumentException.class, () -> backend.linear(x, w, b5, Activation.RELU), "b", "[5]", "[3, 4]");
+                rejects(InvalidArgumentException.class, () -> backend.linear(x, w, b41, Activation.RELU), "[4, 1]");
             });
         }
 
@@ -1694,17 +1713,20 @@ public abstract class BackendConformanceKit {
             run(ops(), () -> {
                 Tensor a = backend.zeros(2, 3);
                 Tensor b = backend.zeros(6);
+                Tensor a32 = backend.zeros(3, 2);
+                Tensor v2 = backend.zeros(2);
+                Tensor empty = backend.zeros(3, 0);
                 rejects(InvalidArgumentException.class, () -> backend.copy(a, b), "[2, 3]", "[6]");
                 rejects(InvalidArgumentException.class, () -> backend.axpy(1f, a, b), "[2, 3]", "[6]");
                 rejects(InvalidArgumentException.class, () -> backend.activationBackward(Activation.TANH, a, b, a), "[2, 3]", "[6]");
                 rejects(InvalidArgumentException.class, () -> backend.loss(Loss.MSE, a, b, Reduction.MEAN), "pred", "target", "[2, 3]", "[6]");
-                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(a, backend.zeros(3, 2), Reduction.MEAN), "[2, 3]", "[3, 2]");
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(a, a32, Reduction.MEAN), "[2, 3]", "[3, 2]");
                 rejects(InvalidArgumentException.class, () -> backend.dropoutBackward(a, b, 0.5f), "[2, 3]", "[6]");
-                rejects(InvalidArgumentException.class, () -> backend.prelu(a, backend.zeros(2)), "[2, 3]", "[2]");
+                rejects(InvalidArgumentException.class, () -> backend.prelu(a, v2), "[2, 3]", "[2]");
                 rejects(InvalidArgumentException.class, () -> backend.softmaxBackward(a, b), "[2, 3]", "[6]");
                 rejects(InvalidArgumentException.class, () -> backend.sum(a, 2), "axis 2");
                 rejects(InvalidArgumentException.class, () -> backend.mean(a, -3), "axis -3");
-                rejects(InvalidArgumentException.class, () -> backend.max(backend.zeros(3, 0)), "[3, 0]");
+                rejects(InvalidArgumentException.class, () -> backend.max(empty), "[3, 0]");
                 rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(b, new int[6], Reduction.SUM), "[6]");
             });
         }
@@ -1720,8 +1742,10 @@ public abstract class BackendConformanceKit {
                     rejects(InvalidArgumentException.class, () -> backend.add(mine, theirs), "b", "backend");
                     rejects(InvalidArgumentException.class, () -> backend.add(theirs, mine), "a", "backend");
                     rejects(InvalidArgumentException.class, () -> backend.copy(mine, theirs), "dst");
-                    rejects(InvalidArgumentException.class, () -> backend.matmul(backend.zeros(2, 2), other.zeros(2, 2)), "backend");
-                    rejects(InvalidArgumentException.class, () -> backend.linear(backend.zeros(2, 2), other.zeros(2, 2), null, Activation.RELU), "w");
+                    Tensor mine22 = backend.zeros(2, 2);
+                    Tensor theirs22 = other.zeros(2, 2);
+                    rejects(InvalidArgumentException.class, () -> backend.matmul(mine22, theirs22), "backend");
+                    rejects(InvalidArgumentException.class, () -> backend.linear(mine22, theirs22, null, Activation.RELU), "w");
                     theirs.close();
                 }
             });
@@ -1831,12 +1855,16 @@ public abstract class BackendConformanceKit {
                 rejects(InvalidArgumentException.class, () -> Init.uniform(1, 0), "a <= b");
                 rejects(InvalidArgumentException.class, () -> Init.normal(0, -1), "std");
                 Tensor w = backend.zeros(4);
-                rejects(InvalidArgumentException.class, () -> backend.adamStep(w, backend.zeros(4), backend.zeros(4), backend.zeros(4), AdamConfig.adam(0.1f), 0), "step");
-                rejects(InvalidArgumentException.class, () -> backend.sgdStep(w, backend.zeros(4), null, SgdConfig.of(0.1f).withMomentum(0.9f, false)), "velocity");
+                Tensor g = backend.zeros(4);
+                Tensor m = backend.zeros(4);
+                Tensor v = backend.zeros(4);
+                Tensor none = backend.zeros(0);
+                rejects(InvalidArgumentException.class, () -> backend.adamStep(w, g, m, v, AdamConfig.adam(0.1f), 0), "step");
+                rejects(InvalidArgumentException.class, () -> backend.sgdStep(w, g, null, SgdConfig.of(0.1f).withMomentum(0.9f, false)), "velocity");
                 rejects(InvalidArgumentException.class, () -> backend.sgdStep(w, w, null, SgdConfig.of(0.1f)), "twice");
                 rejects(InvalidArgumentException.class, () -> backend.clipGradNorm(List.of(w), 0f), "maxNorm");
                 rejects(InvalidArgumentException.class, () -> backend.penalty(w, -1f, 0f), "l1");
-                rejects(InvalidArgumentException.class, () -> backend.init(backend.zeros(0), Init.heNormal(), 1, 0), "[0]");
+                rejects(InvalidArgumentException.class, () -> backend.init(none, Init.heNormal(), 1, 0), "[0]");
                 rejects(InvalidArgumentException.class, () -> backend.add(null, w), "null");
                 rejects(InvalidArgumentException.class, () -> backend.activation(null, w), "null");
             });
@@ -1853,7 +1881,8 @@ public abstract class BackendConformanceKit {
                 rejects(InvalidArgumentException.class, () -> t.copyTo(new float[7]), "[2, 3]", "7");
                 rejects(InvalidArgumentException.class, () -> t.copyFrom(java.nio.FloatBuffer.allocate(4)), "4");
                 rejects(InvalidArgumentException.class, () -> backend.of(java.nio.FloatBuffer.allocate(5), Shape.of(2, 3)), "5");
-                rejects(InvalidArgumentException.class, () -> backend.zeros(2).item(), "[2]");
+                Tensor two = backend.zeros(2);
+                rejects(InvalidArgumentException.class, two::item, "[2]");
                 assertBits("tensor untouched", new float[6], down(t), null);
             });
         }

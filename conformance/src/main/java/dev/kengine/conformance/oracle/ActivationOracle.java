@@ -109,9 +109,13 @@ public final class ActivationOracle {
 
     /**
      * dx as the contract specifies it: from the saved output y for SIGMOID (dy·y(1−y)), TANH
-     * (dy·(1−y²)) and ELU at x ≤ 0 (dy·(y+α)); from x for the others. NaN in x, y or dy gives NaN.
+     * (dy·(1−y²)) and ELU at x ≤ 0 (dy·(y+α)); from x for the others. NaN in x or dy gives NaN,
+     * except for IDENTITY, whose dx = dy never reads x.
      */
     public static double backward(Activation act, double dy, double x, double y) {
+        if (act.kind() == Activation.Kind.IDENTITY) {
+            return dy; // dx = dy: x is not consulted
+        }
         if (Double.isNaN(x) || Double.isNaN(dy)) {
             return Double.NaN;
         }

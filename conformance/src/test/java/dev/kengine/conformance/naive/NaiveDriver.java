@@ -1,0 +1,520 @@
+package dev.kengine.conformance.naive;
+
+import dev.kengine.DeviceOutOfMemoryException;
+import dev.kengine.op.Activation;
+import dev.kengine.op.AdamConfig;
+import dev.kengine.op.Loss;
+import dev.kengine.op.Reduction;
+import dev.kengine.op.SgdConfig;
+import dev.kengine.random.CounterRandom;
+import dev.kengine.spi.BackendDriver;
+import dev.kengine.spi.Capabilities;
+import dev.kengine.spi.Storage;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Straightforward float32 loops for every op; float32 accumulation where a real backend would use it. */
+final class NaiveDriver implements BackendDriver {
+    private final Capabilities capabilities;
+
+    NaiveDriver(Capabilities capabilities) {
+        this.capabilities = capabilities;
+    }
+
+    record Mem(float[] a) implements Storage {
+        @Override
+        public long size() {
+            return a.length;
+        }
+
+        @Override
+        public void release() {}
+    }
+
+    private static float[] f(Storage s) {
+        return ((Mem) s).a();
+    }
+
+    @Override
+    public String name() {
+        return "naive";
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public Storage allocate(long elements) {
+        if (elements > Integer.MAX_VALUE - 8) {
+            throw new DeviceOutOfMemoryException("naive: " + elements + " floats do not fit in a Java array", elements * 4, null);
+        }
+        try {
+            return new Mem(new float[(int) elements]);
+        } catch (OutOfMemoryError e) {
+            throw new DeviceOutOfMemoryException("naive: out of heap for " + elements + " floats", elements * 4, e);
+        }
+    }
+
+    @Override
+    public void write(Storage dst, long dstOffset, MemorySegment src, long count) {
+        MemorySegment.copy(src, ValueLayout.JAVA_FLOAT, 0, f(dst), (int) dstOffset, (int) count);
+    }
+
+    @Override
+    public void read(Storage src, long srcOffset, MemorySegment dst, long count) {
+        MemorySegment.copy(f(src), (int) srcOffset, dst, ValueLayout.JAVA_FLOAT, 0, (int) count);
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public void fill(Storage x, long n, float value) {
+        java.util.Arrays.fill(f(x), 0, (int) n, value);
+    }
+
+    @Override
+    public void copy(Storage src, Storage dst, long n) {
+        System.arraycopy(f(src), 0, f(dst), 0, (int) n);
+    }
+
+    @Override
+    public void binary(Binary op, Storage a, Storage b, Storage out, long rows, long cols, boolean row) {
+        float[] x = f(a), y = f(b), o = f(out);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int i = (int) (r * cols + c);
+                float v = y[row ? c : i];
+                o[i] = switch (op) {
+                    case ADD -> x[i] + v;
+                    case SUB -> x[i] - v;
+                    case MUL -> x[i] * v;
+                    case DIV -> x[i] / v;
+                };
+            }
+        }
+    }
+
+    @Override
+    public void scale(Storage x, float s, Storage out, long n) {
+        float[] a = f(x), o = f(out);
+        for (int i = 0; i < n; i++) {
+            o[i] = s * a[i];
+        }
+    }
+
+    @Override
+    public void axpy(float alpha, Storage x, Storage y, long n) {
+        float[] a = f(x), o = f(y);
+        for (int i = 0; i < n; i++) {
+            o[i] += alpha * a[i];
+        }
+    }
+
+    @Override
+    public void reduce(Storage x, Storage out, long outer, long axis, long inner, boolean mean) {
+        float[] a = f(x), o = f(out);
+        for (int p = 0; p < outer; p++) {
+            for (int q = 0; q < inner; q++) {
+                float s = 0;
+                for (int k = 0; k < axis; k++) {
+                    s += a[(int) ((p * axis + k) * inner + q)];
+                }
+                o[(int) (p * inner + q)] = mean ? s / axis : s;
+            }
+        }
+    }
+
+    @Override
+    public void l2Norm(Storage x, long n, Storage out) {
+        float[] a = f(x);
+        float big = 0;
+        boolean nan = false;
+        for (int i = 0; i < n; i++) {
+            nan |= Float.isNaN(a[i]);
+            big = Math.max(big, Math.abs(a[i]));
+        }
+        if (nan) {
+            f(out)[0] = Float.NaN;
+            return;
+        }
+        if (big == 0 || Float.isInfinite(big)) {
+            f(out)[0] = big;
+            return;
+        }
+        float s = 0;
+        float inv = 1f / big;
+        for (int i = 0; i < n; i++) {
+            float r = a[i] / big;
+            s += r * r;
+        }
+        f(out)[0] = big * (float) Math.sqrt(s);
+        assert inv > 0;
+    }
+
+    @Override
+    public void max(Storage x, Storage out, long rows, long cols) {
+        float[] a = f(x), o = f(out);
+        for (int r = 0; r < rows; r++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) {
+                float v = a[(int) (r * cols + c)];
+                if (Float.isNaN(v) || v > m) {
+                    m = v;
+                    if (Float.isNaN(v)) {
+                        break;
+                    }
+                }
+            }
+            o[r] = m;
+        }
+    }
+
+    @Override
+    public void argmax(Storage x, int[] out, long rows, long cols) {
+        float[] a = f(x);
+        for (int r = 0; r < rows; r++) {
+            int best = cols == 0 ? -1 : 0;
+            for (int c = 0; c < cols; c++) {
+                float v = a[(int) (r * cols + c)];
+                if (Float.isNaN(v)) {
+                    best = c;
+                    break;
+                }
+                if (v > a[(int) (r * cols + best)]) {
+                    best = c;
+                }
+            }
+            out[r] = best;
+        }
+    }
+
+    @Override
+    public void matmul(Storage a, boolean transA, Storage b, boolean transB, Storage c, long batch, long m, long n, long k,
+                       float alpha, float beta, long strideA, long strideB, long strideC) {
+        float[] x = f(a), y = f(b), z = f(c);
+        for (int q = 0; q < batch; q++) {
+            int oa = (int) (q * strideA), ob = (int) (q * strideB), oc = (int) (q * strideC);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float s = 0;
+                    for (int p = 0; p < k; p++) {
+                        float av = transA ? x[(int) (oa + p * m + i)] : x[(int) (oa + i * k + p)];
+                        float bv = transB ? y[(int) (ob + j * k + p)] : y[(int) (ob + p * n + j)];
+                        s += av * bv;
+                    }
+                    int o = (int) (oc + i * n + j);
+                    z[o] = beta == 0 ? alpha * s : alpha * s + beta * z[o];
+                }
+            }
+        }
+    }
+
+    static float act(Activation act, float x) {
+        double a = act.parameter();
+        return switch (act.kind()) {
+            case IDENTITY -> x;
+            case SIGMOID -> sigmoid(x);
+            case TANH -> (float) Math.tanh(x);
+            case RELU -> Float.isNaN(x) ? x : x > 0 ? x : 0f;
+            case LEAKY_RELU -> x > 0 ? x : act.parameter() * x;
+            case ELU -> x > 0 ? x : (float) (a * (Math.exp(x) - 1));
+            case SWISH -> x == Float.NEGATIVE_INFINITY ? 0f : x == Float.POSITIVE_INFINITY ? x : x * sigmoid(act.parameter() * x);
+            case SOFTPLUS -> (float) (Math.max(x, 0) + Math.log(1 + Math.exp(-Math.abs(x))));
+            case GELU -> x == Float.NEGATIVE_INFINITY ? 0f : x == Float.POSITIVE_INFINITY ? x : (float) (x * 0.5 * (1 + erf(x / Math.sqrt(2))));
+            case GELU_TANH -> x == Float.NEGATIVE_INFINITY ? 0f : x == Float.POSITIVE_INFINITY ? x
+                    : (float) (x * 0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))));
+        };
+    }
+
+    /** Abramowitz–Stegun 7.1.26 is too coarse; a short series/continued-fraction pair suffices in float. */
+    static double erf(double x) {
+        double t = Math.abs(x);
+        double r;
+        if (t < 2.5) {
+            double sum = t, term = t;
+            for (int n = 1; n < 60; n++) {
+                term *= -t * t / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double fr = t;
+            for (int k = 60; k >= 1; k--) {
+                fr = t + k / 2.0 / fr;
+            }
+            r = 1 - Math.exp(-t * t) / Math.sqrt(Math.PI) / fr;
+        }
+        return x < 0 ? -r : r;
+    }
+
+    static float sigmoid(float x) {
+        return (float) (1 / (1 + Math.exp(-x)));
+    }
+
+    static float actGrad(Activation act, float dy, float x, float y) {
+        float a = act.parameter();
+        return switch (act.kind()) {
+            case IDENTITY -> dy;
+            case SIGMOID -> dy * (y * (1 - y));
+            case TANH -> dy * (1 - y * y);
+            case RELU -> Float.isNaN(x) ? x : x > 0 ? dy : 0f;
+            case LEAKY_RELU -> Float.isNaN(x) ? x : x > 0 ? dy : a * dy;
+            case ELU -> Float.isNaN(x) ? x : x > 0 ? dy : dy * (y + a);
+            case SWISH -> {
+                if (Float.isInfinite(x)) {
+                    yield x > 0 ? dy : 0f;
+                }
+                float s = sigmoid(a * x);
+                yield dy * (s + a * x * s * (1 - s));
+            }
+            case SOFTPLUS -> dy * sigmoid(x);
+            case GELU -> {
+                if (Float.isInfinite(x)) {
+                    yield x > 0 ? dy : 0f;
+                }
+                double cdf = 0.5 * (1 + erf(x / Math.sqrt(2)));
+                yield (float) (dy * (cdf + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)));
+            }
+            case GELU_TANH -> {
+                if (Float.isInfinite(x)) {
+                    yield x > 0 ? dy : 0f;
+                }
+                double c = Math.sqrt(2 / Math.PI);
+                double u = c * (x + 0.044715 * x * x * x);
+                double t = Math.tanh(u);
+                yield (float) (dy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)));
+            }
+        };
+    }
+
+    @Override
+    public void activation(Activation act, Storage x, Storage y, long n) {
+        float[] a = f(x), o = f(y);
+        for (int i = 0; i < n; i++) {
+            o[i] = act(act, a[i]);
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
+        float[] g = f(dy), a = f(x), b = f(y), o = f(dx);
+        for (int i = 0; i < n; i++) {
+            o[i] = actGrad(act, g[i], a[i], b[i]);
+        }
+    }
+
+    @Override
+    public void prelu(Storage x, Storage alpha, Storage y, long outer, long channels, long inner) {
+        float[] a = f(x), al = f(alpha), o = f(y);
+        for (int i = 0; i < outer * channels * inner; i++) {
+            float s = al[(int) ((i / inner) % channels)];
+            o[i] = a[i] > 0 ? a[i] : s * a[i];
+        }
+    }
+
+    @Override
+    public void preluBackward(Storage dy, Storage x, Storage alpha, Storage dx, Storage dAlpha, long outer, long channels, long inner) {
+        float[] g = f(dy), a = f(x), al = f(alpha), o = f(dx), da = f(dAlpha);
+        java.util.Arrays.fill(da, 0f);
+        for (int i = 0; i < outer * channels * inner; i++) {
+            int c = (int) ((i / inner) % channels);
+            if (a[i] > 0) {
+                o[i] = g[i];
+            } else {
+                o[i] = al[c] * g[i];
+                da[c] += g[i] * a[i];
+            }
+        }
+    }
+
+    @Override
+    public void softmax(Storage x, Storage y, long rows, long cols, boolean log) {
+        float[] a = f(x), o = f(y);
+        for (int r = 0; r < rows; r++) {
+            int base = (int) (r * cols);
+            float m = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) {
+                m = Math.max(m, a[base + c]);
+            }
+            float s = 0;
+            for (int c = 0; c < cols; c++) {
+                s += (float) Math.exp(a[base + c] - m);
+            }
+            float ls = (float) Math.log(s);
+            for (int c = 0; c < cols; c++) {
+                o[base + c] = log ? a[base + c] - m - ls : (float) Math.exp(a[base + c] - m) / s;
+            }
+        }
+    }
+
+    @Override
+    public void softmaxBackward(Storage dy, Storage y, Storage dx, long rows, long cols, boolean log) {
+        float[] g = f(dy), b = f(y), o = f(dx);
+        for (int r = 0; r < rows; r++) {
+            int base = (int) (r * cols);
+            float s = 0;
+            for (int c = 0; c < cols; c++) {
+                s += log ? g[base + c] : g[base + c] * b[base + c];
+            }
+            for (int c = 0; c < cols; c++) {
+                o[base + c] = log ? g[base + c] - (float) Math.exp(b[base + c]) * s : b[base + c] * (g[base + c] - s);
+            }
+        }
+    }
+
+    @Override
+    public void loss(Loss loss, Reduction reduction, Storage pred, Storage target, Storage lossOut, Storage grad, long n) {
+        float[] p = f(pred), t = f(target);
+        float total = 0;
+        float k = reduction == Reduction.MEAN ? 1f / n : 1f;
+        for (int i = 0; i < n; i++) {
+            float d = p[i] - t[i];
+            float l;
+            float g;
+            switch (loss.kind()) {
+                case MSE -> { l = d * d; g = 2 * d; }
+                case MAE -> { l = Math.abs(d); g = Float.isNaN(d) ? d : Math.signum(d); }
+                case HUBER -> {
+                    float delta = loss.delta();
+                    boolean small = Math.abs(d) <= delta;
+                    l = small ? 0.5f * d * d : delta * (Math.abs(d) - 0.5f * delta);
+                    g = Float.isNaN(d) ? d : small ? d : delta * Math.signum(d);
+                }
+                case BINARY_CROSS_ENTROPY -> {
+                    float lp = Float.isNaN(p[i]) ? p[i] : Math.max((float) Math.log(p[i]), -100f);
+                    float lq = Float.isNaN(p[i]) ? p[i] : Math.max((float) Math.log(1 - p[i]), -100f);
+                    l = -(t[i] * lp + (1 - t[i]) * lq);
+                    g = d / Math.max(p[i] * (1 - p[i]), 1e-12f);
+                }
+                default -> {
+                    l = Math.max(p[i], 0) - p[i] * t[i] + (float) Math.log(1 + Math.exp(-Math.abs(p[i])));
+                    g = sigmoid(p[i]) - t[i];
+                }
+            }
+            total += l;
+            if (grad != null) {
+                f(grad)[i] = g * k;
+            }
+        }
+        if (lossOut != null) {
+            f(lossOut)[0] = reduction == Reduction.MEAN ? total / n : total;
+        }
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Storage logits, int[] labels, Storage targets, Reduction reduction, Storage lossOut, Storage grad,
+                                    long rows, long cols) {
+        float[] x = f(logits);
+        float[] t = targets == null ? null : f(targets);
+        float total = 0;
+        float k = reduction == Reduction.MEAN ? 1f / rows : 1f;
+        for (int r = 0; r < rows; r++) {
+            int base = (int) (r * cols);
+            float m = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) {
+                m = Math.max(m, x[base + c]);
+            }
+            float s = 0;
+            for (int c = 0; c < cols; c++) {
+                s += (float) Math.exp(x[base + c] - m);
+            }
+            float lse = m + (float) Math.log(s);
+            float mass = 0;
+            for (int c = 0; c < cols; c++) {
+                float tc = labels != null ? (labels[r] == c ? 1f : 0f) : t[base + c];
+                mass += tc;
+                total += tc == 0 ? 0 : tc * (lse - x[base + c]);
+            }
+            if (grad != null) {
+                for (int c = 0; c < cols; c++) {
+                    float tc = labels != null ? (labels[r] == c ? 1f : 0f) : t[base + c];
+                    f(grad)[base + c] = ((float) Math.exp(x[base + c] - lse) * mass - tc) * k;
+                }
+            }
+        }
+        if (lossOut != null) {
+            f(lossOut)[0] = reduction == Reduction.MEAN ? total / rows : total;
+        }
+    }
+
+    @Override
+    public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
+        float[] a = f(x), o = f(y), m = f(mask);
+        float s = CounterRandom.dropoutScale(p);
+        for (int i = 0; i < n; i++) {
+            boolean keep = CounterRandom.keep(seed, offset, i, p);
+            m[i] = keep ? 1f : 0f;
+            o[i] = keep ? a[i] * s : a[i] * 0f;
+        }
+    }
+
+    @Override
+    public void dropoutBackward(Storage dy, Storage mask, Storage dx, long n, float p) {
+        float[] g = f(dy), m = f(mask), o = f(dx);
+        float s = CounterRandom.dropoutScale(p);
+        for (int i = 0; i < n; i++) {
+            o[i] = m[i] != 0 ? g[i] * s : g[i] * 0f;
+        }
+    }
+
+    @Override
+    public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
+        float[] a = f(x);
+        for (int i = 0; i < n; i++) {
+            a[i] = CounterRandom.uniform(seed, offset, i, lo, hi);
+        }
+    }
+
+    @Override
+    public void initNormal(Storage x, long n, long seed, long offset, double mean, double std) {
+        float[] a = f(x);
+        for (int i = 0; i < n; i++) {
+            a[i] = CounterRandom.normal(seed, offset, i, mean, std);
+        }
+    }
+
+    @Override
+    public void sgdStep(Storage w, Storage g, Storage velocity, long n, SgdConfig cfg) {
+        float[] a = f(w), b = f(g), v = velocity == null ? null : f(velocity);
+        for (int i = 0; i < n; i++) {
+            float gi = b[i] + cfg.l2() * a[i] + cfg.l1() * Math.signum(a[i]);
+            if (cfg.momentum() != 0) {
+                v[i] = cfg.momentum() * v[i] + gi;
+                gi = cfg.nesterov() ? gi + cfg.momentum() * v[i] : v[i];
+            }
+            a[i] -= cfg.learningRate() * gi;
+        }
+    }
+
+    @Override
+    public void adamStep(Storage w, Storage g, Storage m, Storage v, long n, AdamConfig cfg, long step) {
+        float[] a = f(w), b = f(g), mm = f(m), vv = f(v);
+        float c1 = (float) cfg.biasCorrection1(step), c2 = (float) cfg.biasCorrection2(step);
+        for (int i = 0; i < n; i++) {
+            float gi = b[i];
+            if (!cfg.decoupled()) {
+                gi += cfg.weightDecay() * a[i];
+            }
+            mm[i] = cfg.beta1() * mm[i] + (1 - cfg.beta1()) * gi;
+            vv[i] = cfg.beta2() * vv[i] + (1 - cfg.beta2()) * gi * gi;
+            if (cfg.decoupled()) {
+                a[i] -= cfg.learningRate() * cfg.weightDecay() * a[i];
+            }
+            a[i] -= cfg.learningRate() * (mm[i] / c1) / ((float) Math.sqrt(vv[i] / c2) + cfg.epsilon());
+        }
+    }
+
+    @Override
+    public void penalty(Storage w, long n, float l1, float l2, Storage out) {
+        float[] a = f(w);
+        float s1 = 0, s2 = 0;
+        for (int i = 0; i < n; i++) {
+            s1 += Math.abs(a[i]);
+            s2 += a[i] * a[i];
+        }
+        f(out)[0] = l1 * s1 + l2 / 2 * s2;
+    }
+}
