@@ -1,0 +1,14 @@
+package dev.kengine.cpu;
+
+import dev.kengine.Backend;
+import dev.kengine.Engine;
+import dev.kengine.conformance.BackendConformanceKit;
+import java.util.Map;
+
+/** The conformance kit against the CPU backend with its Simd kernels (simd=true). */
+class CpuSimdConformanceTest extends BackendConformanceKit {
+    @Override
+    protected Backend openBackend() {
+        return Engine.open("cpu", Map.of("simd", "true"));
+    }
+}
