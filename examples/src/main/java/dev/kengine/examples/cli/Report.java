@@ -1,0 +1,47 @@
+package dev.kengine.examples.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** What a command prints, kept as well so it can be saved next to the charts as report.txt. */
+final class Report {
+    private final PrintStream out;
+    private final boolean quiet;
+    private final StringBuilder text = new StringBuilder();
+
+    Report(PrintStream out, boolean quiet) {
+        this.out = out;
+        this.quiet = quiet;
+    }
+
+    /** A line that is always printed. */
+    void line(String format, Object... args) {
+        String s = args.length == 0 ? format : String.format(Locale.ROOT, format, args);
+        out.println(s);
+        text.append(s).append('\n');
+    }
+
+    /** A progress line, left out with --quiet (but kept in report.txt). */
+    void progress(String format, Object... args) {
+        String s = args.length == 0 ? format : String.format(Locale.ROOT, format, args);
+        if (!quiet) {
+            out.println(s);
+        }
+        text.append(s).append('\n');
+    }
+
+    Path save(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
