@@ -8,7 +8,6 @@ import dev.kengine.op.Loss;
 import dev.kengine.op.Reduction;
 import dev.kengine.op.SgdConfig;
 import dev.kengine.random.CounterRandom;
-import dev.kengine.random.Philox;
 import dev.kengine.spi.BackendDriver;
 import dev.kengine.spi.Capabilities;
 import dev.kengine.spi.Storage;
@@ -219,6 +218,9 @@ public final class CpuDriver implements BackendDriver {
     public void reduce(Storage x, Storage out, long outer, long axis, long inner, boolean mean) {
         float[] a = data(x);
         float[] o = data(out);
+        if (outer == 0 || inner == 0) {
+            return; // the output is empty
+        }
         if (axis == 0) {
             Arrays.fill(o, 0, (int) (outer * inner), mean ? Float.NaN : 0f);
             return;
@@ -551,26 +553,9 @@ public final class CpuDriver implements BackendDriver {
         float[] b = data(y);
         float[] mk = data(mask);
         float scale = CounterRandom.dropoutScale(p);
-        // Ranges start at multiples of 4 so each Philox block (four elements) is drawn once.
-        parallel.forRange(n, GRAIN, 16, (from, to) -> {
-            int[] words = new int[4];
-            int k0 = (int) seed;
-            int k1 = (int) (seed >>> 32);
-            int c2 = (int) offset;
-            int c3 = (int) (offset >>> 32);
-            long i = from;
-            while (i < to) {
-                long q = i >>> 2;
-                Philox.block((int) q, (int) (q >>> 32), c2, c3, k0, k1, words);
-                long end = Math.min(to, (q + 1) << 2);
-                for (; i < end; i++) {
-                    boolean keep = CounterRandom.unitFloat(words[(int) (i & 3)]) >= p;
-                    int at = (int) i;
-                    b[at] = a[at] * (keep ? scale : 0.0f);
-                    mk[at] = keep ? 1f : 0f;
-                }
-            }
-        });
+        // Ranges start at multiples of 16 so each Philox block (four elements) is drawn once.
+        parallel.forRange(n, GRAIN, 16,
+                (from, to) -> CounterRandomKernels.dropout(a, b, mk, p, scale, seed, offset, (int) from, (int) to));
     }
 
     @Override
@@ -589,38 +574,13 @@ public final class CpuDriver implements BackendDriver {
     @Override
     public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
         float[] a = data(x);
-        parallel.forRange(n, GRAIN, 16, (from, to) -> {
-            int[] words = new int[4];
-            int k0 = (int) seed;
-            int k1 = (int) (seed >>> 32);
-            int c2 = (int) offset;
-            int c3 = (int) (offset >>> 32);
-            long i = from;
-            while (i < to) {
-                long q = i >>> 2;
-                Philox.block((int) q, (int) (q >>> 32), c2, c3, k0, k1, words);
-                long end = Math.min(to, (q + 1) << 2);
-                for (; i < end; i++) {
-                    a[(int) i] = CounterRandom.uniformFromBits(words[(int) (i & 3)], lo, hi);
-                }
-            }
-        });
+        parallel.forRange(n, GRAIN, 16, (from, to) -> CounterRandomKernels.uniform(a, seed, offset, lo, hi, (int) from, (int) to));
     }
 
     @Override
     public void initNormal(Storage x, long n, long seed, long offset, double mean, double std) {
         float[] a = data(x);
-        parallel.forRange(n, GRAIN / 4, 1, (from, to) -> {
-            int[] words = new int[4];
-            int k0 = (int) seed;
-            int k1 = (int) (seed >>> 32);
-            int c2 = (int) offset;
-            int c3 = (int) (offset >>> 32);
-            for (long i = from; i < to; i++) {
-                Philox.block((int) i, (int) (i >>> 32), c2, c3, k0, k1, words);
-                a[(int) i] = CounterRandom.normalFromWords(words[0], words[1], mean, std);
-            }
-        });
+        parallel.forRange(n, GRAIN / 4, 1, (from, to) -> CounterRandomKernels.normal(a, seed, offset, mean, std, (int) from, (int) to));
     }
 
     // =====================================================================================
