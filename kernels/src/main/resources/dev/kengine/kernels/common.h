@@ -178,6 +178,31 @@ K_FN float k_phi_pdf(float x) {
 #define K_GELU_TANH_C 0.7978845608028654f
 #define K_GELU_TANH_A 0.044715f
 
+/* The precision of the few activations whose float forms lose accuracy by cancellation. */
+#ifdef K_FP64
+typedef double kreal;
+#else
+typedef float kreal;
+#endif
+
+K_FN kreal k_sigmoid_r(kreal u) {
+    if (u >= 0) {
+        return 1 / (1 + exp(-u));
+    }
+    kreal e = exp(u);
+    return e / (1 + e);
+}
+
+/* sigma'(u) = sigma(u)(1 - sigma(u)) = e / (1 + e)^2 with e = exp(-|u|): no cancellation. */
+K_FN kreal k_sigmoid_slope_r(kreal u) {
+    kreal e = exp(-fabs(u));
+    return e / ((1 + e) * (1 + e));
+}
+
+K_FN kreal k_gelu_tanh_inner(kreal x) {
+    return (kreal) K_GELU_TANH_C * (x + (kreal) K_GELU_TANH_A * x * x * x);
+}
+
 K_FN float k_act_forward(int kind, float p, float x) {
     switch (kind) {
     case K_ACT_SIGMOID:
@@ -208,8 +233,10 @@ K_FN float k_act_forward(int kind, float p, float x) {
         if (k_isinf(x)) {
             return x > 0.0f ? x : 0.0f;
         }
-        float t = tanh(K_GELU_TANH_C * (x + K_GELU_TANH_A * x * x * x));
-        return 0.5f * x * (1.0f + t);
+        /* (1 + tanh u) / 2 = sigma(2u): the sigmoid form keeps relative accuracy where tanh u -> -1. */
+        kreal xd = (kreal) x;
+        kreal sg = k_sigmoid_r(2 * k_gelu_tanh_inner(xd));
+        return sg == 0 ? 0.0f : (float) (xd * sg);
     }
     default:
         return x;
@@ -218,6 +245,9 @@ K_FN float k_act_forward(int kind, float p, float x) {
 
 /* dy * f'(x), given y = f(x). NaN in x gives NaN. */
 K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
+    if (kind == K_ACT_IDENTITY) {
+        return dy;
+    }
     if (k_isnan(x)) {
         return x;
     }
@@ -250,11 +280,12 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
         if (k_isinf(x)) {
             return x > 0.0f ? dy : 0.0f;
         }
-        float t = tanh(K_GELU_TANH_C * (x + K_GELU_TANH_A * x * x * x));
-        float sech2 = 1.0f - t * t;
-        float inner = sech2 == 0.0f ? 0.0f
-                : 0.5f * x * sech2 * K_GELU_TANH_C * (1.0f + 3.0f * K_GELU_TANH_A * x * x);
-        return dy * (0.5f * (1.0f + t) + inner);
+        kreal xd = (kreal) x;
+        kreal u2 = 2 * k_gelu_tanh_inner(xd);
+        kreal slope = k_sigmoid_slope_r(u2);
+        kreal du2 = 2 * (kreal) K_GELU_TANH_C * (1 + 3 * (kreal) K_GELU_TANH_A * xd * xd);
+        kreal term = slope == 0 ? 0 : xd * slope * du2;
+        return (float) ((kreal) dy * (k_sigmoid_r(u2) + term));
     }
     default:
         return dy;
