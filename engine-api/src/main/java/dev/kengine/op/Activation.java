@@ -22,10 +22,13 @@ import java.util.Locale;
  * <tr><td>GELU_TANH</td><td>x/2 · (1 + tanh(√(2/π)(x + 0.044715x³)))</td><td>its exact derivative</td></tr>
  * </table>
  *
- * <p>NaN in gives NaN out, forward and backward. Deliberate exceptions to plain IEEE evaluation:
- * where a product ∞·0 would appear at x = ±∞ but the function has a limit, the limit is returned:
- * SWISH (β SWISH and both GELUs give −0 … 0 at x = −∞ (exactly +0) and +∞ at +∞, with derivatives 0 and 1;gt; 0) and both GELUs give +0 at x = −∞ and +∞ at x = +∞, with derivatives 0 and 1 there;
- * RELU of −0 is +0.
+ * <p>NaN in gives NaN out, forward and backward (for RELU and LEAKY_RELU backward, NaN in x or in
+ * dy gives NaN; otherwise the derivative selects dy, 0 or α·dy, so dy = ±∞ at x &lt; 0 gives 0 for
+ * RELU). Deliberate exceptions to plain IEEE evaluation: where a product ∞·0 would appear at
+ * x = ±∞ but the function has a limit, the limit is returned: SWISH (for every β) and both GELUs
+ * give their limits at x = ±∞ (for β &gt; 0 and the GELUs: +0 at −∞ and +∞ at +∞), with
+ * derivatives equal to the limits of f' (0 and 1); where the sigmoid or the CDF underflows for a
+ * large finite negative x, SWISH and GELU_TANH may return +0 instead of −0. RELU of −0 is +0.
  */
 public record Activation(Kind kind, float parameter) {
 

@@ -39,7 +39,11 @@ public interface BackendDriver extends AutoCloseable {
      */
     Storage allocate(long elements);
 
-    /** Copies {@code count} native-order floats from {@code src} into {@code dst} from element {@code dstOffset}. */
+    /**
+     * Copies {@code count} native-order floats from {@code src} into {@code dst} from element
+     * {@code dstOffset}. The segment may be heap or native, of any backing array type, and need not
+     * be aligned to 4 bytes.
+     */
     void write(Storage dst, long dstOffset, MemorySegment src, long count);
 
     /** Copies {@code count} floats from element {@code srcOffset} of {@code src} into {@code dst} (native order), waiting for pending work. */
