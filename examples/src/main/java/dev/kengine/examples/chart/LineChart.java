@@ -307,20 +307,28 @@ public final class LineChart {
         }
 
         static Axis log(double min, double max) {
-            double lo = Math.floor(Math.log10(min));
-            double hi = Math.ceil(Math.log10(max));
-            if (hi == lo) {
-                hi = lo + 1;
-            }
+            double lmin = Math.log10(min);
+            double lmax = Math.log10(max);
+            double pad = Math.max(0.05 * (lmax - lmin), 0.05);
+            double lo = lmin - pad;
+            double hi = lmax + pad;
             Axis a = new Axis(lo, hi, true, 1);
-            int decades = (int) (hi - lo);
+            int decades = (int) Math.ceil(hi - lo);
             int every = Math.max(1, (int) Math.ceil(decades / 10.0));
-            for (double d = lo; d <= hi; d += every) {
-                a.ticks.add(Math.pow(10, d));
-                if (decades <= 2 && d < hi) {
-                    a.ticks.add(2 * Math.pow(10, d));
-                    a.ticks.add(5 * Math.pow(10, d));
+            // Decades when there are several; 1-2-5 steps, or every integer multiple, in a narrow range.
+            int[] multiples = decades > 3 ? new int[] {1} : decades > 1 ? new int[] {1, 2, 5} : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9};
+            for (int d = (int) Math.floor(lo); d <= (int) Math.ceil(hi); d += every) {
+                for (int m : multiples) {
+                    double v = m * Math.pow(10, d);
+                    double p = Math.log10(v);
+                    if (p >= lo && p <= hi) {
+                        a.ticks.add(v);
+                    }
                 }
+            }
+            if (a.ticks.size() < 2) {
+                a.ticks.add(min);
+                a.ticks.add(max);
             }
             return a;
         }
@@ -350,6 +358,9 @@ public final class LineChart {
             }
             double s = log ? a : step;
             int decimals = s >= 1 ? 0 : (int) Math.ceil(-Math.log10(s) - 1e-9);
+            if (log && Math.abs(v - Math.rint(v * Math.pow(10, decimals)) / Math.pow(10, decimals)) > 1e-9 * a) {
+                decimals += 2;
+            }
             return String.format(Locale.ROOT, "%." + Math.min(decimals, 6) + "f", v);
         }
 

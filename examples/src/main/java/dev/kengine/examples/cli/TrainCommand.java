@@ -36,7 +36,7 @@ final class TrainCommand {
               --data NAME|FILE      circle, xor, gaussians, spirals, digits (default spirals), or a CSV file of
                                     numeric feature columns then an integer label (optionally gzipped)
               --classes N           classes in a CSV file (default 10)
-              --samples N --noise F points and noise of a 2-D set (default 400, 0.1)
+              --samples N --noise F points and noise of a 2-D set (default 400, 0.05)
               --test-fraction F     share held out for testing, stratified, seeded (default 0.25)
               --hidden 64,32        hidden layer sizes (default 32,32; digits 128,64)
               --activation NAME[,NAME...]  one for all hidden layers or one per layer (default relu):
@@ -46,8 +46,10 @@ final class TrainCommand {
               --init NAME           he, he_normal, xavier, xavier_normal, uniform:a:b, normal:mean:std (default he)
               --loss NAME           cross_entropy, mse, mae, huber[:d], bce, bce_logits (default cross_entropy)
               --optimiser NAME      sgd, momentum, nesterov, adam, adamw (default adam)
-              --lr F --momentum F --weight-decay F   (lr default 0.1 for the sgd family, 0.01 for adam)
-              --l1 F --l2 F --dropout P --clip NORM  regularisation and gradient clipping (default off)
+              --lr F --momentum F --weight-decay F   (lr default 0.1 for the sgd family, 0.01 for adam;
+                                    0.002 for adam on digits and files; momentum default 0.9)
+              --l1 F --l2 F --dropout P --clip NORM  regularisation and gradient clipping (default off;
+                                    dropout 0.2 on digits and files)
               --batch MODE          batch, stochastic, mini-batch (default mini-batch) --batch-size N (default 32)
               --epochs N --seed N   (default: 300 for 2-D sets, 30 for digits; seed 42)
               --backend NAME[:k=v]  cpu, opencl, ... (default: the best available; cpu:simd=false for scalar)
@@ -138,7 +140,7 @@ final class TrainCommand {
         }
         String key = name.trim().toLowerCase(Locale.ROOT);
         if (List.of("circle", "xor", "gaussians", "gaussian", "gauss", "spirals", "spiral").contains(key)) {
-            Dataset d = Playground.parse(key).generate(o.integer("samples", 400), o.number("noise", 0.1f), seed);
+            Dataset d = Playground.parse(key).generate(o.integer("samples", 400), o.number("noise", 0.05f), seed);
             return new Prepared(Split.stratified(d, testFraction, seed), true);
         }
         Dataset d;
@@ -174,7 +176,8 @@ final class TrainCommand {
             hidden.add(new LayerSpec(sizes[i], Activation.parse(acts[acts.length == 1 ? 0 : i])));
         }
         OptimiserConfig.Kind kind = OptimiserConfig.parseKind(o.string("optimiser", o.string("optimizer", "adam")));
-        float lr = o.number("lr", OptimiserConfig.defaultLearningRate(kind));
+        boolean adam = kind == OptimiserConfig.Kind.ADAM || kind == OptimiserConfig.Kind.ADAMW;
+        float lr = o.number("lr", digitsLike && adam ? 0.002f : OptimiserConfig.defaultLearningRate(kind));
         boolean momentumKind = kind == OptimiserConfig.Kind.MOMENTUM || kind == OptimiserConfig.Kind.NESTEROV;
         if (o.has("momentum") && !momentumKind) {
             throw new ConfigException("--momentum applies to the momentum and nesterov optimisers, not " + kind.name().toLowerCase(Locale.ROOT));
@@ -193,7 +196,7 @@ final class TrainCommand {
                 .optimiser(optimiser)
                 .l1(o.number("l1", 0f))
                 .l2(o.number("l2", 0f))
-                .dropout(o.number("dropout", 0f))
+                .dropout(o.number("dropout", digitsLike ? 0.2f : 0f))
                 .clipNorm(o.number("clip", 0f))
                 .batch(mode, o.integer("batch-size", 32))
                 .epochs(o.integer("epochs", digitsLike ? 30 : 300))
@@ -246,35 +249,44 @@ final class TrainCommand {
 
     // ---- throughput ----------------------------------------------------------------------------
 
-    /** A fresh network of the same configuration, warmed up, then {@code steps} steps timed per op. */
-    static OpMeter profile(Backend backend, TrainingConfig config, Dataset train, int steps) {
+    /** The same steps timed twice: as training runs them, and with a synchronize after every engine call. */
+    record Profile(double plainSecondsPerStep, OpMeter timed) {}
+
+    /** A fresh network of the same configuration, warmed up, then {@code steps} steps timed both ways. */
+    static Profile profile(Backend backend, TrainingConfig config, Dataset train, int steps) {
         try (Trainer t = new Trainer(backend, config, train, null)) {
-            t.profile(Math.min(steps, 10));
-            return t.profile(steps);
+            t.timeSteps(Math.max(steps, 20));
+            double plain = t.timeSteps(steps) / steps;
+            return new Profile(plain, t.profile(steps));
         }
     }
 
-    static void throughput(Report report, Backend backend, History h, int batchSize, OpMeter profile) {
+    static void throughput(Report report, Backend backend, History h, int batchSize, Profile profile) {
         double stepMs = h.secondsPerStep() * 1e3;
         report.line("throughput on %s: %,.0f samples/s (mean over epochs after the first), %.3f ms per step of up to %d samples",
                 backend.name(), h.samplesPerSecond(), stepMs, batchSize);
-        report.line("  engine calls per step: %.1f, so %.1f µs of wall time per call (wall time / calls, the device working"
-                + " asynchronously)", h.opsPerStep(), stepMs * 1e3 / h.opsPerStep());
+        report.line("  engine calls per step: %.1f, so %.1f µs of wall time per call (step wall time / calls)",
+                h.opsPerStep(), stepMs * 1e3 / h.opsPerStep());
         double floor = OpMeter.floorMicros(backend);
-        if (profile != null && profile.calls() > 0) {
-            Map<String, OpMeter.Tally> tallies = profile.tallies();
-            long stepsTimed = Math.max(1, profile.steps());
+        if (profile != null) {
+            OpMeter m = profile.timed();
+            long steps = Math.max(1, m.steps());
+            Map<String, OpMeter.Tally> tallies = m.tallies();
             long total = tallies.values().stream().mapToLong(OpMeter.Tally::nanos).sum();
-            report.line("  per op, timed over %d steps with a synchronize after every call (op + dispatch + kernel + wait):",
-                    stepsTimed);
+            double plainMs = profile.plainSecondsPerStep() * 1e3;
+            report.line("  profile of %d steps of a fresh network, after warm-up:", steps);
+            report.line("    as in training (ops queued, one wait at the end): %.3f ms per step", plainMs);
+            report.line("    with a synchronize after every call, time per call (facade + dispatch + kernel + wait):");
             report.line("    %-16s %10s %10s %8s", "op", "calls/step", "µs/call", "share");
             for (Map.Entry<String, OpMeter.Tally> e : tallies.entrySet()) {
                 OpMeter.Tally t = e.getValue();
-                report.line("    %-16s %10.1f %10.1f %7.1f%%", e.getKey(), (double) t.calls() / stepsTimed,
+                report.line("    %-16s %10.1f %10.1f %7.1f%%", e.getKey(), (double) t.calls() / steps,
                         t.nanos() / 1e3 / t.calls(), 100.0 * t.nanos() / total);
             }
-            report.line("    %-16s %10.1f %10s %7s   = %.3f ms per step in ops", "total",
-                    (double) profile.calls() / stepsTimed, "", "", total / 1e6 / stepsTimed);
+            double inOps = total / 1e6 / steps;
+            report.line("    %-16s %10.1f %10s %7s   = %.3f ms per step in engine calls, %.3f ms (%.0f%%) outside them"
+                    + " (host: batch gathering, scopes, the trainer)", "total", (double) m.calls() / steps, "", "",
+                    inOps, Math.max(0, plainMs - inOps), 100 * Math.max(0, plainMs - inOps) / plainMs);
         }
         report.line("  engine floor per call (1-element op + synchronize): %.2f µs; %.1f calls x %.2f µs = %.3f ms"
                 + " = %.1f%% of a %.3f ms step", floor, h.opsPerStep(), floor, floor * h.opsPerStep() / 1e3,

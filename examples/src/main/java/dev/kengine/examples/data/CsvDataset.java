@@ -68,14 +68,13 @@ public final class CsvDataset {
         if (b0 >= 0) {
             peek.unread(b0);
         }
-        InputStream body = peek;
-        if (b0 == 0x1f && b1 == 0x8b) {
-            body = new GZIPInputStream(peek);
-        }
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+        boolean gzipped = b0 == 0x1f && b1 == 0x8b;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+                gzipped ? new GZIPInputStream(peek) : peek, StandardCharsets.UTF_8))) {
             return parse(reader, name, classes);
         } catch (ZipException | java.io.EOFException e) {
-            throw new DataException(name + ": the gzip data is damaged (" + e.getMessage() + "); expected " + FORMAT, e);
+            throw new DataException(name + ": the gzip data is damaged or cut short"
+                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")") + "; expected " + FORMAT, e);
         } catch (java.nio.charset.MalformedInputException e) {
             throw new DataException(name + ": not a text file; expected " + FORMAT, e);
         }

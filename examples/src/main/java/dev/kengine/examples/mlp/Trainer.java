@@ -301,6 +301,25 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
+     * Runs {@code steps} further training steps as training does (no synchronisation between
+     * ops) and returns their wall time in seconds, up to a final {@link Backend#synchronize()}.
+     */
+    public double timeSteps(int steps) {
+        Split.shuffle(indices, order);
+        long start = System.nanoTime();
+        for (int i = 0, from = 0; i < steps; i++) {
+            if (from >= indices.length) {
+                from = 0;
+            }
+            int to = Math.min(from + batchSize, indices.length);
+            step(from, to);
+            from = to;
+        }
+        backend.synchronize();
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /**
      * Runs {@code steps} further training steps with a {@link Backend#synchronize()} after every
      * engine call and returns the meter with each op's calls and time. This changes the weights;
      * profile a separate trainer, or do it last.

@@ -1,0 +1,71 @@
+package dev.kengine.examples;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kengine.Backend;
+import dev.kengine.Engine;
+import dev.kengine.examples.data.CsvDataset;
+import dev.kengine.examples.data.Playground;
+import dev.kengine.examples.data.Split;
+import dev.kengine.examples.mlp.BatchMode;
+import dev.kengine.examples.mlp.EpochStats;
+import dev.kengine.examples.mlp.History;
+import dev.kengine.examples.mlp.OptimiserConfig;
+import dev.kengine.examples.mlp.Trainer;
+import dev.kengine.examples.mlp.TrainingConfig;
+import dev.kengine.op.Activation;
+import dev.kengine.op.Init;
+import java.util.Locale;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The accuracy targets of the examples, on the CPU backend, through the public API only. */
+class TrainingTargetsTest {
+
+    @Test
+    @DisplayName("a 2-32-32-2 ReLU network reaches at least 99% training accuracy on the two spirals")
+    void spirals() {
+        Split data = Split.stratified(Playground.SPIRALS.generate(400, 0.05, 42), 0.25, 42);
+        TrainingConfig config = TrainingConfig.builder()
+                .hidden(Activation.RELU, 32, 32)
+                .init(Init.heUniform())
+                .optimiser(OptimiserConfig.adam(0.01f))
+                .batch(BatchMode.MINI_BATCH, 32)
+                .epochs(200)
+                .seed(42)
+                .build();
+        EpochStats last = train(config, data, "spirals");
+        assertTrue(last.trainAccuracy() >= 0.99, "spirals training accuracy " + last.trainAccuracy());
+    }
+
+    @Test
+    @DisplayName("a two-hidden-layer MLP reaches at least 97% test accuracy on the digits")
+    void digits() {
+        Split data = Split.stratified(CsvDataset.digits(), 0.25, 42).standardised();
+        TrainingConfig config = TrainingConfig.builder()
+                .hidden(Activation.RELU, 128, 64)
+                .init(Init.heUniform())
+                .dropout(0.2f)
+                .optimiser(OptimiserConfig.adam(0.002f))
+                .batch(BatchMode.MINI_BATCH, 32)
+                .epochs(30)
+                .seed(42)
+                .build();
+        EpochStats last = train(config, data, "digits");
+        assertTrue(last.testAccuracy() >= 0.97, "digits test accuracy " + last.testAccuracy());
+    }
+
+    private static EpochStats train(TrainingConfig config, Split data, String name) {
+        try (Backend cpu = Engine.open("cpu"); Trainer trainer = new Trainer(cpu, config, data.train(), data.test())) {
+            long start = System.nanoTime();
+            History h = trainer.fit(e -> { });
+            double seconds = (System.nanoTime() - start) / 1e9;
+            EpochStats last = h.last();
+            // Speed is reported, not asserted: it depends on the machine and its load.
+            System.out.printf(Locale.ROOT, "%s on cpu: train accuracy %.2f%%, test accuracy %.2f%%, %d epochs in %.2f s"
+                            + " (training %.2f s, %,.0f samples/s)%n", name, 100 * last.trainAccuracy(),
+                    100 * last.testAccuracy(), h.epochs().size(), seconds, h.seconds(), h.samplesPerSecond());
+            return last;
+        }
+    }
+}
