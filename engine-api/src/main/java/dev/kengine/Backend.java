@@ -111,8 +111,8 @@ public final class Backend implements AutoCloseable {
 
     /** A tensor with every element {@code value}. */
     public Tensor full(Shape shape, float value) {
-        Tensor t = empty(shape);
         require(Op.FILL);
+        Tensor t = empty(shape);
         driver.fill(t.storage("t"), t.size(), value);
         return t;
     }
@@ -355,7 +355,10 @@ public final class Backend implements AutoCloseable {
         return out;
     }
 
-    /** The index of the maximum over the last axis, for each row (the first NaN wins; ties go to the first). */
+    /**
+     * The index of the maximum over the last axis, for each row: the first NaN if the row holds one,
+     * else the first of equal maxima (−0 and +0 are equal).
+     */
     public int[] argmax(Tensor x) {
         Storage sx = arg(Op.ARGMAX, x, "x");
         requireRankAtLeast("argmax", "x", x, 1);
@@ -610,7 +613,10 @@ public final class Backend implements AutoCloseable {
         return new long[] {x.shape().dim(0), channels, inner};
     }
 
-    /** Softmax over the last axis. */
+    /**
+     * Softmax over the last axis, by the max-shifted form. A row holding NaN, or +∞, or only −∞,
+     * comes out all NaN, as the arithmetic gives.
+     */
     public Tensor softmax(Tensor x) {
         return softmax(x, false);
     }
@@ -789,6 +795,7 @@ public final class Backend implements AutoCloseable {
     /** Fills {@code t} with initial values; the same (seed, offset) gives the same bits on every backend. */
     public void init(Tensor t, Init init, long seed, long offset) {
         requireNonNull(init, "init");
+        own(t, "t");
         Init.Distribution d = init.resolve(t.shape());
         Storage s = arg(d.normal() ? Op.INIT_NORMAL : Op.INIT_UNIFORM, t, "t");
         if (d.normal()) {
@@ -867,6 +874,8 @@ public final class Backend implements AutoCloseable {
      */
     public float clipGradNorm(List<Tensor> grads, float maxNorm) {
         require(Op.CLIP_GRAD_NORM);
+        require(Op.L2_NORM);
+        require(Op.SCALE);
         requireNonNull(grads, "grads");
         if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
             throw new InvalidArgumentException("clipGradNorm: maxNorm must be finite and > 0, got " + maxNorm);

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A row-major tensor of rank 0 to 4, owned by the backend that made it. Closing frees its memory;
  * {@code close()} is idempotent and any use after it is an {@link InvalidArgumentException}
- * naming the tensor. A tensor that becomes unreachable unclosed is freed by a cleaner, with a
+ * naming the tensor; once its backend is closed, use is an {@link IllegalStateException} naming
+ * the backend. A tensor that becomes unreachable unclosed is freed by a cleaner, with a
  * warning, because that is a leak in the caller's code.
  */
 public final class Tensor implements AutoCloseable {

@@ -181,7 +181,10 @@ public interface BackendDriver extends AutoCloseable {
         throw unsupported(Op.PRELU_BACKWARD);
     }
 
-    /** Softmax (or log-softmax) of each row of {@code [rows, cols]}, by the max-shifted form. */
+    /**
+     * Softmax (or log-softmax) of each row of {@code [rows, cols]}, by the max-shifted form; a row
+     * holding NaN or +∞, or only −∞, comes out all NaN.
+     */
     default void softmax(Storage x, Storage y, long rows, long cols, boolean log) {
         throw unsupported(log ? Op.LOG_SOFTMAX : Op.SOFTMAX);
     }
