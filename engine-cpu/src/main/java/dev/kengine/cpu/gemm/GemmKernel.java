@@ -35,10 +35,16 @@ public interface GemmKernel {
     /** Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into {@code dst} (see the class comment). */
     void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst);
 
+    /** Floats {@link #packA} writes for an mc x kc block. */
+    default int packedASize(int mc, int kc) {
+        return (mc + mr() - 1) / mr() * mr() * kc;
+    }
+
     /**
      * C[0..mc, 0..nc] (at {@code cOff}, row stride {@code ldc}) = alpha * Ap * Bp + beta * C, where
-     * Ap and Bp are packed with depth kc. beta == 0 means C is not read.
+     * Ap and Bp are packed with depth kc, Ap by {@code packA(transA, ...)} (an implementation may lay
+     * out A differently for the two cases). beta == 0 means C is not read.
      */
-    void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
+    void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                      float alpha, float beta);
 }

@@ -51,8 +51,8 @@ final class ScalarGemmKernel implements GemmKernel {
     }
 
     @Override
-    public void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
-                            float alpha, float beta) {
+    public void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, float[] c,
+                            int cOff, int ldc, float alpha, float beta) {
         float[] acc = new float[MR * NR];
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);

@@ -148,12 +148,14 @@ class SgemmTest {
     @ValueSource(booleans = {true, false})
     @DisplayName("one and two threads give bitwise identical results")
     void threadCountInvariant(boolean simd) {
-        int[][] shapes = {{300, 290, 260}, {20, 2000, 64}, {1000, 40, 70}, {143, 517, 513}};
+        // Each above Sgemm.PARALLEL_MIN_WORK, split by rows, by columns, and by rows with edge tiles.
+        int[][] shapes = {{300, 290, 260}, {20, 4000, 256}, {1100, 40, 400}, {143, 517, 513}};
         long seed = 900;
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
                 var rnd = new SplittableRandom(seed++);
                 int m = s[0], n = s[1], k = s[2];
+                assertTrue((long) m * n * k >= Sgemm.PARALLEL_MIN_WORK);
                 float[] a = random(rnd, m * k);
                 float[] b = random(rnd, k * n);
                 float[] c1 = random(rnd, m * n);

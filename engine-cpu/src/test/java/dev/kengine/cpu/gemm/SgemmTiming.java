@@ -101,24 +101,26 @@ public final class SgemmTiming {
         int kc = 256;
         int mc = k.mr() * 2;
         int nc = k.nr();
-        float[] ap = new float[mc * kc];
+        float[] ap = new float[k.packedASize(mc, kc)];
         float[] bp = new float[nc * kc];
         float[] c = new float[mc * nc];
         Arrays.fill(ap, 0.5f);
         Arrays.fill(bp, 0.25f);
         int calls = 20_000;
-        double[] gflops = new double[reps];
-        for (int r = -3; r < reps; r++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < calls; i++) {
-                k.macroKernel(mc, nc, kc, ap, bp, c, 0, nc, 1f, 0f);
+        for (boolean transA : new boolean[] {false, true}) {
+            double[] gflops = new double[reps];
+            for (int r = -3; r < reps; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < calls; i++) {
+                    k.macroKernel(transA, mc, nc, kc, ap, bp, c, 0, nc, 1f, 0f);
+                }
+                if (r >= 0) {
+                    gflops[r] = 2.0 * mc * nc * kc * calls / (System.nanoTime() - t0);
+                }
             }
-            if (r >= 0) {
-                gflops[r] = 2.0 * mc * nc * kc * calls / (System.nanoTime() - t0);
-            }
+            Arrays.sort(gflops);
+            System.out.printf(Locale.ROOT, "micro-kernel %dx%d, kc=%d, A packed %s, in L1: %.1f GFLOP/s%n", k.mr(),
+                    k.nr(), kc, transA ? "interleaved" : "row-major", gflops[reps / 2]);
         }
-        Arrays.sort(gflops);
-        System.out.printf(Locale.ROOT, "micro-kernel %dx%d, kc=%d, in L1: %.1f GFLOP/s%n", k.mr(), k.nr(), kc,
-                gflops[reps / 2]);
     }
 }
