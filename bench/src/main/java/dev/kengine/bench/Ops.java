@@ -1,0 +1,510 @@
+package dev.kengine.bench;
+
+import dev.kengine.Backend;
+import dev.kengine.DropoutOutput;
+import dev.kengine.LinearGradients;
+import dev.kengine.LinearOutput;
+import dev.kengine.LossAndGradient;
+import dev.kengine.Tensor;
+import dev.kengine.bench.OpDescriptor.Bound;
+import dev.kengine.bench.OpDescriptor.GemmShape;
+import dev.kengine.bench.OpDescriptor.Instance;
+import dev.kengine.op.Activation;
+import dev.kengine.op.AdamConfig;
+import dev.kengine.op.Op;
+import dev.kengine.op.Reduction;
+import dev.kengine.op.SgdConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The catalogue: one {@link OpDescriptor} per benchmarked op. Byte counts are the compulsory
+ * traffic (every input read once, every output written once, 4 bytes a float); flop counts take
+ * an FMA as 2 flops.
+ */
+public final class Ops {
+    private Ops() {}
+
+    /** Rows of the mini-batch in the linear layers and the skinny matmul. */
+    public static final int BATCH = 64;
+    /** Classes per row in the softmax cross-entropy benchmark. */
+    public static final int CLASSES = 1024;
+    /** Dropout probability in the dropout benchmarks. */
+    public static final float DROP_P = 0.5f;
+
+    static final long M = 1L << 20;
+    static final long[] ELEMENTWISE_QUICK = {4 * M};
+    static final long[] ELEMENTWISE_FULL = {M, 16 * M};
+
+    /** The activations benchmarked forward and backward (identity is a copy, measured as the ceiling). */
+    public static final List<Activation> ACTIVATIONS = List.of(Activation.RELU, Activation.leakyRelu(),
+            Activation.elu(1f), Activation.SIGMOID, Activation.TANH, Activation.SILU, Activation.SOFTPLUS,
+            Activation.GELU, Activation.GELU_TANH);
+
+    private static final List<OpDescriptor> ALL = build();
+
+    /** Every descriptor, in report order. */
+    public static List<OpDescriptor> all() {
+        return ALL;
+    }
+
+    /** The descriptor of this name. */
+    public static OpDescriptor byName(String name) {
+        for (OpDescriptor d : ALL) {
+            if (d.name().equals(name)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("no op descriptor '" + name + "'; known: "
+                + ALL.stream().map(OpDescriptor::name).toList());
+    }
+
+    /** The name of an activation as used in descriptor names: relu, leaky_relu, gelu_tanh. */
+    public static String activationName(Activation a) {
+        return a.kind().name().toLowerCase(Locale.ROOT) .replace("swish", "silu");
+    }
+
+    private static List<OpDescriptor> build() {
+        List<OpDescriptor> l = new ArrayList<>();
+        l.add(new OpDescriptor("matmul", "matmul", "C = A·B, square n×n, row-major, into a preallocated C (β = 0)",
+                Op.MATMUL, Bound.COMPUTE, new long[] {128, 512}, new long[] {64, 128, 256, 512, 1024, 2048},
+                n -> 2.0 * n * n * n, n -> 4.0 * 3 * n * n, n -> n + "x" + n + "x" + n,
+                (b, n, seed) -> new MatmulInstance(b, (int) n, (int) n, (int) n, seed),
+                n -> new GemmShape((int) n, (int) n, (int) n), 1e-4));
+        l.add(new OpDescriptor("matmul_skinny", "matmul", "C = A·B with A " + BATCH + "×n (a mini-batch through an n×n layer)",
+                Op.MATMUL, Bound.COMPUTE, new long[] {1024}, new long[] {256, 1024, 4096},
+                n -> 2.0 * BATCH * n * n, n -> 4.0 * (2.0 * BATCH * n + (double) n * n),
+                n -> BATCH + "x" + n + "x" + n,
+                (b, n, seed) -> new MatmulInstance(b, BATCH, (int) n, (int) n, seed),
+                n -> new GemmShape(BATCH, (int) n, (int) n), 1e-4));
+        l.add(new OpDescriptor("linear", "linear", "y = relu(x·W + b), x " + BATCH * 4 + "×n, W n×n (fused)",
+                Op.LINEAR, Bound.COMPUTE, new long[] {512}, new long[] {256, 1024, 2048},
+                n -> 2.0 * 4 * BATCH * n * n + 2.0 * 4 * BATCH * n,
+                n -> 4.0 * (4.0 * BATCH * n + (double) n * n + n + 2.0 * 4 * BATCH * n),
+                n -> 4 * BATCH + "x" + n + "x" + n,
+                (b, n, seed) -> new LinearInstance(b, 4 * BATCH, (int) n, (int) n, seed, false), null, 1e-4));
+        l.add(new OpDescriptor("linear_backward", "linear", "dx, dW, db of y = relu(x·W + b), x " + BATCH * 4 + "×n, W n×n",
+                Op.LINEAR_BACKWARD, Bound.COMPUTE, new long[] {512}, new long[] {256, 1024, 2048},
+                n -> 4.0 * 4 * BATCH * n * n + 3.0 * 4 * BATCH * n,
+                n -> 4.0 * (4 * 4.0 * BATCH * n + 2.0 * n * n + n),
+                n -> 4 * BATCH + "x" + n + "x" + n,
+                (b, n, seed) -> new LinearInstance(b, 4 * BATCH, (int) n, (int) n, seed, true), null, 1e-4));
+        for (Activation a : ACTIVATIONS) {
+            String an = activationName(a);
+            l.add(new OpDescriptor("act_" + an, "activation", an + " forward, y = f(x) into a preallocated y",
+                    Op.ACTIVATION, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                    n -> (double) n, n -> 8.0 * n, OpDescriptor::elements,
+                    (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, false), null, 1e-5));
+            l.add(new OpDescriptor("act_" + an + "_backward", "activation",
+                    an + " backward, dx = f'(x)·dy given x and y, into a preallocated dx",
+                    Op.ACTIVATION_BACKWARD, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                    n -> (double) n, n -> 12.0 * n, OpDescriptor::elements,
+                    // 1e-4: the derivative crosses zero (SiLU, GELU) where a few ulps of cancellation are large relative errors.
+                    (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, true), null, 1e-4));
+        }
+        l.add(new OpDescriptor("softmax_cross_entropy", "loss",
+                "mean softmax cross-entropy with integer labels and its gradient, logits [n/" + CLASSES + ", " + CLASSES + "]",
+                Op.SOFTMAX_CROSS_ENTROPY, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                n -> 4.0 * n, n -> 8.0 * n + 4.0 * (n / CLASSES), n -> n / CLASSES + "x" + CLASSES,
+                (b, n, seed) -> new CrossEntropyInstance(b, (int) n, seed), null, 1e-5));
+        l.add(new OpDescriptor("dropout", "dropout", "inverted dropout p = " + DROP_P + ": y and the mask",
+                Op.DROPOUT, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                n -> (double) n, n -> 12.0 * n, OpDescriptor::elements,
+                (b, n, seed) -> new DropoutInstance(b, (int) n, seed, false), null, 0));
+        l.add(new OpDescriptor("dropout_backward", "dropout", "dx = dy·mask/(1 − p)",
+                Op.DROPOUT_BACKWARD, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                n -> (double) n, n -> 12.0 * n, OpDescriptor::elements,
+                (b, n, seed) -> new DropoutInstance(b, (int) n, seed, true), null, 1e-6));
+        l.add(new OpDescriptor("sgd_momentum", "optimiser", "SGD step with momentum 0.9, in place on w and v",
+                Op.SGD_STEP, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                n -> 4.0 * n, n -> 20.0 * n, OpDescriptor::elements,
+                (b, n, seed) -> new OptimiserInstance(b, (int) n, seed, false), null, 1e-5));
+        l.add(new OpDescriptor("adam", "optimiser", "Adam step, in place on w, m and v",
+                Op.ADAM_STEP, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                n -> 12.0 * n, n -> 28.0 * n, OpDescriptor::elements,
+                (b, n, seed) -> new OptimiserInstance(b, (int) n, seed, true), null, 1e-5));
+        return List.copyOf(l);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Inputs
+    // ----------------------------------------------------------------------------------------
+
+    /** Deterministic uniform floats in [lo, hi): the same on every backend and in every run. */
+    public static float[] uniform(int n, long seed, float lo, float hi) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[n];
+        float w = hi - lo;
+        for (int i = 0; i < n; i++) {
+            a[i] = lo + w * (float) r.nextDouble();
+        }
+        return a;
+    }
+
+    /** The A [m, k] and B [k, n] of a GEMM-like descriptor, as its instances upload them (anchors get the same). */
+    public static float[][] gemmInputs(GemmShape s, long seed) {
+        return new float[][] {uniform(s.m() * s.k(), seed, -1, 1), uniform(s.k() * s.n(), seed + 1, -1, 1)};
+    }
+
+    static void closeAll(AutoCloseable... cs) {
+        for (AutoCloseable c : cs) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // best effort: a failed close must not hide the measurement
+                }
+            }
+        }
+    }
+
+    static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] out = new float[n];
+        int o = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, o, p.length);
+            o += p.length;
+        }
+        return out;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Instances
+    // ----------------------------------------------------------------------------------------
+
+    /** C = A·B for row-major A [m, k] and B [k, n]. */
+    static final class MatmulInstance implements Instance {
+        final Backend backend;
+        final int m;
+        final int n;
+        final int k;
+        final float[] a;
+        final float[] b;
+        final Tensor ta;
+        final Tensor tb;
+        final Tensor tc;
+
+        MatmulInstance(Backend backend, int m, int n, int k, long seed) {
+            this.backend = backend;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            float[][] ab = gemmInputs(new GemmShape(m, n, k), seed);
+            a = ab[0];
+            b = ab[1];
+            ta = backend.of(a, m, k);
+            tb = backend.of(b, k, n);
+            tc = backend.zeros(m, n);
+        }
+
+        @Override
+        public void run() {
+            backend.matmul(ta, false, tb, false, tc, 1f, 0f);
+        }
+
+        @Override
+        public float[] result() {
+            return tc.toArray();
+        }
+
+        @Override
+        public double[] oracle(int[] indices) {
+            double[] r = new double[indices.length];
+            for (int t = 0; t < indices.length; t++) {
+                int i = indices[t] / n;
+                int j = indices[t] % n;
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[i * k + p] * b[p * n + j];
+                }
+                r[t] = s;
+            }
+            return r;
+        }
+
+        @Override
+        public void close() {
+            closeAll(ta, tb, tc);
+        }
+    }
+
+    /** The fused dense layer with ReLU, forward or backward. */
+    static final class LinearInstance implements Instance {
+        final Backend backend;
+        final boolean backward;
+        final int rows;
+        final int in;
+        final int out;
+        final float[] x;
+        final float[] w;
+        final float[] bias;
+        final Tensor tx;
+        final Tensor tw;
+        final Tensor tb;
+        final Tensor tdy;
+        LinearOutput forward;
+        LinearGradients grads;
+
+        LinearInstance(Backend backend, int rows, int in, int out, long seed, boolean backward) {
+            this.backend = backend;
+            this.backward = backward;
+            this.rows = rows;
+            this.in = in;
+            this.out = out;
+            x = uniform(rows * in, seed, -1, 1);
+            w = uniform(in * out, seed + 1, -1, 1);
+            bias = uniform(out, seed + 2, -1, 1);
+            tx = backend.of(x, rows, in);
+            tw = backend.of(w, in, out);
+            tb = backend.of(bias, out);
+            tdy = backward ? backend.of(uniform(rows * out, seed + 3, -1, 1), rows, out) : null;
+            if (backward) {
+                forward = backend.linear(tx, tw, tb, Activation.RELU);
+            }
+        }
+
+        @Override
+        public void run() {
+            if (backward) {
+                LinearGradients old = grads;
+                grads = backend.linearBackward(tdy, tx, tw, forward, Activation.RELU, true);
+                closeAll(old);
+            } else {
+                LinearOutput old = forward;
+                forward = backend.linear(tx, tw, tb, Activation.RELU);
+                closeAll(old);
+            }
+        }
+
+        @Override
+        public float[] result() {
+            if (backward) {
+                return concat(grads.dx().toArray(), grads.dw().toArray(), grads.db().toArray());
+            }
+            return forward.output().toArray();
+        }
+
+        @Override
+        public double[] oracle(int[] indices) {
+            if (backward) {
+                return null;
+            }
+            double[] r = new double[indices.length];
+            for (int t = 0; t < indices.length; t++) {
+                int i = indices[t] / out;
+                int j = indices[t] % out;
+                double s = bias[j];
+                for (int p = 0; p < in; p++) {
+                    s += (double) x[i * in + p] * w[p * out + j];
+                }
+                r[t] = Math.max(s, 0);
+            }
+            return r;
+        }
+
+        @Override
+        public void close() {
+            closeAll(grads, forward, tx, tw, tb, tdy);
+        }
+    }
+
+    /** An activation forward (into a preallocated y) or backward (into a preallocated dx). */
+    static final class ActivationInstance implements Instance {
+        final Backend backend;
+        final Activation act;
+        final boolean backward;
+        final float[] x;
+        final Tensor tx;
+        final Tensor ty;
+        final Tensor tdy;
+        final Tensor tdx;
+
+        ActivationInstance(Backend backend, Activation act, int n, long seed, boolean backward) {
+            this.backend = backend;
+            this.act = act;
+            this.backward = backward;
+            x = uniform(n, seed, -4, 4);
+            tx = backend.of(x);
+            ty = backend.empty(n);
+            backend.activation(act, tx, ty);
+            tdy = backward ? backend.of(uniform(n, seed + 1, -1, 1)) : null;
+            tdx = backward ? backend.empty(n) : null;
+        }
+
+        @Override
+        public void run() {
+            if (backward) {
+                backend.activationBackward(act, tdy, tx, ty, tdx);
+            } else {
+                backend.activation(act, tx, ty);
+            }
+        }
+
+        @Override
+        public float[] result() {
+            return backward ? tdx.toArray() : ty.toArray();
+        }
+
+        @Override
+        public double[] oracle(int[] indices) {
+            if (backward) {
+                return null;
+            }
+            double[] r = new double[indices.length];
+            double p = act.parameter();
+            for (int t = 0; t < indices.length; t++) {
+                double v = x[indices[t]];
+                r[t] = switch (act.kind()) {
+                    case IDENTITY -> v;
+                    case RELU -> Math.max(v, 0);
+                    case LEAKY_RELU -> v > 0 ? v : p * v;
+                    case ELU -> v > 0 ? v : p * Math.expm1(v);
+                    case SIGMOID -> 1 / (1 + Math.exp(-v));
+                    case TANH -> Math.tanh(v);
+                    case SWISH -> v / (1 + Math.exp(-p * v));
+                    case SOFTPLUS -> Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+                    case GELU_TANH -> 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+                    case GELU -> Double.NaN;
+                };
+                if (Double.isNaN(r[t])) {
+                    return null; // no float64 erf in the JDK: GELU is checked against the reference backend only
+                }
+            }
+            return r;
+        }
+
+        @Override
+        public void close() {
+            closeAll(tx, ty, tdy, tdx);
+        }
+    }
+
+    /** Softmax cross-entropy with integer labels: the loss and the gradient. */
+    static final class CrossEntropyInstance implements Instance {
+        final Backend backend;
+        final Tensor logits;
+        final int[] labels;
+        LossAndGradient last;
+
+        CrossEntropyInstance(Backend backend, int n, long seed) {
+            this.backend = backend;
+            int rows = n / CLASSES;
+            logits = backend.of(uniform(rows * CLASSES, seed, -8, 8), rows, CLASSES);
+            labels = new int[rows];
+            SplittableRandom r = new SplittableRandom(seed + 1);
+            for (int i = 0; i < rows; i++) {
+                labels[i] = r.nextInt(CLASSES);
+            }
+        }
+
+        @Override
+        public void run() {
+            LossAndGradient old = last;
+            last = backend.softmaxCrossEntropy(logits, labels, Reduction.MEAN);
+            closeAll(old);
+        }
+
+        @Override
+        public float[] result() {
+            return concat(new float[] {last.loss().item()}, last.gradient().toArray());
+        }
+
+        @Override
+        public void close() {
+            closeAll(last, logits);
+        }
+    }
+
+    /** Dropout forward (y and mask) or backward (dx from dy and a mask). */
+    static final class DropoutInstance implements Instance {
+        final Backend backend;
+        final boolean backward;
+        final Tensor x;
+        final Tensor mask;
+        DropoutOutput lastForward;
+        Tensor lastDx;
+
+        DropoutInstance(Backend backend, int n, long seed, boolean backward) {
+            this.backend = backend;
+            this.backward = backward;
+            x = backend.of(uniform(n, seed, -1, 1));
+            if (backward) {
+                try (DropoutOutput o = backend.dropout(x, DROP_P, seed, 0)) {
+                    mask = backend.copyOf(o.mask());
+                }
+            } else {
+                mask = null;
+            }
+        }
+
+        @Override
+        public void run() {
+            if (backward) {
+                Tensor old = lastDx;
+                lastDx = backend.dropoutBackward(x, mask, DROP_P);
+                closeAll(old);
+            } else {
+                DropoutOutput old = lastForward;
+                lastForward = backend.dropout(x, DROP_P, 42, 0);
+                closeAll(old);
+            }
+        }
+
+        @Override
+        public float[] result() {
+            return backward ? lastDx.toArray() : concat(lastForward.output().toArray(), lastForward.mask().toArray());
+        }
+
+        @Override
+        public void close() {
+            closeAll(lastForward, lastDx, x, mask);
+        }
+    }
+
+    /** One optimiser step in place: SGD with momentum, or Adam. */
+    static final class OptimiserInstance implements Instance {
+        final Backend backend;
+        final boolean adam;
+        final Tensor w;
+        final Tensor g;
+        final Tensor m;
+        final Tensor v;
+        final SgdConfig sgd = SgdConfig.of(0.01f).withMomentum(0.9f, false);
+        final AdamConfig adamConfig = AdamConfig.adam(1e-3f);
+        long step;
+
+        OptimiserInstance(Backend backend, int n, long seed, boolean adam) {
+            this.backend = backend;
+            this.adam = adam;
+            w = backend.of(uniform(n, seed, -1, 1));
+            g = backend.of(uniform(n, seed + 1, -1, 1));
+            m = backend.zeros(n);
+            v = adam ? backend.zeros(n) : null;
+        }
+
+        @Override
+        public void run() {
+            if (adam) {
+                backend.adamStep(w, g, m, v, adamConfig, ++step);
+            } else {
+                backend.sgdStep(w, g, m, sgd);
+            }
+        }
+
+        @Override
+        public float[] result() {
+            return adam ? concat(w.toArray(), m.toArray(), v.toArray()) : concat(w.toArray(), m.toArray());
+        }
+
+        @Override
+        public void close() {
+            closeAll(w, g, m, v);
+        }
+    }
+}

@@ -1,0 +1,461 @@
+package dev.kengine.bench.report;
+
+import dev.kengine.Backend;
+import dev.kengine.BackendInfo;
+import dev.kengine.Engine;
+import dev.kengine.bench.OpDescriptor;
+import dev.kengine.bench.OpDescriptor.GemmShape;
+import dev.kengine.bench.OpDescriptor.Instance;
+import dev.kengine.bench.Ops;
+import dev.kengine.bench.anchor.Anchor;
+import dev.kengine.bench.anchor.ClBlastAnchor;
+import dev.kengine.bench.anchor.NetlibAnchor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./engine compare}: every backend side by side with the anchors, against this machine's
+ * own measured ceilings. For each available backend and op: the result checked against the CPU
+ * reference (max relative error), the time (warm-up, repetitions, median and spread, synchronised),
+ * the throughput, the fraction of the relevant ceiling and the speed-up over the CPU backend.
+ *
+ * <pre>
+ * options: --quick             small sizes, short timings, no CLBlast (under a minute on 2 cores)
+ *          --format text|json  what goes to stdout (default text)
+ *          --html DIR          where the HTML page goes (default bench/target/compare); --no-html for none
+ *          --ops LIST          op names, families or name prefixes, comma-separated (matmul,act_relu,loss)
+ *          --backends LIST     backends and anchors to run (default: all); --no-anchors
+ *          --threads LIST      thread counts for the CPU backend and the CPU anchors (default 1,N)
+ *          --sizes LIST        override every op's sizes
+ * </pre>
+ */
+public final class Compare {
+    /** The backend every other one is checked against and compared with. */
+    public static final String REFERENCE = "cpu";
+    /** Backends that take a thread count (option {@code threads}); others run once. */
+    static final List<String> THREADED_BACKENDS = List.of("cpu");
+    static final long SEED = 20250101L;
+
+    /** Parsed options. */
+    public record Options(boolean quick, String format, Path html, String ops, List<String> backends, boolean anchors,
+                          List<Integer> threads, long[] sizes, Timing.Plan plan, double ceilingSeconds, long copyFloats) {
+
+        public static Options parse(String... args) {
+            boolean quick = false;
+            String format = "text";
+            Path html = Path.of(Files.isDirectory(Path.of("bench", "target")) ? "bench/target/compare" : "kengine-compare");
+            String ops = null;
+            List<String> backends = null;
+            boolean anchors = true;
+            List<Integer> threads = null;
+            long[] sizes = null;
+            Timing.Plan plan = null;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--quick" -> quick = true;
+                    case "--format" -> format = value(args, ++i, a);
+                    case "--json" -> format = "json";
+                    case "--html" -> html = Path.of(value(args, ++i, a));
+                    case "--no-html" -> html = null;
+                    case "--ops" -> ops = value(args, ++i, a);
+                    case "--backends" -> backends = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim).toList();
+                    case "--no-anchors" -> anchors = false;
+                    case "--threads" -> threads = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim)
+                            .map(Integer::parseInt).toList();
+                    case "--sizes" -> sizes = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim)
+                            .mapToLong(Long::parseLong).toArray();
+                    case "--tiny-timing" -> plan = Timing.Plan.TINY;
+                    case "-h", "--help" -> throw new IllegalArgumentException("help");
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
+            }
+            if (!format.equals("text") && !format.equals("json")) {
+                throw new IllegalArgumentException("--format must be text or json, got '" + format + "'");
+            }
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (threads == null) {
+                threads = cores > 1 ? List.of(1, cores) : List.of(1);
+            }
+            if (plan == null) {
+                plan = quick ? Timing.Plan.QUICK : Timing.Plan.FULL;
+            }
+            boolean tiny = plan == Timing.Plan.TINY;
+            return new Options(quick, format, html, ops, backends, anchors, threads, sizes, plan,
+                    tiny ? 0.02 : quick ? 0.15 : 0.6, tiny ? 1 << 20 : quick ? 16L << 20 : 64L << 20);
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            return args[i];
+        }
+
+        boolean wants(String name) {
+            return backends == null || backends.contains(name);
+        }
+    }
+
+    /** One thing measured: a backend at a thread count, or an anchor at a thread count. */
+    record Impl(String label, String name, Backend backend, Anchor anchor, int threads) {
+        boolean isBackend() {
+            return backend != null;
+        }
+    }
+
+    /** Everything the report found and measured, for the writers. */
+    public record Report(Map<String, Object> machine, List<Ceilings.Ceiling> ceilings, List<BackendInfo> backends,
+                         List<Map<String, Object>> anchors, List<Row> rows, List<Map<String, Object>> targets,
+                         boolean quick, double seconds) {}
+
+    private final Options options;
+    private final PrintStream err;
+    private final Progress progress;
+
+    public Compare(Options options, PrintStream err) {
+        this.options = options;
+        this.err = err;
+        this.progress = new Progress(err);
+    }
+
+    public static void main(String[] args) throws IOException {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().equals("help")) {
+                System.err.println("compare: " + e.getMessage());
+            }
+            System.err.println(usage());
+            System.exit(e.getMessage().equals("help") ? 0 : 2);
+            return;
+        }
+        Report r = new Compare(o, System.err).run();
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        out.print(o.format().equals("json") ? JsonReport.write(r) : TextReport.write(r));
+        if (o.html() != null) {
+            Path page = HtmlReport.write(r, o.html());
+            Files.writeString(o.html().resolve("report.json"), JsonReport.write(r));
+            System.err.println("compare: HTML report written to " + page.toAbsolutePath()
+                    + " (and report.json beside it)");
+        }
+        // Backends may hold non-daemon threads (worker pools); the report is done.
+        System.exit(0);
+    }
+
+    static String usage() {
+        return """
+                usage: ./engine compare [--quick] [--format text|json] [--html DIR | --no-html] [--ops LIST]
+                                        [--backends LIST] [--no-anchors] [--threads LIST] [--sizes LIST]""";
+    }
+
+    /** Runs the whole report. */
+    public Report run() {
+        long start = System.nanoTime();
+        Map<String, Object> machine = machine();
+        List<OpDescriptor> ops = OpDescriptor.select(Ops.all(), options.ops());
+        if (ops.isEmpty()) {
+            throw new IllegalArgumentException("--ops " + options.ops() + " selects no op; known: "
+                    + Ops.all().stream().map(OpDescriptor::name).toList());
+        }
+
+        err.println("compare: measuring this machine's ceilings (FMA loop, copy loop; threads " + options.threads() + ")");
+        List<Ceilings.Ceiling> ceilings = Ceilings.measure(options.threads(), options.copyFloats(), options.ceilingSeconds());
+        for (Ceilings.Ceiling c : ceilings) {
+            err.printf(Locale.ROOT, "compare:   %d thread%s: FMA %.1f GFLOP/s, copy loop %.1f GB/s (System.arraycopy %.1f GB/s)%n",
+                    c.threads(), c.threads() == 1 ? "" : "s", c.fmaGflops(), c.copyGBs(), c.arraycopyGBs());
+        }
+
+        List<BackendInfo> infos = Engine.explain();
+        List<Impl> impls = new ArrayList<>();
+        List<AutoCloseable> toClose = new ArrayList<>();
+        Backend reference = null;
+        for (BackendInfo info : infos) {
+            if (!options.wants(info.name())) {
+                continue;
+            }
+            if (!info.available()) {
+                err.println("compare: backend " + info.name() + " unavailable: " + info.reason());
+                continue;
+            }
+            List<Integer> counts = THREADED_BACKENDS.contains(info.name()) ? options.threads() : List.of(0);
+            for (int t : counts) {
+                try {
+                    Backend b = t == 0 ? Engine.open(info.name()) : Engine.open(info.name(), Map.of("threads", Integer.toString(t)));
+                    toClose.add(b);
+                    impls.add(new Impl(t == 0 ? info.name() : info.name() + "(" + t + "t)", info.name(), b, null, t));
+                } catch (RuntimeException e) {
+                    err.println("compare: backend " + info.name() + " failed to open: " + e.getMessage());
+                }
+            }
+        }
+        try {
+            if (infos.stream().anyMatch(i -> i.name().equals(REFERENCE) && i.available())) {
+                reference = Engine.open(REFERENCE);
+                toClose.add(reference);
+            } else {
+                err.println("compare: the reference backend '" + REFERENCE + "' is unavailable; results are checked against float64 samples only");
+            }
+        } catch (RuntimeException e) {
+            err.println("compare: the reference backend failed to open: " + e.getMessage());
+        }
+
+        List<Map<String, Object>> anchorInfo = new ArrayList<>();
+        if (options.anchors()) {
+            List<Anchor> anchors = new ArrayList<>();
+            if (options.wants("openblas")) {
+                anchors.add(NetlibAnchor.openBlas());
+            }
+            if (options.wants("netlib-java")) {
+                anchors.add(NetlibAnchor.pureJava());
+            }
+            if (options.wants("clblast")) {
+                if (options.quick()) {
+                    anchorInfo.add(anchorMap("clblast", false, "skipped in --quick (its first call compiles for about 20 s)", null));
+                } else {
+                    anchors.add(new ClBlastAnchor(Path.of(System.getProperty("java.io.tmpdir"), "kengine-bench-clblast")));
+                }
+            }
+            for (Anchor a : anchors) {
+                toClose.add(a);
+                String why = a.unavailableReason();
+                anchorInfo.add(anchorMap(a.name(), why == null, why, a.implementation()));
+                if (why != null) {
+                    err.println("compare: anchor " + a.name() + " not present: " + why);
+                    continue;
+                }
+                err.println("compare: anchor " + a.name() + ": " + a.implementation());
+                for (int t : a.threaded() ? options.threads() : List.of(0)) {
+                    impls.add(new Impl(t == 0 ? a.name() : a.name() + "(" + t + "t)", a.name(), null, a, t));
+                }
+            }
+        }
+
+        // The work list, for the progress line.
+        int total = 0;
+        for (OpDescriptor d : ops) {
+            for (long size : sizes(d)) {
+                for (Impl i : impls) {
+                    total += applies(i, d, size) ? 1 : 0;
+                }
+            }
+        }
+        progress.start(total);
+        List<Row> rows = new ArrayList<>();
+        try {
+            for (OpDescriptor d : ops) {
+                for (long size : sizes(d)) {
+                    rows.addAll(measureOpSize(d, size, impls, reference, ceilings));
+                }
+            }
+        } finally {
+            progress.done();
+            for (AutoCloseable c : toClose.reversed()) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    err.println("compare: closing " + c + " failed: " + e);
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) * 1e-9;
+        return new Report(machine, ceilings, infos, anchorInfo, rows, Targets.evaluate(rows, options.threads()),
+                options.quick(), seconds);
+    }
+
+    private long[] sizes(OpDescriptor d) {
+        return options.sizes() != null ? options.sizes() : d.sizes(options.quick());
+    }
+
+    private static boolean applies(Impl i, OpDescriptor d, long size) {
+        return i.isBackend() || d.gemm(size) != null;
+    }
+
+    private static Map<String, Object> anchorMap(String name, boolean present, String reason, String impl) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("present", present);
+        m.put("reason", present ? null : "not present: " + reason);
+        m.put("implementation", impl);
+        return m;
+    }
+
+    /** All rows of one (op, size): the reference result first, then each implementation checked and timed. */
+    private List<Row> measureOpSize(OpDescriptor d, long size, List<Impl> impls, Backend reference,
+                                    List<Ceilings.Ceiling> ceilings) {
+        List<Row> rows = new ArrayList<>();
+        float[] ref = null;
+        String refError = null;
+        if (reference != null && reference.supports(d.op())) {
+            try (Instance inst = d.prepare(reference, size, SEED)) {
+                inst.run();
+                reference.synchronize();
+                ref = inst.result();
+            } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+                refError = e.toString();
+            }
+        }
+        for (Impl impl : impls) {
+            if (!applies(impl, d, size)) {
+                continue;
+            }
+            progress.step(d.name() + " " + d.shape(size) + " on " + impl.label());
+            Row row;
+            try {
+                row = impl.isBackend() ? measureBackend(d, size, impl, ref, ceilings) : measureAnchor(d, size, impl, ref, ceilings);
+            } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+                row = failed(d, size, impl, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            rows.add(row);
+        }
+        if (refError != null) {
+            err.println("compare: the reference failed on " + d.name() + " " + d.shape(size) + ": " + refError);
+        }
+        // Speed-up over the CPU backend: at the same thread count where there is one, else at the most threads.
+        List<Row> out = new ArrayList<>();
+        int maxThreads = options.threads().stream().max(Integer::compare).orElse(1);
+        for (Row r : rows) {
+            int t = r.threads() == 0 ? maxThreads : r.threads();
+            Row cpu = rows.stream().filter(x -> x.backendOrAnchor().equals(REFERENCE) && x.threads() == t && x.ok())
+                    .findFirst().orElse(null);
+            double s = cpu == null || !r.ok() ? Double.NaN : cpu.timing().median() / r.timing().median();
+            out.add(r.withSpeedup(s));
+        }
+        return out;
+    }
+
+    private Row measureBackend(OpDescriptor d, long size, Impl impl, float[] ref, List<Ceilings.Ceiling> ceilings) {
+        Backend b = impl.backend();
+        if (!b.supports(d.op())) {
+            return failed(d, size, impl, "unsupported: backend '" + impl.name() + "' does not implement " + d.op());
+        }
+        try (Instance inst = d.prepare(b, size, SEED)) {
+            inst.run();
+            b.synchronize();
+            float[] got = inst.result();
+            double errRel;
+            String against;
+            if (impl.name().equals(REFERENCE) || ref == null) {
+                int[] idx = OpDescriptor.sampleIndices(got.length, 256);
+                double[] oracle = inst.oracle(idx);
+                if (oracle != null) {
+                    errRel = OpDescriptor.maxRelativeError(got, idx, oracle);
+                    against = "float64 oracle, " + idx.length + " samples";
+                } else if (ref != null) {
+                    errRel = OpDescriptor.maxRelativeError(got, ref);
+                    against = "cpu reference (itself)";
+                } else {
+                    errRel = Double.NaN;
+                    against = "none";
+                }
+            } else {
+                errRel = OpDescriptor.maxRelativeError(got, ref);
+                against = "cpu reference";
+            }
+            got = null;
+            Timing t = Timing.measure(inst::run, b::synchronize, options.plan());
+            return row(d, size, impl, "backend", t, errRel, against, ceilings);
+        }
+    }
+
+    private Row measureAnchor(OpDescriptor d, long size, Impl impl, float[] ref, List<Ceilings.Ceiling> ceilings) {
+        GemmShape s = d.gemm(size);
+        float[][] ab = Ops.gemmInputs(s, SEED);
+        Anchor.Result r = impl.anchor().sgemm(s, ab[0], ab[1], Math.max(1, impl.threads()), options.plan());
+        double errRel = ref == null ? Double.NaN : OpDescriptor.maxRelativeError(r.c(), ref);
+        return row(d, size, impl, "anchor", r.timing(), errRel, ref == null ? "none" : "cpu reference", ceilings);
+    }
+
+    private Row row(OpDescriptor d, long size, Impl impl, String kind, Timing t, double errRel, String against,
+                    List<Ceilings.Ceiling> ceilings) {
+        double tp = d.throughput(size, t.median());
+        double frac = Double.NaN;
+        int th = impl.threads() == 0 ? options.threads().stream().max(Integer::compare).orElse(1) : impl.threads();
+        Ceilings.Ceiling c = ceilings.stream().filter(x -> x.threads() == th).findFirst().orElse(null);
+        if (c != null) {
+            frac = tp / (d.bound() == OpDescriptor.Bound.COMPUTE ? c.fmaGflops() : c.copyGBs());
+        }
+        boolean pass = errRel <= d.tolerance(); // NaN (nothing to check against) is no pass
+        return new Row(impl.label(), kind, impl.name(), impl.threads(), d.name(), d.family(), size, d.shape(size),
+                d.bound().name().toLowerCase(Locale.ROOT), t, d.flops(size), d.bytes(size), tp, d.throughputUnit(), frac,
+                Double.NaN, errRel, against, pass, null);
+    }
+
+    private static Row failed(OpDescriptor d, long size, Impl impl, String why) {
+        return new Row(impl.label(), impl.isBackend() ? "backend" : "anchor", impl.name(), impl.threads(), d.name(),
+                d.family(), size, d.shape(size), d.bound().name().toLowerCase(Locale.ROOT), null, d.flops(size),
+                d.bytes(size), Double.NaN, d.throughputUnit(), Double.NaN, Double.NaN, Double.NaN, "none", false, why);
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("date", Instant.now().toString());
+        m.put("cpu", cpuModel());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("vector_lanes_f32", Ceilings.lanes());
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
+        try {
+            m.put("load_average_at_start", Files.readString(Path.of("/proc/loadavg")).trim());
+        } catch (IOException e) {
+            m.put("load_average_at_start", "unknown");
+        }
+        return m;
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(System.getProperty("os.arch"));
+        } catch (IOException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+
+    /** A one-line progress indicator on stderr: rewritten in place on a terminal, a line per step otherwise. */
+    static final class Progress {
+        private final PrintStream err;
+        private final boolean tty = System.console() != null && System.console().isTerminal();
+        private int total;
+        private int done;
+        private long started;
+
+        Progress(PrintStream err) {
+            this.err = err;
+        }
+
+        void start(int total) {
+            this.total = total;
+            this.started = System.nanoTime();
+        }
+
+        void step(String what) {
+            done++;
+            double el = (System.nanoTime() - started) * 1e-9;
+            String line = String.format(Locale.ROOT, "[%3d/%d %4.0fs] %s", done, total, el, what);
+            if (tty) {
+                err.print("\r\033[K" + line);
+            } else {
+                err.println(line);
+            }
+            err.flush();
+        }
+
+        void done() {
+            if (tty && total > 0) {
+                err.println();
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.kengine.bench.report;
+
+import dev.kengine.BackendInfo;
+import java.util.Locale;
+import java.util.Map;
+
+/** The report as a text table for people reading a terminal. */
+final class TextReport {
+    private TextReport() {}
+
+    static String write(Compare.Report r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("kengine compare").append(r.quick() ? " (quick)" : "").append('\n');
+        r.machine().forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %-22s %s%n", k, v)));
+        sb.append("\nceilings (measured now)\n");
+        for (Ceilings.Ceiling c : r.ceilings()) {
+            sb.append(String.format(Locale.ROOT, "  %d thread%s  FMA loop %7.1f GFLOP/s   copy loop %5.1f GB/s   System.arraycopy %5.1f GB/s%n",
+                    c.threads(), c.threads() == 1 ? " " : "s", c.fmaGflops(), c.copyGBs(), c.arraycopyGBs()));
+        }
+        sb.append("\nbackends\n");
+        for (BackendInfo b : r.backends()) {
+            sb.append(String.format(Locale.ROOT, "  %-12s %s%n", b.name(), b.available()
+                    ? "available: " + (b.capabilities() == null ? "" : b.capabilities().deviceName())
+                    : "unavailable: " + b.reason()));
+        }
+        sb.append("anchors\n");
+        for (Map<String, Object> a : r.anchors()) {
+            sb.append(String.format(Locale.ROOT, "  %-12s %s%n", a.get("name"),
+                    Boolean.TRUE.equals(a.get("present")) ? "present: " + a.get("implementation") : a.get("reason")));
+        }
+        sb.append('\n');
+        String head = String.format(Locale.ROOT, "%-24s %-14s %-16s %10s %6s %10s %10s %-7s %7s %8s %9s %s%n",
+                "op", "shape", "implementation", "median ms", "±IQR", "min ms", "throughput", "unit", "of peak",
+                "vs cpu", "max rel", "check");
+        sb.append(head);
+        sb.append("-".repeat(head.length() + 4)).append('\n');
+        String lastOp = null;
+        for (Row row : r.rows()) {
+            if (lastOp != null && !lastOp.equals(row.op() + row.size())) {
+                sb.append('\n');
+            }
+            lastOp = row.op() + row.size();
+            if (!row.ok()) {
+                sb.append(String.format(Locale.ROOT, "%-24s %-14s %-16s %s%n", row.op(), row.shape(), row.impl(), row.error()));
+                continue;
+            }
+            Timing t = row.timing();
+            sb.append(String.format(Locale.ROOT, "%-24s %-14s %-16s %10s %5.1f%% %10s %10.2f %-7s %6.0f%% %8s %9s %s%n",
+                    row.op(), row.shape(), row.impl(), ms(t.median()), 100 * t.relativeIqr(), ms(t.min()), row.throughput(),
+                    row.unit(), 100 * row.fractionOfCeiling(),
+                    Double.isNaN(row.speedupVsCpu()) ? "-" : String.format(Locale.ROOT, "%.2fx", row.speedupVsCpu()),
+                    Double.isNaN(row.maxRelError()) ? "-" : String.format(Locale.ROOT, "%.1e", row.maxRelError()),
+                    (Double.isNaN(row.maxRelError()) ? "unchecked" : row.checkPassed() ? "ok" : "MISMATCH")
+                            + " (" + row.checkedAgainst() + ")"));
+        }
+        if (!r.targets().isEmpty()) {
+            sb.append("\ntargets (ratios from this run; cpu = the CPU backend)\n");
+            for (Map<String, Object> t : r.targets()) {
+                double ratio = (Double) t.get("ratio");
+                double target = (Double) t.get("target");
+                Object met = t.get("met");
+                sb.append(String.format(Locale.ROOT, "  %-40s %-14s %d thread%s  %6.2f   %s%n", t.get("what"), t.get("shape"),
+                        t.get("threads"), ((Integer) t.get("threads")) == 1 ? " " : "s", ratio,
+                        met == null ? "(no target)" : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target)));
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "%n\"of peak\": compute-bound ops against the FMA loop, memory-bound ops against the copy loop, "
+                + "at the row's thread count (devices: the most threads).%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
+                + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|).  Took %.0f s.%n", r.seconds()));
+        return sb.toString();
+    }
+
+    static String ms(double s) {
+        double v = s * 1e3;
+        return v >= 100 ? String.format(Locale.ROOT, "%.1f", v) : v >= 1 ? String.format(Locale.ROOT, "%.3f", v)
+                : String.format(Locale.ROOT, "%.4f", v);
+    }
+}

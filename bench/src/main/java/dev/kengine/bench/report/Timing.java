@@ -1,0 +1,68 @@
+package dev.kengine.bench.report;
+
+import java.util.Arrays;
+
+/**
+ * The timing of one op: warm-up until the JIT (or the device's kernel cache) has settled, then
+ * repetitions, each long enough to dwarf the clock's resolution; seconds per run as median, spread
+ * (min, max, quartiles). The synchronise hook runs inside the timed region so that a device's
+ * asynchronous work is counted.
+ */
+public record Timing(double median, double min, double max, double q1, double q3, int repetitions, int runsPerRepetition) {
+
+    /** How long to warm up and measure. */
+    public record Plan(double warmupSeconds, int repetitions, double minRepetitionSeconds, double maxSeconds) {
+        public static final Plan QUICK = new Plan(0.08, 5, 0.01, 0.8);
+        public static final Plan FULL = new Plan(0.4, 11, 0.03, 6.0);
+        /** For tests: next to no time. */
+        public static final Plan TINY = new Plan(0.0, 3, 0.0, 0.2);
+    }
+
+    /** Measures {@code op} (followed by {@code sync}) under {@code plan}. */
+    public static Timing measure(Runnable op, Runnable sync, Plan plan) {
+        // Warm-up: two runs (one for a very slow op), then until the warm-up time is spent.
+        long warmEnd = System.nanoTime() + (long) (plan.warmupSeconds * 1e9);
+        int warm = 0;
+        double one;
+        do {
+            long t0 = System.nanoTime();
+            op.run();
+            sync.run();
+            one = (System.nanoTime() - t0) * 1e-9;
+            warm++;
+        } while ((warm < 2 && one < plan.maxSeconds / 2) || System.nanoTime() < warmEnd);
+        int inner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds / Math.max(one, 1e-9))));
+        // A slow op gets fewer repetitions (never fewer than 3) so that one row stays within maxSeconds.
+        int reps = (int) Math.max(3, Math.min(plan.repetitions, plan.maxSeconds / Math.max(one * inner, 1e-9)));
+        double[] t = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < inner; i++) {
+                op.run();
+            }
+            sync.run();
+            t[r] = (System.nanoTime() - t0) * 1e-9 / inner;
+        }
+        return of(t, inner);
+    }
+
+    /** Summarises per-run times measured elsewhere (an external harness). */
+    public static Timing of(double[] seconds, int runsPerRepetition) {
+        double[] t = seconds.clone();
+        Arrays.sort(t);
+        return new Timing(quantile(t, 0.5), t[0], t[t.length - 1], quantile(t, 0.25), quantile(t, 0.75), t.length,
+                runsPerRepetition);
+    }
+
+    private static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = (int) Math.ceil(pos);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    /** The spread as a fraction of the median: (q3 − q1) / median. */
+    public double relativeIqr() {
+        return (q3 - q1) / median;
+    }
+}
