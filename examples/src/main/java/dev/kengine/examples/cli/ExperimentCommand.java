@@ -5,6 +5,7 @@ import dev.kengine.examples.chart.LineChart;
 import dev.kengine.examples.chart.Palette;
 import dev.kengine.examples.data.CsvDataset;
 import dev.kengine.examples.data.Dataset;
+import dev.kengine.examples.data.Playground;
 import dev.kengine.examples.data.Split;
 import dev.kengine.examples.mlp.BatchMode;
 import dev.kengine.examples.mlp.EpochStats;
@@ -22,16 +23,16 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code ./engine experiment NAME}: the classic lessons, each a handful of training runs on the
- * digits that differ in one respect, drawn side by side.
+ * {@code ./engine experiment NAME}: the classic lessons, each a handful of training runs that
+ * differ in one respect, drawn side by side.
  *
  * <ul>
  * <li>vanishing: a 10-hidden-layer network with sigmoid, tanh and ReLU; gradient norm per layer at
  *     the start, and the loss curves.
  * <li>exploding: an 8-hidden-layer ReLU network with too-large initial weights, without and with
  *     clipping, against He and Xavier initialisation; loss and gradient norm per step.
- * <li>regularisation: an over-sized network on a small training set, without regularisation and
- *     with L1, L2 and dropout; train and test loss.
+ * <li>regularisation: an over-sized network on 100 noisy XOR points, without regularisation and
+ *     with L1, L2 and dropout; train and test loss, and the decision surface of each.
  * </ul>
  */
 final class ExperimentCommand {
@@ -41,7 +42,7 @@ final class ExperimentCommand {
               exploding        too-large initial weights with and without clipping, and He / Xavier initialisation
               regularisation   an over-fitting network with no regularisation, L1, L2 and dropout: train and test loss
               --backend NAME[:k=v]  (default: the best available)   --out DIR (default out/experiment-NAME)
-              --epochs N            (default: 20 vanishing, 10 exploding, 150 regularisation)
+              --epochs N            (default: 20 vanishing, 10 exploding, 400 regularisation)
               --seed N              (default 42)   --quiet --stacktrace""";
 
     static final Set<String> VALUED = Set.of("backend", "out", "seed", "epochs");
@@ -78,7 +79,7 @@ final class ExperimentCommand {
         int epochs = o.integer("epochs", switch (canonical) {
             case "vanishing" -> 20;
             case "exploding" -> 10;
-            default -> 150;
+            default -> 400;
         });
         if (epochs < 1) {
             throw new UsageException("--epochs must be at least 1, got " + epochs);
@@ -133,7 +134,7 @@ final class ExperimentCommand {
                 sb.append(String.format(Locale.ROOT, " %.1e", n));
             }
             double[] n = r.layerNorms();
-            report.line("  %-22s%s   first/last = %.1e", r.label(), sb, n[0] / n[n.length - 2]);
+            report.line("  %-22s%s   layer 1 / layer 10 = %.1e", r.label(), sb, n[0] / n[n.length - 2]);
         }
         summary(runs);
 
@@ -233,16 +234,12 @@ final class ExperimentCommand {
     // ---- regularisation ------------------------------------------------------------------------
 
     private List<Path> regularisation(Backend backend, Path out, int epochs, long seed) {
-        Dataset digits = CsvDataset.digits();
-        Split halves = Split.stratified(digits, 0.5, seed);
-        // A small training set and a large network: the recipe for over-fitting.
-        int[] first = new int[300];
-        for (int i = 0; i < first.length; i++) {
-            first[i] = i;
-        }
-        Split data = new Split(halves.train().subset("digits train", first), halves.test()).standardised();
-        report.line("digits: %d training samples (deliberately few), %d test samples; 64-256-256-10 ReLU, He init,"
-                + " SGD with momentum 0.9, lr 0.01, mini-batch 32", data.train().rows(), data.test().rows());
+        // Few noisy points and a large network: the recipe for over-fitting, and a picture of it.
+        Dataset xor = Playground.XOR.generate(200, 0.3, seed);
+        Split data = Split.stratified(xor, 0.5, seed);
+        String setup = "XOR with noise 0.3, 100 training and 100 test points, 2-256-256-2 ReLU, He init,"
+                + " SGD momentum 0.9, lr 0.05, mini-batch 32";
+        report.line("%s", setup);
         Object[][] variants = {
             {"no regularisation", 0f, 0f, 0f},
             {"L1 1e-3", 1e-3f, 0f, 0f},
@@ -250,6 +247,7 @@ final class ExperimentCommand {
             {"dropout 0.5", 0f, 0f, 0.5f},
         };
         List<Run> runs = new ArrayList<>();
+        List<Path> charts = new ArrayList<>();
         for (Object[] v : variants) {
             TrainingConfig config = TrainingConfig.builder()
                     .hidden(Activation.RELU, 256, 256)
@@ -257,29 +255,30 @@ final class ExperimentCommand {
                     .l1((float) v[1])
                     .l2((float) v[2])
                     .dropout((float) v[3])
-                    .optimiser(OptimiserConfig.momentum(0.01f, 0.9f))
+                    .optimiser(OptimiserConfig.momentum(0.05f, 0.9f))
                     .batch(BatchMode.MINI_BATCH, 32)
                     .epochs(epochs)
                     .seed(seed)
                     .build();
-            runs.add(train(backend, (String) v[0], config, data, false));
+            String file = "regularisation-surface-" + ((String) v[0]).replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "")
+                    .toLowerCase(Locale.ROOT) + ".png";
+            runs.add(train(backend, (String) v[0], config, data, false, trainer -> charts.add(TrainCommand.surface(
+                    out.resolve(file), "Decision surface, " + v[0] + " (test points too)",
+                    "XOR, noise 0.3, 2-256-256-2 ReLU, " + epochs + " epochs", trainer, data.train(), data.test()))));
         }
         report.line("");
-        report.line("  %-20s %12s %12s %12s %16s %14s", "", "train loss", "test loss", "lowest test", "test accuracy",
+        report.line("  %-20s %12s %12s %16s %16s %14s", "", "train loss", "test loss", "lowest test", "test accuracy",
                 "train acc");
         for (Run r : runs) {
             EpochStats last = r.history().last();
             EpochStats best = r.history().epochs().stream()
                     .min(java.util.Comparator.comparingDouble(EpochStats::testLoss)).orElseThrow();
-            report.line("  %-20s %12.4f %12.4f %7.4f (%3d) %15.2f%% %13.2f%%", r.label(), last.trainEvalLoss(), last.testLoss(),
-                    best.testLoss(), best.epoch(), 100 * last.testAccuracy(), 100 * last.trainAccuracy());
+            report.line("  %-20s %12.4f %12.4f %7.4f (ep %3d) %15.2f%% %13.2f%%", r.label(), last.trainEvalLoss(),
+                    last.testLoss(), best.testLoss(), best.epoch(), 100 * last.testAccuracy(), 100 * last.trainAccuracy());
         }
-        String subtitle = "digits, 300 training samples, 64-256-256-10 ReLU, SGD momentum 0.9, lr 0.01, mini-batch 32;"
-                + " dashed: train, solid: test";
         LineChart loss = new LineChart("Regularisation: train and test loss", "epoch", "data loss (cross-entropy, no penalty)")
-                .logY().subtitle(subtitle);
-        LineChart acc = new LineChart("Regularisation: test accuracy", "epoch", "test accuracy").subtitle(
-                "digits, 300 training samples, 64-256-256-10 ReLU");
+                .logY().subtitle(setup + "; dashed: train, solid: test");
+        LineChart acc = new LineChart("Regularisation: test accuracy", "epoch", "test accuracy").subtitle(setup);
         for (int i = 0; i < runs.size(); i++) {
             Run r = runs.get(i);
             double[] e = r.history().epochNumbers();
@@ -287,15 +286,20 @@ final class ExperimentCommand {
             loss.add(r.label() + " test", e, r.history().series(EpochStats::testLoss), Palette.color(i), false);
             acc.add(r.label(), e, r.history().series(EpochStats::testAccuracy), Palette.color(i), false);
         }
-        List<Path> charts = new ArrayList<>();
-        charts.add(loss.write(out.resolve("regularisation-loss.png")));
-        charts.add(acc.write(out.resolve("regularisation-accuracy.png")));
+        charts.add(0, acc.write(out.resolve("regularisation-accuracy.png")));
+        charts.add(0, loss.write(out.resolve("regularisation-loss.png")));
         return charts;
     }
 
     // ---- shared --------------------------------------------------------------------------------
 
     private Run train(Backend backend, String label, TrainingConfig config, Split data, boolean perStep) {
+        return train(backend, label, config, data, perStep, trainer -> { });
+    }
+
+    /** Trains one variant; {@code after} runs with the trained network before it is closed (to draw it). */
+    private Run train(Backend backend, String label, TrainingConfig config, Split data, boolean perStep,
+                      java.util.function.Consumer<Trainer> after) {
         report.line("");
         report.line("%s: %s", label, config.describe(data.train().columns(), data.train().classes()));
         try (Trainer trainer = new Trainer(backend, config, data.train(), data.test())) {
@@ -313,6 +317,7 @@ final class ExperimentCommand {
             if (h.diverged()) {
                 report.line("  diverged: the training loss is %s at epoch %d", h.last().trainLoss(), h.divergedAt());
             }
+            after.accept(trainer);
             return new Run(label, config, h, layerNorms, steps);
         }
     }

@@ -50,7 +50,7 @@ public final class CsvDataset {
         } catch (NoSuchFileException e) {
             throw new DataException("data file '" + file + "' does not exist; expected " + FORMAT);
         } catch (IOException e) {
-            throw new DataException("cannot read data file '" + file + "': " + e.getMessage(), e);
+            throw new DataException("cannot read data file '" + file + "': " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
         }
     }
 
