@@ -37,6 +37,7 @@ import java.util.Map;
  *          --backends LIST     backends and anchors to run (default: all); --no-anchors
  *          --threads LIST      thread counts for the CPU backend and the CPU anchors (default 1,N)
  *          --sizes LIST        override every op's sizes
+ *          --tiny              tiny sizes and next to no timing (for tests of the report itself)
  * </pre>
  */
 public final class Compare {
@@ -75,7 +76,7 @@ public final class Compare {
                             .map(Integer::parseInt).toList();
                     case "--sizes" -> sizes = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim)
                             .mapToLong(Long::parseLong).toArray();
-                    case "--tiny-timing" -> plan = Timing.Plan.TINY;
+                    case "--tiny" -> plan = Timing.Plan.TINY; // for tests: tiny sizes, next to no timing
                     case "-h", "--help" -> throw new IllegalArgumentException("help");
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
@@ -275,7 +276,13 @@ public final class Compare {
     }
 
     private long[] sizes(OpDescriptor d) {
-        return options.sizes() != null ? options.sizes() : d.sizes(options.quick());
+        if (options.sizes() != null) {
+            return options.sizes();
+        }
+        if (options.plan() == Timing.Plan.TINY) {
+            return new long[] {d.bound() == OpDescriptor.Bound.COMPUTE ? 32 : 4096};
+        }
+        return d.sizes(options.quick());
     }
 
     private static boolean applies(Impl i, OpDescriptor d, long size) {

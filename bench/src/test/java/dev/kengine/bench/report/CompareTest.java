@@ -1,0 +1,117 @@
+package dev.kengine.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kengine.BackendInfo;
+import dev.kengine.Engine;
+import dev.kengine.bench.OpDescriptor;
+import dev.kengine.bench.Ops;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report itself, on tiny sizes with next to no timing: one run shared by every test. */
+class CompareTest {
+    static Compare.Report report;
+    static String stderr;
+    static List<BackendInfo> infos;
+
+    @BeforeAll
+    static void runOnce() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        // Every op, every backend on the class path; the CPU anchors too (each absent one must only be reported).
+        report = new Compare(Compare.Options.parse("--tiny", "--threads", "1,2", "--no-html"),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run();
+        stderr = err.toString(StandardCharsets.UTF_8);
+        infos = Engine.explain();
+    }
+
+    @Test
+    void jsonIsValidAndHasEveryAvailableBackendAndOp() {
+        String json = JsonReport.write(report);
+        Object parsed = new MiniJsonParser(json).parse();
+        assertTrue(parsed instanceof java.util.Map<?, ?>);
+        var root = (java.util.Map<?, ?>) parsed;
+        var rows = (List<?>) root.get("rows");
+        for (BackendInfo b : infos) {
+            if (!b.available()) {
+                continue;
+            }
+            for (OpDescriptor d : Ops.all()) {
+                boolean found = rows.stream().map(r -> (java.util.Map<?, ?>) r)
+                        .anyMatch(r -> b.name().equals(r.get("name")) && d.name().equals(r.get("op")));
+                assertTrue(found, "row for backend " + b.name() + " and op " + d.name());
+            }
+        }
+        for (Object r : rows) {
+            var row = (java.util.Map<?, ?>) r;
+            if ("cpu".equals(row.get("name"))) {
+                assertEquals(null, row.get("error"), "cpu row " + row.get("op") + " failed");
+                assertTrue(((Number) ((java.util.Map<?, ?>) row.get("timing")).get("median_s")).doubleValue() > 0);
+                assertEquals(Boolean.TRUE, row.get("check_passed"), "cpu " + row.get("op") + " agrees with its reference");
+            }
+        }
+        assertEquals(2, ((List<?>) root.get("ceilings")).size(), "a ceiling per thread count");
+        assertTrue(((List<?>) root.get("anchors")).size() >= 2, "openblas and netlib-java are always listed");
+    }
+
+    @Test
+    void unavailableBackendsAppearWithTheirReason() {
+        String json = JsonReport.write(report);
+        assertTrue(json.contains("\"name\": \"" + UnavailableTestProvider.NAME + "\""));
+        assertTrue(json.contains(UnavailableTestProvider.REASON));
+        String text = TextReport.write(report);
+        assertTrue(text.contains(UnavailableTestProvider.NAME + " "), text);
+        assertTrue(text.contains("unavailable: " + UnavailableTestProvider.REASON), text);
+        assertTrue(stderr.contains("unavailable: " + UnavailableTestProvider.REASON), stderr);
+    }
+
+    @Test
+    void anchorsArePresentOrSayWhyNot() {
+        for (var a : report.anchors()) {
+            if (!Boolean.TRUE.equals(a.get("present"))) {
+                assertTrue(String.valueOf(a.get("reason")).startsWith("not present: "), a.toString());
+            } else {
+                assertNotNull(a.get("implementation"));
+            }
+        }
+    }
+
+    @Test
+    void htmlPageIsWrittenWithSvgCharts(@TempDir Path dir) throws Exception {
+        Path page = HtmlReport.write(report, dir.resolve("out"));
+        String html = Files.readString(page);
+        assertTrue(html.startsWith("<!DOCTYPE html>"));
+        assertTrue(html.contains("<svg"), "inline SVG charts");
+        assertTrue(html.contains("roofline"));
+        assertFalse(html.contains("<script src"), "nothing fetched from outside");
+        assertTrue(html.contains(UnavailableTestProvider.REASON));
+    }
+
+    @Test
+    void textTableHasCeilingsFirstAndARowPerMeasurement() {
+        String text = TextReport.write(report);
+        assertTrue(text.indexOf("ceilings") < text.indexOf("median ms"));
+        assertTrue(text.contains("matmul"));
+        assertTrue(text.contains("GFLOP/s") && text.contains("GB/s"));
+    }
+
+    @Test
+    void timingReportsMedianAndSpread() {
+        Timing t = Timing.of(new double[] {3, 1, 2, 10, 4}, 1);
+        assertEquals(3, t.median());
+        assertEquals(1, t.min());
+        assertEquals(10, t.max());
+        assertEquals(2, t.q1());
+        assertEquals(4, t.q3());
+    }
+}
