@@ -65,9 +65,14 @@ final class OpenClDriver implements BackendDriver {
     private volatile boolean closed;
 
     OpenClDriver(DeviceInfo info, Path cacheDirectory) {
+        this(info, cacheDirectory, MatmulTuning.choose(info));
+    }
+
+    /** With explicit matmul parameters (tuning experiments and tests). */
+    OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning) {
         this.info = info;
         this.capabilities = capabilitiesOf(info);
-        this.tuning = MatmulTuning.choose(info);
+        this.tuning = tuning;
         this.wg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.accBytes = info.fp64() ? 8 : 4;
         this.maxGroups = Math.max(32, 8L * info.computeUnits());
