@@ -37,7 +37,7 @@ class ReproducibilityTest {
     private static final int EPOCHS = 20;
     private static final double RELATIVE = 1e-4;
 
-    private static final Split DATA = Split.stratified(Playground.SPIRALS.generate(240, 0.05, 7), 0.25, 7);
+    private static final Split DATA = Split.stratified(Playground.CIRCLE.generate(240, 0.1, 7), 0.25, 7);
 
     /** Exercises every op of a training step: fused linear, dropout, cross-entropy, penalty, momentum and Adam. */
     private static final Map<String, TrainingConfig> CONFIGS = Map.of(
