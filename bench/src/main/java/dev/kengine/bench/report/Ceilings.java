@@ -51,18 +51,24 @@ public final class Ceilings {
     }
 
     static double fma(int threads, double seconds) {
-        // Warm up the loop (C2 compiles it), then size the run to the time asked for.
-        long calib = 1 << 16;
+        // Warm up until C2 has compiled the kernel as a whole method (not just an OSR loop), then
+        // size one run to a third of the time asked for, and keep the best of three.
+        long warmEnd = System.nanoTime() + 150_000_000L;
+        for (int i = 0; i < 3000 || System.nanoTime() < warmEnd; i++) {
+            sink += fmaKernel(256, i);
+        }
+        long calib = 1 << 14;
         double t;
-        do {
+        while (true) {
             long t0 = System.nanoTime();
             sink += fmaKernel(calib, 1f);
             t = (System.nanoTime() - t0) * 1e-9;
-            if (t < 0.02) {
-                calib *= 4;
+            if (t >= 0.01) {
+                break;
             }
-        } while (t < 0.02);
-        long iters = (long) (calib * (seconds / 3) / t);
+            calib *= 2;
+        }
+        long iters = Math.max(calib, (long) (calib * (seconds / 3) / t));
         double best = 0;
         for (int rep = 0; rep < 3; rep++) {
             double el = parallel(threads, id -> sink += fmaKernel(iters, id));
