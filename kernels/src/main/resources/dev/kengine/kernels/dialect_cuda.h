@@ -15,7 +15,8 @@ typedef int kint;
 typedef unsigned long long kulong;
 typedef long long klong;
 
-#define K_FN static __device__ __forceinline__
+/* C++ inline: unused helpers neither warn nor clash. */
+#define K_FN __device__ __forceinline__
 #define K_LPTR
 #define K_GPTR
 
