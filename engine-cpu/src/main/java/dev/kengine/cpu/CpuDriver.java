@@ -553,9 +553,10 @@ public final class CpuDriver implements BackendDriver {
         float[] b = data(y);
         float[] mk = data(mask);
         float scale = CounterRandom.dropoutScale(p);
-        // Ranges start at multiples of 16 so each Philox block (four elements) is drawn once.
-        parallel.forRange(n, GRAIN, 16,
-                (from, to) -> CounterRandomKernels.dropout(a, b, mk, p, scale, seed, offset, (int) from, (int) to));
+        // Ranges start at multiples of 64 so each Philox block (four elements) is drawn once and the
+        // vector kernels (32 elements a group with 512-bit vectors) need no scalar head.
+        parallel.forRange(n, GRAIN, 64,
+                (from, to) -> kernels.dropout(a, b, mk, p, scale, seed, offset, (int) from, (int) to));
     }
 
     @Override
@@ -564,23 +565,19 @@ public final class CpuDriver implements BackendDriver {
         float[] mk = data(mask);
         float[] d = data(dx);
         float scale = CounterRandom.dropoutScale(p);
-        parallel.forRange(n, GRAIN, 16, (from, to) -> {
-            for (int i = (int) from; i < to; i++) {
-                d[i] = g[i] * (mk[i] != 0f ? scale : 0f);
-            }
-        });
+        parallel.forRange(n, GRAIN, 64, (from, to) -> kernels.dropoutBackward(scale, g, mk, d, (int) from, (int) to));
     }
 
     @Override
     public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
         float[] a = data(x);
-        parallel.forRange(n, GRAIN, 16, (from, to) -> CounterRandomKernels.uniform(a, seed, offset, lo, hi, (int) from, (int) to));
+        parallel.forRange(n, GRAIN, 64, (from, to) -> kernels.initUniform(a, seed, offset, lo, hi, (int) from, (int) to));
     }
 
     @Override
     public void initNormal(Storage x, long n, long seed, long offset, double mean, double std) {
         float[] a = data(x);
-        parallel.forRange(n, GRAIN / 4, 1, (from, to) -> CounterRandomKernels.normal(a, seed, offset, mean, std, (int) from, (int) to));
+        parallel.forRange(n, GRAIN / 4, 64, (from, to) -> kernels.initNormal(a, seed, offset, mean, std, (int) from, (int) to));
     }
 
     // =====================================================================================

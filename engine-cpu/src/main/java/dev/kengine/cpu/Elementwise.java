@@ -78,4 +78,19 @@ public interface Elementwise {
      */
     void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
               float weightDecay, boolean decoupled, float c1, float c2, int from, int to);
+
+    /**
+     * Inverted dropout of elements [from, to), bit-identical to {@link dev.kengine.random.CounterRandom}:
+     * y[i] = x[i] · (keep ? scale : 0), mask[i] = keep ? 1 : 0.
+     */
+    void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to);
+
+    /** dx[i] = dy[i] · (mask[i] ≠ 0 ? scale : 0) for i in [from, to). */
+    void dropoutBackward(float scale, float[] dy, float[] mask, float[] dx, int from, int to);
+
+    /** a[i] = CounterRandom.uniform(seed, offset, i, lo, hi) for i in [from, to). */
+    void initUniform(float[] a, long seed, long offset, double lo, double hi, int from, int to);
+
+    /** a[i] = CounterRandom.normal(seed, offset, i, mean, std) for i in [from, to). */
+    void initNormal(float[] a, long seed, long offset, double mean, double std, int from, int to);
 }

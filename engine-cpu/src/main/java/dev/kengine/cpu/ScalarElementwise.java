@@ -350,4 +350,28 @@ public final class ScalarElementwise implements Elementwise {
             w[i] = wi - lr * (mi * c1) / ((float) Math.sqrt(vi * c2) + epsilon);
         }
     }
+
+    // ---- dropout and initialisation ---------------------------------------------------
+
+    @Override
+    public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to) {
+        CounterRandomKernels.dropout(x, y, mask, p, scale, seed, offset, from, to);
+    }
+
+    @Override
+    public void dropoutBackward(float scale, float[] dy, float[] mask, float[] dx, int from, int to) {
+        for (int i = from; i < to; i++) {
+            dx[i] = dy[i] * (mask[i] != 0f ? scale : 0f);
+        }
+    }
+
+    @Override
+    public void initUniform(float[] a, long seed, long offset, double lo, double hi, int from, int to) {
+        CounterRandomKernels.uniform(a, seed, offset, lo, hi, from, to);
+    }
+
+    @Override
+    public void initNormal(float[] a, long seed, long offset, double mean, double std, int from, int to) {
+        CounterRandomKernels.normal(a, seed, offset, mean, std, from, to);
+    }
 }

@@ -11,6 +11,7 @@ import static jdk.incubator.vector.VectorOperators.LE;
 import static jdk.incubator.vector.VectorOperators.LOG;
 import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.TANH;
 
 import dev.kengine.cpu.Elementwise;
@@ -18,6 +19,7 @@ import dev.kengine.cpu.Gaussian;
 import dev.kengine.cpu.ScalarElementwise;
 import dev.kengine.op.Activation;
 import dev.kengine.op.Loss;
+import dev.kengine.random.CounterRandom;
 import dev.kengine.spi.BackendDriver.Binary;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -669,6 +671,89 @@ public final class VectorElementwise implements Elementwise {
         }
         if (i < to) {
             ScalarElementwise.INSTANCE.adam(w, g, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1, c2, i, to);
+        }
+    }
+
+    // ---- dropout and initialisation ---------------------------------------------------
+
+    /** Whole groups of Philox counters go to {@link VectorRandom}; a head and tail of fewer go to the scalar kernel. */
+    @Override
+    public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to) {
+        int g = VectorRandom.GROUP;
+        if (!VectorRandom.supported() || to - from < g) {
+            ScalarElementwise.INSTANCE.dropout(x, y, mask, p, scale, seed, offset, from, to);
+            return;
+        }
+        int a = (int) Math.min(to, ((long) from + g - 1) / g * g);
+        int b = Math.max(a, to / g * g);
+        if (from < a) {
+            ScalarElementwise.INSTANCE.dropout(x, y, mask, p, scale, seed, offset, from, a);
+        }
+        if (a < b) {
+            VectorRandom.dropout(x, y, mask, VectorRandom.keepThreshold(p), scale, seed, offset, a, b);
+        }
+        if (b < to) {
+            ScalarElementwise.INSTANCE.dropout(x, y, mask, p, scale, seed, offset, b, to);
+        }
+    }
+
+    @Override
+    public void dropoutBackward(float scale, float[] dy, float[] mask, float[] dx, int from, int to) {
+        int i = from;
+        FloatVector zero = FloatVector.zero(S);
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            // mask ≠ 0 is true for NaN too, as in the scalar test.
+            load(dy, i).mul(zero.blend(scale, load(mask, i).compare(NE, 0f))).intoArray(dx, i);
+        }
+        if (i < to) {
+            ScalarElementwise.INSTANCE.dropoutBackward(scale, dy, mask, dx, i, to);
+        }
+    }
+
+    /** Elements per Philox chunk of the initialisers: a multiple of every group size. */
+    private static final int INIT_CHUNK = 1024;
+
+    @Override
+    public void initUniform(float[] a, long seed, long offset, double lo, double hi, int from, int to) {
+        int g = VectorRandom.GROUP;
+        if (!VectorRandom.supported() || to - from < g) {
+            ScalarElementwise.INSTANCE.initUniform(a, seed, offset, lo, hi, from, to);
+            return;
+        }
+        int start = (int) Math.min(to, ((long) from + g - 1) / g * g);
+        int end = Math.max(start, to / g * g);
+        if (from < start) {
+            ScalarElementwise.INSTANCE.initUniform(a, seed, offset, lo, hi, from, start);
+        }
+        int[] words = new int[INIT_CHUNK];
+        for (int c = start; c < end; c += INIT_CHUNK) {
+            int len = Math.min(INIT_CHUNK, end - c);
+            VectorRandom.blocks(seed, offset, c >>> 2, len >>> 2, words);
+            for (int j = 0; j < len; j++) {
+                a[c + j] = CounterRandom.uniformFromBits(words[j], lo, hi);
+            }
+        }
+        if (end < to) {
+            ScalarElementwise.INSTANCE.initUniform(a, seed, offset, lo, hi, end, to);
+        }
+    }
+
+    /** The Philox blocks are vectorised; the portable Box–Muller stays scalar (init is not a hot op). */
+    @Override
+    public void initNormal(float[] a, long seed, long offset, double mean, double std, int from, int to) {
+        if (!VectorRandom.supported()) {
+            ScalarElementwise.INSTANCE.initNormal(a, seed, offset, mean, std, from, to);
+            return;
+        }
+        int nl = VectorRandom.lanes();
+        int[] words = new int[INIT_CHUNK];
+        for (int c = from; c < to; c += INIT_CHUNK / 4) {
+            int len = Math.min(INIT_CHUNK / 4, to - c);
+            // Whole vectors of counters; the few past `to` are drawn and ignored.
+            VectorRandom.blocks(seed, offset, c, (len + nl - 1) / nl * nl, words);
+            for (int j = 0; j < len; j++) {
+                a[c + j] = CounterRandom.normalFromWords(words[4 * j], words[4 * j + 1], mean, std);
+            }
         }
     }
 }

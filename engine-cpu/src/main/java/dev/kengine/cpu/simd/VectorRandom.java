@@ -1,0 +1,196 @@
+package dev.kengine.cpu.simd;
+
+import static jdk.incubator.vector.VectorOperators.GE;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.XOR;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Philox4x32-10 for many counters at once, bit-identical to {@link dev.kengine.random.Philox#block}:
+ * each lane of a {@link LongVector} holds one counter's 32-bit word zero-extended (or with garbage
+ * above bit 31 where only the low half is used later), so one 64-bit lane product gives the full
+ * unsigned 32×32 product, hi = p >>> 32 and lo = the low half. One vector holds NL counters (8 with
+ * 512-bit vectors), i.e. 4·NL consecutive elements; ten rounds of independent lanes hide the
+ * multiply latency that makes the scalar block slow.
+ *
+ * <p>The caller handles ranges: these methods cover only whole groups of 4·NL elements starting at
+ * a multiple of 4·NL, and require every element index to be below 2³¹ (so hi(i/4) = 0).
+ */
+public final class VectorRandom {
+    private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final int NL = LS.length();
+    /** Elements per group: four words per counter. */
+    public static final int GROUP = 4 * NL;
+    private static final long M32 = 0xFFFFFFFFL;
+    private static final long M0 = 0xD2511F53L;
+    private static final long M1 = 0xCD9E8D57L;
+    private static final int W0 = 0x9E3779B9;
+    private static final int W1 = 0xBB67AE85;
+
+    /** SPREAD[b] puts bit j of b at bit 4j: interleaves the four words' per-counter mask bits into element order. */
+    private static final int[] SPREAD = new int[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            int s = 0;
+            for (int j = 0; j < 8; j++) {
+                if ((b & (1 << j)) != 0) {
+                    s |= 1 << (4 * j);
+                }
+            }
+            SPREAD[b] = s;
+        }
+    }
+
+    private VectorRandom() {}
+
+    /** Whether this shape works: two float vectors per group of 4·NL elements, at most 32 mask bits. */
+    public static boolean supported() {
+        return FS.length() == 2 * NL && GROUP <= 32 && NL >= 2;
+    }
+
+    /** The round keys: k0 + r·W0 and k1 + r·W1 (mod 2³²) for r = 0..9, zero-extended. */
+    private static long[] roundKeys(long seed) {
+        long[] k = new long[20];
+        int k0 = (int) seed;
+        int k1 = (int) (seed >>> 32);
+        for (int r = 0; r < 10; r++) {
+            k[2 * r] = k0 & M32;
+            k[2 * r + 1] = k1 & M32;
+            k0 += W0;
+            k1 += W1;
+        }
+        return k;
+    }
+
+    /**
+     * Inverted dropout over [from, to), both multiples of {@link #GROUP}: element i is kept when
+     * (bits(i) >>> 8) ≥ {@code threshold} (the integer form of u ≥ p), y = x · (keep ? scale : 0),
+     * mask = keep ? 1 : 0.
+     */
+    public static void dropout(float[] x, float[] y, float[] mask, long threshold, float scale, long seed, long offset,
+                               int from, int to) {
+        long[] k = roundKeys(seed);
+        long t8 = threshold << 8;
+        LongVector iota = LongVector.zero(LS).addIndex(1);
+        LongVector c2 = LongVector.broadcast(LS, offset & M32);
+        LongVector c3 = LongVector.broadcast(LS, offset >>> 32);
+        FloatVector zero = FloatVector.zero(FS);
+        int lanes = FS.length();
+        int[] spread = SPREAD;
+        for (int base = from; base < to; base += GROUP) {
+            LongVector a0 = iota.add(base >>> 2);
+            LongVector a1 = LongVector.zero(LS);
+            LongVector a2 = c2;
+            LongVector a3 = c3;
+            // Ten rounds written out: a loop would carry the four vectors through phis.
+            LongVector p0; LongVector p1;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[0]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[1]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[2]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[3]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[4]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[5]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[6]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[7]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[8]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[9]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[10]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[11]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[12]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[13]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[14]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[15]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[16]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[17]); a3 = p0;
+            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[18]); a1 = p1;
+            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[19]); a3 = p0;
+            // Keep bits per word (lane j = counter j), then bit 4j + w of the group's element mask.
+            int m0 = (int) a0.and(M32).compare(GE, t8).toLong();
+            int m1 = (int) a1.and(M32).compare(GE, t8).toLong();
+            int m2 = (int) a2.and(M32).compare(GE, t8).toLong();
+            int m3 = (int) a3.and(M32).compare(GE, t8).toLong();
+            long bits = (spread[m0] | spread[m1] << 1 | spread[m2] << 2 | spread[m3] << 3) & 0xFFFFFFFFL;
+            VectorMask<Float> keepLo = VectorMask.fromLong(FS, bits);
+            VectorMask<Float> keepHi = VectorMask.fromLong(FS, bits >>> lanes);
+            FloatVector sLo = zero.blend(scale, keepLo);
+            FloatVector sHi = zero.blend(scale, keepHi);
+            FloatVector.fromArray(FS, x, base).mul(sLo).intoArray(y, base);
+            FloatVector.fromArray(FS, x, base + lanes).mul(sHi).intoArray(y, base + lanes);
+            zero.blend(1f, keepLo).intoArray(mask, base);
+            zero.blend(1f, keepHi).intoArray(mask, base + lanes);
+        }
+    }
+
+    /**
+     * The four words of Philox blocks with counters (c, 0, lo(offset), hi(offset)) for c in
+     * [first, first + count), count a multiple of {@link #lanes()}: word w of counter first + j goes
+     * to {@code out[4j + w]}. With first = i/4 this is the uniform bits of elements [i, i + 4·count)
+     * in element order; with first = i, words 0 and 1 of entry j are element i + j's normal words.
+     * The counters must stay below 2³².
+     */
+    public static void blocks(long seed, long offset, long first, int count, int[] out) {
+        long[] k = roundKeys(seed);
+        LongVector iota = LongVector.zero(LS).addIndex(1);
+        LongVector c2 = LongVector.broadcast(LS, offset & M32);
+        LongVector c3 = LongVector.broadcast(LS, offset >>> 32);
+        long[] w = new long[4 * NL];
+        for (int j0 = 0; j0 < count; j0 += NL) {
+            LongVector a0 = iota.add(first + j0);
+            LongVector a1 = LongVector.zero(LS);
+            LongVector a2 = c2;
+            LongVector a3 = c3;
+            for (int r = 0; r < 10; r++) {
+                LongVector p0 = a0.and(M32).mul(M0);
+                LongVector p1 = a2.and(M32).mul(M1);
+                a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[2 * r]);
+                a1 = p1;
+                a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[2 * r + 1]);
+                a3 = p0;
+            }
+            a0.intoArray(w, 0);
+            a1.intoArray(w, NL);
+            a2.intoArray(w, 2 * NL);
+            a3.intoArray(w, 3 * NL);
+            int o = 4 * j0;
+            for (int j = 0; j < NL; j++) {
+                out[o + 4 * j] = (int) w[j];
+                out[o + 4 * j + 1] = (int) w[NL + j];
+                out[o + 4 * j + 2] = (int) w[2 * NL + j];
+                out[o + 4 * j + 3] = (int) w[3 * NL + j];
+            }
+        }
+    }
+
+    /** Counters per vector. */
+    public static int lanes() {
+        return NL;
+    }
+
+    /**
+     * The integer form of dropout's test: u = (w >>> 8)·2⁻²⁴ ≥ p exactly when (w >>> 8) ≥ the
+     * returned value, ⌈p·2²⁴⌉ clamped to [0, 2²⁴] (p·2²⁴ is exact in double; NaN keeps nothing).
+     */
+    public static long keepThreshold(float p) {
+        if (p != p) {
+            return 1L << 24;
+        }
+        double t = Math.ceil((double) p * 0x1p24);
+        return (long) Math.max(0.0, Math.min(t, 0x1p24));
+    }
+}

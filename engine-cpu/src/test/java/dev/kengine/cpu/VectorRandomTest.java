@@ -1,0 +1,132 @@
+package dev.kengine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kengine.cpu.simd.VectorRandom;
+import dev.kengine.random.CounterRandom;
+import dev.kengine.random.Philox;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vectorised Philox and the kernels built on it against the reference {@link Philox} and
+ * {@link CounterRandom}, bit for bit, over ranges that start and end off the vector groups, with
+ * seeds and offsets whose high bits are set.
+ */
+@DisplayName("Vectorised Philox matches the reference bit for bit")
+class VectorRandomTest {
+    static final long[] SEEDS = {0L, 1L, -1L, 0x8000_0000_0000_0000L, 0xFFFF_FFFF_0000_0001L, 0x0123456789ABCDEFL, 0xDEADBEEF_CAFEBABEL};
+    static final long[] OFFSETS = {0L, 3L, 0xFFFF_FFFFL, 1L << 32, -1L, 0x8765_4321_0FED_CBA9L};
+
+    @BeforeAll
+    static void vectorApi() {
+        assumeTrue(SimdSelection.VECTOR != null, SimdSelection.DESCRIPTION);
+    }
+
+    @Test
+    @DisplayName("blocks equal Philox.block for every word")
+    void blocks() {
+        int nl = VectorRandom.lanes();
+        int[] out = new int[4 * 64];
+        int[] ref = new int[4];
+        for (long seed : SEEDS) {
+            for (long offset : OFFSETS) {
+                for (long first : new long[] {0, 5, 1L << 20, (1L << 31) - 64, 0xFFFF_FF00L}) {
+                    VectorRandom.blocks(seed, offset, first, 8 * nl, out);
+                    for (int j = 0; j < 8 * nl; j++) {
+                        long c = first + j;
+                        Philox.block((int) c, (int) (c >>> 32), (int) offset, (int) (offset >>> 32), (int) seed,
+                                (int) (seed >>> 32), ref);
+                        for (int w = 0; w < 4; w++) {
+                            assertEquals(ref[w], out[4 * j + w], "counter " + c + " word " + w + " seed " + seed + " offset " + offset);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("the integer keep threshold is the float test u >= p")
+    void threshold() {
+        Random r = new Random(3);
+        float[] ps = new float[200];
+        for (int i = 0; i < ps.length; i++) {
+            ps[i] = i < 20 ? (i - 10) * 0x1p-24f : r.nextFloat();
+        }
+        ps[0] = Float.NaN;
+        ps[1] = -0f;
+        ps[2] = 1f;
+        ps[3] = Math.nextDown(1f);
+        ps[4] = Float.MIN_VALUE;
+        ps[5] = 2f;
+        ps[6] = Float.NEGATIVE_INFINITY;
+        for (float p : ps) {
+            long t = VectorRandom.keepThreshold(p);
+            // Around the threshold and at the ends of the range of w >>> 8.
+            for (long v : new long[] {0, 1, t - 2, t - 1, t, t + 1, (1 << 24) - 1, (long) ((double) p * 0x1p24)}) {
+                if (v < 0 || v >= 1 << 24) {
+                    continue;
+                }
+                int bits = (int) (v << 8) | 0x5A;
+                assertEquals(CounterRandom.unitFloat(bits) >= p, v >= t, "p=" + p + " v=" + v);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("dropout, dropoutBackward and the initialisers over odd ranges equal the references")
+    void kernels() {
+        Elementwise k = SimdSelection.kernels(true);
+        Random r = new Random(11);
+        int n = 1000;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i % 13 == 0 ? -0f : (i % 17 == 0 ? Float.NaN : (i % 19 == 0 ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian()));
+        }
+        int[][] ranges = {{0, 1000}, {0, 31}, {1, 33}, {3, 999}, {32, 64}, {33, 95}, {5, 6}, {0, 0}, {64, 1000}, {17, 700}};
+        for (long seed : SEEDS) {
+            long offset = OFFSETS[(int) Math.floorMod(seed, OFFSETS.length)];
+            for (float p : new float[] {0f, 1e-9f, 0.1f, 0.5f, 0.999999f, 1f, Float.NaN}) {
+                float scale = CounterRandom.dropoutScale(p);
+                for (int[] range : ranges) {
+                    float[] y = new float[n];
+                    float[] mask = new float[n];
+                    java.util.Arrays.fill(y, 7f);
+                    java.util.Arrays.fill(mask, 7f);
+                    k.dropout(x, y, mask, p, scale, seed, offset, range[0], range[1]);
+                    for (int i = 0; i < n; i++) {
+                        boolean in = i >= range[0] && i < range[1];
+                        boolean keep = CounterRandom.unitFloat(CounterRandom.bits(seed, offset, i)) >= p;
+                        float wantY = in ? x[i] * (keep ? scale : 0f) : 7f;
+                        float wantM = in ? (keep ? 1f : 0f) : 7f;
+                        assertEquals(Float.floatToRawIntBits(wantY), Float.floatToRawIntBits(y[i]),
+                                "y[" + i + "] p=" + p + " seed=" + seed + " range " + range[0] + ".." + range[1]);
+                        assertEquals(wantM, mask[i], "mask[" + i + "]");
+                    }
+                    float[] dx = new float[n];
+                    k.dropoutBackward(scale, x, mask, dx, range[0], range[1]);
+                    for (int i = range[0]; i < range[1]; i++) {
+                        assertEquals(Float.floatToRawIntBits(x[i] * (mask[i] != 0f ? scale : 0f)), Float.floatToRawIntBits(dx[i]));
+                    }
+                }
+            }
+            for (int[] range : ranges) {
+                float[] a = new float[n];
+                k.initUniform(a, seed, offset, -0.3, 0.7, range[0], range[1]);
+                for (int i = range[0]; i < range[1]; i++) {
+                    assertEquals(Float.floatToRawIntBits(CounterRandom.uniform(seed, offset, i, -0.3, 0.7)),
+                            Float.floatToRawIntBits(a[i]), "uniform " + i);
+                }
+                k.initNormal(a, seed, offset, 0.25, 2.0, range[0], range[1]);
+                for (int i = range[0]; i < range[1]; i++) {
+                    assertEquals(Float.floatToRawIntBits(CounterRandom.normal(seed, offset, i, 0.25, 2.0)),
+                            Float.floatToRawIntBits(a[i]), "normal " + i);
+                }
+            }
+        }
+    }
+}
