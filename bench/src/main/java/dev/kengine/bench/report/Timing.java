@@ -20,17 +20,26 @@ public record Timing(double median, double min, double max, double q1, double q3
 
     /** Measures {@code op} (followed by {@code sync}) under {@code plan}. */
     public static Timing measure(Runnable op, Runnable sync, Plan plan) {
-        // Warm-up: two runs (one for a very slow op), then until the warm-up time is spent.
-        long warmEnd = System.nanoTime() + (long) (plan.warmupSeconds * 1e9);
+        // Warm-up: two runs (one for a very slow op), then until the warm-up time is spent and the
+        // runs have stopped getting faster (a JIT still compiling a library's kernels), within a cap.
+        long begin = System.nanoTime();
+        long warmEnd = begin + (long) (plan.warmupSeconds * 1e9);
+        long hardEnd = begin + (long) (Math.max(plan.warmupSeconds * 4, plan.maxSeconds) * 1e9);
         int warm = 0;
         double one;
+        double best = Double.POSITIVE_INFINITY;
+        boolean improving;
         do {
             long t0 = System.nanoTime();
             op.run();
             sync.run();
             one = (System.nanoTime() - t0) * 1e-9;
+            improving = one < best * 0.9;
+            best = Math.min(best, one);
             warm++;
-        } while ((warm < 2 && one < plan.maxSeconds / 2) || System.nanoTime() < warmEnd);
+        } while (((warm < 2 && one < plan.maxSeconds / 2) || System.nanoTime() < warmEnd || improving)
+                && System.nanoTime() < hardEnd);
+        one = best;
         int inner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds / Math.max(one, 1e-9))));
         // A slow op gets fewer repetitions (never fewer than 3) so that one row stays within maxSeconds.
         int reps = (int) Math.max(3, Math.min(plan.repetitions, plan.maxSeconds / Math.max(one * inner, 1e-9)));
