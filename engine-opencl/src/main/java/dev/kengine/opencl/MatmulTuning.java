@@ -55,6 +55,15 @@ final class MatmulTuning {
 
     private MatmulTuning() {}
 
+    /** Every distinct parameter set of the table, and the default and fallback. */
+    static java.util.Set<Params> allParams() {
+        java.util.Set<Params> all = new java.util.LinkedHashSet<>();
+        TABLE.forEach(r -> all.add(r.params()));
+        all.add(DEFAULT);
+        all.add(SMALL);
+        return all;
+    }
+
     static Params choose(DeviceInfo d) {
         String vendor = d.vendorLower();
         String device = d.name().toLowerCase(Locale.ROOT);
