@@ -21,10 +21,11 @@ import dev.kengine.cpu.Parallel;
 public final class Sgemm {
 
     /**
-     * Below this many multiply-adds per matrix (256^3) one thread is as fast: a Parallel hand-off
-     * costs 50-120 us here (parked workers wake slowly) against 350 us for a 256^3 product on one core.
+     * Below this many multiply-adds per matrix (2^25, about 320^3) one thread is as fast: a Parallel
+     * hand-off costs 50-120 us here (parked workers wake slowly), and at 256^3 two threads measured
+     * slower than one.
      */
-    static final long PARALLEL_MIN_WORK = Long.getLong("kengine.sgemm.parallelMinWork", 1L << 24);
+    static final long PARALLEL_MIN_WORK = Long.getLong("kengine.sgemm.parallelMinWork", 1L << 25);
 
     private Sgemm() {
     }
