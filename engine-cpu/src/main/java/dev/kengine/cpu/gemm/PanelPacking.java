@@ -56,9 +56,18 @@ public final class PanelPacking {
     /** As {@link #packB(boolean, float[], int, int, int, int, int, int, int, float[])}, starting at {@code dstOff}. */
     public static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
                              int nr, float[] dst, int dstOff) {
+        packB(transB, b, bOff, ldb, p0, kc, j0, nc, nr, dst, dstOff, kc);
+    }
+
+    /**
+     * As above, for part of a packed block: the rows p0 .. p0+kc of micro-panels whose full depth is
+     * {@code panelDepth} (micro-panel q starts at {@code dstOff + q*panelDepth}).
+     */
+    public static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
+                             int nr, float[] dst, int dstOff, int panelDepth) {
         for (int q = 0; q < nc; q += nr) {
             int cols = Math.min(nr, nc - q);
-            int base = dstOff + q * kc;
+            int base = dstOff + q * panelDepth;
             if (!transB) {
                 for (int p = 0; p < kc; p++) {
                     int src = bOff + (p0 + p) * ldb + j0 + q;

@@ -101,8 +101,7 @@ public final class GemmSimdKernel implements GemmKernel {
     @Override
     public void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst) {
         if (transB) {
-            // A transpose; gathers were slower than the scalar packer here (see packA).
-            PanelPacking.packB(true, b, bOff, ldb, p0, kc, j0, nc, NR, dst);
+            packTransposedB(b, bOff, ldb, p0, kc, j0, nc, dst);
             return;
         }
         // Row-major B: each packed row of a micro-panel is two whole vectors copied from one B row.
@@ -128,6 +127,133 @@ public final class GemmSimdKernel implements GemmKernel {
                 }
             }
         }
+    }
+
+    /**
+     * B stored [n, k]: each micro-panel is a transpose of 32 rows of B. Whole 16 x 16 blocks are
+     * transposed in registers (4 rounds of 16 two-vector permutes, see {@link #transpose16}); the
+     * p tail and short panels (fewer than 32 columns) use the scalar packer. Gathers measured 1.7x
+     * slower than the scalar loop on this Zen 4, the register transpose several times faster.
+     */
+    private static void packTransposedB(float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst) {
+        int fullCols = nc - nc % NR;
+        int fullP = kc - kc % 16;
+        for (int q = 0; q < fullCols; q += NR) {
+            for (int half = 0; half < NR; half += 16) {
+                int src = bOff + (j0 + q + half) * ldb + p0;
+                for (int p = 0; p < fullP; p += 16) {
+                    transpose16(b, src + p, ldb, dst, q * kc + p * NR + half);
+                }
+            }
+            if (fullP < kc) {
+                PanelPacking.packB(true, b, bOff, ldb, p0 + fullP, kc - fullP, j0 + q, NR, NR, dst,
+                        q * kc + fullP * NR, kc);
+            }
+        }
+        if (fullCols < nc) {
+            PanelPacking.packB(true, b, bOff, ldb, p0, kc, j0 + fullCols, nc - fullCols, NR, dst, fullCols * kc, kc);
+        }
+    }
+
+    /**
+     * Index vectors for {@link #transpose16}: round t swaps bit t of the row index with bit t of the
+     * lane index, so rows r and r|m (m = 1 << t, bit t of r clear) become
+     * {@code lo[c] = c&m ? row(r|m)[c^m] : row(r)[c]} and {@code hi[c] = c&m ? row(r|m)[c] : row(r)[c^m]}.
+     */
+    private static final FloatVector SWAP_LO0 = swapIndex(0, true);
+    private static final FloatVector SWAP_HI0 = swapIndex(0, false);
+    private static final FloatVector SWAP_LO1 = swapIndex(1, true);
+    private static final FloatVector SWAP_HI1 = swapIndex(1, false);
+    private static final FloatVector SWAP_LO2 = swapIndex(2, true);
+    private static final FloatVector SWAP_HI2 = swapIndex(2, false);
+    private static final FloatVector SWAP_LO3 = swapIndex(3, true);
+    private static final FloatVector SWAP_HI3 = swapIndex(3, false);
+
+    private static FloatVector swapIndex(int t, boolean lo) {
+        int m = 1 << t;
+        float[] idx = new float[16];
+        for (int c = 0; c < 16; c++) {
+            idx[c] = lo ? ((c & m) == 0 ? c : 16 + (c ^ m)) : ((c & m) == 0 ? (c ^ m) : 16 + c);
+        }
+        return FloatVector.fromArray(S, idx, 0);
+    }
+
+    /**
+     * Transposes the 16 x 16 block whose row r starts at {@code b[src + r*ldb]} into
+     * {@code dst[d + c*NR ..]} (row c of the transpose, 16 floats). Round t swaps bit t of the row
+     * index with bit t of the lane index with one two-vector permute per output (vpermi2ps); the
+     * vectors stay in locals, as an array of vectors would be boxed. Generated; keep it regular.
+     */
+    private static void transpose16(float[] b, int src, int ldb, float[] dst, int d) {
+        FloatVector v0 = FloatVector.fromArray(S, b, src);
+        FloatVector v1 = FloatVector.fromArray(S, b, src + 1 * ldb);
+        FloatVector v2 = FloatVector.fromArray(S, b, src + 2 * ldb);
+        FloatVector v3 = FloatVector.fromArray(S, b, src + 3 * ldb);
+        FloatVector v4 = FloatVector.fromArray(S, b, src + 4 * ldb);
+        FloatVector v5 = FloatVector.fromArray(S, b, src + 5 * ldb);
+        FloatVector v6 = FloatVector.fromArray(S, b, src + 6 * ldb);
+        FloatVector v7 = FloatVector.fromArray(S, b, src + 7 * ldb);
+        FloatVector v8 = FloatVector.fromArray(S, b, src + 8 * ldb);
+        FloatVector v9 = FloatVector.fromArray(S, b, src + 9 * ldb);
+        FloatVector v10 = FloatVector.fromArray(S, b, src + 10 * ldb);
+        FloatVector v11 = FloatVector.fromArray(S, b, src + 11 * ldb);
+        FloatVector v12 = FloatVector.fromArray(S, b, src + 12 * ldb);
+        FloatVector v13 = FloatVector.fromArray(S, b, src + 13 * ldb);
+        FloatVector v14 = FloatVector.fromArray(S, b, src + 14 * ldb);
+        FloatVector v15 = FloatVector.fromArray(S, b, src + 15 * ldb);
+        FloatVector x;
+        // round 0
+        x = v0; v0 = SWAP_LO0.selectFrom(x, v1); v1 = SWAP_HI0.selectFrom(x, v1);
+        x = v2; v2 = SWAP_LO0.selectFrom(x, v3); v3 = SWAP_HI0.selectFrom(x, v3);
+        x = v4; v4 = SWAP_LO0.selectFrom(x, v5); v5 = SWAP_HI0.selectFrom(x, v5);
+        x = v6; v6 = SWAP_LO0.selectFrom(x, v7); v7 = SWAP_HI0.selectFrom(x, v7);
+        x = v8; v8 = SWAP_LO0.selectFrom(x, v9); v9 = SWAP_HI0.selectFrom(x, v9);
+        x = v10; v10 = SWAP_LO0.selectFrom(x, v11); v11 = SWAP_HI0.selectFrom(x, v11);
+        x = v12; v12 = SWAP_LO0.selectFrom(x, v13); v13 = SWAP_HI0.selectFrom(x, v13);
+        x = v14; v14 = SWAP_LO0.selectFrom(x, v15); v15 = SWAP_HI0.selectFrom(x, v15);
+        // round 1
+        x = v0; v0 = SWAP_LO1.selectFrom(x, v2); v2 = SWAP_HI1.selectFrom(x, v2);
+        x = v1; v1 = SWAP_LO1.selectFrom(x, v3); v3 = SWAP_HI1.selectFrom(x, v3);
+        x = v4; v4 = SWAP_LO1.selectFrom(x, v6); v6 = SWAP_HI1.selectFrom(x, v6);
+        x = v5; v5 = SWAP_LO1.selectFrom(x, v7); v7 = SWAP_HI1.selectFrom(x, v7);
+        x = v8; v8 = SWAP_LO1.selectFrom(x, v10); v10 = SWAP_HI1.selectFrom(x, v10);
+        x = v9; v9 = SWAP_LO1.selectFrom(x, v11); v11 = SWAP_HI1.selectFrom(x, v11);
+        x = v12; v12 = SWAP_LO1.selectFrom(x, v14); v14 = SWAP_HI1.selectFrom(x, v14);
+        x = v13; v13 = SWAP_LO1.selectFrom(x, v15); v15 = SWAP_HI1.selectFrom(x, v15);
+        // round 2
+        x = v0; v0 = SWAP_LO2.selectFrom(x, v4); v4 = SWAP_HI2.selectFrom(x, v4);
+        x = v1; v1 = SWAP_LO2.selectFrom(x, v5); v5 = SWAP_HI2.selectFrom(x, v5);
+        x = v2; v2 = SWAP_LO2.selectFrom(x, v6); v6 = SWAP_HI2.selectFrom(x, v6);
+        x = v3; v3 = SWAP_LO2.selectFrom(x, v7); v7 = SWAP_HI2.selectFrom(x, v7);
+        x = v8; v8 = SWAP_LO2.selectFrom(x, v12); v12 = SWAP_HI2.selectFrom(x, v12);
+        x = v9; v9 = SWAP_LO2.selectFrom(x, v13); v13 = SWAP_HI2.selectFrom(x, v13);
+        x = v10; v10 = SWAP_LO2.selectFrom(x, v14); v14 = SWAP_HI2.selectFrom(x, v14);
+        x = v11; v11 = SWAP_LO2.selectFrom(x, v15); v15 = SWAP_HI2.selectFrom(x, v15);
+        // round 3
+        x = v0; v0 = SWAP_LO3.selectFrom(x, v8); v8 = SWAP_HI3.selectFrom(x, v8);
+        x = v1; v1 = SWAP_LO3.selectFrom(x, v9); v9 = SWAP_HI3.selectFrom(x, v9);
+        x = v2; v2 = SWAP_LO3.selectFrom(x, v10); v10 = SWAP_HI3.selectFrom(x, v10);
+        x = v3; v3 = SWAP_LO3.selectFrom(x, v11); v11 = SWAP_HI3.selectFrom(x, v11);
+        x = v4; v4 = SWAP_LO3.selectFrom(x, v12); v12 = SWAP_HI3.selectFrom(x, v12);
+        x = v5; v5 = SWAP_LO3.selectFrom(x, v13); v13 = SWAP_HI3.selectFrom(x, v13);
+        x = v6; v6 = SWAP_LO3.selectFrom(x, v14); v14 = SWAP_HI3.selectFrom(x, v14);
+        x = v7; v7 = SWAP_LO3.selectFrom(x, v15); v15 = SWAP_HI3.selectFrom(x, v15);
+        v0.intoArray(dst, d);
+        v1.intoArray(dst, d + 1 * NR);
+        v2.intoArray(dst, d + 2 * NR);
+        v3.intoArray(dst, d + 3 * NR);
+        v4.intoArray(dst, d + 4 * NR);
+        v5.intoArray(dst, d + 5 * NR);
+        v6.intoArray(dst, d + 6 * NR);
+        v7.intoArray(dst, d + 7 * NR);
+        v8.intoArray(dst, d + 8 * NR);
+        v9.intoArray(dst, d + 9 * NR);
+        v10.intoArray(dst, d + 10 * NR);
+        v11.intoArray(dst, d + 11 * NR);
+        v12.intoArray(dst, d + 12 * NR);
+        v13.intoArray(dst, d + 13 * NR);
+        v14.intoArray(dst, d + 14 * NR);
+        v15.intoArray(dst, d + 15 * NR);
     }
 
     @Override
