@@ -505,16 +505,20 @@ public final class CpuDriver implements BackendDriver {
             for (long r = r0; r < r1; r++) {
                 int off = (int) (r * c);
                 float m = kernels.max(x, off, c);
-                double s = kernels.expSum(x, off, m, null, 0, c);
+                float atLabel = labels != null ? x[off + labels[(int) r]] : 0f;
+                // With labels and a gradient, exp(x − max) is stored into it while summing and scaled in place
+                // afterwards (the row is in L1 by then): one exponential per element, the same bits
+                // as exp(x − max)·factor in one step.
+                double s = kernels.expSum(x, off, m, labels != null ? g : null, off, c);
                 double logSum = Math.log(s);
                 if (labels != null) {
                     int label = labels[(int) r];
                     if (rowLoss != null) {
-                        rowLoss[(int) r] = ((double) m - x[off + label]) + logSum;
+                        rowLoss[(int) r] = ((double) m - atLabel) + logSum;
                     }
                     if (g != null) {
                         // softmax(x)·scale = exp(x − max)·(scale / Σ), then minus scale at the label.
-                        kernels.expScaled(x, off, m, (float) (gradScale / s), g, off, c);
+                        kernels.scale((float) (gradScale / s), g, off, g, off, c);
                         g[off + label] -= (float) gradScale;
                     }
                 } else {
