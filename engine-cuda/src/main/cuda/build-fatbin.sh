@@ -45,6 +45,9 @@ if [ "${KENGINE_CUDA_SKIP:-false}" = "true" ]; then
 fi
 
 nvcc=${KENGINE_NVCC:-}
+if [ -n "$nvcc" ] && ! [ -x "$nvcc" ] && ! command -v "$nvcc" > /dev/null; then
+    not_built "kernels were not built (nvcc not found at build time: KENGINE_NVCC=$nvcc)"
+fi
 if [ -z "$nvcc" ]; then
     nvcc=$(command -v nvcc || true)
 fi

@@ -22,7 +22,8 @@ import java.util.Map;
  * {@code key value} line per result (machine-readable; scripts/gpu-run.sh compares them with
  * cuBLAS). Exits 0 with the reason when CUDA is unavailable.
  *
- * <p>Usage: {@code java -cp ... dev.kengine.cuda.CudaBench [sizes=1024,2048,4096,8192] [elements=268435456] [quick]}
+ * <p>Usage: {@code java -cp ... dev.kengine.cuda.CudaBench [sizes=1024,2048,4096,8192] [elements=268435456] [quick] [probe]}
+ * ({@code probe}: only say whether CUDA is available, and why not).
  */
 public final class CudaBench {
     private CudaBench() {}
@@ -31,6 +32,7 @@ public final class CudaBench {
         int[] sizes = {1024, 2048, 4096, 8192};
         long elements = 1L << 28;
         int reps = 10;
+        boolean probeOnly = false;
         for (String a : args) {
             if (a.startsWith("sizes=")) {
                 sizes = Arrays.stream(a.substring(6).split(",")).mapToInt(Integer::parseInt).toArray();
@@ -38,6 +40,8 @@ public final class CudaBench {
                 elements = Long.parseLong(a.substring(9));
             } else if (a.equals("quick")) {
                 reps = 3;
+            } else if (a.equals("probe")) {
+                probeOnly = true;
             }
         }
         Availability av = new CudaProvider().probe();
@@ -47,6 +51,9 @@ public final class CudaBench {
             return;
         }
         System.out.println("cuda.available true");
+        if (probeOnly) {
+            return;
+        }
         av.capabilities().details().forEach((k, v) -> System.out.println("device." + k.replace(' ', '_') + " " + v));
         System.out.println("device.name " + av.capabilities().deviceName());
 
