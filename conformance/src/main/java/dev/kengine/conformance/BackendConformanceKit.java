@@ -1,6 +1,5 @@
 package dev.kengine.conformance;
 
-import static dev.kengine.conformance.Agreement.assertAgree;
 import static dev.kengine.conformance.Agreement.assertBits;
 import static dev.kengine.conformance.Inputs.SIZES;
 import static dev.kengine.conformance.Inputs.widen;
@@ -90,6 +89,24 @@ public abstract class BackendConformanceKit {
 
     /** Opens the backend under test. Called once per test class, and once more for the two-backend checks. */
     protected abstract Backend openBackend();
+
+    /**
+     * The tolerance the kit applies where it declares {@code declared}. A backend with an opt-in
+     * lower-precision mode (for example TF32 tensor-core matmul) overrides this to widen the rows
+     * that mode affects, and must give its own reason in the returned {@link Tolerance}; every
+     * other row stays as declared.
+     */
+    protected Tolerance tolerance(Tolerance declared) {
+        return declared;
+    }
+
+    private void assertAgree(String what, Tolerance tol, double[] expected, float[] actual, double[] ref, float[] input) {
+        Agreement.assertAgree(what, tolerance(tol), expected, actual, ref, input);
+    }
+
+    private void assertAgree(String what, Tolerance tol, double expected, float actual, double ref) {
+        Agreement.assertAgree(what, tolerance(tol), expected, actual, ref);
+    }
 
     @BeforeAll
     final void openBackendUnderTest() {
@@ -199,7 +216,7 @@ public abstract class BackendConformanceKit {
     }
 
     /** Backend gradient and oracle gradient, both against the oracle's central difference. */
-    private static void gradientCheck(String what, double[] fd, float[] backendGrad, double[] oracleGrad) {
+    private void gradientCheck(String what, double[] fd, float[] backendGrad, double[] oracleGrad) {
         double scale = rms(fd);
         double[] ref = filled(fd.length, scale);
         if (oracleGrad != null) {
