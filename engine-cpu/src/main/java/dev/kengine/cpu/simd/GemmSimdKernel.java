@@ -799,13 +799,21 @@ public final class GemmSimdKernel implements GemmKernel {
 
     private static void storeEdge(float[] acc, float[] c, int co, int ldc, float alpha, float beta,
                                   int rows, int cols) {
-        for (int i = 0; i < rows; i++) {
-            int ci = co + i * ldc;
-            for (int j = 0; j < cols; j++) {
-                float v = acc[i * NR + j];
-                // Same rounding as the vector path: fma(acc, alpha, beta*c), so a C element's value
-                // does not depend on whether it fell in an edge tile.
-                c[ci + j] = beta == 0f ? v * alpha : Math.fma(v, alpha, c[ci + j] * beta);
+        // Masked vector stores: at small sizes edge tiles are a large share of all tiles. The
+        // arithmetic is the full-tile path's (alpha*acc, or fma(acc, alpha, beta*c)), so a C element's
+        // value does not depend on whether it fell in an edge tile.
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        for (int j = 0; j < cols; j += 16) {
+            VectorMask<Float> m = S.indexInRange(j, cols);
+            for (int i = 0; i < rows; i++) {
+                int ci = co + i * ldc + j;
+                FloatVector v = FloatVector.fromArray(S, acc, i * NR + j);
+                if (beta == 0f) {
+                    v.mul(va).intoArray(c, ci, m);
+                } else {
+                    v.fma(va, FloatVector.fromArray(S, c, ci, m).mul(vb)).intoArray(c, ci, m);
+                }
             }
         }
     }
