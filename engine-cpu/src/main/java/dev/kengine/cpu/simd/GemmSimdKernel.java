@@ -288,7 +288,21 @@ public final class GemmSimdKernel implements GemmKernel {
                     if (scratch == null) {
                         scratch = new float[MR * NR];
                     }
-                    if (transA) {
+                    // A short last strip runs a 4- or 8-row tile: at m = 64 (4 x 14 + 8) that saves
+                    // the 6 padding rows' FMAs, 9% of the work.
+                    if (rows <= 4) {
+                        if (transA) {
+                            tileToScratchI4(kc, ap, aOff, bp, bOff, scratch);
+                        } else {
+                            tileToScratchR4(kc, ap, aOff, bp, bOff, scratch);
+                        }
+                    } else if (rows <= 8) {
+                        if (transA) {
+                            tileToScratchI8(kc, ap, aOff, bp, bOff, scratch);
+                        } else {
+                            tileToScratchR8(kc, ap, aOff, bp, bOff, scratch);
+                        }
+                    } else if (transA) {
                         tileToScratchI(kc, ap, aOff, bp, bOff, scratch);
                     } else {
                         tileToScratchR(kc, ap, aOff, bp, bOff, scratch);
@@ -795,6 +809,174 @@ public final class GemmSimdKernel implements GemmKernel {
         c121.intoArray(scratch, 400);
         c130.intoArray(scratch, 416);
         c131.intoArray(scratch, 432);
+    }
+
+    /** An edge tile of at most 4 rows: raw accumulators to scratch; A strips row-major. */
+    private static void tileToScratchR4(int kc, float[] ap, int aOff, float[] bp, int bOff,
+                                        float[] scratch) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 16);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
+            a = FloatVector.broadcast(S, ap[ai + KC]);
+            c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
+            a = FloatVector.broadcast(S, ap[ai + 2 * KC]);
+            c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
+            a = FloatVector.broadcast(S, ap[ai + 3 * KC]);
+            c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
+        }
+        c000.intoArray(scratch, 0);
+        c001.intoArray(scratch, 16);
+        c010.intoArray(scratch, 32);
+        c011.intoArray(scratch, 48);
+        c020.intoArray(scratch, 64);
+        c021.intoArray(scratch, 80);
+        c030.intoArray(scratch, 96);
+        c031.intoArray(scratch, 112);
+    }
+
+    /** An edge tile of at most 8 rows: raw accumulators to scratch; A strips row-major. */
+    private static void tileToScratchR8(int kc, float[] ap, int aOff, float[] bp, int bOff,
+                                        float[] scratch) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S), c041 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S), c051 = FloatVector.zero(S);
+        FloatVector c060 = FloatVector.zero(S), c061 = FloatVector.zero(S);
+        FloatVector c070 = FloatVector.zero(S), c071 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 16);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
+            a = FloatVector.broadcast(S, ap[ai + KC]);
+            c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
+            a = FloatVector.broadcast(S, ap[ai + 2 * KC]);
+            c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
+            a = FloatVector.broadcast(S, ap[ai + 3 * KC]);
+            c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
+            a = FloatVector.broadcast(S, ap[ai + 4 * KC]);
+            c040 = a.fma(b0, c040); c041 = a.fma(b1, c041);
+            a = FloatVector.broadcast(S, ap[ai + 5 * KC]);
+            c050 = a.fma(b0, c050); c051 = a.fma(b1, c051);
+            a = FloatVector.broadcast(S, ap[ai + 6 * KC]);
+            c060 = a.fma(b0, c060); c061 = a.fma(b1, c061);
+            a = FloatVector.broadcast(S, ap[ai + 7 * KC]);
+            c070 = a.fma(b0, c070); c071 = a.fma(b1, c071);
+        }
+        c000.intoArray(scratch, 0);
+        c001.intoArray(scratch, 16);
+        c010.intoArray(scratch, 32);
+        c011.intoArray(scratch, 48);
+        c020.intoArray(scratch, 64);
+        c021.intoArray(scratch, 80);
+        c030.intoArray(scratch, 96);
+        c031.intoArray(scratch, 112);
+        c040.intoArray(scratch, 128);
+        c041.intoArray(scratch, 144);
+        c050.intoArray(scratch, 160);
+        c051.intoArray(scratch, 176);
+        c060.intoArray(scratch, 192);
+        c061.intoArray(scratch, 208);
+        c070.intoArray(scratch, 224);
+        c071.intoArray(scratch, 240);
+    }
+
+    /** An edge tile of at most 4 rows: raw accumulators to scratch; A strips interleaved. */
+    private static void tileToScratchI4(int kc, float[] ap, int aOff, float[] bp, int bOff,
+                                        float[] scratch) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * MR;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 16);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
+        }
+        c000.intoArray(scratch, 0);
+        c001.intoArray(scratch, 16);
+        c010.intoArray(scratch, 32);
+        c011.intoArray(scratch, 48);
+        c020.intoArray(scratch, 64);
+        c021.intoArray(scratch, 80);
+        c030.intoArray(scratch, 96);
+        c031.intoArray(scratch, 112);
+    }
+
+    /** An edge tile of at most 8 rows: raw accumulators to scratch; A strips interleaved. */
+    private static void tileToScratchI8(int kc, float[] ap, int aOff, float[] bp, int bOff,
+                                        float[] scratch) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S), c041 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S), c051 = FloatVector.zero(S);
+        FloatVector c060 = FloatVector.zero(S), c061 = FloatVector.zero(S);
+        FloatVector c070 = FloatVector.zero(S), c071 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * MR;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 16);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c040 = a.fma(b0, c040); c041 = a.fma(b1, c041);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c050 = a.fma(b0, c050); c051 = a.fma(b1, c051);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c060 = a.fma(b0, c060); c061 = a.fma(b1, c061);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c070 = a.fma(b0, c070); c071 = a.fma(b1, c071);
+        }
+        c000.intoArray(scratch, 0);
+        c001.intoArray(scratch, 16);
+        c010.intoArray(scratch, 32);
+        c011.intoArray(scratch, 48);
+        c020.intoArray(scratch, 64);
+        c021.intoArray(scratch, 80);
+        c030.intoArray(scratch, 96);
+        c031.intoArray(scratch, 112);
+        c040.intoArray(scratch, 128);
+        c041.intoArray(scratch, 144);
+        c050.intoArray(scratch, 160);
+        c051.intoArray(scratch, 176);
+        c060.intoArray(scratch, 192);
+        c061.intoArray(scratch, 208);
+        c070.intoArray(scratch, 224);
+        c071.intoArray(scratch, 240);
     }
 
     private static void storeEdge(float[] acc, float[] c, int co, int ldc, float alpha, float beta,
