@@ -252,6 +252,9 @@ public final class Compare {
                 }
             }
         }
+        if (options.plan() != Timing.Plan.TINY) {
+            preWarm(impls);
+        }
         progress.start(total);
         List<Row> rows = new ArrayList<>();
         try {
@@ -294,6 +297,34 @@ public final class Compare {
         double seconds = (System.nanoTime() - start) * 1e-9;
         return new Report(machine, ceilings, infos, anchorInfo, rows, Targets.evaluate(rows, options.threads()),
                 options.quick(), seconds);
+    }
+
+    /**
+     * Runs a 128×128 matmul on every implementation for a moment before anything is timed, so that
+     * the JIT has compiled the Vector API GEMM kernels (the CPU backend's, netlib's) before the
+     * first, short, quick-mode measurement; a kernel still interpreted runs a hundred times slower.
+     */
+    private void preWarm(List<Impl> impls) {
+        err.println("compare: warming up the JIT (a 128x128 matmul on each implementation)");
+        OpDescriptor mm = Ops.byName("matmul");
+        GemmShape s = mm.gemm(128);
+        float[][] ab = Ops.gemmInputs(s, SEED);
+        Timing.Plan warm = new Timing.Plan(0.5, 1, 0, 0.5);
+        for (Impl impl : impls) {
+            try {
+                if (impl.isBackend()) {
+                    if (impl.backend().supports(mm.op())) {
+                        try (Instance inst = mm.prepare(impl.backend(), 128, SEED)) {
+                            Timing.measure(inst::run, impl.backend()::synchronize, warm);
+                        }
+                    }
+                } else if (impl.anchor().threaded()) {
+                    impl.anchor().sgemm(s, ab[0], ab[1], Math.max(1, impl.threads()), warm);
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // the measurement itself will report the failure
+            }
+        }
     }
 
     /** The row with its fraction of the ceiling taken against {@code ceilings}. */
