@@ -15,7 +15,16 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Blocking: a B micro-panel (kc x 32 floats, 32 KiB at kc = 256) stays in L1 while the packed
  * A block (mc x kc, 336 KiB) streams from L2 under it; the whole packed B panel sits in L3.
- * The tile loop body was generated (it is 14 rows of the same two FMAs); keep it regular.
+ *
+ * <p>Packed A comes in two layouts so that packing is always a copy, never a transpose: from a
+ * row-major A, strips are row-major with the constant row stride KC (the tile broadcasts
+ * {@code ap[p + i*KC]}, a constant displacement per row); from a transposed A, strips are
+ * interleaved ({@code ap[p*MR + i]}). Packing a transposed B is the one transpose, done with 16 x 16
+ * register transposes. Packed buffers are plain float[]: their 16-byte alignment measured no cost
+ * on this Zen 4 (see engine-cpu/GEMM-NOTES.md).
+ *
+ * <p>The tile methods were generated (they are rows of the same two FMAs); keep them regular, and
+ * keep branches out of them (see {@link #macroKernel}).
  */
 public final class GemmSimdKernel implements GemmKernel {
 

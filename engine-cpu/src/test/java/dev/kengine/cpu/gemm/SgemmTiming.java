@@ -100,7 +100,7 @@ public final class SgemmTiming {
     private static double time(Runnable call, int n, int reps) {
         double flops = 2.0 * n * n * n;
         int calls = (int) Math.max(1, 2e9 / flops);
-        long warmEnd = System.nanoTime() + 600_000_000L;
+        long warmEnd = System.nanoTime() + 1_500_000_000L;
         while (System.nanoTime() < warmEnd) {
             call.run();
         }
