@@ -34,7 +34,8 @@ final class MatmulTuning {
         }
     }
 
-    private record Row(String vendor, String device, Params params, String why) {}
+    /** A row applies to devices of its vendor and name whose kind (GPU or accelerator, or not) matches. */
+    private record Row(String vendor, String device, boolean gpu, Params params, String why) {}
 
     static final Params DEFAULT = new Params(64, 64, 16, 16, 16, 4);
     /** Fits any device with 64 work-items and 4 KiB of local memory. */
@@ -42,16 +43,16 @@ final class MatmulTuning {
 
     private static final List<Row> TABLE = List.of(
             // 8x8 outputs per work-item, 256 work-items: enough reuse to approach peak on Ampere/Hopper.
-            new Row("nvidia", "", new Params(128, 128, 16, 16, 16, 4), "NVIDIA: 8x8 register blocks"),
-            new Row("advanced micro devices", "", new Params(64, 64, 16, 16, 16, 4), "AMD: 4x4 blocks, 256 work-items"),
-            new Row("amd", "", new Params(64, 64, 16, 16, 16, 4), "AMD: 4x4 blocks, 256 work-items"),
+            new Row("nvidia", "", true, new Params(128, 128, 16, 16, 16, 4), "NVIDIA: 8x8 register blocks"),
+            new Row("advanced micro devices", "", true, new Params(64, 64, 16, 16, 16, 4), "AMD: 4x4 blocks, 256 work-items"),
+            new Row("amd", "", true, new Params(64, 64, 16, 16, 16, 4), "AMD: 4x4 blocks, 256 work-items"),
             // Intel GPUs run SIMD8-16 threads; 64 work-items of 8x8 keep the register file busy.
-            new Row("intel", "graphics", new Params(64, 64, 16, 8, 8, 4), "Intel GPU: 8x8 blocks, 64 work-items"),
+            new Row("intel", "graphics", true, new Params(64, 64, 16, 8, 8, 4), "Intel GPU: 8x8 blocks, 64 work-items"),
             // PoCL's CPU device turns a work-group into loops vectorised across work-items, so few
             // work-items with large register blocks win: 4 x 8 work-items of 16 x 16 outputs measured
             // 18-37 GFLOP/s at n = 512..1024 on the 2-core AVX-512 machines, against 2-7 for 16 x 16
             // work-items of 4 x 4 (and 6-14 for untuned CLBlast).
-            new Row("portable computing language", "", new Params(64, 128, 16, 4, 8, 4), "PoCL CPU: 16x16 blocks, 32 work-items"));
+            new Row("portable computing language", "", false, new Params(64, 128, 16, 4, 8, 4), "PoCL CPU: 16x16 blocks, 32 work-items"));
 
     private MatmulTuning() {}
 
@@ -68,7 +69,9 @@ final class MatmulTuning {
         String vendor = d.vendorLower();
         String device = d.name().toLowerCase(Locale.ROOT);
         for (Row r : TABLE) {
-            if (vendor.contains(r.vendor()) && device.contains(r.device()) && fits(r.params(), d)) {
+            // A CPU device reports its CPU's vendor (AuthenticAMD, GenuineIntel): GPU rows must not match it.
+            if (r.gpu() == d.isGpuOrAccelerator() && vendor.contains(r.vendor()) && device.contains(r.device())
+                    && fits(r.params(), d)) {
                 return r.params();
             }
         }

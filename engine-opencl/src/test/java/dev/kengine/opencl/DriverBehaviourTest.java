@@ -137,6 +137,16 @@ class DriverBehaviourTest {
         }
     }
 
+    /** A CPU device reports its CPU's vendor; the GPU rows of the same vendor must not be chosen for it. */
+    @Test
+    void cpuDevicesGetTheirOwnTuningRow() {
+        DeviceInfo dev = OpenClDevices.select(Map.of()).device();
+        MatmulTuning.Params p = MatmulTuning.choose(dev);
+        if (!dev.isGpuOrAccelerator() && dev.platformName().toLowerCase(java.util.Locale.ROOT).contains("portable computing language")) {
+            assertEquals(new MatmulTuning.Params(64, 128, 16, 4, 8, 4), p, "PoCL on " + dev.vendor());
+        }
+    }
+
     /** Every row of the tuning table (including the GPU rows) computes correctly here too, fused linear included. */
     @Test
     void everyTuningRowComputesTheSameResults() {
