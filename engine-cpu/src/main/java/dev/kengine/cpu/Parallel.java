@@ -2,7 +2,6 @@ package dev.kengine.cpu;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * The CPU backend's worker threads. Work is split into contiguous ranges, one or a few per thread;
@@ -25,7 +24,8 @@ public final class Parallel implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads, p -> {
+        // The calling thread is one of the threads, so the pool holds the others.
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads - 1, p -> {
             var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
             t.setDaemon(true);
             t.setName("kengine-cpu-" + t.getPoolIndex());
@@ -78,26 +78,46 @@ public final class Parallel implements AutoCloseable {
         run(tasks, t -> body.accept((int) t));
     }
 
+    /**
+     * The calling thread takes part: it and up to threads − 1 pool workers claim task indices from
+     * one counter until none are left. The caller starts on its share at once, so waking a parked
+     * worker overlaps with useful work instead of preceding it, and uneven tasks balance themselves.
+     */
     private void run(int tasks, java.util.function.LongConsumer body) {
-        RecursiveAction[] actions = new RecursiveAction[tasks];
-        for (int t = 0; t < tasks; t++) {
-            final int id = t;
-            actions[t] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.accept(id);
-                }
-            };
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable share = () -> {
+            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                body.accept(t);
+            }
+        };
+        int helpers = Math.min(threads - 1, tasks - 1);
+        ForkJoinTask<?>[] forked = new ForkJoinTask<?>[helpers];
+        for (int h = 0; h < helpers; h++) {
+            forked[h] = pool.submit(share);
         }
-        if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool) {
-            ForkJoinTask.invokeAll(actions);
-        } else {
-            pool.invoke(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    ForkJoinTask.invokeAll(actions);
+        Throwable failure = null;
+        try {
+            share.run();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            next.set(tasks);
+        }
+        for (ForkJoinTask<?> f : forked) {
+            try {
+                f.join();
+            } catch (RuntimeException | Error e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
                 }
-            });
+            }
+        }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
         }
     }
 

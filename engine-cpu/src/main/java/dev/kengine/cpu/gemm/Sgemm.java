@@ -21,11 +21,12 @@ import dev.kengine.cpu.Parallel;
 public final class Sgemm {
 
     /**
-     * Below this many multiply-adds per matrix (2^25, about 320^3) one thread is as fast: a Parallel
-     * hand-off costs 50-120 us here (parked workers wake slowly), and at 256^3 two threads measured
-     * slower than one.
+     * Below this many multiply-adds per matrix (2^22, about 160^3) one thread is as fast. Since the
+     * calling thread takes a share of the work itself, waking a parked worker overlaps with useful
+     * work: 256^3 on two threads measured 188 GFLOP/s against 109 on one, while 128^3 gained
+     * nothing reliable (median 105 against 101).
      */
-    static final long PARALLEL_MIN_WORK = Long.getLong("kengine.sgemm.parallelMinWork", 1L << 25);
+    static final long PARALLEL_MIN_WORK = Long.getLong("kengine.sgemm.parallelMinWork", 1L << 22);
 
     private Sgemm() {
     }
