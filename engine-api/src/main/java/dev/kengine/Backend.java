@@ -708,6 +708,25 @@ public final class Backend implements AutoCloseable {
         return new LossAndGradient(out, grad);
     }
 
+    /**
+     * {@link #softmaxCrossEntropy(Tensor, int[], Reduction)} into a rank-0 {@code loss} and a
+     * {@code gradient} shaped like the logits, for training loops that reuse their buffers.
+     */
+    public void softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction, Tensor loss, Tensor gradient) {
+        Storage sl = crossEntropyArgs(logits, reduction);
+        checkLabels(logits, labels);
+        Storage so = own(loss, "loss");
+        Storage sg = own(gradient, "gradient");
+        if (loss.rank() != 0) {
+            throw new InvalidArgumentException("softmaxCrossEntropy: loss must be a scalar (rank 0), got " + loss.shape());
+        }
+        sameShape("softmaxCrossEntropy", "logits", logits, "gradient", gradient);
+        if (gradient == logits) {
+            throw new InvalidArgumentException("softmaxCrossEntropy: the gradient must not be the logits tensor");
+        }
+        driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, so, sg, logits.shape().dim(0), logits.shape().dim(1));
+    }
+
     /** Softmax cross-entropy against probability targets shaped like the logits. */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
         Storage sl = crossEntropyArgs(logits, reduction);
@@ -773,6 +792,31 @@ public final class Backend implements AutoCloseable {
         Tensor mask = allocate(x.shape());
         driver.dropout(sx, y.storage("y"), mask.storage("mask"), x.size(), p, seed, offset);
         return new DropoutOutput(y, mask);
+    }
+
+    /** {@link #dropout(Tensor, float, long, long)} into {@code y} and {@code mask}, both shaped like x (y may be x). */
+    public void dropout(Tensor x, float p, long seed, long offset, Tensor y, Tensor mask) {
+        Storage sx = arg(Op.DROPOUT, x, "x");
+        Storage sy = own(y, "y");
+        Storage sm = own(mask, "mask");
+        checkDropoutP(p);
+        sameShape("dropout", "x", x, "y", y);
+        sameShape("dropout", "x", x, "mask", mask);
+        if (mask == x || mask == y) {
+            throw new InvalidArgumentException("dropout: the mask must be a tensor of its own");
+        }
+        driver.dropout(sx, sy, sm, x.size(), p, seed, offset);
+    }
+
+    /** {@link #dropoutBackward(Tensor, Tensor, float)} into {@code dx} (which may be dy). */
+    public void dropoutBackward(Tensor dy, Tensor mask, float p, Tensor dx) {
+        Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
+        Storage sm = own(mask, "mask");
+        Storage sdx = own(dx, "dx");
+        checkDropoutP(p);
+        sameShape("dropoutBackward", "dy", dy, "mask", mask);
+        sameShape("dropoutBackward", "dy", dy, "dx", dx);
+        driver.dropoutBackward(sdy, sm, sdx, dy.size(), p);
     }
 
     /** dx = dy · mask / (1 − p). */

@@ -397,7 +397,8 @@ public final class Ops {
         final Backend backend;
         final Tensor logits;
         final int[] labels;
-        LossAndGradient last;
+        final Tensor loss;
+        final Tensor gradient;
 
         CrossEntropyInstance(Backend backend, int n, long seed) {
             this.backend = backend;
@@ -408,23 +409,24 @@ public final class Ops {
             for (int i = 0; i < rows; i++) {
                 labels[i] = r.nextInt(CLASSES);
             }
+            loss = backend.scalar(0f);
+            gradient = backend.empty(logits.shape());
         }
 
+        /** The timed call writes into a loss and gradient allocated once, as a training loop would. */
         @Override
         public void run() {
-            LossAndGradient old = last;
-            last = backend.softmaxCrossEntropy(logits, labels, Reduction.MEAN);
-            closeAll(old);
+            backend.softmaxCrossEntropy(logits, labels, Reduction.MEAN, loss, gradient);
         }
 
         @Override
         public float[] result() {
-            return concat(new float[] {last.loss().item()}, last.gradient().toArray());
+            return concat(new float[] {loss.item()}, gradient.toArray());
         }
 
         @Override
         public void close() {
-            closeAll(last, logits);
+            closeAll(loss, gradient, logits);
         }
     }
 
@@ -434,43 +436,37 @@ public final class Ops {
         final boolean backward;
         final Tensor x;
         final Tensor mask;
-        DropoutOutput lastForward;
-        Tensor lastDx;
+        final Tensor out;
 
         DropoutInstance(Backend backend, int n, long seed, boolean backward) {
             this.backend = backend;
             this.backward = backward;
             x = backend.of(uniform(n, seed, -1, 1));
+            mask = backend.empty(x.shape());
+            out = backend.empty(x.shape());
             if (backward) {
-                try (DropoutOutput o = backend.dropout(x, DROP_P, seed, 0)) {
-                    mask = backend.copyOf(o.mask());
-                }
-            } else {
-                mask = null;
+                backend.dropout(x, DROP_P, seed, 0, out, mask);
             }
         }
 
+        /** Like the activations, the timed call writes into tensors allocated once. */
         @Override
         public void run() {
             if (backward) {
-                Tensor old = lastDx;
-                lastDx = backend.dropoutBackward(x, mask, DROP_P);
-                closeAll(old);
+                backend.dropoutBackward(x, mask, DROP_P, out);
             } else {
-                DropoutOutput old = lastForward;
-                lastForward = backend.dropout(x, DROP_P, 42, 0);
-                closeAll(old);
+                backend.dropout(x, DROP_P, 42, 0, out, mask);
             }
         }
 
         @Override
         public float[] result() {
-            return backward ? lastDx.toArray() : concat(lastForward.output().toArray(), lastForward.mask().toArray());
+            return backward ? out.toArray() : concat(out.toArray(), mask.toArray());
         }
 
         @Override
         public void close() {
-            closeAll(lastForward, lastDx, x, mask);
+            closeAll(out, x, mask);
         }
     }
 

@@ -1314,6 +1314,11 @@ public abstract class BackendConformanceKit {
             if (useLabels) {
                 assertAgree(name + " loss alone", Tolerances.SOFTMAX_CROSS_ENTROPY, expected,
                         backend.softmaxCrossEntropyLoss(tx, labels, red).item(), ref);
+                Tensor loss = backend.scalar(Float.NaN);
+                Tensor gradient = backend.empty(tx.shape());
+                backend.softmaxCrossEntropy(tx, labels, red, loss, gradient);
+                assertBits(name + " loss into a given tensor", new float[] {lg.loss().item()}, new float[] {loss.item()}, null);
+                assertBits(name + " gradient into a given tensor", down(lg.gradient()), down(gradient), null);
             }
         }
     }
@@ -1377,6 +1382,29 @@ public abstract class BackendConformanceKit {
                 }
             }
             return tests.stream();
+        }
+
+        @Test
+        @DisplayName("the forms that write into given tensors give the same bits, in place included")
+        void intoGivenTensors() throws Throwable {
+            run(ops(Op.DROPOUT, Op.DROPOUT_BACKWARD), () -> {
+                float p = 0.3f;
+                float[] x = Inputs.withSpecials(1021, 5200, 3, Inputs.SPECIALS);
+                DropoutOutput d = backend.dropout(up(x), p, 77, 0xABCD_0000_0000L);
+                Tensor y = backend.empty(Shape.of(x.length));
+                Tensor mask = backend.empty(Shape.of(x.length));
+                backend.dropout(up(x), p, 77, 0xABCD_0000_0000L, y, mask);
+                assertBits("dropout into y", down(d.output()), down(y), x);
+                assertBits("dropout into mask", down(d.mask()), down(mask), null);
+                Tensor inPlace = up(x);
+                Tensor mask2 = backend.empty(Shape.of(x.length));
+                backend.dropout(inPlace, p, 77, 0xABCD_0000_0000L, inPlace, mask2);
+                assertBits("dropout in place", down(d.output()), down(inPlace), x);
+                Tensor dy = up(x);
+                backend.dropoutBackward(dy, mask, p, dy);
+                assertBits("dropout backward in place", down(backend.dropoutBackward(up(x), d.mask(), p)), down(dy), x);
+                assertThrows(InvalidArgumentException.class, () -> backend.dropout(y, p, 1, 2, y, y));
+            });
         }
 
         @Test
