@@ -103,7 +103,7 @@ compile() {
     local stamp
     stamp=$( { cat "$cu"; echo "${flags[*]}"; echo "$nvcc_version"; } | sha256sum | cut -c1-64)
     if [ -f "$fatbin" ] && [ -f "$work/$name.stamp" ] && [ "$(cat "$work/$name.stamp")" = "$stamp" ]; then
-        echo "[engine-cuda] $name: up to date"
+        : # unchanged since the last build
         return 0
     fi
     local t0=$SECONDS
