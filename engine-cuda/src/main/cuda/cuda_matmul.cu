@@ -311,6 +311,9 @@ K_FN void kc_tf32gemm(const float* A, const float* B, float* C, klong m, klong n
             }
         }
     }
+#else
+    /* Built for an architecture without TF32 tensor cores: fail loudly, never leave C untouched. */
+    __trap();
 #endif
 }
 

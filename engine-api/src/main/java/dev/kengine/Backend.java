@@ -25,8 +25,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * every tensor it still owns.
  *
  * <p>Ops that return a tensor allocate it; the caller owns it (or the enclosing {@link Scope}
- * does). Ops may run asynchronously on a device; reading a result ({@link Tensor#toArray()},
- * {@link Tensor#item()}) waits for it.
+ * does); if an op fails, what it allocated is freed before the exception leaves. Ops may run
+ * asynchronously on a device; reading a result ({@link Tensor#toArray()}, {@link Tensor#item()})
+ * waits for it.
+ *
+ * <p>Threads: ops on one backend may be called from several threads (device backends serialise
+ * them on one queue or stream), but closing a tensor or the backend is the owner's last act: a
+ * tensor must not be closed while another thread still uses it, nor a backend while any of its
+ * ops runs. Scopes belong to the thread that opened them.
  */
 public final class Backend implements AutoCloseable {
     private final BackendDriver driver;
@@ -147,7 +153,7 @@ public final class Backend implements AutoCloseable {
 
     /** Uploads native-order floats from {@code data} as a tensor of the given shape. */
     public Tensor of(MemorySegment data, Shape shape) {
-        if (data.byteSize() != shape.size() * 4) {
+        if (shape.size() > Long.MAX_VALUE / 4 || data.byteSize() != shape.size() * 4) {
             throw new InvalidArgumentException("upload: shape " + shape + " needs " + shape.size() * 4
                     + " bytes but the segment has " + data.byteSize());
         }
@@ -171,6 +177,46 @@ public final class Backend implements AutoCloseable {
     private Tensor allocate(Shape shape) {
         Storage s = driver.allocate(shape.size());
         return new Tensor(this, shape, DType.FLOAT32, s, live);
+    }
+
+    /** Allocates one tensor per shape; if one allocation fails, those already made are closed. */
+    private Tensor[] allocate(Shape... shapes) {
+        Tensor[] out = new Tensor[shapes.length];
+        for (int i = 0; i < shapes.length; i++) {
+            if (shapes[i] == null) {
+                continue;
+            }
+            try {
+                out[i] = allocate(shapes[i]);
+            } catch (RuntimeException | Error e) {
+                closeAll(out);
+                throw e;
+            }
+        }
+        return out;
+    }
+
+    /** Runs the driver call; if it throws, closes the results it was to fill, so nothing leaks. */
+    private <T> T closeOnFailure(Runnable call, T result, Tensor... outputs) {
+        try {
+            call.run();
+            return result;
+        } catch (RuntimeException | Error e) {
+            closeAll(outputs);
+            throw e;
+        }
+    }
+
+    private Tensor closeOnFailure(Runnable call, Tensor output) {
+        return closeOnFailure(call, output, output);
+    }
+
+    private static void closeAll(Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null) {
+                t.close();
+            }
+        }
     }
 
     // =====================================================================================
@@ -257,7 +303,8 @@ public final class Backend implements AutoCloseable {
             own(out, "out");
             sameShape(name, "a", a, "out", out);
             if (out == b && row) {
-                throw new InvalidArgumentException(name + ": out may not be the broadcast row b");
+                throw new InvalidArgumentException(name + ": out " + out.shape() + " may not be the broadcast row b "
+                        + b.shape());
             }
         }
         driver.binary(op, sa, sb, result.storage("out"), rows, cols, row);
@@ -280,7 +327,7 @@ public final class Backend implements AutoCloseable {
         driver.scale(sx, s, so, x.size());
     }
 
-    /** y += alpha · x; shapes must be equal and x must not be y. */
+    /** y += alpha · x; shapes must be equal (y may be x: y = (1 + alpha)·y). */
     public void axpy(float alpha, Tensor x, Tensor y) {
         Storage sx = arg(Op.AXPY, x, "x");
         Storage sy = own(y, "y");
@@ -365,6 +412,9 @@ public final class Backend implements AutoCloseable {
         if (x.shape().lastDim() == 0) {
             throw new InvalidArgumentException("argmax: x " + x.shape() + " has an empty last axis");
         }
+        if (x.shape().lastDim() > Integer.MAX_VALUE) {
+            throw new InvalidArgumentException("argmax: x " + x.shape() + " has more columns than an int index can name");
+        }
         long rows = x.shape().rows();
         if (rows > Integer.MAX_VALUE - 8) {
             throw new InvalidArgumentException("argmax: x " + x.shape() + " has too many rows for an int[]");
@@ -387,9 +437,11 @@ public final class Backend implements AutoCloseable {
     public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         MatmulDims d = matmulDims(a, transA, b, transB);
         Tensor c = allocate(d.cShape());
-        driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"), d.batch, d.m, d.n, d.k,
-                1f, 0f, d.strideA, d.strideB, d.strideC);
-        return c;
+        if (c.size() == 0) {
+            return c;
+        }
+        return closeOnFailure(() -> driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"),
+                d.batch, d.m, d.n, d.k, 1f, 0f, d.strideA, d.strideB, d.strideC), c);
     }
 
     /**
@@ -405,7 +457,11 @@ public final class Backend implements AutoCloseable {
                     + b.shape() + (transB ? " (transposed)" : "") + " so c must be " + d.cShape() + ", but c is " + c.shape());
         }
         if (c == a || c == b) {
-            throw new InvalidArgumentException("matmul: c must not be the same tensor as a or b");
+            throw new InvalidArgumentException("matmul: c " + c.shape() + " must not be the same tensor as "
+                    + (c == a ? "a" : "b"));
+        }
+        if (c.size() == 0) {
+            return;
         }
         driver.matmul(a.storage("a"), transA, b.storage("b"), transB, sc, d.batch, d.m, d.n, d.k,
                 alpha, beta, d.strideA, d.strideB, d.strideC);
@@ -440,7 +496,8 @@ public final class Backend implements AutoCloseable {
         }
         long batch = Math.max(batchA, batchB);
         Shape cShape = batch >= 0 ? Shape.of(batch, m, n) : Shape.of(m, n);
-        return new MatmulDims(Math.max(batch, 1), m, n, k,
+        // No batch dimension means one matrix; a batch dimension of 0 means none at all.
+        return new MatmulDims(batch < 0 ? 1 : batch, m, n, k,
                 batchA >= 0 ? m * k : 0, batchB >= 0 ? k * n : 0, m * n, cShape);
     }
 
@@ -454,16 +511,11 @@ public final class Backend implements AutoCloseable {
         Storage sb = b == null ? null : own(b, "b");
         requireNonNull(act, "activation");
         long[] d = linearDims("linear", x, w, b);
-        Tensor z = allocate(Shape.of(d[0], d[2]));
-        Tensor y;
-        try {
-            y = allocate(Shape.of(d[0], d[2]));
-        } catch (RuntimeException e) {
-            z.close();
-            throw e;
-        }
-        driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act);
-        return new LinearOutput(y, z);
+        Tensor[] t = allocate(Shape.of(d[0], d[2]), Shape.of(d[0], d[2]));
+        Tensor z = t[0];
+        Tensor y = t[1];
+        return closeOnFailure(() -> driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act),
+                new LinearOutput(y, z), t);
     }
 
     /**
@@ -481,16 +533,17 @@ public final class Backend implements AutoCloseable {
         long[] d = linearDims("linearBackward", x, w, null);
         Shape yShape = Shape.of(d[0], d[2]);
         sameShape("linearBackward", "dy", dy, "forward.output", forward.output());
-        if (!forward.preActivation().shape().equals(yShape) || !dy.shape().equals(yShape)) {
+        if (!dy.shape().equals(yShape)) {
             throw new InvalidArgumentException("linearBackward: x is " + x.shape() + " and w is " + w.shape()
                     + " so dy must be " + yShape + ", but dy is " + dy.shape());
         }
-        Tensor dx = allocate(x.shape());
-        Tensor dw = allocate(w.shape());
-        Tensor db = withBias ? allocate(Shape.of(d[2])) : null;
-        driver.linearBackward(sdy, sx, sw, sz, sy, dx.storage("dx"), dw.storage("dw"),
-                db == null ? null : db.storage("db"), d[0], d[1], d[2], act);
-        return new LinearGradients(dx, dw, db);
+        sameShape("linearBackward", "forward.output", forward.output(), "forward.preActivation", forward.preActivation());
+        Tensor[] t = allocate(x.shape(), w.shape(), withBias ? Shape.of(d[2]) : null);
+        Tensor dx = t[0];
+        Tensor dw = t[1];
+        Tensor db = t[2];
+        return closeOnFailure(() -> driver.linearBackward(sdy, sx, sw, sz, sy, dx.storage("dx"), dw.storage("dw"),
+                db == null ? null : db.storage("db"), d[0], d[1], d[2], act), new LinearGradients(dx, dw, db), t);
     }
 
     private static long[] linearDims(String op, Tensor x, Tensor w, Tensor b) {
@@ -591,10 +644,9 @@ public final class Backend implements AutoCloseable {
         Storage sa = own(alpha, "alpha");
         sameShape("preluBackward", "dy", dy, "x", x);
         long[] v = preluView(x, alpha);
-        Tensor dx = allocate(x.shape());
-        Tensor da = allocate(alpha.shape());
-        driver.preluBackward(sdy, sx, sa, dx.storage("dx"), da.storage("dAlpha"), v[0], v[1], v[2]);
-        return new PreluGradients(dx, da);
+        Tensor[] t = allocate(x.shape(), alpha.shape());
+        return closeOnFailure(() -> driver.preluBackward(sdy, sx, sa, t[0].storage("dx"), t[1].storage("dAlpha"),
+                v[0], v[1], v[2]), new PreluGradients(t[0], t[1]), t);
     }
 
     private static long[] preluView(Tensor x, Tensor alpha) {
@@ -679,10 +731,9 @@ public final class Backend implements AutoCloseable {
     public LossAndGradient lossWithGradient(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
         Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
         require(Op.LOSS_BACKWARD);
-        Tensor out = allocate(Shape.scalar());
-        Tensor grad = allocate(pred.shape());
-        driver.loss(loss, reduction, s[0], s[1], out.storage("loss"), grad.storage("grad"), pred.size());
-        return new LossAndGradient(out, grad);
+        Tensor[] t = allocate(Shape.scalar(), pred.shape());
+        return closeOnFailure(() -> driver.loss(loss, reduction, s[0], s[1], t[0].storage("loss"), t[1].storage("grad"),
+                pred.size()), new LossAndGradient(t[0], t[1]), t);
     }
 
     private Storage[] lossArgs(Op op, Loss loss, Tensor pred, Tensor target, Reduction reduction) {
@@ -701,11 +752,10 @@ public final class Backend implements AutoCloseable {
     public LossAndGradient softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction) {
         Storage sl = crossEntropyArgs(logits, reduction);
         checkLabels(logits, labels);
-        Tensor out = allocate(Shape.scalar());
-        Tensor grad = allocate(logits.shape());
-        driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, out.storage("loss"), grad.storage("grad"),
-                logits.shape().dim(0), logits.shape().dim(1));
-        return new LossAndGradient(out, grad);
+        int[] copy = labels.clone();
+        Tensor[] t = allocate(Shape.scalar(), logits.shape());
+        return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, copy, null, reduction, t[0].storage("loss"),
+                t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
     }
 
     /**
@@ -732,11 +782,9 @@ public final class Backend implements AutoCloseable {
         Storage sl = crossEntropyArgs(logits, reduction);
         Storage st = own(targets, "targets");
         sameShape("softmaxCrossEntropy", "logits", logits, "targets", targets);
-        Tensor out = allocate(Shape.scalar());
-        Tensor grad = allocate(logits.shape());
-        driver.softmaxCrossEntropy(sl, null, st, reduction, out.storage("loss"), grad.storage("grad"),
-                logits.shape().dim(0), logits.shape().dim(1));
-        return new LossAndGradient(out, grad);
+        Tensor[] t = allocate(Shape.scalar(), logits.shape());
+        return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, null, st, reduction, t[0].storage("loss"),
+                t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
     }
 
     /** The softmax cross-entropy loss alone, as a rank-0 tensor. */
@@ -788,10 +836,9 @@ public final class Backend implements AutoCloseable {
     public DropoutOutput dropout(Tensor x, float p, long seed, long offset) {
         Storage sx = arg(Op.DROPOUT, x, "x");
         checkDropoutP(p);
-        Tensor y = allocate(x.shape());
-        Tensor mask = allocate(x.shape());
-        driver.dropout(sx, y.storage("y"), mask.storage("mask"), x.size(), p, seed, offset);
-        return new DropoutOutput(y, mask);
+        Tensor[] t = allocate(x.shape(), x.shape());
+        return closeOnFailure(() -> driver.dropout(sx, t[0].storage("y"), t[1].storage("mask"), x.size(), p, seed, offset),
+                new DropoutOutput(t[0], t[1]), t);
     }
 
     /** {@link #dropout(Tensor, float, long, long)} into {@code y} and {@code mask}, both shaped like x (y may be x). */
@@ -803,7 +850,8 @@ public final class Backend implements AutoCloseable {
         sameShape("dropout", "x", x, "y", y);
         sameShape("dropout", "x", x, "mask", mask);
         if (mask == x || mask == y) {
-            throw new InvalidArgumentException("dropout: the mask must be a tensor of its own");
+            throw new InvalidArgumentException("dropout: mask " + mask.shape() + " must be a tensor of its own, not "
+                    + (mask == x ? "x" : "y"));
         }
         driver.dropout(sx, sy, sm, x.size(), p, seed, offset);
     }
@@ -926,6 +974,12 @@ public final class Backend implements AutoCloseable {
         }
         for (int i = 0; i < grads.size(); i++) {
             own(grads.get(i), "grads[" + i + "]");
+            for (int j = 0; j < i; j++) {
+                if (grads.get(j) == grads.get(i)) {
+                    throw new InvalidArgumentException("clipGradNorm: grads[" + j + "] and grads[" + i + "] are the same tensor "
+                            + grads.get(i).shape() + "; it would be counted and scaled twice");
+                }
+            }
         }
         double sumSq = 0;
         for (Tensor g : grads) {

@@ -67,7 +67,7 @@ public record Loss(Kind kind, float delta) {
             case "bce" -> BINARY_CROSS_ENTROPY;
             case "bce_logits" -> BINARY_CROSS_ENTROPY_WITH_LOGITS;
             default -> throw new InvalidArgumentException(
-                    "unknown loss '" + text + "'; accepted: mse, mae, huber[:delta], bce, bce_logits, cross_entropy");
+                    "unknown loss '" + text + "'; accepted: mse, mae, huber[:delta], bce, bce_logits (softmax cross-entropy has its own op)");
         };
     }
 

@@ -100,7 +100,7 @@ public final class CounterRandom {
     /**
      * Natural logarithm of a positive normal double x, portable to the last bit. x = m·2ᵉ with m in
      * [1, 2) taken from the bits; if m &gt; √2 then m = m/2, e = e + 1. With s = (m − 1)/(m + 1) and
-     * s2 = s·s, t = Horner over k = 10 down to 0 of t = t·s2 + 1/(2k+1) (starting from t = 1/21), and
+     * s2 = s·s, t starts at 1/21 (k = 10) and for k = 9 down to 0 becomes t·s2 + 1/(2k+1), and
      * ln x = e·ln2 + (2s)·t. The constants are the doubles nearest 1/(2k+1).
      */
     public static double ln(double x) {

@@ -1,5 +1,7 @@
 package dev.kengine.cuda;
 
+import static jcuda.driver.JCudaDriver.cuCtxPopCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxPushCurrent;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
@@ -39,8 +41,14 @@ final class CudaContext {
         lock.readLock().lock();
         try {
             if (!closed) {
-                cuCtxSetCurrent(context);
-                cuMemFree(ptr);
+                // Push and pop rather than set: the calling thread may be working with another
+                // backend's context (another device), which must still be current afterwards.
+                cuCtxPushCurrent(context);
+                try {
+                    cuMemFree(ptr);
+                } finally {
+                    cuCtxPopCurrent(new CUcontext());
+                }
             }
         } finally {
             lock.readLock().unlock();

@@ -257,7 +257,8 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
     case K_ACT_TANH:
         return dy * (1.0f - y * y);
     case K_ACT_RELU:
-        return x > 0.0f ? dy : 0.0f;
+        /* x <= 0 selects 0, but a NaN dy still propagates (as dy * 0 would not for dy = +-inf). */
+        return x > 0.0f ? dy : (k_isnan(dy) ? dy : 0.0f);
     case K_ACT_LEAKY_RELU:
         return x > 0.0f ? dy : p * dy;
     case K_ACT_ELU:
@@ -273,12 +274,13 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
         return dy * k_sigmoid(x);
     case K_ACT_GELU:
         if (k_isinf(x)) {
-            return x > 0.0f ? dy : 0.0f;
+            /* f'(-inf) = 0 and f'(+inf) = 1, applied to dy as a product so NaN and inf in dy propagate. */
+            return x > 0.0f ? dy : dy * 0.0f;
         }
         return dy * (k_phi_cdf(x) + x * k_phi_pdf(x));
     case K_ACT_GELU_TANH: {
         if (k_isinf(x)) {
-            return x > 0.0f ? dy : 0.0f;
+            return x > 0.0f ? dy : dy * 0.0f;
         }
         kreal xd = (kreal) x;
         kreal u2 = 2 * k_gelu_tanh_inner(xd);

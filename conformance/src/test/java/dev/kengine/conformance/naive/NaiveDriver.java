@@ -260,12 +260,12 @@ final class NaiveDriver implements BackendDriver {
             case IDENTITY -> dy;
             case SIGMOID -> dy * (y * (1 - y));
             case TANH -> dy * (1 - y * y);
-            case RELU -> Float.isNaN(x) ? x : x > 0 ? dy : 0f;
+            case RELU -> Float.isNaN(x) ? x : x > 0 ? dy : Float.isNaN(dy) ? dy : 0f;
             case LEAKY_RELU -> Float.isNaN(x) ? x : x > 0 ? dy : a * dy;
             case ELU -> Float.isNaN(x) ? x : x > 0 ? dy : dy * (y + a);
             case SWISH -> {
                 if (Float.isInfinite(x)) {
-                    yield x > 0 ? dy : 0f;
+                    yield x > 0 ? dy : dy * 0f;
                 }
                 float s = sigmoid(a * x);
                 yield dy * (s + a * x * s * (1 - s));
@@ -273,14 +273,14 @@ final class NaiveDriver implements BackendDriver {
             case SOFTPLUS -> dy * sigmoid(x);
             case GELU -> {
                 if (Float.isInfinite(x)) {
-                    yield x > 0 ? dy : 0f;
+                    yield x > 0 ? dy : dy * 0f;
                 }
                 double cdf = 0.5 * (1 + erf(x / Math.sqrt(2)));
                 yield (float) (dy * (cdf + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)));
             }
             case GELU_TANH -> {
                 if (Float.isInfinite(x)) {
-                    yield x > 0 ? dy : 0f;
+                    yield x > 0 ? dy : dy * 0f;
                 }
                 double c = Math.sqrt(2 / Math.PI);
                 double u = c * (x + 0.044715 * x * x * x);
