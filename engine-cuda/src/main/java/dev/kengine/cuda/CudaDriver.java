@@ -290,6 +290,12 @@ final class CudaDriver implements BackendDriver {
     }
 
     private synchronized void launchGrid(String kernel, long gx, long gy, long gz, int bx, int by, Object... args) {
+        // CUDA grids hold at most 2^31 − 1 blocks in x and 65,535 in y and z. Checked before the launch, so a shape
+        // beyond them is a clear error and never a failed launch (matmul rows map to y: about 4.19 M rows at most).
+        if (gx > Integer.MAX_VALUE || gy > 65_535 || gz > 65_535) {
+            throw new dev.kengine.InvalidArgumentException(kernel + ": a grid of " + gx + " x " + gy + " x " + gz
+                    + " blocks exceeds CUDA's limits (2^31-1 x 65535 x 65535); the shape is too large for the CUDA backend");
+        }
         bind();
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
