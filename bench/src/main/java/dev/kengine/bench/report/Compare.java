@@ -33,7 +33,8 @@ import java.util.Map;
  * options: --quick             small sizes, short timings, no CLBlast (under a minute on 2 cores)
  *          --format text|json  what goes to stdout (default text)
  *          --html DIR          where the HTML page goes (default bench/target/compare); --no-html for none
- *          --ops LIST          op names, families or name prefixes, comma-separated (matmul,act_relu,loss)
+ *          --ops LIST          op names, families or name prefixes, comma-separated (matmul,act_relu,loss);
+ *                              "training" selects the training section (run when --ops is absent)
  *          --backends LIST     backends and anchors to run (default: all); --no-anchors
  *          --threads LIST      thread counts for the CPU backend and the CPU anchors (default 1,N)
  *          --sizes LIST        override every op's sizes
@@ -46,6 +47,8 @@ public final class Compare {
     /** Backends that take a thread count (option {@code threads}); others run once. */
     static final List<String> THREADED_BACKENDS = List.of("cpu");
     static final long SEED = 20250101L;
+    /** The --ops name of the training section. */
+    static final String TRAINING = "training";
 
     /** Parsed options. */
     public record Options(boolean quick, String format, Path html, String ops, List<String> backends, boolean anchors,
@@ -106,6 +109,24 @@ public final class Compare {
         boolean wants(String name) {
             return backends == null || backends.contains(name);
         }
+
+        /** Whether the training section runs: with no --ops, or when --ops lists {@value #TRAINING}. */
+        boolean wantsTraining() {
+            return ops == null || ops.isBlank() || opTokens().contains(TRAINING);
+        }
+
+        /** The --ops filter without {@value #TRAINING}, for {@link OpDescriptor#select}; null for every op. */
+        String opFilter() {
+            if (ops == null || ops.isBlank()) {
+                return null;
+            }
+            List<String> rest = opTokens().stream().filter(t -> !t.equals(TRAINING)).toList();
+            return rest.isEmpty() ? "" : String.join(",", rest);
+        }
+
+        private List<String> opTokens() {
+            return Arrays.stream(ops.split(",")).map(t -> t.trim().toLowerCase(Locale.ROOT)).filter(t -> !t.isEmpty()).toList();
+        }
     }
 
     /** One thing measured: a backend at a thread count, or an anchor at a thread count. */
@@ -118,7 +139,7 @@ public final class Compare {
     /** Everything the report found and measured, for the writers. */
     public record Report(Map<String, Object> machine, List<Ceilings.Ceiling> ceilings, List<BackendInfo> backends,
                          List<Map<String, Object>> anchors, List<Row> rows, List<Map<String, Object>> targets,
-                         boolean quick, double seconds) {}
+                         List<Training.Result> training, boolean quick, double seconds) {}
 
     private final Options options;
     private final PrintStream err;
@@ -158,17 +179,20 @@ public final class Compare {
     static String usage() {
         return """
                 usage: ./engine compare [--quick] [--format text|json] [--html DIR | --no-html] [--ops LIST]
-                                        [--backends LIST] [--no-anchors] [--threads LIST] [--sizes LIST]""";
+                                        [--backends LIST] [--no-anchors] [--threads LIST] [--sizes LIST]
+                --ops lists op names, families or prefixes, and "training" for the training section (all when absent)""";
     }
 
     /** Runs the whole report. */
     public Report run() {
         long start = System.nanoTime();
         Map<String, Object> machine = machine();
-        List<OpDescriptor> ops = OpDescriptor.select(Ops.all(), options.ops());
-        if (ops.isEmpty()) {
-            throw new IllegalArgumentException("--ops " + options.ops() + " selects no op; known: "
-                    + Ops.all().stream().map(OpDescriptor::name).toList());
+        String filter = options.opFilter();
+        List<OpDescriptor> ops = filter != null && filter.isEmpty() ? List.of() : OpDescriptor.select(Ops.all(), filter);
+        if (ops.isEmpty() && !options.wantsTraining()) {
+            List<String> known = new ArrayList<>(Ops.all().stream().map(OpDescriptor::name).toList());
+            known.add(TRAINING);
+            throw new IllegalArgumentException("--ops " + options.ops() + " selects no op; known: " + known);
         }
 
         err.println("compare: measuring this machine's ceilings (FMA loop, copy loop; threads " + options.threads() + ")");
@@ -252,7 +276,7 @@ public final class Compare {
                 }
             }
         }
-        if (options.plan() != Timing.Plan.TINY) {
+        if (options.plan() != Timing.Plan.TINY && !ops.isEmpty()) {
             preWarm(impls);
         }
         progress.start(total);
@@ -294,9 +318,47 @@ public final class Compare {
                 ceilings = best;
             }
         }
+        List<Training.Result> training = options.wantsTraining() ? training(infos) : List.of();
         double seconds = (System.nanoTime() - start) * 1e-9;
         return new Report(machine, ceilings, infos, anchorInfo, rows, Targets.evaluate(rows, options.threads()),
-                options.quick(), seconds);
+                training, options.quick(), seconds);
+    }
+
+    /**
+     * The training section: the {@code ./engine train --data digits} network trained for a few
+     * epochs and profiled on every available backend that --backends keeps, each opened afresh
+     * with its default options (as {@code ./engine train --backend NAME} opens it).
+     */
+    private List<Training.Result> training(List<BackendInfo> infos) {
+        Training.Plan plan = Training.Plan.of(options.plan(), options.quick());
+        Training.Setup setup;
+        try {
+            setup = Training.Setup.digits(plan);
+        } catch (RuntimeException e) {
+            err.println("compare: training section skipped, the digits data set failed to load: " + e.getMessage());
+            return List.of();
+        }
+        List<Training.Result> results = new ArrayList<>();
+        for (BackendInfo info : infos) {
+            if (!info.available() || !options.wants(info.name())) {
+                continue;
+            }
+            err.printf(Locale.ROOT, "compare: training %s on %s: %.0f s warm-up, %d epoch%s, then %d steps profiled%n",
+                    setup.dataName(), info.name(), plan.warmUpSeconds(), plan.epochs(), plan.epochs() == 1 ? "" : "s",
+                    plan.profileSteps());
+            Training.Result r;
+            try (Backend b = Engine.open(info.name())) {
+                r = Training.measure(b, setup, plan);
+            } catch (RuntimeException | LinkageError e) {
+                r = Training.Result.failed(info.name(), info.capabilities() == null ? null : info.capabilities().deviceName(),
+                        e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            if (!r.ok()) {
+                err.println("compare: training on " + info.name() + " failed: " + r.error());
+            }
+            results.add(r);
+        }
+        return results;
     }
 
     /**

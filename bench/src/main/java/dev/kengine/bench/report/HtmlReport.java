@@ -102,9 +102,64 @@ final class HtmlReport {
             }
             sb.append("</table>\n");
         }
+        training(sb, r.training());
         sb.append(String.format(Locale.ROOT, "<p>Took %.0f s. Throughput: GFLOP/s for compute-bound ops, GB/s of compulsory traffic "
                 + "for memory-bound ones; the ceiling is the FMA loop or the copy loop at the row's thread count.</p>%n</body></html>%n", r.seconds()));
         return sb.toString();
+    }
+
+    /** The training section: a row per backend, and each op's synchronised time per call. */
+    private static void training(StringBuilder sb, List<Training.Result> results) {
+        if (results.isEmpty()) {
+            return;
+        }
+        Training.Result first = results.stream().filter(Training.Result::ok).findFirst().orElse(results.getFirst());
+        sb.append("<h2>Training throughput</h2>\n<p>").append(esc(first.data())).append(", ")
+                .append(esc(first.network() == null ? "" : first.network())).append("; ").append(first.epochs())
+                .append(" epoch(s) after a warm-up of ").append(String.format(Locale.ROOT, "%.0f", first.warmUpSeconds()))
+                .append(" s on a throwaway network. Samples/s and ms/step as training runs (ops queued), over the epochs after the first; "
+                        + "synced: a step with a synchronize after every engine call, split into the time in calls and outside them; "
+                        + "floor: a 1-element op + synchronize.</p>\n");
+        sb.append("<table><tr><th class=l>backend</th><th class=l>device</th><th>samples/s</th><th>ms/step</th><th>calls/step</th>"
+                + "<th>synced ms/step</th><th>in calls ms</th><th>outside ms</th><th>in calls</th><th>µs/call (synced)</th>"
+                + "<th>floor µs</th><th>floor × calls ms</th><th>of step</th><th>test acc</th></tr>\n");
+        for (Training.Result t : results) {
+            if (!t.ok()) {
+                sb.append("<tr><td class=l>").append(esc(t.backend())).append("</td><td class=l>").append(esc(t.device()))
+                        .append("</td><td class=\"l bad\" colspan=12>").append(esc(t.error())).append("</td></tr>\n");
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "<tr><td class=l>%s</td><td class=l>%s</td><td>%,.0f</td><td>%.3f</td><td>%.1f</td>"
+                            + "<td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.0f%%</td><td>%.1f</td><td>%.2f</td><td>%.3f</td><td>%.1f%%</td>"
+                            + "<td>%.1f%%</td></tr>%n", esc(t.backend()), esc(t.device()), t.samplesPerSecond(), t.stepMs(),
+                    t.callsPerStep(), t.syncedStepMs(), t.inCallsMs(), t.outsideMs(), 100 * t.shareInCalls(), t.microsPerCall(),
+                    t.floorMicros(), t.floorMsPerStep(), 100 * t.floorShare(), 100 * t.testAccuracy()));
+        }
+        sb.append("</table>\n");
+        List<Training.Result> ok = results.stream().filter(Training.Result::ok).toList();
+        if (!ok.isEmpty()) {
+            sb.append("<p>Per op, with a synchronize after every call: µs per call.</p>\n<table><tr><th class=l>op</th><th>calls/step</th>");
+            for (Training.Result t : ok) {
+                sb.append("<th>").append(esc(t.backend())).append("</th>");
+            }
+            sb.append("</tr>\n");
+            Map<String, Double> calls = new LinkedHashMap<>();
+            for (Training.Result t : ok) {
+                for (Training.OpTime o : t.ops()) {
+                    calls.putIfAbsent(o.op(), o.callsPerStep());
+                }
+            }
+            for (Map.Entry<String, Double> e : calls.entrySet()) {
+                sb.append(String.format(Locale.ROOT, "<tr><td class=l>%s</td><td>%.1f</td>", esc(e.getKey()), e.getValue()));
+                for (Training.Result t : ok) {
+                    double us = t.ops().stream().filter(o -> o.op().equals(e.getKey())).mapToDouble(Training.OpTime::microsPerCall)
+                            .findFirst().orElse(Double.NaN);
+                    sb.append("<td>").append(Double.isNaN(us) ? "" : String.format(Locale.ROOT, "%.1f", us)).append("</td>");
+                }
+                sb.append("</tr>\n");
+            }
+            sb.append("</table>\n");
+        }
     }
 
     private static final int W = 460;

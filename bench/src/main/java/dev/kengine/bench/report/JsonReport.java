@@ -77,6 +77,52 @@ final class JsonReport {
         }
         root.put("rows", rows);
         root.put("targets", r.targets());
+        root.put("training", training(r.training()));
         return Json.write(root);
+    }
+
+    /** The training section: an entry per backend trained (see {@link Training}). */
+    static List<Object> training(List<Training.Result> results) {
+        List<Object> out = new ArrayList<>();
+        for (Training.Result t : results) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("backend", t.backend());
+            m.put("device", t.device());
+            m.put("data", t.data());
+            if (t.ok()) {
+                m.put("network", t.network());
+                m.put("warm_up_s", t.warmUpSeconds());
+                m.put("epochs", t.epochs());
+                m.put("samples", t.samples());
+                m.put("steps", t.steps());
+                m.put("batch_size", t.batchSize());
+                m.put("samples_per_s", t.samplesPerSecond());
+                m.put("step_ms", t.stepMs());
+                m.put("calls_per_step", t.callsPerStep());
+                m.put("profile_step_ms", t.plainStepMs());
+                m.put("synced_step_ms", t.syncedStepMs());
+                m.put("in_calls_ms_per_step", t.inCallsMs());
+                m.put("outside_calls_ms_per_step", t.outsideMs());
+                m.put("share_in_calls", t.shareInCalls());
+                m.put("synced_us_per_call", t.microsPerCall());
+                m.put("floor_us_per_call", t.floorMicros());
+                m.put("floor_ms_per_step", t.floorMsPerStep());
+                m.put("floor_share_of_step", t.floorShare());
+                m.put("test_accuracy", t.testAccuracy());
+                List<Object> ops = new ArrayList<>();
+                for (Training.OpTime o : t.ops()) {
+                    Map<String, Object> om = new LinkedHashMap<>();
+                    om.put("op", o.op());
+                    om.put("calls_per_step", o.callsPerStep());
+                    om.put("synced_us_per_call", o.microsPerCall());
+                    om.put("share_of_calls", o.share());
+                    ops.add(om);
+                }
+                m.put("ops", ops);
+            }
+            m.put("error", t.error());
+            out.add(m);
+        }
+        return out;
     }
 }

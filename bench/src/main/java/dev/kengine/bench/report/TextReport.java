@@ -1,6 +1,7 @@
 package dev.kengine.bench.report;
 
 import dev.kengine.BackendInfo;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -64,10 +65,64 @@ final class TextReport {
                         met == null ? "(no target)" : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target)));
             }
         }
+        training(sb, r.training());
         sb.append(String.format(Locale.ROOT, "%n\"of peak\": compute-bound ops against the FMA loop, memory-bound ops against the copy loop, "
                 + "at the row's thread count (devices: the most threads).%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|).  Took %.0f s.%n", r.seconds()));
         return sb.toString();
+    }
+
+    /** The training section: a row per backend, then each op's synchronised time per call side by side. */
+    static void training(StringBuilder sb, List<Training.Result> results) {
+        if (results.isEmpty()) {
+            return;
+        }
+        Training.Result first = results.stream().filter(Training.Result::ok).findFirst().orElse(results.getFirst());
+        sb.append(String.format(Locale.ROOT, "%ntraining: %s%n  network %s%n  %.0f s warm-up on a throwaway network, then %d epoch%s (samples/s and ms/step over the epochs"
+                        + " after the first)%n", first.data(), first.network() == null ? "" : first.network(), first.warmUpSeconds(),
+                first.epochs(), first.epochs() == 1 ? "" : "s"));
+        String head = String.format(Locale.ROOT, "  %-8s %10s %8s %6s %9s %9s %15s %8s %8s %17s %6s%n", "backend", "samples/s",
+                "ms/step", "calls", "synced ms", "in calls", "outside", "µs/call", "floor µs", "floor x calls", "test");
+        sb.append(head);
+        sb.append("  ").append("-".repeat(head.length() - 3)).append('\n');
+        for (Training.Result t : results) {
+            if (!t.ok()) {
+                sb.append(String.format(Locale.ROOT, "  %-8s %s%n", t.backend(), t.error()));
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "  %-8s %,10.0f %8.3f %6.1f %9.3f %9.3f %8.3f (%3.0f%%) %8.1f %8.2f %8.3f (%4.1f%%) %5.1f%%%n",
+                    t.backend(), t.samplesPerSecond(), t.stepMs(), t.callsPerStep(), t.syncedStepMs(), t.inCallsMs(),
+                    t.outsideMs(), 100 * (1 - t.shareInCalls()), t.microsPerCall(), t.floorMicros(), t.floorMsPerStep(),
+                    100 * t.floorShare(), 100 * t.testAccuracy()));
+        }
+        List<Training.Result> ok = results.stream().filter(Training.Result::ok).toList();
+        if (!ok.isEmpty()) {
+            sb.append("  per op, synchronize after every call: µs per call\n");
+            StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "  %-16s %10s", "op", "calls/step"));
+            for (Training.Result t : ok) {
+                h.append(String.format(Locale.ROOT, " %10s", t.backend()));
+            }
+            sb.append(h).append('\n');
+            java.util.LinkedHashMap<String, Double> calls = new java.util.LinkedHashMap<>();
+            for (Training.Result t : ok) {
+                for (Training.OpTime o : t.ops()) {
+                    calls.putIfAbsent(o.op(), o.callsPerStep());
+                }
+            }
+            for (Map.Entry<String, Double> e : calls.entrySet()) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-16s %10.1f", e.getKey(), e.getValue()));
+                for (Training.Result t : ok) {
+                    double us = t.ops().stream().filter(o -> o.op().equals(e.getKey())).mapToDouble(Training.OpTime::microsPerCall)
+                            .findFirst().orElse(Double.NaN);
+                    line.append(Double.isNaN(us) ? String.format(Locale.ROOT, " %10s", "-") : String.format(Locale.ROOT, " %10.1f", us));
+                }
+                sb.append(line).append('\n');
+            }
+        }
+        sb.append("  samples/s, ms/step: as training runs (ops queued). calls: engine calls per step. synced ms: a step with a\n"
+                + "  synchronize after every call, split into the time in engine calls and outside them (batch gathering, scopes,\n"
+                + "  the trainer; share of the synced step). µs/call: in-calls time / calls. floor: a 1-element op + synchronize;\n"
+                + "  floor x calls: the engine's fixed cost per step (share of ms/step). test: test accuracy after the epochs.\n");
     }
 
     static String ms(double s) {

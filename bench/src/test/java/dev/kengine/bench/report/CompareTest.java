@@ -60,6 +60,8 @@ class CompareTest {
                 assertEquals(Boolean.TRUE, row.get("check_passed"), "cpu " + row.get("op") + " agrees with its reference");
             }
         }
+        assertEquals(infos.stream().filter(BackendInfo::available).count(), ((List<?>) root.get("training")).size(),
+                "without --ops the training section runs on every available backend");
         assertEquals(2, ((List<?>) root.get("ceilings")).size(), "a ceiling per thread count");
         assertTrue(((List<?>) root.get("anchors")).size() >= 2, "openblas and netlib-java are always listed");
     }

@@ -11,7 +11,7 @@ import java.util.Set;
  * Only declared options are accepted; a value is taken as given even when it starts with a dash,
  * so {@code --lr -1} reaches the check that explains why a negative rate is refused.
  */
-final class Options {
+public final class Options {
     private final String command;
     private final Map<String, String> values = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
@@ -20,7 +20,7 @@ final class Options {
         this.command = command;
     }
 
-    static Options parse(String command, String[] args, Set<String> valued, Set<String> flags) {
+    public static Options parse(String command, String[] args, Set<String> valued, Set<String> flags) {
         Options o = new Options(command);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];

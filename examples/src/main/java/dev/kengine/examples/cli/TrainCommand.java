@@ -30,7 +30,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** {@code ./engine train}: trains one network and writes its charts and a throughput report. */
-final class TrainCommand {
+public final class TrainCommand {
     static final String USAGE = """
             usage: ./engine train [options]
               --data NAME|FILE      circle, xor, gaussians, spirals, digits (default spirals), or a CSV file of
@@ -57,13 +57,13 @@ final class TrainCommand {
               --profile-steps N     synchronised steps timed per op after training (default 30, 0 for none)
               --quiet --stacktrace""";
 
-    static final Set<String> VALUED = Set.of("data", "classes", "samples", "noise", "test-fraction", "hidden", "activation",
+    public static final Set<String> VALUED = Set.of("data", "classes", "samples", "noise", "test-fraction", "hidden", "activation",
             "output-activation", "init", "loss", "optimiser", "optimizer", "lr", "momentum", "weight-decay", "l1", "l2",
             "dropout", "clip", "batch", "batch-size", "epochs", "seed", "backend", "out", "profile-steps");
-    static final Set<String> FLAGS = Set.of("quiet", "stacktrace", "help");
+    public static final Set<String> FLAGS = Set.of("quiet", "stacktrace", "help");
 
     /** The data of a run: the split, and whether it is a 2-D set that can be drawn. */
-    record Prepared(Split split, boolean planar) {}
+    public record Prepared(Split split, boolean planar) {}
 
     private final Report report;
 
@@ -132,7 +132,7 @@ final class TrainCommand {
 
     // ---- data and configuration ------------------------------------------------------------
 
-    static Prepared prepare(Options o, long seed) {
+    public static Prepared prepare(Options o, long seed) {
         String name = o.string("data", "spirals");
         float testFraction = o.number("test-fraction", 0.25f);
         if (!(testFraction > 0f && testFraction < 1f)) {
@@ -157,7 +157,7 @@ final class TrainCommand {
         return new Prepared(Split.stratified(d, testFraction, seed).standardised(), d.columns() == 2);
     }
 
-    static TrainingConfig config(Options o, Prepared data, long seed) {
+    public static TrainingConfig config(Options o, Prepared data, long seed) {
         boolean digitsLike = !data.planar();
         int[] sizes = o.integers("hidden", digitsLike ? new int[] {128, 64} : new int[] {32, 32});
         for (int s : sizes) {
