@@ -16,6 +16,9 @@ public final class Parallel implements AutoCloseable {
         void run(long start, long end);
     }
 
+    /** Ranges per thread for a large forRange, so the threads balance each other at the end. */
+    static final int OVERSPLIT = 4;
+
     private final int threads;
     private final ForkJoinPool pool;
 
@@ -38,7 +41,7 @@ public final class Parallel implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over [0, n) split into at most {@code threads} ranges of at least
+     * Runs {@code body} over [0, n) split into at most {@code threads}·{@value #OVERSPLIT} ranges of at least
      * {@code grain} elements each (range boundaries are multiples of {@code align}, which keeps
      * SIMD loops aligned to whole vectors), and returns when all are done.
      */
@@ -46,7 +49,10 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        int parts = (int) Math.min(threads, Math.max(1, n / Math.max(1, grain)));
+        // Up to OVERSPLIT ranges per thread (each still >= grain), claimed dynamically from one counter: with one
+        // range per thread the two halves finished up to 40% apart (a late or busier worker), and silu/gelu_tanh
+        // forward at 2 threads ran slower than at 1 in ./engine compare (see ELEMENTWISE-NOTES.md, 2026-11-22).
+        int parts = (int) Math.min((long) threads * OVERSPLIT, Math.max(1, n / Math.max(1, grain)));
         if (parts <= 1 || pool == null) {
             body.run(0, n);
             return;
