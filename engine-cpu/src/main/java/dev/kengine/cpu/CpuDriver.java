@@ -501,6 +501,20 @@ public final class CpuDriver implements BackendDriver {
         double gradScale = mean ? 1.0 / rows : 1.0;
         int c = (int) cols;
         double[] rowLoss = lossOut == null ? null : new double[(int) rows];
+        if (labels != null) {
+            // One call per range, so the kernel can pipeline rows: the next row's max is read from memory while
+            // this row's exponentials are computed from L1 (see ELEMENTWISE-NOTES.md, softmax CE pipelined).
+            parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) ->
+                    kernels.softmaxCrossEntropyLabelRows(x, labels, g, gradScale, rowLoss, (int) r0, (int) r1, c));
+            if (rowLoss != null) {
+                double total = 0;
+                for (double v : rowLoss) {
+                    total += v;
+                }
+                data(lossOut)[0] = (float) (mean ? total / rows : total);
+            }
+            return;
+        }
         parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
             for (long r = r0; r < r1; r++) {
                 int off = (int) (r * c);

@@ -48,6 +48,31 @@ public interface Elementwise {
     /** Σ exp(x[xOff + i] − shift) accumulated in double; when y is non-null each term is also stored at y[yOff + i]. */
     double expSum(float[] x, int xOff, float shift, float[] y, int yOff, int n);
 
+    /**
+     * Softmax cross-entropy with integer labels over rows [r0, r1) of width c: for each row r,
+     * rowLoss[r] = (max − x[label]) + ln Σ exp(x − max) (when rowLoss is non-null) and, when g is non-null,
+     * g = exp(x − max) · (gradScale / Σ) with gradScale subtracted at the label. The default composes
+     * {@link #max}, {@link #expSum} and {@link #scale}; an implementation may fuse the passes but must give
+     * the same bits.
+     */
+    default void softmaxCrossEntropyLabelRows(float[] x, int[] labels, float[] g, double gradScale, double[] rowLoss,
+                                              int r0, int r1, int c) {
+        for (int r = r0; r < r1; r++) {
+            int off = r * c;
+            float m = max(x, off, c);
+            int label = labels[r];
+            float atLabel = x[off + label];
+            double s = expSum(x, off, m, g, off, c);
+            if (rowLoss != null) {
+                rowLoss[r] = ((double) m - atLabel) + Math.log(s);
+            }
+            if (g != null) {
+                scale((float) (gradScale / s), g, off, g, off, c);
+                g[off + label] -= (float) gradScale;
+            }
+        }
+    }
+
     /** y[yOff + i] = exp(x[xOff + i] − shift) · factor. */
     void expScaled(float[] x, int xOff, float shift, float factor, float[] y, int yOff, int n);
 

@@ -526,6 +526,69 @@ public final class VectorElementwise implements Elementwise {
         return sum;
     }
 
+    /**
+     * Rows pipelined: while row r's exponentials are computed from L1 (its max pass brought it there), the
+     * same loop reads row r + 1 from memory for its max, so the memory stream overlaps the exp work instead of
+     * alternating with it. Every value is formed exactly as in the default (max lanes and tail, the double
+     * sum's order, the scale), so the bits are the same.
+     */
+    @Override
+    public void softmaxCrossEntropyLabelRows(float[] x, int[] labels, float[] g, double gradScale, double[] rowLoss,
+                                             int r0, int r1, int c) {
+        int bound = S.loopBound(c);
+        if (r0 >= r1 || g == null || bound == 0) {
+            Elementwise.super.softmaxCrossEntropyLabelRows(x, labels, g, gradScale, rowLoss, r0, r1, c);
+            return;
+        }
+        float[] nextMax = new float[1];
+        float m = max(x, r0 * c, c);
+        for (int r = r0; r < r1; r++) {
+            int off = r * c;
+            int label = labels[r];
+            float atLabel = x[off + label];
+            double s;
+            if (r + 1 < r1) {
+                int next = off + c;
+                s = expStoreSumMaxNext(x, off, m, g, next, bound, nextMax);
+                for (int i = bound; i < c; i++) {
+                    float e = (float) Math.exp(x[off + i] - m);
+                    g[off + i] = e;
+                    s += e;
+                }
+                float mn = nextMax[0];
+                for (int j = bound; j < c; j++) {
+                    mn = Math.max(mn, x[next + j]);
+                }
+                nextMax[0] = mn;
+            } else {
+                s = expSum(x, off, m, g, off, c);
+            }
+            if (rowLoss != null) {
+                rowLoss[r] = ((double) m - atLabel) + Math.log(s);
+            }
+            scale((float) (gradScale / s), g, off, g, off, c);
+            g[off + label] -= (float) gradScale;
+            m = nextMax[0];
+        }
+    }
+
+    /**
+     * The vector part of {@link #expSum} storing into g (same lanes, same order of the double sum), with the
+     * max of the next row's vector part (as {@link #max} forms it) written to maxOut[0].
+     */
+    private static double expStoreSumMaxNext(float[] x, int off, float m, float[] g, int next, int bound, float[] maxOut) {
+        DoubleVector acc = DoubleVector.zero(D);
+        FloatVector nm = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < bound; i += L) {
+            nm = nm.max(FloatVector.fromArray(S, x, next + i));
+            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(m).lanewise(EXP);
+            e.intoArray(g, off + i);
+            acc = acc.add((DoubleVector) e.convertShape(F2D, D, 0)).add((DoubleVector) e.convertShape(F2D, D, 1));
+        }
+        maxOut[0] = nm.reduceLanes(MAX);
+        return acc.reduceLanes(ADD);
+    }
+
     @Override
     public void expScaled(float[] x, int xOff, float shift, float factor, float[] y, int yOff, int n) {
         int i = 0;
