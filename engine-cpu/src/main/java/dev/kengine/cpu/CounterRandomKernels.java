@@ -1,18 +1,15 @@
 package dev.kengine.cpu;
 
 import dev.kengine.random.CounterRandom;
+import dev.kengine.random.Philox;
 
 /**
- * Dropout and initialisation over a range of elements, bit-identical to {@link CounterRandom}.
- * Philox4x32-10 is inlined into locals here (the reference {@link dev.kengine.random.Philox#block}
- * returns its words through an array), which lets the JIT keep the whole block in registers; the
- * tests check every element against the reference functions.
+ * Dropout and initialisation over a range of elements, bit-identical to {@link CounterRandom}: the
+ * scalar path, which calls the reference {@link Philox#block} once per block of four words (the
+ * SIMD path, {@code simd.VectorRandom}, runs eight blocks per vector). The tests check every element
+ * against the reference functions.
  */
 final class CounterRandomKernels {
-    private static final long M0 = 0xD2511F53L;
-    private static final long M1 = 0xCD9E8D57L;
-    private static final int W0 = 0x9E3779B9;
-    private static final int W1 = 0xBB67AE85;
     private static final float TWO_POW_M24 = 0x1p-24f;
 
     private CounterRandomKernels() {}
@@ -26,23 +23,13 @@ final class CounterRandomKernels {
         int k1 = (int) (seed >>> 32);
         int c2 = (int) offset;
         int c3 = (int) (offset >>> 32);
+        int[] words = new int[4];
         for (long q = from >>> 2; (q << 2) < to; q++) {
-            int a0 = (int) q;
-            int a1 = (int) (q >>> 32);
-            int a2 = c2;
-            int a3 = c3;
-            int key0 = k0;
-            int key1 = k1;
-            for (int round = 0; round < 10; round++) {
-                long p0 = M0 * (a0 & 0xFFFFFFFFL);
-                long p1 = M1 * (a2 & 0xFFFFFFFFL);
-                a0 = (int) (p1 >>> 32) ^ a1 ^ key0;
-                a1 = (int) p1;
-                a2 = (int) (p0 >>> 32) ^ a3 ^ key1;
-                a3 = (int) p0;
-                key0 += W0;
-                key1 += W1;
-            }
+            Philox.block((int) q, (int) (q >>> 32), c2, c3, k0, k1, words);
+            int a0 = words[0];
+            int a1 = words[1];
+            int a2 = words[2];
+            int a3 = words[3];
             int base = (int) (q << 2);
             if (base >= from && base + 4 <= to) {
                 dropOne(x, y, mask, p, scale, base, a0);
@@ -69,23 +56,13 @@ final class CounterRandomKernels {
         int k1 = (int) (seed >>> 32);
         int c2 = (int) offset;
         int c3 = (int) (offset >>> 32);
+        int[] words = new int[4];
         for (long q = from >>> 2; (q << 2) < to; q++) {
-            int a0 = (int) q;
-            int a1 = (int) (q >>> 32);
-            int a2 = c2;
-            int a3 = c3;
-            int key0 = k0;
-            int key1 = k1;
-            for (int round = 0; round < 10; round++) {
-                long p0 = M0 * (a0 & 0xFFFFFFFFL);
-                long p1 = M1 * (a2 & 0xFFFFFFFFL);
-                a0 = (int) (p1 >>> 32) ^ a1 ^ key0;
-                a1 = (int) p1;
-                a2 = (int) (p0 >>> 32) ^ a3 ^ key1;
-                a3 = (int) p0;
-                key0 += W0;
-                key1 += W1;
-            }
+            Philox.block((int) q, (int) (q >>> 32), c2, c3, k0, k1, words);
+            int a0 = words[0];
+            int a1 = words[1];
+            int a2 = words[2];
+            int a3 = words[3];
             int base = (int) (q << 2);
             for (int i = Math.max(base, from); i < Math.min(base + 4, to); i++) {
                 a[i] = CounterRandom.uniformFromBits(word(i & 3, a0, a1, a2, a3), lo, hi);
@@ -99,23 +76,13 @@ final class CounterRandomKernels {
         int k1 = (int) (seed >>> 32);
         int c2 = (int) offset;
         int c3 = (int) (offset >>> 32);
+        int[] words = new int[4];
         for (int i = from; i < to; i++) {
-            int a0 = i;
-            int a1 = 0;
-            int a2 = c2;
-            int a3 = c3;
-            int key0 = k0;
-            int key1 = k1;
-            for (int round = 0; round < 10; round++) {
-                long p0 = M0 * (a0 & 0xFFFFFFFFL);
-                long p1 = M1 * (a2 & 0xFFFFFFFFL);
-                a0 = (int) (p1 >>> 32) ^ a1 ^ key0;
-                a1 = (int) p1;
-                a2 = (int) (p0 >>> 32) ^ a3 ^ key1;
-                a3 = (int) p0;
-                key0 += W0;
-                key1 += W1;
-            }
+            Philox.block(i, 0, c2, c3, k0, k1, words);
+            int a0 = words[0];
+            int a1 = words[1];
+            int a2 = words[2];
+            int a3 = words[3];
             a[i] = CounterRandom.normalFromWords(a0, a1, mean, std);
         }
     }
