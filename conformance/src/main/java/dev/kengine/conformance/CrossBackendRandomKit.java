@@ -83,46 +83,37 @@ public abstract class CrossBackendRandomKit {
         }
     }
 
+    /** The specification's value of element i for (seed, offset). */
+    private interface Spec {
+        float value(long seed, long offset, long i);
+    }
+
     @Test
     void uniformInitIsBitIdentical() {
-        for (int n : SIZES) {
-            for (long seed : SEEDS) {
-                for (long offset : OFFSETS) {
-                    double lo = -0.37;
-                    double hi = 1.91;
-                    try (Tensor t = backend.empty(n); Tensor c = reference.empty(n)) {
-                        backend.init(t, Init.uniform(lo, hi), seed, offset);
-                        reference.init(c, Init.uniform(lo, hi), seed, offset);
-                        float[] v = t.toArray();
-                        float[] cv = c.toArray();
-                        for (int i = 0; i < n; i++) {
-                            float want = CounterRandom.uniform(seed, offset, i, lo, hi);
-                            String at = "n=" + n + " seed=" + seed + " offset=" + offset + " i=" + i;
-                            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(v[i]), at);
-                            assertEquals(Float.floatToRawIntBits(cv[i]), Float.floatToRawIntBits(v[i]), at + " vs reference");
-                        }
-                    }
-                }
-            }
-        }
+        double lo = -0.37;
+        double hi = 1.91;
+        initIsBitIdentical(Init.uniform(lo, hi), (seed, offset, i) -> CounterRandom.uniform(seed, offset, i, lo, hi));
     }
 
     @Test
     void normalInitIsBitIdentical() {
+        double mean = 0.25;
+        double std = 1.7;
+        initIsBitIdentical(Init.normal(mean, std), (seed, offset, i) -> CounterRandom.normal(seed, offset, i, mean, std));
+    }
+
+    private void initIsBitIdentical(Init init, Spec spec) {
         for (int n : SIZES) {
             for (long seed : SEEDS) {
                 for (long offset : OFFSETS) {
-                    double mean = 0.25;
-                    double std = 1.7;
                     try (Tensor t = backend.empty(n); Tensor c = reference.empty(n)) {
-                        backend.init(t, Init.normal(mean, std), seed, offset);
-                        reference.init(c, Init.normal(mean, std), seed, offset);
+                        backend.init(t, init, seed, offset);
+                        reference.init(c, init, seed, offset);
                         float[] v = t.toArray();
                         float[] cv = c.toArray();
                         for (int i = 0; i < n; i++) {
-                            float want = CounterRandom.normal(seed, offset, i, mean, std);
-                            String at = "n=" + n + " seed=" + seed + " offset=" + offset + " i=" + i;
-                            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(v[i]), at);
+                            String at = init + " n=" + n + " seed=" + seed + " offset=" + offset + " i=" + i;
+                            assertEquals(Float.floatToRawIntBits(spec.value(seed, offset, i)), Float.floatToRawIntBits(v[i]), at);
                             assertEquals(Float.floatToRawIntBits(cv[i]), Float.floatToRawIntBits(v[i]), at + " vs reference");
                         }
                     }
