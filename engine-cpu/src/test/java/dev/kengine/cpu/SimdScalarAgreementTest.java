@@ -263,7 +263,9 @@ class SimdScalarAgreementTest {
             float[][] ts = crossEntropyRun(scalar, finite, null, targets, rows, red);
             float[][] tv = crossEntropyRun(simd, finite, null, targets, rows, red);
             assertClose("cross-entropy targets " + red, ts[0], tv[0], 1e-6f, 0f);
-            assertClose("cross-entropy targets gradient " + red, ts[1], tv[1], 2e-6f, 1e-12f);
+            // The gradient is softmax − target, and both are ≤ about 1/N where they cancel: 2e-6 of that size is
+            // the absolute floor (two faithfully rounded exponentials can differ by an ulp before the difference).
+            assertClose("cross-entropy targets gradient " + red, ts[1], tv[1], 2e-6f, 2e-6f / N);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.kengine.cpu.simd;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.EQ;
-import static jdk.incubator.vector.VectorOperators.EXP;
 import static jdk.incubator.vector.VectorOperators.EXPM1;
 import static jdk.incubator.vector.VectorOperators.F2D;
 import static jdk.incubator.vector.VectorOperators.GE;
@@ -28,9 +27,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The elementwise kernels on the JDK's Vector API, one {@code SPECIES_PREFERRED} vector at a time
- * with scalar loop tails. Transcendentals use the lanewise EXP, TANH, EXPM1, LOG1P and LOG, which
- * JDK 25 routes to Intel SVML (about 1 ulp). Sums convert each vector to double before adding, so
- * they are as accurate as the scalar double sums.
+ * with scalar loop tails. The exponential is {@link VectorMath#exp} (faithfully rounded, written out so
+ * that it stays in the loop); tanh, expm1 and log use the lanewise TANH, EXPM1 and LOG, which JDK 25
+ * routes to Intel SVML (about 1 ulp). Sums convert each vector to double before adding, so they are as
+ * accurate as the scalar double sums.
+ *
+ * <p>Each kernel is one flat loop with no vector-valued helper calls besides {@code VectorMath.exp}:
+ * a vector passed through a call that C2 does not inline is boxed on the heap, and C2 stops inlining
+ * once a method's node count or inlining depth passes its budget, which nested helpers reach.
  *
  * <p>Only {@link #create()} may be called from outside this package, and only once the
  * {@code jdk.incubator.vector} module is known to be present.
@@ -43,16 +47,21 @@ public final class VectorElementwise implements Elementwise {
 
     private static final float INV_SQRT2 = (float) Gaussian.INV_SQRT2;
     private static final float INV_SQRT_2PI = (float) Gaussian.INV_SQRT_2PI;
-    private static final float E0 = (float) Gaussian.ERFC_COEFFICIENTS[0];
-    private static final float E1 = (float) Gaussian.ERFC_COEFFICIENTS[1];
-    private static final float E2 = (float) Gaussian.ERFC_COEFFICIENTS[2];
-    private static final float E3 = (float) Gaussian.ERFC_COEFFICIENTS[3];
-    private static final float E4 = (float) Gaussian.ERFC_COEFFICIENTS[4];
-    private static final float E5 = (float) Gaussian.ERFC_COEFFICIENTS[5];
-    private static final float E6 = (float) Gaussian.ERFC_COEFFICIENTS[6];
-    private static final float E7 = (float) Gaussian.ERFC_COEFFICIENTS[7];
-    private static final float E8 = (float) Gaussian.ERFC_COEFFICIENTS[8];
-    private static final float E9 = (float) Gaussian.ERFC_COEFFICIENTS[9];
+    // Q(t) = e^(z²)·erfc(z)/t with t = 1/(1 + z/2), z ≥ 0: a degree-10 polynomial fitted here for relative error
+    // (Lawson-weighted least squares on t in [0.066, 1], i.e. z ≤ 20√2, the GELU clamp). Its error is 1.6e-8 in
+    // exact arithmetic and 1.03e-7 with these float coefficients and float Horner (ELEMENTWISE-NOTES.md, round 3).
+    // So erfc(z) = t·Q(t)·e^(−z²) needs one exponential, the one the GELU derivative's φ needs anyway.
+    private static final float Q0 = 0.2820945978164673f;
+    private static final float Q1 = 0.2821005880832672f;
+    private static final float Q2 = 0.24679838120937347f;
+    private static final float Q3 = 0.17588619887828827f;
+    private static final float Q4 = 0.09123044461011887f;
+    private static final float Q5 = -0.05373663082718849f;
+    private static final float Q6 = 0.12356936931610107f;
+    private static final float Q7 = -0.4463505744934082f;
+    private static final float Q8 = 0.48840880393981934f;
+    private static final float Q9 = -0.23294422030448914f;
+    private static final float Q10 = 0.04294304549694061f;
     private static final float TWO_GELU_TANH_SCALE = 2f * 0.7978845608028654f;
     private static final float GELU_TANH_CUBIC = 0.044715f;
     /** Beyond |x| = 40, Φ(x) is exactly 0 or 1 in float and φ(x) is 0; clamping keeps ∞ out of the products. */
@@ -86,15 +95,6 @@ public final class VectorElementwise implements Elementwise {
         return FloatVector.fromArray(S, a, i);
     }
 
-    private static FloatVector reciprocalOnePlus(FloatVector e) {
-        return FloatVector.broadcast(S, 1f).div(e.add(1f));
-    }
-
-    /** σ(x) by the e^−|x| form (no overflow for any x), given e = e^−|x| and r = 1/(1 + e). */
-    private static FloatVector sigmoidFrom(FloatVector x, FloatVector e, FloatVector r) {
-        return r.blend(e.mul(r), x.compare(LT, 0f));
-    }
-
     /** Math.signum lane by lane, keeping ±0 and NaN. */
     private static FloatVector signum(FloatVector v) {
         return v.blend(1f, v.compare(GT, 0f)).blend(-1f, v.compare(LT, 0f));
@@ -105,55 +105,8 @@ public final class VectorElementwise implements Elementwise {
         return acc.add((DoubleVector) v.convertShape(F2D, D, 0)).add((DoubleVector) v.convertShape(F2D, D, 1));
     }
 
-    /** The erfc fit's t = 1/(1 + |xc|/(2√2)) and P(t), Horner with constant coefficients. */
-    private static FloatVector erfcT(FloatVector xc) {
-        return FloatVector.broadcast(S, 1f).div(xc.abs().mul(0.5f * INV_SQRT2).add(1f));
-    }
-
-    private static FloatVector erfcPoly(FloatVector t) {
-        // Unrolled with constant coefficients: a loop here carries the vector through a phi the JIT may box.
-        FloatVector p = FloatVector.broadcast(S, E9).fma(t, FloatVector.broadcast(S, E8));
-        p = p.fma(t, FloatVector.broadcast(S, E7));
-        p = p.fma(t, FloatVector.broadcast(S, E6));
-        p = p.fma(t, FloatVector.broadcast(S, E5));
-        p = p.fma(t, FloatVector.broadcast(S, E4));
-        p = p.fma(t, FloatVector.broadcast(S, E3));
-        p = p.fma(t, FloatVector.broadcast(S, E2));
-        p = p.fma(t, FloatVector.broadcast(S, E1));
-        return p.fma(t, FloatVector.broadcast(S, E0));
-    }
-
-    /**
-     * Φ(xc) for xc clamped to ±{@value #GELU_CLAMP}, with one exponential: erfc(|xc|/√2) =
-     * t·e^(P(t) − xc²/2). The exponent P − xc²/2 is formed exactly as s + err (xc² = hi + lo by fma,
-     * −hi/2 exact, s + err the two-sum of P and −hi/2), so e^(s)·(1 + err − lo/2) keeps full relative
-     * accuracy in the tail where Φ is tiny, as the former two-exponential form did.
-     */
-    private static FloatVector geluCdf(FloatVector xc) {
-        FloatVector t = erfcT(xc);
-        FloatVector p = erfcPoly(t);
-        FloatVector hi = xc.mul(xc);
-        FloatVector lo = xc.fma(xc, hi.neg());
-        FloatVector h = hi.mul(-0.5f);
-        FloatVector s = p.add(h);
-        FloatVector bb = s.sub(p);
-        FloatVector err = p.sub(s.sub(bb)).add(h.sub(bb));
-        FloatVector e = s.lanewise(EXP);
-        FloatVector halfErfc = t.mul(0.5f).mul(e.fma(err.sub(lo.mul(0.5f)), e));
-        return halfErfc.blend(FloatVector.broadcast(S, 1f).sub(halfErfc), xc.compare(GE, 0f));
-    }
-
-    private static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = x.abs().neg().lanewise(EXP);
-        return sigmoidFrom(x, e, reciprocalOnePlus(e));
-    }
-
     private static FloatVector leakyRelu(FloatVector x, float p) {
         return x.mul(p).blend(x, x.compare(GT, 0f));
-    }
-
-    private static FloatVector softplus(FloatVector x) {
-        return x.max(0f).add(log1pUnit(x.abs().neg().lanewise(EXP)));
     }
 
     /**
@@ -184,17 +137,6 @@ public final class VectorElementwise implements Elementwise {
         return FloatVector.broadcast(S, Float.NaN).blend(dy.mul(p), x.compare(LE, 0f)).blend(dy, x.compare(GT, 0f));
     }
 
-    private static FloatVector geluTanhSlope(FloatVector x) {
-        FloatVector x2 = x.mul(x);
-        FloatVector u2 = x2.mul(x).mul(GELU_TANH_CUBIC).add(x).mul(TWO_GELU_TANH_SCALE);
-        FloatVector e = u2.abs().neg().lanewise(EXP);
-        FloatVector r = reciprocalOnePlus(e);
-        FloatVector slope = e.mul(r).mul(r);
-        FloatVector du2 = x2.mul(3f * GELU_TANH_CUBIC).add(1f).mul(TWO_GELU_TANH_SCALE);
-        FloatVector term = x.mul(du2).mul(slope).blend(0f, slope.compare(EQ, 0f));
-        return sigmoidFrom(u2, e, r).add(term);
-    }
-
     // One loop per kind, each calling a small helper, so the JIT inlines everything and the vectors
     // stay in registers (a vector passed through a non-inlined call is boxed on the heap).
     @Override
@@ -223,9 +165,14 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    /** σ(x) by the e^−|x| form, which overflows for no x: 1/(1 + e) for x ≥ 0, e/(1 + e) below. */
     private static void sigmoidForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
-            sigmoid(load(x, xOff + i)).intoArray(y, yOff + i);
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector e = VectorMath.exp(v.abs().neg());
+            FloatVector r = one.div(e.add(1f));
+            r.blend(e.mul(r), v.compare(LT, 0f)).intoArray(y, yOff + i);
         }
     }
 
@@ -257,51 +204,52 @@ public final class VectorElementwise implements Elementwise {
 
     // Swish and tanh-GELU forward are written out flat, with no helper calls, as swish backward is: through
     // the shared sigmoid helpers C2 compiled them to a boxed, compute-bound loop in the bench's JVM (11.7 GB/s
-    // at 2 threads against 29 for the flat backward). The operations and their order are those of
-    // the former swish()/geluTanh() helpers (x·σ(p·x) and x·σ(2u) by the e^−|·| form), so the bits are the same.
+    // at 2 threads against 29 for the flat backward). They compute x·σ(p·x) and x·σ(2u) by the e^−|·| form.
     private static void swishForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector xs = v.mul(p);
-            FloatVector e = xs.abs().neg().lanewise(EXP);
+            FloatVector e = VectorMath.exp(xs.abs().neg());
             FloatVector r = one.div(e.add(1f));
             FloatVector sg = r.blend(e.mul(r), xs.compare(LT, 0f));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
         }
     }
 
+    /** max(x, 0) + ln(1 + e^−|x|): no overflow for any x, and exactly x for large x. */
     private static void softplusForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            softplus(load(x, xOff + i)).intoArray(y, yOff + i);
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.max(0f).add(log1pUnit(VectorMath.exp(v.abs().neg()))).intoArray(y, yOff + i);
         }
     }
 
+    /**
+     * x·Φ(x), with Φ(xc) for xc clamped to ±{@value #GELU_CLAMP} from erfc(|xc|/√2) = t·Q(t)·e^(−xc²/2) (see Q0).
+     * The exponent is exact: xc² = hi + lo by fma, −hi/2 is exact, and e^(−lo/2) = 1 − lo/2 to float precision,
+     * so Φ keeps full relative accuracy in the far negative tail where it is tiny. Flat, as swishForward.
+     */
     private static void geluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        // Flat, as swishForward (see there): the former gelu() → geluCdf() →
-        // erfcT()/erfcPoly() written out, the same operations in the same order.
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector xc = v.max(-GELU_CLAMP).min(GELU_CLAMP);
             FloatVector t = one.div(xc.abs().mul(0.5f * INV_SQRT2).add(1f));
-            FloatVector q = FloatVector.broadcast(S, E9).fma(t, FloatVector.broadcast(S, E8));
-            q = q.fma(t, FloatVector.broadcast(S, E7));
-            q = q.fma(t, FloatVector.broadcast(S, E6));
-            q = q.fma(t, FloatVector.broadcast(S, E5));
-            q = q.fma(t, FloatVector.broadcast(S, E4));
-            q = q.fma(t, FloatVector.broadcast(S, E3));
-            q = q.fma(t, FloatVector.broadcast(S, E2));
-            q = q.fma(t, FloatVector.broadcast(S, E1));
-            q = q.fma(t, FloatVector.broadcast(S, E0));
+            FloatVector q = FloatVector.broadcast(S, Q10).fma(t, FloatVector.broadcast(S, Q9));
+            q = q.fma(t, FloatVector.broadcast(S, Q8));
+            q = q.fma(t, FloatVector.broadcast(S, Q7));
+            q = q.fma(t, FloatVector.broadcast(S, Q6));
+            q = q.fma(t, FloatVector.broadcast(S, Q5));
+            q = q.fma(t, FloatVector.broadcast(S, Q4));
+            q = q.fma(t, FloatVector.broadcast(S, Q3));
+            q = q.fma(t, FloatVector.broadcast(S, Q2));
+            q = q.fma(t, FloatVector.broadcast(S, Q1));
+            q = q.fma(t, FloatVector.broadcast(S, Q0));
             FloatVector hi = xc.mul(xc);
             FloatVector lo = xc.fma(xc, hi.neg());
-            FloatVector h = hi.mul(-0.5f);
-            FloatVector sm = q.add(h);
-            FloatVector bb = sm.sub(q);
-            FloatVector err = q.sub(sm.sub(bb)).add(h.sub(bb));
-            FloatVector e = sm.lanewise(EXP);
-            FloatVector halfErfc = t.mul(0.5f).mul(e.fma(err.sub(lo.mul(0.5f)), e));
+            FloatVector g = VectorMath.exp(hi.mul(-0.5f)).mul(lo.mul(-0.5f).add(1f));
+            FloatVector halfErfc = t.mul(0.5f).mul(q).mul(g);
             FloatVector cdf = halfErfc.blend(one.sub(halfErfc), xc.compare(GE, 0f));
             v.mul(cdf).blend(0f, v.compare(EQ, Float.NEGATIVE_INFINITY)).intoArray(y, yOff + i);
         }
@@ -312,7 +260,7 @@ public final class VectorElementwise implements Elementwise {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector u2 = v.mul(v).mul(v).mul(GELU_TANH_CUBIC).add(v).mul(TWO_GELU_TANH_SCALE);
-            FloatVector e = u2.abs().neg().lanewise(EXP);
+            FloatVector e = VectorMath.exp(u2.abs().neg());
             FloatVector r = one.div(e.add(1f));
             FloatVector sg = r.blend(e.mul(r), u2.compare(LT, 0f));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
@@ -395,7 +343,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector bx = FloatVector.fromArray(S, x, i).mul(p);
-            FloatVector e = bx.abs().neg().lanewise(EXP);
+            FloatVector e = VectorMath.exp(bx.abs().neg());
             FloatVector r = one.div(e.add(1f));
             FloatVector er = e.mul(r);
             FloatVector slope = er.mul(r);
@@ -405,26 +353,64 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    /** dy·σ(x), σ as in sigmoidForward. */
     private static void softplusBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
-            load(dy, i).mul(sigmoid(load(x, i))).intoArray(dx, i);
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector e = VectorMath.exp(v.abs().neg());
+            FloatVector r = one.div(e.add(1f));
+            FloatVector.fromArray(S, dy, i).mul(r.blend(e.mul(r), v.compare(LT, 0f))).intoArray(dx, i);
         }
     }
 
-    /** Φ(xc) + xc·φ(xc): Φ as in {@link #geluCdf}; φ = e^(−hi/2)·(1 − lo/2)/√(2π), since |lo| is at most half an ulp of xc². */
+    /**
+     * Φ(xc) + xc·φ(xc), with Φ as in {@link #geluForward} and φ = e^(−hi/2)·(1 − lo/2)/√(2π) from the same
+     * exponential, so one per element. Flat: with two exponentials (the former erfc fit's own and φ's) C2 gave up
+     * inlining (NodeCountInliningCutoff) and the loop ran on boxed vectors at a quarter of the speed.
+     */
     private static void geluBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
-            FloatVector xc = load(x, i).max(-GELU_CLAMP).min(GELU_CLAMP);
+            FloatVector xc = FloatVector.fromArray(S, x, i).max(-GELU_CLAMP).min(GELU_CLAMP);
+            FloatVector t = one.div(xc.abs().mul(0.5f * INV_SQRT2).add(1f));
+            FloatVector q = FloatVector.broadcast(S, Q10).fma(t, FloatVector.broadcast(S, Q9));
+            q = q.fma(t, FloatVector.broadcast(S, Q8));
+            q = q.fma(t, FloatVector.broadcast(S, Q7));
+            q = q.fma(t, FloatVector.broadcast(S, Q6));
+            q = q.fma(t, FloatVector.broadcast(S, Q5));
+            q = q.fma(t, FloatVector.broadcast(S, Q4));
+            q = q.fma(t, FloatVector.broadcast(S, Q3));
+            q = q.fma(t, FloatVector.broadcast(S, Q2));
+            q = q.fma(t, FloatVector.broadcast(S, Q1));
+            q = q.fma(t, FloatVector.broadcast(S, Q0));
             FloatVector hi = xc.mul(xc);
             FloatVector lo = xc.fma(xc, hi.neg());
-            FloatVector pdf = hi.mul(-0.5f).lanewise(EXP).mul(lo.mul(-0.5f).add(1f)).mul(INV_SQRT_2PI);
-            load(dy, i).mul(geluCdf(xc).add(xc.mul(pdf))).intoArray(dx, i);
+            FloatVector g = VectorMath.exp(hi.mul(-0.5f)).mul(lo.mul(-0.5f).add(1f));
+            FloatVector halfErfc = t.mul(0.5f).mul(q).mul(g);
+            FloatVector cdf = halfErfc.blend(one.sub(halfErfc), xc.compare(GE, 0f));
+            FloatVector.fromArray(S, dy, i).mul(cdf.add(xc.mul(g.mul(INV_SQRT_2PI)))).intoArray(dx, i);
         }
     }
 
+    /**
+     * dy·(σ(2u) + x·2u'(x)·σ'(2u)) with u = √(2/π)(x + 0.044715x³): tanh-GELU is x·σ(2u), and σ' = e·r² (e = e^−|2u|,
+     * r = 1/(1 + e)) is free of cancellation; its ∞·0 limit is taken as 0. Flat for the same reason as geluBackward.
+     */
     private static void geluTanhBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
-            load(dy, i).mul(geluTanhSlope(load(x, i))).intoArray(dx, i);
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector x2 = v.mul(v);
+            FloatVector u2 = x2.mul(v).mul(GELU_TANH_CUBIC).add(v).mul(TWO_GELU_TANH_SCALE);
+            FloatVector e = VectorMath.exp(u2.abs().neg());
+            FloatVector r = one.div(e.add(1f));
+            FloatVector er = e.mul(r);
+            FloatVector slope = er.mul(r);
+            FloatVector du2 = x2.mul(3f * GELU_TANH_CUBIC).add(1f).mul(TWO_GELU_TANH_SCALE);
+            FloatVector term = v.mul(du2).mul(slope).blend(0f, slope.compare(EQ, 0f));
+            FloatVector sig = r.blend(er, u2.compare(LT, 0f));
+            FloatVector.fromArray(S, dy, i).mul(sig.add(term)).intoArray(dx, i);
         }
     }
 
@@ -509,7 +495,7 @@ public final class VectorElementwise implements Elementwise {
         int i = 0;
         DoubleVector acc = DoubleVector.zero(D);
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            FloatVector e = load(x, xOff + i).sub(shift).lanewise(EXP);
+            FloatVector e = VectorMath.exp(load(x, xOff + i).sub(shift));
             if (y != null) {
                 e.intoArray(y, yOff + i);
             }
@@ -581,7 +567,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector nm = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < bound; i += L) {
             nm = nm.max(FloatVector.fromArray(S, x, next + i));
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(m).lanewise(EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + i).sub(m));
             e.intoArray(g, off + i);
             acc = acc.add((DoubleVector) e.convertShape(F2D, D, 0)).add((DoubleVector) e.convertShape(F2D, D, 1));
         }
@@ -593,7 +579,7 @@ public final class VectorElementwise implements Elementwise {
     public void expScaled(float[] x, int xOff, float shift, float factor, float[] y, int yOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            load(x, xOff + i).sub(shift).lanewise(EXP).mul(factor).intoArray(y, yOff + i);
+            VectorMath.exp(load(x, xOff + i).sub(shift)).mul(factor).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
             y[yOff + i] = (float) Math.exp(x[xOff + i] - shift) * factor;
@@ -639,7 +625,7 @@ public final class VectorElementwise implements Elementwise {
         int bound = off + S.loopBound(n);
         if (log) {
             for (; i < bound; i += L) {
-                load(dy, i).sub(load(y, i).lanewise(EXP).mul(s)).intoArray(dx, i);
+                load(dy, i).sub(VectorMath.exp(load(y, i)).mul(s)).intoArray(dx, i);
             }
         } else {
             for (; i < bound; i += L) {
@@ -771,7 +757,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector p = load(pred, i);
-            FloatVector e = p.abs().neg().lanewise(EXP);
+            FloatVector e = VectorMath.exp(p.abs().neg());
             e.intoArray(part, i - from);
             if (grad != null) {
                 FloatVector r = one.div(e.add(1f));
