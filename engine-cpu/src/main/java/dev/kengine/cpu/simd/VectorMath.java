@@ -1,7 +1,9 @@
 package dev.kengine.cpu.simd;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LT;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -46,8 +48,10 @@ final class VectorMath {
      * polynomial is the last multiply, also where the result is subnormal.
      */
     static FloatVector exp(FloatVector x) {
-        // max/min keep NaN (Math.max semantics), and a NaN then stays NaN through the polynomial.
-        FloatVector t = x.max(EXP_LO).min(EXP_HI);
+        // The clamp is two compare-and-blends: lanewise MAX/MIN follow Math.max, whose NaN and ±0 rules cost C2
+        // six instructions each on AVX-512. A NaN compares false, stays NaN and stays NaN through the polynomial.
+        FloatVector t = x.blend(EXP_LO, x.compare(LT, EXP_LO));
+        t = t.blend(EXP_HI, t.compare(GT, EXP_HI));
         FloatVector k = t.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER));
         FloatVector n = k.sub(ROUNDER);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), t);
