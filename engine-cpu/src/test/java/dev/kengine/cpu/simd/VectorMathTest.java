@@ -91,4 +91,63 @@ class VectorMathTest {
             }
         }
     }
+
+    static float[] expm1(float[] x) {
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i += S.length()) {
+            VectorMath.expm1ForNonPositive(FloatVector.fromArray(S, x, i)).intoArray(y, i);
+        }
+        return y;
+    }
+
+    @Test
+    @DisplayName("expm1 is faithfully rounded for every 7th float from −90 to 0, so relatively accurate near 0")
+    void expm1NonPositive() {
+        float[] x = new float[1 << 16];
+        double worst = 0;
+        float worstAt = Float.NaN;
+        long checked = 0;
+        int last = Float.floatToRawIntBits(-90f);
+        int bits = Float.floatToRawIntBits(-0f) + 1;
+        while (bits <= last) {
+            int n = 0;
+            while (n < x.length && bits <= last) {
+                x[n++] = Float.intBitsToFloat(bits);
+                bits += 7;
+            }
+            float[] y = expm1(x);
+            for (int i = 0; i < n; i++) {
+                double exact = Math.expm1(x[i]);
+                double u = Math.abs(y[i] - exact) / Math.ulp((float) exact);
+                if (u > worst) {
+                    worst = u;
+                    worstAt = x[i];
+                }
+            }
+            checked += n;
+        }
+        assertTrue(checked > 100_000_000L, "checked " + checked);
+        assertTrue(worst < 1.0, "worst error " + worst + " ulp at x = " + worstAt);
+    }
+
+    @Test
+    @DisplayName("expm1 keeps NaN, gives −1 at −∞ and 0 at 0")
+    void expm1Specials() {
+        float[] x = new float[S.length() * 2];
+        x[0] = Float.NaN;
+        x[1] = Float.NEGATIVE_INFINITY;
+        x[2] = -0f;
+        x[3] = -1000f;
+        x[4] = -88f;
+        x[5] = -Float.MIN_VALUE;
+        x[6] = -1e-30f;
+        float[] y = expm1(x);
+        assertTrue(Float.isNaN(y[0]), "expm1(NaN)");
+        assertEquals(-1f, y[1], "expm1(−∞)");
+        assertEquals(0f, Math.abs(y[2]), "expm1(−0)");
+        assertEquals(-1f, y[3], "expm1(−1000)");
+        assertEquals(-1f, y[4], "expm1(−88)");
+        assertEquals(-Float.MIN_VALUE, y[5], "expm1(−2⁻¹⁴⁹)");
+        assertEquals(-1e-30f, y[6], "expm1(−1e-30)");
+    }
 }
