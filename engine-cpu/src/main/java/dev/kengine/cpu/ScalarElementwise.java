@@ -99,7 +99,8 @@ public final class ScalarElementwise implements Elementwise {
             case LEAKY_RELU:
                 return x > 0f ? dy : (x <= 0f ? p * dy : Float.NaN);
             case ELU:
-                return x > 0f ? dy : dy * (y + p);
+                // On y, as the SIMD kernel: with α ≥ 0, y > 0 exactly when x > 0.
+                return y > 0f ? dy : dy * (y + p);
             case SWISH: {
                 double bx = (double) p * x;
                 double s = 1.0 / (1.0 + Math.exp(-bx));

@@ -340,10 +340,15 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    /**
+     * dy where y > 0, else dy·(y + α). The branch is taken on y, not x: with α ≥ 0 (the API's rule) y > 0 exactly
+     * when x > 0, so the kernel reads two arrays and writes one, a quarter less traffic than reading x as well.
+     */
     private static void eluBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
             FloatVector g = load(dy, i);
-            g.mul(load(y, i).add(p)).blend(g, load(x, i).compare(GT, 0f)).intoArray(dx, i);
+            FloatVector yv = load(y, i);
+            g.mul(yv.add(p)).blend(g, yv.compare(GT, 0f)).intoArray(dx, i);
         }
     }
 
