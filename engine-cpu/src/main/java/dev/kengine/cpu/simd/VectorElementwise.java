@@ -170,7 +170,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector e = VectorMath.exp(v.abs().neg());
+            FloatVector e = VectorMath.exp(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             r.blend(e.mul(r), v.compare(LT, 0f)).intoArray(y, yOff + i);
         }
@@ -218,7 +218,7 @@ public final class VectorElementwise implements Elementwise {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector xs = v.mul(p);
-            FloatVector e = VectorMath.exp(xs.abs().neg());
+            FloatVector e = VectorMath.exp(xs.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector sg = r.blend(e.mul(r), xs.compare(LT, 0f));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
@@ -230,7 +230,7 @@ public final class VectorElementwise implements Elementwise {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             // max(x, 0) by compare and blend (NaN kept): the lanewise MAX costs six instructions for Math.max's rules.
-            v.blend(0f, v.compare(LT, 0f)).add(log1pUnit(VectorMath.exp(v.abs().neg()))).intoArray(y, yOff + i);
+            v.blend(0f, v.compare(LT, 0f)).add(log1pUnit(VectorMath.exp(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats()))).intoArray(y, yOff + i);
         }
     }
 
@@ -271,8 +271,9 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector u2 = v.mul(v).mul(v).mul(GELU_TANH_CUBIC).add(v).mul(TWO_GELU_TANH_SCALE);
-            FloatVector e = VectorMath.exp(u2.abs().neg());
+            FloatVector u2 = v.mul(v.mul(v).fma(TWO_GELU_TANH_SCALE * GELU_TANH_CUBIC, TWO_GELU_TANH_SCALE));
+            // −|2u| by setting the sign bit: one instruction where abs().neg() is two.
+            FloatVector e = VectorMath.exp(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector sg = r.blend(e.mul(r), u2.compare(LT, 0f));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
@@ -360,7 +361,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector bx = FloatVector.fromArray(S, x, i).mul(p);
-            FloatVector e = VectorMath.exp(bx.abs().neg());
+            FloatVector e = VectorMath.exp(bx.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector er = e.mul(r);
             FloatVector slope = er.mul(r);
@@ -375,7 +376,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector e = VectorMath.exp(v.abs().neg());
+            FloatVector e = VectorMath.exp(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector.fromArray(S, dy, i).mul(r.blend(e.mul(r), v.compare(LT, 0f))).intoArray(dx, i);
         }
@@ -421,12 +422,12 @@ public final class VectorElementwise implements Elementwise {
         for (int i = from; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector x2 = v.mul(v);
-            FloatVector u2 = x2.mul(v).mul(GELU_TANH_CUBIC).add(v).mul(TWO_GELU_TANH_SCALE);
-            FloatVector e = VectorMath.exp(u2.abs().neg());
+            FloatVector u2 = v.mul(x2.fma(TWO_GELU_TANH_SCALE * GELU_TANH_CUBIC, TWO_GELU_TANH_SCALE));
+            FloatVector e = VectorMath.exp(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector er = e.mul(r);
             FloatVector slope = er.mul(r);
-            FloatVector du2 = x2.mul(3f * GELU_TANH_CUBIC).add(1f).mul(TWO_GELU_TANH_SCALE);
+            FloatVector du2 = x2.fma(3f * TWO_GELU_TANH_SCALE * GELU_TANH_CUBIC, TWO_GELU_TANH_SCALE);
             FloatVector term = v.mul(du2).mul(slope).blend(0f, slope.compare(EQ, 0f));
             FloatVector sig = r.blend(er, u2.compare(LT, 0f));
             FloatVector.fromArray(S, dy, i).mul(sig.add(term)).intoArray(dx, i);
@@ -809,7 +810,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector p = load(pred, i);
-            FloatVector e = VectorMath.exp(p.abs().neg());
+            FloatVector e = VectorMath.exp(p.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             e.intoArray(part, i - from);
             if (grad != null) {
                 FloatVector r = one.div(e.add(1f));
