@@ -308,6 +308,12 @@ public final class Compare {
                 best.add(new Ceilings.Ceiling(a.threads(), Math.max(a.fmaGflops(), b.fmaGflops()),
                         Math.max(a.copyGBs(), b.copyGBs()), Math.max(a.arraycopyGBs(), b.arraycopyGBs())));
             }
+            for (Ceilings.Ceiling b : again) {
+                // Both measurements are shown: the spread between them is how far this host's ceilings moved during
+                // the run, and so how far the fractions of them can be trusted.
+                err.printf(Locale.ROOT, "compare:   at the end, %d thread%s: FMA %.1f GFLOP/s, copy loop %.1f GB/s (System.arraycopy %.1f GB/s)%n",
+                        b.threads(), b.threads() == 1 ? "" : "s", b.fmaGflops(), b.copyGBs(), b.arraycopyGBs());
+            }
             if (!best.equals(ceilings)) {
                 err.println("compare: ceilings measured again at the end; the higher figures are kept");
                 List<Row> refreshed = new ArrayList<>();
