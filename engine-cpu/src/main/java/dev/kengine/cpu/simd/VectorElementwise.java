@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The elementwise kernels on the JDK's Vector API, one {@code SPECIES_PREFERRED} vector at a time
- * with scalar loop tails. The exponential and expm1 are {@link VectorMath}'s (written out so that they
+ * with scalar loop tails. The exponential (of arguments ≤ 0, all this class needs) and expm1 are {@link VectorMath}'s (written out so that they
  * stay in the loop; tanh is built on expm1); the losses' log uses the lanewise LOG, which JDK 25 routes
  * to Intel SVML (about 1 ulp). Sums convert each vector to double before adding, so they are as
  * accurate as the scalar double sums.
@@ -170,7 +170,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector e = VectorMath.exp(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositive(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             r.blend(e.mul(r), v.compare(LT, 0f)).intoArray(y, yOff + i);
         }
@@ -218,7 +218,7 @@ public final class VectorElementwise implements Elementwise {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector xs = v.mul(p);
-            FloatVector e = VectorMath.exp(xs.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositive(xs.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector sg = r.blend(e.mul(r), xs.compare(LT, 0f));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
@@ -230,7 +230,7 @@ public final class VectorElementwise implements Elementwise {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             // max(x, 0) by compare and blend (NaN kept): the lanewise MAX costs six instructions for Math.max's rules.
-            v.blend(0f, v.compare(LT, 0f)).add(log1pUnit(VectorMath.exp(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats()))).intoArray(y, yOff + i);
+            v.blend(0f, v.compare(LT, 0f)).add(log1pUnit(VectorMath.expNonPositive(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats()))).intoArray(y, yOff + i);
         }
     }
 
@@ -260,7 +260,7 @@ public final class VectorElementwise implements Elementwise {
             q = q.fma(t, FloatVector.broadcast(S, Q0));
             FloatVector hi = xc.mul(xc);
             FloatVector lo = xc.fma(xc, hi.neg());
-            FloatVector g = VectorMath.exp(hi.mul(-0.5f)).mul(lo.mul(-0.5f).add(1f));
+            FloatVector g = VectorMath.expNonPositive(hi.mul(-0.5f)).mul(lo.mul(-0.5f).add(1f));
             FloatVector halfErfc = t.mul(q).mul(g);
             FloatVector cdf = halfErfc.blend(one.sub(halfErfc), xc.compare(GE, 0f));
             v.mul(cdf).blend(0f, v.compare(EQ, Float.NEGATIVE_INFINITY)).intoArray(y, yOff + i);
@@ -273,7 +273,7 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector u2 = v.mul(v.mul(v).fma(TWO_GELU_TANH_SCALE * GELU_TANH_CUBIC, TWO_GELU_TANH_SCALE));
             // −|2u| by setting the sign bit: one instruction where abs().neg() is two.
-            FloatVector e = VectorMath.exp(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositive(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector sg = r.blend(e.mul(r), u2.compare(LT, 0f));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
@@ -361,7 +361,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector bx = FloatVector.fromArray(S, x, i).mul(p);
-            FloatVector e = VectorMath.exp(bx.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositive(bx.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector er = e.mul(r);
             FloatVector slope = er.mul(r);
@@ -376,7 +376,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector e = VectorMath.exp(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositive(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector.fromArray(S, dy, i).mul(r.blend(e.mul(r), v.compare(LT, 0f))).intoArray(dx, i);
         }
@@ -406,7 +406,7 @@ public final class VectorElementwise implements Elementwise {
             q = q.fma(t, FloatVector.broadcast(S, Q0));
             FloatVector hi = xc.mul(xc);
             FloatVector lo = xc.fma(xc, hi.neg());
-            FloatVector g = VectorMath.exp(hi.mul(-0.5f)).mul(lo.mul(-0.5f).add(1f));
+            FloatVector g = VectorMath.expNonPositive(hi.mul(-0.5f)).mul(lo.mul(-0.5f).add(1f));
             FloatVector halfErfc = t.mul(q).mul(g);
             FloatVector cdf = halfErfc.blend(one.sub(halfErfc), xc.compare(GE, 0f));
             FloatVector.fromArray(S, dy, i).mul(cdf.add(xc.mul(g.mul(INV_SQRT_2PI)))).intoArray(dx, i);
@@ -423,7 +423,7 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector x2 = v.mul(v);
             FloatVector u2 = v.mul(x2.fma(TWO_GELU_TANH_SCALE * GELU_TANH_CUBIC, TWO_GELU_TANH_SCALE));
-            FloatVector e = VectorMath.exp(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositive(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector er = e.mul(r);
             FloatVector slope = er.mul(r);
@@ -522,8 +522,8 @@ public final class VectorElementwise implements Elementwise {
         DoubleVector acc = DoubleVector.zero(D);
         int bound = S.loopBound(n);
         for (int pairs = bound - bound % (2 * L); i < pairs; i += 2 * L) {
-            FloatVector e = VectorMath.exp(load(x, xOff + i).sub(shift));
-            FloatVector e1 = VectorMath.exp(load(x, xOff + i + L).sub(shift));
+            FloatVector e = VectorMath.expNonPositive(load(x, xOff + i).sub(shift));
+            FloatVector e1 = VectorMath.expNonPositive(load(x, xOff + i + L).sub(shift));
             if (y != null) {
                 e.intoArray(y, yOff + i);
                 e1.intoArray(y, yOff + i + L);
@@ -531,7 +531,7 @@ public final class VectorElementwise implements Elementwise {
             acc = addAsDouble(acc, e.add(e1));
         }
         for (; i < bound; i += L) {
-            FloatVector e = VectorMath.exp(load(x, xOff + i).sub(shift));
+            FloatVector e = VectorMath.expNonPositive(load(x, xOff + i).sub(shift));
             if (y != null) {
                 e.intoArray(y, yOff + i);
             }
@@ -610,9 +610,9 @@ public final class VectorElementwise implements Elementwise {
             nm = nm.blend(xn, xn.compare(GT, nm));
             FloatVector xn1 = FloatVector.fromArray(S, x, next + i + L);
             nm = nm.blend(xn1, xn1.compare(GT, nm));
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + i).sub(m));
+            FloatVector e = VectorMath.expNonPositive(FloatVector.fromArray(S, x, off + i).sub(m));
             e.intoArray(g, off + i);
-            FloatVector e1 = VectorMath.exp(FloatVector.fromArray(S, x, off + i + L).sub(m));
+            FloatVector e1 = VectorMath.expNonPositive(FloatVector.fromArray(S, x, off + i + L).sub(m));
             e1.intoArray(g, off + i + L);
             FloatVector pair = e.add(e1);
             acc = acc.add((DoubleVector) pair.convertShape(F2D, D, 0)).add((DoubleVector) pair.convertShape(F2D, D, 1));
@@ -620,7 +620,7 @@ public final class VectorElementwise implements Elementwise {
         for (; i < bound; i += L) {
             FloatVector xn = FloatVector.fromArray(S, x, next + i);
             nm = nm.blend(xn, xn.compare(GT, nm));
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + i).sub(m));
+            FloatVector e = VectorMath.expNonPositive(FloatVector.fromArray(S, x, off + i).sub(m));
             e.intoArray(g, off + i);
             acc = acc.add((DoubleVector) e.convertShape(F2D, D, 0)).add((DoubleVector) e.convertShape(F2D, D, 1));
         }
@@ -632,7 +632,7 @@ public final class VectorElementwise implements Elementwise {
     public void expScaled(float[] x, int xOff, float shift, float factor, float[] y, int yOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            VectorMath.exp(load(x, xOff + i).sub(shift)).mul(factor).intoArray(y, yOff + i);
+            VectorMath.expNonPositive(load(x, xOff + i).sub(shift)).mul(factor).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
             y[yOff + i] = (float) Math.exp(x[xOff + i] - shift) * factor;
@@ -678,7 +678,7 @@ public final class VectorElementwise implements Elementwise {
         int bound = off + S.loopBound(n);
         if (log) {
             for (; i < bound; i += L) {
-                load(dy, i).sub(VectorMath.exp(load(y, i)).mul(s)).intoArray(dx, i);
+                load(dy, i).sub(VectorMath.expNonPositive(load(y, i)).mul(s)).intoArray(dx, i);
             }
         } else {
             for (; i < bound; i += L) {
@@ -810,7 +810,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector p = load(pred, i);
-            FloatVector e = VectorMath.exp(p.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositive(p.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             e.intoArray(part, i - from);
             if (grad != null) {
                 FloatVector r = one.div(e.add(1f));
