@@ -1,6 +1,7 @@
 package dev.kengine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -130,6 +131,66 @@ class SimdScalarAgreementTest {
             }
             assertClose(act + " backward", gs, gv, 1e-5f, 1e-6f);
         }
+    }
+
+    @Test
+    @DisplayName("ELU and tanh keep the sign of zero, and tanh saturates where float tanh does")
+    void signedZerosAndSaturation() {
+        float[] zeros = new float[17];
+        java.util.Arrays.fill(zeros, -0f);
+        for (Backend b : new Backend[] {simd, scalar}) {
+            for (Activation act : List.of(Activation.elu(1f), Activation.elu(0f), Activation.TANH)) {
+                float[] y = run(b, zeros, t -> b.activation(act, t));
+                for (int i = 0; i < y.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(y[i]), act + "(−0) at " + i + " on " + b.name());
+                }
+            }
+        }
+        // Float tanh is exactly ±1 only from |x| ≈ 9.011; below that the result, and the gradient 1 − y², are not.
+        float[] x = new float[N];
+        for (int i = 0; i < N; i++) {
+            x[i] = (i % 2 == 0 ? 1 : -1) * (8f + 2f * i / N);
+        }
+        float[] yv = run(simd, x, t -> simd.activation(Activation.TANH, t));
+        for (int i = 0; i < N; i++) {
+            double exact = Math.tanh(x[i]);
+            assertTrue(Math.abs(yv[i] - exact) <= 3 * Math.ulp((float) exact), "tanh(" + x[i] + ") = " + yv[i] + ", exact " + exact);
+        }
+        assertEquals(0.99999994f, run(simd, new float[] {8.5f}, t -> simd.activation(Activation.TANH, t))[0], "tanh(8.5)");
+    }
+
+    @Test
+    @DisplayName("tanh is within 3 ulp of the exact value from 0 to 10 (2.5 measured, 5 allowed by the kit)")
+    void tanhAccuracy() {
+        float[] x = new float[1 << 20];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 10f * i / x.length;
+        }
+        float[] y;
+        try (Tensor t = simd.of(x); Tensor r = simd.activation(Activation.TANH, t)) {
+            y = r.toArray();
+        }
+        for (int i = 0; i < x.length; i++) {
+            double exact = Math.tanh(x[i]);
+            double bound = 3 * Math.ulp((float) exact);
+            assertTrue(Math.abs(y[i] - exact) <= bound, "tanh(" + x[i] + ") = " + y[i] + ", exact " + exact);
+        }
+    }
+
+    @Test
+    @DisplayName("log-softmax backward with outputs that are not log-probabilities matches the scalar path")
+    void logSoftmaxBackwardOutsideItsDomain() {
+        float[] y = inputs(21, 100f);
+        float[] dy = inputs(22, 1f);
+        float[] gs;
+        float[] gv;
+        try (Tensor tdy = scalar.of(dy, 1, N); Tensor ty = scalar.of(y, 1, N); Tensor g = scalar.logSoftmaxBackward(tdy, ty)) {
+            gs = g.toArray();
+        }
+        try (Tensor tdy = simd.of(dy, 1, N); Tensor ty = simd.of(y, 1, N); Tensor g = simd.logSoftmaxBackward(tdy, ty)) {
+            gv = g.toArray();
+        }
+        assertClose("log-softmax backward, y in [−100, 100]", gs, gv, 1e-5f, 1e-9f);
     }
 
     @Test

@@ -38,7 +38,7 @@ final class VectorMath {
     /**
      * e^x lane by lane for x ≤ 0 (every caller's case: −|v|, x − max, −x²/2, a log-probability), faithfully rounded
      * (one of the two floats around the exact value: 0.89 ulp at most, measured at every third float in
-     * [−104, 0]), with gradual underflow, e^−∞ = +0 and NaN kept. Positive x up to 88.3 still come out right;
+     * [−104, 0]; {@code VectorMathTest} checks every fifth), with gradual underflow, e^−∞ = +0 and NaN kept. Positive x up to 88.3 still come out right;
      * above that, and for +∞, the result is unspecified.
      *
      * <p>x = n·ln2 + r with n = round(x/ln2); e^r by a polynomial; then 2ⁿ. Where 2ⁿ is not a normal float
@@ -67,16 +67,19 @@ final class VectorMath {
         return p.mul(scale).mul(0x1p-64f, subnormal.cast(S));
     }
 
-    /** Below this e^x − 1 is −1 in float (e^−88 is under half an ulp of 1), and 2ⁿ stays a normal float. */
+    /** Below this e^x − 1 is −1 in float (e^−88 is under half an ulp of 1); n ≥ −127 keeps the scale's bits valid. */
     private static final float EXPM1_LO = -88f;
 
     /**
      * e^x − 1 for x ≤ 0, lane by lane, with full relative accuracy near 0 (NaN kept, −∞ gives −1). The result
-     * for x > 0 is unspecified: callers use it only where x ≤ 0 and blend the other lanes away.
+     * for x > 0 is unspecified: callers use it only where x ≤ 0 and blend the other lanes away. The sign of a
+     * zero result is not kept (e^−0 − 1 gives +0).
      *
-     * <p>With x = n·ln2 + r as in {@link #exp}: e^r − 1 = r + r²·q(r) is formed without cancellation, and
-     * e^x − 1 = 2ⁿ·(e^r − 1) + (2ⁿ − 1) by one fma, where 2ⁿ − 1 is exact for n ≥ −24 (and rounds to −1 below).
-     * Faithfully rounded: 0.93 ulp at most, measured at every third float in [−90, 0).
+     * <p>With x = n·ln2 + r as in {@link #expNonPositive}: e^r − 1 = r + r²·q(r) is formed without cancellation,
+     * and e^x − 1 = 2ⁿ·(e^r − 1) + (2ⁿ − 1) by one fma, 2ⁿ − 1 being exact for n ≥ −24. Below that 2ⁿ − 1 would
+     * round to −1 and lose the e^x that still decides the last bit (tanh saturated at |x| = 8.49 instead of 9.01),
+     * so there the result is 2ⁿ·e^r − 1 by one fma. For x ≤ −87.68 the scale's bits are +0 and the result −1,
+     * which is right. Faithfully rounded: 0.93 ulp at most, measured at every third float in [−90, 0).
      */
     static FloatVector expm1ForNonPositive(FloatVector x) {
         FloatVector t = x.blend(EXPM1_LO, x.compare(LT, EXPM1_LO));
@@ -89,8 +92,9 @@ final class VectorMath {
         q = q.fma(r, FloatVector.broadcast(S, C3));
         q = q.fma(r, FloatVector.broadcast(S, C2));
         FloatVector em1 = r.mul(r).fma(q, r);
-        // 2ⁿ as (n + 127) << 23: one factor suffices, as n ≥ −127 after the clamp.
         FloatVector scale = k.reinterpretAsInts().add(127 - ROUNDER_BITS).lanewise(LSHL, 23).reinterpretAsFloats();
-        return scale.fma(em1, scale.sub(1f));
+        FloatVector near = scale.fma(em1, scale.sub(1f));
+        FloatVector far = scale.fma(em1.add(1f), FloatVector.broadcast(S, -1f));
+        return near.blend(far, n.compare(LT, -24f));
     }
 }

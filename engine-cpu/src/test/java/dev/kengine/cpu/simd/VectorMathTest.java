@@ -27,6 +27,15 @@ class VectorMathTest {
         return Math.abs(got - exact) / Math.ulp((float) exact);
     }
 
+    /** Whether got is one of the two floats around exact (exact itself when it is a float). */
+    static boolean faithful(float got, double exact) {
+        float nearest = (float) exact;
+        if (got == nearest) {
+            return true;
+        }
+        return got == (exact > nearest ? Math.nextUp(nearest) : Math.nextDown(nearest));
+    }
+
     @Test
     @DisplayName("exp is faithfully rounded for every 5th float from 0 down to the underflow threshold")
     void faithfulEverywhere() {
@@ -37,6 +46,7 @@ class VectorMathTest {
         double worst = 0;
         float worstAt = Float.NaN;
         long checked = 0;
+        long unfaithful = 0;
         int last = Float.floatToRawIntBits(-104f);
         int bits = Float.floatToRawIntBits(-0f);
         while (bits <= last) {
@@ -52,11 +62,14 @@ class VectorMathTest {
                     worst = u;
                     worstAt = x[i];
                 }
+                if (!faithful(y[i], Math.exp(x[i]))) {
+                    unfaithful++;
+                }
             }
             checked += n;
         }
         assertTrue(checked > 200_000_000L, "checked " + checked);
-        assertTrue(worst < 1.0, "worst error " + worst + " ulp at x = " + worstAt);
+        assertEquals(0, unfaithful, "results not one of the two floats around e^x; worst " + worst + " ulp at x = " + worstAt);
     }
 
     @Test
@@ -99,6 +112,7 @@ class VectorMathTest {
         double worst = 0;
         float worstAt = Float.NaN;
         long checked = 0;
+        long unfaithful = 0;
         int last = Float.floatToRawIntBits(-90f);
         int bits = Float.floatToRawIntBits(-0f) + 1;
         while (bits <= last) {
@@ -115,15 +129,18 @@ class VectorMathTest {
                     worst = u;
                     worstAt = x[i];
                 }
+                if (!faithful(y[i], exact)) {
+                    unfaithful++;
+                }
             }
             checked += n;
         }
         assertTrue(checked > 100_000_000L, "checked " + checked);
-        assertTrue(worst < 1.0, "worst error " + worst + " ulp at x = " + worstAt);
+        assertEquals(0, unfaithful, "results not one of the two floats around e^x − 1; worst " + worst + " ulp at x = " + worstAt);
     }
 
     @Test
-    @DisplayName("expm1 keeps NaN, gives −1 at −∞ and 0 at 0")
+    @DisplayName("expm1 keeps NaN, gives −1 at −∞, 0 at ±0 (sign not kept) and keeps the last bit near −1")
     void expm1Specials() {
         float[] x = new float[S.length() * 2];
         x[0] = Float.NaN;
@@ -133,6 +150,10 @@ class VectorMathTest {
         x[4] = -88f;
         x[5] = -Float.MIN_VALUE;
         x[6] = -1e-30f;
+        x[7] = 0f;
+        x[8] = -17f;
+        x[9] = -16.6f;
+        x[10] = -17.3f;
         float[] y = expm1(x);
         assertTrue(Float.isNaN(y[0]), "expm1(NaN)");
         assertEquals(-1f, y[1], "expm1(−∞)");
@@ -141,5 +162,10 @@ class VectorMathTest {
         assertEquals(-1f, y[4], "expm1(−88)");
         assertEquals(-Float.MIN_VALUE, y[5], "expm1(−2⁻¹⁴⁹)");
         assertEquals(-1e-30f, y[6], "expm1(−1e-30)");
+        assertEquals(0f, y[7], "expm1(0)");
+        for (int i = 8; i <= 10; i++) {
+            // Here 2ⁿ − 1 is not a float; the last bit of the result near −1 still follows e^x.
+            assertEquals((float) Math.expm1(x[i]), y[i], "expm1(" + x[i] + ")");
+        }
     }
 }
