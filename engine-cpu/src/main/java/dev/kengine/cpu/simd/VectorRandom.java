@@ -78,6 +78,12 @@ public final class VectorRandom {
         long[] k = roundKeys(seed);
         long t8 = threshold << 8;
         LongVector iota = LongVector.zero(LS).addIndex(1);
+        // The multipliers as AndV nodes (an AND with 2³² − 1 that changes nothing): C2 emits vpmuludq for a
+        // long-vector multiply only when it can see both inputs fit in 32 bits, and a plain constant does not
+        // show it; otherwise it is vpmullq. On this Zen 4 the two run alike (1.29 against 1.31 G elements/s);
+        // on Intel cores vpmullq is three µops with a 15-cycle latency.
+        LongVector mul0 = LongVector.broadcast(LS, M0).and(M32);
+        LongVector mul1 = LongVector.broadcast(LS, M1).and(M32);
         LongVector c2 = LongVector.broadcast(LS, offset & M32);
         LongVector c3 = LongVector.broadcast(LS, offset >>> 32);
         FloatVector zero = FloatVector.zero(FS);
@@ -90,34 +96,34 @@ public final class VectorRandom {
             LongVector a3 = c3;
             // Ten rounds written out: a loop would carry the four vectors through phis.
             LongVector p0; LongVector p1;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[0]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[1]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[2]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[3]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[4]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[5]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[6]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[7]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[8]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[9]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[10]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[11]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[12]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[13]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[14]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[15]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[16]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[17]); a3 = p0;
-            p0 = a0.and(M32).mul(M0); p1 = a2.and(M32).mul(M1);
+            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[18]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[19]); a3 = p0;
             // Keep bits per word (lane j = counter j), then bit 4j + w of the group's element mask.
@@ -147,6 +153,12 @@ public final class VectorRandom {
     public static void blocks(long seed, long offset, long first, int count, int[] out) {
         long[] k = roundKeys(seed);
         LongVector iota = LongVector.zero(LS).addIndex(1);
+        // The multipliers as AndV nodes (an AND with 2³² − 1 that changes nothing): C2 emits vpmuludq for a
+        // long-vector multiply only when it can see both inputs fit in 32 bits, and a plain constant does not
+        // show it; otherwise it is vpmullq. On this Zen 4 the two run alike (1.29 against 1.31 G elements/s);
+        // on Intel cores vpmullq is three µops with a 15-cycle latency.
+        LongVector mul0 = LongVector.broadcast(LS, M0).and(M32);
+        LongVector mul1 = LongVector.broadcast(LS, M1).and(M32);
         LongVector c2 = LongVector.broadcast(LS, offset & M32);
         LongVector c3 = LongVector.broadcast(LS, offset >>> 32);
         long[] w = new long[4 * NL];
@@ -156,8 +168,8 @@ public final class VectorRandom {
             LongVector a2 = c2;
             LongVector a3 = c3;
             for (int r = 0; r < 10; r++) {
-                LongVector p0 = a0.and(M32).mul(M0);
-                LongVector p1 = a2.and(M32).mul(M1);
+                LongVector p0 = a0.and(M32).mul(mul0);
+                LongVector p1 = a2.and(M32).mul(mul1);
                 a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[2 * r]);
                 a1 = p1;
                 a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[2 * r + 1]);
