@@ -21,6 +21,11 @@ final class SimdSelection {
         String description;
         if (ModuleLayer.boot().findModule(MODULE).isEmpty()) {
             description = "scalar: module " + MODULE + " is not in the boot layer (run with --add-modules " + MODULE + ")";
+        } else if (!hardwareFma()) {
+            // Without the instruction the Vector API's fma falls back to Math.fma, which the JDK then computes
+            // with BigDecimal: the vector kernels (every exponential, every polynomial) would run about a
+            // thousand times slower than the scalar ones. Seen with -XX:UseAVX=0 on this machine.
+            description = "scalar: this CPU (or the JVM's view of it: -XX:-UseFMA) has no fused multiply-add";
         } else {
             try {
                 chosen = loadVectorKernels();
@@ -37,6 +42,19 @@ final class SimdSelection {
     }
 
     private SimdSelection() {}
+
+    /**
+     * Whether HotSpot uses a hardware fused multiply-add (its UseFMA flag, which it sets from the CPU's
+     * features). Another VM, or a runtime without jdk.management, is taken to have one.
+     */
+    static boolean hardwareFma() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return bean == null || !"false".equals(bean.getVMOption("UseFMA").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return true;
+        }
+    }
 
     // Kept in their own methods so the simd classes are resolved only after the module check.
     private static Elementwise loadVectorKernels() {

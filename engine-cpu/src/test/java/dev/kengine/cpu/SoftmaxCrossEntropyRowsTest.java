@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The SIMD kernel's pipelined softmax cross-entropy rows (next row's max read during this row's exponentials)
- * against the interface's unfused composition of max, expSum and scale on the same kernels, bit for bit.
+ * against the interface's unfused composition of max, expSum and scale on the same kernels, bit for bit
+ * (NaN as any NaN: the fused max skips NaN where the lanewise MAX returns it, so a NaN row's NaNs can carry
+ * another sign or payload, which no contract fixes; seen with 128-bit SSE vectors).
  */
 @DisplayName("Pipelined softmax cross-entropy rows give the same bits as max, expSum, scale")
 class SoftmaxCrossEntropyRowsTest {
@@ -71,11 +73,11 @@ class SoftmaxCrossEntropyRowsTest {
                         ref.softmaxCrossEntropyLabelRows(xb, labels, gb, 1.0 / rows, lb, range[0], range[1], c);
                         String where = "c=" + c + " range=" + Arrays.toString(range) + " grad=" + withGrad + " inPlace=" + inPlace;
                         for (int i = 0; i < rows; i++) {
-                            assertEquals(Double.doubleToRawLongBits(lb[i]), Double.doubleToRawLongBits(la[i]), where + " loss row " + i);
+                            assertEquals(Double.doubleToLongBits(lb[i]), Double.doubleToLongBits(la[i]), where + " loss row " + i);
                         }
                         if (withGrad) {
                             for (int i = 0; i < x.length; i++) {
-                                assertEquals(Float.floatToRawIntBits(gb[i]), Float.floatToRawIntBits(ga[i]), where + " grad " + i);
+                                assertEquals(Float.floatToIntBits(gb[i]), Float.floatToIntBits(ga[i]), where + " grad " + i);
                             }
                         }
                     }
