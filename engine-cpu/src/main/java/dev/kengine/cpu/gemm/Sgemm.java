@@ -35,8 +35,11 @@ public final class Sgemm {
     private static final class Simd {
         static final GemmKernel KERNEL = dev.kengine.cpu.simd.GemmSimdKernel.fullWidth()
                 ? new dev.kengine.cpu.simd.GemmSimdKernel()
-                // Without 512-bit vectors the 14 x 32 tile would run in the Vector API's Java fallback.
-                : ScalarGemmKernel.INSTANCE;
+                // Without 512-bit vectors the 14 x 32 tile would run in the Vector API's Java fallback;
+                // the 6 x (2 vectors) tile runs at any width (AVX2, NEON).
+                : dev.kengine.cpu.simd.GemmVectorKernel.usable()
+                        ? new dev.kengine.cpu.simd.GemmVectorKernel()
+                        : ScalarGemmKernel.INSTANCE;
     }
 
     /** Per-thread packing buffers, grown on demand and kept, so small calls allocate nothing. */
@@ -86,7 +89,14 @@ public final class Sgemm {
             }
             return;
         }
-        GemmKernel kern = simd ? Simd.KERNEL : ScalarGemmKernel.INSTANCE;
+        sgemmBatched(simd ? Simd.KERNEL : ScalarGemmKernel.INSTANCE, par, transA, transB, batch, m, n, k, alpha,
+                a, aOff, strideA, b, bOff, strideB, beta, c, cOff, strideC);
+    }
+
+    /** As the public sgemmBatched with a given kernel (for tests of kernels this machine would not pick). */
+    static void sgemmBatched(GemmKernel kern, Parallel par, boolean transA, boolean transB, int batch,
+                             int m, int n, int k, float alpha, float[] a, int aOff, long strideA,
+                             float[] b, int bOff, long strideB, float beta, float[] c, int cOff, long strideC) {
         int lda = transA ? m : k;
         int ldb = transB ? k : n;
         long work = (long) m * n * k;
