@@ -47,4 +47,19 @@ public interface GemmKernel {
      */
     void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                      float alpha, float beta);
+
+    /**
+     * Writes a tile left in {@code acc} (row i at {@code i*accStride}) to C: rows x cols elements at
+     * {@code co}, row stride {@code ldc}, as alpha·acc (beta == 0: C unread) or alpha·acc + beta·C.
+     */
+    static void storeTile(float[] acc, int accStride, int rows, int cols, float[] c, int co, int ldc,
+                          float alpha, float beta) {
+        for (int i = 0; i < rows; i++) {
+            int ci = co + i * ldc;
+            for (int j = 0; j < cols; j++) {
+                float v = acc[i * accStride + j];
+                c[ci + j] = beta == 0f ? alpha * v : alpha * v + beta * c[ci + j];
+            }
+        }
+    }
 }

@@ -60,14 +60,7 @@ final class ScalarGemmKernel implements GemmKernel {
             for (int ir = 0; ir < mc; ir += MR) {
                 int rows = Math.min(MR, mc - ir);
                 tile(kc, ap, ir * kc, bp, bOff, acc);
-                int co = cOff + ir * ldc + jr;
-                for (int i = 0; i < rows; i++) {
-                    int ci = co + i * ldc;
-                    for (int j = 0; j < cols; j++) {
-                        float v = acc[i * NR + j];
-                        c[ci + j] = beta == 0f ? alpha * v : alpha * v + beta * c[ci + j];
-                    }
-                }
+                GemmKernel.storeTile(acc, NR, rows, cols, c, cOff + ir * ldc + jr, ldc, alpha, beta);
             }
         }
     }

@@ -96,13 +96,7 @@ public final class GemmVectorKernel implements GemmKernel {
                         v1.intoArray(c, ci + L);
                     }
                 } else {
-                    for (int i = 0; i < rows; i++) {
-                        int ci = co + i * ldc;
-                        for (int j = 0; j < cols; j++) {
-                            float v = acc[i * NR + j];
-                            c[ci + j] = beta == 0f ? alpha * v : alpha * v + beta * c[ci + j];
-                        }
-                    }
+                    GemmKernel.storeTile(acc, NR, rows, cols, c, co, ldc, alpha, beta);
                 }
             }
         }
