@@ -13,12 +13,14 @@ import jdk.incubator.vector.VectorSpecies;
  * the loop runs without spills). Each step of p loads one 32-float row of the packed B micro-panel
  * and broadcasts 14 packed A elements: 28 FMAs per 16 loads.
  *
- * <p>Blocking: a B micro-panel (kc x 32 floats, 32 KiB at kc = 256) stays in L1 while the packed
- * A block (mc x kc, 336 KiB) streams from L2 under it; the whole packed B panel sits in L3.
+ * <p>Blocking: the packed A block (112 rows of up to 1024 k steps) lives in L2, a B micro-panel
+ * (kc x 32 floats) streams through L1 as each of the block's strips multiplies it, and the whole
+ * packed B panel (kc x 2048) sits in L3. The long k slice is what pays: C is read and written once
+ * per 1024 steps of k.
  *
  * <p>Packed A comes in two layouts so that packing is always a copy, never a transpose: from a
- * row-major A, strips are row-major with the constant row stride KC (the tile broadcasts
- * {@code ap[p + i*KC]}, a constant displacement per row); from a transposed A, strips are
+ * row-major A, strips are row-major with the constant row stride AS = KC + 16 (the tile broadcasts
+ * {@code ap[p + i*AS]}, a constant displacement per row); from a transposed A, strips are
  * interleaved ({@code ap[p*MR + i]}). Packing a transposed B is the one transpose, done with 16 x 16
  * register transposes. Packed buffers are plain float[]: their 16-byte alignment measured no cost
  * on this Zen 4 (see engine-cpu/GEMM-NOTES.md).
@@ -31,9 +33,18 @@ public final class GemmSimdKernel implements GemmKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     private static final int MR = 14;
     private static final int NR = 32;
-    private static final int KC = 256;
-    private static final int MC = MR * 24;
-    private static final int NC = 4096;
+    // Blocking, swept on the Zen 4 (GEMM-NOTES.md, "kc = 1024"): a long k slice writes each C tile back once
+    // per 1024 steps instead of four times at 1024³, which was worth 6-9 % there; the B micro-panel (128 KiB)
+    // then streams from L2 with the A block (112 x 1040 floats, 455 KiB) rather than sitting in L1.
+    private static final int KC = 1024;
+    /**
+     * Row stride of a packed row-major A strip: KC plus one cache line, so that the strip's 14 rows do not map
+     * to one L1 set (a stride of 4 KiB put them all in one 8-way set and cost about 30 % at kc = 1024).
+     */
+    private static final int AS = KC + 16;
+    private static final int MC = MR * 8;
+    /** kc x nc floats of packed B (8 MiB) stay within the L3. */
+    private static final int NC = 2048;
     /** Stores the first MR lanes of a vector: one packed column of an A micro-panel. */
     private static final VectorMask<Float> STORE_MR = S.indexInRange(0, MR);
 
@@ -72,23 +83,23 @@ public final class GemmSimdKernel implements GemmKernel {
 
     @Override
     public int packedASize(int mc, int kc) {
-        return (mc + MR - 1) / MR * MR * KC;
+        return (mc + MR - 1) / MR * MR * AS;
     }
 
     @Override
     public void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
         if (!transA) {
-            // A is [m, k]: strips are packed row-major with the constant row stride KC, a plain copy
-            // of each row. The tile then broadcasts A[i, p] from ap[p + i*KC]: a constant
+            // A is [m, k]: strips are packed row-major with the constant row stride AS, a plain copy
+            // of each row. The tile then broadcasts A[i, p] from ap[p + i*AS]: a constant
             // displacement per row, so no transpose is needed and no extra registers are used.
             for (int r = 0; r < mc; r += MR) {
                 int rows = Math.min(MR, mc - r);
-                int d = r * KC;
+                int d = r * AS;
                 for (int i = 0; i < rows; i++) {
-                    System.arraycopy(a, aOff + (i0 + r + i) * lda + p0, dst, d + i * KC, kc);
+                    System.arraycopy(a, aOff + (i0 + r + i) * lda + p0, dst, d + i * AS, kc);
                 }
                 for (int i = rows; i < MR; i++) {
-                    Arrays.fill(dst, d + i * KC, d + i * KC + kc, 0f);
+                    Arrays.fill(dst, d + i * AS, d + i * AS + kc, 0f);
                 }
             }
             return;
@@ -278,7 +289,7 @@ public final class GemmSimdKernel implements GemmKernel {
             for (int ir = 0; ir < mc; ir += MR) {
                 int rows = Math.min(MR, mc - ir);
                 int co = cOff + ir * ldc + jr;
-                int aOff = transA ? ir * kc : ir * KC;
+                int aOff = transA ? ir * kc : ir * AS;
                 if (rows == MR && cols == NR) {
                     if (beta == 0f) {
                         if (transA) {
@@ -322,7 +333,7 @@ public final class GemmSimdKernel implements GemmKernel {
         }
     }
 
-    /** A full tile, beta == 0 (C not read); A strips row-major (row i of the strip at i*KC). */
+    /** A full tile, beta == 0 (C not read); A strips row-major (row i of the strip at i*AS). */
     private static void tileBeta0R(int kc, float[] ap, int aOff, float[] bp, int bOff,
                                    float[] c, int co, int ldc, float alpha) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
@@ -347,31 +358,31 @@ public final class GemmSimdKernel implements GemmKernel {
             FloatVector a;
             a = FloatVector.broadcast(S, ap[ai]);
             c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
-            a = FloatVector.broadcast(S, ap[ai + KC]);
+            a = FloatVector.broadcast(S, ap[ai + AS]);
             c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
-            a = FloatVector.broadcast(S, ap[ai + 2 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 2 * AS]);
             c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
-            a = FloatVector.broadcast(S, ap[ai + 3 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 3 * AS]);
             c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
-            a = FloatVector.broadcast(S, ap[ai + 4 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 4 * AS]);
             c040 = a.fma(b0, c040); c041 = a.fma(b1, c041);
-            a = FloatVector.broadcast(S, ap[ai + 5 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 5 * AS]);
             c050 = a.fma(b0, c050); c051 = a.fma(b1, c051);
-            a = FloatVector.broadcast(S, ap[ai + 6 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 6 * AS]);
             c060 = a.fma(b0, c060); c061 = a.fma(b1, c061);
-            a = FloatVector.broadcast(S, ap[ai + 7 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 7 * AS]);
             c070 = a.fma(b0, c070); c071 = a.fma(b1, c071);
-            a = FloatVector.broadcast(S, ap[ai + 8 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 8 * AS]);
             c080 = a.fma(b0, c080); c081 = a.fma(b1, c081);
-            a = FloatVector.broadcast(S, ap[ai + 9 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 9 * AS]);
             c090 = a.fma(b0, c090); c091 = a.fma(b1, c091);
-            a = FloatVector.broadcast(S, ap[ai + 10 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 10 * AS]);
             c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
-            a = FloatVector.broadcast(S, ap[ai + 11 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 11 * AS]);
             c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
-            a = FloatVector.broadcast(S, ap[ai + 12 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 12 * AS]);
             c120 = a.fma(b0, c120); c121 = a.fma(b1, c121);
-            a = FloatVector.broadcast(S, ap[ai + 13 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 13 * AS]);
             c130 = a.fma(b0, c130); c131 = a.fma(b1, c131);
         }
         FloatVector va = FloatVector.broadcast(S, alpha);
@@ -405,7 +416,7 @@ public final class GemmSimdKernel implements GemmKernel {
         c131.mul(va).intoArray(c, co + 13 * ldc + 16);
     }
 
-    /** A full tile, C = alpha*A*B + beta*C; A strips row-major (row i of the strip at i*KC). */
+    /** A full tile, C = alpha*A*B + beta*C; A strips row-major (row i of the strip at i*AS). */
     private static void tileBetaR(int kc, float[] ap, int aOff, float[] bp, int bOff,
                                   float[] c, int co, int ldc, float alpha, float beta) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
@@ -430,31 +441,31 @@ public final class GemmSimdKernel implements GemmKernel {
             FloatVector a;
             a = FloatVector.broadcast(S, ap[ai]);
             c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
-            a = FloatVector.broadcast(S, ap[ai + KC]);
+            a = FloatVector.broadcast(S, ap[ai + AS]);
             c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
-            a = FloatVector.broadcast(S, ap[ai + 2 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 2 * AS]);
             c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
-            a = FloatVector.broadcast(S, ap[ai + 3 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 3 * AS]);
             c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
-            a = FloatVector.broadcast(S, ap[ai + 4 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 4 * AS]);
             c040 = a.fma(b0, c040); c041 = a.fma(b1, c041);
-            a = FloatVector.broadcast(S, ap[ai + 5 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 5 * AS]);
             c050 = a.fma(b0, c050); c051 = a.fma(b1, c051);
-            a = FloatVector.broadcast(S, ap[ai + 6 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 6 * AS]);
             c060 = a.fma(b0, c060); c061 = a.fma(b1, c061);
-            a = FloatVector.broadcast(S, ap[ai + 7 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 7 * AS]);
             c070 = a.fma(b0, c070); c071 = a.fma(b1, c071);
-            a = FloatVector.broadcast(S, ap[ai + 8 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 8 * AS]);
             c080 = a.fma(b0, c080); c081 = a.fma(b1, c081);
-            a = FloatVector.broadcast(S, ap[ai + 9 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 9 * AS]);
             c090 = a.fma(b0, c090); c091 = a.fma(b1, c091);
-            a = FloatVector.broadcast(S, ap[ai + 10 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 10 * AS]);
             c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
-            a = FloatVector.broadcast(S, ap[ai + 11 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 11 * AS]);
             c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
-            a = FloatVector.broadcast(S, ap[ai + 12 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 12 * AS]);
             c120 = a.fma(b0, c120); c121 = a.fma(b1, c121);
-            a = FloatVector.broadcast(S, ap[ai + 13 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 13 * AS]);
             c130 = a.fma(b0, c130); c131 = a.fma(b1, c131);
         }
         FloatVector va = FloatVector.broadcast(S, alpha);
@@ -489,7 +500,7 @@ public final class GemmSimdKernel implements GemmKernel {
         c131.fma(va, FloatVector.fromArray(S, c, co + 13 * ldc + 16).mul(vb)).intoArray(c, co + 13 * ldc + 16);
     }
 
-    /** An edge tile: raw accumulators to scratch, row-major; A strips row-major (row i of the strip at i*KC). */
+    /** An edge tile: raw accumulators to scratch, row-major; A strips row-major (row i of the strip at i*AS). */
     private static void tileToScratchR(int kc, float[] ap, int aOff, float[] bp, int bOff,
                                        float[] scratch) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
@@ -514,31 +525,31 @@ public final class GemmSimdKernel implements GemmKernel {
             FloatVector a;
             a = FloatVector.broadcast(S, ap[ai]);
             c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
-            a = FloatVector.broadcast(S, ap[ai + KC]);
+            a = FloatVector.broadcast(S, ap[ai + AS]);
             c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
-            a = FloatVector.broadcast(S, ap[ai + 2 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 2 * AS]);
             c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
-            a = FloatVector.broadcast(S, ap[ai + 3 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 3 * AS]);
             c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
-            a = FloatVector.broadcast(S, ap[ai + 4 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 4 * AS]);
             c040 = a.fma(b0, c040); c041 = a.fma(b1, c041);
-            a = FloatVector.broadcast(S, ap[ai + 5 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 5 * AS]);
             c050 = a.fma(b0, c050); c051 = a.fma(b1, c051);
-            a = FloatVector.broadcast(S, ap[ai + 6 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 6 * AS]);
             c060 = a.fma(b0, c060); c061 = a.fma(b1, c061);
-            a = FloatVector.broadcast(S, ap[ai + 7 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 7 * AS]);
             c070 = a.fma(b0, c070); c071 = a.fma(b1, c071);
-            a = FloatVector.broadcast(S, ap[ai + 8 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 8 * AS]);
             c080 = a.fma(b0, c080); c081 = a.fma(b1, c081);
-            a = FloatVector.broadcast(S, ap[ai + 9 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 9 * AS]);
             c090 = a.fma(b0, c090); c091 = a.fma(b1, c091);
-            a = FloatVector.broadcast(S, ap[ai + 10 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 10 * AS]);
             c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
-            a = FloatVector.broadcast(S, ap[ai + 11 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 11 * AS]);
             c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
-            a = FloatVector.broadcast(S, ap[ai + 12 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 12 * AS]);
             c120 = a.fma(b0, c120); c121 = a.fma(b1, c121);
-            a = FloatVector.broadcast(S, ap[ai + 13 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 13 * AS]);
             c130 = a.fma(b0, c130); c131 = a.fma(b1, c131);
         }
         c000.intoArray(scratch, 0);
@@ -835,11 +846,11 @@ public final class GemmSimdKernel implements GemmKernel {
             FloatVector a;
             a = FloatVector.broadcast(S, ap[ai]);
             c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
-            a = FloatVector.broadcast(S, ap[ai + KC]);
+            a = FloatVector.broadcast(S, ap[ai + AS]);
             c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
-            a = FloatVector.broadcast(S, ap[ai + 2 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 2 * AS]);
             c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
-            a = FloatVector.broadcast(S, ap[ai + 3 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 3 * AS]);
             c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
         }
         c000.intoArray(scratch, 0);
@@ -871,19 +882,19 @@ public final class GemmSimdKernel implements GemmKernel {
             FloatVector a;
             a = FloatVector.broadcast(S, ap[ai]);
             c000 = a.fma(b0, c000); c001 = a.fma(b1, c001);
-            a = FloatVector.broadcast(S, ap[ai + KC]);
+            a = FloatVector.broadcast(S, ap[ai + AS]);
             c010 = a.fma(b0, c010); c011 = a.fma(b1, c011);
-            a = FloatVector.broadcast(S, ap[ai + 2 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 2 * AS]);
             c020 = a.fma(b0, c020); c021 = a.fma(b1, c021);
-            a = FloatVector.broadcast(S, ap[ai + 3 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 3 * AS]);
             c030 = a.fma(b0, c030); c031 = a.fma(b1, c031);
-            a = FloatVector.broadcast(S, ap[ai + 4 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 4 * AS]);
             c040 = a.fma(b0, c040); c041 = a.fma(b1, c041);
-            a = FloatVector.broadcast(S, ap[ai + 5 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 5 * AS]);
             c050 = a.fma(b0, c050); c051 = a.fma(b1, c051);
-            a = FloatVector.broadcast(S, ap[ai + 6 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 6 * AS]);
             c060 = a.fma(b0, c060); c061 = a.fma(b1, c061);
-            a = FloatVector.broadcast(S, ap[ai + 7 * KC]);
+            a = FloatVector.broadcast(S, ap[ai + 7 * AS]);
             c070 = a.fma(b0, c070); c071 = a.fma(b1, c071);
         }
         c000.intoArray(scratch, 0);

@@ -141,6 +141,8 @@ class SgemmTest {
             for (int t = 0; t < 4; t++) {
                 check("alpha/beta", simd, one, (t & 1) != 0, (t & 2) != 0, 45, 70, 300, x[0], x[1], seed++);
                 check("alpha/beta", simd, two, (t & 1) != 0, (t & 2) != 0, 130, 100, 90, x[0], x[1], seed++);
+                // k beyond one k slice (1024 for the 14 x 32 kernel): beta applies to the first slice only.
+                check("alpha/beta", simd, one, (t & 1) != 0, (t & 2) != 0, 19, 40, 1100, x[0], x[1], seed++);
             }
         }
     }
