@@ -45,28 +45,30 @@ public final class VectorElementwise implements Elementwise {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    private static final float INV_SQRT2 = (float) Gaussian.INV_SQRT2;
     private static final float INV_SQRT_2PI = (float) Gaussian.INV_SQRT_2PI;
-    // Q(t)/2, Q(t) = e^(z²)·erfc(z)/t with t = 1/(1 + z/2), z ≥ 0: a degree-10 polynomial fitted here for relative error
-    // (Lawson-weighted least squares on t in [0.066, 1], i.e. z ≤ 20√2, the GELU clamp). Its error is 1.6e-8 in
-    // exact arithmetic and 1.03e-7 with these float coefficients and float Horner (ELEMENTWISE-NOTES.md, round 3).
-    // So erfc(z)/2 = t·(Q(t)/2)·e^(−z²) needs one exponential, the one the GELU derivative's φ needs anyway. The
-    // coefficients are halved (exactly) so that Φ's factor 1/2 costs nothing.
-    private static final float Q0 = 0.14104729890823364f;
-    private static final float Q1 = 0.1410502940416336f;
-    private static final float Q2 = 0.12339919060468674f;
-    private static final float Q3 = 0.08794309943914413f;
-    private static final float Q4 = 0.04561522230505943f;
-    private static final float Q5 = -0.026868315413594246f;
-    private static final float Q6 = 0.06178468465805054f;
-    private static final float Q7 = -0.2231752872467041f;
-    private static final float Q8 = 0.24420440196990967f;
-    private static final float Q9 = -0.11647211015224457f;
-    private static final float Q10 = 0.021471522748470306f;
+    // Φ for x ≤ 0 is erfc(z)/2 with z = |x|/√2, written erfc(z)/2 = t·(Q(t)/2)·e^(−z²) with t = 1/(1 + 0.3z):
+    // Q(t) = e^(z²)·erfc(z)/t is smooth on t in [0.21, 1] (z ≤ 12.5, past the clamp below) and a degree-8
+    // polynomial, fitted here for relative error (Lawson-weighted least squares, mpmath's erfc as the target), is
+    // within 2.5e-8 of it (ELEMENTWISE-NOTES.md, session 4). The coefficients are Q's halved and scaled by 2⁻⁶⁴,
+    // both exact, which takes back the 2⁶⁴ that VectorMath.expScaled64 puts on e^(−z²); the constant term is one ulp
+    // below the fit so that Φ(0) comes out as exactly 1/2.
+    private static final float ERFC_T = 0.2121320366859436f; // 0.3/√2, so t = 1/(1 + ERFC_T·|x|)
+    private static final float Q0 = 0.08459687f * 0x1p-64f;
+    private static final float Q1 = 0.08530780673027039f * 0x1p-64f;
+    private static final float Q2 = 0.0745314508676529f * 0x1p-64f;
+    private static final float Q3 = 0.1060185432434082f * 0x1p-64f;
+    private static final float Q4 = -0.043853674083948135f * 0x1p-64f;
+    private static final float Q5 = 0.26870471239089966f * 0x1p-64f;
+    private static final float Q6 = -0.25150957703590393f * 0x1p-64f;
+    private static final float Q7 = 0.24047785997390747f * 0x1p-64f;
+    private static final float Q8 = -0.06427399069070816f * 0x1p-64f;
     private static final float TWO_GELU_TANH_SCALE = 2f * 0.7978845608028654f;
     private static final float GELU_TANH_CUBIC = 0.044715f;
-    /** Beyond |x| = 40, Φ(x) is exactly 0 or 1 in float and φ(x) is 0; clamping keeps ∞ out of the products. */
-    private static final float GELU_CLAMP = 40f;
+    /**
+     * Beyond |x| = 15.5, x·Φ(x) is x or rounds to 0 and x·φ(x) rounds to 0 (e^−120 is far below the smallest float);
+     * clamping there keeps ∞ out of the products and −x²/2 inside VectorMath.expScaled64's domain.
+     */
+    private static final float GELU_CLAMP = 15.5f;
 
     private VectorElementwise() {}
 
@@ -242,9 +244,11 @@ public final class VectorElementwise implements Elementwise {
     }
 
     /**
-     * x·Φ(x), with Φ(xc) for xc clamped to ±{@value #GELU_CLAMP} from erfc(|xc|/√2) = t·Q(t)·e^(−xc²/2) (see Q0).
-     * The exponent is exact: xc² = hi + lo by fma, −hi/2 is exact, and e^(−lo/2) = 1 − lo/2 to float precision,
-     * so Φ keeps full relative accuracy in the far negative tail where it is tiny. Flat, as swishForward.
+     * x·Φ(x). With xc the input clamped to ±{@value #GELU_CLAMP}: a = xc·erfc(|xc|/√2)/2 = xc·t·Q(t)·e^(−xc²/2) (see
+     * Q0), which is x·Φ(x) for x ≤ 0 and x·(1 − Φ(x)) for x > 0, so y = a or y = x − a. The exponent is exact:
+     * −xc²/2 = hi + lo by fma (the factor −1/2 is exact), and lo goes into the exponential's reduced argument, so
+     * Φ keeps full relative accuracy in the far negative tail where it is tiny. Inputs below −{@value #GELU_CLAMP}
+     * compute with xc = 0: a = +0, and GELU(−∞) is +0 as the scalar kernel gives. Flat, as swishForward.
      */
     private static void geluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -252,12 +256,10 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             // Clamped by compare and blend: lanewise MAX/MIN follow Math.max's NaN and ±0 rules, which cost C2 six
             // instructions each on AVX-512 against two here. NaN compares false and is kept.
-            FloatVector xl = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
+            FloatVector xl = v.blend(0f, v.compare(LT, -GELU_CLAMP));
             FloatVector xc = xl.blend(GELU_CLAMP, xl.compare(GT, GELU_CLAMP));
-            FloatVector t = one.div(xc.abs().mul(0.5f * INV_SQRT2).add(1f));
-            FloatVector q = FloatVector.broadcast(S, Q10).fma(t, FloatVector.broadcast(S, Q9));
-            q = q.fma(t, FloatVector.broadcast(S, Q8));
-            q = q.fma(t, FloatVector.broadcast(S, Q7));
+            FloatVector t = one.div(xc.abs().fma(ERFC_T, 1f));
+            FloatVector q = FloatVector.broadcast(S, Q8).fma(t, FloatVector.broadcast(S, Q7));
             q = q.fma(t, FloatVector.broadcast(S, Q6));
             q = q.fma(t, FloatVector.broadcast(S, Q5));
             q = q.fma(t, FloatVector.broadcast(S, Q4));
@@ -265,12 +267,11 @@ public final class VectorElementwise implements Elementwise {
             q = q.fma(t, FloatVector.broadcast(S, Q2));
             q = q.fma(t, FloatVector.broadcast(S, Q1));
             q = q.fma(t, FloatVector.broadcast(S, Q0));
-            FloatVector hi = xc.mul(xc);
-            FloatVector lo = xc.fma(xc, hi.neg());
-            FloatVector g = VectorMath.expNonPositive(hi.mul(-0.5f)).mul(lo.mul(-0.5f).add(1f));
-            FloatVector halfErfc = t.mul(q).mul(g);
-            FloatVector cdf = halfErfc.blend(one.sub(halfErfc), xc.compare(GE, 0f));
-            v.mul(cdf).blend(0f, v.compare(EQ, Float.NEGATIVE_INFINITY)).intoArray(y, yOff + i);
+            FloatVector xh = xc.mul(-0.5f);
+            FloatVector hi = xh.mul(xc);
+            FloatVector lo = xh.fma(xc, hi.neg());
+            FloatVector a = xc.mul(t.mul(q).mul(VectorMath.expScaled64(hi, lo)));
+            a.blend(v.sub(a), v.compare(GT, 0f)).intoArray(y, yOff + i);
         }
     }
 
@@ -390,9 +391,10 @@ public final class VectorElementwise implements Elementwise {
     }
 
     /**
-     * Φ(xc) + xc·φ(xc), with Φ as in {@link #geluForward} and φ = e^(−hi/2)·(1 − lo/2)/√(2π) from the same
-     * exponential, so one per element. Flat: with two exponentials (the former erfc fit's own and φ's) C2 gave up
-     * inlining (NodeCountInliningCutoff) and the loop ran on boxed vectors at a quarter of the speed.
+     * Φ(xc) + xc·φ(xc), with Φ as in {@link #geluForward} (here inputs below −{@value #GELU_CLAMP} clamp to it, where
+     * Φ and φ are 0) and φ = e^(hi + lo)/√(2π) from the same exponential, so one per element. Flat: with two
+     * exponentials (the former erfc fit's own and φ's) C2 gave up inlining (NodeCountInliningCutoff) and the loop
+     * ran on boxed vectors at a quarter of the speed.
      */
     private static void geluBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -400,10 +402,8 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector xl = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
             FloatVector xc = xl.blend(GELU_CLAMP, xl.compare(GT, GELU_CLAMP));
-            FloatVector t = one.div(xc.abs().mul(0.5f * INV_SQRT2).add(1f));
-            FloatVector q = FloatVector.broadcast(S, Q10).fma(t, FloatVector.broadcast(S, Q9));
-            q = q.fma(t, FloatVector.broadcast(S, Q8));
-            q = q.fma(t, FloatVector.broadcast(S, Q7));
+            FloatVector t = one.div(xc.abs().fma(ERFC_T, 1f));
+            FloatVector q = FloatVector.broadcast(S, Q8).fma(t, FloatVector.broadcast(S, Q7));
             q = q.fma(t, FloatVector.broadcast(S, Q6));
             q = q.fma(t, FloatVector.broadcast(S, Q5));
             q = q.fma(t, FloatVector.broadcast(S, Q4));
@@ -411,12 +411,13 @@ public final class VectorElementwise implements Elementwise {
             q = q.fma(t, FloatVector.broadcast(S, Q2));
             q = q.fma(t, FloatVector.broadcast(S, Q1));
             q = q.fma(t, FloatVector.broadcast(S, Q0));
-            FloatVector hi = xc.mul(xc);
-            FloatVector lo = xc.fma(xc, hi.neg());
-            FloatVector g = VectorMath.expNonPositive(hi.mul(-0.5f)).mul(lo.mul(-0.5f).add(1f));
-            FloatVector halfErfc = t.mul(q).mul(g);
-            FloatVector cdf = halfErfc.blend(one.sub(halfErfc), xc.compare(GE, 0f));
-            FloatVector.fromArray(S, dy, i).mul(cdf.add(xc.mul(g.mul(INV_SQRT_2PI)))).intoArray(dx, i);
+            FloatVector xh = xc.mul(-0.5f);
+            FloatVector hi = xh.mul(xc);
+            FloatVector lo = xh.fma(xc, hi.neg());
+            FloatVector e = VectorMath.expScaled64(hi, lo);
+            FloatVector halfErfc = t.mul(q).mul(e);
+            FloatVector cdf = halfErfc.blend(one.sub(halfErfc), v.compare(GT, 0f));
+            FloatVector.fromArray(S, dy, i).mul(xc.fma(e.mul(0x1p-64f * INV_SQRT_2PI), cdf)).intoArray(dx, i);
         }
     }
 

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Runs with jdk.incubator.vector added by the build (surefire argLine), as the rest of this package. */
-@DisplayName("VectorMath.expNonPositive and expm1ForNonPositive against the double-precision functions")
+@DisplayName("VectorMath.expNonPositive, expm1ForNonPositive and expScaled64 against the double-precision functions")
 class VectorMathTest {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -167,5 +167,57 @@ class VectorMathTest {
             // Here 2ⁿ − 1 is not a float; the last bit of the result near −1 still follows e^x.
             assertEquals((float) Math.expm1(x[i]), y[i], "expm1(" + x[i] + ")");
         }
+    }
+
+    @Test
+    @DisplayName("expScaled64: e^(hi + lo)·2⁶⁴ within 2 ulp over [−120.2, 0], with the split of −x²/2 that GELU makes")
+    void expScaled64() {
+        // Every 3rd float x in [0, 15.5] (about 110 million, so every table entry and every low-bit pattern of k
+        // occurs), split as GELU does: hi = (−x/2)·x rounded, lo its exact remainder.
+        float[] hi = new float[1 << 16];
+        float[] lo = new float[hi.length];
+        float[] y = new float[hi.length];
+        float[] xs = new float[hi.length];
+        double worst = 0;
+        float worstAt = Float.NaN;
+        int last = Float.floatToRawIntBits(15.5f);
+        int bits = 0;
+        while (bits <= last) {
+            int n = 0;
+            while (n < hi.length && bits <= last) {
+                float x = Float.intBitsToFloat(bits);
+                float h = -0.5f * x * x;
+                xs[n] = x;
+                hi[n] = h;
+                lo[n] = Math.fma(-0.5f * x, x, -h);
+                n++;
+                bits += 3;
+            }
+            for (int i = 0; i < hi.length; i += S.length()) {
+                VectorMath.expScaled64(FloatVector.fromArray(S, hi, i), FloatVector.fromArray(S, lo, i)).intoArray(y, i);
+            }
+            for (int i = 0; i < n; i++) {
+                double x = xs[i];
+                double exact = Math.scalb(Math.exp(-0.5 * x * x), 64);
+                double u = Math.abs(y[i] - exact) / Math.ulp((float) exact);
+                if (!(u <= worst)) {
+                    worst = u;
+                    worstAt = xs[i];
+                }
+            }
+        }
+        System.out.println("expScaled64: worst " + worst + " ulp at x = " + worstAt + " (" + S + ")");
+        assertTrue(worst <= 2, "worst " + worst + " ulp at x = " + worstAt);
+        // NaN stays NaN; hi = 0 is exactly 2⁶⁴, and the bottom of the domain is normal.
+        float[] h = new float[S.length()];
+        float[] l = new float[S.length()];
+        h[0] = Float.NaN;
+        h[1] = -0f;
+        h[2] = -120.125f;
+        float[] out = new float[S.length()];
+        VectorMath.expScaled64(FloatVector.fromArray(S, h, 0), FloatVector.fromArray(S, l, 0)).intoArray(out, 0);
+        assertTrue(Float.isNaN(out[0]));
+        assertEquals(0x1p64f, out[1]);
+        assertEquals(Math.scalb(Math.exp(-120.125), 64), out[2], Math.ulp(out[2]) * 2);
     }
 }
