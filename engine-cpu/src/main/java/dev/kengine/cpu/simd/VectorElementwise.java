@@ -173,7 +173,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector e = VectorMath.expNonPositive(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositiveFast(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             r.blend(e.mul(r), v.compare(LT, 0f)).intoArray(y, yOff + i);
         }
@@ -227,7 +227,7 @@ public final class VectorElementwise implements Elementwise {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector xs = v.mul(p);
-            FloatVector e = VectorMath.expNonPositive(xs.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositiveFast(xs.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector sg = r.blend(e.mul(r), xs.compare(LT, 0f));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
@@ -239,7 +239,7 @@ public final class VectorElementwise implements Elementwise {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             // max(x, 0) by compare and blend (NaN kept): the lanewise MAX costs six instructions for Math.max's rules.
-            v.blend(0f, v.compare(LT, 0f)).add(log1pUnit(VectorMath.expNonPositive(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats()))).intoArray(y, yOff + i);
+            v.blend(0f, v.compare(LT, 0f)).add(log1pUnit(VectorMath.expNonPositiveFast(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats()))).intoArray(y, yOff + i);
         }
     }
 
@@ -281,7 +281,7 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector u2 = v.mul(v.mul(v).fma(TWO_GELU_TANH_SCALE * GELU_TANH_CUBIC, TWO_GELU_TANH_SCALE));
             // −|2u| by setting the sign bit: one instruction where abs().neg() is two.
-            FloatVector e = VectorMath.expNonPositive(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositiveFast(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector sg = r.blend(e.mul(r), u2.compare(LT, 0f));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
@@ -369,7 +369,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector bx = FloatVector.fromArray(S, x, i).mul(p);
-            FloatVector e = VectorMath.expNonPositive(bx.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositiveFast(bx.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector er = e.mul(r);
             FloatVector slope = er.mul(r);
@@ -384,7 +384,7 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector e = VectorMath.expNonPositive(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositiveFast(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector.fromArray(S, dy, i).mul(r.blend(e.mul(r), v.compare(LT, 0f))).intoArray(dx, i);
         }
@@ -431,7 +431,7 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector x2 = v.mul(v);
             FloatVector u2 = v.mul(x2.fma(TWO_GELU_TANH_SCALE * GELU_TANH_CUBIC, TWO_GELU_TANH_SCALE));
-            FloatVector e = VectorMath.expNonPositive(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositiveFast(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             FloatVector r = one.div(e.add(1f));
             FloatVector er = e.mul(r);
             FloatVector slope = er.mul(r);

@@ -142,7 +142,7 @@ class VectorMathTest {
     @Test
     @DisplayName("expm1 keeps NaN, gives −1 at −∞, 0 at ±0 (sign not kept) and keeps the last bit near −1")
     void expm1Specials() {
-        float[] x = new float[S.length() * 2];
+        float[] x = new float[Math.max(16, S.length() * 2)]; // 16: a whole number of vectors at any width
         x[0] = Float.NaN;
         x[1] = Float.NEGATIVE_INFINITY;
         x[2] = -0f;
@@ -219,5 +219,54 @@ class VectorMathTest {
         assertTrue(Float.isNaN(out[0]));
         assertEquals(0x1p64f, out[1]);
         assertEquals(Math.scalb(Math.exp(-120.125), 64), out[2], Math.ulp(out[2]) * 2);
+    }
+
+    @Test
+    @DisplayName("expNonPositiveFast: within 2 ulp for every 5th float from 0 down to the underflow threshold")
+    void expNonPositiveFast() {
+        // As faithfulEverywhere, but the bound is 2 ulp of e^x (the subnormal spacing below 2⁻¹²⁶, where the last
+        // multiply rounds once, so within one spacing).
+        float[] x = new float[1 << 16];
+        float[] y = new float[x.length];
+        double worst = 0;
+        float worstAt = Float.NaN;
+        int last = Float.floatToRawIntBits(-104f);
+        int bits = Float.floatToRawIntBits(-0f);
+        while (bits <= last) {
+            int n = 0;
+            while (n < x.length && bits <= last) {
+                x[n++] = Float.intBitsToFloat(bits);
+                bits += 5;
+            }
+            for (int i = 0; i < x.length; i += S.length()) {
+                VectorMath.expNonPositiveFast(FloatVector.fromArray(S, x, i)).intoArray(y, i);
+            }
+            for (int i = 0; i < n; i++) {
+                double u = ulps(y[i], x[i]);
+                if (!(u <= worst)) {
+                    worst = u;
+                    worstAt = x[i];
+                }
+            }
+        }
+        System.out.println("expNonPositiveFast: worst " + worst + " ulp at x = " + worstAt + " (" + S + ")");
+        assertTrue(worst <= 2, "worst " + worst + " ulp at x = " + worstAt);
+        float[] sp = new float[S.length()];
+        sp[0] = Float.NaN;
+        sp[1] = Float.NEGATIVE_INFINITY;
+        sp[2] = -0f;
+        sp[3] = 0f;
+        if (S.length() > 4) {
+            sp[4] = -200f;
+        }
+        float[] out = new float[S.length()];
+        VectorMath.expNonPositiveFast(FloatVector.fromArray(S, sp, 0)).intoArray(out, 0);
+        assertTrue(Float.isNaN(out[0]));
+        assertEquals(0, Float.floatToRawIntBits(out[1]), "e^−∞ is +0");
+        assertEquals(1f, out[2]);
+        assertEquals(1f, out[3]);
+        if (S.length() > 4) {
+            assertEquals(0, Float.floatToRawIntBits(out[4]), "e^−200 is +0");
+        }
     }
 }
