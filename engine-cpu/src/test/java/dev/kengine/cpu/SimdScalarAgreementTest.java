@@ -194,6 +194,25 @@ class SimdScalarAgreementTest {
     }
 
     @Test
+    @DisplayName("GELU: the same zero sign as the scalar kernel below the clamp, in the vector body and in the tail")
+    void geluZeroSigns() {
+        // −0 for finite x far below 0 (x·Φ(x) underflows with x's sign), +0 at −∞, in every lane position.
+        // (±MIN_VALUE are left out: x·Φ(x) is within a hair of half of it, and the two kernels round it to 0 or to
+        // MIN_VALUE differently, which is an ulp, not a sign.)
+        float[] values = {-16f, -20f, -1e30f, -Float.MAX_VALUE, Float.NEGATIVE_INFINITY, -15.5f, -15f, -0f, 0f};
+        float[] x = new float[67];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = values[i % values.length];
+        }
+        float[] ys = run(scalar, x, t -> scalar.activation(Activation.GELU, t));
+        float[] yv = run(simd, x, t -> simd.activation(Activation.GELU, t));
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Float.floatToRawIntBits(ys[i]), Float.floatToRawIntBits(yv[i]),
+                    "gelu(" + x[i] + ") at " + i + ": scalar " + ys[i] + ", simd " + yv[i]);
+        }
+    }
+
+    @Test
     @DisplayName("GELU keeps relative accuracy in the far negative tail")
     void geluTail() {
         float[] x = new float[N];

@@ -247,8 +247,10 @@ public final class VectorElementwise implements Elementwise {
      * x·Φ(x). With xc the input clamped to ±{@value #GELU_CLAMP}: a = xc·erfc(|xc|/√2)/2 = xc·t·Q(t)·e^(−xc²/2) (see
      * Q0), which is x·Φ(x) for x ≤ 0 and x·(1 − Φ(x)) for x > 0, so y = a or y = x − a. The exponent is exact:
      * −xc²/2 = hi + lo by fma (the factor −1/2 is exact), and lo goes into the exponential's reduced argument, so
-     * Φ keeps full relative accuracy in the far negative tail where it is tiny. Inputs below −{@value #GELU_CLAMP}
-     * compute with xc = 0: a = +0, and GELU(−∞) is +0 as the scalar kernel gives. Flat, as swishForward.
+     * Φ keeps full relative accuracy in the far negative tail where it is tiny. The products are ordered (xc·t)·Q·e
+     * so that the only rounding into the subnormals is the last one. Below −{@value #GELU_CLAMP} the result rounds
+     * to −0, as x·Φ(x) does in the scalar kernel; GELU(−∞) is +0 there (−∞·0 has no sign to keep), so it is blended
+     * in. Flat, as swishForward.
      */
     private static void geluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -256,7 +258,7 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             // Clamped by compare and blend: lanewise MAX/MIN follow Math.max's NaN and ±0 rules, which cost C2 six
             // instructions each on AVX-512 against two here. NaN compares false and is kept.
-            FloatVector xl = v.blend(0f, v.compare(LT, -GELU_CLAMP));
+            FloatVector xl = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
             FloatVector xc = xl.blend(GELU_CLAMP, xl.compare(GT, GELU_CLAMP));
             FloatVector t = one.div(xc.abs().fma(ERFC_T, 1f));
             FloatVector q = FloatVector.broadcast(S, Q8).fma(t, FloatVector.broadcast(S, Q7));
@@ -270,8 +272,8 @@ public final class VectorElementwise implements Elementwise {
             FloatVector xh = xc.mul(-0.5f);
             FloatVector hi = xh.mul(xc);
             FloatVector lo = xh.fma(xc, hi.neg());
-            FloatVector a = xc.mul(t.mul(q).mul(VectorMath.expScaled64(hi, lo)));
-            a.blend(v.sub(a), v.compare(GT, 0f)).intoArray(y, yOff + i);
+            FloatVector a = xc.mul(t).mul(q).mul(VectorMath.expScaled64(hi, lo));
+            a.blend(v.sub(a), v.compare(GT, 0f)).blend(0f, v.compare(EQ, Float.NEGATIVE_INFINITY)).intoArray(y, yOff + i);
         }
     }
 
@@ -417,7 +419,8 @@ public final class VectorElementwise implements Elementwise {
             FloatVector e = VectorMath.expScaled64(hi, lo);
             FloatVector halfErfc = t.mul(q).mul(e);
             FloatVector cdf = halfErfc.blend(one.sub(halfErfc), v.compare(GT, 0f));
-            FloatVector.fromArray(S, dy, i).mul(xc.fma(e.mul(0x1p-64f * INV_SQRT_2PI), cdf)).intoArray(dx, i);
+            // xc·φ as (xc·2⁻⁶⁴/√(2π))·e: one rounding where φ is subnormal (x below about −13).
+            FloatVector.fromArray(S, dy, i).mul(xc.mul(0x1p-64f * INV_SQRT_2PI).fma(e, cdf)).intoArray(dx, i);
         }
     }
 
