@@ -256,11 +256,13 @@ public final class VectorElementwise implements Elementwise {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            // Clamped by compare and blend: lanewise MAX/MIN follow Math.max's NaN and ±0 rules, which cost C2 six
-            // instructions each on AVX-512 against two here. NaN compares false and is kept.
-            FloatVector xl = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
-            FloatVector xc = xl.blend(GELU_CLAMP, xl.compare(GT, GELU_CLAMP));
-            FloatVector t = one.div(xc.abs().fma(ERFC_T, 1f));
+            // |x| clamped by compare and blend (lanewise MIN follows Math.min's NaN and ±0 rules, which cost C2 six
+            // instructions on AVX-512 against two here; NaN compares false and is kept), then x's sign put back: one
+            // compare fewer than clamping both ends, and the polynomial and the exponent use |xc| directly.
+            FloatVector ax = v.abs();
+            FloatVector axc = ax.blend(GELU_CLAMP, ax.compare(GT, GELU_CLAMP));
+            FloatVector xc = axc.reinterpretAsInts().or(v.reinterpretAsInts().and(0x8000_0000)).reinterpretAsFloats();
+            FloatVector t = one.div(axc.fma(ERFC_T, 1f));
             FloatVector q = FloatVector.broadcast(S, Q8).fma(t, FloatVector.broadcast(S, Q7));
             q = q.fma(t, FloatVector.broadcast(S, Q6));
             q = q.fma(t, FloatVector.broadcast(S, Q5));
@@ -269,9 +271,9 @@ public final class VectorElementwise implements Elementwise {
             q = q.fma(t, FloatVector.broadcast(S, Q2));
             q = q.fma(t, FloatVector.broadcast(S, Q1));
             q = q.fma(t, FloatVector.broadcast(S, Q0));
-            FloatVector xh = xc.mul(-0.5f);
-            FloatVector hi = xh.mul(xc);
-            FloatVector lo = xh.fma(xc, hi.neg());
+            FloatVector xh = axc.mul(-0.5f);
+            FloatVector hi = xh.mul(axc);
+            FloatVector lo = xh.fma(axc, hi.neg());
             FloatVector a = xc.mul(t).mul(q).mul(VectorMath.expScaled64(hi, lo));
             a.blend(v.sub(a), v.compare(GT, 0f)).blend(0f, v.compare(EQ, Float.NEGATIVE_INFINITY)).intoArray(y, yOff + i);
         }
