@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kengine.Backend;
+import dev.kengine.Engine;
+import dev.kengine.op.Activation;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -104,5 +107,38 @@ class OpDescriptorTest {
         assertEquals(2 * Ops.ACTIVATIONS.size(), OpDescriptor.select(Ops.all(), "activation").size());
         assertEquals(2, OpDescriptor.select(Ops.all(), "act_relu").size());
         assertEquals(Ops.all(), OpDescriptor.select(Ops.all(), null));
+    }
+
+    @Test
+    void backwardRowsGiveEveryBackendTheSameSavedForwardPass() {
+        // Backends differ in the last bits of a forward pass; the backward rows must not inherit that difference
+        // (ReLU's mask flips where z is within rounding of 0; 1 − y² amplifies y's last bits), so the saved state
+        // comes from the host in float64 and is the same whichever backend runs the row.
+        try (Backend cpu = Engine.open("cpu")) {
+            float[] x = Ops.uniform(1000, 7, -4, 4);
+            for (Activation a : List.of(Activation.TANH, Activation.SIGMOID, Activation.elu(1f))) {
+                try (Ops.ActivationInstance inst = new Ops.ActivationInstance(cpu, a, 1000, 7, true)) {
+                    float[] saved = inst.ty.toArray();
+                    for (int i = 0; i < x.length; i++) {
+                        assertEquals((float) Ops.ActivationInstance.value64(a, x[i]), saved[i], a + " y[" + i + "]");
+                    }
+                }
+            }
+            try (Ops.LinearInstance a = new Ops.LinearInstance(cpu, 8, 33, 17, 5, true);
+                 Ops.LinearInstance b = new Ops.LinearInstance(cpu, 8, 33, 17, 5, true)) {
+                float[] z = a.forward.preActivation().toArray();
+                assertTrue(java.util.Arrays.equals(z, b.forward.preActivation().toArray()));
+                for (int i = 0; i < 8; i++) {
+                    for (int j = 0; j < 17; j++) {
+                        double s = a.bias[j];
+                        for (int p = 0; p < 33; p++) {
+                            s += (double) a.x[i * 33 + p] * a.w[p * 17 + j];
+                        }
+                        assertEquals((float) s, z[i * 17 + j], "z[" + i + "][" + j + "]");
+                        assertEquals(Math.max((float) s, 0f), a.forward.output().toArray()[i * 17 + j]);
+                    }
+                }
+            }
+        }
     }
 }
