@@ -106,6 +106,38 @@ public final class Ceilings {
         return best;
     }
 
+    /**
+     * An op's time per run and the copy loop's bandwidth, measured in alternation (copy, op, copy, op, …), so that
+     * both see the same host. On this shared machine the copy loop measured anywhere from 26 to 48 GB/s on two
+     * threads within minutes (bench/RESULTS.md, round 8); a ceiling taken at the start of a run judges a row
+     * against conditions it may never have had. Each op repetition runs it often enough to last about as long as
+     * the plan's minimum repetition; each copy repetition copies the whole buffer once on {@code threads} threads.
+     *
+     * @return {median seconds per op run, median copy-loop GB/s}
+     */
+    static double[] interleaved(Runnable op, Runnable sync, double opSeconds, int threads, float[][] buffers,
+                                Timing.Plan plan) {
+        float[] src = buffers[0];
+        float[] dst = buffers[1];
+        int n = src.length;
+        int chunk = (n + threads - 1) / threads;
+        int inner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds() / Math.max(opSeconds, 1e-9))));
+        int reps = Math.max(3, plan.repetitions());
+        double[] opT = new double[reps];
+        double[] copy = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            double el = parallel(threads, id -> copyLoop(src, dst, Math.min(n, id * chunk), Math.min(n, id * chunk + chunk)));
+            copy[r] = 8.0 * n / el / 1e9;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < inner; i++) {
+                op.run();
+            }
+            sync.run();
+            opT[r] = (System.nanoTime() - t0) * 1e-9 / inner;
+        }
+        return new double[] {Timing.of(opT, inner).median(), Timing.of(copy, 1).median()};
+    }
+
     static void copyLoop(float[] src, float[] dst, int lo, int hi) {
         for (int i = lo; i < hi; i++) {
             dst[i] = src[i];

@@ -405,7 +405,8 @@ public final class Compare {
         double frac = c == null ? Double.NaN : r.throughput() / (r.bound().equals("compute") ? c.fmaGflops() : c.copyGBs());
         return new Row(r.impl(), r.kind(), r.backendOrAnchor(), r.threads(), r.op(), r.family(), r.size(), r.shape(),
                 r.bound(), r.timing(), r.flops(), r.bytes(), r.throughput(), r.unit(), frac, r.speedupVsCpu(),
-                r.maxRelError(), r.checkedAgainst(), r.checkPassed(), r.error());
+                r.maxRelError(), r.checkedAgainst(), r.checkPassed(), r.error(), r.interleavedCopyGBs(),
+                r.interleavedFraction());
     }
 
     private long[] sizes(OpDescriptor d) {
@@ -505,8 +506,33 @@ public final class Compare {
             }
             got = null;
             Timing t = Timing.measure(inst::run, b::synchronize, options.plan());
-            return row(d, size, impl, "backend", t, errRel, against, ceilings);
+            Row row = row(d, size, impl, "backend", t, errRel, against, ceilings);
+            int maxThreads = options.threads().stream().max(Integer::compare).orElse(1);
+            if (impl.name().equals(REFERENCE) && d.bound() == OpDescriptor.Bound.MEMORY && impl.threads() == maxThreads) {
+                // The targets' "vs copy bandwidth": the op and the copy loop in alternation, so that both see the
+                // same host (the ceilings at the start and the end bracket the run, not this row).
+                double[] r = Ceilings.interleaved(inst::run, b::synchronize, t.median(), impl.threads(), copyBuffers(),
+                        options.plan());
+                double opGBs = d.bytes(size) / r[0] / 1e9;
+                row = row.withInterleaved(r[1], opGBs / r[1]);
+            }
+            return row;
         }
+    }
+
+    private float[][] copyBuffers;
+
+    /** The copy loop's source and destination for the interleaved measurements, allocated once per report. */
+    private float[][] copyBuffers() {
+        if (copyBuffers == null) {
+            int n = (int) Math.min(options.copyFloats(), Integer.MAX_VALUE - 16);
+            float[] src = new float[n];
+            for (int i = 0; i < n; i++) {
+                src[i] = i;
+            }
+            copyBuffers = new float[][] {src, new float[n]};
+        }
+        return copyBuffers;
     }
 
     private Row measureAnchor(OpDescriptor d, long size, Impl impl, float[] ref, List<Ceilings.Ceiling> ceilings) {
@@ -529,13 +555,14 @@ public final class Compare {
         boolean pass = errRel <= d.tolerance(); // NaN (nothing to check against) is no pass
         return new Row(impl.label(), kind, impl.name(), impl.threads(), d.name(), d.family(), size, d.shape(size),
                 d.bound().name().toLowerCase(Locale.ROOT), t, d.flops(size), d.bytes(size), tp, d.throughputUnit(), frac,
-                Double.NaN, errRel, against, pass, null);
+                Double.NaN, errRel, against, pass, null, Double.NaN, Double.NaN);
     }
 
     private static Row failed(OpDescriptor d, long size, Impl impl, String why) {
         return new Row(impl.label(), impl.isBackend() ? "backend" : "anchor", impl.name(), impl.threads(), d.name(),
                 d.family(), size, d.shape(size), d.bound().name().toLowerCase(Locale.ROOT), null, d.flops(size),
-                d.bytes(size), Double.NaN, d.throughputUnit(), Double.NaN, Double.NaN, Double.NaN, "none", false, why);
+                d.bytes(size), Double.NaN, d.throughputUnit(), Double.NaN, Double.NaN, Double.NaN, "none", false, why,
+                Double.NaN, Double.NaN);
     }
 
     private static Map<String, Object> machine() {

@@ -67,6 +67,8 @@ final class JsonReport {
                 m.put("throughput", row.throughput());
                 m.put("unit", row.unit());
                 m.put("fraction_of_ceiling", row.fractionOfCeiling());
+                m.put("interleaved_copy_gbs", row.interleavedCopyGBs());
+                m.put("interleaved_fraction", row.interleavedFraction());
                 m.put("speedup_vs_cpu", row.speedupVsCpu());
                 m.put("max_relative_error", row.maxRelError());
                 m.put("checked_against", row.checkedAgainst());

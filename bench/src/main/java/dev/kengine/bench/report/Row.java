@@ -3,12 +3,15 @@ package dev.kengine.bench.report;
 /**
  * One measured (implementation, op, size). {@code threads} is 0 for an implementation that has no
  * thread count of its own (a device). Fractions and ratios are NaN when they do not apply;
- * {@code error} is non-null when the row could not be measured (the reason).
+ * {@code error} is non-null when the row could not be measured (the reason). For the CPU backend's
+ * memory-bound rows at the most threads, {@code interleavedCopyGBs} is the copy loop measured in
+ * alternation with the op and {@code interleavedFraction} the op's bandwidth over it in that window
+ * (see {@link Ceilings#interleaved}); NaN elsewhere.
  */
 public record Row(String impl, String kind, String backendOrAnchor, int threads, String op, String family, long size,
                   String shape, String bound, Timing timing, double flops, double bytes, double throughput, String unit,
                   double fractionOfCeiling, double speedupVsCpu, double maxRelError, String checkedAgainst,
-                  boolean checkPassed, String error) {
+                  boolean checkPassed, String error, double interleavedCopyGBs, double interleavedFraction) {
 
     public boolean ok() {
         return error == null;
@@ -16,7 +19,14 @@ public record Row(String impl, String kind, String backendOrAnchor, int threads,
 
     public Row withSpeedup(double s) {
         return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
-                throughput, unit, fractionOfCeiling, s, maxRelError, checkedAgainst, checkPassed, error);
+                throughput, unit, fractionOfCeiling, s, maxRelError, checkedAgainst, checkPassed, error, interleavedCopyGBs,
+                interleavedFraction);
+    }
+
+    public Row withInterleaved(double copyGBs, double fraction) {
+        return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
+                throughput, unit, fractionOfCeiling, speedupVsCpu, maxRelError, checkedAgainst, checkPassed, error, copyGBs,
+                fraction);
     }
 
     public double gflops() {

@@ -60,14 +60,18 @@ final class TextReport {
                 double ratio = (Double) t.get("ratio");
                 double target = (Double) t.get("target");
                 Object met = t.get("met");
-                sb.append(String.format(Locale.ROOT, "  %-40s %-14s %d thread%s  %6.2f   %s%n", t.get("what"), t.get("shape"),
+                Object alongside = t.get("copy_loop_gbs_alongside");
+                sb.append(String.format(Locale.ROOT, "  %-40s %-14s %d thread%s  %6.2f   %s%s%n", t.get("what"), t.get("shape"),
                         t.get("threads"), ((Integer) t.get("threads")) == 1 ? " " : "s", ratio,
-                        met == null ? "(no target)" : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target)));
+                        met == null ? "(no target)" : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target),
+                        alongside == null ? "" : String.format(Locale.ROOT, "  [copy loop alongside: %.1f GB/s]", (Double) alongside)));
             }
         }
         training(sb, r.training());
         sb.append(String.format(Locale.ROOT, "%n\"of peak\": compute-bound ops against the FMA loop, memory-bound ops against the copy loop, "
-                + "at the row's thread count (devices: the most threads).%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
+                + "at the row's thread count (devices: the most threads).%n"
+                + "Targets \"vs copy bandwidth\": the op against the copy loop run in alternation with it (copy, op, copy, op, ...), "
+                + "both medians from the same minutes.%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|).  Took %.0f s.%n", r.seconds()));
         return sb.toString();
     }

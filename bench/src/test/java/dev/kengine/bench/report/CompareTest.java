@@ -67,6 +67,26 @@ class CompareTest {
     }
 
     @Test
+    void copyBandwidthTargetsUseTheCopyLoopMeasuredAlongside() {
+        // The CPU backend's memory-bound rows at the most threads carry the copy loop measured in alternation with
+        // the op, and the targets judge them against it.
+        long withCopy = report.rows().stream().filter(r -> r.ok() && r.backendOrAnchor().equals(Compare.REFERENCE)
+                && r.bound().equals("memory") && r.threads() == 2).peek(r -> {
+                    assertTrue(r.interleavedCopyGBs() > 0, r.op() + " copy loop alongside");
+                    assertTrue(r.interleavedFraction() > 0 && Double.isFinite(r.interleavedFraction()), r.op());
+                }).count();
+        assertTrue(withCopy >= 20, "every memory-bound op at two threads: " + withCopy);
+        assertTrue(report.rows().stream().filter(r -> r.ok() && r.threads() == 1)
+                .allMatch(r -> Double.isNaN(r.interleavedFraction())), "one-thread rows are not targets");
+        var copyTargets = report.targets().stream().filter(t -> ((String) t.get("what")).endsWith("vs copy bandwidth")).toList();
+        assertTrue(!copyTargets.isEmpty());
+        for (var t : copyTargets) {
+            assertTrue(t.get("copy_loop_gbs_alongside") instanceof Double d && d > 0, t.toString());
+        }
+        assertTrue(TextReport.write(report).contains("[copy loop alongside:"));
+    }
+
+    @Test
     void unavailableBackendsAppearWithTheirReason() {
         String json = JsonReport.write(report);
         assertTrue(json.contains("\"name\": \"" + UnavailableTestProvider.NAME + "\""));
