@@ -27,9 +27,14 @@ public record Timing(double median, double min, double max, double q1, double q3
 
     /** Measures {@code op} (followed by {@code sync}) under {@code plan}. */
     public static Timing measure(Runnable op, Runnable sync, Plan plan) {
+        return measure(op, sync, plan, System::nanoTime);
+    }
+
+    /** As {@link #measure(Runnable, Runnable, Plan)} with the given clock (tests drive a simulated one). */
+    static Timing measure(Runnable op, Runnable sync, Plan plan, java.util.function.LongSupplier clock) {
         // Warm-up: two runs (one for a very slow op), then until the warm-up time is spent and the
         // runs have stopped getting faster (a JIT still compiling a library's kernels), within a cap.
-        long begin = System.nanoTime();
+        long begin = clock.getAsLong();
         long warmEnd = begin + (long) (plan.warmupSeconds * 1e9);
         long hardEnd = begin + (long) (Math.max(plan.warmupSeconds * 4, plan.maxSeconds) * 1e9);
         int warm = 0;
@@ -37,15 +42,15 @@ public record Timing(double median, double min, double max, double q1, double q3
         double best = Double.POSITIVE_INFINITY;
         boolean improving;
         do {
-            long t0 = System.nanoTime();
+            long t0 = clock.getAsLong();
             op.run();
             sync.run();
-            one = (System.nanoTime() - t0) * 1e-9;
+            one = (clock.getAsLong() - t0) * 1e-9;
             improving = one < best * 0.9;
             best = Math.min(best, one);
             warm++;
-        } while (((warm < 2 && one < plan.maxSeconds / 2) || System.nanoTime() < warmEnd || improving)
-                && System.nanoTime() < hardEnd);
+        } while (((warm < 2 && one < plan.maxSeconds / 2) || clock.getAsLong() < warmEnd || improving)
+                && clock.getAsLong() < hardEnd);
         one = best;
         int inner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds / Math.max(one, 1e-9))));
         // A slow op gets fewer repetitions (never fewer than 3) so that one row stays within maxSeconds.
@@ -56,12 +61,12 @@ public record Timing(double median, double min, double max, double q1, double q3
         for (int attempt = 0; attempt < 3; attempt++) {
             double[] t = new double[reps];
             for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
+                long t0 = clock.getAsLong();
                 for (int i = 0; i < inner; i++) {
                     op.run();
                 }
                 sync.run();
-                t[r] = (System.nanoTime() - t0) * 1e-9 / inner;
+                t[r] = (clock.getAsLong() - t0) * 1e-9 / inner;
             }
             Timing timing = of(t, inner);
             if (chosen == null || timing.relativeIqr() < chosen.relativeIqr()) {

@@ -3,17 +3,29 @@ package dev.kengine.bench.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Timing: medians, spreads, and re-measuring a disturbed row")
 class TimingTest {
 
-    /** Busy-waits, so that the duration does not depend on the sleep granularity. */
-    private static void spin(double millis) {
-        long end = System.nanoTime() + (long) (millis * 1e6);
-        while (System.nanoTime() < end) {
-            Thread.onSpinWait();
+    /** A simulated clock: each run of the op advances it by the milliseconds that {@code millis} gives its call index. */
+    private static final class SimulatedOp {
+        final long[] now = {0};
+        int calls;
+        final IntToDoubleFunction millis;
+
+        SimulatedOp(IntToDoubleFunction millis) {
+            this.millis = millis;
+        }
+
+        void run() {
+            now[0] += (long) (millis.applyAsDouble(calls++) * 1e6);
+        }
+
+        Timing measure() {
+            return Timing.measure(this::run, () -> { }, new Timing.Plan(0, 5, 0, 30), () -> now[0]);
         }
     }
 
@@ -23,16 +35,12 @@ class TimingTest {
         // Two warm-up runs at 1 ms (the second is not faster, so warm-up ends), then a first attempt of five in
         // which three runs take 4 ms (another process on the core), then 1 ms runs.
         double[] firstAttempt = {4, 4, 1, 4, 1};
-        int[] calls = {0};
-        Runnable op = () -> {
-            int c = calls[0]++;
-            spin(c >= 2 && c < 7 ? firstAttempt[c - 2] : 1);
-        };
-        Timing t = Timing.measure(op, () -> { }, new Timing.Plan(0, 5, 0, 30));
-        assertTrue(calls[0] >= 12, "measured again: " + calls[0] + " runs");
+        SimulatedOp op = new SimulatedOp(c -> c >= 2 && c < 7 ? firstAttempt[c - 2] : 1);
+        Timing t = op.measure();
+        assertEquals(12, op.calls, "two warm-up runs and two attempts of five");
         assertEquals(5, t.repetitions());
-        assertTrue(t.median() < 2.5e-3, "the calm attempt's median is kept: " + t.median());
-        assertTrue(t.relativeIqr() < 0.75, "spread " + t.relativeIqr());
+        assertEquals(1e-3, t.median(), 1e-12, "the calm attempt's median is kept");
+        assertEquals(0, t.relativeIqr(), 1e-12);
     }
 
     @Test
@@ -41,15 +49,26 @@ class TimingTest {
         // First attempt 1.3, 1, 1.3, 1, 1.3 ms: interquartile range 0.3 against a median of 1.3, about 0.23,
         // above the 10 % threshold (and below the 25 % it once was).
         double[] firstAttempt = {1.3, 1, 1.3, 1, 1.3};
-        int[] calls = {0};
-        Runnable op = () -> {
-            int c = calls[0]++;
-            spin(c >= 2 && c < 7 ? firstAttempt[c - 2] : 1);
-        };
-        Timing t = Timing.measure(op, () -> { }, new Timing.Plan(0, 5, 0, 30));
+        SimulatedOp op = new SimulatedOp(c -> c >= 2 && c < 7 ? firstAttempt[c - 2] : 1);
+        Timing t = op.measure();
         assertTrue(Timing.CALM < 0.23);
-        assertTrue(calls[0] >= 12, "measured again: " + calls[0] + " runs");
-        assertTrue(t.median() < 1.2e-3, "the calm attempt's median is kept: " + t.median());
+        assertEquals(12, op.calls, "measured again");
+        assertEquals(1e-3, t.median(), 1e-12);
+    }
+
+    @Test
+    @DisplayName("a calm row is measured once; a row that stays disturbed gets three attempts and the calmest is kept")
+    void calmOnceAndDisturbedThreeTimes() {
+        SimulatedOp calm = new SimulatedOp(c -> 2);
+        assertEquals(2e-3, calm.measure().median(), 1e-12);
+        assertEquals(7, calm.calls, "two warm-up runs and one attempt");
+
+        // Attempts of 1,3,1,3,1 / 1,2,1,2,1 / 1,5,1,5,1 ms: the second has the narrowest spread.
+        double[][] attempts = {{1, 3, 1, 3, 1}, {1, 2, 1, 2, 1}, {1, 5, 1, 5, 1}};
+        SimulatedOp noisy = new SimulatedOp(c -> c < 2 ? 1 : attempts[(c - 2) / 5][(c - 2) % 5]);
+        Timing t = noisy.measure();
+        assertEquals(17, noisy.calls, "three attempts at most");
+        assertEquals(2e-3, t.q3(), 1e-12, "the second attempt is kept");
     }
 
     @Test
