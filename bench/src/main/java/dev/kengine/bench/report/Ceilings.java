@@ -111,23 +111,34 @@ public final class Ceilings {
      * both see the same host. On this shared machine the copy loop measured anywhere from 26 to 48 GB/s on two
      * threads within minutes (bench/RESULTS.md, round 8); a ceiling taken at the start of a run judges a row
      * against conditions it may never have had. Each op repetition runs it often enough to last about as long as
-     * the plan's minimum repetition; each copy repetition copies the whole buffer once on {@code threads} threads.
+     * the plan's minimum repetition; each copy repetition copies {@code floats} floats once on {@code threads}
+     * threads (the caller passes the op's own traffic, bytes / 8, so that both touch as much memory).
      *
      * @return {median seconds per op run, median copy-loop GB/s}
      */
     static double[] interleaved(Runnable op, Runnable sync, double opSeconds, int threads, float[][] buffers,
-                                Timing.Plan plan) {
+                                long floats, Timing.Plan plan) {
         float[] src = buffers[0];
         float[] dst = buffers[1];
-        int n = src.length;
+        int n = (int) Math.max(1, Math.min(floats, src.length));
         int chunk = (n + threads - 1) / threads;
         int inner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds() / Math.max(opSeconds, 1e-9))));
+        // The copy repeats as often as fills the same time, so that both see the caches the same way (the op's
+        // arrays stay warm across its inner runs; at a few MiB they partly fit the L3).
+        double once = parallel(threads, id -> copyLoop(src, dst, Math.min(n, id * chunk), Math.min(n, id * chunk + chunk)));
+        int copyInner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds() / Math.max(once, 1e-9))));
         int reps = Math.max(3, plan.repetitions());
         double[] opT = new double[reps];
         double[] copy = new double[reps];
         for (int r = 0; r < reps; r++) {
-            double el = parallel(threads, id -> copyLoop(src, dst, Math.min(n, id * chunk), Math.min(n, id * chunk + chunk)));
-            copy[r] = 8.0 * n / el / 1e9;
+            double el = parallel(threads, id -> {
+                int lo = Math.min(n, id * chunk);
+                int hi = Math.min(n, lo + chunk);
+                for (int i = 0; i < copyInner; i++) {
+                    copyLoop(src, dst, lo, hi);
+                }
+            });
+            copy[r] = 8.0 * n * copyInner / el / 1e9;
             long t0 = System.nanoTime();
             for (int i = 0; i < inner; i++) {
                 op.run();

@@ -512,7 +512,7 @@ public final class Compare {
                 // The targets' "vs copy bandwidth": the op and the copy loop in alternation, so that both see the
                 // same host (the ceilings at the start and the end bracket the run, not this row).
                 double[] r = Ceilings.interleaved(inst::run, b::synchronize, t.median(), impl.threads(), copyBuffers(),
-                        options.plan());
+                        (long) (d.bytes(size) / 8), options.plan());
                 double opGBs = d.bytes(size) / r[0] / 1e9;
                 row = row.withInterleaved(r[1], opGBs / r[1]);
             }
@@ -522,7 +522,7 @@ public final class Compare {
 
     private float[][] copyBuffers;
 
-    /** The copy loop's source and destination for the interleaved measurements, allocated once per report. */
+    /** The copy loop's source and destination for the interleaved measurements (a prefix is used), allocated once. */
     private float[][] copyBuffers() {
         if (copyBuffers == null) {
             int n = (int) Math.min(options.copyFloats(), Integer.MAX_VALUE - 16);
