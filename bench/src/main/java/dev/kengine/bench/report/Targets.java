@@ -45,6 +45,7 @@ final class Targets {
             Map<String, Object> m = target(cpu.op() + " vs copy bandwidth", cpu,
                     interleaved ? cpu.interleavedFraction() : cpu.fractionOfCeiling(), target);
             m.put("copy_loop_gbs_alongside", interleaved ? cpu.interleavedCopyGBs() : null);
+            m.put("op_gbs_alongside", interleaved ? cpu.interleavedFraction() * cpu.interleavedCopyGBs() : null);
             out.add(m);
         }
         return out;

@@ -64,7 +64,8 @@ final class TextReport {
                 sb.append(String.format(Locale.ROOT, "  %-40s %-14s %d thread%s  %6.2f   %s%s%n", t.get("what"), t.get("shape"),
                         t.get("threads"), ((Integer) t.get("threads")) == 1 ? " " : "s", ratio,
                         met == null ? "(no target)" : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target),
-                        alongside == null ? "" : String.format(Locale.ROOT, "  [copy loop alongside: %.1f GB/s]", (Double) alongside)));
+                        alongside == null ? "" : String.format(Locale.ROOT, "  [in alternation: op %.1f GB/s, copy loop %.1f GB/s]",
+                                (Double) t.get("op_gbs_alongside"), (Double) alongside)));
             }
         }
         training(sb, r.training());

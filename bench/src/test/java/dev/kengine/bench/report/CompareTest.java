@@ -82,8 +82,10 @@ class CompareTest {
         assertTrue(!copyTargets.isEmpty());
         for (var t : copyTargets) {
             assertTrue(t.get("copy_loop_gbs_alongside") instanceof Double d && d > 0, t.toString());
+            double op = (Double) t.get("op_gbs_alongside");
+            assertEquals((Double) t.get("ratio"), op / (Double) t.get("copy_loop_gbs_alongside"), 1e-9, t.toString());
         }
-        assertTrue(TextReport.write(report).contains("[copy loop alongside:"));
+        assertTrue(TextReport.write(report).contains("[in alternation: op "));
     }
 
     @Test
