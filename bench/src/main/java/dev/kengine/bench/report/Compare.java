@@ -511,8 +511,9 @@ public final class Compare {
             if (impl.name().equals(REFERENCE) && d.bound() == OpDescriptor.Bound.MEMORY && impl.threads() == maxThreads) {
                 // The targets' "vs copy bandwidth": the op and the copy loop in alternation, so that both see the
                 // same host (the ceilings at the start and the end bracket the run, not this row).
-                double[] r = Ceilings.interleaved(inst::run, b::synchronize, t.median(), impl.threads(), copyBuffers(),
-                        (long) (d.bytes(size) / 8), options.plan());
+                long floats = (long) (d.bytes(size) / 8);
+                double[] r = Ceilings.interleaved(inst::run, b::synchronize, t.median(), impl.threads(), copyBuffers(floats),
+                        floats, options.plan());
                 double opGBs = d.bytes(size) / r[0] / 1e9;
                 row = row.withInterleaved(r[1], opGBs / r[1]);
             }
@@ -522,10 +523,15 @@ public final class Compare {
 
     private float[][] copyBuffers;
 
-    /** The copy loop's source and destination for the interleaved measurements (a prefix is used), allocated once. */
-    private float[][] copyBuffers() {
-        if (copyBuffers == null) {
-            int n = (int) Math.min(options.copyFloats(), Integer.MAX_VALUE - 16);
+    /**
+     * The copy loop's source and destination for the interleaved measurements, at least {@code floats} long (capped
+     * at the ceilings' copy size); reallocated only when a bigger op needs more.
+     */
+    private float[][] copyBuffers(long floats) {
+        long want = Math.max(1, Math.min(floats, Math.min(options.copyFloats(), Integer.MAX_VALUE - 16)));
+        if (copyBuffers == null || copyBuffers[0].length < want) {
+            copyBuffers = null; // the old pair can go before the new one is allocated
+            int n = (int) want;
             float[] src = new float[n];
             for (int i = 0; i < n; i++) {
                 src[i] = i;
