@@ -29,11 +29,15 @@ public interface GemmKernel {
     /** Columns of B packed per panel (a multiple of {@link #nr()}). */
     int nc();
 
-    /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into {@code dst} (see the class comment). */
-    void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst);
+    /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into {@code dst} (see the class comment); the scalar packers by default. */
+    default void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
+        PanelPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, mr(), dst);
+    }
 
-    /** Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into {@code dst} (see the class comment). */
-    void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst);
+    /** Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into {@code dst} (see the class comment); the scalar packers by default. */
+    default void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst) {
+        PanelPacking.packB(transB, b, bOff, ldb, p0, kc, j0, nc, nr(), dst);
+    }
 
     /** Floats {@link #packA} writes for an mc x kc block. */
     default int packedASize(int mc, int kc) {

@@ -41,16 +41,6 @@ final class ScalarGemmKernel implements GemmKernel {
     }
 
     @Override
-    public void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
-        PanelPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, MR, dst);
-    }
-
-    @Override
-    public void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst) {
-        PanelPacking.packB(transB, b, bOff, ldb, p0, kc, j0, nc, NR, dst);
-    }
-
-    @Override
     public void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, float[] c,
                             int cOff, int ldc, float alpha, float beta) {
         float[] acc = new float[MR * NR];

@@ -1,7 +1,6 @@
 package dev.kengine.cpu.simd;
 
 import dev.kengine.cpu.gemm.GemmKernel;
-import dev.kengine.cpu.gemm.PanelPacking;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -60,16 +59,6 @@ public final class GemmVectorKernel implements GemmKernel {
     @Override
     public int nc() {
         return NC;
-    }
-
-    @Override
-    public void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
-        PanelPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, MR, dst);
-    }
-
-    @Override
-    public void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst) {
-        PanelPacking.packB(transB, b, bOff, ldb, p0, kc, j0, nc, NR, dst);
     }
 
     @Override

@@ -36,40 +36,56 @@ class VectorMathTest {
         return got == (exact > nearest ? Math.nextUp(nearest) : Math.nextDown(nearest));
     }
 
-    @Test
-    @DisplayName("exp is faithfully rounded for every 5th float from 0 down to the underflow threshold")
-    void faithfulEverywhere() {
-        // Every float bit pattern in [−104, −0] with a stride of 5: about 220 million values in all ranges of the
-        // reduction, the subnormal results (x below −87.3) included. The stride is odd so every low-bit pattern occurs.
-        int stride = 5;
+    /** The outcome of {@link #sweep}: the largest error in ulps and where, results not faithfully rounded, values. */
+    record Sweep(double worst, float worstAt, long unfaithful, long checked) {}
+
+    /**
+     * Runs every {@code stride}-th float bit pattern from {@code fromBits} to {@code toBits} through {@code f} and
+     * compares with {@code exact}: the error in units of the float spacing at the exact value (the subnormal spacing
+     * below 2⁻¹²⁶), and whether the result is one of the two floats around it.
+     */
+    static Sweep sweep(int fromBits, int toBits, int stride, java.util.function.UnaryOperator<FloatVector> f,
+                       java.util.function.DoubleUnaryOperator exact) {
         float[] x = new float[1 << 16];
+        float[] y = new float[x.length];
         double worst = 0;
         float worstAt = Float.NaN;
         long checked = 0;
         long unfaithful = 0;
-        int last = Float.floatToRawIntBits(-104f);
-        int bits = Float.floatToRawIntBits(-0f);
-        while (bits <= last) {
+        int bits = fromBits;
+        while (bits <= toBits) {
             int n = 0;
-            while (n < x.length && bits <= last) {
+            while (n < x.length && bits <= toBits) {
                 x[n++] = Float.intBitsToFloat(bits);
                 bits += stride;
             }
-            float[] y = exp(x);
+            for (int i = 0; i < x.length; i += S.length()) {
+                f.apply(FloatVector.fromArray(S, x, i)).intoArray(y, i);
+            }
             for (int i = 0; i < n; i++) {
-                double u = ulps(y[i], x[i]);
-                if (u > worst) {
+                double e = exact.applyAsDouble(x[i]);
+                double u = Math.abs(y[i] - e) / Math.ulp((float) e);
+                if (!(u <= worst)) {
                     worst = u;
                     worstAt = x[i];
                 }
-                if (!faithful(y[i], Math.exp(x[i]))) {
+                if (!faithful(y[i], e)) {
                     unfaithful++;
                 }
             }
             checked += n;
         }
-        assertTrue(checked > 200_000_000L, "checked " + checked);
-        assertEquals(0, unfaithful, "results not one of the two floats around e^x; worst " + worst + " ulp at x = " + worstAt);
+        return new Sweep(worst, worstAt, unfaithful, checked);
+    }
+
+    @Test
+    @DisplayName("exp is faithfully rounded for every 5th float from 0 down to the underflow threshold")
+    void faithfulEverywhere() {
+        // Every float bit pattern in [−104, −0] with a stride of 5: about 220 million values in all ranges of the
+        // reduction, the subnormal results (x below −87.3) included. The stride is odd so every low-bit pattern occurs.
+        Sweep r = sweep(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(-104f), 5, VectorMath::expNonPositive, Math::exp);
+        assertTrue(r.checked() > 200_000_000L, "checked " + r.checked());
+        assertEquals(0, r.unfaithful(), "results not one of the two floats around e^x; worst " + r.worst() + " ulp at x = " + r.worstAt());
     }
 
     @Test
@@ -108,35 +124,10 @@ class VectorMathTest {
     @Test
     @DisplayName("expm1 is faithfully rounded for every 7th float from −90 to 0, so relatively accurate near 0")
     void expm1NonPositive() {
-        float[] x = new float[1 << 16];
-        double worst = 0;
-        float worstAt = Float.NaN;
-        long checked = 0;
-        long unfaithful = 0;
-        int last = Float.floatToRawIntBits(-90f);
-        int bits = Float.floatToRawIntBits(-0f) + 1;
-        while (bits <= last) {
-            int n = 0;
-            while (n < x.length && bits <= last) {
-                x[n++] = Float.intBitsToFloat(bits);
-                bits += 7;
-            }
-            float[] y = expm1(x);
-            for (int i = 0; i < n; i++) {
-                double exact = Math.expm1(x[i]);
-                double u = Math.abs(y[i] - exact) / Math.ulp((float) exact);
-                if (u > worst) {
-                    worst = u;
-                    worstAt = x[i];
-                }
-                if (!faithful(y[i], exact)) {
-                    unfaithful++;
-                }
-            }
-            checked += n;
-        }
-        assertTrue(checked > 100_000_000L, "checked " + checked);
-        assertEquals(0, unfaithful, "results not one of the two floats around e^x − 1; worst " + worst + " ulp at x = " + worstAt);
+        Sweep r = sweep(Float.floatToRawIntBits(-0f) + 1, Float.floatToRawIntBits(-90f), 7, VectorMath::expm1ForNonPositive,
+                Math::expm1);
+        assertTrue(r.checked() > 100_000_000L, "checked " + r.checked());
+        assertEquals(0, r.unfaithful(), "results not one of the two floats around e^x − 1; worst " + r.worst() + " ulp at x = " + r.worstAt());
     }
 
     @Test
@@ -229,29 +220,10 @@ class VectorMathTest {
     void expNonPositiveFast() {
         // As faithfulEverywhere, but the bound is 2 ulp of e^x (the subnormal spacing below 2⁻¹²⁶, where the last
         // multiply rounds once, so within one spacing).
-        float[] x = new float[1 << 16];
-        float[] y = new float[x.length];
-        double worst = 0;
-        float worstAt = Float.NaN;
-        int last = Float.floatToRawIntBits(-104f);
-        int bits = Float.floatToRawIntBits(-0f);
-        while (bits <= last) {
-            int n = 0;
-            while (n < x.length && bits <= last) {
-                x[n++] = Float.intBitsToFloat(bits);
-                bits += 5;
-            }
-            for (int i = 0; i < x.length; i += S.length()) {
-                VectorMath.expNonPositiveFast(FloatVector.fromArray(S, x, i)).intoArray(y, i);
-            }
-            for (int i = 0; i < n; i++) {
-                double u = ulps(y[i], x[i]);
-                if (!(u <= worst)) {
-                    worst = u;
-                    worstAt = x[i];
-                }
-            }
-        }
+        Sweep r = sweep(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(-104f), 5, VectorMath::expNonPositiveFast,
+                Math::exp);
+        double worst = r.worst();
+        float worstAt = r.worstAt();
         System.out.println("expNonPositiveFast: worst " + worst + " ulp at x = " + worstAt + " (" + S + ")");
         assertTrue(worst <= 2, "worst " + worst + " ulp at x = " + worstAt);
         int len = Math.max(16, S.length()); // a whole number of vectors at any width
