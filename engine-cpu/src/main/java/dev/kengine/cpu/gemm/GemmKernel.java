@@ -29,6 +29,16 @@ public interface GemmKernel {
     /** Columns of B packed per panel (a multiple of {@link #nr()}). */
     int nc();
 
+    /**
+     * Computes C[m, n] (row stride ldc) = alpha * op(A) * op(B) + beta * C without packing, where this
+     * kernel has such a path for the problem, and says whether it did; otherwise the caller packs. The
+     * result must be bitwise the packed path's. None by default.
+     */
+    default boolean direct(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+                           int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        return false;
+    }
+
     /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into {@code dst} (see the class comment); the scalar packers by default. */
     default void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
         PanelPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, mr(), dst);

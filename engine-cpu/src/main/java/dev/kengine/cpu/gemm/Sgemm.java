@@ -184,6 +184,9 @@ public final class Sgemm {
     static void blocked(GemmKernel kern, boolean transA, boolean transB, int m, int n, int k, float alpha,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
                         float[] c, int cOff, int ldc) {
+        if (kern.direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc)) {
+            return;
+        }
         int mr = kern.mr();
         int nr = kern.nr();
         // Equal kc slices (k = 300 runs as 150 + 150, not 256 + 44): the slicing depends on k only,

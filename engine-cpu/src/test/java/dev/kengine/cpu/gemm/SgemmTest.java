@@ -8,6 +8,7 @@ import dev.kengine.cpu.Parallel;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -275,6 +276,66 @@ class SgemmTest {
                 }
             }
         }
+    }
+
+    /** The SIMD kernel with its direct (unpacked) path taken away: every product packs. */
+    private static GemmKernel packedOnly(GemmKernel k) {
+        return new GemmKernel() {
+            public int mr() { return k.mr(); }
+            public int nr() { return k.nr(); }
+            public int kc() { return k.kc(); }
+            public int mc() { return k.mc(); }
+            public int nc() { return k.nc(); }
+            public int packedASize(int mc, int kc) { return k.packedASize(mc, kc); }
+            public void packA(boolean t, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] d) {
+                k.packA(t, a, aOff, lda, i0, mc, p0, kc, d);
+            }
+            public void packB(boolean t, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] d) {
+                k.packB(t, b, bOff, ldb, p0, kc, j0, nc, d);
+            }
+            public void macroKernel(boolean t, int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff,
+                                    int ldc, float alpha, float beta) {
+                k.macroKernel(t, mc, nc, kc, ap, bp, c, cOff, ldc, alpha, beta);
+            }
+        };
+    }
+
+    @Test
+    @DisplayName("small row-major products multiplied in place (no packing) are bitwise the packed path's")
+    void directPathIsThePackedPath() {
+        Assumptions.assumeTrue(dev.kengine.cpu.simd.GemmSimdKernel.fullWidth(), "no 512-bit vectors on this JVM");
+        GemmKernel simd = new dev.kengine.cpu.simd.GemmSimdKernel();
+        GemmKernel packed = packedOnly(simd);
+        // Rows around the 14-row strip and its 4- and 8-row tails, columns around the 32-column panel
+        // (masked loads), depths up to the direct path's limit; A, B and C end exactly at the arrays' ends.
+        int[] ms = {1, 3, 4, 5, 8, 9, 13, 14, 15, 22, 28, 29, 64};
+        int[] ns = {1, 15, 16, 17, 31, 32, 33, 64, 100};
+        int[] ks = {1, 2, 64, 384};
+        float[][] ab = {{1f, 0f}, {-0.75f, 0f}, {0.5f, 1.25f}};
+        long seed = 3000;
+        int direct = 0;
+        for (int m : ms) {
+            for (int n : ns) {
+                for (int k : ks) {
+                    float[] x = ab[(int) (seed % ab.length)];
+                    var rnd = new SplittableRandom(seed++);
+                    float[] a = random(rnd, m * k + 3);
+                    float[] b = random(rnd, k * n + 5);
+                    float[] c1 = random(rnd, m * n + 7);
+                    float[] c2 = c1.clone();
+                    Sgemm.sgemmBatched(simd, one, false, false, 1, m, n, k, x[0], a, 3, 0, b, 5, 0, x[1], c1, 7, 0);
+                    Sgemm.sgemmBatched(packed, one, false, false, 1, m, n, k, x[0], a, 3, 0, b, 5, 0, x[1], c2, 7, 0);
+                    assertArrayEquals(c2, c1, "m=" + m + " n=" + n + " k=" + k + " alpha/beta=" + Arrays.toString(x));
+                    direct++;
+                }
+            }
+        }
+        assertEquals(ms.length * ns.length * ks.length, direct);
+        assertTrue(simd.direct(false, false, 4, 384, 384, 1f, new float[4 * 384], 0, 384, new float[384 * 384], 0,
+                384, 0f, new float[4 * 384], 0, 384), "384 x 384 B is taken directly");
+        assertTrue(!simd.direct(false, false, 4, 64, 385, 1f, null, 0, 385, null, 0, 64, 0f, null, 0, 64)
+                && !simd.direct(true, false, 4, 64, 64, 1f, null, 0, 4, null, 0, 64, 0f, null, 0, 64),
+                "deep or transposed products are packed");
     }
 
     @Test
