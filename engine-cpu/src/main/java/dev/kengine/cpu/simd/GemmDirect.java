@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Small row-major products without packing: the 14 x 32 tile reads A and B where they lie, with their
  * own row strides. At 64^3 packing A and B cost 0.75 us of a 5.9 us product, more than OpenBLAS's whole
  * margin; reading B rows at stride ldb instead of a packed 32-float stride costs nothing measurable while
- * B stays in L2 (the tile reached 108 GFLOP/s at 64^3 and 112-113 at 128-384, against the packed path's
- * 88-106), and loses above that (98 at 512^3, where 2 KiB row strides put B's rows in few L1 sets).
+ * B stays in L2 (in a probe the tile reached 108-109 GFLOP/s at 64^3 and 111-114 at 128-384, against 88 and
+ * 100 for the packed path at 64^3 and 128^3), and loses above that (95-98 at 512^3, where 2 KiB row strides
+ * put B's rows in few L1 sets). engine-cpu/GEMM-NOTES.md has the figures.
  *
  * <p>Strips of 14 rows of C run over the full depth k and all of B's 32-column panels in turn, so a strip
  * of A stays in L1. The arithmetic per element of C is the packed path's for k up to its kc (an FMA chain
@@ -24,10 +25,13 @@ final class GemmDirect {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     private static final int MR = 14;
     private static final int NR = 32;
-    /** Depth at most this (A's strip, 14 x k floats, in L1). */
+    /** Depth at most this (A's strip, 14 x k floats, in L1); at most the packed path's kc, so that k is one slice there too. */
     static final int MAX_K = 384;
     /** B (k x n floats) at most this many floats, 576 KiB: it stays in the 1 MiB L2 across strips. */
     static final long MAX_B = 384L * 384;
+
+    /** The copied short panel of B (see {@link #multiply}): up to MAX_K rows of 32 floats, per thread. */
+    private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MAX_K * NR]);
 
     private GemmDirect() {
     }
@@ -40,6 +44,19 @@ final class GemmDirect {
     /** C[m, n] (row stride ldc) = alpha * A[m, k] * B[k, n] + beta * C; beta == 0 means C is not read. */
     static void multiply(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
                          int ldb, float beta, float[] c, int cOff, int ldc) {
+        // A short last panel whose masked loads would reach past B's array end is first copied to rows of 32
+        // floats: a masked load whose vector runs past the array takes FloatVector.fromArray's out-of-range
+        // branch, an uncommon trap in a tile compiled before it was seen (measured: one deoptimisation, 0.14-0.24 s
+        // lost). Lanes past n stay masked off, so the copy's stale tail is never read.
+        int fullN = n - n % NR;
+        float[] edge = null;
+        if (fullN < n && (long) bOff + (long) (k - 1) * ldb + fullN + NR > b.length) {
+            edge = EDGE.get();
+            int cols = n - fullN;
+            for (int p = 0; p < k; p++) {
+                System.arraycopy(b, bOff + p * ldb + fullN, edge, p * NR, cols);
+            }
+        }
         float[] scratch = null;
         for (int ir = 0; ir < m; ir += MR) {
             int rows = Math.min(MR, m - ir);
@@ -47,8 +64,12 @@ final class GemmDirect {
             for (int jr = 0; jr < n; jr += NR) {
                 int cols = Math.min(NR, n - jr);
                 int co = cOff + ir * ldc + jr;
-                if (rows == MR && cols == NR && beta == 0f) {
-                    full(k, a, ao, lda, b, bOff + jr, ldb, c, co, ldc, alpha);
+                if (rows == MR && cols == NR) {
+                    if (beta == 0f) {
+                        full(k, a, ao, lda, b, bOff + jr, ldb, c, co, ldc, alpha);
+                    } else {
+                        fullBeta(k, a, ao, lda, b, bOff + jr, ldb, c, co, ldc, alpha, beta);
+                    }
                     continue;
                 }
                 if (scratch == null) {
@@ -56,19 +77,34 @@ final class GemmDirect {
                 }
                 VectorMask<Float> m0 = S.indexInRange(0, cols);
                 VectorMask<Float> m1 = S.indexInRange(16, cols);
-                if (rows <= 4) {
-                    scratch4(k, a, ao, lda, rows, b, bOff + jr, ldb, m0, m1, scratch);
+                boolean copied = edge != null && jr == fullN;
+                float[] bb = copied ? edge : b;
+                int bo = copied ? 0 : bOff + jr;
+                int lb = copied ? NR : ldb;
+                if (cols <= 16) {
+                    // Half-width tiles for a last panel of at most 16 columns: half the FMAs of a 32-wide one.
+                    if (rows <= 4) {
+                        scratch4Half(k, a, ao, lda, rows, bb, bo, lb, m0, scratch);
+                    } else if (rows <= 8) {
+                        scratch8Half(k, a, ao, lda, rows, bb, bo, lb, m0, scratch);
+                    } else {
+                        scratch14Half(k, a, ao, lda, rows, bb, bo, lb, m0, scratch);
+                    }
+                } else if (rows <= 4) {
+                    scratch4(k, a, ao, lda, rows, bb, bo, lb, m0, m1, scratch);
                 } else if (rows <= 8) {
-                    scratch8(k, a, ao, lda, rows, b, bOff + jr, ldb, m0, m1, scratch);
+                    scratch8(k, a, ao, lda, rows, bb, bo, lb, m0, m1, scratch);
                 } else {
-                    scratch14(k, a, ao, lda, rows, b, bOff + jr, ldb, m0, m1, scratch);
+                    scratch14(k, a, ao, lda, rows, bb, bo, lb, m0, m1, scratch);
                 }
                 GemmSimdKernel.storeEdge(scratch, c, co, ldc, alpha, beta, rows, cols);
             }
         }
     }
 
-    /** A full 14 x 32 tile, beta == 0: C = alpha * A * B, written straight to C. */
+
+    // ---- generated tiles (engine-cpu/tools/gen_gemm_direct.py): do not edit by hand ----
+    /** A full 14 x 32 tile, beta == 0: C = alpha * A * B, written straight to C (not read). */
     private static void full(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int co, int ldc, float alpha) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
@@ -163,7 +199,103 @@ final class GemmDirect {
         c131.mul(va).intoArray(c, co + 13 * ldc + 16);
     }
 
-    /** Up to 14 rows (row i &gt;= rows repeats the last row) to scratch; B loads masked to the panel's columns. */
+    /** A full 14 x 32 tile: C = fma(acc, alpha, beta * C), as the packed path's tiles and storeEdge. */
+    private static void fullBeta(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                 float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S), c041 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S), c051 = FloatVector.zero(S);
+        FloatVector c060 = FloatVector.zero(S), c061 = FloatVector.zero(S);
+        FloatVector c070 = FloatVector.zero(S), c071 = FloatVector.zero(S);
+        FloatVector c080 = FloatVector.zero(S), c081 = FloatVector.zero(S);
+        FloatVector c090 = FloatVector.zero(S), c091 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        FloatVector c120 = FloatVector.zero(S), c121 = FloatVector.zero(S);
+        FloatVector c130 = FloatVector.zero(S), c131 = FloatVector.zero(S);
+        int r01 = aOff + 1 * lda;
+        int r02 = aOff + 2 * lda;
+        int r03 = aOff + 3 * lda;
+        int r04 = aOff + 4 * lda;
+        int r05 = aOff + 5 * lda;
+        int r06 = aOff + 6 * lda;
+        int r07 = aOff + 7 * lda;
+        int r08 = aOff + 8 * lda;
+        int r09 = aOff + 9 * lda;
+        int r10 = aOff + 10 * lda;
+        int r11 = aOff + 11 * lda;
+        int r12 = aOff + 12 * lda;
+        int r13 = aOff + 13 * lda;
+        for (int p = 0; p < k; p++) {
+            int bi = bOff + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[aOff + p]);
+            c000 = x.fma(b0, c000); c001 = x.fma(b1, c001);
+            x = FloatVector.broadcast(S, a[r01 + p]);
+            c010 = x.fma(b0, c010); c011 = x.fma(b1, c011);
+            x = FloatVector.broadcast(S, a[r02 + p]);
+            c020 = x.fma(b0, c020); c021 = x.fma(b1, c021);
+            x = FloatVector.broadcast(S, a[r03 + p]);
+            c030 = x.fma(b0, c030); c031 = x.fma(b1, c031);
+            x = FloatVector.broadcast(S, a[r04 + p]);
+            c040 = x.fma(b0, c040); c041 = x.fma(b1, c041);
+            x = FloatVector.broadcast(S, a[r05 + p]);
+            c050 = x.fma(b0, c050); c051 = x.fma(b1, c051);
+            x = FloatVector.broadcast(S, a[r06 + p]);
+            c060 = x.fma(b0, c060); c061 = x.fma(b1, c061);
+            x = FloatVector.broadcast(S, a[r07 + p]);
+            c070 = x.fma(b0, c070); c071 = x.fma(b1, c071);
+            x = FloatVector.broadcast(S, a[r08 + p]);
+            c080 = x.fma(b0, c080); c081 = x.fma(b1, c081);
+            x = FloatVector.broadcast(S, a[r09 + p]);
+            c090 = x.fma(b0, c090); c091 = x.fma(b1, c091);
+            x = FloatVector.broadcast(S, a[r10 + p]);
+            c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, a[r11 + p]);
+            c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
+            x = FloatVector.broadcast(S, a[r12 + p]);
+            c120 = x.fma(b0, c120); c121 = x.fma(b1, c121);
+            x = FloatVector.broadcast(S, a[r13 + p]);
+            c130 = x.fma(b0, c130); c131 = x.fma(b1, c131);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        c000.fma(va, FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+        c001.fma(va, FloatVector.fromArray(S, c, co + 16).mul(vb)).intoArray(c, co + 16);
+        c010.fma(va, FloatVector.fromArray(S, c, co + 1 * ldc).mul(vb)).intoArray(c, co + 1 * ldc);
+        c011.fma(va, FloatVector.fromArray(S, c, co + 1 * ldc + 16).mul(vb)).intoArray(c, co + 1 * ldc + 16);
+        c020.fma(va, FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+        c021.fma(va, FloatVector.fromArray(S, c, co + 2 * ldc + 16).mul(vb)).intoArray(c, co + 2 * ldc + 16);
+        c030.fma(va, FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+        c031.fma(va, FloatVector.fromArray(S, c, co + 3 * ldc + 16).mul(vb)).intoArray(c, co + 3 * ldc + 16);
+        c040.fma(va, FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+        c041.fma(va, FloatVector.fromArray(S, c, co + 4 * ldc + 16).mul(vb)).intoArray(c, co + 4 * ldc + 16);
+        c050.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+        c051.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc + 16).mul(vb)).intoArray(c, co + 5 * ldc + 16);
+        c060.fma(va, FloatVector.fromArray(S, c, co + 6 * ldc).mul(vb)).intoArray(c, co + 6 * ldc);
+        c061.fma(va, FloatVector.fromArray(S, c, co + 6 * ldc + 16).mul(vb)).intoArray(c, co + 6 * ldc + 16);
+        c070.fma(va, FloatVector.fromArray(S, c, co + 7 * ldc).mul(vb)).intoArray(c, co + 7 * ldc);
+        c071.fma(va, FloatVector.fromArray(S, c, co + 7 * ldc + 16).mul(vb)).intoArray(c, co + 7 * ldc + 16);
+        c080.fma(va, FloatVector.fromArray(S, c, co + 8 * ldc).mul(vb)).intoArray(c, co + 8 * ldc);
+        c081.fma(va, FloatVector.fromArray(S, c, co + 8 * ldc + 16).mul(vb)).intoArray(c, co + 8 * ldc + 16);
+        c090.fma(va, FloatVector.fromArray(S, c, co + 9 * ldc).mul(vb)).intoArray(c, co + 9 * ldc);
+        c091.fma(va, FloatVector.fromArray(S, c, co + 9 * ldc + 16).mul(vb)).intoArray(c, co + 9 * ldc + 16);
+        c100.fma(va, FloatVector.fromArray(S, c, co + 10 * ldc).mul(vb)).intoArray(c, co + 10 * ldc);
+        c101.fma(va, FloatVector.fromArray(S, c, co + 10 * ldc + 16).mul(vb)).intoArray(c, co + 10 * ldc + 16);
+        c110.fma(va, FloatVector.fromArray(S, c, co + 11 * ldc).mul(vb)).intoArray(c, co + 11 * ldc);
+        c111.fma(va, FloatVector.fromArray(S, c, co + 11 * ldc + 16).mul(vb)).intoArray(c, co + 11 * ldc + 16);
+        c120.fma(va, FloatVector.fromArray(S, c, co + 12 * ldc).mul(vb)).intoArray(c, co + 12 * ldc);
+        c121.fma(va, FloatVector.fromArray(S, c, co + 12 * ldc + 16).mul(vb)).intoArray(c, co + 12 * ldc + 16);
+        c130.fma(va, FloatVector.fromArray(S, c, co + 13 * ldc).mul(vb)).intoArray(c, co + 13 * ldc);
+        c131.fma(va, FloatVector.fromArray(S, c, co + 13 * ldc + 16).mul(vb)).intoArray(c, co + 13 * ldc + 16);
+    }
+
+    /** Up to 14 rows (row i ≥ rows repeats the last row) to scratch; B loads masked to the panel's columns. */
     private static void scratch14(int k, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb,
                                VectorMask<Float> m0, VectorMask<Float> m1, float[] scratch) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
@@ -257,7 +389,7 @@ final class GemmDirect {
         c131.intoArray(scratch, 432);
     }
 
-    /** Up to 8 rows (row i &gt;= rows repeats the last row) to scratch; B loads masked to the panel's columns. */
+    /** Up to 8 rows (row i ≥ rows repeats the last row) to scratch; B loads masked to the panel's columns. */
     private static void scratch8(int k, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb,
                                VectorMask<Float> m0, VectorMask<Float> m1, float[] scratch) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
@@ -315,7 +447,7 @@ final class GemmDirect {
         c071.intoArray(scratch, 240);
     }
 
-    /** Up to 4 rows (row i &gt;= rows repeats the last row) to scratch; B loads masked to the panel's columns. */
+    /** Up to 4 rows (row i ≥ rows repeats the last row) to scratch; B loads masked to the panel's columns. */
     private static void scratch4(int k, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb,
                                VectorMask<Float> m0, VectorMask<Float> m1, float[] scratch) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
@@ -348,4 +480,162 @@ final class GemmDirect {
         c030.intoArray(scratch, 96);
         c031.intoArray(scratch, 112);
     }
+
+    /** Up to 14 rows (row i ≥ rows repeats the last row) x up to 16 columns to scratch (row i at i*32). */
+    private static void scratch14Half(int k, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb,
+                                   VectorMask<Float> m0, float[] scratch) {
+        FloatVector c000 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S);
+        FloatVector c060 = FloatVector.zero(S);
+        FloatVector c070 = FloatVector.zero(S);
+        FloatVector c080 = FloatVector.zero(S);
+        FloatVector c090 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S);
+        FloatVector c120 = FloatVector.zero(S);
+        FloatVector c130 = FloatVector.zero(S);
+        int r01 = aOff + Math.min(1, rows - 1) * lda;
+        int r02 = aOff + Math.min(2, rows - 1) * lda;
+        int r03 = aOff + Math.min(3, rows - 1) * lda;
+        int r04 = aOff + Math.min(4, rows - 1) * lda;
+        int r05 = aOff + Math.min(5, rows - 1) * lda;
+        int r06 = aOff + Math.min(6, rows - 1) * lda;
+        int r07 = aOff + Math.min(7, rows - 1) * lda;
+        int r08 = aOff + Math.min(8, rows - 1) * lda;
+        int r09 = aOff + Math.min(9, rows - 1) * lda;
+        int r10 = aOff + Math.min(10, rows - 1) * lda;
+        int r11 = aOff + Math.min(11, rows - 1) * lda;
+        int r12 = aOff + Math.min(12, rows - 1) * lda;
+        int r13 = aOff + Math.min(13, rows - 1) * lda;
+        for (int p = 0; p < k; p++) {
+            int bi = bOff + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi, m0);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[aOff + p]);
+            c000 = x.fma(b0, c000);
+            x = FloatVector.broadcast(S, a[r01 + p]);
+            c010 = x.fma(b0, c010);
+            x = FloatVector.broadcast(S, a[r02 + p]);
+            c020 = x.fma(b0, c020);
+            x = FloatVector.broadcast(S, a[r03 + p]);
+            c030 = x.fma(b0, c030);
+            x = FloatVector.broadcast(S, a[r04 + p]);
+            c040 = x.fma(b0, c040);
+            x = FloatVector.broadcast(S, a[r05 + p]);
+            c050 = x.fma(b0, c050);
+            x = FloatVector.broadcast(S, a[r06 + p]);
+            c060 = x.fma(b0, c060);
+            x = FloatVector.broadcast(S, a[r07 + p]);
+            c070 = x.fma(b0, c070);
+            x = FloatVector.broadcast(S, a[r08 + p]);
+            c080 = x.fma(b0, c080);
+            x = FloatVector.broadcast(S, a[r09 + p]);
+            c090 = x.fma(b0, c090);
+            x = FloatVector.broadcast(S, a[r10 + p]);
+            c100 = x.fma(b0, c100);
+            x = FloatVector.broadcast(S, a[r11 + p]);
+            c110 = x.fma(b0, c110);
+            x = FloatVector.broadcast(S, a[r12 + p]);
+            c120 = x.fma(b0, c120);
+            x = FloatVector.broadcast(S, a[r13 + p]);
+            c130 = x.fma(b0, c130);
+        }
+        c000.intoArray(scratch, 0);
+        c010.intoArray(scratch, 32);
+        c020.intoArray(scratch, 64);
+        c030.intoArray(scratch, 96);
+        c040.intoArray(scratch, 128);
+        c050.intoArray(scratch, 160);
+        c060.intoArray(scratch, 192);
+        c070.intoArray(scratch, 224);
+        c080.intoArray(scratch, 256);
+        c090.intoArray(scratch, 288);
+        c100.intoArray(scratch, 320);
+        c110.intoArray(scratch, 352);
+        c120.intoArray(scratch, 384);
+        c130.intoArray(scratch, 416);
+    }
+
+    /** Up to 8 rows (row i ≥ rows repeats the last row) x up to 16 columns to scratch (row i at i*32). */
+    private static void scratch8Half(int k, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb,
+                                   VectorMask<Float> m0, float[] scratch) {
+        FloatVector c000 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S);
+        FloatVector c060 = FloatVector.zero(S);
+        FloatVector c070 = FloatVector.zero(S);
+        int r01 = aOff + Math.min(1, rows - 1) * lda;
+        int r02 = aOff + Math.min(2, rows - 1) * lda;
+        int r03 = aOff + Math.min(3, rows - 1) * lda;
+        int r04 = aOff + Math.min(4, rows - 1) * lda;
+        int r05 = aOff + Math.min(5, rows - 1) * lda;
+        int r06 = aOff + Math.min(6, rows - 1) * lda;
+        int r07 = aOff + Math.min(7, rows - 1) * lda;
+        for (int p = 0; p < k; p++) {
+            int bi = bOff + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi, m0);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[aOff + p]);
+            c000 = x.fma(b0, c000);
+            x = FloatVector.broadcast(S, a[r01 + p]);
+            c010 = x.fma(b0, c010);
+            x = FloatVector.broadcast(S, a[r02 + p]);
+            c020 = x.fma(b0, c020);
+            x = FloatVector.broadcast(S, a[r03 + p]);
+            c030 = x.fma(b0, c030);
+            x = FloatVector.broadcast(S, a[r04 + p]);
+            c040 = x.fma(b0, c040);
+            x = FloatVector.broadcast(S, a[r05 + p]);
+            c050 = x.fma(b0, c050);
+            x = FloatVector.broadcast(S, a[r06 + p]);
+            c060 = x.fma(b0, c060);
+            x = FloatVector.broadcast(S, a[r07 + p]);
+            c070 = x.fma(b0, c070);
+        }
+        c000.intoArray(scratch, 0);
+        c010.intoArray(scratch, 32);
+        c020.intoArray(scratch, 64);
+        c030.intoArray(scratch, 96);
+        c040.intoArray(scratch, 128);
+        c050.intoArray(scratch, 160);
+        c060.intoArray(scratch, 192);
+        c070.intoArray(scratch, 224);
+    }
+
+    /** Up to 4 rows (row i ≥ rows repeats the last row) x up to 16 columns to scratch (row i at i*32). */
+    private static void scratch4Half(int k, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb,
+                                   VectorMask<Float> m0, float[] scratch) {
+        FloatVector c000 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S);
+        int r01 = aOff + Math.min(1, rows - 1) * lda;
+        int r02 = aOff + Math.min(2, rows - 1) * lda;
+        int r03 = aOff + Math.min(3, rows - 1) * lda;
+        for (int p = 0; p < k; p++) {
+            int bi = bOff + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi, m0);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[aOff + p]);
+            c000 = x.fma(b0, c000);
+            x = FloatVector.broadcast(S, a[r01 + p]);
+            c010 = x.fma(b0, c010);
+            x = FloatVector.broadcast(S, a[r02 + p]);
+            c020 = x.fma(b0, c020);
+            x = FloatVector.broadcast(S, a[r03 + p]);
+            c030 = x.fma(b0, c030);
+        }
+        c000.intoArray(scratch, 0);
+        c010.intoArray(scratch, 32);
+        c020.intoArray(scratch, 64);
+        c030.intoArray(scratch, 96);
+    }
+    // ---- end of generated tiles ----
 }

@@ -152,8 +152,11 @@ class SgemmTest {
     @ValueSource(booleans = {true, false})
     @DisplayName("one and two threads give bitwise identical results")
     void threadCountInvariant(boolean simd) {
-        // Each above Sgemm.PARALLEL_MIN_WORK, split by rows, by columns, and by rows with edge tiles.
-        int[][] shapes = {{300, 290, 400}, {20, 4100, 420}, {1100, 41, 770}, {143, 517, 513}};
+        // Each above Sgemm.PARALLEL_MIN_WORK, split by rows, by columns, and by rows with edge tiles; the last two
+        // are multiplied in place (k <= 384), split by columns (each slice's B and C row strides wider than the
+        // slice) and by rows.
+        int[][] shapes = {{300, 290, 400}, {20, 4100, 420}, {1100, 41, 770}, {143, 517, 513}, {42, 4096, 36},
+                {300, 200, 100}};
         long seed = 900;
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
