@@ -572,7 +572,7 @@ public final class CpuDriver implements BackendDriver {
         float[] mk = data(mask);
         float scale = CounterRandom.dropoutScale(p);
         // Ranges start at multiples of 64 so each Philox block (four elements) is drawn once and the
-        // vector kernels (32 elements a group with 512-bit vectors) need no scalar head.
+        // vector kernels (64 elements a block with 512-bit vectors) need no scalar head.
         parallel.forRange(n, GRAIN, 64,
                 (from, to) -> kernels.dropout(a, b, mk, p, scale, seed, offset, (int) from, (int) to));
     }

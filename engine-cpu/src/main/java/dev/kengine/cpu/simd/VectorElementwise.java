@@ -900,10 +900,10 @@ public final class VectorElementwise implements Elementwise {
 
     // ---- dropout and initialisation ---------------------------------------------------
 
-    /** Whole groups of Philox counters go to {@link VectorRandom}; a head and tail of fewer go to the scalar kernel. */
+    /** Whole blocks of Philox counters go to {@link VectorRandom}; a head and tail of fewer go to the scalar kernel. */
     @Override
     public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to) {
-        int g = VectorRandom.GROUP;
+        int g = VectorRandom.DROPOUT_BLOCK;
         if (!VectorRandom.supported() || to - from < g) {
             ScalarElementwise.INSTANCE.dropout(x, y, mask, p, scale, seed, offset, from, to);
             return;

@@ -1,12 +1,14 @@
 package dev.kengine.cpu.simd;
 
 import static jdk.incubator.vector.VectorOperators.GE;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -32,26 +34,24 @@ public final class VectorRandom {
     private static final int W0 = 0x9E3779B9;
     private static final int W1 = 0xBB67AE85;
 
-    /** SPREAD[b] puts bit j of b at bit 4j: interleaves the four words' per-counter mask bits into element order. */
-    private static final int[] SPREAD = new int[256];
+    /** Lanes of (a, b) in the order a0 b0 a1 b1 … over the first half of each vector, then over the second. */
+    private static final VectorShuffle<Long> FIRST_HALF = interleave(0);
+    private static final VectorShuffle<Long> SECOND_HALF = interleave(NL / 2);
 
-    static {
-        for (int b = 0; b < 256; b++) {
-            int s = 0;
-            for (int j = 0; j < 8; j++) {
-                if ((b & (1 << j)) != 0) {
-                    s |= 1 << (4 * j);
-                }
-            }
-            SPREAD[b] = s;
+    private static VectorShuffle<Long> interleave(int from) {
+        int[] idx = new int[NL];
+        for (int i = 0; i < NL / 2; i++) {
+            idx[2 * i] = from + i;
+            idx[2 * i + 1] = NL + from + i;   // an index ≥ NL picks the second vector's lane (index − NL)
         }
+        return VectorShuffle.fromValues(LS, idx);
     }
 
     private VectorRandom() {}
 
-    /** Whether this shape works: two float vectors per group of 4·NL elements, at most 32 mask bits. */
+    /** Whether this shape works: two float vectors per group of 4·NL elements, and at least two counters a vector. */
     public static boolean supported() {
-        return FS.length() == 2 * NL && GROUP <= 32 && NL >= 2;
+        return FS.length() == 2 * NL && NL >= 2;
     }
 
     /** The round keys: k0 + r·W0 and k1 + r·W1 (mod 2³²) for r = 0..9, zero-extended. */
@@ -68,15 +68,23 @@ public final class VectorRandom {
         return k;
     }
 
+    /** Elements {@link #dropout} takes at a time: two groups. */
+    public static final int DROPOUT_BLOCK = 2 * GROUP;
+
     /**
-     * Inverted dropout over [from, to), both multiples of {@link #GROUP}: element i is kept when
+     * Inverted dropout over [from, to), both multiples of {@link #DROPOUT_BLOCK}: element i is kept when
      * (bits(i) >>> 8) ≥ {@code threshold} (the integer form of u ≥ p), y = x · (keep ? scale : 0),
      * mask = keep ? 1 : 0.
+     *
+     * <p>Two groups are in flight per iteration: each round of one group waits on its multiplies, and a second,
+     * independent chain fills that wait (1.32 → 1.51 G elements/s in L1 on one thread). The words go to element
+     * order by two two-vector permutes and the test is made in 32-bit lanes (→ 1.54–1.59; the per-word masks
+     * spread through a table cost more). Whole pairs only: storing the second group conditionally cost 6 %.
      */
     public static void dropout(float[] x, float[] y, float[] mask, long threshold, float scale, long seed, long offset,
                                int from, int to) {
         long[] k = roundKeys(seed);
-        long t8 = threshold << 8;
+        int th = (int) threshold;
         LongVector iota = LongVector.zero(LS).addIndex(1);
         // The multipliers as AndV nodes (an AND with 2³² − 1 that changes nothing): C2 emits vpmuludq for a
         // long-vector multiply only when it can see both inputs fit in 32 bits, and a plain constant does not
@@ -86,60 +94,95 @@ public final class VectorRandom {
         LongVector mul1 = LongVector.broadcast(LS, M1).and(M32);
         LongVector c2 = LongVector.broadcast(LS, offset & M32);
         LongVector c3 = LongVector.broadcast(LS, offset >>> 32);
+        LongVector zeroL = LongVector.zero(LS);
         FloatVector zero = FloatVector.zero(FS);
         int lanes = FS.length();
-        int[] spread = SPREAD;
-        for (int base = from; base < to; base += GROUP) {
+        for (int base = from; base < to; base += 2 * GROUP) {
             LongVector a0 = iota.add(base >>> 2);
-            LongVector a1 = LongVector.zero(LS);
-            LongVector a2 = c2;
-            LongVector a3 = c3;
-            // Ten rounds written out: a loop would carry the four vectors through phis.
-            LongVector p0; LongVector p1;
+            LongVector b0 = iota.add((base + GROUP) >>> 2);
+            LongVector a1 = zeroL, b1 = zeroL;
+            LongVector a2 = c2, b2 = c2;
+            LongVector a3 = c3, b3 = c3;
+            // Ten rounds written out: a loop would carry the vectors through phis.
+            LongVector p0, p1, q0, q1;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[0]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[1]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[0]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[1]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[2]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[3]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[2]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[3]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[4]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[5]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[4]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[5]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[6]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[7]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[6]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[7]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[8]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[9]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[8]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[9]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[10]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[11]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[10]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[11]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[12]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[13]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[12]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[13]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[14]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[15]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[14]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[15]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[16]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[17]); a3 = p0;
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[16]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[17]); b3 = q0;
             p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
+            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
             a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[18]); a1 = p1;
             a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[19]); a3 = p0;
-            // Keep bits per word (lane j = counter j), then bit 4j + w of the group's element mask.
-            int m0 = (int) a0.and(M32).compare(GE, t8).toLong();
-            int m1 = (int) a1.and(M32).compare(GE, t8).toLong();
-            int m2 = (int) a2.and(M32).compare(GE, t8).toLong();
-            int m3 = (int) a3.and(M32).compare(GE, t8).toLong();
-            long bits = (spread[m0] | spread[m1] << 1 | spread[m2] << 2 | spread[m3] << 3) & 0xFFFFFFFFL;
-            VectorMask<Float> keepLo = VectorMask.fromLong(FS, bits);
-            VectorMask<Float> keepHi = VectorMask.fromLong(FS, bits >>> lanes);
-            FloatVector sLo = zero.blend(scale, keepLo);
-            FloatVector sHi = zero.blend(scale, keepHi);
-            FloatVector.fromArray(FS, x, base).mul(sLo).intoArray(y, base);
-            FloatVector.fromArray(FS, x, base + lanes).mul(sHi).intoArray(y, base + lanes);
-            zero.blend(1f, keepLo).intoArray(mask, base);
-            zero.blend(1f, keepHi).intoArray(mask, base + lanes);
+            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[18]); b1 = q1;
+            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[19]); b3 = q0;
+            // Word w of counter j is element 4j + w: the words' low halves are paired into 64-bit lanes (w0|w1,
+            // w2|w3), and two permutes put the pairs of counters 0..NL/2-1, then NL/2..NL-1, in order.
+            LongVector a01 = a0.and(M32).or(a1.lanewise(LSHL, 32));
+            LongVector a23 = a2.and(M32).or(a3.lanewise(LSHL, 32));
+            VectorMask<Float> aLo = a01.rearrange(FIRST_HALF, a23).reinterpretAsInts().lanewise(LSHR, 8).compare(GE, th).cast(FS);
+            VectorMask<Float> aHi = a01.rearrange(SECOND_HALF, a23).reinterpretAsInts().lanewise(LSHR, 8).compare(GE, th).cast(FS);
+            FloatVector.fromArray(FS, x, base).mul(zero.blend(scale, aLo)).intoArray(y, base);
+            FloatVector.fromArray(FS, x, base + lanes).mul(zero.blend(scale, aHi)).intoArray(y, base + lanes);
+            zero.blend(1f, aLo).intoArray(mask, base);
+            zero.blend(1f, aHi).intoArray(mask, base + lanes);
+            LongVector b01 = b0.and(M32).or(b1.lanewise(LSHL, 32));
+            LongVector b23 = b2.and(M32).or(b3.lanewise(LSHL, 32));
+            VectorMask<Float> bLo = b01.rearrange(FIRST_HALF, b23).reinterpretAsInts().lanewise(LSHR, 8).compare(GE, th).cast(FS);
+            VectorMask<Float> bHi = b01.rearrange(SECOND_HALF, b23).reinterpretAsInts().lanewise(LSHR, 8).compare(GE, th).cast(FS);
+            FloatVector.fromArray(FS, x, base + GROUP).mul(zero.blend(scale, bLo)).intoArray(y, base + GROUP);
+            FloatVector.fromArray(FS, x, base + GROUP + lanes).mul(zero.blend(scale, bHi)).intoArray(y, base + GROUP + lanes);
+            zero.blend(1f, bLo).intoArray(mask, base + GROUP);
+            zero.blend(1f, bHi).intoArray(mask, base + GROUP + lanes);
         }
     }
 
