@@ -11,7 +11,7 @@ import dev.kengine.spi.BackendDriver.Binary;
  * range at a time; implementations never allocate and never validate.
  *
  * <p>Both implementations follow the same formulas, so they agree to within a few float ulps
- * (the SIMD exp and expm1 are faithfully rounded, tanh within 2.5 ulp, log about 1 ulp); sums are
+ * (the SIMD exp and expm1 are faithfully rounded or within 2 ulp, tanh within 2.5 ulp, log about 1 ulp); sums are
  * accumulated in double in both.
  */
 public interface Elementwise {
