@@ -25,19 +25,51 @@ public record Timing(double median, double min, double max, double q1, double q3
         public static final Plan TINY = new Plan(0.0, 3, 0.0, 0.2);
     }
 
-    /** Measures {@code op} (followed by {@code sync}) under {@code plan}. */
-    public static Timing measure(Runnable op, Runnable sync, Plan plan) {
-        return measure(op, sync, plan, System::nanoTime);
+    /**
+     * Runs of the op a timed warm-up makes at least (within the plan's cap): a kernel method called only a few times
+     * per run, such as an edge tile, reaches C2 only after some dozens of runs, and until then runs at a steady
+     * interpreted or C1 speed that does not look like warming up. In a --quick report (50 ms of warm-up) the
+     * one-thread 512³ matmul row was measured so, at 15–42 GFLOP/s with a spread under 4 % (106 when warm): its
+     * 8-row edge tile reached C2 only after the row (-XX:+PrintCompilation), because the 128³ rows before it no
+     * longer used the packed kernels. Waiting for the JIT's compilation counter to stop moving did not catch it.
+     */
+    static final int MIN_WARMUP_RUNS = 20;
+
+    /**
+     * The longest a timed warm-up goes on while the JIT keeps finishing compilations, whatever the plan's own cap.
+     * A large kernel met for the first time late in a report can wait behind other compilations: in a --quick
+     * report the one-thread dropout row (a 2665-byte method, two Philox chains written out) ran at 55 ms a call,
+     * in C1, for the plan's whole 0.4 s, and at 2.75 ms once C2 had it.
+     */
+    static final double JIT_WAIT_SECONDS = 1.5;
+
+    /** Milliseconds the JIT has spent compiling so far (it moves as compilations finish); 0 without a JIT. */
+    static long jitMillis() {
+        java.lang.management.CompilationMXBean c = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : 0;
     }
 
-    /** As {@link #measure(Runnable, Runnable, Plan)} with the given clock (tests drive a simulated one). */
-    static Timing measure(Runnable op, Runnable sync, Plan plan, java.util.function.LongSupplier clock) {
-        // Warm-up: two runs (one for a very slow op), then until the warm-up time is spent and the
-        // runs have stopped getting faster (a JIT still compiling a library's kernels), within a cap.
+    /** Measures {@code op} (followed by {@code sync}) under {@code plan}. */
+    public static Timing measure(Runnable op, Runnable sync, Plan plan) {
+        return measure(op, sync, plan, System::nanoTime, Timing::jitMillis);
+    }
+
+    /** As {@link #measure(Runnable, Runnable, Plan)} with the given clocks (tests drive simulated ones). */
+    static Timing measure(Runnable op, Runnable sync, Plan plan, java.util.function.LongSupplier clock,
+                          java.util.function.LongSupplier jit) {
+        // Warm-up: MIN_WARMUP_RUNS runs (two for a plan without warm-up time; one for a very slow op), then until
+        // the warm-up time is spent and the runs have stopped getting faster (a JIT still compiling a library's
+        // kernels), within the plan's cap; and, within JIT_WAIT_SECONDS, until a run goes by in which the JIT
+        // finished no compilation.
         long begin = clock.getAsLong();
         long warmEnd = begin + (long) (plan.warmupSeconds * 1e9);
         long hardEnd = begin + (long) (Math.max(plan.warmupSeconds * 4, plan.maxSeconds) * 1e9);
+        boolean waitForJit = plan.warmupSeconds > 0;
+        long jitEnd = Math.max(hardEnd, begin + (long) (JIT_WAIT_SECONDS * 1e9));
+        long compiled = jit.getAsLong();
+        boolean compiling;
         int warm = 0;
+        int minWarm = plan.warmupSeconds > 0 ? MIN_WARMUP_RUNS : 2;
         double one;
         double best = Double.POSITIVE_INFINITY;
         boolean improving;
@@ -46,11 +78,14 @@ public record Timing(double median, double min, double max, double q1, double q3
             op.run();
             sync.run();
             one = (clock.getAsLong() - t0) * 1e-9;
+            long compiledNow = jit.getAsLong();
+            compiling = compiledNow != compiled;
+            compiled = compiledNow;
             improving = one < best * 0.9;
             best = Math.min(best, one);
             warm++;
-        } while (((warm < 2 && one < plan.maxSeconds / 2) || clock.getAsLong() < warmEnd || improving)
-                && clock.getAsLong() < hardEnd);
+        } while ((((warm < minWarm && one < plan.maxSeconds / 2) || clock.getAsLong() < warmEnd || improving)
+                && clock.getAsLong() < hardEnd) || (waitForJit && compiling && clock.getAsLong() < jitEnd));
         one = best;
         int inner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds / Math.max(one, 1e-9))));
         // A slow op gets fewer repetitions (never fewer than 3) so that one row stays within maxSeconds.

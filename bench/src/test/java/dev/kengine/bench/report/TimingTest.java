@@ -13,6 +13,9 @@ class TimingTest {
     /** A simulated clock: each run of the op advances it by the milliseconds that {@code millis} gives its call index. */
     private static final class SimulatedOp {
         final long[] now = {0};
+        /** The JIT's compilation-time counter: it moves during each of the first {@link #compilingUntil} runs. */
+        final long[] compiled = {0};
+        int compilingUntil;
         int calls;
         final IntToDoubleFunction millis;
 
@@ -21,11 +24,18 @@ class TimingTest {
         }
 
         void run() {
+            if (calls < compilingUntil) {
+                compiled[0] += 3;   // a compilation finished during this run
+            }
             now[0] += (long) (millis.applyAsDouble(calls++) * 1e6);
         }
 
         Timing measure() {
-            return Timing.measure(this::run, () -> { }, new Timing.Plan(0, 5, 0, 30), () -> now[0]);
+            return measure(new Timing.Plan(0, 5, 0, 30));
+        }
+
+        Timing measure(Timing.Plan plan) {
+            return Timing.measure(this::run, () -> { }, plan, () -> now[0], () -> compiled[0]);
         }
     }
 
@@ -69,6 +79,44 @@ class TimingTest {
         Timing t = noisy.measure();
         assertEquals(17, noisy.calls, "three attempts at most");
         assertEquals(2e-3, t.q3(), 1e-12, "the second attempt is kept");
+    }
+
+    @Test
+    @DisplayName("a timed warm-up makes at least MIN_WARMUP_RUNS runs, within the plan's cap")
+    void warmUpRunsEnoughForTheJit() {
+        // 1 ms runs that never get faster, 1 ms of warm-up time: the run count decides.
+        SimulatedOp fast = new SimulatedOp(c -> 1);
+        fast.measure(new Timing.Plan(0.001, 5, 0, 30));
+        assertEquals(Timing.MIN_WARMUP_RUNS + 5, fast.calls);
+
+        // 30 ms runs under a 0.4 s cap (the --quick plan's): the cap ends the warm-up first.
+        SimulatedOp slow = new SimulatedOp(c -> 30);
+        slow.measure(new Timing.Plan(0.05, 5, 0, 0.4));
+        assertTrue(slow.calls - 5 < Timing.MIN_WARMUP_RUNS, "warm-up runs " + (slow.calls - 5));
+        assertTrue(slow.calls - 5 >= 400 / 30, "warm-up runs " + (slow.calls - 5));
+    }
+
+    @Test
+    @DisplayName("a timed warm-up goes on while the JIT keeps finishing compilations, up to JIT_WAIT_SECONDS")
+    void warmUpWaitsForTheJit() {
+        // 5 ms runs under the --quick plan (0.4 s cap) with compilations finishing in the first 150 runs (0.75 s):
+        // warm-up until the run after them, then five repetitions.
+        SimulatedOp op = new SimulatedOp(c -> 5);
+        op.compilingUntil = 150;
+        op.measure(new Timing.Plan(0.05, 5, 0, 0.4));
+        assertEquals(151 + 5, op.calls);
+
+        // A JIT that never goes quiet: warm-up stops at JIT_WAIT_SECONDS.
+        SimulatedOp endless = new SimulatedOp(c -> 5);
+        endless.compilingUntil = Integer.MAX_VALUE;
+        endless.measure(new Timing.Plan(0.05, 5, 0, 0.4));
+        assertEquals((int) Math.round(Timing.JIT_WAIT_SECONDS * 1e3 / 5) + 5, endless.calls);
+
+        // A plan without warm-up time (tests, --tiny) does not wait.
+        SimulatedOp untimed = new SimulatedOp(c -> 5);
+        untimed.compilingUntil = Integer.MAX_VALUE;
+        untimed.measure();
+        assertEquals(2 + 5, untimed.calls);
     }
 
     @Test
