@@ -371,9 +371,12 @@ public final class Compare {
      * Runs a 128×128 matmul on every implementation for a moment before anything is timed, so that
      * the JIT has compiled the Vector API GEMM kernels (the CPU backend's, netlib's) before the
      * first, short, quick-mode measurement; a kernel still interpreted runs a hundred times slower.
+     * The backends also run a 400×400 one: the CPU backend multiplies 128×128 without packing, and
+     * its packed kernels (400 = 28·14 + 8 rows and 12·32 + 16 columns reach the edge tiles too) would
+     * otherwise first run in the 512 row (measured at 15–42 GFLOP/s in a --quick report, 111 warm).
      */
     private void preWarm(List<Impl> impls) {
-        err.println("compare: warming up the JIT (a 128x128 matmul on each implementation)");
+        err.println("compare: warming up the JIT (128x128 and 400x400 matmuls on each implementation)");
         OpDescriptor mm = Ops.byName("matmul");
         GemmShape s = mm.gemm(128);
         float[][] ab = Ops.gemmInputs(s, SEED);
@@ -382,8 +385,10 @@ public final class Compare {
             try {
                 if (impl.isBackend()) {
                     if (impl.backend().supports(mm.op())) {
-                        try (Instance inst = mm.prepare(impl.backend(), 128, SEED)) {
-                            Timing.measure(inst::run, impl.backend()::synchronize, warm);
+                        for (int size : new int[] {128, 400}) {
+                            try (Instance inst = mm.prepare(impl.backend(), size, SEED)) {
+                                Timing.measure(inst::run, impl.backend()::synchronize, warm);
+                            }
                         }
                     }
                 } else if (impl.anchor().threaded()) {
