@@ -18,13 +18,13 @@ def tile(rows, to_scratch, beta=False, half=False):
     halves = (0,) if half else (0, 1)
     out = []
     if to_scratch and half:
-        out.append(f"    /** Up to {rows} rows (row i ≥ rows repeats the last row) x up to 16 columns to scratch (row i at i*32). */")
+        out.append(f"    /** Up to {rows} rows (row i ≥ rows repeats the last row) x 16 columns of B to scratch (row i at i*32). */")
         out.append(f"    private static void {name}(int k, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb,")
-        out.append("                                   VectorMask<Float> m0, float[] scratch) {")
+        out.append("                                   float[] scratch) {")
     elif to_scratch:
-        out.append(f"    /** Up to {rows} rows (row i ≥ rows repeats the last row) to scratch; B loads masked to the panel's columns. */")
+        out.append(f"    /** Up to {rows} rows (row i ≥ rows repeats the last row) x 32 columns of B to scratch. */")
         out.append(f"    private static void {name}(int k, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb,")
-        out.append("                               VectorMask<Float> m0, VectorMask<Float> m1, float[] scratch) {")
+        out.append("                               float[] scratch) {")
     elif not beta:
         out.append("    /** A full 14 x 32 tile, beta == 0: C = alpha * A * B, written straight to C (not read). */")
         out.append(f"    private static void {name}(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,")
@@ -42,13 +42,8 @@ def tile(rows, to_scratch, beta=False, half=False):
             out.append(f"        int r{i:02d} = aOff + {i} * lda;")
     out.append("        for (int p = 0; p < k; p++) {")
     out.append("            int bi = bOff + p * ldb;")
-    if to_scratch and half:
-        out.append("            FloatVector b0 = FloatVector.fromArray(S, b, bi, m0);")
-    elif to_scratch:
-        out.append("            FloatVector b0 = FloatVector.fromArray(S, b, bi, m0);")
-        out.append("            FloatVector b1 = FloatVector.fromArray(S, b, bi + 16, m1);")
-    else:
-        out.append("            FloatVector b0 = FloatVector.fromArray(S, b, bi);")
+    out.append("            FloatVector b0 = FloatVector.fromArray(S, b, bi);")
+    if not half:
         out.append("            FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);")
     out.append("            FloatVector x;")
     for i in range(rows):
