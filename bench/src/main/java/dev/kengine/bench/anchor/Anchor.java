@@ -28,6 +28,23 @@ public interface Anchor extends AutoCloseable {
     /** Measures row-major C = A·B for A [m, k], B [k, n]. */
     Result sgemm(GemmShape shape, float[] a, float[] b, int threads, Timing.Plan plan);
 
+    /**
+     * One row-major C = A·B on {@code threads} threads, to be timed in alternation with the CPU backend (a
+     * {@link #threaded()} anchor: one that runs on the CPU); closing it restores what it set (OpenBLAS's thread
+     * count). Anchors on a device of their own do not offer it.
+     */
+    default Call call(GemmShape shape, float[] a, float[] b, float[] c, int threads) {
+        throw new UnsupportedOperationException(name() + " runs on its own device: it is not timed in alternation");
+    }
+
+    /** A prepared call of {@link #call}. */
+    interface Call extends AutoCloseable {
+        void run();
+
+        @Override
+        void close();
+    }
+
     @Override
     default void close() {}
 }

@@ -117,25 +117,39 @@ public final class NetlibAnchor implements Anchor {
     @Override
     public Result sgemm(GemmShape s, float[] a, float[] b, int threads, Timing.Plan plan) {
         float[] c = new float[s.m() * s.n()];
-        Runnable call = call(s, a, b, c, threads);
-        try {
-            Timing t = Timing.measure(call, () -> {}, plan);
+        try (Call call = call(s, a, b, c, threads)) {
+            Timing t = Timing.measure(call::run, () -> {}, plan);
             return new Result(t, c);
-        } finally {
-            if (nativePath) {
-                setNativeThreads(Runtime.getRuntime().availableProcessors());
-            }
         }
     }
 
     /**
-     * One row-major C = A·B on {@code threads} threads, as a call to time (the JMH anchor benchmark
-     * uses it too). For OpenBLAS it sets the library's thread count now.
+     * One row-major C = A·B on {@code threads} threads, as a call to time (the report's alternation and the JMH
+     * anchor benchmark use it too). For OpenBLAS it sets the library's thread count now, and closing the call sets
+     * it back to the number of processors.
      */
-    public Runnable call(GemmShape s, float[] a, float[] b, float[] c, int threads) {
+    @Override
+    public Call call(GemmShape s, float[] a, float[] b, float[] c, int threads) {
         if (reason != null) {
             throw new IllegalStateException(name() + " is not present: " + reason);
         }
+        Runnable run = runnable(s, a, b, c, threads);
+        return new Call() {
+            @Override
+            public void run() {
+                run.run();
+            }
+
+            @Override
+            public void close() {
+                if (nativePath) {
+                    setNativeThreads(Runtime.getRuntime().availableProcessors());
+                }
+            }
+        };
+    }
+
+    private Runnable runnable(GemmShape s, float[] a, float[] b, float[] c, int threads) {
         if (nativePath) {
             setNativeThreads(threads);
             return () -> blas.sgemm("N", "N", s.n(), s.m(), s.k(), 1f, b, s.n(), a, s.k(), 0f, c, s.n());

@@ -2,6 +2,7 @@ package dev.kengine.bench.jmh;
 
 import dev.kengine.bench.OpDescriptor.GemmShape;
 import dev.kengine.bench.Ops;
+import dev.kengine.bench.anchor.Anchor;
 import dev.kengine.bench.anchor.NetlibAnchor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -40,7 +41,7 @@ public class AnchorSgemmBenchmark {
     public int threads;
 
     private NetlibAnchor blas;
-    private Runnable call;
+    private Anchor.Call call;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -57,6 +58,7 @@ public class AnchorSgemmBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        call.close();
         blas.close();
     }
 }

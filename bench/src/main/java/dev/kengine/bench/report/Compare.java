@@ -411,7 +411,7 @@ public final class Compare {
         return new Row(r.impl(), r.kind(), r.backendOrAnchor(), r.threads(), r.op(), r.family(), r.size(), r.shape(),
                 r.bound(), r.timing(), r.flops(), r.bytes(), r.throughput(), r.unit(), frac, r.speedupVsCpu(),
                 r.maxRelError(), r.checkedAgainst(), r.checkPassed(), r.error(), r.interleavedCopyGBs(),
-                r.interleavedFraction());
+                r.interleavedFraction(), r.alternation());
     }
 
     private long[] sizes(OpDescriptor d) {
@@ -460,6 +460,7 @@ public final class Compare {
             Row row;
             try {
                 row = impl.isBackend() ? measureBackend(d, size, impl, ref, ceilings) : measureAnchor(d, size, impl, ref, ceilings);
+                row = alternate(d, size, impl, row, impls, rows);
             } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
                 row = failed(d, size, impl, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
@@ -546,6 +547,31 @@ public final class Compare {
         return copyBuffers;
     }
 
+    /**
+     * For an anchor's row of an op the targets judge ({@link Targets#ALTERNATED_OP}), the anchor and the CPU backend at
+     * the same thread count timed again in alternation (see {@link Alternation}); other rows unchanged.
+     */
+    private Row alternate(OpDescriptor d, long size, Impl impl, Row row, List<Impl> impls, List<Row> before) {
+        if (impl.isBackend() || !row.ok() || !d.name().equals(Targets.ALTERNATED_OP) || !impl.anchor().threaded()) {
+            return row;
+        }
+        Impl cpu = impls.stream().filter(i -> i.isBackend() && i.name().equals(REFERENCE) && i.threads() == impl.threads())
+                .findFirst().orElse(null);
+        Row cpuRow = before.stream().filter(r -> r.ok() && r.backendOrAnchor().equals(REFERENCE) && r.threads() == impl.threads())
+                .findFirst().orElse(null);
+        if (cpu == null || cpuRow == null) {
+            return row;
+        }
+        GemmShape s = d.gemm(size);
+        float[][] ab = Ops.gemmInputs(s, SEED);
+        float[] c = new float[s.m() * s.n()];
+        Backend b = cpu.backend();
+        try (Instance inst = d.prepare(b, size, SEED); Anchor.Call call = impl.anchor().call(s, ab[0], ab[1], c, impl.threads())) {
+            return row.withAlternation(Alternation.measure(inst::run, b::synchronize, cpuRow.timing().median(), call::run,
+                    () -> {}, row.timing().median(), options.plan()));
+        }
+    }
+
     private Row measureAnchor(OpDescriptor d, long size, Impl impl, float[] ref, List<Ceilings.Ceiling> ceilings) {
         GemmShape s = d.gemm(size);
         float[][] ab = Ops.gemmInputs(s, SEED);
@@ -566,14 +592,14 @@ public final class Compare {
         boolean pass = errRel <= d.tolerance(); // NaN (nothing to check against) is no pass
         return new Row(impl.label(), kind, impl.name(), impl.threads(), d.name(), d.family(), size, d.shape(size),
                 d.bound().name().toLowerCase(Locale.ROOT), t, d.flops(size), d.bytes(size), tp, d.throughputUnit(), frac,
-                Double.NaN, errRel, against, pass, null, Double.NaN, Double.NaN);
+                Double.NaN, errRel, against, pass, null, Double.NaN, Double.NaN, null);
     }
 
     private static Row failed(OpDescriptor d, long size, Impl impl, String why) {
         return new Row(impl.label(), impl.isBackend() ? "backend" : "anchor", impl.name(), impl.threads(), d.name(),
                 d.family(), size, d.shape(size), d.bound().name().toLowerCase(Locale.ROOT), null, d.flops(size),
                 d.bytes(size), Double.NaN, d.throughputUnit(), Double.NaN, Double.NaN, Double.NaN, "none", false, why,
-                Double.NaN, Double.NaN);
+                Double.NaN, Double.NaN, null);
     }
 
     private static Map<String, Object> machine() {

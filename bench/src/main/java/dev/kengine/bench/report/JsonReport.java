@@ -69,6 +69,15 @@ final class JsonReport {
                 m.put("fraction_of_ceiling", row.fractionOfCeiling());
                 m.put("interleaved_copy_gbs", row.interleavedCopyGBs());
                 m.put("interleaved_fraction", row.interleavedFraction());
+                Alternation a = row.alternation();
+                if (a != null) {
+                    Map<String, Object> am = new LinkedHashMap<>();
+                    am.put("cpu_median_s", a.cpu().median());
+                    am.put("anchor_median_s", a.other().median());
+                    am.put("pairs", a.cpu().repetitions());
+                    am.put("median_ratio", a.ratio());
+                    m.put("alternation_with_cpu", am);
+                }
                 m.put("speedup_vs_cpu", row.speedupVsCpu());
                 m.put("max_relative_error", row.maxRelError());
                 m.put("checked_against", row.checkedAgainst());

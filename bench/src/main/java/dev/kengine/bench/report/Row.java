@@ -6,12 +6,14 @@ package dev.kengine.bench.report;
  * {@code error} is non-null when the row could not be measured (the reason). For the CPU backend's
  * memory-bound rows at the most threads, {@code interleavedCopyGBs} is the copy loop measured in
  * alternation with the op and {@code interleavedFraction} the op's bandwidth over it in that window
- * (see {@link Ceilings#interleaved}); NaN elsewhere.
+ * (see {@link Ceilings#interleaved}); NaN elsewhere. For an anchor's matmul row, {@code alternation} is the
+ * anchor and the CPU backend at the same thread count timed in alternation (null elsewhere).
  */
 public record Row(String impl, String kind, String backendOrAnchor, int threads, String op, String family, long size,
                   String shape, String bound, Timing timing, double flops, double bytes, double throughput, String unit,
                   double fractionOfCeiling, double speedupVsCpu, double maxRelError, String checkedAgainst,
-                  boolean checkPassed, String error, double interleavedCopyGBs, double interleavedFraction) {
+                  boolean checkPassed, String error, double interleavedCopyGBs, double interleavedFraction,
+                  Alternation alternation) {
 
     public boolean ok() {
         return error == null;
@@ -20,13 +22,19 @@ public record Row(String impl, String kind, String backendOrAnchor, int threads,
     public Row withSpeedup(double s) {
         return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
                 throughput, unit, fractionOfCeiling, s, maxRelError, checkedAgainst, checkPassed, error, interleavedCopyGBs,
-                interleavedFraction);
+                interleavedFraction, alternation);
     }
 
     public Row withInterleaved(double copyGBs, double fraction) {
         return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
                 throughput, unit, fractionOfCeiling, speedupVsCpu, maxRelError, checkedAgainst, checkPassed, error, copyGBs,
-                fraction);
+                fraction, alternation);
+    }
+
+    public Row withAlternation(Alternation a) {
+        return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
+                throughput, unit, fractionOfCeiling, speedupVsCpu, maxRelError, checkedAgainst, checkPassed, error,
+                interleavedCopyGBs, interleavedFraction, a);
     }
 
     public double gflops() {

@@ -9,11 +9,14 @@ import java.util.Optional;
 /**
  * The CPU backend's performance targets, evaluated as ratios taken in one run: matmul against
  * OpenBLAS (at least 0.9 of it at 512–2048, 0.7 at 64 and 128) and against netlib's pure-Java path
- * (at least 2×), on each thread count; the elementwise ops at the largest size against the copy
+ * (at least 2×), on each thread count, each anchor timed in alternation with the CPU backend; the elementwise ops at the largest size against the copy
  * loop's bandwidth on the most threads (0.8; softmax cross-entropy 0.7), the copy loop measured in
  * alternation with the op.
  */
 final class Targets {
+    /** The op whose anchors are timed again in alternation with the CPU backend for the targets. */
+    static final String ALTERNATED_OP = "matmul";
+
     private Targets() {}
 
     static List<Map<String, Object>> evaluate(List<Row> rows, List<Integer> threads) {
@@ -24,10 +27,8 @@ final class Targets {
                 continue;
             }
             double target = cpu.size() >= 512 ? 0.9 : cpu.size() <= 128 ? 0.7 : Double.NaN;
-            find(rows, "openblas", cpu).ifPresent(ob -> out.add(target("matmul vs OpenBLAS", cpu,
-                    ob.timing().median() / cpu.timing().median(), target)));
-            find(rows, "netlib-java", cpu).ifPresent(nj -> out.add(target("matmul vs netlib pure Java", cpu,
-                    nj.timing().median() / cpu.timing().median(), 2.0)));
+            find(rows, "openblas", cpu).ifPresent(ob -> out.add(versus("matmul vs OpenBLAS", cpu, ob, target)));
+            find(rows, "netlib-java", cpu).ifPresent(nj -> out.add(versus("matmul vs netlib pure Java", cpu, nj, 2.0)));
         }
         long largest = rows.stream().filter(r -> r.bound().equals("memory")).mapToLong(Row::size).max().orElse(0);
         for (Row cpu : rows) {
@@ -49,6 +50,20 @@ final class Targets {
             out.add(m);
         }
         return out;
+    }
+
+    /**
+     * The CPU backend against an anchor: the ratio from their alternation where the anchor's row has one (the same
+     * minutes on both sides), else the ratio of the two rows' medians, measured one after the other.
+     */
+    private static Map<String, Object> versus(String what, Row cpu, Row anchor, double target) {
+        Alternation a = anchor.alternation();
+        Map<String, Object> m = target(what, cpu, a != null ? a.ratio() : anchor.timing().median() / cpu.timing().median(),
+                target);
+        m.put("cpu_gflops_alongside", a == null ? null : cpu.flops() / a.cpu().median() / 1e9);
+        m.put("anchor_gflops_alongside", a == null ? null : anchor.flops() / a.other().median() / 1e9);
+        m.put("pairs_alongside", a == null ? null : a.cpu().repetitions());
+        return m;
     }
 
     private static Optional<Row> find(List<Row> rows, String anchor, Row cpu) {

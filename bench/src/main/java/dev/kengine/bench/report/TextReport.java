@@ -61,18 +61,25 @@ final class TextReport {
                 double target = (Double) t.get("target");
                 Object met = t.get("met");
                 Object alongside = t.get("copy_loop_gbs_alongside");
+                Object anchorAlongside = t.get("anchor_gflops_alongside");
                 sb.append(String.format(Locale.ROOT, "  %-40s %-14s %d thread%s  %6.2f   %s%s%n", t.get("what"), t.get("shape"),
                         t.get("threads"), ((Integer) t.get("threads")) == 1 ? " " : "s", ratio,
                         met == null ? "(no target)" : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target),
-                        alongside == null ? "" : String.format(Locale.ROOT, "  [in alternation: op %.1f GB/s, copy loop %.1f GB/s]",
-                                (Double) t.get("op_gbs_alongside"), (Double) alongside)));
+                        alongside != null ? String.format(Locale.ROOT, "  [in alternation: op %.1f GB/s, copy loop %.1f GB/s]",
+                                (Double) t.get("op_gbs_alongside"), (Double) alongside)
+                        : anchorAlongside != null ? String.format(Locale.ROOT, "  [in alternation, %d pairs: cpu %.1f, %s %.1f GFLOP/s]",
+                                (Integer) t.get("pairs_alongside"), (Double) t.get("cpu_gflops_alongside"),
+                                ((String) t.get("what")).contains("OpenBLAS") ? "OpenBLAS" : "netlib", (Double) anchorAlongside)
+                        : ""));
             }
         }
         training(sb, r.training());
         sb.append(String.format(Locale.ROOT, "%n\"of peak\": compute-bound ops against the FMA loop, memory-bound ops against the copy loop, "
                 + "at the row's thread count (devices: the most threads).%n"
                 + "Targets \"vs copy bandwidth\": the op against the copy loop run in alternation with it (copy, op, copy, op, ...), "
-                + "both medians from the same minutes.%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
+                + "both medians from the same minutes.%n"
+                + "Targets \"vs OpenBLAS\" and \"vs netlib\": the CPU backend and the anchor at the same thread count run in alternation "
+                + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|).  Took %.0f s.%n", r.seconds()));
         return sb.toString();
     }

@@ -89,6 +89,31 @@ class CompareTest {
     }
 
     @Test
+    void matmulTargetsComeFromTheAlternation() {
+        // Every present CPU anchor's matmul row carries its alternation with the CPU backend at the same thread
+        // count, and the matmul targets take their ratio from it.
+        var anchorRows = report.rows().stream().filter(r -> r.ok() && r.kind().equals("anchor") && r.threads() > 0
+                && r.op().equals(Targets.ALTERNATED_OP)).toList();
+        for (Row r : anchorRows) {
+            assertNotNull(r.alternation(), r.impl() + " " + r.shape());
+            assertTrue(r.alternation().cpu().repetitions() >= 3);
+            assertTrue(r.alternation().ratio() > 0 && Double.isFinite(r.alternation().ratio()));
+        }
+        var matmulTargets = report.targets().stream().filter(t -> ((String) t.get("what")).startsWith("matmul vs")).toList();
+        assertEquals(anchorRows.size(), matmulTargets.size(), "a target per anchor row");
+        for (var t : matmulTargets) {
+            Row anchor = anchorRows.stream().filter(r -> ((String) t.get("what")).contains(r.backendOrAnchor().equals("openblas")
+                    ? "OpenBLAS" : "netlib") && r.threads() == (Integer) t.get("threads")).findFirst().orElseThrow();
+            assertEquals(anchor.alternation().ratio(), (Double) t.get("ratio"), 1e-12, t.toString());
+            assertTrue(t.get("anchor_gflops_alongside") instanceof Double d && d > 0, t.toString());
+        }
+        if (!anchorRows.isEmpty()) {
+            assertTrue(TextReport.write(report).contains("[in alternation, "), "the text names the alternation");
+            assertTrue(JsonReport.write(report).contains("\"alternation_with_cpu\""));
+        }
+    }
+
+    @Test
     void unavailableBackendsAppearWithTheirReason() {
         String json = JsonReport.write(report);
         assertTrue(json.contains("\"name\": \"" + UnavailableTestProvider.NAME + "\""));
