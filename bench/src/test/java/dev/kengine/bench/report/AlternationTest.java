@@ -73,6 +73,26 @@ class AlternationTest {
     }
 
     @Test
+    @DisplayName("pairs whose ratios spread widely are measured again, and the calmest attempt is kept")
+    void widelySpreadPairsAreMeasuredAgain() {
+        // The CPU backend's runs are 3x slower from the third to the eighth pair of the first attempt only: the
+        // first attempt's ratios are 2, 2, 0.67 ×6, 2, 2, 2 (a wide spread), the second's all 2.
+        Host h = new Host();
+        h.busyFrom = 6;
+        h.busyTo = 6 + 6 * 5 - 0.5;
+        h.slowdown = 3;
+        int[] cpuRuns = {0};
+        Alternation a = Alternation.measure(() -> {
+            cpuRuns[0]++;
+            boolean busy = h.now >= h.busyFrom * 1e6 && h.now < h.busyTo * 1e6;
+            h.now += (long) ((busy ? 3 : 1) * 1e6);
+        }, () -> { }, 1e-3, () -> h.now += 2_000_000, () -> { }, 2e-3, new Timing.Plan(0, 11, 0, 60), () -> h.now);
+        assertEquals(22, cpuRuns[0], "two attempts of eleven pairs");
+        assertEquals(2.0, a.ratio(), 1e-9);
+        assertEquals(0, (a.cpu().q3() - a.cpu().q1()), 1e-12, "the calm attempt's timings are kept");
+    }
+
+    @Test
     @DisplayName("repetitions: at least three pairs, and no more than the plan's time cap allows")
     void repetitionsFollowThePlan() {
         Host h = new Host();
