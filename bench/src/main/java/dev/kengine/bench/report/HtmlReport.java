@@ -92,13 +92,14 @@ final class HtmlReport {
         }
         sb.append("</table>\n");
         if (!r.targets().isEmpty()) {
-            sb.append("<h2>Targets</h2><table><tr><th class=l>what</th><th>size</th><th>threads</th><th>ratio</th><th>target</th><th class=l>met</th></tr>\n");
+            sb.append("<h2>Targets</h2><table><tr><th class=l>what</th><th>size</th><th>threads</th><th>ratio</th><th>target</th><th class=l>met</th><th class=l>measured</th></tr>\n");
             for (Map<String, Object> t : r.targets()) {
                 Object met = t.get("met");
-                sb.append(String.format(Locale.ROOT, "<tr><td class=l>%s</td><td>%s</td><td>%s</td><td>%.2f</td><td>%s</td><td class=l%s>%s</td></tr>%n",
+                sb.append(String.format(Locale.ROOT, "<tr><td class=l>%s</td><td>%s</td><td>%s</td><td>%.2f</td><td>%s</td><td class=l%s>%s</td><td class=l>%s</td></tr>%n",
                         esc(String.valueOf(t.get("what"))), t.get("size"), t.get("threads"), (Double) t.get("ratio"),
                         Double.isNaN((Double) t.get("target")) ? "" : String.format(Locale.ROOT, "%.2f", (Double) t.get("target")),
-                        Boolean.FALSE.equals(met) ? " class=bad" : "", met == null ? "" : (Boolean) met ? "met" : "missed"));
+                        Boolean.FALSE.equals(met) ? " class=bad" : "", met == null ? "" : (Boolean) met ? "met" : "missed",
+                        esc(TextReport.alongside(t))));
             }
             sb.append("</table>\n");
         }

@@ -60,17 +60,11 @@ final class TextReport {
                 double ratio = (Double) t.get("ratio");
                 double target = (Double) t.get("target");
                 Object met = t.get("met");
-                Object alongside = t.get("copy_loop_gbs_alongside");
-                Object anchorAlongside = t.get("anchor_gflops_alongside");
+                String alongside = alongside(t);
                 sb.append(String.format(Locale.ROOT, "  %-40s %-14s %d thread%s  %6.2f   %s%s%n", t.get("what"), t.get("shape"),
                         t.get("threads"), ((Integer) t.get("threads")) == 1 ? " " : "s", ratio,
                         met == null ? "(no target)" : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target),
-                        alongside != null ? String.format(Locale.ROOT, "  [in alternation: op %.1f GB/s, copy loop %.1f GB/s]",
-                                (Double) t.get("op_gbs_alongside"), (Double) alongside)
-                        : anchorAlongside != null ? String.format(Locale.ROOT, "  [in alternation, %d pairs: cpu %.1f, %s %.1f GFLOP/s]",
-                                (Integer) t.get("pairs_alongside"), (Double) t.get("cpu_gflops_alongside"),
-                                ((String) t.get("what")).contains("OpenBLAS") ? "OpenBLAS" : "netlib", (Double) anchorAlongside)
-                        : ""));
+                        alongside.isEmpty() ? "" : "  [" + alongside + "]"));
             }
         }
         training(sb, r.training());
@@ -82,6 +76,21 @@ final class TextReport {
                 + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|).  Took %.0f s.%n", r.seconds()));
         return sb.toString();
+    }
+
+    /**
+     * What a target's ratio was measured against, where it comes from an alternation: "in alternation: op 31.4 GB/s,
+     * copy loop 32.1 GB/s" or "in alternation, 11 pairs: cpu 106.6, OpenBLAS 98.7 GFLOP/s"; empty otherwise.
+     */
+    static String alongside(Map<String, Object> t) {
+        if (t.get("copy_loop_gbs_alongside") instanceof Double copy) {
+            return String.format(Locale.ROOT, "in alternation: op %.1f GB/s, copy loop %.1f GB/s", (Double) t.get("op_gbs_alongside"), copy);
+        }
+        if (t.get("anchor_gflops_alongside") instanceof Double anchor) {
+            return String.format(Locale.ROOT, "in alternation, %d pairs: cpu %.1f, %s %.1f GFLOP/s", (Integer) t.get("pairs_alongside"),
+                    (Double) t.get("cpu_gflops_alongside"), ((String) t.get("what")).contains("OpenBLAS") ? "OpenBLAS" : "netlib", anchor);
+        }
+        return "";
     }
 
     /** The training section: a row per backend, then each op's synchronised time per call side by side. */

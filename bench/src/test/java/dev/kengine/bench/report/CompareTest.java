@@ -142,6 +142,7 @@ class CompareTest {
         assertTrue(html.startsWith("<!DOCTYPE html>"));
         assertTrue(html.contains("<svg"), "inline SVG charts");
         assertTrue(html.contains("roofline"));
+        assertTrue(html.contains("in alternation"), "the targets say what they were measured against");
         assertFalse(html.contains("<script src"), "nothing fetched from outside");
         assertTrue(html.contains(UnavailableTestProvider.REASON));
     }
