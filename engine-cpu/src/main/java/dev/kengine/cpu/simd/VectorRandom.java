@@ -79,7 +79,8 @@ public final class VectorRandom {
      * <p>Two groups are in flight per iteration: each round of one group waits on its multiplies, and a second,
      * independent chain fills that wait (1.32 → 1.51 G elements/s in L1 on one thread). The words go to element
      * order by two two-vector permutes and the test is made in 32-bit lanes (→ 1.54–1.59; the per-word masks
-     * spread through a table cost more). Whole pairs only: storing the second group conditionally cost 6 %.
+     * spread through a table cost more). Whole pairs only: storing the second group conditionally cost 6 %. The
+     * rounds are a loop, not written out: see the comment at the loop.
      */
     public static void dropout(float[] x, float[] y, float[] mask, long threshold, float scale, long seed, long offset,
                                int from, int to) {
@@ -103,68 +104,19 @@ public final class VectorRandom {
             LongVector a1 = zeroL, b1 = zeroL;
             LongVector a2 = c2, b2 = c2;
             LongVector a3 = c3, b3 = c3;
-            // Ten rounds written out: a loop would carry the vectors through phis.
-            LongVector p0, p1, q0, q1;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[0]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[1]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[0]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[1]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[2]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[3]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[2]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[3]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[4]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[5]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[4]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[5]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[6]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[7]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[6]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[7]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[8]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[9]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[8]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[9]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[10]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[11]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[10]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[11]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[12]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[13]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[12]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[13]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[14]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[15]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[14]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[15]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[16]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[17]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[16]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[17]); b3 = q0;
-            p0 = a0.and(M32).mul(mul0); p1 = a2.and(M32).mul(mul1);
-            q0 = b0.and(M32).mul(mul0); q1 = b2.and(M32).mul(mul1);
-            a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, k[18]); a1 = p1;
-            a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, k[19]); a3 = p0;
-            b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, k[18]); b1 = q1;
-            b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, k[19]); b3 = q0;
+            // The ten rounds as a loop. Written out (2665 bytes of bytecode), the method was big enough that C2 inlined
+            // the calls at its end late; after a mix of other vector code in the JVM, the last multiplies and stores
+            // stayed calls on boxed vectors, and dropout ran at half speed in some runs (engine-cpu/
+            // ELEMENTWISE-NOTES.md, session 6). As a loop, every run compiled fast, at the same speed.
+            for (int r = 0; r < 20; r += 2) {
+                LongVector p0 = a0.and(M32).mul(mul0), p1 = a2.and(M32).mul(mul1);
+                LongVector q0 = b0.and(M32).mul(mul0), q1 = b2.and(M32).mul(mul1);
+                long kr0 = k[r], kr1 = k[r + 1];
+                a0 = p1.lanewise(LSHR, 32).lanewise(XOR, a1).lanewise(XOR, kr0); a1 = p1;
+                a2 = p0.lanewise(LSHR, 32).lanewise(XOR, a3).lanewise(XOR, kr1); a3 = p0;
+                b0 = q1.lanewise(LSHR, 32).lanewise(XOR, b1).lanewise(XOR, kr0); b1 = q1;
+                b2 = q0.lanewise(LSHR, 32).lanewise(XOR, b3).lanewise(XOR, kr1); b3 = q0;
+            }
             // Word w of counter j is element 4j + w: the words' low halves are paired into 64-bit lanes (w0|w1,
             // w2|w3), and two permutes put the pairs of counters 0..NL/2-1, then NL/2..NL-1, in order.
             LongVector a01 = a0.and(M32).or(a1.lanewise(LSHL, 32));
