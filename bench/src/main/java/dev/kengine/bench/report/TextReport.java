@@ -63,7 +63,7 @@ final class TextReport {
                 String alongside = alongside(t);
                 sb.append(String.format(Locale.ROOT, "  %-40s %-14s %d thread%s  %6.2f   %s%s%n", t.get("what"), t.get("shape"),
                         t.get("threads"), ((Integer) t.get("threads")) == 1 ? " " : "s", ratio,
-                        met == null ? "(no target)" : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target),
+                        met == null ? (t.get("no_target") instanceof String why ? "(no target: " + why + ")" : "(no target)") : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target),
                         alongside.isEmpty() ? "" : "  [" + alongside + "]"));
             }
         }
