@@ -32,8 +32,8 @@ public record Alternation(Timing cpu, Timing other, double ratio) {
     /** As the other {@code measure}, on the given clock (tests drive a simulated one). */
     static Alternation measure(Runnable cpu, Runnable cpuSync, double cpuSeconds, Runnable other, Runnable otherSync,
                                double otherSeconds, Timing.Plan plan, LongSupplier clock) {
-        int cpuInner = inner(plan, cpuSeconds);
-        int otherInner = inner(plan, otherSeconds);
+        int cpuInner = Timing.runsPerRepetition(plan, cpuSeconds);
+        int otherInner = Timing.runsPerRepetition(plan, otherSeconds);
         double pair = cpuSeconds * cpuInner + otherSeconds * otherInner;
         int reps = (int) Math.max(3, Math.min(plan.repetitions(), plan.maxSeconds() / Math.max(pair, 1e-9)));
         // As for a row (Timing.CALM): pairs whose ratios spread widely are measured again, twice at most, and the
@@ -47,11 +47,11 @@ public record Alternation(Timing cpu, Timing other, double ratio) {
             for (int r = 0; r < reps; r++) {
                 // Which side goes first alternates, so that neither always follows the other's cache footprint.
                 if ((r & 1) == 0) {
-                    c[r] = time(cpu, cpuSync, cpuInner, clock);
-                    o[r] = time(other, otherSync, otherInner, clock);
+                    c[r] = Timing.secondsPerRun(cpu, cpuSync, cpuInner, clock);
+                    o[r] = Timing.secondsPerRun(other, otherSync, otherInner, clock);
                 } else {
-                    o[r] = time(other, otherSync, otherInner, clock);
-                    c[r] = time(cpu, cpuSync, cpuInner, clock);
+                    o[r] = Timing.secondsPerRun(other, otherSync, otherInner, clock);
+                    c[r] = Timing.secondsPerRun(cpu, cpuSync, cpuInner, clock);
                 }
                 ratios[r] = o[r] / c[r];
             }
@@ -65,18 +65,5 @@ public record Alternation(Timing cpu, Timing other, double ratio) {
             }
         }
         return chosen;
-    }
-
-    private static int inner(Timing.Plan plan, double seconds) {
-        return (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds() / Math.max(seconds, 1e-9))));
-    }
-
-    private static double time(Runnable op, Runnable sync, int inner, LongSupplier clock) {
-        long t0 = clock.getAsLong();
-        for (int i = 0; i < inner; i++) {
-            op.run();
-        }
-        sync.run();
-        return (clock.getAsLong() - t0) * 1e-9 / inner;
     }
 }

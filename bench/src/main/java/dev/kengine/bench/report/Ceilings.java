@@ -122,11 +122,11 @@ public final class Ceilings {
         float[] dst = buffers[1];
         int n = (int) Math.max(1, Math.min(floats, src.length));
         int chunk = (n + threads - 1) / threads;
-        int inner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds() / Math.max(opSeconds, 1e-9))));
+        int inner = Timing.runsPerRepetition(plan, opSeconds);
         // The copy repeats as often as fills the same time, so that both see the caches the same way (the op's
         // arrays stay warm across its inner runs; at a few MiB they partly fit the L3).
         double once = parallel(threads, id -> copyLoop(src, dst, Math.min(n, id * chunk), Math.min(n, id * chunk + chunk)));
-        int copyInner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds() / Math.max(once, 1e-9))));
+        int copyInner = Timing.runsPerRepetition(plan, once);
         int reps = Math.max(3, plan.repetitions());
         double[] opT = new double[reps];
         double[] copy = new double[reps];
@@ -139,12 +139,7 @@ public final class Ceilings {
                 }
             });
             copy[r] = 8.0 * n * copyInner / el / 1e9;
-            long t0 = System.nanoTime();
-            for (int i = 0; i < inner; i++) {
-                op.run();
-            }
-            sync.run();
-            opT[r] = (System.nanoTime() - t0) * 1e-9 / inner;
+            opT[r] = Timing.secondsPerRun(op, sync, inner, System::nanoTime);
         }
         return new double[] {Timing.of(opT, inner).median(), Timing.of(copy, 1).median()};
     }

@@ -9,9 +9,9 @@ import java.util.Optional;
 /**
  * The CPU backend's performance targets, evaluated as ratios taken in one run: matmul against
  * OpenBLAS (at least 0.9 of it at 512–2048, 0.7 at 64 and 128) and against netlib's pure-Java path
- * (at least 2×), on each thread count, each anchor timed in alternation with the CPU backend; the elementwise ops at the largest size against the copy
- * loop's bandwidth on the most threads (0.8; softmax cross-entropy 0.7), the copy loop measured in
- * alternation with the op.
+ * (at least 2×), on each thread count, each anchor timed in alternation with the CPU backend; the
+ * elementwise ops at 16M floats against the copy loop's bandwidth on the most threads (0.8; softmax
+ * cross-entropy 0.7), the copy loop measured in alternation with the op.
  */
 final class Targets {
     /** The op whose anchors are timed again in alternation with the CPU backend for the targets. */

@@ -87,7 +87,7 @@ public record Timing(double median, double min, double max, double q1, double q3
         } while ((((warm < minWarm && one < plan.maxSeconds / 2) || clock.getAsLong() < warmEnd || improving)
                 && clock.getAsLong() < hardEnd) || (waitForJit && compiling && clock.getAsLong() < jitEnd));
         one = best;
-        int inner = (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds / Math.max(one, 1e-9))));
+        int inner = runsPerRepetition(plan, one);
         // A slow op gets fewer repetitions (never fewer than 3) so that one row stays within maxSeconds.
         int reps = (int) Math.max(3, Math.min(plan.repetitions, plan.maxSeconds / Math.max(one * inner, 1e-9)));
         // On a shared machine another process can land in the middle of a measurement: a row whose
@@ -96,12 +96,7 @@ public record Timing(double median, double min, double max, double q1, double q3
         for (int attempt = 0; attempt < 3; attempt++) {
             double[] t = new double[reps];
             for (int r = 0; r < reps; r++) {
-                long t0 = clock.getAsLong();
-                for (int i = 0; i < inner; i++) {
-                    op.run();
-                }
-                sync.run();
-                t[r] = (clock.getAsLong() - t0) * 1e-9 / inner;
+                t[r] = secondsPerRun(op, sync, inner, clock);
             }
             Timing timing = of(t, inner);
             if (chosen == null || timing.relativeIqr() < chosen.relativeIqr()) {
@@ -112,6 +107,21 @@ public record Timing(double median, double min, double max, double q1, double q3
             }
         }
         return chosen;
+    }
+
+    /** How many runs of an op taking {@code secondsPerRun} one repetition makes: enough to last the plan's minimum. */
+    static int runsPerRepetition(Plan plan, double secondsPerRun) {
+        return (int) Math.max(1, Math.min(1_000_000, Math.ceil(plan.minRepetitionSeconds / Math.max(secondsPerRun, 1e-9))));
+    }
+
+    /** One repetition: {@code runs} runs of {@code op}, then {@code sync}, timed together; seconds per run. */
+    static double secondsPerRun(Runnable op, Runnable sync, int runs, java.util.function.LongSupplier clock) {
+        long t0 = clock.getAsLong();
+        for (int i = 0; i < runs; i++) {
+            op.run();
+        }
+        sync.run();
+        return (clock.getAsLong() - t0) * 1e-9 / runs;
     }
 
     /** Summarises per-run times measured elsewhere (an external harness). */
