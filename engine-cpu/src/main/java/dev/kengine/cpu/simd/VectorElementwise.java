@@ -258,25 +258,22 @@ public final class VectorElementwise implements Elementwise {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             // |x| clamped by compare and blend (lanewise MIN follows Math.min's NaN and ±0 rules, which cost C2 six
-            // instructions on AVX-512 against two here; NaN compares false and is kept), then x's sign put back: one
-            // compare fewer than clamping both ends, and the polynomial and the exponent use |xc| directly.
+            // instructions on AVX-512 against two here; NaN compares false and is kept).
             FloatVector ax = v.abs();
             FloatVector axc = ax.blend(GELU_CLAMP, ax.compare(GT, GELU_CLAMP));
-            FloatVector xc = axc.reinterpretAsInts().or(v.reinterpretAsInts().and(0x8000_0000)).reinterpretAsFloats();
             FloatVector t = one.div(axc.fma(ERFC_T, 1f));
-            FloatVector q = FloatVector.broadcast(S, Q8).fma(t, FloatVector.broadcast(S, Q7));
-            q = q.fma(t, FloatVector.broadcast(S, Q6));
-            q = q.fma(t, FloatVector.broadcast(S, Q5));
-            q = q.fma(t, FloatVector.broadcast(S, Q4));
-            q = q.fma(t, FloatVector.broadcast(S, Q3));
-            q = q.fma(t, FloatVector.broadcast(S, Q2));
-            q = q.fma(t, FloatVector.broadcast(S, Q1));
-            q = q.fma(t, FloatVector.broadcast(S, Q0));
-            FloatVector xh = axc.mul(-0.5f);
-            FloatVector hi = xh.mul(axc);
-            FloatVector lo = xh.fma(axc, hi.neg());
-            FloatVector a = xc.mul(t).mul(q).mul(VectorMath.expScaled64(hi, lo));
-            a.blend(v.sub(a), v.compare(GT, 0f)).blend(0f, v.compare(EQ, Float.NEGATIVE_INFINITY)).intoArray(y, yOff + i);
+            // −Q(t): the coefficients negated, so m below is −|xc|·Φ(−|xc|) with no sign work.
+            FloatVector q = FloatVector.broadcast(S, -Q8).fma(t, FloatVector.broadcast(S, -Q7));
+            q = q.fma(t, FloatVector.broadcast(S, -Q6));
+            q = q.fma(t, FloatVector.broadcast(S, -Q5));
+            q = q.fma(t, FloatVector.broadcast(S, -Q4));
+            q = q.fma(t, FloatVector.broadcast(S, -Q3));
+            q = q.fma(t, FloatVector.broadcast(S, -Q2));
+            q = q.fma(t, FloatVector.broadcast(S, -Q1));
+            q = q.fma(t, FloatVector.broadcast(S, -Q0));
+            FloatVector m = axc.mul(t).mul(q).mul(VectorMath.expScaled64OfHalfSquare(axc));
+            // x ≥ 0 (±0 included): x + m, which is ±0 for ±0 since m is −0 there; x < 0 and NaN: m.
+            m.blend(v.add(m), v.compare(GE, 0f)).blend(0f, v.compare(EQ, Float.NEGATIVE_INFINITY)).intoArray(y, yOff + i);
         }
     }
 

@@ -143,6 +143,32 @@ final class VectorMath {
         return tableTimesPolynomial(k, n.fma(FloatVector.broadcast(S, -LN2_LO / lanes), r).add(lo));
     }
 
+    /** ln 2 as 2839/4096 (12 significant bits) and the rest: n·LN2_HI12 is exact for |n| < 4096, without an fma. */
+    private static final float LN2_HI12 = 2839f / 4096;
+    private static final float LN2_LO12 = (float) (Math.log(2) - 2839.0 / 4096);
+
+    /**
+     * e^(−z²/2)·2⁶⁴ lane by lane for z in [0, 15.5] (NaN stays NaN), within 2 ulp as {@link #expScaled64} of the
+     * exact split of −z²/2, in one multiply-pipe instruction and two others fewer. With k = round(−z²/2·L/ln2) = nL + j
+     * and r = −z²/2 − k·ln2/L, the reduction works on s = −2r = z² + k·2ln2/L: its first part is one fma whose
+     * product z·z is exact inside it and whose addend k·2·LN2_HI12/L is an exact product (k has at most 12 bits
+     * here, |k| ≤ 2773), so −z²/2 loses nothing and Φ's far tail keeps its relative accuracy. e^r = e^(−s/2) is then
+     * the Taylor polynomial in s, its coefficients carrying the powers of −1/2.
+     */
+    static FloatVector expScaled64OfHalfSquare(FloatVector z) {
+        int lanes = S.length();
+        FloatVector k = z.fma(z.mul(-0.5f * LOG2E * lanes), FloatVector.broadcast(S, ROUNDER));
+        FloatVector n = k.sub(ROUNDER);
+        FloatVector s = z.fma(z, n.mul(2 * LN2_HI12 / lanes));
+        s = n.fma(FloatVector.broadcast(S, 2 * LN2_LO12 / lanes), s);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector p = TABLE_DEGREE == 3
+                ? FloatVector.broadcast(S, -1f / 48).fma(s, FloatVector.broadcast(S, 1f / 8))
+                        .fma(s, FloatVector.broadcast(S, -0.5f)).fma(s, one)
+                : taylor(s.mul(-0.5f));
+        return p.mul(twoToTheKOverL(k));
+    }
+
     /**
      * e^x lane by lane for x ≤ 0 as {@link #expNonPositive} (NaN kept, −∞ gives +0, gradual underflow), but from the
      * table of {@link #expScaled64}: within 2 ulp instead of faithfully rounded, and about a third fewer
@@ -166,11 +192,21 @@ final class VectorMath {
                 ? FloatVector.broadcast(S, 1f / 6).fma(r, FloatVector.broadcast(S, 0.5f))
                 : taylorAboveSecond(r);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        p = p.fma(r, one).fma(r, one);
+        return p.fma(r, one).fma(r, one).mul(twoToTheKOverL(k));
+    }
+
+    /** e^r by its Taylor polynomial of degree {@link #TABLE_DEGREE}, for the narrower vector widths. */
+    private static FloatVector taylor(FloatVector r) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        return taylorAboveSecond(r).fma(r, one).fma(r, one);
+    }
+
+    /** 2^(64 + k/L) for k rounded by ROUNDER: the table entry for k mod L with 2^⌊k/L⌋ added into its exponent. */
+    private static FloatVector twoToTheKOverL(FloatVector k) {
         // k's float bits are ROUNDER's plus k in the low mantissa bits; shifted left, ROUNDER's bits fall out.
         // The permute reads the low TABLE_BITS bits of each lane: j = k mod L.
         IntVector ki = k.reinterpretAsInts();
-        return p.mul(ki.lanewise(LSHL, TABLE_SHIFT).add(ki.selectFrom(EXP2_TABLE)).reinterpretAsFloats());
+        return ki.lanewise(LSHL, TABLE_SHIFT).add(ki.selectFrom(EXP2_TABLE)).reinterpretAsFloats();
     }
 
     /** 1/2 + r/6 + … up to the degree {@link #TABLE_DEGREE} term over r², for the narrower vector widths. */

@@ -163,8 +163,53 @@ class VectorMathTest {
     @Test
     @DisplayName("expScaled64: e^(hi + lo)·2⁶⁴ within 2 ulp over [−120.2, 0], with the split of −x²/2 that GELU makes")
     void expScaled64() {
-        // Every 3rd float x in [0, 15.5] (about 110 million, so every table entry and every low-bit pattern of k
-        // occurs), split as GELU does: hi = (−x/2)·x rounded, lo its exact remainder.
+        float[] worst = worstUlpOverHalfSquares(false);
+        System.out.println("expScaled64: worst " + worst[0] + " ulp at x = " + worst[1] + " (" + S + ")");
+        assertTrue(worst[0] <= 2, "worst " + worst[0] + " ulp at x = " + worst[1]);
+        // NaN stays NaN; hi = 0 is exactly 2⁶⁴, and the bottom of the domain is normal.
+        int len = Math.max(16, S.length()); // a whole number of vectors at any width
+        float[] h = new float[len];
+        float[] l = new float[len];
+        h[0] = Float.NaN;
+        h[1] = -0f;
+        h[2] = -120.125f;
+        float[] out = new float[len];
+        for (int i = 0; i < len; i += S.length()) {
+            VectorMath.expScaled64(FloatVector.fromArray(S, h, i), FloatVector.fromArray(S, l, i)).intoArray(out, i);
+        }
+        assertTrue(Float.isNaN(out[0]));
+        assertEquals(0x1p64f, out[1]);
+        assertEquals(Math.scalb(Math.exp(-120.125), 64), out[2], Math.ulp(out[2]) * 2);
+    }
+
+    @Test
+    @DisplayName("expScaled64OfHalfSquare: e^(−z²/2)·2⁶⁴ within 2 ulp for z over [0, 15.5]; NaN, 0 and the ends")
+    void expScaled64OfHalfSquare() {
+        float[] worst = worstUlpOverHalfSquares(true);
+        System.out.println("expScaled64OfHalfSquare: worst " + worst[0] + " ulp at z = " + worst[1] + " (" + S + ")");
+        assertTrue(worst[0] <= 2, "worst " + worst[0] + " ulp at z = " + worst[1]);
+        int len = Math.max(16, S.length());
+        float[] z = new float[len];
+        z[0] = Float.NaN;
+        z[1] = 0f;
+        z[2] = 15.5f;
+        z[3] = Float.MIN_VALUE;
+        float[] out = new float[len];
+        for (int i = 0; i < len; i += S.length()) {
+            VectorMath.expScaled64OfHalfSquare(FloatVector.fromArray(S, z, i)).intoArray(out, i);
+        }
+        assertTrue(Float.isNaN(out[0]));
+        assertEquals(0x1p64f, out[1]);
+        assertEquals(Math.scalb(Math.exp(-0.5 * 15.5 * 15.5), 64), out[2], Math.ulp(out[2]) * 2);
+        assertEquals(0x1p64f, out[3]);
+    }
+
+    /**
+     * Every 3rd float x in [0, 15.5] (about 110 million, so every table entry and every low-bit pattern of k
+     * occurs): the worst error in ulp of e^(−x²/2)·2⁶⁴, and where, either from x itself (expScaled64OfHalfSquare)
+     * or from GELU's split of −x²/2 (expScaled64: hi = (−x/2)·x rounded, lo its exact remainder).
+     */
+    private static float[] worstUlpOverHalfSquares(boolean direct) {
         float[] hi = new float[1 << 16];
         float[] lo = new float[hi.length];
         float[] y = new float[hi.length];
@@ -185,7 +230,10 @@ class VectorMathTest {
                 bits += 3;
             }
             for (int i = 0; i < hi.length; i += S.length()) {
-                VectorMath.expScaled64(FloatVector.fromArray(S, hi, i), FloatVector.fromArray(S, lo, i)).intoArray(y, i);
+                FloatVector e = direct
+                        ? VectorMath.expScaled64OfHalfSquare(FloatVector.fromArray(S, xs, i))
+                        : VectorMath.expScaled64(FloatVector.fromArray(S, hi, i), FloatVector.fromArray(S, lo, i));
+                e.intoArray(y, i);
             }
             for (int i = 0; i < n; i++) {
                 double x = xs[i];
@@ -197,22 +245,7 @@ class VectorMathTest {
                 }
             }
         }
-        System.out.println("expScaled64: worst " + worst + " ulp at x = " + worstAt + " (" + S + ")");
-        assertTrue(worst <= 2, "worst " + worst + " ulp at x = " + worstAt);
-        // NaN stays NaN; hi = 0 is exactly 2⁶⁴, and the bottom of the domain is normal.
-        int len = Math.max(16, S.length()); // a whole number of vectors at any width
-        float[] h = new float[len];
-        float[] l = new float[len];
-        h[0] = Float.NaN;
-        h[1] = -0f;
-        h[2] = -120.125f;
-        float[] out = new float[len];
-        for (int i = 0; i < len; i += S.length()) {
-            VectorMath.expScaled64(FloatVector.fromArray(S, h, i), FloatVector.fromArray(S, l, i)).intoArray(out, i);
-        }
-        assertTrue(Float.isNaN(out[0]));
-        assertEquals(0x1p64f, out[1]);
-        assertEquals(Math.scalb(Math.exp(-120.125), 64), out[2], Math.ulp(out[2]) * 2);
+        return new float[] {(float) worst, worstAt};
     }
 
     @Test
