@@ -44,9 +44,19 @@ public interface GemmKernel {
         PanelPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, mr(), dst);
     }
 
-    /** Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into {@code dst} (see the class comment); the scalar packers by default. */
-    default void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst) {
-        PanelPacking.packB(transB, b, bOff, ldb, p0, kc, j0, nc, nr(), dst);
+    /**
+     * Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into {@code dst} from {@code dstOff} (see the class comment); the scalar
+     * packers by default. Each micro-panel is packed on its own, so packing a whole block at once or its panels in
+     * groups (at {@code dstOff} = first column · kc) gives the same floats.
+     */
+    default void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst,
+                       int dstOff) {
+        PanelPacking.packB(transB, b, bOff, ldb, p0, kc, j0, nc, nr(), dst, dstOff);
+    }
+
+    /** Whether {@link #direct} takes problems of this shape (then there is no B to pack). */
+    default boolean takesDirect(boolean transA, boolean transB, int n, int k) {
+        return false;
     }
 
     /** Floats {@link #packA} writes for an mc x kc block. */
@@ -57,10 +67,10 @@ public interface GemmKernel {
     /**
      * C[0..mc, 0..nc] (at {@code cOff}, row stride {@code ldc}) = alpha * Ap * Bp + beta * C, where
      * Ap and Bp are packed with depth kc, Ap by {@code packA(transA, ...)} (an implementation may lay
-     * out A differently for the two cases). beta == 0 means C is not read.
+     * out A differently for the two cases) and Bp from {@code bpOff}. beta == 0 means C is not read.
      */
-    void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
-                     float alpha, float beta);
+    void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, int bpOff, float[] c, int cOff,
+                     int ldc, float alpha, float beta);
 
     /**
      * Writes a tile left in {@code acc} (row i at {@code i*accStride}) to C: rows x cols elements at

@@ -1,6 +1,7 @@
 package dev.kengine.cpu.gemm;
 
 import dev.kengine.cpu.Parallel;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Single-precision matrix multiply, row-major: C = alpha * op(A) * op(B) + beta * C.
@@ -89,7 +90,7 @@ public final class Sgemm {
             }
             return;
         }
-        sgemmBatched(simd ? Simd.KERNEL : ScalarGemmKernel.INSTANCE, par, transA, transB, batch, m, n, k, alpha,
+        sgemmBatched(kernel(simd), par, transA, transB, batch, m, n, k, alpha,
                 a, aOff, strideA, b, bOff, strideB, beta, c, cOff, strideC);
     }
 
@@ -151,6 +152,11 @@ public final class Sgemm {
         if (byRows) {
             int parts = Math.min(threads, mPanels);
             int per = (mPanels + parts - 1) / parts * mr;
+            if (parts > 1 && sharesPackedB(kern, transA, transB, n, k)) {
+                rowSlicesSharingB(par, parts, per, kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
+                        beta, c, cOff);
+                return;
+            }
             par.forEach(parts, t -> {
                 int r0 = t * per;
                 int rows = Math.min(m, r0 + per) - r0;
@@ -170,6 +176,141 @@ public final class Sgemm {
                             b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, n);
                 }
             });
+        }
+    }
+
+    /**
+     * Row slices on {@code parts} threads that share one packed op(B), instead of each packing all of it: at 1024³
+     * on two threads each thread packed 4 MiB of B for 10 ms of multiplying. The packed panels of every k slice
+     * and column block have their own place in one buffer, packed in groups of {@link #SHARED_B_PANELS} panels by
+     * whichever thread claims a group first (each thread starts at its own share), so a thread never waits for
+     * another except on a group that is being packed at that moment. A thread that starts late finds its groups
+     * packed; if the threads run one after the other, the first packs everything. Packing a group gives the floats
+     * that packing the whole block gives, and each row slice's ic loop is the one {@link #blocked} runs, so the
+     * result is bitwise the same for any thread count.
+     */
+    private static void rowSlicesSharingB(Parallel par, int parts, int per, GemmKernel kern, boolean transA,
+                                          boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+                                          int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff) {
+        int nr = kern.nr();
+        int kSlices = (k + kern.kc() - 1) / kern.kc();
+        int kcMax = (k + kSlices - 1) / kSlices;
+        int ncMax = Math.min(kern.nc(), n);
+        int blockFloats = roundUp(ncMax, nr) * kcMax;
+        int groupsPerBlock = (ncMax + nr * SHARED_B_PANELS - 1) / (nr * SHARED_B_PANELS);
+        int blocks = (n + ncMax - 1) / ncMax * kSlices;
+        AtomicIntegerArray groups = new AtomicIntegerArray(blocks * groupsPerBlock);
+        float[] packed = SharedB.take((long) blocks * blockFloats);
+        try {
+            par.forEach(parts, t -> {
+                int r0 = t * per;
+                int rows = Math.min(m, r0 + per) - r0;
+                int mcMax = Math.min(kern.mc(), Math.max(rows, 1));
+                float[] ap = BUFFERS.get().a(kern.packedASize(mcMax, kcMax));
+                int block = 0;
+                for (int jc = 0; jc < n; jc += ncMax) {
+                    int nc = Math.min(ncMax, n - jc);
+                    int groupCount = (nc + nr * SHARED_B_PANELS - 1) / (nr * SHARED_B_PANELS);
+                    for (int pc = 0; pc < k; pc += kcMax, block++) {
+                        int kc = Math.min(kcMax, k - pc);
+                        int bpOff = block * blockFloats;
+                        int first = groupCount * t / parts;
+                        for (int q = 0; q < groupCount; q++) {
+                            int g = (first + q) % groupCount;
+                            int state = block * groupsPerBlock + g;
+                            if (groups.compareAndSet(state, UNPACKED, PACKING)) {
+                                int j0 = g * nr * SHARED_B_PANELS;
+                                int cols = Math.min(nc - j0, nr * SHARED_B_PANELS);
+                                try {
+                                    kern.packB(transB, b, bOff, ldb, pc, kc, jc + j0, cols, packed, bpOff + j0 * kc);
+                                } catch (Throwable e) {
+                                    groups.set(state, FAILED);
+                                    throw e;
+                                }
+                                groups.set(state, PACKED);
+                            }
+                        }
+                        for (int g = 0; g < groupCount; g++) {
+                            awaitPacked(groups, block * groupsPerBlock + g);
+                        }
+                        if (rows <= 0) {
+                            continue;
+                        }
+                        float betaPc = pc == 0 ? beta : 1f;
+                        for (int ic = 0; ic < rows; ic += mcMax) {
+                            int mc = Math.min(mcMax, rows - ic);
+                            kern.packA(transA, a, aOff, lda, r0 + ic, mc, pc, kc, ap);
+                            kern.macroKernel(transA, mc, nc, kc, ap, packed, bpOff, c, cOff + (r0 + ic) * n + jc, n,
+                                    alpha, betaPc);
+                        }
+                    }
+                }
+            });
+        } finally {
+            SharedB.give(packed);
+        }
+    }
+
+    /** Whether row slices of this product share one packed B (see {@link #rowSlicesSharingB}). */
+    static boolean sharesPackedB(GemmKernel kern, boolean transA, boolean transB, int n, int k) {
+        long packedB = (long) k * roundUp(n, kern.nr());
+        return packedB >= SHARED_B_MIN && packedB <= SHARED_B_MAX && !kern.takesDirect(transA, transB, n, k);
+    }
+
+    /** The kernel {@link #sgemmBatched} uses. */
+    static GemmKernel kernel(boolean simd) {
+        return simd ? Simd.KERNEL : ScalarGemmKernel.INSTANCE;
+    }
+
+    private static final int UNPACKED = 0;
+    private static final int PACKING = 1;
+    private static final int PACKED = 2;
+    private static final int FAILED = 3;
+    /**
+     * Panels per claimed group: 8 panels of 32 columns read 1 KiB of each B row at a time (the packers read B a
+     * band of rows across all the panels they are given; a single panel read 128 bytes a row and packed slower).
+     */
+    private static final int SHARED_B_PANELS = 8;
+    /**
+     * The smallest packed B that threads share, in floats (4 MiB, 1024²). A smaller one mostly stays in the L2 of the
+     * core that packed it; shared, half of it was read from the other core's cache, and 512³ on two threads measured
+     * 1.5-3 % slower than with each thread packing its own (GEMM-NOTES.md, session 7).
+     */
+    static final long SHARED_B_MIN = 1L << 20;
+    /** The largest shared packed B, in floats (16 MiB: all of op(B) at 2048²); larger products pack per thread. */
+    static final long SHARED_B_MAX = 1L << 22;
+
+    /** Waits (spinning: a group takes microseconds to pack) until another thread has packed group {@code i}. */
+    private static void awaitPacked(AtomicIntegerArray groups, int i) {
+        int spins = 0;
+        int state;
+        while ((state = groups.get(i)) != PACKED) {
+            if (state == FAILED) {
+                throw new IllegalStateException("packing B failed on another thread");
+            }
+            if (++spins % 1024 == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** The shared packed-B buffer, kept between calls (one caller at a time takes it; others allocate). */
+    private static final class SharedB {
+        private static final java.util.concurrent.atomic.AtomicReference<float[]> KEPT =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        static float[] take(long floats) {
+            float[] kept = KEPT.getAndSet(null);
+            return kept != null && kept.length >= floats ? kept : new float[Math.toIntExact(floats)];
+        }
+
+        static void give(float[] buffer) {
+            float[] kept = KEPT.get();
+            if (kept == null || kept.length < buffer.length) {
+                KEPT.compareAndSet(kept, buffer);
+            }
         }
     }
 
@@ -202,12 +343,12 @@ public final class Sgemm {
             int nc = Math.min(ncMax, n - jc);
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
-                kern.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+                kern.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0);
                 float betaPc = pc == 0 ? beta : 1f;
                 for (int ic = 0; ic < m; ic += mcMax) {
                     int mc = Math.min(mcMax, m - ic);
                     kern.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
-                    kern.macroKernel(transA, mc, nc, kc, ap, bp, c, cOff + ic * ldc + jc, ldc, alpha, betaPc);
+                    kern.macroKernel(transA, mc, nc, kc, ap, bp, 0, c, cOff + ic * ldc + jc, ldc, alpha, betaPc);
                 }
             }
         }

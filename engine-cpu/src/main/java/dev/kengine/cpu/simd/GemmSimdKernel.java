@@ -91,12 +91,17 @@ public final class GemmSimdKernel implements GemmKernel {
     @Override
     public boolean direct(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
                           int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-        // k ≤ KC: the packed path would then run k as one slice too, which makes the two bitwise alike.
-        if (k > KC || !GemmDirect.applies(transA, transB, n, k)) {
+        if (!takesDirect(transA, transB, n, k)) {
             return false;
         }
         GemmDirect.multiply(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         return true;
+    }
+
+    @Override
+    public boolean takesDirect(boolean transA, boolean transB, int n, int k) {
+        // k ≤ KC: the packed path would then run k as one slice too, which makes the two bitwise alike.
+        return k <= KC && GemmDirect.applies(transA, transB, n, k);
     }
 
     @Override
@@ -152,9 +157,10 @@ public final class GemmSimdKernel implements GemmKernel {
     }
 
     @Override
-    public void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst) {
+    public void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst,
+                      int dstOff) {
         if (transB) {
-            packTransposedB(b, bOff, ldb, p0, kc, j0, nc, dst);
+            packTransposedB(b, bOff, ldb, p0, kc, j0, nc, dst, dstOff);
             return;
         }
         // Row-major B: each packed row of a micro-panel is two whole vectors copied from one B row. The full
@@ -165,7 +171,7 @@ public final class GemmSimdKernel implements GemmKernel {
         for (int p1 = 0; p1 < kc; p1 += PACK_ROWS) {
             int rows = Math.min(PACK_ROWS, kc - p1);
             for (int q = 0; q < fullCols; q += NR) {
-                int d = q * kc + p1 * NR;
+                int d = dstOff + q * kc + p1 * NR;
                 int src = bOff + (p0 + p1) * ldb + j0 + q;
                 for (int p = 0; p < rows; p++) {
                     FloatVector.fromArray(S, b, src).intoArray(dst, d);
@@ -178,7 +184,7 @@ public final class GemmSimdKernel implements GemmKernel {
         if (fullCols < nc) {
             // The last, short panel: masked loads, zeros past the matrix edge.
             int cols = nc - fullCols;
-            int d = fullCols * kc;
+            int d = dstOff + fullCols * kc;
             int src = bOff + p0 * ldb + j0 + fullCols;
             VectorMask<Float> lo = S.indexInRange(0, cols);
             VectorMask<Float> hi = S.indexInRange(16, cols);
@@ -197,23 +203,25 @@ public final class GemmSimdKernel implements GemmKernel {
      * p tail and short panels (fewer than 32 columns) use the scalar packer. Gathers measured 1.7x
      * slower than the scalar loop on this Zen 4, the register transpose several times faster.
      */
-    private static void packTransposedB(float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst) {
+    private static void packTransposedB(float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst,
+                                        int dstOff) {
         int fullCols = nc - nc % NR;
         int fullP = kc - kc % 16;
         for (int q = 0; q < fullCols; q += NR) {
             for (int half = 0; half < NR; half += 16) {
                 int src = bOff + (j0 + q + half) * ldb + p0;
                 for (int p = 0; p < fullP; p += 16) {
-                    transpose16(b, src + p, ldb, dst, q * kc + p * NR + half);
+                    transpose16(b, src + p, ldb, dst, dstOff + q * kc + p * NR + half);
                 }
             }
             if (fullP < kc) {
                 PanelPacking.packB(true, b, bOff, ldb, p0 + fullP, kc - fullP, j0 + q, NR, NR, dst,
-                        q * kc + fullP * NR, kc);
+                        dstOff + q * kc + fullP * NR, kc);
             }
         }
         if (fullCols < nc) {
-            PanelPacking.packB(true, b, bOff, ldb, p0, kc, j0 + fullCols, nc - fullCols, NR, dst, fullCols * kc, kc);
+            PanelPacking.packB(true, b, bOff, ldb, p0, kc, j0 + fullCols, nc - fullCols, NR, dst, dstOff + fullCols * kc,
+                    kc);
         }
     }
 
@@ -319,7 +327,7 @@ public final class GemmSimdKernel implements GemmKernel {
     }
 
     @Override
-    public void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, float[] c,
+    public void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, int bpOff, float[] c,
                             int cOff, int ldc, float alpha, float beta) {
         // The choice of tile variant is made here, not inside the big tile methods: a branch C2 has
         // never seen taken becomes an uncommon trap, and deoptimising a tile method sends it back to
@@ -327,7 +335,7 @@ public final class GemmSimdKernel implements GemmKernel {
         float[] scratch = null;
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
-            int bOff = jr * kc;
+            int bOff = bpOff + jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int rows = Math.min(MR, mc - ir);
                 int co = cOff + ir * ldc + jr;

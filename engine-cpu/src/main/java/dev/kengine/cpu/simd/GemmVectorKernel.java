@@ -62,12 +62,12 @@ public final class GemmVectorKernel implements GemmKernel {
     }
 
     @Override
-    public void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, float[] c,
+    public void macroKernel(boolean transA, int mc, int nc, int kc, float[] ap, float[] bp, int bpOff, float[] c,
                             int cOff, int ldc, float alpha, float beta) {
         float[] acc = new float[MR * NR];
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
-            int bOff = jr * kc;
+            int bOff = bpOff + jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int rows = Math.min(MR, mc - ir);
                 tile(kc, ap, ir * kc, bp, bOff, acc);

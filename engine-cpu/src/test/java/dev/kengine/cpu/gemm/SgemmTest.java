@@ -176,6 +176,40 @@ class SgemmTest {
 
     @ParameterizedTest(name = "simd={0}")
     @ValueSource(booleans = {true, false})
+    @DisplayName("row slices sharing one packed B: bitwise the one-thread result on 2 and 3 threads, slices and edges")
+    void sharedPackedB(boolean simd) {
+        // Each shape is split by rows and shares its packed B: 2 k slices and 2 column blocks (the second 52 wide);
+        // a last panel of 8 columns in a short last group of panels; one strip a thread (m = 20); k = 1024 exactly.
+        int[][] shapes = {{100, 2100, 1500}, {60, 1000, 1100}, {20, 4100, 420}, {131, 1024, 1024}};
+        long seed = 2600;
+        try (Parallel three = new Parallel(3)) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                    assertTrue(Sgemm.sharesPackedB(Sgemm.kernel(simd), ta, tb, n, k), Arrays.toString(s));
+                    var rnd = new SplittableRandom(seed++);
+                    float[] a = random(rnd, m * k);
+                    float[] b = random(rnd, k * n);
+                    float[] c1 = random(rnd, m * n);
+                    float[] c2 = c1.clone();
+                    float[] c3 = c1.clone();
+                    float beta = t == 3 ? 0f : 0.3f;
+                    Sgemm.sgemm(one, simd, ta, tb, m, n, k, 0.7f, a, 0, b, 0, beta, c1, 0);
+                    Sgemm.sgemm(two, simd, ta, tb, m, n, k, 0.7f, a, 0, b, 0, beta, c2, 0);
+                    Sgemm.sgemm(three, simd, ta, tb, m, n, k, 0.7f, a, 0, b, 0, beta, c3, 0);
+                    assertArrayEquals(c1, c2, "two threads changed the result for " + Arrays.toString(s) + " t=" + t);
+                    assertArrayEquals(c1, c3, "three threads changed the result for " + Arrays.toString(s) + " t=" + t);
+                    if (t == 0) {
+                        check("shared packed B " + Arrays.toString(s), simd, two, ta, tb, m, n, k, 0.7f, beta, seed);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "simd={0}")
+    @ValueSource(booleans = {true, false})
     @DisplayName("batches with separate and shared (stride 0) operands, sequential and across threads")
     void batched(boolean simd) {
         int[][] shapes = {{7, 9, 5}, {33, 40, 70}, {150, 140, 130}};
@@ -293,12 +327,13 @@ class SgemmTest {
             public void packA(boolean t, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] d) {
                 k.packA(t, a, aOff, lda, i0, mc, p0, kc, d);
             }
-            public void packB(boolean t, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] d) {
-                k.packB(t, b, bOff, ldb, p0, kc, j0, nc, d);
+            public void packB(boolean t, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] d,
+                              int dOff) {
+                k.packB(t, b, bOff, ldb, p0, kc, j0, nc, d, dOff);
             }
-            public void macroKernel(boolean t, int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff,
-                                    int ldc, float alpha, float beta) {
-                k.macroKernel(t, mc, nc, kc, ap, bp, c, cOff, ldc, alpha, beta);
+            public void macroKernel(boolean t, int mc, int nc, int kc, float[] ap, float[] bp, int bpOff, float[] c,
+                                    int cOff, int ldc, float alpha, float beta) {
+                k.macroKernel(t, mc, nc, kc, ap, bp, bpOff, c, cOff, ldc, alpha, beta);
             }
         };
     }

@@ -190,7 +190,7 @@ public final class SgemmTiming {
             for (int r = -3; r < reps; r++) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < calls; i++) {
-                    k.macroKernel(transA, mc, nc, kc, ap, bp, c, 0, nc, 1f, 0f);
+                    k.macroKernel(transA, mc, nc, kc, ap, bp, 0, c, 0, nc, 1f, 0f);
                 }
                 if (r >= 0) {
                     gflops[r] = 2.0 * mc * nc * kc * calls / (System.nanoTime() - t0);
