@@ -161,12 +161,15 @@ final class VectorMath {
         FloatVector n = k.sub(ROUNDER);
         FloatVector s = z.fma(z, n.mul(2 * LN2_HI12 / lanes));
         s = n.fma(FloatVector.broadcast(S, 2 * LN2_LO12 / lanes), s);
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector p = TABLE_DEGREE == 3
-                ? FloatVector.broadcast(S, -1f / 48).fma(s, FloatVector.broadcast(S, 1f / 8))
-                        .fma(s, FloatVector.broadcast(S, -0.5f)).fma(s, one)
-                : taylor(s.mul(-0.5f));
-        return p.mul(twoToTheKOverL(k));
+        if (TABLE_DEGREE != 3) {
+            return tableTimesPolynomial(k, s.mul(-0.5f));
+        }
+        FloatVector p = FloatVector.broadcast(S, -1f / 48).fma(s, FloatVector.broadcast(S, 1f / 8))
+                .fma(s, FloatVector.broadcast(S, -0.5f)).fma(s, FloatVector.broadcast(S, 1f));
+        // As in tableTimesPolynomial, written here so that GELU's exponential is one call deep: every extra level
+        // of small vector methods is one more place where C2 may stop inlining in a JVM that has run much else.
+        IntVector ki = k.reinterpretAsInts();
+        return p.mul(ki.lanewise(LSHL, TABLE_SHIFT).add(ki.selectFrom(EXP2_TABLE)).reinterpretAsFloats());
     }
 
     /**
@@ -192,21 +195,11 @@ final class VectorMath {
                 ? FloatVector.broadcast(S, 1f / 6).fma(r, FloatVector.broadcast(S, 0.5f))
                 : taylorAboveSecond(r);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        return p.fma(r, one).fma(r, one).mul(twoToTheKOverL(k));
-    }
-
-    /** e^r by its Taylor polynomial of degree {@link #TABLE_DEGREE}, for the narrower vector widths. */
-    private static FloatVector taylor(FloatVector r) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        return taylorAboveSecond(r).fma(r, one).fma(r, one);
-    }
-
-    /** 2^(64 + k/L) for k rounded by ROUNDER: the table entry for k mod L with 2^⌊k/L⌋ added into its exponent. */
-    private static FloatVector twoToTheKOverL(FloatVector k) {
+        p = p.fma(r, one).fma(r, one);
         // k's float bits are ROUNDER's plus k in the low mantissa bits; shifted left, ROUNDER's bits fall out.
         // The permute reads the low TABLE_BITS bits of each lane: j = k mod L.
         IntVector ki = k.reinterpretAsInts();
-        return ki.lanewise(LSHL, TABLE_SHIFT).add(ki.selectFrom(EXP2_TABLE)).reinterpretAsFloats();
+        return p.mul(ki.lanewise(LSHL, TABLE_SHIFT).add(ki.selectFrom(EXP2_TABLE)).reinterpretAsFloats());
     }
 
     /** 1/2 + r/6 + … up to the degree {@link #TABLE_DEGREE} term over r², for the narrower vector widths. */
