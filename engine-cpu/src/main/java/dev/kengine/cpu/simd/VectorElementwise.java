@@ -245,13 +245,12 @@ public final class VectorElementwise implements Elementwise {
     }
 
     /**
-     * x·Φ(x). With xc the input clamped to ±{@value #GELU_CLAMP}: a = xc·erfc(|xc|/√2)/2 = xc·t·Q(t)·e^(−xc²/2) (see
-     * Q0), which is x·Φ(x) for x ≤ 0 and x·(1 − Φ(x)) for x > 0, so y = a or y = x − a. The exponent is exact:
-     * −xc²/2 = hi + lo by fma (the factor −1/2 is exact), and lo goes into the exponential's reduced argument, so
-     * Φ keeps full relative accuracy in the far negative tail where it is tiny. The products are ordered (xc·t)·Q·e
-     * so that the only rounding into the subnormals is the last one. Below −{@value #GELU_CLAMP} the result rounds
-     * to −0, as x·Φ(x) does in the scalar kernel; GELU(−∞) is +0 there (−∞·0 has no sign to keep), so it is blended
-     * in. Flat, as swishForward.
+     * x·Φ(x). With z = |x| clamped to {@value #GELU_CLAMP}: m = −z·erfc(z/√2)/2 = −z·t·Q(t)·e^(−z²/2) (see Q0) is
+     * −|x|·Φ(−|x|), which is x·Φ(x) for x < 0 and x·Φ(x) − x for x ≥ 0, so y = m or y = x + m. The exponent is exact
+     * (VectorMath.expScaled64OfHalfSquare forms −z²/2 inside an fma), so Φ keeps full relative accuracy in the far
+     * negative tail where it is tiny. The products are ordered (z·t)·Q·e so that the only rounding into the
+     * subnormals is the last one. Below −{@value #GELU_CLAMP} the result rounds to −0, as x·Φ(x) does in the scalar
+     * kernel; GELU(−∞) is +0 there (−∞·0 has no sign to keep), so it is blended in. Flat, as swishForward.
      */
     private static void geluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
