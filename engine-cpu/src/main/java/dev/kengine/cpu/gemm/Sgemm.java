@@ -11,10 +11,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * micro-kernel ({@link GemmKernel}) sweeps them. Transposes cost only in packing; edge tiles are
  * zero-padded in the packed panels; alpha and beta are applied when a tile is written to C.
  *
- * <p>Threads split C into row (or column) slices; each slice is an independent blocked GEMM on one
- * thread, so every element of C is computed by one thread in the same order whatever the thread
- * count: results are bitwise identical for 1 and N threads on the same path. Small batched
- * problems are spread across the batch instead.
+ * <p>Threads split C into row (or column) slices; each slice is a blocked GEMM on one thread (row
+ * slices of a mid-sized product share one packed B, see {@link #rowSlicesSharingB}), so every
+ * element of C is computed by one thread in the same order whatever the thread count: results are
+ * bitwise identical for 1 and N threads on the same path. Small batched problems are spread across
+ * the batch instead.
  *
  * <p>The Vector API classes are reached only when {@code simd} is true, so a JVM without
  * {@code jdk.incubator.vector} never loads them.
