@@ -194,8 +194,8 @@ public final class Sgemm {
                                           boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
                                           int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff) {
         int nr = kern.nr();
-        int kSlices = (k + kern.kc() - 1) / kern.kc();
-        int kcMax = (k + kSlices - 1) / kSlices;
+        int kcMax = sliceDepth(kern, k);
+        int kSlices = (k + kcMax - 1) / kcMax;
         int ncMax = Math.min(kern.nc(), n);
         int blockFloats = roundUp(ncMax, nr) * kcMax;
         int groupsPerBlock = (ncMax + nr * SHARED_B_PANELS - 1) / (nr * SHARED_B_PANELS);
@@ -331,10 +331,7 @@ public final class Sgemm {
         }
         int mr = kern.mr();
         int nr = kern.nr();
-        // Equal kc slices (k = 300 runs as 150 + 150, not 256 + 44): the slicing depends on k only,
-        // which keeps the summation order, and so the result, independent of the thread split.
-        int kSlices = (k + kern.kc() - 1) / kern.kc();
-        int kcMax = (k + kSlices - 1) / kSlices;
+        int kcMax = sliceDepth(kern, k);
         int ncMax = Math.min(kern.nc(), n);
         int mcMax = Math.min(kern.mc(), m);
         Buffers buf = BUFFERS.get();
@@ -353,6 +350,16 @@ public final class Sgemm {
                 }
             }
         }
+    }
+
+    /**
+     * The depth of each k slice: equal slices (k = 300 runs as 150 + 150, not 256 + 44). The slicing depends on k
+     * only, which keeps the summation order, and so the result, independent of the thread split and of whether the
+     * threads share a packed B.
+     */
+    private static int sliceDepth(GemmKernel kern, int k) {
+        int kSlices = (k + kern.kc() - 1) / kern.kc();
+        return (k + kSlices - 1) / kSlices;
     }
 
     private static int roundUp(int x, int to) {

@@ -163,9 +163,7 @@ class VectorMathTest {
     @Test
     @DisplayName("expScaled64: e^(hi + lo)·2⁶⁴ within 2 ulp over [−120.2, 0], with the split of −x²/2 that GELU makes")
     void expScaled64() {
-        float[] worst = worstUlpOverHalfSquares(false);
-        System.out.println("expScaled64: worst " + worst[0] + " ulp at x = " + worst[1] + " (" + S + ")");
-        assertTrue(worst[0] <= 2, "worst " + worst[0] + " ulp at x = " + worst[1]);
+        assertWithinTwoUlpOverHalfSquares("expScaled64", false);
         // NaN stays NaN; hi = 0 is exactly 2⁶⁴, and the bottom of the domain is normal.
         int len = Math.max(16, S.length()); // a whole number of vectors at any width
         float[] h = new float[len];
@@ -185,9 +183,7 @@ class VectorMathTest {
     @Test
     @DisplayName("expScaled64OfHalfSquare: e^(−z²/2)·2⁶⁴ within 2 ulp for z over [0, 15.5]; NaN, 0 and the ends")
     void expScaled64OfHalfSquare() {
-        float[] worst = worstUlpOverHalfSquares(true);
-        System.out.println("expScaled64OfHalfSquare: worst " + worst[0] + " ulp at z = " + worst[1] + " (" + S + ")");
-        assertTrue(worst[0] <= 2, "worst " + worst[0] + " ulp at z = " + worst[1]);
+        assertWithinTwoUlpOverHalfSquares("expScaled64OfHalfSquare", true);
         int len = Math.max(16, S.length());
         float[] z = new float[len];
         z[0] = Float.NaN;
@@ -209,6 +205,12 @@ class VectorMathTest {
      * occurs): the worst error in ulp of e^(−x²/2)·2⁶⁴, and where, either from x itself (expScaled64OfHalfSquare)
      * or from GELU's split of −x²/2 (expScaled64: hi = (−x/2)·x rounded, lo its exact remainder).
      */
+    private static void assertWithinTwoUlpOverHalfSquares(String name, boolean direct) {
+        float[] worst = worstUlpOverHalfSquares(direct);
+        System.out.println(name + ": worst " + worst[0] + " ulp at x = " + worst[1] + " (" + S + ")");
+        assertTrue(worst[0] <= 2, name + ": worst " + worst[0] + " ulp at x = " + worst[1]);
+    }
+
     private static float[] worstUlpOverHalfSquares(boolean direct) {
         float[] hi = new float[1 << 16];
         float[] lo = new float[hi.length];
