@@ -69,7 +69,7 @@ public final class ScalarElementwise implements Elementwise {
                 return (float) (Math.max((double) x, 0.0) + Math.log1p(Math.exp(-Math.abs((double) x))));
             case GELU: {
                 if (x == Float.NEGATIVE_INFINITY) {
-                    return 0f;
+                    return -0f; // x·Φ(x) < 0 for every x < 0, so its limit is −0 (∞·0 has no sign to keep)
                 }
                 return (float) (x * Gaussian.cdf(x));
             }
@@ -78,7 +78,8 @@ public final class ScalarElementwise implements Elementwise {
                 double u = GELU_TANH_SCALE * (xd + GELU_TANH_CUBIC * xd * xd * xd);
                 // (1 + tanh u)/2 = σ(2u): the sigmoid form keeps relative accuracy where tanh u → −1.
                 double s = 1.0 / (1.0 + Math.exp(-2.0 * u));
-                return s == 0.0 ? 0f : (float) (xd * s);
+                // s = 0 only far below 0, where x·s is −0 or (at −∞) ∞·0, whose limit from below is −0, as for GELU.
+                return s == 0.0 ? -0f : (float) (xd * s);
             }
             default:
                 throw new AssertionError(kind);

@@ -76,10 +76,12 @@ final class VectorMath {
      * zero result is not kept (e^−0 − 1 gives +0).
      *
      * <p>With x = n·ln2 + r as in {@link #expNonPositive}: e^r − 1 = r + r²·q(r) is formed without cancellation,
-     * and e^x − 1 = 2ⁿ·(e^r − 1) + (2ⁿ − 1) by one fma, 2ⁿ − 1 being exact for n ≥ −24. Below that 2ⁿ − 1 would
-     * round to −1 and lose the e^x that still decides the last bit (tanh saturated at |x| = 8.49 instead of 9.01),
-     * so there the result is 2ⁿ·e^r − 1 by one fma. For x ≤ −87.68 the scale's bits are +0 and the result −1,
-     * which is right. Faithfully rounded: 0.93 ulp at most, measured at every third float in [−90, 0).
+     * and e^x − 1 = 2ⁿ·(e^r − 1) + (2ⁿ − 1) by one fma, 2ⁿ − 1 being exact for n ≥ −24. Below that (x < −16.98)
+     * 2ⁿ − 1 rounds to −1 and so does the result, which is still faithful: the exact −1 + 2ⁿ·e^r is within 2⁻²⁵·√2
+     * of −1, short of the next float up, −1 + 2⁻²⁴. (Keeping that last bit took four instructions more, and moved only
+     * the point where tanh reaches 1 from 8.49 to 9.01: ELEMENTWISE-NOTES.md, session 8.) For x ≤ −87.68 the
+     * scale's bits are +0 and the result −1. Faithfully rounded: 0.93 ulp at most, measured at every third float in
+     * [−90, 0).
      */
     static FloatVector expm1ForNonPositive(FloatVector x) {
         FloatVector t = x.blend(EXPM1_LO, x.compare(LT, EXPM1_LO));
@@ -93,12 +95,42 @@ final class VectorMath {
         q = q.fma(r, FloatVector.broadcast(S, C2));
         FloatVector em1 = r.mul(r).fma(q, r);
         FloatVector scale = k.reinterpretAsInts().add(127 - ROUNDER_BITS).lanewise(LSHL, 23).reinterpretAsFloats();
-        FloatVector near = scale.fma(em1, scale.sub(1f));
-        FloatVector far = scale.fma(em1.add(1f), FloatVector.broadcast(S, -1f));
-        return near.blend(far, n.compare(LT, -24f));
+        return scale.fma(em1, scale.sub(1f));
     }
 
-    // ---- e^(hi + lo)·2⁶⁴ with a table of 2^(j/L) that is one vector ----
+    // ---- polynomials with constant coefficients, lowest degree first ----
+
+    /** acc·s + c: one Horner step. */
+    static FloatVector horner(FloatVector acc, FloatVector s, float c) {
+        return acc.fma(s, FloatVector.broadcast(S, c));
+    }
+
+    /** c0 + c1·s + c2·s² by Horner; the overloads below add one degree each. */
+    static FloatVector poly(FloatVector s, float c0, float c1, float c2) {
+        return horner(horner(FloatVector.broadcast(S, c2), s, c1), s, c0);
+    }
+
+    static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3) {
+        return horner(poly(s, c1, c2, c3), s, c0);
+    }
+
+    static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3, float c4) {
+        return horner(poly(s, c1, c2, c3, c4), s, c0);
+    }
+
+    static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3, float c4, float c5) {
+        return horner(poly(s, c1, c2, c3, c4, c5), s, c0);
+    }
+
+    static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3, float c4, float c5, float c6) {
+        return horner(poly(s, c1, c2, c3, c4, c5, c6), s, c0);
+    }
+
+    static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3, float c4, float c5, float c6, float c7) {
+        return horner(poly(s, c1, c2, c3, c4, c5, c6, c7), s, c0);
+    }
+
+    // ---- e^x·2⁶⁴ with a table of 2^(j/L) that is one vector ----
 
     private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
     /** One table entry per lane, so the table lives in a register and a lookup is one permute. */
@@ -125,56 +157,10 @@ final class VectorMath {
     }
 
     /**
-     * e^(hi + lo)·2⁶⁴ lane by lane, for hi in [−120.2, 0] and lo a correction below an ulp of hi (the exact split
-     * of −x²/2 that GELU needs), within 2 ulp. The factor 2⁶⁴ keeps every result normal down to e^−120.2 without
-     * the subnormal handling of {@link #expNonPositive}; the caller takes it back out where the result is used.
-     * Outside the domain the result is unspecified (NaN stays NaN).
-     *
-     * <p>With k = round(hi·L/ln2) = nL + j: e^(hi+lo) = 2ⁿ·2^(j/L)·e^r, r = hi − k·ln2/L + lo, |r| ≤ ln2/(2L). The
-     * table of 2^(j/L) is one vector (L entries), so the lookup is one permute and the polynomial for e^r is short
-     * (degree 3 at 16 lanes against 6 in {@link #expNonPositive}); 2ⁿ is an integer add into the entry's exponent.
-     * The fma forms hi − k·LN2_HI/L exactly (the difference is representable), as in the Cody–Waite reduction.
-     */
-    static FloatVector expScaled64(FloatVector hi, FloatVector lo) {
-        int lanes = S.length();
-        FloatVector k = hi.fma(FloatVector.broadcast(S, LOG2E * lanes), FloatVector.broadcast(S, ROUNDER));
-        FloatVector n = k.sub(ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI / lanes), hi);
-        return tableTimesPolynomial(k, n.fma(FloatVector.broadcast(S, -LN2_LO / lanes), r).add(lo));
-    }
-
-    /** ln 2 as 2839/4096 (12 significant bits) and the rest: n·LN2_HI12 is exact for |n| < 4096, without an fma. */
-    private static final float LN2_HI12 = 2839f / 4096;
-    private static final float LN2_LO12 = (float) (Math.log(2) - 2839.0 / 4096);
-
-    /**
-     * e^(−z²/2)·2⁶⁴ lane by lane for z in [0, 15.5] (NaN stays NaN), within 2 ulp as {@link #expScaled64} of the
-     * exact split of −z²/2, in one multiply-pipe instruction and two others fewer. With k = round(−z²/2·L/ln2) = nL + j
-     * and r = −z²/2 − k·ln2/L, the reduction works on s = −2r = z² + k·2ln2/L: its first part is one fma whose
-     * product z·z is exact inside it and whose addend k·2·LN2_HI12/L is an exact product (k has at most 12 bits
-     * here, |k| ≤ 2773), so −z²/2 loses nothing and Φ's far tail keeps its relative accuracy. e^r = e^(−s/2) is then
-     * the Taylor polynomial in s, its coefficients carrying the powers of −1/2.
-     */
-    static FloatVector expScaled64OfHalfSquare(FloatVector z) {
-        int lanes = S.length();
-        FloatVector k = z.fma(z.mul(-0.5f * LOG2E * lanes), FloatVector.broadcast(S, ROUNDER));
-        FloatVector n = k.sub(ROUNDER);
-        FloatVector s = z.fma(z, n.mul(2 * LN2_HI12 / lanes));
-        s = n.fma(FloatVector.broadcast(S, 2 * LN2_LO12 / lanes), s);
-        if (TABLE_DEGREE != 3) {
-            return tableTimesPolynomial(k, s.mul(-0.5f));
-        }
-        FloatVector p = FloatVector.broadcast(S, -1f / 48).fma(s, FloatVector.broadcast(S, 1f / 8))
-                .fma(s, FloatVector.broadcast(S, -0.5f)).fma(s, FloatVector.broadcast(S, 1f));
-        // As in tableTimesPolynomial, written here so that GELU's exponential is one call deep: every extra level
-        // of small vector methods is one more place where C2 may stop inlining in a JVM that has run much else.
-        IntVector ki = k.reinterpretAsInts();
-        return p.mul(ki.lanewise(LSHL, TABLE_SHIFT).add(ki.selectFrom(EXP2_TABLE)).reinterpretAsFloats());
-    }
-
-    /**
-     * e^x lane by lane for x ≤ 0 as {@link #expNonPositive} (NaN kept, −∞ gives +0, gradual underflow), but from the
-     * table of {@link #expScaled64}: within 2 ulp instead of faithfully rounded, and about a third fewer
+     * e^x lane by lane for x ≤ 0 as {@link #expNonPositive} (NaN kept, −∞ gives +0, gradual underflow), but with
+     * k = round(x·L/ln2) = nL + j, e^x = 2ⁿ·2^(j/L)·e^r and |r| ≤ ln2/(2L): the table of 2^(j/L) is one vector, so the
+     * lookup is one permute, e^r's polynomial is short (degree 3 at 16 lanes against 6) and 2ⁿ is an integer add into
+     * the entry's exponent. Within 2 ulp instead of faithfully rounded, and about a third fewer
      * instructions (no subnormal masks: the 2⁶⁴ in the table keeps e^x·2⁶⁴ normal down to e^−104, and the final
      * multiply by 2⁻⁶⁴ rounds once into the subnormals). For the activations, whose tolerances are several ulp.
      */

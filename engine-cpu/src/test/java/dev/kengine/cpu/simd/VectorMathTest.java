@@ -9,7 +9,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Runs with jdk.incubator.vector added by the build (surefire argLine), as the rest of this package. */
-@DisplayName("VectorMath.expNonPositive, expm1ForNonPositive and expScaled64 against the double-precision functions")
+@DisplayName("VectorMath.expNonPositive, expNonPositiveFast, expm1ForNonPositive and poly against double precision")
 class VectorMathTest {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -131,7 +131,7 @@ class VectorMathTest {
     }
 
     @Test
-    @DisplayName("expm1 keeps NaN, gives −1 at −∞, 0 at ±0 (sign not kept) and keeps the last bit near −1")
+    @DisplayName("expm1 keeps NaN, gives −1 at −∞, 0 at ±0 (sign not kept) and is faithful near −1")
     void expm1Specials() {
         float[] x = new float[Math.max(16, S.length() * 2)]; // 16: a whole number of vectors at any width
         x[0] = Float.NaN;
@@ -154,100 +154,14 @@ class VectorMathTest {
         assertEquals(-Float.MIN_VALUE, y[5], "expm1(−2⁻¹⁴⁹)");
         assertEquals(-1e-30f, y[6], "expm1(−1e-30)");
         assertEquals(0f, y[7], "expm1(0)");
-        for (int i = 8; i <= 10; i++) {
-            // Here 2ⁿ − 1 is not a float; the last bit of the result near −1 still follows e^x.
-            assertEquals((float) Math.expm1(x[i]), y[i], "expm1(" + x[i] + ")");
+        // −16.6 is the last n (−24) where 2ⁿ − 1 is a float and the last bit follows e^x; below it the result is −1,
+        // which is faithful: e^x − 1 lies between −1 and −1 + 2⁻²⁴ there.
+        assertEquals((float) Math.expm1(-16.6f), y[9], "expm1(−16.6)");
+        for (int i : new int[] {8, 10}) {
+            double exact = Math.expm1(x[i]);
+            assertTrue(exact > -1 && exact < -1 + 0x1p-24, "expm1(" + x[i] + ") = " + exact);
+            assertEquals(-1f, y[i], "expm1(" + x[i] + ")");
         }
-    }
-
-    @Test
-    @DisplayName("expScaled64: e^(hi + lo)·2⁶⁴ within 2 ulp over [−120.2, 0], with the split of −x²/2 that GELU makes")
-    void expScaled64() {
-        assertWithinTwoUlpOverHalfSquares("expScaled64", false);
-        // NaN stays NaN; hi = 0 is exactly 2⁶⁴, and the bottom of the domain is normal.
-        int len = Math.max(16, S.length()); // a whole number of vectors at any width
-        float[] h = new float[len];
-        float[] l = new float[len];
-        h[0] = Float.NaN;
-        h[1] = -0f;
-        h[2] = -120.125f;
-        float[] out = new float[len];
-        for (int i = 0; i < len; i += S.length()) {
-            VectorMath.expScaled64(FloatVector.fromArray(S, h, i), FloatVector.fromArray(S, l, i)).intoArray(out, i);
-        }
-        assertTrue(Float.isNaN(out[0]));
-        assertEquals(0x1p64f, out[1]);
-        assertEquals(Math.scalb(Math.exp(-120.125), 64), out[2], Math.ulp(out[2]) * 2);
-    }
-
-    @Test
-    @DisplayName("expScaled64OfHalfSquare: e^(−z²/2)·2⁶⁴ within 2 ulp for z over [0, 15.5]; NaN, 0 and the ends")
-    void expScaled64OfHalfSquare() {
-        assertWithinTwoUlpOverHalfSquares("expScaled64OfHalfSquare", true);
-        int len = Math.max(16, S.length());
-        float[] z = new float[len];
-        z[0] = Float.NaN;
-        z[1] = 0f;
-        z[2] = 15.5f;
-        z[3] = Float.MIN_VALUE;
-        float[] out = new float[len];
-        for (int i = 0; i < len; i += S.length()) {
-            VectorMath.expScaled64OfHalfSquare(FloatVector.fromArray(S, z, i)).intoArray(out, i);
-        }
-        assertTrue(Float.isNaN(out[0]));
-        assertEquals(0x1p64f, out[1]);
-        assertEquals(Math.scalb(Math.exp(-0.5 * 15.5 * 15.5), 64), out[2], Math.ulp(out[2]) * 2);
-        assertEquals(0x1p64f, out[3]);
-    }
-
-    /**
-     * Every 3rd float x in [0, 15.5] (about 110 million, so every table entry and every low-bit pattern of k
-     * occurs): the worst error in ulp of e^(−x²/2)·2⁶⁴, and where, either from x itself (expScaled64OfHalfSquare)
-     * or from GELU's split of −x²/2 (expScaled64: hi = (−x/2)·x rounded, lo its exact remainder).
-     */
-    private static void assertWithinTwoUlpOverHalfSquares(String name, boolean direct) {
-        float[] worst = worstUlpOverHalfSquares(direct);
-        System.out.println(name + ": worst " + worst[0] + " ulp at x = " + worst[1] + " (" + S + ")");
-        assertTrue(worst[0] <= 2, name + ": worst " + worst[0] + " ulp at x = " + worst[1]);
-    }
-
-    private static float[] worstUlpOverHalfSquares(boolean direct) {
-        float[] hi = new float[1 << 16];
-        float[] lo = new float[hi.length];
-        float[] y = new float[hi.length];
-        float[] xs = new float[hi.length];
-        double worst = 0;
-        float worstAt = Float.NaN;
-        int last = Float.floatToRawIntBits(15.5f);
-        int bits = 0;
-        while (bits <= last) {
-            int n = 0;
-            while (n < hi.length && bits <= last) {
-                float x = Float.intBitsToFloat(bits);
-                float h = -0.5f * x * x;
-                xs[n] = x;
-                hi[n] = h;
-                lo[n] = Math.fma(-0.5f * x, x, -h);
-                n++;
-                bits += 3;
-            }
-            for (int i = 0; i < hi.length; i += S.length()) {
-                FloatVector e = direct
-                        ? VectorMath.expScaled64OfHalfSquare(FloatVector.fromArray(S, xs, i))
-                        : VectorMath.expScaled64(FloatVector.fromArray(S, hi, i), FloatVector.fromArray(S, lo, i));
-                e.intoArray(y, i);
-            }
-            for (int i = 0; i < n; i++) {
-                double x = xs[i];
-                double exact = Math.scalb(Math.exp(-0.5 * x * x), 64);
-                double u = Math.abs(y[i] - exact) / Math.ulp((float) exact);
-                if (!(u <= worst)) {
-                    worst = u;
-                    worstAt = xs[i];
-                }
-            }
-        }
-        return new float[] {(float) worst, worstAt};
     }
 
     @Test
@@ -277,5 +191,33 @@ class VectorMathTest {
         assertEquals(1f, out[2]);
         assertEquals(1f, out[3]);
         assertEquals(0, Float.floatToRawIntBits(out[4]), "e^−200 is +0");
+    }
+
+    @Test
+    @DisplayName("poly evaluates c0 + c1·s + … by Horner with one rounding per step, at every degree it offers")
+    void poly() {
+        int len = Math.max(16, S.length());
+        float[] s = new float[len];
+        for (int i = 0; i < len; i++) {
+            s[i] = i * 0.375f - 2f;
+        }
+        float[][] got = new float[5][len];
+        for (int i = 0; i < len; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, s, i);
+            VectorMath.poly(v, 1f, 2f, 3f, 4f).intoArray(got[0], i);
+            VectorMath.poly(v, 1f, 2f, 3f, 4f, 5f).intoArray(got[1], i);
+            VectorMath.poly(v, 1f, 2f, 3f, 4f, 5f, 6f).intoArray(got[2], i);
+            VectorMath.poly(v, 1f, 2f, 3f, 4f, 5f, 6f, 7f).intoArray(got[3], i);
+            VectorMath.poly(v, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f).intoArray(got[4], i);
+        }
+        for (int d = 0; d < 5; d++) {
+            for (int i = 0; i < len; i++) {
+                float acc = d + 4; // the highest coefficient
+                for (int c = d + 3; c >= 1; c--) {
+                    acc = Math.fma(acc, s[i], c);
+                }
+                assertEquals(acc, got[d][i], "degree " + (d + 3) + " at s = " + s[i]);
+            }
+        }
     }
 }
