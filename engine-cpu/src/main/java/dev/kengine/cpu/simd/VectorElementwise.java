@@ -109,15 +109,29 @@ public final class VectorElementwise implements Elementwise {
         return x.mul(p).blend(x, x.compare(GT, 0f));
     }
 
-    /**
-     * ln(1 + e) for e in [0, 1] (NaN passes through) as e·P(e)/Q(e) of degree 4/2, fitted here for relative error
-     * (as the GELU fits): 4.8e-8 in exact arithmetic, 3.8·2⁻²⁴ with float coefficients and evaluation, and relative,
-     * so tiny e keep their digits. Three instructions fewer than the degree-9 polynomial it replaced (2.7·2⁻²⁴); the
-     * lanewise LOG1P and LOG are SVML calls (ELEMENTWISE-NOTES.md, round 3).
-     */
+    // ln(1 + e) on [0, 1] as e·P(e)/Q(e), P = 1 + P1·e + P2·e² + P3·e³, Q = 1 + Q1·e + Q2·e²: fitted here for relative
+    // error (as the GELU fits): 4.8e-8 in exact arithmetic, 3.8·2⁻²⁴ with float coefficients and evaluation, and
+    // relative, so tiny e keep their digits. Three instructions fewer than the degree-9 polynomial it replaced
+    // (2.7·2⁻²⁴); the lanewise LOG1P and LOG are SVML calls (ELEMENTWISE-NOTES.md, round 3).
+    private static final float LOG1P_P1 = 0.7283927798271179f;
+    private static final float LOG1P_P2 = 0.04349072277545929f;
+    private static final float LOG1P_P3 = -0.0024244950618594885f;
+    private static final float LOG1P_Q1 = 1.2283903360366821f;
+    private static final float LOG1P_Q2 = 0.324399471282959f;
+    private static final float UNSCALE = 1 / VectorMath.EXP_SCALE;
+
+    /** ln(1 + e) for e in [0, 1] (NaN passes through). */
     private static FloatVector log1pUnit(FloatVector e) {
-        return e.mul(VectorMath.poly(e, 1f, 0.7283927798271179f, 0.04349072277545929f, -0.0024244950618594885f))
-                .div(VectorMath.poly(e, 1f, 1.2283903360366821f, 0.324399471282959f));
+        return e.mul(VectorMath.poly(e, 1f, LOG1P_P1, LOG1P_P2, LOG1P_P3)).div(VectorMath.poly(e, 1f, LOG1P_Q1, LOG1P_Q2));
+    }
+
+    /**
+     * ln(1 + e) from e′ = e·2³² as VectorMath.expNonPositiveScaled gives it: the same fit with the scale folded into
+     * the coefficients (powers of two, exact), e′·P(e′/2³²) / (2³²·Q(e′/2³²)), so the same bits while e is normal.
+     */
+    private static FloatVector log1pUnitScaled(FloatVector e) {
+        return e.mul(VectorMath.poly(e, 1f, LOG1P_P1 * UNSCALE, LOG1P_P2 * UNSCALE * UNSCALE, LOG1P_P3 * UNSCALE * UNSCALE * UNSCALE))
+                .div(VectorMath.poly(e, VectorMath.EXP_SCALE, LOG1P_Q1, LOG1P_Q2 * UNSCALE));
     }
 
     /** x clamped to [−c, c] by compares and blends (NaN compares false and is kept; Math.min's rules cost more). */
@@ -126,20 +140,20 @@ public final class VectorElementwise implements Elementwise {
         return lower.blend(c, lower.compare(GT, c));
     }
 
-    /** erf(xc/√2) = 2Φ(xc) − 1 for |xc| ≤ {@value #GELU_CLAMP}: degree 13/8, within 5.4e-8. */
-    private static FloatVector erfOfScaled(FloatVector xc) {
+    /** Φ(xc) − 1/2 = erf(xc/√2)/2 for |xc| ≤ {@value #GELU_CLAMP}: degree 13/8, within 2.7e-8. */
+    private static FloatVector cdfMinusHalf(FloatVector xc) {
         FloatVector s = xc.mul(xc);
-        return xc.mul(VectorMath.poly(s, 0.7978842854499817f, 0.07184740155935287f, 0.00901851523667574f,
-                        0.0003407752374187112f, 6.482293883891543e-06f, -4.4163105172856376e-08f, 2.234958884628213e-10f))
+        return xc.mul(VectorMath.poly(s, 0.39894214272499084f, 0.03592370077967644f, 0.00450925761833787f,
+                        0.0001703876187093556f, 3.2411469419457717e-06f, -2.2081552586428188e-08f, 1.1174794423141066e-10f))
                 .div(VectorMath.poly(s, 1f, 0.2567119300365448f, 0.029092349112033844f, 0.0018307268619537354f,
                         6.233047315618023e-05f));
     }
 
-    /** tanh(√(2/π)(xc + 0.044715xc³)) for |xc| ≤ {@value #GELU_TANH_CLAMP}: degree 11/10, within 1.5e-8. */
-    private static FloatVector geluTanhInner(FloatVector xc) {
+    /** σ(2u) − 1/2 = tanh(u)/2, u = √(2/π)(xc + 0.044715xc³), for |xc| ≤ {@value #GELU_TANH_CLAMP}: degree 11/10, within 7.4e-9. */
+    private static FloatVector geluTanhGateMinusHalf(FloatVector xc) {
         FloatVector s = xc.mul(xc);
-        return xc.mul(VectorMath.poly(s, 0.7978846430778503f, 0.06059266999363899f, 0.007261996157467365f,
-                        0.00026573738432489336f, 1.4138846381683834e-05f, 4.8553257414596374e-08f))
+        return xc.mul(VectorMath.poly(s, 0.39894232153892517f, 0.030296334996819496f, 0.0036309980787336826f,
+                        0.00013286869216244668f, 7.069423190841917e-06f, 2.4276628707298187e-08f))
                 .div(VectorMath.poly(s, 1f, 0.24343402683734894f, 0.024301523342728615f, 0.0012958452571183443f,
                         7.56619920139201e-05f, 1.3236565337138018e-06f));
     }
@@ -211,13 +225,16 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    /** σ(x) by the e^−|x| form, which overflows for no x: 1/(1 + e) for x ≥ 0, e/(1 + e) below (one division). */
+    /**
+     * σ(x) by the e^−|x| form, which overflows for no x: 1/(1 + e) for x ≥ 0, e/(1 + e) below, in one division and
+     * with e scaled by 2³² (2³²/(2³² + e′) and e′/(2³² + e′): the same bits, one multiply fewer).
+     */
     private static void sigmoidForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector scale = FloatVector.broadcast(S, VectorMath.EXP_SCALE);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector e = VectorMath.expNonPositiveFast(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            one.blend(e, v.compare(LT, 0f)).div(e.add(1f)).intoArray(y, yOff + i);
+            FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            scale.blend(e, v.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE)).intoArray(y, yOff + i);
         }
     }
 
@@ -267,12 +284,12 @@ public final class VectorElementwise implements Elementwise {
     // helpers C2 compiled it to a boxed, compute-bound loop in the bench's JVM (11.7 GB/s at 2 threads against 29
     // for the flat backward). It computes x·σ(p·x) by the e^−|·| form, as sigmoidForward.
     private static void swishForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector scale = FloatVector.broadcast(S, VectorMath.EXP_SCALE);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector xs = v.mul(p);
-            FloatVector e = VectorMath.expNonPositiveFast(xs.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            FloatVector sg = one.blend(e, xs.compare(LT, 0f)).div(e.add(1f));
+            FloatVector e = VectorMath.expNonPositiveScaled(xs.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector sg = scale.blend(e, xs.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
             v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
         }
     }
@@ -281,36 +298,36 @@ public final class VectorElementwise implements Elementwise {
     private static void softplusForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector e = VectorMath.expNonPositiveFast(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             // + x where x > 0, by a masked add: one instruction where max(x, 0) then add is three (NaN stays NaN in e).
-            log1pUnit(e).add(v, v.compare(GT, 0f)).intoArray(y, yOff + i);
+            log1pUnitScaled(e).add(v, v.compare(GT, 0f)).intoArray(y, yOff + i);
         }
     }
 
     /**
-     * x·Φ(x) = (x/2)·(1 + erf(x/√2)), as PyTorch writes it: 1 + erf cancels for x < 0, so the result is accurate to
-     * about 3·2⁻²⁴·|x| absolute there (the kit's bound is 8), not relative to the tiny x·Φ(x) of the far tail (the
-     * scalar kernel's erfc form keeps that). Without an exponential it runs 40 % faster than that form did. The half
-     * is taken of x clamped from below only: beyond the clamps 1 + erf is exactly 0 or 2, so x ≤ −5.5 (−∞ included)
-     * gives −0 with no ∞·0, and x ≥ 5.5 gives x. Near the clamp the fit can round 1 + erf a hair below 0; |1 + erf|
-     * keeps the result's sign that of x, at the same error.
+     * x·Φ(x) = x·(1/2 + erf(x/√2)/2), as PyTorch writes it: 1/2 + erf/2 cancels for x < 0, so the result is accurate
+     * to about 3·2⁻²⁴·|x| absolute there (the kit's bound is 8), not relative to the tiny x·Φ(x) of the far tail (the
+     * scalar kernel's erfc form keeps that). Without an exponential it runs 40 % faster than that form did. The
+     * factor x is clamped from below only: beyond the clamps Φ is exactly 0 or 1, so x ≤ −5.5 (−∞ included) gives −0
+     * with no ∞·0, and x ≥ 5.5 gives x. Near the clamp the fit can round Φ a hair below 0; |Φ| keeps the result's
+     * sign that of x, at the same error.
      */
     private static void geluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector lower = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
             FloatVector xc = lower.blend(GELU_CLAMP, lower.compare(GT, GELU_CLAMP));
-            erfOfScaled(xc).add(1f).abs().mul(lower.mul(0.5f)).intoArray(y, yOff + i);
+            cdfMinusHalf(xc).add(0.5f).abs().mul(lower).intoArray(y, yOff + i);
         }
     }
 
-    /** (x/2)·(1 + tanh(u)), u = √(2/π)(x + 0.044715x³), as geluForward: absolute accuracy where 1 + tanh cancels. */
+    /** x·σ(2u) = x·(1/2 + tanh(u)/2), u = √(2/π)(x + 0.044715x³), as geluForward: absolute accuracy where it cancels. */
     private static void geluTanhForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector lower = v.blend(-GELU_TANH_CLAMP, v.compare(LT, -GELU_TANH_CLAMP));
             FloatVector xc = lower.blend(GELU_TANH_CLAMP, lower.compare(GT, GELU_TANH_CLAMP));
-            geluTanhInner(xc).add(1f).abs().mul(lower.mul(0.5f)).intoArray(y, yOff + i);
+            geluTanhGateMinusHalf(xc).add(0.5f).abs().mul(lower).intoArray(y, yOff + i);
         }
     }
 
@@ -415,12 +432,12 @@ public final class VectorElementwise implements Elementwise {
 
     /** dy·σ(x), σ as in sigmoidForward. */
     private static void softplusBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector scale = FloatVector.broadcast(S, VectorMath.EXP_SCALE);
         for (int i = from; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector e = VectorMath.expNonPositiveFast(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            FloatVector r = one.div(e.add(1f));
-            FloatVector.fromArray(S, dy, i).mul(r.blend(e.mul(r), v.compare(LT, 0f))).intoArray(dx, i);
+            FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector sigma = scale.blend(e, v.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
+            FloatVector.fromArray(S, dy, i).mul(sigma).intoArray(dx, i);
         }
     }
 

@@ -130,7 +130,10 @@ final class VectorMath {
         return horner(poly(s, c1, c2, c3, c4, c5, c6, c7), s, c0);
     }
 
-    // ---- e^x·2⁶⁴ with a table of 2^(j/L) that is one vector ----
+    // ---- e^x·2³² with a table of 2^(j/L) that is one vector ----
+
+    /** The factor on {@link #expNonPositiveScaled}'s results: it keeps them normal down to e^−104 (2⁻¹¹⁸). */
+    static final float EXP_SCALE = 0x1p32f;
 
     private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
     /** One table entry per lane, so the table lives in a register and a lookup is one permute. */
@@ -144,14 +147,14 @@ final class VectorMath {
     private static final int TABLE_DEGREE = S.length() >= 16 ? 3 : S.length() >= 8 ? 4 : S.length() >= 4 ? 5 : 6;
 
     /**
-     * Entry j is the float 2^(64 + j/L) with (j << TABLE_SHIFT) taken off its bits: adding k << TABLE_SHIFT for
+     * Entry j is the float 2^(32 + j/L) with (j << TABLE_SHIFT) taken off its bits: adding k << TABLE_SHIFT for
      * k = nL + j then adds n to the exponent and gives back the j that the shift moved into the mantissa.
      */
     private static IntVector exp2Table() {
         int lanes = S.length();
         int[] bits = new int[lanes];
         for (int j = 0; j < lanes; j++) {
-            bits[j] = Float.floatToRawIntBits((float) Math.pow(2, 64 + (double) j / lanes)) - (j << TABLE_SHIFT);
+            bits[j] = Float.floatToRawIntBits((float) Math.pow(2, 32 + (double) j / lanes)) - (j << TABLE_SHIFT);
         }
         return IntVector.fromArray(SI, bits, 0);
     }
@@ -161,8 +164,8 @@ final class VectorMath {
      * k = round(x·L/ln2) = nL + j, e^x = 2ⁿ·2^(j/L)·e^r and |r| ≤ ln2/(2L): the table of 2^(j/L) is one vector, so the
      * lookup is one permute, e^r's polynomial is short (degree 3 at 16 lanes against 6) and 2ⁿ is an integer add into
      * the entry's exponent. Within 2 ulp instead of faithfully rounded, and about a third fewer
-     * instructions (no subnormal masks: the 2⁶⁴ in the table keeps e^x·2⁶⁴ normal down to e^−104, and the final
-     * multiply by 2⁻⁶⁴ rounds once into the subnormals). For the activations, whose tolerances are several ulp.
+     * instructions (no subnormal masks: the 2³² in the table keeps e^x·2³² normal down to e^−104, and the final
+     * multiply by 2⁻³² rounds once into the subnormals). For the activations, whose tolerances are several ulp.
      */
     static FloatVector expNonPositiveFast(FloatVector x) {
         int lanes = S.length();
@@ -170,10 +173,24 @@ final class VectorMath {
         FloatVector k = t.fma(FloatVector.broadcast(S, LOG2E * lanes), FloatVector.broadcast(S, ROUNDER));
         FloatVector n = k.sub(ROUNDER);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI / lanes), t);
-        return tableTimesPolynomial(k, n.fma(FloatVector.broadcast(S, -LN2_LO / lanes), r)).mul(0x1p-64f);
+        return tableTimesPolynomial(k, n.fma(FloatVector.broadcast(S, -LN2_LO / lanes), r)).mul(1 / EXP_SCALE);
     }
 
-    /** 2^(64 + k/L)·e^r: the table entry for k mod L, 2^⌊k/L⌋ added into its exponent, times e^r's polynomial. */
+    /**
+     * e^x·{@link #EXP_SCALE} for x ≤ 0: {@link #expNonPositiveFast} without its last multiply, for callers that fold
+     * the scale into a ratio (σ = e/(1 + e) as e′/(2³² + e′)) or into constants. Written out again rather than
+     * shared: each level of small vector methods is one more place where C2 may stop inlining (session 7).
+     */
+    static FloatVector expNonPositiveScaled(FloatVector x) {
+        int lanes = S.length();
+        FloatVector t = x.blend(EXP_LO, x.compare(LT, EXP_LO));
+        FloatVector k = t.fma(FloatVector.broadcast(S, LOG2E * lanes), FloatVector.broadcast(S, ROUNDER));
+        FloatVector n = k.sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI / lanes), t);
+        return tableTimesPolynomial(k, n.fma(FloatVector.broadcast(S, -LN2_LO / lanes), r));
+    }
+
+    /** 2^(32 + k/L)·e^r: the table entry for k mod L, 2^⌊k/L⌋ added into its exponent, times e^r's polynomial. */
     private static FloatVector tableTimesPolynomial(FloatVector k, FloatVector r) {
         // The wide case is written here and the narrow ones in a helper, so that this method stays under the JIT's
         // inlining size: at 372 bytes of bytecode it was "hot method too big", and GELU ran on boxed vectors.

@@ -194,6 +194,30 @@ class VectorMathTest {
     }
 
     @Test
+    @DisplayName("expNonPositiveScaled is expNonPositiveFast times 2³², bit for bit, from 0 down to −104 and at the ends")
+    void expNonPositiveScaled() {
+        float[] x = new float[1 << 16];
+        float[] fast = new float[x.length];
+        float[] scaled = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -104f * i / (x.length - 16);
+        }
+        x[x.length - 3] = Float.NEGATIVE_INFINITY;
+        x[x.length - 2] = Float.NaN;
+        x[x.length - 1] = -0f;
+        for (int i = 0; i < x.length; i += S.length()) {
+            VectorMath.expNonPositiveFast(FloatVector.fromArray(S, x, i)).intoArray(fast, i);
+            VectorMath.expNonPositiveScaled(FloatVector.fromArray(S, x, i)).intoArray(scaled, i);
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (fast[i] >= Float.MIN_NORMAL) {
+                assertEquals(fast[i] * VectorMath.EXP_SCALE, scaled[i], "at x = " + x[i]);
+            }
+            assertTrue(Float.isNaN(x[i]) ? Float.isNaN(scaled[i]) : scaled[i] >= Float.MIN_NORMAL, "normal at x = " + x[i]);
+        }
+    }
+
+    @Test
     @DisplayName("poly evaluates c0 + c1·s + … by Horner with one rounding per step, at every degree it offers")
     void poly() {
         int len = Math.max(16, S.length());
