@@ -534,10 +534,16 @@ public final class VectorElementwise implements Elementwise {
     // ---- softmax pieces ---------------------------------------------------------------
 
     /**
+     * Pairs of vectors per block of the exponential sums: a block's pair sums are added in float (each lane adds
+     * 2·SUM_BLOCK terms in [0, 1]: 16·2⁻²⁴ relative at most), and only the block goes to double. Converting every
+     * pair cost C2 a permute, a blend and two moves for the upper half plus two double adds per 2L elements.
+     */
+    private static final int SUM_BLOCK = 8;
+
+    /**
      * Σ e^(x − shift) in double, the exponentials stored into y when it is given. Vectors are added in pairs in
-     * float (one rounding of two terms in [0, 1]) before the conversion to double: the conversion of a vector's
-     * upper half costs C2 a permute, a blend and two moves, and halving it took the softmax cross-entropy loop
-     * from 1.81 to 1.92 G elements/s (ELEMENTWISE-NOTES.md, round 3). {@link #expStoreSumMaxNext} sums the same way.
+     * float, the pairs in float over blocks of {@link #SUM_BLOCK}, and each block is converted to double and added
+     * (ELEMENTWISE-NOTES.md, round 3 and session 8). {@link #expStoreSumMaxNext} sums the same way.
      * The exponential is the table one (within 2 ulp; the kit allows softmax's exp 4): softmax cross-entropy over
      * rows in L2 went from 2.15 to 2.45 G elements/s.
      */
@@ -546,14 +552,18 @@ public final class VectorElementwise implements Elementwise {
         int i = 0;
         DoubleVector acc = DoubleVector.zero(D);
         int bound = S.loopBound(n);
-        for (int pairs = bound - bound % (2 * L); i < pairs; i += 2 * L) {
-            FloatVector e = VectorMath.expNonPositiveFast(load(x, xOff + i).sub(shift));
-            FloatVector e1 = VectorMath.expNonPositiveFast(load(x, xOff + i + L).sub(shift));
-            if (y != null) {
-                e.intoArray(y, yOff + i);
-                e1.intoArray(y, yOff + i + L);
+        for (int pairs = bound - bound % (2 * L); i < pairs; ) {
+            FloatVector block = FloatVector.zero(S);
+            for (int end = Math.min(pairs, i + 2 * L * SUM_BLOCK); i < end; i += 2 * L) {
+                FloatVector e = VectorMath.expNonPositiveFast(load(x, xOff + i).sub(shift));
+                FloatVector e1 = VectorMath.expNonPositiveFast(load(x, xOff + i + L).sub(shift));
+                if (y != null) {
+                    e.intoArray(y, yOff + i);
+                    e1.intoArray(y, yOff + i + L);
+                }
+                block = block.add(e.add(e1));
             }
-            acc = addAsDouble(acc, e.add(e1));
+            acc = addAsDouble(acc, block);
         }
         for (; i < bound; i += L) {
             FloatVector e = VectorMath.expNonPositiveFast(load(x, xOff + i).sub(shift));
@@ -630,17 +640,20 @@ public final class VectorElementwise implements Elementwise {
         DoubleVector acc = DoubleVector.zero(D);
         FloatVector nm = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int i = 0;
-        for (int pairs = bound - bound % (2 * L); i < pairs; i += 2 * L) {
-            FloatVector xn = FloatVector.fromArray(S, x, next + i);
-            nm = nm.blend(xn, xn.compare(GT, nm));
-            FloatVector xn1 = FloatVector.fromArray(S, x, next + i + L);
-            nm = nm.blend(xn1, xn1.compare(GT, nm));
-            FloatVector e = VectorMath.expNonPositiveFast(FloatVector.fromArray(S, x, off + i).sub(m));
-            e.intoArray(g, off + i);
-            FloatVector e1 = VectorMath.expNonPositiveFast(FloatVector.fromArray(S, x, off + i + L).sub(m));
-            e1.intoArray(g, off + i + L);
-            FloatVector pair = e.add(e1);
-            acc = acc.add((DoubleVector) pair.convertShape(F2D, D, 0)).add((DoubleVector) pair.convertShape(F2D, D, 1));
+        for (int pairs = bound - bound % (2 * L); i < pairs; ) {
+            FloatVector block = FloatVector.zero(S);
+            for (int end = Math.min(pairs, i + 2 * L * SUM_BLOCK); i < end; i += 2 * L) {
+                FloatVector xn = FloatVector.fromArray(S, x, next + i);
+                nm = nm.blend(xn, xn.compare(GT, nm));
+                FloatVector xn1 = FloatVector.fromArray(S, x, next + i + L);
+                nm = nm.blend(xn1, xn1.compare(GT, nm));
+                FloatVector e = VectorMath.expNonPositiveFast(FloatVector.fromArray(S, x, off + i).sub(m));
+                e.intoArray(g, off + i);
+                FloatVector e1 = VectorMath.expNonPositiveFast(FloatVector.fromArray(S, x, off + i + L).sub(m));
+                e1.intoArray(g, off + i + L);
+                block = block.add(e.add(e1));
+            }
+            acc = acc.add((DoubleVector) block.convertShape(F2D, D, 0)).add((DoubleVector) block.convertShape(F2D, D, 1));
         }
         for (; i < bound; i += L) {
             FloatVector xn = FloatVector.fromArray(S, x, next + i);
