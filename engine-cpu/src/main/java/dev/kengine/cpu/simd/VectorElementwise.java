@@ -603,23 +603,22 @@ public final class VectorElementwise implements Elementwise {
             int off = r * c;
             int label = labels[r];
             float atLabel = x[off + label];
-            double s;
-            if (r + 1 < r1) {
-                int next = off + c;
-                s = expStoreSumMaxNext(x, off, m, g, next, bound, nextMax);
-                for (int i = bound; i < c; i++) {
-                    float e = (float) Math.exp(x[off + i] - m);
-                    g[off + i] = e;
-                    s += e;
-                }
-                float mn = nextMax[0];
-                for (int j = bound; j < c; j++) {
-                    mn = Math.max(mn, x[next + j]);
-                }
-                nextMax[0] = mn;
-            } else {
-                s = expSum(x, off, m, g, off, c);
+            // The last row reads itself as the "next" row, whose max goes unused: every row takes the same compiled
+            // loop. Through expSum, the last row of each range ran on boxed vectors in round 37's JVM, and the op at
+            // half speed: C2 compiled expSum into this method without its exponential, "already compiled into a
+            // medium method" (ELEMENTWISE-NOTES.md, session 8).
+            int next = r + 1 < r1 ? off + c : off;
+            double s = expStoreSumMaxNext(x, off, m, g, next, bound, nextMax);
+            for (int i = bound; i < c; i++) {
+                float e = (float) Math.exp(x[off + i] - m);
+                g[off + i] = e;
+                s += e;
             }
+            float mn = nextMax[0];
+            for (int j = bound; j < c; j++) {
+                mn = Math.max(mn, x[next + j]);
+            }
+            nextMax[0] = mn;
             if (rowLoss != null) {
                 rowLoss[r] = ((double) m - atLabel) + Math.log(s);
             }
