@@ -274,6 +274,22 @@ class SimdScalarAgreementTest {
         }
     }
 
+    @Test
+    @DisplayName("softplus keeps relative accuracy into the subnormals (its log1p takes e·2³², rescaled in its coefficients)")
+    void softplusFarTail() {
+        float[] x = new float[4096];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -20f - 90f * i / x.length; // down to −110, past the exponential's clamp at −104
+        }
+        float[] ys = run(scalar, x, t -> scalar.activation(Activation.SOFTPLUS, t));
+        float[] yv = run(simd, x, t -> simd.activation(Activation.SOFTPLUS, t));
+        for (int i = 0; i < x.length; i++) {
+            // Normal results within 2e-6 relative; subnormal ones within two of their spacing (one rounding each).
+            assertTrue(Math.abs(yv[i] - ys[i]) <= Math.max(2e-6f * ys[i], 2 * Float.MIN_VALUE),
+                    "softplus(" + x[i] + ") = " + yv[i] + ", scalar " + ys[i]);
+        }
+    }
+
     static List<Activation> geluForms() {
         return List.of(Activation.GELU, Activation.GELU_TANH);
     }
