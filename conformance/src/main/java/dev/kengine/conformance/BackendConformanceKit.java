@@ -217,6 +217,10 @@ public abstract class BackendConformanceKit {
 
     /** Backend gradient and oracle gradient, both against the oracle's central difference. */
     private void gradientCheck(String what, double[] fd, float[] backendGrad, double[] oracleGrad) {
+        gradientCheck(what, Tolerances.GRADIENT_CHECK, fd, backendGrad, oracleGrad);
+    }
+
+    private void gradientCheck(String what, Tolerance tolerance, double[] fd, float[] backendGrad, double[] oracleGrad) {
         double scale = rms(fd);
         double[] ref = filled(fd.length, scale);
         if (oracleGrad != null) {
@@ -236,7 +240,7 @@ public abstract class BackendConformanceKit {
                         + oracleGrad[at] + ", finite difference " + fd[at] + " (a bug in the kit, not in the backend)");
             }
         }
-        assertAgree(what + " (backend backward vs finite difference)", Tolerances.GRADIENT_CHECK, fd, backendGrad, ref, null);
+        assertAgree(what + " (backend backward vs finite difference)", tolerance, fd, backendGrad, ref, null);
     }
 
     // =====================================================================================
@@ -1147,9 +1151,9 @@ public abstract class BackendConformanceKit {
                 Tensor tw = up(w, in, out);
                 LinearOutput fwd = backend.linear(tx, tw, up(b, out), act);
                 LinearGradients g = backend.linearBackward(up(r, rows, out), tx, tw, fwd, act, true);
-                gradientCheck("linear dx", Arrays.copyOfRange(fd, 0, nx), down(g.dx()), analytic[0]);
-                gradientCheck("linear dW", Arrays.copyOfRange(fd, nx, nx + nw), down(g.dw()), analytic[1]);
-                gradientCheck("linear db", Arrays.copyOfRange(fd, nx + nw, nx + nw + out), down(g.db()), analytic[2]);
+                gradientCheck("linear dx", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, 0, nx), down(g.dx()), analytic[0]);
+                gradientCheck("linear dW", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, nx, nx + nw), down(g.dw()), analytic[1]);
+                gradientCheck("linear db", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, nx + nw, nx + nw + out), down(g.db()), analytic[2]);
             }));
         }
     }

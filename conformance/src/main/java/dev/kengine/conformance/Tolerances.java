@@ -83,6 +83,13 @@ public final class Tolerances {
     /** Backend gradient against a float64 central difference of the oracle's forward. */
     public static final Tolerance GRADIENT_CHECK = new Tolerance("finite difference", Phase.BACKWARD, 1e-4, 1e-5, 0, false,
             "float32 inputs, outputs and saved y (U/(1−y) for σ near 1) against an O(1e-10) central difference: 1e-4 relative, 1e-5 of the gradient's rms");
+    /**
+     * The dense layer's gradients against a float64 central difference: as {@link #GRADIENT_CHECK},
+     * declared apart so that a backend whose products round their factors (TF32) can widen this one
+     * and not the elementwise checks.
+     */
+    public static final Tolerance LINEAR_GRADIENT_CHECK = new Tolerance("linear finite diff.", Phase.BACKWARD, 1e-4, 1e-5, 0,
+            false, "as finite difference: x, W, b and the outputs in float32 against an O(1e-10) central difference");
     /** The oracle's analytic gradient against its own central difference. */
     public static final Tolerance ORACLE_GRADIENT_CHECK = new Tolerance("oracle vs finite diff.", Phase.BACKWARD, 1e-7, 1e-8, 0, false,
             "float64 throughout: the difference quotient's error (h² ≈ 1e-12, 1e-16/h ≈ 1e-10) bounds it");

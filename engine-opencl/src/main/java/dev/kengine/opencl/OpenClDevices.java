@@ -3,6 +3,7 @@ package dev.kengine.opencl;
 import static org.jocl.CL.*;
 
 import dev.kengine.InvalidArgumentException;
+import dev.kengine.spi.JvmSignals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +41,12 @@ final class OpenClDevices {
             synchronized (OpenClDevices.class) {
                 d = discovery;
                 if (d == null) {
-                    d = scan();
+                    JvmSignals.init(); // the JVM's handlers, before the ICD loader and its drivers load
+                    try {
+                        d = scan();
+                    } finally {
+                        JvmSignals.restore("OpenCL platform discovery");
+                    }
                     discovery = d;
                 }
             }

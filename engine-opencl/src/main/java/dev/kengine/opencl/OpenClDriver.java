@@ -17,6 +17,7 @@ import dev.kengine.op.SgdConfig;
 import dev.kengine.random.CounterRandom;
 import dev.kengine.spi.BackendDriver;
 import dev.kengine.spi.Capabilities;
+import dev.kengine.spi.JvmSignals;
 import dev.kengine.spi.Storage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -94,6 +95,7 @@ final class OpenClDriver implements BackendDriver {
             throw new BackendUnavailableException("OpenCL could not open " + info.label() + ": "
                     + ClErrors.name(e.getStatus()), e);
         }
+        JvmSignals.restore("creating the OpenCL context");
         this.context = ctx;
         this.queue = q;
         this.programs = new ProgramCache(ctx, info.device(), info, cacheDirectory);
@@ -222,6 +224,8 @@ final class OpenClDriver implements BackendDriver {
             clFinish(queue);
         } catch (CLException e) {
             throw ClErrors.translate("waiting for the queue", e);
+        } finally {
+            JvmSignals.restoreIfSegvReplaced("waiting for the OpenCL queue");
         }
     }
 
@@ -340,6 +344,9 @@ final class OpenClDriver implements BackendDriver {
             clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
         } catch (CLException e) {
             throw ClErrors.translate("launching a kernel", e);
+        } finally {
+            // A CPU driver may compile the work-group function at the launch (or in its own thread).
+            JvmSignals.restoreIfSegvReplaced("an OpenCL kernel launch");
         }
     }
 

@@ -5,6 +5,7 @@ import static org.jocl.CL.*;
 import dev.kengine.InvalidArgumentException;
 import dev.kengine.KernelCompilationException;
 import dev.kengine.kernels.KernelSource;
+import dev.kengine.spi.JvmSignals;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -89,7 +90,12 @@ final class ProgramCache implements AutoCloseable {
         synchronized (this) {
             p = programs.get(src.sha256());
             if (p == null) {
-                p = load(src);
+                try {
+                    p = load(src);
+                } finally {
+                    // PoCL's LLVM installs its signal handlers while it compiles.
+                    JvmSignals.restore("building OpenCL program " + src.name());
+                }
                 programs.put(src.sha256(), p);
             }
             return p;

@@ -25,6 +25,27 @@ class DriverBehaviourTest {
         OpenClAvailable.assumeAvailable(DriverBehaviourTest.class.getSimpleName());
     }
 
+    /**
+     * PoCL's LLVM installs its own SIGSEGV, SIGBUS, SIGFPE, SIGILL (and more) handlers when the
+     * platform loads and when it compiles; the JVM needs its own back, or the next safepoint poll in
+     * a Java thread can kill the process (seen on a GPU machine with PoCL 5).
+     */
+    @Test
+    void theJvmKeepsItsSignalHandlersAfterDiscoveryBuildsAndLaunches() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kengine.spi.JvmSignals.supported(), "Linux only");
+        try (Backend b = Engine.open("opencl", Map.of());
+             Tensor x = b.of(new float[] {1, -2, 3, -4}, 2, 2);
+             Tensor y = b.matmul(x, x);
+             Tensor z = b.activation(Activation.GELU, y)) {
+            b.synchronize();
+            assertEquals(4, z.toArray().length);
+        }
+        for (int signal : new int[] {4, 7, 8, 11}) {
+            String owner = dev.kengine.spi.JvmSignals.owner(signal);
+            assertTrue(owner.endsWith("libjvm.so") || owner.endsWith("libjsig.so"), "signal " + signal + " is handled by " + owner);
+        }
+    }
+
     @Test
     void selectsByIndexAndByNameSubstring() {
         OpenClDevices.Discovery d = OpenClDevices.discover();
