@@ -3,8 +3,9 @@
 # conformance kit and benchmarks (scripts/gpu-run.sh runs them there):
 #
 #   .bundle/kengine/jre/       a jlink'ed Java 25 runtime (only the modules the engine and JUnit use)
-#   .bundle/kengine/lib/       engine-api, engine-cpu, engine-cuda, kernels, conformance, JCuda (driver binding only)
-#   .bundle/kengine/test/      engine-cuda's test classes and the JUnit console launcher
+#   .bundle/kengine/lib/       engine-api, engine-cpu, engine-cuda, engine-opencl, kernels, conformance, JCuda (driver
+#                              binding only), JOCL
+#   .bundle/kengine/test/      engine-cuda's and engine-opencl's test classes and the JUnit console launcher
 #   .bundle/kengine/bench/     the JMH benchmarks jar, when the bench module has been built
 #   .bundle/kengine/gpu-run.sh
 #   .bundle/kengine-gpu.tar.gz the same, packed: the one file to carry to the GPU machine
@@ -45,8 +46,8 @@ mvn() {
 }
 
 if [ $build -eq 1 ]; then
-    echo "gpu-bundle: building engine-cuda and what it needs (tests compiled, not run)"
-    mvn -q -o -pl engine-cuda -am package -DskipTests
+    echo "gpu-bundle: building engine-cuda, engine-opencl and what they need (tests compiled, not run)"
+    mvn -q -o -pl engine-cuda,engine-opencl -am package -DskipTests
 fi
 if [ ! -f "$console_jar" ]; then
     echo "gpu-bundle: fetching the JUnit console launcher $console_version"
@@ -64,9 +65,10 @@ mkdir -p "$out/lib" "$out/test" "$out/bench"
 jar_of() { # module -> its main jar
     ls "$1"/target/"$1"-*.jar | grep -v -- '-tests\|-sources\|original-' | head -1
 }
-for m in engine-api engine-cpu engine-cuda kernels conformance; do
+for m in engine-api engine-cpu engine-cuda engine-opencl kernels conformance; do
     cp "$(jar_of $m)" "$out/lib/"
 done
+cp "$m2/org/jocl/jocl/2.0.5/jocl-2.0.5.jar" "$out/lib/"
 jcuda=$m2/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar
 natives=$m2/org/jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar
 cp "$jcuda" "$out/lib/"
@@ -77,6 +79,7 @@ slim=$(mktemp -d)
     && "$jdk/bin/jar" cfm "$root/$out/lib/jcuda-natives-12.6.0-linux-x86_64-driver.jar" META-INF/MANIFEST.MF lib)
 rm -rf "$slim"
 "$jdk/bin/jar" cf "$out/test/engine-cuda-tests.jar" -C engine-cuda/target/test-classes .
+"$jdk/bin/jar" cf "$out/test/engine-opencl-tests.jar" -C engine-opencl/target/test-classes .
 cp "$console_jar" "$out/test/"
 if [ -f bench/target/benchmarks.jar ]; then
     cp bench/target/benchmarks.jar "$out/bench/"

@@ -7,14 +7,18 @@
 #   nvidia-smi.txt   nvidia-smi as it was
 #   engine.txt       the engine's report of every backend (CUDA's capabilities)
 #   conformance.txt  the JUnit console launcher's tree (kit, shared-kernel kit, TF32, fatbin, probe)
-#   junit-jupiter.xml  the JUnit XML report (7 files in all: the device tool brings back 8 at most)
+#   junit-jupiter.xml  the JUnit XML report
+#   opencl.txt       the OpenCL conformance kit on the GPU through the vendor's OpenCL driver, where there is one
+#                    (8 files in all: the device tool brings back 8 at most)
 #   bench.txt        CudaBench: key value lines
 #   cublas.txt       torch.matmul FP32 and TF32, and torch's device copy, same sizes
 #
 # Usage: bash scripts/gpu-run.sh [BUNDLE.tar.gz | BUNDLE_DIR] [OUT_DIR]
 #   defaults: .bundle/kengine-gpu.tar.gz (or .bundle/kengine), and $OUT or ./gpu-results
 # Environment: KENGINE_BENCH_ARGS (extra CudaBench arguments, e.g. "quick sizes=1024,4096"),
-#   KENGINE_SKIP_CONFORMANCE=1, KENGINE_SKIP_BENCH=1, KENGINE_FORCE=1 (go on without CUDA: tests this script).
+#   KENGINE_SKIP_CONFORMANCE=1, KENGINE_SKIP_BENCH=1, KENGINE_SKIP_OPENCL=1, KENGINE_FORCE=1 (go on without CUDA:
+#   tests this script), KENGINE_NVIDIA_ICD=1 (register the driver's libnvidia-opencl.so.1 with the OpenCL ICD loader
+#   in /etc/OpenCL/vendors when it is installed but not registered, as on images that ship the driver's libraries only).
 set -uo pipefail
 
 bundle=${1:-}
@@ -72,6 +76,26 @@ if [ "${KENGINE_SKIP_CONFORMANCE:-0}" != 1 ]; then
     # Only the Jupiter report: the device tool brings back at most 8 files.
     cp "$reports/TEST-junit-jupiter.xml" "$out/junit-jupiter.xml" 2>/dev/null
     say "conformance: exit $status; $(grep -E '(tests|containers) (successful|failed|aborted|skipped)' "$out/conformance.txt" | tr -s ' ' | tr '\n' ';')"
+fi
+
+if [ "${KENGINE_SKIP_OPENCL:-0}" != 1 ] && [ "${KENGINE_SKIP_CONFORMANCE:-0}" != 1 ]; then
+    if [ "${KENGINE_NVIDIA_ICD:-0}" = 1 ] && ! grep -qs nvidia /etc/OpenCL/vendors/*.icd \
+        && ldconfig -p 2>/dev/null | grep -q libnvidia-opencl.so.1; then
+        mkdir -p /etc/OpenCL/vendors && echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd \
+            && say "opencl: registered libnvidia-opencl.so.1 in /etc/OpenCL/vendors/nvidia.icd"
+    fi
+    if "$java" "${jvm[@]}" -cp "$cp" dev.kengine.Engine 2>/dev/null | grep -A1 '^opencl .*available' | grep -qi nvidia; then
+        say "opencl: running the kit on the NVIDIA OpenCL device"
+        KENGINE_OPENCL_DEVICE=NVIDIA "$java" "${jvm[@]}" -jar "$bundle"/test/junit-platform-console-standalone-*.jar execute \
+            --class-path "$bundle/test/engine-opencl-tests.jar:$(echo "$bundle"/lib/*.jar | tr ' ' ':')" \
+            --select-class dev.kengine.opencl.OpenClConformanceTest --fail-if-no-tests --details=tree --disable-banner \
+            --disable-ansi-colors > "$out/opencl.txt" 2>&1
+        ocl=$?
+        [ $ocl -ne 0 ] && status=$ocl
+        say "opencl: exit $ocl; $(grep -E 'tests (successful|failed|aborted)' "$out/opencl.txt" | tr -s ' ' | tr '\n' ';')"
+    else
+        say "opencl: no NVIDIA OpenCL device (KENGINE_NVIDIA_ICD=1 registers the driver's ICD where it is installed)"
+    fi
 fi
 
 if [ "${KENGINE_SKIP_BENCH:-0}" != 1 ]; then

@@ -207,12 +207,244 @@ __kernel void kc_softmax_backward_block(const float* dy, const float* y, float* 
     }
 }
 
-/* ---- softmax cross-entropy (as k_softmax_xent: row losses into rowLoss, gradient optional) ----- */
+/* ---- softmax cross-entropy -------------------------------------------------------------------
+ * As k_softmax_xent, except where the losses go: each block writes one partial, the kacc sum of
+ * its rows' losses in a fixed order (thread 0's, or each warp's rows in stride order, then warp by
+ * warp), and k_sum_finish adds the blocks' partials; so the total is the same from run to run and
+ * the last stage reads a few thousand values, not one per row. With labels, the label's logit is
+ * taken from registers as the row goes by (no dependent load after the reductions), and each
+ * exponential is computed once and kept for the gradient. */
 
+/* The block's partial from each thread's sum (all threads of the block must call it). */
+K_FN void kc_block_partial(kacc mine, kacc* partial, kacc* slots) {
+    kacc total = kc_block_sum(mine, slots);
+    if (threadIdx.x == 0) {
+        partial[blockIdx.x] = total;
+    }
+}
+
+/* Labels, one warp per row of at most 32·VPL columns. */
 template <int VPL>
-K_FN void kc_xent_warp(const float* logits, const int* labels, const float* targets, int hasLabels, kacc* rowLoss,
-                       float* grad, int writeGrad, float gradScale, klong rows, klong cols) {
+K_FN void kc_xent_labels_warp(const float* logits, const int* labels, kacc* partial, float* grad, int writeGrad,
+                              float gradScale, klong rows, klong cols) {
+    __shared__ kacc slots[32];
     int lane = threadIdx.x & 31;
+    kacc mine = 0;
+    for (klong r = kc_warp_index(); r < rows; r += kc_warp_count()) {
+        int label = labels[r];
+        const float* row = logits + r * cols;
+        float v[VPL];
+#pragma unroll
+        for (int j = 0; j < VPL; j++) {
+            klong c = lane + 32 * j;
+            v[j] = c < cols ? row[c] : -K_INF;
+        }
+        float m = -K_INF;
+        float xl = 0.0f;
+#pragma unroll
+        for (int j = 0; j < VPL; j++) {
+            klong c = lane + 32 * j;
+            if (c < cols) {
+                m = k_max_nan(m, v[j]);
+            }
+            if (c == label) {
+                xl = v[j];
+            }
+        }
+        m = kc_warp_max(m);
+        xl = __shfl_sync(KC_FULL_MASK, xl, label & 31);
+        float s = 0.0f;
+#pragma unroll
+        for (int j = 0; j < VPL; j++) {
+            if (lane + 32 * j < cols) {
+                v[j] = expf(v[j] - m);
+                s += v[j];
+            }
+        }
+        kacc sum = kc_warp_sum((kacc) s);
+        if (lane == 0) {
+            mine += (kacc) m + (kacc) log(sum) - (kacc) xl;
+        }
+        if (writeGrad) {
+            float inv = (float) (1 / sum);
+#pragma unroll
+            for (int j = 0; j < VPL; j++) {
+                klong c = lane + 32 * j;
+                if (c < cols) {
+                    grad[r * cols + c] = (v[j] * inv - (c == label ? 1.0f : 0.0f)) * gradScale;
+                }
+            }
+        }
+    }
+    kc_block_partial(mine, partial, slots);
+}
+
+/* Labels, one block of THREADS threads per row of at most THREADS·VPT columns, the row in
+ * registers. With PREFETCH, the block's next row is loaded while this one is reduced, so that a
+ * block keeps loads in flight through its barriers (rows of up to 1024 columns, where a block's
+ * row is small). Written for few instructions an element (the first version issued ~40 and ran at
+ * 45 % of the bandwidth with the SMs 78 % busy): 32-bit columns from a per-thread row pointer,
+ * fmaxf for the maximum (a NaN still makes the row's sum, loss and gradient NaN through its
+ * exponential), and no per-element test for the label: the thread that owns the label's column
+ * loads that logit once, adds the row's loss to its own sum and rewrites its gradient element. */
+template <int VPT, int THREADS, bool PREFETCH>
+K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* partial, float* grad, int writeGrad,
+                              float gradScale, klong rows, klong cols) {
+    __shared__ float mslots[32];
+    __shared__ kacc sslots[32];
+    const int tid = threadIdx.x;
+    const int n = (int) cols - tid; /* this thread's columns are tid + THREADS·j for THREADS·j < n */
+    kacc mine = 0;
+    float next[VPT];
+    int nextLabel = 0;
+    klong r = blockIdx.x;
+    if (PREFETCH && r < rows) {
+        nextLabel = labels[r];
+        const float* row = logits + r * cols + tid;
+#pragma unroll
+        for (int j = 0; j < VPT; j++) {
+            next[j] = THREADS * j < n ? row[THREADS * j] : -K_INF;
+        }
+    }
+    for (; r < rows; r += gridDim.x) {
+        float v[VPT];
+        int label;
+        if (PREFETCH) {
+            label = nextLabel;
+#pragma unroll
+            for (int j = 0; j < VPT; j++) {
+                v[j] = next[j];
+            }
+            klong rn = r + gridDim.x;
+            if (rn < rows) {
+                nextLabel = labels[rn];
+                const float* row = logits + rn * cols + tid;
+#pragma unroll
+                for (int j = 0; j < VPT; j++) {
+                    next[j] = THREADS * j < n ? row[THREADS * j] : -K_INF;
+                }
+            }
+        } else {
+            label = labels[r];
+            const float* row = logits + r * cols + tid;
+#pragma unroll
+            for (int j = 0; j < VPT; j++) {
+                v[j] = THREADS * j < n ? row[THREADS * j] : -K_INF;
+            }
+        }
+        const bool owner = label % THREADS == tid;
+        float xl = owner ? logits[r * cols + label] : 0.0f;
+        float m = -K_INF;
+#pragma unroll
+        for (int j = 0; j < VPT; j++) {
+            m = fmaxf(m, v[j]);
+        }
+        m = kc_block_max(m, mslots);
+        float s = 0.0f;
+#pragma unroll
+        for (int j = 0; j < VPT; j++) {
+            v[j] = expf(v[j] - m); /* padding: exp(-inf) = 0 */
+            s += v[j];
+        }
+        kacc sum = kc_block_sum((kacc) s, sslots);
+        if (owner) {
+            mine += (kacc) m + (kacc) log(sum) - (kacc) xl;
+        }
+        if (writeGrad) {
+            float inv = (float) (1 / sum);
+            float k = inv * gradScale;
+            float* g = grad + r * cols + tid;
+#pragma unroll
+            for (int j = 0; j < VPT; j++) {
+                if (THREADS * j < n) {
+                    __stcs(g + THREADS * j, v[j] * k);
+                }
+            }
+            if (owner) {
+                grad[r * cols + label] = (expf(xl - m) * inv - 1.0f) * gradScale;
+            }
+        }
+    }
+    kc_block_partial(mine, partial, sslots);
+}
+
+/* Labels, one block per row of any length, streamed twice: the maximum and the sum in one pass
+ * (the sum rescaled when the maximum grows, once per four values), then the gradient, its second
+ * read mostly from L2 (the grid keeps the rows in flight within it). For rows too long for
+ * registers (over 8192 columns), where a block per row in registers leaves one block an SM. */
+template <int THREADS>
+K_FN void kc_xent_labels_stream(const float* logits, const int* labels, kacc* partial, float* grad, int writeGrad,
+                                float gradScale, klong rows, klong cols) {
+    __shared__ float mslots[32];
+    __shared__ kacc sslots[32];
+    const int tid = threadIdx.x;
+    const int nc = (int) cols;
+    const bool vec = (nc & 3) == 0; /* rows start 16-byte aligned */
+    const int n4 = vec ? nc >> 2 : 0;
+    kacc mine = 0;
+    for (klong r = blockIdx.x; r < rows; r += gridDim.x) {
+        int label = labels[r];
+        const float* row = logits + r * cols;
+        /* The label's column is owned by the thread that streams it: in float4 steps or one by one. */
+        const bool owner = (vec ? (label >> 2) : label) % THREADS == tid;
+        float xl = owner ? row[label] : 0.0f;
+        float m = -K_INF;
+        float s = 0.0f;
+        const float4* row4 = (const float4*) row;
+#pragma unroll 4
+        for (int i = tid; i < n4; i += THREADS) {
+            float4 q = row4[i];
+            float qm = fmaxf(fmaxf(q.x, q.y), fmaxf(q.z, q.w));
+            if (qm > m) {
+                s *= expf(m - qm);
+                m = qm;
+            }
+            s += expf(q.x - m) + expf(q.y - m) + expf(q.z - m) + expf(q.w - m);
+        }
+        for (int c = (vec ? nc : 0) + tid; c < nc; c += THREADS) {
+            float x = row[c];
+            if (x > m) {
+                s *= expf(m - x);
+                m = x;
+            }
+            s += expf(x - m);
+        }
+        /* A NaN never passes the comparisons above, but its exponential makes s NaN, and so the row's sum. */
+        float mb = kc_block_max(m, mslots);
+        float scaled = s == 0.0f ? 0.0f : s * expf(m - mb);
+        kacc sum = kc_block_sum((kacc) scaled, sslots);
+        if (owner) {
+            mine += (kacc) mb + (kacc) log(sum) - (kacc) xl;
+        }
+        if (writeGrad) {
+            float inv = (float) (1 / sum);
+            float k = inv * gradScale;
+            float* g = grad + r * cols;
+            float4* g4 = (float4*) g;
+#pragma unroll 4
+            for (int i = tid; i < n4; i += THREADS) {
+                float4 q = row4[i];
+                /* Streaming stores: the gradient is not read again, so it should not push the logits out of L2. */
+                __stcs(g4 + i, make_float4(expf(q.x - mb) * k, expf(q.y - mb) * k, expf(q.z - mb) * k, expf(q.w - mb) * k));
+            }
+            for (int c = (vec ? nc : 0) + tid; c < nc; c += THREADS) {
+                __stcs(g + c, expf(row[c] - mb) * k);
+            }
+            if (owner) {
+                g[label] = (expf(xl - mb) * inv - 1.0f) * gradScale;
+            }
+        }
+    }
+    kc_block_partial(mine, partial, sslots);
+}
+
+/* Target distributions, one warp per row of at most 32·VPL columns. */
+template <int VPL>
+K_FN void kc_xent_targets_warp(const float* logits, const float* targets, kacc* partial, float* grad, int writeGrad,
+                               float gradScale, klong rows, klong cols) {
+    __shared__ kacc slots[32];
+    int lane = threadIdx.x & 31;
+    kacc mine = 0;
     for (klong r = kc_warp_index(); r < rows; r += kc_warp_count()) {
         const float* row = logits + r * cols;
         float v[VPL];
@@ -222,76 +454,83 @@ K_FN void kc_xent_warp(const float* logits, const int* labels, const float* targ
         for (int j = 0; j < VPL; j++) {
             klong c = lane + 32 * j;
             v[j] = c < cols ? row[c] : -K_INF;
-            t[j] = (!hasLabels && c < cols) ? targets[r * cols + c] : 0.0f;
+            t[j] = c < cols ? targets[r * cols + c] : 0.0f;
             if (c < cols) {
                 m = k_max_nan(m, v[j]);
             }
         }
         m = kc_warp_max(m);
-        kacc s = 0;
+        float s = 0.0f;
 #pragma unroll
         for (int j = 0; j < VPL; j++) {
             if (lane + 32 * j < cols) {
-                s += (kacc) expf(v[j] - m);
+                s += expf(v[j] - m);
             }
         }
-        s = kc_warp_sum(s);
-        kacc lse = (kacc) m + (kacc) log(s);
-        kacc loss;
-        kacc tsum;
-        int label = -1;
-        if (hasLabels) {
-            label = labels[r];
-            loss = lse - (kacc) row[label];
-            tsum = 1;
-        } else {
-            kacc l = 0;
-            kacc ts = 0;
+        kacc sum = kc_warp_sum((kacc) s);
+        kacc lse = (kacc) m + (kacc) log(sum);
+        kacc l = 0;
+        kacc ts = 0;
 #pragma unroll
-            for (int j = 0; j < VPL; j++) {
-                if (lane + 32 * j < cols) {
-                    kacc tj = (kacc) t[j];
-                    if (tj != 0) {
-                        l += tj * (lse - (kacc) v[j]);
-                    }
-                    ts += tj;
+        for (int j = 0; j < VPL; j++) {
+            if (lane + 32 * j < cols) {
+                kacc tj = (kacc) t[j];
+                if (tj != 0) {
+                    l += tj * (lse - (kacc) v[j]);
                 }
+                ts += tj;
             }
-            loss = kc_warp_sum(l);
-            tsum = kc_warp_sum(ts);
         }
+        kacc loss = kc_warp_sum(l);
+        kacc tsum = kc_warp_sum(ts);
         if (lane == 0) {
-            rowLoss[r] = loss;
+            mine += loss;
         }
         if (writeGrad) {
-            float inv = (float) (1 / s);
+            float inv = (float) (1 / sum);
             float ft = (float) tsum;
 #pragma unroll
             for (int j = 0; j < VPL; j++) {
                 klong c = lane + 32 * j;
                 if (c < cols) {
-                    float p = expf(v[j] - m) * inv;
-                    float tc = hasLabels ? (c == label ? 1.0f : 0.0f) : t[j];
-                    grad[r * cols + c] = (p * ft - tc) * gradScale;
+                    grad[r * cols + c] = (expf(v[j] - m) * inv * ft - t[j]) * gradScale;
                 }
             }
         }
     }
+    kc_block_partial(mine, partial, slots);
 }
 
-#define KC_XENT_ARGS const float* logits, const int* labels, const float* targets, int hasLabels, kacc* rowLoss, \
+#define KC_XENT_ARGS const float* logits, const int* labels, const float* targets, int hasLabels, kacc* partial, \
         float* grad, int writeGrad, float gradScale, klong rows, klong cols
-#define KC_XENT_PASS logits, labels, targets, hasLabels, rowLoss, grad, writeGrad, gradScale, rows, cols
-__kernel void kc_xent_w1(KC_XENT_ARGS) { kc_xent_warp<1>(KC_XENT_PASS); }
-__kernel void kc_xent_w2(KC_XENT_ARGS) { kc_xent_warp<2>(KC_XENT_PASS); }
-__kernel void kc_xent_w4(KC_XENT_ARGS) { kc_xent_warp<4>(KC_XENT_PASS); }
-__kernel void kc_xent_w8(KC_XENT_ARGS) { kc_xent_warp<8>(KC_XENT_PASS); }
-__kernel void kc_xent_w16(KC_XENT_ARGS) { kc_xent_warp<16>(KC_XENT_PASS); }
-__kernel void kc_xent_w32(KC_XENT_ARGS) { kc_xent_warp<32>(KC_XENT_PASS); }
+#define KC_XENT_LABELS logits, labels, partial, grad, writeGrad, gradScale, rows, cols
+#define KC_XENT_TARGETS logits, targets, partial, grad, writeGrad, gradScale, rows, cols
+__kernel void kc_xent_w1(KC_XENT_ARGS) { kc_xent_labels_warp<1>(KC_XENT_LABELS); }
+__kernel void kc_xent_w2(KC_XENT_ARGS) { kc_xent_labels_warp<2>(KC_XENT_LABELS); }
+__kernel void kc_xent_w4(KC_XENT_ARGS) { kc_xent_labels_warp<4>(KC_XENT_LABELS); }
+__kernel void kc_xent_w8(KC_XENT_ARGS) { kc_xent_labels_warp<8>(KC_XENT_LABELS); }
+/* Rows of 257 to 1024 columns in blocks of 128 (with 256, a row's two block reductions cost as
+ * much as its elements), of 1025 to 8192 in blocks of 1024 (launch bounds keep the registers
+ * within what a full block may have), longer ones streamed by blocks of 1024. */
+__kernel __launch_bounds__(128) void kc_xent_rows4_128(KC_XENT_ARGS) { kc_xent_labels_rows<4, 128, true>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(128) void kc_xent_rows8_128(KC_XENT_ARGS) { kc_xent_labels_rows<8, 128, true>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(1024) void kc_xent_rows2_1024(KC_XENT_ARGS) { kc_xent_labels_rows<2, 1024, true>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(1024) void kc_xent_rows4_1024(KC_XENT_ARGS) { kc_xent_labels_rows<4, 1024, true>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(1024) void kc_xent_rows8_1024(KC_XENT_ARGS) { kc_xent_labels_rows<8, 1024, true>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(1024) void kc_xent_stream1024(KC_XENT_ARGS) { kc_xent_labels_stream<1024>(KC_XENT_LABELS); }
+__kernel void kc_xent_targets_w1(KC_XENT_ARGS) { kc_xent_targets_warp<1>(KC_XENT_TARGETS); }
+__kernel void kc_xent_targets_w2(KC_XENT_ARGS) { kc_xent_targets_warp<2>(KC_XENT_TARGETS); }
+__kernel void kc_xent_targets_w4(KC_XENT_ARGS) { kc_xent_targets_warp<4>(KC_XENT_TARGETS); }
+__kernel void kc_xent_targets_w8(KC_XENT_ARGS) { kc_xent_targets_warp<8>(KC_XENT_TARGETS); }
+__kernel void kc_xent_targets_w16(KC_XENT_ARGS) { kc_xent_targets_warp<16>(KC_XENT_TARGETS); }
+__kernel void kc_xent_targets_w32(KC_XENT_ARGS) { kc_xent_targets_warp<32>(KC_XENT_TARGETS); }
 
+/* Labels or targets, one block of any multiple of 32 threads per row of any length: three passes
+ * over the row (maximum, sum, gradient), the later ones mostly from L2. */
 __kernel void kc_xent_block(KC_XENT_ARGS) {
     __shared__ float mslots[32];
     __shared__ kacc sslots[32];
+    kacc mine = 0;
     for (klong r = blockIdx.x; r < rows; r += gridDim.x) {
         const float* row = logits + r * cols;
         float m = -K_INF;
@@ -325,9 +564,7 @@ __kernel void kc_xent_block(KC_XENT_ARGS) {
             loss = kc_block_sum(l, sslots);
             tsum = kc_block_sum(ts, sslots);
         }
-        if (threadIdx.x == 0) {
-            rowLoss[r] = loss;
-        }
+        mine += loss;
         if (writeGrad) {
             float inv = (float) (1 / s);
             float ft = (float) tsum;
@@ -337,6 +574,9 @@ __kernel void kc_xent_block(KC_XENT_ARGS) {
                 grad[r * cols + c] = (p * ft - tc) * gradScale;
             }
         }
+    }
+    if (threadIdx.x == 0) {
+        partial[blockIdx.x] = mine;
     }
 }
 

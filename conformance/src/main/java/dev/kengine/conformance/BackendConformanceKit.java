@@ -1275,7 +1275,7 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("softmax cross-entropy against labels and against probability targets")
         Stream<DynamicTest> crossEntropy() {
-            int[][] shapes = {{1, 1}, {2, 7}, {7, 17}, {64, 10}, {3, 1025}, {5, 2}};
+            int[][] shapes = {{1, 1}, {2, 7}, {7, 17}, {64, 10}, {3, 1025}, {5, 2}, {2, 4097}, {2, 32000}, {1, 40000}, {600, 1500}, {40000, 3}, {1200, 300}, {5, 1000}, {300, 9001}};
             List<DynamicTest> tests = new ArrayList<>();
             for (int[] s : shapes) {
                 for (boolean labels : new boolean[] {true, false}) {

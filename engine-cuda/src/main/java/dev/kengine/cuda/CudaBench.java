@@ -22,7 +22,7 @@ import java.util.Map;
  * {@code key value} line per result (machine-readable; scripts/gpu-run.sh compares them with
  * cuBLAS). Exits 0 with the reason when CUDA is unavailable.
  *
- * <p>Usage: {@code java -cp ... dev.kengine.cuda.CudaBench [sizes=1024,2048,4096,8192] [elements=268435456] [quick] [probe]}
+ * <p>Usage: {@code java -cp ... dev.kengine.cuda.CudaBench [sizes=1024,2048,4096,8192] [elements=268435456] [quick] [probe] [only=matmul,activation,xent,launch]}
  * ({@code probe}: only say whether CUDA is available, and why not).
  */
 public final class CudaBench {
@@ -33,6 +33,7 @@ public final class CudaBench {
         long elements = 1L << 28;
         int reps = 10;
         boolean probeOnly = false;
+        List<String> only = List.of("matmul", "activation", "xent", "launch");
         for (String a : args) {
             if (a.startsWith("sizes=")) {
                 sizes = Arrays.stream(a.substring(6).split(",")).mapToInt(Integer::parseInt).toArray();
@@ -42,6 +43,8 @@ public final class CudaBench {
                 reps = 3;
             } else if (a.equals("probe")) {
                 probeOnly = true;
+            } else if (a.startsWith("only=")) {
+                only = List.of(a.substring(5).split(","));
             }
         }
         Availability av = new CudaProvider().probe();
@@ -59,7 +62,7 @@ public final class CudaBench {
 
         try (CudaDriver fp32 = (CudaDriver) new CudaProvider().open(Map.of());
              CudaDriver tf32 = (CudaDriver) new CudaProvider().open(Map.of("precision", "tf32"))) {
-            for (int n : sizes) {
+            for (int n : only.contains("matmul") ? sizes : new int[0]) {
                 matmul("fp32", fp32, n, reps);
                 if (tf32.usesTf32()) {
                     matmul("tf32", tf32, n, reps);
@@ -67,13 +70,19 @@ public final class CudaBench {
             }
             double copy = copyBandwidth(fp32, elements, reps);
             System.out.printf(Locale.ROOT, "copy.GBps %.1f%n", copy);
-            for (Activation act : List.of(Activation.RELU, Activation.GELU, Activation.SILU, Activation.SIGMOID)) {
-                activation(fp32, act, elements, reps, copy);
+            if (only.contains("activation")) {
+                for (Activation act : List.of(Activation.RELU, Activation.GELU, Activation.SILU, Activation.SIGMOID)) {
+                    activation(fp32, act, elements, reps, copy);
+                }
             }
-            crossEntropy(fp32, 1L << 16, 1024, reps, copy);
-            crossEntropy(fp32, 1L << 13, 32000, reps, copy);
+            if (only.contains("xent")) {
+                crossEntropy(fp32, 1L << 16, 1024, reps, copy);
+                crossEntropy(fp32, 1L << 13, 32000, reps, copy);
+            }
         }
-        launchOverhead();
+        if (only.contains("launch")) {
+            launchOverhead();
+        }
     }
 
     private static void matmul(String label, CudaDriver d, int n, int reps) {

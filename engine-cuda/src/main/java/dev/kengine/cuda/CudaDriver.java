@@ -58,6 +58,8 @@ import jcuda.driver.CUstream_flags;
 final class CudaDriver implements BackendDriver {
     /** Work-group size the shared kernel text is built with (its *_WG defaults). */
     private static final int WG = 256;
+    /** Threads of the block-per-row kernels that hold the row in registers. */
+    private static final int ROW_BLOCK = 1024;
     /** Work-groups of the first stage of a two-stage reduction: fixed, so sums are deterministic. */
     private static final int PARTIAL_GROUPS = 64;
     /** Bytes of one kacc (double: every CUDA device has FP64). */
@@ -343,6 +345,15 @@ final class CudaDriver implements BackendDriver {
     /** Blocks for the one-warp-per-row kernels: 8 rows per block of 256, strided beyond. */
     private static long warpRowBlocks(long rows) {
         return Math.max(1, Math.min((rows + 7) / 8, 1L << 20));
+    }
+
+    /** Values per thread (2 to 8) of the block-per-row kernels for rows of {@code cols} in blocks of {@code threads}. */
+    private static int valuesPerThread(long cols, int threads) {
+        int v = threads < ROW_BLOCK ? 4 : 2;
+        while ((long) threads * v < cols) {
+            v <<= 1;
+        }
+        return v;
     }
 
     /** Values per lane of the warp-per-row kernels for rows of {@code cols} (cols ≤ 1024). */
@@ -651,24 +662,40 @@ final class CudaDriver implements BackendDriver {
                                                  Storage lossOut, Storage grad, long rows, long cols) {
         boolean mean = reduction == Reduction.MEAN;
         float gradScale = mean ? (float) (1.0 / rows) : 1f;
-        CUdeviceptr rowLoss = scratch(SCRATCH_PARTIAL, rows * ACC_BYTES);
+        CUdeviceptr partial = scratch(SCRATCH_PARTIAL, Math.max(1, rows) * ACC_BYTES);
         Object labelBuffer = dummy;
         if (labels != null && rows > 0) {
             labelBuffer = uploadInts(SCRATCH_LABELS, labels, rows);
         }
+        long partials = 0;
         if (rows > 0) {
-            Object[] args = {ptr(logits), labelBuffer, ptrOrDummy(targets), labels != null, rowLoss, ptrOrDummy(grad),
+            Object[] args = {ptr(logits), labelBuffer, ptrOrDummy(targets), labels != null, partial, ptrOrDummy(grad),
                 grad != null, gradScale, rows, cols};
             if (!tuned) {
+                partials = rows; // the shared kernel writes each row's loss
                 launchGroups("k_softmax_xent", rowGroups(rows), args);
-            } else if (cols <= 1024) {
-                launchGroups("kc_xent_w" + valuesPerLane(cols), warpRowBlocks(rows), args);
+            } else if (labels != null && cols <= 256) {
+                partials = Math.min(warpRowBlocks(rows), maxGroups);
+                launchGroups("kc_xent_w" + valuesPerLane(cols), partials, args);
+            } else if (labels != null && cols <= 8L * ROW_BLOCK) {
+                // A block per row, the row in registers: 128 threads up to 1024 columns (16 blocks an SM), else 1024 (2).
+                int threads = cols <= 1024 ? 128 : ROW_BLOCK;
+                partials = Math.min(rows, (long) (2048 / threads) * device.multiprocessors());
+                launchGrid("kc_xent_rows" + valuesPerThread(cols, threads) + "_" + threads, partials, 1, 1, threads, 1, args);
+            } else if (labels != null) {
+                // Longer rows streamed twice; a block an SM keeps the rows in flight within L2 for the second read.
+                partials = Math.min(rows, device.multiprocessors());
+                launchGrid("kc_xent_stream1024", partials, 1, 1, ROW_BLOCK, 1, args);
+            } else if (labels == null && cols <= 1024) {
+                partials = Math.min(warpRowBlocks(rows), maxGroups);
+                launchGroups("kc_xent_targets_w" + valuesPerLane(cols), partials, args);
             } else {
-                launchGroups("kc_xent_block", rowGroups(rows), args);
+                partials = rowGroups(rows);
+                launchGroups("kc_xent_block", partials, args);
             }
         }
         if (lossOut != null) {
-            launchGroups("k_sum_finish", 1, rowLoss, Math.toIntExact(rows), mean, rows, ptr(lossOut));
+            launchGroups("k_sum_finish", 1, partial, Math.toIntExact(partials), mean, rows, ptr(lossOut));
         }
     }
 

@@ -40,6 +40,22 @@ record DeviceInfo(int platformIndex, int deviceIndex, cl_platform_id platform, c
                 extensions.contains("cl_khr_fp64") || doubleConfig[0] != 0);
     }
 
+    /**
+     * Whether the device divides (and takes square roots) correctly rounded in single precision when
+     * asked with -cl-fp32-correctly-rounded-divide-sqrt. OpenCL otherwise allows 2.5 ulp, and a
+     * compiler that divides by multiplying with a reciprocal may fuse that product into a following
+     * add: NVIDIA's did, and GELU's rational fits lost their exact limits (GELU(−∞) = −2.7e-8, not −0).
+     */
+    boolean correctlyRoundedDivide() {
+        long[] config = new long[1];
+        try {
+            clGetDeviceInfo(device, CL_DEVICE_SINGLE_FP_CONFIG, Sizeof.cl_long, Pointer.to(config), null);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        return (config[0] & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
+    }
+
     boolean isGpuOrAccelerator() {
         return (type & (CL_DEVICE_TYPE_GPU | CL_DEVICE_TYPE_ACCELERATOR)) != 0;
     }

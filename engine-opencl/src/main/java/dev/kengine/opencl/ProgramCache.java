@@ -38,9 +38,12 @@ final class ProgramCache implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ProgramCache.class.getName());
     private static final byte[] MAGIC = "KENGINE-CLBIN-1\n".getBytes(StandardCharsets.US_ASCII);
     static final String OPTIONS = "-cl-std=CL1.2";
+    /** Added where the device supports it (see {@link DeviceInfo#correctlyRoundedDivide()}). */
+    static final String CORRECT_DIVISION = " -cl-fp32-correctly-rounded-divide-sqrt";
 
     private final cl_context context;
     private final cl_device_id device;
+    private final String options;
     private final DeviceInfo info;
     private final Path directory;
     private final Map<String, cl_program> programs = new ConcurrentHashMap<>();
@@ -56,6 +59,12 @@ final class ProgramCache implements AutoCloseable {
         this.device = device;
         this.info = info;
         this.directory = directory;
+        this.options = info.correctlyRoundedDivide() ? OPTIONS + CORRECT_DIVISION : OPTIONS;
+    }
+
+    /** The build options for this device. */
+    String options() {
+        return options;
     }
 
     /** The directory for binaries: the option, else XDG_CACHE_HOME/kengine/opencl, else ~/.cache/kengine/opencl; null for {@code off}. */
@@ -125,7 +134,7 @@ final class ProgramCache implements AutoCloseable {
 
     /** The disk key: the assembled text, the options, and the device and driver identity. */
     String diskKey(KernelSource.Assembled src) {
-        return KernelSource.sha256(src.sha256() + "\n" + OPTIONS + "\n" + info.name() + "\n" + info.vendor() + "\n"
+        return KernelSource.sha256(src.sha256() + "\n" + options + "\n" + info.name() + "\n" + info.vendor() + "\n"
                 + info.driverVersion() + "\n" + info.deviceVersion() + "\n" + info.platformName() + " " + info.platformVersion());
     }
 
@@ -142,11 +151,11 @@ final class ProgramCache implements AutoCloseable {
             throw ClErrors.translate("creating program " + src.name(), e);
         }
         try {
-            clBuildProgram(p, 1, new cl_device_id[] {device}, OPTIONS, null, null);
+            clBuildProgram(p, 1, new cl_device_id[] {device}, options, null, null);
         } catch (CLException e) {
             String log = buildLog(p);
             safeRelease(p);
-            throw new KernelCompilationException(src.name() + " (kernels " + src.kernelNames() + ")", OPTIONS,
+            throw new KernelCompilationException(src.name() + " (kernels " + src.kernelNames() + ")", options,
                     log.isBlank() ? ClErrors.name(e.getStatus()) + " with no build log" : log, e);
         }
         return p;
@@ -171,7 +180,7 @@ final class ProgramCache implements AutoCloseable {
             if (status[0] != CL_SUCCESS) {
                 throw new CLException("binary status " + status[0], status[0]);
             }
-            clBuildProgram(p, 1, new cl_device_id[] {device}, OPTIONS, null, null);
+            clBuildProgram(p, 1, new cl_device_id[] {device}, options, null, null);
             for (String k : src.kernelNames()) {
                 // A binary that lacks a kernel of the text is not this program.
                 clReleaseKernel(clCreateKernel(p, k, null));

@@ -31,7 +31,7 @@ class ErrorTranslationTest {
                     () -> d.buildForTest(KernelFamily.ELEMENTWISE,
                             "__kernel void k_broken(__global float* x) { x[0] = undefined_thing + ; }\n"));
             assertTrue(e.kernel().contains("k_broken"), e.kernel());
-            assertEquals(ProgramCache.OPTIONS, e.options());
+            assertTrue(e.options().startsWith(ProgramCache.OPTIONS), e.options());
             assertTrue(e.buildLog().contains("undefined_thing") || e.buildLog().contains("error"), e.buildLog());
             assertTrue(e.getMessage().contains(e.buildLog()));
         }

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 public final class KernelSource {
     private static final String BASE = "/dev/kengine/kernels/";
     private static final String COMMON = "common.h";
-    private static final Pattern KERNEL = Pattern.compile("__kernel\\s+void\\s+(\\w+)\\s*\\(");
+    private static final Pattern KERNEL = Pattern.compile("__kernel\\s+(?:__launch_bounds__\\s*\\([^)]*\\)\\s+)?void\\s+(\\w+)\\s*\\(");
     private static final Pattern DEFINE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Map<String, String> RESOURCES = new ConcurrentHashMap<>();
 

@@ -42,6 +42,14 @@ class KernelSourceTest {
         assertNotEquals(a.sha256(), d.sha256());
     }
 
+    /** CUDA kernels may carry launch bounds between the qualifier and the return type. */
+    @Test
+    void kernelNamesIncludeKernelsWithLaunchBounds() {
+        String text = "__kernel void a(int n) {}\n__kernel __launch_bounds__(1024) void b(KC_ARGS) { f<2, 1024>(x); }\n"
+                + "__kernel __launch_bounds__(256, 4)  void c_4(int n) {}\nK_FN void notAKernel(int n) {}\n";
+        assertEquals(java.util.List.of("a", "b", "c_4"), KernelSource.kernelNames(text));
+    }
+
     @Test
     void rejectsBadDefines() {
         assertThrows(IllegalArgumentException.class,
