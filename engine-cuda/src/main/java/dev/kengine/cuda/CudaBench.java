@@ -180,6 +180,17 @@ public final class CudaBench {
             double bytes = 8.0 * n + 4.0 * rows; // logits read once, gradient written once, labels
             System.out.printf(Locale.ROOT, "xent.%dx%d.GBps %.1f%n", rows, cols, bytes / ms / 1e6);
             System.out.printf(Locale.ROOT, "xent.%dx%d.of_copy %.3f%n", rows, cols, bytes / ms / 1e6 / copyGBps);
+            // Where the op's time goes: the labels' upload from the Java array alone, and the op without the loss's sum.
+            Storage labelCopy = d.allocate(rows);
+            try {
+                double upload = median(d, () -> d.write(labelCopy, 0, java.lang.foreign.MemorySegment.ofArray(labels), rows), reps);
+                double noSum = median(d, () -> d.softmaxCrossEntropy(logits, labels, null, Reduction.MEAN, null, grad, rows, cols), reps);
+                System.out.printf(Locale.ROOT, "xent.%dx%d.ms %.4f%n", rows, cols, ms);
+                System.out.printf(Locale.ROOT, "xent.%dx%d.labels_upload_ms %.4f%n", rows, cols, upload);
+                System.out.printf(Locale.ROOT, "xent.%dx%d.without_loss_sum_ms %.4f%n", rows, cols, noSum);
+            } finally {
+                labelCopy.release();
+            }
         } finally {
             d.synchronize();
             logits.release();
