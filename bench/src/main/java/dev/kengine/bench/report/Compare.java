@@ -3,6 +3,7 @@ package dev.kengine.bench.report;
 import dev.kengine.Backend;
 import dev.kengine.BackendInfo;
 import dev.kengine.Engine;
+import dev.kengine.Tensor;
 import dev.kengine.bench.OpDescriptor;
 import dev.kengine.bench.OpDescriptor.GemmShape;
 import dev.kengine.bench.OpDescriptor.Instance;
@@ -10,6 +11,7 @@ import dev.kengine.bench.Ops;
 import dev.kengine.bench.anchor.Anchor;
 import dev.kengine.bench.anchor.ClBlastAnchor;
 import dev.kengine.bench.anchor.NetlibAnchor;
+import dev.kengine.op.Activation;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -137,9 +139,17 @@ public final class Compare {
     }
 
     /** Everything the report found and measured, for the writers. */
-    public record Report(Map<String, Object> machine, List<Ceilings.Ceiling> ceilings, List<BackendInfo> backends,
-                         List<Map<String, Object>> anchors, List<Row> rows, List<Map<String, Object>> targets,
-                         List<Training.Result> training, boolean quick, double seconds) {}
+    public record Report(Map<String, Object> machine, List<Ceilings.Ceiling> ceilings, List<DeviceCeiling> deviceCeilings,
+                         List<BackendInfo> backends, List<Map<String, Object>> anchors, List<Row> rows,
+                         List<Map<String, Object>> targets, List<Training.Result> training, boolean quick, double seconds) {}
+
+    /**
+     * A device backend's own copy ceiling: its identity activation (a kernel that reads and writes
+     * every float) over the copy loop's floats, at least 16M, so past any device cache. The device's
+     * memory-bound rows are read against it; its compute-bound rows have no measured ceiling (the
+     * host's FMA loop says nothing about a GPU), and show none.
+     */
+    public record DeviceCeiling(String backend, String device, long floats, double copyGBs) {}
 
     private final Options options;
     private final PrintStream err;
@@ -236,6 +246,12 @@ public final class Compare {
             err.println("compare: the reference backend failed to open: " + e.getMessage());
         }
 
+        for (Impl impl : impls) {
+            if (impl.threads() == 0) {
+                measureDeviceCeiling(impl);
+            }
+        }
+
         List<Map<String, Object>> anchorInfo = new ArrayList<>();
         if (options.anchors()) {
             List<Anchor> anchors = new ArrayList<>();
@@ -326,7 +342,8 @@ public final class Compare {
         }
         List<Training.Result> training = options.wantsTraining() ? training(infos) : List.of();
         double seconds = (System.nanoTime() - start) * 1e-9;
-        return new Report(machine, ceilings, infos, anchorInfo, rows, Targets.evaluate(rows, options.threads()),
+        return new Report(machine, ceilings, List.copyOf(deviceCeilings.values()), infos, anchorInfo, rows,
+                Targets.evaluate(rows, options.threads()),
                 training, options.quick(), seconds);
     }
 
@@ -400,14 +417,44 @@ public final class Compare {
         }
     }
 
+    private final Map<String, DeviceCeiling> deviceCeilings = new LinkedHashMap<>();
+
+    private void measureDeviceCeiling(Impl impl) {
+        Backend b = impl.backend();
+        long n = Math.max(options.copyFloats(), 1L << 24);
+        try (Tensor x = b.empty(n); Tensor y = b.empty(n)) {
+            b.activation(Activation.IDENTITY, x, y);
+            b.synchronize();
+            Timing t = Timing.measure(() -> b.activation(Activation.IDENTITY, x, y), b::synchronize, options.plan());
+            DeviceCeiling c = new DeviceCeiling(impl.name(), b.capabilities().deviceName(), n, 8.0 * n / t.median() / 1e9);
+            deviceCeilings.put(impl.name(), c);
+            err.printf(Locale.ROOT, "compare:   %s (%s): copy kernel %.1f GB/s over %d floats%n", c.backend(), c.device(),
+                    c.copyGBs(), n);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            err.println("compare: no copy ceiling for " + impl.name() + ": " + e);
+        }
+    }
+
+    /**
+     * A row's fraction of its ceiling: the host's FMA or copy loop at the row's thread count, or for
+     * a device backend its own copy kernel (memory-bound rows only).
+     */
+    private double fraction(String backend, int threads, String bound, double throughput, List<Ceilings.Ceiling> ceilings) {
+        if (threads == 0) { // a device backend or anchor
+            DeviceCeiling d = deviceCeilings.get(backend);
+            return d == null || bound.equals("compute") ? Double.NaN : throughput / d.copyGBs();
+        }
+        int th = threads == 0 ? options.threads().stream().max(Integer::compare).orElse(1) : threads;
+        Ceilings.Ceiling c = ceilings.stream().filter(x -> x.threads() == th).findFirst().orElse(null);
+        return c == null ? Double.NaN : throughput / (bound.equals("compute") ? c.fmaGflops() : c.copyGBs());
+    }
+
     /** The row with its fraction of the ceiling taken against {@code ceilings}. */
     private Row refraction(Row r, List<Ceilings.Ceiling> ceilings) {
         if (!r.ok()) {
             return r;
         }
-        int th = r.threads() == 0 ? options.threads().stream().max(Integer::compare).orElse(1) : r.threads();
-        Ceilings.Ceiling c = ceilings.stream().filter(x -> x.threads() == th).findFirst().orElse(null);
-        double frac = c == null ? Double.NaN : r.throughput() / (r.bound().equals("compute") ? c.fmaGflops() : c.copyGBs());
+        double frac = fraction(r.backendOrAnchor(), r.threads(), r.bound(), r.throughput(), ceilings);
         return new Row(r.impl(), r.kind(), r.backendOrAnchor(), r.threads(), r.op(), r.family(), r.size(), r.shape(),
                 r.bound(), r.timing(), r.flops(), r.bytes(), r.throughput(), r.unit(), frac, r.speedupVsCpu(),
                 r.maxRelError(), r.checkedAgainst(), r.checkPassed(), r.error(), r.interleavedCopyGBs(),
@@ -583,12 +630,7 @@ public final class Compare {
     private Row row(OpDescriptor d, long size, Impl impl, String kind, Timing t, double errRel, String against,
                     List<Ceilings.Ceiling> ceilings) {
         double tp = d.throughput(size, t.median());
-        double frac = Double.NaN;
-        int th = impl.threads() == 0 ? options.threads().stream().max(Integer::compare).orElse(1) : impl.threads();
-        Ceilings.Ceiling c = ceilings.stream().filter(x -> x.threads() == th).findFirst().orElse(null);
-        if (c != null) {
-            frac = tp / (d.bound() == OpDescriptor.Bound.COMPUTE ? c.fmaGflops() : c.copyGBs());
-        }
+        double frac = fraction(impl.name(), impl.threads(), d.bound().name().toLowerCase(Locale.ROOT), tp, ceilings);
         boolean pass = errRel <= d.tolerance(); // NaN (nothing to check against) is no pass
         return new Row(impl.label(), kind, impl.name(), impl.threads(), d.name(), d.family(), size, d.shape(size),
                 d.bound().name().toLowerCase(Locale.ROOT), t, d.flops(size), d.bytes(size), tp, d.throughputUnit(), frac,

@@ -50,7 +50,17 @@ final class HtmlReport {
             sb.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f</td><td>%.1f</td><td>%.1f</td></tr>%n",
                     c.threads(), c.fmaGflops(), c.copyGBs(), c.arraycopyGBs()));
         }
-        sb.append("</table>\n<h2>Backends and anchors</h2><ul>\n");
+        sb.append("</table>\n");
+        if (!r.deviceCeilings().isEmpty()) {
+            sb.append("<p>Devices (their memory-bound rows are read against these):</p><table><tr><th>backend</th><th>device</th>"
+                    + "<th>copy kernel GB/s</th><th>floats</th></tr>\n");
+            for (Compare.DeviceCeiling d : r.deviceCeilings()) {
+                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%.1f</td><td>%d</td></tr>%n", esc(d.backend()),
+                        esc(d.device()), d.copyGBs(), d.floats()));
+            }
+            sb.append("</table>\n");
+        }
+        sb.append("<h2>Backends and anchors</h2><ul>\n");
         for (BackendInfo b : r.backends()) {
             sb.append("<li><b>").append(esc(b.name())).append("</b>: ").append(b.available()
                     ? "available on " + esc(b.capabilities() == null ? "?" : b.capabilities().deviceName())
@@ -82,10 +92,10 @@ final class HtmlReport {
             }
             sb.append(String.format(Locale.ROOT,
                     "<tr><td class=l>%s</td><td class=l>%s</td><td class=l style=\"color:%s\">%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                            + "<td>%.2f</td><td class=l>%s</td><td>%.0f%%</td><td>%s</td><td>%s</td><td class=l%s>%s</td></tr>%n",
+                            + "<td>%.2f</td><td class=l>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=l%s>%s</td></tr>%n",
                     esc(x.op()), esc(x.shape()), color.get(x.impl()), esc(x.impl()), TextReport.ms(x.timing().median()),
                     TextReport.ms(x.timing().min()), TextReport.ms(x.timing().max()), x.throughput(), x.unit(),
-                    100 * x.fractionOfCeiling(), Double.isNaN(x.speedupVsCpu()) ? "" : String.format(Locale.ROOT, "%.2f×", x.speedupVsCpu()),
+                    TextReport.percent(x.fractionOfCeiling()), Double.isNaN(x.speedupVsCpu()) ? "" : String.format(Locale.ROOT, "%.2f×", x.speedupVsCpu()),
                     Double.isNaN(x.maxRelError()) ? "" : String.format(Locale.ROOT, "%.1e", x.maxRelError()),
                     !Double.isNaN(x.maxRelError()) && !x.checkPassed() ? " class=bad" : "",
                     esc((Double.isNaN(x.maxRelError()) ? "unchecked" : x.checkPassed() ? "ok" : "mismatch") + " vs " + x.checkedAgainst())));
@@ -240,7 +250,8 @@ final class HtmlReport {
         double slowest = r.rows().stream().filter(x -> x.ok() && x.bytes() > 0 && x.gflops() > 0)
                 .mapToDouble(Row::gflops).min().orElse(0.05);
         double ylo = Math.log10(Math.min(0.05, slowest / 1.5));
-        double yhi = Math.log10(peak * 2);
+        double fastest = r.rows().stream().filter(x -> x.ok() && x.bytes() > 0).mapToDouble(Row::gflops).max().orElse(peak);
+        double yhi = Math.log10(Math.max(peak * 2, fastest * 1.5)); // a GPU's points lie far above the host's roof
         int l = 60;
         int rr = 150;
         int t = 20;
@@ -276,6 +287,16 @@ final class HtmlReport {
                     fx.applyAsDouble(a1), fy.applyAsDouble(c.fmaGflops()), c.threads() == 1 ? "4,3" : "none",
                     fx.applyAsDouble(knee) + 4, fy.applyAsDouble(c.fmaGflops()) - 4, c.threads(), c.threads() == 1 ? "" : "s",
                     c.fmaGflops(), c.copyGBs()));
+        }
+        for (Compare.DeviceCeiling d : r.deviceCeilings()) {
+            // A device's bandwidth roof only: no compute ceiling is measured for devices.
+            double a0 = Math.pow(10, xlo);
+            double a1 = Math.min(Math.pow(10, xhi), Math.pow(10, yhi) / d.copyGBs());
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"2,3\"/>"
+                            + "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">%s copy %.0f GB/s</text>%n",
+                    fx.applyAsDouble(a0), fy.applyAsDouble(a0 * d.copyGBs()), fx.applyAsDouble(a1), fy.applyAsDouble(a1 * d.copyGBs()),
+                    color.getOrDefault(d.backend(), "#555"), fx.applyAsDouble(a0) + 4, fy.applyAsDouble(a0 * d.copyGBs()) - 4,
+                    esc(d.backend()), d.copyGBs()));
         }
         int legend = 0;
         for (Map.Entry<String, String> e : color.entrySet()) {

@@ -26,6 +26,16 @@ final class JsonReport {
             ceilings.add(m);
         }
         root.put("ceilings", ceilings);
+        List<Object> devices = new ArrayList<>();
+        for (Compare.DeviceCeiling d : r.deviceCeilings()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("backend", d.backend());
+            m.put("device", d.device());
+            m.put("floats", d.floats());
+            m.put("copy_gbs", d.copyGBs());
+            devices.add(m);
+        }
+        root.put("device_ceilings", devices);
         List<Object> backends = new ArrayList<>();
         for (BackendInfo b : r.backends()) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -9,6 +9,11 @@ import java.util.Map;
 final class TextReport {
     private TextReport() {}
 
+    /** A fraction as a whole percentage, or "-" where there is no ceiling to take it of. */
+    static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * fraction);
+    }
+
     static String write(Compare.Report r) {
         StringBuilder sb = new StringBuilder();
         sb.append("kengine compare").append(r.quick() ? " (quick)" : "").append('\n');
@@ -17,6 +22,10 @@ final class TextReport {
         for (Ceilings.Ceiling c : r.ceilings()) {
             sb.append(String.format(Locale.ROOT, "  %d thread%s  FMA loop %7.1f GFLOP/s   copy loop %5.1f GB/s   System.arraycopy %5.1f GB/s%n",
                     c.threads(), c.threads() == 1 ? " " : "s", c.fmaGflops(), c.copyGBs(), c.arraycopyGBs()));
+        }
+        for (Compare.DeviceCeiling d : r.deviceCeilings()) {
+            sb.append(String.format(Locale.ROOT, "  %-10s copy kernel %7.1f GB/s over %d floats (%s)%n", d.backend(), d.copyGBs(),
+                    d.floats(), d.device()));
         }
         sb.append("\nbackends\n");
         for (BackendInfo b : r.backends()) {
@@ -46,9 +55,9 @@ final class TextReport {
                 continue;
             }
             Timing t = row.timing();
-            sb.append(String.format(Locale.ROOT, "%-24s %-14s %-16s %10s %5.1f%% %10s %10.2f %-7s %6.0f%% %8s %9s %s%n",
+            sb.append(String.format(Locale.ROOT, "%-24s %-14s %-16s %10s %5.1f%% %10s %10.2f %-7s %7s %8s %9s %s%n",
                     row.op(), row.shape(), row.impl(), ms(t.median()), 100 * t.relativeIqr(), ms(t.min()), row.throughput(),
-                    row.unit(), 100 * row.fractionOfCeiling(),
+                    row.unit(), percent(row.fractionOfCeiling()),
                     Double.isNaN(row.speedupVsCpu()) ? "-" : String.format(Locale.ROOT, "%.2fx", row.speedupVsCpu()),
                     Double.isNaN(row.maxRelError()) ? "-" : String.format(Locale.ROOT, "%.1e", row.maxRelError()),
                     (Double.isNaN(row.maxRelError()) ? "unchecked" : row.checkPassed() ? "ok" : "MISMATCH")
@@ -69,7 +78,7 @@ final class TextReport {
         }
         training(sb, r.training());
         sb.append(String.format(Locale.ROOT, "%n\"of peak\": compute-bound ops against the FMA loop, memory-bound ops against the copy loop, "
-                + "at the row's thread count (devices: the most threads).%n"
+                + "at the row's thread count; a device's memory-bound rows against its own copy kernel (its compute-bound rows: none).%n"
                 + "Targets \"vs copy bandwidth\": the op against the copy loop run in alternation with it (copy, op, copy, op, ...), "
                 + "both medians from the same minutes.%n"
                 + "Targets \"vs OpenBLAS\" and \"vs netlib\": the CPU backend and the anchor at the same thread count run in alternation "
