@@ -1011,7 +1011,8 @@ public final class Backend implements AutoCloseable {
     private void require(Op op) {
         checkOpen();
         if (!capabilities.supports(op)) {
-            throw new UnsupportedOpException(op, "backend '" + name() + "' does not support " + op);
+            String why = capabilities.details().get("unsupported." + op.name());
+            throw new UnsupportedOpException(op, "backend '" + name() + "' does not support " + op + (why == null ? "" : ": " + why));
         }
     }
 

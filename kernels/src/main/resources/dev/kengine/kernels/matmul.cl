@@ -33,6 +33,8 @@
 #define MWI (MWG / MDIMC)
 #define NWI (NWG / NDIMC)
 #define WGS (MDIMC * NDIMC)
+#define A_ITERS ((MWG * KWG / VW + WGS - 1) / WGS)
+#define B_ITERS ((NWG * KWG / VW + WGS - 1) / WGS)
 
 #if (MWG % MDIMC) != 0 || (NWG % NDIMC) != 0
 #error "MWG must be a multiple of MDIMC and NWG of NDIMC"
@@ -45,37 +47,44 @@
 #endif
 
 /* Loads the TR x TC block at (r0, c0) of a row-major matrix of nr x nc elements (leading
- * dimension ld) into dst, as dst[r * TC + c] or, when transposed, dst[c * TR + r]. */
+ * dimension ld) into dst, as dst[r * TC + c] or, when transposed, dst[c * TR + r]. Every
+ * work-item takes the same ITERS steps (ceil(TR * TC / VW / WGS), a compile-time constant), each
+ * guarded, rather than a loop whose trip count depends on its id: PoCL 5 and later abort
+ * ("region_entry_barrier != NULL") while forming the work-group function when a barrier is
+ * followed by a branch that may skip such a loop (pocl/pocl#2281), as at the top of the k loop. */
 K_FN void k_load_tile(K_LPTR float* dst, K_GPTR const float* src, klong ld, klong nr, klong nc,
-                      klong r0, klong c0, int TR, int TC, int transposed, int tid) {
+                      klong r0, klong c0, int TR, int TC, int transposed, int ITERS, int tid) {
     int vecsPerRow = TC / VW;
     int vecs = TR * vecsPerRow;
-    for (int v = tid; v < vecs; v += WGS) {
-        int r = v / vecsPerRow;
-        int c = (v - r * vecsPerRow) * VW;
-        klong gr = r0 + r;
-        klong gc = c0 + c;
-        float e[VW];
-        if (gr < nr && gc + VW <= nc) {
+    for (int it = 0; it < ITERS; it++) {
+        int v = tid + it * WGS;
+        if (v < vecs) {
+            int r = v / vecsPerRow;
+            int c = (v - r * vecsPerRow) * VW;
+            klong gr = r0 + r;
+            klong gc = c0 + c;
+            float e[VW];
+            if (gr < nr && gc + VW <= nc) {
 #if VW == 4
-            kfloat4 q = K_VLOAD4(src + gr * ld + gc);
-            e[0] = q.x;
-            e[1] = q.y;
-            e[2] = q.z;
-            e[3] = q.w;
+                kfloat4 q = K_VLOAD4(src + gr * ld + gc);
+                e[0] = q.x;
+                e[1] = q.y;
+                e[2] = q.z;
+                e[3] = q.w;
 #else
-            e[0] = src[gr * ld + gc];
+                e[0] = src[gr * ld + gc];
 #endif
-        } else {
-            for (int j = 0; j < VW; j++) {
-                e[j] = (gr < nr && gc + j < nc) ? src[gr * ld + gc + j] : 0.0f;
-            }
-        }
-        for (int j = 0; j < VW; j++) {
-            if (transposed) {
-                dst[(c + j) * TR + r] = e[j];
             } else {
-                dst[r * TC + c + j] = e[j];
+                for (int j = 0; j < VW; j++) {
+                    e[j] = (gr < nr && gc + j < nc) ? src[gr * ld + gc + j] : 0.0f;
+                }
+            }
+            for (int j = 0; j < VW; j++) {
+                if (transposed) {
+                    dst[(c + j) * TR + r] = e[j];
+                } else {
+                    dst[r * TC + c + j] = e[j];
+                }
             }
         }
     }
@@ -96,14 +105,14 @@ K_FN void k_gemm_block(K_GPTR const float* a, int transA, K_GPTR const float* b,
     for (klong k0 = 0; k0 < k; k0 += KWG) {
         /* alm[kk * MWG + i] = op(A)[m0 + i, k0 + kk]; blm[kk * NWG + j] = op(B)[k0 + kk, n0 + j]. */
         if (transA) {
-            k_load_tile(alm, a, m, k, m, k0, m0, KWG, MWG, 0, tid);
+            k_load_tile(alm, a, m, k, m, k0, m0, KWG, MWG, 0, A_ITERS, tid);
         } else {
-            k_load_tile(alm, a, k, m, k, m0, k0, MWG, KWG, 1, tid);
+            k_load_tile(alm, a, k, m, k, m0, k0, MWG, KWG, 1, A_ITERS, tid);
         }
         if (transB) {
-            k_load_tile(blm, b, k, n, k, n0, k0, NWG, KWG, 1, tid);
+            k_load_tile(blm, b, k, n, k, n0, k0, NWG, KWG, 1, B_ITERS, tid);
         } else {
-            k_load_tile(blm, b, n, k, n, k0, n0, KWG, NWG, 0, tid);
+            k_load_tile(blm, b, n, k, n, k0, n0, KWG, NWG, 0, B_ITERS, tid);
         }
         K_LOCAL_BARRIER();
 #pragma unroll

@@ -79,33 +79,35 @@ __kernel void k_softmax_xent(__global const float* logits, __global const int* l
         kacc s;
         k_row_stats(row, cols, mbuf, sbuf, lid, &m, &s);
         kacc lse = (kacc) m + (kacc) log(s);
-        kacc loss;
-        kacc tsum;
-        if (hasLabels) {
-            int label = labels[r];
-            loss = lse - (kacc) row[label];
-            tsum = 1;
-        } else {
-            kacc l = 0;
-            kacc ts = 0;
-            for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+        /* The same loops and barriers with labels or targets, and with or without the gradient, the
+         * differences inside the loop bodies: PoCL 5's LLVM crashed (PHINode::removeIncomingValue)
+         * forming the work-group function when the targets' reductions sat in one arm of a branch
+         * and the gradient's loop behind another (pocl/pocl#2281 describes the family). */
+        kacc l = 0;
+        kacc ts = 0;
+        for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+            if (!hasLabels) {
                 kacc t = (kacc) targets[r * cols + c];
                 if (t != 0) {
                     l += t * (lse - (kacc) row[c]);
                 }
                 ts += t;
             }
-            loss = k_wg_sum(sbuf, l, lid, SOFTMAX_WG);
-            tsum = k_wg_sum(sbuf, ts, lid, SOFTMAX_WG);
+        }
+        kacc loss = k_wg_sum(sbuf, l, lid, SOFTMAX_WG);
+        kacc tsum = k_wg_sum(sbuf, ts, lid, SOFTMAX_WG);
+        int label = hasLabels ? labels[r] : -1;
+        if (hasLabels) {
+            loss = lse - (kacc) row[label];
+            tsum = 1;
         }
         if (lid == 0) {
             rowLoss[r] = loss;
         }
-        if (writeGrad) {
-            float inv = (float) (1 / s);
-            float ft = (float) tsum;
-            int label = hasLabels ? labels[r] : -1;
-            for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+        float inv = (float) (1 / s);
+        float ft = (float) tsum;
+        for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+            if (writeGrad) {
                 float p = exp(row[c] - m) * inv;
                 float t = hasLabels ? (c == label ? 1.0f : 0.0f) : targets[r * cols + c];
                 grad[r * cols + c] = (p * ft - t) * gradScale;
