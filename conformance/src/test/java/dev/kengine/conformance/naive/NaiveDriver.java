@@ -423,11 +423,13 @@ final class NaiveDriver implements BackendDriver {
             }
             float lse = m + (float) Math.log(s);
             float mass = 0;
+            float rowLoss = 0; // per row, then over rows: one float sum of every row's terms drifts past the kit's bound
             for (int c = 0; c < cols; c++) {
                 float tc = labels != null ? (labels[r] == c ? 1f : 0f) : t[base + c];
                 mass += tc;
-                total += tc == 0 ? 0 : tc * (lse - x[base + c]);
+                rowLoss += tc == 0 ? 0 : tc * (lse - x[base + c]);
             }
+            total += rowLoss;
             if (grad != null) {
                 for (int c = 0; c < cols; c++) {
                     float tc = labels != null ? (labels[r] == c ? 1f : 0f) : t[base + c];
