@@ -280,14 +280,13 @@ K_FN void kc_xent_labels_warp(const float* logits, const int* labels, kacc* part
 }
 
 /* Labels, one block of THREADS threads per row of at most THREADS·VPT columns, the row in
- * registers. With PREFETCH, the block's next row is loaded while this one is reduced, so that a
- * block keeps loads in flight through its barriers (rows of up to 1024 columns, where a block's
- * row is small). Written for few instructions an element (the first version issued ~40 and ran at
+ * registers, and the block's next row loaded while this one is reduced, so that a block keeps
+ * loads in flight through its barriers. Written for few instructions an element (the first version issued ~40 and ran at
  * 45 % of the bandwidth with the SMs 78 % busy): 32-bit columns from a per-thread row pointer,
  * fmaxf for the maximum (a NaN still makes the row's sum, loss and gradient NaN through its
  * exponential), and no per-element test for the label: the thread that owns the label's column
  * loads that logit once, adds the row's loss to its own sum and rewrites its gradient element. */
-template <int VPT, int THREADS, bool PREFETCH>
+template <int VPT, int THREADS>
 K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* partial, float* grad, int writeGrad,
                               float gradScale, klong rows, klong cols) {
     __shared__ float mslots[32];
@@ -298,7 +297,7 @@ K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* part
     float next[VPT];
     int nextLabel = 0;
     klong r = blockIdx.x;
-    if (PREFETCH && r < rows) {
+    if (r < rows) {
         nextLabel = labels[r];
         const float* row = logits + r * cols + tid;
 #pragma unroll
@@ -308,28 +307,18 @@ K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* part
     }
     for (; r < rows; r += gridDim.x) {
         float v[VPT];
-        int label;
-        if (PREFETCH) {
-            label = nextLabel;
+        int label = nextLabel;
+#pragma unroll
+        for (int j = 0; j < VPT; j++) {
+            v[j] = next[j];
+        }
+        klong rn = r + gridDim.x;
+        if (rn < rows) {
+            nextLabel = labels[rn];
+            const float* row = logits + rn * cols + tid;
 #pragma unroll
             for (int j = 0; j < VPT; j++) {
-                v[j] = next[j];
-            }
-            klong rn = r + gridDim.x;
-            if (rn < rows) {
-                nextLabel = labels[rn];
-                const float* row = logits + rn * cols + tid;
-#pragma unroll
-                for (int j = 0; j < VPT; j++) {
-                    next[j] = THREADS * j < n ? row[THREADS * j] : -K_INF;
-                }
-            }
-        } else {
-            label = labels[r];
-            const float* row = logits + r * cols + tid;
-#pragma unroll
-            for (int j = 0; j < VPT; j++) {
-                v[j] = THREADS * j < n ? row[THREADS * j] : -K_INF;
+                next[j] = THREADS * j < n ? row[THREADS * j] : -K_INF;
             }
         }
         const bool owner = label % THREADS == tid;
@@ -512,11 +501,11 @@ __kernel void kc_xent_w8(KC_XENT_ARGS) { kc_xent_labels_warp<8>(KC_XENT_LABELS);
 /* Rows of 257 to 1024 columns in blocks of 128 (with 256, a row's two block reductions cost as
  * much as its elements), of 1025 to 8192 in blocks of 1024 (launch bounds keep the registers
  * within what a full block may have), longer ones streamed by blocks of 1024. */
-__kernel __launch_bounds__(128) void kc_xent_rows4_128(KC_XENT_ARGS) { kc_xent_labels_rows<4, 128, true>(KC_XENT_LABELS); }
-__kernel __launch_bounds__(128) void kc_xent_rows8_128(KC_XENT_ARGS) { kc_xent_labels_rows<8, 128, true>(KC_XENT_LABELS); }
-__kernel __launch_bounds__(1024) void kc_xent_rows2_1024(KC_XENT_ARGS) { kc_xent_labels_rows<2, 1024, true>(KC_XENT_LABELS); }
-__kernel __launch_bounds__(1024) void kc_xent_rows4_1024(KC_XENT_ARGS) { kc_xent_labels_rows<4, 1024, true>(KC_XENT_LABELS); }
-__kernel __launch_bounds__(1024) void kc_xent_rows8_1024(KC_XENT_ARGS) { kc_xent_labels_rows<8, 1024, true>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(128) void kc_xent_rows4_128(KC_XENT_ARGS) { kc_xent_labels_rows<4, 128>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(128) void kc_xent_rows8_128(KC_XENT_ARGS) { kc_xent_labels_rows<8, 128>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(1024) void kc_xent_rows2_1024(KC_XENT_ARGS) { kc_xent_labels_rows<2, 1024>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(1024) void kc_xent_rows4_1024(KC_XENT_ARGS) { kc_xent_labels_rows<4, 1024>(KC_XENT_LABELS); }
+__kernel __launch_bounds__(1024) void kc_xent_rows8_1024(KC_XENT_ARGS) { kc_xent_labels_rows<8, 1024>(KC_XENT_LABELS); }
 __kernel __launch_bounds__(1024) void kc_xent_stream1024(KC_XENT_ARGS) { kc_xent_labels_stream<1024>(KC_XENT_LABELS); }
 __kernel void kc_xent_targets_w1(KC_XENT_ARGS) { kc_xent_targets_warp<1>(KC_XENT_TARGETS); }
 __kernel void kc_xent_targets_w2(KC_XENT_ARGS) { kc_xent_targets_warp<2>(KC_XENT_TARGETS); }
