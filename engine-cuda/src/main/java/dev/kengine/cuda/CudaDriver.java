@@ -347,6 +347,43 @@ final class CudaDriver implements BackendDriver {
         return Math.max(1, Math.min((rows + 7) / 8, 1L << 20));
     }
 
+    /** A softmax cross-entropy launch: the kernel, its blocks of {@code threads}, and the partial losses it writes. */
+    record XentLaunch(String kernel, long blocks, int threads, long partials) {}
+
+    /**
+     * The softmax cross-entropy's kernel for a shape: the shared kernel (a loss per row) untuned; with
+     * labels, a warp per row up to 256 columns, a block per row in registers up to 8192 (128 threads
+     * up to 1024 columns, 16 blocks an SM; else 1024, 2), and longer rows streamed twice by one
+     * 1024-thread block an SM (the rows in flight stay within L2 for the second read); with targets,
+     * a warp per row up to 1024 columns, else a block per row. Each tuned kernel writes a partial per
+     * block. A pure function of the shape and the device, so that a test can check every kernel it
+     * names against the fat binaries' manifest on a machine without a GPU.
+     */
+    static XentLaunch xentLaunch(boolean tuned, boolean labels, long rows, long cols, int multiprocessors, long maxGroups) {
+        if (!tuned) {
+            return new XentLaunch("k_softmax_xent", rowGroups(rows), WG, rows);
+        }
+        if (labels && cols <= 256) {
+            long blocks = Math.min(warpRowBlocks(rows), maxGroups);
+            return new XentLaunch("kc_xent_w" + valuesPerLane(cols), blocks, WG, blocks);
+        }
+        if (labels && cols <= 8L * ROW_BLOCK) {
+            int threads = cols <= 1024 ? 128 : ROW_BLOCK;
+            long blocks = Math.min(rows, (long) (2048 / threads) * multiprocessors);
+            return new XentLaunch("kc_xent_rows" + valuesPerThread(cols, threads) + "_" + threads, blocks, threads, blocks);
+        }
+        if (labels) {
+            long blocks = Math.min(rows, multiprocessors);
+            return new XentLaunch("kc_xent_stream1024", blocks, ROW_BLOCK, blocks);
+        }
+        if (cols <= 1024) {
+            long blocks = Math.min(warpRowBlocks(rows), maxGroups);
+            return new XentLaunch("kc_xent_targets_w" + valuesPerLane(cols), blocks, WG, blocks);
+        }
+        long blocks = rowGroups(rows);
+        return new XentLaunch("kc_xent_block", blocks, WG, blocks);
+    }
+
     /** Values per thread (2 to 8) of the block-per-row kernels for rows of {@code cols} in blocks of {@code threads}. */
     private static int valuesPerThread(long cols, int threads) {
         int v = threads < ROW_BLOCK ? 4 : 2;
@@ -671,28 +708,9 @@ final class CudaDriver implements BackendDriver {
         if (rows > 0) {
             Object[] args = {ptr(logits), labelBuffer, ptrOrDummy(targets), labels != null, partial, ptrOrDummy(grad),
                 grad != null, gradScale, rows, cols};
-            if (!tuned) {
-                partials = rows; // the shared kernel writes each row's loss
-                launchGroups("k_softmax_xent", rowGroups(rows), args);
-            } else if (labels != null && cols <= 256) {
-                partials = Math.min(warpRowBlocks(rows), maxGroups);
-                launchGroups("kc_xent_w" + valuesPerLane(cols), partials, args);
-            } else if (labels != null && cols <= 8L * ROW_BLOCK) {
-                // A block per row, the row in registers: 128 threads up to 1024 columns (16 blocks an SM), else 1024 (2).
-                int threads = cols <= 1024 ? 128 : ROW_BLOCK;
-                partials = Math.min(rows, (long) (2048 / threads) * device.multiprocessors());
-                launchGrid("kc_xent_rows" + valuesPerThread(cols, threads) + "_" + threads, partials, 1, 1, threads, 1, args);
-            } else if (labels != null) {
-                // Longer rows streamed twice; a block an SM keeps the rows in flight within L2 for the second read.
-                partials = Math.min(rows, device.multiprocessors());
-                launchGrid("kc_xent_stream1024", partials, 1, 1, ROW_BLOCK, 1, args);
-            } else if (labels == null && cols <= 1024) {
-                partials = Math.min(warpRowBlocks(rows), maxGroups);
-                launchGroups("kc_xent_targets_w" + valuesPerLane(cols), partials, args);
-            } else {
-                partials = rowGroups(rows);
-                launchGroups("kc_xent_block", partials, args);
-            }
+            XentLaunch x = xentLaunch(tuned, labels != null, rows, cols, device.multiprocessors(), maxGroups);
+            launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, args);
+            partials = x.partials();
         }
         if (lossOut != null) {
             launchGroups("k_sum_finish", 1, partial, Math.toIntExact(partials), mean, rows, ptr(lossOut));
