@@ -35,6 +35,9 @@ if [ -f "$bundle" ]; then
 fi
 [ -x "$bundle/jre/bin/java" ] || { echo "gpu-run: no bundle at $bundle (run scripts/gpu-bundle.sh first)" >&2; exit 2; }
 java=$bundle/jre/bin/java
+# The JVM's signal-chaining library: PoCL's LLVM, if the machine has PoCL, then chains its signal handlers behind the
+# JVM's instead of replacing them (the engine also puts the JVM's back, but this leaves no window).
+[ -f "$bundle/jre/lib/libjsig.so" ] && export LD_PRELOAD="$bundle/jre/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
 cp="$bundle/lib/*"
 jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m)
 summary=$out/summary.txt

@@ -12,87 +12,90 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Keeps the JVM's own signal handlers installed around native code that replaces them.
+ * Keeps the JVM's own signal handlers installed across native calls that replace them.
  *
  * <p>HotSpot handles SIGSEGV, SIGBUS, SIGFPE and SIGILL itself: a safepoint poll, an implicit null
  * check and an integer division by zero in compiled Java code all arrive as one of these signals.
- * A native library that installs its own handler for them without the JVM's signal-chaining
- * library ({@code libjsig}) leaves every Java thread one poll away from a crash with no
- * {@code hs_err} file. LLVM does exactly that when it is loaded by an OpenCL implementation (PoCL's
- * LLVM replaces all the JVM's handlers at platform discovery; on one GPU machine a CPU worker
- * thread then died at its next safepoint poll). A backend calls {@link #restore(String)} after
- * native calls that can load or run such code; it puts back the JVM's handler of every signal
- * whose handler the JVM owned when this class was first used and a library has since replaced, and
- * says once per library which signals it had taken. Handlers installed through the JVM (by
- * {@code sun.misc.Signal}, say) are left alone, and so is a process started with {@code libjsig}
- * preloaded (the library's handlers are then chained behind the JVM's, and nothing changes here).
+ * A native library that installs its own handlers without the JVM's signal-chaining library
+ * ({@code libjsig}) breaks that. LLVM does, when an OpenCL implementation loads it: PoCL's LLVM takes
+ * SIGSEGV with {@code SA_RESETHAND}, so at a safepoint the first thread's poll resets the handler
+ * and the next one's kills the process, with no {@code hs_err} (seen on a GPU machine); and with
+ * PoCL's SIGFPE handler in place a Java {@code 7 / 0} in compiled code returned 7.
+ *
+ * <p>A backend wraps each native call that may load or initialise such code in a {@link #guard}:
+ * it reads every signal's action before the call and, when the guard closes, puts back each one
+ * that was the JVM's before and that the call replaced, saying once per library which signals it
+ * had taken. Handlers installed outside guarded calls (through {@code sun.misc.Signal}, or by a
+ * profiler) are never touched, and a process started with {@code libjsig} preloaded sees no
+ * change at all (the library's handlers are chained behind the JVM's), which is the better remedy
+ * where the launch command can be chosen: the JVM then handles its own signals and passes the
+ * others on (PoCL's SIGFPE handler keeps an integer division by zero inside a kernel harmless,
+ * which, with the JVM's handler put back instead, would end the process).
  *
  * <p>Linux only (glibc's {@code sigaction} and {@code dladdr} through the foreign function
- * interface); elsewhere, or where they cannot be found, every method does nothing.
+ * interface, on 64-bit processes); elsewhere, or where native access is denied, guards do nothing.
  */
+@SuppressWarnings("restricted")
 public final class JvmSignals {
     private static final System.Logger LOG = System.getLogger(JvmSignals.class.getName());
 
-    /** The signals the JVM may own (1 to 31 less SIGKILL and SIGSTOP); which it owns is read at start. */
     private static final int LAST_SIGNAL = 31;
-    private static final int SIGSEGV = 11;
-    /** Bytes of glibc's {@code struct sigaction} on 64-bit Linux (152), rounded up. */
+    private static final int SIGKILL = 9;
+    private static final int SIGSTOP = 19;
+    /** Bytes of glibc's {@code struct sigaction} on 64-bit Linux (152: handler, 128-byte mask, flags, restorer), rounded up. */
     private static final long SIGACTION_BYTES = 256;
 
     private static final Native NATIVE = Native.load();
-    /** The JVM's {@code struct sigaction} of each signal it owned at first use; null where it did not. */
-    private static final MemorySegment[] BASELINE = NATIVE == null ? null : NATIVE.baseline();
-    private static final Set<String> REPORTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
 
     private JvmSignals() {}
 
-    /** Whether the handlers can be read and restored here (Linux with glibc). */
+    /** Whether handlers can be read and put back here (64-bit Linux with native access). */
     public static boolean supported() {
-        return BASELINE != null;
+        return NATIVE != null;
     }
 
     /**
-     * Takes the JVM's handlers as they are now, if not taken yet. Call it before loading a native
-     * library that may replace them (the first call of any method here does it too).
-     */
-    public static void init() {
-        // Calling a static method initialises the class, and class initialisation reads the baseline.
-    }
-
-    /**
-     * Puts back each JVM handler a native library replaced, and logs (once per library) which.
+     * Reads every signal's action now; {@link Guard#close()} puts back each that was the JVM's and
+     * has changed since. Use with try-with-resources around a native call.
      *
-     * @param during what native work just ran, for the log line
-     * @return the names of the signals restored, empty if none were replaced
+     * @param during what native work the guard covers, for the log line
      */
-    public static List<String> restore(String during) {
-        if (BASELINE == null) {
-            return List.of();
-        }
-        synchronized (JvmSignals.class) {
-            return NATIVE.restore(BASELINE, during);
-        }
-    }
-
-    /**
-     * As {@link #restore(String)}, but first reads only SIGSEGV's handler (one system call) and does
-     * the whole check only where that one was replaced: cheap enough to follow every kernel launch
-     * of a backend whose native library installs handlers lazily.
-     */
-    public static void restoreIfSegvReplaced(String during) {
-        if (BASELINE == null || BASELINE[SIGSEGV] == null) {
-            return;
-        }
-        if (NATIVE.handler(SIGSEGV) != NATIVE.handlerOf(BASELINE[SIGSEGV])) {
-            restore(during);
-        }
+    public static Guard guard(String during) {
+        return new Guard(during, NATIVE == null ? null : NATIVE.jvmActions());
     }
 
     /** The shared object that holds the current handler of {@code signal}: a path, "SIG_DFL", "SIG_IGN" or "?". */
     public static String owner(int signal) {
         return NATIVE == null ? "?" : NATIVE.objectOf(NATIVE.handler(signal));
+    }
+
+    /** The JVM's actions read when it was opened, and the signals put back when it closed. */
+    public static final class Guard implements AutoCloseable {
+        private final String during;
+        private final MemorySegment[] before;
+        private List<String> restored;
+
+        private Guard(String during, MemorySegment[] before) {
+            this.during = during;
+            this.before = before;
+        }
+
+        /** Puts back the JVM's handlers the guarded call replaced (once; later calls return the same list). */
+        public synchronized List<String> restore() {
+            if (restored == null) {
+                restored = before == null ? List.of() : NATIVE.restore(before, during);
+            }
+            return restored;
+        }
+
+        @Override
+        public void close() {
+            restore();
+        }
     }
 
     static String signalName(int s) {
@@ -119,7 +122,8 @@ public final class JvmSignals {
     /** The two libc functions, bound once. */
     private record Native(MethodHandle sigaction, MethodHandle dladdr) {
         static Native load() {
-            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
+                    || ValueLayout.ADDRESS.byteSize() != 8) {
                 return null;
             }
             try {
@@ -131,46 +135,40 @@ public final class JvmSignals {
                         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
                 return new Native(sa, dl);
             } catch (RuntimeException | LinkageError e) {
-                LOG.log(System.Logger.Level.DEBUG, "kengine: signal handlers cannot be checked here: " + e);
+                LOG.log(System.Logger.Level.WARNING, "kengine: the JVM's signal handlers cannot be guarded here, so a "
+                        + "native library that replaces them (PoCL's LLVM) may end the process; start the JVM with "
+                        + "--enable-native-access=ALL-UNNAMED, or preload its lib/libjsig.so: " + e);
                 return null;
             }
         }
 
-        /** The current sigaction of each signal whose handler lies in the JVM's library. */
-        MemorySegment[] baseline() {
+        /** The current action of each signal whose handler lies in the JVM's library; null elsewhere. */
+        MemorySegment[] jvmActions() {
             MemorySegment[] b = new MemorySegment[LAST_SIGNAL + 1];
-            boolean any = false;
+            Arena arena = Arena.ofAuto();
             for (int s = 1; s <= LAST_SIGNAL; s++) {
-                if (s == 9 || s == 19) {
+                if (s == SIGKILL || s == SIGSTOP) {
                     continue;
                 }
-                MemorySegment act = Arena.global().allocate(SIGACTION_BYTES, 8);
+                MemorySegment act = arena.allocate(SIGACTION_BYTES, 8);
                 if (read(s, act) && isJvm(objectOf(handlerOf(act)))) {
                     b[s] = act;
-                    any = true;
                 }
             }
-            return any ? b : null;
+            return b;
         }
 
-        List<String> restore(MemorySegment[] baseline, String during) {
+        List<String> restore(MemorySegment[] before, String during) {
             List<String> restored = new ArrayList<>();
             Set<String> libraries = new LinkedHashSet<>();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment now = arena.allocate(SIGACTION_BYTES, 8);
                 for (int s = 1; s <= LAST_SIGNAL; s++) {
-                    if (baseline[s] == null || !read(s, now)) {
+                    if (before[s] == null || !read(s, now) || handlerOf(now) == handlerOf(before[s])) {
                         continue;
                     }
-                    long h = handlerOf(now);
-                    if (h == handlerOf(baseline[s])) {
-                        continue;
-                    }
-                    String owner = objectOf(h);
-                    if (isJvm(owner)) {
-                        continue; // installed through the JVM itself (sun.misc.Signal): not ours to undo
-                    }
-                    if (call(s, baseline[s], MemorySegment.NULL)) {
+                    String owner = objectOf(handlerOf(now));
+                    if (call(s, before[s], MemorySegment.NULL)) {
                         restored.add(signalName(s));
                         libraries.add(owner);
                     }
@@ -179,8 +177,9 @@ public final class JvmSignals {
             if (!restored.isEmpty()) {
                 String libs = String.join(", ", libraries);
                 if (REPORTED.add(libs)) {
-                    LOG.log(System.Logger.Level.INFO, "kengine: put back the JVM's handlers of " + String.join(", ", restored)
-                            + ", which " + libs + " replaced during " + during + " (libjsig.so, preloaded, would chain them)");
+                    LOG.log(System.Logger.Level.INFO, "kengine: " + during + " replaced the JVM's handlers of "
+                            + String.join(", ", restored) + " (now in " + libs + "); put back (libjsig.so, preloaded, "
+                            + "would chain them instead)");
                 }
             }
             return restored;

@@ -41,11 +41,9 @@ final class OpenClDevices {
             synchronized (OpenClDevices.class) {
                 d = discovery;
                 if (d == null) {
-                    JvmSignals.init(); // the JVM's handlers, before the ICD loader and its drivers load
-                    try {
+                    // PoCL's LLVM replaces the JVM's signal handlers when the ICD loader loads it.
+                    try (JvmSignals.Guard g = JvmSignals.guard("OpenCL platform discovery")) {
                         d = scan();
-                    } finally {
-                        JvmSignals.restore("OpenCL platform discovery");
                     }
                     discovery = d;
                 }
@@ -68,7 +66,9 @@ final class OpenClDevices {
         cl_platform_id[] platforms;
         try {
             int[] count = new int[1];
-            clGetPlatformIDs(0, null, count);
+            try (JvmSignals.Guard g = JvmSignals.guard("loading the OpenCL platforms")) {
+                clGetPlatformIDs(0, null, count); // and put the handlers back at once, not after the whole scan
+            }
             if (count[0] == 0) {
                 return new Discovery(List.of(), "no OpenCL platform (the ICD loader found no vendor driver in /etc/OpenCL/vendors)");
             }

@@ -79,7 +79,7 @@ final class OpenClDriver implements BackendDriver {
         this.maxGroups = Math.max(32, 8L * info.computeUnits());
         cl_context ctx = null;
         cl_command_queue q = null;
-        try {
+        try (JvmSignals.Guard g = JvmSignals.guard("creating the OpenCL context")) {
             cl_context_properties props = new cl_context_properties();
             props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
             ctx = clCreateContext(props, 1, new cl_device_id[] {info.device()}, null, null, null);
@@ -95,7 +95,6 @@ final class OpenClDriver implements BackendDriver {
             throw new BackendUnavailableException("OpenCL could not open " + info.label() + ": "
                     + ClErrors.name(e.getStatus()), e);
         }
-        JvmSignals.restore("creating the OpenCL context");
         this.context = ctx;
         this.queue = q;
         this.programs = new ProgramCache(ctx, info.device(), info, cacheDirectory);
@@ -238,8 +237,6 @@ final class OpenClDriver implements BackendDriver {
             clFinish(queue);
         } catch (CLException e) {
             throw ClErrors.translate("waiting for the queue", e);
-        } finally {
-            JvmSignals.restoreIfSegvReplaced("waiting for the OpenCL queue");
         }
     }
 
@@ -358,9 +355,6 @@ final class OpenClDriver implements BackendDriver {
             clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
         } catch (CLException e) {
             throw ClErrors.translate("launching a kernel", e);
-        } finally {
-            // A CPU driver may compile the work-group function at the launch (or in its own thread).
-            JvmSignals.restoreIfSegvReplaced("an OpenCL kernel launch");
         }
     }
 

@@ -99,11 +99,8 @@ final class ProgramCache implements AutoCloseable {
         synchronized (this) {
             p = programs.get(src.sha256());
             if (p == null) {
-                try {
-                    p = load(src);
-                } finally {
-                    // PoCL's LLVM installs its signal handlers while it compiles.
-                    JvmSignals.restore("building OpenCL program " + src.name());
+                try (JvmSignals.Guard g = JvmSignals.guard("building OpenCL program " + src.name())) {
+                    p = load(src); // PoCL's LLVM may install its signal handlers while it compiles
                 }
                 programs.put(src.sha256(), p);
             }

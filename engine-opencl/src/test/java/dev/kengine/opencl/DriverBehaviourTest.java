@@ -27,12 +27,13 @@ class DriverBehaviourTest {
 
     /**
      * PoCL's LLVM installs its own SIGSEGV, SIGBUS, SIGFPE, SIGILL (and more) handlers when the
-     * platform loads and when it compiles; the JVM needs its own back, or the next safepoint poll in
-     * a Java thread can kill the process (seen on a GPU machine with PoCL 5).
+     * platform loads; the JVM needs its own back, or the next safepoint poll in a Java thread can
+     * kill the process (seen on a GPU machine with PoCL 5), and an integer division by zero in
+     * compiled Java code returns a number instead of throwing.
      */
     @Test
     void theJvmKeepsItsSignalHandlersAfterDiscoveryBuildsAndLaunches() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kengine.spi.JvmSignals.supported(), "Linux only");
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kengine.spi.JvmSignals.supported(), "64-bit Linux only");
         try (Backend b = Engine.open("opencl", Map.of());
              Tensor x = b.of(new float[] {1, -2, 3, -4}, 2, 2);
              Tensor y = b.matmul(x, x);
@@ -40,10 +41,21 @@ class DriverBehaviourTest {
             b.synchronize();
             assertEquals(4, z.toArray().length);
         }
-        for (int signal : new int[] {4, 7, 8, 11}) {
+        // HUP, INT, QUIT, ILL, BUS, FPE, SEGV, USR2, TERM: those the JVM installs and LLVM takes.
+        for (int signal : new int[] {1, 2, 3, 4, 7, 8, 11, 12, 15}) {
             String owner = dev.kengine.spi.JvmSignals.owner(signal);
             assertTrue(owner.endsWith("libjvm.so") || owner.endsWith("libjsig.so"), "signal " + signal + " is handled by " + owner);
         }
+        int sum = 0;
+        for (int i = 0; i < 200_000; i++) {
+            sum += divide(i, 1 + (i & 7)); // compiled by now, with the division's zero check left to SIGFPE
+        }
+        assertTrue(sum > 0);
+        org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class, () -> divide(7, 0));
+    }
+
+    private static int divide(int a, int b) {
+        return a / b;
     }
 
     @Test
