@@ -388,7 +388,10 @@ K_FN void kc_xent_labels_stream(const float* logits, const int* labels, kacc* pa
                 s *= expf(m - qm);
                 m = qm;
             }
-            s += expf(q.x - m) + expf(q.y - m) + expf(q.z - m) + expf(q.w - m);
+            /* While every value seen is −∞ (masked classes), m is −∞ and x − m would be NaN: any finite reference
+             * gives their true exponentials, 0. */
+            const float mr = m == -K_INF ? 0.0f : m;
+            s += expf(q.x - mr) + expf(q.y - mr) + expf(q.z - mr) + expf(q.w - mr);
         }
         for (int c = (vec ? nc : 0) + tid; c < nc; c += THREADS) {
             float x = row[c];
@@ -396,7 +399,7 @@ K_FN void kc_xent_labels_stream(const float* logits, const int* labels, kacc* pa
                 s *= expf(m - x);
                 m = x;
             }
-            s += expf(x - m);
+            s += expf(x - (m == -K_INF ? 0.0f : m));
         }
         /* A NaN never passes the comparisons above, but its exponential makes s NaN, and so the row's sum. */
         float mb = kc_block_max(m, mslots);

@@ -1285,6 +1285,11 @@ public abstract class BackendConformanceKit {
                     }
                 }
             }
+            // Masked classes (−∞ logits) with labels, at every kernel shape: warp, block and streamed rows, vector and not.
+            for (int[] s : new int[][] {{3, 17}, {4, 40}, {3, 300}, {5, 1000}, {2, 1025}, {2, 9000}, {2, 9001}, {1, 40000}}) {
+                String name = String.format(Locale.ROOT, "cross-entropy %s labels, masked classes (−∞)", Arrays.toString(s));
+                tests.add(check(name, ops(Op.SOFTMAX_CROSS_ENTROPY), () -> crossEntropyCase(name, s[0], s[1], true, Reduction.MEAN, true)));
+            }
             for (boolean labels : new boolean[] {true, false}) {
                 tests.add(check("cross-entropy gradient vs finite difference, " + (labels ? "labels" : "targets"), ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
                     int rows = 4, cols = 6;
@@ -1305,8 +1310,26 @@ public abstract class BackendConformanceKit {
         }
 
         private void crossEntropyCase(String name, int rows, int cols, boolean useLabels, Reduction red) {
+            crossEntropyCase(name, rows, cols, useLabels, red, false);
+        }
+
+        /**
+         * With {@code masked}, classes are masked out as a model masks tokens: −∞ in every fifth column and in
+         * columns 0 to 3 of each row (a whole first vector), never at the row's label. Their probabilities and
+         * gradients are exactly 0 and the loss stays finite.
+         */
+        private void crossEntropyCase(String name, int rows, int cols, boolean useLabels, Reduction red, boolean masked) {
             float[] x = Inputs.withSpecials(rows * cols, 3700 + rows * cols, 4, Inputs.FINITE_SPECIALS);
             int[] labels = useLabels ? Inputs.labels(rows, cols, 3701 + rows) : null;
+            if (masked) {
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        if ((c < 4 || c % 5 == 1) && c != labels[r]) {
+                            x[r * cols + c] = Float.NEGATIVE_INFINITY;
+                        }
+                    }
+                }
+            }
             float[] t = useLabels ? null : Inputs.probabilities(rows, cols, 3702 + rows);
             double[] xd = widen(x);
             double[] td = t == null ? null : widen(t);
@@ -1323,14 +1346,17 @@ public abstract class BackendConformanceKit {
                 for (int c = 0; c < cols; c++) {
                     double tc = useLabels ? (labels[r] == c ? 1 : 0) : td[r * cols + c];
                     mass += Math.abs(tc);
-                    row += Math.abs(tc) * (Math.abs(m) + Math.abs(lse) + Math.abs(xd[r * cols + c]) + cols + 4);
+                    if (tc != 0) {
+                        row += Math.abs(tc) * (Math.abs(m) + Math.abs(lse) + Math.abs(xd[r * cols + c]) + cols + 4);
+                    }
                 }
                 ref += row + rows * Math.abs(LossOracle.crossEntropy(Arrays.copyOfRange(xd, r * cols, (r + 1) * cols),
                         useLabels ? new int[] {labels[r]} : null, useLabels ? null : Arrays.copyOfRange(td, r * cols, (r + 1) * cols), 1, cols, Reduction.SUM));
                 for (int c = 0; c < cols; c++) {
                     int i = r * cols + c;
                     double tc = useLabels ? (labels[r] == c ? 1 : 0) : td[i];
-                    gref[i] = (Math.exp(xd[i] - lse) * mass * (cols + 6 + Math.abs(xd[i] - m)) + Math.abs(tc)) * k;
+                    gref[i] = xd[i] == Double.NEGATIVE_INFINITY ? Math.abs(tc) * k // masked: exactly 0
+                            : (Math.exp(xd[i] - lse) * mass * (cols + 6 + Math.abs(xd[i] - m)) + Math.abs(tc)) * k;
                 }
             }
             ref *= k;

@@ -372,11 +372,11 @@ final class CudaDriver implements BackendDriver {
             long blocks = Math.min(rows, (long) (2048 / threads) * multiprocessors);
             return new XentLaunch("kc_xent_rows" + valuesPerThread(cols, threads) + "_" + threads, blocks, threads, blocks);
         }
-        if (labels) {
+        if (labels && cols <= Integer.MAX_VALUE) { // the stream kernel counts columns in 32 bits
             long blocks = Math.min(rows, multiprocessors);
             return new XentLaunch("kc_xent_stream1024", blocks, ROW_BLOCK, blocks);
         }
-        if (cols <= 1024) {
+        if (!labels && cols <= 1024) {
             long blocks = Math.min(warpRowBlocks(rows), maxGroups);
             return new XentLaunch("kc_xent_targets_w" + valuesPerLane(cols), blocks, WG, blocks);
         }

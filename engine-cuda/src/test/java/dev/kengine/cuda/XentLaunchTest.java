@@ -34,5 +34,7 @@ class XentLaunchTest {
                 }
             }
         }
+        // Rows of 2^31 columns or more go to the block kernel, whose columns are 64-bit.
+        assertTrue(CudaDriver.xentLaunch(true, true, 1, 1L << 31, 132, 4224).kernel().equals("kc_xent_block"));
     }
 }
