@@ -699,18 +699,16 @@ final class CudaDriver implements BackendDriver {
                                                  Storage lossOut, Storage grad, long rows, long cols) {
         boolean mean = reduction == Reduction.MEAN;
         float gradScale = mean ? (float) (1.0 / rows) : 1f;
-        CUdeviceptr partial = scratch(SCRATCH_PARTIAL, Math.max(1, rows) * ACC_BYTES);
+        XentLaunch x = rows > 0 ? xentLaunch(tuned, labels != null, rows, cols, device.multiprocessors(), maxGroups) : null;
+        long partials = x == null ? 0 : x.partials();
+        CUdeviceptr partial = scratch(SCRATCH_PARTIAL, Math.max(1, partials) * ACC_BYTES);
         Object labelBuffer = dummy;
         if (labels != null && rows > 0) {
             labelBuffer = uploadInts(SCRATCH_LABELS, labels, rows);
         }
-        long partials = 0;
-        if (rows > 0) {
-            Object[] args = {ptr(logits), labelBuffer, ptrOrDummy(targets), labels != null, partial, ptrOrDummy(grad),
-                grad != null, gradScale, rows, cols};
-            XentLaunch x = xentLaunch(tuned, labels != null, rows, cols, device.multiprocessors(), maxGroups);
-            launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, args);
-            partials = x.partials();
+        if (x != null) {
+            launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, ptr(logits), labelBuffer, ptrOrDummy(targets),
+                    labels != null, partial, ptrOrDummy(grad), grad != null, gradScale, rows, cols);
         }
         if (lossOut != null) {
             launchGroups("k_sum_finish", 1, partial, Math.toIntExact(partials), mean, rows, ptr(lossOut));
