@@ -123,9 +123,11 @@ final class OpenClDriver implements BackendDriver {
 
     /** PoCL's major version from its platform version ("OpenCL 3.0 PoCL 5.0+debian ..."), or 0 for another platform. */
     static int poclMajor(String platformVersion) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("PoCL (\\d+)\\.").matcher(platformVersion == null ? "" : platformVersion);
+        java.util.regex.Matcher m = POCL_VERSION.matcher(platformVersion == null ? "" : platformVersion);
         return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
+
+    private static final java.util.regex.Pattern POCL_VERSION = java.util.regex.Pattern.compile("PoCL (\\d+)\\.");
 
     @Override
     public String name() {

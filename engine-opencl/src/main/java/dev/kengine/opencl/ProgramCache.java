@@ -62,11 +62,6 @@ final class ProgramCache implements AutoCloseable {
         this.options = info.correctlyRoundedDivide() ? OPTIONS + CORRECT_DIVISION : OPTIONS;
     }
 
-    /** The build options for this device. */
-    String options() {
-        return options;
-    }
-
     /** The directory for binaries: the option, else XDG_CACHE_HOME/kengine/opencl, else ~/.cache/kengine/opencl; null for {@code off}. */
     static Path cacheDirectory(String option) {
         if (option != null && !option.isBlank()) {

@@ -153,6 +153,8 @@ public final class Compare {
 
     private final Options options;
     private final PrintStream err;
+    /** Each device backend's copy ceiling, by backend name, measured once when the backends open. */
+    private final Map<String, DeviceCeiling> deviceCeilings = new LinkedHashMap<>();
     private final Progress progress;
 
     public Compare(Options options, PrintStream err) {
@@ -417,8 +419,6 @@ public final class Compare {
         }
     }
 
-    private final Map<String, DeviceCeiling> deviceCeilings = new LinkedHashMap<>();
-
     private void measureDeviceCeiling(Impl impl) {
         Backend b = impl.backend();
         long n = Math.max(options.copyFloats(), 1L << 24);
@@ -444,8 +444,7 @@ public final class Compare {
             DeviceCeiling d = deviceCeilings.get(backend);
             return d == null || bound.equals("compute") ? Double.NaN : throughput / d.copyGBs();
         }
-        int th = threads == 0 ? options.threads().stream().max(Integer::compare).orElse(1) : threads;
-        Ceilings.Ceiling c = ceilings.stream().filter(x -> x.threads() == th).findFirst().orElse(null);
+        Ceilings.Ceiling c = ceilings.stream().filter(x -> x.threads() == threads).findFirst().orElse(null);
         return c == null ? Double.NaN : throughput / (bound.equals("compute") ? c.fmaGflops() : c.copyGBs());
     }
 
