@@ -175,7 +175,9 @@ if copy:
 for k, v in sorted(b.items()):
     if k.startswith("activation.") and k.endswith(".of_copy"):
         rows.append((f"{k[:-8]}: {float(v):.0%} of copy bandwidth", 0.80, float(v)))
-    if k.startswith("xent.") and k.endswith(".of_copy"):
+    if k.startswith("xent.") and k.endswith(".back_to_back_of_copy"):
+        rows.append((f"softmax cross-entropy {k[5:-21]}, ops back to back: {float(v):.0%} of copy bandwidth", None, None))
+    elif k.startswith("xent.") and k.endswith(".of_copy"):
         rows.append((f"softmax cross-entropy {k[5:-8]}: {float(v):.0%} of copy bandwidth", 0.70, float(v)))
 launch = f(b, "launch.throughput_us")
 if launch is not None:

@@ -210,23 +210,65 @@ __kernel void kc_softmax_backward_block(const float* dy, const float* y, float* 
 /* ---- softmax cross-entropy -------------------------------------------------------------------
  * As k_softmax_xent, except where the losses go: each block writes one partial, the kacc sum of
  * its rows' losses in a fixed order (thread 0's, or each warp's rows in stride order, then warp by
- * warp), and k_sum_finish adds the blocks' partials; so the total is the same from run to run and
- * the last stage reads a few thousand values, not one per row. With labels, the label's logit is
+ * warp), and the last block to finish adds the blocks' partials (kc_finish_partials); so the total
+ * is the same from run to run, the last stage reads a few thousand values, not one per row, and
+ * the loss costs no second launch. With labels, the label's logit is
  * taken from registers as the row goes by (no dependent load after the reductions), and each
  * exponential is computed once and kept for the gradient. */
 
-/* The block's partial from each thread's sum (all threads of the block must call it). */
-K_FN void kc_block_partial(kacc mine, kacc* partial, kacc* slots) {
+/* Where the loss goes: with has set, the last block to finish adds every block's partial and
+ * writes loss[0] (divided by divisor when mean is set), so the op needs no second launch; ticket
+ * counts the blocks done and is 0 between launches (the last block puts it back). */
+struct KcFinish {
+    float* loss;
+    unsigned int* ticket;
+    klong divisor;
+    int has;
+    int mean;
+};
+
+/* Called by every thread of every block after thread 0 wrote partial[blockIdx.x]. The partials
+ * are added in a fixed order (thread t takes t, t + blockDim.x, ..., then the block sum), so the
+ * loss is the same from run to run whichever block comes last. */
+K_FN void kc_finish_partials(kacc* partial, kacc* slots, const KcFinish fin) {
+    __shared__ int last;
+    if (threadIdx.x == 0) {
+        __threadfence(); /* this block's partial is visible to every block before its ticket is */
+        last = atomicAdd(fin.ticket, 1u) == gridDim.x - 1;
+    }
+    __syncthreads();
+    if (!last) {
+        return;
+    }
+    __threadfence();
+    const volatile kacc* p = partial; /* written by other blocks: not from this SM's L1 */
+    kacc s = 0;
+    for (unsigned int i = threadIdx.x; i < gridDim.x; i += blockDim.x) {
+        s += p[i];
+    }
+    s = kc_block_sum(s, slots);
+    if (threadIdx.x == 0) {
+        fin.loss[0] = (float) (fin.mean ? s / (kacc) fin.divisor : s);
+        *fin.ticket = 0;
+    }
+}
+
+/* The block's partial from each thread's sum (all threads of the block must call it), and the
+ * loss when this block is the last. */
+K_FN void kc_block_partial(kacc mine, kacc* partial, kacc* slots, const KcFinish fin) {
     kacc total = kc_block_sum(mine, slots);
     if (threadIdx.x == 0) {
         partial[blockIdx.x] = total;
+    }
+    if (fin.has) {
+        kc_finish_partials(partial, slots, fin);
     }
 }
 
 /* Labels, one warp per row of at most 32·VPL columns. */
 template <int VPL>
 K_FN void kc_xent_labels_warp(const float* logits, const int* labels, kacc* partial, float* grad, int writeGrad,
-                              float gradScale, klong rows, klong cols) {
+                              float gradScale, klong rows, klong cols, const KcFinish fin) {
     __shared__ kacc slots[32];
     int lane = threadIdx.x & 31;
     kacc mine = 0;
@@ -276,7 +318,7 @@ K_FN void kc_xent_labels_warp(const float* logits, const int* labels, kacc* part
             }
         }
     }
-    kc_block_partial(mine, partial, slots);
+    kc_block_partial(mine, partial, slots, fin);
 }
 
 /* Labels, one block of THREADS threads per row of at most THREADS·VPT columns, the row in
@@ -288,7 +330,7 @@ K_FN void kc_xent_labels_warp(const float* logits, const int* labels, kacc* part
  * loads that logit once, adds the row's loss to its own sum and rewrites its gradient element. */
 template <int VPT, int THREADS>
 K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* partial, float* grad, int writeGrad,
-                              float gradScale, klong rows, klong cols) {
+                              float gradScale, klong rows, klong cols, const KcFinish fin) {
     __shared__ float mslots[32];
     __shared__ kacc sslots[32];
     const int tid = threadIdx.x;
@@ -354,7 +396,7 @@ K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* part
             }
         }
     }
-    kc_block_partial(mine, partial, sslots);
+    kc_block_partial(mine, partial, sslots, fin);
 }
 
 /* Labels, one block per row of any length, streamed twice: the maximum and the sum in one pass
@@ -363,7 +405,7 @@ K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* part
  * registers (over 8192 columns), where a block per row in registers leaves one block an SM. */
 template <int THREADS>
 K_FN void kc_xent_labels_stream(const float* logits, const int* labels, kacc* partial, float* grad, int writeGrad,
-                                float gradScale, klong rows, klong cols) {
+                                float gradScale, klong rows, klong cols, const KcFinish fin) {
     __shared__ float mslots[32];
     __shared__ kacc sslots[32];
     const int tid = threadIdx.x;
@@ -427,13 +469,13 @@ K_FN void kc_xent_labels_stream(const float* logits, const int* labels, kacc* pa
             }
         }
     }
-    kc_block_partial(mine, partial, sslots);
+    kc_block_partial(mine, partial, sslots, fin);
 }
 
 /* Target distributions, one warp per row of at most 32·VPL columns. */
 template <int VPL>
 K_FN void kc_xent_targets_warp(const float* logits, const float* targets, kacc* partial, float* grad, int writeGrad,
-                               float gradScale, klong rows, klong cols) {
+                               float gradScale, klong rows, klong cols, const KcFinish fin) {
     __shared__ kacc slots[32];
     int lane = threadIdx.x & 31;
     kacc mine = 0;
@@ -490,13 +532,15 @@ K_FN void kc_xent_targets_warp(const float* logits, const float* targets, kacc* 
             }
         }
     }
-    kc_block_partial(mine, partial, slots);
+    kc_block_partial(mine, partial, slots, fin);
 }
 
 #define KC_XENT_ARGS const float* logits, const int* labels, const float* targets, int hasLabels, kacc* partial, \
-        float* grad, int writeGrad, float gradScale, klong rows, klong cols
-#define KC_XENT_LABELS logits, labels, partial, grad, writeGrad, gradScale, rows, cols
-#define KC_XENT_TARGETS logits, targets, partial, grad, writeGrad, gradScale, rows, cols
+        float* grad, int writeGrad, float gradScale, klong rows, klong cols, float* lossOut, int hasLoss, int mean, \
+        unsigned int* ticket
+#define KC_XENT_FINISH KcFinish{lossOut, ticket, rows, hasLoss, mean}
+#define KC_XENT_LABELS logits, labels, partial, grad, writeGrad, gradScale, rows, cols, KC_XENT_FINISH
+#define KC_XENT_TARGETS logits, targets, partial, grad, writeGrad, gradScale, rows, cols, KC_XENT_FINISH
 __kernel void kc_xent_w1(KC_XENT_ARGS) { kc_xent_labels_warp<1>(KC_XENT_LABELS); }
 __kernel void kc_xent_w2(KC_XENT_ARGS) { kc_xent_labels_warp<2>(KC_XENT_LABELS); }
 __kernel void kc_xent_w4(KC_XENT_ARGS) { kc_xent_labels_warp<4>(KC_XENT_LABELS); }
@@ -569,6 +613,9 @@ __kernel void kc_xent_block(KC_XENT_ARGS) {
     }
     if (threadIdx.x == 0) {
         partial[blockIdx.x] = mine;
+    }
+    if (hasLoss) {
+        kc_finish_partials(partial, sslots, KC_XENT_FINISH);
     }
 }
 

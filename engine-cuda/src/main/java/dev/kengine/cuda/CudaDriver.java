@@ -13,6 +13,7 @@ import static jcuda.driver.JCudaDriver.cuMemFreeHost;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemsetD32;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
@@ -88,6 +89,8 @@ final class CudaDriver implements BackendDriver {
     private final CUdeviceptr[] scratch = new CUdeviceptr[3];
     private final long[] scratchBytes = new long[3];
     private final CUdeviceptr dummy = new CUdeviceptr();
+    /** The tuned cross-entropy kernels' count of finished blocks (kc_finish_partials): 0 between launches. */
+    private final CUdeviceptr xentTicket = new CUdeviceptr();
     private volatile boolean closed;
 
     CudaDriver(CudaDevice device, CudaProvider.Options options) {
@@ -115,6 +118,8 @@ final class CudaDriver implements BackendDriver {
                 CudaErrors.check(cuEventCreate(stagingFree[h], CUevent_flags.CU_EVENT_DISABLE_TIMING), "creating an event");
             }
             CudaErrors.checkAllocation(cuMemAlloc(dummy, 16), 16, "a placeholder buffer");
+            CudaErrors.checkAllocation(cuMemAlloc(xentTicket, 4), 4, "the cross-entropy's block counter");
+            CudaErrors.check(cuMemsetD32(xentTicket, 0, 1), "clearing the cross-entropy's block counter");
             ok = true;
         } finally {
             if (!ok) {
@@ -248,6 +253,7 @@ final class CudaDriver implements BackendDriver {
             }
         }
         cuMemFree(dummy);
+        cuMemFree(xentTicket);
         for (CUevent e : stagingFree) {
             cuEventDestroy(e);
         }
@@ -706,11 +712,16 @@ final class CudaDriver implements BackendDriver {
         if (labels != null && rows > 0) {
             labelBuffer = uploadInts(SCRATCH_LABELS, labels, rows);
         }
-        if (x != null) {
+        if (x != null && !tuned) {
             launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, ptr(logits), labelBuffer, ptrOrDummy(targets),
                     labels != null, partial, ptrOrDummy(grad), grad != null, gradScale, rows, cols);
+        } else if (x != null) {
+            // The tuned kernels' last block adds the partials and writes the loss (no k_sum_finish launch).
+            launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, ptr(logits), labelBuffer, ptrOrDummy(targets),
+                    labels != null, partial, ptrOrDummy(grad), grad != null, gradScale, rows, cols, ptrOrDummy(lossOut),
+                    lossOut != null, mean, xentTicket);
         }
-        if (lossOut != null) {
+        if (lossOut != null && (x == null || !tuned)) {
             launchGroups("k_sum_finish", 1, partial, Math.toIntExact(partials), mean, rows, ptr(lossOut));
         }
     }

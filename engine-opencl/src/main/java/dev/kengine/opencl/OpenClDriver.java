@@ -107,27 +107,11 @@ final class OpenClDriver implements BackendDriver {
             ops.remove(Op.INIT_UNIFORM);
             ops.remove(Op.INIT_NORMAL);
         }
-        int pocl = poclMajor(info.platformVersion());
-        if (pocl >= 5) {
-            ops.remove(Op.SOFTMAX_CROSS_ENTROPY);
-            details.put("unsupported." + Op.SOFTMAX_CROSS_ENTROPY.name(), "PoCL " + pocl + "'s compiler crashed the process "
-                    + "(LLVM 16, PHINode::removeIncomingValue) building the softmax cross-entropy kernel on an H100 machine's "
-                    + "PoCL 5.0; the kernel was restructured since, but not yet run on PoCL 5 or later, so the op stays off there "
-                    + "rather than risk the JVM (every other op passed the conformance kit on PoCL 5.0)");
-        }
         MatmulTuning.Params t = MatmulTuning.choose(info);
         details.put("matmul tile", t.mwg() + "x" + t.nwg() + "x" + t.kwg() + ", " + t.mdimc() + "x" + t.ndimc()
                 + " work-items, vector " + t.vw());
         return new Capabilities(info.name(), info.globalMemory(), info.computeUnits(), Set.of(DType.FLOAT32), ops, details);
     }
-
-    /** PoCL's major version from its platform version ("OpenCL 3.0 PoCL 5.0+debian ..."), or 0 for another platform. */
-    static int poclMajor(String platformVersion) {
-        java.util.regex.Matcher m = POCL_VERSION.matcher(platformVersion == null ? "" : platformVersion);
-        return m.find() ? Integer.parseInt(m.group(1)) : 0;
-    }
-
-    private static final java.util.regex.Pattern POCL_VERSION = java.util.regex.Pattern.compile("PoCL (\\d+)\\.");
 
     @Override
     public String name() {

@@ -1,14 +1,15 @@
 package dev.kengine.opencl;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kengine.op.Op;
 import dev.kengine.spi.Capabilities;
 import org.junit.jupiter.api.Test;
 
-/** The softmax cross-entropy stays off on PoCL 5 and later until its kernel has run there (no OpenCL needed). */
+/**
+ * PoCL 5 gets every op: its 5.0 (an H100 machine's) once crashed building the softmax cross-entropy, the
+ * restructured kernel then passed the kit's losses there, and every other class had passed before (no OpenCL needed).
+ */
 class PoclVersionTest {
     private static DeviceInfo device(String platformVersion) {
         return new DeviceInfo(0, 0, null, null, "Portable Computing Language", "The pocl project", platformVersion,
@@ -17,20 +18,13 @@ class PoclVersionTest {
     }
 
     @Test
-    void readsPoclsMajorVersion() {
-        assertEquals(5, OpenClDriver.poclMajor("OpenCL 3.0 PoCL 5.0+debian  Linux, None+Asserts, RELOC, LLVM 16.0.6"));
-        assertEquals(3, OpenClDriver.poclMajor("OpenCL 3.0 PoCL 3.1+debian  Linux, None+Asserts, RELOC, LLVM 15.0.6"));
-        assertEquals(0, OpenClDriver.poclMajor("OpenCL 3.0 CUDA 13.0.88"));
-        assertEquals(0, OpenClDriver.poclMajor(null));
-    }
-
-    @Test
-    void softmaxCrossEntropyIsOffOnPocl5WithTheReason() {
-        Capabilities five = OpenClDriver.capabilitiesOf(device("OpenCL 3.0 PoCL 5.0+debian  Linux, LLVM 16.0.6"));
-        assertFalse(five.supports(Op.SOFTMAX_CROSS_ENTROPY));
-        assertTrue(five.details().get("unsupported.SOFTMAX_CROSS_ENTROPY").contains("PoCL 5"));
-        assertTrue(five.supports(Op.MATMUL));
-        Capabilities three = OpenClDriver.capabilitiesOf(device("OpenCL 3.0 PoCL 3.1+debian  Linux, LLVM 15.0.6"));
-        assertTrue(three.supports(Op.SOFTMAX_CROSS_ENTROPY));
+    void everyOpIsOnWhateverPoclsVersion() {
+        for (String version : new String[] {"OpenCL 3.0 PoCL 5.0+debian  Linux, LLVM 16.0.6",
+                "OpenCL 3.0 PoCL 3.1+debian  Linux, LLVM 15.0.6"}) {
+            Capabilities c = OpenClDriver.capabilitiesOf(device(version));
+            for (Op op : Op.values()) {
+                assertTrue(c.supports(op), op + " on " + version);
+            }
+        }
     }
 }
