@@ -114,7 +114,11 @@ public final class Ceilings {
      * the plan's minimum repetition; each copy repetition copies {@code floats} floats once on {@code threads}
      * threads (the caller passes the op's own traffic, bytes / 8, so that both touch as much memory).
      *
-     * @return {median seconds per op run, median copy-loop GB/s}
+     * The op's fraction of the copy loop is the median of each pair's ratio (op GB/s over the copy loop's just
+     * before it), as the anchors' alternations are judged: a burst of the host that lasts a pair moves both sides
+     * of it, while the ratio of the two medians can take them from different minutes.
+     *
+     * @return {median seconds per op run, median copy-loop GB/s, median of the pairs' op/copy bandwidth ratios}
      */
     static double[] interleaved(Runnable op, Runnable sync, double opSeconds, int threads, float[][] buffers,
                                 long floats, Timing.Plan plan) {
@@ -141,7 +145,19 @@ public final class Ceilings {
             copy[r] = 8.0 * n * copyInner / el / 1e9;
             opT[r] = Timing.secondsPerRun(op, sync, inner, System::nanoTime);
         }
-        return new double[] {Timing.of(opT, inner).median(), Timing.of(copy, 1).median()};
+        return new double[] {Timing.of(opT, inner).median(), Timing.of(copy, 1).median(), pairedFraction(opT, copy, 8.0 * floats)};
+    }
+
+    /**
+     * The median over pairs of the op's bandwidth ({@code bytes} per {@code opSeconds[r]}) over the copy loop's
+     * ({@code copyGBs[r]}, measured just before it).
+     */
+    static double pairedFraction(double[] opSeconds, double[] copyGBs, double bytes) {
+        double[] ratio = new double[opSeconds.length];
+        for (int r = 0; r < ratio.length; r++) {
+            ratio[r] = bytes / opSeconds[r] / 1e9 / copyGBs[r];
+        }
+        return Timing.of(ratio, 1).median();
     }
 
     static void copyLoop(float[] src, float[] dst, int lo, int hi) {

@@ -457,7 +457,7 @@ public final class Compare {
         return new Row(r.impl(), r.kind(), r.backendOrAnchor(), r.threads(), r.op(), r.family(), r.size(), r.shape(),
                 r.bound(), r.timing(), r.flops(), r.bytes(), r.throughput(), r.unit(), frac, r.speedupVsCpu(),
                 r.maxRelError(), r.checkedAgainst(), r.checkPassed(), r.error(), r.interleavedCopyGBs(),
-                r.interleavedFraction(), r.alternation());
+                r.interleavedOpGBs(), r.interleavedFraction(), r.alternation());
     }
 
     private long[] sizes(OpDescriptor d) {
@@ -566,8 +566,7 @@ public final class Compare {
                 long floats = (long) (d.bytes(size) / 8);
                 double[] r = Ceilings.interleaved(inst::run, b::synchronize, t.median(), impl.threads(), copyBuffers(floats),
                         floats, options.plan());
-                double opGBs = d.bytes(size) / r[0] / 1e9;
-                row = row.withInterleaved(r[1], opGBs / r[1]);
+                row = row.withInterleaved(r[1], d.bytes(size) / r[0] / 1e9, r[2]);
             }
             return row;
         }
@@ -633,14 +632,14 @@ public final class Compare {
         boolean pass = errRel <= d.tolerance(); // NaN (nothing to check against) is no pass
         return new Row(impl.label(), kind, impl.name(), impl.threads(), d.name(), d.family(), size, d.shape(size),
                 d.bound().name().toLowerCase(Locale.ROOT), t, d.flops(size), d.bytes(size), tp, d.throughputUnit(), frac,
-                Double.NaN, errRel, against, pass, null, Double.NaN, Double.NaN, null);
+                Double.NaN, errRel, against, pass, null, Double.NaN, Double.NaN, Double.NaN, null);
     }
 
     private static Row failed(OpDescriptor d, long size, Impl impl, String why) {
         return new Row(impl.label(), impl.isBackend() ? "backend" : "anchor", impl.name(), impl.threads(), d.name(),
                 d.family(), size, d.shape(size), d.bound().name().toLowerCase(Locale.ROOT), null, d.flops(size),
                 d.bytes(size), Double.NaN, d.throughputUnit(), Double.NaN, Double.NaN, Double.NaN, "none", false, why,
-                Double.NaN, Double.NaN, null);
+                Double.NaN, Double.NaN, Double.NaN, null);
     }
 
     private static Map<String, Object> machine() {

@@ -78,6 +78,7 @@ final class JsonReport {
                 m.put("unit", row.unit());
                 m.put("fraction_of_ceiling", row.fractionOfCeiling());
                 m.put("interleaved_copy_gbs", row.interleavedCopyGBs());
+                m.put("interleaved_op_gbs", row.interleavedOpGBs());
                 m.put("interleaved_fraction", row.interleavedFraction());
                 Alternation a = row.alternation();
                 if (a != null) {

@@ -4,16 +4,16 @@ package dev.kengine.bench.report;
  * One measured (implementation, op, size). {@code threads} is 0 for an implementation that has no
  * thread count of its own (a device). Fractions and ratios are NaN when they do not apply;
  * {@code error} is non-null when the row could not be measured (the reason). For the CPU backend's
- * memory-bound rows at the most threads, {@code interleavedCopyGBs} is the copy loop measured in
- * alternation with the op and {@code interleavedFraction} the op's bandwidth over it in that window
- * (see {@link Ceilings#interleaved}); NaN elsewhere. For an anchor's matmul row, {@code alternation} is the
+ * memory-bound rows at the most threads, {@code interleavedCopyGBs} and {@code interleavedOpGBs} are the
+ * medians of the copy loop and of the op measured in alternation, and {@code interleavedFraction} the median
+ * of each pair's ratio of the two (see {@link Ceilings#interleaved}); NaN elsewhere. For an anchor's matmul row, {@code alternation} is the
  * anchor and the CPU backend at the same thread count timed in alternation (null elsewhere).
  */
 public record Row(String impl, String kind, String backendOrAnchor, int threads, String op, String family, long size,
                   String shape, String bound, Timing timing, double flops, double bytes, double throughput, String unit,
                   double fractionOfCeiling, double speedupVsCpu, double maxRelError, String checkedAgainst,
-                  boolean checkPassed, String error, double interleavedCopyGBs, double interleavedFraction,
-                  Alternation alternation) {
+                  boolean checkPassed, String error, double interleavedCopyGBs, double interleavedOpGBs,
+                  double interleavedFraction, Alternation alternation) {
 
     public boolean ok() {
         return error == null;
@@ -22,19 +22,19 @@ public record Row(String impl, String kind, String backendOrAnchor, int threads,
     public Row withSpeedup(double s) {
         return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
                 throughput, unit, fractionOfCeiling, s, maxRelError, checkedAgainst, checkPassed, error, interleavedCopyGBs,
-                interleavedFraction, alternation);
+                interleavedOpGBs, interleavedFraction, alternation);
     }
 
-    public Row withInterleaved(double copyGBs, double fraction) {
+    public Row withInterleaved(double copyGBs, double opGBs, double fraction) {
         return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
                 throughput, unit, fractionOfCeiling, speedupVsCpu, maxRelError, checkedAgainst, checkPassed, error, copyGBs,
-                fraction, alternation);
+                opGBs, fraction, alternation);
     }
 
     public Row withAlternation(Alternation a) {
         return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
                 throughput, unit, fractionOfCeiling, speedupVsCpu, maxRelError, checkedAgainst, checkPassed, error,
-                interleavedCopyGBs, interleavedFraction, a);
+                interleavedCopyGBs, interleavedOpGBs, interleavedFraction, a);
     }
 
     public double gflops() {

@@ -53,7 +53,7 @@ final class Targets {
                     interleaved ? cpu.interleavedFraction() : cpu.fractionOfCeiling(), target);
             m.put("no_target", atTargetSize ? null : "the targets apply at 16M floats; here the copy loop runs partly from cache");
             m.put("copy_loop_gbs_alongside", interleaved ? cpu.interleavedCopyGBs() : null);
-            m.put("op_gbs_alongside", interleaved ? cpu.interleavedFraction() * cpu.interleavedCopyGBs() : null);
+            m.put("op_gbs_alongside", interleaved ? cpu.interleavedOpGBs() : null);
             out.add(m);
         }
         return out;

@@ -17,7 +17,7 @@ class TargetsTest {
         Timing t = new Timing(median, median, median, median, median, 5, 1);
         return new Row(impl, name.equals("cpu") ? "backend" : "anchor", name, threads, op, family, size, size + "", bound, t,
                 2.0 * size * size * size, 8.0 * size, Double.NaN, "GB/s", Double.NaN, Double.NaN, 0, "none", true, null,
-                interleavedCopy, interleavedFraction, alternation);
+                interleavedCopy, interleavedFraction * interleavedCopy, interleavedFraction, alternation);
     }
 
     private static Map<String, Object> find(List<Map<String, Object>> targets, String what, long size) {
