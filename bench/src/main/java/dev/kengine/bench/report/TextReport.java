@@ -78,9 +78,11 @@ final class TextReport {
         }
         training(sb, r.training());
         sb.append(String.format(Locale.ROOT, "%n\"of peak\": compute-bound ops against the FMA loop, memory-bound ops against the copy loop, "
-                + "at the row's thread count; a device's memory-bound rows against its own copy kernel (its compute-bound rows: none).%n"
-                + "Targets \"vs copy bandwidth\": the op against the copy loop run in alternation with it (copy, op, copy, op, ...), "
-                + "both medians from the same minutes.%n"
+                + "at the row's thread count; a device's memory-bound rows against its own copy kernel (its compute-bound rows: none). "
+                + "Over 100%%: the row's arrays sat partly in cache, or the op kept more memory traffic in flight than the copy loop does "
+                + "(the loop is this machine's bandwidth as one plain loop reaches it, not the memory's limit).%n"
+                + "Targets \"vs copy bandwidth\": the op and the copy loop run in alternation (copy, op, copy, op, ...), "
+                + "the median of each pair's ratio (op GB/s over the copy loop's just before it); the medians of both shown beside.%n"
                 + "Targets \"vs OpenBLAS\" and \"vs netlib\": the CPU backend and the anchor at the same thread count run in alternation "
                 + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|).  Took %.0f s.%n", r.seconds()));
