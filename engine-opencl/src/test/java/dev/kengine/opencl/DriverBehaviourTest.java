@@ -13,6 +13,7 @@ import dev.kengine.spi.Storage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -190,7 +191,12 @@ class DriverBehaviourTest {
         float[] a = values(m * k, 5);
         float[] w = values(k * n, 6);
         float[] bias = values(n, 7);
-        for (MatmulTuning.Params p : MatmulTuning.allParams()) {
+        List<MatmulTuning.Params> rows = List.copyOf(MatmulTuning.allParams());
+        String only = System.getProperty("kengine.test.tuningRow"); // one row's index: each in a JVM of its own
+        if (only != null) {
+            rows = List.of(rows.get(Integer.parseInt(only)));
+        }
+        for (MatmulTuning.Params p : rows) {
             if (!MatmulTuning.fits(p, dev)) {
                 continue;
             }

@@ -35,6 +35,9 @@
 #define WGS (MDIMC * NDIMC)
 #define A_ITERS ((MWG * KWG / VW + WGS - 1) / WGS)
 #define B_ITERS ((NWG * KWG / VW + WGS - 1) / WGS)
+/* 1 when the work-group's items split a tile's vectors evenly: the loads then need no guard. */
+#define A_EXACT ((MWG * KWG / VW) % WGS == 0)
+#define B_EXACT ((NWG * KWG / VW) % WGS == 0)
 
 #if (MWG % MDIMC) != 0 || (NWG % NDIMC) != 0
 #error "MWG must be a multiple of MDIMC and NWG of NDIMC"
@@ -51,14 +54,17 @@
  * work-item takes the same ITERS steps (ceil(TR * TC / VW / WGS), a compile-time constant), each
  * guarded, rather than a loop whose trip count depends on its id: PoCL 5 and later abort
  * ("region_entry_barrier != NULL") while forming the work-group function when a barrier is
- * followed by a branch that may skip such a loop (pocl/pocl#2281), as at the top of the k loop. */
+ * followed by a branch that may skip such a loop (pocl/pocl#2281), as at the top of the k loop.
+ * The guard itself is compiled out when the steps cover the tile exactly (EXACT): with a single
+ * step, PoCL 5.0 aborted on the same assertion over the branch "tid < vecs" alone (the 64 x 64
+ * tile of 16 x 16 work-items, on an H100 machine's PoCL 5.0). */
 K_FN void k_load_tile(K_LPTR float* dst, K_GPTR const float* src, klong ld, klong nr, klong nc,
-                      klong r0, klong c0, int TR, int TC, int transposed, int ITERS, int tid) {
+                      klong r0, klong c0, int TR, int TC, int transposed, int ITERS, int EXACT, int tid) {
     int vecsPerRow = TC / VW;
     int vecs = TR * vecsPerRow;
     for (int it = 0; it < ITERS; it++) {
         int v = tid + it * WGS;
-        if (v < vecs) {
+        if (EXACT || v < vecs) {
             int r = v / vecsPerRow;
             int c = (v - r * vecsPerRow) * VW;
             klong gr = r0 + r;
@@ -105,14 +111,14 @@ K_FN void k_gemm_block(K_GPTR const float* a, int transA, K_GPTR const float* b,
     for (klong k0 = 0; k0 < k; k0 += KWG) {
         /* alm[kk * MWG + i] = op(A)[m0 + i, k0 + kk]; blm[kk * NWG + j] = op(B)[k0 + kk, n0 + j]. */
         if (transA) {
-            k_load_tile(alm, a, m, k, m, k0, m0, KWG, MWG, 0, A_ITERS, tid);
+            k_load_tile(alm, a, m, k, m, k0, m0, KWG, MWG, 0, A_ITERS, A_EXACT, tid);
         } else {
-            k_load_tile(alm, a, k, m, k, m0, k0, MWG, KWG, 1, A_ITERS, tid);
+            k_load_tile(alm, a, k, m, k, m0, k0, MWG, KWG, 1, A_ITERS, A_EXACT, tid);
         }
         if (transB) {
-            k_load_tile(blm, b, k, n, k, n0, k0, NWG, KWG, 1, B_ITERS, tid);
+            k_load_tile(blm, b, k, n, k, n0, k0, NWG, KWG, 1, B_ITERS, B_EXACT, tid);
         } else {
-            k_load_tile(blm, b, n, k, n, k0, n0, KWG, NWG, 0, B_ITERS, tid);
+            k_load_tile(blm, b, n, k, n, k0, n0, KWG, NWG, 0, B_ITERS, B_EXACT, tid);
         }
         K_LOCAL_BARRIER();
 #pragma unroll
