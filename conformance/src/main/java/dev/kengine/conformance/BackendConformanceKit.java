@@ -546,6 +546,27 @@ public abstract class BackendConformanceKit {
             return tests.stream();
         }
 
+        @Test
+        @DisplayName("sum, mean, l2Norm and a loss of 2^22 + 3 floats give the same bits on every call")
+        void sameBitsEveryCall() throws Throwable {
+            run(ops(Op.SUM, Op.MEAN, Op.L2_NORM, Op.LOSS), () -> {
+                int n = (1 << 22) + 3;
+                Tensor t = up(Inputs.gaussian(n, 1300, 2));
+                Tensor target = up(Inputs.gaussian(n, 1301, 2));
+                Tensor other = up(Inputs.gaussian(33, 1302, 1));
+                float[] first = null;
+                for (int call = 0; call < 3; call++) {
+                    float[] now = {backend.sum(t).item(), backend.mean(t).item(), backend.l2Norm(t).item(),
+                            backend.loss(Loss.MSE, t, target, Reduction.MEAN).item()};
+                    if (first != null) {
+                        assertBits("sum, mean, l2Norm, mse: call " + call, first, now, null);
+                    }
+                    first = now;
+                    backend.sum(other).item(); // another reduction between
+                }
+            });
+        }
+
         private float[] scaled(float[] x, float s) {
             for (int i = 0; i < x.length; i++) {
                 x[i] *= s;
@@ -1289,6 +1310,37 @@ public abstract class BackendConformanceKit {
             for (int[] s : new int[][] {{3, 17}, {4, 40}, {3, 300}, {5, 1000}, {2, 1025}, {2, 9000}, {2, 9001}, {1, 40000}}) {
                 String name = String.format(Locale.ROOT, "cross-entropy %s labels, masked classes (−∞)", Arrays.toString(s));
                 tests.add(check(name, ops(Op.SOFTMAX_CROSS_ENTROPY), () -> crossEntropyCase(name, s[0], s[1], true, Reduction.MEAN, true)));
+            }
+            // Run to run: the same input gives the same bits, whatever ran between (a backend that sums partials in
+            // whichever order blocks finish, or keeps state between launches, fails here).
+            for (int[] s : new int[][] {{4096, 1000}, {8, 40000}, {1024, 300}}) {
+                boolean labels = s[1] != 300;
+                Reduction red = s[1] == 40000 ? Reduction.SUM : Reduction.MEAN;
+                String name = String.format(Locale.ROOT, "cross-entropy %s %s %s: the same bits on every call", Arrays.toString(s),
+                        labels ? "labels" : "targets", red);
+                tests.add(check(name, ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
+                    int rows = s[0];
+                    int cols = s[1];
+                    Tensor tx = up(Inputs.gaussian(rows * cols, 3700 + cols, 3), rows, cols);
+                    int[] l = labels ? Inputs.labels(rows, cols, 3701) : null;
+                    Tensor tt = labels ? null : up(Inputs.probabilities(rows, cols, 3702), rows, cols);
+                    Tensor small = up(Inputs.gaussian(3 * 17, 3703, 1), 3, 17);
+                    float[] loss = null;
+                    float[] grad = null;
+                    for (int call = 0; call < 3; call++) {
+                        LossAndGradient lg = labels ? backend.softmaxCrossEntropy(tx, l, red) : backend.softmaxCrossEntropy(tx, tt, red);
+                        float[] lossNow = {lg.loss().item()};
+                        float[] gradNow = down(lg.gradient());
+                        assertTrue(Float.isFinite(lossNow[0]), name + ": loss " + lossNow[0]);
+                        if (loss != null) {
+                            assertBits(name + " loss, call " + call, loss, lossNow, null);
+                            assertBits(name + " gradient, call " + call, grad, gradNow, null);
+                        }
+                        loss = lossNow;
+                        grad = gradNow;
+                        backend.softmaxCrossEntropy(small, new int[] {1, 16, 0}, Reduction.SUM).loss().item(); // another launch between
+                    }
+                }));
             }
             for (boolean labels : new boolean[] {true, false}) {
                 tests.add(check("cross-entropy gradient vs finite difference, " + (labels ? "labels" : "targets"), ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
