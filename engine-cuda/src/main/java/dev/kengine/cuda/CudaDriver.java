@@ -33,8 +33,10 @@ import dev.kengine.spi.BackendDriver;
 import dev.kengine.spi.Capabilities;
 import dev.kengine.spi.Storage;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jcuda.Pointer;
@@ -712,16 +714,17 @@ final class CudaDriver implements BackendDriver {
         if (labels != null && rows > 0) {
             labelBuffer = uploadInts(SCRATCH_LABELS, labels, rows);
         }
-        if (x != null && !tuned) {
-            launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, ptr(logits), labelBuffer, ptrOrDummy(targets),
-                    labels != null, partial, ptrOrDummy(grad), grad != null, gradScale, rows, cols);
-        } else if (x != null) {
-            // The tuned kernels' last block adds the partials and writes the loss (no k_sum_finish launch).
-            launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, ptr(logits), labelBuffer, ptrOrDummy(targets),
-                    labels != null, partial, ptrOrDummy(grad), grad != null, gradScale, rows, cols, ptrOrDummy(lossOut),
-                    lossOut != null, mean, xentTicket);
+        // The tuned kernels' last block adds the partials and writes the loss itself (no k_sum_finish launch).
+        boolean kernelWritesLoss = x != null && tuned;
+        if (x != null) {
+            List<Object> args = new ArrayList<>(List.of(ptr(logits), labelBuffer, ptrOrDummy(targets), labels != null, partial,
+                    ptrOrDummy(grad), grad != null, gradScale, rows, cols));
+            if (kernelWritesLoss) {
+                args.addAll(List.of(ptrOrDummy(lossOut), lossOut != null, mean, xentTicket));
+            }
+            launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, args.toArray());
         }
-        if (lossOut != null && (x == null || !tuned)) {
+        if (lossOut != null && !kernelWritesLoss) {
             launchGroups("k_sum_finish", 1, partial, Math.toIntExact(partials), mean, rows, ptr(lossOut));
         }
     }
