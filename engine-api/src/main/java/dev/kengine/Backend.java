@@ -16,6 +16,8 @@ import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One opened backend: it makes tensors and runs every op on them. This class is the single place
@@ -30,15 +32,95 @@ import java.util.concurrent.ConcurrentHashMap;
  * waits for it.
  *
  * <p>Threads: ops on one backend may be called from several threads (device backends serialise
- * them on one queue or stream), but closing a tensor or the backend is the owner's last act: a
- * tensor must not be closed while another thread still uses it, nor a backend while any of its
- * ops runs. Scopes belong to the thread that opened them.
+ * them on one queue or stream). Every call holds the tensors it was given until it returns, so a
+ * tensor closed by another thread meanwhile is freed only when the call is done, and a call that
+ * starts after the close rejects it. Closing the backend makes new calls fail with
+ * {@link InvalidStateException}, waits for the calls already running, then frees every tensor.
+ * Scopes belong to the thread that opened them.
+ *
+ * <p>Exceptions: every method throws only {@link EngineException}s, chiefly
+ * {@link InvalidArgumentException} for a bad argument (a null, a closed tensor, a tensor of another
+ * backend, a shape or value out of range), {@link InvalidStateException} once the backend is closed,
+ * {@link UnsupportedOpException} for an op the backend lacks and {@link DeviceOutOfMemoryException}
+ * when memory runs out; the backend stays usable after any of them.
  */
 public final class Backend implements AutoCloseable {
     private final BackendDriver driver;
     private final Capabilities capabilities;
     private final Set<Object> live = ConcurrentHashMap.newKeySet();
+    private final MemoryAccount memory = new MemoryAccount();
+    /** Calls running now, on any thread; {@link #close()} waits for them. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean closed;
+
+    /** The calls running on this thread: the innermost one and the tensors it holds. */
+    private static final ThreadLocal<Call> CALLS = new ThreadLocal<>();
+
+    /**
+     * One public call and the calls it makes on the same backend: it holds the tensors it touches
+     * (so another thread's close cannot free them under it), counts itself in the backend's calls
+     * in flight, and closes the tensors it allocated if it fails.
+     */
+    private static final class Call {
+        final Backend backend;
+        final Call outer;
+        int depth = 1;
+        boolean failed;
+        Tensor[] held = new Tensor[8];
+        int heldCount;
+        Tensor[] made = new Tensor[4];
+        int madeCount;
+
+        Call(Backend backend, Call outer) {
+            this.backend = backend;
+            this.outer = outer;
+        }
+
+        void hold(Tensor t) {
+            if (heldCount == held.length) {
+                held = java.util.Arrays.copyOf(held, heldCount * 2);
+            }
+            held[heldCount++] = t;
+        }
+
+        void made(Tensor t) {
+            if (madeCount == made.length) {
+                made = java.util.Arrays.copyOf(made, madeCount * 2);
+            }
+            made[madeCount++] = t;
+        }
+
+        void fail() {
+            if (depth == 1) {
+                failed = true;
+            }
+        }
+
+        /** Leaves one level; the outermost frees what it made if it failed, then lets go of its tensors. */
+        void exit() {
+            if (--depth > 0) {
+                return;
+            }
+            try {
+                if (failed) {
+                    for (int i = madeCount - 1; i >= 0; i--) {
+                        made[i].close();
+                    }
+                }
+                for (int i = 0; i < heldCount; i++) {
+                    held[i].releaseHold();
+                }
+            } finally {
+                if (outer == null) {
+                    CALLS.remove();
+                } else {
+                    CALLS.set(outer);
+                }
+                backend.inFlight.decrementAndGet();
+            }
+        }
+    }
 
     Backend(BackendDriver driver) {
         this.driver = driver;
@@ -67,19 +149,58 @@ public final class Backend implements AutoCloseable {
         return live.size();
     }
 
-    /** Waits until every op enqueued so far has finished. */
-    public void synchronize() {
-        checkOpen();
-        driver.synchronize();
+    /**
+     * Bytes held by this backend's tensors now: open ones, and leaked ones the garbage collector has
+     * not yet freed. Device memory for device backends, heap for the CPU backend.
+     */
+    public long allocatedBytes() {
+        return memory.liveBytes();
     }
 
-    /** Frees every tensor still open, then the backend's own resources. Idempotent. */
+    /** The most bytes {@link #allocatedBytes()} has read since the backend opened. */
+    public long peakAllocatedBytes() {
+        return memory.peakBytes();
+    }
+
+    /** How often leaked device memory made this backend prompt a garbage collection. */
+    public long collectionsPrompted() {
+        return memory.collections();
+    }
+
+    /** Waits until every op enqueued so far has finished. */
+    public void synchronize() {
+        Call call = enter();
+        try {
+            checkOpen();
+            driver.synchronize();
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
+    }
+
+    /**
+     * Frees every tensor still open, then the backend's own resources. Calls made from now on fail
+     * with {@link InvalidStateException}; calls already running on other threads finish first.
+     * Idempotent; must not be called from inside a call on this backend.
+     */
     @Override
     public void close() {
-        if (closed) {
+        if (!closing.compareAndSet(false, true)) {
             return;
         }
         closed = true;
+        Call mine = CALLS.get();
+        for (Call c = mine; c != null; c = c.outer) {
+            if (c.backend == this) {
+                throw new InvalidStateException("backend '" + name() + "' cannot be closed from inside one of its own calls");
+            }
+        }
+        while (inFlight.get() > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
         try {
             driver.synchronize();
         } finally {
@@ -101,82 +222,244 @@ public final class Backend implements AutoCloseable {
 
     /** A tensor of the given shape with undefined contents. */
     public Tensor empty(Shape shape) {
-        checkOpen();
-        return allocate(shape);
+        Call call = enter();
+        try {
+            checkOpen();
+            requireNonNull(shape, "shape");
+            return allocate(shape);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** A tensor of the given dimensions with undefined contents. */
     public Tensor empty(long... dims) {
-        return empty(Shape.of(dims));
+        Call call = enter();
+        try {
+            return empty(Shape.of(dims));
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** A tensor of zeros. */
     public Tensor zeros(long... dims) {
-        return full(Shape.of(dims), 0f);
+        Call call = enter();
+        try {
+            return full(Shape.of(dims), 0f);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** A tensor with every element {@code value}. */
     public Tensor full(Shape shape, float value) {
-        require(Op.FILL);
-        Tensor t = empty(shape);
-        driver.fill(t.storage("t"), t.size(), value);
-        return t;
+        Call call = enter();
+        try {
+            require(Op.FILL);
+            requireNonNull(shape, "shape");
+            Tensor t = empty(shape);
+            driver.fill(t.storage("t"), t.size(), value);
+            return t;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** A rank-0 tensor holding {@code value}. */
     public Tensor scalar(float value) {
-        return full(Shape.scalar(), value);
+        Call call = enter();
+        try {
+            return full(Shape.scalar(), value);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** Uploads {@code data} as a tensor of the given dimensions (all of {@code data} when none are given: rank 1). */
     public Tensor of(float[] data, long... dims) {
-        Shape shape = dims.length == 0 ? Shape.of(data.length) : Shape.of(dims);
-        if (shape.size() != data.length) {
-            throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
-                    + " elements but the array has " + data.length);
+        Call call = enter();
+        try {
+            requireNonNull(data, "data");
+            requireNonNull(dims, "dims");
+            Shape shape = dims.length == 0 ? Shape.of(data.length) : Shape.of(dims);
+            if (shape.size() != data.length) {
+                throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
+                        + " elements but the array has " + data.length);
+            }
+            Tensor t = empty(shape);
+            upload(t, MemorySegment.ofArray(data));
+            return t;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        Tensor t = empty(shape);
-        upload(t, MemorySegment.ofArray(data));
-        return t;
     }
 
     /** Uploads the remaining floats of {@code data} as a tensor of the given shape. */
     public Tensor of(FloatBuffer data, Shape shape) {
-        if (shape.size() != data.remaining()) {
-            throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
-                    + " elements but the buffer has " + data.remaining() + " remaining");
+        Call call = enter();
+        try {
+            requireNonNull(data, "data");
+            requireNonNull(shape, "shape");
+            if (shape.size() != data.remaining()) {
+                throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
+                        + " elements but the buffer has " + data.remaining() + " remaining");
+            }
+            Tensor t = empty(shape);
+            t.copyFrom(data);
+            return t;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        Tensor t = empty(shape);
-        t.copyFrom(data);
-        return t;
     }
 
     /** Uploads native-order floats from {@code data} as a tensor of the given shape. */
     public Tensor of(MemorySegment data, Shape shape) {
-        if (shape.size() > Long.MAX_VALUE / 4 || data.byteSize() != shape.size() * 4) {
-            throw new InvalidArgumentException("upload: shape " + shape + " needs " + shape.size() * 4
-                    + " bytes but the segment has " + data.byteSize());
+        Call call = enter();
+        try {
+            requireNonNull(data, "data");
+            requireNonNull(shape, "shape");
+            Tensor.checkSegmentUsable("upload", data);
+            if (shape.size() > Long.MAX_VALUE / 4 || data.byteSize() != shape.size() * 4) {
+                throw new InvalidArgumentException("upload: shape " + shape + " needs " + shape.size() * 4
+                        + " bytes but the segment has " + data.byteSize());
+            }
+            Tensor t = empty(shape);
+            upload(t, data);
+            return t;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        Tensor t = empty(shape);
-        upload(t, data);
-        return t;
     }
 
     void upload(Tensor t, MemorySegment src) {
-        checkOpen();
-        Storage s = own(t, "upload target");
-        driver.write(s, 0, src, t.size());
+        Call call = enter();
+        try {
+            checkOpen();
+            Storage s = own(t, "upload target");
+            try {
+                driver.write(s, 0, src, t.size());
+            } catch (IllegalStateException | WrongThreadException e) {
+                throw segmentGone("upload", src, e);
+            }
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     void download(Tensor t, MemorySegment dst) {
-        checkOpen();
-        Storage s = own(t, "download source");
-        driver.read(s, 0, dst, t.size());
+        Call call = enter();
+        try {
+            checkOpen();
+            Storage s = own(t, "download source");
+            try {
+                driver.read(s, 0, dst, t.size());
+            } catch (IllegalStateException | WrongThreadException e) {
+                throw segmentGone("download", dst, e);
+            }
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
+    /**
+     * A segment closed by another thread while a transfer ran, or used from the wrong thread, is
+     * reported as the bad argument it is; any other state error is the backend's own.
+     */
+    private RuntimeException segmentGone(String what, MemorySegment seg, RuntimeException e) {
+        if (e instanceof WrongThreadException || !seg.scope().isAlive()) {
+            InvalidArgumentException x = new InvalidArgumentException(what + ": the segment's memory was closed or is "
+                    + "confined to another thread while the copy ran");
+            x.initCause(e);
+            return x;
+        }
+        return e;
+    }
+
+    /** Enters a call on this backend from the current thread; fails once the backend is closed. */
+    private Call enter() {
+        Call c = CALLS.get();
+        if (c != null && c.backend == this) {
+            c.depth++;
+            return c;
+        }
+        inFlight.incrementAndGet();
+        if (closed) {
+            inFlight.decrementAndGet();
+            throw closedException();
+        }
+        Call call = new Call(this, c);
+        CALLS.set(call);
+        return call;
+    }
+
+    private Call current() {
+        Call c = CALLS.get();
+        if (c == null || c.backend != this) {
+            throw new AssertionError("kengine: a tensor was touched outside a call on its backend");
+        }
+        return c;
+    }
+
+    private InvalidStateException closedException() {
+        return new InvalidStateException("backend '" + name() + "' is closed");
+    }
+
+    /**
+     * A new tensor, held by the current call (and closed if the call fails). Device memory that
+     * leaked tensors hold is reclaimed first when it has grown; an allocation that fails for lack of
+     * memory is tried once more after a collection when leaked device memory could be what is missing.
+     */
     private Tensor allocate(Shape shape) {
-        Storage s = driver.allocate(shape.size());
-        return new Tensor(this, shape, DType.FLOAT32, s, live);
+        long elements = shape.size();
+        long bytes = elements > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : elements * 4;
+        memory.beforeNative(bytes, capabilities.memoryBytes());
+        Storage s;
+        try {
+            s = driver.allocate(elements);
+        } catch (DeviceOutOfMemoryException e) {
+            if (!memory.mayReclaim(bytes, capabilities.memoryBytes())) {
+                throw e;
+            }
+            memory.collect(bytes);
+            s = driver.allocate(elements);
+        }
+        Tensor t = new Tensor(this, shape, DType.FLOAT32, s, live, memory);
+        Call c = current();
+        t.hold("new tensor");
+        c.hold(t);
+        c.made(t);
+        return t;
     }
 
     /** Allocates one tensor per shape; if one allocation fails, those already made are closed. */
@@ -225,60 +508,152 @@ public final class Backend implements AutoCloseable {
 
     /** Sets every element of {@code t} to {@code value}. */
     public void fill(Tensor t, float value) {
-        Storage s = arg(Op.FILL, t, "t");
-        driver.fill(s, t.size(), value);
+        Call call = enter();
+        try {
+            Storage s = arg(Op.FILL, t, "t");
+            driver.fill(s, t.size(), value);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** Copies {@code src} into {@code dst}; shapes must be equal. */
     public void copy(Tensor src, Tensor dst) {
-        Storage a = arg(Op.COPY, src, "src");
-        Storage b = own(dst, "dst");
-        sameShape("copy", "src", src, "dst", dst);
-        if (a != b) {
-            driver.copy(a, b, src.size());
+        Call call = enter();
+        try {
+            Storage a = arg(Op.COPY, src, "src");
+            Storage b = own(dst, "dst");
+            sameShape("copy", "src", src, "dst", dst);
+            if (a != b) {
+                driver.copy(a, b, src.size());
+            }
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
     }
 
     /** A new tensor equal to {@code src}. */
     public Tensor copyOf(Tensor src) {
-        arg(Op.COPY, src, "src");
-        Tensor t = allocate(src.shape());
-        driver.copy(src.storage("src"), t.storage("copy"), src.size());
-        return t;
+        Call call = enter();
+        try {
+            arg(Op.COPY, src, "src");
+            Tensor t = allocate(src.shape());
+            driver.copy(src.storage("src"), t.storage("copy"), src.size());
+            return t;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** a + b elementwise; b has a's shape or is a row {@code [cols]} broadcast over a's rows. */
     public Tensor add(Tensor a, Tensor b) {
-        return binary(Binary.ADD, a, b, null);
+        Call call = enter();
+        try {
+            return binary(Binary.ADD, a, b, null);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public Tensor sub(Tensor a, Tensor b) {
-        return binary(Binary.SUB, a, b, null);
+        Call call = enter();
+        try {
+            return binary(Binary.SUB, a, b, null);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public Tensor mul(Tensor a, Tensor b) {
-        return binary(Binary.MUL, a, b, null);
+        Call call = enter();
+        try {
+            return binary(Binary.MUL, a, b, null);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public Tensor div(Tensor a, Tensor b) {
-        return binary(Binary.DIV, a, b, null);
+        Call call = enter();
+        try {
+            return binary(Binary.DIV, a, b, null);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** a + b into {@code out} (which may be a); broadcasting as for {@link #add(Tensor, Tensor)}. */
     public void add(Tensor a, Tensor b, Tensor out) {
-        binary(Binary.ADD, a, b, out);
+        Call call = enter();
+        try {
+            requireNonNull(out, "add: out");
+            binary(Binary.ADD, a, b, out);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public void sub(Tensor a, Tensor b, Tensor out) {
-        binary(Binary.SUB, a, b, out);
+        Call call = enter();
+        try {
+            requireNonNull(out, "sub: out");
+            binary(Binary.SUB, a, b, out);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public void mul(Tensor a, Tensor b, Tensor out) {
-        binary(Binary.MUL, a, b, out);
+        Call call = enter();
+        try {
+            requireNonNull(out, "mul: out");
+            binary(Binary.MUL, a, b, out);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public void div(Tensor a, Tensor b, Tensor out) {
-        binary(Binary.DIV, a, b, out);
+        Call call = enter();
+        try {
+            requireNonNull(out, "div: out");
+            binary(Binary.DIV, a, b, out);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     private Tensor binary(Binary op, Tensor a, Tensor b, Tensor out) {
@@ -307,52 +682,110 @@ public final class Backend implements AutoCloseable {
                         + b.shape());
             }
         }
-        driver.binary(op, sa, sb, result.storage("out"), rows, cols, row);
+        if (a.size() > 0) {
+            driver.binary(op, sa, sb, result.storage("out"), rows, cols, row);
+        }
         return out == null ? result : null;
     }
 
     /** s · x as a new tensor. */
     public Tensor scale(Tensor x, float s) {
-        Storage sx = arg(Op.SCALE, x, "x");
-        Tensor out = allocate(x.shape());
-        driver.scale(sx, s, out.storage("out"), x.size());
-        return out;
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.SCALE, x, "x");
+            Tensor out = allocate(x.shape());
+            driver.scale(sx, s, out.storage("out"), x.size());
+            return out;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** out = s · x; out may be x. */
     public void scale(Tensor x, float s, Tensor out) {
-        Storage sx = arg(Op.SCALE, x, "x");
-        Storage so = own(out, "out");
-        sameShape("scale", "x", x, "out", out);
-        driver.scale(sx, s, so, x.size());
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.SCALE, x, "x");
+            Storage so = own(out, "out");
+            sameShape("scale", "x", x, "out", out);
+            driver.scale(sx, s, so, x.size());
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** y += alpha · x; shapes must be equal (y may be x: y = (1 + alpha)·y). */
     public void axpy(float alpha, Tensor x, Tensor y) {
-        Storage sx = arg(Op.AXPY, x, "x");
-        Storage sy = own(y, "y");
-        sameShape("axpy", "x", x, "y", y);
-        driver.axpy(alpha, sx, sy, x.size());
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.AXPY, x, "x");
+            Storage sy = own(y, "y");
+            sameShape("axpy", "x", x, "y", y);
+            driver.axpy(alpha, sx, sy, x.size());
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The sum over {@code axis} (negative counts from the end); the result drops that axis. */
     public Tensor sum(Tensor x, int axis) {
-        return reduce(x, axis, false);
+        Call call = enter();
+        try {
+            return reduce(x, axis, false);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The mean over {@code axis}; the mean over an empty axis is NaN. */
     public Tensor mean(Tensor x, int axis) {
-        return reduce(x, axis, true);
+        Call call = enter();
+        try {
+            return reduce(x, axis, true);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The sum of all elements, as a rank-0 tensor. */
     public Tensor sum(Tensor x) {
-        return reduceAll(x, false);
+        Call call = enter();
+        try {
+            return reduceAll(x, false);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The mean of all elements, as a rank-0 tensor. */
     public Tensor mean(Tensor x) {
-        return reduceAll(x, true);
+        Call call = enter();
+        try {
+            return reduceAll(x, true);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     private Tensor reduce(Tensor x, int axis, boolean mean) {
@@ -371,7 +804,9 @@ public final class Backend implements AutoCloseable {
             inner *= s.dim(i);
         }
         Tensor out = allocate(s.without(a));
-        driver.reduce(sx, out.storage("out"), outer, s.dim(a), inner, mean);
+        if (out.size() > 0) {
+            driver.reduce(sx, out.storage("out"), outer, s.dim(a), inner, mean);
+        }
         return out;
     }
 
@@ -384,22 +819,38 @@ public final class Backend implements AutoCloseable {
 
     /** The L2 norm √Σx² of all elements, as a rank-0 tensor, without overflow for large elements. */
     public Tensor l2Norm(Tensor x) {
-        Storage sx = arg(Op.L2_NORM, x, "x");
-        Tensor out = allocate(Shape.scalar());
-        driver.l2Norm(sx, x.size(), out.storage("out"));
-        return out;
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.L2_NORM, x, "x");
+            Tensor out = allocate(Shape.scalar());
+            driver.l2Norm(sx, x.size(), out.storage("out"));
+            return out;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The maximum over the last axis (NaN where a row holds NaN); the result drops that axis. */
     public Tensor max(Tensor x) {
-        Storage sx = arg(Op.MAX, x, "x");
-        requireRankAtLeast("max", "x", x, 1);
-        if (x.shape().lastDim() == 0) {
-            throw new InvalidArgumentException("max: x " + x.shape() + " has an empty last axis");
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.MAX, x, "x");
+            requireRankAtLeast("max", "x", x, 1);
+            if (x.shape().lastDim() == 0) {
+                throw new InvalidArgumentException("max: x " + x.shape() + " has an empty last axis");
+            }
+            Tensor out = allocate(x.shape().without(-1));
+            driver.max(sx, out.storage("out"), x.shape().rows(), x.shape().lastDim());
+            return out;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        Tensor out = allocate(x.shape().without(-1));
-        driver.max(sx, out.storage("out"), x.shape().rows(), x.shape().lastDim());
-        return out;
     }
 
     /**
@@ -407,21 +858,29 @@ public final class Backend implements AutoCloseable {
      * else the first of equal maxima (−0 and +0 are equal).
      */
     public int[] argmax(Tensor x) {
-        Storage sx = arg(Op.ARGMAX, x, "x");
-        requireRankAtLeast("argmax", "x", x, 1);
-        if (x.shape().lastDim() == 0) {
-            throw new InvalidArgumentException("argmax: x " + x.shape() + " has an empty last axis");
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.ARGMAX, x, "x");
+            requireRankAtLeast("argmax", "x", x, 1);
+            if (x.shape().lastDim() == 0) {
+                throw new InvalidArgumentException("argmax: x " + x.shape() + " has an empty last axis");
+            }
+            if (x.shape().lastDim() > Integer.MAX_VALUE) {
+                throw new InvalidArgumentException("argmax: x " + x.shape() + " has more columns than an int index can name");
+            }
+            long rows = x.shape().rows();
+            if (rows > Integer.MAX_VALUE - 8) {
+                throw new InvalidArgumentException("argmax: x " + x.shape() + " has too many rows for an int[]");
+            }
+            int[] out = new int[(int) rows];
+            driver.argmax(sx, out, rows, x.shape().lastDim());
+            return out;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        if (x.shape().lastDim() > Integer.MAX_VALUE) {
-            throw new InvalidArgumentException("argmax: x " + x.shape() + " has more columns than an int index can name");
-        }
-        long rows = x.shape().rows();
-        if (rows > Integer.MAX_VALUE - 8) {
-            throw new InvalidArgumentException("argmax: x " + x.shape() + " has too many rows for an int[]");
-        }
-        int[] out = new int[(int) rows];
-        driver.argmax(sx, out, rows, x.shape().lastDim());
-        return out;
     }
 
     // =====================================================================================
@@ -430,18 +889,34 @@ public final class Backend implements AutoCloseable {
 
     /** A·B for A {@code [m, k]} and B {@code [k, n]}, or batched {@code [batch, m, k]}·{@code [batch, k, n]}. */
     public Tensor matmul(Tensor a, Tensor b) {
-        return matmul(a, false, b, false);
+        Call call = enter();
+        try {
+            return matmul(a, false, b, false);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** op(A)·op(B) where op transposes the last two dimensions when asked. */
     public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
-        MatmulDims d = matmulDims(a, transA, b, transB);
-        Tensor c = allocate(d.cShape());
-        if (c.size() == 0) {
-            return c;
+        Call call = enter();
+        try {
+            MatmulDims d = matmulDims(a, transA, b, transB);
+            Tensor c = allocate(d.cShape());
+            if (c.size() == 0) {
+                return c;
+            }
+            return closeOnFailure(() -> driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"),
+                    d.batch, d.m, d.n, d.k, 1f, 0f, d.strideA, d.strideB, d.strideC), c);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        return closeOnFailure(() -> driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"),
-                d.batch, d.m, d.n, d.k, 1f, 0f, d.strideA, d.strideB, d.strideC), c);
     }
 
     /**
@@ -450,21 +925,29 @@ public final class Backend implements AutoCloseable {
      * beta = 0 the old C is not read.
      */
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
-        MatmulDims d = matmulDims(a, transA, b, transB);
-        Storage sc = own(c, "c");
-        if (!c.shape().equals(d.cShape())) {
-            throw new InvalidArgumentException("matmul: a is " + a.shape() + (transA ? " (transposed)" : "") + " and b is "
-                    + b.shape() + (transB ? " (transposed)" : "") + " so c must be " + d.cShape() + ", but c is " + c.shape());
+        Call call = enter();
+        try {
+            MatmulDims d = matmulDims(a, transA, b, transB);
+            Storage sc = own(c, "c");
+            if (!c.shape().equals(d.cShape())) {
+                throw new InvalidArgumentException("matmul: a is " + a.shape() + (transA ? " (transposed)" : "") + " and b is "
+                        + b.shape() + (transB ? " (transposed)" : "") + " so c must be " + d.cShape() + ", but c is " + c.shape());
+            }
+            if (c == a || c == b) {
+                throw new InvalidArgumentException("matmul: c " + c.shape() + " must not be the same tensor as "
+                        + (c == a ? "a" : "b"));
+            }
+            if (c.size() == 0) {
+                return;
+            }
+            driver.matmul(a.storage("a"), transA, b.storage("b"), transB, sc, d.batch, d.m, d.n, d.k,
+                    alpha, beta, d.strideA, d.strideB, d.strideC);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        if (c == a || c == b) {
-            throw new InvalidArgumentException("matmul: c " + c.shape() + " must not be the same tensor as "
-                    + (c == a ? "a" : "b"));
-        }
-        if (c.size() == 0) {
-            return;
-        }
-        driver.matmul(a.storage("a"), transA, b.storage("b"), transB, sc, d.batch, d.m, d.n, d.k,
-                alpha, beta, d.strideA, d.strideB, d.strideC);
     }
 
     private record MatmulDims(long batch, long m, long n, long k, long strideA, long strideB, long strideC, Shape cShape) {}
@@ -506,16 +989,27 @@ public final class Backend implements AutoCloseable {
      * {@code [out]} (or null for no bias). Keeps the pre-activation for the backward pass.
      */
     public LinearOutput linear(Tensor x, Tensor w, Tensor b, Activation act) {
-        Storage sx = arg(Op.LINEAR, x, "x");
-        Storage sw = own(w, "w");
-        Storage sb = b == null ? null : own(b, "b");
-        requireNonNull(act, "activation");
-        long[] d = linearDims("linear", x, w, b);
-        Tensor[] t = allocate(Shape.of(d[0], d[2]), Shape.of(d[0], d[2]));
-        Tensor z = t[0];
-        Tensor y = t[1];
-        return closeOnFailure(() -> driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act),
-                new LinearOutput(y, z), t);
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.LINEAR, x, "x");
+            Storage sw = own(w, "w");
+            Storage sb = b == null ? null : own(b, "b");
+            requireNonNull(act, "activation");
+            long[] d = linearDims("linear", x, w, b);
+            Tensor[] t = allocate(Shape.of(d[0], d[2]), Shape.of(d[0], d[2]));
+            Tensor z = t[0];
+            Tensor y = t[1];
+            if (y.size() == 0) {
+                return new LinearOutput(y, z);
+            }
+            return closeOnFailure(() -> driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act),
+                    new LinearOutput(y, z), t);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /**
@@ -523,27 +1017,38 @@ public final class Backend implements AutoCloseable {
      * when {@code withBias}, db.
      */
     public LinearGradients linearBackward(Tensor dy, Tensor x, Tensor w, LinearOutput forward, Activation act, boolean withBias) {
-        Storage sdy = arg(Op.LINEAR_BACKWARD, dy, "dy");
-        Storage sx = own(x, "x");
-        Storage sw = own(w, "w");
-        requireNonNull(forward, "forward");
-        requireNonNull(act, "activation");
-        Storage sz = own(forward.preActivation(), "forward.preActivation");
-        Storage sy = own(forward.output(), "forward.output");
-        long[] d = linearDims("linearBackward", x, w, null);
-        Shape yShape = Shape.of(d[0], d[2]);
-        sameShape("linearBackward", "dy", dy, "forward.output", forward.output());
-        if (!dy.shape().equals(yShape)) {
-            throw new InvalidArgumentException("linearBackward: x is " + x.shape() + " and w is " + w.shape()
-                    + " so dy must be " + yShape + ", but dy is " + dy.shape());
+        Call call = enter();
+        try {
+            Storage sdy = arg(Op.LINEAR_BACKWARD, dy, "dy");
+            Storage sx = own(x, "x");
+            Storage sw = own(w, "w");
+            requireNonNull(forward, "forward");
+            requireNonNull(act, "activation");
+            Storage sz = own(forward.preActivation(), "forward.preActivation");
+            Storage sy = own(forward.output(), "forward.output");
+            long[] d = linearDims("linearBackward", x, w, null);
+            Shape yShape = Shape.of(d[0], d[2]);
+            sameShape("linearBackward", "dy", dy, "forward.output", forward.output());
+            if (!dy.shape().equals(yShape)) {
+                throw new InvalidArgumentException("linearBackward: x is " + x.shape() + " and w is " + w.shape()
+                        + " so dy must be " + yShape + ", but dy is " + dy.shape());
+            }
+            sameShape("linearBackward", "forward.output", forward.output(), "forward.preActivation", forward.preActivation());
+            Tensor[] t = allocate(x.shape(), w.shape(), withBias ? Shape.of(d[2]) : null);
+            Tensor dx = t[0];
+            Tensor dw = t[1];
+            Tensor db = t[2];
+            if (dx.size() == 0 && dw.size() == 0 && (db == null || db.size() == 0)) {
+                return new LinearGradients(dx, dw, db);
+            }
+            return closeOnFailure(() -> driver.linearBackward(sdy, sx, sw, sz, sy, dx.storage("dx"), dw.storage("dw"),
+                    db == null ? null : db.storage("db"), d[0], d[1], d[2], act), new LinearGradients(dx, dw, db), t);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        sameShape("linearBackward", "forward.output", forward.output(), "forward.preActivation", forward.preActivation());
-        Tensor[] t = allocate(x.shape(), w.shape(), withBias ? Shape.of(d[2]) : null);
-        Tensor dx = t[0];
-        Tensor dw = t[1];
-        Tensor db = t[2];
-        return closeOnFailure(() -> driver.linearBackward(sdy, sx, sw, sz, sy, dx.storage("dx"), dw.storage("dw"),
-                db == null ? null : db.storage("db"), d[0], d[1], d[2], act), new LinearGradients(dx, dw, db), t);
     }
 
     private static long[] linearDims(String op, Tensor x, Tensor w, Tensor b) {
@@ -570,58 +1075,114 @@ public final class Backend implements AutoCloseable {
 
     /** act(x) elementwise as a new tensor. */
     public Tensor activation(Activation act, Tensor x) {
-        Storage sx = arg(Op.ACTIVATION, x, "x");
-        requireNonNull(act, "activation");
-        Tensor y = allocate(x.shape());
-        driver.activation(act, sx, y.storage("y"), x.size());
-        return y;
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.ACTIVATION, x, "x");
+            requireNonNull(act, "activation");
+            Tensor y = allocate(x.shape());
+            driver.activation(act, sx, y.storage("y"), x.size());
+            return y;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** y = act(x); y may be x. */
     public void activation(Activation act, Tensor x, Tensor y) {
-        Storage sx = arg(Op.ACTIVATION, x, "x");
-        Storage sy = own(y, "y");
-        requireNonNull(act, "activation");
-        sameShape("activation", "x", x, "y", y);
-        driver.activation(act, sx, sy, x.size());
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.ACTIVATION, x, "x");
+            Storage sy = own(y, "y");
+            requireNonNull(act, "activation");
+            sameShape("activation", "x", x, "y", y);
+            driver.activation(act, sx, sy, x.size());
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** dx = act'(x) ⊙ dy, given the input x and the output y of the forward pass. */
     public Tensor activationBackward(Activation act, Tensor dy, Tensor x, Tensor y) {
-        Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
-        Storage sx = own(x, "x");
-        Storage sy = own(y, "y");
-        requireNonNull(act, "activation");
-        sameShape("activationBackward", "dy", dy, "x", x);
-        sameShape("activationBackward", "dy", dy, "y", y);
-        Tensor dx = allocate(dy.shape());
-        driver.activationBackward(act, sdy, sx, sy, dx.storage("dx"), dy.size());
-        return dx;
+        Call call = enter();
+        try {
+            Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
+            Storage sx = own(x, "x");
+            Storage sy = own(y, "y");
+            requireNonNull(act, "activation");
+            sameShape("activationBackward", "dy", dy, "x", x);
+            sameShape("activationBackward", "dy", dy, "y", y);
+            Tensor dx = allocate(dy.shape());
+            driver.activationBackward(act, sdy, sx, sy, dx.storage("dx"), dy.size());
+            return dx;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** dx = act'(x) ⊙ dy into dx, which may be dy. */
     public void activationBackward(Activation act, Tensor dy, Tensor x, Tensor y, Tensor dx) {
-        Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
-        Storage sx = own(x, "x");
-        Storage sy = own(y, "y");
-        Storage sdx = own(dx, "dx");
-        requireNonNull(act, "activation");
-        sameShape("activationBackward", "dy", dy, "x", x);
-        sameShape("activationBackward", "dy", dy, "y", y);
-        sameShape("activationBackward", "dy", dy, "dx", dx);
-        driver.activationBackward(act, sdy, sx, sy, sdx, dy.size());
+        Call call = enter();
+        try {
+            Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
+            Storage sx = own(x, "x");
+            Storage sy = own(y, "y");
+            Storage sdx = own(dx, "dx");
+            requireNonNull(act, "activation");
+            sameShape("activationBackward", "dy", dy, "x", x);
+            sameShape("activationBackward", "dy", dy, "y", y);
+            sameShape("activationBackward", "dy", dy, "dx", dx);
+            driver.activationBackward(act, sdy, sx, sy, sdx, dy.size());
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public Tensor relu(Tensor x) {
-        return activation(Activation.RELU, x);
+        Call call = enter();
+        try {
+            return activation(Activation.RELU, x);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public Tensor sigmoid(Tensor x) {
-        return activation(Activation.SIGMOID, x);
+        Call call = enter();
+        try {
+            return activation(Activation.SIGMOID, x);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     public Tensor tanh(Tensor x) {
-        return activation(Activation.TANH, x);
+        Call call = enter();
+        try {
+            return activation(Activation.TANH, x);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /**
@@ -629,24 +1190,46 @@ public final class Backend implements AutoCloseable {
      * of {@code [C]} elements for x of rank ≥ 2 whose channel axis is axis 1 (C = x.dim(1)).
      */
     public Tensor prelu(Tensor x, Tensor alpha) {
-        Storage sx = arg(Op.PRELU, x, "x");
-        Storage sa = own(alpha, "alpha");
-        long[] v = preluView(x, alpha);
-        Tensor y = allocate(x.shape());
-        driver.prelu(sx, sa, y.storage("y"), v[0], v[1], v[2]);
-        return y;
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.PRELU, x, "x");
+            Storage sa = own(alpha, "alpha");
+            long[] v = preluView(x, alpha);
+            Tensor y = allocate(x.shape());
+            if (x.size() > 0) {
+                driver.prelu(sx, sa, y.storage("y"), v[0], v[1], v[2]);
+            }
+            return y;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The gradients of PReLU with respect to x and to α. */
     public PreluGradients preluBackward(Tensor dy, Tensor x, Tensor alpha) {
-        Storage sdy = arg(Op.PRELU_BACKWARD, dy, "dy");
-        Storage sx = own(x, "x");
-        Storage sa = own(alpha, "alpha");
-        sameShape("preluBackward", "dy", dy, "x", x);
-        long[] v = preluView(x, alpha);
-        Tensor[] t = allocate(x.shape(), alpha.shape());
-        return closeOnFailure(() -> driver.preluBackward(sdy, sx, sa, t[0].storage("dx"), t[1].storage("dAlpha"),
-                v[0], v[1], v[2]), new PreluGradients(t[0], t[1]), t);
+        Call call = enter();
+        try {
+            Storage sdy = arg(Op.PRELU_BACKWARD, dy, "dy");
+            Storage sx = own(x, "x");
+            Storage sa = own(alpha, "alpha");
+            sameShape("preluBackward", "dy", dy, "x", x);
+            long[] v = preluView(x, alpha);
+            Tensor[] t = allocate(x.shape(), alpha.shape());
+            if (x.size() == 0) {
+                driver.fill(t[1].storage("dAlpha"), alpha.size(), 0f); // no element contributes
+                return new PreluGradients(t[0], t[1]);
+            }
+            return closeOnFailure(() -> driver.preluBackward(sdy, sx, sa, t[0].storage("dx"), t[1].storage("dAlpha"),
+                    v[0], v[1], v[2]), new PreluGradients(t[0], t[1]), t);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     private static long[] preluView(Tensor x, Tensor alpha) {
@@ -670,30 +1253,64 @@ public final class Backend implements AutoCloseable {
      * comes out all NaN, as the arithmetic gives.
      */
     public Tensor softmax(Tensor x) {
-        return softmax(x, false);
+        Call call = enter();
+        try {
+            return softmax(x, false);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** Log-softmax over the last axis. */
     public Tensor logSoftmax(Tensor x) {
-        return softmax(x, true);
+        Call call = enter();
+        try {
+            return softmax(x, true);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     private Tensor softmax(Tensor x, boolean log) {
         Storage sx = arg(log ? Op.LOG_SOFTMAX : Op.SOFTMAX, x, "x");
         requireRankAtLeast(log ? "logSoftmax" : "softmax", "x", x, 1);
         Tensor y = allocate(x.shape());
-        driver.softmax(sx, y.storage("y"), x.shape().rows(), x.shape().lastDim(), log);
+        if (x.size() > 0) {
+            driver.softmax(sx, y.storage("y"), x.shape().rows(), x.shape().lastDim(), log);
+        }
         return y;
     }
 
     /** The gradient of softmax given its output y and dy. */
     public Tensor softmaxBackward(Tensor dy, Tensor y) {
-        return softmaxBackward(dy, y, false);
+        Call call = enter();
+        try {
+            return softmaxBackward(dy, y, false);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The gradient of log-softmax given its output y and dy. */
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
-        return softmaxBackward(dy, y, true);
+        Call call = enter();
+        try {
+            return softmaxBackward(dy, y, true);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     private Tensor softmaxBackward(Tensor dy, Tensor y, boolean log) {
@@ -703,7 +1320,9 @@ public final class Backend implements AutoCloseable {
         requireRankAtLeast(name, "dy", dy, 1);
         sameShape(name, "dy", dy, "y", y);
         Tensor dx = allocate(dy.shape());
-        driver.softmaxBackward(sdy, sy, dx.storage("dx"), dy.shape().rows(), dy.shape().lastDim(), log);
+        if (dy.size() > 0) {
+            driver.softmaxBackward(sdy, sy, dx.storage("dx"), dy.shape().rows(), dy.shape().lastDim(), log);
+        }
         return dx;
     }
 
@@ -713,27 +1332,51 @@ public final class Backend implements AutoCloseable {
 
     /** The loss between {@code pred} and {@code target} (equal shapes), as a rank-0 tensor. */
     public Tensor loss(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
-        Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
-        Tensor out = allocate(Shape.scalar());
-        driver.loss(loss, reduction, s[0], s[1], out.storage("loss"), null, pred.size());
-        return out;
+        Call call = enter();
+        try {
+            Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
+            Tensor out = allocate(Shape.scalar());
+            driver.loss(loss, reduction, s[0], s[1], out.storage("loss"), null, pred.size());
+            return out;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** ∂loss/∂pred, shaped like {@code pred}. */
     public Tensor lossBackward(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
-        Storage[] s = lossArgs(Op.LOSS_BACKWARD, loss, pred, target, reduction);
-        Tensor grad = allocate(pred.shape());
-        driver.loss(loss, reduction, s[0], s[1], null, grad.storage("grad"), pred.size());
-        return grad;
+        Call call = enter();
+        try {
+            Storage[] s = lossArgs(Op.LOSS_BACKWARD, loss, pred, target, reduction);
+            Tensor grad = allocate(pred.shape());
+            driver.loss(loss, reduction, s[0], s[1], null, grad.storage("grad"), pred.size());
+            return grad;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The loss and its gradient in one pass. */
     public LossAndGradient lossWithGradient(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
-        Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
-        require(Op.LOSS_BACKWARD);
-        Tensor[] t = allocate(Shape.scalar(), pred.shape());
-        return closeOnFailure(() -> driver.loss(loss, reduction, s[0], s[1], t[0].storage("loss"), t[1].storage("grad"),
-                pred.size()), new LossAndGradient(t[0], t[1]), t);
+        Call call = enter();
+        try {
+            Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
+            require(Op.LOSS_BACKWARD);
+            Tensor[] t = allocate(Shape.scalar(), pred.shape());
+            return closeOnFailure(() -> driver.loss(loss, reduction, s[0], s[1], t[0].storage("loss"), t[1].storage("grad"),
+                    pred.size()), new LossAndGradient(t[0], t[1]), t);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     private Storage[] lossArgs(Op op, Loss loss, Tensor pred, Tensor target, Reduction reduction) {
@@ -750,12 +1393,20 @@ public final class Backend implements AutoCloseable {
      * [0, classes), computed by log-sum-exp; returns the loss and ∂loss/∂logits.
      */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction) {
-        Storage sl = crossEntropyArgs(logits, reduction);
-        checkLabels(logits, labels);
-        int[] copy = labels.clone();
-        Tensor[] t = allocate(Shape.scalar(), logits.shape());
-        return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, copy, null, reduction, t[0].storage("loss"),
-                t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
+        Call call = enter();
+        try {
+            Storage sl = crossEntropyArgs(logits, reduction);
+            checkLabels(logits, labels);
+            int[] copy = labels.clone();
+            Tensor[] t = allocate(Shape.scalar(), logits.shape());
+            return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, copy, null, reduction, t[0].storage("loss"),
+                    t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /**
@@ -763,38 +1414,62 @@ public final class Backend implements AutoCloseable {
      * {@code gradient} shaped like the logits, for training loops that reuse their buffers.
      */
     public void softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction, Tensor loss, Tensor gradient) {
-        Storage sl = crossEntropyArgs(logits, reduction);
-        checkLabels(logits, labels);
-        Storage so = own(loss, "loss");
-        Storage sg = own(gradient, "gradient");
-        if (loss.rank() != 0) {
-            throw new InvalidArgumentException("softmaxCrossEntropy: loss must be a scalar (rank 0), got " + loss.shape());
+        Call call = enter();
+        try {
+            Storage sl = crossEntropyArgs(logits, reduction);
+            checkLabels(logits, labels);
+            Storage so = own(loss, "loss");
+            Storage sg = own(gradient, "gradient");
+            if (loss.rank() != 0) {
+                throw new InvalidArgumentException("softmaxCrossEntropy: loss must be a scalar (rank 0), got " + loss.shape());
+            }
+            sameShape("softmaxCrossEntropy", "logits", logits, "gradient", gradient);
+            if (gradient == logits) {
+                throw new InvalidArgumentException("softmaxCrossEntropy: the gradient must not be the logits tensor");
+            }
+            driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, so, sg, logits.shape().dim(0), logits.shape().dim(1));
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        sameShape("softmaxCrossEntropy", "logits", logits, "gradient", gradient);
-        if (gradient == logits) {
-            throw new InvalidArgumentException("softmaxCrossEntropy: the gradient must not be the logits tensor");
-        }
-        driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, so, sg, logits.shape().dim(0), logits.shape().dim(1));
     }
 
     /** Softmax cross-entropy against probability targets shaped like the logits. */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
-        Storage sl = crossEntropyArgs(logits, reduction);
-        Storage st = own(targets, "targets");
-        sameShape("softmaxCrossEntropy", "logits", logits, "targets", targets);
-        Tensor[] t = allocate(Shape.scalar(), logits.shape());
-        return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, null, st, reduction, t[0].storage("loss"),
-                t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
+        Call call = enter();
+        try {
+            Storage sl = crossEntropyArgs(logits, reduction);
+            Storage st = own(targets, "targets");
+            sameShape("softmaxCrossEntropy", "logits", logits, "targets", targets);
+            Tensor[] t = allocate(Shape.scalar(), logits.shape());
+            return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, null, st, reduction, t[0].storage("loss"),
+                    t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** The softmax cross-entropy loss alone, as a rank-0 tensor. */
     public Tensor softmaxCrossEntropyLoss(Tensor logits, int[] labels, Reduction reduction) {
-        Storage sl = crossEntropyArgs(logits, reduction);
-        checkLabels(logits, labels);
-        Tensor out = allocate(Shape.scalar());
-        driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, out.storage("loss"), null,
-                logits.shape().dim(0), logits.shape().dim(1));
-        return out;
+        Call call = enter();
+        try {
+            Storage sl = crossEntropyArgs(logits, reduction);
+            checkLabels(logits, labels);
+            Tensor out = allocate(Shape.scalar());
+            driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, out.storage("loss"), null,
+                    logits.shape().dim(0), logits.shape().dim(1));
+            return out;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     private Storage crossEntropyArgs(Tensor logits, Reduction reduction) {
@@ -834,48 +1509,80 @@ public final class Backend implements AutoCloseable {
      * (or seed) for each call in training.
      */
     public DropoutOutput dropout(Tensor x, float p, long seed, long offset) {
-        Storage sx = arg(Op.DROPOUT, x, "x");
-        checkDropoutP(p);
-        Tensor[] t = allocate(x.shape(), x.shape());
-        return closeOnFailure(() -> driver.dropout(sx, t[0].storage("y"), t[1].storage("mask"), x.size(), p, seed, offset),
-                new DropoutOutput(t[0], t[1]), t);
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.DROPOUT, x, "x");
+            checkDropoutP(p);
+            Tensor[] t = allocate(x.shape(), x.shape());
+            return closeOnFailure(() -> driver.dropout(sx, t[0].storage("y"), t[1].storage("mask"), x.size(), p, seed, offset),
+                    new DropoutOutput(t[0], t[1]), t);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** {@link #dropout(Tensor, float, long, long)} into {@code y} and {@code mask}, both shaped like x (y may be x). */
     public void dropout(Tensor x, float p, long seed, long offset, Tensor y, Tensor mask) {
-        Storage sx = arg(Op.DROPOUT, x, "x");
-        Storage sy = own(y, "y");
-        Storage sm = own(mask, "mask");
-        checkDropoutP(p);
-        sameShape("dropout", "x", x, "y", y);
-        sameShape("dropout", "x", x, "mask", mask);
-        if (mask == x || mask == y) {
-            throw new InvalidArgumentException("dropout: mask " + mask.shape() + " must be a tensor of its own, not "
-                    + (mask == x ? "x" : "y"));
+        Call call = enter();
+        try {
+            Storage sx = arg(Op.DROPOUT, x, "x");
+            Storage sy = own(y, "y");
+            Storage sm = own(mask, "mask");
+            checkDropoutP(p);
+            sameShape("dropout", "x", x, "y", y);
+            sameShape("dropout", "x", x, "mask", mask);
+            if (mask == x || mask == y) {
+                throw new InvalidArgumentException("dropout: mask " + mask.shape() + " must be a tensor of its own, not "
+                        + (mask == x ? "x" : "y"));
+            }
+            driver.dropout(sx, sy, sm, x.size(), p, seed, offset);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        driver.dropout(sx, sy, sm, x.size(), p, seed, offset);
     }
 
     /** {@link #dropoutBackward(Tensor, Tensor, float)} into {@code dx} (which may be dy). */
     public void dropoutBackward(Tensor dy, Tensor mask, float p, Tensor dx) {
-        Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
-        Storage sm = own(mask, "mask");
-        Storage sdx = own(dx, "dx");
-        checkDropoutP(p);
-        sameShape("dropoutBackward", "dy", dy, "mask", mask);
-        sameShape("dropoutBackward", "dy", dy, "dx", dx);
-        driver.dropoutBackward(sdy, sm, sdx, dy.size(), p);
+        Call call = enter();
+        try {
+            Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
+            Storage sm = own(mask, "mask");
+            Storage sdx = own(dx, "dx");
+            checkDropoutP(p);
+            sameShape("dropoutBackward", "dy", dy, "mask", mask);
+            sameShape("dropoutBackward", "dy", dy, "dx", dx);
+            driver.dropoutBackward(sdy, sm, sdx, dy.size(), p);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     /** dx = dy · mask / (1 − p). */
     public Tensor dropoutBackward(Tensor dy, Tensor mask, float p) {
-        Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
-        Storage sm = own(mask, "mask");
-        checkDropoutP(p);
-        sameShape("dropoutBackward", "dy", dy, "mask", mask);
-        Tensor dx = allocate(dy.shape());
-        driver.dropoutBackward(sdy, sm, dx.storage("dx"), dy.size(), p);
-        return dx;
+        Call call = enter();
+        try {
+            Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
+            Storage sm = own(mask, "mask");
+            checkDropoutP(p);
+            sameShape("dropoutBackward", "dy", dy, "mask", mask);
+            Tensor dx = allocate(dy.shape());
+            driver.dropoutBackward(sdy, sm, dx.storage("dx"), dy.size(), p);
+            return dx;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
     }
 
     private static void checkDropoutP(float p) {
@@ -886,77 +1593,121 @@ public final class Backend implements AutoCloseable {
 
     /** Fills {@code t} with initial values; the same (seed, offset) gives the same bits on every backend. */
     public void init(Tensor t, Init init, long seed, long offset) {
-        requireNonNull(init, "init");
-        own(t, "t");
-        Init.Distribution d = init.resolve(t.shape());
-        Storage s = arg(d.normal() ? Op.INIT_NORMAL : Op.INIT_UNIFORM, t, "t");
-        if (d.normal()) {
-            driver.initNormal(s, t.size(), seed, offset, d.p0(), d.p1());
-        } else {
-            driver.initUniform(s, t.size(), seed, offset, d.p0(), d.p1());
+        Call call = enter();
+        try {
+            requireNonNull(init, "init");
+            own(t, "t");
+            Init.Distribution d = init.resolve(t.shape());
+            Storage s = arg(d.normal() ? Op.INIT_NORMAL : Op.INIT_UNIFORM, t, "t");
+            if (d.normal()) {
+                driver.initNormal(s, t.size(), seed, offset, d.p0(), d.p1());
+            } else {
+                driver.initUniform(s, t.size(), seed, offset, d.p0(), d.p1());
+            }
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
     }
 
     /** A new tensor of the given shape filled by {@link #init(Tensor, Init, long, long)} with offset 0. */
     public Tensor init(Shape shape, Init init, long seed) {
-        Tensor t = empty(shape);
+        Call call = enter();
         try {
-            init(t, init, seed, 0);
-        } catch (RuntimeException e) {
-            t.close();
+            Tensor t = empty(shape);
+            try {
+                init(t, init, seed, 0);
+            } catch (RuntimeException e) {
+                t.close();
+                throw e;
+            }
+            return t;
+        } catch (RuntimeException | Error e) {
+            call.fail();
             throw e;
+        } finally {
+            call.exit();
         }
-        return t;
     }
 
     // =====================================================================================
     // Optimisers
     // =====================================================================================
 
-    /** One SGD step on {@code w} in place; {@code velocity} (same shape, starts at zero) is needed only with momentum. */
+    /**
+     * One SGD step on {@code w} in place; {@code velocity} (same shape, starts at zero) is needed only
+     * with momentum, and when given without momentum it is checked but neither read nor written.
+     */
     public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config) {
-        Storage sw = arg(Op.SGD_STEP, w, "w");
-        Storage sg = own(grad, "grad");
-        requireNonNull(config, "config");
-        sameShape("sgdStep", "w", w, "grad", grad);
-        Storage sv = null;
-        if (config.momentum() != 0f) {
-            if (velocity == null) {
+        Call call = enter();
+        try {
+            Storage sw = arg(Op.SGD_STEP, w, "w");
+            Storage sg = own(grad, "grad");
+            requireNonNull(config, "config");
+            sameShape("sgdStep", "w", w, "grad", grad);
+            if (config.momentum() != 0f && velocity == null) {
                 throw new InvalidArgumentException("sgdStep: momentum " + config.momentum() + " needs a velocity tensor");
             }
-            sv = own(velocity, "velocity");
-            sameShape("sgdStep", "w", w, "velocity", velocity);
+            Storage sv = null;
+            if (velocity != null) { // checked even when momentum 0 leaves it unread
+                Storage checked = own(velocity, "velocity");
+                sameShape("sgdStep", "w", w, "velocity", velocity);
+                sv = config.momentum() != 0f ? checked : null;
+            }
+            distinct("sgdStep", w, grad, velocity);
+            driver.sgdStep(sw, sg, sv, w.size(), config);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        distinct("sgdStep", w, grad, velocity);
-        driver.sgdStep(sw, sg, sv, w.size(), config);
     }
 
     /** One Adam/AdamW step on {@code w} in place; m and v have w's shape and start at zero; step counts from 1. */
     public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step) {
-        Storage sw = arg(Op.ADAM_STEP, w, "w");
-        Storage sg = own(grad, "grad");
-        Storage sm = own(m, "m");
-        Storage sv = own(v, "v");
-        requireNonNull(config, "config");
-        sameShape("adamStep", "w", w, "grad", grad);
-        sameShape("adamStep", "w", w, "m", m);
-        sameShape("adamStep", "w", w, "v", v);
-        if (step < 1) {
-            throw new InvalidArgumentException("adamStep: step counts from 1, got " + step);
+        Call call = enter();
+        try {
+            Storage sw = arg(Op.ADAM_STEP, w, "w");
+            Storage sg = own(grad, "grad");
+            Storage sm = own(m, "m");
+            Storage sv = own(v, "v");
+            requireNonNull(config, "config");
+            sameShape("adamStep", "w", w, "grad", grad);
+            sameShape("adamStep", "w", w, "m", m);
+            sameShape("adamStep", "w", w, "v", v);
+            if (step < 1) {
+                throw new InvalidArgumentException("adamStep: step counts from 1, got " + step);
+            }
+            distinct("adamStep", w, grad, m, v);
+            driver.adamStep(sw, sg, sm, sv, w.size(), config, step);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        distinct("adamStep", w, grad, m, v);
-        driver.adamStep(sw, sg, sm, sv, w.size(), config, step);
     }
 
     /** The regularisation penalty l1·Σ|w| + l2/2·Σw² (whose gradient {@link #sgdStep} adds), as a rank-0 tensor. */
     public Tensor penalty(Tensor w, float l1, float l2) {
-        Storage sw = arg(Op.PENALTY, w, "w");
-        if (!(l1 >= 0f) || !(l2 >= 0f) || Float.isInfinite(l1) || Float.isInfinite(l2)) {
-            throw new InvalidArgumentException("penalty: l1 and l2 must be finite and >= 0, got " + l1 + ", " + l2);
+        Call call = enter();
+        try {
+            Storage sw = arg(Op.PENALTY, w, "w");
+            if (!(l1 >= 0f) || !(l2 >= 0f) || Float.isInfinite(l1) || Float.isInfinite(l2)) {
+                throw new InvalidArgumentException("penalty: l1 and l2 must be finite and >= 0, got " + l1 + ", " + l2);
+            }
+            Tensor out = allocate(Shape.scalar());
+            driver.penalty(sw, w.size(), l1, l2, out.storage("penalty"));
+            return out;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        Tensor out = allocate(Shape.scalar());
-        driver.penalty(sw, w.size(), l1, l2, out.storage("penalty"));
-        return out;
     }
 
     /**
@@ -965,37 +1716,45 @@ public final class Backend implements AutoCloseable {
      * into the gradients, as in IEEE arithmetic).
      */
     public float clipGradNorm(List<Tensor> grads, float maxNorm) {
-        require(Op.CLIP_GRAD_NORM);
-        require(Op.L2_NORM);
-        require(Op.SCALE);
-        requireNonNull(grads, "grads");
-        if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
-            throw new InvalidArgumentException("clipGradNorm: maxNorm must be finite and > 0, got " + maxNorm);
-        }
-        for (int i = 0; i < grads.size(); i++) {
-            own(grads.get(i), "grads[" + i + "]");
-            for (int j = 0; j < i; j++) {
-                if (grads.get(j) == grads.get(i)) {
-                    throw new InvalidArgumentException("clipGradNorm: grads[" + j + "] and grads[" + i + "] are the same tensor "
-                            + grads.get(i).shape() + "; it would be counted and scaled twice");
+        Call call = enter();
+        try {
+            require(Op.CLIP_GRAD_NORM);
+            require(Op.L2_NORM);
+            require(Op.SCALE);
+            requireNonNull(grads, "grads");
+            if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
+                throw new InvalidArgumentException("clipGradNorm: maxNorm must be finite and > 0, got " + maxNorm);
+            }
+            for (int i = 0; i < grads.size(); i++) {
+                own(grads.get(i), "grads[" + i + "]");
+                for (int j = 0; j < i; j++) {
+                    if (grads.get(j) == grads.get(i)) {
+                        throw new InvalidArgumentException("clipGradNorm: grads[" + j + "] and grads[" + i + "] are the same tensor "
+                                + grads.get(i).shape() + "; it would be counted and scaled twice");
+                    }
                 }
             }
-        }
-        double sumSq = 0;
-        for (Tensor g : grads) {
-            try (Tensor n = l2Norm(g)) {
-                double v = n.item();
-                sumSq += v * v;
-            }
-        }
-        double norm = Math.sqrt(sumSq);
-        if (!(norm <= maxNorm)) {
-            float factor = (float) (maxNorm / (norm + 1e-6));
+            double sumSq = 0;
             for (Tensor g : grads) {
-                driver.scale(g.storage("grad"), factor, g.storage("grad"), g.size());
+                try (Tensor n = l2Norm(g)) {
+                    double v = n.item();
+                    sumSq += v * v;
+                }
             }
+            double norm = Math.sqrt(sumSq);
+            if (!(norm <= maxNorm)) {
+                float factor = (float) (maxNorm / (norm + 1e-6));
+                for (Tensor g : grads) {
+                    driver.scale(g.storage("grad"), factor, g.storage("grad"), g.size());
+                }
+            }
+            return (float) norm;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
         }
-        return (float) norm;
     }
 
     // =====================================================================================
@@ -1004,7 +1763,7 @@ public final class Backend implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("backend '" + name() + "' is closed");
+            throw closedException();
         }
     }
 
@@ -1022,6 +1781,7 @@ public final class Backend implements AutoCloseable {
         return own(t, name);
     }
 
+    /** Checks that {@code t} is an open float32 tensor of this backend and holds it for the current call. */
     private Storage own(Tensor t, String name) {
         checkOpen();
         if (t == null) {
@@ -1035,7 +1795,10 @@ public final class Backend implements AutoCloseable {
         if (t.dtype() != DType.FLOAT32) {
             throw new InvalidArgumentException(name + " has dtype " + t.dtype() + "; only FLOAT32 is supported");
         }
-        return t.storage(name);
+        Call c = current();
+        Storage s = t.hold(name);
+        c.hold(t);
+        return s;
     }
 
     private static void sameShape(String op, String na, Tensor a, String nb, Tensor b) {

@@ -75,8 +75,15 @@ public final class Engine {
      * Opens the backend of this name.
      *
      * @throws BackendUnavailableException when there is no such backend or it cannot run here (the message says why)
+     * @throws InvalidArgumentException when {@code name} or {@code options} is null
      */
     public static Backend open(String name, Map<String, String> options) {
+        if (name == null) {
+            throw new InvalidArgumentException("backend name is null");
+        }
+        if (options == null) {
+            throw new InvalidArgumentException("backend options are null");
+        }
         String wanted = name.toLowerCase(Locale.ROOT);
         List<BackendInfo> broken = new ArrayList<>();
         List<BackendProvider> providers = providers(broken);

@@ -3,11 +3,12 @@ package dev.kengine;
 /**
  * The engine's runtime exceptions. The family is sealed and small so a caller can tell what went
  * wrong without parsing messages: a backend that cannot be used, an op a backend lacks, a bad
- * argument, a device failure, device memory exhausted, or a kernel that did not compile. Backends
+ * argument, a call made in a state or on a thread that does not allow it, a device failure, device
+ * memory exhausted, or a kernel that did not compile. Backends
  * translate their native errors into these at their edge; no native exception type escapes.
  */
 public sealed abstract class EngineException extends RuntimeException
-        permits BackendUnavailableException, UnsupportedOpException, InvalidArgumentException,
+        permits BackendUnavailableException, UnsupportedOpException, InvalidArgumentException, InvalidStateException,
                 DeviceException, DeviceOutOfMemoryException, KernelCompilationException {
     protected EngineException(String message) {
         super(message);

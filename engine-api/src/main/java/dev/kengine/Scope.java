@@ -11,6 +11,9 @@ import java.util.List;
  * Scopes nest; closing an outer scope first closes the inner ones still open. {@link #keep}
  * hands a tensor to the enclosing scope (or to nobody) so a result can outlive the scope.
  *
+ * <p>A scope belongs to the thread that opened it: closing it or calling {@link #keep} from another
+ * thread throws {@link InvalidStateException} and changes nothing.
+ *
  * <pre>{@code
  * try (Scope step = Scope.open()) {
  *     Tensor h = cpu.relu(x);          // closed when the scope closes
@@ -24,11 +27,19 @@ public final class Scope implements AutoCloseable {
     private final Deque<Scope> stack;
     private final Scope parent;
     private final List<Tensor> tensors = new ArrayList<>();
+    private final Thread owner = Thread.currentThread();
     private boolean closed;
 
     private Scope(Deque<Scope> stack, Scope parent) {
         this.stack = stack;
         this.parent = parent;
+    }
+
+    private void checkOwner(String what) {
+        if (Thread.currentThread() != owner) {
+            throw new InvalidStateException("a scope can be " + what + " only on the thread that opened it ("
+                    + owner.getName() + "), not on " + Thread.currentThread().getName());
+        }
     }
 
     /** Opens a scope on the current thread, nested in the innermost open one. */
@@ -54,10 +65,19 @@ public final class Scope implements AutoCloseable {
         }
     }
 
-    /** Moves {@code t} out of this scope into the enclosing one (or leaves it unowned); returns it. */
+    /**
+     * Moves {@code t} out of this scope into the enclosing one (or leaves it unowned); returns it.
+     *
+     * @throws InvalidArgumentException when t is null or not owned by this scope
+     * @throws InvalidStateException when the scope is closed or this is not its thread
+     */
     public <T extends Tensor> T keep(T t) {
+        checkOwner("used");
         if (closed) {
-            throw new IllegalStateException("scope is closed");
+            throw new InvalidStateException("scope is closed; it can no longer keep a tensor");
+        }
+        if (t == null) {
+            throw new InvalidArgumentException("keep: the tensor is null");
         }
         if (!tensors.remove(t)) {
             throw new InvalidArgumentException("tensor " + t.shape() + " does not belong to this scope");
@@ -78,6 +98,7 @@ public final class Scope implements AutoCloseable {
         if (closed) {
             return;
         }
+        checkOwner("closed");
         while (!stack.isEmpty() && stack.peek() != this && stack.contains(this)) {
             stack.peek().close();
         }

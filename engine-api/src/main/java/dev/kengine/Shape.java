@@ -24,10 +24,13 @@ public final class Shape {
     /**
      * A shape with the given dimensions.
      *
-     * @throws InvalidArgumentException if the rank exceeds 4, a dimension is negative, or the
-     *     element count overflows a long
+     * @throws InvalidArgumentException if {@code dims} is null, the rank exceeds 4, a dimension is
+     *     negative, or the element count of a shape without a zero dimension overflows a long
      */
     public static Shape of(long... dims) {
+        if (dims == null) {
+            throw new InvalidArgumentException("shape dimensions are null");
+        }
         if (dims.length == 0) {
             return SCALAR;
         }
@@ -36,10 +39,18 @@ public final class Shape {
                     "shape " + Arrays.toString(dims) + " has rank " + dims.length + "; the highest rank is " + MAX_RANK);
         }
         long size = 1;
+        boolean empty = false;
         for (long d : dims) {
             if (d < 0) {
                 throw new InvalidArgumentException(
                         "shape " + Arrays.toString(dims) + " has a negative dimension " + d);
+            }
+            empty |= d == 0;
+        }
+        for (long d : dims) {
+            if (empty) {
+                size = 0; // no elements, however large the other dimensions
+                break;
             }
             try {
                 size = Math.multiplyExact(size, d);
@@ -53,6 +64,9 @@ public final class Shape {
 
     /** Same as {@link #of(long...)} for int dimensions. */
     public static Shape of(int... dims) {
+        if (dims == null) {
+            throw new InvalidArgumentException("shape dimensions are null");
+        }
         long[] l = new long[dims.length];
         for (int i = 0; i < dims.length; i++) {
             l[i] = dims[i];

@@ -90,6 +90,9 @@ public record Activation(Kind kind, float parameter) {
      * @throws InvalidArgumentException naming the accepted names when {@code text} is not one
      */
     public static Activation parse(String text) {
+        if (text == null) {
+            throw new InvalidArgumentException("activation text is null");
+        }
         String t = text.trim().toLowerCase(Locale.ROOT);
         String name = t;
         Float p = null;

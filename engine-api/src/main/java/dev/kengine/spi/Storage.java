@@ -11,4 +11,14 @@ public interface Storage {
 
     /** Frees the memory. Called once, possibly from a cleaner thread. */
     void release();
+
+    /**
+     * Whether the garbage collector reclaims this storage's memory together with the storage object
+     * (a Java array, say), so that {@link #release()} has nothing to do. The facade then lets a
+     * leaked tensor's memory go in the same collection as the tensor instead of holding it until
+     * its cleaner has run. Native and device memory answer {@code false} (the default).
+     */
+    default boolean heapManaged() {
+        return false;
+    }
 }

@@ -24,4 +24,9 @@ public final class CpuStorage implements Storage {
     public void release() {
         // The array is reclaimed by the garbage collector; nothing native to free.
     }
+
+    @Override
+    public boolean heapManaged() {
+        return true;
+    }
 }
