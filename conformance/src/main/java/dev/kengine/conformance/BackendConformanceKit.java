@@ -82,6 +82,7 @@ public abstract class BackendConformanceKit {
     private static final Activation[] ACTIVATIONS = {
         Activation.IDENTITY, Activation.SIGMOID, Activation.TANH, Activation.RELU, Activation.leakyRelu(),
         Activation.leakyRelu(0.2f), Activation.elu(1f), Activation.elu(0.5f), Activation.SILU, Activation.swish(1.5f),
+        Activation.swish(0f), Activation.swish(-1.5f), Activation.swish(3f),
         Activation.SOFTPLUS, Activation.GELU, Activation.GELU_TANH
     };
 
@@ -839,6 +840,8 @@ public abstract class BackendConformanceKit {
                 for (int n : SIZES) {
                     tests.add(check(act + " backward n=" + n, ops(Op.ACTIVATION_BACKWARD), () -> backwardCase(act, n, Inputs.SPECIALS)));
                 }
+                tests.add(check(act + " backward at ±Float.MAX_VALUE and ±∞", ops(Op.ACTIVATION_BACKWARD),
+                        () -> backwardCase(act, 17, Inputs.EXTREMES)));
             }
             return tests.stream();
         }

@@ -11,6 +11,10 @@ public final class Inputs {
     public static final float[] SPECIALS = {
         0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN
     };
+    /** The ends of the float range, where a product such as βx overflows to ±∞ though x is finite. */
+    public static final float[] EXTREMES = {
+        Float.MAX_VALUE, -Float.MAX_VALUE, 1e30f, -1e30f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY
+    };
     /** The finite specials, for ops defined only on finite inputs. */
     public static final float[] FINITE_SPECIALS = {0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f};
     /** The elementwise sizes: tiny, odd, prime, around vector widths and past 1024. */

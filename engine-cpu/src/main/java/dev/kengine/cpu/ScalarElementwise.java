@@ -61,7 +61,8 @@ public final class ScalarElementwise implements Elementwise {
             case ELU:
                 return x > 0f ? x : (float) (p * Math.expm1(x));
             case SWISH: {
-                float s = sigmoid(p * x);
+                // β = 0 makes βx = 0·∞ = NaN at x = ±∞; σ(0·x) is 1/2 for every x, so take βx = 0 there.
+                float s = sigmoid(p == 0f ? 0f : p * x);
                 // s = 0 only where βx → −∞; there x·s is 0 (or ∞·0 at x = ±∞), whose limit is +0.
                 return s == 0f ? 0f : x * s;
             }
@@ -103,7 +104,7 @@ public final class ScalarElementwise implements Elementwise {
                 // On y, as the SIMD kernel: with α ≥ 0, y > 0 exactly when x > 0.
                 return y > 0f ? dy : dy * (y + p);
             case SWISH: {
-                double bx = (double) p * x;
+                double bx = p == 0f ? 0.0 : (double) p * x;
                 double s = 1.0 / (1.0 + Math.exp(-bx));
                 double slope = sigmoidSlope(bx);
                 // Where σ'(βx) underflows (including βx = ±∞) the βx·σ' term's limit is 0, not ∞·0.

@@ -228,7 +228,8 @@ K_FN float k_act_forward(int kind, float p, float x) {
     case K_ACT_ELU:
         return x > 0.0f ? x : p * expm1(x);
     case K_ACT_SWISH: {
-        float s = k_sigmoid(p * x);
+        /* beta = 0 makes beta * x = 0 * inf = NaN at x = +-inf; sigma(0 * x) is 1/2 for every x. */
+        float s = k_sigmoid(p == 0.0f ? 0.0f : p * x);
         if (k_isinf(x) && s == 0.0f) {
             return 0.0f; /* the limit, not inf * 0 */
         }
@@ -271,11 +272,14 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
     case K_ACT_ELU:
         return x > 0.0f ? dy : dy * (y + p);
     case K_ACT_SWISH: {
-        float s = k_sigmoid(p * x);
+        float bx = p == 0.0f ? 0.0f : p * x;
+        float s = k_sigmoid(bx);
         if (k_isinf(x)) {
             return dy * s;
         }
-        return dy * (s + p * x * s * (1.0f - s));
+        /* Where sigma' is 0 (|beta * x| large, or overflowed to inf at |x| near FLT_MAX) the term's limit is 0, not inf * 0. */
+        float g = s * (1.0f - s);
+        return dy * (s + (g == 0.0f ? 0.0f : bx * g));
     }
     case K_ACT_SOFTPLUS:
         return dy * k_sigmoid(x);

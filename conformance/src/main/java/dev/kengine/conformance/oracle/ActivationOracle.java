@@ -47,6 +47,9 @@ public final class ActivationOracle {
     }
 
     private static double swish(double x, double beta) {
+        if (beta == 0.0) {
+            return x / 2; // σ(0·x) = 1/2 for every x, ±∞ included
+        }
         if (Double.isInfinite(x)) {
             double s = sigmoid(beta * x);
             // The limit of x·σ(βx): the function tends to x where σ → 1, and to +0 where σ → 0 (β ≠ 0).
@@ -83,6 +86,9 @@ public final class ActivationOracle {
             case LEAKY_RELU -> x > 0 ? 1.0 : a;
             case ELU -> x > 0 ? 1.0 : a * Math.exp(x);
             case SWISH -> {
+                if (a == 0.0) {
+                    yield 0.5;
+                }
                 if (Double.isInfinite(x)) {
                     yield sigmoid(a * x) == 0.0 ? 0.0 : sigmoid(a * x);
                 }
