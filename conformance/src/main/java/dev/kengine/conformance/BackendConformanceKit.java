@@ -15,6 +15,7 @@ import dev.kengine.Backend;
 import dev.kengine.DeviceOutOfMemoryException;
 import dev.kengine.DropoutOutput;
 import dev.kengine.InvalidArgumentException;
+import dev.kengine.InvalidStateException;
 import dev.kengine.LinearGradients;
 import dev.kengine.LinearOutput;
 import dev.kengine.LossAndGradient;
@@ -2045,6 +2046,39 @@ public abstract class BackendConformanceKit {
     // =====================================================================================
     // Memory safety
     // =====================================================================================
+
+    /**
+     * How long the kit's fuzz run may take, in milliseconds (the run stops at 20,000 cases sooner).
+     * The system property {@code kengine.fuzz.millis} overrides it; {@code kengine.fuzz.seed} replays a
+     * reported seed.
+     */
+    protected long fuzzBudgetMillis() {
+        return 12_000;
+    }
+
+    @Nested
+    @DisplayName("Hostile callers: random calls, injected faults and broken threading contracts")
+    class HostileCallers {
+        @Test
+        @DisplayName("random calls with faults: only the exception family, no leak on rejection, oracle agreement, the backend keeps working")
+        void fuzz() {
+            long seed = Long.getLong("kengine.fuzz.seed", System.nanoTime());
+            long millis = Long.getLong("kengine.fuzz.millis", fuzzBudgetMillis());
+            Fuzzer.Report r = new Fuzzer(BackendConformanceKit.this::openBackend, seed)
+                    .withTolerances(BackendConformanceKit.this::tolerance).run(20_000, millis);
+            System.out.println(r.summary());
+            assertTrue(r.cases() > 0, "no fuzz case ran");
+            assertTrue(r.clean(), () -> r.summary() + "\nreplay with -Dkengine.fuzz.seed=" + seed);
+        }
+
+        @Test
+        @DisplayName("closing a tensor or the backend while other threads' ops use it: exceptions of the family, no hang, no crash")
+        void races() {
+            long seed = Long.getLong("kengine.fuzz.seed", System.nanoTime());
+            List<String> failures = new Fuzzer(BackendConformanceKit.this::openBackend, seed).races(9);
+            assertTrue(failures.isEmpty(), () -> String.join("\n", failures) + "\nreplay with -Dkengine.fuzz.seed=" + seed);
+        }
+    }
 
     @Nested
     @DisplayName("No op writes outside its output tensor")

@@ -104,7 +104,7 @@ public final class ScalarElementwise implements Elementwise {
                 // On y, as the SIMD kernel: with α ≥ 0, y > 0 exactly when x > 0.
                 return y > 0f ? dy : dy * (y + p);
             case SWISH: {
-                double bx = p == 0f ? 0.0 : (double) p * x;
+                double bx = p == 0f && x == x ? 0.0 : (double) p * x;
                 double s = 1.0 / (1.0 + Math.exp(-bx));
                 double slope = sigmoidSlope(bx);
                 // Where σ'(βx) underflows (including βx = ±∞) the βx·σ' term's limit is 0, not ∞·0.

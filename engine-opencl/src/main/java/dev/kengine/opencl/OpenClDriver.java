@@ -48,6 +48,12 @@ import org.jocl.cl_mem;
 final class OpenClDriver implements BackendDriver {
     /** Largest host transfer in one call; ByteBuffers address at most 2 GiB. */
     private static final long CHUNK_BYTES = 1L << 30;
+    /** CPU devices' buffers from this size on are probed against the host allocator first (see HostMemory). */
+    private static final long HOST_PROBE_BYTES = 1L << 20;
+    /** The heap staging of transfers from memory that could be freed meanwhile: 4 MiB at a time. */
+    private static final int STAGING_FLOATS = 1 << 20;
+    /** A thread that never runs: a segment accessible by it is not confined to the caller. */
+    private static final Thread NO_THREAD = Thread.ofPlatform().unstarted(() -> {});
     /** Work-groups of the first stage of a two-stage reduction: fixed, so sums are deterministic. */
     private static final int PARTIAL_GROUPS = 64;
 
@@ -145,6 +151,11 @@ final class OpenClDriver implements BackendDriver {
                     + " bytes) exceed the device's largest allocation of " + info.maxAllocation() + " bytes on "
                     + info.name(), elements * 4L, null);
         }
+        if (!info.isGpuOrAccelerator() && bytes >= HOST_PROBE_BYTES && !HostMemory.available(bytes)) {
+            throw new DeviceOutOfMemoryException("opencl: the host cannot allocate " + bytes + " bytes for a buffer of "
+                    + info.name() + ", a CPU device whose buffers live in host memory (is a ulimit -v or a cgroup "
+                    + "limit reached?)", bytes, null);
+        }
         return new OpenClStorage(buffer(bytes), elements);
     }
 
@@ -182,7 +193,7 @@ final class OpenClDriver implements BackendDriver {
         long bytes = count * 4;
         long deviceOffset = elementOffset * 4;
         try {
-            if (seg.isNative()) {
+            if (seg.isNative() && !mayBeClosedMeanwhile(seg)) {
                 for (long done = 0; done < bytes; done += CHUNK_BYTES) {
                     long len = Math.min(CHUNK_BYTES, bytes - done);
                     Pointer p = Pointer.to(seg.asSlice(done, len).asByteBuffer());
@@ -191,19 +202,34 @@ final class OpenClDriver implements BackendDriver {
             } else if (seg.heapBase().orElse(null) instanceof float[] array && seg.address() % 4 == 0) {
                 enqueueTransfer(write, mem, deviceOffset, bytes, Pointer.to(array).withByteOffset(seg.address()));
             } else {
-                // Other heap arrays (byte[], int[] ...): through a float[] copy.
-                if (write) {
-                    float[] tmp = seg.asSlice(0, bytes).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
-                    enqueueTransfer(true, mem, deviceOffset, bytes, Pointer.to(tmp));
-                } else {
-                    float[] tmp = new float[Math.toIntExact(count)];
-                    enqueueTransfer(false, mem, deviceOffset, bytes, Pointer.to(tmp));
-                    MemorySegment.copy(MemorySegment.ofArray(tmp), 0, seg, 0, bytes);
+                // Other heap arrays (byte[], int[] ...) and native memory another thread could free meanwhile:
+                // through a float[], by MemorySegment.copy, which checks the segment is alive on every access.
+                float[] tmp = new float[(int) Math.min(count, STAGING_FLOATS)];
+                MemorySegment staging = MemorySegment.ofArray(tmp);
+                for (long done = 0; done < bytes; done += tmp.length * 4L) {
+                    long len = Math.min(tmp.length * 4L, bytes - done);
+                    if (write) {
+                        MemorySegment.copy(seg, done, staging, 0, len);
+                        enqueueTransfer(true, mem, deviceOffset + done, len, Pointer.to(tmp));
+                    } else {
+                        enqueueTransfer(false, mem, deviceOffset + done, len, Pointer.to(tmp));
+                        MemorySegment.copy(staging, 0, seg, done, len);
+                    }
                 }
             }
         } catch (CLException e) {
             throw ClErrors.translate(write ? "writing " + bytes + " bytes" : "reading " + bytes + " bytes", e);
         }
+    }
+
+    /**
+     * Whether native memory could be freed by another thread while JOCL reads or writes it behind the
+     * JVM's back: a segment of a shared arena can be (and one seen as a direct buffer is
+     * indistinguishable from it). A segment confined to this thread cannot be closed during this
+     * call, nor can global memory; those go to OpenCL directly.
+     */
+    private static boolean mayBeClosedMeanwhile(MemorySegment seg) {
+        return seg.isAccessibleBy(NO_THREAD) && !seg.scope().equals(MemorySegment.NULL.scope());
     }
 
     private void enqueueTransfer(boolean write, cl_mem mem, long offset, long bytes, Pointer p) {

@@ -423,9 +423,10 @@ public final class VectorElementwise implements Elementwise {
      * out in the loop with no helper calls (through helpers it ran at half the speed of softplus).
      */
     private static void swishBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
-        if (p == 0f) { // f' = σ(0) = 1/2 for every x, ±∞ included
+        if (p == 0f) { // f' = σ(0) = 1/2 for every x, ±∞ included; NaN in x still gives NaN
             for (int i = from; i < bound; i += L) {
-                FloatVector.fromArray(S, dy, i).mul(0.5f).intoArray(dx, i);
+                FloatVector v = FloatVector.fromArray(S, x, i);
+                FloatVector.fromArray(S, dy, i).mul(0.5f).blend(v, v.compare(NE, v)).intoArray(dx, i);
             }
             return;
         }

@@ -1,0 +1,1215 @@
+package dev.kengine.conformance;
+
+import dev.kengine.Backend;
+import dev.kengine.EngineException;
+import dev.kengine.InvalidArgumentException;
+import dev.kengine.LinearGradients;
+import dev.kengine.LinearOutput;
+import dev.kengine.LossAndGradient;
+import dev.kengine.Scope;
+import dev.kengine.Shape;
+import dev.kengine.Tensor;
+import dev.kengine.conformance.oracle.ActivationOracle;
+import dev.kengine.conformance.oracle.LinalgOracle;
+import dev.kengine.conformance.oracle.LossOracle;
+import dev.kengine.conformance.oracle.ReductionOracle;
+import dev.kengine.conformance.oracle.SoftmaxOracle;
+import dev.kengine.op.Activation;
+import dev.kengine.op.AdamConfig;
+import dev.kengine.op.Init;
+import dev.kengine.op.Loss;
+import dev.kengine.op.Reduction;
+import dev.kengine.op.SgdConfig;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * Calls every public op of a backend with random arguments, as a hostile caller would, and checks
+ * the engine's contract on each call:
+ * <ul>
+ *   <li>only exceptions of the documented family ({@link EngineException}) leave a call: any other
+ *       type, a JVM error, or a call that runs past {@link #HANG_MILLIS} is a failure;</li>
+ *   <li>a rejected call leaves no tensor behind ({@link Backend#liveTensors()} unchanged);</li>
+ *   <li>a valid call on clean inputs agrees with the float64 oracle within the kit's tolerances;</li>
+ *   <li>after every case the backend still computes a known result.</li>
+ * </ul>
+ * Shapes are random (rank 0–4, and 5 to be rejected; dimensions 0, 1, odd, and huge leading
+ * dimensions of empty tensors), parameters random (negative, NaN, ±∞, huge), and about a third of
+ * the cases inject one fault: a null, a closed tensor, a tensor of another backend instance, a
+ * wrong shape, a bad parameter, a segment whose arena is closed or confined to another thread, a
+ * read-only buffer, a tensor closed by another thread, a scope used after close or from another
+ * thread. Every case derives from (seed, case index), so a failure names the seed that replays it.
+ */
+public final class Fuzzer {
+    /** A call running longer than this is reported as a hang. */
+    public static final long HANG_MILLIS = 30_000;
+    private static final int MAX_ELEMENTS = 3000;
+    private static final long[] DIMS = {0, 1, 1, 2, 3, 3, 4, 5, 7, 8, 16, 17, 31};
+
+    /**
+     * What a run found.
+     *
+     * @param backend the backend's name
+     * @param seed the run's seed
+     * @param cases cases run
+     * @param succeeded calls that completed
+     * @param rejected calls rejected with an exception of the family
+     * @param checked completed calls whose results were compared with the oracle
+     * @param faults cases that injected a fault
+     * @param exceptionTypes how often each exception type left a call
+     * @param failures what broke the contract, each with the case that replays it
+     */
+    public record Report(String backend, long seed, long cases, long succeeded, long rejected, long checked, long faults,
+                         Map<String, Long> exceptionTypes, List<String> failures) {
+        /** No crash, hang, undocumented exception, leak or wrong answer. */
+        public boolean clean() {
+            return failures.isEmpty();
+        }
+
+        /** One paragraph for a log or a report. */
+        public String summary() {
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                    "fuzz %s seed %d: %d cases (%d with an injected fault): %d completed (%d checked against the oracle), "
+                            + "%d rejected %s; %d failures",
+                    backend, seed, cases, faults, succeeded, checked, rejected, exceptionTypes, failures.size()));
+            for (String f : failures.subList(0, Math.min(20, failures.size()))) {
+                sb.append("\n  ").append(f);
+            }
+            return sb.toString();
+        }
+    }
+
+    private final Supplier<Backend> opener;
+    private final long seed;
+    private java.util.function.UnaryOperator<Tolerance> tolerance = t -> t;
+
+    /** Applies a backend's widened tolerances (as {@link BackendConformanceKit#tolerance} does) to the checks. */
+    public Fuzzer withTolerances(java.util.function.UnaryOperator<Tolerance> tolerance) {
+        this.tolerance = tolerance;
+        return this;
+    }
+
+    /** A fuzzer over backends from {@code opener} (called twice: the backend and a foreign instance). */
+    public Fuzzer(Supplier<Backend> opener, long seed) {
+        this.opener = opener;
+        this.seed = seed;
+    }
+
+    /** Runs up to {@code maxCases} cases, stopping early when {@code budgetMillis} have passed. */
+    public Report run(long maxCases, long budgetMillis) {
+        List<String> failures = new ArrayList<>();
+        Map<String, Long> types = new TreeMap<>();
+        long[] counts = new long[5]; // cases, succeeded, rejected, checked, faults
+        long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
+        ExecutorService worker = newWorker();
+        String name = "?";
+        try (Backend backend = opener.get(); Backend foreign = opener.get(); Backend closed = opener.get()) {
+            name = backend.name();
+            Tensor dead = closed.zeros(2);
+            closed.close();
+            for (long i = 0; i < maxCases && System.nanoTime() < deadline && failures.size() < 50; i++) {
+                Case c = new Case(backend, foreign, closed, dead, seed, i);
+                c.tolerance = tolerance;
+                Future<?> f = worker.submit(c::run);
+                try {
+                    f.get(HANG_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    failures.add(c.describe() + ": no answer after " + HANG_MILLIS + " ms (a hang)");
+                    worker.shutdownNow();
+                    worker = newWorker();
+                    break; // the hung call may hold the backend; stop here
+                } catch (ExecutionException e) {
+                    failures.add(c.describe() + ": the harness itself failed: " + e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                counts[0]++;
+                counts[1] += c.succeeded ? 1 : 0;
+                counts[2] += c.rejectedWith != null ? 1 : 0;
+                counts[3] += c.checked ? 1 : 0;
+                counts[4] += c.fault != Fault.NONE ? 1 : 0;
+                if (c.rejectedWith != null) {
+                    types.merge(c.rejectedWith, 1L, Long::sum);
+                }
+                failures.addAll(c.failures);
+            }
+        } finally {
+            worker.shutdownNow();
+        }
+        return new Report(name, seed, counts[0], counts[1], counts[2], counts[3], counts[4], types, failures);
+    }
+
+    /**
+     * Breaks the threading contract on purpose, {@code rounds} times: two threads run ops on a tensor
+     * while a third closes it, or closes the whole backend. Every call must complete or fail with an
+     * exception of the family (a closed tensor, a closed backend), none may hang, the process must
+     * survive, and after a tensor close the backend must still compute. Returns what broke.
+     */
+    public List<String> races(int rounds) {
+        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int round = 0; round < rounds && failures.size() < 20; round++) {
+            boolean closeBackend = round % 3 == 2;
+            String what = String.format(Locale.ROOT, "[seed %d race %d] closing the %s under running ops", seed, round,
+                    closeBackend ? "backend" : "tensor");
+            Backend b = opener.get();
+            try {
+                int n = 1 << (10 + rnd.nextInt(8));
+                Tensor x = b.of(Inputs.gaussian(n, round, 1), n);
+                Tensor w = b.of(Inputs.gaussian(64 * 64, round + 1, 1), 64, 64);
+                java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(2);
+                List<Thread> threads = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    int id = t;
+                    threads.add(Thread.ofPlatform().name("kengine-race-" + t).start(() -> {
+                        started.countDown();
+                        for (int i = 0; i < 400; i++) {
+                            try {
+                                switch ((i + id) % 4) {
+                                    case 0 -> b.relu(x).close();
+                                    case 1 -> b.sum(x).close();
+                                    case 2 -> b.activation(Activation.GELU, x, x);
+                                    default -> {
+                                        try (Tensor m = b.of(Inputs.gaussian(64 * 64, i, 1), 64, 64); Tensor p = b.matmul(m, w)) {
+                                            p.toArray();
+                                        }
+                                    }
+                                }
+                            } catch (EngineException e) {
+                                return; // the tensor or the backend is closed: the expected end
+                            } catch (Throwable e) {
+                                failures.add(what + ": an op on another thread threw an undocumented " + e);
+                                return;
+                            }
+                        }
+                    }));
+                }
+                started.await();
+                Thread.sleep(rnd.nextInt(3));
+                if (closeBackend) {
+                    b.close();
+                } else {
+                    x.close();
+                }
+                for (Thread t : threads) {
+                    t.join(HANG_MILLIS);
+                    if (t.isAlive()) {
+                        failures.add(what + ": an op did not return after " + HANG_MILLIS + " ms (a hang)");
+                    }
+                }
+                if (!closeBackend) {
+                    try (Tensor y = b.full(Shape.of(4), 2f); Tensor z = b.add(y, y)) {
+                        if (z.toArray()[3] != 4f) {
+                            failures.add(what + ": afterwards the backend computed 2 + 2 = " + z.toArray()[3]);
+                        }
+                    }
+                    if (b.liveTensors() != 1) {
+                        failures.add(what + ": " + b.liveTensors() + " tensors open where only w should be");
+                    }
+                }
+            } catch (Throwable e) {
+                failures.add(what + ": " + e);
+            } finally {
+                b.close();
+            }
+        }
+        return failures;
+    }
+
+    private static ExecutorService newWorker() {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kengine-fuzz");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The fault a case injects into one of its arguments. */
+    enum Fault { NONE, NULL, CLOSED, FOREIGN, WRONG_SHAPE, BAD_PARAM, CLOSED_BY_OTHER_THREAD }
+
+    private static final Fault[] FAULTS = Fault.values();
+
+
+    @FunctionalInterface
+    private interface Op {
+        /** Makes the call; returns true when it checked the result against the oracle. */
+        boolean call(Case c);
+    }
+
+    private record Named(String name, Op op) {}
+
+    /** One call with its arguments, fault and outcome. */
+    private static final class Case {
+        final Backend b;
+        final Backend foreign;
+        final Backend closedBackend;
+        final Tensor deadTensor;
+        final long runSeed;
+        final long index;
+        final SplittableRandom rnd;
+        final Fault fault;
+        final int faultAt;
+        final Named op;
+        int argIndex;
+        int paramIndex;
+        boolean faultUsed;
+        boolean succeeded;
+        boolean checked;
+        String rejectedWith;
+        final List<String> failures = new ArrayList<>();
+        java.util.function.UnaryOperator<Tolerance> tolerance = t -> t;
+
+        void agree(String what, Tolerance tol, double[] expected, float[] actual, double[] ref, float[] input) {
+            Agreement.assertAgree(what, tolerance.apply(tol), expected, actual, ref, input);
+        }
+
+        void agree(String what, Tolerance tol, double expected, float actual, double ref) {
+            Agreement.assertAgree(what, tolerance.apply(tol), expected, actual, ref);
+        }
+
+        Case(Backend b, Backend foreign, Backend closedBackend, Tensor deadTensor, long runSeed, long index) {
+            this.b = b;
+            this.foreign = foreign;
+            this.closedBackend = closedBackend;
+            this.deadTensor = deadTensor;
+            this.runSeed = runSeed;
+            this.index = index;
+            this.rnd = new SplittableRandom(runSeed * 0x9E3779B97F4A7C15L + index);
+            this.op = NAMED.get(rnd.nextInt(NAMED.size()));
+            this.fault = rnd.nextInt(3) == 0 ? FAULTS[1 + rnd.nextInt(FAULTS.length - 1)] : Fault.NONE;
+            this.faultAt = rnd.nextInt(4);
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "[seed %d case %d] %s%s", runSeed, index, op.name(),
+                    fault == Fault.NONE ? "" : " with fault " + fault + " at argument " + faultAt);
+        }
+
+        /** Whether the call's inputs are exactly as drawn, so its result can be checked. */
+        boolean clean() {
+            return !faultUsed;
+        }
+
+        void run() {
+            int before = b.liveTensors();
+            try (Scope scope = Scope.open()) {
+                try {
+                    checked = op.op().call(this);
+                    succeeded = true;
+                } catch (EngineException e) {
+                    rejectedWith = e.getClass().getSimpleName();
+                    if (e.getMessage() == null || e.getMessage().isBlank()) {
+                        failures.add(describe() + ": " + rejectedWith + " without a message");
+                    }
+                } catch (org.opentest4j.AssertionFailedError e) {
+                    failures.add(describe() + ": a wrong answer: " + e.getMessage());
+                } catch (Throwable t) {
+                    failures.add(describe() + ": an undocumented " + t.getClass().getName() + ": " + t.getMessage());
+                }
+            } catch (Throwable t) {
+                failures.add(describe() + ": closing the case's scope threw " + t);
+            }
+            int after = b.liveTensors();
+            if (after != before) {
+                failures.add(describe() + ": " + (after - before) + " tensors left open after the case's scope closed"
+                        + (rejectedWith != null ? " (the call was rejected with " + rejectedWith + ")" : ""));
+            }
+            sanity();
+        }
+
+        /** The backend still computes 2 + 3 = 5 after whatever the case did. */
+        private void sanity() {
+            try (Tensor x = b.full(Shape.of(3), 2f); Tensor y = b.full(Shape.of(3), 3f); Tensor z = b.add(x, y)) {
+                float[] r = z.toArray();
+                if (r[0] != 5f || r[1] != 5f || r[2] != 5f) {
+                    failures.add(describe() + ": afterwards the backend computed 2 + 3 = " + r[0]);
+                }
+            } catch (Throwable t) {
+                failures.add(describe() + ": afterwards the backend failed a known computation: " + t);
+            }
+        }
+
+        // ---- argument drawing ---------------------------------------------------------------
+
+        /** Whether this argument is the one the fault targets (the fault is used at most once). */
+        private boolean hit(boolean tensorArg) {
+            int i = tensorArg ? argIndex++ : paramIndex++;
+            boolean target = !faultUsed && i == faultAt && fault != Fault.NONE
+                    && (tensorArg ? fault != Fault.BAD_PARAM : fault == Fault.BAD_PARAM);
+            if (target) {
+                faultUsed = true;
+            }
+            return target;
+        }
+
+        int dim(int max) {
+            return rnd.nextInt(max + 1);
+        }
+
+        /** A shape of rank 0–4 with at most MAX_ELEMENTS elements. */
+        Shape shape() {
+            int rank = rnd.nextInt(5);
+            long[] d = new long[rank];
+            long size = 1;
+            for (int i = 0; i < rank; i++) {
+                d[i] = DIMS[rnd.nextInt(DIMS.length)];
+                size *= Math.max(1, d[i]);
+            }
+            if (size > MAX_ELEMENTS) {
+                return Shape.of(7, 3);
+            }
+            if (rank >= 2 && rnd.nextInt(40) == 0) {
+                d[0] = 1L << 40; // a huge leading dimension of an empty tensor: must return at once
+                d[rank - 1] = 0;
+            }
+            return Shape.of(d);
+        }
+
+        Shape shape(long... dims) {
+            return Shape.of(dims);
+        }
+
+        float[] values(long n, boolean specials) {
+            float[] x = new float[(int) n];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * 2);
+                if (specials && rnd.nextInt(12) == 0) {
+                    x[i] = Inputs.SPECIALS[rnd.nextInt(Inputs.SPECIALS.length)];
+                }
+            }
+            return x;
+        }
+
+        /** Uploads values for {@code shape}, or injects the case's tensor fault here. */
+        Arg tensor(Shape shape, boolean specials) {
+            return tensor(shape, specials, 0f, 0f);
+        }
+
+        /** As {@link #tensor(Shape, boolean)} with values uniform in [lo, hi) when lo < hi. */
+        Arg tensor(Shape shape, boolean specials, float lo, float hi) {
+            boolean target = hit(true);
+            Shape s = shape;
+            if (target && fault == Fault.WRONG_SHAPE) {
+                Shape other = shape();
+                s = other.equals(shape) ? Shape.of(shape.size() + 1) : other;
+            }
+            float[] data = lo < hi ? uniform(s.size(), lo, hi) : values(s.size(), specials);
+            if (target && fault == Fault.NULL) {
+                return new Arg(null, data);
+            }
+            Backend on = target && fault == Fault.FOREIGN ? foreign : b;
+            Tensor t = on.of(data, s.dims().length == 0 ? new long[0] : s.dims());
+            if (s.rank() == 0) {
+                t.close();
+                t = on.scalar(data[0]);
+            }
+            if (target && fault == Fault.CLOSED) {
+                t.close();
+            } else if (target && fault == Fault.CLOSED_BY_OTHER_THREAD) {
+                Tensor victim = t;
+                Thread closer = Thread.ofPlatform().start(victim::close);
+                try {
+                    closer.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (on == foreign) {
+                Tensor f = t;
+                foreignTensors.add(f);
+            }
+            return new Arg(t, data);
+        }
+
+        final List<Tensor> foreignTensors = new ArrayList<>();
+
+        float[] uniform(long n, float lo, float hi) {
+            float[] x = new float[(int) n];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = lo + (hi - lo) * (float) rnd.nextDouble();
+            }
+            return x;
+        }
+
+        /** A parameter: {@code normal}, or a hostile value where the fault targets it. */
+        float param(float normal) {
+            if (hit(false)) {
+                float[] bad = {Float.NaN, -1f, -normal, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e30f, -0f, 1f, 0f};
+                return bad[rnd.nextInt(bad.length)];
+            }
+            return normal;
+        }
+
+        long longParam(long normal) {
+            if (hit(false)) {
+                long[] bad = {-1, 0, Long.MIN_VALUE, Long.MAX_VALUE};
+                return bad[rnd.nextInt(bad.length)];
+            }
+            return normal;
+        }
+
+        /** An object argument (an activation, a loss, a config), or null where the fault targets it. */
+        <T> T object(T normal) {
+            return fault == Fault.NULL && hit(true) ? null : normal;
+        }
+
+        Activation activation() {
+            Activation[] acts = {
+                Activation.IDENTITY, Activation.SIGMOID, Activation.TANH, Activation.RELU, Activation.leakyRelu(),
+                Activation.elu(1f), Activation.SILU, Activation.swish(0f), Activation.swish(-1.5f), Activation.swish(3f),
+                Activation.SOFTPLUS, Activation.GELU, Activation.GELU_TANH
+            };
+            return object(acts[rnd.nextInt(acts.length)]);
+        }
+
+        void closeForeign() {
+            for (Tensor t : foreignTensors) {
+                t.close();
+            }
+        }
+    }
+
+    /** A tensor argument and the values uploaded into it. */
+    private record Arg(Tensor t, float[] v) {
+        double[] d() {
+            return Inputs.widen(v);
+        }
+    }
+
+    private static final List<Named> NAMED = new ArrayList<>();
+
+    static {
+        ops();
+    }
+
+    private static void op(String name, Op op) {
+        NAMED.add(new Named(name, c -> {
+            try {
+                return op.call(c);
+            } finally {
+                c.closeForeign();
+            }
+        }));
+    }
+
+    private static void ops() {
+        op("empty/zeros/full/scalar", c -> {
+            Shape s = c.rnd.nextInt(20) == 0 ? null : c.shape();
+            switch (c.rnd.nextInt(4)) {
+                case 0 -> c.b.empty(s);
+                case 1 -> c.b.zeros(s == null ? null : s.dims());
+                case 2 -> {
+                    float v = c.param(1.5f);
+                    float[] r = c.b.full(s, v).toArray();
+                    for (float x : r) {
+                        if (Float.floatToRawIntBits(x) != Float.floatToRawIntBits(v)) {
+                            throw new org.opentest4j.AssertionFailedError("full(" + v + ") gave " + x);
+                        }
+                    }
+                    return s != null;
+                }
+                default -> c.b.scalar(c.param(2f));
+            }
+            return false;
+        });
+        op("of(float[]/FloatBuffer/MemorySegment)", c -> {
+            Shape s = c.shape();
+            float[] data = c.values(s.size(), true);
+            int wrong = c.fault == Fault.WRONG_SHAPE && c.hit(true) ? 1 : 0;
+            float[] given = java.util.Arrays.copyOf(data, data.length + wrong);
+            Tensor t;
+            switch (c.rnd.nextInt(4)) {
+                case 0 -> t = c.b.of(c.fault == Fault.NULL && c.hit(true) ? null : given, s.rank() == 0 ? new long[] {1} : s.dims());
+                case 1 -> t = c.b.of(FloatBuffer.wrap(given), s);
+                case 2 -> {
+                    ByteBuffer bb = ByteBuffer.allocateDirect(given.length * 4).order(c.rnd.nextBoolean() ? ByteOrder.nativeOrder()
+                            : ByteOrder.BIG_ENDIAN);
+                    bb.asFloatBuffer().put(given);
+                    t = c.b.of(bb.asFloatBuffer(), s);
+                    if (bb.order() != ByteOrder.nativeOrder()) {
+                        return false;
+                    }
+                }
+                default -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment seg = arena.allocate(given.length * 4L + 1, 4).asSlice(0, given.length * 4L);
+                        MemorySegment.copy(given, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, given.length);
+                        t = c.b.of(seg, s);
+                    }
+                }
+            }
+            c.agree("of", Tolerances.COPY, Inputs.widen(data), t.toArray(), null, data);
+            return true;
+        });
+        op("copyTo/copyFrom with hostile buffers and segments", c -> {
+            Arg a = c.tensor(c.shape(), true);
+            long n = a.t() == null ? 3 : a.t().size();
+            int kind = c.rnd.nextInt(8);
+            Tensor t = a.t();
+            if (t == null) {
+                c.b.copy(t, t);
+                return false;
+            }
+            switch (kind) {
+                case 0 -> t.copyTo(c.rnd.nextInt(8) == 0 ? null : new float[(int) n + (c.rnd.nextInt(6) == 0 ? 1 : 0)]);
+                case 1 -> t.copyTo(FloatBuffer.allocate((int) n).asReadOnlyBuffer());
+                case 2 -> {
+                    Arena arena = Arena.ofConfined();
+                    MemorySegment seg = arena.allocate(n * 4 + 4, 16).asSlice(0, n * 4);
+                    arena.close();
+                    if (c.rnd.nextBoolean()) {
+                        t.copyTo(seg);
+                    } else {
+                        t.copyFrom(seg);
+                    }
+                }
+                case 3 -> {
+                    MemorySegment[] seg = new MemorySegment[1];
+                    Arena[] arena = new Arena[1];
+                    Thread other = Thread.ofPlatform().start(() -> {
+                        arena[0] = Arena.ofConfined();
+                        seg[0] = arena[0].allocate(n * 4 + 4, 16).asSlice(0, n * 4);
+                    });
+                    try {
+                        other.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    if (c.rnd.nextBoolean()) {
+                        t.copyTo(seg[0]);
+                    } else {
+                        t.copyFrom(seg[0]);
+                    }
+                }
+                case 4 -> t.copyTo(MemorySegment.ofArray(new float[(int) n]).asReadOnly());
+                case 5 -> {
+                    try (Arena arena = Arena.ofShared()) {
+                        MemorySegment seg = arena.allocate(n * 4, 4);
+                        t.copyTo(seg);
+                        float[] back = seg.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                        c.agree("copyTo(shared segment)", Tolerances.COPY, a.d(), back, null, a.v());
+                        t.copyFrom(seg);
+                        return true;
+                    }
+                }
+                case 6 -> t.copyFrom(c.rnd.nextBoolean() ? (FloatBuffer) null : FloatBuffer.allocate((int) n + 1));
+                default -> {
+                    FloatBuffer fb = ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.BIG_ENDIAN).asFloatBuffer();
+                    t.copyTo(fb);
+                    float[] back = new float[(int) n];
+                    fb.get(0, back);
+                    c.agree("copyTo(big-endian buffer)", Tolerances.COPY, a.d(), back, null, a.v());
+                    return true;
+                }
+            }
+            return false;
+        });
+        op("item/toArray", c -> {
+            Arg a = c.tensor(c.rnd.nextBoolean() ? Shape.scalar() : c.shape(), true);
+            if (a.t() == null) {
+                c.b.copyOf(null);
+            }
+            if (c.rnd.nextBoolean()) {
+                a.t().item();
+            } else {
+                c.agree("toArray", Tolerances.COPY, a.d(), a.t().toArray(), null, a.v());
+                return c.clean();
+            }
+            return false;
+        });
+        op("fill/copy/copyOf", c -> {
+            Shape s = c.shape();
+            Arg a = c.tensor(s, true);
+            Arg d = c.tensor(s, true);
+            switch (c.rnd.nextInt(3)) {
+                case 0 -> {
+                    float v = c.param(-3.25f);
+                    c.b.fill(a.t(), v);
+                    if (c.clean()) {
+                        double[] e = new double[a.v().length];
+                        java.util.Arrays.fill(e, v);
+                        c.agree("fill", Tolerances.FILL, e, a.t().toArray(), null, null);
+                        return true;
+                    }
+                }
+                case 1 -> {
+                    c.b.copy(a.t(), d.t());
+                    if (c.clean()) {
+                        c.agree("copy", Tolerances.COPY, a.d(), d.t().toArray(), null, a.v());
+                        return true;
+                    }
+                }
+                default -> {
+                    Tensor r = c.b.copyOf(a.t());
+                    if (c.clean()) {
+                        c.agree("copyOf", Tolerances.COPY, a.d(), r.toArray(), null, a.v());
+                        return true;
+                    }
+                }
+            }
+            return false;
+        });
+        op("add/sub/mul/div", c -> {
+            Shape s = c.shape();
+            boolean row = s.rank() >= 1 && c.rnd.nextBoolean();
+            Arg a = c.tensor(s, true);
+            Arg bb = c.tensor(row ? Shape.of(s.lastDim()) : s, true);
+            String[] names = {"ADD", "SUB", "MUL", "DIV"};
+            int k = c.rnd.nextInt(4);
+            Tensor out;
+            if (c.rnd.nextBoolean()) {
+                out = switch (k) {
+                    case 0 -> c.b.add(a.t(), bb.t());
+                    case 1 -> c.b.sub(a.t(), bb.t());
+                    case 2 -> c.b.mul(a.t(), bb.t());
+                    default -> c.b.div(a.t(), bb.t());
+                };
+            } else {
+                out = c.rnd.nextInt(6) == 0 ? null : c.tensor(s, false).t();
+                if (c.fault == Fault.NULL && c.hit(true)) {
+                    out = null;
+                }
+                switch (k) {
+                    case 0 -> c.b.add(a.t(), bb.t(), out);
+                    case 1 -> c.b.sub(a.t(), bb.t(), out);
+                    case 2 -> c.b.mul(a.t(), bb.t(), out);
+                    default -> c.b.div(a.t(), bb.t(), out);
+                }
+                if (out == null) {
+                    throw new org.opentest4j.AssertionFailedError("a null out was accepted");
+                }
+            }
+            if (!c.clean()) {
+                return false;
+            }
+            long cols = s.lastDim();
+            int rows = (int) (cols == 0 ? 0 : s.size() / cols);
+            double[] e = ReductionOracle.binary(names[k], a.d(), bb.d(), rows, (int) cols, row);
+            Tolerance tol = switch (k) {
+                case 0 -> Tolerances.ADD;
+                case 1 -> Tolerances.SUB;
+                case 2 -> Tolerances.MUL;
+                default -> Tolerances.DIV;
+            };
+            c.agree(names[k], tol, e, out.toArray(), null, a.v());
+            return true;
+        });
+        op("scale/axpy", c -> {
+            Shape s = c.shape();
+            Arg x = c.tensor(s, true);
+            float alpha = c.param(1.75f);
+            if (c.rnd.nextBoolean()) {
+                Tensor y = c.rnd.nextBoolean() ? c.b.scale(x.t(), alpha) : x.t();
+                if (y == x.t()) {
+                    c.b.scale(x.t(), alpha, x.t());
+                }
+                if (c.clean()) {
+                    double[] e = x.d();
+                    for (int i = 0; i < e.length; i++) {
+                        e[i] = (float) (e[i] * alpha);
+                    }
+                    c.agree("scale", Tolerances.SCALE, e, y.toArray(), null, x.v());
+                    return true;
+                }
+            } else {
+                Arg y = c.tensor(s, false);
+                c.b.axpy(alpha, x.t(), y.t());
+                if (c.clean()) {
+                    double[] e = new double[x.v().length];
+                    double[] ref = new double[e.length];
+                    for (int i = 0; i < e.length; i++) {
+                        e[i] = y.v()[i] + (double) alpha * x.v()[i];
+                        ref[i] = Math.abs(y.v()[i]) + Math.abs((double) alpha * x.v()[i]);
+                    }
+                    c.agree("axpy", Tolerances.AXPY, e, y.t().toArray(), ref, x.v());
+                    return true;
+                }
+            }
+            return false;
+        });
+        op("sum/mean over an axis or all", c -> {
+            Shape s = c.shape();
+            Arg x = c.tensor(s, false);
+            boolean mean = c.rnd.nextBoolean();
+            if (c.rnd.nextBoolean()) {
+                int axis = c.rnd.nextInt(Math.max(1, s.rank()) + 2) - 1;
+                if (c.fault == Fault.BAD_PARAM && c.hit(false)) {
+                    axis = 7;
+                }
+                Tensor r = mean ? c.b.mean(x.t(), axis) : c.b.sum(x.t(), axis);
+                if (!c.clean()) {
+                    return false;
+                }
+                int a = s.normalizeAxis(axis);
+                int outer = 1;
+                int inner = 1;
+                for (int i = 0; i < a; i++) {
+                    outer *= (int) s.dim(i);
+                }
+                for (int i = a + 1; i < s.rank(); i++) {
+                    inner *= (int) s.dim(i);
+                }
+                int len = (int) s.dim(a);
+                double[] e = ReductionOracle.reduce(x.d(), outer, len, inner, mean, false);
+                double[] ref = ReductionOracle.reduce(x.d(), outer, len, inner, mean, true);
+                for (int i = 0; i < ref.length; i++) {
+                    ref[i] *= len;
+                }
+                c.agree(mean ? "mean(axis)" : "sum(axis)", mean ? Tolerances.MEAN : Tolerances.SUM, e, r.toArray(), ref, null);
+            } else {
+                Tensor r = mean ? c.b.mean(x.t()) : c.b.sum(x.t());
+                if (!c.clean()) {
+                    return false;
+                }
+                int n = x.v().length;
+                double e = ReductionOracle.reduce(x.d(), 1, n, 1, mean, false)[0];
+                double ref = ReductionOracle.reduce(x.d(), 1, n, 1, mean, true)[0] * n;
+                c.agree(mean ? "mean" : "sum", mean ? Tolerances.MEAN : Tolerances.SUM, e, r.item(), ref);
+            }
+            return true;
+        });
+        op("l2Norm/max/argmax", c -> {
+            Shape s = c.shape();
+            Arg x = c.tensor(s, true);
+            switch (c.rnd.nextInt(3)) {
+                case 0 -> {
+                    float r = c.b.l2Norm(x.t()).item();
+                    if (c.clean()) {
+                        double e = ReductionOracle.l2Norm(x.d());
+                        c.agree("l2Norm", Tolerances.L2_NORM, e, r, Math.abs(e) * Math.max(1, x.v().length));
+                        return true;
+                    }
+                }
+                case 1 -> {
+                    Tensor r = c.b.max(x.t());
+                    if (c.clean()) {
+                        int cols = (int) s.lastDim();
+                        double[] e = ReductionOracle.max(x.d(), (int) s.rows(), cols);
+                        c.agree("max", Tolerances.MAX, e, r.toArray(), null, null);
+                        return true;
+                    }
+                }
+                default -> {
+                    int[] r = c.b.argmax(x.t());
+                    if (c.clean()) {
+                        int[] e = ReductionOracle.argmax(x.d(), (int) s.rows(), (int) s.lastDim());
+                        if (!java.util.Arrays.equals(e, r)) {
+                            throw new org.opentest4j.AssertionFailedError("argmax " + java.util.Arrays.toString(r)
+                                    + " but the oracle says " + java.util.Arrays.toString(e));
+                        }
+                        return true;
+                    }
+                }
+            }
+            return false;
+        });
+        op("matmul", c -> {
+            int m = c.dim(9);
+            int k = c.dim(12);
+            int n = c.dim(9);
+            int batch = c.rnd.nextInt(3) == 0 ? 1 + c.dim(3) : 0;
+            boolean ta = c.rnd.nextBoolean();
+            boolean tb = c.rnd.nextBoolean();
+            Shape sa = batch > 0 ? Shape.of(batch, ta ? k : m, ta ? m : k) : Shape.of(ta ? k : m, ta ? m : k);
+            Shape sb = Shape.of(tb ? n : k, tb ? k : n);
+            Arg a = c.tensor(sa, false);
+            Arg bm = c.tensor(sb, false);
+            Shape sc = batch > 0 ? Shape.of(batch, m, n) : Shape.of(m, n);
+            Tensor out;
+            float alpha = 1f;
+            float beta = 0f;
+            double[] c0 = null;
+            switch (c.rnd.nextInt(3)) {
+                case 0 -> {
+                    out = c.b.matmul(a.t(), bm.t());
+                    if (ta || tb) {
+                        return false; // the plain form does not transpose
+                    }
+                }
+                case 1 -> out = c.b.matmul(a.t(), ta, bm.t(), tb);
+                default -> {
+                    Arg cc = c.tensor(sc, false);
+                    alpha = c.param(0.5f);
+                    beta = c.param(2f);
+                    c0 = cc.d();
+                    c.b.matmul(a.t(), ta, bm.t(), tb, cc.t(), alpha, beta);
+                    out = cc.t();
+                }
+            }
+            if (!c.clean() || !Float.isFinite(alpha) || !Float.isFinite(beta) || Math.abs(alpha) > 1e6 || Math.abs(beta) > 1e6) {
+                return false;
+            }
+            int bn = Math.max(1, batch);
+            double[] e = new double[bn * m * n];
+            double[] ref = new double[e.length];
+            double[] ad = a.d();
+            double[] bd = bm.d();
+            for (int q = 0; q < bn; q++) {
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        double mag = 0;
+                        for (int p = 0; p < k; p++) {
+                            double av = ad[q * m * k + (ta ? p * m + i : i * k + p)];
+                            double bv = bd[tb ? j * k + p : p * n + j];
+                            s += av * bv;
+                            mag += Math.abs(av * bv);
+                        }
+                        int o = q * m * n + i * n + j;
+                        double prev = c0 == null || beta == 0f ? 0 : beta * c0[o];
+                        e[o] = alpha * s + prev;
+                        ref[o] = (Math.abs(alpha) * mag + Math.abs(prev)) * (k + 2);
+                    }
+                }
+            }
+            c.agree("matmul", Tolerances.MATMUL, e, out.toArray(), ref, null);
+            return true;
+        });
+        op("linear/linearBackward", c -> {
+            int rows = c.dim(9);
+            int in = c.dim(9);
+            int outDim = c.dim(9);
+            if (c.rnd.nextInt(30) == 0) {
+                try (Tensor x = c.b.empty(1L << 40, 0); Tensor w = c.b.empty(0, 0)) {
+                    LinearOutput o = c.b.linear(x, w, null, Activation.RELU);
+                    c.b.linearBackward(o.output(), x, w, o, Activation.RELU, true);
+                    return false;
+                }
+            }
+            Arg x = c.tensor(Shape.of(rows, in), false);
+            Arg w = c.tensor(Shape.of(in, outDim), false);
+            Arg bias = c.rnd.nextBoolean() ? c.tensor(Shape.of(outDim), false) : null;
+            Activation act = c.activation();
+            LinearOutput o = c.b.linear(x.t(), w.t(), bias == null ? null : bias.t(), act);
+            if (c.rnd.nextBoolean()) {
+                Arg dy = c.tensor(Shape.of(rows, outDim), false);
+                LinearGradients g = c.b.linearBackward(dy.t(), x.t(), w.t(), o, act, c.rnd.nextBoolean());
+                return false;
+            }
+            if (!c.clean()) {
+                return false;
+            }
+            double[] mag = new double[rows * outDim];
+            double[] z = LinalgOracle.linearPre(x.d(), w.d(), bias == null ? null : bias.d(), rows, in, outDim, mag);
+            for (int i = 0; i < mag.length; i++) {
+                mag[i] *= in + 2;
+            }
+            c.agree("linear z", Tolerances.LINEAR, z, o.preActivation().toArray(), mag, null);
+            return true;
+        });
+        op("activation/activationBackward", c -> {
+            Shape s = c.shape();
+            Arg x = c.tensor(s, true);
+            Activation act = c.activation();
+            float[] xv = x.v();
+            double[] e = new double[xv.length];
+            double[] ref = new double[xv.length];
+            for (int i = 0; i < xv.length; i++) {
+                e[i] = ActivationOracle.forward(act == null ? Activation.IDENTITY : act, xv[i]);
+                ref[i] = BackendConformanceKit.activationRef(act == null ? Activation.IDENTITY : act, xv[i]);
+            }
+            switch (c.rnd.nextInt(4)) {
+                case 0 -> {
+                    Tensor y = c.b.activation(act, x.t());
+                    if (c.clean()) {
+                        c.agree(act + " forward", Tolerances.activation(act), e, y.toArray(), ref, xv);
+                        return true;
+                    }
+                }
+                case 1 -> {
+                    Arg y = c.tensor(s, false);
+                    c.b.activation(act, x.t(), y.t());
+                    if (c.clean()) {
+                        c.agree(act + " forward into y", Tolerances.activation(act), e, y.t().toArray(), ref, xv);
+                        return true;
+                    }
+                }
+                case 2 -> {
+                    Tensor y = switch (c.rnd.nextInt(3)) {
+                        case 0 -> c.b.relu(x.t());
+                        case 1 -> c.b.sigmoid(x.t());
+                        default -> c.b.tanh(x.t());
+                    };
+                    return false;
+                }
+                default -> {
+                    Arg y = c.tensor(s, false);
+                    Arg dy = c.tensor(s, false);
+                    Tensor dx;
+                    if (c.rnd.nextBoolean()) {
+                        dx = c.b.activationBackward(act, dy.t(), x.t(), y.t());
+                    } else {
+                        dx = c.tensor(s, false).t();
+                        c.b.activationBackward(act, dy.t(), x.t(), y.t(), dx);
+                    }
+                    return false; // y was not act(x): only the contract on arguments is checked here
+                }
+            }
+            return false;
+        });
+        op("prelu/preluBackward", c -> {
+            Shape s = c.rnd.nextInt(20) == 0 ? Shape.of(1L << 40, 2, 0) : c.shape();
+            boolean channels = s.rank() >= 2 && c.rnd.nextBoolean();
+            Arg x = s.size() == 0 && s.rank() == 3 && s.dim(0) == 1L << 40
+                    ? new Arg(c.b.empty(s), new float[0]) : c.tensor(s, true);
+            Arg alpha = c.tensor(channels ? Shape.of(s.dim(1)) : Shape.of(1), false);
+            if (c.rnd.nextBoolean()) {
+                c.b.prelu(x.t(), alpha.t());
+            } else {
+                Arg dy = c.tensor(s, false);
+                c.b.preluBackward(dy.t(), x.t(), alpha.t());
+            }
+            return false;
+        });
+        op("softmax/logSoftmax and backward", c -> {
+            Shape s = c.rnd.nextInt(20) == 0 ? Shape.of(1L << 40, 0) : c.shape();
+            boolean log = c.rnd.nextBoolean();
+            Arg x = s.size() == 0 && s.rank() == 2 && s.dim(0) == 1L << 40 ? new Arg(c.b.empty(s), new float[0]) : c.tensor(s, false);
+            if (c.rnd.nextBoolean()) {
+                Tensor y = log ? c.b.logSoftmax(x.t()) : c.b.softmax(x.t());
+                if (c.clean() && s.rank() >= 1 && s.size() > 0) {
+                    int cols = (int) s.lastDim();
+                    double[] e = SoftmaxOracle.forward(x.d(), (int) s.rows(), cols, log);
+                    double[] ref = new double[e.length];
+                    for (int i = 0; i < e.length; i++) {
+                        ref[i] = log ? Math.abs(x.v()[i]) + 1 : Math.abs(e[i]) * cols;
+                    }
+                    c.agree(log ? "logSoftmax" : "softmax", log ? Tolerances.LOG_SOFTMAX : Tolerances.SOFTMAX, e,
+                            y.toArray(), ref, x.v());
+                    return true;
+                }
+            } else {
+                Arg dy = c.tensor(s, false);
+                Tensor y = x.t() == null ? null : (log ? c.b.logSoftmax(x.t()) : c.b.softmax(x.t()));
+                Tensor dx = log ? c.b.logSoftmaxBackward(dy.t(), y) : c.b.softmaxBackward(dy.t(), y);
+            }
+            return false;
+        });
+        op("loss/lossBackward/lossWithGradient", c -> {
+            Shape s = c.shape();
+            Loss[] losses = {Loss.MSE, Loss.MAE, Loss.huber(1f), Loss.BINARY_CROSS_ENTROPY, Loss.BINARY_CROSS_ENTROPY_WITH_LOGITS};
+            Loss loss = c.object(losses[c.rnd.nextInt(losses.length)]);
+            boolean bce = loss == Loss.BINARY_CROSS_ENTROPY;
+            Arg p = bce ? c.tensor(s, false, 0.02f, 0.98f) : c.tensor(s, false);
+            Arg t = c.tensor(s, false, 0f, 1f);
+            Reduction r = c.object(c.rnd.nextBoolean() ? Reduction.MEAN : Reduction.SUM);
+            switch (c.rnd.nextInt(3)) {
+                case 0 -> {
+                    float v = c.b.loss(loss, p.t(), t.t(), r).item();
+                    if (c.clean() && s.size() > 0) {
+                        double e = LossOracle.loss(loss, r, p.d(), t.d());
+                        double ref = 0;
+                        for (int i = 0; i < p.v().length; i++) {
+                            ref += LossOracle.elementMagnitude(loss, p.v()[i], t.v()[i]);
+                        }
+                        ref *= (r == Reduction.MEAN ? 1.0 / p.v().length : 1.0) * (p.v().length + 2);
+                        c.agree("loss " + loss, Tolerances.LOSS, e, v, ref);
+                        return true;
+                    }
+                }
+                case 1 -> c.b.lossBackward(loss, p.t(), t.t(), r);
+                default -> {
+                    LossAndGradient lg = c.b.lossWithGradient(loss, p.t(), t.t(), r);
+                }
+            }
+            return false;
+        });
+        op("softmaxCrossEntropy", c -> {
+            int rows = c.dim(9);
+            int classes = c.dim(9);
+            Arg logits = c.tensor(Shape.of(rows, classes), false);
+            int[] labels = new int[rows + (c.fault == Fault.WRONG_SHAPE && c.rnd.nextBoolean() ? 1 : 0)];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = classes == 0 ? 0 : c.rnd.nextInt(classes);
+            }
+            if (c.fault == Fault.BAD_PARAM && labels.length > 0 && c.hit(false)) {
+                labels[c.rnd.nextInt(labels.length)] = c.rnd.nextBoolean() ? -1 : classes;
+            }
+            if (c.fault == Fault.NULL && c.hit(true)) {
+                labels = null;
+            }
+            Reduction r = c.object(Reduction.MEAN);
+            switch (c.rnd.nextInt(4)) {
+                case 0 -> {
+                    LossAndGradient lg = c.b.softmaxCrossEntropy(logits.t(), labels, r);
+                    if (c.clean() && rows > 0) {
+                        double e = LossOracle.crossEntropy(logits.d(), labels, null, rows, classes, r);
+                        c.agree("softmaxCrossEntropy", Tolerances.SOFTMAX_CROSS_ENTROPY, e, lg.loss().item(),
+                                (Math.abs(e) + 1) * classes);
+                        return true;
+                    }
+                }
+                case 1 -> {
+                    Arg loss = c.tensor(Shape.scalar(), false);
+                    Arg grad = c.tensor(Shape.of(rows, classes), false);
+                    c.b.softmaxCrossEntropy(logits.t(), labels, r, loss.t(), grad.t());
+                }
+                case 2 -> {
+                    Arg targets = c.tensor(Shape.of(rows, classes), false, 0f, 1f);
+                    c.b.softmaxCrossEntropy(logits.t(), targets.t(), r);
+                }
+                default -> c.b.softmaxCrossEntropyLoss(logits.t(), labels, r);
+            }
+            return false;
+        });
+        op("dropout/dropoutBackward", c -> {
+            Shape s = c.shape();
+            Arg x = c.tensor(s, true);
+            float p = c.param(0.3f);
+            long seed = c.rnd.nextLong();
+            switch (c.rnd.nextInt(4)) {
+                case 0 -> c.b.dropout(x.t(), p, seed, c.longParam(5));
+                case 1 -> {
+                    Arg y = c.tensor(s, false);
+                    Arg mask = c.tensor(s, false);
+                    c.b.dropout(x.t(), p, seed, 0, y.t(), mask.t());
+                }
+                case 2 -> {
+                    Arg mask = c.tensor(s, false);
+                    c.b.dropoutBackward(x.t(), mask.t(), p);
+                }
+                default -> {
+                    Arg mask = c.tensor(s, false);
+                    Arg dx = c.tensor(s, false);
+                    c.b.dropoutBackward(x.t(), mask.t(), p, dx.t());
+                }
+            }
+            return false;
+        });
+        op("init", c -> {
+            Init[] inits = {Init.uniform(-1, 1), Init.normal(0, 1), Init.xavierUniform(), Init.xavierNormal(), Init.heUniform(),
+                Init.heNormal()};
+            Init init = c.object(inits[c.rnd.nextInt(inits.length)]);
+            Shape s = c.shape();
+            if (c.rnd.nextBoolean()) {
+                c.b.init(c.rnd.nextInt(20) == 0 ? null : s, init, c.rnd.nextLong());
+            } else {
+                Arg t = c.tensor(s, false);
+                c.b.init(t.t(), init, c.rnd.nextLong(), c.longParam(3));
+            }
+            return false;
+        });
+        op("sgdStep/adamStep/penalty/clipGradNorm", c -> {
+            Shape s = c.shape();
+            Arg w = c.tensor(s, false);
+            Arg g = c.tensor(s, false);
+            switch (c.rnd.nextInt(4)) {
+                case 0 -> {
+                    float momentum = c.rnd.nextBoolean() ? 0f : 0.9f;
+                    Arg v = c.rnd.nextBoolean() || momentum != 0f ? c.tensor(s, false) : null;
+                    SgdConfig cfg = new SgdConfig(c.param(0.1f), momentum, false, 0f, 0f);
+                    c.b.sgdStep(w.t(), g.t(), v == null ? null : v.t(), cfg);
+                    if (c.clean() && momentum == 0f) {
+                        double[] e = new double[w.v().length];
+                        double[] ref = new double[e.length];
+                        for (int i = 0; i < e.length; i++) {
+                            e[i] = w.v()[i] - (double) 0.1f * g.v()[i];
+                            ref[i] = Math.abs(w.v()[i]) + Math.abs((double) 0.1f * g.v()[i]);
+                        }
+                        c.agree("sgdStep", Tolerances.SGD, e, w.t().toArray(), ref, null);
+                        return true;
+                    }
+                }
+                case 1 -> {
+                    Arg m = c.tensor(s, false);
+                    Arg v = c.tensor(s, false, 0f, 1f);
+                    c.b.adamStep(w.t(), g.t(), m.t(), v.t(), AdamConfig.adam(c.param(1e-3f)), c.longParam(1));
+                }
+                case 2 -> c.b.penalty(w.t(), c.param(0.01f), c.param(0.02f));
+                default -> {
+                    List<Tensor> grads = new ArrayList<>();
+                    grads.add(w.t());
+                    grads.add(g.t());
+                    if (c.rnd.nextInt(10) == 0) {
+                        grads.add(w.t());
+                    }
+                    c.b.clipGradNorm(c.rnd.nextInt(20) == 0 ? null : grads, c.param(1f));
+                }
+            }
+            return false;
+        });
+        op("scopes", c -> {
+            Scope inner = Scope.open();
+            Tensor t = c.b.zeros(3);
+            switch (c.rnd.nextInt(5)) {
+                case 0 -> {
+                    inner.close();
+                    inner.keep(t);
+                }
+                case 1 -> {
+                    try {
+                        inner.keep(null);
+                    } finally {
+                        inner.close();
+                    }
+                }
+                case 2 -> {
+                    RuntimeException[] thrown = new RuntimeException[1];
+                    Thread other = Thread.ofPlatform().start(() -> {
+                        try {
+                            inner.close();
+                        } catch (RuntimeException e) {
+                            thrown[0] = e;
+                        }
+                    });
+                    try {
+                        other.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    boolean stillOpen = !t.isClosed();
+                    inner.close();
+                    if (thrown[0] == null || !stillOpen) {
+                        throw new org.opentest4j.AssertionFailedError("a scope was closed from another thread");
+                    }
+                    throw thrown[0];
+                }
+                case 3 -> {
+                    try (Tensor foreignT = c.foreign.zeros(2)) {
+                        inner.keep(foreignT);
+                    } finally {
+                        inner.close();
+                    }
+                }
+                default -> {
+                    Tensor kept = inner.keep(t);
+                    inner.close();
+                    if (kept.isClosed()) {
+                        throw new org.opentest4j.AssertionFailedError("a kept tensor was closed with its scope");
+                    }
+                    kept.close();
+                }
+            }
+            return false;
+        });
+        op("synchronize", c -> {
+            c.b.synchronize();
+            return false;
+        });
+        op("closed backend", c -> {
+            switch (c.rnd.nextInt(3)) {
+                case 0 -> c.closedBackend.zeros(2);
+                case 1 -> c.b.copyOf(c.deadTensor);
+                default -> c.deadTensor.toArray();
+            }
+            return false;
+        });
+    }
+}
