@@ -45,7 +45,7 @@ final class MemoryAccount {
         }
     }
 
-    /** Prompts a collection and waits (at most 200 ms) until {@code wanted} bytes were freed or freeing stalls. */
+    /** Prompts a collection and waits (at most 200 ms) until {@code wanted} bytes were freed or nothing was freed for 50 ms. */
     void collect(long wanted) {
         collections.incrementAndGet();
         long before = nativeLive.get();
@@ -66,7 +66,7 @@ final class MemoryAccount {
             }
             quiet = now == last ? quiet + 1 : 0;
             last = now;
-            if (quiet >= 20) {
+            if (quiet >= 50) {
                 return; // the cleaner has freed what this collection found
             }
         }

@@ -1,6 +1,7 @@
 package dev.kengine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -137,6 +138,161 @@ class TensorLifecycleTest {
         var e = assertThrows(InvalidStateException.class, t::toArray);
         assertTrue(e.getMessage().contains("backend 'heap' is closed"), e.getMessage());
         assertThrows(InvalidStateException.class, () -> b.zeros(1));
+    }
+
+    @Test
+    void nullsAreInvalidArgumentsNamingTheArgument() {
+        try (Tensor t = backend.zeros(3)) {
+            assertInvalid("data", () -> backend.of((float[]) null));
+            assertInvalid("data", () -> backend.of((FloatBuffer) null, Shape.of(1)));
+            assertInvalid("shape", () -> backend.of(FloatBuffer.allocate(1), null));
+            assertInvalid("data", () -> backend.of((MemorySegment) null, Shape.of(1)));
+            assertInvalid("shape", () -> backend.empty((Shape) null));
+            assertInvalid("shape", () -> backend.full(null, 1f));
+            assertInvalid("dimensions", () -> Shape.of((long[]) null));
+            assertInvalid("src", () -> t.copyFrom((float[]) null));
+            assertInvalid("dst", () -> t.copyTo((float[]) null));
+            assertInvalid("segment", () -> t.copyTo((MemorySegment) null));
+            assertInvalid("dst", () -> t.copyTo((FloatBuffer) null));
+            assertInvalid("backend name", () -> Engine.open(null));
+            assertInvalid("activation", () -> dev.kengine.op.Activation.parse(null));
+            try (Scope s = Scope.open()) {
+                assertInvalid("tensor", () -> s.keep(null));
+            }
+        }
+    }
+
+    private static void assertInvalid(String named, org.junit.jupiter.api.function.Executable call) {
+        var e = assertThrows(InvalidArgumentException.class, call);
+        assertTrue(e.getMessage().contains(named), e.getMessage());
+    }
+
+    @Test
+    void readOnlyAndDeadDestinationsAreRejected() {
+        try (Tensor t = backend.zeros(4)) {
+            assertInvalid("read-only", () -> t.copyTo(FloatBuffer.allocate(4).asReadOnlyBuffer()));
+            Arena arena = Arena.ofConfined();
+            MemorySegment seg = arena.allocate(16, 16);
+            arena.close();
+            assertInvalid("arena is closed", () -> t.copyTo(seg));
+            assertInvalid("arena is closed", () -> t.copyFrom(seg));
+            assertInvalid("arena is closed", () -> backend.of(seg, Shape.of(4)));
+            MemorySegment[] other = new MemorySegment[1];
+            Arena[] otherArena = new Arena[1];
+            Thread th = Thread.ofPlatform().start(() -> {
+                otherArena[0] = Arena.ofConfined();
+                other[0] = otherArena[0].allocate(16, 16);
+            });
+            assertDoesNotThrow(() -> th.join());
+            assertInvalid("another thread", () -> t.copyTo(other[0]));
+            assertEquals(1, backend.liveTensors());
+        }
+    }
+
+    @Test
+    void aShapeWithAZeroDimensionHasNoElementsHoweverLargeTheOthers() {
+        Shape s = Shape.of(1L << 62, 1L << 62, 0);
+        assertEquals(0, s.size());
+        assertInvalid("more elements", () -> Shape.of(1L << 62, 1L << 62, 1));
+    }
+
+    @Test
+    void aNullOutIsRejectedNotReplaced() {
+        try (Tensor a = backend.zeros(2)) {
+            // The heap double lacks ADD; the null is named before the op is looked up either way.
+            assertThrows(EngineException.class, () -> backend.add(a, a, null));
+            assertEquals(1, backend.liveTensors());
+        }
+    }
+
+    @Test
+    void aTensorClosedUnderAnotherThreadsCallIsFreedWhenTheCallEnds() throws Exception {
+        Tensor src = backend.full(Shape.of(8), 4f);
+        Tensor dst = backend.zeros(8);
+        FakeProviders.CopyGate gate = new FakeProviders.CopyGate();
+        FakeProviders.copyGate = gate;
+        try {
+            Thread worker = Thread.ofPlatform().start(() -> backend.copy(src, dst));
+            gate.entered().await();
+            int storages = FakeProviders.LIVE_STORAGES.get();
+            src.close();
+            assertTrue(src.isClosed());
+            assertEquals(storages, FakeProviders.LIVE_STORAGES.get(), "the running copy still holds src's memory");
+            assertThrows(InvalidArgumentException.class, () -> backend.copyOf(src));
+            gate.release().countDown();
+            worker.join();
+            assertEquals(storages - 1, FakeProviders.LIVE_STORAGES.get(), "src was freed when the copy ended");
+            assertArrayEquals(new float[] {4, 4, 4, 4, 4, 4, 4, 4}, dst.toArray());
+        } finally {
+            FakeProviders.copyGate = null;
+            dst.close();
+        }
+    }
+
+    @Test
+    void closingTheBackendWaitsForRunningCallsThenRejectsNewOnes() throws Exception {
+        Backend b = Engine.open("heap");
+        Tensor src = b.full(Shape.of(8), 4f);
+        Tensor dst = b.zeros(8);
+        FakeProviders.CopyGate gate = new FakeProviders.CopyGate();
+        FakeProviders.copyGate = gate;
+        try {
+            Thread worker = Thread.ofPlatform().start(() -> b.copy(src, dst));
+            gate.entered().await();
+            Thread closer = Thread.ofPlatform().start(b::close);
+            closer.join(200);
+            assertTrue(closer.isAlive(), "close waits while a call runs");
+            assertThrows(InvalidStateException.class, () -> b.zeros(1));
+            gate.release().countDown();
+            worker.join();
+            closer.join();
+            assertTrue(src.isClosed() && dst.isClosed());
+        } finally {
+            FakeProviders.copyGate = null;
+            b.close();
+        }
+    }
+
+    @Test
+    void scopesBelongToTheirThread() throws Exception {
+        Scope s = Scope.open();
+        Tensor t = backend.zeros(2);
+        RuntimeException[] thrown = new RuntimeException[2];
+        Thread other = Thread.ofPlatform().start(() -> {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                thrown[0] = e;
+            }
+            try {
+                s.keep(t);
+            } catch (RuntimeException e) {
+                thrown[1] = e;
+            }
+        });
+        other.join();
+        assertTrue(thrown[0] instanceof InvalidStateException, String.valueOf(thrown[0]));
+        assertTrue(thrown[1] instanceof InvalidStateException, String.valueOf(thrown[1]));
+        assertFalse(t.isClosed());
+        s.close();
+        assertTrue(t.isClosed());
+        assertThrows(InvalidStateException.class, () -> s.keep(t));
+    }
+
+    @Test
+    void leakedTensorsAreFreedAndCountedBySite() throws Exception {
+        int storages = FakeProviders.LIVE_STORAGES.get();
+        for (int i = 0; i < 200; i++) {
+            backend.full(Shape.of(16), 1f); // leaked on purpose
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (FakeProviders.LIVE_STORAGES.get() > storages && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(storages, FakeProviders.LIVE_STORAGES.get(), "the cleaner freed every leaked tensor");
+        assertEquals(0, backend.liveTensors());
+        assertTrue(Leaks.counts().values().stream().mapToLong(Long::longValue).sum() >= 200, Leaks.counts().toString());
     }
 
     @Test

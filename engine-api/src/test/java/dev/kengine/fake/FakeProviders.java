@@ -24,6 +24,16 @@ public final class FakeProviders {
     /** The options the last opened HeapDriver received. */
     public static volatile Map<String, String> lastOptions = Map.of();
 
+    /** When set, every HeapDriver copy signals {@code entered} and then waits for {@code release}. */
+    public static volatile CopyGate copyGate;
+
+    /** A copy held in the middle, to close things under it. */
+    public record CopyGate(java.util.concurrent.CountDownLatch entered, java.util.concurrent.CountDownLatch release) {
+        public CopyGate() {
+            this(new java.util.concurrent.CountDownLatch(1), new java.util.concurrent.CountDownLatch(1));
+        }
+    }
+
     public static final class Heap implements BackendProvider {
         @Override
         public String name() {
@@ -112,6 +122,15 @@ public final class FakeProviders {
 
         @Override
         public void copy(Storage src, Storage dst, long n) {
+            CopyGate gate = copyGate;
+            if (gate != null) {
+                gate.entered.countDown();
+                try {
+                    gate.release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             System.arraycopy(((HeapStorage) src).data, 0, ((HeapStorage) dst).data, 0, (int) n);
         }
 

@@ -31,6 +31,7 @@ import java.util.Set;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
+import org.jocl.cl_event;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
@@ -48,6 +49,10 @@ import org.jocl.cl_mem;
 final class OpenClDriver implements BackendDriver {
     /** Largest host transfer in one call; ByteBuffers address at most 2 GiB. */
     private static final long CHUNK_BYTES = 1L << 30;
+    /** Launches between the throttle's markers (see throttle()). */
+    private static final int MARK_EVERY = 256;
+    private int sinceMark;
+    private cl_event pendingMark;
     /** CPU devices' buffers from this size on are probed against the host allocator first (see HostMemory). */
     private static final long HOST_PROBE_BYTES = 1L << 20;
     /** The heap staging of transfers from memory that could be freed meanwhile: 4 MiB at a time. */
@@ -259,6 +264,7 @@ final class OpenClDriver implements BackendDriver {
         }
         try {
             clFinish(queue);
+            releaseMark();
         } catch (CLException e) {
             // Closing anyway.
         }
@@ -365,9 +371,45 @@ final class OpenClDriver implements BackendDriver {
                 }
             }
             clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+            throttle();
         } catch (CLException e) {
             throw ClErrors.translate("launching a kernel", e);
         }
+    }
+
+    /**
+     * Bounds the commands waiting in the queue. A caller that only enqueues (a loop of fills that
+     * never reads a result, say) would otherwise run ahead of a slow device without limit, and every
+     * waiting command keeps its buffers alive, released or not: PoCL's pthread device, slower than
+     * the enqueueing thread, grew by a gigabyte per thousand 1 MiB tensors that way. Every
+     * {@value #MARK_EVERY} launches a marker is enqueued and the previous marker awaited, so at most
+     * about twice that many commands wait, and the device never runs dry while the host enqueues.
+     */
+    private void throttle() {
+        if (++sinceMark < MARK_EVERY) {
+            return;
+        }
+        sinceMark = 0;
+        cl_event mark = new cl_event();
+        clEnqueueMarkerWithWaitList(queue, 0, null, mark);
+        cl_event previous = pendingMark;
+        pendingMark = mark;
+        if (previous != null) {
+            try {
+                clWaitForEvents(1, new cl_event[] {previous});
+            } finally {
+                clReleaseEvent(previous);
+            }
+        }
+    }
+
+    /** Forgets the throttle's marker once the queue has drained. */
+    private void releaseMark() {
+        if (pendingMark != null) {
+            clReleaseEvent(pendingMark);
+            pendingMark = null;
+        }
+        sinceMark = 0;
     }
 
     private static cl_mem mem(Storage s) {

@@ -1,0 +1,366 @@
+package dev.kengine.bench.soak;
+
+import dev.kengine.Backend;
+import dev.kengine.BackendInfo;
+import dev.kengine.DeviceOutOfMemoryException;
+import dev.kengine.Engine;
+import dev.kengine.Scope;
+import dev.kengine.Shape;
+import dev.kengine.Tensor;
+import dev.kengine.conformance.Fuzzer;
+import dev.kengine.op.Activation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * {@code ./engine soak}: the engine under a hostile caller and a long run, per backend, with the
+ * targets of the reliability contract checked at the end:
+ * <ol>
+ *   <li>fuzz: random calls with injected faults ({@link Fuzzer}), and threads that close tensors and
+ *       backends under running ops; target: 0 hangs, 0 undocumented exception types, 0 wrong answers;</li>
+ *   <li>small ops: a million ops on tensors of 256 floats, each in a scope; target: the process's
+ *       resident memory at the end within 10 % of its baseline (taken after the first 5 %);</li>
+ *   <li>large ops: ten thousand ops on tensors of 2<sup>20</sup> floats, memory sampled;</li>
+ *   <li>leaks: tensors of 1 MiB allocated, filled and never closed; target: the loop completes in
+ *       bounded memory (the collector frees them and the engine prompts it for device memory);</li>
+ *   <li>out of memory: in a child JVM under {@code ulimit -v}, 256 MiB tensors allocated and filled
+ *       until the backend reports {@link DeviceOutOfMemoryException}; target: the child survives,
+ *       frees them and computes again.</li>
+ * </ol>
+ * A crash would end the process (or, for the out-of-memory phase, the child): the report is printed
+ * phase by phase, so what ran before the crash stays on the screen.
+ */
+public final class Soak {
+    private static final long MIB = 1 << 20;
+
+    private long fuzzCases = 100_000;
+    private int races = 30;
+    private long smallOps = 1_000_000;
+    private long largeOps = 10_000;
+    private long leaks = 100_000;
+    private boolean oom = true;
+    private long oomLimitKiB = 6L * 1024 * 1024;
+    private final List<String> backends = new ArrayList<>();
+    private final List<String> missed = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        if (args.length >= 1 && args[0].equals("--oom-child")) {
+            System.exit(oomChild(args[1]));
+        }
+        Soak s = new Soak();
+        if (!s.parse(args)) {
+            return;
+        }
+        System.exit(s.run() ? 0 : 1);
+    }
+
+    private boolean parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--backend" -> backends.add(args[++i]);
+                case "--fuzz" -> fuzzCases = Long.parseLong(args[++i]);
+                case "--races" -> races = Integer.parseInt(args[++i]);
+                case "--small" -> smallOps = Long.parseLong(args[++i]);
+                case "--large" -> largeOps = Long.parseLong(args[++i]);
+                case "--leaks" -> leaks = Long.parseLong(args[++i]);
+                case "--no-oom" -> oom = false;
+                case "--oom-limit-mib" -> oomLimitKiB = Long.parseLong(args[++i]) * 1024;
+                case "--quick" -> {
+                    fuzzCases = 10_000;
+                    races = 6;
+                    smallOps = 100_000;
+                    largeOps = 1_000;
+                    leaks = 10_000;
+                }
+                case "-h", "--help" -> {
+                    System.out.println("""
+                            usage: ./engine soak [--backend NAME]... [--quick] [--fuzz N] [--races N] [--small N]
+                                                 [--large N] [--leaks N] [--no-oom] [--oom-limit-mib N]
+                              Fuzzes every public call and soaks each available backend (or those named), then
+                              checks the targets: 0 hangs and 0 undocumented exceptions in the fuzz cases, resident
+                              memory within 10 % of its baseline after the small ops, leaked tensors reclaimed in
+                              bounded memory, out of memory reported and recovered from under a ulimit -v.
+                              Defaults: 100000 fuzz cases, 30 races, 1000000 small ops, 10000 large ops, 100000
+                              leaked 1 MiB tensors, the out-of-memory child under ulimit -v 6144 MiB.
+                              --quick divides the counts by ten.""");
+                    return false;
+                }
+                default -> throw new IllegalArgumentException("soak: unknown option " + a + " (--help lists them)");
+            }
+        }
+        return true;
+    }
+
+    private boolean run() throws Exception {
+        if (backends.isEmpty()) {
+            for (BackendInfo info : Engine.explain()) {
+                if (info.available()) {
+                    backends.add(info.name());
+                } else {
+                    System.out.println(info.name() + ": skipped, unavailable: " + info.reason());
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "kengine soak on %s, %d cores, load average %s, max heap %d MiB%n",
+                System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), loadAverage(),
+                Runtime.getRuntime().maxMemory() / MIB);
+        for (String name : backends) {
+            soak(name);
+        }
+        System.out.println();
+        if (missed.isEmpty()) {
+            System.out.println("every target met on " + String.join(", ", backends));
+            return true;
+        }
+        System.out.println("targets missed:");
+        missed.forEach(m -> System.out.println("  " + m));
+        return false;
+    }
+
+    private void soak(String name) throws Exception {
+        System.out.printf(Locale.ROOT, "%n== %s ==%n", name);
+        long seed = System.nanoTime();
+        long t0 = System.nanoTime();
+        Fuzzer.Report r = new Fuzzer(() -> Engine.open(name), seed).run(fuzzCases, 365L * 24 * 3600 * 1000);
+        System.out.printf(Locale.ROOT, "fuzz: %s (%.1f s)%n", r.summary(), seconds(t0));
+        if (!r.clean()) {
+            missed.add(name + ": " + r.failures().size() + " fuzz failures (replay: seed " + seed + ")");
+        }
+        if (r.cases() < fuzzCases) {
+            missed.add(name + ": the fuzz run stopped after " + r.cases() + " of " + fuzzCases + " cases");
+        }
+        t0 = System.nanoTime();
+        List<String> raceFailures = new Fuzzer(() -> Engine.open(name), seed).races(races);
+        System.out.printf(Locale.ROOT, "races: %d rounds of closing a tensor or the backend under two threads' ops: %d failures "
+                + "(%.1f s)%n", races, raceFailures.size(), seconds(t0));
+        raceFailures.stream().limit(10).forEach(f -> System.out.println("  " + f));
+        if (!raceFailures.isEmpty()) {
+            missed.add(name + ": " + raceFailures.size() + " race failures");
+        }
+        try (Backend b = Engine.open(name)) {
+            smallOps(b);
+            largeOps(b);
+            leaks(b);
+        }
+        if (oom) {
+            oomInChild(name);
+        }
+    }
+
+    /** A million small ops in scopes; resident memory sampled, the end compared with the baseline. */
+    private void smallOps(Backend b) {
+        long t0 = System.nanoTime();
+        Memory mem = new Memory(b);
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] data = new float[256];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) rnd.nextGaussian();
+        }
+        try (Tensor x = b.of(data, 16, 16); Tensor y = b.of(data, 16, 16)) {
+            long baselineAt = Math.max(1, smallOps / 20);
+            for (long i = 0; i < smallOps; i++) {
+                try (Scope s = Scope.open()) {
+                    switch ((int) (i % 8)) {
+                        case 0 -> b.add(x, y);
+                        case 1 -> b.relu(x);
+                        case 2 -> b.sum(x, 1);
+                        case 3 -> b.softmax(x);
+                        case 4 -> b.matmul(x, y);
+                        case 5 -> b.activation(Activation.GELU, x);
+                        case 6 -> b.scale(x, 0.5f);
+                        default -> b.sum(x).item();
+                    }
+                }
+                if (i + 1 == baselineAt) {
+                    b.synchronize();
+                    System.gc();
+                    mem.baseline();
+                } else if ((i + 1) % 10_000 == 0) {
+                    mem.sample();
+                }
+            }
+        }
+        b.synchronize();
+        System.gc();
+        mem.sample();
+        double growth = mem.growth();
+        System.out.printf(Locale.ROOT, "small ops: %d ops (16x16 add, relu, sum, softmax, matmul, gelu, scale, item) in %.1f s; %s; "
+                + "end/baseline %.3f%n", smallOps, seconds(t0), mem, 1 + growth);
+        if (growth > 0.10 && smallOps >= 10_000) {
+            missed.add(b.name() + ": resident memory grew " + Math.round(growth * 100) + " % over " + smallOps + " small ops");
+        }
+    }
+
+    /** Ten thousand ops on 4 MiB tensors. */
+    private void largeOps(Backend b) {
+        long t0 = System.nanoTime();
+        Memory mem = new Memory(b);
+        int n = 1 << 20;
+        try (Tensor x = b.init(Shape.of(n), dev.kengine.op.Init.normal(0, 1), 1);
+             Tensor m = b.init(Shape.of(256, 256), dev.kengine.op.Init.normal(0, 1), 2)) {
+            mem.baseline();
+            for (long i = 0; i < largeOps; i++) {
+                try (Scope s = Scope.open()) {
+                    switch ((int) (i % 5)) {
+                        case 0 -> b.relu(x);
+                        case 1 -> b.add(x, x);
+                        case 2 -> b.activation(Activation.SIGMOID, x);
+                        case 3 -> b.matmul(m, m);
+                        default -> b.dropout(x, 0.5f, 7, i);
+                    }
+                }
+                if ((i + 1) % 500 == 0) {
+                    b.synchronize();
+                    mem.sample();
+                }
+            }
+        }
+        b.synchronize();
+        mem.sample();
+        System.out.printf(Locale.ROOT, "large ops: %d ops (relu, add, sigmoid, dropout on 2^20 floats; 256^3 matmul) in %.1f s; %s%n",
+                largeOps, seconds(t0), mem);
+    }
+
+    /** 1 MiB tensors filled and never closed: the collector and the engine must give the memory back. */
+    private void leaks(Backend b) {
+        long t0 = System.nanoTime();
+        Memory mem = new Memory(b);
+        mem.baseline();
+        long prompted = b.collectionsPrompted();
+        for (long i = 0; i < leaks; i++) {
+            b.full(Shape.of(MIB / 4), 1f); // never closed: a leak on purpose
+            if ((i + 1) % 1000 == 0) {
+                mem.sample();
+            }
+        }
+        b.synchronize();
+        mem.sample();
+        System.out.printf(Locale.ROOT, "leaks: %d tensors of 1 MiB filled and never closed (%d GiB in all) in %.1f s; %s; "
+                + "collections the engine prompted: %d%n", leaks, leaks / 1024, seconds(t0), mem, b.collectionsPrompted() - prompted);
+        long bound = 4L << 30;
+        if (mem.peakRss - mem.baselineRss > bound) {
+            missed.add(b.name() + ": leaked tensors held " + (mem.peakRss - mem.baselineRss) / MIB + " MiB of resident memory at the peak");
+        }
+    }
+
+    /** Runs the out-of-memory phase in a child JVM under {@code ulimit -v}; a crash there is a miss. */
+    private void oomInChild(String name) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        String cmd = String.format(Locale.ROOT,
+                "ulimit -v %d && exec '%s' --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx1g "
+                        + "-XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=128m -Xss1m -cp '%s' %s --oom-child %s",
+                oomLimitKiB, java, cp, Soak.class.getName(), name);
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true);
+        pb.environment().put("MALLOC_ARENA_MAX", "2");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        int rc = p.waitFor();
+        String last = out.lines().filter(l -> l.startsWith("oom:")).reduce((a, c) -> c).orElse("oom: no report");
+        System.out.printf(Locale.ROOT, "%s (child under ulimit -v %d MiB, exit %d, %.1f s)%n", last, oomLimitKiB / 1024, rc,
+                seconds(t0));
+        if (rc != 0) {
+            missed.add(name + ": out of memory under ulimit -v " + oomLimitKiB / 1024 + " MiB was not recovered (child exit " + rc
+                    + "); its output ends:\n" + out.lines().skip(Math.max(0, out.lines().count() - 8))
+                    .reduce("", (a, c) -> a + "    " + c + "\n"));
+        }
+    }
+
+    /** The child: allocate and fill 256 MiB tensors until the backend says it is out of memory. */
+    private static int oomChild(String name) {
+        try (Backend b = Engine.open(name)) {
+            List<Tensor> held = new ArrayList<>();
+            String why = "no limit reached after 64 tensors";
+            try {
+                for (int i = 0; i < 64; i++) {
+                    held.add(b.full(Shape.of(64L << 20), 1f));
+                    b.synchronize();
+                }
+            } catch (DeviceOutOfMemoryException e) {
+                why = "DeviceOutOfMemoryException after " + held.size() + " tensors of 256 MiB: " + e.getMessage();
+            }
+            held.forEach(Tensor::close);
+            try (Tensor x = b.full(Shape.of(1024), 3f); Tensor y = b.add(x, x)) {
+                float v = y.toArray()[1023];
+                if (v != 6f) {
+                    System.out.println("oom: after freeing, 3 + 3 = " + v);
+                    return 3;
+                }
+            }
+            System.out.println("oom: " + why + "; freed, and the backend computes again");
+            return why.startsWith("Device") ? 0 : 2;
+        }
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split(" ", 4)[0];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Resident set size and the backend's allocated bytes: baseline, peak, latest. */
+    private static final class Memory {
+        private final Backend b;
+        long baselineRss;
+        long peakRss;
+        long lastRss;
+        long baselineDevice;
+        long peakDevice;
+        long lastDevice;
+
+        Memory(Backend b) {
+            this.b = b;
+            baseline();
+        }
+
+        void baseline() {
+            baselineRss = rss();
+            peakRss = lastRss = baselineRss;
+            baselineDevice = b.allocatedBytes();
+            peakDevice = lastDevice = baselineDevice;
+        }
+
+        void sample() {
+            lastRss = rss();
+            peakRss = Math.max(peakRss, lastRss);
+            lastDevice = b.allocatedBytes();
+            peakDevice = Math.max(peakDevice, lastDevice);
+        }
+
+        double growth() {
+            return (double) (lastRss - baselineRss) / baselineRss;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "RSS baseline %d MiB, peak %d MiB, end %d MiB; %s memory baseline %d MiB, peak %d MiB, end %d MiB",
+                    baselineRss / MIB, peakRss / MIB, lastRss / MIB, b.name(), baselineDevice / MIB, peakDevice / MIB, lastDevice / MIB);
+        }
+
+        static long rss() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // fall through
+            }
+            return 0;
+        }
+    }
+}
