@@ -221,7 +221,14 @@ final class NaiveDriver implements BackendDriver {
             case RELU -> Float.isNaN(x) ? x : x > 0 ? x : 0f;
             case LEAKY_RELU -> x > 0 ? x : act.parameter() * x;
             case ELU -> x > 0 ? x : (float) (a * (Math.exp(x) - 1));
-            case SWISH -> x == Float.NEGATIVE_INFINITY ? 0f : x == Float.POSITIVE_INFINITY ? x : x * sigmoid(act.parameter() * x);
+            case SWISH -> {
+                double beta = act.parameter();
+                if (beta == 0) {
+                    yield x * 0.5f;
+                }
+                double sg = 1 / (1 + Math.exp(-beta * x));
+                yield Float.isInfinite(x) ? (sg == 0 ? 0f : x) : (float) (x * sg);
+            }
             case SOFTPLUS -> (float) (Math.max(x, 0) + Math.log(1 + Math.exp(-Math.abs(x))));
             case GELU -> x == Float.NEGATIVE_INFINITY ? 0f : x == Float.POSITIVE_INFINITY ? x : (float) (x * 0.5 * (1 + erf(x / Math.sqrt(2))));
             case GELU_TANH -> x == Float.NEGATIVE_INFINITY ? 0f : x == Float.POSITIVE_INFINITY ? x
@@ -264,11 +271,19 @@ final class NaiveDriver implements BackendDriver {
             case LEAKY_RELU -> Float.isNaN(x) ? x : x > 0 ? dy : a * dy;
             case ELU -> Float.isNaN(x) ? x : x > 0 ? dy : dy * (y + a);
             case SWISH -> {
-                if (Float.isInfinite(x)) {
-                    yield x > 0 ? dy : dy * 0f;
+                if (Float.isNaN(x)) {
+                    yield x;
                 }
-                float s = sigmoid(a * x);
-                yield dy * (s + a * x * s * (1 - s));
+                if (a == 0f) {
+                    yield dy * 0.5f;
+                }
+                double bx = (double) a * x;
+                double sg = 1 / (1 + Math.exp(-bx));
+                if (Float.isInfinite(x)) {
+                    yield dy * (float) sg;
+                }
+                double g = sg * (1 - sg);
+                yield (float) (dy * (sg + (g == 0 ? 0 : bx * g)));
             }
             case SOFTPLUS -> dy * sigmoid(x);
             case GELU -> {
