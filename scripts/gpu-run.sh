@@ -9,6 +9,7 @@
 #   conformance.txt  the JUnit console launcher's tree (kit, shared-kernel kit, TF32, fatbin, probe)
 #   junit-jupiter.xml  the JUnit XML report
 #   opencl.txt       the OpenCL conformance kit on the GPU through the vendor's OpenCL driver, where there is one
+#   soak.txt         ./engine soak on CUDA (--quick unless KENGINE_SOAK_ARGS says otherwise; KENGINE_SKIP_SOAK=1 skips it)
 #                    (8 files in all: the device tool brings back 8 at most)
 #   bench.txt        CudaBench: key value lines
 #   cublas.txt       torch.matmul FP32 and TF32, and torch's device copy, same sizes
@@ -99,6 +100,16 @@ if [ "${KENGINE_SKIP_OPENCL:-0}" != 1 ] && [ "${KENGINE_SKIP_CONFORMANCE:-0}" !=
     else
         say "opencl: no NVIDIA OpenCL device (KENGINE_NVIDIA_ICD=1 registers the driver's ICD where it is installed)"
     fi
+fi
+
+if [ "${KENGINE_SKIP_SOAK:-0}" != 1 ] && [ -f "$bundle/bench/benchmarks.jar" ] && [ -n "$available" ]; then
+    # The reliability soak on CUDA: fuzz, races, small and large ops, leaks, and device memory exhausted
+    # (no ulimit: CUDA reserves more address space than any useful limit allows).
+    say "soak: ./engine soak on CUDA ${KENGINE_SOAK_ARGS:---quick}"
+    # shellcheck disable=SC2086
+    "$java" "${jvm[@]}" -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp "$bundle/bench/benchmarks.jar" dev.kengine.bench.soak.Soak --backend cuda \
+        --oom-limit-mib 0 ${KENGINE_SOAK_ARGS:---quick} > "$out/soak.txt" 2>&1
+    say "soak: exit $?; $(tail -n 3 "$out/soak.txt" | tr '\n' ' ')"
 fi
 
 if [ "${KENGINE_SKIP_BENCH:-0}" != 1 ]; then

@@ -38,6 +38,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link InvalidStateException}, waits for the calls already running, then frees every tensor.
  * Scopes belong to the thread that opened them.
  *
+ * <p>Arguments come in one order for every op: first the tensors the op reads or updates in place,
+ * in the order its formula names them, each followed by its own modifier (a transpose flag); then
+ * what selects and tunes the op (an {@link Activation}, {@link Loss}, {@link Init} or config record,
+ * a {@link Reduction}), then plain scalars; last the tensors the caller supplies to receive the
+ * results, in overloads that write into them instead of allocating. So {@code activation(x, act)},
+ * {@code loss(pred, target, loss, reduction)}, {@code axpy(x, y, alpha)} (y += alpha·x),
+ * {@code matmul(a, transA, b, transB, c, alpha, beta)} (c = alpha·op(a)·op(b) + beta·c) and
+ * {@code activation(x, act, y)}. A forward result carries what its backward needs:
+ * {@code linearBackward(dy, linear(x, w, b, act))}. Every factory has a {@link Shape} form and a
+ * {@code long...} form with the same arguments and the dimensions last.
+ *
  * <p>Exceptions: every method throws only {@link EngineException}s, chiefly
  * {@link InvalidArgumentException} for a bad argument (a null, a closed tensor, a tensor of another
  * backend, a shape or value out of range), {@link InvalidStateException} once the backend is closed,
@@ -248,7 +259,12 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** A tensor of zeros. */
+    /** A tensor of zeros of the given shape. */
+    public Tensor zeros(Shape shape) {
+        return full(shape, 0f);
+    }
+
+    /** A tensor of zeros of the given dimensions. */
     public Tensor zeros(long... dims) {
         Call call = enter();
         try {
@@ -278,6 +294,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /** A tensor of the given dimensions with every element {@code value}. */
+    public Tensor full(float value, long... dims) {
+        Call call = enter();
+        try {
+            return full(Shape.of(dims), value);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
+    }
+
     /** A rank-0 tensor holding {@code value}. */
     public Tensor scalar(float value) {
         Call call = enter();
@@ -298,6 +327,27 @@ public final class Backend implements AutoCloseable {
             requireNonNull(data, "data");
             requireNonNull(dims, "dims");
             Shape shape = dims.length == 0 ? Shape.of(data.length) : Shape.of(dims);
+            if (shape.size() != data.length) {
+                throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
+                        + " elements but the array has " + data.length);
+            }
+            Tensor t = empty(shape);
+            upload(t, MemorySegment.ofArray(data));
+            return t;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
+    }
+
+    /** Uploads {@code data}, whose length must be the shape's size, as a tensor of that shape. */
+    public Tensor of(float[] data, Shape shape) {
+        Call call = enter();
+        try {
+            requireNonNull(data, "data");
+            requireNonNull(shape, "shape");
             if (shape.size() != data.length) {
                 throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
                         + " elements but the array has " + data.length);
@@ -721,7 +771,7 @@ public final class Backend implements AutoCloseable {
     }
 
     /** y += alpha · x; shapes must be equal (y may be x: y = (1 + alpha)·y). */
-    public void axpy(float alpha, Tensor x, Tensor y) {
+    public void axpy(Tensor x, Tensor y, float alpha) {
         Call call = enter();
         try {
             Storage sx = arg(Op.AXPY, x, "x");
@@ -999,11 +1049,12 @@ public final class Backend implements AutoCloseable {
             Tensor[] t = allocate(Shape.of(d[0], d[2]), Shape.of(d[0], d[2]));
             Tensor z = t[0];
             Tensor y = t[1];
+            LinearOutput result = new LinearOutput(y, z, x, w, b, act);
             if (y.size() == 0) {
-                return new LinearOutput(y, z);
+                return result;
             }
             return closeOnFailure(() -> driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act),
-                    new LinearOutput(y, z), t);
+                    result, t);
         } catch (RuntimeException | Error e) {
             call.fail();
             throw e;
@@ -1013,36 +1064,50 @@ public final class Backend implements AutoCloseable {
     }
 
     /**
-     * Gradients of the layer {@code forward = linear(x, w, b, act)} given dy = ∂L/∂y: dx, dW and,
-     * when {@code withBias}, db.
+     * Gradients of the layer that {@code forward} came from ({@code forward = linear(x, w, b, act)}),
+     * given dy = ∂L/∂y: dx, dW and, when the layer had a bias, db. The forward output carries x, W,
+     * b and the activation, so the two calls cannot disagree; x and W must still be open.
      */
-    public LinearGradients linearBackward(Tensor dy, Tensor x, Tensor w, LinearOutput forward, Activation act, boolean withBias) {
+    public LinearGradients linearBackward(Tensor dy, LinearOutput forward) {
+        return linearBackward(dy, forward, true);
+    }
+
+    /**
+     * {@link #linearBackward(Tensor, LinearOutput)}, with the input gradient dx = dz·Wᵀ computed only
+     * when {@code inputGradient} is true: a network's first layer has no use for it, and skipping it
+     * saves a matmul as large as the layer's forward one. Without it {@link LinearGradients#dx()} is null.
+     */
+    public LinearGradients linearBackward(Tensor dy, LinearOutput forward, boolean inputGradient) {
         Call call = enter();
         try {
             Storage sdy = arg(Op.LINEAR_BACKWARD, dy, "dy");
-            Storage sx = own(x, "x");
-            Storage sw = own(w, "w");
             requireNonNull(forward, "forward");
-            requireNonNull(act, "activation");
+            Tensor x = forward.input();
+            Tensor w = forward.weight();
+            Activation act = forward.activation();
+            Storage sx = own(x, "forward.input");
+            Storage sw = own(w, "forward.weight");
             Storage sz = own(forward.preActivation(), "forward.preActivation");
             Storage sy = own(forward.output(), "forward.output");
             long[] d = linearDims("linearBackward", x, w, null);
             Shape yShape = Shape.of(d[0], d[2]);
-            sameShape("linearBackward", "dy", dy, "forward.output", forward.output());
             if (!dy.shape().equals(yShape)) {
                 throw new InvalidArgumentException("linearBackward: x is " + x.shape() + " and w is " + w.shape()
                         + " so dy must be " + yShape + ", but dy is " + dy.shape());
             }
+            sameShape("linearBackward", "dy", dy, "forward.output", forward.output());
             sameShape("linearBackward", "forward.output", forward.output(), "forward.preActivation", forward.preActivation());
-            Tensor[] t = allocate(x.shape(), w.shape(), withBias ? Shape.of(d[2]) : null);
+            boolean withBias = forward.bias() != null;
+            Tensor[] t = allocate(inputGradient ? x.shape() : null, w.shape(), withBias ? Shape.of(d[2]) : null);
             Tensor dx = t[0];
             Tensor dw = t[1];
             Tensor db = t[2];
-            if (dx.size() == 0 && dw.size() == 0 && (db == null || db.size() == 0)) {
-                return new LinearGradients(dx, dw, db);
+            LinearGradients result = new LinearGradients(dx, dw, db);
+            if ((dx == null || dx.size() == 0) && dw.size() == 0 && (db == null || db.size() == 0)) {
+                return result;
             }
-            return closeOnFailure(() -> driver.linearBackward(sdy, sx, sw, sz, sy, dx.storage("dx"), dw.storage("dw"),
-                    db == null ? null : db.storage("db"), d[0], d[1], d[2], act), new LinearGradients(dx, dw, db), t);
+            return closeOnFailure(() -> driver.linearBackward(sdy, sx, sw, sz, sy, dx == null ? null : dx.storage("dx"),
+                    dw.storage("dw"), db == null ? null : db.storage("db"), d[0], d[1], d[2], act), result, t);
         } catch (RuntimeException | Error e) {
             call.fail();
             throw e;
@@ -1074,7 +1139,7 @@ public final class Backend implements AutoCloseable {
     // =====================================================================================
 
     /** act(x) elementwise as a new tensor. */
-    public Tensor activation(Activation act, Tensor x) {
+    public Tensor activation(Tensor x, Activation act) {
         Call call = enter();
         try {
             Storage sx = arg(Op.ACTIVATION, x, "x");
@@ -1091,7 +1156,7 @@ public final class Backend implements AutoCloseable {
     }
 
     /** y = act(x); y may be x. */
-    public void activation(Activation act, Tensor x, Tensor y) {
+    public void activation(Tensor x, Activation act, Tensor y) {
         Call call = enter();
         try {
             Storage sx = arg(Op.ACTIVATION, x, "x");
@@ -1108,7 +1173,7 @@ public final class Backend implements AutoCloseable {
     }
 
     /** dx = act'(x) ⊙ dy, given the input x and the output y of the forward pass. */
-    public Tensor activationBackward(Activation act, Tensor dy, Tensor x, Tensor y) {
+    public Tensor activationBackward(Tensor dy, Tensor x, Tensor y, Activation act) {
         Call call = enter();
         try {
             Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
@@ -1129,7 +1194,7 @@ public final class Backend implements AutoCloseable {
     }
 
     /** dx = act'(x) ⊙ dy into dx, which may be dy. */
-    public void activationBackward(Activation act, Tensor dy, Tensor x, Tensor y, Tensor dx) {
+    public void activationBackward(Tensor dy, Tensor x, Tensor y, Activation act, Tensor dx) {
         Call call = enter();
         try {
             Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
@@ -1152,7 +1217,7 @@ public final class Backend implements AutoCloseable {
     public Tensor relu(Tensor x) {
         Call call = enter();
         try {
-            return activation(Activation.RELU, x);
+            return activation(x, Activation.RELU);
         } catch (RuntimeException | Error e) {
             call.fail();
             throw e;
@@ -1164,7 +1229,7 @@ public final class Backend implements AutoCloseable {
     public Tensor sigmoid(Tensor x) {
         Call call = enter();
         try {
-            return activation(Activation.SIGMOID, x);
+            return activation(x, Activation.SIGMOID);
         } catch (RuntimeException | Error e) {
             call.fail();
             throw e;
@@ -1176,7 +1241,7 @@ public final class Backend implements AutoCloseable {
     public Tensor tanh(Tensor x) {
         Call call = enter();
         try {
-            return activation(Activation.TANH, x);
+            return activation(x, Activation.TANH);
         } catch (RuntimeException | Error e) {
             call.fail();
             throw e;
@@ -1331,7 +1396,7 @@ public final class Backend implements AutoCloseable {
     // =====================================================================================
 
     /** The loss between {@code pred} and {@code target} (equal shapes), as a rank-0 tensor. */
-    public Tensor loss(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
+    public Tensor loss(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         Call call = enter();
         try {
             Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
@@ -1347,7 +1412,7 @@ public final class Backend implements AutoCloseable {
     }
 
     /** ∂loss/∂pred, shaped like {@code pred}. */
-    public Tensor lossBackward(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
+    public Tensor lossBackward(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         Call call = enter();
         try {
             Storage[] s = lossArgs(Op.LOSS_BACKWARD, loss, pred, target, reduction);
@@ -1363,7 +1428,7 @@ public final class Backend implements AutoCloseable {
     }
 
     /** The loss and its gradient in one pass. */
-    public LossAndGradient lossWithGradient(Loss loss, Tensor pred, Tensor target, Reduction reduction) {
+    public LossAndGradient lossWithGradient(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         Call call = enter();
         try {
             Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
@@ -1624,6 +1689,19 @@ public final class Backend implements AutoCloseable {
                 throw e;
             }
             return t;
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
+    }
+
+    /** {@link #init(Shape, Init, long)} for the given dimensions. */
+    public Tensor init(Init init, long seed, long... dims) {
+        Call call = enter();
+        try {
+            return init(Shape.of(dims), init, seed);
         } catch (RuntimeException | Error e) {
             call.fail();
             throw e;

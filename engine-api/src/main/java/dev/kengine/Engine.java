@@ -35,6 +35,18 @@ public final class Engine {
 
     /** Prints {@link #describe()}: every backend, whether it is available and why not, with its capabilities. */
     public static void main(String[] args) {
+        if (args.length > 0) {
+            boolean help = args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help");
+            java.io.PrintStream to = help ? System.out : System.err;
+            to.println("usage: ./engine explain");
+            to.println("  Lists every backend on the class path, best first: whether it is available and, if not, why;");
+            to.println("  its device, memory, compute units, dtypes and the ops it supports.");
+            if (!help) {
+                System.err.println("explain: unexpected argument '" + args[0] + "'");
+                System.exit(2);
+            }
+            return;
+        }
         System.out.print(describe());
     }
 

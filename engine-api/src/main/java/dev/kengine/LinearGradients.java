@@ -1,10 +1,20 @@
 package dev.kengine;
 
-/** The gradients of a linear layer: dx [rows, in], dW [in, out], and db [out] (null when the layer has no bias). */
+/**
+ * The gradients of a linear layer, owned by the caller (or the enclosing {@link Scope}).
+ *
+ * @param dx ∂L/∂x {@code [rows, in]}, or null when the input gradient was not asked for
+ *     ({@link Backend#linearBackward(Tensor, LinearOutput, boolean)})
+ * @param dw ∂L/∂W {@code [in, out]}
+ * @param db ∂L/∂b {@code [out]}, or null when the layer has no bias
+ */
 public record LinearGradients(Tensor dx, Tensor dw, Tensor db) implements AutoCloseable {
+    /** Closes the gradients this record holds. */
     @Override
     public void close() {
-        dx.close();
+        if (dx != null) {
+            dx.close();
+        }
         dw.close();
         if (db != null) {
             db.close();

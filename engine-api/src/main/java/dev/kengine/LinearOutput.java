@@ -1,10 +1,23 @@
 package dev.kengine;
 
+import dev.kengine.op.Activation;
+
 /**
- * The result of {@link Backend#linear}: the activated output y = act(x·W + b) and the
- * pre-activation z = x·W + b that {@link Backend#linearBackward} needs. Closing closes both.
+ * The result of {@link Backend#linear}: the activated output y = act(x·W + b), the pre-activation
+ * z = x·W + b, and what the layer was computed from, so that {@link Backend#linearBackward(Tensor,
+ * LinearOutput)} needs nothing else. The caller owns y and z; x, W and b remain the caller's own
+ * tensors, referenced here, not copied.
+ *
+ * @param output y {@code [rows, out]}
+ * @param preActivation z {@code [rows, out]}
+ * @param input x {@code [rows, in]}, as given to the forward call
+ * @param weight W {@code [in, out]}, as given
+ * @param bias b {@code [out]} as given, or null for a layer without bias
+ * @param activation the activation applied
  */
-public record LinearOutput(Tensor output, Tensor preActivation) implements AutoCloseable {
+public record LinearOutput(Tensor output, Tensor preActivation, Tensor input, Tensor weight, Tensor bias,
+                           Activation activation) implements AutoCloseable {
+    /** Closes y and z (not the inputs, which belong to the caller). */
     @Override
     public void close() {
         output.close();

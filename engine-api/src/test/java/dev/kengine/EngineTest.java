@@ -29,6 +29,22 @@ class EngineTest {
     }
 
     @Test
+    @DisplayName("explain --help prints its usage instead of explaining")
+    void explainHelp() {
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Engine.main(new String[] {"--help"});
+        } finally {
+            System.setOut(old);
+        }
+        String printed = buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(printed.startsWith("usage: ./engine explain"), printed);
+        assertFalse(printed.contains("the Java heap"), printed);
+    }
+
+    @Test
     @DisplayName("without a choice the best available backend wins, not the best ranked")
     void bestAvailable() {
         try (Backend b = Engine.open()) {

@@ -293,7 +293,7 @@ public final class Ops {
                 for (int i = 0; i < z.length; i++) {
                     y[i] = Math.max(z[i], 0f);
                 }
-                forward = new LinearOutput(backend.of(y, rows, out), backend.of(z, rows, out));
+                forward = new LinearOutput(backend.of(y, rows, out), backend.of(z, rows, out), tx, tw, tb, Activation.RELU);
             }
         }
 
@@ -334,7 +334,7 @@ public final class Ops {
         public void run() {
             if (backward) {
                 LinearGradients old = grads;
-                grads = backend.linearBackward(tdy, tx, tw, forward, Activation.RELU, true);
+                grads = backend.linearBackward(tdy, forward);
                 closeAll(old);
             } else {
                 LinearOutput old = forward;
@@ -395,7 +395,7 @@ public final class Ops {
             ty = backward && act.kind() != Activation.Kind.GELU ? backend.of(forward64(act, x)) : backend.empty(n);
             if (backward && act.kind() == Activation.Kind.GELU) {
                 // GELU's backward reads x, not y, and the kit's float64 erfc over 16M elements would take seconds.
-                backend.activation(act, tx, ty);
+                backend.activation(tx, act, ty);
             }
             // Otherwise the backward row gives every backend the same saved output y (rounded from float64): from each
             // backend's own forward, y differs in its last bits, and 1 − y² (tanh) or y(1 − y) (sigmoid) turn those
@@ -407,9 +407,9 @@ public final class Ops {
         @Override
         public void run() {
             if (backward) {
-                backend.activationBackward(act, tdy, tx, ty, tdx);
+                backend.activationBackward(tdy, tx, ty, act, tdx);
             } else {
-                backend.activation(act, tx, ty);
+                backend.activation(tx, act, ty);
             }
         }
 

@@ -463,7 +463,7 @@ public abstract class BackendConformanceKit {
                     ref[i] = Math.abs(y[i]) + Math.abs((double) alpha * x[i]);
                 }
                 Tensor ty = up(y);
-                backend.axpy(alpha, up(x), ty);
+                backend.axpy(up(x), ty, alpha);
                 assertAgree("axpy n=" + n, Tolerances.AXPY, expected, down(ty), ref, x);
             }));
         }
@@ -559,7 +559,7 @@ public abstract class BackendConformanceKit {
                 float[] first = null;
                 for (int call = 0; call < 3; call++) {
                     float[] now = {backend.sum(t).item(), backend.mean(t).item(), backend.l2Norm(t).item(),
-                            backend.loss(Loss.MSE, t, target, Reduction.MEAN).item()};
+                            backend.loss(t, target, Loss.MSE, Reduction.MEAN).item()};
                     if (first != null) {
                         assertBits("sum, mean, l2Norm, mse: call " + call, first, now, null);
                     }
@@ -811,8 +811,8 @@ public abstract class BackendConformanceKit {
                         double[] ref = new double[n];
                         double[] expected = activationForward(act, x, ref);
                         Tensor tx = up(x);
-                        assertAgree(act + " n=" + n, Tolerances.activation(act), expected, down(backend.activation(act, tx)), ref, x);
-                        backend.activation(act, tx, tx);
+                        assertAgree(act + " n=" + n, Tolerances.activation(act), expected, down(backend.activation(tx, act)), ref, x);
+                        backend.activation(tx, act, tx);
                         assertAgree(act + " in place n=" + n, Tolerances.activation(act), expected, down(tx), ref, x);
                     }));
                 }
@@ -820,15 +820,15 @@ public abstract class BackendConformanceKit {
                     float[] x = Inputs.SPECIALS.clone();
                     double[] ref = new double[x.length];
                     double[] expected = activationForward(act, x, ref);
-                    assertAgree(act + " specials", Tolerances.activation(act), expected, down(backend.activation(act, up(x))), ref, x);
+                    assertAgree(act + " specials", Tolerances.activation(act), expected, down(backend.activation(up(x), act)), ref, x);
                 }));
             }
             tests.add(check("relu, sigmoid and tanh shortcuts", ops(Op.ACTIVATION), () -> {
                 float[] x = Inputs.withSpecials(17, 2100, 4, Inputs.SPECIALS);
                 Tensor t = up(x);
-                assertBits("relu", down(backend.activation(Activation.RELU, t)), down(backend.relu(t)), x);
-                assertBits("sigmoid", down(backend.activation(Activation.SIGMOID, t)), down(backend.sigmoid(t)), x);
-                assertBits("tanh", down(backend.activation(Activation.TANH, t)), down(backend.tanh(t)), x);
+                assertBits("relu", down(backend.activation(t, Activation.RELU)), down(backend.relu(t)), x);
+                assertBits("sigmoid", down(backend.activation(t, Activation.SIGMOID)), down(backend.sigmoid(t)), x);
+                assertBits("tanh", down(backend.activation(t, Activation.TANH)), down(backend.tanh(t)), x);
             }));
             return tests.stream();
         }
@@ -866,8 +866,8 @@ public abstract class BackendConformanceKit {
             Tensor tx = up(x);
             Tensor ty = up(y);
             Tolerance tol = Tolerances.activationBackward(act);
-            assertAgree(act + " backward n=" + n, tol, expected, down(backend.activationBackward(act, tdy, tx, ty)), ref, x);
-            backend.activationBackward(act, tdy, tx, ty, tdy); // dx may be dy
+            assertAgree(act + " backward n=" + n, tol, expected, down(backend.activationBackward(tdy, tx, ty, act)), ref, x);
+            backend.activationBackward(tdy, tx, ty, act, tdy); // dx may be dy
             assertAgree(act + " backward in place n=" + n, tol, expected, down(tdy), ref, x);
         }
 
@@ -892,7 +892,7 @@ public abstract class BackendConformanceKit {
                     analytic[i] = rd[i] * ActivationOracle.derivative(act, xd[i]);
                 }
                 float[] y = Inputs.narrow(activationForward(act, x, null));
-                float[] dx = down(backend.activationBackward(act, up(r), up(x), up(y)));
+                float[] dx = down(backend.activationBackward(up(r), up(x), up(y), act));
                 gradientCheck(act + " backward", fd, dx, analytic);
             }));
         }
@@ -1112,7 +1112,7 @@ public abstract class BackendConformanceKit {
             float[] yb = down(fwd.output());
             assertAgree(name + " y = act(z)", Tolerances.activation(act), y, yb, yRef, zb);
 
-            LinearGradients g = backend.linearBackward(up(dy, rows, out), tx, tw, fwd, act, withBias);
+            LinearGradients g = backend.linearBackward(up(dy, rows, out), fwd);
             Tolerance actTol = Tolerances.activationBackward(act);
             double[] dz = new double[zb.length];
             double[] dzBound = new double[zb.length];
@@ -1137,6 +1137,13 @@ public abstract class BackendConformanceKit {
                     ref[i] = (terms[k] + 2) * magnitude[k][i] + carried[k][i] / Tolerances.LINEAR_BACKWARD.refRel();
                 }
                 assertAgree(name + " " + names[k], Tolerances.LINEAR_BACKWARD, expected[k], actual[k], ref, null);
+            }
+            // A first layer's form: no input gradient, the same dW and db to the bit.
+            LinearGradients noDx = backend.linearBackward(up(dy, rows, out), fwd, false);
+            assertTrue(noDx.dx() == null, "dx must be null when the input gradient is not asked for");
+            assertBits(name + " dw without dx", actual[1], down(noDx.dw()), null);
+            if (withBias) {
+                assertBits(name + " db without dx", actual[2], down(noDx.db()), null);
             }
         }
 
@@ -1175,7 +1182,7 @@ public abstract class BackendConformanceKit {
                 Tensor tx = up(x, rows, in);
                 Tensor tw = up(w, in, out);
                 LinearOutput fwd = backend.linear(tx, tw, up(b, out), act);
-                LinearGradients g = backend.linearBackward(up(r, rows, out), tx, tw, fwd, act, true);
+                LinearGradients g = backend.linearBackward(up(r, rows, out), fwd);
                 gradientCheck("linear dx", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, 0, nx), down(g.dx()), analytic[0]);
                 gradientCheck("linear dW", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, nx, nx + nw), down(g.dw()), analytic[1]);
                 gradientCheck("linear db", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, nx + nw, nx + nw + out), down(g.db()), analytic[2]);
@@ -1250,11 +1257,11 @@ public abstract class BackendConformanceKit {
                             double[] gref = lossGradientRef(loss, red, p, t);
                             Tensor tp = up(pt[0]);
                             Tensor tt = up(pt[1]);
-                            Tensor l = backend.loss(loss, tp, tt, red);
+                            Tensor l = backend.loss(tp, tt, loss, red);
                             assertEquals(0, l.rank());
                             assertAgree(name + " loss", Tolerances.LOSS, expected, l.item(), ref);
-                            assertAgree(name + " gradient", Tolerances.LOSS_BACKWARD, grad, down(backend.lossBackward(loss, tp, tt, red)), gref, pt[0]);
-                            LossAndGradient both = backend.lossWithGradient(loss, tp, tt, red);
+                            assertAgree(name + " gradient", Tolerances.LOSS_BACKWARD, grad, down(backend.lossBackward(tp, tt, loss, red)), gref, pt[0]);
+                            LossAndGradient both = backend.lossWithGradient(tp, tt, loss, red);
                             assertAgree(name + " lossWithGradient loss", Tolerances.LOSS, expected, both.loss().item(), ref);
                             assertAgree(name + " lossWithGradient gradient", Tolerances.LOSS_BACKWARD, grad, down(both.gradient()), gref, pt[0]);
                         }));
@@ -1265,8 +1272,8 @@ public abstract class BackendConformanceKit {
                     pt[0][3] = Float.NaN;
                     Tensor tp = up(pt[0]);
                     Tensor tt = up(pt[1]);
-                    assertTrue(Float.isNaN(backend.loss(loss, tp, tt, Reduction.SUM).item()), loss + " with a NaN prediction must be NaN");
-                    float[] g = down(backend.lossBackward(loss, tp, tt, Reduction.SUM));
+                    assertTrue(Float.isNaN(backend.loss(tp, tt, loss, Reduction.SUM).item()), loss + " with a NaN prediction must be NaN");
+                    float[] g = down(backend.lossBackward(tp, tt, loss, Reduction.SUM));
                     assertTrue(Float.isNaN(g[3]), loss + " gradient at the NaN prediction must be NaN, got " + g[3]);
                 }));
                 tests.add(check(loss + " gradient vs finite difference", ops(Op.LOSS_BACKWARD), () -> {
@@ -1290,7 +1297,7 @@ public abstract class BackendConformanceKit {
                     for (Reduction red : Reduction.values()) {
                         double[] fd = FiniteDifference.gradient(v -> LossOracle.loss(loss, red, v, td), widen(p));
                         double[] analytic = LossOracle.gradient(loss, red, widen(p), td);
-                        gradientCheck(loss + " " + red, fd, down(backend.lossBackward(loss, up(p), up(t), red)), analytic);
+                        gradientCheck(loss + " " + red, fd, down(backend.lossBackward(up(p), up(t), loss, red)), analytic);
                     }
                 }));
             }
@@ -1872,9 +1879,9 @@ public abstract class BackendConformanceKit {
                 Tensor v2 = backend.zeros(2);
                 Tensor empty = backend.zeros(3, 0);
                 rejects(InvalidArgumentException.class, () -> backend.copy(a, b), "[2, 3]", "[6]");
-                rejects(InvalidArgumentException.class, () -> backend.axpy(1f, a, b), "[2, 3]", "[6]");
-                rejects(InvalidArgumentException.class, () -> backend.activationBackward(Activation.TANH, a, b, a), "[2, 3]", "[6]");
-                rejects(InvalidArgumentException.class, () -> backend.loss(Loss.MSE, a, b, Reduction.MEAN), "pred", "target", "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.axpy(a, b, 1f), "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.activationBackward(a, b, a, Activation.TANH), "[2, 3]", "[6]");
+                rejects(InvalidArgumentException.class, () -> backend.loss(a, b, Loss.MSE, Reduction.MEAN), "pred", "target", "[2, 3]", "[6]");
                 rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(a, a32, Reduction.MEAN), "[2, 3]", "[3, 2]");
                 rejects(InvalidArgumentException.class, () -> backend.dropoutBackward(a, b, 0.5f), "[2, 3]", "[6]");
                 rejects(InvalidArgumentException.class, () -> backend.prelu(a, v2), "[2, 3]", "[2]");
@@ -2021,7 +2028,7 @@ public abstract class BackendConformanceKit {
                 rejects(InvalidArgumentException.class, () -> backend.penalty(w, -1f, 0f), "l1");
                 rejects(InvalidArgumentException.class, () -> backend.init(none, Init.heNormal(), 1, 0), "[0]");
                 rejects(InvalidArgumentException.class, () -> backend.add(null, w), "null");
-                rejects(InvalidArgumentException.class, () -> backend.activation(null, w), "null");
+                rejects(InvalidArgumentException.class, () -> backend.activation(w, null), "null");
             });
         }
 
@@ -2119,7 +2126,7 @@ public abstract class BackendConformanceKit {
                         writes.add(() -> { backend.scale(tx, 2f, out); return "scale"; });
                     }
                     if (backend.supports(Op.AXPY)) {
-                        writes.add(() -> { backend.axpy(0.5f, tx, out); return "axpy"; });
+                        writes.add(() -> { backend.axpy(tx, out, 0.5f); return "axpy"; });
                     }
                     if (backend.supports(Op.COPY)) {
                         writes.add(() -> { backend.copy(tx, out); return "copy"; });
@@ -2128,11 +2135,11 @@ public abstract class BackendConformanceKit {
                     writes.add(() -> { out.copyFrom(x); return "upload"; });
                     if (backend.supports(Op.ACTIVATION)) {
                         for (Activation act : ACTIVATIONS) {
-                            writes.add(() -> { backend.activation(act, tx, out); return "activation " + act; });
+                            writes.add(() -> { backend.activation(tx, act, out); return "activation " + act; });
                         }
                     }
                     if (backend.supports(Op.ACTIVATION_BACKWARD)) {
-                        writes.add(() -> { backend.activationBackward(Activation.GELU, tx, tx, tx, out); return "activationBackward"; });
+                        writes.add(() -> { backend.activationBackward(tx, tx, tx, Activation.GELU, out); return "activationBackward"; });
                     }
                     if (backend.supports(Op.INIT_UNIFORM) && backend.supports(Op.INIT_NORMAL)) {
                         writes.add(() -> { backend.init(out, Init.heNormal(), 1, 2); return "init normal"; });

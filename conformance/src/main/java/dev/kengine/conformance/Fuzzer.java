@@ -185,7 +185,7 @@ public final class Fuzzer {
                                 switch ((i + id) % 4) {
                                     case 0 -> b.relu(x).close();
                                     case 1 -> b.sum(x).close();
-                                    case 2 -> b.activation(Activation.GELU, x, x);
+                                    case 2 -> b.activation(x, Activation.GELU, x);
                                     default -> {
                                         try (Tensor m = b.of(Inputs.gaussian(64 * 64, i, 1), 64, 64); Tensor p = b.matmul(m, w)) {
                                             p.toArray();
@@ -363,8 +363,11 @@ public final class Fuzzer {
             return rnd.nextInt(max + 1);
         }
 
-        /** A shape of rank 0–4 with at most MAX_ELEMENTS elements. */
+        /** A shape of rank 0–4 with at most MAX_ELEMENTS elements (now and then rank 5, which must be rejected). */
         Shape shape() {
+            if (rnd.nextInt(80) == 0) {
+                return Shape.of(1, 2, 1, 2, 1); // rank 5: rejected by Shape itself
+            }
             int rank = rnd.nextInt(5);
             long[] d = new long[rank];
             long size = 1;
@@ -730,7 +733,7 @@ public final class Fuzzer {
                 }
             } else {
                 Arg y = c.tensor(s, false);
-                c.b.axpy(alpha, x.t(), y.t());
+                c.b.axpy(x.t(), y.t(), alpha);
                 if (c.clean()) {
                     double[] e = new double[x.v().length];
                     double[] ref = new double[e.length];
@@ -889,7 +892,7 @@ public final class Fuzzer {
             if (c.rnd.nextInt(30) == 0) {
                 try (Tensor x = c.b.empty(1L << 40, 0); Tensor w = c.b.empty(0, 0)) {
                     LinearOutput o = c.b.linear(x, w, null, Activation.RELU);
-                    c.b.linearBackward(o.output(), x, w, o, Activation.RELU, true);
+                    c.b.linearBackward(o.output(), o);
                     return false;
                 }
             }
@@ -900,7 +903,7 @@ public final class Fuzzer {
             LinearOutput o = c.b.linear(x.t(), w.t(), bias == null ? null : bias.t(), act);
             if (c.rnd.nextBoolean()) {
                 Arg dy = c.tensor(Shape.of(rows, outDim), false);
-                LinearGradients g = c.b.linearBackward(dy.t(), x.t(), w.t(), o, act, c.rnd.nextBoolean());
+                LinearGradients g = c.b.linearBackward(dy.t(), o, c.rnd.nextBoolean());
                 return false;
             }
             if (!c.clean()) {
@@ -927,7 +930,7 @@ public final class Fuzzer {
             }
             switch (c.rnd.nextInt(4)) {
                 case 0 -> {
-                    Tensor y = c.b.activation(act, x.t());
+                    Tensor y = c.b.activation(x.t(), act);
                     if (c.clean()) {
                         c.agree(act + " forward", Tolerances.activation(act), e, y.toArray(), ref, xv);
                         return true;
@@ -935,7 +938,7 @@ public final class Fuzzer {
                 }
                 case 1 -> {
                     Arg y = c.tensor(s, false);
-                    c.b.activation(act, x.t(), y.t());
+                    c.b.activation(x.t(), act, y.t());
                     if (c.clean()) {
                         c.agree(act + " forward into y", Tolerances.activation(act), e, y.t().toArray(), ref, xv);
                         return true;
@@ -954,10 +957,10 @@ public final class Fuzzer {
                     Arg dy = c.tensor(s, false);
                     Tensor dx;
                     if (c.rnd.nextBoolean()) {
-                        dx = c.b.activationBackward(act, dy.t(), x.t(), y.t());
+                        dx = c.b.activationBackward(dy.t(), x.t(), y.t(), act);
                     } else {
                         dx = c.tensor(s, false).t();
-                        c.b.activationBackward(act, dy.t(), x.t(), y.t(), dx);
+                        c.b.activationBackward(dy.t(), x.t(), y.t(), act, dx);
                     }
                     return false; // y was not act(x): only the contract on arguments is checked here
                 }
@@ -1012,7 +1015,7 @@ public final class Fuzzer {
             Reduction r = c.object(c.rnd.nextBoolean() ? Reduction.MEAN : Reduction.SUM);
             switch (c.rnd.nextInt(3)) {
                 case 0 -> {
-                    float v = c.b.loss(loss, p.t(), t.t(), r).item();
+                    float v = c.b.loss(p.t(), t.t(), loss, r).item();
                     if (c.clean() && s.size() > 0) {
                         double e = LossOracle.loss(loss, r, p.d(), t.d());
                         double ref = 0;
@@ -1024,9 +1027,9 @@ public final class Fuzzer {
                         return true;
                     }
                 }
-                case 1 -> c.b.lossBackward(loss, p.t(), t.t(), r);
+                case 1 -> c.b.lossBackward(p.t(), t.t(), loss, r);
                 default -> {
-                    LossAndGradient lg = c.b.lossWithGradient(loss, p.t(), t.t(), r);
+                    LossAndGradient lg = c.b.lossWithGradient(p.t(), t.t(), loss, r);
                 }
             }
             return false;

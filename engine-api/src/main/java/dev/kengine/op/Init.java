@@ -115,6 +115,9 @@ public record Init(Kind kind, double a, double b) {
 
     /** Parses {@code uniform:a:b}, {@code normal:mean:std}, {@code xavier}, {@code xavier_normal}, {@code he}, {@code he_normal}. */
     public static Init parse(String text) {
+        if (text == null) {
+            throw new InvalidArgumentException("initialisation text is null");
+        }
         String[] p = text.trim().toLowerCase(Locale.ROOT).split(":");
         try {
             return switch (p[0]) {

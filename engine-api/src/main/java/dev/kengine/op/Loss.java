@@ -45,6 +45,9 @@ public record Loss(Kind kind, float delta) {
 
     /** Parses {@code mse}, {@code mae}, {@code huber[:delta]}, {@code bce}, {@code bce_logits}. */
     public static Loss parse(String text) {
+        if (text == null) {
+            throw new InvalidArgumentException("loss text is null");
+        }
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.startsWith("huber")) {
             float d = 1f;

@@ -139,15 +139,18 @@ public interface BackendDriver extends AutoCloseable {
     }
 
     /**
-     * From dy = ∂L/∂y: dz = act'(z) ⊙ dy, dx = dz·wᵀ, dw = xᵀ·dz, db = Σ_rows dz (skipped when db
-     * is null). The default composes activationBackward, matmul and reduce.
+     * From dy = ∂L/∂y: dz = act'(z) ⊙ dy, dx = dz·wᵀ (skipped when dx is null: a first layer needs
+     * no input gradient), dw = xᵀ·dz, db = Σ_rows dz (skipped when db is null). The default composes
+     * activationBackward, matmul and reduce.
      */
     default void linearBackward(Storage dy, Storage x, Storage w, Storage z, Storage y,
                                 Storage dx, Storage dw, Storage db, long rows, long in, long out, Activation act) {
         Storage dz = allocate(rows * out);
         try {
             activationBackward(act, dy, z, y, dz, rows * out);
-            matmul(dz, false, w, true, dx, 1, rows, in, out, 1f, 0f, 0, 0, 0);
+            if (dx != null) {
+                matmul(dz, false, w, true, dx, 1, rows, in, out, 1f, 0f, 0, 0, 0);
+            }
             matmul(x, true, dz, false, dw, 1, in, out, rows, 1f, 0f, 0, 0, 0);
             if (db != null) {
                 reduce(dz, db, 1, rows, out, false);

@@ -177,7 +177,7 @@ public final class JvmSignals {
             if (!restored.isEmpty()) {
                 String libs = String.join(", ", libraries);
                 if (REPORTED.add(libs)) {
-                    LOG.log(System.Logger.Level.INFO, "kengine: " + during + " replaced the JVM's handlers of "
+                    LOG.log(System.Logger.Level.DEBUG, "kengine: " + during + " replaced the JVM's handlers of "
                             + String.join(", ", restored) + " (now in " + libs + "); put back (libjsig.so, preloaded, "
                             + "would chain them instead)");
                 }

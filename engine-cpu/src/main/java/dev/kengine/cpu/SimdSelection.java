@@ -38,7 +38,8 @@ final class SimdSelection {
         }
         VECTOR = chosen;
         DESCRIPTION = description;
-        LOG.log(Level.INFO, "kengine cpu: elementwise kernels use {0}", DESCRIPTION);
+        // Falling back to the scalar kernels costs several times the speed: said once, as a warning.
+        LOG.log(chosen == null ? Level.WARNING : Level.DEBUG, "kengine cpu: elementwise kernels use {0}", DESCRIPTION);
     }
 
     private SimdSelection() {}

@@ -50,7 +50,7 @@ class GoldenValuesTest {
         for (int i = 0; i < padded.length; i++) {
             padded[i] = x[i % x.length];
         }
-        try (Tensor t = b.of(padded); Tensor y = b.activation(a, t)) {
+        try (Tensor t = b.of(padded); Tensor y = b.activation(t, a)) {
             float[] all = y.toArray();
             // Vector lanes and the scalar tail round differently, so they agree to a few ulps, not bits.
             for (int i = x.length; i < all.length; i++) {
@@ -66,7 +66,7 @@ class GoldenValuesTest {
         float[] y = act(b, a, x);
         float[] dy = new float[x.length];
         Arrays.fill(dy, 1f);
-        try (Tensor tdy = b.of(dy); Tensor tx = b.of(x); Tensor ty = b.of(y); Tensor g = b.activationBackward(a, tdy, tx, ty)) {
+        try (Tensor tdy = b.of(dy); Tensor tx = b.of(x); Tensor ty = b.of(y); Tensor g = b.activationBackward(tdy, tx, ty, a)) {
             return g.toArray();
         }
     }
@@ -146,11 +146,11 @@ class GoldenValuesTest {
             assertEquals((float) (Math.log(2) + second), ce.loss().item(), 1e-6f);
         }
         try (Tensor p = b.of(new float[] {0f, 1f, 0.5f}); Tensor t = b.of(new float[] {1f, 1f, 0.5f});
-             Tensor l = b.loss(Loss.BINARY_CROSS_ENTROPY, p, t, Reduction.SUM)) {
+             Tensor l = b.loss(p, t, Loss.BINARY_CROSS_ENTROPY, Reduction.SUM)) {
             assertEquals((float) (100 + Math.log(2)), l.item(), 1e-4f);
         }
         try (Tensor p = b.of(new float[] {3f, -1f, 0.5f}); Tensor t = b.of(new float[] {0f, 0f, 0f});
-             LossAndGradient h = b.lossWithGradient(Loss.huber(1f), p, t, Reduction.MEAN)) {
+             LossAndGradient h = b.lossWithGradient(p, t, Loss.huber(1f), Reduction.MEAN)) {
             assertEquals((2.5f + 0.5f + 0.125f) / 3, h.loss().item(), 1e-7f);
             assertArrayEquals(new float[] {1f / 3, -1f / 3, 0.5f / 3}, h.gradient().toArray(), 1e-7f);
         }

@@ -29,7 +29,7 @@ class ReadmeExampleTest {
             Tensor b = cpu.zeros(4);
             LinearOutput h = cpu.linear(x, w, b, Activation.RELU);              // fused x·W + b, ReLU
             LossAndGradient ce = cpu.softmaxCrossEntropy(h.output(), new int[] {1, 3}, Reduction.MEAN);
-            LinearGradients g = cpu.linearBackward(ce.gradient(), x, w, h, Activation.RELU, true);
+            LinearGradients g = cpu.linearBackward(ce.gradient(), h);
             cpu.sgdStep(w, g.dw(), null, SgdConfig.of(0.1f));                   // in place
             first = ce.loss().item();
 

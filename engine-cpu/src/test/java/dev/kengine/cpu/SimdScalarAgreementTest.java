@@ -119,8 +119,8 @@ class SimdScalarAgreementTest {
     void activation(Activation act) {
         for (float lim : new float[] {3f, 30f}) {
             float[] x = inputs(act.hashCode() + (long) lim, lim);
-            float[] ys = run(scalar, x, t -> scalar.activation(act, t));
-            float[] yv = run(simd, x, t -> simd.activation(act, t));
+            float[] ys = run(scalar, x, t -> scalar.activation(t, act));
+            float[] yv = run(simd, x, t -> simd.activation(t, act));
             if (act.kind() == Activation.Kind.GELU || act.kind() == Activation.Kind.GELU_TANH) {
                 // The vector kernels write x/2·(1 + erf) and x/2·(1 + tanh), which cancel for x < 0: there they agree
                 // to a few 2⁻²⁴·|x| absolutely (the kit allows 8 and 16), not relatively (see geluTail).
@@ -133,12 +133,12 @@ class SimdScalarAgreementTest {
             float[] gs;
             float[] gv;
             try (Tensor tdy = scalar.of(dy); Tensor tx = scalar.of(x); Tensor ty = scalar.of(ys);
-                 Tensor g = scalar.activationBackward(act, tdy, tx, ty)) {
+                 Tensor g = scalar.activationBackward(tdy, tx, ty, act)) {
                 gs = g.toArray();
             }
             // Both backends get the same saved forward output, so only the backward kernels differ.
             try (Tensor tdy = simd.of(dy); Tensor tx = simd.of(x); Tensor ty = simd.of(ys);
-                 Tensor g = simd.activationBackward(act, tdy, tx, ty)) {
+                 Tensor g = simd.activationBackward(tdy, tx, ty, act)) {
                 gv = g.toArray();
             }
             assertClose(act + " backward", gs, gv, 1e-5f, 1e-6f);
@@ -152,7 +152,7 @@ class SimdScalarAgreementTest {
         java.util.Arrays.fill(zeros, -0f);
         for (Backend b : new Backend[] {simd, scalar}) {
             for (Activation act : List.of(Activation.elu(1f), Activation.elu(0f), Activation.TANH)) {
-                float[] y = run(b, zeros, t -> b.activation(act, t));
+                float[] y = run(b, zeros, t -> b.activation(t, act));
                 for (int i = 0; i < y.length; i++) {
                     assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(y[i]), act + "(−0) at " + i + " on " + b.name());
                 }
@@ -164,12 +164,12 @@ class SimdScalarAgreementTest {
         for (int i = 0; i < N; i++) {
             x[i] = (i % 2 == 0 ? 1 : -1) * (8f + 2f * i / N);
         }
-        float[] yv = run(simd, x, t -> simd.activation(Activation.TANH, t));
+        float[] yv = run(simd, x, t -> simd.activation(t, Activation.TANH));
         for (int i = 0; i < N; i++) {
             double exact = Math.tanh(x[i]);
             assertTrue(Math.abs(yv[i] - exact) <= 3 * Math.ulp((float) exact), "tanh(" + x[i] + ") = " + yv[i] + ", exact " + exact);
         }
-        assertEquals(0.99999994f, run(simd, new float[] {8.4f}, t -> simd.activation(Activation.TANH, t))[0], "tanh(8.4)");
+        assertEquals(0.99999994f, run(simd, new float[] {8.4f}, t -> simd.activation(t, Activation.TANH))[0], "tanh(8.4)");
     }
 
     @Test
@@ -180,7 +180,7 @@ class SimdScalarAgreementTest {
             x[i] = 10f * i / x.length;
         }
         float[] y;
-        try (Tensor t = simd.of(x); Tensor r = simd.activation(Activation.TANH, t)) {
+        try (Tensor t = simd.of(x); Tensor r = simd.activation(t, Activation.TANH)) {
             y = r.toArray();
         }
         for (int i = 0; i < x.length; i++) {
@@ -217,8 +217,8 @@ class SimdScalarAgreementTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = values[i % values.length];
         }
-        float[] ys = run(scalar, x, t -> scalar.activation(Activation.GELU, t));
-        float[] yv = run(simd, x, t -> simd.activation(Activation.GELU, t));
+        float[] ys = run(scalar, x, t -> scalar.activation(t, Activation.GELU));
+        float[] yv = run(simd, x, t -> simd.activation(t, Activation.GELU));
         for (int i = 0; i < x.length; i++) {
             assertEquals(Float.floatToRawIntBits(ys[i]), Float.floatToRawIntBits(yv[i]),
                     "gelu(" + x[i] + ") at " + i + ": scalar " + ys[i] + ", simd " + yv[i]);
@@ -232,8 +232,8 @@ class SimdScalarAgreementTest {
         for (int i = 0; i < N; i++) {
             x[i] = -5f - 8f * i / N;
         }
-        float[] ys = run(scalar, x, t -> scalar.activation(Activation.GELU, t));
-        float[] yv = run(simd, x, t -> simd.activation(Activation.GELU, t));
+        float[] ys = run(scalar, x, t -> scalar.activation(t, Activation.GELU));
+        float[] yv = run(simd, x, t -> simd.activation(t, Activation.GELU));
         for (int i = 0; i < N; i++) {
             double reference = x[i] * 0.5 * erfcReference(-x[i] / Math.sqrt(2));
             // The vector kernel's x/2·|1 + erf(x/√2)| is within 3·2⁻²⁴·|x| (measured; the kit allows 8), and ≤ 0.
@@ -256,11 +256,11 @@ class SimdScalarAgreementTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = -8f + 16f * i / x.length;
         }
-        float[] y = run(simd, x, t -> simd.activation(act, t));
+        float[] y = run(simd, x, t -> simd.activation(t, act));
         float[] ones = new float[x.length];
         java.util.Arrays.fill(ones, 1f);
         float[] g;
-        try (Tensor tdy = simd.of(ones); Tensor tx = simd.of(x); Tensor ty = simd.of(y); Tensor r = simd.activationBackward(act, tdy, tx, ty)) {
+        try (Tensor tdy = simd.of(ones); Tensor tx = simd.of(x); Tensor ty = simd.of(y); Tensor r = simd.activationBackward(tdy, tx, ty, act)) {
             g = r.toArray();
         }
         for (int i = 0; i < x.length; i++) {
@@ -281,8 +281,8 @@ class SimdScalarAgreementTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = -20f - 90f * i / x.length; // down to −110, past the exponential's clamp at −104
         }
-        float[] ys = run(scalar, x, t -> scalar.activation(Activation.SOFTPLUS, t));
-        float[] yv = run(simd, x, t -> simd.activation(Activation.SOFTPLUS, t));
+        float[] ys = run(scalar, x, t -> scalar.activation(t, Activation.SOFTPLUS));
+        float[] yv = run(simd, x, t -> simd.activation(t, Activation.SOFTPLUS));
         for (int i = 0; i < x.length; i++) {
             // Normal results within 2e-6 relative; subnormal ones within two of their spacing (one rounding each).
             assertTrue(Math.abs(yv[i] - ys[i]) <= Math.max(2e-6f * ys[i], 2 * Float.MIN_VALUE),
@@ -351,7 +351,7 @@ class SimdScalarAgreementTest {
     }
 
     static float[][] lossRun(Backend b, Loss loss, float[] pred, float[] target, Reduction red) {
-        try (Tensor p = b.of(pred); Tensor t = b.of(target); LossAndGradient lg = b.lossWithGradient(loss, p, t, red)) {
+        try (Tensor p = b.of(pred); Tensor t = b.of(target); LossAndGradient lg = b.lossWithGradient(p, t, loss, red)) {
             return new float[][] {lg.loss().toArray(), lg.gradient().toArray()};
         }
     }

@@ -215,12 +215,12 @@ public final class CudaBench {
         try (Backend b = Engine.open("cuda"); Tensor x = b.of(new float[] {1, 1, 1, 1}, 4); Tensor y = b.zeros(4)) {
             int n = 20_000;
             for (int i = 0; i < n; i++) {
-                b.axpy(0.5f, x, y);
+                b.axpy(x, y, 0.5f);
             }
             b.synchronize();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                b.axpy(0.5f, x, y);
+                b.axpy(x, y, 0.5f);
             }
             long enqueued = System.nanoTime();
             b.synchronize();

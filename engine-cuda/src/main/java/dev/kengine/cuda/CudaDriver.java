@@ -598,7 +598,9 @@ final class CudaDriver implements BackendDriver {
         // As the default, without waiting: dz lives in a scratch slot that later ops reuse in stream order.
         Storage dz = new CudaStorage(scratch(SCRATCH_DZ, rows * out * 4), rows * out, context);
         activationBackward(act, dy, z, y, dz, rows * out);
-        matmul(dz, false, w, true, dx, 1, rows, in, out, 1f, 0f, 0, 0, 0);
+        if (dx != null) {
+            matmul(dz, false, w, true, dx, 1, rows, in, out, 1f, 0f, 0, 0, 0);
+        }
         matmul(x, true, dz, false, dw, 1, in, out, rows, 1f, 0f, 0, 0, 0);
         if (db != null) {
             reduce(dz, db, 1, rows, out, false);

@@ -49,9 +49,12 @@ import org.jocl.cl_mem;
 final class OpenClDriver implements BackendDriver {
     /** Largest host transfer in one call; ByteBuffers address at most 2 GiB. */
     private static final long CHUNK_BYTES = 1L << 30;
-    /** Launches between the throttle's markers (see throttle()). */
+    /** Launches between the throttle's markers, at most (see throttle()). */
     private static final int MARK_EVERY = 256;
+    /** Bytes of buffers allocated between the throttle's markers. */
+    private static final long MARK_BYTES = 128L << 20;
     private int sinceMark;
+    private final java.util.concurrent.atomic.AtomicLong bytesSinceMark = new java.util.concurrent.atomic.AtomicLong();
     private cl_event pendingMark;
     /** CPU devices' buffers from this size on are probed against the host allocator first (see HostMemory). */
     private static final long HOST_PROBE_BYTES = 1L << 20;
@@ -161,7 +164,9 @@ final class OpenClDriver implements BackendDriver {
                     + info.name() + ", a CPU device whose buffers live in host memory (is a ulimit -v or a cgroup "
                     + "limit reached?)", bytes, null);
         }
-        return new OpenClStorage(buffer(bytes), elements);
+        OpenClStorage storage = new OpenClStorage(buffer(bytes), elements);
+        bytesSinceMark.addAndGet(bytes);
+        return storage;
     }
 
     private cl_mem buffer(long bytes) {
@@ -382,14 +387,16 @@ final class OpenClDriver implements BackendDriver {
      * never reads a result, say) would otherwise run ahead of a slow device without limit, and every
      * waiting command keeps its buffers alive, released or not: PoCL's pthread device, slower than
      * the enqueueing thread, grew by a gigabyte per thousand 1 MiB tensors that way. Every
-     * {@value #MARK_EVERY} launches a marker is enqueued and the previous marker awaited, so at most
-     * about twice that many commands wait, and the device never runs dry while the host enqueues.
+     * {@value #MARK_EVERY} launches, or sooner once {@value #MARK_BYTES} bytes of buffers were
+     * allocated, a marker is enqueued and the previous marker awaited: at most about twice that many
+     * commands and bytes wait, and the device never runs dry while the host enqueues.
      */
     private void throttle() {
-        if (++sinceMark < MARK_EVERY) {
+        if (++sinceMark < MARK_EVERY && bytesSinceMark.get() < MARK_BYTES) {
             return;
         }
         sinceMark = 0;
+        bytesSinceMark.set(0);
         cl_event mark = new cl_event();
         clEnqueueMarkerWithWaitList(queue, 0, null, mark);
         cl_event previous = pendingMark;
@@ -560,7 +567,9 @@ final class OpenClDriver implements BackendDriver {
         Storage dz = allocate(rows * out);
         try {
             activationBackward(act, dy, z, y, dz, rows * out);
-            matmul(dz, false, w, true, dx, 1, rows, in, out, 1f, 0f, 0, 0, 0);
+            if (dx != null) {
+                matmul(dz, false, w, true, dx, 1, rows, in, out, 1f, 0f, 0, 0, 0);
+            }
             matmul(x, true, dz, false, dw, 1, in, out, rows, 1f, 0f, 0, 0, 0);
             if (db != null) {
                 reduce(dz, db, 1, rows, out, false);

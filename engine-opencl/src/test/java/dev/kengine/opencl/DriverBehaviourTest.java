@@ -38,7 +38,7 @@ class DriverBehaviourTest {
         try (Backend b = Engine.open("opencl", Map.of());
              Tensor x = b.of(new float[] {1, -2, 3, -4}, 2, 2);
              Tensor y = b.matmul(x, x);
-             Tensor z = b.activation(Activation.GELU, y)) {
+             Tensor z = b.activation(y, Activation.GELU)) {
             b.synchronize();
             assertEquals(4, z.toArray().length);
         }

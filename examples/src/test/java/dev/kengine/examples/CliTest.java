@@ -70,6 +70,9 @@ class CliTest {
         "unknown option          | --colour red                  | unknown option '--colour', accepted, --hidden",
         "dropout out of range    | --dropout 1                   | dropout, [0, 1)",
         "unknown data set        | --data moons                  | neither a built-in data set, spirals, digits",
+        "classes of a built-in   | --data circle --classes 3     | --classes applies to a CSV file, 'circle', 2 classes",
+        "classes of digits       | --data digits --classes 4     | --classes applies to a CSV file, 10 classes",
+        "noise of digits         | --data digits --noise 0.3     | --samples and --noise apply, 'digits'",
     })
     void badOptions(String what, String options, String mentions) {
         List<String> args = new ArrayList<>(List.of("train", "--epochs", "1", "--profile-steps", "0", "--out",
@@ -155,6 +158,12 @@ class CliTest {
         assertPng(circle.resolve("gradient-norm.png"));
         assertPng(circle.resolve("decision-surface.png"));
         assertTrue(Files.size(circle.resolve("report.txt")) > 100);
+        // --quiet: the result and where the report is, nothing else (the report file keeps everything).
+        List<String> printed = r.out().lines().toList();
+        assertEquals(2, printed.size(), r.out());
+        assertTrue(printed.get(0).startsWith("final: train accuracy"), r.out());
+        assertTrue(printed.get(1).startsWith("report: "), r.out());
+        assertTrue(Files.readString(circle.resolve("report.txt")).contains("network "), "the report keeps the context lines");
     }
 
     @Test

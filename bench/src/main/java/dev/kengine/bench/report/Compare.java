@@ -423,9 +423,9 @@ public final class Compare {
         Backend b = impl.backend();
         long n = Math.max(options.copyFloats(), 1L << 24);
         try (Tensor x = b.empty(n); Tensor y = b.empty(n)) {
-            b.activation(Activation.IDENTITY, x, y);
+            b.activation(x, Activation.IDENTITY, y);
             b.synchronize();
-            Timing t = Timing.measure(() -> b.activation(Activation.IDENTITY, x, y), b::synchronize, options.plan());
+            Timing t = Timing.measure(() -> b.activation(x, Activation.IDENTITY, y), b::synchronize, options.plan());
             DeviceCeiling c = new DeviceCeiling(impl.name(), b.capabilities().deviceName(), n, 8.0 * n / t.median() / 1e9);
             deviceCeilings.put(impl.name(), c);
             err.printf(Locale.ROOT, "compare:   %s (%s): copy kernel %.1f GB/s over %d floats%n", c.backend(), c.device(),

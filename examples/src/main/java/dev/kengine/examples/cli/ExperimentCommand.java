@@ -59,7 +59,7 @@ final class ExperimentCommand {
 
     int run(Options o) {
         if (o.flag("help")) {
-            report.line(USAGE);
+            report.result(USAGE);
             return 0;
         }
         if (o.positional().size() != 1) {
@@ -96,7 +96,8 @@ final class ExperimentCommand {
             for (Path p : charts) {
                 report.line("  %s", p);
             }
-            report.line("  %s", report.save(out.resolve("report.txt")));
+            report.line("  %s", out.resolve("report.txt"));
+            report.result("report: %s", report.save(out.resolve("report.txt")));
         }
         return 0;
     }
@@ -127,14 +128,14 @@ final class ExperimentCommand {
             runs.add(train(backend, (String) v[0], config, data, false));
         }
         report.line("");
-        report.line("gradient norm |dL/dW| per layer at the start (first 256 training samples), input side first:");
+        report.result("gradient norm |dL/dW| per layer at the start (first 256 training samples), input side first:");
         for (Run r : runs) {
             StringBuilder sb = new StringBuilder();
             for (double n : r.layerNorms()) {
                 sb.append(String.format(Locale.ROOT, " %.1e", n));
             }
             double[] n = r.layerNorms();
-            report.line("  %-22s%s   layer 1 / layer 10 = %.1e", r.label(), sb, n[0] / n[n.length - 2]);
+            report.result("  %-22s%s   layer 1 / layer 10 = %.1e", r.label(), sb, n[0] / n[n.length - 2]);
         }
         summary(runs);
 
@@ -189,13 +190,13 @@ final class ExperimentCommand {
             runs.add(train(backend, (String) v[0], config, data, true));
         }
         report.line("");
-        report.line("gradient norm |dL/dW| per layer at the start (first 256 training samples), input side first:");
+        report.result("gradient norm |dL/dW| per layer at the start (first 256 training samples), input side first:");
         for (Run r : runs) {
             StringBuilder sb = new StringBuilder();
             for (double n : r.layerNorms()) {
                 sb.append(String.format(Locale.ROOT, " %.1e", n));
             }
-            report.line("  %-40s%s", r.label(), sb);
+            report.result("  %-40s%s", r.label(), sb);
         }
         summary(runs);
 
@@ -267,13 +268,13 @@ final class ExperimentCommand {
                     "XOR, noise 0.3, 2-256-256-2 ReLU, " + epochs + " epochs", trainer, data.train(), data.test()))));
         }
         report.line("");
-        report.line("  %-20s %12s %12s %16s %16s %14s", "", "train loss", "test loss", "lowest test", "test accuracy",
+        report.result("  %-20s %12s %12s %16s %16s %14s", "", "train loss", "test loss", "lowest test", "test accuracy",
                 "train acc");
         for (Run r : runs) {
             EpochStats last = r.history().last();
             EpochStats best = r.history().epochs().stream()
                     .min(java.util.Comparator.comparingDouble(EpochStats::testLoss)).orElseThrow();
-            report.line("  %-20s %12.4f %12.4f %7.4f (ep %3d) %15.2f%% %13.2f%%", r.label(), last.trainEvalLoss(),
+            report.result("  %-20s %12.4f %12.4f %7.4f (ep %3d) %15.2f%% %13.2f%%", r.label(), last.trainEvalLoss(),
                     last.testLoss(), best.testLoss(), best.epoch(), 100 * last.testAccuracy(), 100 * last.trainAccuracy());
         }
         LineChart loss = new LineChart("Regularisation: train and test loss", "epoch", "data loss (cross-entropy, no penalty)")
@@ -315,7 +316,7 @@ final class ExperimentCommand {
                 }
             });
             if (h.diverged()) {
-                report.line("  diverged: the training loss is %s at epoch %d", h.last().trainLoss(), h.divergedAt());
+                report.result("  diverged: the training loss is %s at epoch %d", h.last().trainLoss(), h.divergedAt());
             }
             after.accept(trainer);
             return new Run(label, config, h, layerNorms, steps);
@@ -324,10 +325,10 @@ final class ExperimentCommand {
 
     private void summary(List<Run> runs) {
         report.line("");
-        report.line("  %-40s %12s %14s %14s", "", "final loss", "test accuracy", "samples/s");
+        report.result("  %-40s %12s %14s %14s", "", "final loss", "test accuracy", "samples/s");
         for (Run r : runs) {
             EpochStats last = r.history().last();
-            report.line("  %-40s %12.4f %13.2f%% %,14.0f%s", r.label(), last.trainLoss(), 100 * last.testAccuracy(),
+            report.result("  %-40s %12.4f %13.2f%% %,14.0f%s", r.label(), last.trainLoss(), 100 * last.testAccuracy(),
                     r.history().samplesPerSecond(), r.history().diverged() ? "  diverged at epoch " + r.history().divergedAt() : "");
         }
     }

@@ -19,11 +19,16 @@ final class Report {
         this.quiet = quiet;
     }
 
-    /** A line that is always printed. */
-    void line(String format, Object... args) {
+    /** A result: printed even with --quiet. */
+    void result(String format, Object... args) {
         String s = args.length == 0 ? format : String.format(Locale.ROOT, format, args);
         out.println(s);
         text.append(s).append('\n');
+    }
+
+    /** A line of context (the data, the backend, the network, the charts), left out with --quiet. */
+    void line(String format, Object... args) {
+        progress(format, args);
     }
 
     /** A progress line, left out with --quiet (but kept in report.txt). */

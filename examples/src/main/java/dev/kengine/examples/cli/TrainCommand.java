@@ -104,10 +104,10 @@ public final class TrainCommand {
             });
             EpochStats last = history.last();
             if (history.diverged()) {
-                report.line("diverged: the training loss is %s at epoch %d; try a smaller --lr, --clip, or a smaller --init",
+                report.result("diverged: the training loss is %s at epoch %d; try a smaller --lr, --clip, or a smaller --init",
                         last.trainLoss(), history.divergedAt());
             }
-            report.line("final: train accuracy %.2f%%, test accuracy %.2f%%, test loss %.4f, %d epochs in %.2f s",
+            report.result("final: train accuracy %.2f%%, test accuracy %.2f%%, test loss %.4f, %d epochs in %.2f s",
                     100 * last.trainAccuracy(), 100 * last.testAccuracy(), last.testLoss(), history.epochs().size(),
                     history.seconds());
 
@@ -118,7 +118,8 @@ public final class TrainCommand {
             for (Path p : charts) {
                 report.line("  %s", p);
             }
-            report.line("  %s", report.save(out.resolve("report.txt")));
+            report.line("  %s", out.resolve("report.txt"));
+            report.result("report: %s", report.save(out.resolve("report.txt")));
         }
         return 0;
     }
@@ -139,7 +140,16 @@ public final class TrainCommand {
             throw new UsageException("--test-fraction must be in (0, 1), got " + testFraction);
         }
         String key = name.trim().toLowerCase(Locale.ROOT);
-        if (List.of("circle", "xor", "gaussians", "gaussian", "gauss", "spirals", "spiral").contains(key)) {
+        boolean playground = List.of("circle", "xor", "gaussians", "gaussian", "gauss", "spirals", "spiral").contains(key);
+        if (o.has("classes") && (playground || key.equals("digits"))) {
+            throw new UsageException("--classes applies to a CSV file given with --data; the built-in set '" + name
+                    + "' has " + (playground ? "2 classes" : "10 classes"));
+        }
+        if (!playground && (o.has("samples") || o.has("noise"))) {
+            throw new UsageException("--samples and --noise apply to the generated 2-D sets (" + Playground.ACCEPTED
+                    + "), not to '" + name + "'");
+        }
+        if (playground) {
             Dataset d = Playground.parse(key).generate(o.integer("samples", 400), o.number("noise", 0.05f), seed);
             return new Prepared(Split.stratified(d, testFraction, seed), true);
         }

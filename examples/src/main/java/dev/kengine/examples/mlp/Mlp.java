@@ -119,8 +119,8 @@ public final class Mlp implements AutoCloseable {
                 dy = backend.dropoutBackward(dy, d.mask(), dropout);
                 meter.op("dropoutBackward");
             }
-            LinearGradients g = backend.linearBackward(dy, pass.inputs().get(l), weights.get(l), pass.linear().get(l),
-                    specs.get(l).activation(), true);
+            // The first layer's input gradient (∂loss/∂data) has no use: it is not computed.
+            LinearGradients g = backend.linearBackward(dy, pass.linear().get(l), l > 0);
             meter.op("linearBackward");
             grads[2 * l] = g.dw();
             grads[2 * l + 1] = g.db();

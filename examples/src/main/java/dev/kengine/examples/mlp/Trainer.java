@@ -162,11 +162,11 @@ public final class Trainer implements AutoCloseable {
             long dropoutOffset = step * mlp.layers().size();
             Mlp.Pass pass = mlp.forward(input, config.dropout(), config.seed() ^ DROPOUT_SEED_SALT, dropoutOffset, meter);
             LossAndGradient lg = lossAndGradient(pass.output(), labels, Reduction.MEAN);
-            backend.axpy(rows, lg.loss(), lossSum);
+            backend.axpy(lg.loss(), lossSum, rows);
             meter.op("axpy");
             if (config.penalised()) {
                 for (Tensor w : mlp.weights()) {
-                    backend.axpy(rows, backend.penalty(w, config.l1(), regularisingL2()), lossSum);
+                    backend.axpy(backend.penalty(w, config.l1(), regularisingL2()), lossSum, rows);
                     meter.op("penalty", 2);
                 }
             }
@@ -198,7 +198,7 @@ public final class Trainer implements AutoCloseable {
         } else {
             Tensor target = backend.of(oneHot(labels, train.classes()), labels.length, train.classes());
             meter.op("upload");
-            lg = backend.lossWithGradient(config.objective().elementwise(), output, target, reduction);
+            lg = backend.lossWithGradient(output, target, config.objective().elementwise(), reduction);
         }
         meter.op("loss");
         return lg;
@@ -242,7 +242,7 @@ public final class Trainer implements AutoCloseable {
                 } else {
                     Tensor target = backend.of(oneHot(labels, data.classes()), rows, data.classes());
                     // The training loss is a mean over all elements; evaluate the same quantity.
-                    lossTotal += backend.loss(config.objective().elementwise(), out, target, Reduction.SUM).item()
+                    lossTotal += backend.loss(out, target, config.objective().elementwise(), Reduction.SUM).item()
                             / data.classes();
                 }
                 int[] predicted = backend.argmax(out);
