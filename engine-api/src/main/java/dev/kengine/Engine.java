@@ -78,6 +78,20 @@ public final class Engine {
         return open(best.get().name());
     }
 
+    /**
+     * Opens the backend of this name with typed options ({@link BackendOption}), over those from
+     * system properties.
+     *
+     * @throws InvalidArgumentException when a setting belongs to another backend
+     * @throws BackendUnavailableException when there is no such backend or it cannot run here
+     */
+    public static Backend open(String name, BackendOption.Setting... settings) {
+        if (name == null) {
+            throw new InvalidArgumentException("backend name is null");
+        }
+        return open(name, BackendOption.toMap(name.toLowerCase(Locale.ROOT), settings));
+    }
+
     /** Opens the backend of this name with options from system properties. */
     public static Backend open(String name) {
         return open(name, Map.of());

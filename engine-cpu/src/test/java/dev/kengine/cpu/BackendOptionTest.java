@@ -1,0 +1,36 @@
+package dev.kengine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kengine.Backend;
+import dev.kengine.BackendOption;
+import dev.kengine.Engine;
+import dev.kengine.InvalidArgumentException;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Typed options reach the CPU backend as their string forms do, and bad ones fail where they are written. */
+class BackendOptionTest {
+
+    @Test
+    @DisplayName("typed options open the CPU backend as the string map would")
+    void typedOptionsOpenTheBackend() {
+        try (Backend b = Engine.open("cpu", BackendOption.CPU_THREADS.is(1), BackendOption.CPU_SIMD.is(false))) {
+            String details = b.capabilities().details().toString();
+            assertTrue(details.contains("threads=1"), details);
+            assertTrue(details.toLowerCase(java.util.Locale.ROOT).contains("scalar"), details);
+        }
+    }
+
+    @Test
+    @DisplayName("a bad value, or an option of another backend, is rejected with the accepted values")
+    void badSettingsAreRejected() {
+        var e = assertThrows(InvalidArgumentException.class, () -> BackendOption.CPU_THREADS.is(0));
+        assertTrue(e.getMessage().contains("at least 1"), e.getMessage());
+        e = assertThrows(InvalidArgumentException.class, () -> Engine.open("cpu", BackendOption.CUDA_PRECISION.is(BackendOption.Precision.TF32)));
+        assertTrue(e.getMessage().contains("belongs to backend 'cuda'"), e.getMessage());
+        assertEquals("tf32", BackendOption.CUDA_PRECISION.is(BackendOption.Precision.TF32).value());
+    }
+}
