@@ -82,6 +82,14 @@ rm -rf "$slim"
 "$jdk/bin/jar" cf "$out/test/engine-opencl-tests.jar" -C engine-opencl/target/test-classes .
 cp "$console_jar" "$out/test/"
 if [ -f bench/target/benchmarks.jar ]; then
+    # ./engine builds bench without the CUDA kernels on a machine with no NVIDIA driver: rebuild it with them.
+    probe=$(mktemp -d)
+    (cd "$probe" && "$jdk/bin/jar" xf "$OLDPWD/bench/target/benchmarks.jar" dev/kengine/cuda/kernels.properties 2>/dev/null)
+    if ! grep -qs '^archs=' "$probe/dev/kengine/cuda/kernels.properties"; then
+        echo "gpu-bundle: rebuilding the benchmarks jar with the CUDA kernels"
+        mvn -q -o -pl bench -am package -Dmaven.test.skip=true
+    fi
+    rm -rf "$probe"
     cp bench/target/benchmarks.jar "$out/bench/"
 fi
 cp scripts/gpu-run.sh "$out/"
