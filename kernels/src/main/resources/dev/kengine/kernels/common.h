@@ -161,7 +161,7 @@ K_FN float k_sigmoid(float x) {
  * (VectorElementwise): f(x) = xc * P(xc^2) / Q(xc^2) with x clamped to [-c, c], where f has reached its limit
  * within 4e-8. They are accurate absolutely where the textbook formulas cancel (x < 0), as the conformance kit's
  * bounds for these ops are, and need no double precision, which most GPUs run at a 32nd or 64th of the float rate.
- * Coefficients lowest degree first in the comments; the fits' errors are in ELEMENTWISE-NOTES.md (session 8). */
+ * Coefficients lowest degree first in the comments; the fits' errors are in ELEMENTWISE-NOTES.md. */
 #define K_GELU_CLAMP 5.5f
 #define K_GELU_TANH_CLAMP 5.2f
 #define K_GELU_SLOPE_CLAMP 6.0f

@@ -7,9 +7,9 @@ import java.util.function.LongSupplier;
  * repetition paired with the other's next to it, so that a ratio the targets judge comes from the same minutes
  * on both sides. On this shared 2-core host a row measured on its own can land in a window where another tenant
  * holds a core: a two-thread 2048³ row ran at 0.75 of OpenBLAS with its minimum 20 % under its median, and a
- * two-thread 256³ row at one-thread speed (bench/RESULTS.md, rounds 18, 19 and 21). Within a pair both sides see
+ * two-thread 256³ row at one-thread speed (the full reports of 592c6c0, 5ba0e99 and 7b2a48d). Within a pair both sides see
  * the host alike, and the median of the pairs' ratios passes over the few pairs a change of window splits. Pairs
- * whose ratios still spread by more than {@link Timing#CALM} of their median are measured again (round 24: a
+ * whose ratios still spread by more than {@link Timing#CALM} of their median are measured again (once: a
  * two-thread 1024³ alternation at 0.78, our side at 136 GFLOP/s against 197 in its own row minutes before).
  *
  * @param cpu    the CPU backend's time per run over the repetitions

@@ -109,7 +109,7 @@ public final class Ceilings {
     /**
      * An op's time per run and the copy loop's bandwidth, measured in alternation (copy, op, copy, op, …), so that
      * both see the same host. On this shared machine the copy loop measured anywhere from 26 to 48 GB/s on two
-     * threads within minutes (bench/RESULTS.md, round 8); a ceiling taken at the start of a run judges a row
+     * threads within minutes (the full report of bebc07b); a ceiling taken at the start of a run judges a row
      * against conditions it may never have had. Each op repetition runs it often enough to last about as long as
      * the plan's minimum repetition; each copy repetition copies {@code floats} floats once on {@code threads}
      * threads (the caller passes the op's own traffic, bytes / 8, so that both touch as much memory).

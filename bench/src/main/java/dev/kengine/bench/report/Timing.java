@@ -13,7 +13,7 @@ public record Timing(double median, double min, double max, double q1, double q3
     /**
      * A row whose interquartile range is wider than this fraction of its median is measured again. It was 0.25
      * until a two-thread matmul row whose median fell to one-thread speed partway through (the host took a core)
-     * came in at 0.244 and was kept (bench/RESULTS.md, round 5).
+     * came in at 0.244 and was kept (the full report of 8f89038).
      */
     static final double CALM = 0.10;
 

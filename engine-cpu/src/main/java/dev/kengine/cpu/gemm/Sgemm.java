@@ -275,7 +275,7 @@ public final class Sgemm {
     /**
      * The smallest packed B that threads share, in floats (4 MiB, 1024²). A smaller one mostly stays in the L2 of the
      * core that packed it; shared, half of it was read from the other core's cache, and 512³ on two threads measured
-     * 1.5-3 % slower than with each thread packing its own (GEMM-NOTES.md, session 7).
+     * 1.5-3 % slower than with each thread packing its own (GEMM-NOTES.md).
      */
     static final long SHARED_B_MIN = 1L << 20;
     /** The largest shared packed B, in floats (16 MiB: all of op(B) at 2048²); larger products pack per thread. */

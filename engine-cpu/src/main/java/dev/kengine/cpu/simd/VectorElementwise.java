@@ -50,7 +50,7 @@ public final class VectorElementwise implements Elementwise {
     // reached its limit within float rounding: rational fits made here (Lawson-weighted linearised least squares
     // against mpmath, on [0, c] for absolute error, each coefficient rounded to float and the others refitted), one
     // division and no exponential, since the tolerances of these ops are absolute where their formulas cancel
-    // (ELEMENTWISE-NOTES.md, session 8). Each one's fitted error is in its comment; float evaluation adds ≤ 2e-7.
+    // (ELEMENTWISE-NOTES.md). Each one's fitted error is in its comment; float evaluation adds ≤ 2e-7.
     /** |x| from which erf(x/√2) is ±1 within 4e-8 (the fit gives exactly ±1 there). */
     private static final float GELU_CLAMP = 5.5f;
     /** |x| from which tanh(√(2/π)(x + 0.044715x³)) is ±1 within 2.2e-8 (the fit gives exactly ±1 there). */
@@ -112,7 +112,7 @@ public final class VectorElementwise implements Elementwise {
     // ln(1 + e) on [0, 1] as e·P(e)/Q(e), P = 1 + P1·e + P2·e² + P3·e³, Q = 1 + Q1·e + Q2·e²: fitted here for relative
     // error (as the GELU fits): 4.8e-8 in exact arithmetic, 3.8·2⁻²⁴ with float coefficients and evaluation, and
     // relative, so tiny e keep their digits. Three instructions fewer than the degree-9 polynomial it replaced
-    // (2.7·2⁻²⁴); the lanewise LOG1P and LOG are SVML calls (ELEMENTWISE-NOTES.md, round 3).
+    // (2.7·2⁻²⁴); the lanewise LOG1P and LOG are SVML calls (ELEMENTWISE-NOTES.md).
     private static final float LOG1P_P1 = 0.7283927798271179f;
     private static final float LOG1P_P2 = 0.04349072277545929f;
     private static final float LOG1P_P3 = -0.0024244950618594885f;
@@ -244,7 +244,7 @@ public final class VectorElementwise implements Elementwise {
      * expm1 keeps faithful); then x's sign bit is copied in (so tanh(±0) = ±0). Within 2.5 ulp (measured at 42M
      * points of [0, 10]; the worst is near x = 4.5, where m, 2 + m and the division each round once), against
      * SVML's 0.6: the kit allows 5. A rational fit would be cheaper still but rounds to 5.2 ulp and past 1
-     * (ELEMENTWISE-NOTES.md, session 8). Written out: the lanewise
+     * (ELEMENTWISE-NOTES.md). Written out: the lanewise
      * TANH is an SVML call, and with the call's spills it ran at 1.9 G elements/s per thread in L1 against 3.1 here.
      */
     private static void tanhForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
@@ -556,7 +556,7 @@ public final class VectorElementwise implements Elementwise {
     /**
      * Σ e^(x − shift) in double, the exponentials stored into y when it is given. Vectors are added in pairs in
      * float, the pairs in float over blocks of {@link #SUM_BLOCK}, and each block is converted to double and added
-     * (ELEMENTWISE-NOTES.md, round 3 and session 8). {@link #expStoreSumMaxNext} sums the same way.
+     * (ELEMENTWISE-NOTES.md). {@link #expStoreSumMaxNext} sums the same way.
      * The exponential is the table one (within 2 ulp; the kit allows softmax's exp 4): softmax cross-entropy over
      * rows in L2 went from 2.15 to 2.45 G elements/s.
      */
@@ -617,9 +617,9 @@ public final class VectorElementwise implements Elementwise {
             int label = labels[r];
             float atLabel = x[off + label];
             // The last row reads itself as the "next" row, whose max goes unused: every row takes the same compiled
-            // loop. Through expSum, the last row of each range ran on boxed vectors in round 37's JVM, and the op at
+            // loop. Through expSum, the last row of each range ran on boxed vectors in one measured JVM, and the op at
             // half speed: C2 compiled expSum into this method without its exponential, "already compiled into a
-            // medium method" (ELEMENTWISE-NOTES.md, session 8).
+            // medium method" (ELEMENTWISE-NOTES.md).
             int next = r + 1 < r1 ? off + c : off;
             double s = expStoreSumMaxNext(x, off, m, g, next, bound, nextMax);
             for (int i = bound; i < c; i++) {

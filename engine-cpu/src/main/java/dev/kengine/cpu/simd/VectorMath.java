@@ -79,7 +79,7 @@ final class VectorMath {
      * and e^x − 1 = 2ⁿ·(e^r − 1) + (2ⁿ − 1) by one fma, 2ⁿ − 1 being exact for n ≥ −24. Below that (x < −16.98)
      * 2ⁿ − 1 rounds to −1 and so does the result, which is still faithful: the exact −1 + 2ⁿ·e^r is within 2⁻²⁵·√2
      * of −1, short of the next float up, −1 + 2⁻²⁴. (Keeping that last bit took four instructions more, and moved only
-     * the point where tanh reaches 1 from 8.49 to 9.01: ELEMENTWISE-NOTES.md, session 8.) For x ≤ −87.68 the
+     * the point where tanh reaches 1 from 8.49 to 9.01: ELEMENTWISE-NOTES.md.) For x ≤ −87.68 the
      * scale's bits are +0 and the result −1. Faithfully rounded: 0.93 ulp at most, measured at every third float in
      * [−90, 0).
      */
@@ -179,7 +179,7 @@ final class VectorMath {
     /**
      * e^x·{@link #EXP_SCALE} for x ≤ 0: {@link #expNonPositiveFast} without its last multiply, for callers that fold
      * the scale into a ratio (σ = e/(1 + e) as e′/(2³² + e′)) or into constants. Written out again rather than
-     * shared: each level of small vector methods is one more place where C2 may stop inlining (session 7).
+     * shared: each level of small vector methods is one more place where C2 may stop inlining.
      */
     static FloatVector expNonPositiveScaled(FloatVector x) {
         int lanes = S.length();

@@ -107,7 +107,7 @@ public final class VectorRandom {
             // The ten rounds as a loop. Written out (2665 bytes of bytecode), the method was big enough that C2 inlined
             // the calls at its end late; after a mix of other vector code in the JVM, the last multiplies and stores
             // stayed calls on boxed vectors, and dropout ran at half speed in some runs (engine-cpu/
-            // ELEMENTWISE-NOTES.md, session 6). As a loop, every run compiled fast, at the same speed.
+            // ELEMENTWISE-NOTES.md). As a loop, every run compiled fast, at the same speed.
             for (int r = 0; r < 20; r += 2) {
                 LongVector p0 = a0.and(M32).mul(mul0), p1 = a2.and(M32).mul(mul1);
                 LongVector q0 = b0.and(M32).mul(mul0), q1 = b2.and(M32).mul(mul1);
