@@ -52,7 +52,7 @@ public abstract class BenchmarkBase {
 
     @Setup(Level.Trial)
     public void setUp() {
-        backend = threads() > 0 ? Engine.open(backend(), Map.of("threads", Integer.toString(threads()))) : Engine.open(backend());
+        backend = Engine.open(backend(), dev.kengine.bench.report.Compare.measured(backend(), threads()));
         OpDescriptor d = Ops.byName(op());
         instance = d.prepare(backend, size(), 20250101L);
     }

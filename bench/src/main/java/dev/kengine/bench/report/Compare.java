@@ -229,7 +229,7 @@ public final class Compare {
             List<Integer> counts = THREADED_BACKENDS.contains(info.name()) ? options.threads() : List.of(0);
             for (int t : counts) {
                 try {
-                    Backend b = t == 0 ? Engine.open(info.name()) : Engine.open(info.name(), Map.of("threads", Integer.toString(t)));
+                    Backend b = Engine.open(info.name(), measured(info.name(), t));
                     toClose.add(b);
                     impls.add(new Impl(t == 0 ? info.name() : info.name() + "(" + t + "t)", info.name(), b, null, t));
                 } catch (RuntimeException e) {
@@ -239,7 +239,7 @@ public final class Compare {
         }
         try {
             if (infos.stream().anyMatch(i -> i.name().equals(REFERENCE) && i.available())) {
-                reference = Engine.open(REFERENCE);
+                reference = Engine.open(REFERENCE, measured(REFERENCE, 0));
                 toClose.add(reference);
             } else {
                 err.println("compare: the reference backend '" + REFERENCE + "' is unavailable; results are checked against float64 samples only");
@@ -372,7 +372,7 @@ public final class Compare {
                     setup.dataName(), info.name(), plan.warmUpSeconds(), plan.epochs(), plan.epochs() == 1 ? "" : "s",
                     plan.profileSteps());
             Training.Result r;
-            try (Backend b = Engine.open(info.name())) {
+            try (Backend b = Engine.open(info.name(), measured(info.name(), 0))) {
                 r = Training.measure(b, setup, plan);
             } catch (RuntimeException | LinkageError e) {
                 r = Training.Result.failed(info.name(), info.capabilities() == null ? null : info.capabilities().deviceName(),
@@ -701,5 +701,21 @@ public final class Compare {
                 err.println();
             }
         }
+    }
+
+    /**
+     * The options a measured backend opens with: {@code threads} when given (0: the default), and for
+     * the CPU backend {@code simd=true}, so that the vector kernels are measured from the first
+     * warm-up iteration rather than the scalar ones it starts on by default.
+     */
+    public static Map<String, String> measured(String backend, int threads) {
+        Map<String, String> options = new java.util.HashMap<>();
+        if (threads > 0) {
+            options.put("threads", Integer.toString(threads));
+        }
+        if (backend.equals("cpu")) {
+            options.put("simd", "true");
+        }
+        return options;
     }
 }
