@@ -47,7 +47,7 @@ mvn() {
 
 if [ $build -eq 1 ]; then
     echo "gpu-bundle: building engine-cuda, engine-opencl and what they need (tests compiled, not run)"
-    mvn -q -o -pl engine-cuda,engine-opencl -am package -DskipTests
+    mvn -q -o -pl engine-cuda,engine-opencl -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 fi
 if [ ! -f "$console_jar" ]; then
     echo "gpu-bundle: fetching the JUnit console launcher $console_version"
@@ -63,7 +63,7 @@ rm -rf .bundle
 mkdir -p "$out/lib" "$out/test" "$out/bench"
 
 jar_of() { # module -> its main jar
-    ls "$1"/target/"$1"-*.jar | grep -v -- '-tests\|-sources\|original-' | head -1
+    ls "$1"/target/"$1"-*.jar | grep -v -- '-tests\|-sources\|-javadoc\|original-' | head -1
 }
 for m in engine-api engine-cpu engine-cuda engine-opencl kernels conformance; do
     cp "$(jar_of $m)" "$out/lib/"
