@@ -47,7 +47,7 @@ mvn() {
 
 if [ $build -eq 1 ]; then
     echo "gpu-bundle: building engine-cuda, engine-opencl and what they need (tests compiled, not run)"
-    mvn -q -o -pl engine-cuda,engine-opencl -am package -DskipTests
+    mvn -q -o -pl engine-cuda,engine-opencl -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 fi
 if [ ! -f "$console_jar" ]; then
     echo "gpu-bundle: fetching the JUnit console launcher $console_version"
@@ -63,7 +63,7 @@ rm -rf .bundle
 mkdir -p "$out/lib" "$out/test" "$out/bench"
 
 jar_of() { # module -> its main jar
-    ls "$1"/target/"$1"-*.jar | grep -v -- '-tests\|-sources\|original-' | head -1
+    ls "$1"/target/"$1"-*.jar | grep -v -- '-tests\|-sources\|-javadoc\|original-' | head -1
 }
 for m in engine-api engine-cpu engine-cuda engine-opencl kernels conformance; do
     cp "$(jar_of $m)" "$out/lib/"
@@ -94,8 +94,16 @@ if [ -f bench/target/benchmarks.jar ]; then
 fi
 cp scripts/gpu-run.sh "$out/"
 
-# The runtime: the modules jdeps finds in the jars, plus what JUnit's launcher and JMH use.
-mods=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "$out"/lib/*.jar "$out"/test/*.jar 2>/dev/null)
+# The runtime: the modules jdeps finds in the jars, plus what JUnit's launcher and JMH use. The bundle
+# runs on the class path; jdeps reads its classes without their module descriptors, since it would
+# otherwise resolve the named modules and stop at JUnit's and JCuda's, which lib/ does not hold as modules.
+plain=$(mktemp -d)
+for j in "$out"/lib/*.jar; do
+    mkdir -p "$plain/$(basename "$j" .jar)"
+    (cd "$plain/$(basename "$j" .jar)" && "$jdk/bin/jar" xf "$root/$j" && rm -f module-info.class)
+done
+mods=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "$plain"/* "$out"/test/*.jar 2>/dev/null)
+rm -rf "$plain"
 mods="$mods,java.logging,java.xml,java.management,jdk.management,jdk.unsupported,jdk.incubator.vector,jdk.zipfs"
 # (jdk.zipfs: JUnit scans the test jar for classes through the zip file system.)
 # Debug attributes of classes go; so do native debug symbols where objcopy can strip them.
