@@ -1064,6 +1064,54 @@ public final class Backend implements AutoCloseable {
     }
 
     /**
+     * The dense layer with a PReLU activation, y = PReLU_α(x·W + b): z &gt; 0 gives z, else α_c·z,
+     * with α of one element (shared) or {@code [out]} (one per output unit), a learnable tensor as in
+     * {@link #prelu}. {@link #linearBackward(Tensor, LinearOutput)} then also returns ∂L/∂α. The
+     * backends compute z with the fused layer and apply PReLU to it in the same call.
+     */
+    public LinearOutput linear(Tensor x, Tensor w, Tensor b, Tensor alpha) {
+        Call call = enter();
+        try {
+            require(Op.PRELU);
+            Storage sx = arg(Op.LINEAR, x, "x");
+            Storage sw = own(w, "w");
+            Storage sb = b == null ? null : own(b, "b");
+            Storage sa = own(alpha, "alpha");
+            long[] d = linearDims("linear", x, w, b);
+            long channels = preluChannels(alpha, d[2]);
+            Tensor[] t = allocate(Shape.of(d[0], d[2]), Shape.of(d[0], d[2]));
+            Tensor z = t[0];
+            Tensor y = t[1];
+            LinearOutput result = new LinearOutput(y, z, x, w, b, Activation.IDENTITY, alpha);
+            if (y.size() == 0) {
+                return result;
+            }
+            return closeOnFailure(() -> {
+                driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], Activation.IDENTITY);
+                driver.prelu(z.storage("z"), sa, y.storage("y"), channels == 1 ? 1 : d[0], channels,
+                        channels == 1 ? d[0] * d[2] : 1);
+            }, result, t);
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
+    }
+
+    /** The channels of PReLU's α after a linear layer of {@code out} units: 1 (shared) or out. */
+    private static long preluChannels(Tensor alpha, long out) {
+        if (alpha.size() == 1) {
+            return 1;
+        }
+        if (alpha.rank() != 1 || alpha.shape().dim(0) != out) {
+            throw new InvalidArgumentException("linear: the layer has " + out + " outputs but alpha is " + alpha.shape()
+                    + "; PReLU's alpha must have one element or be [" + out + "]");
+        }
+        return out;
+    }
+
+    /**
      * Gradients of the layer that {@code forward} came from ({@code forward = linear(x, w, b, act)}),
      * given dy = ∂L/∂y: dx, dW and, when the layer had a bias, db. The forward output carries x, W,
      * b and the activation, so the two calls cannot disagree; x and W must still be open.
@@ -1098,16 +1146,40 @@ public final class Backend implements AutoCloseable {
             sameShape("linearBackward", "dy", dy, "forward.output", forward.output());
             sameShape("linearBackward", "forward.output", forward.output(), "forward.preActivation", forward.preActivation());
             boolean withBias = forward.bias() != null;
-            Tensor[] t = allocate(inputGradient ? x.shape() : null, w.shape(), withBias ? Shape.of(d[2]) : null);
+            Tensor alpha = forward.preluAlpha();
+            Storage sa = alpha == null ? null : own(alpha, "forward.preluAlpha");
+            long channels = alpha == null ? 0 : preluChannels(alpha, d[2]);
+            if (alpha != null) {
+                require(Op.PRELU_BACKWARD);
+            }
+            Tensor[] t = allocate(inputGradient ? x.shape() : null, w.shape(), withBias ? Shape.of(d[2]) : null,
+                    alpha == null ? null : alpha.shape());
             Tensor dx = t[0];
             Tensor dw = t[1];
             Tensor db = t[2];
-            LinearGradients result = new LinearGradients(dx, dw, db);
-            if ((dx == null || dx.size() == 0) && dw.size() == 0 && (db == null || db.size() == 0)) {
+            Tensor dAlpha = t[3];
+            LinearGradients result = new LinearGradients(dx, dw, db, dAlpha);
+            if (dy.size() == 0) {
+                for (Tensor g : t) {
+                    if (g != null && g.size() > 0) {
+                        driver.fill(g.storage("gradient"), g.size(), 0f); // no element contributes
+                    }
+                }
                 return result;
             }
-            return closeOnFailure(() -> driver.linearBackward(sdy, sx, sw, sz, sy, dx == null ? null : dx.storage("dx"),
-                    dw.storage("dw"), db == null ? null : db.storage("db"), d[0], d[1], d[2], act), result, t);
+            if (alpha == null) {
+                return closeOnFailure(() -> driver.linearBackward(sdy, sx, sw, sz, sy, dx == null ? null : dx.storage("dx"),
+                        dw.storage("dw"), db == null ? null : db.storage("db"), d[0], d[1], d[2], act), result, t);
+            }
+            // PReLU: dz and dα from dy and z, then the identity layer's backward from dz.
+            try (Tensor dz = allocate(dy.shape())) {
+                return closeOnFailure(() -> {
+                    driver.preluBackward(sdy, sz, sa, dz.storage("dz"), dAlpha.storage("dAlpha"),
+                            channels == 1 ? 1 : d[0], channels, channels == 1 ? d[0] * d[2] : 1);
+                    driver.linearBackward(dz.storage("dz"), sx, sw, sz, sz, dx == null ? null : dx.storage("dx"),
+                            dw.storage("dw"), db == null ? null : db.storage("db"), d[0], d[1], d[2], Activation.IDENTITY);
+                }, result, t);
+            }
         } catch (RuntimeException | Error e) {
             call.fail();
             throw e;

@@ -7,8 +7,14 @@ package dev.kengine;
  *     ({@link Backend#linearBackward(Tensor, LinearOutput, boolean)})
  * @param dw ∂L/∂W {@code [in, out]}
  * @param db ∂L/∂b {@code [out]}, or null when the layer has no bias
+ * @param dAlpha ∂L/∂α, shaped like PReLU's α, for a PReLU layer; else null
  */
-public record LinearGradients(Tensor dx, Tensor dw, Tensor db) implements AutoCloseable {
+public record LinearGradients(Tensor dx, Tensor dw, Tensor db, Tensor dAlpha) implements AutoCloseable {
+    /** The gradients of a layer without PReLU. */
+    public LinearGradients(Tensor dx, Tensor dw, Tensor db) {
+        this(dx, dw, db, null);
+    }
+
     /** Closes the gradients this record holds. */
     @Override
     public void close() {
@@ -18,6 +24,9 @@ public record LinearGradients(Tensor dx, Tensor dw, Tensor db) implements AutoCl
         dw.close();
         if (db != null) {
             db.close();
+        }
+        if (dAlpha != null) {
+            dAlpha.close();
         }
     }
 }

@@ -13,10 +13,17 @@ import dev.kengine.op.Activation;
  * @param input x {@code [rows, in]}, as given to the forward call
  * @param weight W {@code [in, out]}, as given
  * @param bias b {@code [out]} as given, or null for a layer without bias
- * @param activation the activation applied
+ * @param activation the activation applied ({@link Activation#IDENTITY} under PReLU)
+ * @param preluAlpha PReLU's α (one element or {@code [out]}) for a layer made by
+ *     {@link Backend#linear(Tensor, Tensor, Tensor, Tensor)}, else null
  */
 public record LinearOutput(Tensor output, Tensor preActivation, Tensor input, Tensor weight, Tensor bias,
-                           Activation activation) implements AutoCloseable {
+                           Activation activation, Tensor preluAlpha) implements AutoCloseable {
+    /** The output of a layer without PReLU. */
+    public LinearOutput(Tensor output, Tensor preActivation, Tensor input, Tensor weight, Tensor bias, Activation activation) {
+        this(output, preActivation, input, weight, bias, activation, null);
+    }
+
     /** Closes y and z (not the inputs, which belong to the caller). */
     @Override
     public void close() {

@@ -1089,6 +1089,70 @@ public abstract class BackendConformanceKit {
             return tests.stream();
         }
 
+        @TestFactory
+        @DisplayName("with PReLU: forward, and backward to x, W, b and α, shared or one α per output")
+        Stream<DynamicTest> prelu() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (int[] s : shapes) {
+                for (boolean shared : new boolean[] {true, false}) {
+                    String name = String.format(Locale.ROOT, "linear rows=%d in=%d out=%d PReLU (%s α) + bias", s[0], s[1], s[2],
+                            shared ? "shared" : "per-output");
+                    tests.add(check(name, ops(Op.LINEAR, Op.LINEAR_BACKWARD, Op.PRELU, Op.PRELU_BACKWARD),
+                            () -> preluCase(name, s[0], s[1], s[2], shared)));
+                }
+            }
+            return tests.stream();
+        }
+
+        private void preluCase(String name, int rows, int in, int out, boolean shared) {
+            long seed = 3300L + rows * 7L + in * 3L + out;
+            float[] x = Inputs.gaussian(rows * in, seed, 1);
+            float[] w = Inputs.gaussian(in * out, seed + 1, 1 / Math.sqrt(in));
+            float[] b = Inputs.gaussian(out, seed + 2, 0.5);
+            float[] alpha = Inputs.uniform(shared ? 1 : out, seed + 3, 0.05, 0.4);
+            float[] dy = Inputs.gaussian(rows * out, seed + 4, 1);
+            LinearOutput fwd = backend.linear(up(x, rows, in), up(w, in, out), up(b, out), shared ? up(alpha, 1) : up(alpha, out));
+            float[] z = down(fwd.preActivation());
+            double[] mag = new double[rows * out];
+            double[] zRef = LinalgOracle.linearPre(widen(x), widen(w), widen(b), rows, in, out, mag);
+            for (int i = 0; i < mag.length; i++) {
+                mag[i] *= in + 2;
+            }
+            assertAgree(name + " z", Tolerances.LINEAR, zRef, z, mag, null);
+            // y and the gradients from the backend's own z, so that a z within rounding of 0 cannot flip a branch.
+            double[] y = new double[z.length];
+            double[] dz = new double[z.length];
+            double[] da = new double[alpha.length];
+            double[] daRef = new double[alpha.length];
+            for (int i = 0; i < z.length; i++) {
+                int c = shared ? 0 : i % out;
+                y[i] = z[i] > 0 ? z[i] : (double) alpha[c] * z[i];
+                dz[i] = z[i] > 0 ? dy[i] : (double) alpha[c] * dy[i];
+                if (!(z[i] > 0)) {
+                    da[c] += (double) dy[i] * z[i];
+                    daRef[c] += Math.abs((double) dy[i] * z[i]);
+                }
+            }
+            for (int c = 0; c < da.length; c++) {
+                daRef[c] *= rows * (shared ? out : 1) + 2;
+            }
+            assertAgree(name + " y", Tolerances.PRELU, y, down(fwd.output()), null, z);
+            LinearGradients g = backend.linearBackward(up(dy, rows, out), fwd);
+            double[][] expected = LinalgOracle.linearBackward(dz, widen(x), widen(w), rows, in, out);
+            double[][] magnitude = LinalgOracle.linearBackwardMagnitude(abs(dz), widen(x), widen(w), rows, in, out);
+            int[] terms = {out, rows, rows};
+            Tensor[] actual = {g.dx(), g.dw(), g.db()};
+            String[] names = {"dx", "dw", "db"};
+            for (int k = 0; k < 3; k++) {
+                double[] ref = new double[expected[k].length];
+                for (int i = 0; i < ref.length; i++) {
+                    ref[i] = (terms[k] + 3) * magnitude[k][i];
+                }
+                assertAgree(name + " " + names[k], Tolerances.LINEAR_BACKWARD, expected[k], down(actual[k]), ref, null);
+            }
+            assertAgree(name + " dα", Tolerances.PRELU_BACKWARD, da, down(g.dAlpha()), daRef, null);
+        }
+
         private void linearCase(String name, int rows, int in, int out, Activation act, boolean withBias) {
             long seed = 3100L + rows * 7L + in * 3L + out + act.kind().ordinal();
             float[] x = Inputs.gaussian(rows * in, seed, 1);

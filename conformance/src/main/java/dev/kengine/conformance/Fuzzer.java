@@ -900,13 +900,16 @@ public final class Fuzzer {
             Arg w = c.tensor(Shape.of(in, outDim), false);
             Arg bias = c.rnd.nextBoolean() ? c.tensor(Shape.of(outDim), false) : null;
             Activation act = c.activation();
-            LinearOutput o = c.b.linear(x.t(), w.t(), bias == null ? null : bias.t(), act);
+            LinearOutput o = c.rnd.nextInt(5) == 0
+                    ? c.b.linear(x.t(), w.t(), bias == null ? null : bias.t(), c.tensor(c.rnd.nextBoolean() ? Shape.of(1)
+                            : Shape.of(outDim), false, 0f, 0.5f).t())
+                    : c.b.linear(x.t(), w.t(), bias == null ? null : bias.t(), act);
             if (c.rnd.nextBoolean()) {
                 Arg dy = c.tensor(Shape.of(rows, outDim), false);
                 LinearGradients g = c.b.linearBackward(dy.t(), o, c.rnd.nextBoolean());
                 return false;
             }
-            if (!c.clean()) {
+            if (!c.clean() || o.preluAlpha() != null) {
                 return false;
             }
             double[] mag = new double[rows * outDim];
