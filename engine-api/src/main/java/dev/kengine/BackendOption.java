@@ -21,10 +21,7 @@ import java.util.function.Predicate;
 public final class BackendOption<T> {
     /** The CPU backend's worker threads, at least 1 (default: every core). */
     public static final BackendOption<Integer> CPU_THREADS = new BackendOption<>("cpu", "threads", "at least 1", v -> v >= 1);
-    /**
-     * The CPU backend's kernels: {@code true} the Vector API ones from the first call, {@code false} the scalar
-     * ones; left unset, {@code auto}: the scalar ones until the JIT has compiled the vector ones.
-     */
+    /** Whether the CPU backend uses its Vector API kernels ({@code false} forces the scalar path). */
     public static final BackendOption<Boolean> CPU_SIMD = new BackendOption<>("cpu", "simd", "true or false", v -> true);
     /** The OpenCL platform: an index or a substring of its name. */
     public static final BackendOption<String> OPENCL_PLATFORM = new BackendOption<>("opencl", "platform", "an index or a name",

@@ -38,29 +38,14 @@ public final class CpuDriver implements BackendDriver {
     private final Parallel parallel;
     private final Elementwise kernels;
     private final boolean simd;
-    /** simd=auto: the vector SGEMM only once VectorWarmup is ready, as the elementwise kernels. */
-    private final boolean warming;
     private volatile boolean closed;
 
-    /**
-     * @param simd true: the Vector API kernels from the first call; false: the scalar kernels; null
-     *     (auto): the scalar kernels until the vector ones are compiled (see {@link WarmingElementwise})
-     */
-    CpuDriver(String name, Capabilities capabilities, int threads, Boolean simd) {
+    CpuDriver(String name, Capabilities capabilities, int threads, boolean simd) {
         this.name = name;
         this.capabilities = capabilities;
         this.parallel = new Parallel(threads);
-        Elementwise vector = SimdSelection.kernels(true);
-        boolean vectorHere = vector != ScalarElementwise.INSTANCE;
-        this.warming = simd == null && vectorHere;
-        this.kernels = Boolean.FALSE.equals(simd) || !vectorHere ? ScalarElementwise.INSTANCE
-                : warming ? new WarmingElementwise(vector) : vector;
-        this.simd = vectorHere && !Boolean.FALSE.equals(simd);
-    }
-
-    /** Whether matmul runs the vector SGEMM now. */
-    private boolean simdGemm() {
-        return simd && (!warming || VectorWarmup.ready());
+        this.kernels = SimdSelection.kernels(simd);
+        this.simd = kernels != ScalarElementwise.INSTANCE;
     }
 
     @Override
@@ -341,7 +326,7 @@ public final class CpuDriver implements BackendDriver {
     public void matmul(Storage a, boolean transA, Storage b, boolean transB, Storage c,
                        long batch, long m, long n, long k, float alpha, float beta,
                        long strideA, long strideB, long strideC) {
-        Sgemm.sgemmBatched(parallel, simdGemm(), transA, transB, (int) batch, (int) m, (int) n, (int) k,
+        Sgemm.sgemmBatched(parallel, simd, transA, transB, (int) batch, (int) m, (int) n, (int) k,
                 alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
     }
 

@@ -36,13 +36,13 @@ public final class CpuProvider implements BackendProvider {
 
     @Override
     public Availability probe() {
-        return Availability.available(capabilities(Runtime.getRuntime().availableProcessors(), null));
+        return Availability.available(capabilities(Runtime.getRuntime().availableProcessors(), true));
     }
 
     @Override
     public BackendDriver open(Map<String, String> options) {
         int threads = parseThreads(options.get("threads"));
-        Boolean simd = parseSimd(options.get("simd"));
+        boolean simd = parseSimd(options.get("simd"));
         return new CpuDriver(NAME, capabilities(threads, simd), threads, simd);
     }
 
@@ -62,26 +62,21 @@ public final class CpuProvider implements BackendProvider {
         return threads;
     }
 
-    /** true: the vector kernels from the first call; false: the scalar ones; null (auto, the default): see WarmingElementwise. */
-    private static Boolean parseSimd(String value) {
+    private static boolean parseSimd(String value) {
         if (value == null) {
-            return null;
+            return true;
         }
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "true" -> Boolean.TRUE;
-            case "false" -> Boolean.FALSE;
-            case "auto" -> null;
-            default -> throw new InvalidArgumentException("cpu: option simd must be auto, true or false, got '" + value + "'");
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidArgumentException("cpu: option simd must be true or false, got '" + value + "'");
         };
     }
 
-    private static Capabilities capabilities(int threads, Boolean simd) {
+    private static Capabilities capabilities(int threads, boolean simd) {
         Map<String, String> details = new LinkedHashMap<>();
         details.put("threads", Integer.toString(threads));
-        details.put("simd", Boolean.FALSE.equals(simd) ? "scalar: switched off by option simd=false"
-                : simd == null && SimdSelection.VECTOR != null
-                        ? SimdSelection.DESCRIPTION + " (auto: the scalar kernels run until the JIT has compiled these)"
-                        : SimdSelection.DESCRIPTION);
+        details.put("simd", simd ? SimdSelection.DESCRIPTION : "scalar: switched off by option simd=false");
         details.put("java", Runtime.version().toString());
         return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, Set.of(DType.FLOAT32),
                 Capabilities.allOps(), details);
