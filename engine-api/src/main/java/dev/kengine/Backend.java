@@ -53,7 +53,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link InvalidArgumentException} for a bad argument (a null, a closed tensor, a tensor of another
  * backend, a shape or value out of range), {@link InvalidStateException} once the backend is closed,
  * {@link UnsupportedOpException} for an op the backend lacks and {@link DeviceOutOfMemoryException}
- * when memory runs out; the backend stays usable after any of them.
+ * when memory runs out; the backend stays usable after any of them. On a device backend any call
+ * may also throw {@link DeviceException} when the device or its driver reports an error (an error
+ * of asynchronous work can surface in a later call, at the latest in the next read or
+ * {@link #synchronize()}), and the first use of an op may throw {@link KernelCompilationException}
+ * when its kernels do not compile on this device. Each method lists the argument checks that
+ * apply to it; "of another backend" means a tensor this backend did not make.
+ *
+ * <p>Sizes are element counts of float32 elements unless a name says bytes; seeds and offsets are
+ * the inputs of the counter-based generator specified in {@link dev.kengine.random.CounterRandom}.
  */
 public final class Backend implements AutoCloseable {
     private final BackendDriver driver;
@@ -138,24 +146,50 @@ public final class Backend implements AutoCloseable {
         this.capabilities = driver.capabilities();
     }
 
-    /** The backend's name, such as {@code cpu}. */
+    /**
+     * The backend's name, such as {@code cpu}, as given to {@link Engine#open(String)}.
+     *
+     * @return the provider's lower-case name; available after {@link #close()} too
+     */
     public String name() {
         return driver.name();
     }
 
+    /**
+     * What this backend offers: its device, memory, compute units, dtypes and supported ops. Read once
+     * when the backend opened; the same object is returned every time, also after {@link #close()}.
+     *
+     * @return the capabilities, never null
+     */
     public Capabilities capabilities() {
         return capabilities;
     }
 
+    /**
+     * Whether this backend implements {@code op}. A call that needs an op the backend lacks throws
+     * {@link UnsupportedOpException} before any work starts. Answers after {@link #close()} too.
+     *
+     * @param op the op to ask about; must not be null
+     * @return true when {@code op} is among {@link Capabilities#supportedOps()}
+     */
     public boolean supports(Op op) {
         return capabilities.supports(op);
     }
 
+    /**
+     * Whether {@link #close()} has been called (it may still be waiting for other threads' calls).
+     *
+     * @return true once closing has begun; from then on every op throws {@link InvalidStateException}
+     */
     public boolean isClosed() {
         return closed;
     }
 
-    /** Number of tensors of this backend not yet closed. */
+    /**
+     * Number of tensors of this backend not yet closed.
+     *
+     * @return tensors that are open now, counting leaked ones the garbage collector has not freed yet
+     */
     public int liveTensors() {
         return live.size();
     }
@@ -163,22 +197,38 @@ public final class Backend implements AutoCloseable {
     /**
      * Bytes held by this backend's tensors now: open ones, and leaked ones the garbage collector has
      * not yet freed. Device memory for device backends, heap for the CPU backend.
+     *
+     * @return bytes (4 per float32 element), at least 0
      */
     public long allocatedBytes() {
         return memory.liveBytes();
     }
 
-    /** The most bytes {@link #allocatedBytes()} has read since the backend opened. */
+    /**
+     * The most bytes {@link #allocatedBytes()} has read since the backend opened.
+     *
+     * @return the high-water mark in bytes
+     */
     public long peakAllocatedBytes() {
         return memory.peakBytes();
     }
 
-    /** How often leaked device memory made this backend prompt a garbage collection. */
+    /**
+     * How often leaked device memory made this backend prompt a garbage collection.
+     *
+     * @return the number of collections prompted since the backend opened
+     */
     public long collectionsPrompted() {
         return memory.collections();
     }
 
-    /** Waits until every op enqueued so far has finished. */
+    /**
+     * Waits until every op enqueued so far, by any thread, has finished. A no-op on backends that run
+     * ops synchronously (the CPU backend).
+     *
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceException if the device reports an error of the work it was running
+     */
     public void synchronize() {
         Call call = enter();
         try {
@@ -196,6 +246,11 @@ public final class Backend implements AutoCloseable {
      * Frees every tensor still open, then the backend's own resources. Calls made from now on fail
      * with {@link InvalidStateException}; calls already running on other threads finish first.
      * Idempotent; must not be called from inside a call on this backend.
+     *
+     * @throws InvalidStateException if called from inside a call on this backend; the backend is then
+     *     marked closed but keeps its tensors
+     * @throws DeviceException if waiting for the device's pending work fails; the tensors and the
+     *     backend's resources are freed nevertheless
      */
     @Override
     public void close() {
@@ -222,6 +277,11 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * The name and device, for messages: {@code Backend[cpu on <device name>]}.
+     *
+     * @return a one-line description
+     */
     @Override
     public String toString() {
         return "Backend[" + name() + " on " + capabilities.deviceName() + "]";
@@ -231,7 +291,15 @@ public final class Backend implements AutoCloseable {
     // Tensors
     // =====================================================================================
 
-    /** A tensor of the given shape with undefined contents. */
+    /**
+     * A tensor of the given shape with undefined contents.
+     *
+     * @param shape the shape of the new tensor, not null
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code shape} is null
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor empty(Shape shape) {
         Call call = enter();
         try {
@@ -246,7 +314,15 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** A tensor of the given dimensions with undefined contents. */
+    /**
+     * A tensor of the given dimensions with undefined contents.
+     *
+     * @param dims the dimensions, 0 to 4 of them, each at least 0 (none: a scalar)
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code dims} is null or not a valid {@link Shape}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor empty(long... dims) {
         Call call = enter();
         try {
@@ -259,12 +335,30 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** A tensor of zeros of the given shape. */
+    /**
+     * A tensor of zeros of the given shape.
+     *
+     * @param shape the shape of the new tensor, not null
+     * @return a new tensor of +0.0f, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code shape} is null
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor zeros(Shape shape) {
         return full(shape, 0f);
     }
 
-    /** A tensor of zeros of the given dimensions. */
+    /**
+     * A tensor of zeros of the given dimensions.
+     *
+     * @param dims the dimensions, 0 to 4 of them, each at least 0 (none: a scalar)
+     * @return a new tensor of +0.0f, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code dims} is null or not a valid {@link Shape}
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor zeros(long... dims) {
         Call call = enter();
         try {
@@ -277,7 +371,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** A tensor with every element {@code value}. */
+    /**
+     * A tensor with every element {@code value}.
+     *
+     * @param shape the shape of the new tensor, not null
+     * @param value the value of every element; any float, NaN and ±∞ included
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code shape} is null
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor full(Shape shape, float value) {
         Call call = enter();
         try {
@@ -294,7 +398,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** A tensor of the given dimensions with every element {@code value}. */
+    /**
+     * A tensor of the given dimensions with every element {@code value}.
+     *
+     * @param value the value of every element; any float, NaN and ±∞ included
+     * @param dims the dimensions, 0 to 4 of them, each at least 0 (none: a scalar)
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code dims} is null or not a valid {@link Shape}
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor full(float value, long... dims) {
         Call call = enter();
         try {
@@ -307,7 +421,15 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** A rank-0 tensor holding {@code value}. */
+    /**
+     * A rank-0 tensor holding {@code value}.
+     *
+     * @param value the element; any float
+     * @return a new rank-0 tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor scalar(float value) {
         Call call = enter();
         try {
@@ -320,7 +442,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Uploads {@code data} as a tensor of the given dimensions (all of {@code data} when none are given: rank 1). */
+    /**
+     * Uploads {@code data} as a tensor of the given dimensions (all of {@code data} when none are given: rank 1).
+     * The array is copied before the call returns and may be reused at once.
+     *
+     * @param data the elements in row-major order, not null
+     * @param dims the dimensions, 0 to 4 of them, whose product is {@code data.length}; none for a
+     *     rank-1 tensor of {@code data.length} elements
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code data} or {@code dims} is null, {@code dims} is not a valid
+     *     {@link Shape}, or its element count differs from {@code data.length}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor of(float[] data, long... dims) {
         Call call = enter();
         try {
@@ -342,7 +476,18 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Uploads {@code data}, whose length must be the shape's size, as a tensor of that shape. */
+    /**
+     * Uploads {@code data}, whose length must be the shape's size, as a tensor of that shape. The array
+     * is copied before the call returns and may be reused at once.
+     *
+     * @param data the elements in row-major order, not null
+     * @param shape the shape of the new tensor, not null, with {@code data.length} elements
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code data} or {@code shape} is null, or the shape's size
+     *     differs from {@code data.length}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor of(float[] data, Shape shape) {
         Call call = enter();
         try {
@@ -363,7 +508,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Uploads the remaining floats of {@code data} as a tensor of the given shape. */
+    /**
+     * Uploads the remaining floats of {@code data} as a tensor of the given shape. The buffer's position
+     * is not moved; any byte order, heap or direct, is accepted. The floats are copied before the call
+     * returns.
+     *
+     * @param data the elements in row-major order, from its position to its limit, not null
+     * @param shape the shape of the new tensor, not null, with {@code data.remaining()} elements
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code data} or {@code shape} is null, or the shape's size
+     *     differs from {@code data.remaining()}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor of(FloatBuffer data, Shape shape) {
         Call call = enter();
         try {
@@ -384,7 +541,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Uploads native-order floats from {@code data} as a tensor of the given shape. */
+    /**
+     * Uploads native-order floats from {@code data} as a tensor of the given shape. The bytes are copied
+     * before the call returns; the segment need not be aligned.
+     *
+     * @param data the elements in row-major order as native-order float32, exactly {@code 4·shape.size()}
+     *     bytes; its arena must be open and the segment accessible from this thread; not null
+     * @param shape the shape of the new tensor, not null
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code data} or {@code shape} is null, the byte size is not
+     *     4·size, or the segment's arena is closed (also while the copy runs) or confined to another thread
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor of(MemorySegment data, Shape shape) {
         Call call = enter();
         try {
@@ -556,7 +725,15 @@ public final class Backend implements AutoCloseable {
     // Basics
     // =====================================================================================
 
-    /** Sets every element of {@code t} to {@code value}. */
+    /**
+     * Sets every element of {@code t} to {@code value}, in place.
+     *
+     * @param t the tensor to overwrite, of any shape
+     * @param value the value of every element; any float
+     * @throws InvalidArgumentException if {@code t} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
+     */
     public void fill(Tensor t, float value) {
         Call call = enter();
         try {
@@ -570,7 +747,15 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Copies {@code src} into {@code dst}; shapes must be equal. */
+    /**
+     * Copies {@code src} into {@code dst}; shapes must be equal. Copying a tensor onto itself does nothing.
+     *
+     * @param src the tensor read
+     * @param dst the tensor overwritten, shaped like {@code src}
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#COPY}
+     */
     public void copy(Tensor src, Tensor dst) {
         Call call = enter();
         try {
@@ -588,7 +773,16 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** A new tensor equal to {@code src}. */
+    /**
+     * A new tensor equal to {@code src}.
+     *
+     * @param src the tensor copied
+     * @return a new tensor of {@code src}'s shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code src} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#COPY}
+     * @throws DeviceOutOfMemoryException if the copy does not fit
+     */
     public Tensor copyOf(Tensor src) {
         Call call = enter();
         try {
@@ -604,7 +798,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** a + b elementwise; b has a's shape or is a row {@code [cols]} broadcast over a's rows. */
+    /**
+     * a + b elementwise; b has a's shape or is a row {@code [cols]} broadcast over a's rows.
+     *
+     * @param a the left operand, of any shape
+     * @param b the right operand: a's shape, or rank 1 with a's last dimension (a of rank ≥ 1), added
+     *     to every row of a
+     * @return a new tensor of a's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or b is
+     *     neither a's shape nor a broadcast row
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ADD}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor add(Tensor a, Tensor b) {
         Call call = enter();
         try {
@@ -617,6 +823,18 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * a − b elementwise; broadcasting as for {@link #add(Tensor, Tensor)}.
+     *
+     * @param a the minuend, of any shape
+     * @param b the subtrahend: a's shape, or a row {@code [cols]} subtracted from every row of a
+     * @return a new tensor of a's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or b is
+     *     neither a's shape nor a broadcast row
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SUB}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor sub(Tensor a, Tensor b) {
         Call call = enter();
         try {
@@ -629,6 +847,18 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * a ⊙ b, the elementwise product; broadcasting as for {@link #add(Tensor, Tensor)}.
+     *
+     * @param a the left factor, of any shape
+     * @param b the right factor: a's shape, or a row {@code [cols]} multiplying every row of a
+     * @return a new tensor of a's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or b is
+     *     neither a's shape nor a broadcast row
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#MUL}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor mul(Tensor a, Tensor b) {
         Call call = enter();
         try {
@@ -641,6 +871,18 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * a / b elementwise, IEEE division (x/0 is ±∞ or NaN); broadcasting as for {@link #add(Tensor, Tensor)}.
+     *
+     * @param a the dividend, of any shape
+     * @param b the divisor: a's shape, or a row {@code [cols]} dividing every row of a
+     * @return a new tensor of a's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or b is
+     *     neither a's shape nor a broadcast row
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#DIV}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor div(Tensor a, Tensor b) {
         Call call = enter();
         try {
@@ -653,7 +895,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** a + b into {@code out} (which may be a); broadcasting as for {@link #add(Tensor, Tensor)}. */
+    /**
+     * a + b into {@code out} (which may be a); broadcasting as for {@link #add(Tensor, Tensor)}.
+     *
+     * @param a the left operand, of any shape
+     * @param b the right operand: a's shape, or a row {@code [cols]} broadcast over a's rows
+     * @param out receives the sum; a's shape; may be a, or b when b is not a broadcast row
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, b is neither
+     *     a's shape nor a broadcast row, out is not a's shape, or out is the broadcast row b
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ADD}
+     */
     public void add(Tensor a, Tensor b, Tensor out) {
         Call call = enter();
         try {
@@ -667,6 +919,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * a − b into {@code out} (which may be a); broadcasting as for {@link #add(Tensor, Tensor)}.
+     *
+     * @param a the minuend, of any shape
+     * @param b the subtrahend: a's shape, or a row {@code [cols]} broadcast over a's rows
+     * @param out receives the difference; a's shape; may be a, or b when b is not a broadcast row
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, b is neither
+     *     a's shape nor a broadcast row, out is not a's shape, or out is the broadcast row b
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SUB}
+     */
     public void sub(Tensor a, Tensor b, Tensor out) {
         Call call = enter();
         try {
@@ -680,6 +943,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * a ⊙ b into {@code out} (which may be a); broadcasting as for {@link #add(Tensor, Tensor)}.
+     *
+     * @param a the left factor, of any shape
+     * @param b the right factor: a's shape, or a row {@code [cols]} broadcast over a's rows
+     * @param out receives the product; a's shape; may be a, or b when b is not a broadcast row
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, b is neither
+     *     a's shape nor a broadcast row, out is not a's shape, or out is the broadcast row b
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#MUL}
+     */
     public void mul(Tensor a, Tensor b, Tensor out) {
         Call call = enter();
         try {
@@ -693,6 +967,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * a / b into {@code out} (which may be a); broadcasting as for {@link #add(Tensor, Tensor)}.
+     *
+     * @param a the dividend, of any shape
+     * @param b the divisor: a's shape, or a row {@code [cols]} broadcast over a's rows
+     * @param out receives the quotient; a's shape; may be a, or b when b is not a broadcast row
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, b is neither
+     *     a's shape nor a broadcast row, out is not a's shape, or out is the broadcast row b
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#DIV}
+     */
     public void div(Tensor a, Tensor b, Tensor out) {
         Call call = enter();
         try {
@@ -738,7 +1023,17 @@ public final class Backend implements AutoCloseable {
         return out == null ? result : null;
     }
 
-    /** s · x as a new tensor. */
+    /**
+     * s · x as a new tensor.
+     *
+     * @param x the tensor scaled, of any shape
+     * @param s the factor; any float
+     * @return a new tensor of x's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor scale(Tensor x, float s) {
         Call call = enter();
         try {
@@ -754,7 +1049,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** out = s · x; out may be x. */
+    /**
+     * out = s · x; out may be x.
+     *
+     * @param x the tensor scaled, of any shape
+     * @param s the factor; any float
+     * @param out receives the result; x's shape; may be x
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or out's shape
+     *     differs from x's
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE}
+     */
     public void scale(Tensor x, float s, Tensor out) {
         Call call = enter();
         try {
@@ -770,7 +1075,16 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** y += alpha · x; shapes must be equal (y may be x: y = (1 + alpha)·y). */
+    /**
+     * y += alpha · x; shapes must be equal (y may be x: y = (1 + alpha)·y).
+     *
+     * @param x the tensor added, read only
+     * @param y the tensor updated in place, x's shape
+     * @param alpha the factor of x; any float
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#AXPY}
+     */
     public void axpy(Tensor x, Tensor y, float alpha) {
         Call call = enter();
         try {
@@ -786,7 +1100,20 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The sum over {@code axis} (negative counts from the end); the result drops that axis. */
+    /**
+     * The sum over {@code axis} (negative counts from the end); the result drops that axis. An empty
+     * axis sums to 0.
+     *
+     * @param x the tensor summed, of rank ≥ 1
+     * @param axis the axis summed over, in {@code [-rank, rank)}
+     * @return a new tensor of x's shape without {@code axis} (rank 0 for a rank-1 x), owned by the
+     *     caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, of rank 0, or
+     *     {@code axis} is out of range
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SUM}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor sum(Tensor x, int axis) {
         Call call = enter();
         try {
@@ -799,7 +1126,20 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The mean over {@code axis}; the mean over an empty axis is NaN. */
+    /**
+     * The mean over {@code axis} (negative counts from the end); the result drops that axis. The mean
+     * over an empty axis is NaN.
+     *
+     * @param x the tensor averaged, of rank ≥ 1
+     * @param axis the axis averaged over, in {@code [-rank, rank)}
+     * @return a new tensor of x's shape without {@code axis} (rank 0 for a rank-1 x), owned by the
+     *     caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, of rank 0, or
+     *     {@code axis} is out of range
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#MEAN}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor mean(Tensor x, int axis) {
         Call call = enter();
         try {
@@ -812,7 +1152,16 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The sum of all elements, as a rank-0 tensor. */
+    /**
+     * The sum of all elements, as a rank-0 tensor; 0 for an empty tensor.
+     *
+     * @param x the tensor summed, of any shape
+     * @return a new rank-0 tensor, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SUM}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor sum(Tensor x) {
         Call call = enter();
         try {
@@ -825,7 +1174,16 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The mean of all elements, as a rank-0 tensor. */
+    /**
+     * The mean of all elements, as a rank-0 tensor; NaN for an empty tensor.
+     *
+     * @param x the tensor averaged, of any shape
+     * @return a new rank-0 tensor, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#MEAN}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor mean(Tensor x) {
         Call call = enter();
         try {
@@ -867,7 +1225,16 @@ public final class Backend implements AutoCloseable {
         return out;
     }
 
-    /** The L2 norm √Σx² of all elements, as a rank-0 tensor, without overflow for large elements. */
+    /**
+     * The L2 norm √Σx² of all elements, as a rank-0 tensor, without overflow for large elements.
+     *
+     * @param x the tensor measured, of any shape (0 for an empty one)
+     * @return a new rank-0 tensor, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#L2_NORM}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor l2Norm(Tensor x) {
         Call call = enter();
         try {
@@ -883,7 +1250,18 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The maximum over the last axis (NaN where a row holds NaN); the result drops that axis. */
+    /**
+     * The maximum over the last axis (NaN where a row holds NaN); the result drops that axis.
+     *
+     * @param x the tensor, of rank ≥ 1 with a last dimension ≥ 1
+     * @return a new tensor of x's shape without its last axis (rank 0 for a rank-1 x), owned by the
+     *     caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, of rank 0, or
+     *     its last axis is empty
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#MAX}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor max(Tensor x) {
         Call call = enter();
         try {
@@ -905,7 +1283,15 @@ public final class Backend implements AutoCloseable {
 
     /**
      * The index of the maximum over the last axis, for each row: the first NaN if the row holds one,
-     * else the first of equal maxima (−0 and +0 are equal).
+     * else the first of equal maxima (−0 and +0 are equal). Waits for the work that produces x.
+     *
+     * @param x the tensor, of rank ≥ 1 with a last dimension from 1 to {@code Integer.MAX_VALUE}
+     * @return one index in {@code [0, lastDim)} per row (per element of x's shape without its last
+     *     axis, in row-major order), in a new array
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, of rank 0, its
+     *     last axis is empty or longer than an int can index, or it has more rows than an array can hold
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ARGMAX}
      */
     public int[] argmax(Tensor x) {
         Call call = enter();
@@ -937,7 +1323,20 @@ public final class Backend implements AutoCloseable {
     // Matmul and linear
     // =====================================================================================
 
-    /** A·B for A {@code [m, k]} and B {@code [k, n]}, or batched {@code [batch, m, k]}·{@code [batch, k, n]}. */
+    /**
+     * A·B for A {@code [m, k]} and B {@code [k, n]}, or batched {@code [batch, m, k]}·{@code [batch, k, n]};
+     * a rank-2 operand is shared by every batch entry of a rank-3 one.
+     *
+     * @param a the left matrix, {@code [m, k]} or {@code [batch, m, k]}
+     * @param b the right matrix, {@code [k, n]} or {@code [batch, k, n]}
+     * @return a new tensor {@code [m, n]}, or {@code [batch, m, n]} when either operand has rank 3,
+     *     owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, not of rank 2
+     *     or 3, or the inner or batch dimensions disagree
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#MATMUL}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor matmul(Tensor a, Tensor b) {
         Call call = enter();
         try {
@@ -950,7 +1349,22 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** op(A)·op(B) where op transposes the last two dimensions when asked. */
+    /**
+     * op(A)·op(B) where op transposes the last two dimensions when asked; batching as for
+     * {@link #matmul(Tensor, Tensor)}.
+     *
+     * @param a the left matrix, rank 2 or 3, such that op(A) is {@code [m, k]} (per batch entry)
+     * @param transA whether to use Aᵀ (the last two dimensions swapped) instead of A
+     * @param b the right matrix, rank 2 or 3, such that op(B) is {@code [k, n]} (per batch entry)
+     * @param transB whether to use Bᵀ instead of B
+     * @return a new tensor {@code [m, n]}, or {@code [batch, m, n]} when either operand has rank 3,
+     *     owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, not of rank 2
+     *     or 3, or the inner or batch dimensions disagree
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#MATMUL}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         Call call = enter();
         try {
@@ -973,6 +1387,20 @@ public final class Backend implements AutoCloseable {
      * C = alpha · op(A)·op(B) + beta · C, in place. A and B are rank 2 or 3; a rank-2 operand is
      * shared by every batch entry. C must have the result's shape and be neither A nor B. With
      * beta = 0 the old C is not read.
+     *
+     * @param a the left matrix, rank 2 or 3, such that op(A) is {@code [m, k]} (per batch entry)
+     * @param transA whether to use Aᵀ (the last two dimensions swapped) instead of A
+     * @param b the right matrix, rank 2 or 3, such that op(B) is {@code [k, n]} (per batch entry)
+     * @param transB whether to use Bᵀ instead of B
+     * @param c the result, updated in place: {@code [m, n]}, or {@code [batch, m, n]} when either
+     *     operand has rank 3; neither a nor b
+     * @param alpha the factor of the product; any float
+     * @param beta the factor of the old C; with 0 the old C is not read, so NaN or ∞ in it does not
+     *     propagate
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, a or b is not
+     *     of rank 2 or 3, the inner or batch dimensions disagree, c has another shape, or c is a or b
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#MATMUL}
      */
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
         Call call = enter();
@@ -1037,6 +1465,19 @@ public final class Backend implements AutoCloseable {
     /**
      * The fused dense layer y = act(x·W + b) for x {@code [rows, in]}, W {@code [in, out]} and b
      * {@code [out]} (or null for no bias). Keeps the pre-activation for the backward pass.
+     *
+     * @param x the input, {@code [rows, in]}
+     * @param w the weight, {@code [in, out]}
+     * @param b the bias, {@code [out]}, added to every row; null for a layer without bias
+     * @param act the activation applied to x·W + b, not null ({@link Activation#IDENTITY} for none)
+     * @return y and z = x·W + b, both new {@code [rows, out]} tensors owned by the caller (or the
+     *     current {@link Scope}), with references to x, w, b and act for
+     *     {@link #linearBackward(Tensor, LinearOutput)}
+     * @throws InvalidArgumentException if a tensor is null (b excepted), closed or of another backend,
+     *     the shapes do not fit together, or {@code act} is null
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LINEAR}
+     * @throws DeviceOutOfMemoryException if the results do not fit
      */
     public LinearOutput linear(Tensor x, Tensor w, Tensor b, Activation act) {
         Call call = enter();
@@ -1115,6 +1556,17 @@ public final class Backend implements AutoCloseable {
      * Gradients of the layer that {@code forward} came from ({@code forward = linear(x, w, b, act)}),
      * given dy = ∂L/∂y: dx, dW and, when the layer had a bias, db. The forward output carries x, W,
      * b and the activation, so the two calls cannot disagree; x and W must still be open.
+     *
+     * @param dy ∂L/∂y, {@code [rows, out]} like {@code forward.output()}
+     * @param forward the result of the forward call, not null; its output, pre-activation, input and
+     *     weight must be open
+     * @return dx {@code [rows, in]}, dW {@code [in, out]} and db {@code [out]} (null without bias), new
+     *     tensors owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code dy} or {@code forward} is null, a tensor is closed or of
+     *     another backend, or dy's shape is not the output's
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LINEAR_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the gradients do not fit
      */
     public LinearGradients linearBackward(Tensor dy, LinearOutput forward) {
         return linearBackward(dy, forward, true);
@@ -1124,6 +1576,18 @@ public final class Backend implements AutoCloseable {
      * {@link #linearBackward(Tensor, LinearOutput)}, with the input gradient dx = dz·Wᵀ computed only
      * when {@code inputGradient} is true: a network's first layer has no use for it, and skipping it
      * saves a matmul as large as the layer's forward one. Without it {@link LinearGradients#dx()} is null.
+     *
+     * @param dy ∂L/∂y, {@code [rows, out]} like {@code forward.output()}
+     * @param forward the result of the forward call, not null; its output, pre-activation, input and
+     *     weight must be open
+     * @param inputGradient whether to compute dx
+     * @return dx {@code [rows, in]} (null unless {@code inputGradient}), dW {@code [in, out]} and db
+     *     {@code [out]} (null without bias), new tensors owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code dy} or {@code forward} is null, a tensor is closed or of
+     *     another backend, or dy's shape is not the output's
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LINEAR_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the gradients do not fit
      */
     public LinearGradients linearBackward(Tensor dy, LinearOutput forward, boolean inputGradient) {
         Call call = enter();
@@ -1210,7 +1674,18 @@ public final class Backend implements AutoCloseable {
     // Activations
     // =====================================================================================
 
-    /** act(x) elementwise as a new tensor. */
+    /**
+     * act(x) elementwise as a new tensor (formulas in {@link Activation}).
+     *
+     * @param x the input, of any shape
+     * @param act the activation, not null
+     * @return a new tensor of x's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, or {@code act}
+     *     is null
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor activation(Tensor x, Activation act) {
         Call call = enter();
         try {
@@ -1227,7 +1702,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** y = act(x); y may be x. */
+    /**
+     * y = act(x); y may be x.
+     *
+     * @param x the input, of any shape
+     * @param act the activation, not null
+     * @param y receives the result; x's shape; may be x
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code act} is
+     *     null, or y's shape differs from x's
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION}
+     */
     public void activation(Tensor x, Activation act, Tensor y) {
         Call call = enter();
         try {
@@ -1244,7 +1729,21 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** dx = act'(x) ⊙ dy, given the input x and the output y of the forward pass. */
+    /**
+     * dx = act'(x) ⊙ dy, given the input x and the output y of the forward pass (formulas in
+     * {@link Activation}; {@link Activation#backwardUsesOutput()} says which of the two is read).
+     *
+     * @param dy ∂L/∂y, of any shape
+     * @param x the forward input, dy's shape
+     * @param y the forward output act(x), dy's shape
+     * @param act the activation of the forward pass, not null
+     * @return ∂L/∂x, a new tensor of dy's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code act} is
+     *     null, or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor activationBackward(Tensor dy, Tensor x, Tensor y, Activation act) {
         Call call = enter();
         try {
@@ -1265,7 +1764,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** dx = act'(x) ⊙ dy into dx, which may be dy. */
+    /**
+     * dx = act'(x) ⊙ dy into dx, which may be dy.
+     *
+     * @param dy ∂L/∂y, of any shape
+     * @param x the forward input, dy's shape
+     * @param y the forward output act(x), dy's shape
+     * @param act the activation of the forward pass, not null
+     * @param dx receives ∂L/∂x; dy's shape; may be dy
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code act} is
+     *     null, or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION_BACKWARD}
+     */
     public void activationBackward(Tensor dy, Tensor x, Tensor y, Activation act, Tensor dx) {
         Call call = enter();
         try {
@@ -1286,6 +1797,16 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #activation(Tensor, Activation) activation(x, Activation.RELU)}: max(x, 0) elementwise.
+     *
+     * @param x the input, of any shape
+     * @return a new tensor of x's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor relu(Tensor x) {
         Call call = enter();
         try {
@@ -1298,6 +1819,16 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #activation(Tensor, Activation) activation(x, Activation.SIGMOID)}: 1 / (1 + e⁻ˣ) elementwise.
+     *
+     * @param x the input, of any shape
+     * @return a new tensor of x's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor sigmoid(Tensor x) {
         Call call = enter();
         try {
@@ -1310,6 +1841,16 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #activation(Tensor, Activation) activation(x, Activation.TANH)}: tanh x elementwise.
+     *
+     * @param x the input, of any shape
+     * @return a new tensor of x's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor tanh(Tensor x) {
         Call call = enter();
         try {
@@ -1325,6 +1866,15 @@ public final class Backend implements AutoCloseable {
     /**
      * PReLU: y = x where x &gt; 0, else α_c·x, with α a learnable tensor of one element (shared) or
      * of {@code [C]} elements for x of rank ≥ 2 whose channel axis is axis 1 (C = x.dim(1)).
+     *
+     * @param x the input, of any shape (rank ≥ 2 for per-channel α)
+     * @param alpha the negative slopes: one element of any rank, or {@code [C]} with C = x.dim(1)
+     * @return a new tensor of x's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or alpha has
+     *     neither one element nor {@code [x.dim(1)]} elements
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#PRELU}
+     * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor prelu(Tensor x, Tensor alpha) {
         Call call = enter();
@@ -1345,7 +1895,21 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The gradients of PReLU with respect to x and to α. */
+    /**
+     * The gradients of PReLU with respect to x and to α: dx = dy where x &gt; 0, else α_c·dy; dα_c =
+     * the sum of dy·x over the elements of channel c with x ≤ 0 (all elements for a shared α).
+     *
+     * @param dy ∂L/∂y, x's shape
+     * @param x the forward input
+     * @param alpha the slopes of the forward pass, as for {@link #prelu(Tensor, Tensor)}
+     * @return dx (x's shape) and dAlpha (alpha's shape), new tensors owned by the caller (or the
+     *     current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, dy's shape
+     *     differs from x's, or alpha does not fit x as {@link #prelu(Tensor, Tensor)} requires
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#PRELU_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the gradients do not fit
+     */
     public PreluGradients preluBackward(Tensor dy, Tensor x, Tensor alpha) {
         Call call = enter();
         try {
@@ -1388,6 +1952,14 @@ public final class Backend implements AutoCloseable {
     /**
      * Softmax over the last axis, by the max-shifted form. A row holding NaN, or +∞, or only −∞,
      * comes out all NaN, as the arithmetic gives.
+     *
+     * @param x the logits, of rank ≥ 1; each row (along the last axis) is normalised on its own
+     * @return a new tensor of x's shape whose rows sum to 1, owned by the caller (or the current
+     *     {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, or of rank 0
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SOFTMAX}
+     * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor softmax(Tensor x) {
         Call call = enter();
@@ -1401,7 +1973,16 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Log-softmax over the last axis. */
+    /**
+     * Log-softmax over the last axis: x − max − ln Σ exp(x − max) per row, by the max-shifted form.
+     *
+     * @param x the logits, of rank ≥ 1; each row (along the last axis) is normalised on its own
+     * @return a new tensor of x's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, or of rank 0
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LOG_SOFTMAX}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor logSoftmax(Tensor x) {
         Call call = enter();
         try {
@@ -1424,7 +2005,18 @@ public final class Backend implements AutoCloseable {
         return y;
     }
 
-    /** The gradient of softmax given its output y and dy. */
+    /**
+     * The gradient of softmax given its output y and dy: dx = y ⊙ (dy − Σ_row dy·y).
+     *
+     * @param dy ∂L/∂y, of rank ≥ 1
+     * @param y the forward output {@link #softmax(Tensor) softmax(x)}, dy's shape
+     * @return ∂L/∂x, a new tensor of dy's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, dy is of rank 0,
+     *     or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SOFTMAX_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor softmaxBackward(Tensor dy, Tensor y) {
         Call call = enter();
         try {
@@ -1437,7 +2029,18 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The gradient of log-softmax given its output y and dy. */
+    /**
+     * The gradient of log-softmax given its output y and dy: dx = dy − exp(y)·Σ_row dy.
+     *
+     * @param dy ∂L/∂y, of rank ≥ 1
+     * @param y the forward output {@link #logSoftmax(Tensor) logSoftmax(x)}, dy's shape
+     * @return ∂L/∂x, a new tensor of dy's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, dy is of rank 0,
+     *     or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LOG_SOFTMAX_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
         Call call = enter();
         try {
@@ -1467,7 +2070,21 @@ public final class Backend implements AutoCloseable {
     // Losses
     // =====================================================================================
 
-    /** The loss between {@code pred} and {@code target} (equal shapes), as a rank-0 tensor. */
+    /**
+     * The loss between {@code pred} and {@code target} (equal shapes), as a rank-0 tensor (formulas in
+     * {@link Loss}).
+     *
+     * @param pred the prediction (probabilities for binary cross-entropy, logits for its logits form)
+     * @param target the target, pred's shape
+     * @param loss the loss function, not null
+     * @param reduction how the per-element losses become one number, not null
+     * @return a new rank-0 tensor, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code loss} or
+     *     {@code reduction} is null, or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LOSS}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor loss(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         Call call = enter();
         try {
@@ -1483,7 +2100,20 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** ∂loss/∂pred, shaped like {@code pred}. */
+    /**
+     * ∂loss/∂pred, shaped like {@code pred}, including the 1/n of {@link Reduction#MEAN}.
+     *
+     * @param pred the prediction, as for {@link #loss(Tensor, Tensor, Loss, Reduction)}
+     * @param target the target, pred's shape
+     * @param loss the loss function, not null
+     * @param reduction the reduction of the loss whose gradient is taken, not null
+     * @return a new tensor of pred's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code loss} or
+     *     {@code reduction} is null, or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LOSS_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor lossBackward(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         Call call = enter();
         try {
@@ -1499,7 +2129,22 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The loss and its gradient in one pass. */
+    /**
+     * The loss and its gradient in one pass: {@link #loss(Tensor, Tensor, Loss, Reduction) loss} and
+     * {@link #lossBackward(Tensor, Tensor, Loss, Reduction) lossBackward} with the same arguments.
+     *
+     * @param pred the prediction, as for {@link #loss(Tensor, Tensor, Loss, Reduction)}
+     * @param target the target, pred's shape
+     * @param loss the loss function, not null
+     * @param reduction how the per-element losses become one number, not null
+     * @return the rank-0 loss and ∂loss/∂pred (pred's shape), new tensors owned by the caller (or the
+     *     current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code loss} or
+     *     {@code reduction} is null, or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LOSS} or {@link Op#LOSS_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the results do not fit
+     */
     public LossAndGradient lossWithGradient(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         Call call = enter();
         try {
@@ -1527,7 +2172,22 @@ public final class Backend implements AutoCloseable {
 
     /**
      * Softmax cross-entropy of {@code logits [rows, classes]} against one integer label per row, in
-     * [0, classes), computed by log-sum-exp; returns the loss and ∂loss/∂logits.
+     * [0, classes), computed by log-sum-exp; returns the loss and ∂loss/∂logits. Row loss:
+     * logsumexp(x) − x[label]; gradient: softmax(x) − onehot(label); {@link Reduction#MEAN} divides both
+     * by rows.
+     *
+     * @param logits the unnormalised scores, {@code [rows, classes]} with classes ≥ 1
+     * @param labels the class of each row, {@code rows} of them, each in {@code [0, classes)}; copied,
+     *     so the array may be reused at once
+     * @param reduction how the row losses become one number, not null
+     * @return the rank-0 loss and ∂loss/∂logits (logits' shape), new tensors owned by the caller (or
+     *     the current {@link Scope})
+     * @throws InvalidArgumentException if {@code logits} is null, closed or of another backend, not
+     *     {@code [rows, classes ≥ 1]}, {@code labels} or {@code reduction} is null, there is not one label
+     *     per row, or a label is outside {@code [0, classes)}
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SOFTMAX_CROSS_ENTROPY}
+     * @throws DeviceOutOfMemoryException if the results do not fit
      */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction) {
         Call call = enter();
@@ -1549,6 +2209,18 @@ public final class Backend implements AutoCloseable {
     /**
      * {@link #softmaxCrossEntropy(Tensor, int[], Reduction)} into a rank-0 {@code loss} and a
      * {@code gradient} shaped like the logits, for training loops that reuse their buffers.
+     *
+     * @param logits the unnormalised scores, {@code [rows, classes]} with classes ≥ 1
+     * @param labels the class of each row, {@code rows} of them, each in {@code [0, classes)}
+     * @param reduction how the row losses become one number, not null
+     * @param loss receives the loss; rank 0
+     * @param gradient receives ∂loss/∂logits; logits' shape; not the logits tensor itself
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code logits}
+     *     is not {@code [rows, classes ≥ 1]}, {@code labels} or {@code reduction} is null, there is not one
+     *     label per row, a label is out of range, {@code loss} is not rank 0, or {@code gradient} is not
+     *     logits' shape or is the logits
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SOFTMAX_CROSS_ENTROPY}
      */
     public void softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction, Tensor loss, Tensor gradient) {
         Call call = enter();
@@ -1573,7 +2245,22 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Softmax cross-entropy against probability targets shaped like the logits. */
+    /**
+     * Softmax cross-entropy against probability targets shaped like the logits. Row loss:
+     * Σ_c t_c·(logsumexp(x) − x_c); gradient: softmax(x)·Σ_c t_c − t; {@link Reduction#MEAN} divides
+     * both by rows. The targets are not checked to be probabilities.
+     *
+     * @param logits the unnormalised scores, {@code [rows, classes]} with classes ≥ 1
+     * @param targets the target distribution of each row, logits' shape
+     * @param reduction how the row losses become one number, not null
+     * @return the rank-0 loss and ∂loss/∂logits (logits' shape), new tensors owned by the caller (or
+     *     the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code logits}
+     *     is not {@code [rows, classes ≥ 1]}, {@code reduction} is null, or the shapes differ
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SOFTMAX_CROSS_ENTROPY}
+     * @throws DeviceOutOfMemoryException if the results do not fit
+     */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
         Call call = enter();
         try {
@@ -1591,7 +2278,21 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The softmax cross-entropy loss alone, as a rank-0 tensor. */
+    /**
+     * The softmax cross-entropy loss alone, as a rank-0 tensor; as
+     * {@link #softmaxCrossEntropy(Tensor, int[], Reduction)} without the gradient.
+     *
+     * @param logits the unnormalised scores, {@code [rows, classes]} with classes ≥ 1
+     * @param labels the class of each row, {@code rows} of them, each in {@code [0, classes)}
+     * @param reduction how the row losses become one number, not null
+     * @return a new rank-0 tensor, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code logits} is null, closed or of another backend, not
+     *     {@code [rows, classes ≥ 1]}, {@code labels} or {@code reduction} is null, there is not one label
+     *     per row, or a label is outside {@code [0, classes)}
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SOFTMAX_CROSS_ENTROPY}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor softmaxCrossEntropyLoss(Tensor logits, int[] labels, Reduction reduction) {
         Call call = enter();
         try {
@@ -1644,6 +2345,19 @@ public final class Backend implements AutoCloseable {
      * 1/(1 − p). The mask is a pure function of (seed, offset, element index), specified in
      * {@link dev.kengine.random.CounterRandom}, so it is the same on every backend. Use a new offset
      * (or seed) for each call in training.
+     *
+     * @param x the input, of any shape
+     * @param p the probability of dropping an element, in [0, 1); 0 keeps every element, unscaled
+     * @param seed the generator's key; any long
+     * @param offset selects an independent stream under the same seed (for example the step number);
+     *     any long
+     * @return the output and the mask (1.0f kept, 0.0f dropped), both of x's shape, new tensors owned
+     *     by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, or p is not in
+     *     [0, 1) (NaN included)
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#DROPOUT}
+     * @throws DeviceOutOfMemoryException if the results do not fit
      */
     public DropoutOutput dropout(Tensor x, float p, long seed, long offset) {
         Call call = enter();
@@ -1661,7 +2375,20 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** {@link #dropout(Tensor, float, long, long)} into {@code y} and {@code mask}, both shaped like x (y may be x). */
+    /**
+     * {@link #dropout(Tensor, float, long, long)} into {@code y} and {@code mask}, both shaped like x (y may be x).
+     *
+     * @param x the input, of any shape
+     * @param p the probability of dropping an element, in [0, 1)
+     * @param seed the generator's key; any long
+     * @param offset selects an independent stream under the same seed; any long
+     * @param y receives the output; x's shape; may be x
+     * @param mask receives 1.0f for kept and 0.0f for dropped elements; x's shape; neither x nor y
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, p is not in
+     *     [0, 1), a shape differs from x's, or mask is x or y
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#DROPOUT}
+     */
     public void dropout(Tensor x, float p, long seed, long offset, Tensor y, Tensor mask) {
         Call call = enter();
         try {
@@ -1684,7 +2411,18 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** {@link #dropoutBackward(Tensor, Tensor, float)} into {@code dx} (which may be dy). */
+    /**
+     * {@link #dropoutBackward(Tensor, Tensor, float)} into {@code dx} (which may be dy).
+     *
+     * @param dy ∂L/∂y, of any shape
+     * @param mask the mask of the forward pass, dy's shape
+     * @param p the probability the forward pass used, in [0, 1)
+     * @param dx receives ∂L/∂x; dy's shape; may be dy
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, p is not in
+     *     [0, 1), or a shape differs from dy's
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#DROPOUT_BACKWARD}
+     */
     public void dropoutBackward(Tensor dy, Tensor mask, float p, Tensor dx) {
         Call call = enter();
         try {
@@ -1703,7 +2441,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** dx = dy · mask / (1 − p). */
+    /**
+     * dx = dy · mask / (1 − p), the scale rounded as {@link dev.kengine.random.CounterRandom#dropoutScale(float)} gives it.
+     *
+     * @param dy ∂L/∂y, of any shape
+     * @param mask the mask of the forward pass, dy's shape
+     * @param p the probability the forward pass used, in [0, 1)
+     * @return ∂L/∂x, a new tensor of dy's shape, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, p is not in
+     *     [0, 1), or mask's shape differs from dy's
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#DROPOUT_BACKWARD}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor dropoutBackward(Tensor dy, Tensor mask, float p) {
         Call call = enter();
         try {
@@ -1728,7 +2478,21 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Fills {@code t} with initial values; the same (seed, offset) gives the same bits on every backend. */
+    /**
+     * Fills {@code t} with initial values; the same (seed, offset) gives the same bits on every backend.
+     * The distribution is resolved from t's shape ({@link Init#resolve(Shape)}).
+     *
+     * @param t the tensor overwritten
+     * @param init the initialisation, not null
+     * @param seed the generator's key; any long
+     * @param offset selects an independent stream under the same seed (give each tensor its own seed
+     *     or offset); any long
+     * @throws InvalidArgumentException if {@code t} is null, closed or of another backend, {@code init}
+     *     is null, or a fan-based initialisation meets a shape with no fan-in
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#INIT_UNIFORM} or
+     *     {@link Op#INIT_NORMAL}, whichever the distribution needs
+     */
     public void init(Tensor t, Init init, long seed, long offset) {
         Call call = enter();
         try {
@@ -1749,7 +2513,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** A new tensor of the given shape filled by {@link #init(Tensor, Init, long, long)} with offset 0. */
+    /**
+     * A new tensor of the given shape filled by {@link #init(Tensor, Init, long, long)} with offset 0.
+     *
+     * @param shape the shape of the new tensor, not null
+     * @param init the initialisation, not null
+     * @param seed the generator's key; any long
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code shape} or {@code init} is null, or a fan-based
+     *     initialisation meets a shape with no fan-in
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks the op the distribution needs
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor init(Shape shape, Init init, long seed) {
         Call call = enter();
         try {
@@ -1769,7 +2545,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** {@link #init(Shape, Init, long)} for the given dimensions. */
+    /**
+     * {@link #init(Shape, Init, long)} for the given dimensions.
+     *
+     * @param init the initialisation, not null
+     * @param seed the generator's key; any long
+     * @param dims the dimensions, 0 to 4 of them, each at least 0 (none: a scalar)
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code init} or {@code dims} is null, {@code dims} is not a
+     *     valid {@link Shape}, or a fan-based initialisation meets a shape with no fan-in
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks the op the distribution needs
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
     public Tensor init(Init init, long seed, long... dims) {
         Call call = enter();
         try {
@@ -1789,6 +2577,18 @@ public final class Backend implements AutoCloseable {
     /**
      * One SGD step on {@code w} in place; {@code velocity} (same shape, starts at zero) is needed only
      * with momentum, and when given without momentum it is checked but neither read nor written.
+     * The update rule is in {@link SgdConfig}.
+     *
+     * @param w the parameter, updated in place
+     * @param grad ∂L/∂w, w's shape; read only
+     * @param velocity the momentum buffer, w's shape, updated in place; null allowed when the config has
+     *     no momentum
+     * @param config the learning rate, momentum and penalties, not null
+     * @throws InvalidArgumentException if w or grad is null, a tensor is closed or of another backend,
+     *     {@code config} is null, a shape differs from w's, velocity is null with momentum, or the same
+     *     tensor is passed twice
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SGD_STEP}
      */
     public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config) {
         Call call = enter();
@@ -1816,7 +2616,21 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** One Adam/AdamW step on {@code w} in place; m and v have w's shape and start at zero; step counts from 1. */
+    /**
+     * One Adam/AdamW step on {@code w} in place; m and v have w's shape and start at zero; step counts
+     * from 1. The update rule is in {@link AdamConfig}.
+     *
+     * @param w the parameter, updated in place
+     * @param grad ∂L/∂w, w's shape; read only
+     * @param m the first-moment buffer, w's shape, updated in place
+     * @param v the second-moment buffer, w's shape, updated in place
+     * @param config the learning rate, betas, ε and weight decay, not null
+     * @param step the 1-based number of this step, t in the bias corrections 1 − βᵗ
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code config}
+     *     is null, a shape differs from w's, {@code step} is below 1, or the same tensor is passed twice
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ADAM_STEP}
+     */
     public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step) {
         Call call = enter();
         try {
@@ -1841,7 +2655,19 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The regularisation penalty l1·Σ|w| + l2/2·Σw² (whose gradient {@link #sgdStep} adds), as a rank-0 tensor. */
+    /**
+     * The regularisation penalty l1·Σ|w| + l2/2·Σw² (whose gradient {@link #sgdStep} adds), as a rank-0 tensor.
+     *
+     * @param w the parameter, of any shape
+     * @param l1 the L1 factor, finite and ≥ 0
+     * @param l2 the L2 factor, finite and ≥ 0
+     * @return a new rank-0 tensor, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if {@code w} is null, closed or of another backend, or l1 or l2 is
+     *     negative, infinite or NaN
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#PENALTY}
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
     public Tensor penalty(Tensor w, float l1, float l2) {
         Call call = enter();
         try {
@@ -1863,7 +2689,18 @@ public final class Backend implements AutoCloseable {
     /**
      * Clips gradients by their global L2 norm: when the norm exceeds {@code maxNorm}, every gradient
      * is scaled by maxNorm / (norm + 1e-6). Returns the norm before clipping (NaN or ∞ propagate
-     * into the gradients, as in IEEE arithmetic).
+     * into the gradients, as in IEEE arithmetic). The norm √(Σ over tensors of ‖g‖²) is combined in
+     * double on the host, so the call waits for the work that produces the gradients.
+     *
+     * @param grads the gradients, scaled in place; each an open tensor of this backend, none twice;
+     *     an empty list gives 0
+     * @param maxNorm the largest global norm left unscaled, finite and &gt; 0
+     * @return the global norm before clipping, rounded to float
+     * @throws InvalidArgumentException if {@code grads} or an element is null, closed or of another
+     *     backend, a tensor appears twice, or {@code maxNorm} is not finite and &gt; 0
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#CLIP_GRAD_NORM}, {@link Op#L2_NORM}
+     *     or {@link Op#SCALE}
      */
     public float clipGradNorm(List<Tensor> grads, float maxNorm) {
         Call call = enter();

@@ -18,7 +18,11 @@ public enum DType {
         this.byteSize = byteSize;
     }
 
-    /** Bytes one element occupies. */
+    /**
+     * Bytes one element occupies.
+     *
+     * @return 4 for {@link #FLOAT32}, 2 for the half-precision types
+     */
     public int byteSize() {
         return byteSize;
     }

@@ -5,13 +5,27 @@ package dev.kengine;
  * usable; free tensors and try again.
  */
 public final class DeviceOutOfMemoryException extends EngineException {
+    /** The size of the failed request, in bytes. */
     private final long requestedBytes;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what was being allocated, and the device's own error where there is one
+     * @param requestedBytes the size of the failed request in bytes; {@code Long.MAX_VALUE} when it
+     *     does not fit in a long
+     * @param cause the native error; may be null
+     */
     public DeviceOutOfMemoryException(String message, long requestedBytes, Throwable cause) {
         super(message, cause);
         this.requestedBytes = requestedBytes;
     }
 
+    /**
+     * The size of the allocation that failed.
+     *
+     * @return bytes requested; {@code Long.MAX_VALUE} when the request did not fit in a long
+     */
     public long requestedBytes() {
         return requestedBytes;
     }

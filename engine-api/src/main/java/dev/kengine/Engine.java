@@ -27,13 +27,21 @@ import java.util.stream.Collectors;
  * {@code -Dkengine.cpu.threads=2}); the map wins.
  */
 public final class Engine {
+    /** The system property naming the backend {@link #open()} opens: {@value}. */
     public static final String BACKEND_PROPERTY = "kengine.backend";
+    /** The environment variable naming the backend {@link #open()} opens when the property is unset: {@value}. */
     public static final String BACKEND_ENV = "KENGINE_BACKEND";
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
 
     private Engine() {}
 
-    /** Prints {@link #describe()}: every backend, whether it is available and why not, with its capabilities. */
+    /**
+     * Prints {@link #describe()}: every backend, whether it is available and why not, with its capabilities.
+     * With {@code --help}, {@code -h} or {@code help} prints the usage instead; any other argument prints
+     * the usage to standard error and exits the JVM with status 2.
+     *
+     * @param args none, or one of {@code --help}, {@code -h}, {@code help}
+     */
     public static void main(String[] args) {
         if (args.length > 0) {
             boolean help = args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help");
@@ -50,7 +58,13 @@ public final class Engine {
         System.out.print(describe());
     }
 
-    /** Every backend on the class path, best rank first, each with its availability. */
+    /**
+     * Every backend on the class path, best rank first, each with its availability. Probes every
+     * provider (which may load native libraries) but opens none; never throws: a provider that fails
+     * to load or to probe is listed as unavailable with the error. Safe from any thread.
+     *
+     * @return a new list, available backends first, each group by descending rank
+     */
     public static List<BackendInfo> explain() {
         List<BackendInfo> out = new ArrayList<>();
         for (BackendProvider p : providers(out)) {
@@ -61,7 +75,15 @@ public final class Engine {
         return out;
     }
 
-    /** Opens the backend named by property or environment variable, else the best available one. */
+    /**
+     * Opens the backend named by property or environment variable, else the best available one.
+     *
+     * @return the opened backend; the caller closes it
+     * @throws BackendUnavailableException when the named backend does not exist or cannot run here, or
+     *     when no backend is available (the message lists every backend and why)
+     * @throws InvalidArgumentException when an option taken from the system properties is malformed
+     * @throws DeviceException when the device fails while the backend opens
+     */
     public static Backend open() {
         String chosen = System.getProperty(BACKEND_PROPERTY);
         if (chosen == null || chosen.isBlank()) {
@@ -82,8 +104,12 @@ public final class Engine {
      * Opens the backend of this name with typed options ({@link BackendOption}), over those from
      * system properties.
      *
-     * @throws InvalidArgumentException when a setting belongs to another backend
-     * @throws BackendUnavailableException when there is no such backend or it cannot run here
+     * @param name the backend's name, such as {@code cpu}; case-insensitive; not null
+     * @param settings options of that backend, each made by {@link BackendOption#is}; not null
+     * @return the opened backend; the caller closes it
+     * @throws InvalidArgumentException when {@code name} or a setting is null, or a setting belongs to another backend
+     * @throws BackendUnavailableException when there is no such backend or it cannot run here (the message says why)
+     * @throws DeviceException when the device fails while the backend opens
      */
     public static Backend open(String name, BackendOption.Setting... settings) {
         if (name == null) {
@@ -92,16 +118,31 @@ public final class Engine {
         return open(name, BackendOption.toMap(name.toLowerCase(Locale.ROOT), settings));
     }
 
-    /** Opens the backend of this name with options from system properties. */
+    /**
+     * Opens the backend of this name with options from system properties
+     * ({@code kengine.<name>.<option>}).
+     *
+     * @param name the backend's name, such as {@code cpu}; case-insensitive; not null
+     * @return the opened backend; the caller closes it
+     * @throws BackendUnavailableException when there is no such backend or it cannot run here (the message says why)
+     * @throws InvalidArgumentException when {@code name} is null or an option is malformed
+     * @throws DeviceException when the device fails while the backend opens
+     */
     public static Backend open(String name) {
         return open(name, Map.of());
     }
 
     /**
-     * Opens the backend of this name.
+     * Opens the backend of this name. Options from system properties {@code kengine.<name>.<option>}
+     * are applied first and {@code options} overrides them; unknown keys are ignored. Safe from any
+     * thread; each call opens a new, independent backend.
      *
+     * @param name the backend's name, such as {@code cpu}; case-insensitive; not null
+     * @param options backend-specific options, such as {@code threads=2} for {@code cpu}; not null
+     * @return the opened backend; the caller closes it
      * @throws BackendUnavailableException when there is no such backend or it cannot run here (the message says why)
-     * @throws InvalidArgumentException when {@code name} or {@code options} is null
+     * @throws InvalidArgumentException when {@code name} or {@code options} is null, or an option is malformed
+     * @throws DeviceException when the device fails while the backend opens
      */
     public static Backend open(String name, Map<String, String> options) {
         if (name == null) {
@@ -141,7 +182,12 @@ public final class Engine {
                 + (known.isEmpty() ? "none (is a backend jar on the class path?)" : known));
     }
 
-    /** A readable report of {@link #explain()}: one block per backend. */
+    /**
+     * A readable report of {@link #explain()}: one block per backend.
+     *
+     * @return several lines: per backend its name, rank and availability and, where known, device,
+     *     memory in MiB, compute units, dtypes, supported ops and details
+     */
     public static String describe() {
         return describe(explain());
     }

@@ -10,10 +10,21 @@ package dev.kengine;
 public sealed abstract class EngineException extends RuntimeException
         permits BackendUnavailableException, UnsupportedOpException, InvalidArgumentException, InvalidStateException,
                 DeviceException, DeviceOutOfMemoryException, KernelCompilationException {
+    /**
+     * Creates the exception.
+     *
+     * @param message what went wrong, for people to read
+     */
     protected EngineException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception with its cause.
+     *
+     * @param message what went wrong, for people to read
+     * @param cause the underlying error (a native exception, say); may be null
+     */
     protected EngineException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -6,6 +6,11 @@ package dev.kengine;
  * The backend stays usable.
  */
 public final class InvalidArgumentException extends EngineException {
+    /**
+     * Creates the exception.
+     *
+     * @param message which argument was rejected and why, with the shapes or values involved
+     */
     public InvalidArgumentException(String message) {
         super(message);
     }

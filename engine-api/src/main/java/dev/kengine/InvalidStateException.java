@@ -6,6 +6,11 @@ package dev.kengine;
  * that opened it. Nothing was done; objects that are still open stay usable.
  */
 public final class InvalidStateException extends EngineException {
+    /**
+     * Creates the exception.
+     *
+     * @param message what was called and the state or thread that does not allow it
+     */
     public InvalidStateException(String message) {
         super(message);
     }

@@ -42,7 +42,12 @@ public final class Scope implements AutoCloseable {
         }
     }
 
-    /** Opens a scope on the current thread, nested in the innermost open one. */
+    /**
+     * Opens a scope on the current thread, nested in the innermost open one. Tensors the current
+     * thread creates from now on belong to it until it closes or an inner scope opens.
+     *
+     * @return the new scope, owned by the current thread; close it on that thread
+     */
     public static Scope open() {
         Deque<Scope> stack = OPEN.get();
         Scope s = new Scope(stack, stack.peek());
@@ -68,6 +73,9 @@ public final class Scope implements AutoCloseable {
     /**
      * Moves {@code t} out of this scope into the enclosing one (or leaves it unowned); returns it.
      *
+     * @param <T> the tensor's type
+     * @param t a tensor this scope owns
+     * @return {@code t}, for chaining
      * @throws InvalidArgumentException when t is null or not owned by this scope
      * @throws InvalidStateException when the scope is closed or this is not its thread
      */
@@ -88,11 +96,24 @@ public final class Scope implements AutoCloseable {
         return t;
     }
 
-    /** Number of open tensors this scope owns. */
+    /**
+     * Number of open tensors this scope owns.
+     *
+     * @return the tensors created in this scope (or handed to it by an inner one's {@link #keep}), less
+     *     those kept or closed on this thread since
+     */
     public int size() {
         return tensors.size();
     }
 
+    /**
+     * Closes the inner scopes still open, then every tensor this scope owns, newest first. Idempotent.
+     *
+     * @throws InvalidStateException if called on a thread other than the one that opened the scope
+     *     (nothing is closed then); a closed scope accepts the call from any thread
+     * @throws EngineException if freeing a tensor failed: the first such failure, later ones suppressed
+     *     in it, thrown after every tensor was tried
+     */
     @Override
     public void close() {
         if (closed) {

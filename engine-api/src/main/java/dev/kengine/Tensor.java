@@ -131,32 +131,56 @@ public final class Tensor implements AutoCloseable {
         Scope.registerWithCurrent(this);
     }
 
-    /** The dimensions. */
+    /**
+     * The dimensions.
+     *
+     * @return the shape, fixed for the tensor's life; readable after {@link #close()} too
+     */
     public Shape shape() {
         return shape;
     }
 
-    /** The element type. */
+    /**
+     * The element type.
+     *
+     * @return the dtype; {@link DType#FLOAT32} for every tensor today
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** The backend that owns this tensor. */
+    /**
+     * The backend that owns this tensor.
+     *
+     * @return the backend that made it; only its ops accept this tensor
+     */
     public Backend backend() {
         return backend;
     }
 
-    /** The number of dimensions, 0 to 4. */
+    /**
+     * The number of dimensions, 0 to 4.
+     *
+     * @return {@code shape().rank()}
+     */
     public int rank() {
         return shape.rank();
     }
 
-    /** Number of elements. */
+    /**
+     * Number of elements.
+     *
+     * @return {@code shape().size()}: the product of the dimensions, 1 for a scalar
+     */
     public long size() {
         return shape.size();
     }
 
-    /** Whether {@link #close()} was called, its scope or backend closed it, or the collector freed it. */
+    /**
+     * Whether {@link #close()} was called, its scope or backend closed it, or the collector freed it.
+     *
+     * @return true once the tensor can no longer be used
+     */
     public boolean isClosed() {
         return state.isClosed();
     }
@@ -194,7 +218,13 @@ public final class Tensor implements AutoCloseable {
                 + (backend.isClosed() ? " (its backend '" + backend.name() + "' was closed)" : ""));
     }
 
-    /** The elements, in row-major order (waits for pending work). */
+    /**
+     * The elements, in row-major order (waits for pending work).
+     *
+     * @return a new array of {@link #size()} elements
+     * @throws InvalidArgumentException if the tensor is closed or has more elements than an array can hold
+     * @throws InvalidStateException if its backend is closed
+     */
     public float[] toArray() {
         long n = size();
         if (n > Integer.MAX_VALUE - 8) {
@@ -205,7 +235,13 @@ public final class Tensor implements AutoCloseable {
         return a;
     }
 
-    /** The single element of a tensor of size 1 (waits for pending work). */
+    /**
+     * The single element of a tensor of size 1 (waits for pending work).
+     *
+     * @return the element
+     * @throws InvalidArgumentException if the tensor is closed or its size is not 1
+     * @throws InvalidStateException if its backend is closed
+     */
     public float item() {
         if (size() != 1) {
             throw new InvalidArgumentException("item() needs a tensor of one element, this one is " + shape);
@@ -213,7 +249,13 @@ public final class Tensor implements AutoCloseable {
         return toArray()[0];
     }
 
-    /** Copies the elements into {@code dst}, whose length must equal {@link #size()}. */
+    /**
+     * Copies the elements into {@code dst}, whose length must equal {@link #size()} (waits for pending work).
+     *
+     * @param dst receives the elements in row-major order; exactly {@link #size()} long
+     * @throws InvalidArgumentException if the tensor is closed, {@code dst} is null or its length differs
+     * @throws InvalidStateException if its backend is closed
+     */
     public void copyTo(float[] dst) {
         requireNonNull(dst, "copyTo(float[]): dst");
         checkLength("copyTo(float[])", dst.length);
@@ -222,7 +264,12 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Copies the elements into {@code dst} from its position; it must have exactly {@link #size()}
-     * remaining and be writable. The position is not moved.
+     * remaining and be writable. The position is not moved. Waits for pending work.
+     *
+     * @param dst receives the elements in row-major order; any byte order, heap or direct
+     * @throws InvalidArgumentException if the tensor is closed, {@code dst} is null or read-only, or its
+     *     remaining count differs from the size
+     * @throws InvalidStateException if its backend is closed
      */
     public void copyTo(FloatBuffer dst) {
         requireNonNull(dst, "copyTo(FloatBuffer): dst");
@@ -239,7 +286,13 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Copies the elements into {@code dst} as native-order floats; its byte size must be exactly
-     * {@code 4·size()}, it must be writable, its arena open and accessible from this thread.
+     * {@code 4·size()}, it must be writable, its arena open and accessible from this thread. Waits for
+     * pending work.
+     *
+     * @param dst receives the elements in row-major order; need not be aligned
+     * @throws InvalidArgumentException if the tensor is closed, {@code dst} is null, read-only, of
+     *     another byte size, or its arena is closed (also while the copy runs) or confined to another thread
+     * @throws InvalidStateException if its backend is closed
      */
     public void copyTo(MemorySegment dst) {
         checkSegment("copyTo(MemorySegment)", dst);
@@ -249,14 +302,29 @@ public final class Tensor implements AutoCloseable {
         backend.download(this, dst);
     }
 
-    /** Replaces the elements with {@code src}, whose length must equal {@link #size()}. */
+    /**
+     * Replaces the elements with {@code src}, whose length must equal {@link #size()}. The array is
+     * copied before the call returns.
+     *
+     * @param src the new elements in row-major order; exactly {@link #size()} long
+     * @throws InvalidArgumentException if the tensor is closed, {@code src} is null or its length differs
+     * @throws InvalidStateException if its backend is closed
+     */
     public void copyFrom(float[] src) {
         requireNonNull(src, "copyFrom(float[]): src");
         checkLength("copyFrom(float[])", src.length);
         backend.upload(this, MemorySegment.ofArray(src));
     }
 
-    /** Replaces the elements with the {@link #size()} remaining floats of {@code src}; its position is not moved. */
+    /**
+     * Replaces the elements with the {@link #size()} remaining floats of {@code src}; its position is
+     * not moved. The floats are copied before the call returns.
+     *
+     * @param src the new elements in row-major order; any byte order, heap or direct
+     * @throws InvalidArgumentException if the tensor is closed, {@code src} is null or its remaining
+     *     count differs from the size
+     * @throws InvalidStateException if its backend is closed
+     */
     public void copyFrom(FloatBuffer src) {
         requireNonNull(src, "copyFrom(FloatBuffer): src");
         checkLength("copyFrom(FloatBuffer)", src.remaining());
@@ -271,7 +339,13 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Replaces the elements with native-order floats from {@code src}, whose byte size must be
-     * {@code 4·size()}, whose arena must be open and accessible from this thread.
+     * {@code 4·size()}, whose arena must be open and accessible from this thread. The bytes are
+     * copied before the call returns.
+     *
+     * @param src the new elements in row-major order as native-order float32; need not be aligned
+     * @throws InvalidArgumentException if the tensor is closed, {@code src} is null, of another byte
+     *     size, or its arena is closed (also while the copy runs) or confined to another thread
+     * @throws InvalidStateException if its backend is closed
      */
     public void copyFrom(MemorySegment src) {
         checkSegment("copyFrom(MemorySegment)", src);
@@ -310,7 +384,10 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /** Frees the memory (at once, or when the ops of other threads that use it finish); idempotent. */
+    /**
+     * Frees the memory (at once, or when the ops of other threads that use it finish); idempotent.
+     * May be called from any thread, and after the backend closed (it then does nothing).
+     */
     @Override
     public void close() {
         if (!state.isClosed()) {
@@ -320,6 +397,11 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * Shape, dtype, backend and whether closed, for messages, such as {@code Tensor[2, 3] FLOAT32 on cpu}.
+     *
+     * @return a one-line description
+     */
     @Override
     public String toString() {
         return "Tensor" + shape + " " + dtype + " on " + backend.name() + (isClosed() ? " (closed)" : "");

@@ -38,6 +38,18 @@ public final class Agreement {
     /**
      * Asserts every element agrees. {@code ref} (per element, may be null for none) is the error
      * scale the tolerance's reason names; {@code input} (may be null) is shown in the report.
+     * An element agrees when it is the float32 rounding of the expected value, or NaN where that is
+     * NaN, or within {@link Tolerance#bound}; an infinity only where the rounded oracle value is one,
+     * and the sign of a zero is checked only where {@link Tolerance#signedZero()} is set.
+     *
+     * @param what the check's name, for the failure message
+     * @param tol the op's tolerance
+     * @param expected the oracle's float64 values
+     * @param actual the backend's results, as many as {@code expected}
+     * @param ref the error scale of each element, as many as {@code expected}; null for 0 everywhere
+     * @param input the input of each element, shown next to a mismatch; null for none
+     * @throws AssertionFailedError if the lengths differ or any element disagrees; the message gives the
+     *     count and the first six mismatches with index, input, expected, actual, error and bound
      */
     public static void assertAgree(String what, Tolerance tol, double[] expected, float[] actual, double[] ref, float[] input) {
         if (expected.length != actual.length) {
@@ -64,12 +76,30 @@ public final class Agreement {
         }
     }
 
-    /** Asserts one value agrees. */
+    /**
+     * Asserts one value agrees, as {@link #assertAgree(String, Tolerance, double[], float[], double[], float[])}.
+     *
+     * @param what the check's name, for the failure message
+     * @param tol the op's tolerance
+     * @param expected the oracle's float64 value
+     * @param actual the backend's result
+     * @param ref the value's error scale (0 for none)
+     * @throws AssertionFailedError if the value disagrees
+     */
     public static void assertAgree(String what, Tolerance tol, double expected, float actual, double ref) {
         assertAgree(what, tol, new double[] {expected}, new float[] {actual}, new double[] {ref}, null);
     }
 
-    /** Asserts the float32 results are bit for bit the expected floats (any NaN matches any NaN). */
+    /**
+     * Asserts the float32 results are bit for bit the expected floats (any NaN matches any NaN).
+     *
+     * @param what the check's name, for the failure message
+     * @param expected the exact floats, −0 and +0 told apart
+     * @param actual the backend's results, as many as {@code expected}
+     * @param input the input of each element, shown next to a mismatch; null for none
+     * @throws AssertionFailedError if the lengths differ or any element's bits differ; the message shows
+     *     the first six with their bits in hex
+     */
     public static void assertBits(String what, float[] expected, float[] actual, float[] input) {
         if (expected.length != actual.length) {
             throw new AssertionFailedError(what + ": expected " + expected.length + " elements but got " + actual.length);
@@ -101,7 +131,12 @@ public final class Agreement {
         return Double.isNaN(v) || Double.isInfinite(v) ? Double.toString(v) : String.format(Locale.ROOT, "%.9g", v);
     }
 
-    /** The float32 rounding of every element. */
+    /**
+     * The float32 rounding of every element.
+     *
+     * @param d the values, not null
+     * @return a new array, each element rounded to nearest
+     */
     public static float[] toFloat(double[] d) {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) {
@@ -110,7 +145,12 @@ public final class Agreement {
         return f;
     }
 
-    /** A float array widened to double. */
+    /**
+     * A float array widened to double.
+     *
+     * @param f the values, not null
+     * @return a new array holding the same values exactly
+     */
     public static double[] toDouble(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {

@@ -72,8 +72,9 @@ import org.junit.jupiter.api.function.Executable;
  *     }
  * }
  * }</pre>
- * {@link #openBackend()} is called once for the class (and once more for the test that mixes
- * tensors of two backend instances); the kit closes what it opens. An op the backend does not
+ * {@link #openBackend()} is called once for the class, and again by the checks that need more
+ * instances (tensors of two backend instances mixed, the fuzzer, the thread races); the kit closes
+ * what it opens. An op the backend does not
  * support ({@link Backend#supports} false, or {@link UnsupportedOpException}) is reported as
  * skipped with the backend's reason, never as passed.
  */
@@ -89,7 +90,17 @@ public abstract class BackendConformanceKit {
 
     private Backend backend;
 
-    /** Opens the backend under test. Called once per test class, and once more for the two-backend checks. */
+    /** For subclasses: a test class that names its backend in {@link #openBackend()}. */
+    public BackendConformanceKit() {}
+
+    /**
+     * Opens the backend under test. Called once per test class, and again by the checks that need
+     * more instances (two backends mixed, the fuzzer, the thread races); the kit closes every
+     * instance it opens.
+     *
+     * @return a new, open backend, not null; to skip the whole class when the backend is unavailable
+     *     here, abort with {@link Assumptions#abort(String)} instead of returning
+     */
     protected abstract Backend openBackend();
 
     /**
@@ -97,6 +108,9 @@ public abstract class BackendConformanceKit {
      * lower-precision mode (for example TF32 tensor-core matmul) overrides this to widen the rows
      * that mode affects, and must give its own reason in the returned {@link Tolerance}; every
      * other row stays as declared.
+     *
+     * @param declared the kit's tolerance for a check, one of {@link Tolerances}
+     * @return the tolerance to apply instead: {@code declared} itself unless the backend widens it
      */
     protected Tolerance tolerance(Tolerance declared) {
         return declared;
@@ -123,7 +137,11 @@ public abstract class BackendConformanceKit {
         }
     }
 
-    /** The backend under test. */
+    /**
+     * The backend under test, for checks a subclass adds.
+     *
+     * @return the instance opened for the class; null before the class's setup has run
+     */
     protected final Backend backend() {
         return backend;
     }
@@ -2122,6 +2140,8 @@ public abstract class BackendConformanceKit {
      * How long the kit's fuzz run may take, in milliseconds (the run stops at 20,000 cases sooner).
      * The system property {@code kengine.fuzz.millis} overrides it; {@code kengine.fuzz.seed} replays a
      * reported seed.
+     *
+     * @return the budget in milliseconds; 12,000 unless a subclass overrides it
      */
     protected long fuzzBudgetMillis() {
         return 12_000;

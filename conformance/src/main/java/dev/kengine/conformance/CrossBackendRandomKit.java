@@ -29,10 +29,23 @@ public abstract class CrossBackendRandomKit {
     private Backend backend;
     private Backend reference;
 
-    /** The backend under test; may abort (skip) the class when it is unavailable. */
+    /** For subclasses: a test class that names both backends. */
+    public CrossBackendRandomKit() {}
+
+    /**
+     * The backend under test; may abort (skip) the class when it is unavailable. Called once per
+     * test class; the kit closes it.
+     *
+     * @return a new, open backend, not null
+     */
     protected abstract Backend openBackend();
 
-    /** The reference backend, typically {@code Engine.open("cpu")}. */
+    /**
+     * The reference backend, typically {@code Engine.open("cpu")}. Called once per test class; the
+     * kit closes it.
+     *
+     * @return a new, open backend, not null
+     */
     protected abstract Backend openReference();
 
     @BeforeAll

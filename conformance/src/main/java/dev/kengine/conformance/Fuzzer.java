@@ -77,12 +77,20 @@ public final class Fuzzer {
      */
     public record Report(String backend, long seed, long cases, long succeeded, long rejected, long checked, long faults,
                          Map<String, Long> exceptionTypes, List<String> failures) {
-        /** No crash, hang, undocumented exception, leak or wrong answer. */
+        /**
+         * No crash, hang, undocumented exception, leak or wrong answer.
+         *
+         * @return true when {@link #failures()} is empty
+         */
         public boolean clean() {
             return failures.isEmpty();
         }
 
-        /** One paragraph for a log or a report. */
+        /**
+         * One paragraph for a log or a report.
+         *
+         * @return the counts, the exception types and the first 20 failures, one a line
+         */
         public String summary() {
             StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                     "fuzz %s seed %d: %d cases (%d with an injected fault): %d completed (%d checked against the oracle), "
@@ -99,19 +107,42 @@ public final class Fuzzer {
     private final long seed;
     private java.util.function.UnaryOperator<Tolerance> tolerance = t -> t;
 
-    /** Applies a backend's widened tolerances (as {@link BackendConformanceKit#tolerance} does) to the checks. */
+    /**
+     * Applies a backend's widened tolerances (as {@link BackendConformanceKit#tolerance} does) to the checks.
+     * Call before {@link #run}.
+     *
+     * @param tolerance maps each declared tolerance to the one to apply; not null
+     * @return this fuzzer
+     */
     public Fuzzer withTolerances(java.util.function.UnaryOperator<Tolerance> tolerance) {
         this.tolerance = tolerance;
         return this;
     }
 
-    /** A fuzzer over backends from {@code opener} (called twice: the backend and a foreign instance). */
+    /**
+     * A fuzzer over backends from {@code opener}.
+     *
+     * @param opener opens a new, independent instance of the backend under test on each call: three
+     *     per {@link #run} (the backend, a foreign instance, one closed on purpose) and one per round
+     *     of {@link #races}; the fuzzer closes them all
+     * @param seed the seed every case derives from, with the case's index; the same seed replays the
+     *     same cases
+     */
     public Fuzzer(Supplier<Backend> opener, long seed) {
         this.opener = opener;
         this.seed = seed;
     }
 
-    /** Runs up to {@code maxCases} cases, stopping early when {@code budgetMillis} have passed. */
+    /**
+     * Runs up to {@code maxCases} cases, stopping early when {@code budgetMillis} have passed. Each
+     * case runs on a worker thread; one that gives no answer within {@link #HANG_MILLIS} ends the run.
+     * The run also stops after 50 failures.
+     *
+     * @param maxCases the most cases to run, ≥ 0
+     * @param budgetMillis the time budget in milliseconds; a case already started is finished
+     * @return what the run found; {@link Report#clean()} tells whether the contract held
+     * @throws dev.kengine.EngineException if the opener cannot open the backend
+     */
     public Report run(long maxCases, long budgetMillis) {
         List<String> failures = new ArrayList<>();
         Map<String, Long> types = new TreeMap<>();
@@ -161,6 +192,10 @@ public final class Fuzzer {
      * while a third closes it, or closes the whole backend. Every call must complete or fail with an
      * exception of the family (a closed tensor, a closed backend), none may hang, the process must
      * survive, and after a tensor close the backend must still compute. Returns what broke.
+     *
+     * @param rounds the number of rounds, ≥ 0; every third closes the backend instead of a tensor
+     * @return the failures, each naming the seed and round that replay it; empty when the contract
+     *     held (stops after 20)
      */
     public List<String> races(int rounds) {
         List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -31,10 +31,28 @@ import java.util.Locale;
 public final class Golden {
     static final String DIR = "/dev/kengine/conformance/golden/";
 
-    /** One golden dropout mask. */
+    /**
+     * One golden dropout mask.
+     *
+     * @param seed the key
+     * @param offset the stream
+     * @param p the drop probability
+     * @param n the element count
+     * @param kept whether each of the n elements is kept, element i for index i
+     */
     public record Mask(long seed, long offset, float p, int n, boolean[] kept) {}
 
-    /** One golden initialisation. */
+    /**
+     * One golden initialisation.
+     *
+     * @param kind the {@link dev.kengine.op.Init.Kind} constant's name
+     * @param a the first parameter (lower bound or mean; 0 for the fan-based kinds)
+     * @param b the second parameter (upper bound or standard deviation; 0 for the fan-based kinds)
+     * @param seed the key
+     * @param offset the stream
+     * @param dims the tensor's dimensions
+     * @param values the expected values, row-major, bit for bit
+     */
     public record InitValues(String kind, double a, double b, long seed, long offset, long[] dims, float[] values) {}
 
     private Golden() {}
@@ -60,6 +78,13 @@ public final class Golden {
         {"XAVIER_NORMAL", 0.0, 0.0, 5L, 0L, new long[] {63}},
     };
 
+    /**
+     * The golden dropout masks, read from {@code dropout-masks.txt} in the kit's jar.
+     *
+     * @return a new list, in the file's order
+     * @throws IllegalStateException if the file is missing from the jar
+     * @throws java.io.UncheckedIOException if it cannot be read
+     */
     public static List<Mask> masks() {
         List<Mask> out = new ArrayList<>();
         for (String line : lines("dropout-masks.txt")) {
@@ -75,6 +100,13 @@ public final class Golden {
         return out;
     }
 
+    /**
+     * The golden initial values, read from {@code init-values.txt} in the kit's jar.
+     *
+     * @return a new list, in the file's order
+     * @throws IllegalStateException if the file is missing from the jar
+     * @throws java.io.UncheckedIOException if it cannot be read
+     */
     public static List<InitValues> inits() {
         List<InitValues> out = new ArrayList<>();
         for (String line : lines("init-values.txt")) {
@@ -115,7 +147,12 @@ public final class Golden {
         return out;
     }
 
-    /** Writes both golden files into the directory given as the only argument. */
+    /**
+     * Writes both golden files into the directory given as the only argument.
+     *
+     * @param args one argument: the directory, created if missing; existing files are replaced
+     * @throws IOException if the directory or a file cannot be written
+     */
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);

@@ -22,7 +22,14 @@ public final class Inputs {
 
     private Inputs() {}
 
-    /** Values drawn from N(0, scale²), reproducible from the seed. */
+    /**
+     * Values drawn from N(0, scale²), reproducible from the seed.
+     *
+     * @param n the number of values, ≥ 0
+     * @param seed the seed of the {@link SplittableRandom} they come from
+     * @param scale the standard deviation
+     * @return a new array of n values, the same for the same arguments on every JVM
+     */
     public static float[] gaussian(int n, long seed, double scale) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] a = new float[n];
@@ -32,7 +39,15 @@ public final class Inputs {
         return a;
     }
 
-    /** Uniform values in [lo, hi). */
+    /**
+     * Uniform values in [lo, hi), reproducible from the seed.
+     *
+     * @param n the number of values, ≥ 0
+     * @param seed the seed of the {@link SplittableRandom} they come from
+     * @param lo the lower bound, inclusive
+     * @param hi the upper bound, exclusive (up to rounding to float)
+     * @return a new array of n values
+     */
     public static float[] uniform(int n, long seed, double lo, double hi) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] a = new float[n];
@@ -42,7 +57,15 @@ public final class Inputs {
         return a;
     }
 
-    /** Values of magnitude in [lo, hi] with random sign: away from kinks at 0. */
+    /**
+     * Values of magnitude in [lo, hi] with random sign: away from kinks at 0.
+     *
+     * @param n the number of values, ≥ 0
+     * @param seed the seed of the {@link SplittableRandom} they come from
+     * @param lo the smallest magnitude, ≥ 0
+     * @param hi the largest magnitude
+     * @return a new array of n values
+     */
     public static float[] awayFromZero(int n, long seed, double lo, double hi) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] a = new float[n];
@@ -56,6 +79,12 @@ public final class Inputs {
     /**
      * Gaussian data with the given specials placed at about every fifth position, starting at a
      * size-dependent point; arrays of one or two elements hold specials chosen by the seed.
+     *
+     * @param n the number of values, ≥ 0
+     * @param seed the seed of the Gaussian values and of where the specials go
+     * @param scale the standard deviation of the Gaussian values
+     * @param specials the values mixed in, cycled in order (such as {@link #SPECIALS}); empty for none
+     * @return a new array of n values
      */
     public static float[] withSpecials(int n, long seed, double scale, float[] specials) {
         float[] a = gaussian(n, seed, scale);
@@ -81,7 +110,14 @@ public final class Inputs {
         return Math.sqrt(-2.0 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
     }
 
-    /** Integer labels in [0, classes). */
+    /**
+     * Integer labels in [0, classes), reproducible from the seed.
+     *
+     * @param rows the number of labels, ≥ 0
+     * @param classes the number of classes, ≥ 1
+     * @param seed the seed of the {@link SplittableRandom} they come from
+     * @return a new array of {@code rows} labels
+     */
     public static int[] labels(int rows, int classes, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[] l = new int[rows];
@@ -91,7 +127,14 @@ public final class Inputs {
         return l;
     }
 
-    /** Rows of probabilities (each row sums to 1, up to rounding). */
+    /**
+     * Rows of probabilities (each row sums to 1, up to rounding), reproducible from the seed.
+     *
+     * @param rows the number of rows, ≥ 0
+     * @param cols the row length, ≥ 1
+     * @param seed the seed of the {@link SplittableRandom} they come from
+     * @return a new row-major array {@code [rows, cols]}
+     */
     public static float[] probabilities(int rows, int cols, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] t = new float[rows * cols];
@@ -109,12 +152,22 @@ public final class Inputs {
         return t;
     }
 
-    /** Widen to double. */
+    /**
+     * Widen to double.
+     *
+     * @param f the values, not null
+     * @return a new array holding the same values exactly
+     */
     public static double[] widen(float[] f) {
         return Agreement.toDouble(f);
     }
 
-    /** Narrow to float. */
+    /**
+     * Narrow to float.
+     *
+     * @param d the values, not null
+     * @return a new array, each element rounded to nearest
+     */
     public static float[] narrow(double[] d) {
         return Agreement.toFloat(d);
     }

@@ -19,28 +19,54 @@ package dev.kengine.conformance;
 public record Tolerance(String op, Phase phase, double rel, double refRel, double abs, boolean signedZero, String reason) {
 
     /** Forward result, or a backward (gradient) result. */
-    public enum Phase { FORWARD, BACKWARD }
+    public enum Phase {
+        /** The op's result. */
+        FORWARD,
+        /** A gradient the op's backward computes. */
+        BACKWARD
+    }
 
     /** The unit roundoff of float32, 2⁻²⁴: half an ulp at 1. */
     public static final double U32 = 0x1p-24;
 
+    /**
+     * Checks that the tolerance gives its reason.
+     *
+     * @throws IllegalArgumentException if {@code reason} is null or blank
+     */
     public Tolerance {
         if (reason == null || reason.isBlank()) {
             throw new IllegalArgumentException("tolerance for " + op + " " + phase + " needs a reason");
         }
     }
 
-    /** The largest error allowed for an element. */
+    /**
+     * The largest error allowed for an element: abs + rel·|expected| + refRel·ref.
+     *
+     * @param expected the oracle's value
+     * @param ref the element's error scale, as the reason describes it; a non-finite one counts as 0
+     * @return the bound on |actual − expected|, in the units of the value
+     */
     public double bound(double expected, double ref) {
         double r = Double.isFinite(ref) ? ref : 0;
         return abs + rel * Math.abs(expected) + refRel * r;
     }
 
-    /** Bit-exact results (NaN payloads aside). */
+    /**
+     * Bit-exact results (NaN payloads aside).
+     *
+     * @return true when rel, refRel and abs are all 0, so only the correctly rounded value passes
+     */
     public boolean exact() {
         return rel == 0 && refRel == 0 && abs == 0;
     }
 
+    /**
+     * One row of the table {@link Tolerances#describe()} prints: op, phase, the three terms, ±0 when
+     * the sign of zero is checked, and the reason.
+     *
+     * @return the row, without a line break
+     */
     @Override
     public String toString() {
         return String.format(java.util.Locale.ROOT, "%-22s %-8s rel %-9.3g refRel %-9.3g abs %-9.3g%s  %s",

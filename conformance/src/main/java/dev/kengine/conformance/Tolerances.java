@@ -25,59 +25,97 @@ public final class Tolerances {
         return new Tolerance(op, phase, 0, 0, 0, signedZero, reason);
     }
 
+    /** {@code Backend.fill} and the factories that fill: bit-exact, −0 included. */
     public static final Tolerance FILL = exact("fill", Phase.FORWARD, true, "pure data movement: every bit of the value, −0 included");
+    /** {@code Backend.copy}, {@code copyOf} and transfers: bit-exact, −0 included. */
     public static final Tolerance COPY = exact("copy", Phase.FORWARD, true, "pure data movement: every bit, −0 included");
+    /** {@code Backend.add}: the correctly rounded sum, with IEEE's sign of zero. */
     public static final Tolerance ADD = exact("add", Phase.FORWARD, true,
             "IEEE + is correctly rounded and float64 double-rounding is innocuous (53 ≥ 2·24+2): exact, IEEE's zero sign");
+    /** {@code Backend.sub}: the correctly rounded difference, with IEEE's sign of zero. */
     public static final Tolerance SUB = exact("sub", Phase.FORWARD, true, "IEEE − is correctly rounded: exact, IEEE's zero sign");
+    /** {@code Backend.mul}: the correctly rounded product, with IEEE's sign of zero. */
     public static final Tolerance MUL = exact("mul", Phase.FORWARD, true, "IEEE × is correctly rounded: exact, IEEE's zero sign");
+    /** {@code Backend.div}: within 3 ulp, the OpenCL and CUDA division accuracy. */
     public static final Tolerance DIV = new Tolerance("div", Phase.FORWARD, 6 * U32, 0, 0, true,
             "OpenCL allows 2.5 ulp for float32 x/y (CUDA's fast division 2 ulp): 3 ulp = 6U relative");
+    /** {@code Backend.scale}: one multiply, bit-exact. */
     public static final Tolerance SCALE = exact("scale", Phase.FORWARD, true, "one IEEE multiply by s: exact");
+    /** {@code Backend.axpy}: two roundings, with or without a fused multiply-add. */
     public static final Tolerance AXPY = new Tolerance("axpy", Phase.FORWARD, 0, 2 * U32, 0, false,
             "y + αx with or without FMA: at most two roundings, ref = |y| + |αx|");
+    /** {@code Backend.sum}: float32 summation in any order. */
     public static final Tolerance SUM = new Tolerance("sum", Phase.FORWARD, 0, 2 * U32, 0, false,
             "float32 summation of n terms in any order: |err| ≤ (n−1)U·Σ|x| (Higham), ref = (n+1)·Σ|x|");
+    /** {@code Backend.mean}: the sum's bound plus one division. */
     public static final Tolerance MEAN = new Tolerance("mean", Phase.FORWARD, 0, 2 * U32, 0, false,
             "the sum's bound plus one division: ref = (n+2)·Σ|x|/n");
+    /** {@code Backend.l2Norm}: a sum of squares, scaling and a square root. */
     public static final Tolerance L2_NORM = new Tolerance("l2Norm", Phase.FORWARD, 0, 2 * U32, 0, false,
             "Σx² of n non-negative terms (n·U relative), scaling and √ (U/2): ref = (n+4)·‖x‖");
+    /** {@code Backend.max}: one of the inputs, exactly. */
     public static final Tolerance MAX = exact("max", Phase.FORWARD, false, "a maximum is one of its inputs: exact (±0 compare equal)");
+    /** {@code Backend.matmul}: a float32 dot product of k terms in any order. */
     public static final Tolerance MATMUL = new Tolerance("matmul", Phase.FORWARD, 0, 2 * U32, 0, false,
             "float32 dot product of k terms in any order, tiled or fused: |err| ≤ γ_k·Σ|a||b|; ref = (k+2)(|α|Σ|a||b| + |β||c|)");
+    /** {@code Backend.linear}'s pre-activation z = x·W + b, a dot product plus the bias. */
     public static final Tolerance LINEAR = new Tolerance("linear z", Phase.FORWARD, 0, 2 * U32, 0, false,
             "z = x·W + b is a dot product of `in` terms plus the bias: ref = (in+2)(Σ|x||w| + |b|)");
+    /** {@code Backend.linearBackward}: dz's error carried through the two products and the row sum. */
     public static final Tolerance LINEAR_BACKWARD = new Tolerance("linearBackward", Phase.BACKWARD, 0, 2 * U32, 0, false,
             "dz's own bound carried through the two products and the row sum: ref = Σ bound(dz)·|w| /U + (terms+2)·Σ|dz||w|");
+    /** {@code Backend.prelu}: a comparison and one multiply, bit-exact. */
     public static final Tolerance PRELU = exact("prelu", Phase.FORWARD, false, "a comparison and one multiply α·x: exact");
+    /** {@code Backend.preluBackward}: dx bit-exact, dα a float32 sum. */
     public static final Tolerance PRELU_BACKWARD = new Tolerance("preluBackward", Phase.BACKWARD, 0, 2 * U32, 0, false,
             "dx is a select and one multiply (exact); dα is a float32 sum of dy·x: ref = (count+2)·Σ|dy·x|");
+    /** {@code Backend.softmax}: exp of the shifted input over a float32 row sum. */
     public static final Tolerance SOFTMAX = new Tolerance("softmax", Phase.FORWARD, 8 * U32, 2 * U32, TINY, false,
             "exp ≤ 4 ulp of a rounded x − max (U·|x−max| relative), over a float32 sum of n terms: ref = |y|(n+2+|x−max|)");
+    /** {@code Backend.logSoftmax}: x − max − ln Σ, each rounding relative to its own term. */
     public static final Tolerance LOG_SOFTMAX = new Tolerance("logSoftmax", Phase.FORWARD, 2 * U32, 2 * U32, TINY, false,
             "x − max − ln Σ: each rounding relative to its own term; ln of a sum of n terms: ref = |x−max| + |ln Σ| + n + 4");
+    /** {@code Backend.softmaxBackward}: a row sum then two roundings. */
     public static final Tolerance SOFTMAX_BACKWARD = new Tolerance("softmaxBackward", Phase.BACKWARD, 4 * U32, 2 * U32, TINY, false,
             "y(dy − Σdy·y): a float32 row sum of n terms then two roundings: ref = |y|(|dy| + (n+2)Σ|dy·y|)");
+    /** {@code Backend.logSoftmaxBackward}: exp of the saved output and a row sum. */
     public static final Tolerance LOG_SOFTMAX_BACKWARD = new Tolerance("logSoftmaxBackward", Phase.BACKWARD, 4 * U32, 4 * U32, TINY, false,
             "dy − e^y·Σdy: exp ≤ 4 ulp (plus U|y| from the rounded y) and a row sum of n terms: ref = |dy| + e^y(n+2+|y|)Σ|dy|");
+    /** {@code Backend.loss}, every {@code Loss} kind: per-element roundings and ln, then a float32 sum. */
     public static final Tolerance LOSS = new Tolerance("loss", Phase.FORWARD, 4 * U32, 4 * U32, TINY, false,
             "a few roundings and ln ≤ 4 ulp per element on the magnitudes of its terms, then a float32 sum: ref = (n+4)·Σ magnitude (÷n for MEAN)");
+    /** {@code Backend.lossBackward}: a few roundings per element, σ for the logits form. */
     public static final Tolerance LOSS_BACKWARD = new Tolerance("lossBackward", Phase.BACKWARD, 8 * U32, 8 * U32, TINY, false,
             "two to four roundings per element (σ ≤ 4 ulp for logits); σ(p) − t cancels: ref = (σ(p) + |t|)·(1/n for MEAN)");
+    /** {@code Backend.softmaxCrossEntropy}'s loss: log-sum-exp per row, then a sum over rows. */
     public static final Tolerance SOFTMAX_CROSS_ENTROPY = new Tolerance("softmaxCrossEntropy", Phase.FORWARD, 4 * U32, 4 * U32, TINY, false,
             "log-sum-exp (n terms, exp/ln ≤ 4 ulp) minus x[label] per row, then a sum over rows: ref = Σ_rows (|max|+|lse|+|x_t|+n+4)·Σ|t| + rows·loss");
+    /** {@code Backend.softmaxCrossEntropy}'s gradient: softmax times Σt minus t, which cancels. */
     public static final Tolerance SOFTMAX_CROSS_ENTROPY_GRAD = new Tolerance("softmaxCrossEntropy", Phase.BACKWARD, 4 * U32, 4 * U32, TINY, false,
             "softmax (as softmax fwd) times Σt minus t cancels: ref = (softmax·Σ|t|·(n+6+|x−max|) + |t|)·(1/rows for MEAN)");
+    /** {@code Backend.dropout}: mask and output bit-exact, as {@code CounterRandom} specifies. */
     public static final Tolerance DROPOUT = exact("dropout", Phase.FORWARD, false,
             "the mask is specified bit for bit (Philox4x32-10); kept = x·s with the one float s, dropped = x·0");
+    /** {@code Backend.dropoutBackward}: one multiply, bit-exact. */
     public static final Tolerance DROPOUT_BACKWARD = exact("dropoutBackward", Phase.BACKWARD, false, "dy·s or dy·0: one multiply, exact");
+    /** {@code Backend.init}: bit-exact, as {@code CounterRandom} specifies. */
     public static final Tolerance INIT = exact("init", Phase.FORWARD, true, "initial values are specified bit for bit (CounterRandom)");
+    /** {@code Backend.sgdStep}: up to six multiply-adds, each relative to its terms. */
     public static final Tolerance SGD = new Tolerance("sgdStep", Phase.FORWARD, 2 * U32, 4 * U32, 0, false,
             "up to six multiply-adds, each rounding relative to the magnitudes of its terms: ref = the update on |w|, |g|, |v|");
+    /**
+     * {@code Backend.adamStep}: the moments' multiply-adds, √, two divisions and the float bias
+     * corrections.
+     */
     public static final Tolerance ADAM = new Tolerance("adamStep", Phase.FORWARD, 4 * U32, 8 * U32, 0, false,
             "moments: two multiply-adds; update: √, two divisions, bias corrections rounded to float: ref = the step on absolute values");
+    /** {@code Backend.penalty}: two float32 sums of non-negative terms, scaled. */
     public static final Tolerance PENALTY = new Tolerance("penalty", Phase.FORWARD, 0, 2 * U32, 0, false,
             "two float32 sums of n non-negative terms, scaled: ref = (n+4)·penalty");
+    /**
+     * {@code Backend.clipGradNorm}: the global norm as {@link #L2_NORM}, and the clipped gradients
+     * with it.
+     */
     public static final Tolerance CLIP_GRAD_NORM = new Tolerance("clipGradNorm", Phase.FORWARD, 0, 2 * U32, 0, false,
             "the global norm as l2Norm's bound, the factor maxNorm/(norm+1e-6) inherits it: ref = (n+8)·|value|");
     /** Backend gradient against a float64 central difference of the oracle's forward. */
@@ -141,17 +179,31 @@ public final class Tolerances {
                 "σ-form plus x·u'(x)·(1 − tanh²) cancelling, u' growing as x²: ≈ (8 + |x|)·U·|dy| absolute over the tested range");
     }
 
-    /** The forward tolerance of an activation. */
+    /**
+     * The forward tolerance of an activation.
+     *
+     * @param act the activation, not null; its parameter does not matter
+     * @return the tolerance of its kind
+     */
     public static Tolerance activation(Activation act) {
         return ACTIVATION.get(act.kind());
     }
 
-    /** The backward tolerance of an activation. */
+    /**
+     * The backward tolerance of an activation.
+     *
+     * @param act the activation, not null; its parameter does not matter
+     * @return the tolerance of its kind's gradient
+     */
     public static Tolerance activationBackward(Activation act) {
         return ACTIVATION_BACKWARD.get(act.kind());
     }
 
-    /** Every tolerance the kit applies. */
+    /**
+     * Every tolerance the kit applies.
+     *
+     * @return a new list: the constants of this class, then the activations' forward and backward rows
+     */
     public static List<Tolerance> all() {
         List<Tolerance> list = new ArrayList<>();
         for (java.lang.reflect.Field f : Tolerances.class.getFields()) {
@@ -168,7 +220,12 @@ public final class Tolerances {
         return list;
     }
 
-    /** The table, one line per tolerance. */
+    /**
+     * The table, one line per tolerance.
+     *
+     * @return the rows of {@link #all()} as {@link Tolerance#toString()} writes them, each ending in a
+     *     line break
+     */
     public static String describe() {
         StringBuilder sb = new StringBuilder();
         for (Tolerance t : all()) {
@@ -177,6 +234,11 @@ public final class Tolerances {
         return sb.toString();
     }
 
+    /**
+     * Prints {@link #describe()} to standard output.
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         System.out.print(describe());
     }

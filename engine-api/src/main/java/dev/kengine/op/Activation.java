@@ -31,20 +31,53 @@ import java.util.Locale;
  * of f' (0 and 1, or 1/2 for β = 0); where σ'(βx) is 0 for a large finite x, SWISH's derivative is
  * σ(βx)·dy, the limit, even where βx overflows to ±∞ (|β| &gt; 1 near ±{@code Float.MAX_VALUE}); where the sigmoid or the CDF underflows for a
  * large finite negative x, SWISH and GELU_TANH may return +0 instead of −0. RELU of −0 is +0.
+ *
+ * <p>Immutable; the constructor and factories throw {@link InvalidArgumentException} for a null
+ * kind or a parameter out of range.
+ *
+ * @param kind the function, not null
+ * @param parameter α for LEAKY_RELU (the negative slope) and ELU (the saturation, ≥ 0), β for SWISH;
+ *     finite; ignored (0 by convention) for the other kinds
  */
 public record Activation(Kind kind, float parameter) {
 
     /** The activation functions. */
     public enum Kind {
-        IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SWISH, SOFTPLUS, GELU, GELU_TANH
+        /** y = x. */
+        IDENTITY,
+        /** The logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ). */
+        SIGMOID,
+        /** The hyperbolic tangent. */
+        TANH,
+        /** max(x, 0). */
+        RELU,
+        /** x for x &gt; 0, else α·x, α the parameter. */
+        LEAKY_RELU,
+        /** x for x &gt; 0, else α(eˣ − 1), α ≥ 0 the parameter. */
+        ELU,
+        /** x·σ(βx), β the parameter (SiLU when β = 1). */
+        SWISH,
+        /** ln(1 + eˣ). */
+        SOFTPLUS,
+        /** x·Φ(x) with the exact normal CDF Φ. */
+        GELU,
+        /** The tanh approximation of GELU. */
+        GELU_TANH
     }
 
+    /** y = x: no activation (a linear layer). */
     public static final Activation IDENTITY = new Activation(Kind.IDENTITY, 0f);
+    /** The logistic sigmoid. */
     public static final Activation SIGMOID = new Activation(Kind.SIGMOID, 0f);
+    /** The hyperbolic tangent. */
     public static final Activation TANH = new Activation(Kind.TANH, 0f);
+    /** max(x, 0). */
     public static final Activation RELU = new Activation(Kind.RELU, 0f);
+    /** ln(1 + eˣ). */
     public static final Activation SOFTPLUS = new Activation(Kind.SOFTPLUS, 0f);
+    /** GELU with the exact normal CDF. */
     public static final Activation GELU = new Activation(Kind.GELU, 0f);
+    /** GELU by its tanh approximation. */
     public static final Activation GELU_TANH = new Activation(Kind.GELU_TANH, 0f);
     /** Swish with β = 1, also called SiLU. */
     public static final Activation SILU = new Activation(Kind.SWISH, 1f);
@@ -52,6 +85,11 @@ public record Activation(Kind kind, float parameter) {
     /** The default negative slope of leaky ReLU. */
     public static final float DEFAULT_LEAKY_SLOPE = 0.01f;
 
+    /**
+     * Checks the components; prefer the constants and factories, which give each kind its parameter.
+     *
+     * @throws InvalidArgumentException if {@code kind} is null or {@code parameter} is not finite
+     */
     public Activation {
         if (kind == null) {
             throw new InvalidArgumentException("activation kind is null");
@@ -61,14 +99,33 @@ public record Activation(Kind kind, float parameter) {
         }
     }
 
+    /**
+     * Leaky ReLU with the slope {@value #DEFAULT_LEAKY_SLOPE}.
+     *
+     * @return the activation
+     */
     public static Activation leakyRelu() {
         return leakyRelu(DEFAULT_LEAKY_SLOPE);
     }
 
+    /**
+     * Leaky ReLU: x for x &gt; 0, else α·x.
+     *
+     * @param alpha the slope for x ≤ 0; finite (any sign)
+     * @return the activation
+     * @throws InvalidArgumentException if {@code alpha} is not finite
+     */
     public static Activation leakyRelu(float alpha) {
         return new Activation(Kind.LEAKY_RELU, alpha);
     }
 
+    /**
+     * ELU: x for x &gt; 0, else α(eˣ − 1).
+     *
+     * @param alpha the value −α approached as x → −∞; finite and ≥ 0
+     * @return the activation
+     * @throws InvalidArgumentException if {@code alpha} is negative, NaN or infinite
+     */
     public static Activation elu(float alpha) {
         if (!(alpha >= 0f)) {
             throw new InvalidArgumentException("ELU alpha must be >= 0, got " + alpha);
@@ -76,11 +133,22 @@ public record Activation(Kind kind, float parameter) {
         return new Activation(Kind.ELU, alpha);
     }
 
+    /**
+     * Swish: x·σ(βx); β = 1 is SiLU ({@link #SILU}).
+     *
+     * @param beta the slope inside the sigmoid; finite (any sign; 0 gives x/2)
+     * @return the activation
+     * @throws InvalidArgumentException if {@code beta} is not finite
+     */
     public static Activation swish(float beta) {
         return new Activation(Kind.SWISH, beta);
     }
 
-    /** True for the activations whose derivative is computed from the saved output y, not from x. */
+    /**
+     * True for the activations whose derivative is computed from the saved output y, not from x.
+     *
+     * @return true for SIGMOID, TANH and ELU
+     */
     public boolean backwardUsesOutput() {
         return kind == Kind.SIGMOID || kind == Kind.TANH || kind == Kind.ELU;
     }
@@ -89,7 +157,12 @@ public record Activation(Kind kind, float parameter) {
      * Parses a name such as {@code relu}, {@code leaky_relu}, {@code leaky_relu:0.2}, {@code elu:1},
      * {@code swish:1.5}, {@code silu}, {@code gelu}, {@code gelu_tanh}.
      *
-     * @throws InvalidArgumentException naming the accepted names when {@code text} is not one
+     * @param text a name, case-insensitive, optionally followed by {@code :parameter} (LEAKY_RELU
+     *     defaults to {@value #DEFAULT_LEAKY_SLOPE}, ELU and SWISH to 1); {@code linear} and
+     *     {@code none} mean IDENTITY
+     * @return the activation
+     * @throws InvalidArgumentException naming the accepted names when {@code text} is not one, or when
+     *     it is null or its parameter is not a valid number
      */
     public static Activation parse(String text) {
         if (text == null) {
@@ -124,6 +197,11 @@ public record Activation(Kind kind, float parameter) {
         };
     }
 
+    /**
+     * The lower-case name, with the parameter where the kind has one: {@code relu}, {@code elu(1.0)}.
+     *
+     * @return the name
+     */
     @Override
     public String toString() {
         return switch (kind) {

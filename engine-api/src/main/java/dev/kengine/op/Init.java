@@ -19,14 +19,47 @@ import java.util.Locale;
  * <li>Xavier/Glorot uniform: ±√(6 / (fanIn + fanOut)); normal: std √(2 / (fanIn + fanOut)).
  * <li>He uniform: ±√(6 / fanIn); normal: std √(2 / fanIn).
  * </ul>
+ *
+ * <p>Immutable.
+ *
+ * @param kind the initialisation, not null
+ * @param a the lower bound for UNIFORM, the mean for NORMAL; 0 for the fan-based kinds; finite
+ * @param b the upper bound (≥ a) for UNIFORM, the standard deviation (≥ 0) for NORMAL; 0 for the
+ *     fan-based kinds; finite
  */
 public record Init(Kind kind, double a, double b) {
 
-    public enum Kind { UNIFORM, NORMAL, XAVIER_UNIFORM, XAVIER_NORMAL, HE_UNIFORM, HE_NORMAL }
+    /** The initialisations. */
+    public enum Kind {
+        /** U(a, b), as given. */
+        UNIFORM,
+        /** N(a, b²): mean a, standard deviation b, as given. */
+        NORMAL,
+        /** Xavier/Glorot uniform: U(−l, l) with l = √(6 / (fanIn + fanOut)). */
+        XAVIER_UNIFORM,
+        /** Xavier/Glorot normal: N(0, 2 / (fanIn + fanOut)). */
+        XAVIER_NORMAL,
+        /** He uniform: U(−l, l) with l = √(6 / fanIn). */
+        HE_UNIFORM,
+        /** He normal: N(0, 2 / fanIn). */
+        HE_NORMAL
+    }
 
-    /** A resolved distribution: uniform over [p0, p1) or normal with mean p0 and standard deviation p1. */
+    /**
+     * A resolved distribution: uniform over [p0, p1) or normal with mean p0 and standard deviation p1.
+     *
+     * @param normal true for a normal distribution, false for a uniform one
+     * @param p0 the lower bound (uniform) or the mean (normal)
+     * @param p1 the upper bound (uniform) or the standard deviation (normal)
+     */
     public record Distribution(boolean normal, double p0, double p1) {}
 
+    /**
+     * Checks the components; prefer the factories.
+     *
+     * @throws InvalidArgumentException if {@code kind} is null, a or b is not finite, a &gt; b for
+     *     UNIFORM, or b &lt; 0 for NORMAL
+     */
     public Init {
         if (kind == null) {
             throw new InvalidArgumentException("init kind is null");
@@ -42,31 +75,72 @@ public record Init(Kind kind, double a, double b) {
         }
     }
 
+    /**
+     * The uniform distribution U(lo, hi).
+     *
+     * @param lo the lower bound, inclusive; finite
+     * @param hi the upper bound, exclusive; finite and ≥ lo
+     * @return the initialisation
+     * @throws InvalidArgumentException if a bound is not finite or lo &gt; hi
+     */
     public static Init uniform(double lo, double hi) {
         return new Init(Kind.UNIFORM, lo, hi);
     }
 
+    /**
+     * The normal distribution N(mean, std²).
+     *
+     * @param mean the mean; finite
+     * @param std the standard deviation; finite and ≥ 0
+     * @return the initialisation
+     * @throws InvalidArgumentException if a parameter is not finite or std &lt; 0
+     */
     public static Init normal(double mean, double std) {
         return new Init(Kind.NORMAL, mean, std);
     }
 
+    /**
+     * Xavier/Glorot uniform: U(−l, l) with l = √(6 / (fanIn + fanOut)).
+     *
+     * @return the initialisation
+     */
     public static Init xavierUniform() {
         return new Init(Kind.XAVIER_UNIFORM, 0, 0);
     }
 
+    /**
+     * Xavier/Glorot normal: standard deviation √(2 / (fanIn + fanOut)), mean 0.
+     *
+     * @return the initialisation
+     */
     public static Init xavierNormal() {
         return new Init(Kind.XAVIER_NORMAL, 0, 0);
     }
 
+    /**
+     * He uniform: U(−l, l) with l = √(6 / fanIn), for ReLU layers.
+     *
+     * @return the initialisation
+     */
     public static Init heUniform() {
         return new Init(Kind.HE_UNIFORM, 0, 0);
     }
 
+    /**
+     * He normal: standard deviation √(2 / fanIn), mean 0, for ReLU layers.
+     *
+     * @return the initialisation
+     */
     public static Init heNormal() {
         return new Init(Kind.HE_NORMAL, 0, 0);
     }
 
-    /** Fan-in of a tensor of this shape (see the class comment). */
+    /**
+     * Fan-in of a tensor of this shape (see the class comment).
+     *
+     * @param s the weight's shape, not null
+     * @return the number of inputs each output sees
+     */
     public static long fanIn(Shape s) {
         return switch (s.rank()) {
             case 0, 1 -> s.size();
@@ -75,7 +149,12 @@ public record Init(Kind kind, double a, double b) {
         };
     }
 
-    /** Fan-out of a tensor of this shape (see the class comment). */
+    /**
+     * Fan-out of a tensor of this shape (see the class comment).
+     *
+     * @param s the weight's shape, not null
+     * @return the number of outputs each input feeds
+     */
     public static long fanOut(Shape s) {
         return switch (s.rank()) {
             case 0, 1 -> s.size();
@@ -92,7 +171,13 @@ public record Init(Kind kind, double a, double b) {
         return r;
     }
 
-    /** The distribution for a tensor of this shape. */
+    /**
+     * The distribution for a tensor of this shape, its parameters computed in double.
+     *
+     * @param shape the shape of the tensor to fill, not null
+     * @return the uniform or normal distribution with its two parameters
+     * @throws InvalidArgumentException if a fan-based kind meets a shape with fan-in 0 (an empty shape)
+     */
     public Distribution resolve(Shape shape) {
         double fanIn = fanIn(shape);
         double fanOut = fanOut(shape);
@@ -113,7 +198,17 @@ public record Init(Kind kind, double a, double b) {
         return new Distribution(false, -limit, limit);
     }
 
-    /** Parses {@code uniform:a:b}, {@code normal:mean:std}, {@code xavier}, {@code xavier_normal}, {@code he}, {@code he_normal}. */
+    /**
+     * Parses {@code uniform:a:b}, {@code normal:mean:std}, {@code xavier}, {@code xavier_normal}, {@code he}, {@code he_normal}.
+     * {@code glorot}, {@code glorot_uniform}, {@code xavier_uniform}, {@code glorot_normal} and
+     * {@code he_uniform} are accepted too.
+     *
+     * @param text a name, case-insensitive, with the parameters separated by colons; uniform defaults
+     *     to ±0.05, normal to mean 0 and std 0.05
+     * @return the initialisation
+     * @throws InvalidArgumentException naming the accepted names when {@code text} is null or not one
+     *     of them, or when a parameter is not a number or out of range
+     */
     public static Init parse(String text) {
         if (text == null) {
             throw new InvalidArgumentException("initialisation text is null");

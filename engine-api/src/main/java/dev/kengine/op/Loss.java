@@ -20,16 +20,43 @@ import java.util.Locale;
  *
  * <p>The clamp of the logarithms in BINARY_CROSS_ENTROPY is a deliberate exception to IEEE
  * propagation, so that p = 0 or 1 gives a large finite loss rather than ∞ (NaN still propagates).
+ *
+ * <p>Immutable. Softmax cross-entropy is not a {@code Loss}: it has its own op,
+ * {@link dev.kengine.Backend#softmaxCrossEntropy(dev.kengine.Tensor, int[], Reduction)}.
+ *
+ * @param kind the function, not null
+ * @param delta δ of HUBER, finite and &gt; 0; ignored (0 by convention) for the other kinds
  */
 public record Loss(Kind kind, float delta) {
 
-    public enum Kind { MSE, MAE, HUBER, BINARY_CROSS_ENTROPY, BINARY_CROSS_ENTROPY_WITH_LOGITS }
+    /** The loss functions (formulas in the table above). */
+    public enum Kind {
+        /** Mean squared error: d². */
+        MSE,
+        /** Mean absolute error: |d|. */
+        MAE,
+        /** Huber: quadratic within δ of the target, linear beyond. */
+        HUBER,
+        /** Binary cross-entropy of a probability p in [0, 1] against a target t in [0, 1]. */
+        BINARY_CROSS_ENTROPY,
+        /** Binary cross-entropy of a logit p (the sigmoid applied inside, stably) against a target t. */
+        BINARY_CROSS_ENTROPY_WITH_LOGITS
+    }
 
+    /** Mean squared error. */
     public static final Loss MSE = new Loss(Kind.MSE, 0f);
+    /** Mean absolute error. */
     public static final Loss MAE = new Loss(Kind.MAE, 0f);
+    /** Binary cross-entropy on probabilities. */
     public static final Loss BINARY_CROSS_ENTROPY = new Loss(Kind.BINARY_CROSS_ENTROPY, 0f);
+    /** Binary cross-entropy on logits. */
     public static final Loss BINARY_CROSS_ENTROPY_WITH_LOGITS = new Loss(Kind.BINARY_CROSS_ENTROPY_WITH_LOGITS, 0f);
 
+    /**
+     * Checks the components; prefer the constants and {@link #huber(float)}.
+     *
+     * @throws InvalidArgumentException if {@code kind} is null, or δ of HUBER is not finite and &gt; 0
+     */
     public Loss {
         if (kind == null) {
             throw new InvalidArgumentException("loss kind is null");
@@ -39,11 +66,26 @@ public record Loss(Kind kind, float delta) {
         }
     }
 
+    /**
+     * The Huber loss with threshold δ.
+     *
+     * @param delta δ, where the loss turns from quadratic to linear, in the units of the prediction;
+     *     finite and &gt; 0
+     * @return the loss
+     * @throws InvalidArgumentException if {@code delta} is not finite and &gt; 0
+     */
     public static Loss huber(float delta) {
         return new Loss(Kind.HUBER, delta);
     }
 
-    /** Parses {@code mse}, {@code mae}, {@code huber[:delta]}, {@code bce}, {@code bce_logits}. */
+    /**
+     * Parses {@code mse}, {@code mae}, {@code huber[:delta]}, {@code bce}, {@code bce_logits}.
+     *
+     * @param text a name, case-insensitive, surrounding blanks ignored; {@code huber} alone has δ = 1
+     * @return the loss
+     * @throws InvalidArgumentException naming the accepted names when {@code text} is null or not one
+     *     of them, or when δ is not a number or not &gt; 0
+     */
     public static Loss parse(String text) {
         if (text == null) {
             throw new InvalidArgumentException("loss text is null");
@@ -74,6 +116,11 @@ public record Loss(Kind kind, float delta) {
         };
     }
 
+    /**
+     * The lower-case name, with δ for HUBER: {@code mse}, {@code huber(1.0)}.
+     *
+     * @return the name
+     */
     @Override
     public String toString() {
         return kind == Kind.HUBER ? "huber(" + delta + ")" : kind.name().toLowerCase(Locale.ROOT);

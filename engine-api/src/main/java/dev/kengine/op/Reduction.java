@@ -5,4 +5,9 @@ package dev.kengine.op;
  * by the element count (by the row count for the softmax cross-entropy); the gradient carries the
  * same factor.
  */
-public enum Reduction { MEAN, SUM }
+public enum Reduction {
+    /** The sum divided by the element count (the row count for softmax cross-entropy); NaN when there are none. */
+    MEAN,
+    /** The plain sum; 0 when there are no elements. */
+    SUM
+}

@@ -38,6 +38,9 @@ package dev.kengine.random;
  * use only +, −, ×, ÷ and exact bit manipulation so that they give the same double on every
  * conforming platform (GPU kernels must disable contraction, e.g. {@code -fmad=false} or
  * {@code #pragma OPENCL FP_CONTRACT OFF}).
+ *
+ * <p>Every method here is a pure function of its arguments, safe from any thread, and throws
+ * nothing.
  */
 public final class CounterRandom {
     private static final double TWO_POW_M32 = 0x1p-32;
@@ -48,7 +51,14 @@ public final class CounterRandom {
 
     private CounterRandom() {}
 
-    /** The 32 uniform bits of element {@code index} (see "Uniform bits"). */
+    /**
+     * The 32 uniform bits of element {@code index} (see "Uniform bits").
+     *
+     * @param seed the key; any long
+     * @param offset the stream; any long
+     * @param index the element's row-major index in its tensor, ≥ 0
+     * @return word {@code index mod 4} of the Philox block, as a signed int holding 32 unsigned bits
+     */
     public static int bits(long seed, long offset, long index) {
         int[] out = new int[4];
         long q = index >>> 2;
@@ -56,40 +66,91 @@ public final class CounterRandom {
         return out[(int) (index & 3)];
     }
 
-    /** The float in [0, 1) made from 32 uniform bits. */
+    /**
+     * The float in [0, 1) made from 32 uniform bits: (bits &gt;&gt;&gt; 8) · 2⁻²⁴.
+     *
+     * @param bits 32 uniform bits, as from {@link #bits}
+     * @return a multiple of 2⁻²⁴ in [0, 1)
+     */
     public static float unitFloat(int bits) {
         return (bits >>> 8) * TWO_POW_M24;
     }
 
-    /** The dropout scale 1 / (1 − p), rounded once from double. */
+    /**
+     * The dropout scale 1 / (1 − p), rounded once from double.
+     *
+     * @param p the drop probability, in [0, 1)
+     * @return (float) (1.0 / (1.0 − p)); exactly 1 for p = 0
+     */
     public static float dropoutScale(float p) {
         return (float) (1.0 / (1.0 - (double) p));
     }
 
-    /** Whether dropout keeps element {@code index}. */
+    /**
+     * Whether dropout keeps element {@code index}: {@code unitFloat(bits(seed, offset, index)) >= p}.
+     *
+     * @param seed the key; any long
+     * @param offset the stream; any long
+     * @param index the element's row-major index, ≥ 0
+     * @param p the drop probability, in [0, 1)
+     * @return true when the element is kept (mask 1.0f)
+     */
     public static boolean keep(long seed, long offset, long index, float p) {
         return unitFloat(bits(seed, offset, index)) >= p;
     }
 
-    /** The uniform initial value of element {@code index}. */
+    /**
+     * The uniform initial value of element {@code index} (see "Uniform initialisation").
+     *
+     * @param seed the key; any long
+     * @param offset the stream; any long
+     * @param index the element's row-major index, ≥ 0
+     * @param lo the lower bound, inclusive
+     * @param hi the upper bound
+     * @return the value, rounded once to float
+     */
     public static float uniform(long seed, long offset, long index, double lo, double hi) {
         return uniformFromBits(bits(seed, offset, index), lo, hi);
     }
 
-    /** The uniform value for already drawn bits. */
+    /**
+     * The uniform value for already drawn bits: (float) (lo + (hi − lo) · unitFloat(bits)).
+     *
+     * @param bits 32 uniform bits, as from {@link #bits}
+     * @param lo the lower bound, inclusive
+     * @param hi the upper bound
+     * @return the value, rounded once to float
+     */
     public static float uniformFromBits(int bits, double lo, double hi) {
         double u = unitFloat(bits);
         return (float) (lo + (hi - lo) * u);
     }
 
-    /** The normal initial value of element {@code index}. */
+    /**
+     * The normal initial value of element {@code index} (see "Normal initialisation").
+     *
+     * @param seed the key; any long
+     * @param offset the stream; any long
+     * @param index the element's row-major index, ≥ 0 (here the counter itself, not index / 4)
+     * @param mean the mean
+     * @param std the standard deviation
+     * @return the value, rounded once to float
+     */
     public static float normal(long seed, long offset, long index, double mean, double std) {
         int[] out = new int[4];
         Philox.block((int) index, (int) (index >>> 32), (int) offset, (int) (offset >>> 32), (int) seed, (int) (seed >>> 32), out);
         return normalFromWords(out[0], out[1], mean, std);
     }
 
-    /** The normal value for the two words w0, w1. */
+    /**
+     * The normal value for the two words w0, w1 of a Philox block, by the Box–Muller cosine branch.
+     *
+     * @param w0 the first word, 32 unsigned bits; gives u1 in (0, 1]
+     * @param w1 the second word, 32 unsigned bits; gives u2 in [0, 1)
+     * @param mean the mean
+     * @param std the standard deviation
+     * @return the value, rounded once to float
+     */
     public static float normalFromWords(int w0, int w1, double mean, double std) {
         double u1 = ((double) (w0 & 0xFFFFFFFFL) + 1.0) * TWO_POW_M32;
         double u2 = (double) (w1 & 0xFFFFFFFFL) * TWO_POW_M32;
@@ -102,6 +163,10 @@ public final class CounterRandom {
      * [1, 2) taken from the bits; if m &gt; √2 then m = m/2, e = e + 1. With s = (m − 1)/(m + 1) and
      * s2 = s·s, t starts at 1/21 (k = 10) and for k = 9 down to 0 becomes t·s2 + 1/(2k+1), and
      * ln x = e·ln2 + (2s)·t. The constants are the doubles nearest 1/(2k+1).
+     *
+     * @param x a positive normal double (not zero, subnormal, infinite or NaN, for which the result
+     *     is meaningless)
+     * @return ln x, the same double on every conforming platform
      */
     public static double ln(double x) {
         long bits = Double.doubleToRawLongBits(x);
@@ -127,6 +192,9 @@ public final class CounterRandom {
      * double) and the Taylor polynomials cos θ = Σ_{k=0..10} (−1)ᵏθ²ᵏ/(2k)! and
      * sin θ = θ·Σ_{k=0..10} (−1)ᵏθ²ᵏ/(2k+1)!, both evaluated by Horner in θ² from the highest term,
      * the coefficients being the doubles nearest ±1/(2k)! and ±1/(2k+1)!.
+     *
+     * @param u the fraction of a turn, in [0, 1)
+     * @return cos(2πu), the same double on every conforming platform
      */
     public static double cos2pi(double u) {
         if (u > 0.5) {

@@ -12,6 +12,8 @@ package dev.kengine.random;
  * Ten rounds; between consecutive rounds the key is bumped: k0 += 0x9E3779B9, k1 += 0xBB67AE85
  * (mod 2³²). This is the reference implementation the conformance kit checks against published
  * known-answer vectors.
+ *
+ * <p>All words are unsigned 32-bit values held in Java {@code int}s. Pure and thread-safe.
  */
 public final class Philox {
     static final int M0 = 0xD2511F53;
@@ -21,7 +23,19 @@ public final class Philox {
 
     private Philox() {}
 
-    /** Philox4x32-10 of counter (c0..c3) under key (k0, k1); the four output words go to {@code out[0..3]}. */
+    /**
+     * Philox4x32-10 of counter (c0..c3) under key (k0, k1); the four output words go to {@code out[0..3]}.
+     *
+     * @param c0 counter word 0 (the lowest)
+     * @param c1 counter word 1
+     * @param c2 counter word 2
+     * @param c3 counter word 3 (the highest)
+     * @param k0 key word 0 (the low half of the seed)
+     * @param k1 key word 1 (the high half of the seed)
+     * @param out receives the four output words in {@code out[0..3]}; at least 4 long, not null
+     * @throws ArrayIndexOutOfBoundsException if {@code out} has fewer than 4 elements
+     * @throws NullPointerException if {@code out} is null
+     */
     public static void block(int c0, int c1, int c2, int c3, int k0, int k1, int[] out) {
         for (int round = 0; round < 10; round++) {
             if (round > 0) {

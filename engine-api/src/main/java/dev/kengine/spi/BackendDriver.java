@@ -24,17 +24,40 @@ import java.lang.foreign.MemorySegment;
  * <p>An op a driver does not implement keeps the default, which throws
  * {@link UnsupportedOpException}; it must also be left out of
  * {@link Capabilities#supportedOps()}, so the facade reports it before any work starts.
+ *
+ * <p>Threads: the facade does not serialise calls. Several threads may call a driver at once, on
+ * different storages or reading the same ones; a driver must be safe under that (a device driver
+ * typically enqueues everything on one in-order queue or stream). The facade never frees a storage
+ * while an op that uses it runs, and calls {@link #close()} only after every call has returned.
+ *
+ * <p>Errors: a driver reports failures only with the engine's exceptions:
+ * {@link dev.kengine.DeviceOutOfMemoryException} when memory runs out,
+ * {@link dev.kengine.DeviceException} for any other device or driver error, and
+ * {@link dev.kengine.KernelCompilationException} when a kernel does not compile (which may happen
+ * at an op's first use). Counts and dimensions are element counts; the facade has checked them.
  */
 public interface BackendDriver extends AutoCloseable {
 
-    /** The backend's name, as its provider gives it. */
+    /**
+     * The backend's name, as its provider gives it.
+     *
+     * @return the name, such as {@code cpu}; constant
+     */
     String name();
 
+    /**
+     * What this driver offers. The facade reads it once, when the backend opens, and rejects every op
+     * outside {@link Capabilities#supportedOps()} before calling the driver.
+     *
+     * @return the capabilities, not null
+     */
     Capabilities capabilities();
 
     /**
      * Allocates {@code elements} float32 elements, contents undefined.
      *
+     * @param elements the element count, ≥ 0 (0 for an empty tensor)
+     * @return a new storage of this driver, released by the facade exactly once
      * @throws dev.kengine.DeviceOutOfMemoryException when they do not fit; the driver stays usable
      */
     Storage allocate(long elements);
@@ -42,47 +65,123 @@ public interface BackendDriver extends AutoCloseable {
     /**
      * Copies {@code count} native-order floats from {@code src} into {@code dst} from element
      * {@code dstOffset}. The segment may be heap or native, of any backing array type, and need not
-     * be aligned to 4 bytes.
+     * be aligned to 4 bytes. Returns only once {@code src} has been read, so the caller may then change
+     * or free it.
+     *
+     * @param dst a storage of this driver with at least {@code dstOffset + count} elements
+     * @param dstOffset the first element written, ≥ 0
+     * @param src at least {@code 4·count} bytes; its arena may be closed by another thread meanwhile,
+     *     which makes the segment access throw {@link IllegalStateException} (let it propagate: the
+     *     facade reports it as an {@link dev.kengine.InvalidArgumentException})
+     * @param count the number of floats, ≥ 0
+     * @throws dev.kengine.DeviceException when the device fails
      */
     void write(Storage dst, long dstOffset, MemorySegment src, long count);
 
-    /** Copies {@code count} floats from element {@code srcOffset} of {@code src} into {@code dst} (native order), waiting for pending work. */
+    /**
+     * Copies {@code count} floats from element {@code srcOffset} of {@code src} into {@code dst} (native order), waiting for pending work.
+     *
+     * @param src a storage of this driver with at least {@code srcOffset + count} elements
+     * @param srcOffset the first element read, ≥ 0
+     * @param dst at least {@code 4·count} writable bytes, heap or native, perhaps unaligned; a closed
+     *     arena surfaces as {@link IllegalStateException}, as for {@link #write}
+     * @param count the number of floats, ≥ 0
+     * @throws dev.kengine.DeviceException when the device fails, now or in the pending work
+     */
     void read(Storage src, long srcOffset, MemorySegment dst, long count);
 
-    /** Waits until every enqueued op has finished. */
+    /**
+     * Waits until every enqueued op has finished. The default does nothing, for drivers whose ops
+     * finish before they return.
+     *
+     * @throws dev.kengine.DeviceException when the device reports an error of the pending work
+     */
     default void synchronize() {}
 
-    /** Releases the driver's own resources; storages were released before. */
+    /**
+     * Releases the driver's own resources; storages were released before. Called once, after every
+     * call on the driver has returned.
+     */
     @Override
     void close();
 
     // ---- basics -------------------------------------------------------------------------
 
+    /**
+     * x[i] = value for the first n elements.
+     *
+     * @param x the storage written
+     * @param n the element count
+     * @param value the value; any float
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void fill(Storage x, long n, float value) {
         throw unsupported(Op.FILL);
     }
 
+    /**
+     * dst[i] = src[i] for the first n elements; src and dst are different storages.
+     *
+     * @param src the storage read
+     * @param dst the storage written
+     * @param n the element count
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void copy(Storage src, Storage dst, long n) {
         throw unsupported(Op.COPY);
     }
 
     /** The elementwise binary operations. */
-    enum Binary { ADD, SUB, MUL, DIV }
+    enum Binary {
+        /** a + b. */
+        ADD,
+        /** a − b. */
+        SUB,
+        /** a · b. */
+        MUL,
+        /** a / b, IEEE division. */
+        DIV
+    }
 
     /**
      * out[r, c] = a[r, c] ∘ b[r, c], or ∘ b[c] when {@code broadcastRow}; a and out are
-     * {@code [rows, cols]}. out may alias a.
+     * {@code [rows, cols]}. out may alias a, and b when b is not a broadcast row.
+     *
+     * @param op the operation ∘
+     * @param a the left operand, {@code [rows, cols]}
+     * @param b the right operand, {@code [rows, cols]}, or {@code [cols]} when {@code broadcastRow}
+     * @param out the result, {@code [rows, cols]}
+     * @param rows the number of rows, ≥ 1 (the product of every dimension but the last)
+     * @param cols the row length, ≥ 1
+     * @param broadcastRow whether b is one row applied to every row of a
+     * @throws UnsupportedOpException if the driver does not override it
      */
     default void binary(Binary op, Storage a, Storage b, Storage out, long rows, long cols, boolean broadcastRow) {
         throw unsupported(Op.valueOf(op.name()));
     }
 
-    /** out = s · x. out may alias x. */
+    /**
+     * out = s · x. out may alias x.
+     *
+     * @param x the input
+     * @param s the factor; any float
+     * @param out the result
+     * @param n the element count
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void scale(Storage x, float s, Storage out, long n) {
         throw unsupported(Op.SCALE);
     }
 
-    /** y = y + alpha · x. */
+    /**
+     * y = y + alpha · x. y may alias x.
+     *
+     * @param alpha the factor of x; any float
+     * @param x the tensor added
+     * @param y the tensor updated in place
+     * @param n the element count
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void axpy(float alpha, Storage x, Storage y, long n) {
         throw unsupported(Op.AXPY);
     }
@@ -90,22 +189,54 @@ public interface BackendDriver extends AutoCloseable {
     /**
      * Sum (or mean when {@code mean}) over the middle axis of x viewed as {@code [outer, axis, inner]}
      * into out {@code [outer, inner]}. An empty axis sums to 0 (its mean is NaN).
+     *
+     * @param x the input, {@code outer·axis·inner} elements
+     * @param out the result, {@code outer·inner} elements, at least 1
+     * @param outer the product of the dimensions before the reduced axis
+     * @param axis the length of the reduced axis, ≥ 0
+     * @param inner the product of the dimensions after the reduced axis
+     * @param mean whether to divide the sums by {@code axis}
+     * @throws UnsupportedOpException if the driver does not override it
      */
     default void reduce(Storage x, Storage out, long outer, long axis, long inner, boolean mean) {
         throw unsupported(mean ? Op.MEAN : Op.SUM);
     }
 
-    /** out[0] = √Σx², without overflow or underflow for any finite x. */
+    /**
+     * out[0] = √Σx², without overflow or underflow for any finite x.
+     *
+     * @param x the input
+     * @param n the element count, ≥ 0 (0 gives 0)
+     * @param out the result, one element
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void l2Norm(Storage x, long n, Storage out) {
         throw unsupported(Op.L2_NORM);
     }
 
-    /** out[r] = max over c of x[r, c]; NaN if the row holds a NaN; −∞ for an empty row. */
+    /**
+     * out[r] = max over c of x[r, c]; NaN if the row holds a NaN; −∞ for an empty row.
+     *
+     * @param x the input, {@code [rows, cols]}
+     * @param out the result, {@code rows} elements
+     * @param rows the number of rows
+     * @param cols the row length (the facade passes ≥ 1)
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void max(Storage x, Storage out, long rows, long cols) {
         throw unsupported(Op.MAX);
     }
 
-    /** out[r] = the first index of the row maximum (the first NaN if any); −1 for an empty row. */
+    /**
+     * out[r] = the first index of the row maximum (the first NaN if any); −1 for an empty row. Waits
+     * for pending work, since the result is host data.
+     *
+     * @param x the input, {@code [rows, cols]}
+     * @param out the host array receiving one index per row, {@code rows} long
+     * @param rows the number of rows
+     * @param cols the row length, 1 to {@code Integer.MAX_VALUE} from the facade
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void argmax(Storage x, int[] out, long rows, long cols) {
         throw unsupported(Op.ARGMAX);
     }
@@ -116,7 +247,23 @@ public interface BackendDriver extends AutoCloseable {
      * For each batch index i: C_i = alpha · op(A_i) · op(B_i) + beta · C_i, op(A_i) being
      * {@code [m, k]} and op(B_i) {@code [k, n]}, row-major and contiguous; A_i starts at element
      * i·strideA (0 to share one matrix across the batch), likewise B and C. With beta = 0, C is
-     * not read (NaN in C does not propagate).
+     * not read (NaN in C does not propagate). C never aliases A or B.
+     *
+     * @param a A, stored {@code [m, k]} per batch entry, or {@code [k, m]} when {@code transA}
+     * @param transA whether op(A) is Aᵀ
+     * @param b B, stored {@code [k, n]} per batch entry, or {@code [n, k]} when {@code transB}
+     * @param transB whether op(B) is Bᵀ
+     * @param c C, {@code [m, n]} per batch entry, updated in place
+     * @param batch the number of products, ≥ 1
+     * @param m the rows of op(A) and C, ≥ 1
+     * @param n the columns of op(B) and C, ≥ 1
+     * @param k the inner dimension, ≥ 0 (0 makes C = beta · C)
+     * @param alpha the factor of the product
+     * @param beta the factor of the old C
+     * @param strideA elements between consecutive A_i; 0 for one shared A
+     * @param strideB elements between consecutive B_i; 0 for one shared B
+     * @param strideC elements between consecutive C_i ({@code m·n})
+     * @throws UnsupportedOpException if the driver does not override it
      */
     default void matmul(Storage a, boolean transA, Storage b, boolean transB, Storage c,
                         long batch, long m, long n, long k, float alpha, float beta,
@@ -128,6 +275,17 @@ public interface BackendDriver extends AutoCloseable {
      * z = x·w + bias (bias broadcast over rows, null for none), y = act(z); x {@code [rows, in]},
      * w {@code [in, out]}, z and y {@code [rows, out]}. The default composes matmul, binary and
      * activation; a backend overrides it with a fused kernel.
+     *
+     * @param x the input, {@code [rows, in]}
+     * @param w the weight, {@code [in, out]}
+     * @param bias the bias, {@code [out]}; null for none
+     * @param z receives the pre-activation, {@code [rows, out]}
+     * @param y receives the output, {@code [rows, out]}
+     * @param rows the batch size, ≥ 1
+     * @param in the input features, ≥ 0
+     * @param out the output features, ≥ 1
+     * @param act the activation
+     * @throws UnsupportedOpException if the ops the default composes are not implemented
      */
     default void linear(Storage x, Storage w, Storage bias, Storage z, Storage y,
                         long rows, long in, long out, Activation act) {
@@ -141,7 +299,22 @@ public interface BackendDriver extends AutoCloseable {
     /**
      * From dy = ∂L/∂y: dz = act'(z) ⊙ dy, dx = dz·wᵀ (skipped when dx is null: a first layer needs
      * no input gradient), dw = xᵀ·dz, db = Σ_rows dz (skipped when db is null). The default composes
-     * activationBackward, matmul and reduce.
+     * activationBackward, matmul and reduce, with a scratch storage for dz.
+     *
+     * @param dy ∂L/∂y, {@code [rows, out]}
+     * @param x the forward input, {@code [rows, in]}
+     * @param w the weight, {@code [in, out]}
+     * @param z the forward pre-activation, {@code [rows, out]}
+     * @param y the forward output, {@code [rows, out]}
+     * @param dx receives ∂L/∂x, {@code [rows, in]}; null to skip it
+     * @param dw receives ∂L/∂w, {@code [in, out]}
+     * @param db receives ∂L/∂bias, {@code [out]}; null for a layer without bias
+     * @param rows the batch size
+     * @param in the input features
+     * @param out the output features
+     * @param act the forward activation
+     * @throws UnsupportedOpException if the ops the default composes are not implemented
+     * @throws dev.kengine.DeviceOutOfMemoryException if the default's scratch storage does not fit
      */
     default void linearBackward(Storage dy, Storage x, Storage w, Storage z, Storage y,
                                 Storage dx, Storage dw, Storage db, long rows, long in, long out, Activation act) {
@@ -163,22 +336,62 @@ public interface BackendDriver extends AutoCloseable {
 
     // ---- activations ------------------------------------------------------------------
 
-    /** y = act(x) elementwise (see {@link Activation}). y may alias x. */
+    /**
+     * y = act(x) elementwise (see {@link Activation}). y may alias x.
+     *
+     * @param act the activation
+     * @param x the input
+     * @param y the output
+     * @param n the element count
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void activation(Activation act, Storage x, Storage y, long n) {
         throw unsupported(Op.ACTIVATION);
     }
 
-    /** dx = act'(x) ⊙ dy, given x and the forward output y. dx may alias dy. */
+    /**
+     * dx = act'(x) ⊙ dy, given x and the forward output y. dx may alias dy.
+     *
+     * @param act the forward activation
+     * @param dy ∂L/∂y
+     * @param x the forward input
+     * @param y the forward output act(x)
+     * @param dx receives ∂L/∂x
+     * @param n the element count
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
         throw unsupported(Op.ACTIVATION_BACKWARD);
     }
 
-    /** PReLU over x viewed as {@code [outer, channels, inner]}: y = x if x &gt; 0 else alpha[c]·x (alpha has {@code channels} elements). */
+    /**
+     * PReLU over x viewed as {@code [outer, channels, inner]}: y = x if x &gt; 0 else alpha[c]·x (alpha has {@code channels} elements).
+     *
+     * @param x the input, {@code outer·channels·inner} elements
+     * @param alpha the slopes, {@code channels} elements
+     * @param y the output, x's size
+     * @param outer the product of the dimensions before the channel axis (1 for a shared alpha)
+     * @param channels the number of channels (1 for a shared alpha)
+     * @param inner the product of the dimensions after the channel axis
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void prelu(Storage x, Storage alpha, Storage y, long outer, long channels, long inner) {
         throw unsupported(Op.PRELU);
     }
 
-    /** dx = dy if x &gt; 0 else alpha[c]·dy; dAlpha[c] = Σ over x ≤ 0 in channel c of dy·x. */
+    /**
+     * dx = dy if x &gt; 0 else alpha[c]·dy; dAlpha[c] = Σ over x ≤ 0 in channel c of dy·x.
+     *
+     * @param dy ∂L/∂y, x's size
+     * @param x the forward input, {@code [outer, channels, inner]}
+     * @param alpha the slopes, {@code channels} elements
+     * @param dx receives ∂L/∂x, x's size
+     * @param dAlpha receives ∂L/∂alpha, {@code channels} elements (overwritten, not accumulated)
+     * @param outer the product of the dimensions before the channel axis
+     * @param channels the number of channels
+     * @param inner the product of the dimensions after the channel axis
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void preluBackward(Storage dy, Storage x, Storage alpha, Storage dx, Storage dAlpha,
                                long outer, long channels, long inner) {
         throw unsupported(Op.PRELU_BACKWARD);
@@ -187,6 +400,13 @@ public interface BackendDriver extends AutoCloseable {
     /**
      * Softmax (or log-softmax) of each row of {@code [rows, cols]}, by the max-shifted form; a row
      * holding NaN or +∞, or only −∞, comes out all NaN.
+     *
+     * @param x the input, {@code [rows, cols]}
+     * @param y the output, {@code [rows, cols]}
+     * @param rows the number of rows, ≥ 1
+     * @param cols the row length, ≥ 1
+     * @param log whether to compute log-softmax
+     * @throws UnsupportedOpException if the driver does not override it
      */
     default void softmax(Storage x, Storage y, long rows, long cols, boolean log) {
         throw unsupported(log ? Op.LOG_SOFTMAX : Op.SOFTMAX);
@@ -195,6 +415,14 @@ public interface BackendDriver extends AutoCloseable {
     /**
      * From the forward output y: softmax dx = y ⊙ (dy − Σ_row dy·y); log-softmax
      * dx = dy − exp(y)·Σ_row dy.
+     *
+     * @param dy ∂L/∂y, {@code [rows, cols]}
+     * @param y the forward output, {@code [rows, cols]}
+     * @param dx receives ∂L/∂x, {@code [rows, cols]}
+     * @param rows the number of rows, ≥ 1
+     * @param cols the row length, ≥ 1
+     * @param log whether y came from log-softmax
+     * @throws UnsupportedOpException if the driver does not override it
      */
     default void softmaxBackward(Storage dy, Storage y, Storage dx, long rows, long cols, boolean log) {
         throw unsupported(log ? Op.LOG_SOFTMAX_BACKWARD : Op.SOFTMAX_BACKWARD);
@@ -205,6 +433,15 @@ public interface BackendDriver extends AutoCloseable {
     /**
      * The loss (see {@link Loss}) of n elements into {@code loss[0]} and/or its gradient with respect
      * to {@code pred} into {@code grad}; either output may be null.
+     *
+     * @param loss the loss function
+     * @param reduction the reduction; MEAN divides the loss and the gradient by n
+     * @param pred the prediction, n elements
+     * @param target the target, n elements
+     * @param lossOut receives the reduced loss in element 0; null when only the gradient is wanted
+     * @param grad receives ∂loss/∂pred, n elements; null when only the loss is wanted
+     * @param n the element count
+     * @throws UnsupportedOpException if the driver does not override it
      */
     default void loss(Loss loss, Reduction reduction, Storage pred, Storage target, Storage lossOut, Storage grad, long n) {
         throw unsupported(lossOut != null ? Op.LOSS : Op.LOSS_BACKWARD);
@@ -216,6 +453,16 @@ public interface BackendDriver extends AutoCloseable {
      * {@code labels}, {@code targets} is non-null. Row loss: logsumexp(x) − x[label], or
      * Σ_c t_c·(logsumexp(x) − x_c). Gradient: softmax(x)·Σ_c t_c − t (the one-hot for labels). MEAN
      * divides by rows. Either output may be null.
+     *
+     * @param logits the scores, {@code [rows, cols]}
+     * @param labels one class per row, a copy the driver may keep; null when {@code targets} is given
+     * @param targets the target distributions, {@code [rows, cols]}; null when {@code labels} is given
+     * @param reduction the reduction over rows
+     * @param lossOut receives the reduced loss in element 0; null for the gradient alone
+     * @param grad receives ∂loss/∂logits, {@code [rows, cols]}; null for the loss alone
+     * @param rows the number of rows
+     * @param cols the number of classes, ≥ 1
+     * @throws UnsupportedOpException if the driver does not override it
      */
     default void softmaxCrossEntropy(Storage logits, int[] labels, Storage targets, Reduction reduction,
                                      Storage lossOut, Storage grad, long rows, long cols) {
@@ -224,44 +471,118 @@ public interface BackendDriver extends AutoCloseable {
 
     // ---- dropout and initialisation ------------------------------------------------------
 
-    /** Inverted dropout, exactly as {@link dev.kengine.random.CounterRandom} specifies; mask gets 1.0f or 0.0f. */
+    /**
+     * Inverted dropout, exactly as {@link dev.kengine.random.CounterRandom} specifies; mask gets 1.0f or 0.0f.
+     *
+     * @param x the input
+     * @param y the output; may alias x
+     * @param mask receives 1.0f for kept and 0.0f for dropped elements; aliases neither x nor y
+     * @param n the element count
+     * @param p the drop probability, in [0, 1)
+     * @param seed the generator's key
+     * @param offset the generator's stream
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
         throw unsupported(Op.DROPOUT);
     }
 
-    /** dx = dy · (mask ≠ 0 ? scale : 0), scale = CounterRandom.dropoutScale(p). */
+    /**
+     * dx = dy · (mask ≠ 0 ? scale : 0), scale = CounterRandom.dropoutScale(p).
+     *
+     * @param dy ∂L/∂y
+     * @param mask the forward mask
+     * @param dx receives ∂L/∂x; may alias dy
+     * @param n the element count
+     * @param p the forward drop probability, in [0, 1)
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void dropoutBackward(Storage dy, Storage mask, Storage dx, long n, float p) {
         throw unsupported(Op.DROPOUT_BACKWARD);
     }
 
-    /** Uniform initial values, bit-exact per {@link dev.kengine.random.CounterRandom}. */
+    /**
+     * Uniform initial values, bit-exact per {@link dev.kengine.random.CounterRandom}.
+     *
+     * @param x the storage filled
+     * @param n the element count
+     * @param seed the generator's key
+     * @param offset the generator's stream
+     * @param lo the lower bound, inclusive
+     * @param hi the upper bound, ≥ lo
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
         throw unsupported(Op.INIT_UNIFORM);
     }
 
-    /** Normal initial values, bit-exact per {@link dev.kengine.random.CounterRandom}. */
+    /**
+     * Normal initial values, bit-exact per {@link dev.kengine.random.CounterRandom}.
+     *
+     * @param x the storage filled
+     * @param n the element count
+     * @param seed the generator's key
+     * @param offset the generator's stream
+     * @param mean the mean
+     * @param std the standard deviation, ≥ 0
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void initNormal(Storage x, long n, long seed, long offset, double mean, double std) {
         throw unsupported(Op.INIT_NORMAL);
     }
 
     // ---- optimisers ---------------------------------------------------------------------
 
-    /** One SGD step in place (see {@link SgdConfig}); velocity is null when momentum is 0. */
+    /**
+     * One SGD step in place (see {@link SgdConfig}); velocity is null when momentum is 0.
+     *
+     * @param w the parameter, updated in place
+     * @param g the gradient
+     * @param velocity the momentum buffer, updated in place; null when the config has no momentum
+     * @param n the element count
+     * @param config the step's settings
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void sgdStep(Storage w, Storage g, Storage velocity, long n, SgdConfig config) {
         throw unsupported(Op.SGD_STEP);
     }
 
-    /** One Adam/AdamW step in place (see {@link AdamConfig}) at step t ≥ 1. */
+    /**
+     * One Adam/AdamW step in place (see {@link AdamConfig}) at step t ≥ 1.
+     *
+     * @param w the parameter, updated in place
+     * @param g the gradient
+     * @param m the first moment, updated in place
+     * @param v the second moment, updated in place
+     * @param n the element count
+     * @param config the step's settings
+     * @param step t, the 1-based step number
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void adamStep(Storage w, Storage g, Storage m, Storage v, long n, AdamConfig config, long step) {
         throw unsupported(Op.ADAM_STEP);
     }
 
-    /** out[0] = l1·Σ|w| + l2/2·Σw². */
+    /**
+     * out[0] = l1·Σ|w| + l2/2·Σw².
+     *
+     * @param w the parameter
+     * @param n the element count
+     * @param l1 the L1 factor, finite and ≥ 0
+     * @param l2 the L2 factor, finite and ≥ 0
+     * @param out receives the penalty, one element
+     * @throws UnsupportedOpException if the driver does not override it
+     */
     default void penalty(Storage w, long n, float l1, float l2, Storage out) {
         throw unsupported(Op.PENALTY);
     }
 
-    /** An {@link UnsupportedOpException} for {@code op} naming this backend. */
+    /**
+     * An {@link UnsupportedOpException} for {@code op} naming this backend.
+     *
+     * @param op the op that is not implemented
+     * @return the exception, to throw
+     */
     default UnsupportedOpException unsupported(Op op) {
         return new UnsupportedOpException(op, "backend '" + name() + "' does not implement " + op);
     }

@@ -5,20 +5,31 @@ import java.util.Map;
 /**
  * A backend, as {@link java.util.ServiceLoader} finds it (list the implementation in
  * {@code META-INF/services/dev.kengine.spi.BackendProvider}). A provider is cheap to construct and
- * touches no native library until {@link #probe()} or {@link #open(Map)} is called.
+ * touches no native library until {@link #probe()} or {@link #open(Map)} is called. Its methods may
+ * be called from any thread, and more than once.
  */
 public interface BackendProvider {
 
-    /** A short lower-case name users select it by, such as {@code cpu}, {@code opencl}, {@code cuda}. */
+    /**
+     * A short lower-case name users select it by, such as {@code cpu}, {@code opencl}, {@code cuda}.
+     *
+     * @return the name; constant, unique among the backends on the class path
+     */
     String name();
 
-    /** Preference when the user names no backend: the available backend of highest rank wins. */
+    /**
+     * Preference when the user names no backend: the available backend of highest rank wins.
+     *
+     * @return the rank; constant
+     */
     int rank();
 
     /**
      * Whether this backend can run here and, if so, its capabilities. Must never throw: a missing
      * native library, a missing device or kernels that were not built are reported as
      * {@link Availability#unavailable(String)} with a reason a user can act on.
+     *
+     * @return the availability, not null
      */
     Availability probe();
 
@@ -27,7 +38,11 @@ public interface BackendProvider {
      * {@code device=1}); unknown keys are ignored, malformed values are an
      * {@link dev.kengine.InvalidArgumentException}.
      *
+     * @param options the options, keys without the {@code kengine.<name>.} prefix; not null
+     * @return a new, open driver, owned by the facade that closes it
      * @throws dev.kengine.BackendUnavailableException when the backend cannot run here
+     * @throws dev.kengine.InvalidArgumentException when an option's value is malformed
+     * @throws dev.kengine.DeviceException when the device fails while opening
      */
     BackendDriver open(Map<String, String> options);
 }

@@ -53,7 +53,11 @@ public final class JvmSignals {
 
     private JvmSignals() {}
 
-    /** Whether handlers can be read and put back here (64-bit Linux with native access). */
+    /**
+     * Whether handlers can be read and put back here (64-bit Linux with native access).
+     *
+     * @return false where guards do nothing
+     */
     public static boolean supported() {
         return NATIVE != null;
     }
@@ -63,12 +67,19 @@ public final class JvmSignals {
      * has changed since. Use with try-with-resources around a native call.
      *
      * @param during what native work the guard covers, for the log line
+     * @return an open guard; close it on any thread once the native call has returned; never throws
      */
     public static Guard guard(String during) {
         return new Guard(during, NATIVE == null ? null : NATIVE.jvmActions());
     }
 
-    /** The shared object that holds the current handler of {@code signal}: a path, "SIG_DFL", "SIG_IGN" or "?". */
+    /**
+     * The shared object that holds the current handler of {@code signal}: a path, "SIG_DFL", "SIG_IGN" or "?".
+     *
+     * @param signal a Linux signal number, 1 to 31
+     * @return the library's path, {@code SIG_DFL}, {@code SIG_IGN}, or {@code ?} when it cannot be told
+     *     (also where guards are not supported)
+     */
     public static String owner(int signal) {
         return NATIVE == null ? "?" : NATIVE.objectOf(NATIVE.handler(signal));
     }
@@ -84,7 +95,13 @@ public final class JvmSignals {
             this.before = before;
         }
 
-        /** Puts back the JVM's handlers the guarded call replaced (once; later calls return the same list). */
+        /**
+         * Puts back the JVM's handlers the guarded call replaced (once; later calls return the same list).
+         * Thread-safe; never throws.
+         *
+         * @return the names of the signals put back, such as {@code SIGSEGV}; empty when none was
+         *     replaced or guards are not supported
+         */
         public synchronized List<String> restore() {
             if (restored == null) {
                 restored = before == null ? List.of() : NATIVE.restore(before, during);
@@ -92,6 +109,7 @@ public final class JvmSignals {
             return restored;
         }
 
+        /** {@link #restore()}, for try-with-resources. */
         @Override
         public void close() {
             restore();

@@ -13,7 +13,12 @@ public final class ActivationOracle {
 
     private ActivationOracle() {}
 
-    /** The logistic function, without overflow. */
+    /**
+     * The logistic function, without overflow.
+     *
+     * @param x any double; NaN gives NaN
+     * @return σ(x), in [0, 1]
+     */
     public static double sigmoid(double x) {
         if (x >= 0) {
             return 1.0 / (1.0 + Math.exp(-x));
@@ -22,11 +27,23 @@ public final class ActivationOracle {
         return e / (1.0 + e);
     }
 
-    /** Φ(x), the standard normal CDF, with full relative accuracy in the lower tail. */
+    /**
+     * Φ(x), the standard normal CDF, with full relative accuracy in the lower tail.
+     *
+     * @param x any double
+     * @return Φ(x), in [0, 1]
+     */
     public static double normalCdf(double x) {
         return 0.5 * Erf.erfc(-x / Math.sqrt(2.0));
     }
 
+    /**
+     * act(x) in double, with the limits the {@link Activation} contract prescribes at ±∞ and RELU(−0) = +0.
+     *
+     * @param act the activation
+     * @param x the input; NaN gives NaN
+     * @return the exact value of the activation, before any rounding to float
+     */
     public static double forward(Activation act, double x) {
         if (Double.isNaN(x)) {
             return x;
@@ -66,7 +83,13 @@ public final class ActivationOracle {
         return SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
     }
 
-    /** f'(x) from x alone (the oracle's exact derivative, used for checks against finite differences). */
+    /**
+     * f'(x) from x alone (the oracle's exact derivative, used for checks against finite differences).
+     *
+     * @param act the activation
+     * @param x the input; NaN gives NaN; ±∞ gives the limit of f'
+     * @return f'(x)
+     */
     public static double derivative(Activation act, double x) {
         if (Double.isNaN(x)) {
             return x;
@@ -117,6 +140,12 @@ public final class ActivationOracle {
      * dx as the contract specifies it: from the saved output y for SIGMOID (dy·y(1−y)), TANH
      * (dy·(1−y²)) and ELU at x ≤ 0 (dy·(y+α)); from x for the others. NaN in x or dy gives NaN,
      * except for IDENTITY, whose dx = dy never reads x.
+     *
+     * @param act the activation
+     * @param dy ∂L/∂y
+     * @param x the forward input
+     * @param y the forward output act(x), as the backward pass receives it
+     * @return ∂L/∂x
      */
     public static double backward(Activation act, double dy, double x, double y) {
         if (act.kind() == Activation.Kind.IDENTITY) {

@@ -12,6 +12,10 @@ public final class FiniteDifference {
     /**
      * ∂f/∂x_i ≈ (f(x + h e_i) − f(x − h e_i)) / 2h with h = 1e-6·max(1, |x_i|): truncation error
      * O(h²) ≈ 1e-12 relative, rounding error about 1e-16/h ≈ 1e-10 relative, both far below float32.
+     *
+     * @param f the scalar function; it receives a probe array it must not keep, 2·x.length times
+     * @param x the point, not changed
+     * @return a new array of the partial derivatives, x's length
      */
     public static double[] gradient(ToDoubleFunction<double[]> f, double[] x) {
         double[] g = new double[x.length];
@@ -28,7 +32,13 @@ public final class FiniteDifference {
         return g;
     }
 
-    /** Σ r_i·y_i: the random projection that turns a vector-valued op into a scalar loss. */
+    /**
+     * Σ r_i·y_i: the random projection that turns a vector-valued op into a scalar loss.
+     *
+     * @param r the projection weights, at least y's length
+     * @param y the op's output
+     * @return the dot product, in double
+     */
     public static double project(double[] r, double[] y) {
         double s = 0;
         for (int i = 0; i < y.length; i++) {

@@ -15,6 +15,22 @@ public final class LinalgOracle {
      * C_b = alpha·op(A_b)·op(B_b) + beta·C_b for each batch entry; {@code magnitude}, when not
      * null, receives |alpha|·Σ|a||b| + |beta||c| per element (the scale of float32 rounding error).
      * With beta = 0, C is not read.
+     *
+     * @param a A, row-major: {@code [m, k]} per batch entry, or {@code [k, m]} when {@code transA}
+     * @param transA whether op(A) is Aᵀ
+     * @param b B, row-major: {@code [k, n]} per batch entry, or {@code [n, k]} when {@code transB}
+     * @param transB whether op(B) is Bᵀ
+     * @param c the old C, {@code [batch, m, n]}; may be null when beta = 0
+     * @param batch the number of products
+     * @param m the rows of op(A) and C
+     * @param n the columns of op(B) and C
+     * @param k the inner dimension
+     * @param alpha the factor of the product
+     * @param beta the factor of the old C
+     * @param shareA whether one A serves every batch entry
+     * @param shareB whether one B serves every batch entry
+     * @param magnitude receives the error scale of each element, {@code batch·m·n} long; null for none
+     * @return the new C, a new array {@code [batch, m, n]}
      */
     public static double[] matmul(double[] a, boolean transA, double[] b, boolean transB, double[] c,
                                   int batch, int m, int n, int k, double alpha, double beta,
@@ -51,7 +67,18 @@ public final class LinalgOracle {
         return out;
     }
 
-    /** z = x·w + bias for x [rows, in], w [in, out], bias [out] or null. */
+    /**
+     * z = x·w + bias for x [rows, in], w [in, out], bias [out] or null.
+     *
+     * @param x the input, {@code [rows, in]}
+     * @param w the weight, {@code [in, out]}
+     * @param bias the bias, {@code [out]}; null for none
+     * @param rows the batch size
+     * @param in the input features
+     * @param out the output features
+     * @param magnitude receives Σ|x||w| + |bias| per element, {@code rows·out} long; null for none
+     * @return z, a new array {@code [rows, out]}
+     */
     public static double[] linearPre(double[] x, double[] w, double[] bias, int rows, int in, int out, double[] magnitude) {
         double[] z = matmul(x, false, w, false, null, 1, rows, out, in, 1, 0, false, false, magnitude);
         if (bias != null) {
@@ -67,7 +94,17 @@ public final class LinalgOracle {
         return z;
     }
 
-    /** The dense layer's gradients from dz: {dx [rows, in], dw [in, out], db [out]}. */
+    /**
+     * The dense layer's gradients from dz: {dx [rows, in], dw [in, out], db [out]}.
+     *
+     * @param dz ∂L/∂z, {@code [rows, out]}
+     * @param x the forward input, {@code [rows, in]}
+     * @param w the weight, {@code [in, out]}
+     * @param rows the batch size
+     * @param in the input features
+     * @param out the output features
+     * @return {dx = dz·wᵀ, dw = xᵀ·dz, db = Σ_rows dz}, new arrays
+     */
     public static double[][] linearBackward(double[] dz, double[] x, double[] w, int rows, int in, int out) {
         double[] dx = new double[rows * in];
         double[] dw = new double[in * out];
@@ -85,7 +122,17 @@ public final class LinalgOracle {
         return new double[][] {dx, dw, db};
     }
 
-    /** The magnitudes Σ|dz||w|, Σ|x||dz|, Σ|dz| matching {@link #linearBackward}. */
+    /**
+     * The magnitudes Σ|dz||w|, Σ|x||dz|, Σ|dz| matching {@link #linearBackward}.
+     *
+     * @param dzAbs |dz| (or dz's own error scale), {@code [rows, out]}, non-negative
+     * @param x the forward input, {@code [rows, in]}
+     * @param w the weight, {@code [in, out]}
+     * @param rows the batch size
+     * @param in the input features
+     * @param out the output features
+     * @return the error scales of {dx, dw, db}, new arrays shaped as {@link #linearBackward} returns them
+     */
     public static double[][] linearBackwardMagnitude(double[] dzAbs, double[] x, double[] w, int rows, int in, int out) {
         double[] ax = new double[x.length];
         double[] aw = new double[w.length];
@@ -111,7 +158,13 @@ public final class LinalgOracle {
         return new double[][] {dx, dw, db};
     }
 
-    /** y = act(z) elementwise. */
+    /**
+     * y = act(z) elementwise.
+     *
+     * @param act the activation
+     * @param z the pre-activation
+     * @return a new array of z's length, by {@link ActivationOracle#forward}
+     */
     public static double[] activate(Activation act, double[] z) {
         double[] y = new double[z.length];
         for (int i = 0; i < z.length; i++) {

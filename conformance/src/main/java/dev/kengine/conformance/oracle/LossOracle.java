@@ -10,7 +10,14 @@ public final class LossOracle {
 
     private LossOracle() {}
 
-    /** The loss of one element. */
+    /**
+     * The loss of one element, as the {@link Loss} table defines it (logs clamped to ≥ −100 for BCE).
+     *
+     * @param loss the loss function
+     * @param p the prediction (a probability for BCE, a logit for its logits form)
+     * @param t the target
+     * @return the element's loss
+     */
     public static double element(Loss loss, double p, double t) {
         double d = p - t;
         return switch (loss.kind()) {
@@ -32,7 +39,14 @@ public final class LossOracle {
         };
     }
 
-    /** ∂(element loss)/∂p, before the 1/n of MEAN. */
+    /**
+     * ∂(element loss)/∂p, before the 1/n of MEAN.
+     *
+     * @param loss the loss function
+     * @param p the prediction
+     * @param t the target
+     * @return the derivative; NaN when p − t is NaN
+     */
     public static double elementGradient(Loss loss, double p, double t) {
         double d = p - t;
         if (Double.isNaN(d)) {
@@ -50,6 +64,11 @@ public final class LossOracle {
     /**
      * A bound on the magnitude of the terms a float32 evaluation of one element combines, so that
      * cancellation is charged to the inputs, not to the backend.
+     *
+     * @param loss the loss function
+     * @param p the prediction
+     * @param t the target
+     * @return the error scale, ≥ 0 for finite inputs
      */
     public static double elementMagnitude(Loss loss, double p, double t) {
         double d = Math.abs(p - t);
@@ -67,7 +86,15 @@ public final class LossOracle {
         };
     }
 
-    /** The reduced loss. */
+    /**
+     * The reduced loss.
+     *
+     * @param loss the loss function
+     * @param r SUM, or MEAN to divide by the element count (0/0 = NaN for none)
+     * @param p the predictions
+     * @param t the targets, p's length
+     * @return the loss, in double
+     */
     public static double loss(Loss loss, Reduction r, double[] p, double[] t) {
         double s = 0;
         for (int i = 0; i < p.length; i++) {
@@ -76,7 +103,15 @@ public final class LossOracle {
         return r == Reduction.MEAN ? s / p.length : s;
     }
 
-    /** The gradient with respect to p, MEAN's 1/n included. */
+    /**
+     * The gradient with respect to p, MEAN's 1/n included.
+     *
+     * @param loss the loss function
+     * @param r the reduction
+     * @param p the predictions
+     * @param t the targets, p's length
+     * @return a new array of p's length
+     */
     public static double[] gradient(Loss loss, Reduction r, double[] p, double[] t) {
         double[] g = new double[p.length];
         double k = r == Reduction.MEAN ? 1.0 / p.length : 1.0;
@@ -86,7 +121,14 @@ public final class LossOracle {
         return g;
     }
 
-    /** ln Σ exp(x_c) of one row, by the max-shifted form. */
+    /**
+     * ln Σ exp(x_c) of one row, by the max-shifted form.
+     *
+     * @param x the values, row-major {@code [rows, cols]}
+     * @param row the row, from 0
+     * @param cols the row length
+     * @return max + ln Σ exp(x_c − max)
+     */
     public static double logSumExp(double[] x, int row, int cols) {
         double m = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < cols; c++) {
@@ -99,7 +141,17 @@ public final class LossOracle {
         return m + Math.log(s);
     }
 
-    /** Softmax cross-entropy loss; exactly one of labels and targets is non-null. */
+    /**
+     * Softmax cross-entropy loss; exactly one of labels and targets is non-null.
+     *
+     * @param logits the scores, {@code [rows, cols]}
+     * @param labels one class per row, in [0, cols); null when {@code targets} is given
+     * @param targets the target distributions, {@code [rows, cols]}; null when {@code labels} is given
+     * @param rows the number of rows
+     * @param cols the number of classes
+     * @param r SUM, or MEAN to divide by rows
+     * @return the loss, in double
+     */
     public static double crossEntropy(double[] logits, int[] labels, double[] targets, int rows, int cols, Reduction r) {
         double total = 0;
         for (int i = 0; i < rows; i++) {
@@ -115,7 +167,17 @@ public final class LossOracle {
         return r == Reduction.MEAN ? total / rows : total;
     }
 
-    /** ∂/∂logits: softmax(x)·Σ_c t_c − t, divided by rows for MEAN. */
+    /**
+     * ∂/∂logits: softmax(x)·Σ_c t_c − t, divided by rows for MEAN.
+     *
+     * @param logits the scores, {@code [rows, cols]}
+     * @param labels one class per row, in [0, cols); null when {@code targets} is given
+     * @param targets the target distributions, {@code [rows, cols]}; null when {@code labels} is given
+     * @param rows the number of rows
+     * @param cols the number of classes
+     * @param r the reduction
+     * @return a new array {@code [rows, cols]}
+     */
     public static double[] crossEntropyGradient(double[] logits, int[] labels, double[] targets, int rows, int cols, Reduction r) {
         double[] g = new double[rows * cols];
         double k = r == Reduction.MEAN ? 1.0 / rows : 1.0;

@@ -11,7 +11,17 @@ import dev.kengine.op.SgdConfig;
 public final class OptimizerOracle {
     private OptimizerOracle() {}
 
-    /** {w, v, |w| magnitude, |v| magnitude}; v is null without momentum. */
+    /**
+     * One SGD step as {@link SgdConfig} specifies it: {w, v, |w| magnitude, |v| magnitude}; v is null
+     * without momentum.
+     *
+     * @param w the parameter before the step
+     * @param g the gradient, w's length
+     * @param v the velocity before the step, w's length; null without momentum
+     * @param cfg the step's settings
+     * @return new arrays {w, v, the error scale of w, the error scale of v}; the v entries are null
+     *     when {@code v} is (and hold zeros when v is given without momentum)
+     */
     public static double[][] sgd(double[] w, double[] g, double[] v, SgdConfig cfg) {
         int n = w.length;
         double[] nw = new double[n], nv = v == null ? null : new double[n];
@@ -40,7 +50,18 @@ public final class OptimizerOracle {
         return new double[][] {nw, nv, mw, mv};
     }
 
-    /** {w, m, v, |w| magnitude, |m| magnitude, |v| magnitude} after step t. */
+    /**
+     * One Adam/AdamW step as {@link AdamConfig} specifies it: {w, m, v, |w| magnitude, |m| magnitude,
+     * |v| magnitude} after step t.
+     *
+     * @param w the parameter before the step
+     * @param g the gradient, w's length
+     * @param m the first moment before the step, w's length
+     * @param v the second moment before the step, w's length
+     * @param cfg the step's settings
+     * @param t the 1-based step number
+     * @return new arrays {w, m, v} after the step, then their error scales in the same order
+     */
     public static double[][] adam(double[] w, double[] g, double[] m, double[] v, AdamConfig cfg, long t) {
         int n = w.length;
         double b1 = cfg.beta1(), b2 = cfg.beta2(), lr = cfg.learningRate(), eps = cfg.epsilon(), wd = cfg.weightDecay();
@@ -80,7 +101,14 @@ public final class OptimizerOracle {
         return r;
     }
 
-    /** l1·Σ|w| + l2/2·Σw² and its magnitude (the same, all terms being non-negative). */
+    /**
+     * l1·Σ|w| + l2/2·Σw² and its magnitude (the same, all terms being non-negative).
+     *
+     * @param w the parameter
+     * @param l1 the L1 factor, ≥ 0
+     * @param l2 the L2 factor, ≥ 0
+     * @return the penalty, which is also its own error scale
+     */
     public static double penalty(double[] w, double l1, double l2) {
         double a = 0, s = 0;
         for (double x : w) {

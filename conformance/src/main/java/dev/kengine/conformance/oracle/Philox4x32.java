@@ -17,6 +17,14 @@ public final class Philox4x32 {
     /**
      * The four 32-bit output words, each in the low half of a long, for counter (x0..x3) and
      * key (key0, key1); all inputs are taken modulo 2³².
+     *
+     * @param x0 counter word 0 (the lowest)
+     * @param x1 counter word 1
+     * @param x2 counter word 2
+     * @param x3 counter word 3 (the highest)
+     * @param key0 key word 0
+     * @param key1 key word 1
+     * @return a new array of the four output words, each in [0, 2³²)
      */
     public static long[] block(long x0, long x1, long x2, long x3, long key0, long key1) {
         long c0 = x0 & MASK, c1 = x1 & MASK, c2 = x2 & MASK, c3 = x3 & MASK;

@@ -36,7 +36,12 @@ public final class PortableMath {
         return f;
     }
 
-    /** ln x for a positive normal double, by the spec's atanh series (see CounterRandom's javadoc). */
+    /**
+     * ln x for a positive normal double, by the spec's atanh series (see CounterRandom's javadoc).
+     *
+     * @param x a positive normal double
+     * @return ln x, as the specification computes it, bit for bit
+     */
     public static double ln(double x) {
         long raw = Double.doubleToRawLongBits(x);
         int exponent = (int) ((raw >>> 52) & 0x7FF) - 1023;
@@ -54,7 +59,12 @@ public final class PortableMath {
         return (double) exponent * LN2 + (2.0 * s) * t;
     }
 
-    /** cos(2πu) for u in [0, 1), by the spec's exact reduction and degree-20 Taylor polynomials. */
+    /**
+     * cos(2πu) for u in [0, 1), by the spec's exact reduction and degree-20 Taylor polynomials.
+     *
+     * @param u the fraction of a turn, in [0, 1)
+     * @return cos(2πu), as the specification computes it, bit for bit
+     */
     public static double cos2pi(double u) {
         double v = u > 0.5 ? 1.0 - u : u;
         double sign = 1.0;

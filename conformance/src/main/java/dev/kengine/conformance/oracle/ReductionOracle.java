@@ -4,7 +4,17 @@ package dev.kengine.conformance.oracle;
 public final class ReductionOracle {
     private ReductionOracle() {}
 
-    /** Sum (or mean) over the middle axis of x viewed as [outer, axis, inner]; an empty mean is NaN. */
+    /**
+     * Sum (or mean) over the middle axis of x viewed as [outer, axis, inner]; an empty mean is NaN.
+     *
+     * @param x the input, {@code outer·axis·inner} elements
+     * @param outer the product of the dimensions before the axis
+     * @param axis the length of the reduced axis
+     * @param inner the product of the dimensions after the axis
+     * @param mean whether to divide by {@code axis}
+     * @param absolute whether to sum |x| instead (an error scale)
+     * @return a new array {@code [outer, inner]}
+     */
     public static double[] reduce(double[] x, int outer, int axis, int inner, boolean mean, boolean absolute) {
         double[] out = new double[outer * inner];
         for (int o = 0; o < outer; o++) {
@@ -20,7 +30,12 @@ public final class ReductionOracle {
         return out;
     }
 
-    /** √Σx², scaled so that no finite input overflows or underflows. */
+    /**
+     * √Σx², scaled so that no finite input overflows or underflows.
+     *
+     * @param x the values
+     * @return the norm; NaN if any value is NaN, else +∞ if any is infinite
+     */
     public static double l2Norm(double[] x) {
         double big = 0;
         for (double v : x) {
@@ -40,7 +55,14 @@ public final class ReductionOracle {
         return big * Math.sqrt(s);
     }
 
-    /** Row maxima over the last axis; NaN where a row holds NaN. */
+    /**
+     * Row maxima over the last axis; NaN where a row holds NaN.
+     *
+     * @param x the input, {@code [rows, cols]}
+     * @param rows the number of rows
+     * @param cols the row length; −∞ for an empty row
+     * @return a new array of rows elements
+     */
     public static double[] max(double[] x, int rows, int cols) {
         double[] out = new double[rows];
         for (int r = 0; r < rows; r++) {
@@ -60,7 +82,14 @@ public final class ReductionOracle {
         return out;
     }
 
-    /** The first index of each row's maximum; the first NaN wins. */
+    /**
+     * The first index of each row's maximum; the first NaN wins.
+     *
+     * @param x the input, {@code [rows, cols]}
+     * @param rows the number of rows
+     * @param cols the row length, ≥ 1
+     * @return a new array of rows indices in [0, cols)
+     */
     public static int[] argmax(double[] x, int rows, int cols) {
         int[] out = new int[rows];
         for (int r = 0; r < rows; r++) {
@@ -80,7 +109,18 @@ public final class ReductionOracle {
         return out;
     }
 
-    /** The elementwise binary ops, with b optionally a broadcast row. */
+    /**
+     * The elementwise binary ops, with b optionally a broadcast row.
+     *
+     * @param op {@code ADD}, {@code SUB}, {@code MUL} or {@code DIV}
+     * @param a the left operand, {@code [rows, cols]}
+     * @param b the right operand, {@code [rows, cols]}, or {@code [cols]} when {@code row}
+     * @param rows the number of rows
+     * @param cols the row length
+     * @param row whether b is one row applied to every row of a
+     * @return a new array {@code [rows, cols]}
+     * @throws IllegalArgumentException if {@code op} is none of the four
+     */
     public static double[] binary(String op, double[] a, double[] b, int rows, int cols, boolean row) {
         double[] out = new double[a.length];
         for (int r = 0; r < rows; r++) {

@@ -4,6 +4,15 @@ package dev.kengine.conformance.oracle;
 public final class SoftmaxOracle {
     private SoftmaxOracle() {}
 
+    /**
+     * Softmax (or log-softmax) of each row, by x − logsumexp(row).
+     *
+     * @param x the input, row-major {@code [rows, cols]}
+     * @param rows the number of rows
+     * @param cols the row length
+     * @param log whether to return log-softmax
+     * @return a new array {@code [rows, cols]}
+     */
     public static double[] forward(double[] x, int rows, int cols, boolean log) {
         double[] y = new double[rows * cols];
         for (int r = 0; r < rows; r++) {
@@ -16,7 +25,16 @@ public final class SoftmaxOracle {
         return y;
     }
 
-    /** From the forward output y: softmax dx = y(dy − Σ dy·y); log-softmax dx = dy − e^y·Σ dy. */
+    /**
+     * From the forward output y: softmax dx = y(dy − Σ dy·y); log-softmax dx = dy − e^y·Σ dy.
+     *
+     * @param dy ∂L/∂y, {@code [rows, cols]}
+     * @param y the forward output, {@code [rows, cols]}
+     * @param rows the number of rows
+     * @param cols the row length
+     * @param log whether y came from log-softmax
+     * @return ∂L/∂x, a new array {@code [rows, cols]}
+     */
     public static double[] backward(double[] dy, double[] y, int rows, int cols, boolean log) {
         double[] dx = new double[rows * cols];
         for (int r = 0; r < rows; r++) {
