@@ -169,8 +169,9 @@ public final class Backend implements AutoCloseable {
      * Whether this backend implements {@code op}. A call that needs an op the backend lacks throws
      * {@link UnsupportedOpException} before any work starts. Answers after {@link #close()} too.
      *
-     * @param op the op to ask about; must not be null
+     * @param op the op to ask about
      * @return true when {@code op} is among {@link Capabilities#supportedOps()}
+     * @throws InvalidArgumentException when {@code op} is null
      */
     public boolean supports(Op op) {
         return capabilities.supports(op);
@@ -254,16 +255,15 @@ public final class Backend implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        closed = true;
-        Call mine = CALLS.get();
-        for (Call c = mine; c != null; c = c.outer) {
+        for (Call c = CALLS.get(); c != null; c = c.outer) {
             if (c.backend == this) {
                 throw new InvalidStateException("backend '" + name() + "' cannot be closed from inside one of its own calls");
             }
         }
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        closed = true;
         while (inFlight.get() > 0) {
             java.util.concurrent.locks.LockSupport.parkNanos(100_000);
         }
@@ -1509,6 +1509,16 @@ public final class Backend implements AutoCloseable {
      * with α of one element (shared) or {@code [out]} (one per output unit), a learnable tensor as in
      * {@link #prelu}. {@link #linearBackward(Tensor, LinearOutput)} then also returns ∂L/∂α. The
      * backends compute z with the fused layer and apply PReLU to it in the same call.
+     *
+     * @param x the input {@code [rows, in]}
+     * @param w the weights {@code [in, out]}
+     * @param b the bias {@code [out]}, or null for none
+     * @param alpha PReLU's slopes for z ≤ 0: one element, or {@code [out]}
+     * @return y, z and what the backward pass needs, α included; the caller owns y and z
+     * @throws InvalidArgumentException when a tensor is null (but b), closed, of another backend, or of the wrong shape
+     * @throws InvalidStateException when this backend is closed
+     * @throws UnsupportedOpException when the backend lacks linear or PReLU
+     * @throws DeviceOutOfMemoryException when y and z do not fit
      */
     public LinearOutput linear(Tensor x, Tensor w, Tensor b, Tensor alpha) {
         Call call = enter();

@@ -71,12 +71,20 @@ public final class BackendOption<T> {
         this.valid = valid;
     }
 
-    /** The backend this option belongs to, such as {@code cpu}. */
+    /**
+     * The backend this option belongs to.
+     *
+     * @return the backend's name, such as {@code cpu}
+     */
     public String backend() {
         return backend;
     }
 
-    /** The option's string name, as in the options map and {@code -Dkengine.<backend>.<name>}. */
+    /**
+     * The option's string name.
+     *
+     * @return the key in the options map and in {@code -Dkengine.<backend>.<name>}, such as {@code threads}
+     */
     public String name() {
         return name;
     }
@@ -84,6 +92,8 @@ public final class BackendOption<T> {
     /**
      * This option set to {@code value}.
      *
+     * @param value the value; not null
+     * @return the setting, for {@link Engine#open(String, Setting...)}
      * @throws InvalidArgumentException when the value is null or out of range
      */
     public Setting is(T value) {

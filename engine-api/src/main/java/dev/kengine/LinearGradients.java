@@ -10,7 +10,13 @@ package dev.kengine;
  * @param dAlpha ∂L/∂α, shaped like PReLU's α, for a PReLU layer; else null
  */
 public record LinearGradients(Tensor dx, Tensor dw, Tensor db, Tensor dAlpha) implements AutoCloseable {
-    /** The gradients of a layer without PReLU. */
+    /**
+     * The gradients of a layer without PReLU.
+     *
+     * @param dx ∂L/∂x, or null when not asked for
+     * @param dw ∂L/∂W
+     * @param db ∂L/∂b, or null without bias
+     */
     public LinearGradients(Tensor dx, Tensor dw, Tensor db) {
         this(dx, dw, db, null);
     }

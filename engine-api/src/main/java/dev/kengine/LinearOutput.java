@@ -19,7 +19,16 @@ import dev.kengine.op.Activation;
  */
 public record LinearOutput(Tensor output, Tensor preActivation, Tensor input, Tensor weight, Tensor bias,
                            Activation activation, Tensor preluAlpha) implements AutoCloseable {
-    /** The output of a layer without PReLU. */
+    /**
+     * The output of a layer without PReLU.
+     *
+     * @param output y {@code [rows, out]}
+     * @param preActivation z {@code [rows, out]}
+     * @param input x {@code [rows, in]}
+     * @param weight W {@code [in, out]}
+     * @param bias b {@code [out]}, or null
+     * @param activation the activation applied
+     */
     public LinearOutput(Tensor output, Tensor preActivation, Tensor input, Tensor weight, Tensor bias, Activation activation) {
         this(output, preActivation, input, weight, bias, activation, null);
     }

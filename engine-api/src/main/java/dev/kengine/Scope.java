@@ -100,10 +100,14 @@ public final class Scope implements AutoCloseable {
      * Number of open tensors this scope owns.
      *
      * @return the tensors created in this scope (or handed to it by an inner one's {@link #keep}), less
-     *     those kept or closed on this thread since
+     *     those kept or closed since, on any thread
      */
     public int size() {
-        return tensors.size();
+        int open = 0;
+        for (Tensor t : tensors) {
+            open += t.isClosed() ? 0 : 1; // another thread may have closed one
+        }
+        return open;
     }
 
     /**

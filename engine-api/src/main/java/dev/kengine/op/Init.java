@@ -138,10 +138,14 @@ public record Init(Kind kind, double a, double b) {
     /**
      * Fan-in of a tensor of this shape (see the class comment).
      *
-     * @param s the weight's shape, not null
+     * @param s the weight's shape
      * @return the number of inputs each output sees
+     * @throws InvalidArgumentException when {@code s} is null
      */
     public static long fanIn(Shape s) {
+        if (s == null) {
+            throw new InvalidArgumentException("shape is null");
+        }
         return switch (s.rank()) {
             case 0, 1 -> s.size();
             case 2 -> s.dim(0);
@@ -152,10 +156,14 @@ public record Init(Kind kind, double a, double b) {
     /**
      * Fan-out of a tensor of this shape (see the class comment).
      *
-     * @param s the weight's shape, not null
+     * @param s the weight's shape
      * @return the number of outputs each input feeds
+     * @throws InvalidArgumentException when {@code s} is null
      */
     public static long fanOut(Shape s) {
+        if (s == null) {
+            throw new InvalidArgumentException("shape is null");
+        }
         return switch (s.rank()) {
             case 0, 1 -> s.size();
             case 2 -> s.dim(1);
@@ -174,9 +182,10 @@ public record Init(Kind kind, double a, double b) {
     /**
      * The distribution for a tensor of this shape, its parameters computed in double.
      *
-     * @param shape the shape of the tensor to fill, not null
+     * @param shape the shape of the tensor to fill
      * @return the uniform or normal distribution with its two parameters
-     * @throws InvalidArgumentException if a fan-based kind meets a shape with fan-in 0 (an empty shape)
+     * @throws InvalidArgumentException if {@code shape} is null, or a fan-based kind meets a shape with fan-in 0
+     *     (an empty shape)
      */
     public Distribution resolve(Shape shape) {
         double fanIn = fanIn(shape);

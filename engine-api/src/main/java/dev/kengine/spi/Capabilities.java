@@ -48,10 +48,14 @@ public record Capabilities(String deviceName, long memoryBytes, int computeUnits
     /**
      * Whether the backend implements {@code op}.
      *
-     * @param op the op to ask about; must not be null
+     * @param op the op to ask about
      * @return true when {@code op} is in {@link #supportedOps()}
+     * @throws dev.kengine.InvalidArgumentException when {@code op} is null
      */
     public boolean supports(Op op) {
+        if (op == null) {
+            throw new dev.kengine.InvalidArgumentException("op is null");
+        }
         return supportedOps.contains(op);
     }
 }
