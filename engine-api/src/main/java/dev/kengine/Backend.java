@@ -231,16 +231,10 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceException if the device reports an error of the work it was running
      */
     public void synchronize() {
-        Call call = enter();
-        try {
+        run(() -> {
             checkOpen();
             driver.synchronize();
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -301,17 +295,11 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor empty(Shape shape) {
-        Call call = enter();
-        try {
+        return call(() -> {
             checkOpen();
             requireNonNull(shape, "shape");
             return allocate(shape);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -324,15 +312,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor empty(long... dims) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return empty(Shape.of(dims));
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -360,15 +342,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor zeros(long... dims) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return full(Shape.of(dims), 0f);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -383,19 +359,13 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor full(Shape shape, float value) {
-        Call call = enter();
-        try {
+        return call(() -> {
             require(Op.FILL);
             requireNonNull(shape, "shape");
             Tensor t = empty(shape);
             driver.fill(t.storage("t"), t.size(), value);
             return t;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -410,15 +380,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor full(float value, long... dims) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return full(Shape.of(dims), value);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -431,15 +395,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor scalar(float value) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return full(Shape.scalar(), value);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -456,8 +414,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor of(float[] data, long... dims) {
-        Call call = enter();
-        try {
+        return call(() -> {
             requireNonNull(data, "data");
             requireNonNull(dims, "dims");
             Shape shape = dims.length == 0 ? Shape.of(data.length) : Shape.of(dims);
@@ -468,12 +425,7 @@ public final class Backend implements AutoCloseable {
             Tensor t = empty(shape);
             upload(t, MemorySegment.ofArray(data));
             return t;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -489,8 +441,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor of(float[] data, Shape shape) {
-        Call call = enter();
-        try {
+        return call(() -> {
             requireNonNull(data, "data");
             requireNonNull(shape, "shape");
             if (shape.size() != data.length) {
@@ -500,12 +451,7 @@ public final class Backend implements AutoCloseable {
             Tensor t = empty(shape);
             upload(t, MemorySegment.ofArray(data));
             return t;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -522,8 +468,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor of(FloatBuffer data, Shape shape) {
-        Call call = enter();
-        try {
+        return call(() -> {
             requireNonNull(data, "data");
             requireNonNull(shape, "shape");
             if (shape.size() != data.remaining()) {
@@ -533,12 +478,7 @@ public final class Backend implements AutoCloseable {
             Tensor t = empty(shape);
             t.copyFrom(data);
             return t;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -555,8 +495,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor of(MemorySegment data, Shape shape) {
-        Call call = enter();
-        try {
+        return call(() -> {
             requireNonNull(data, "data");
             requireNonNull(shape, "shape");
             Tensor.checkSegmentUsable("upload", data);
@@ -567,17 +506,11 @@ public final class Backend implements AutoCloseable {
             Tensor t = empty(shape);
             upload(t, data);
             return t;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     void upload(Tensor t, MemorySegment src) {
-        Call call = enter();
-        try {
+        run(() -> {
             checkOpen();
             Storage s = own(t, "upload target");
             try {
@@ -585,17 +518,11 @@ public final class Backend implements AutoCloseable {
             } catch (IllegalStateException | WrongThreadException e) {
                 throw segmentGone("upload", src, e);
             }
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     void download(Tensor t, MemorySegment dst) {
-        Call call = enter();
-        try {
+        run(() -> {
             checkOpen();
             Storage s = own(t, "download source");
             try {
@@ -603,12 +530,7 @@ public final class Backend implements AutoCloseable {
             } catch (IllegalStateException | WrongThreadException e) {
                 throw segmentGone("download", dst, e);
             }
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -623,6 +545,30 @@ public final class Backend implements AutoCloseable {
             return x;
         }
         return e;
+    }
+
+    /**
+     * Runs a public call's body as one call on this backend (see {@link Call}): its tensors held
+     * until it returns, counted among the calls in flight, what it allocated closed if it fails.
+     */
+    private <T> T call(java.util.function.Supplier<T> body) {
+        Call call = enter();
+        try {
+            return body.get();
+        } catch (RuntimeException | Error e) {
+            call.fail();
+            throw e;
+        } finally {
+            call.exit();
+        }
+    }
+
+    /** {@link #call} for a body without a result. */
+    private void run(Runnable body) {
+        call(() -> {
+            body.run();
+            return null;
+        });
     }
 
     /** Enters a call on this backend from the current thread; fails once the backend is closed. */
@@ -735,16 +681,10 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
      */
     public void fill(Tensor t, float value) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage s = arg(Op.FILL, t, "t");
             driver.fill(s, t.size(), value);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -757,20 +697,14 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#COPY}
      */
     public void copy(Tensor src, Tensor dst) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage a = arg(Op.COPY, src, "src");
             Storage b = own(dst, "dst");
             sameShape("copy", "src", src, "dst", dst);
             if (a != b) {
                 driver.copy(a, b, src.size());
             }
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -784,18 +718,12 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the copy does not fit
      */
     public Tensor copyOf(Tensor src) {
-        Call call = enter();
-        try {
+        return call(() -> {
             arg(Op.COPY, src, "src");
             Tensor t = allocate(src.shape());
             driver.copy(src.storage("src"), t.storage("copy"), src.size());
             return t;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -812,15 +740,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor add(Tensor a, Tensor b) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return binary(Binary.ADD, a, b, null);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -836,15 +758,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor sub(Tensor a, Tensor b) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return binary(Binary.SUB, a, b, null);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -860,15 +776,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor mul(Tensor a, Tensor b) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return binary(Binary.MUL, a, b, null);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -884,15 +794,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor div(Tensor a, Tensor b) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return binary(Binary.DIV, a, b, null);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -907,16 +811,10 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#ADD}
      */
     public void add(Tensor a, Tensor b, Tensor out) {
-        Call call = enter();
-        try {
+        run(() -> {
             requireNonNull(out, "add: out");
             binary(Binary.ADD, a, b, out);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -931,16 +829,10 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#SUB}
      */
     public void sub(Tensor a, Tensor b, Tensor out) {
-        Call call = enter();
-        try {
+        run(() -> {
             requireNonNull(out, "sub: out");
             binary(Binary.SUB, a, b, out);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -955,16 +847,10 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#MUL}
      */
     public void mul(Tensor a, Tensor b, Tensor out) {
-        Call call = enter();
-        try {
+        run(() -> {
             requireNonNull(out, "mul: out");
             binary(Binary.MUL, a, b, out);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -979,16 +865,10 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#DIV}
      */
     public void div(Tensor a, Tensor b, Tensor out) {
-        Call call = enter();
-        try {
+        run(() -> {
             requireNonNull(out, "div: out");
             binary(Binary.DIV, a, b, out);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private Tensor binary(Binary op, Tensor a, Tensor b, Tensor out) {
@@ -1035,18 +915,12 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor scale(Tensor x, float s) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sx = arg(Op.SCALE, x, "x");
             Tensor out = allocate(x.shape());
             driver.scale(sx, s, out.storage("out"), x.size());
             return out;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1061,18 +935,12 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE}
      */
     public void scale(Tensor x, float s, Tensor out) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sx = arg(Op.SCALE, x, "x");
             Storage so = own(out, "out");
             sameShape("scale", "x", x, "out", out);
             driver.scale(sx, s, so, x.size());
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1086,18 +954,12 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#AXPY}
      */
     public void axpy(Tensor x, Tensor y, float alpha) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sx = arg(Op.AXPY, x, "x");
             Storage sy = own(y, "y");
             sameShape("axpy", "x", x, "y", y);
             driver.axpy(alpha, sx, sy, x.size());
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1115,15 +977,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor sum(Tensor x, int axis) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return reduce(x, axis, false);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1141,15 +997,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor mean(Tensor x, int axis) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return reduce(x, axis, true);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1163,15 +1013,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor sum(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return reduceAll(x, false);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1185,15 +1029,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor mean(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return reduceAll(x, true);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private Tensor reduce(Tensor x, int axis, boolean mean) {
@@ -1236,18 +1074,12 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor l2Norm(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sx = arg(Op.L2_NORM, x, "x");
             Tensor out = allocate(Shape.scalar());
             driver.l2Norm(sx, x.size(), out.storage("out"));
             return out;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1263,8 +1095,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor max(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sx = arg(Op.MAX, x, "x");
             requireRankAtLeast("max", "x", x, 1);
             if (x.shape().lastDim() == 0) {
@@ -1273,12 +1104,7 @@ public final class Backend implements AutoCloseable {
             Tensor out = allocate(x.shape().without(-1));
             driver.max(sx, out.storage("out"), x.shape().rows(), x.shape().lastDim());
             return out;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1294,8 +1120,7 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#ARGMAX}
      */
     public int[] argmax(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sx = arg(Op.ARGMAX, x, "x");
             requireRankAtLeast("argmax", "x", x, 1);
             if (x.shape().lastDim() == 0) {
@@ -1311,12 +1136,7 @@ public final class Backend implements AutoCloseable {
             int[] out = new int[(int) rows];
             driver.argmax(sx, out, rows, x.shape().lastDim());
             return out;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     // =====================================================================================
@@ -1338,15 +1158,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor matmul(Tensor a, Tensor b) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return matmul(a, false, b, false);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1366,8 +1180,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
-        Call call = enter();
-        try {
+        return call(() -> {
             MatmulDims d = matmulDims(a, transA, b, transB);
             Tensor c = allocate(d.cShape());
             if (c.size() == 0) {
@@ -1375,12 +1188,7 @@ public final class Backend implements AutoCloseable {
             }
             return closeOnFailure(() -> driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"),
                     d.batch, d.m, d.n, d.k, 1f, 0f, d.strideA, d.strideB, d.strideC), c);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1403,8 +1211,7 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#MATMUL}
      */
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
-        Call call = enter();
-        try {
+        run(() -> {
             MatmulDims d = matmulDims(a, transA, b, transB);
             Storage sc = own(c, "c");
             if (!c.shape().equals(d.cShape())) {
@@ -1420,12 +1227,7 @@ public final class Backend implements AutoCloseable {
             }
             driver.matmul(a.storage("a"), transA, b.storage("b"), transB, sc, d.batch, d.m, d.n, d.k,
                     alpha, beta, d.strideA, d.strideB, d.strideC);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private record MatmulDims(long batch, long m, long n, long k, long strideA, long strideB, long strideC, Shape cShape) {}
@@ -1480,8 +1282,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the results do not fit
      */
     public LinearOutput linear(Tensor x, Tensor w, Tensor b, Activation act) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sx = arg(Op.LINEAR, x, "x");
             Storage sw = own(w, "w");
             Storage sb = b == null ? null : own(b, "b");
@@ -1496,12 +1297,7 @@ public final class Backend implements AutoCloseable {
             }
             return closeOnFailure(() -> driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act),
                     result, t);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1521,8 +1317,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException when y and z do not fit
      */
     public LinearOutput linear(Tensor x, Tensor w, Tensor b, Tensor alpha) {
-        Call call = enter();
-        try {
+        return call(() -> {
             require(Op.PRELU);
             Storage sx = arg(Op.LINEAR, x, "x");
             Storage sw = own(w, "w");
@@ -1542,12 +1337,7 @@ public final class Backend implements AutoCloseable {
                 driver.prelu(z.storage("z"), sa, y.storage("y"), channels == 1 ? 1 : d[0], channels,
                         channels == 1 ? d[0] * d[2] : 1);
             }, result, t);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /** The channels of PReLU's α after a linear layer of {@code out} units: 1 (shared) or out. */
@@ -1600,8 +1390,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the gradients do not fit
      */
     public LinearGradients linearBackward(Tensor dy, LinearOutput forward, boolean inputGradient) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sdy = arg(Op.LINEAR_BACKWARD, dy, "dy");
             requireNonNull(forward, "forward");
             Tensor x = forward.input();
@@ -1654,12 +1443,7 @@ public final class Backend implements AutoCloseable {
                             dw.storage("dw"), db == null ? null : db.storage("db"), d[0], d[1], d[2], Activation.IDENTITY);
                 }, result, t);
             }
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private static long[] linearDims(String op, Tensor x, Tensor w, Tensor b) {
@@ -1697,19 +1481,13 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor activation(Tensor x, Activation act) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sx = arg(Op.ACTIVATION, x, "x");
             requireNonNull(act, "activation");
             Tensor y = allocate(x.shape());
             driver.activation(act, sx, y.storage("y"), x.size());
             return y;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1724,19 +1502,13 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION}
      */
     public void activation(Tensor x, Activation act, Tensor y) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sx = arg(Op.ACTIVATION, x, "x");
             Storage sy = own(y, "y");
             requireNonNull(act, "activation");
             sameShape("activation", "x", x, "y", y);
             driver.activation(act, sx, sy, x.size());
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1755,8 +1527,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor activationBackward(Tensor dy, Tensor x, Tensor y, Activation act) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
             Storage sx = own(x, "x");
             Storage sy = own(y, "y");
@@ -1766,12 +1537,7 @@ public final class Backend implements AutoCloseable {
             Tensor dx = allocate(dy.shape());
             driver.activationBackward(act, sdy, sx, sy, dx.storage("dx"), dy.size());
             return dx;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1788,8 +1554,7 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#ACTIVATION_BACKWARD}
      */
     public void activationBackward(Tensor dy, Tensor x, Tensor y, Activation act, Tensor dx) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
             Storage sx = own(x, "x");
             Storage sy = own(y, "y");
@@ -1799,12 +1564,7 @@ public final class Backend implements AutoCloseable {
             sameShape("activationBackward", "dy", dy, "y", y);
             sameShape("activationBackward", "dy", dy, "dx", dx);
             driver.activationBackward(act, sdy, sx, sy, sdx, dy.size());
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1818,15 +1578,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor relu(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return activation(x, Activation.RELU);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1840,15 +1594,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor sigmoid(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return activation(x, Activation.SIGMOID);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1862,15 +1610,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor tanh(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return activation(x, Activation.TANH);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1887,8 +1629,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor prelu(Tensor x, Tensor alpha) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sx = arg(Op.PRELU, x, "x");
             Storage sa = own(alpha, "alpha");
             long[] v = preluView(x, alpha);
@@ -1897,12 +1638,7 @@ public final class Backend implements AutoCloseable {
                 driver.prelu(sx, sa, y.storage("y"), v[0], v[1], v[2]);
             }
             return y;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1921,8 +1657,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the gradients do not fit
      */
     public PreluGradients preluBackward(Tensor dy, Tensor x, Tensor alpha) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sdy = arg(Op.PRELU_BACKWARD, dy, "dy");
             Storage sx = own(x, "x");
             Storage sa = own(alpha, "alpha");
@@ -1935,12 +1670,7 @@ public final class Backend implements AutoCloseable {
             }
             return closeOnFailure(() -> driver.preluBackward(sdy, sx, sa, t[0].storage("dx"), t[1].storage("dAlpha"),
                     v[0], v[1], v[2]), new PreluGradients(t[0], t[1]), t);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private static long[] preluView(Tensor x, Tensor alpha) {
@@ -1972,15 +1702,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor softmax(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return softmax(x, false);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -1994,15 +1718,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor logSoftmax(Tensor x) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return softmax(x, true);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private Tensor softmax(Tensor x, boolean log) {
@@ -2028,15 +1746,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor softmaxBackward(Tensor dy, Tensor y) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return softmaxBackward(dy, y, false);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2052,15 +1764,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return softmaxBackward(dy, y, true);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private Tensor softmaxBackward(Tensor dy, Tensor y, boolean log) {
@@ -2096,18 +1802,12 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor loss(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
             Tensor out = allocate(Shape.scalar());
             driver.loss(loss, reduction, s[0], s[1], out.storage("loss"), null, pred.size());
             return out;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2125,18 +1825,12 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor lossBackward(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage[] s = lossArgs(Op.LOSS_BACKWARD, loss, pred, target, reduction);
             Tensor grad = allocate(pred.shape());
             driver.loss(loss, reduction, s[0], s[1], null, grad.storage("grad"), pred.size());
             return grad;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2156,19 +1850,13 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the results do not fit
      */
     public LossAndGradient lossWithGradient(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
             require(Op.LOSS_BACKWARD);
             Tensor[] t = allocate(Shape.scalar(), pred.shape());
             return closeOnFailure(() -> driver.loss(loss, reduction, s[0], s[1], t[0].storage("loss"), t[1].storage("grad"),
                     pred.size()), new LossAndGradient(t[0], t[1]), t);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private Storage[] lossArgs(Op op, Loss loss, Tensor pred, Tensor target, Reduction reduction) {
@@ -2200,20 +1888,14 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the results do not fit
      */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sl = crossEntropyArgs(logits, reduction);
             checkLabels(logits, labels);
             int[] copy = labels.clone();
             Tensor[] t = allocate(Shape.scalar(), logits.shape());
             return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, copy, null, reduction, t[0].storage("loss"),
                     t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2233,8 +1915,7 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#SOFTMAX_CROSS_ENTROPY}
      */
     public void softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction, Tensor loss, Tensor gradient) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sl = crossEntropyArgs(logits, reduction);
             checkLabels(logits, labels);
             Storage so = own(loss, "loss");
@@ -2247,12 +1928,7 @@ public final class Backend implements AutoCloseable {
                 throw new InvalidArgumentException("softmaxCrossEntropy: the gradient must not be the logits tensor");
             }
             driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, so, sg, logits.shape().dim(0), logits.shape().dim(1));
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2272,20 +1948,14 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the results do not fit
      */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sl = crossEntropyArgs(logits, reduction);
             Storage st = own(targets, "targets");
             sameShape("softmaxCrossEntropy", "logits", logits, "targets", targets);
             Tensor[] t = allocate(Shape.scalar(), logits.shape());
             return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, null, st, reduction, t[0].storage("loss"),
                     t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2304,20 +1974,14 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor softmaxCrossEntropyLoss(Tensor logits, int[] labels, Reduction reduction) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sl = crossEntropyArgs(logits, reduction);
             checkLabels(logits, labels);
             Tensor out = allocate(Shape.scalar());
             driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, out.storage("loss"), null,
                     logits.shape().dim(0), logits.shape().dim(1));
             return out;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private Storage crossEntropyArgs(Tensor logits, Reduction reduction) {
@@ -2370,19 +2034,13 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the results do not fit
      */
     public DropoutOutput dropout(Tensor x, float p, long seed, long offset) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sx = arg(Op.DROPOUT, x, "x");
             checkDropoutP(p);
             Tensor[] t = allocate(x.shape(), x.shape());
             return closeOnFailure(() -> driver.dropout(sx, t[0].storage("y"), t[1].storage("mask"), x.size(), p, seed, offset),
                     new DropoutOutput(t[0], t[1]), t);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2400,8 +2058,7 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#DROPOUT}
      */
     public void dropout(Tensor x, float p, long seed, long offset, Tensor y, Tensor mask) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sx = arg(Op.DROPOUT, x, "x");
             Storage sy = own(y, "y");
             Storage sm = own(mask, "mask");
@@ -2413,12 +2070,7 @@ public final class Backend implements AutoCloseable {
                         + (mask == x ? "x" : "y"));
             }
             driver.dropout(sx, sy, sm, x.size(), p, seed, offset);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2434,8 +2086,7 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#DROPOUT_BACKWARD}
      */
     public void dropoutBackward(Tensor dy, Tensor mask, float p, Tensor dx) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
             Storage sm = own(mask, "mask");
             Storage sdx = own(dx, "dx");
@@ -2443,12 +2094,7 @@ public final class Backend implements AutoCloseable {
             sameShape("dropoutBackward", "dy", dy, "mask", mask);
             sameShape("dropoutBackward", "dy", dy, "dx", dx);
             driver.dropoutBackward(sdy, sm, sdx, dy.size(), p);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2465,8 +2111,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor dropoutBackward(Tensor dy, Tensor mask, float p) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
             Storage sm = own(mask, "mask");
             checkDropoutP(p);
@@ -2474,12 +2119,7 @@ public final class Backend implements AutoCloseable {
             Tensor dx = allocate(dy.shape());
             driver.dropoutBackward(sdy, sm, dx.storage("dx"), dy.size(), p);
             return dx;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     private static void checkDropoutP(float p) {
@@ -2504,8 +2144,7 @@ public final class Backend implements AutoCloseable {
      *     {@link Op#INIT_NORMAL}, whichever the distribution needs
      */
     public void init(Tensor t, Init init, long seed, long offset) {
-        Call call = enter();
-        try {
+        run(() -> {
             requireNonNull(init, "init");
             own(t, "t");
             Init.Distribution d = init.resolve(t.shape());
@@ -2515,12 +2154,7 @@ public final class Backend implements AutoCloseable {
             } else {
                 driver.initUniform(s, t.size(), seed, offset, d.p0(), d.p1());
             }
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2537,8 +2171,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor init(Shape shape, Init init, long seed) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Tensor t = empty(shape);
             try {
                 init(t, init, seed, 0);
@@ -2547,12 +2180,7 @@ public final class Backend implements AutoCloseable {
                 throw e;
             }
             return t;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2569,15 +2197,9 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the tensor does not fit
      */
     public Tensor init(Init init, long seed, long... dims) {
-        Call call = enter();
-        try {
+        return call(() -> {
             return init(Shape.of(dims), init, seed);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     // =====================================================================================
@@ -2601,8 +2223,7 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#SGD_STEP}
      */
     public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sw = arg(Op.SGD_STEP, w, "w");
             Storage sg = own(grad, "grad");
             requireNonNull(config, "config");
@@ -2618,12 +2239,7 @@ public final class Backend implements AutoCloseable {
             }
             distinct("sgdStep", w, grad, velocity);
             driver.sgdStep(sw, sg, sv, w.size(), config);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2642,8 +2258,7 @@ public final class Backend implements AutoCloseable {
      * @throws UnsupportedOpException if the backend lacks {@link Op#ADAM_STEP}
      */
     public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step) {
-        Call call = enter();
-        try {
+        run(() -> {
             Storage sw = arg(Op.ADAM_STEP, w, "w");
             Storage sg = own(grad, "grad");
             Storage sm = own(m, "m");
@@ -2657,12 +2272,7 @@ public final class Backend implements AutoCloseable {
             }
             distinct("adamStep", w, grad, m, v);
             driver.adamStep(sw, sg, sm, sv, w.size(), config, step);
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2679,8 +2289,7 @@ public final class Backend implements AutoCloseable {
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor penalty(Tensor w, float l1, float l2) {
-        Call call = enter();
-        try {
+        return call(() -> {
             Storage sw = arg(Op.PENALTY, w, "w");
             if (!(l1 >= 0f) || !(l2 >= 0f) || Float.isInfinite(l1) || Float.isInfinite(l2)) {
                 throw new InvalidArgumentException("penalty: l1 and l2 must be finite and >= 0, got " + l1 + ", " + l2);
@@ -2688,12 +2297,7 @@ public final class Backend implements AutoCloseable {
             Tensor out = allocate(Shape.scalar());
             driver.penalty(sw, w.size(), l1, l2, out.storage("penalty"));
             return out;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     /**
@@ -2713,8 +2317,7 @@ public final class Backend implements AutoCloseable {
      *     or {@link Op#SCALE}
      */
     public float clipGradNorm(List<Tensor> grads, float maxNorm) {
-        Call call = enter();
-        try {
+        return call(() -> {
             require(Op.CLIP_GRAD_NORM);
             require(Op.L2_NORM);
             require(Op.SCALE);
@@ -2746,12 +2349,7 @@ public final class Backend implements AutoCloseable {
                 }
             }
             return (float) norm;
-        } catch (RuntimeException | Error e) {
-            call.fail();
-            throw e;
-        } finally {
-            call.exit();
-        }
+        });
     }
 
     // =====================================================================================
