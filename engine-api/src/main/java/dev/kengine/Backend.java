@@ -627,45 +627,17 @@ public final class Backend implements AutoCloseable {
         return t;
     }
 
-    /** Allocates one tensor per shape; if one allocation fails, those already made are closed. */
+    /** Allocates one tensor per shape (none for a null shape); the call closes them all if it fails. */
     private Tensor[] allocate(Shape... shapes) {
         Tensor[] out = new Tensor[shapes.length];
         for (int i = 0; i < shapes.length; i++) {
-            if (shapes[i] == null) {
-                continue;
-            }
-            try {
+            if (shapes[i] != null) {
                 out[i] = allocate(shapes[i]);
-            } catch (RuntimeException | Error e) {
-                closeAll(out);
-                throw e;
             }
         }
         return out;
     }
 
-    /** Runs the driver call; if it throws, closes the results it was to fill, so nothing leaks. */
-    private <T> T closeOnFailure(Runnable call, T result, Tensor... outputs) {
-        try {
-            call.run();
-            return result;
-        } catch (RuntimeException | Error e) {
-            closeAll(outputs);
-            throw e;
-        }
-    }
-
-    private Tensor closeOnFailure(Runnable call, Tensor output) {
-        return closeOnFailure(call, output, output);
-    }
-
-    private static void closeAll(Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t != null) {
-                t.close();
-            }
-        }
-    }
 
     // =====================================================================================
     // Basics
@@ -1186,8 +1158,9 @@ public final class Backend implements AutoCloseable {
             if (c.size() == 0) {
                 return c;
             }
-            return closeOnFailure(() -> driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"),
-                    d.batch, d.m, d.n, d.k, 1f, 0f, d.strideA, d.strideB, d.strideC), c);
+            driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"), d.batch, d.m, d.n, d.k, 1f, 0f,
+                    d.strideA, d.strideB, d.strideC);
+            return c;
         });
     }
 
@@ -1295,8 +1268,8 @@ public final class Backend implements AutoCloseable {
             if (y.size() == 0) {
                 return result;
             }
-            return closeOnFailure(() -> driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act),
-                    result, t);
+            driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], act);
+            return result;
         });
     }
 
@@ -1332,11 +1305,10 @@ public final class Backend implements AutoCloseable {
             if (y.size() == 0) {
                 return result;
             }
-            return closeOnFailure(() -> {
-                driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], Activation.IDENTITY);
-                driver.prelu(z.storage("z"), sa, y.storage("y"), channels == 1 ? 1 : d[0], channels,
-                        channels == 1 ? d[0] * d[2] : 1);
-            }, result, t);
+            driver.linear(sx, sw, sb, z.storage("z"), y.storage("y"), d[0], d[1], d[2], Activation.IDENTITY);
+            driver.prelu(z.storage("z"), sa, y.storage("y"), channels == 1 ? 1 : d[0], channels,
+                    channels == 1 ? d[0] * d[2] : 1);
+            return result;
         });
     }
 
@@ -1431,17 +1403,17 @@ public final class Backend implements AutoCloseable {
                 return result;
             }
             if (alpha == null) {
-                return closeOnFailure(() -> driver.linearBackward(sdy, sx, sw, sz, sy, dx == null ? null : dx.storage("dx"),
-                        dw.storage("dw"), db == null ? null : db.storage("db"), d[0], d[1], d[2], act), result, t);
+                driver.linearBackward(sdy, sx, sw, sz, sy, dx == null ? null : dx.storage("dx"), dw.storage("dw"),
+                        db == null ? null : db.storage("db"), d[0], d[1], d[2], act);
+                return result;
             }
             // PReLU: dz and dα from dy and z, then the identity layer's backward from dz.
             try (Tensor dz = allocate(dy.shape())) {
-                return closeOnFailure(() -> {
-                    driver.preluBackward(sdy, sz, sa, dz.storage("dz"), dAlpha.storage("dAlpha"),
-                            channels == 1 ? 1 : d[0], channels, channels == 1 ? d[0] * d[2] : 1);
-                    driver.linearBackward(dz.storage("dz"), sx, sw, sz, sz, dx == null ? null : dx.storage("dx"),
-                            dw.storage("dw"), db == null ? null : db.storage("db"), d[0], d[1], d[2], Activation.IDENTITY);
-                }, result, t);
+                driver.preluBackward(sdy, sz, sa, dz.storage("dz"), dAlpha.storage("dAlpha"),
+                        channels == 1 ? 1 : d[0], channels, channels == 1 ? d[0] * d[2] : 1);
+                driver.linearBackward(dz.storage("dz"), sx, sw, sz, sz, dx == null ? null : dx.storage("dx"),
+                        dw.storage("dw"), db == null ? null : db.storage("db"), d[0], d[1], d[2], Activation.IDENTITY);
+                return result;
             }
         });
     }
@@ -1668,8 +1640,8 @@ public final class Backend implements AutoCloseable {
                 driver.fill(t[1].storage("dAlpha"), alpha.size(), 0f); // no element contributes
                 return new PreluGradients(t[0], t[1]);
             }
-            return closeOnFailure(() -> driver.preluBackward(sdy, sx, sa, t[0].storage("dx"), t[1].storage("dAlpha"),
-                    v[0], v[1], v[2]), new PreluGradients(t[0], t[1]), t);
+            driver.preluBackward(sdy, sx, sa, t[0].storage("dx"), t[1].storage("dAlpha"), v[0], v[1], v[2]);
+            return new PreluGradients(t[0], t[1]);
         });
     }
 
@@ -1854,8 +1826,8 @@ public final class Backend implements AutoCloseable {
             Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
             require(Op.LOSS_BACKWARD);
             Tensor[] t = allocate(Shape.scalar(), pred.shape());
-            return closeOnFailure(() -> driver.loss(loss, reduction, s[0], s[1], t[0].storage("loss"), t[1].storage("grad"),
-                    pred.size()), new LossAndGradient(t[0], t[1]), t);
+            driver.loss(loss, reduction, s[0], s[1], t[0].storage("loss"), t[1].storage("grad"), pred.size());
+            return new LossAndGradient(t[0], t[1]);
         });
     }
 
@@ -1893,8 +1865,9 @@ public final class Backend implements AutoCloseable {
             checkLabels(logits, labels);
             int[] copy = labels.clone();
             Tensor[] t = allocate(Shape.scalar(), logits.shape());
-            return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, copy, null, reduction, t[0].storage("loss"),
-                    t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
+            driver.softmaxCrossEntropy(sl, copy, null, reduction, t[0].storage("loss"), t[1].storage("grad"),
+                    logits.shape().dim(0), logits.shape().dim(1));
+            return new LossAndGradient(t[0], t[1]);
         });
     }
 
@@ -1953,8 +1926,9 @@ public final class Backend implements AutoCloseable {
             Storage st = own(targets, "targets");
             sameShape("softmaxCrossEntropy", "logits", logits, "targets", targets);
             Tensor[] t = allocate(Shape.scalar(), logits.shape());
-            return closeOnFailure(() -> driver.softmaxCrossEntropy(sl, null, st, reduction, t[0].storage("loss"),
-                    t[1].storage("grad"), logits.shape().dim(0), logits.shape().dim(1)), new LossAndGradient(t[0], t[1]), t);
+            driver.softmaxCrossEntropy(sl, null, st, reduction, t[0].storage("loss"), t[1].storage("grad"),
+                    logits.shape().dim(0), logits.shape().dim(1));
+            return new LossAndGradient(t[0], t[1]);
         });
     }
 
@@ -2038,8 +2012,8 @@ public final class Backend implements AutoCloseable {
             Storage sx = arg(Op.DROPOUT, x, "x");
             checkDropoutP(p);
             Tensor[] t = allocate(x.shape(), x.shape());
-            return closeOnFailure(() -> driver.dropout(sx, t[0].storage("y"), t[1].storage("mask"), x.size(), p, seed, offset),
-                    new DropoutOutput(t[0], t[1]), t);
+            driver.dropout(sx, t[0].storage("y"), t[1].storage("mask"), x.size(), p, seed, offset);
+            return new DropoutOutput(t[0], t[1]);
         });
     }
 
@@ -2173,12 +2147,7 @@ public final class Backend implements AutoCloseable {
     public Tensor init(Shape shape, Init init, long seed) {
         return call(() -> {
             Tensor t = empty(shape);
-            try {
-                init(t, init, seed, 0);
-            } catch (RuntimeException e) {
-                t.close();
-                throw e;
-            }
+            init(t, init, seed, 0);
             return t;
         });
     }

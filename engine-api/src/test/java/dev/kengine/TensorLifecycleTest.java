@@ -254,6 +254,21 @@ class TensorLifecycleTest {
     }
 
     @Test
+    void aCallThatFailsInTheDriverFreesWhatItAllocated() {
+        try (Tensor src = backend.full(Shape.of(8), 1f)) {
+            int storages = FakeProviders.LIVE_STORAGES.get();
+            FakeProviders.failCopies = true;
+            try {
+                assertThrows(DeviceException.class, () -> backend.copyOf(src));
+            } finally {
+                FakeProviders.failCopies = false;
+            }
+            assertEquals(1, backend.liveTensors());
+            assertEquals(storages, FakeProviders.LIVE_STORAGES.get(), "the copy's result was freed");
+        }
+    }
+
+    @Test
     void scopesBelongToTheirThread() throws Exception {
         Scope s = Scope.open();
         Tensor t = backend.zeros(2);

@@ -24,6 +24,9 @@ public final class FakeProviders {
     /** The options the last opened HeapDriver received. */
     public static volatile Map<String, String> lastOptions = Map.of();
 
+    /** When set, every HeapDriver copy throws a DeviceException. */
+    public static volatile boolean failCopies;
+
     /** When set, every HeapDriver copy signals {@code entered} and then waits for {@code release}. */
     public static volatile CopyGate copyGate;
 
@@ -122,6 +125,9 @@ public final class FakeProviders {
 
         @Override
         public void copy(Storage src, Storage dst, long n) {
+            if (failCopies) {
+                throw new dev.kengine.DeviceException("heap test backend: copy failed on purpose", -1, "TEST", null);
+            }
             CopyGate gate = copyGate;
             if (gate != null) {
                 gate.entered.countDown();
