@@ -12,9 +12,10 @@ import dev.kengine.spi.BackendDriver.Binary;
 public final class ScalarElementwise implements Elementwise {
     public static final ScalarElementwise INSTANCE = new ScalarElementwise();
 
-    /** √(2/π), the GELU tanh approximation's scale. */
-    static final float GELU_TANH_SCALE = 0.7978845608028654f;
-    static final float GELU_TANH_CUBIC = 0.044715f;
+    /** √(2/π), the GELU tanh approximation's scale, in double (its float rounding would be 4e-8 off, which e^(2u) magnifies in the tail). */
+    public static final double GELU_TANH_SCALE = 0.7978845608028654;
+    /** The cubic term's factor in the GELU tanh approximation, in double as the formula writes it. */
+    public static final double GELU_TANH_CUBIC = 0.044715;
 
     private ScalarElementwise() {}
 
@@ -95,7 +96,8 @@ public final class ScalarElementwise implements Elementwise {
             case SIGMOID:
                 return dy * (y * (1f - y));
             case TANH:
-                return dy * (1f - y * y);
+                // (1 − y)(1 + y), not 1 − y·y: near saturation 1 − y is exact and keeps the slope's relative accuracy.
+                return dy * ((1f - y) * (1f + y));
             case RELU:
                 return x > 0f ? dy : (x <= 0f && dy == dy ? 0f : Float.NaN);
             case LEAKY_RELU:
@@ -343,8 +345,10 @@ public final class ScalarElementwise implements Elementwise {
         for (int i = from; i < to; i++) {
             float wi = w[i];
             float gi = decoupled ? g[i] : g[i] + weightDecay * wi;
-            float mi = beta1 * m[i] + oneMinusBeta1 * gi;
-            float vi = beta2 * v[i] + oneMinusBeta2 * (gi * gi);
+            // m + (1 − β1)(g − m), the interpolation form: where g and m are close (a steady gradient) g − m is exact
+            // and the fma rounds once, where β1·m + (1 − β1)·g rounds three times (2 ulp at a constant g = 90).
+            float mi = Math.fma(gi - m[i], oneMinusBeta1, m[i]);
+            float vi = Math.fma(gi * gi - v[i], oneMinusBeta2, v[i]);
             m[i] = mi;
             v[i] = vi;
             if (decoupled) {

@@ -157,6 +157,14 @@ K_FN float k_sigmoid(float x) {
     return e / (1.0f + e);
 }
 
+/* tanh with its limits exact: float tanh(x) rounds to +-1 for |x| >= atanh(1 - 2^-25) = 9.0109..., but some devices'
+ * built-in tanh stops one ulp short (0.99999994 at x = 30 on PoCL), which leaves a slope of 1.2e-7 where it is 0. */
+#define K_TANH_SATURATION 9.0111f
+
+K_FN float k_tanh(float x) {
+    return fabs(x) >= K_TANH_SATURATION ? copysign(1.0f, x) : tanh(x);
+}
+
 /* The GELU forms and their slopes as odd rational fits in float, the same as the CPU's vector kernels
  * (VectorElementwise): f(x) = xc * P(xc^2) / Q(xc^2) with x clamped to [-c, c], where f has reached its limit
  * within 4e-8. They are accurate absolutely where the textbook formulas cancel (x < 0), as the conformance kit's
@@ -215,12 +223,56 @@ K_FN float k_gelu_tanh_slope(float xc) {
     return xc * p / q + 0.5f;
 }
 
+/* Below -K_GELU_TAIL the fits above keep only their absolute accuracy (about 3e-8 |x|), none relative once
+ * x Phi(x) is under 1e-6; there the GELU forms and slopes come from formulas that keep relative accuracy:
+ * Phi(x) = erfc(|x|/sqrt 2)/2 with erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2) (relative error below 1.2e-7,
+ * the CPU backend's Gaussian), and sigma(2u) = e/(1 + e) with e = exp(2u). x^2/2 is split exactly (fma) and its
+ * two parts exponentiated apart, so the argument's rounding (up to 4e-6 at x = -13) does not become the result's
+ * relative error. */
+#define K_GELU_TAIL 3.0f
+#define K_GELU_TAIL_FLOOR -20.0f
+
+/* {exp(-x^2/2) with x^2/2 exact, Phi(x)} for x <= -3. */
+K_FN float k_gelu_tail_cdf(float x, float* gauss) {
+    float z = -x * 0.70710678118654752f;
+    float t = 1.0f / K_FMA(0.5f, z, 1.0f);
+    float q = K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(0.17087277f, t, -0.82215223f), t, 1.48851587f), t,
+            -1.13520398f), t, 0.27886807f), t, -0.18628806f), t, 0.09678418f), t, 0.37409196f), t, 1.00002368f), t,
+            -1.26551223f);
+    float xx = x * x;
+    float lo = K_FMA(x, x, -xx);
+    float e = exp(-0.5f * xx);
+    *gauss = e * (1.0f - 0.5f * lo);
+    return 0.5f * t * e * exp(q - 0.5f * lo);
+}
+
+/* GELU or its slope (slope != 0) for x <= -3. */
+K_FN float k_gelu_tail(float x, int slope) {
+    float xf = x < K_GELU_TAIL_FLOOR ? K_GELU_TAIL_FLOOR : x;
+    float gauss;
+    float cdf = k_gelu_tail_cdf(xf, &gauss);
+    return slope ? K_FMA(xf, 0.3989422804014327f * gauss, cdf) : xf * cdf;
+}
+
+/* tanh-GELU or its slope (slope != 0) for x <= -3: x sigma(2u), sigma(2u) + x sigma'(2u) 2u'. */
+K_FN float k_gelu_tanh_tail(float x, int slope) {
+    float xf = x < K_GELU_TAIL_FLOOR ? K_GELU_TAIL_FLOOR : x;
+    float xx = xf * xf;
+    float e = exp(1.5957691216057308f * xf * K_FMA(0.044715f, xx, 1.0f));
+    float r = 1.0f / (1.0f + e);
+    float sigma = e * r;
+    if (!slope) {
+        return xf * sigma;
+    }
+    return K_FMA(xf * sigma * r, 1.5957691216057308f * K_FMA(3.0f * 0.044715f, xx, 1.0f), sigma);
+}
+
 K_FN float k_act_forward(int kind, float p, float x) {
     switch (kind) {
     case K_ACT_SIGMOID:
         return k_sigmoid(x);
     case K_ACT_TANH:
-        return tanh(x);
+        return k_tanh(x);
     case K_ACT_RELU:
         return x > 0.0f ? x : (k_isnan(x) ? x : 0.0f);
     case K_ACT_LEAKY_RELU:
@@ -238,11 +290,17 @@ K_FN float k_act_forward(int kind, float p, float x) {
     case K_ACT_SOFTPLUS:
         return fmax(x, 0.0f) + log1p(exp(-fabs(x)));
     case K_ACT_GELU: {
-        /* x * |Phi|, x clamped from below: x <= -5.5 (and -inf) give 0 * -5.5 = -0, x >= 5.5 gives x. */
+        if (x < -K_GELU_TAIL) {
+            return k_gelu_tail(x, 0); /* -inf gives GELU(-20), which is -0 in float */
+        }
+        /* x * |Phi|, x clamped from below: x >= 5.5 gives x. */
         float lower = x < -K_GELU_CLAMP ? -K_GELU_CLAMP : x;
         return fabs(0.5f + k_gelu_cdf_minus_half(k_clamp_sym(x, K_GELU_CLAMP))) * lower;
     }
     case K_ACT_GELU_TANH: {
+        if (x < -K_GELU_TAIL) {
+            return k_gelu_tanh_tail(x, 0);
+        }
         float lower = x < -K_GELU_TANH_CLAMP ? -K_GELU_TANH_CLAMP : x;
         return fabs(0.5f + k_gelu_tanh_gate_minus_half(k_clamp_sym(x, K_GELU_TANH_CLAMP))) * lower;
     }
@@ -263,7 +321,8 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
     case K_ACT_SIGMOID:
         return dy * (y * (1.0f - y));
     case K_ACT_TANH:
-        return dy * (1.0f - y * y);
+        /* (1 - y)(1 + y), not 1 - y*y: near saturation 1 - y is exact and keeps the slope's relative accuracy. */
+        return dy * ((1.0f - y) * (1.0f + y));
     case K_ACT_RELU:
         /* x <= 0 selects 0, but a NaN dy still propagates (as dy * 0 would not for dy = +-inf). */
         return x > 0.0f ? dy : (k_isnan(dy) ? dy : 0.0f);
@@ -285,9 +344,9 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
         return dy * k_sigmoid(x);
     case K_ACT_GELU:
         /* f'(-inf) = 0 and f'(+inf) = 1 through the clamp, applied to dy as a product so NaN and inf in dy propagate. */
-        return dy * k_gelu_slope(k_clamp_sym(x, K_GELU_SLOPE_CLAMP));
+        return dy * (x < -K_GELU_TAIL ? k_gelu_tail(x, 1) : k_gelu_slope(k_clamp_sym(x, K_GELU_SLOPE_CLAMP)));
     case K_ACT_GELU_TANH:
-        return dy * k_gelu_tanh_slope(k_clamp_sym(x, K_GELU_TANH_SLOPE_CLAMP));
+        return dy * (x < -K_GELU_TAIL ? k_gelu_tanh_tail(x, 1) : k_gelu_tanh_slope(k_clamp_sym(x, K_GELU_TANH_SLOPE_CLAMP)));
     default:
         return dy;
     }

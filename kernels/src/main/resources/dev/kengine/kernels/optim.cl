@@ -34,8 +34,12 @@ __kernel void k_adam(__global float* w, __global const float* g, __global float*
         if (!decoupled) {
             gi = gi + weightDecay * wi;
         }
-        float mi = beta1 * m[i] + (1.0f - beta1) * gi;
-        float vi = beta2 * v[i] + (1.0f - beta2) * (gi * gi);
+        /* m + (1 - beta1)(g - m), the interpolation form: g - m is exact where they are close (a steady
+         * gradient) and the fma rounds once, where beta1 m + (1 - beta1) g rounds three times. */
+        float mo = m[i];
+        float vo = v[i];
+        float mi = K_FMA(gi - mo, 1.0f - beta1, mo);
+        float vi = K_FMA(gi * gi - vo, 1.0f - beta2, vo);
         m[i] = mi;
         v[i] = vi;
         if (decoupled) {

@@ -1,7 +1,9 @@
 package dev.kengine.cpu.simd;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.D2F;
 import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.EXP;
 import static jdk.incubator.vector.VectorOperators.F2D;
 import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.GT;
@@ -12,6 +14,7 @@ import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.NE;
 
 import dev.kengine.cpu.Elementwise;
+import dev.kengine.cpu.Gaussian;
 import dev.kengine.cpu.ScalarElementwise;
 import dev.kengine.op.Activation;
 import dev.kengine.op.Loss;
@@ -59,6 +62,18 @@ public final class VectorElementwise implements Elementwise {
     private static final float GELU_SLOPE_CLAMP = 6f;
     /** |x| from which tanh-GELU′(x) is 0 or 1 within 2.2e-8. */
     private static final float GELU_TANH_SLOPE_CLAMP = 5.6f;
+
+    /**
+     * Below −{@value}, the GELU forms and their slopes come from {@link #geluTail}: there the fits above keep only
+     * their absolute accuracy (about 3e-8·|x|), which is no relative accuracy at all once x·Φ(x) falls under 1e-6.
+     */
+    private static final float GELU_TAIL = 3f;
+    /** The tail forms' argument floor: every GELU form and slope has underflowed to ∓0 in float well above −20. */
+    private static final double GELU_TAIL_FLOOR = -20.0;
+    private static final int TAIL_GELU = 0;
+    private static final int TAIL_GELU_SLOPE = 1;
+    private static final int TAIL_GELU_TANH = 2;
+    private static final int TAIL_GELU_TANH_SLOPE = 3;
 
     private VectorElementwise() {}
 
@@ -180,6 +195,51 @@ public final class VectorElementwise implements Elementwise {
                 .add(0.5f);
     }
 
+    /**
+     * A GELU form or slope for every lane of v, in double precision from formulas that keep relative accuracy for
+     * x ≤ −3 (the lanes the caller blends in): Φ(x) = erfc(|x|/√2)/2 by {@link Gaussian}'s erfc (relative error
+     * below 1.2e-7, x²/2 exact in double), φ(x) and σ(2u) by the lanewise double EXP. Called only for vectors with a
+     * lane below −{@value #GELU_TAIL}, rare in training data, so its cost (double arithmetic, a call the JIT may not
+     * inline) stays out of the common path.
+     */
+    private static FloatVector geluTail(int form, FloatVector v) {
+        DoubleVector low = geluTail(form, (DoubleVector) v.convertShape(F2D, D, 0));
+        DoubleVector high = geluTail(form, (DoubleVector) v.convertShape(F2D, D, 1));
+        return ((FloatVector) low.convertShape(D2F, S, 0)).reinterpretAsInts()
+                .or(((FloatVector) high.convertShape(D2F, S, -1)).reinterpretAsInts()).reinterpretAsFloats();
+    }
+
+    private static DoubleVector geluTail(int form, DoubleVector x) {
+        x = x.blend(GELU_TAIL_FLOOR, x.compare(LT, GELU_TAIL_FLOOR));
+        DoubleVector halfSquare = x.mul(x).mul(0.5);
+        if (form == TAIL_GELU || form == TAIL_GELU_SLOPE) {
+            DoubleVector z = x.neg().mul(Gaussian.INV_SQRT2);
+            DoubleVector t = DoubleVector.broadcast(D, 1.0).div(z.fma(0.5, 1.0));
+            double[] c = Gaussian.ERFC_COEFFICIENTS;
+            DoubleVector poly = DoubleVector.broadcast(D, c[c.length - 1]);
+            for (int k = c.length - 2; k >= 0; k--) {
+                poly = poly.fma(t, DoubleVector.broadcast(D, c[k]));
+            }
+            DoubleVector cdf = t.mul(poly.sub(halfSquare).lanewise(EXP)).mul(0.5);
+            if (form == TAIL_GELU) {
+                return x.mul(cdf);
+            }
+            return x.mul(halfSquare.neg().lanewise(EXP).mul(Gaussian.INV_SQRT_2PI)).add(cdf);
+        }
+        // 2u = 2√(2/π)(x + 0.044715x³) and σ(2u) = e/(1 + e) with e = e^(2u) ≤ 1 here.
+        double twoScale = 2.0 * ScalarElementwise.GELU_TANH_SCALE;
+        double cubic = ScalarElementwise.GELU_TANH_CUBIC;
+        DoubleVector square = x.mul(x);
+        DoubleVector e = square.fma(cubic, 1.0).mul(x).mul(twoScale).lanewise(EXP);
+        DoubleVector r = DoubleVector.broadcast(D, 1.0).div(e.add(1.0));
+        DoubleVector sigma = e.mul(r);
+        if (form == TAIL_GELU_TANH) {
+            return x.mul(sigma);
+        }
+        DoubleVector du = square.fma(3.0 * cubic, 1.0).mul(twoScale);
+        return x.mul(sigma.mul(r)).mul(du).add(sigma);
+    }
+
     private static FloatVector reluDerivative(FloatVector dy, FloatVector x) {
         VectorMask<Float> zero = x.compare(LE, 0f).and(dy.compare(EQ, dy));
         return FloatVector.broadcast(S, Float.NaN).blend(0f, zero).blend(dy, x.compare(GT, 0f));
@@ -239,19 +299,21 @@ public final class VectorElementwise implements Elementwise {
     }
 
     /**
-     * tanh|x| = −m/(2 + m) with m = e^(−2|x|) − 1, which keeps full relative accuracy near 0 (m ≈ −2|x|) and
-     * reaches 1 at |x| ≈ 8.49 (float tanh does at 9.01: between them the result is 1 against 1 − 2⁻²⁴, which the
-     * expm1 keeps faithful); then x's sign bit is copied in (so tanh(±0) = ±0). Within 2.5 ulp (measured at 42M
-     * points of [0, 10]; the worst is near x = 4.5, where m, 2 + m and the division each round once), against
-     * SVML's 0.6: the kit allows 5. A rational fit would be cheaper still but rounds to 5.2 ulp and past 1
-     * (ELEMENTWISE-NOTES.md). Written out: the lanewise
-     * TANH is an SVML call, and with the call's spills it ran at 1.9 G elements/s per thread in L1 against 3.1 here.
+     * tanh|x| in double precision ({@link VectorMath#tanhOfNonNegative}: e^(−2|x|) − 1 and one division), rounded
+     * once to float, then x's sign bit copied in (so tanh(±0) = ±0 and NaN stays NaN): within 0.5004 ulp (correctly
+     * rounded but near midpoints), where PyTorch's float kernel is within 1 ulp. The float form it replaced
+     * (−m/(2 + m) in float) was within 2.5 ulp, and its error grew through the backward pass's 1 − y² near
+     * saturation (ELEMENTWISE-NOTES.md, accuracy).
      */
     private static void tanhForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector m = VectorMath.expm1ForNonPositive(v.abs().mul(-2f));
-            IntVector magnitude = m.div(m.add(2f)).reinterpretAsInts().and(0x7FFF_FFFF);
+            FloatVector a = v.abs();
+            DoubleVector low = VectorMath.tanhOfNonNegative((DoubleVector) a.convertShape(F2D, D, 0));
+            DoubleVector high = VectorMath.tanhOfNonNegative((DoubleVector) a.convertShape(F2D, D, 1));
+            // A narrowing conversion fills part 0 (low lanes) or part −1 (high lanes) and zeroes the rest.
+            IntVector magnitude = ((FloatVector) low.convertShape(D2F, S, 0)).reinterpretAsInts()
+                    .or(((FloatVector) high.convertShape(D2F, S, -1)).reinterpretAsInts()).and(0x7FFF_FFFF); // −m/2 is −0 at m = 0
             magnitude.or(v.reinterpretAsInts().and(0x8000_0000)).reinterpretAsFloats().intoArray(y, yOff + i);
         }
     }
@@ -323,7 +385,12 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector lower = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
             FloatVector xc = lower.blend(GELU_CLAMP, lower.compare(GT, GELU_CLAMP));
-            cdfMinusHalf(xc).add(0.5f).abs().mul(lower).intoArray(y, yOff + i);
+            FloatVector out = cdfMinusHalf(xc).add(0.5f).abs().mul(lower);
+            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+            if (tail.anyTrue()) {
+                out = out.blend(geluTail(TAIL_GELU, v), tail);
+            }
+            out.intoArray(y, yOff + i);
         }
     }
 
@@ -333,7 +400,12 @@ public final class VectorElementwise implements Elementwise {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector lower = v.blend(-GELU_TANH_CLAMP, v.compare(LT, -GELU_TANH_CLAMP));
             FloatVector xc = lower.blend(GELU_TANH_CLAMP, lower.compare(GT, GELU_TANH_CLAMP));
-            geluTanhGateMinusHalf(xc).add(0.5f).abs().mul(lower).intoArray(y, yOff + i);
+            FloatVector out = geluTanhGateMinusHalf(xc).add(0.5f).abs().mul(lower);
+            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+            if (tail.anyTrue()) {
+                out = out.blend(geluTail(TAIL_GELU_TANH, v), tail);
+            }
+            out.intoArray(y, yOff + i);
         }
     }
 
@@ -389,8 +461,11 @@ public final class VectorElementwise implements Elementwise {
 
     private static void tanhBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
+            // (1 − y)(1 + y): 1 − y is exact for y in [1/2, 1] (Sterbenz), so near saturation the slope keeps its
+            // relative accuracy, which 1 − y·y loses to y·y's rounding (PyTorch's form).
             FloatVector yv = load(y, i);
-            load(dy, i).mul(FloatVector.broadcast(S, 1f).sub(yv.mul(yv))).intoArray(dx, i);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            load(dy, i).mul(one.sub(yv).mul(one.add(yv))).intoArray(dx, i);
         }
     }
 
@@ -457,7 +532,12 @@ public final class VectorElementwise implements Elementwise {
     /** dy·GELU′(x): beyond the clamp GELU′ is 0 or 1 to float precision, and ±∞ give dy·0 or dy. */
     private static void geluBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            FloatVector slope = geluSlope(clamp(FloatVector.fromArray(S, x, i), GELU_SLOPE_CLAMP));
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector slope = geluSlope(clamp(v, GELU_SLOPE_CLAMP));
+            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+            if (tail.anyTrue()) {
+                slope = slope.blend(geluTail(TAIL_GELU_SLOPE, v), tail);
+            }
             FloatVector.fromArray(S, dy, i).mul(slope).intoArray(dx, i);
         }
     }
@@ -465,7 +545,12 @@ public final class VectorElementwise implements Elementwise {
     /** dy·tanh-GELU′(x), as geluBackward. */
     private static void geluTanhBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            FloatVector slope = geluTanhSlope(clamp(FloatVector.fromArray(S, x, i), GELU_TANH_SLOPE_CLAMP));
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector slope = geluTanhSlope(clamp(v, GELU_TANH_SLOPE_CLAMP));
+            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+            if (tail.anyTrue()) {
+                slope = slope.blend(geluTail(TAIL_GELU_TANH_SLOPE, v), tail);
+            }
             FloatVector.fromArray(S, dy, i).mul(slope).intoArray(dx, i);
         }
     }
@@ -920,8 +1005,11 @@ public final class VectorElementwise implements Elementwise {
             if (!decoupled) {
                 gi = gi.add(wi.mul(weightDecay));
             }
-            FloatVector mi = load(m, i).mul(beta1).add(gi.mul(oneMinusBeta1));
-            FloatVector vi = load(v, i).mul(beta2).add(gi.mul(gi).mul(oneMinusBeta2));
+            // The interpolation form, as the scalar kernel: m + (1 − β1)(g − m) by one fma.
+            FloatVector mo = load(m, i);
+            FloatVector vo = load(v, i);
+            FloatVector mi = gi.sub(mo).fma(FloatVector.broadcast(S, oneMinusBeta1), mo);
+            FloatVector vi = gi.mul(gi).sub(vo).fma(FloatVector.broadcast(S, oneMinusBeta2), vo);
             mi.intoArray(m, i);
             vi.intoArray(v, i);
             if (decoupled) {
