@@ -158,8 +158,8 @@ class SimdScalarAgreementTest {
                 }
             }
         }
-        // Float tanh is exactly ±1 only from |x| ≈ 9.011: the vector kernel rounds the double tanh once, so it
-        // saturates where the correctly rounded result does, and 8.4 gives 1 − 2⁻²³ (exact 1 − 1.01e-7).
+        // Float tanh is exactly ±1 only from |x| ≈ 9.011: the vector kernel's 1 − t saturates where the correctly
+        // rounded result does, and 8.4 gives 1 − 2⁻²³ (exact 1 − 1.01e-7).
         float[] x = new float[N];
         for (int i = 0; i < N; i++) {
             x[i] = (i % 2 == 0 ? 1 : -1) * (8f + 2f * i / N);
@@ -173,7 +173,7 @@ class SimdScalarAgreementTest {
     }
 
     @Test
-    @DisplayName("tanh is within 0.5004 ulp of the exact value from 0 to 10 (a double kernel rounded once)")
+    @DisplayName("tanh is within 1.25 ulp of the exact value from 0 to 10, and within 0.6 ulp from 2 on (near saturation)")
     void tanhAccuracy() {
         float[] x = new float[1 << 20];
         for (int i = 0; i < x.length; i++) {
@@ -188,13 +188,14 @@ class SimdScalarAgreementTest {
         }
     }
 
-    /** y within 0.5004 ulp of tanh(x): Math.tanh is within 1 ulp of double, far below the bound. */
+    /** y within 1.25 ulp of tanh(x), 0.6 from |x| = 2 on: Math.tanh is within 1 ulp of double, far below the bound. */
     private static void assertTanhBound(float x, float y) {
         double exact = Math.tanh(x);
         float rounded = (float) exact;
         // The ulp of the float interval holding the exact value (below a power of two it is half the one above).
         double ulp = Math.ulp(Math.abs(rounded) > Math.abs(exact) ? Math.nextDown(Math.abs(rounded)) : Math.abs(rounded));
-        assertTrue(Math.abs(y - exact) <= 0.5004 * ulp, "tanh(" + x + ") = " + y + ", exact " + exact);
+        double bound = Math.abs(x) >= 2 ? 0.6 : 1.25;
+        assertTrue(Math.abs(y - exact) <= bound * ulp, "tanh(" + x + ") = " + y + ", exact " + exact + " (bound " + bound + " ulp)");
     }
 
     @Test

@@ -229,10 +229,10 @@ K_FN float k_gelu_tanh_slope(float xc) {
  * the CPU backend's Gaussian), and sigma(2u) = e/(1 + e) with e = exp(2u). x^2/2 is split exactly (fma) and its
  * two parts exponentiated apart, so the argument's rounding (up to 4e-6 at x = -13) does not become the result's
  * relative error. */
-#define K_GELU_TAIL 3.0f
+#define K_GELU_TAIL 4.0f
 #define K_GELU_TAIL_FLOOR -20.0f
 
-/* {exp(-x^2/2) with x^2/2 exact, Phi(x)} for x <= -3. */
+/* {exp(-x^2/2) with x^2/2 exact, Phi(x)} for x < -4. */
 K_FN float k_gelu_tail_cdf(float x, float* gauss) {
     float z = -x * 0.70710678118654752f;
     float t = 1.0f / K_FMA(0.5f, z, 1.0f);
@@ -246,7 +246,7 @@ K_FN float k_gelu_tail_cdf(float x, float* gauss) {
     return 0.5f * t * e * exp(q - 0.5f * lo);
 }
 
-/* GELU or its slope (slope != 0) for x <= -3. */
+/* GELU or its slope (slope != 0) for x < -4. */
 K_FN float k_gelu_tail(float x, int slope) {
     float xf = x < K_GELU_TAIL_FLOOR ? K_GELU_TAIL_FLOOR : x;
     float gauss;
@@ -254,7 +254,7 @@ K_FN float k_gelu_tail(float x, int slope) {
     return slope ? K_FMA(xf, 0.3989422804014327f * gauss, cdf) : xf * cdf;
 }
 
-/* tanh-GELU or its slope (slope != 0) for x <= -3: x sigma(2u), sigma(2u) + x sigma'(2u) 2u'. */
+/* tanh-GELU or its slope (slope != 0) for x < -4: x sigma(2u), sigma(2u) + x sigma'(2u) 2u'. */
 K_FN float k_gelu_tanh_tail(float x, int slope) {
     float xf = x < K_GELU_TAIL_FLOOR ? K_GELU_TAIL_FLOOR : x;
     float xx = xf * xf;

@@ -3,7 +3,6 @@ package dev.kengine.cpu.simd;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LT;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -97,47 +96,6 @@ final class VectorMath {
         FloatVector em1 = r.mul(r).fma(q, r);
         FloatVector scale = k.reinterpretAsInts().add(127 - ROUNDER_BITS).lanewise(LSHL, 23).reinterpretAsFloats();
         return scale.fma(em1, scale.sub(1f));
-    }
-
-    // ---- tanh in double precision ----
-
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    /** 1.5·2⁵²: adding it rounds a double to an integer held in the low mantissa bits. */
-    private static final double ROUNDER_D = 0x1.8p52;
-    private static final long ROUNDER_D_BITS = Double.doubleToRawLongBits(ROUNDER_D);
-    private static final double LOG2E_D = 1.4426950408889634;
-    /** ln 2 in two parts: n·LN2_HI_D is exact for the |n| ≤ 58 used here, the second part corrects it. */
-    private static final double LN2_HI_D = 0x1.62e42fee00000p-1;
-    private static final double LN2_LO_D = 0x1.a39ef35793c76p-33;
-    /** Below this −2|x|, tanh|x| is 1 − 2e⁻⁴⁰ and rounds to float 1 (float tanh reaches 1 at |x| ≈ 9.01). */
-    private static final double TANH_ARG_LO = -40.0;
-
-    /**
-     * tanh a for a ≥ 0 (or NaN) in double precision: with m = e^(−2a) − 1, tanh a = −m/(2 + m), where m is formed
-     * as e^x − 1 = 2ⁿ·(e^r − 1) + (2ⁿ − 1), x = −2a = n·ln2 + r, |r| ≤ ln2/2, and e^r − 1 = r + r²·q(r) by its
-     * Taylor series to r⁹ (remainder below 2.1e-11 relative). No step cancels (2 + m lies in [1, 2]), so the double
-     * result is within about 2.2e-11 relative, and its rounding to float is the correctly rounded tanh except where
-     * the exact value lies within 4e-4 ulp of a midpoint between two floats (about one argument in 1,300): within
-     * 0.5004 ulp. Three more terms would make it correctly rounded but for 1e-15 of an ulp, at 6 % more time.
-     */
-    static DoubleVector tanhOfNonNegative(DoubleVector a) {
-        DoubleVector x = a.mul(-2.0);
-        x = x.blend(TANH_ARG_LO, x.compare(LT, TANH_ARG_LO));
-        DoubleVector k = x.fma(DoubleVector.broadcast(D, LOG2E_D), DoubleVector.broadcast(D, ROUNDER_D));
-        DoubleVector n = k.sub(ROUNDER_D);
-        DoubleVector r = n.fma(DoubleVector.broadcast(D, -LN2_HI_D), x);
-        r = n.fma(DoubleVector.broadcast(D, -LN2_LO_D), r);
-        DoubleVector q = DoubleVector.broadcast(D, 1.0 / 362880).fma(r, DoubleVector.broadcast(D, 1.0 / 40320));
-        q = q.fma(r, DoubleVector.broadcast(D, 1.0 / 5040));
-        q = q.fma(r, DoubleVector.broadcast(D, 1.0 / 720));
-        q = q.fma(r, DoubleVector.broadcast(D, 1.0 / 120));
-        q = q.fma(r, DoubleVector.broadcast(D, 1.0 / 24));
-        q = q.fma(r, DoubleVector.broadcast(D, 1.0 / 6));
-        q = q.fma(r, DoubleVector.broadcast(D, 0.5));
-        DoubleVector em1 = r.mul(r).fma(q, r);
-        DoubleVector scale = k.reinterpretAsLongs().add(1023 - ROUNDER_D_BITS).lanewise(LSHL, 52).reinterpretAsDoubles();
-        DoubleVector m = scale.fma(em1, scale.sub(1.0));
-        return m.neg().div(m.add(2.0));
     }
 
     // ---- polynomials with constant coefficients, lowest degree first ----
