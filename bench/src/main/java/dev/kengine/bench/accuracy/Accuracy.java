@@ -221,8 +221,8 @@ public final class Accuracy {
     static final String USAGE = """
             usage: ./engine accuracy [--backends LIST] [--cases LIST] [--format text|markdown] [--no-torch]
                                      [--python PATH] [--torch-script PATH] [--strict]
-              Measures every op family (activations forward and backward on their tails, near 0 and on
-              [-10,10]; softmax and log-softmax; every loss; softmax cross-entropy; SGD and Adam steps;
+              Measures every op family (activations forward and backward on their tails, near 0, on [-3,3]
+              and on [-10,10]; softmax and log-softmax; every loss; softmax cross-entropy; SGD and Adam steps;
               sum, mean and l2Norm of 1e6 values, huge and tiny ones included; matmul with k up to 4097,
               batched; the dense layer forward and backward) on each available backend against the
               conformance kit's float64 oracle, with PyTorch's float32 CPU result on the same inputs.
@@ -239,6 +239,7 @@ public final class Accuracy {
               --format     text (default) or markdown, for the documentation
               --no-torch   leave out the PyTorch column
               --python     the Python with torch (default /usr/bin/python3 where it exists, else python3)
+              --torch-script  the PyTorch side (default scripts/accuracy-torch.py)
               --strict     exit with status 1 when a case fails the criterion on a backend""";
 
     /**

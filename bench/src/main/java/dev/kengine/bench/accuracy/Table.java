@@ -193,8 +193,10 @@ public final class Table {
         int i = e.worst();
         if (i >= 0) {
             sb.append("; worst at [").append(i).append(']');
-            for (Input in : row.aCase().inputs()) {
-                if (in.values() != null && in.values().length == row.output().expected().length) {
+            // The inputs at that index, where the op is elementwise (every input as long as the output).
+            int n = row.output().expected().length;
+            if (n > 1 && row.aCase().inputs().stream().allMatch(in -> in.values() != null && in.values().length == n)) {
+                for (Input in : row.aCase().inputs()) {
                     sb.append(' ').append(in.name()).append('=').append(in.values()[i]);
                 }
             }
