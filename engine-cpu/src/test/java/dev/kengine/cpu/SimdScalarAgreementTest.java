@@ -173,7 +173,7 @@ class SimdScalarAgreementTest {
     }
 
     @Test
-    @DisplayName("tanh is within 1.25 ulp of the exact value from 0 to 10, and within 0.6 ulp from 2 on (near saturation)")
+    @DisplayName("tanh is within 1.5 ulp of the exact value from 0 to 10, and within 0.7 ulp from 2 on (near saturation)")
     void tanhAccuracy() {
         float[] x = new float[1 << 20];
         for (int i = 0; i < x.length; i++) {
@@ -188,13 +188,13 @@ class SimdScalarAgreementTest {
         }
     }
 
-    /** y within 1.25 ulp of tanh(x), 0.6 from |x| = 2 on: Math.tanh is within 1 ulp of double, far below the bound. */
+    /** y within 1.5 ulp of tanh(x), 0.7 from |x| = 2 on: Math.tanh is within 1 ulp of double, far below the bound. */
     private static void assertTanhBound(float x, float y) {
         double exact = Math.tanh(x);
         float rounded = (float) exact;
         // The ulp of the float interval holding the exact value (below a power of two it is half the one above).
         double ulp = Math.ulp(Math.abs(rounded) > Math.abs(exact) ? Math.nextDown(Math.abs(rounded)) : Math.abs(rounded));
-        double bound = Math.abs(x) >= 2 ? 0.6 : 1.25;
+        double bound = Math.abs(x) >= 2 ? 0.7 : 1.5;
         assertTrue(Math.abs(y - exact) <= bound * ulp, "tanh(" + x + ") = " + y + ", exact " + exact + " (bound " + bound + " ulp)");
     }
 
