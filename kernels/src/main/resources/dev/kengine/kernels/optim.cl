@@ -14,14 +14,23 @@ __kernel void k_sgd(__global float* w, __global const float* g, __global float* 
     K_FOR_EACH(i, n) {
         float wi = w[i];
         float gi = g[i];
-        gi = (gi + l2 * wi) + l1 * k_sign0(wi);
+        /* Every multiply-add fused, as the CPU kernels (the same bits) and PyTorch's. */
+        gi = K_FMA(l2, wi, gi) + l1 * k_sign0(wi);
         if (hasVelocity) {
-            float vi = momentum * v[i] + gi;
+            float vi = K_FMA(momentum, v[i], gi);
             v[i] = vi;
-            gi = nesterov ? gi + momentum * vi : vi;
+            gi = nesterov ? K_FMA(momentum, vi, gi) : vi;
         }
-        w[i] = wi - lr * gi;
+        w[i] = K_FMA(-lr, gi, wi);
     }
+}
+
+/* beta a + (1 - beta) b with both products' rounding errors added back (exact through the fma): within about half
+ * an ulp even where the products cancel. The CPU kernels' ScalarElementwise.blend. */
+K_FN float k_blend(float beta, float a, float oneMinusBeta, float b) {
+    float p = beta * a;
+    float q = oneMinusBeta * b;
+    return (p + q) + (K_FMA(beta, a, -p) + K_FMA(oneMinusBeta, b, -q));
 }
 
 /* c1 = 1 / (1 - beta1^t), c2 = 1 / (1 - beta2^t), from the host's double bias corrections. */
@@ -32,20 +41,16 @@ __kernel void k_adam(__global float* w, __global const float* g, __global float*
         float wi = w[i];
         float gi = g[i];
         if (!decoupled) {
-            gi = gi + weightDecay * wi;
+            gi = K_FMA(weightDecay, wi, gi);
         }
-        /* m + (1 - beta1)(g - m), the interpolation form: g - m is exact where they are close (a steady
-         * gradient) and the fma rounds once, where beta1 m + (1 - beta1) g rounds three times. */
-        float mo = m[i];
-        float vo = v[i];
-        float mi = K_FMA(gi - mo, 1.0f - beta1, mo);
-        float vi = K_FMA(gi * gi - vo, 1.0f - beta2, vo);
+        float mi = k_blend(beta1, m[i], 1.0f - beta1, gi);
+        float vi = k_blend(beta2, v[i], 1.0f - beta2, gi * gi);
         m[i] = mi;
         v[i] = vi;
         if (decoupled) {
-            wi = wi - lr * weightDecay * wi;
+            wi = K_FMA(-(lr * weightDecay), wi, wi);
         }
-        w[i] = wi - lr * (mi * c1) / (sqrt(vi * c2) + eps);
+        w[i] = K_FMA(-(lr * c1), mi / (sqrt(vi * c2) + eps), wi);
     }
 }
 

@@ -1001,47 +1001,58 @@ public final class VectorElementwise implements Elementwise {
     @Override
     public void sgd(float[] w, float[] g, float[] velocity, float lr, float momentum, boolean nesterov, float l2, float l1,
                     int from, int to) {
+        // The scalar kernel's fused forms, so that both paths give the same bits.
+        FloatVector l2v = FloatVector.broadcast(S, l2);
+        FloatVector mom = FloatVector.broadcast(S, momentum);
+        FloatVector minusLr = FloatVector.broadcast(S, -lr);
         int i = from;
         for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
             FloatVector wi = load(w, i);
-            FloatVector step = load(g, i).add(wi.mul(l2)).add(signum(wi).mul(l1));
+            FloatVector step = l2v.fma(wi, load(g, i)).add(signum(wi).mul(l1));
             if (velocity != null) {
-                FloatVector v = load(velocity, i).mul(momentum).add(step);
+                FloatVector v = mom.fma(load(velocity, i), step);
                 v.intoArray(velocity, i);
-                step = nesterov ? step.add(v.mul(momentum)) : v;
+                step = nesterov ? mom.fma(v, step) : v;
             }
-            wi.sub(step.mul(lr)).intoArray(w, i);
+            minusLr.fma(step, wi).intoArray(w, i);
         }
         if (i < to) {
             ScalarElementwise.INSTANCE.sgd(w, g, velocity, lr, momentum, nesterov, l2, l1, i, to);
         }
     }
 
+    /** ScalarElementwise.blend lane by lane: β·a + (1 − β)·b with both products' rounding errors added back. */
+    private static FloatVector blend(FloatVector beta, FloatVector a, FloatVector oneMinusBeta, FloatVector b) {
+        FloatVector p = beta.mul(a);
+        FloatVector q = oneMinusBeta.mul(b);
+        return p.add(q).add(beta.fma(a, p.neg()).add(oneMinusBeta.fma(b, q.neg())));
+    }
+
     @Override
     public void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
                      float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
-        float oneMinusBeta1 = 1f - beta1;
-        float oneMinusBeta2 = 1f - beta2;
-        float decay = lr * weightDecay;
+        FloatVector b1 = FloatVector.broadcast(S, beta1);
+        FloatVector b2 = FloatVector.broadcast(S, beta2);
+        FloatVector ob1 = FloatVector.broadcast(S, 1f - beta1);
+        FloatVector ob2 = FloatVector.broadcast(S, 1f - beta2);
+        FloatVector wd = FloatVector.broadcast(S, weightDecay);
+        FloatVector minusStep = FloatVector.broadcast(S, -(lr * c1));
+        FloatVector minusDecay = FloatVector.broadcast(S, -(lr * weightDecay));
         int i = from;
         for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
             FloatVector wi = load(w, i);
             FloatVector gi = load(g, i);
             if (!decoupled) {
-                gi = gi.add(wi.mul(weightDecay));
+                gi = wd.fma(wi, gi);
             }
-            // The interpolation form, as the scalar kernel: m + (1 − β1)(g − m) by one fma.
-            FloatVector mo = load(m, i);
-            FloatVector vo = load(v, i);
-            FloatVector mi = gi.sub(mo).fma(FloatVector.broadcast(S, oneMinusBeta1), mo);
-            FloatVector vi = gi.mul(gi).sub(vo).fma(FloatVector.broadcast(S, oneMinusBeta2), vo);
+            FloatVector mi = blend(b1, load(m, i), ob1, gi);
+            FloatVector vi = blend(b2, load(v, i), ob2, gi.mul(gi));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
             if (decoupled) {
-                wi = wi.sub(wi.mul(decay));
+                wi = minusDecay.fma(wi, wi);
             }
-            FloatVector update = mi.mul(c1).mul(lr).div(vi.mul(c2).sqrt().add(epsilon));
-            wi.sub(update).intoArray(w, i);
+            minusStep.fma(mi.div(vi.mul(c2).sqrt().add(epsilon)), wi).intoArray(w, i);
         }
         if (i < to) {
             ScalarElementwise.INSTANCE.adam(w, g, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1, c2, i, to);
