@@ -15,7 +15,7 @@ import java.util.Locale;
  * <tr><td>TANH</td><td>tanh x</td><td>dy · (1 − y²)</td></tr>
  * <tr><td>RELU</td><td>x if x &gt; 0, else +0</td><td>dy if x &gt; 0, else 0 (subgradient 0 at 0)</td></tr>
  * <tr><td>LEAKY_RELU(α)</td><td>x if x &gt; 0, else αx</td><td>dy if x &gt; 0, else α·dy</td></tr>
- * <tr><td>ELU(α)</td><td>x if x &gt; 0, else α(eˣ − 1)</td><td>dy if x &gt; 0, else dy·(y + α)</td></tr>
+ * <tr><td>ELU(α)</td><td>x if x &gt; 0, else α(eˣ − 1)</td><td>dy if x &gt; 0, else dy·α·eˣ</td></tr>
  * <tr><td>SWISH(β)</td><td>x · σ(βx) (SiLU when β = 1)</td><td>dy · (σ(βx) + βx·σ(βx)(1 − σ(βx)))</td></tr>
  * <tr><td>SOFTPLUS</td><td>ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|)</td><td>dy · σ(x)</td></tr>
  * <tr><td>GELU</td><td>x · Φ(x)</td><td>dy · (Φ(x) + x·φ(x))</td></tr>

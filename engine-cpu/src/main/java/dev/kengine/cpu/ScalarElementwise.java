@@ -103,8 +103,8 @@ public final class ScalarElementwise implements Elementwise {
             case LEAKY_RELU:
                 return x > 0f ? dy : (x <= 0f ? p * dy : Float.NaN);
             case ELU:
-                // On y, as the SIMD kernel: with α ≥ 0, y > 0 exactly when x > 0.
-                return y > 0f ? dy : dy * (y + p);
+                // From x: α·eˣ keeps its digits where y + α would cancel (x ≪ 0).
+                return x > 0f ? dy : dy * (float) (p * Math.exp(x));
             case SWISH: {
                 double bx = p == 0f && x == x ? 0.0 : (double) p * x;
                 double s = 1.0 / (1.0 + Math.exp(-bx));

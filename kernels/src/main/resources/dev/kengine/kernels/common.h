@@ -329,7 +329,7 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
     case K_ACT_LEAKY_RELU:
         return x > 0.0f ? dy : p * dy;
     case K_ACT_ELU:
-        return x > 0.0f ? dy : dy * (y + p);
+        return x > 0.0f ? dy : dy * (p * exp(x)); /* from x: y + p would cancel for x << 0 */
     case K_ACT_SWISH: {
         float bx = p == 0.0f ? 0.0f : p * x;
         float s = k_sigmoid(bx);

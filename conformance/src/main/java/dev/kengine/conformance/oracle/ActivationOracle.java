@@ -137,8 +137,9 @@ public final class ActivationOracle {
     }
 
     /**
-     * dx as the contract specifies it: from the saved output y for SIGMOID (dy·y(1−y)), TANH
-     * (dy·(1−y²)) and ELU at x ≤ 0 (dy·(y+α)); from x for the others. NaN in x or dy gives NaN,
+     * dx as the contract specifies it: from the saved output y for SIGMOID (dy·y(1−y)) and TANH
+     * (dy·(1−y²)); from x for the others (ELU at x ≤ 0: dy·α·eˣ, which keeps its digits where y + α
+     * would cancel). NaN in x or dy gives NaN,
      * except for IDENTITY, whose dx = dy never reads x.
      *
      * @param act the activation
@@ -157,7 +158,6 @@ public final class ActivationOracle {
         return switch (act.kind()) {
             case SIGMOID -> dy * (y * (1.0 - y));
             case TANH -> dy * (1.0 - y * y);
-            case ELU -> x > 0 ? dy : dy * (y + act.parameter());
             case RELU -> x > 0 ? dy : 0.0;
             case LEAKY_RELU -> x > 0 ? dy : act.parameter() * dy;
             default -> dy * derivative(act, x);

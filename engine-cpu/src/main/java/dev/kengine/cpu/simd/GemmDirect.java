@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Strips of 14 rows of C run over the full depth k and all of B's 32-column panels in turn, so a strip
  * of A stays in L1. The arithmetic per element of C is the packed path's for k up to its kc (an FMA chain
- * from zero over p = 0..k-1, then alpha * acc or fma(acc, alpha, beta * C)), so which path ran never shows in
- * the result. Short strips repeat their last row of A in the tile's spare rows (computed, never stored);
+ * from zero over runs of {@link GemmSimdKernel#SUB_K} steps, each then added into C as alpha * acc or
+ * fma(acc, alpha, beta * C)), so which path ran never shows in the result. Short strips repeat their last row of A in the tile's spare rows (computed, never stored);
  * a short last panel of B is copied to 32-float rows first, so nothing outside A, B or C is read or written,
  * and no tile uses a masked load (see {@link #multiply}).
  *
@@ -67,10 +67,15 @@ final class GemmDirect {
                 int cols = Math.min(NR, n - jr);
                 int co = cOff + ir * ldc + jr;
                 if (rows == MR && cols == NR) {
-                    if (beta == 0f) {
-                        full(k, a, ao, lda, b, bOff + jr, ldb, c, co, ldc, alpha);
-                    } else {
-                        fullBeta(k, a, ao, lda, b, bOff + jr, ldb, c, co, ldc, alpha, beta);
+                    // Runs of SUB_K steps added into C one after another, as the packed path does.
+                    for (int p0 = 0; p0 < k; p0 += GemmSimdKernel.SUB_K) {
+                        int len = Math.min(GemmSimdKernel.SUB_K, k - p0);
+                        if (p0 == 0 && beta == 0f) {
+                            full(len, a, ao, lda, b, bOff + jr, ldb, c, co, ldc, alpha);
+                        } else {
+                            fullBeta(len, a, ao + p0, lda, b, bOff + jr + p0 * ldb, ldb, c, co, ldc, alpha,
+                                    p0 == 0 ? beta : 1f);
+                        }
                     }
                     continue;
                 }
@@ -79,26 +84,35 @@ final class GemmDirect {
                 }
                 boolean copied = cols < NR;
                 float[] bb = copied ? edge : b;
-                int bo = copied ? 0 : bOff + jr;
                 int lb = copied ? NR : ldb;
-                if (cols <= 16) {
-                    // Half-width tiles for a last panel of at most 16 columns: half the FMAs of a 32-wide one.
-                    if (rows <= 4) {
-                        scratch4Half(k, a, ao, lda, rows, bb, bo, lb, scratch);
-                    } else if (rows <= 8) {
-                        scratch8Half(k, a, ao, lda, rows, bb, bo, lb, scratch);
-                    } else {
-                        scratch14Half(k, a, ao, lda, rows, bb, bo, lb, scratch);
-                    }
-                } else if (rows <= 4) {
-                    scratch4(k, a, ao, lda, rows, bb, bo, lb, scratch);
-                } else if (rows <= 8) {
-                    scratch8(k, a, ao, lda, rows, bb, bo, lb, scratch);
-                } else {
-                    scratch14(k, a, ao, lda, rows, bb, bo, lb, scratch);
+                for (int p0 = 0; p0 < k; p0 += GemmSimdKernel.SUB_K) {
+                    int len = Math.min(GemmSimdKernel.SUB_K, k - p0);
+                    int bo = (copied ? 0 : bOff + jr) + p0 * lb;
+                    edgeTile(rows, cols, len, a, ao + p0, lda, bb, bo, lb, scratch);
+                    GemmSimdKernel.storeEdge(scratch, c, co, ldc, alpha, p0 == 0 ? beta : 1f, rows, cols);
                 }
-                GemmSimdKernel.storeEdge(scratch, c, co, ldc, alpha, beta, rows, cols);
             }
+        }
+    }
+
+    /** An edge tile (rows ≤ 14, cols ≤ 32) of k steps into scratch. */
+    private static void edgeTile(int rows, int cols, int k, float[] a, int ao, int lda, float[] bb, int bo, int lb,
+                                 float[] scratch) {
+        if (cols <= 16) {
+            // Half-width tiles for a last panel of at most 16 columns: half the FMAs of a 32-wide one.
+            if (rows <= 4) {
+                scratch4Half(k, a, ao, lda, rows, bb, bo, lb, scratch);
+            } else if (rows <= 8) {
+                scratch8Half(k, a, ao, lda, rows, bb, bo, lb, scratch);
+            } else {
+                scratch14Half(k, a, ao, lda, rows, bb, bo, lb, scratch);
+            }
+        } else if (rows <= 4) {
+            scratch4(k, a, ao, lda, rows, bb, bo, lb, scratch);
+        } else if (rows <= 8) {
+            scratch8(k, a, ao, lda, rows, bb, bo, lb, scratch);
+        } else {
+            scratch14(k, a, ao, lda, rows, bb, bo, lb, scratch);
         }
     }
 

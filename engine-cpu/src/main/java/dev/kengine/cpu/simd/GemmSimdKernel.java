@@ -38,6 +38,15 @@ public final class GemmSimdKernel implements GemmKernel {
     // then streams from L2 with the A block (112 x 1040 floats, 455 KiB) rather than sitting in L1.
     private static final int KC = 1024;
     /**
+     * Steps of k that one FMA chain runs before its sums are added into C (then the next run starts from zero):
+     * a dot product's rounding error grows with the length of its chain, and a whole kc = 1024 slice in one chain
+     * was 3–6× OpenBLAS's error at k = 1000–4097. Each run's tile is added into C while C's tile is still in L1
+     * (28 vector loads, adds and stores per 256 × 28 FMAs, about 1 %), unlike a shorter kc, which writes C back
+     * after each pass over the whole panel (10 % slower, GEMM-NOTES.md). The direct path runs the same lengths, so
+     * the two give the same bits.
+     */
+    static final int SUB_K = 256;
+    /**
      * Row stride of a packed row-major A strip: KC plus one cache line, so that the strip's 14 rows do not map
      * to one L1 set (a stride of 4 KiB put them all in one 8-way set and cost about 30 % at kc = 1024).
      */
@@ -340,46 +349,66 @@ public final class GemmSimdKernel implements GemmKernel {
                 int rows = Math.min(MR, mc - ir);
                 int co = cOff + ir * ldc + jr;
                 int aOff = transA ? ir * kc : ir * AS;
-                if (rows == MR && cols == NR) {
-                    if (beta == 0f) {
-                        if (transA) {
-                            tileBeta0I(kc, ap, aOff, bp, bOff, c, co, ldc, alpha);
-                        } else {
-                            tileBeta0R(kc, ap, aOff, bp, bOff, c, co, ldc, alpha);
-                        }
-                    } else {
-                        if (transA) {
-                            tileBetaI(kc, ap, aOff, bp, bOff, c, co, ldc, alpha, beta);
-                        } else {
-                            tileBetaR(kc, ap, aOff, bp, bOff, c, co, ldc, alpha, beta);
-                        }
-                    }
-                } else {
+                if (rows < MR || cols < NR) {
                     if (scratch == null) {
                         scratch = new float[MR * NR];
                     }
-                    // A short last strip runs a 4- or 8-row tile: at m = 64 (4 x 14 + 8) that saves
-                    // the 6 padding rows' FMAs, 9% of the work.
-                    if (rows <= 4) {
-                        if (transA) {
-                            tileToScratchI4(kc, ap, aOff, bp, bOff, scratch);
-                        } else {
-                            tileToScratchR4(kc, ap, aOff, bp, bOff, scratch);
-                        }
-                    } else if (rows <= 8) {
-                        if (transA) {
-                            tileToScratchI8(kc, ap, aOff, bp, bOff, scratch);
-                        } else {
-                            tileToScratchR8(kc, ap, aOff, bp, bOff, scratch);
-                        }
-                    } else if (transA) {
-                        tileToScratchI(kc, ap, aOff, bp, bOff, scratch);
+                }
+                // The slice in runs of SUB_K, each added into C while its tile is still in L1 (see SUB_K).
+                for (int p0 = 0; p0 < kc; p0 += SUB_K) {
+                    int len = Math.min(SUB_K, kc - p0);
+                    float b = p0 == 0 ? beta : 1f;
+                    int ao = aOff + (transA ? p0 * MR : p0);
+                    int bo = bOff + p0 * NR;
+                    if (rows == MR && cols == NR) {
+                        tile(transA, len, ap, ao, bp, bo, c, co, ldc, alpha, b);
                     } else {
-                        tileToScratchR(kc, ap, aOff, bp, bOff, scratch);
+                        edgeTile(transA, rows, len, ap, ao, bp, bo, scratch);
+                        storeEdge(scratch, c, co, ldc, alpha, b, rows, cols);
                     }
-                    storeEdge(scratch, c, co, ldc, alpha, beta, rows, cols);
                 }
             }
+        }
+    }
+
+    /** A full tile of kc steps: C = alpha·A·B + beta·C (C not read when beta is 0). */
+    private static void tile(boolean transA, int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int co,
+                             int ldc, float alpha, float beta) {
+        if (beta == 0f) {
+            if (transA) {
+                tileBeta0I(kc, ap, aOff, bp, bOff, c, co, ldc, alpha);
+            } else {
+                tileBeta0R(kc, ap, aOff, bp, bOff, c, co, ldc, alpha);
+            }
+        } else if (transA) {
+            tileBetaI(kc, ap, aOff, bp, bOff, c, co, ldc, alpha, beta);
+        } else {
+            tileBetaR(kc, ap, aOff, bp, bOff, c, co, ldc, alpha, beta);
+        }
+    }
+
+    /**
+     * An edge tile's kc steps into scratch. A short last strip runs a 4- or 8-row tile: at m = 64 (4 x 14 + 8)
+     * that saves the 6 padding rows' FMAs, 9% of the work.
+     */
+    private static void edgeTile(boolean transA, int rows, int kc, float[] ap, int aOff, float[] bp, int bOff,
+                                 float[] scratch) {
+        if (rows <= 4) {
+            if (transA) {
+                tileToScratchI4(kc, ap, aOff, bp, bOff, scratch);
+            } else {
+                tileToScratchR4(kc, ap, aOff, bp, bOff, scratch);
+            }
+        } else if (rows <= 8) {
+            if (transA) {
+                tileToScratchI8(kc, ap, aOff, bp, bOff, scratch);
+            } else {
+                tileToScratchR8(kc, ap, aOff, bp, bOff, scratch);
+            }
+        } else if (transA) {
+            tileToScratchI(kc, ap, aOff, bp, bOff, scratch);
+        } else {
+            tileToScratchR(kc, ap, aOff, bp, bOff, scratch);
         }
     }
 
