@@ -157,6 +157,27 @@ K_FN float k_sigmoid(float x) {
     return e / (1.0f + e);
 }
 
+/* sigma(a) (1 + w (1 - sigma(a))), the slope of x sigma(a(x)) with w = x a'(x) (swish: a = w = beta x; tanh-GELU:
+ * a = 2u), without cancellation but at the slope's own zero: with e = exp(-|a|) and r = 1/(1 + e) it is
+ * e r^2 ((1 + w) + e) for a < 0 and r^2 (1 + e (1 + w)) for a >= 0, 1 + w being exact near the zero (w in [-2, -1/2]).
+ * The sum sigma + w sigma (1 - sigma) cancelled at sigma's magnitude (four times PyTorch's error at swish's zero).
+ * Limits: 0 where sigma is 0 (a -> -inf), sigma = 1 where 1 - sigma is 0 (a -> +inf). The CPU's
+ * VectorElementwise.sigmoidSlopeFactored. */
+K_FN float k_sigmoid_slope(float a, float w) {
+    float e = exp(-fabs(a));
+    if (e == 0.0f) {
+        return a < 0.0f ? 0.0f : 1.0f;
+    }
+    float r = 1.0f / (1.0f + e);
+    float r2 = r * r;
+    float onePlusW = w + 1.0f;
+    return a < 0.0f ? ((onePlusW + e) * e) * r2 : K_FMA(e, onePlusW, 1.0f) * r2;
+}
+
+/* 2 sqrt(2/pi) and the cubic's factor of the GELU tanh approximation: 2u = 2 sqrt(2/pi) x (1 + 0.044715 x^2). */
+#define K_GELU_TANH_TWO_SCALE 1.5957691216057308f
+#define K_GELU_TANH_CUBIC 0.044715f
+
 /* tanh with its limits exact: float tanh(x) rounds to +-1 for |x| >= atanh(1 - 2^-25) = 9.0109..., but some devices'
  * built-in tanh stops one ulp short (0.99999994 at x = 30 on PoCL), which leaves a slope of 1.2e-7 where it is 0. */
 #define K_TANH_SATURATION 9.0111f
@@ -165,15 +186,13 @@ K_FN float k_tanh(float x) {
     return fabs(x) >= K_TANH_SATURATION ? copysign(1.0f, x) : tanh(x);
 }
 
-/* The GELU forms and their slopes as odd rational fits in float, the same as the CPU's vector kernels
+/* Exact GELU and its slope for x >= -4 as odd rational fits in float, the same as the CPU's vector kernels
  * (VectorElementwise): f(x) = xc * P(xc^2) / Q(xc^2) with x clamped to [-c, c], where f has reached its limit
- * within 4e-8. They are accurate absolutely where the textbook formulas cancel (x < 0), as the conformance kit's
- * bounds for these ops are, and need no double precision, which most GPUs run at a 32nd or 64th of the float rate.
- * Coefficients lowest degree first in the comments; the fits' errors are in ELEMENTWISE-NOTES.md. */
+ * within 4e-8. They are accurate absolutely where the textbook formulas cancel (x < 0), to within PyTorch's error
+ * there, and need no double precision, which most GPUs run at a 32nd or 64th of the float rate; below -4 the tail
+ * forms below keep relative accuracy. The fits' errors are in ELEMENTWISE-NOTES.md. */
 #define K_GELU_CLAMP 5.5f
-#define K_GELU_TANH_CLAMP 5.2f
 #define K_GELU_SLOPE_CLAMP 6.0f
-#define K_GELU_TANH_SLOPE_CLAMP 5.6f
 
 K_FN float k_clamp_sym(float x, float c) {
     float lower = x < -c ? -c : x; /* NaN compares false and passes through */
@@ -191,16 +210,6 @@ K_FN float k_gelu_cdf_minus_half(float xc) {
     return xc * p / q;
 }
 
-/* sigma(2u) - 1/2 = tanh(u) / 2 with u = sqrt(2/pi) (xc + 0.044715 xc^3), |xc| <= 5.2. */
-K_FN float k_gelu_tanh_gate_minus_half(float xc) {
-    float s = xc * xc;
-    float p = K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(2.4276628707298187e-08f, s, 7.069423190841917e-06f), s,
-            0.00013286869216244668f), s, 0.0036309980787336826f), s, 0.030296334996819496f), s, 0.39894232153892517f);
-    float q = K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(1.3236565337138018e-06f, s, 7.56619920139201e-05f), s,
-            0.0012958452571183443f), s, 0.024301523342728615f), s, 0.24343402683734894f), s, 1.0f);
-    return xc * p / q;
-}
-
 /* GELU'(xc) = Phi(xc) + xc phi(xc), |xc| <= 6. */
 K_FN float k_gelu_slope(float xc) {
     float s = xc * xc;
@@ -212,16 +221,6 @@ K_FN float k_gelu_slope(float xc) {
     return xc * p / q + 0.5f;
 }
 
-/* d/dx [x sigma(2u(x))] for |xc| <= 5.6. */
-K_FN float k_gelu_tanh_slope(float xc) {
-    float s = xc * xc;
-    float p = K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(-3.760795494467395e-11f, s, 6.7781518175991096e-09f), s,
-            -4.844823138228094e-07f), s, 3.3603719202801585e-05f), s, -0.0005133476806804538f), s,
-            0.01423459593206644f), s, -0.06295137852430344f), s, 0.7978847622871399f);
-    float q = K_FMA(K_FMA(K_FMA(K_FMA(K_FMA(2.208175374107668e-06f, s, 8.90175870154053e-05f), s,
-            0.0011933473870158195f), s, 0.026905620470643044f), s, 0.25608742237091064f), s, 1.0f);
-    return xc * p / q + 0.5f;
-}
 
 /* Below -K_GELU_TAIL the fits above keep only their absolute accuracy (about 3e-8 |x|), none relative once
  * x Phi(x) is under 1e-6; there the GELU forms and slopes come from formulas that keep relative accuracy:
@@ -258,13 +257,13 @@ K_FN float k_gelu_tail(float x, int slope) {
 K_FN float k_gelu_tanh_tail(float x, int slope) {
     float xf = x < K_GELU_TAIL_FLOOR ? K_GELU_TAIL_FLOOR : x;
     float xx = xf * xf;
-    float e = exp(1.5957691216057308f * xf * K_FMA(0.044715f, xx, 1.0f));
+    float e = exp(K_GELU_TANH_TWO_SCALE * xf * K_FMA(K_GELU_TANH_CUBIC, xx, 1.0f));
     float r = 1.0f / (1.0f + e);
     float sigma = e * r;
     if (!slope) {
         return xf * sigma;
     }
-    return K_FMA(xf * sigma * r, 1.5957691216057308f * K_FMA(3.0f * 0.044715f, xx, 1.0f), sigma);
+    return K_FMA(xf * sigma * r, K_GELU_TANH_TWO_SCALE * K_FMA(3.0f * K_GELU_TANH_CUBIC, xx, 1.0f), sigma);
 }
 
 K_FN float k_act_forward(int kind, float p, float x) {
@@ -301,8 +300,8 @@ K_FN float k_act_forward(int kind, float p, float x) {
         if (x < -K_GELU_TAIL) {
             return k_gelu_tanh_tail(x, 0);
         }
-        float lower = x < -K_GELU_TANH_CLAMP ? -K_GELU_TANH_CLAMP : x;
-        return fabs(0.5f + k_gelu_tanh_gate_minus_half(k_clamp_sym(x, K_GELU_TANH_CLAMP))) * lower;
+        /* x sigma(2u): 1 + tanh u = 2 sigma(2u), with no cancellation for x < 0. */
+        return x * k_sigmoid(K_GELU_TANH_TWO_SCALE * x * K_FMA(K_GELU_TANH_CUBIC, x * x, 1.0f));
     }
     default:
         return x;
@@ -332,13 +331,7 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
         return x > 0.0f ? dy : dy * (p * exp(x)); /* from x: y + p would cancel for x << 0 */
     case K_ACT_SWISH: {
         float bx = p == 0.0f ? 0.0f : p * x;
-        float s = k_sigmoid(bx);
-        if (k_isinf(x)) {
-            return dy * s;
-        }
-        /* Where sigma' is 0 (|beta * x| large, or overflowed to inf at |x| near FLT_MAX) the term's limit is 0, not inf * 0. */
-        float g = s * (1.0f - s);
-        return dy * (s + (g == 0.0f ? 0.0f : bx * g));
+        return dy * k_sigmoid_slope(bx, bx);
     }
     case K_ACT_SOFTPLUS:
         return dy * k_sigmoid(x);
@@ -346,7 +339,11 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
         /* f'(-inf) = 0 and f'(+inf) = 1 through the clamp, applied to dy as a product so NaN and inf in dy propagate. */
         return dy * (x < -K_GELU_TAIL ? k_gelu_tail(x, 1) : k_gelu_slope(k_clamp_sym(x, K_GELU_SLOPE_CLAMP)));
     case K_ACT_GELU_TANH:
-        return dy * (x < -K_GELU_TAIL ? k_gelu_tanh_tail(x, 1) : k_gelu_tanh_slope(k_clamp_sym(x, K_GELU_TANH_SLOPE_CLAMP)));
+        if (x < -K_GELU_TAIL) {
+            return dy * k_gelu_tanh_tail(x, 1);
+        }
+        return dy * k_sigmoid_slope(K_GELU_TANH_TWO_SCALE * x * K_FMA(K_GELU_TANH_CUBIC, x * x, 1.0f),
+                                    K_GELU_TANH_TWO_SCALE * K_FMA(3.0f * K_GELU_TANH_CUBIC, x * x, 1.0f) * x);
     default:
         return dy;
     }

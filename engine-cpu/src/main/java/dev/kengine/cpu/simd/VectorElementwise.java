@@ -52,19 +52,15 @@ public final class VectorElementwise implements Elementwise {
     /** Floats in a vector of half the preferred size: as many lanes as {@link #D}, for lane-preserving conversions. */
     private static final VectorSpecies<Float> H = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
 
-    // The GELU kernels evaluate odd functions f as xc·P(xc²)/Q(xc²), xc being x clamped to [−c, c] where f has
+    // The exact-GELU kernels evaluate odd functions f as xc·P(xc²)/Q(xc²), xc being x clamped to [−c, c] where f has
     // reached its limit within float rounding: rational fits made here (Lawson-weighted linearised least squares
     // against mpmath, on [0, c] for absolute error, each coefficient rounded to float and the others refitted), one
     // division and no exponential, since the tolerances of these ops are absolute where their formulas cancel
     // (ELEMENTWISE-NOTES.md). Each one's fitted error is in its comment; float evaluation adds ≤ 2e-7.
     /** |x| from which erf(x/√2) is ±1 within 4e-8 (the fit gives exactly ±1 there). */
     private static final float GELU_CLAMP = 5.5f;
-    /** |x| from which tanh(√(2/π)(x + 0.044715x³)) is ±1 within 2.2e-8 (the fit gives exactly ±1 there). */
-    private static final float GELU_TANH_CLAMP = 5.2f;
     /** |x| from which GELU′(x) is 0 or 1 within 3.6e-8. */
     private static final float GELU_SLOPE_CLAMP = 6f;
-    /** |x| from which tanh-GELU′(x) is 0 or 1 within 2.2e-8. */
-    private static final float GELU_TANH_SLOPE_CLAMP = 5.6f;
 
     /**
      * Below −{@value}, the GELU forms and their slopes come from {@link #geluTail}: there the fits above keep only
@@ -168,15 +164,6 @@ public final class VectorElementwise implements Elementwise {
                         6.233047315618023e-05f));
     }
 
-    /** σ(2u) − 1/2 = tanh(u)/2, u = √(2/π)(xc + 0.044715xc³), for |xc| ≤ {@value #GELU_TANH_CLAMP}: degree 11/10, within 7.4e-9. */
-    private static FloatVector geluTanhGateMinusHalf(FloatVector xc) {
-        FloatVector s = xc.mul(xc);
-        return xc.mul(VectorMath.poly(s, 0.39894232153892517f, 0.030296334996819496f, 0.0036309980787336826f,
-                        0.00013286869216244668f, 7.069423190841917e-06f, 2.4276628707298187e-08f))
-                .div(VectorMath.poly(s, 1f, 0.24343402683734894f, 0.024301523342728615f, 0.0012958452571183443f,
-                        7.56619920139201e-05f, 1.3236565337138018e-06f));
-    }
-
     /** GELU′(xc) = Φ(xc) + xc·φ(xc) for |xc| ≤ {@value #GELU_SLOPE_CLAMP}, as 1/2 + (degree 15/10): within 5.4e-8. */
     private static FloatVector geluSlope(FloatVector xc) {
         FloatVector s = xc.mul(xc);
@@ -185,17 +172,6 @@ public final class VectorElementwise implements Elementwise {
                         -1.5357199886767425e-11f))
                 .div(VectorMath.poly(s, 1f, 0.28130200505256653f, 0.03697187453508377f, 0.0029522839467972517f,
                         0.00015020817227195948f, 5.556486030400265e-06f))
-                .add(0.5f);
-    }
-
-    /** tanh-GELU′(xc) for |xc| ≤ {@value #GELU_TANH_SLOPE_CLAMP}, as 1/2 + (degree 15/10): within 3.7e-8. */
-    private static FloatVector geluTanhSlope(FloatVector xc) {
-        FloatVector s = xc.mul(xc);
-        return xc.mul(VectorMath.poly(s, 0.7978847622871399f, -0.06295137852430344f, 0.01423459593206644f,
-                        -0.0005133476806804538f, 3.3603719202801585e-05f, -4.844823138228094e-07f, 6.7781518175991096e-09f,
-                        -3.760795494467395e-11f))
-                .div(VectorMath.poly(s, 1f, 0.25608742237091064f, 0.026905620470643044f, 0.0011933473870158195f,
-                        8.90175870154053e-05f, 2.208175374107668e-06f))
                 .add(0.5f);
     }
 
@@ -306,7 +282,7 @@ public final class VectorElementwise implements Elementwise {
     }
 
     /** |x| below which tanh comes from its odd polynomial, above which from 1 − 2e/(1 + e), e = e^(−2|x|). */
-    private static final float TANH_POLY_LIMIT = 0.9f;
+    private static final float TANH_POLY_LIMIT = 0.625f;
 
     /**
      * tanh|x| in two forms chosen lane by lane, then x's sign bit copied in (so tanh(±0) = ±0; NaN stays NaN).
@@ -327,13 +303,11 @@ public final class VectorElementwise implements Elementwise {
             FloatVector a = v.abs();
             FloatVector s = a.mul(a);
             // Horner written out: through the nested poly overloads C2 ran out of inlining depth here.
-            FloatVector poly = FloatVector.broadcast(S, -0.0004554592596832663f)
-                    .fma(s, FloatVector.broadcast(S, 0.002582665765658021f))
-                    .fma(s, FloatVector.broadcast(S, -0.008264541625976562f))
-                    .fma(s, FloatVector.broadcast(S, 0.021663540974259377f))
-                    .fma(s, FloatVector.broadcast(S, -0.05392930284142494f))
-                    .fma(s, FloatVector.broadcast(S, 0.13332977890968323f))
-                    .fma(s, FloatVector.broadcast(S, -0.33333322405815125f));
+            FloatVector poly = FloatVector.broadcast(S, -0.005704982206225395f)
+                    .fma(s, FloatVector.broadcast(S, 0.02063908241689205f))
+                    .fma(s, FloatVector.broadcast(S, -0.05373971164226532f))
+                    .fma(s, FloatVector.broadcast(S, 0.13331441581249237f))
+                    .fma(s, FloatVector.broadcast(S, -0.3333328068256378f));
             // e·2³² from the table form (within 2 ulp): t = 2e′/(2³² + e′), as sigmoidForward scales its ratio.
             FloatVector e = VectorMath.expNonPositiveScaled(a.mul(-2f));
             FloatVector large = FloatVector.broadcast(S, 1f).sub(e.add(e).div(e.add(VectorMath.EXP_SCALE)));
@@ -391,9 +365,11 @@ public final class VectorElementwise implements Elementwise {
     private static void softplusForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            // The faithful exponential (0.9 ulp): with the table form's 2 ulp the result reached 4.3 ulp at x ≈ −1.3,
+            // where PyTorch's is within 1.4.
+            FloatVector e = VectorMath.expNonPositive(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             // + x where x > 0, by a masked add: one instruction where max(x, 0) then add is three (NaN stays NaN in e).
-            log1pUnitScaled(e).add(v, v.compare(GT, 0f)).intoArray(y, yOff + i);
+            log1pUnit(e).add(v, v.compare(GT, 0f)).intoArray(y, yOff + i);
         }
     }
 
@@ -419,13 +395,27 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    /** x·σ(2u) = x·(1/2 + tanh(u)/2), u = √(2/π)(x + 0.044715x³), as geluForward: absolute accuracy where it cancels. */
+    /** 2√(2/π) and 0.044715 in float, for 2u = 2√(2/π)·x·(1 + 0.044715x²) and its derivative. */
+    private static final float GELU_TANH_TWO_SCALE = (float) (2 * ScalarElementwise.GELU_TANH_SCALE);
+    private static final float GELU_TANH_CUBIC = (float) ScalarElementwise.GELU_TANH_CUBIC;
+
+    /**
+     * x·σ(2u), u = √(2/π)(x + 0.044715x³), with σ by the e^−|·| form as sigmoidForward (1 + tanh u = 2σ(2u)): no
+     * cancellation anywhere, so relative accuracy but for 2u's own rounding (about 2 ulp of 2u, which e^(2u) turns
+     * into 10 ulp of the result at x = −3 and 40 at −5.2, where PyTorch's x/2·(1 + tanh u) cancels to 200 ulp and
+     * then to 0). The rational fit it replaced kept only absolute accuracy for x &lt; 0 (766 ulp at x = −2.99).
+     * Below −{@value #GELU_TAIL} the double tail path ({@link #geluTail}) takes over.
+     */
     private static void geluTanhForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
+        FloatVector scale = FloatVector.broadcast(S, VectorMath.EXP_SCALE);
+        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector lower = v.blend(-GELU_TANH_CLAMP, v.compare(LT, -GELU_TANH_CLAMP));
-            FloatVector xc = lower.blend(GELU_TANH_CLAMP, lower.compare(GT, GELU_TANH_CLAMP));
-            FloatVector out = geluTanhGateMinusHalf(xc).add(0.5f).abs().mul(lower);
+            FloatVector u2 = v.mul(v).fma(GELU_TANH_CUBIC, 1f).mul(v).mul(GELU_TANH_TWO_SCALE);
+            FloatVector e = VectorMath.expNonPositiveScaled(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+            FloatVector sg = scale.blend(e, u2.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
+            // σ is 0 only far below −4 (x = −∞ included), where the tail path's result replaces this one.
+            FloatVector out = v.mul(sg);
             VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
             if (tail.anyTrue()) {
                 out = out.blend(geluTail(TAIL_GELU_TANH, v), tail);
@@ -521,10 +511,7 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    /**
-     * dy·(σ(βx) + βx·σ'(βx)), σ' = e·r² free of cancellation and its ∞·0 limit taken as 0, written
-     * out in the loop with no helper calls (through helpers it ran at half the speed of softplus).
-     */
+    /** dy·σ(βx)·(1 + βx·(1 − σ(βx))), the slope by {@link #sigmoidSlopeFactored}. */
     private static void swishBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
         if (p == 0f) { // f' = σ(0) = 1/2 for every x, ±∞ included; NaN in x still gives NaN
             for (int i = from; i < bound; i += L) {
@@ -533,17 +520,31 @@ public final class VectorElementwise implements Elementwise {
             }
             return;
         }
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
             FloatVector bx = FloatVector.fromArray(S, x, i).mul(p);
-            FloatVector e = VectorMath.expNonPositiveFast(bx.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            FloatVector r = one.div(e.add(1f));
-            FloatVector er = e.mul(r);
-            FloatVector slope = er.mul(r);
-            FloatVector term = bx.mul(slope).blend(0f, slope.compare(EQ, 0f));
-            FloatVector sig = r.blend(er, bx.compare(LT, 0f));
-            FloatVector.fromArray(S, dy, i).mul(sig.add(term)).intoArray(dx, i);
+            FloatVector.fromArray(S, dy, i).mul(sigmoidSlopeFactored(bx, bx)).intoArray(dx, i);
         }
+    }
+
+    /**
+     * σ(a)·(1 + w·(1 − σ(a))), the slope of x·σ(a(x)) with w = x·a′(x) (swish: a = w = βx; tanh-GELU: a = 2u), free of
+     * cancellation but for the slope's own zero: with e = e^(−|a|) and r = 1/(1 + e) it is e·r²·((1 + w) + e) for
+     * a &lt; 0 and r²·(1 + e·(1 + w)) for a ≥ 0, where 1 + w is exact near the zero (w in [−2, −1/2], Sterbenz) and
+     * the one rounding there is relative to the small result. The sum σ + w·σ(1 − σ) cancelled at σ's magnitude, and
+     * σ·(1 + w·r) carried r's rounding into it: four and then three times PyTorch's error at swish's zero,
+     * βx ≈ −1.278; this one is within it. Limits: 0 where σ is 0 (a → −∞), σ where 1 − σ is 0 (a → +∞).
+     */
+    private static FloatVector sigmoidSlopeFactored(FloatVector a, FloatVector w) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector e = VectorMath.expNonPositiveFast(a.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+        FloatVector r = one.div(e.add(1f));
+        FloatVector r2 = r.mul(r);
+        FloatVector onePlusW = w.add(1f);
+        VectorMask<Float> negative = a.compare(LT, 0f);
+        VectorMask<Float> saturated = e.compare(EQ, 0f);
+        FloatVector below = onePlusW.add(e).mul(e).mul(r2).blend(0f, saturated);
+        FloatVector above = e.fma(onePlusW, one).blend(one, saturated).mul(r2);
+        return above.blend(below, negative);
     }
 
     /** dy·σ(x), σ as in sigmoidForward. */
@@ -570,11 +571,18 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    /** dy·tanh-GELU′(x), as geluBackward. */
+    /**
+     * dy·σ(2u)·(1 + x·2u′·(1 − σ(2u))), 2u′ = 2√(2/π)(1 + 3·0.044715x²), the slope by {@link #sigmoidSlopeFactored}
+     * (its zero is at x ≈ −0.75, where the rational fit it replaced was 4.5 times PyTorch's error). The double tail
+     * path below −{@value #GELU_TAIL}.
+     */
     private static void geluTanhBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector slope = geluTanhSlope(clamp(v, GELU_TANH_SLOPE_CLAMP));
+            FloatVector square = v.mul(v);
+            FloatVector u2 = square.fma(GELU_TANH_CUBIC, 1f).mul(v).mul(GELU_TANH_TWO_SCALE);
+            FloatVector w = square.fma(3 * GELU_TANH_CUBIC, 1f).mul(GELU_TANH_TWO_SCALE).mul(v);
+            FloatVector slope = sigmoidSlopeFactored(u2, w);
             VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
             if (tail.anyTrue()) {
                 slope = slope.blend(geluTail(TAIL_GELU_TANH_SLOPE, v), tail);
@@ -982,7 +990,12 @@ public final class VectorElementwise implements Elementwise {
             FloatVector e = VectorMath.expNonPositive(p.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
             e.intoArray(part, i - from);
             if (grad != null) {
-                FloatVector r = one.div(e.add(1f));
+                // r = 1/(1 + e) with 1 + e's rounding error (exact, e ≤ 1) corrected by one Newton step: the cancellation
+            // in 1 + βx·(1 − σ) leaves r's error as the slope's, so r is kept within about half an ulp.
+            FloatVector d = e.add(1f);
+            FloatVector dLow = e.sub(d.sub(1f));
+            FloatVector r0 = one.div(d);
+            FloatVector r = r0.fma(r0.neg().fma(d, one).sub(r0.mul(dLow)), r0);
                 r.blend(e.mul(r), p.compare(LT, 0f)).sub(load(target, i)).mul(gradScale).intoArray(grad, i);
             }
         }
