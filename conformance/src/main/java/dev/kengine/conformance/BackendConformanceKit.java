@@ -1083,6 +1083,203 @@ public abstract class BackendConformanceKit {
     }
 
     // =====================================================================================
+    // Accuracy where float formulas cancel or saturate
+    // =====================================================================================
+
+    @Nested
+    @DisplayName("Accuracy where float formulas cancel or saturate: limits exact, tails relative, slopes near their zeros")
+    class Edges {
+        /** |got − exact| ≤ rel·|exact| + 2⁻¹²⁶ (below float32's normal range no relative accuracy is asked). */
+        private void assertRelative(String what, double exact, float got, double rel) {
+            double allowed = rel * Math.abs(exact) + 0x1p-126;
+            assertTrue(Math.abs(got - exact) <= allowed, () -> what + " = " + got + ", exact " + exact + ", relative error "
+                    + Math.abs(got - exact) / Math.abs(exact) + " > " + rel);
+            if (Math.abs(exact) > 0x1p-126) {
+                assertEquals(Math.signum(exact), Math.signum(got), () -> what + " = " + got + " has the wrong sign (exact " + exact + ")");
+            }
+        }
+
+        /** The ulp of the float interval that holds v (below a power of two, half the one above). */
+        private double ulpAt(double v) {
+            float r = (float) Math.abs(v);
+            return Math.ulp(r > Math.abs(v) ? Math.nextDown(r) : r);
+        }
+
+        private float[] ones(int n) {
+            float[] a = new float[n];
+            Arrays.fill(a, 1f);
+            return a;
+        }
+
+        @TestFactory
+        @DisplayName("tanh is ±1 exactly from |x| = 9.0111, its slope there 0, and within 2 ulp from 1.5 to saturation")
+        Stream<DynamicTest> tanhSaturation() {
+            return Stream.of(check("tanh at saturation", ops(Op.ACTIVATION, Op.ACTIVATION_BACKWARD), () -> {
+                float[] x = {9.0111f, 9.5f, 15f, 30f, 1e30f, -9.0111f, -30f, Float.MAX_VALUE};
+                float[] y = down(backend.activation(up(x), Activation.TANH));
+                float[] dx = down(backend.activationBackward(up(ones(x.length)), up(x), up(y), Activation.TANH));
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(Math.signum(x[i]), y[i], "tanh(" + x[i] + ")");
+                    assertEquals(0f, dx[i], 0f, "tanh'(" + x[i] + ") from its own y");
+                }
+            }), check("tanh within 2 ulp on [1.5, 9.02]", ops(Op.ACTIVATION), () -> {
+                // Near saturation the backward pass's 1 − y² turns y's error into the gradient's: 2.5 ulp there became
+                // 17 times PyTorch's gradient error.
+                int n = 4000;
+                float[] x = new float[n];
+                for (int i = 0; i < n; i++) {
+                    x[i] = (i % 2 == 0 ? 1 : -1) * (1.5f + 7.52f * i / n);
+                }
+                float[] y = down(backend.activation(up(x), Activation.TANH));
+                for (int i = 0; i < n; i++) {
+                    double exact = Math.tanh(x[i]);
+                    double err = Math.abs(y[i] - exact) / ulpAt(exact);
+                    int at = i;
+                    assertTrue(err <= 2, () -> "tanh(" + x[at] + ") = " + y[at] + ", exact " + exact + ": " + err + " ulp");
+                }
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("GELU (below −4) and tanh-GELU (below −3) keep relative accuracy and their sign, forward and backward")
+        Stream<DynamicTest> geluTails() {
+            // Exact GELU's fits down to −4 are absolutely accurate, to within PyTorch's 1 + erf there.
+            return Stream.of(Activation.GELU, Activation.GELU_TANH).map(act -> check(act + " tails", ops(Op.ACTIVATION,
+                    Op.ACTIVATION_BACKWARD), () -> {
+                float[] x = act.kind() == Activation.Kind.GELU
+                        ? new float[] {-4.01f, -4.5f, -5.47f, -5.99f, -7f, -9f, -12f}
+                        : new float[] {-3f, -3.5f, -4.5f, -5.47f, -5.99f, -7f, -9f};
+                float[] y = down(backend.activation(up(x), act));
+                float[] dx = down(backend.activationBackward(up(ones(x.length)), up(x), up(y), act));
+                for (int i = 0; i < x.length; i++) {
+                    // 1e-5: the exp of −x²/2 (or of 2u) of an exactly split argument, erfc's 1.2e-7 and a few roundings;
+                    // 1 + erf forms give 0 or several times the value here.
+                    assertRelative(act + "(" + x[i] + ")", ActivationOracle.forward(act, x[i]), y[i], 1e-5);
+                    assertRelative(act + "'(" + x[i] + ")", ActivationOracle.derivative(act, x[i]), dx[i], 1e-5);
+                }
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("swish's and tanh-GELU's slopes stay within 3e-8 and 8e-8 of exact around their zeros (βx ≈ −1.28, x ≈ −0.75)")
+        Stream<DynamicTest> slopeZeros() {
+            // PyTorch's float32 is within about 1.1e-8 and 4e-8 there; sums that cancel at σ's magnitude were at 5e-8
+            // and 1.2e-7.
+            return Stream.of(new Object[] {Activation.swish(1f), -1.5f, -1.05f, 3e-8},
+                            new Object[] {Activation.GELU_TANH, -1f, -0.5f, 8e-8})
+                    .map(c -> check(c[0] + " slope near its zero", ops(Op.ACTIVATION, Op.ACTIVATION_BACKWARD), () -> {
+                        Activation act = (Activation) c[0];
+                        float lo = (float) c[1];
+                        float hi = (float) c[2];
+                        double bound = (double) c[3];
+                        int n = 2001;
+                        float[] x = new float[n];
+                        for (int i = 0; i < n; i++) {
+                            x[i] = lo + (hi - lo) * i / (n - 1);
+                        }
+                        float[] dx = down(backend.activationBackward(up(ones(n)), up(x),
+                                backend.activation(up(x), act), act));
+                        for (int i = 0; i < n; i++) {
+                            double exact = ActivationOracle.derivative(act, x[i]);
+                            int at = i;
+                            assertTrue(Math.abs(dx[i] - exact) <= bound, () -> act + "'(" + x[at] + ") = " + dx[at]
+                                    + ", exact " + exact);
+                        }
+                    }));
+        }
+
+        @TestFactory
+        @DisplayName("ELU's slope keeps relative accuracy for x ≪ 0 (taken from x, not from y + α)")
+        Stream<DynamicTest> eluSlope() {
+            return Stream.of(check("elu slope far below 0", ops(Op.ACTIVATION, Op.ACTIVATION_BACKWARD), () -> {
+                Activation act = Activation.elu(1f);
+                float[] x = {-3f, -10f, -14.8f, -30f, -80f};
+                float[] y = down(backend.activation(up(x), act));
+                float[] dx = down(backend.activationBackward(up(ones(x.length)), up(x), up(y), act));
+                for (int i = 0; i < x.length; i++) {
+                    assertRelative("elu'(" + x[i] + ")", ActivationOracle.derivative(act, x[i]), dx[i], 1e-6);
+                }
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("matmul sums long dot products in blocks: 1 + 4096 terms of 2⁻²⁵ keeps most of their 2⁻¹³")
+        Stream<DynamicTest> blockedDotProducts() {
+            return Stream.of(check("matmul k = 4097, small terms after a large one", ops(Op.MATMUL), () -> {
+                int k = 4097;
+                int m = 2;
+                int n = 3;
+                float[] a = new float[m * k];
+                for (int i = 0; i < m; i++) {
+                    a[i * k] = 1f;
+                    for (int p = 1; p < k; p++) {
+                        a[i * k + p] = 0x1p-25f;
+                    }
+                }
+                float[] b = new float[k * n];
+                Arrays.fill(b, 1f);
+                float[] c = down(backend.matmul(up(a, m, k), up(b, k, n)));
+                double exact = 1 + 4096 * 0x1p-25;
+                for (int i = 0; i < c.length; i++) {
+                    // One chain over k adds each 2⁻²⁵ to 1 and loses it (1 + 2⁻²⁵ rounds to 1): error 2⁻¹³ = 1.2e-4,
+                    // 6 times OpenBLAS's. Chains of at most 256 steps added together lose at most one chain's worth
+                    // (2⁻¹⁷ = 7.6e-6 here); the bound allows chains up to 1,000.
+                    int at = i;
+                    assertTrue(Math.abs(c[i] - exact) <= 3e-5, () -> "c[" + at + "] = " + c[at] + ", exact " + exact);
+                }
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("optimiser steps: Adam's moments and plain SGD within 1 ulp where their terms nearly cancel")
+        Stream<DynamicTest> optimisers() {
+            return Stream.of(check("adam moments under a constant gradient of 90", ops(Op.ADAM_STEP), () -> {
+                AdamConfig cfg = AdamConfig.adam(1e-3f);
+                int n = 33;
+                Tensor w = backend.zeros(n);
+                Tensor m = backend.zeros(n);
+                Tensor v = backend.zeros(n);
+                float[] g = new float[n];
+                Arrays.fill(g, 90f);
+                for (long step = 1; step <= 12; step++) {
+                    float[] m0 = down(m);
+                    float[] v0 = down(v);
+                    backend.adamStep(w, up(g), m, v, cfg, step);
+                    float[] m1 = down(m);
+                    float[] v1 = down(v);
+                    double b1 = cfg.beta1();
+                    double b2 = cfg.beta2();
+                    for (int i = 0; i < n; i++) {
+                        double em = b1 * m0[i] + (1 - b1) * 90.0;
+                        double ev = b2 * v0[i] + (1 - b2) * 8100.0;
+                        long s = step;
+                        int at = i;
+                        assertTrue(Math.abs(m1[i] - em) <= ulpAt(em), () -> "m after step " + s + " = " + m1[at] + ", exact " + em);
+                        assertTrue(Math.abs(v1[i] - ev) <= ulpAt(ev), () -> "v after step " + s + " = " + v1[at] + ", exact " + ev);
+                    }
+                }
+            }), check("sgd w − lr·g where the two nearly cancel", ops(Op.SGD_STEP), () -> {
+                SgdConfig cfg = SgdConfig.of(0.1f);
+                int n = 1000;
+                float[] g = Inputs.gaussian(n, 6400, 1);
+                float[] w0 = new float[n];
+                for (int i = 0; i < n; i++) {
+                    // w close to lr·g: the update leaves a small remainder, where each extra rounding shows.
+                    w0[i] = 0.1f * g[i] * (1 + 0.01f * ((i % 7) - 3));
+                }
+                Tensor w = up(w0);
+                backend.sgdStep(w, up(g), null, cfg);
+                float[] w1 = down(w);
+                for (int i = 0; i < n; i++) {
+                    double exact = w0[i] - (double) cfg.learningRate() * g[i];
+                    int at = i;
+                    assertTrue(Math.abs(w1[i] - exact) <= ulpAt(exact), () -> "w = " + w1[at] + ", exact " + exact);
+                }
+            }));
+        }
+    }
+
+    // =====================================================================================
     // Linear
     // =====================================================================================
 
