@@ -71,24 +71,36 @@ final class OpenClDriver implements BackendDriver {
     private final cl_command_queue queue;
     private final ProgramCache programs;
     private final MatmulTuning.Params tuning;
+    private final LaunchTuning.Params shape;
+    /** Whether every launch takes the 64-bit index variant (option {@code index=64}: tests of that path). */
+    private final boolean wideOnly;
     private final int wg;
     private final int accBytes;
     private final long maxGroups;
+    /** Assembled sources by family: the 32-bit index variants, and the 64-bit ones (built when first needed). */
     private final Map<KernelFamily, KernelSource.Assembled> sources = new EnumMap<>(KernelFamily.class);
+    private final Map<KernelFamily, KernelSource.Assembled> wideSources = new EnumMap<>(KernelFamily.class);
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final cl_mem dummy;
     private volatile boolean closed;
 
     OpenClDriver(DeviceInfo info, Path cacheDirectory) {
-        this(info, cacheDirectory, MatmulTuning.choose(info));
+        this(info, cacheDirectory, MatmulTuning.choose(info), false);
     }
 
     /** With explicit matmul parameters (tuning experiments and tests). */
     OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning) {
+        this(info, cacheDirectory, tuning, false);
+    }
+
+    /** With explicit matmul parameters, and {@code wideOnly} to run every kernel with 64-bit indices. */
+    OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning, boolean wideOnly) {
         this.info = info;
         this.capabilities = capabilitiesOf(info);
         this.tuning = tuning;
-        this.wg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
+        this.shape = LaunchTuning.choose(info);
+        this.wideOnly = wideOnly;
+        this.wg = (int) Math.min(shape.wg(), Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.accBytes = info.fp64() ? 8 : 4;
         this.maxGroups = Math.max(32, 8L * info.computeUnits());
         cl_context ctx = null;
@@ -124,6 +136,11 @@ final class OpenClDriver implements BackendDriver {
         MatmulTuning.Params t = MatmulTuning.choose(info);
         details.put("matmul tile", t.mwg() + "x" + t.nwg() + "x" + t.kwg() + ", " + t.mdimc() + "x" + t.ndimc()
                 + " work-items, vector " + t.vw());
+        LaunchTuning.Params s = LaunchTuning.choose(info);
+        details.put("launch shape", s.onePerItem()
+                ? "one element per work-item, groups of " + s.wg() + ", rows in groups of " + s.rowWg()
+                        + (s.index32() ? ", 32-bit indices where they fit" : "")
+                : "grid stride, groups of " + s.wg());
         return new Capabilities(info.name(), info.globalMemory(), info.computeUnits(), Set.of(DType.FLOAT32), ops, details);
     }
 
@@ -295,25 +312,36 @@ final class OpenClDriver implements BackendDriver {
     // ---- kernels and launches -----------------------------------------------------------------
 
     private KernelSource.Assembled source(KernelFamily family) {
-        return sources.computeIfAbsent(family, f -> {
+        return source(family, false);
+    }
+
+    /** The family's text for this device's launch shape; {@code wide}: with 64-bit indices. */
+    private KernelSource.Assembled source(KernelFamily family, boolean wide) {
+        return (wide ? wideSources : sources).computeIfAbsent(family, f -> {
             Map<String, String> defines = new LinkedHashMap<>();
             if (f == KernelFamily.MATMUL) {
                 defines.putAll(tuning.defines());
             } else {
                 defines.put(f.shortName().toUpperCase(java.util.Locale.ROOT).replace("ACTIVATIONS", "ACTIVATION")
                         .replace("LOSSES", "LOSS") + "_WG", Integer.toString(wg));
+                defines.put("K_ONE_PER_ITEM", shape.onePerItem() ? "1" : "0");
+                defines.put("K_INDEX32", shape.index32() && !wide ? "1" : "0");
             }
             return KernelSource.assemble(f, Dialect.OPENCL, defines);
         });
     }
 
-    private synchronized cl_kernel kernel(KernelFamily family, String name) {
+    private cl_kernel kernel(KernelFamily family, String name) {
+        return kernel(family, name, false);
+    }
+
+    private synchronized cl_kernel kernel(KernelFamily family, String name, boolean wide) {
         checkOpen();
-        String key = family + "/" + name;
+        String key = family + "/" + name + (wide ? "/64" : "");
         cl_kernel k = kernels.get(key);
         if (k == null) {
             try {
-                k = clCreateKernel(programs.get(source(family)), name, null);
+                k = clCreateKernel(programs.get(source(family, wide)), name, null);
             } catch (CLException e) {
                 throw ClErrors.translate("creating kernel " + name, e);
             }
@@ -337,10 +365,27 @@ final class OpenClDriver implements BackendDriver {
         }
     }
 
-    /** A grid-stride launch over {@code work} items: capped at maxGroups work-groups of wg. */
+    /** An elementwise launch over {@code work} items whose element indices are below {@code work}. */
     private void launch(KernelFamily family, String name, long work, Object... args) {
-        long groups = Math.max(1, Math.min(maxGroups, (work + wg - 1) / wg));
-        enqueue(kernel(family, name), new long[] {groups * wg}, new long[] {wg}, args);
+        launchOver(family, name, work, work, args);
+    }
+
+    /**
+     * An elementwise launch over {@code work} items (see K_FOR_ELEMENT) that index up to
+     * {@code extent} elements: on a one-per-item device a global size covering the work, with the
+     * 32-bit index variant where every index and work-item id fits in an int; otherwise a grid stride
+     * capped at maxGroups work-groups of wg.
+     */
+    private void launchOver(KernelFamily family, String name, long work, long extent, Object... args) {
+        long groups = (work + wg - 1) / wg;
+        if (!shape.onePerItem()) {
+            groups = Math.min(maxGroups, groups);
+        }
+        groups = Math.max(1, groups);
+        long global = groups * wg;
+        // + 3: the kernels of four elements per work-item index up to the work's last whole group of four.
+        boolean wide = wideOnly || !shape.index32() || Math.max(global, extent + 3) > Integer.MAX_VALUE;
+        enqueue(kernel(family, name, wide), new long[] {global}, new long[] {wg}, args);
     }
 
     /** Exactly {@code groups} work-groups of wg (row kernels and reduction stages). */
@@ -497,7 +542,8 @@ final class OpenClDriver implements BackendDriver {
         } else if (inner == 1) {
             launchGroups(KernelFamily.REDUCE, "k_reduce_rows", rowGroups(outer), mem(x), mem(out), outer, axis, mean);
         } else {
-            launch(KernelFamily.REDUCE, "k_reduce_axis", outer * inner, mem(x), mem(out), outer, axis, inner, mean);
+            launchOver(KernelFamily.REDUCE, "k_reduce_axis", outer * inner, outer * axis * inner, mem(x), mem(out), outer, axis,
+                    inner, mean);
         }
     }
 
@@ -588,16 +634,30 @@ final class OpenClDriver implements BackendDriver {
     @Override
     public void activation(Activation act, Storage x, Storage y, long n) {
         if (n > 0) {
-            launch(KernelFamily.ACTIVATIONS, "k_activation", n, mem(x), mem(y), n, act.kind().ordinal(), act.parameter());
+            if (shape.onePerItem()) {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act), n, mem(x), mem(y), n, act.parameter());
+            } else {
+                launch(KernelFamily.ACTIVATIONS, "k_activation", n, mem(x), mem(y), n, act.kind().ordinal(), act.parameter());
+            }
         }
     }
 
     @Override
     public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
         if (n > 0) {
-            launch(KernelFamily.ACTIVATIONS, "k_activation_backward", n, mem(dy), mem(x), mem(y), mem(dx), n,
-                    act.kind().ordinal(), act.parameter());
+            if (shape.onePerItem()) {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward", n, mem(dy), mem(x), mem(y),
+                        mem(dx), n, act.parameter());
+            } else {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_backward", n, mem(dy), mem(x), mem(y), mem(dx), n,
+                        act.kind().ordinal(), act.parameter());
+            }
         }
+    }
+
+    /** The kind's suffix of its own kernels: k_activation_gelu_tanh. */
+    private static String kindName(Activation act) {
+        return act.kind().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override
@@ -686,8 +746,14 @@ final class OpenClDriver implements BackendDriver {
     @Override
     public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
         if (n > 0) {
-            launch(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, mem(x), mem(y), mem(mask), n, p,
-                    CounterRandom.dropoutScale(p), seed, offset);
+            if (shape.onePerItem()) {
+                // Work-item g starts at element 64 g, the padding's last one included.
+                launchOver(KernelFamily.DROPOUT, "k_dropout16", (n + 63) / 64, n + 64L * wg, mem(x), mem(y), mem(mask), n, p,
+                        CounterRandom.dropoutScale(p), seed, offset);
+            } else {
+                launchOver(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, n, mem(x), mem(y), mem(mask), n, p,
+                        CounterRandom.dropoutScale(p), seed, offset);
+            }
         }
     }
 
@@ -702,7 +768,7 @@ final class OpenClDriver implements BackendDriver {
     public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
         requireFp64(Op.INIT_UNIFORM);
         if (n > 0) {
-            launch(KernelFamily.INIT, "k_init_uniform", (n + 3) / 4, mem(x), n, seed, offset, lo, hi);
+            launchOver(KernelFamily.INIT, "k_init_uniform", (n + 3) / 4, n, mem(x), n, seed, offset, lo, hi);
         }
     }
 

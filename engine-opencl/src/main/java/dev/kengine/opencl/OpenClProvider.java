@@ -12,7 +12,9 @@ import java.util.Map;
  * {@code platform} and {@code device}, each an index or a case-insensitive name substring
  * (environment variables {@code KENGINE_OPENCL_PLATFORM}, {@code KENGINE_OPENCL_DEVICE}), and
  * {@code cache}, the directory of compiled program binaries ({@code off} to disable; default
- * {@code $XDG_CACHE_HOME/kengine/opencl} or {@code ~/.cache/kengine/opencl}).
+ * {@code $XDG_CACHE_HOME/kengine/opencl} or {@code ~/.cache/kengine/opencl}), and {@code index}: {@code 64}
+ * runs every kernel in its 64-bit index variant, which otherwise only tensors of 2³¹ elements or more
+ * take (for tests of that path; default {@code auto}).
  *
  * <p>Rank 30 on a GPU or accelerator; 5 on a CPU device, so that on a machine whose only OpenCL
  * device is the CPU the native CPU backend (rank 10) is preferred.
@@ -59,7 +61,12 @@ public final class OpenClProvider implements BackendProvider {
         if (s.device() == null) {
             throw new BackendUnavailableException("OpenCL is unavailable: " + s.problem());
         }
-        return new OpenClDriver(s.device(), ProgramCache.cacheDirectory(options.get("cache")));
+        String index = options.getOrDefault("index", "auto");
+        if (!index.equals("auto") && !index.equals("64")) {
+            throw new BackendUnavailableException("opencl: option index must be auto or 64, got '" + index + "'");
+        }
+        return new OpenClDriver(s.device(), ProgramCache.cacheDirectory(options.get("cache")), MatmulTuning.choose(s.device()),
+                index.equals("64"));
     }
 
     private static Map<String, String> propertyOptions() {

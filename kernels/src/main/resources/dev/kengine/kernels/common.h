@@ -295,8 +295,43 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
 
 /* ---- launch geometry ---------------------------------------------------------------------- */
 
-/* Grid-stride loop over [0, n): the host caps the global size, so tails are guarded here. */
+/* The host picks the shape per device class (the OpenCL backend's LaunchTuning; CUDA keeps the defaults):
+ * K_ONE_PER_ITEM 1: elementwise kernels run one element (or one group of four) per work-item, the global size
+ *   covering the tensor. A CPU runtime (PoCL) runs a work-group as a loop over its work-items and vectorises that
+ *   loop, which a loop inside each work-item defeats. 0: a grid-stride loop over a capped number of groups (GPUs).
+ * K_INDEX32 1: every element index of the launch fits in 32 bits, and 32-bit arithmetic vectorises twice as wide;
+ *   the host builds the 64-bit variant for larger tensors.
+ * K_ROW_SYNC 1: row kernels end each pass of their column loops with a barrier, so that PoCL compiles the region
+ *   between two barriers into a loop over the work-items it can vectorise. */
+#ifndef K_ONE_PER_ITEM
+#define K_ONE_PER_ITEM 0
+#endif
+#ifndef K_INDEX32
+#define K_INDEX32 0
+#endif
+#if K_INDEX32
+typedef kint kidx;
+#else
+typedef klong kidx;
+#endif
+
+/* Grid-stride loop over [0, n) with 64-bit indices, for the first stage of the two-stage reductions, whose
+ * number of work-groups is fixed so that their sums are deterministic. */
 #define K_FOR_EACH(i, n) for (klong i = (klong) get_global_id(0); i < (n); i += (klong) get_global_size(0))
+
+/* The elementwise kernels' loop over [0, n). One per item: a single pass, the global size covering n. The test
+ * "this whole work-group lies inside n" is the same for every work-item of the group, so a CPU runtime hoists it out
+ * of its loop over the work-items and runs all groups but the last without a per-element test: a per-element
+ * guard alone made PoCL's vectorised loops 2-3x slower (masked loads and stores). */
+#if K_ONE_PER_ITEM
+#define K_GROUP_WHOLE(n) (((kidx) get_group_id(0) + 1) * (kidx) get_local_size(0) <= (kidx) (n))
+#define K_FOR_ELEMENT(i, n) \
+    for (kidx i = (kidx) get_global_id(0), k_once_##i = 1; k_once_##i && (K_GROUP_WHOLE(n) || i < (kidx) (n)); \
+         k_once_##i = 0)
+#else
+#define K_GROUP_WHOLE(n) 0
+#define K_FOR_ELEMENT(i, n) for (kidx i = (kidx) get_global_id(0); i < (kidx) (n); i += (kidx) get_global_size(0))
+#endif
 
 /* ---- work-group reductions in local memory (size a power of two, every work-item calls) --- */
 

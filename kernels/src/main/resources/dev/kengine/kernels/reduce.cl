@@ -28,13 +28,13 @@ __kernel void k_reduce_rows(__global const float* x, __global float* out, klong 
 /* x viewed as [outer, axis, inner] reduced over the middle axis, one work-item per output. */
 __kernel void k_reduce_axis(__global const float* x, __global float* out, klong outer, klong axis, klong inner, int mean) {
     klong total = outer * inner;
-    K_FOR_EACH(o, total) {
-        klong a = o / inner;
-        klong b = o - a * inner;
-        __global const float* p = x + a * axis * inner + b;
+    K_FOR_ELEMENT(o, total) {
+        kidx a = o / (kidx) inner;
+        kidx b = o - a * (kidx) inner;
+        __global const float* p = x + a * (kidx) axis * (kidx) inner + b;
         kacc s = 0;
-        for (klong j = 0; j < axis; j++) {
-            s += (kacc) p[j * inner];
+        for (kidx j = 0; j < (kidx) axis; j++) {
+            s += (kacc) p[j * (kidx) inner];
         }
         out[o] = (float) (mean ? s / (kacc) axis : s);
     }

@@ -11,6 +11,7 @@ import dev.kengine.bench.Ops;
 import dev.kengine.bench.anchor.Anchor;
 import dev.kengine.bench.anchor.ClBlastAnchor;
 import dev.kengine.bench.anchor.NetlibAnchor;
+import dev.kengine.bench.anchor.OpenClCopyKernel;
 import dev.kengine.op.Activation;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -144,12 +145,14 @@ public final class Compare {
                          List<Map<String, Object>> targets, List<Training.Result> training, boolean quick, double seconds) {}
 
     /**
-     * A device backend's own copy ceiling: its identity activation (a kernel that reads and writes
-     * every float) over the copy loop's floats, at least 16M, so past any device cache. The device's
+     * A device backend's copy ceiling over the copy loop's floats, at least 16M, so past any device
+     * cache: for OpenCL a plain copy kernel of one float4 per work-item outside the engine
+     * ({@link OpenClCopyKernel}), for other devices (or where that cannot run) the backend's identity
+     * activation, a kernel that reads and writes every float; {@code kernel} says which. The device's
      * memory-bound rows are read against it; its compute-bound rows have no measured ceiling (the
      * host's FMA loop says nothing about a GPU), and show none.
      */
-    public record DeviceCeiling(String backend, String device, long floats, double copyGBs) {}
+    public record DeviceCeiling(String backend, String device, long floats, double copyGBs, String kernel) {}
 
     private final Options options;
     private final PrintStream err;
@@ -422,11 +425,31 @@ public final class Compare {
     private void measureDeviceCeiling(Impl impl) {
         Backend b = impl.backend();
         long n = Math.max(options.copyFloats(), 1L << 24);
+        if (impl.name().equals("opencl")) {
+            String why;
+            try {
+                OpenClCopyKernel.Result r = OpenClCopyKernel.measure(Path.of(System.getProperty("java.io.tmpdir"),
+                        "kengine-bench-opencl-copy"), n, options.plan().repetitions());
+                if (r.device().contains(b.capabilities().deviceName())) {
+                    DeviceCeiling c = new DeviceCeiling(impl.name(), b.capabilities().deviceName(), n, r.gbs(),
+                            "plain float4 copy kernel");
+                    deviceCeilings.put(impl.name(), c);
+                    err.printf(Locale.ROOT, "compare:   %s (%s): plain float4 copy kernel %.1f GB/s over %d floats%n",
+                            c.backend(), c.device(), c.copyGBs(), n);
+                    return;
+                }
+                why = "it ran on " + r.device() + ", not on the backend's device";
+            } catch (IOException e) {
+                why = e.getMessage();
+            }
+            err.println("compare: no plain OpenCL copy kernel (" + why + "); the backend's identity activation is the ceiling");
+        }
         try (Tensor x = b.empty(n); Tensor y = b.empty(n)) {
             b.activation(x, Activation.IDENTITY, y);
             b.synchronize();
             Timing t = Timing.measure(() -> b.activation(x, Activation.IDENTITY, y), b::synchronize, options.plan());
-            DeviceCeiling c = new DeviceCeiling(impl.name(), b.capabilities().deviceName(), n, 8.0 * n / t.median() / 1e9);
+            DeviceCeiling c = new DeviceCeiling(impl.name(), b.capabilities().deviceName(), n, 8.0 * n / t.median() / 1e9,
+                    "the backend's identity activation");
             deviceCeilings.put(impl.name(), c);
             err.printf(Locale.ROOT, "compare:   %s (%s): copy kernel %.1f GB/s over %d floats%n", c.backend(), c.device(),
                     c.copyGBs(), n);
