@@ -75,11 +75,18 @@ final class OpenClDriver implements BackendDriver {
     /** Whether every launch takes the 64-bit index variant (option {@code index=64}: tests of that path). */
     private final boolean wideOnly;
     private final int wg;
+    /** Work-items per group of the row kernels (softmax and reduce families). */
+    private final int rowWg;
     private final int accBytes;
     private final long maxGroups;
-    /** Assembled sources by family: the 32-bit index variants, and the 64-bit ones (built when first needed). */
-    private final Map<KernelFamily, KernelSource.Assembled> sources = new EnumMap<>(KernelFamily.class);
-    private final Map<KernelFamily, KernelSource.Assembled> wideSources = new EnumMap<>(KernelFamily.class);
+    /**
+     * Assembled sources by family and variant (each built when first needed): bit 0 the 64-bit indices,
+     * bit 1 the elementwise kernels without their index test, for the whole work-groups of a one-per-item
+     * launch (see K_TAIL in common.h).
+     */
+    private final Map<String, KernelSource.Assembled> sources = new HashMap<>();
+    private static final int WIDE = 1;
+    private static final int NO_TAIL = 2;
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final cl_mem dummy;
     private volatile boolean closed;
@@ -101,6 +108,7 @@ final class OpenClDriver implements BackendDriver {
         this.shape = LaunchTuning.choose(info);
         this.wideOnly = wideOnly;
         this.wg = (int) Math.min(shape.wg(), Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
+        this.rowWg = (int) Math.min(shape.rowWg(), Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.accBytes = info.fp64() ? 8 : 4;
         this.maxGroups = Math.max(32, 8L * info.computeUnits());
         cl_context ctx = null;
@@ -312,36 +320,41 @@ final class OpenClDriver implements BackendDriver {
     // ---- kernels and launches -----------------------------------------------------------------
 
     private KernelSource.Assembled source(KernelFamily family) {
-        return source(family, false);
+        return source(family, 0);
     }
 
-    /** The family's text for this device's launch shape; {@code wide}: with 64-bit indices. */
-    private KernelSource.Assembled source(KernelFamily family, boolean wide) {
-        return (wide ? wideSources : sources).computeIfAbsent(family, f -> {
+    /** The family's text for this device's launch shape in {@code variant} (WIDE, NO_TAIL). */
+    private KernelSource.Assembled source(KernelFamily family, int variant) {
+        return sources.computeIfAbsent(family + "/" + variant, key -> {
+            KernelFamily f = family;
+            boolean wide = (variant & WIDE) != 0;
             Map<String, String> defines = new LinkedHashMap<>();
+            defines.put("K_OWN_EXP", shape.ownExp() ? "1" : "0");
             if (f == KernelFamily.MATMUL) {
                 defines.putAll(tuning.defines());
             } else {
                 defines.put(f.shortName().toUpperCase(java.util.Locale.ROOT).replace("ACTIVATIONS", "ACTIVATION")
-                        .replace("LOSSES", "LOSS") + "_WG", Integer.toString(wg));
+                        .replace("LOSSES", "LOSS") + "_WG", Integer.toString(wgOf(f)));
                 defines.put("K_ONE_PER_ITEM", shape.onePerItem() ? "1" : "0");
+                defines.put("K_ROW_SYNC", shape.onePerItem() ? "1" : "0");
                 defines.put("K_INDEX32", shape.index32() && !wide ? "1" : "0");
+                defines.put("K_TAIL", (variant & NO_TAIL) != 0 ? "0" : "1");
             }
             return KernelSource.assemble(f, Dialect.OPENCL, defines);
         });
     }
 
     private cl_kernel kernel(KernelFamily family, String name) {
-        return kernel(family, name, false);
+        return kernel(family, name, 0);
     }
 
-    private synchronized cl_kernel kernel(KernelFamily family, String name, boolean wide) {
+    private synchronized cl_kernel kernel(KernelFamily family, String name, int variant) {
         checkOpen();
-        String key = family + "/" + name + (wide ? "/64" : "");
+        String key = family + "/" + name + "/" + variant;
         cl_kernel k = kernels.get(key);
         if (k == null) {
             try {
-                k = clCreateKernel(programs.get(source(family, wide)), name, null);
+                k = clCreateKernel(programs.get(source(family, variant)), name, null);
             } catch (CLException e) {
                 throw ClErrors.translate("creating kernel " + name, e);
             }
@@ -377,27 +390,40 @@ final class OpenClDriver implements BackendDriver {
      * capped at maxGroups work-groups of wg.
      */
     private void launchOver(KernelFamily family, String name, long work, long extent, Object... args) {
-        long groups = (work + wg - 1) / wg;
+        long groups = Math.max(1, (work + wg - 1) / wg);
         if (!shape.onePerItem()) {
             groups = Math.min(maxGroups, groups);
+            enqueue(kernel(family, name, WIDE), null, new long[] {groups * wg}, new long[] {wg}, args);
+            return;
         }
-        groups = Math.max(1, groups);
         long global = groups * wg;
         // + 3: the kernels of four elements per work-item index up to the work's last whole group of four.
-        boolean wide = wideOnly || !shape.index32() || Math.max(global, extent + 3) > Integer.MAX_VALUE;
-        enqueue(kernel(family, name, wide), new long[] {global}, new long[] {wg}, args);
+        int wide = wideOnly || !shape.index32() || Math.max(global, extent + 3) > Integer.MAX_VALUE ? WIDE : 0;
+        long whole = work / wg * wg;
+        if (whole > 0) {
+            enqueue(kernel(family, name, wide | NO_TAIL), null, new long[] {whole}, new long[] {wg}, args);
+        }
+        if (whole < work) {
+            enqueue(kernel(family, name, wide), new long[] {whole}, new long[] {wg}, new long[] {wg}, args);
+        }
     }
 
-    /** Exactly {@code groups} work-groups of wg (row kernels and reduction stages). */
+    /** Exactly {@code groups} work-groups of the family's size (row kernels and reduction stages). */
     private void launchGroups(KernelFamily family, String name, long groups, Object... args) {
-        enqueue(kernel(family, name), new long[] {groups * wg}, new long[] {wg}, args);
+        int size = wgOf(family);
+        enqueue(kernel(family, name), null, new long[] {groups * size}, new long[] {size}, args);
+    }
+
+    /** The work-group size a family's kernels are compiled for: the row kernels' for softmax and reduce. */
+    private int wgOf(KernelFamily family) {
+        return family == KernelFamily.SOFTMAX || family == KernelFamily.REDUCE ? rowWg : wg;
     }
 
     private long rowGroups(long rows) {
         return Math.max(1, Math.min(rows, 65_536));
     }
 
-    private synchronized void enqueue(cl_kernel k, long[] global, long[] local, Object... args) {
+    private synchronized void enqueue(cl_kernel k, long[] offset, long[] global, long[] local, Object... args) {
         checkOpen();
         try {
             for (int i = 0; i < args.length; i++) {
@@ -420,7 +446,7 @@ final class OpenClDriver implements BackendDriver {
                     throw new IllegalArgumentException("kernel argument " + i + " of type " + a);
                 }
             }
-            clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+            clEnqueueNDRangeKernel(queue, k, global.length, offset, global, local, 0, null, null);
             throttle();
         } catch (CLException e) {
             throw ClErrors.translate("launching a kernel", e);
@@ -589,7 +615,7 @@ final class OpenClDriver implements BackendDriver {
         MatmulTuning.Params t = tuning;
         long[] global = {ceilDiv(n, t.nwg()) * t.ndimc(), ceilDiv(m, t.mwg()) * t.mdimc(), batch};
         long[] local = {t.ndimc(), t.mdimc(), 1};
-        enqueue(kernel(KernelFamily.MATMUL, "k_gemm"), global, local, mem(a), transA, mem(b), transB, mem(c),
+        enqueue(kernel(KernelFamily.MATMUL, "k_gemm"), null, global, local, mem(a), transA, mem(b), transB, mem(c),
                 m, n, k, alpha, beta, strideA, strideB, strideC);
     }
 
@@ -601,7 +627,7 @@ final class OpenClDriver implements BackendDriver {
         MatmulTuning.Params t = tuning;
         long[] global = {ceilDiv(out, t.nwg()) * t.ndimc(), ceilDiv(rows, t.mwg()) * t.mdimc()};
         long[] local = {t.ndimc(), t.mdimc()};
-        enqueue(kernel(KernelFamily.MATMUL, "k_linear"), global, local, mem(x), mem(w), memOrDummy(bias), bias != null,
+        enqueue(kernel(KernelFamily.MATMUL, "k_linear"), null, global, local, mem(x), mem(w), memOrDummy(bias), bias != null,
                 mem(z), mem(y), rows, in, out, act.kind().ordinal(), act.parameter());
     }
 

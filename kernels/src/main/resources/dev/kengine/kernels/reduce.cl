@@ -15,7 +15,7 @@ __kernel void k_reduce_rows(__global const float* x, __global float* out, klong 
     for (klong r = (klong) get_group_id(0); r < rows; r += (klong) get_num_groups(0)) {
         __global const float* row = x + r * cols;
         kacc s = 0;
-        for (klong c = lid; c < cols; c += REDUCE_WG) {
+        K_FOR_COLS(c, lid, cols, REDUCE_WG) {
             s += (kacc) row[c];
         }
         s = k_wg_sum(buf, s, lid, REDUCE_WG);
@@ -130,7 +130,7 @@ K_FN void k_row_argmax(__global const float* x, klong r, klong cols, K_LPTR floa
                        int lid, float* vmax, klong* imax) {
     float v = -K_INF;
     klong idx = -1;
-    for (klong c = lid; c < cols; c += REDUCE_WG) {
+    K_FOR_COLS(c, lid, cols, REDUCE_WG) {
         float e = x[r * cols + c];
         if (idx < 0 || k_argmax_better(v, idx, e, c)) {
             v = e;

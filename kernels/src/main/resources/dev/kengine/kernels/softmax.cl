@@ -9,12 +9,12 @@
 K_FN void k_row_stats(__global const float* row, klong cols, K_LPTR float* mbuf, K_LPTR kacc* sbuf, int lid,
                       float* maxOut, kacc* sumOut) {
     float m = -K_INF;
-    for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+    K_FOR_COLS(c, lid, cols, SOFTMAX_WG) {
         m = k_max_nan(m, row[c]);
     }
     m = k_wg_max(mbuf, m, lid, SOFTMAX_WG);
     kacc s = 0;
-    for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+    K_FOR_COLS(c, lid, cols, SOFTMAX_WG) {
         s += (kacc) exp(row[c] - m);
     }
     *sumOut = k_wg_sum(sbuf, s, lid, SOFTMAX_WG);
@@ -31,16 +31,11 @@ __kernel void k_softmax(__global const float* x, __global float* y, klong rows, 
         float m;
         kacc s;
         k_row_stats(row, cols, mbuf, sbuf, lid, &m, &s);
-        if (logOut) {
-            float ls = (float) log(s);
-            for (klong c = lid; c < cols; c += SOFTMAX_WG) {
-                out[c] = (row[c] - m) - ls;
-            }
-        } else {
-            float inv = (float) (1 / s);
-            for (klong c = lid; c < cols; c += SOFTMAX_WG) {
-                out[c] = exp(row[c] - m) * inv;
-            }
+        /* One loop for both forms: a barrier (K_ROW_SYNC) may not sit in one arm of a branch. */
+        float ls = logOut ? (float) log(s) : 0.0f;
+        float inv = (float) (1 / s);
+        K_FOR_COLS(c, lid, cols, SOFTMAX_WG) {
+            out[c] = logOut ? (row[c] - m) - ls : exp(row[c] - m) * inv;
         }
     }
 }
@@ -53,11 +48,11 @@ __kernel void k_softmax_backward(__global const float* dy, __global const float*
     for (klong r = (klong) get_group_id(0); r < rows; r += (klong) get_num_groups(0)) {
         klong base = r * cols;
         kacc s = 0;
-        for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+        K_FOR_COLS(c, lid, cols, SOFTMAX_WG) {
             s += logOut ? (kacc) dy[base + c] : (kacc) dy[base + c] * (kacc) y[base + c];
         }
         float t = (float) k_wg_sum(sbuf, s, lid, SOFTMAX_WG);
-        for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+        K_FOR_COLS(c, lid, cols, SOFTMAX_WG) {
             float g = dy[base + c];
             float v = y[base + c];
             dx[base + c] = logOut ? g - exp(v) * t : v * (g - t);
@@ -85,7 +80,7 @@ __kernel void k_softmax_xent(__global const float* logits, __global const int* l
          * and the gradient's loop behind another (pocl/pocl#2281 describes the family). */
         kacc l = 0;
         kacc ts = 0;
-        for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+        K_FOR_COLS(c, lid, cols, SOFTMAX_WG) {
             if (!hasLabels) {
                 kacc t = (kacc) targets[r * cols + c];
                 if (t != 0) {
@@ -106,7 +101,7 @@ __kernel void k_softmax_xent(__global const float* logits, __global const int* l
         }
         float inv = (float) (1 / s);
         float ft = (float) tsum;
-        for (klong c = lid; c < cols; c += SOFTMAX_WG) {
+        K_FOR_COLS(c, lid, cols, SOFTMAX_WG) {
             if (writeGrad) {
                 float p = exp(row[c] - m) * inv;
                 float t = hasLabels ? (c == label ? 1.0f : 0.0f) : targets[r * cols + c];
