@@ -749,7 +749,12 @@ final class OpenClDriver implements BackendDriver {
                 labelBuffer = buffer(rows * 4L);
                 clEnqueueWriteBuffer(queue, labelBuffer, CL_TRUE, 0, rows * 4L, Pointer.to(labels), 0, null, null);
             }
-            if (rows > 0) {
+            if (rows > 0 && shape.onePerItem()) {
+                // One work-item per row (k_softmax_xent_rows), in groups of 8 rows.
+                enqueue(kernel(KernelFamily.SOFTMAX, "k_softmax_xent_rows"), null, new long[] {ceilDiv(rows, 8) * 8},
+                        new long[] {8}, mem(logits), labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets),
+                        labels != null, rowLoss, memOrDummy(grad), grad != null, gradScale, rows, cols);
+            } else if (rows > 0) {
                 launchGroups(KernelFamily.SOFTMAX, "k_softmax_xent", rowGroups(rows), mem(logits),
                         labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets), labels != null, rowLoss,
                         memOrDummy(grad), grad != null, gradScale, rows, cols);
