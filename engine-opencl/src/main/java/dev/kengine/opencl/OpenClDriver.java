@@ -92,20 +92,24 @@ final class OpenClDriver implements BackendDriver {
     private volatile boolean closed;
 
     OpenClDriver(DeviceInfo info, Path cacheDirectory) {
-        this(info, cacheDirectory, MatmulTuning.choose(info), false);
+        this(info, cacheDirectory, MatmulTuning.choose(info), LaunchTuning.choose(info), false);
     }
 
-    /** With explicit matmul parameters (tuning experiments and tests). */
+    /**
+     * With explicit matmul parameters (tuning experiments and tests), in the grid-stride shape, whose
+     * matmul runs them on every device.
+     */
     OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning) {
-        this(info, cacheDirectory, tuning, false);
+        this(info, cacheDirectory, tuning, LaunchTuning.GRID_STRIDE, false);
     }
 
-    /** With explicit matmul parameters, and {@code wideOnly} to run every kernel with 64-bit indices. */
-    OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning, boolean wideOnly) {
+    /** With explicit matmul parameters and launch shape, and {@code wideOnly} to run every kernel with 64-bit indices. */
+    OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning, LaunchTuning.Params shape,
+                 boolean wideOnly) {
         this.info = info;
         this.capabilities = capabilitiesOf(info);
         this.tuning = tuning;
-        this.shape = LaunchTuning.choose(info);
+        this.shape = shape;
         this.wideOnly = wideOnly;
         this.wg = (int) Math.min(shape.wg(), Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.rowWg = (int) Math.min(shape.rowWg(), Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
@@ -332,6 +336,7 @@ final class OpenClDriver implements BackendDriver {
             defines.put("K_OWN_EXP", shape.ownExp() ? "1" : "0");
             if (f == KernelFamily.MATMUL) {
                 defines.putAll(tuning.defines());
+                defines.put("K_ONE_PER_ITEM", shape.onePerItem() ? "1" : "0");
             } else {
                 defines.put(f.shortName().toUpperCase(java.util.Locale.ROOT).replace("ACTIVATIONS", "ACTIVATION")
                         .replace("LOSSES", "LOSS") + "_WG", Integer.toString(wgOf(f)));
@@ -612,6 +617,11 @@ final class OpenClDriver implements BackendDriver {
         if (batch == 0 || m == 0 || n == 0) {
             return;
         }
+        if (shape.onePerItem() && !transB) {
+            enqueue(kernel(KernelFamily.MATMUL, "k_gemm_cpu"), null, cpuTiles(m, n, batch), CPU_TILE_GROUP, mem(a), transA,
+                    mem(b), mem(c), m, n, k, alpha, beta, strideA, strideB, strideC);
+            return;
+        }
         MatmulTuning.Params t = tuning;
         long[] global = {ceilDiv(n, t.nwg()) * t.ndimc(), ceilDiv(m, t.mwg()) * t.mdimc(), batch};
         long[] local = {t.ndimc(), t.mdimc(), 1};
@@ -622,6 +632,11 @@ final class OpenClDriver implements BackendDriver {
     @Override
     public void linear(Storage x, Storage w, Storage bias, Storage z, Storage y, long rows, long in, long out, Activation act) {
         if (rows == 0 || out == 0) {
+            return;
+        }
+        if (shape.onePerItem()) {
+            enqueue(kernel(KernelFamily.MATMUL, "k_linear_cpu"), null, cpuTiles(rows, out, 1), CPU_TILE_GROUP, mem(x), mem(w),
+                    memOrDummy(bias), bias != null, mem(z), mem(y), rows, in, out, act.kind().ordinal(), act.parameter());
             return;
         }
         MatmulTuning.Params t = tuning;
@@ -649,6 +664,14 @@ final class OpenClDriver implements BackendDriver {
         } finally {
             dz.release();
         }
+    }
+
+    /** k_gemm_cpu's groups: 16 tiles of 6 x 32 down one panel of B's columns. */
+    private static final long[] CPU_TILE_GROUP = {1, 16, 1};
+
+    /** k_gemm_cpu's global size: a work-item per 6 x 32 tile, the rows of tiles rounded up to whole groups. */
+    private static long[] cpuTiles(long m, long n, long batch) {
+        return new long[] {ceilDiv(n, 32), ceilDiv(ceilDiv(m, 6), 16) * 16, batch};
     }
 
     private static long ceilDiv(long a, long b) {
