@@ -43,6 +43,11 @@ typedef long klong;
 #define K_VLOAD4(p) vload4(0, (p))
 typedef float4 kfloat4;
 
+/* A kernel only the OpenCL build has (inside #if K_OPENCL, for CPU devices): spelled apart from __kernel so that the
+ * kernel lists taken from the text (KernelSource.kernelNames), which the CUDA build checks its modules against, leave
+ * it out. */
+#define K_OPENCL_KERNEL __kernel
+
 #define K_LOCAL_BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
 #define K_INF INFINITY
 #define K_NAN NAN

@@ -53,7 +53,7 @@ K_FN float16 k_keep16(uint16 w, float p) {
     return select((float16) 0.0f, (float16) 1.0f, convert_float16(w >> (uint16) 8) * 5.9604644775390625e-8f >= (float16) p);
 }
 
-__kernel void k_dropout16(__global const float* x, __global float* y, __global float* mask, klong n,
+K_OPENCL_KERNEL void k_dropout16(__global const float* x, __global float* y, __global float* mask, klong n,
                           float p, float scale, kulong seed, kulong offset) {
     kidx base = (kidx) get_global_id(0) << 6;
     if (base >= (kidx) n) {

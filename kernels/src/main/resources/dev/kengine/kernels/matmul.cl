@@ -243,7 +243,7 @@ K_FN void k_cpu_tile(__global const float* a, int transA, __global const float* 
 }
 
 /* Global size (ceil(n / 32), ceil(m / 6) rounded up to the group's 16, batch), local (1, 16, 1). */
-__kernel void k_gemm_cpu(__global const float* a, int transA, __global const float* b, __global float* c,
+K_OPENCL_KERNEL void k_gemm_cpu(__global const float* a, int transA, __global const float* b, __global float* c,
                          klong m, klong n, klong k, float alpha, float beta,
                          klong strideA, klong strideB, klong strideC) {
     klong j0 = (klong) get_global_id(0) * 32;
@@ -281,7 +281,7 @@ __kernel void k_gemm_cpu(__global const float* a, int transA, __global const flo
 }
 
 /* k_linear on CPU devices: the same tiles, then z = tile + bias, y = act(z) element by element. */
-__kernel void k_linear_cpu(__global const float* x, __global const float* w, __global const float* bias, int hasBias,
+K_OPENCL_KERNEL void k_linear_cpu(__global const float* x, __global const float* w, __global const float* bias, int hasBias,
                            __global float* z, __global float* y, klong rows, klong in, klong out, int act, float p) {
     klong j0 = (klong) get_global_id(0) * 32;
     klong i0 = (klong) get_global_id(1) * K_CPU_TM;

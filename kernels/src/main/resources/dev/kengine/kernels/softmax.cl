@@ -143,7 +143,7 @@ K_FN kacc k_lanes_sum(kacc16 v) {
     return s;
 }
 
-__kernel void k_softmax_xent_rows(__global const float* logits, __global const int* labels,
+K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global const int* labels,
                                   __global const float* targets, int hasLabels, __global kacc* rowLoss,
                                   __global float* grad, int writeGrad, float gradScale, klong rows, klong cols) {
     klong r = (klong) get_global_id(0);
