@@ -398,7 +398,8 @@ final class OpenClDriver implements BackendDriver {
         long groups = Math.max(1, (work + wg - 1) / wg);
         if (!shape.onePerItem()) {
             groups = Math.min(maxGroups, groups);
-            enqueue(kernel(family, name, WIDE), null, new long[] {groups * wg}, new long[] {wg}, args);
+            // Variant 0: with the grid stride, K_INDEX32 is 0 and the loop tests its index anyway.
+            enqueue(kernel(family, name, 0), null, new long[] {groups * wg}, new long[] {wg}, args);
             return;
         }
         long global = groups * wg;
