@@ -71,24 +71,48 @@ final class OpenClDriver implements BackendDriver {
     private final cl_command_queue queue;
     private final ProgramCache programs;
     private final MatmulTuning.Params tuning;
+    private final LaunchTuning.Params shape;
+    /** Whether every launch takes the 64-bit index variant (option {@code index=64}: tests of that path). */
+    private final boolean wideOnly;
     private final int wg;
+    /** Work-items per group of the row kernels (softmax and reduce families). */
+    private final int rowWg;
     private final int accBytes;
     private final long maxGroups;
-    private final Map<KernelFamily, KernelSource.Assembled> sources = new EnumMap<>(KernelFamily.class);
+    /**
+     * Assembled sources by family and variant (each built when first needed): bit 0 the 64-bit indices,
+     * bit 1 the elementwise kernels without their index test, for the whole work-groups of a one-per-item
+     * launch (see K_TAIL in common.h).
+     */
+    private final Map<String, KernelSource.Assembled> sources = new HashMap<>();
+    private static final int WIDE = 1;
+    private static final int NO_TAIL = 2;
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final cl_mem dummy;
     private volatile boolean closed;
 
     OpenClDriver(DeviceInfo info, Path cacheDirectory) {
-        this(info, cacheDirectory, MatmulTuning.choose(info));
+        this(info, cacheDirectory, MatmulTuning.choose(info), LaunchTuning.choose(info), false);
     }
 
-    /** With explicit matmul parameters (tuning experiments and tests). */
+    /**
+     * With explicit matmul parameters (tuning experiments and tests), in the grid-stride shape, whose
+     * matmul runs them on every device.
+     */
     OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning) {
+        this(info, cacheDirectory, tuning, LaunchTuning.GRID_STRIDE, false);
+    }
+
+    /** With explicit matmul parameters and launch shape, and {@code wideOnly} to run every kernel with 64-bit indices. */
+    OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning, LaunchTuning.Params shape,
+                 boolean wideOnly) {
         this.info = info;
         this.capabilities = capabilitiesOf(info);
         this.tuning = tuning;
-        this.wg = (int) Math.min(256, Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
+        this.shape = shape;
+        this.wideOnly = wideOnly;
+        this.wg = (int) Math.min(shape.wg(), Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
+        this.rowWg = (int) Math.min(shape.rowWg(), Long.highestOneBit(Math.max(1, info.maxWorkGroupSize())));
         this.accBytes = info.fp64() ? 8 : 4;
         this.maxGroups = Math.max(32, 8L * info.computeUnits());
         cl_context ctx = null;
@@ -124,6 +148,11 @@ final class OpenClDriver implements BackendDriver {
         MatmulTuning.Params t = MatmulTuning.choose(info);
         details.put("matmul tile", t.mwg() + "x" + t.nwg() + "x" + t.kwg() + ", " + t.mdimc() + "x" + t.ndimc()
                 + " work-items, vector " + t.vw());
+        LaunchTuning.Params s = LaunchTuning.choose(info);
+        details.put("launch shape", s.onePerItem()
+                ? "one element per work-item, groups of " + s.wg() + ", rows in groups of " + s.rowWg()
+                        + (s.index32() ? ", 32-bit indices where they fit" : "")
+                : "grid stride, groups of " + s.wg());
         return new Capabilities(info.name(), info.globalMemory(), info.computeUnits(), Set.of(DType.FLOAT32), ops, details);
     }
 
@@ -295,25 +324,42 @@ final class OpenClDriver implements BackendDriver {
     // ---- kernels and launches -----------------------------------------------------------------
 
     private KernelSource.Assembled source(KernelFamily family) {
-        return sources.computeIfAbsent(family, f -> {
+        return source(family, 0);
+    }
+
+    /** The family's text for this device's launch shape in {@code variant} (WIDE, NO_TAIL). */
+    private KernelSource.Assembled source(KernelFamily family, int variant) {
+        return sources.computeIfAbsent(family + "/" + variant, key -> {
+            KernelFamily f = family;
+            boolean wide = (variant & WIDE) != 0;
             Map<String, String> defines = new LinkedHashMap<>();
+            defines.put("K_OWN_EXP", shape.ownExp() ? "1" : "0");
             if (f == KernelFamily.MATMUL) {
                 defines.putAll(tuning.defines());
+                defines.put("K_ONE_PER_ITEM", shape.onePerItem() ? "1" : "0");
             } else {
                 defines.put(f.shortName().toUpperCase(java.util.Locale.ROOT).replace("ACTIVATIONS", "ACTIVATION")
-                        .replace("LOSSES", "LOSS") + "_WG", Integer.toString(wg));
+                        .replace("LOSSES", "LOSS") + "_WG", Integer.toString(wgOf(f)));
+                defines.put("K_ONE_PER_ITEM", shape.onePerItem() ? "1" : "0");
+                defines.put("K_ROW_SYNC", shape.onePerItem() ? "1" : "0");
+                defines.put("K_INDEX32", shape.index32() && !wide ? "1" : "0");
+                defines.put("K_TAIL", (variant & NO_TAIL) != 0 ? "0" : "1");
             }
             return KernelSource.assemble(f, Dialect.OPENCL, defines);
         });
     }
 
-    private synchronized cl_kernel kernel(KernelFamily family, String name) {
+    private cl_kernel kernel(KernelFamily family, String name) {
+        return kernel(family, name, 0);
+    }
+
+    private synchronized cl_kernel kernel(KernelFamily family, String name, int variant) {
         checkOpen();
-        String key = family + "/" + name;
+        String key = family + "/" + name + "/" + variant;
         cl_kernel k = kernels.get(key);
         if (k == null) {
             try {
-                k = clCreateKernel(programs.get(source(family)), name, null);
+                k = clCreateKernel(programs.get(source(family, variant)), name, null);
             } catch (CLException e) {
                 throw ClErrors.translate("creating kernel " + name, e);
             }
@@ -337,22 +383,53 @@ final class OpenClDriver implements BackendDriver {
         }
     }
 
-    /** A grid-stride launch over {@code work} items: capped at maxGroups work-groups of wg. */
+    /** An elementwise launch over {@code work} items whose element indices are below {@code work}. */
     private void launch(KernelFamily family, String name, long work, Object... args) {
-        long groups = Math.max(1, Math.min(maxGroups, (work + wg - 1) / wg));
-        enqueue(kernel(family, name), new long[] {groups * wg}, new long[] {wg}, args);
+        launchOver(family, name, work, work, args);
     }
 
-    /** Exactly {@code groups} work-groups of wg (row kernels and reduction stages). */
+    /**
+     * An elementwise launch over {@code work} items (see K_FOR_ELEMENT) that index up to
+     * {@code extent} elements: on a one-per-item device a global size covering the work, with the
+     * 32-bit index variant where every index and work-item id fits in an int; otherwise a grid stride
+     * capped at maxGroups work-groups of wg.
+     */
+    private void launchOver(KernelFamily family, String name, long work, long extent, Object... args) {
+        long groups = Math.max(1, (work + wg - 1) / wg);
+        if (!shape.onePerItem()) {
+            groups = Math.min(maxGroups, groups);
+            // Variant 0: with the grid stride, K_INDEX32 is 0 and the loop tests its index anyway.
+            enqueue(kernel(family, name, 0), null, new long[] {groups * wg}, new long[] {wg}, args);
+            return;
+        }
+        long global = groups * wg;
+        // + 3: the kernels of four elements per work-item index up to the work's last whole group of four.
+        int wide = wideOnly || !shape.index32() || Math.max(global, extent + 3) > Integer.MAX_VALUE ? WIDE : 0;
+        long whole = work / wg * wg;
+        if (whole > 0) {
+            enqueue(kernel(family, name, wide | NO_TAIL), null, new long[] {whole}, new long[] {wg}, args);
+        }
+        if (whole < work) {
+            enqueue(kernel(family, name, wide), new long[] {whole}, new long[] {wg}, new long[] {wg}, args);
+        }
+    }
+
+    /** Exactly {@code groups} work-groups of the family's size (row kernels and reduction stages). */
     private void launchGroups(KernelFamily family, String name, long groups, Object... args) {
-        enqueue(kernel(family, name), new long[] {groups * wg}, new long[] {wg}, args);
+        int size = wgOf(family);
+        enqueue(kernel(family, name), null, new long[] {groups * size}, new long[] {size}, args);
+    }
+
+    /** The work-group size a family's kernels are compiled for: the row kernels' for softmax and reduce. */
+    private int wgOf(KernelFamily family) {
+        return family == KernelFamily.SOFTMAX || family == KernelFamily.REDUCE ? rowWg : wg;
     }
 
     private long rowGroups(long rows) {
         return Math.max(1, Math.min(rows, 65_536));
     }
 
-    private synchronized void enqueue(cl_kernel k, long[] global, long[] local, Object... args) {
+    private synchronized void enqueue(cl_kernel k, long[] offset, long[] global, long[] local, Object... args) {
         checkOpen();
         try {
             for (int i = 0; i < args.length; i++) {
@@ -375,7 +452,7 @@ final class OpenClDriver implements BackendDriver {
                     throw new IllegalArgumentException("kernel argument " + i + " of type " + a);
                 }
             }
-            clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+            clEnqueueNDRangeKernel(queue, k, global.length, offset, global, local, 0, null, null);
             throttle();
         } catch (CLException e) {
             throw ClErrors.translate("launching a kernel", e);
@@ -497,7 +574,8 @@ final class OpenClDriver implements BackendDriver {
         } else if (inner == 1) {
             launchGroups(KernelFamily.REDUCE, "k_reduce_rows", rowGroups(outer), mem(x), mem(out), outer, axis, mean);
         } else {
-            launch(KernelFamily.REDUCE, "k_reduce_axis", outer * inner, mem(x), mem(out), outer, axis, inner, mean);
+            launchOver(KernelFamily.REDUCE, "k_reduce_axis", outer * inner, outer * axis * inner, mem(x), mem(out), outer, axis,
+                    inner, mean);
         }
     }
 
@@ -540,10 +618,15 @@ final class OpenClDriver implements BackendDriver {
         if (batch == 0 || m == 0 || n == 0) {
             return;
         }
+        if (shape.onePerItem() && !transB) {
+            enqueue(kernel(KernelFamily.MATMUL, "k_gemm_cpu"), null, cpuTiles(m, n, batch), CPU_TILE_GROUP, mem(a), transA,
+                    mem(b), mem(c), m, n, k, alpha, beta, strideA, strideB, strideC);
+            return;
+        }
         MatmulTuning.Params t = tuning;
         long[] global = {ceilDiv(n, t.nwg()) * t.ndimc(), ceilDiv(m, t.mwg()) * t.mdimc(), batch};
         long[] local = {t.ndimc(), t.mdimc(), 1};
-        enqueue(kernel(KernelFamily.MATMUL, "k_gemm"), global, local, mem(a), transA, mem(b), transB, mem(c),
+        enqueue(kernel(KernelFamily.MATMUL, "k_gemm"), null, global, local, mem(a), transA, mem(b), transB, mem(c),
                 m, n, k, alpha, beta, strideA, strideB, strideC);
     }
 
@@ -552,10 +635,15 @@ final class OpenClDriver implements BackendDriver {
         if (rows == 0 || out == 0) {
             return;
         }
+        if (shape.onePerItem()) {
+            enqueue(kernel(KernelFamily.MATMUL, "k_linear_cpu"), null, cpuTiles(rows, out, 1), CPU_TILE_GROUP, mem(x), mem(w),
+                    memOrDummy(bias), bias != null, mem(z), mem(y), rows, in, out, act.kind().ordinal(), act.parameter());
+            return;
+        }
         MatmulTuning.Params t = tuning;
         long[] global = {ceilDiv(out, t.nwg()) * t.ndimc(), ceilDiv(rows, t.mwg()) * t.mdimc()};
         long[] local = {t.ndimc(), t.mdimc()};
-        enqueue(kernel(KernelFamily.MATMUL, "k_linear"), global, local, mem(x), mem(w), memOrDummy(bias), bias != null,
+        enqueue(kernel(KernelFamily.MATMUL, "k_linear"), null, global, local, mem(x), mem(w), memOrDummy(bias), bias != null,
                 mem(z), mem(y), rows, in, out, act.kind().ordinal(), act.parameter());
     }
 
@@ -579,6 +667,14 @@ final class OpenClDriver implements BackendDriver {
         }
     }
 
+    /** k_gemm_cpu's groups: 16 tiles of 6 x 32 down one panel of B's columns. */
+    private static final long[] CPU_TILE_GROUP = {1, 16, 1};
+
+    /** k_gemm_cpu's global size: a work-item per 6 x 32 tile, the rows of tiles rounded up to whole groups. */
+    private static long[] cpuTiles(long m, long n, long batch) {
+        return new long[] {ceilDiv(n, 32), ceilDiv(ceilDiv(m, 6), 16) * 16, batch};
+    }
+
     private static long ceilDiv(long a, long b) {
         return (a + b - 1) / b;
     }
@@ -588,16 +684,30 @@ final class OpenClDriver implements BackendDriver {
     @Override
     public void activation(Activation act, Storage x, Storage y, long n) {
         if (n > 0) {
-            launch(KernelFamily.ACTIVATIONS, "k_activation", n, mem(x), mem(y), n, act.kind().ordinal(), act.parameter());
+            if (shape.onePerItem()) {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act), n, mem(x), mem(y), n, act.parameter());
+            } else {
+                launch(KernelFamily.ACTIVATIONS, "k_activation", n, mem(x), mem(y), n, act.kind().ordinal(), act.parameter());
+            }
         }
     }
 
     @Override
     public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
         if (n > 0) {
-            launch(KernelFamily.ACTIVATIONS, "k_activation_backward", n, mem(dy), mem(x), mem(y), mem(dx), n,
-                    act.kind().ordinal(), act.parameter());
+            if (shape.onePerItem()) {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward", n, mem(dy), mem(x), mem(y),
+                        mem(dx), n, act.parameter());
+            } else {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_backward", n, mem(dy), mem(x), mem(y), mem(dx), n,
+                        act.kind().ordinal(), act.parameter());
+            }
         }
+    }
+
+    /** The kind's suffix of its own kernels: k_activation_gelu_tanh. */
+    private static String kindName(Activation act) {
+        return act.kind().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override
@@ -663,7 +773,12 @@ final class OpenClDriver implements BackendDriver {
                 labelBuffer = buffer(rows * 4L);
                 clEnqueueWriteBuffer(queue, labelBuffer, CL_TRUE, 0, rows * 4L, Pointer.to(labels), 0, null, null);
             }
-            if (rows > 0) {
+            if (rows > 0 && shape.onePerItem()) {
+                // One work-item per row (k_softmax_xent_rows), in groups of 8 rows.
+                enqueue(kernel(KernelFamily.SOFTMAX, "k_softmax_xent_rows"), null, new long[] {ceilDiv(rows, 8) * 8},
+                        new long[] {8}, mem(logits), labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets),
+                        labels != null, rowLoss, memOrDummy(grad), grad != null, gradScale, rows, cols);
+            } else if (rows > 0) {
                 launchGroups(KernelFamily.SOFTMAX, "k_softmax_xent", rowGroups(rows), mem(logits),
                         labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets), labels != null, rowLoss,
                         memOrDummy(grad), grad != null, gradScale, rows, cols);
@@ -686,8 +801,14 @@ final class OpenClDriver implements BackendDriver {
     @Override
     public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
         if (n > 0) {
-            launch(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, mem(x), mem(y), mem(mask), n, p,
-                    CounterRandom.dropoutScale(p), seed, offset);
+            if (shape.onePerItem()) {
+                // Work-item g starts at element 64 g, the padding's last one included.
+                launchOver(KernelFamily.DROPOUT, "k_dropout16", (n + 63) / 64, n + 64L * wg, mem(x), mem(y), mem(mask), n, p,
+                        CounterRandom.dropoutScale(p), seed, offset);
+            } else {
+                launchOver(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, n, mem(x), mem(y), mem(mask), n, p,
+                        CounterRandom.dropoutScale(p), seed, offset);
+            }
         }
     }
 
@@ -702,7 +823,7 @@ final class OpenClDriver implements BackendDriver {
     public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
         requireFp64(Op.INIT_UNIFORM);
         if (n > 0) {
-            launch(KernelFamily.INIT, "k_init_uniform", (n + 3) / 4, mem(x), n, seed, offset, lo, hi);
+            launchOver(KernelFamily.INIT, "k_init_uniform", (n + 3) / 4, n, mem(x), n, seed, offset, lo, hi);
         }
     }
 

@@ -12,7 +12,10 @@ import java.util.Map;
  * {@code platform} and {@code device}, each an index or a case-insensitive name substring
  * (environment variables {@code KENGINE_OPENCL_PLATFORM}, {@code KENGINE_OPENCL_DEVICE}), and
  * {@code cache}, the directory of compiled program binaries ({@code off} to disable; default
- * {@code $XDG_CACHE_HOME/kengine/opencl} or {@code ~/.cache/kengine/opencl}).
+ * {@code $XDG_CACHE_HOME/kengine/opencl} or {@code ~/.cache/kengine/opencl}), {@code index}: {@code 64}
+ * runs every kernel in its 64-bit index variant, which otherwise only tensors of 2³¹ elements or more
+ * take, and {@code shape}: {@code grid-stride} runs the GPUs' launch shape on any device (both for
+ * tests of those paths on CPU devices; default {@code auto}, the shape of {@link LaunchTuning}'s table).
  *
  * <p>Rank 30 on a GPU or accelerator; 5 on a CPU device, so that on a machine whose only OpenCL
  * device is the CPU the native CPU backend (rank 10) is preferred.
@@ -59,7 +62,16 @@ public final class OpenClProvider implements BackendProvider {
         if (s.device() == null) {
             throw new BackendUnavailableException("OpenCL is unavailable: " + s.problem());
         }
-        return new OpenClDriver(s.device(), ProgramCache.cacheDirectory(options.get("cache")));
+        String index = options.getOrDefault("index", "auto");
+        if (!index.equals("auto") && !index.equals("64")) {
+            throw new BackendUnavailableException("opencl: option index must be auto or 64, got '" + index + "'");
+        }
+        String shape = options.getOrDefault("shape", "auto");
+        if (!shape.equals("auto") && !shape.equals("grid-stride")) {
+            throw new BackendUnavailableException("opencl: option shape must be auto or grid-stride, got '" + shape + "'");
+        }
+        return new OpenClDriver(s.device(), ProgramCache.cacheDirectory(options.get("cache")), MatmulTuning.choose(s.device()),
+                shape.equals("auto") ? LaunchTuning.choose(s.device()) : LaunchTuning.GRID_STRIDE, index.equals("64"));
     }
 
     private static Map<String, String> propertyOptions() {

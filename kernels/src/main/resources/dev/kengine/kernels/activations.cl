@@ -6,22 +6,59 @@
 #endif
 
 __kernel void k_activation(__global const float* x, __global float* y, klong n, int kind, float p) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         y[i] = k_act_forward(kind, p, x[i]);
     }
 }
 
 __kernel void k_activation_backward(__global const float* dy, __global const float* x, __global const float* y,
                                     __global float* dx, klong n, int kind, float p) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         dx[i] = k_act_backward(kind, p, dy[i], x[i], y[i]);
     }
 }
 
+/* The same, one kernel per kind (the host picks k_activation_<kind> on one-per-item devices): with the kind a
+ * constant the switch folds away, and a CPU runtime vectorises the loop over work-items, which it does not across
+ * a switch on a kernel argument. */
+#define K_ACT_FORWARD_BODY(kind) K_FOR_ELEMENT(i, n) { y[i] = k_act_forward(kind, p, x[i]); }
+#define K_ACT_BACKWARD_BODY(kind) K_FOR_ELEMENT(i, n) { dx[i] = k_act_backward(kind, p, dy[i], x[i], y[i]); }
+
+__kernel void k_activation_identity(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_IDENTITY) }
+__kernel void k_activation_sigmoid(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_SIGMOID) }
+__kernel void k_activation_tanh(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_TANH) }
+__kernel void k_activation_relu(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_RELU) }
+__kernel void k_activation_leaky_relu(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_LEAKY_RELU) }
+__kernel void k_activation_elu(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_ELU) }
+__kernel void k_activation_swish(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_SWISH) }
+__kernel void k_activation_softplus(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_SOFTPLUS) }
+__kernel void k_activation_gelu(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_GELU) }
+__kernel void k_activation_gelu_tanh(__global const float* x, __global float* y, klong n, float p) { K_ACT_FORWARD_BODY(K_ACT_GELU_TANH) }
+__kernel void k_activation_identity_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_IDENTITY) }
+__kernel void k_activation_sigmoid_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_SIGMOID) }
+__kernel void k_activation_tanh_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_TANH) }
+__kernel void k_activation_relu_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_RELU) }
+__kernel void k_activation_leaky_relu_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_LEAKY_RELU) }
+__kernel void k_activation_elu_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_ELU) }
+__kernel void k_activation_swish_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_SWISH) }
+__kernel void k_activation_softplus_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_SOFTPLUS) }
+__kernel void k_activation_gelu_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_GELU) }
+__kernel void k_activation_gelu_tanh_backward(__global const float* dy, __global const float* x, __global const float* y,
+        __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_GELU_TANH) }
+
 /* z[r, c] += bias[c] (when hasBias), then y = act(z). */
 __kernel void k_bias_activation(__global float* z, __global const float* bias, int hasBias, __global float* y,
                                 klong n, klong cols, int kind, float p) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         float v = z[i];
         if (hasBias) {
             v = v + bias[i % cols];
@@ -34,18 +71,18 @@ __kernel void k_bias_activation(__global float* z, __global const float* bias, i
 /* x viewed as [outer, channels, inner]; channel of element i is (i / inner) % channels. */
 __kernel void k_prelu(__global const float* x, __global const float* alpha, __global float* y,
                       klong n, klong channels, klong inner) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         float v = x[i];
-        y[i] = v > 0.0f ? v : alpha[(i / inner) % channels] * v;
+        y[i] = v > 0.0f ? v : alpha[(i / (kidx) inner) % (kidx) channels] * v;
     }
 }
 
 __kernel void k_prelu_backward_x(__global const float* dy, __global const float* x, __global const float* alpha,
                                  __global float* dx, klong n, klong channels, klong inner) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         float v = x[i];
         float g = dy[i];
-        dx[i] = v > 0.0f ? g : (k_isnan(v) ? v : alpha[(i / inner) % channels] * g);
+        dx[i] = v > 0.0f ? g : (k_isnan(v) ? v : alpha[(i / (kidx) inner) % (kidx) channels] * g);
     }
 }
 

@@ -148,13 +148,12 @@ K_FN float k_uniform_from_bits(kuint w, double lo, double hi) {
 #define K_ACT_GELU 8
 #define K_ACT_GELU_TANH 9
 
-/* sigma(x) without overflow: exp only ever sees a non-positive argument. */
+/* sigma(x) without overflow: exp only ever sees a non-positive argument, -|x|, one exp for both signs (branch-free,
+ * so a CPU runtime vectorises it; the same bits as 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below). */
 K_FN float k_sigmoid(float x) {
-    if (x >= 0.0f) {
-        return 1.0f / (1.0f + exp(-x));
-    }
-    float e = exp(x);
-    return e / (1.0f + e);
+    float e = exp(-fabs(x));
+    float d = 1.0f + e;
+    return x >= 0.0f ? 1.0f / d : e / d;
 }
 
 /* sigma(a) (1 + w (1 - sigma(a))), the slope of x sigma(a(x)) with w = x a'(x) (swish: a = w = beta x; tanh-GELU:
@@ -351,8 +350,66 @@ K_FN float k_act_backward(int kind, float p, float dy, float x, float y) {
 
 /* ---- launch geometry ---------------------------------------------------------------------- */
 
-/* Grid-stride loop over [0, n): the host caps the global size, so tails are guarded here. */
+/* The host picks the shape per device class (the OpenCL backend's LaunchTuning; CUDA keeps the defaults):
+ * K_ONE_PER_ITEM 1: elementwise kernels run one element (or one group of four) per work-item, the global size
+ *   covering the tensor. A CPU runtime (PoCL) runs a work-group as a loop over its work-items and vectorises that
+ *   loop, which a loop inside each work-item defeats. 0: a grid-stride loop over a capped number of groups (GPUs).
+ * K_INDEX32 1: every element index of the launch fits in 32 bits, and 32-bit arithmetic vectorises twice as wide;
+ *   the host builds the 64-bit variant for larger tensors.
+ * K_ROW_SYNC 1: row kernels (one work-group per row) end each pass of their column loops with a barrier, so that
+ *   the region between two barriers, one chunk of the row, is a straight loop over the work-items that a CPU
+ *   runtime can vectorise (LLVM vectorises innermost loops only, and a column loop inside each work-item is one). */
+#ifndef K_ONE_PER_ITEM
+#define K_ONE_PER_ITEM 0
+#endif
+#ifndef K_INDEX32
+#define K_INDEX32 0
+#endif
+#ifndef K_ROW_SYNC
+#define K_ROW_SYNC 0
+#endif
+#if K_INDEX32
+typedef kint kidx;
+#else
+typedef klong kidx;
+#endif
+
+/* Grid-stride loop over [0, n) with 64-bit indices, for the first stage of the two-stage reductions, whose
+ * number of work-groups is fixed so that their sums are deterministic. */
 #define K_FOR_EACH(i, n) for (klong i = (klong) get_global_id(0); i < (n); i += (klong) get_global_size(0))
+
+/* The elementwise kernels' loop over [0, n). One per item (K_ONE_PER_ITEM): a single pass. The host launches the
+ * whole work-groups inside n with K_TAIL 0, where no work-item tests its index, and the last, partial group, if
+ * any, with K_TAIL 1 and a global offset. A per-element test made PoCL's vectorised loops 2-3x slower (masked
+ * loads and stores; Zen 4 runs masked stores slowly), and LLVM hoists a per-group test out of the loop over the
+ * work-items only for small kernels. K_GROUP_WHOLE(n): whether this work-group's items all lie below n. */
+#ifndef K_TAIL
+#define K_TAIL 1
+#endif
+#if K_ONE_PER_ITEM
+#define K_GROUP_WHOLE(n) (((kidx) get_group_id(0) + 1) * (kidx) get_local_size(0) <= (kidx) (n))
+#if K_TAIL
+#define K_FOR_ELEMENT(i, n) \
+    for (kidx i = (kidx) get_global_id(0), k_once_##i = 1; k_once_##i && i < (kidx) (n); k_once_##i = 0)
+#else
+#define K_FOR_ELEMENT(i, n) for (kidx i = (kidx) get_global_id(0), k_once_##i = 1; k_once_##i; k_once_##i = 0)
+#endif
+#else
+#define K_GROUP_WHOLE(n) 0
+#define K_FOR_ELEMENT(i, n) for (kidx i = (kidx) get_global_id(0); i < (kidx) (n); i += (kidx) get_global_size(0))
+#endif
+
+/* A row kernel's loop over the columns [0, cols) of work-item lid in a work-group of wg: columns lid, lid + wg, ...
+ * With K_ROW_SYNC, one chunk of wg columns per pass with a barrier after it, the chunk's column test hoisted as in
+ * K_FOR_ELEMENT; every work-item of the group must run the loop (it holds a barrier). */
+#if K_ROW_SYNC
+#define K_FOR_COLS(c, lid, cols, wg) \
+    for (klong k_c0_##c = 0; k_c0_##c < (klong) (cols); k_c0_##c += (wg), K_LOCAL_BARRIER()) \
+        for (klong c = k_c0_##c + (lid), k_once_##c = 1; \
+             k_once_##c && (k_c0_##c + (wg) <= (klong) (cols) || c < (klong) (cols)); k_once_##c = 0)
+#else
+#define K_FOR_COLS(c, lid, cols, wg) for (klong c = (lid); c < (klong) (cols); c += (wg))
+#endif
 
 /* ---- work-group reductions in local memory (size a power of two, every work-item calls) --- */
 

@@ -1,5 +1,5 @@
 /* elementwise.cl: fill, copy, the binary arithmetic ops with a broadcast row, scale, axpy.
- * One work-item per element in a grid-stride loop (the host caps and pads the global size). */
+ * One element per work-item, in a grid-stride loop where the host caps the global size (see K_FOR_ELEMENT). */
 
 #ifndef ELEMENTWISE_WG
 #define ELEMENTWISE_WG 256
@@ -11,13 +11,13 @@
 #define K_BINARY_DIV 3
 
 __kernel void k_fill(__global float* x, klong n, float value) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         x[i] = value;
     }
 }
 
 __kernel void k_copy(__global const float* src, __global float* dst, klong n) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         dst[i] = src[i];
     }
 }
@@ -25,9 +25,9 @@ __kernel void k_copy(__global const float* src, __global float* dst, klong n) {
 /* out = a op b; b has a's shape, or is a row of cols elements broadcast over the rows. */
 __kernel void k_binary(__global const float* a, __global const float* b, __global float* out,
                        klong n, klong cols, int op, int broadcastRow) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         float x = a[i];
-        float y = broadcastRow ? b[i % cols] : b[i];
+        float y = broadcastRow ? b[i % (kidx) cols] : b[i];
         float r;
         switch (op) {
         case K_BINARY_ADD: r = x + y; break;
@@ -40,14 +40,14 @@ __kernel void k_binary(__global const float* a, __global const float* b, __globa
 }
 
 __kernel void k_scale(__global const float* x, float s, __global float* out, klong n) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         out[i] = s * x[i];
     }
 }
 
 /* y += alpha * x, multiply then add, each rounded (no contraction, as on the CPU). */
 __kernel void k_axpy(float alpha, __global const float* x, __global float* y, klong n) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         y[i] = y[i] + alpha * x[i];
     }
 }

@@ -11,7 +11,7 @@ K_FN float k_sign0(float w) {
 
 __kernel void k_sgd(__global float* w, __global const float* g, __global float* v, int hasVelocity, klong n,
                     float lr, float momentum, int nesterov, float l2, float l1) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         float wi = w[i];
         float gi = g[i];
         /* Every multiply-add fused, as the CPU kernels (the same bits) and PyTorch's. */
@@ -37,7 +37,7 @@ K_FN float k_blend(float beta, float a, float oneMinusBeta, float b) {
 __kernel void k_adam(__global float* w, __global const float* g, __global float* m, __global float* v, klong n,
                      float lr, float beta1, float beta2, float eps, float weightDecay, int decoupled,
                      float c1, float c2) {
-    K_FOR_EACH(i, n) {
+    K_FOR_ELEMENT(i, n) {
         float wi = w[i];
         float gi = g[i];
         if (!decoupled) {

@@ -15,7 +15,7 @@ __kernel void k_reduce_rows(__global const float* x, __global float* out, klong 
     for (klong r = (klong) get_group_id(0); r < rows; r += (klong) get_num_groups(0)) {
         __global const float* row = x + r * cols;
         kacc s = 0;
-        for (klong c = lid; c < cols; c += REDUCE_WG) {
+        K_FOR_COLS(c, lid, cols, REDUCE_WG) {
             s += (kacc) row[c];
         }
         s = k_wg_sum(buf, s, lid, REDUCE_WG);
@@ -28,13 +28,13 @@ __kernel void k_reduce_rows(__global const float* x, __global float* out, klong 
 /* x viewed as [outer, axis, inner] reduced over the middle axis, one work-item per output. */
 __kernel void k_reduce_axis(__global const float* x, __global float* out, klong outer, klong axis, klong inner, int mean) {
     klong total = outer * inner;
-    K_FOR_EACH(o, total) {
-        klong a = o / inner;
-        klong b = o - a * inner;
-        __global const float* p = x + a * axis * inner + b;
+    K_FOR_ELEMENT(o, total) {
+        kidx a = o / (kidx) inner;
+        kidx b = o - a * (kidx) inner;
+        __global const float* p = x + a * (kidx) axis * (kidx) inner + b;
         kacc s = 0;
-        for (klong j = 0; j < axis; j++) {
-            s += (kacc) p[j * inner];
+        for (kidx j = 0; j < (kidx) axis; j++) {
+            s += (kacc) p[j * (kidx) inner];
         }
         out[o] = (float) (mean ? s / (kacc) axis : s);
     }
@@ -130,7 +130,7 @@ K_FN void k_row_argmax(__global const float* x, klong r, klong cols, K_LPTR floa
                        int lid, float* vmax, klong* imax) {
     float v = -K_INF;
     klong idx = -1;
-    for (klong c = lid; c < cols; c += REDUCE_WG) {
+    K_FOR_COLS(c, lid, cols, REDUCE_WG) {
         float e = x[r * cols + c];
         if (idx < 0 || k_argmax_better(v, idx, e, c)) {
             v = e;

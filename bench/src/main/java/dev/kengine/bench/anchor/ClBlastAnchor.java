@@ -4,7 +4,6 @@ import dev.kengine.bench.OpDescriptor.GemmShape;
 import dev.kengine.bench.report.Timing;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -14,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -50,41 +48,7 @@ public final class ClBlastAnchor implements Anchor {
         if (!Files.exists(Path.of("/usr/include/clblast_c.h")) && !Files.exists(Path.of("/usr/local/include/clblast_c.h"))) {
             throw new IOException("CLBlast headers not found (install libclblast-dev: scripts/install-bench.sh)");
         }
-        byte[] src;
-        try (InputStream s = ClBlastAnchor.class.getClassLoader().getResourceAsStream(SOURCE)) {
-            if (s == null) {
-                throw new IOException("harness source " + SOURCE + " is not on the class path");
-            }
-            src = s.readAllBytes();
-        }
-        String hash;
-        try {
-            hash = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(src)).substring(0, 12);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        Files.createDirectories(work);
-        Path exe = work.resolve("clblast_sgemm-" + hash);
-        if (!Files.isExecutable(exe)) {
-            Path c = work.resolve("clblast_sgemm-" + hash + ".c");
-            Files.write(c, src);
-            List<String> cmd = List.of("gcc", "-O2", "-o", exe.toString(), c.toString(), "-lclblast", "-lOpenCL");
-            Process gcc;
-            try {
-                gcc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            } catch (IOException e) {
-                throw new IOException("gcc not found to build the CLBlast harness (scripts/install-bench.sh installs it)");
-            }
-            String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            try {
-                if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-                    throw new IOException("building the CLBlast harness failed: " + String.join(" ", cmd) + "\n" + log.strip());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while building the CLBlast harness");
-            }
-        }
+        Path exe = CHarness.build(SOURCE, work, List.of("-lclblast", "-lOpenCL"));
         process = new ProcessBuilder(exe.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);

@@ -53,10 +53,10 @@ final class HtmlReport {
         sb.append("</table>\n");
         if (!r.deviceCeilings().isEmpty()) {
             sb.append("<p>Devices (their memory-bound rows are read against these):</p><table><tr><th>backend</th><th>device</th>"
-                    + "<th>copy kernel GB/s</th><th>floats</th></tr>\n");
+                    + "<th>copy kernel GB/s</th><th>floats</th><th>kernel</th></tr>\n");
             for (Compare.DeviceCeiling d : r.deviceCeilings()) {
-                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%.1f</td><td>%d</td></tr>%n", esc(d.backend()),
-                        esc(d.device()), d.copyGBs(), d.floats()));
+                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%.1f</td><td>%d</td><td>%s</td></tr>%n",
+                        esc(d.backend()), esc(d.device()), d.copyGBs(), d.floats(), esc(d.kernel())));
             }
             sb.append("</table>\n");
         }

@@ -33,6 +33,7 @@ final class JsonReport {
             m.put("device", d.device());
             m.put("floats", d.floats());
             m.put("copy_gbs", d.copyGBs());
+            m.put("kernel", d.kernel());
             devices.add(m);
         }
         root.put("device_ceilings", devices);

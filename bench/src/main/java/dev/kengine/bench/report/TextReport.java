@@ -24,8 +24,8 @@ final class TextReport {
                     c.threads(), c.threads() == 1 ? " " : "s", c.fmaGflops(), c.copyGBs(), c.arraycopyGBs()));
         }
         for (Compare.DeviceCeiling d : r.deviceCeilings()) {
-            sb.append(String.format(Locale.ROOT, "  %-10s copy kernel %7.1f GB/s over %d floats (%s)%n", d.backend(), d.copyGBs(),
-                    d.floats(), d.device()));
+            sb.append(String.format(Locale.ROOT, "  %-10s copy kernel %7.1f GB/s over %d floats (%s; %s)%n", d.backend(), d.copyGBs(),
+                    d.floats(), d.device(), d.kernel()));
         }
         sb.append("\nbackends\n");
         for (BackendInfo b : r.backends()) {
