@@ -229,7 +229,8 @@ __kernel void k_linear(__global const float* x, __global const float* w, __globa
  * work-items and its vectoriser gives up on vector-typed code, so the tile is written as a CPU micro-kernel would
  * be; the work-groups hold 16 tiles down one 32-column panel of B, which stays in L2 between them. 192-198
  * GFLOP/s at 1024^3 and 121-127 at 2048^3 on the 2-core EPYC, where the local-memory tiles above reach 23-37.
- * Each element of C is the same k-ordered chain of FMAs as k_gemm's. op(A) may be transposed; op(B) may not (the
+ * Each element of C is the same k-ordered chains of FMAs as k_gemm's (runs of 256 steps added into the total, with
+ * the default 16-deep tiles). op(A) may be transposed; op(B) may not (the
  * host uses k_gemm then). */
 #define K_CPU_TM 6
 
@@ -252,14 +253,25 @@ K_FN void k_cpu_tile(__global const float* a, int transA, __global const float* 
         acc[t] = (float16) 0.0f;
     }
     klong rowsHere = m - i0;
-    for (klong kk = 0; kk < k; kk++) {
-        float16 b0 = k_row16(b + kk * n + j0, n - j0);
-        float16 b1 = k_row16(b + kk * n + j0 + 16, n - j0 - 16);
+    /* Runs of 256 steps added into the totals, as k_gemm's K_SUB_TILES (twelve more vector registers). */
+    for (klong k0 = 0; k0 < k; k0 += 256) {
+        klong k1 = k - k0 > 256 ? k0 + 256 : k;
+        float16 part[2 * K_CPU_TM];
+        for (int t = 0; t < 2 * K_CPU_TM; t++) {
+            part[t] = (float16) 0.0f;
+        }
+        for (klong kk = k0; kk < k1; kk++) {
+            float16 b0 = k_row16(b + kk * n + j0, n - j0);
+            float16 b1 = k_row16(b + kk * n + j0 + 16, n - j0 - 16);
 #pragma unroll
-        for (int r = 0; r < K_CPU_TM; r++) {
-            float ar = r < rowsHere ? (transA ? a[kk * m + i0 + r] : a[(i0 + r) * k + kk]) : 0.0f;
-            acc[2 * r] = fma((float16) ar, b0, acc[2 * r]);
-            acc[2 * r + 1] = fma((float16) ar, b1, acc[2 * r + 1]);
+            for (int r = 0; r < K_CPU_TM; r++) {
+                float ar = r < rowsHere ? (transA ? a[kk * m + i0 + r] : a[(i0 + r) * k + kk]) : 0.0f;
+                part[2 * r] = fma((float16) ar, b0, part[2 * r]);
+                part[2 * r + 1] = fma((float16) ar, b1, part[2 * r + 1]);
+            }
+        }
+        for (int t = 0; t < 2 * K_CPU_TM; t++) {
+            acc[t] += part[t];
         }
     }
 }
