@@ -794,22 +794,12 @@ public abstract class BackendConformanceKit {
     // Activations, PReLU, softmax
     // =====================================================================================
 
-    /** The forward error scale of {@link Tolerances#activation}: where the contract's formula cancels. */
-    static double activationRef(Activation act, double x) {
-        return switch (act.kind()) {
-            case ELU -> x <= 0 ? act.parameter() : 0;
-            case SWISH -> Math.abs(act.parameter() * x);
-            case GELU, GELU_TANH -> Math.abs(x);
-            default -> 0;
-        };
-    }
-
     private static double[] activationForward(Activation act, float[] x, double[] ref) {
         double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             y[i] = ActivationOracle.forward(act, x[i]);
             if (ref != null) {
-                ref[i] = activationRef(act, x[i]);
+                ref[i] = ErrorScales.activation(act, x[i]);
             }
         }
         return y;
@@ -878,7 +868,7 @@ public abstract class BackendConformanceKit {
             double[] ref = new double[n];
             for (int i = 0; i < n; i++) {
                 expected[i] = ActivationOracle.backward(act, dy[i], x[i], y[i]);
-                ref[i] = Math.abs(dy[i]) * (1 + Math.abs(x[i]));
+                ref[i] = ErrorScales.activationBackward(dy[i], x[i]);
             }
             Tensor tdy = up(dy);
             Tensor tx = up(x);
@@ -1061,20 +1051,7 @@ public abstract class BackendConformanceKit {
             float[] yf = Inputs.narrow(SoftmaxOracle.forward(widen(xf), rows, cols, log));
             float[] dy = Inputs.gaussian(n, 3001 + n, 1);
             double[] expected = SoftmaxOracle.backward(widen(dy), widen(yf), rows, cols, log);
-            double[] bref = new double[n];
-            for (int r = 0; r < rows; r++) {
-                double sumDyY = 0;
-                double sumDy = 0;
-                for (int c = 0; c < cols; c++) {
-                    sumDyY += Math.abs((double) dy[r * cols + c] * yf[r * cols + c]);
-                    sumDy += Math.abs(dy[r * cols + c]);
-                }
-                for (int c = 0; c < cols; c++) {
-                    int i = r * cols + c;
-                    bref[i] = log ? Math.abs(dy[i]) + Math.exp(yf[i]) * (cols + 2 + Math.abs(yf[i])) * sumDy
-                            : Math.abs(yf[i]) * (Math.abs(dy[i]) + (cols + 2) * sumDyY);
-                }
-            }
+            double[] bref = ErrorScales.softmaxBackward(dy, yf, rows, cols, log);
             Tensor tdy = up(dy, dims(s));
             Tensor ty = up(yf, dims(s));
             float[] dx = down(log ? backend.logSoftmaxBackward(tdy, ty) : backend.softmaxBackward(tdy, ty));

@@ -964,7 +964,7 @@ public final class Fuzzer {
             double[] ref = new double[xv.length];
             for (int i = 0; i < xv.length; i++) {
                 e[i] = ActivationOracle.forward(act == null ? Activation.IDENTITY : act, xv[i]);
-                ref[i] = BackendConformanceKit.activationRef(act == null ? Activation.IDENTITY : act, xv[i]);
+                ref[i] = ErrorScales.activation(act == null ? Activation.IDENTITY : act, xv[i]);
             }
             switch (c.rnd.nextInt(4)) {
                 case 0 -> {

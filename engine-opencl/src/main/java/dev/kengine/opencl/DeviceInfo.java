@@ -97,6 +97,16 @@ record DeviceInfo(int platformIndex, int deviceIndex, cl_platform_id platform, c
         return (vendor + " " + platformVendor + " " + platformName).toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * Whether a tuning-table row applies: the device's kind (GPU or accelerator, or not) matches, and its vendor and
+     * name contain the row's parts (lower case; empty matches any). A CPU device reports its CPU's vendor
+     * (AuthenticAMD, GenuineIntel), so GPU rows must not match it by vendor alone.
+     */
+    boolean matches(String vendorPart, String devicePart, boolean gpu) {
+        return gpu == isGpuOrAccelerator() && vendorLower().contains(vendorPart)
+                && name().toLowerCase(Locale.ROOT).contains(devicePart);
+    }
+
     private static String platformString(cl_platform_id p, int param) {
         long[] size = new long[1];
         clGetPlatformInfo(p, param, 0, null, size);

@@ -1,7 +1,6 @@
 package dev.kengine.opencl;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The launch shape of the elementwise and row kernels, chosen from a small table as the matmul
@@ -58,11 +57,8 @@ final class LaunchTuning {
     private LaunchTuning() {}
 
     static Params choose(DeviceInfo d) {
-        String vendor = d.vendorLower();
-        String device = d.name().toLowerCase(Locale.ROOT);
         for (Row r : TABLE) {
-            if (r.gpu() == d.isGpuOrAccelerator() && vendor.contains(r.vendor()) && device.contains(r.device())
-                    && fits(r.params(), d)) {
+            if (d.matches(r.vendor(), r.device(), r.gpu()) && fits(r.params(), d)) {
                 return r.params();
             }
         }

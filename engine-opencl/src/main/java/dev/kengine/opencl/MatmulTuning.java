@@ -2,7 +2,6 @@ package dev.kengine.opencl;
 
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -66,12 +65,8 @@ final class MatmulTuning {
     }
 
     static Params choose(DeviceInfo d) {
-        String vendor = d.vendorLower();
-        String device = d.name().toLowerCase(Locale.ROOT);
         for (Row r : TABLE) {
-            // A CPU device reports its CPU's vendor (AuthenticAMD, GenuineIntel): GPU rows must not match it.
-            if (r.gpu() == d.isGpuOrAccelerator() && vendor.contains(r.vendor()) && device.contains(r.device())
-                    && fits(r.params(), d)) {
+            if (d.matches(r.vendor(), r.device(), r.gpu()) && fits(r.params(), d)) {
                 return r.params();
             }
         }

@@ -10,6 +10,7 @@ import dev.kengine.bench.accuracy.AccuracyCase.Definition;
 import dev.kengine.bench.accuracy.AccuracyCase.Input;
 import dev.kengine.bench.accuracy.AccuracyCase.Output;
 import dev.kengine.bench.accuracy.AccuracyCase.Result;
+import dev.kengine.conformance.ErrorScales;
 import dev.kengine.conformance.Inputs;
 import dev.kengine.conformance.Tolerance;
 import dev.kengine.conformance.Tolerances;
@@ -186,16 +187,6 @@ public final class Cases {
     // Activations
     // ---------------------------------------------------------------------------------------------
 
-    /** The kit's forward error scale of an activation (BackendConformanceKit.activationRef). */
-    static double activationRef(Activation act, double x) {
-        return switch (act.kind()) {
-            case ELU -> x <= 0 ? act.parameter() : 0;
-            case SWISH -> Math.abs(act.parameter() * x);
-            case GELU, GELU_TANH -> Math.abs(x);
-            default -> 0;
-        };
-    }
-
     private static AccuracyCase activation(String name, Activation act, String set, boolean backward) {
         long seed = 100 + act.kind().ordinal() * 10L + set.length();
         float[] x = activationInput(set, seed);
@@ -206,7 +197,7 @@ public final class Cases {
             double[] ref = new double[n];
             for (int i = 0; i < n; i++) {
                 expected[i] = ActivationOracle.forward(act, x[i]);
-                ref[i] = activationRef(act, x[i]);
+                ref[i] = ErrorScales.activation(act, x[i]);
             }
             return new AccuracyCase("activation", name, "activation", p, List.of(Input.of("x", x, n)),
                     List.of(new Output("y", name, expected, Tolerances.activation(act), ref)),
@@ -221,7 +212,7 @@ public final class Cases {
             expected[i] = act.kind() == Activation.Kind.IDENTITY ? dy[i] : dy[i] * ActivationOracle.derivative(act, x[i]);
             kitY[i] = (float) ActivationOracle.forward(act, x[i]);
             kitExpected[i] = ActivationOracle.backward(act, dy[i], x[i], kitY[i]);
-            kitRef[i] = Math.abs(dy[i]) * (1 + Math.abs(x[i]));
+            kitRef[i] = ErrorScales.activationBackward(dy[i], x[i]);
         }
         Tolerance tol = Tolerances.activationBackward(act);
         return new AccuracyCase("activation backward", name, "activation_backward", p,
@@ -282,20 +273,7 @@ public final class Cases {
         double[] expected = SoftmaxOracle.backward(widen(dy), y, rows, cols, log);
         float[] yf = narrow(y);
         double[] kitExpected = SoftmaxOracle.backward(widen(dy), widen(yf), rows, cols, log);
-        double[] kitRef = new double[n];
-        for (int r = 0; r < rows; r++) {
-            double sumDyY = 0;
-            double sumDy = 0;
-            for (int c = 0; c < cols; c++) {
-                sumDyY += Math.abs((double) dy[r * cols + c] * yf[r * cols + c]);
-                sumDy += Math.abs(dy[r * cols + c]);
-            }
-            for (int c = 0; c < cols; c++) {
-                int i = r * cols + c;
-                kitRef[i] = log ? Math.abs(dy[i]) + Math.exp(yf[i]) * (cols + 2 + Math.abs(yf[i])) * sumDy
-                        : Math.abs(yf[i]) * (Math.abs(dy[i]) + (cols + 2) * sumDyY);
-            }
-        }
+        double[] kitRef = ErrorScales.softmaxBackward(dy, yf, rows, cols, log);
         Tolerance tol = log ? Tolerances.LOG_SOFTMAX_BACKWARD : Tolerances.SOFTMAX_BACKWARD;
         return new AccuracyCase(log ? "log-softmax" : "softmax", name, "softmax_backward", p,
                 List.of(Input.of("x", x, rows, cols), Input.of("dy", dy, rows, cols)),
