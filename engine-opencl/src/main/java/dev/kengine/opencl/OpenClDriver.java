@@ -22,9 +22,12 @@ import dev.kengine.spi.Storage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -429,6 +432,9 @@ final class OpenClDriver implements BackendDriver {
         return Math.max(1, Math.min(rows, 65_536));
     }
 
+    /** The work-group shapes each kernel was launched with, for the guarded first launch (see enqueue). */
+    private final Map<cl_kernel, Set<String>> launchedShapes = new IdentityHashMap<>();
+
     private synchronized void enqueue(cl_kernel k, long[] offset, long[] global, long[] local, Object... args) {
         checkOpen();
         try {
@@ -452,7 +458,18 @@ final class OpenClDriver implements BackendDriver {
                     throw new IllegalArgumentException("kernel argument " + i + " of type " + a);
                 }
             }
-            clEnqueueNDRangeKernel(queue, k, global.length, offset, global, local, 0, null, null);
+            // PoCL compiles a kernel's work-group function at its first launch with a given local size (with the
+            // runtime's choice of local size, per global size), and LLVM may install its signal handlers then, as
+            // at a program build: the first such launch runs to completion inside a guard.
+            String shape = local != null ? Arrays.toString(local) : "auto " + Arrays.toString(global);
+            if (JvmSignals.supported() && launchedShapes.computeIfAbsent(k, x -> new HashSet<>()).add(shape)) {
+                try (JvmSignals.Guard g = JvmSignals.guard("the first launch of an OpenCL kernel at a work-group size")) {
+                    clEnqueueNDRangeKernel(queue, k, global.length, offset, global, local, 0, null, null);
+                    clFinish(queue);
+                }
+            } else {
+                clEnqueueNDRangeKernel(queue, k, global.length, offset, global, local, 0, null, null);
+            }
             throttle();
         } catch (CLException e) {
             throw ClErrors.translate("launching a kernel", e);
