@@ -458,10 +458,13 @@ final class OpenClDriver implements BackendDriver {
                     throw new IllegalArgumentException("kernel argument " + i + " of type " + a);
                 }
             }
-            // PoCL compiles a kernel's work-group function at its first launch with a given local size (with the
-            // runtime's choice of local size, per global size), and LLVM may install its signal handlers then, as
-            // at a program build: the first such launch runs to completion inside a guard.
-            String shape = local != null ? Arrays.toString(local) : "auto " + Arrays.toString(global);
+            // PoCL compiles a kernel's work-group function at its first launch in each specialisation (the local
+            // size, or the runtime's choice of it per global size; a non-zero global offset; a grid past 32-bit
+            // indices), and LLVM may install its signal handlers then, as at a program build: the first launch of
+            // each runs to completion inside a guard.
+            String shape = (local != null ? Arrays.toString(local) : "auto " + Arrays.toString(global))
+                    + (offset != null && Arrays.stream(offset).anyMatch(o -> o != 0) ? " offset" : "")
+                    + (Arrays.stream(global).anyMatch(g -> g >= Integer.MAX_VALUE) ? " wide" : "");
             if (JvmSignals.supported() && launchedShapes.computeIfAbsent(k, x -> new HashSet<>()).add(shape)) {
                 try (JvmSignals.Guard g = JvmSignals.guard("the first launch of an OpenCL kernel at a work-group size")) {
                     clEnqueueNDRangeKernel(queue, k, global.length, offset, global, local, 0, null, null);
