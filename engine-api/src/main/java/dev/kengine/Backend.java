@@ -12,7 +12,10 @@ import dev.kengine.spi.BackendDriver.Binary;
 import dev.kengine.spi.Capabilities;
 import dev.kengine.spi.Storage;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -509,10 +512,357 @@ public final class Backend implements AutoCloseable {
         });
     }
 
+    // ---- other dtypes ----------------------------------------------------------------------
+
+    /**
+     * A tensor of the given dtype and shape with undefined contents.
+     *
+     * @param dtype the element type, one of {@link Capabilities#dtypes()}; not null
+     * @param shape the shape, not null
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null
+     * @throws UnsupportedOpException if the backend does not store {@code dtype}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor empty(DType dtype, Shape shape) {
+        return call(() -> {
+            checkOpen();
+            requireNonNull(shape, "shape");
+            requireStored(dtype);
+            return allocate(shape, dtype);
+        });
+    }
+
+    /**
+     * A tensor of the given dtype and dimensions with undefined contents.
+     *
+     * @param dtype the element type, not null
+     * @param dims the dimensions, 0 to 4 of them (none: a scalar)
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null or {@code dims} is not a valid {@link Shape}
+     * @throws UnsupportedOpException if the backend does not store {@code dtype}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor empty(DType dtype, long... dims) {
+        return call(() -> empty(dtype, Shape.of(dims)));
+    }
+
+    /**
+     * A tensor of zeros (+0) of the given dtype and dimensions.
+     *
+     * @param dtype the element type, not null
+     * @param dims the dimensions, 0 to 4 of them (none: a scalar)
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null or {@code dims} is not a valid {@link Shape}
+     * @throws UnsupportedOpException if the backend does not store {@code dtype} or lacks {@link Op#FILL}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor zeros(DType dtype, long... dims) {
+        return call(() -> full(dtype, Shape.of(dims), 0f));
+    }
+
+    /**
+     * A tensor of the given dtype with every element {@code value}, converted by {@link Conversions}.
+     *
+     * @param dtype the element type, not null
+     * @param shape the shape, not null
+     * @param value the value: any float for the floating-point dtypes (rounded once for the half
+     *     types); an integer in range for {@link DType#INT32} and {@link DType#UINT8}
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null, or {@code value} is not a value of an
+     *     integer dtype
+     * @throws UnsupportedOpException if the backend does not store {@code dtype} or lacks {@link Op#FILL}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor full(DType dtype, Shape shape, float value) {
+        return call(() -> {
+            require(Op.FILL);
+            Tensor t = empty(dtype, shape);
+            fillConverted(t, t.storage("t"), value);
+            return t;
+        });
+    }
+
+    /**
+     * Uploads floats into a tensor of {@code dtype}, each converted by {@link Conversions} (rounded to
+     * nearest even for the half types; toward zero and saturated for the integer types).
+     *
+     * @param data the values in row-major order, not null
+     * @param dtype the element type of the new tensor, not null
+     * @param dims the dimensions, whose product is {@code data.length}; none for rank 1
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null, {@code dims} is not a valid shape or its
+     *     element count differs from {@code data.length}
+     * @throws UnsupportedOpException if the backend does not store {@code dtype}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor of(float[] data, DType dtype, long... dims) {
+        return call(() -> {
+            requireNonNull(data, "data");
+            Tensor t = empty(dtype, uploadShape(data.length, dims));
+            upload(t, Tensor.converted(data, dtype));
+            return t;
+        });
+    }
+
+    /**
+     * Uploads raw 16-bit patterns as a {@link DType#FLOAT16} or {@link DType#BFLOAT16} tensor.
+     *
+     * @param bits the elements' bits in row-major order, not null
+     * @param dtype {@link DType#FLOAT16} or {@link DType#BFLOAT16}
+     * @param dims the dimensions, whose product is {@code bits.length}; none for rank 1
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null, {@code dtype} is not a half type, or the
+     *     shape does not match the array
+     * @throws UnsupportedOpException if the backend does not store {@code dtype}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor of(short[] bits, DType dtype, long... dims) {
+        return call(() -> {
+            requireNonNull(bits, "bits");
+            requireNonNull(dtype, "dtype");
+            if (!dtype.isHalf()) {
+                throw new InvalidArgumentException("upload: a short[] holds FLOAT16 or BFLOAT16 bits, not " + dtype);
+            }
+            Tensor t = empty(dtype, uploadShape(bits.length, dims));
+            upload(t, MemorySegment.ofArray(bits));
+            return t;
+        });
+    }
+
+    /**
+     * Uploads ints as an {@link DType#INT32} tensor.
+     *
+     * @param data the elements in row-major order, not null
+     * @param dims the dimensions, whose product is {@code data.length}; none for rank 1
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null or the shape does not match the array
+     * @throws UnsupportedOpException if the backend does not store int32
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor of(int[] data, long... dims) {
+        return call(() -> {
+            requireNonNull(data, "data");
+            Tensor t = empty(DType.INT32, uploadShape(data.length, dims));
+            upload(t, MemorySegment.ofArray(data));
+            return t;
+        });
+    }
+
+    /**
+     * Uploads bytes, read unsigned, as a {@link DType#UINT8} tensor.
+     *
+     * @param data the elements in row-major order, not null
+     * @param dims the dimensions, whose product is {@code data.length}; none for rank 1
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null or the shape does not match the array
+     * @throws UnsupportedOpException if the backend does not store uint8
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor of(byte[] data, long... dims) {
+        return call(() -> {
+            requireNonNull(data, "data");
+            Tensor t = empty(DType.UINT8, uploadShape(data.length, dims));
+            upload(t, MemorySegment.ofArray(data));
+            return t;
+        });
+    }
+
+    /**
+     * Uploads raw elements of {@code dtype} from a byte buffer, in the buffer's byte order, from its
+     * position (not moved); exactly {@code shape.size()·dtype.byteSize()} bytes must remain.
+     *
+     * @param data the raw elements in row-major order, not null
+     * @param dtype the element type, not null
+     * @param shape the shape, not null
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null or the byte counts differ
+     * @throws UnsupportedOpException if the backend does not store {@code dtype}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor of(ByteBuffer data, DType dtype, Shape shape) {
+        return call(() -> {
+            requireNonNull(data, "data");
+            Tensor t = empty(dtype, shape);
+            t.copyFrom(data);
+            return t;
+        });
+    }
+
+    /**
+     * Uploads raw 16-bit patterns from a short buffer (either byte order) as a half-precision tensor,
+     * from its position (not moved); exactly {@code shape.size()} must remain.
+     *
+     * @param bits the elements' bits in row-major order, not null
+     * @param dtype {@link DType#FLOAT16} or {@link DType#BFLOAT16}
+     * @param shape the shape, not null
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null, {@code dtype} is not a half type, or the
+     *     counts differ
+     * @throws UnsupportedOpException if the backend does not store {@code dtype}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor of(ShortBuffer bits, DType dtype, Shape shape) {
+        return call(() -> {
+            requireNonNull(bits, "bits");
+            requireNonNull(dtype, "dtype");
+            if (!dtype.isHalf()) {
+                throw new InvalidArgumentException("upload: a ShortBuffer holds FLOAT16 or BFLOAT16 bits, not " + dtype);
+            }
+            Tensor t = empty(dtype, shape);
+            t.copyFrom(bits);
+            return t;
+        });
+    }
+
+    /**
+     * Uploads ints from a buffer (either byte order) as an {@link DType#INT32} tensor, from its
+     * position (not moved); exactly {@code shape.size()} must remain.
+     *
+     * @param data the elements in row-major order, not null
+     * @param shape the shape, not null
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null or the counts differ
+     * @throws UnsupportedOpException if the backend does not store int32
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor of(IntBuffer data, Shape shape) {
+        return call(() -> {
+            requireNonNull(data, "data");
+            Tensor t = empty(DType.INT32, shape);
+            t.copyFrom(data);
+            return t;
+        });
+    }
+
+    /**
+     * Uploads native-order raw elements of {@code dtype} from a segment of exactly
+     * {@code shape.size()·dtype.byteSize()} bytes; its arena must be open and accessible from this thread.
+     *
+     * @param data the raw elements in row-major order, not null
+     * @param dtype the element type, not null
+     * @param shape the shape, not null
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null, the byte size differs, or the segment's
+     *     arena is closed or confined to another thread
+     * @throws UnsupportedOpException if the backend does not store {@code dtype}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor of(MemorySegment data, DType dtype, Shape shape) {
+        return call(() -> {
+            requireNonNull(data, "data");
+            requireNonNull(shape, "shape");
+            requireNonNull(dtype, "dtype");
+            Tensor.checkSegmentUsable("upload", data);
+            if (shape.size() > Long.MAX_VALUE / dtype.byteSize() || data.byteSize() != shape.size() * dtype.byteSize()) {
+                throw new InvalidArgumentException("upload: shape " + shape + " of " + dtype + " needs "
+                        + shape.size() * dtype.byteSize() + " bytes but the segment has " + data.byteSize());
+            }
+            Tensor t = empty(dtype, shape);
+            upload(t, data);
+            return t;
+        });
+    }
+
+    /**
+     * {@code x} converted to {@code dtype} by the rules of {@link Conversions}, bit for bit the same on
+     * every backend.
+     *
+     * @param x the tensor converted, of any dtype
+     * @param dtype the dtype of the result, not null
+     * @return a new tensor of {@code x}'s shape (a copy when the dtype is the same), owned by the caller
+     *     (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null, or {@code x} is closed or of another backend
+     * @throws UnsupportedOpException if the backend does not store {@code dtype} or lacks {@link Op#CAST}
+     *     for either dtype
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the result does not fit
+     */
+    public Tensor cast(Tensor x, DType dtype) {
+        return call(() -> {
+            require(Op.CAST);
+            ownAny(x, "x");
+            requireStored(dtype);
+            Tensor out = allocate(x.shape(), dtype);
+            castInto(x, out);
+            return out;
+        });
+    }
+
+    /**
+     * Writes {@code x} converted to {@code out}'s dtype into {@code out}, by the rules of
+     * {@link Conversions}; the shapes must be equal.
+     *
+     * @param x the tensor converted
+     * @param out the tensor written, shaped like {@code x}, of any dtype
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, the shapes
+     *     differ, or {@code x} and {@code out} are one tensor of two dtypes (impossible) or the same tensor
+     * @throws UnsupportedOpException if the backend lacks {@link Op#CAST} for either dtype
+     * @throws InvalidStateException if this backend is closed
+     */
+    public void cast(Tensor x, Tensor out) {
+        run(() -> {
+            require(Op.CAST);
+            ownAny(x, "x");
+            ownAny(out, "out");
+            sameShape("cast", "x", x, "out", out);
+            if (x == out) {
+                return;
+            }
+            castInto(x, out);
+        });
+    }
+
+    private void castInto(Tensor x, Tensor out) {
+        for (Tensor t : new Tensor[] {x, out}) {
+            if (!capabilities.supports(Op.CAST, t.dtype())) {
+                throw new UnsupportedOpException(Op.CAST, "backend '" + name() + "' does not cast " + t.dtype());
+            }
+        }
+        if (x.size() == 0) {
+            return;
+        }
+        if (x.dtype() == out.dtype()) {
+            driver.copy(x.storage("x"), out.storage("out"), x.size());
+        } else {
+            driver.cast(x.storage("x"), x.dtype(), out.storage("out"), out.dtype(), x.size());
+        }
+    }
+
+    private void requireStored(DType dtype) {
+        requireNonNull(dtype, "dtype");
+        if (!capabilities.dtypes().contains(dtype)) {
+            throw new UnsupportedOpException(Op.UPLOAD, "backend '" + name() + "' does not store " + dtype
+                    + " (it stores " + capabilities.dtypes() + ")");
+        }
+    }
+
+    private static Shape uploadShape(int length, long[] dims) {
+        requireNonNull(dims, "dims");
+        Shape shape = dims.length == 0 ? Shape.of(length) : Shape.of(dims);
+        if (shape.size() != length) {
+            throw new InvalidArgumentException("upload: shape " + shape + " has " + shape.size()
+                    + " elements but the array has " + length);
+        }
+        return shape;
+    }
+
     void upload(Tensor t, MemorySegment src) {
         run(() -> {
             checkOpen();
-            Storage s = own(t, "upload target");
+            Storage s = ownAny(t, "upload target");
             try {
                 driver.write(s, 0, src, t.size());
             } catch (IllegalStateException | WrongThreadException e) {
@@ -524,7 +874,7 @@ public final class Backend implements AutoCloseable {
     void download(Tensor t, MemorySegment dst) {
         run(() -> {
             checkOpen();
-            Storage s = own(t, "download source");
+            Storage s = ownAny(t, "download source");
             try {
                 driver.read(s, 0, dst, t.size());
             } catch (IllegalStateException | WrongThreadException e) {
@@ -606,20 +956,25 @@ public final class Backend implements AutoCloseable {
      * memory is tried once more after a collection when leaked device memory could be what is missing.
      */
     private Tensor allocate(Shape shape) {
+        return allocate(shape, DType.FLOAT32);
+    }
+
+    private Tensor allocate(Shape shape, DType dtype) {
         long elements = shape.size();
-        long bytes = elements > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : elements * 4;
+        int width = dtype.byteSize();
+        long bytes = elements > Long.MAX_VALUE / width ? Long.MAX_VALUE : elements * width;
         memory.beforeNative(bytes, capabilities.memoryBytes());
         Storage s;
         try {
-            s = driver.allocate(elements);
+            s = driver.allocate(elements, dtype);
         } catch (DeviceOutOfMemoryException e) {
             if (!memory.mayReclaim(bytes, capabilities.memoryBytes())) {
                 throw e;
             }
             memory.collect(bytes);
-            s = driver.allocate(elements);
+            s = driver.allocate(elements, dtype);
         }
-        Tensor t = new Tensor(this, shape, DType.FLOAT32, s, live, memory);
+        Tensor t = new Tensor(this, shape, dtype, s, live, memory);
         Call c = current();
         t.hold("new tensor");
         c.hold(t);
@@ -654,9 +1009,28 @@ public final class Backend implements AutoCloseable {
      */
     public void fill(Tensor t, float value) {
         run(() -> {
-            Storage s = arg(Op.FILL, t, "t");
-            driver.fill(s, t.size(), value);
+            require(Op.FILL);
+            Storage s = ownAny(t, "t");
+            fillConverted(t, s, value);
         });
+    }
+
+    /** Fills a held tensor of any dtype with {@code value} converted to it. */
+    private void fillConverted(Tensor t, Storage s, float value) {
+        DType d = t.dtype();
+        if (d == DType.FLOAT32) {
+            driver.fill(s, t.size(), value);
+            return;
+        }
+        if (!d.isFloatingPoint()) {
+            double max = d == DType.INT32 ? Integer.MAX_VALUE : 255;
+            double min = d == DType.INT32 ? Integer.MIN_VALUE : 0;
+            if (value != Math.rint(value) || value < min || value > max) {
+                throw new InvalidArgumentException("fill: " + value + " is not a value of " + d + " (an integer from "
+                        + (long) min + " to " + (long) max + ")");
+            }
+        }
+        driver.fillBits(s, d, t.size(), Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(value), d));
     }
 
     /**
@@ -670,9 +1044,11 @@ public final class Backend implements AutoCloseable {
      */
     public void copy(Tensor src, Tensor dst) {
         run(() -> {
-            Storage a = arg(Op.COPY, src, "src");
-            Storage b = own(dst, "dst");
+            require(Op.COPY);
+            Storage a = ownAny(src, "src");
+            Storage b = ownAny(dst, "dst");
             sameShape("copy", "src", src, "dst", dst);
+            sameDtype("copy", "src", src, "dst", dst);
             if (a != b) {
                 driver.copy(a, b, src.size());
             }
@@ -691,8 +1067,9 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor copyOf(Tensor src) {
         return call(() -> {
-            arg(Op.COPY, src, "src");
-            Tensor t = allocate(src.shape());
+            require(Op.COPY);
+            ownAny(src, "src");
+            Tensor t = allocate(src.shape(), src.dtype());
             driver.copy(src.storage("src"), t.storage("copy"), src.size());
             return t;
         });
@@ -2347,6 +2724,16 @@ public final class Backend implements AutoCloseable {
 
     /** Checks that {@code t} is an open float32 tensor of this backend and holds it for the current call. */
     private Storage own(Tensor t, String name) {
+        if (t != null && t.dtype() != DType.FLOAT32 && t.backend() == this) {
+            throw new InvalidArgumentException(name + " " + t.shape() + " is " + t.dtype() + " but this op takes "
+                    + "FLOAT32 tensors on backend '" + name() + "' (the pairs it supports: Capabilities.dtypes(op); "
+                    + "convert with cast)");
+        }
+        return ownAny(t, name);
+    }
+
+    /** Checks that {@code t} is an open tensor of this backend, of any dtype, and holds it for the current call. */
+    private Storage ownAny(Tensor t, String name) {
         checkOpen();
         if (t == null) {
             throw new InvalidArgumentException(name + " is null");
@@ -2356,13 +2743,17 @@ public final class Backend implements AutoCloseable {
                     + "' (" + t.backend().capabilities().deviceName() + ") but this call runs on backend '" + name()
                     + "'; tensors of two backends cannot meet in one op (copy through toArray() first)");
         }
-        if (t.dtype() != DType.FLOAT32) {
-            throw new InvalidArgumentException(name + " has dtype " + t.dtype() + "; only FLOAT32 is supported");
-        }
         Call c = current();
         Storage s = t.hold(name);
         c.hold(t);
         return s;
+    }
+
+    private static void sameDtype(String op, String na, Tensor a, String nb, Tensor b) {
+        if (a.dtype() != b.dtype()) {
+            throw new InvalidArgumentException(op + ": " + na + " " + a.shape() + " is " + a.dtype() + " but " + nb + " "
+                    + b.shape() + " is " + b.dtype() + "; they must have the same dtype (convert with cast)");
+        }
     }
 
     private static void sameShape(String op, String na, Tensor a, String nb, Tensor b) {

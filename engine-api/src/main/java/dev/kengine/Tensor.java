@@ -2,10 +2,12 @@ package dev.kengine;
 
 import dev.kengine.spi.Storage;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -143,7 +145,7 @@ public final class Tensor implements AutoCloseable {
     /**
      * The element type.
      *
-     * @return the dtype; {@link DType#FLOAT32} for every tensor today
+     * @return the dtype, fixed for the tensor's life
      */
     public DType dtype() {
         return dtype;
@@ -219,7 +221,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The elements, in row-major order (waits for pending work).
+     * The elements as floats, in row-major order (waits for pending work): exact for every dtype but
+     * int32, whose values beyond 2²⁴ in magnitude round to nearest even (see {@link Conversions}).
      *
      * @return a new array of {@link #size()} elements
      * @throws InvalidArgumentException if the tensor is closed or has more elements than an array can hold
@@ -259,7 +262,325 @@ public final class Tensor implements AutoCloseable {
     public void copyTo(float[] dst) {
         requireNonNull(dst, "copyTo(float[]): dst");
         checkLength("copyTo(float[])", dst.length);
+        if (dtype == DType.FLOAT32) {
+            backend.download(this, MemorySegment.ofArray(dst));
+            return;
+        }
+        switch (dtype) {
+            case FLOAT16, BFLOAT16 -> {
+                short[] raw = new short[dst.length];
+                backend.download(this, MemorySegment.ofArray(raw));
+                for (int i = 0; i < raw.length; i++) {
+                    dst[i] = Conversions.toFloat(dtype, raw[i]);
+                }
+            }
+            case INT32 -> {
+                int[] raw = new int[dst.length];
+                backend.download(this, MemorySegment.ofArray(raw));
+                for (int i = 0; i < raw.length; i++) {
+                    dst[i] = raw[i];
+                }
+            }
+            default -> {
+                byte[] raw = new byte[dst.length];
+                backend.download(this, MemorySegment.ofArray(raw));
+                for (int i = 0; i < raw.length; i++) {
+                    dst[i] = raw[i] & 0xFF;
+                }
+            }
+        }
+    }
+
+    /**
+     * The raw bits of a half-precision tensor, in row-major order (waits for pending work).
+     *
+     * @return a new array of {@link #size()} elements
+     * @throws InvalidArgumentException if the tensor is closed, not {@link DType#FLOAT16} or
+     *     {@link DType#BFLOAT16}, or too large for an array
+     * @throws InvalidStateException if its backend is closed
+     */
+    public short[] toShortArray() {
+        short[] a = new short[arrayLength("toShortArray()")];
+        copyTo(a);
+        return a;
+    }
+
+    /**
+     * Copies the raw bits of a half-precision tensor into {@code dst}, exactly {@link #size()} long.
+     *
+     * @param dst receives the bits in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not half precision, {@code dst} is null
+     *     or its length differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyTo(short[] dst) {
+        requireNonNull(dst, "copyTo(short[]): dst");
+        requireHalf("copyTo(short[])");
+        checkLength("copyTo(short[])", dst.length);
         backend.download(this, MemorySegment.ofArray(dst));
+    }
+
+    /**
+     * The elements of an int32 tensor, in row-major order (waits for pending work).
+     *
+     * @return a new array of {@link #size()} elements
+     * @throws InvalidArgumentException if the tensor is closed, not {@link DType#INT32}, or too large
+     * @throws InvalidStateException if its backend is closed
+     */
+    public int[] toIntArray() {
+        int[] a = new int[arrayLength("toIntArray()")];
+        copyTo(a);
+        return a;
+    }
+
+    /**
+     * Copies the elements of an int32 tensor into {@code dst}, exactly {@link #size()} long.
+     *
+     * @param dst receives the elements in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not int32, {@code dst} is null or its
+     *     length differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyTo(int[] dst) {
+        requireNonNull(dst, "copyTo(int[]): dst");
+        requireDtype("copyTo(int[])", DType.INT32);
+        checkLength("copyTo(int[])", dst.length);
+        backend.download(this, MemorySegment.ofArray(dst));
+    }
+
+    /**
+     * The elements of a uint8 tensor, in row-major order, as bytes to be read unsigned
+     * ({@code b & 0xFF}); waits for pending work.
+     *
+     * @return a new array of {@link #size()} elements
+     * @throws InvalidArgumentException if the tensor is closed, not {@link DType#UINT8}, or too large
+     * @throws InvalidStateException if its backend is closed
+     */
+    public byte[] toByteArray() {
+        byte[] a = new byte[arrayLength("toByteArray()")];
+        copyTo(a);
+        return a;
+    }
+
+    /**
+     * Copies the elements of a uint8 tensor into {@code dst}, exactly {@link #size()} long.
+     *
+     * @param dst receives the elements in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not uint8, {@code dst} is null or its
+     *     length differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyTo(byte[] dst) {
+        requireNonNull(dst, "copyTo(byte[]): dst");
+        requireDtype("copyTo(byte[])", DType.UINT8);
+        checkLength("copyTo(byte[])", dst.length);
+        backend.download(this, MemorySegment.ofArray(dst));
+    }
+
+    /**
+     * Copies the raw elements of a tensor of any dtype into {@code dst} from its position, in the
+     * buffer's byte order; it must have exactly {@code size()·dtype().byteSize()} bytes remaining and
+     * be writable. The position is not moved. Waits for pending work.
+     *
+     * @param dst receives the elements in row-major order
+     * @throws InvalidArgumentException if the tensor is closed, {@code dst} is null or read-only, or its
+     *     remaining byte count differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyTo(ByteBuffer dst) {
+        requireNonNull(dst, "copyTo(ByteBuffer): dst");
+        if (dst.isReadOnly()) {
+            throw new InvalidArgumentException("copyTo(ByteBuffer): the destination buffer is read-only");
+        }
+        checkBytes("copyTo(ByteBuffer)", dst.remaining());
+        if (dst.order() == ByteOrder.nativeOrder() || dtype.byteSize() == 1) {
+            backend.download(this, MemorySegment.ofBuffer(dst));
+            return;
+        }
+        byte[] raw = new byte[dst.remaining()];
+        backend.download(this, MemorySegment.ofArray(raw));
+        swapBytes(raw, dtype.byteSize());
+        dst.duplicate().put(raw);
+    }
+
+    /**
+     * Replaces the elements of a tensor of any dtype with raw elements from {@code src}'s position, in
+     * the buffer's byte order; exactly {@code size()·dtype().byteSize()} bytes must remain. The
+     * position is not moved; the bytes are copied before the call returns.
+     *
+     * @param src the new elements in row-major order
+     * @throws InvalidArgumentException if the tensor is closed, {@code src} is null or its remaining byte
+     *     count differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyFrom(ByteBuffer src) {
+        requireNonNull(src, "copyFrom(ByteBuffer): src");
+        checkBytes("copyFrom(ByteBuffer)", src.remaining());
+        if (src.order() == ByteOrder.nativeOrder() || dtype.byteSize() == 1) {
+            backend.upload(this, MemorySegment.ofBuffer(src));
+            return;
+        }
+        byte[] raw = new byte[src.remaining()];
+        src.duplicate().get(raw);
+        swapBytes(raw, dtype.byteSize());
+        backend.upload(this, MemorySegment.ofArray(raw));
+    }
+
+    /**
+     * Replaces the raw bits of a half-precision tensor with {@code src}, exactly {@link #size()} long.
+     *
+     * @param src the new bits in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not half precision, {@code src} is null
+     *     or its length differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyFrom(short[] src) {
+        requireNonNull(src, "copyFrom(short[]): src");
+        requireHalf("copyFrom(short[])");
+        checkLength("copyFrom(short[])", src.length);
+        backend.upload(this, MemorySegment.ofArray(src));
+    }
+
+    /**
+     * Replaces the raw bits of a half-precision tensor with the {@link #size()} remaining shorts of
+     * {@code src}, of either byte order; its position is not moved.
+     *
+     * @param src the new bits in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not half precision, {@code src} is null
+     *     or its remaining count differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyFrom(ShortBuffer src) {
+        requireNonNull(src, "copyFrom(ShortBuffer): src");
+        requireHalf("copyFrom(ShortBuffer)");
+        checkLength("copyFrom(ShortBuffer)", src.remaining());
+        short[] a = new short[src.remaining()];
+        src.duplicate().get(a);
+        backend.upload(this, MemorySegment.ofArray(a));
+    }
+
+    /**
+     * Copies the raw bits of a half-precision tensor into {@code dst} from its position (either byte
+     * order); exactly {@link #size()} must remain and it must be writable. The position is not moved.
+     *
+     * @param dst receives the bits in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not half precision, {@code dst} is null
+     *     or read-only, or its remaining count differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyTo(ShortBuffer dst) {
+        requireNonNull(dst, "copyTo(ShortBuffer): dst");
+        if (dst.isReadOnly()) {
+            throw new InvalidArgumentException("copyTo(ShortBuffer): the destination buffer is read-only");
+        }
+        requireHalf("copyTo(ShortBuffer)");
+        checkLength("copyTo(ShortBuffer)", dst.remaining());
+        dst.duplicate().put(toShortArray());
+    }
+
+    /**
+     * Replaces the elements of an int32 tensor with {@code src}, exactly {@link #size()} long.
+     *
+     * @param src the new elements in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not int32, {@code src} is null or its
+     *     length differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyFrom(int[] src) {
+        requireNonNull(src, "copyFrom(int[]): src");
+        requireDtype("copyFrom(int[])", DType.INT32);
+        checkLength("copyFrom(int[])", src.length);
+        backend.upload(this, MemorySegment.ofArray(src));
+    }
+
+    /**
+     * Replaces the elements of an int32 tensor with the {@link #size()} remaining ints of {@code src},
+     * of either byte order; its position is not moved.
+     *
+     * @param src the new elements in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not int32, {@code src} is null or its
+     *     remaining count differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyFrom(IntBuffer src) {
+        requireNonNull(src, "copyFrom(IntBuffer): src");
+        requireDtype("copyFrom(IntBuffer)", DType.INT32);
+        checkLength("copyFrom(IntBuffer)", src.remaining());
+        int[] a = new int[src.remaining()];
+        src.duplicate().get(a);
+        backend.upload(this, MemorySegment.ofArray(a));
+    }
+
+    /**
+     * Copies the elements of an int32 tensor into {@code dst} from its position (either byte order);
+     * exactly {@link #size()} must remain and it must be writable. The position is not moved.
+     *
+     * @param dst receives the elements in row-major order
+     * @throws InvalidArgumentException if the tensor is closed or not int32, {@code dst} is null or
+     *     read-only, or its remaining count differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyTo(IntBuffer dst) {
+        requireNonNull(dst, "copyTo(IntBuffer): dst");
+        if (dst.isReadOnly()) {
+            throw new InvalidArgumentException("copyTo(IntBuffer): the destination buffer is read-only");
+        }
+        requireDtype("copyTo(IntBuffer)", DType.INT32);
+        checkLength("copyTo(IntBuffer)", dst.remaining());
+        dst.duplicate().put(toIntArray());
+    }
+
+    /**
+     * Replaces the elements of a uint8 tensor with {@code src}, exactly {@link #size()} long.
+     *
+     * @param src the new elements in row-major order, read unsigned
+     * @throws InvalidArgumentException if the tensor is closed or not uint8, {@code src} is null or its
+     *     length differs
+     * @throws InvalidStateException if its backend is closed
+     */
+    public void copyFrom(byte[] src) {
+        requireNonNull(src, "copyFrom(byte[]): src");
+        requireDtype("copyFrom(byte[])", DType.UINT8);
+        checkLength("copyFrom(byte[])", src.length);
+        backend.upload(this, MemorySegment.ofArray(src));
+    }
+
+    private int arrayLength(String what) {
+        long n = size();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new InvalidArgumentException(what + ": tensor " + shape + " has " + n + " elements, too many for an array");
+        }
+        return (int) n;
+    }
+
+    private void requireHalf(String what) {
+        if (!dtype.isHalf()) {
+            throw new InvalidArgumentException(what + ": the tensor " + shape + " is " + dtype
+                    + "; raw 16-bit patterns need a FLOAT16 or BFLOAT16 tensor");
+        }
+    }
+
+    private void requireDtype(String what, DType wanted) {
+        if (dtype != wanted) {
+            throw new InvalidArgumentException(what + ": the tensor " + shape + " is " + dtype + ", not " + wanted);
+        }
+    }
+
+    private void checkBytes(String what, long bytes) {
+        if (bytes != size() * dtype.byteSize()) {
+            throw new InvalidArgumentException(what + ": tensor " + shape + " of " + dtype + " needs "
+                    + size() * dtype.byteSize() + " bytes but the buffer has " + bytes + " remaining");
+        }
+    }
+
+    private static void swapBytes(byte[] raw, int width) {
+        for (int i = 0; i + width <= raw.length; i += width) {
+            for (int a = i, b = i + width - 1; a < b; a++, b--) {
+                byte t = raw[a];
+                raw[a] = raw[b];
+                raw[b] = t;
+            }
+        }
     }
 
     /**
@@ -277,7 +598,7 @@ public final class Tensor implements AutoCloseable {
             throw new InvalidArgumentException("copyTo(FloatBuffer): the destination buffer is read-only");
         }
         checkLength("copyTo(FloatBuffer)", dst.remaining());
-        if (dst.order() == ByteOrder.nativeOrder() || dst.hasArray()) {
+        if (dtype == DType.FLOAT32 && (dst.order() == ByteOrder.nativeOrder() || dst.hasArray())) {
             backend.download(this, MemorySegment.ofBuffer(dst));
         } else {
             dst.duplicate().put(toArray());
@@ -285,8 +606,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Copies the elements into {@code dst} as native-order floats; its byte size must be exactly
-     * {@code 4·size()}, it must be writable, its arena open and accessible from this thread. Waits for
+     * Copies the raw elements into {@code dst} in native order (floats for float32; the dtype's bits
+     * otherwise); its byte size must be exactly {@code size()·dtype().byteSize()}, it must be writable, its arena open and accessible from this thread. Waits for
      * pending work.
      *
      * @param dst receives the elements in row-major order; need not be aligned
@@ -313,7 +634,38 @@ public final class Tensor implements AutoCloseable {
     public void copyFrom(float[] src) {
         requireNonNull(src, "copyFrom(float[]): src");
         checkLength("copyFrom(float[])", src.length);
-        backend.upload(this, MemorySegment.ofArray(src));
+        backend.upload(this, converted(src, dtype));
+    }
+
+    /** {@code src} as raw elements of {@code dtype}, converted by {@link Conversions}. */
+    static MemorySegment converted(float[] src, DType dtype) {
+        switch (dtype) {
+            case FLOAT32:
+                return MemorySegment.ofArray(src);
+            case FLOAT16:
+            case BFLOAT16: {
+                short[] raw = new short[src.length];
+                boolean bf = dtype == DType.BFLOAT16;
+                for (int i = 0; i < raw.length; i++) {
+                    raw[i] = bf ? Conversions.toBFloat16(src[i]) : Conversions.toFloat16(src[i]);
+                }
+                return MemorySegment.ofArray(raw);
+            }
+            case INT32: {
+                int[] raw = new int[src.length];
+                for (int i = 0; i < raw.length; i++) {
+                    raw[i] = Conversions.toInt32(src[i]);
+                }
+                return MemorySegment.ofArray(raw);
+            }
+            default: {
+                byte[] raw = new byte[src.length];
+                for (int i = 0; i < raw.length; i++) {
+                    raw[i] = Conversions.toUint8(src[i]);
+                }
+                return MemorySegment.ofArray(raw);
+            }
+        }
     }
 
     /**
@@ -328,18 +680,18 @@ public final class Tensor implements AutoCloseable {
     public void copyFrom(FloatBuffer src) {
         requireNonNull(src, "copyFrom(FloatBuffer): src");
         checkLength("copyFrom(FloatBuffer)", src.remaining());
-        if (src.order() == ByteOrder.nativeOrder() || src.hasArray()) {
+        if (dtype == DType.FLOAT32 && (src.order() == ByteOrder.nativeOrder() || src.hasArray())) {
             backend.upload(this, MemorySegment.ofBuffer(src));
         } else {
             float[] a = new float[src.remaining()];
             src.duplicate().get(a);
-            backend.upload(this, MemorySegment.ofArray(a));
+            backend.upload(this, converted(a, dtype));
         }
     }
 
     /**
-     * Replaces the elements with native-order floats from {@code src}, whose byte size must be
-     * {@code 4·size()}, whose arena must be open and accessible from this thread. The bytes are
+     * Replaces the elements with native-order raw elements of the tensor's dtype from {@code src},
+     * whose byte size must be {@code size()·dtype().byteSize()}, whose arena must be open and accessible from this thread. The bytes are
      * copied before the call returns.
      *
      * @param src the new elements in row-major order as native-order float32; need not be aligned
@@ -355,9 +707,9 @@ public final class Tensor implements AutoCloseable {
     private void checkSegment(String what, MemorySegment seg) {
         requireNonNull(seg, what + ": the segment");
         checkSegmentUsable(what, seg);
-        if (seg.byteSize() != size() * ValueLayout.JAVA_FLOAT.byteSize()) {
-            throw new InvalidArgumentException(what + ": tensor " + shape + " needs " + size() * 4
-                    + " bytes but the segment has " + seg.byteSize());
+        if (seg.byteSize() != size() * dtype.byteSize()) {
+            throw new InvalidArgumentException(what + ": tensor " + shape + " of " + dtype + " needs "
+                    + size() * dtype.byteSize() + " bytes but the segment has " + seg.byteSize());
         }
     }
 

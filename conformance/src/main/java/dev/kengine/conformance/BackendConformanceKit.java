@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kengine.Backend;
+import dev.kengine.Conversions;
+import dev.kengine.DType;
 import dev.kengine.DeviceOutOfMemoryException;
 import dev.kengine.DropoutOutput;
 import dev.kengine.InvalidArgumentException;
@@ -2065,6 +2067,318 @@ public abstract class BackendConformanceKit {
         } else {
             try (Tensor a = up(new float[] {1, 2, 3})) {
                 assertArrayEquals(new float[] {1, 2, 3}, down(a), "the backend must stay usable after rejecting bad input");
+            }
+        }
+    }
+
+    // =====================================================================================
+    // Dtypes: storage of every dtype and the conversions between them, bit for bit
+    // =====================================================================================
+
+    /** Aborts (skips) the running test when the backend does not store one of the dtypes. */
+    private void requireStored(DType... dtypes) {
+        for (DType d : dtypes) {
+            if (!backend.capabilities().dtypes().contains(d)) {
+                Assumptions.abort("backend '" + backend.name() + "' does not store " + d);
+            }
+        }
+    }
+
+    /** The raw bits of every element of a tensor of any dtype, zero-extended. */
+    private static int[] rawBits(Tensor t) {
+        return switch (t.dtype()) {
+            case FLOAT32 -> {
+                float[] f = t.toArray();
+                int[] r = new int[f.length];
+                for (int i = 0; i < f.length; i++) {
+                    r[i] = Float.floatToRawIntBits(f[i]);
+                }
+                yield r;
+            }
+            case FLOAT16, BFLOAT16 -> {
+                short[] h = t.toShortArray();
+                int[] r = new int[h.length];
+                for (int i = 0; i < h.length; i++) {
+                    r[i] = h[i] & 0xFFFF;
+                }
+                yield r;
+            }
+            case INT32 -> t.toIntArray();
+            case UINT8 -> {
+                byte[] b = t.toByteArray();
+                int[] r = new int[b.length];
+                for (int i = 0; i < b.length; i++) {
+                    r[i] = b[i] & 0xFF;
+                }
+                yield r;
+            }
+        };
+    }
+
+    /** A tensor of {@code dtype} holding the given raw bits. */
+    private Tensor fromBits(DType dtype, int[] bits) {
+        int n = bits.length;
+        return switch (dtype) {
+            case FLOAT32 -> {
+                float[] f = new float[n];
+                for (int i = 0; i < n; i++) {
+                    f[i] = Float.intBitsToFloat(bits[i]);
+                }
+                yield backend.of(java.lang.foreign.MemorySegment.ofArray(f), DType.FLOAT32, Shape.of(n));
+            }
+            case FLOAT16, BFLOAT16 -> {
+                short[] h = new short[n];
+                for (int i = 0; i < n; i++) {
+                    h[i] = (short) bits[i];
+                }
+                yield backend.of(h, dtype);
+            }
+            case INT32 -> backend.of(bits.clone());
+            case UINT8 -> {
+                byte[] b = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    b[i] = (byte) bits[i];
+                }
+                yield backend.of(b);
+            }
+        };
+    }
+
+    private static void assertSameBits(String what, int[] expected, int[] actual) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] != actual[i]) {
+                fail(what + ": element " + i + " is 0x" + Integer.toHexString(actual[i]) + ", the rule gives 0x"
+                        + Integer.toHexString(expected[i]));
+            }
+        }
+    }
+
+    /** Interesting float32 inputs for a conversion: specials, every float16 and bfloat16 midpoint and its neighbours, random bits. */
+    private static int[] float32ConversionInputs() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2026);
+        int[] specials = {0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00001, 0x7F800001, 0x7FFFFFFF,
+            0x00000001, 0x80000001, 0x007FFFFF, 0x00800000, 0x7F7FFFFF, 0x477FEFFF, 0x477FF000, 0x477FF001,
+            0x33000000, 0x33000001, 0x38800000, 0x387FFFFF, Float.floatToRawIntBits(65504f),
+            Float.floatToRawIntBits(2.5f), Float.floatToRawIntBits(-3.7e9f), Float.floatToRawIntBits(255.9f),
+            Float.floatToRawIntBits(-0.5f), Float.floatToRawIntBits(2147483648f), Float.floatToRawIntBits(-2147483904f)};
+        List<Integer> in = new ArrayList<>();
+        for (int v : specials) {
+            in.add(v);
+        }
+        for (int h = 0; h < 0x7C00; h += 7) {
+            float lo = Conversions.fromFloat16((short) h);
+            float hi = Conversions.fromFloat16((short) (h + 1));
+            int mid = Float.floatToRawIntBits((float) (((double) lo + hi) / 2));
+            for (int d = -1; d <= 1; d++) {
+                in.add(mid + d);
+                in.add((mid + d) | 0x80000000);
+            }
+        }
+        for (int h = 0; h < 0x7F80; h += 5) {
+            int mid = (h << 16) | 0x8000;
+            for (int d = -1; d <= 1; d++) {
+                in.add(mid + d);
+                in.add((mid + d) | 0x80000000);
+            }
+        }
+        for (int i = 0; i < 20_000; i++) {
+            in.add(i % 2 == 0 ? r.nextInt() : Float.floatToRawIntBits((float) (r.nextGaussian() * Math.pow(2, r.nextInt(-30, 34)))));
+        }
+        return in.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Raw inputs of {@code dtype} for the cast of every pair. */
+    private static int[] conversionInputs(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> float32ConversionInputs();
+            case FLOAT16, BFLOAT16 -> java.util.stream.IntStream.range(0, 0x10000).toArray();
+            case INT32 -> {
+                java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+                int[] x = new int[30_000];
+                int[] special = {0, 1, -1, 255, 256, -256, 65504, 65519, 65520, 65535, 16_777_217, 0x01010001,
+                    Integer.MAX_VALUE, Integer.MIN_VALUE, -16_777_217};
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = i < special.length ? special[i] : (i % 2 == 0 ? r.nextInt() : r.nextInt() >> r.nextInt(32));
+                }
+                yield x;
+            }
+            case UINT8 -> java.util.stream.IntStream.range(0, 256).toArray();
+        };
+    }
+
+    @Nested
+    @DisplayName("Dtypes: every dtype stored bit for bit, conversions by the rules of Conversions on every pair")
+    class Dtypes {
+        @TestFactory
+        @DisplayName("upload, download, fill and copy in every dtype")
+        Stream<DynamicTest> storage() {
+            return Arrays.stream(DType.values()).map(d -> check("storage of " + d, ops(Op.UPLOAD, Op.DOWNLOAD, Op.FILL, Op.COPY), () -> {
+                requireStored(d);
+                int[] bits = conversionInputs(d);
+                int n = Math.min(bits.length, 4099);
+                int[] x = Arrays.copyOf(bits, n);
+                Tensor t = fromBits(d, x);
+                assertEquals(d, t.dtype());
+                assertSameBits(d + " round trip", x, rawBits(t));
+                Tensor c = backend.copyOf(t);
+                assertEquals(d, c.dtype());
+                assertSameBits(d + " copyOf", x, rawBits(c));
+                // Raw bytes in both byte orders, and a native segment.
+                for (java.nio.ByteOrder order : new java.nio.ByteOrder[] {java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN}) {
+                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(n * d.byteSize()).order(order);
+                    t.copyTo(buf);
+                    Tensor u = backend.of(buf, d, Shape.of(n));
+                    assertSameBits(d + " through a " + order + " byte buffer", x, rawBits(u));
+                    assertEquals(0, buf.position(), "the buffer's position is not moved");
+                }
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                    java.lang.foreign.MemorySegment seg = arena.allocate((long) n * d.byteSize());
+                    t.copyTo(seg);
+                    Tensor u = backend.of(seg, d, Shape.of(n));
+                    assertSameBits(d + " through a native segment", x, rawBits(u));
+                }
+                // Fill with a value of the dtype, converted by the rules.
+                float v = d.isFloatingPoint() ? -1.2345678f : 200f;
+                Tensor f = backend.full(d, Shape.of(3, 5), v);
+                int want = Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(v), d);
+                int[] expect = new int[15];
+                Arrays.fill(expect, want);
+                assertSameBits(d + " full", expect, rawBits(f));
+                backend.copy(c, t);
+                Tensor z = backend.zeros(d, 7);
+                assertSameBits(d + " zeros", new int[7], rawBits(z));
+                // float[] views convert by the rules.
+                float[] asFloats = t.toArray();
+                for (int i = 0; i < n; i++) {
+                    float e = Conversions.toFloat(d, x[i]);
+                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(asFloats[i]), d + " toArray element " + i);
+                }
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("float32 to and from float16 and bfloat16: every 16-bit pattern, every rounding midpoint")
+        Stream<DynamicTest> halfConversions() {
+            return Stream.of(DType.FLOAT16, DType.BFLOAT16).flatMap(h -> Stream.of(
+                check("all 65,536 " + h + " patterns to float32 and back", ops(Op.CAST), () -> {
+                    requireStored(h);
+                    int[] all = conversionInputs(h);
+                    Tensor t = fromBits(h, all);
+                    Tensor f = backend.cast(t, DType.FLOAT32);
+                    int[] expect = new int[all.length];
+                    for (int i = 0; i < all.length; i++) {
+                        expect[i] = Conversions.convert(h, all[i], DType.FLOAT32);
+                    }
+                    assertSameBits(h + " → FLOAT32", expect, rawBits(f));
+                    Tensor back = backend.cast(f, h);
+                    for (int i = 0; i < all.length; i++) {
+                        expect[i] = Conversions.convert(DType.FLOAT32, expect[i], h);
+                    }
+                    assertSameBits(h + " → FLOAT32 → " + h, expect, rawBits(back));
+                }),
+                check("float32 midpoints, neighbours, specials and random bits to " + h, ops(Op.CAST), () -> {
+                    requireStored(h);
+                    int[] in = float32ConversionInputs();
+                    Tensor f = fromBits(DType.FLOAT32, in);
+                    int[] expect = new int[in.length];
+                    for (int i = 0; i < in.length; i++) {
+                        expect[i] = Conversions.convert(DType.FLOAT32, in[i], h);
+                    }
+                    assertSameBits("FLOAT32 → " + h, expect, rawBits(backend.cast(f, h)));
+                    // The host-side conversion of an upload follows the same rules.
+                    float[] values = new float[in.length];
+                    for (int i = 0; i < in.length; i++) {
+                        values[i] = Float.intBitsToFloat(in[i]);
+                    }
+                    assertSameBits("upload of float[] as " + h, expect, rawBits(backend.of(values, h)));
+                })));
+        }
+
+        @TestFactory
+        @DisplayName("every (from, to) pair of dtypes converts bit for bit by the rules")
+        Stream<DynamicTest> everyPair() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType from : DType.values()) {
+                for (DType to : DType.values()) {
+                    tests.add(check(from + " → " + to, ops(Op.CAST), () -> {
+                        requireStored(from, to);
+                        int[] in = conversionInputs(from);
+                        Tensor x = fromBits(from, in);
+                        Tensor y = backend.cast(x, to);
+                        assertEquals(to, y.dtype());
+                        assertEquals(x.shape(), y.shape());
+                        int[] expect = new int[in.length];
+                        for (int i = 0; i < in.length; i++) {
+                            expect[i] = Conversions.convert(from, in[i], to);
+                        }
+                        assertSameBits(from + " → " + to, expect, rawBits(y));
+                        // Into an existing tensor, and on a shape of rank 2 with an odd element count.
+                        Tensor out = backend.empty(to, Shape.of(in.length));
+                        backend.cast(x, out);
+                        assertSameBits(from + " → " + to + " into out", expect, rawBits(out));
+                        Tensor small = fromBits(from, Arrays.copyOf(in, 15));
+                        int[] smallExpect = Arrays.copyOf(expect, 15);
+                        Tensor m = backend.cast(backend.cast(small, from), to);
+                        assertSameBits(from + " → " + to + ", 15 elements", smallExpect, rawBits(m));
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @Test
+        @DisplayName("a tensor of the wrong dtype is rejected with both names and dtypes; nothing is converted behind the caller's back")
+        void wrongDtypes() throws Throwable {
+            run(ops(Op.ACTIVATION, Op.ADD, Op.COPY, Op.FILL, Op.MATMUL), () -> {
+                for (DType d : DType.values()) {
+                    if (d == DType.FLOAT32 || !backend.capabilities().dtypes().contains(d)
+                            || backend.capabilities().supports(Op.ACTIVATION, d)) {
+                        continue;
+                    }
+                    Tensor h = backend.zeros(d, 4);
+                    Tensor f = backend.zeros(4);
+                    rejects(InvalidArgumentException.class, () -> backend.activation(h, Activation.SIGMOID), "x", d.name());
+                    rejects(InvalidArgumentException.class, () -> backend.add(f, h), d.name());
+                    rejects(InvalidArgumentException.class, () -> backend.copy(f, h), "src", "dst", "FLOAT32", d.name());
+                    Tensor h2 = backend.zeros(d, 2, 2);
+                    Tensor f2 = backend.zeros(2, 2);
+                    rejects(InvalidArgumentException.class, () -> backend.matmul(h2, f2), "a", d.name());
+                    rejects(InvalidArgumentException.class, () -> backend.matmul(f2, h2), "b", d.name());
+                }
+                if (backend.capabilities().dtypes().contains(DType.INT32)) {
+                    Tensor i = backend.zeros(DType.INT32, 3);
+                    rejects(InvalidArgumentException.class, () -> backend.fill(i, 1.5f), "1.5", "INT32");
+                    rejects(InvalidArgumentException.class, () -> backend.full(DType.UINT8, Shape.of(2), 256f), "256", "UINT8");
+                    rejects(InvalidArgumentException.class, () -> i.toShortArray(), "INT32");
+                    rejects(InvalidArgumentException.class, () -> i.copyFrom(new byte[3]), "INT32", "UINT8");
+                    rejects(InvalidArgumentException.class, () -> backend.of(new short[2], DType.INT32), "INT32");
+                }
+                Tensor f = backend.zeros(3);
+                rejects(InvalidArgumentException.class, () -> f.toIntArray(), "FLOAT32");
+                rejects(InvalidArgumentException.class, () -> f.copyTo(new short[3]), "FLOAT32");
+                rejects(InvalidArgumentException.class, () -> backend.cast(f, (DType) null), "dtype");
+            });
+        }
+
+        @Test
+        @DisplayName("capabilities list each op's dtypes; a dtype the backend does not store is refused at allocation")
+        void capabilities() {
+            var caps = backend.capabilities();
+            assertTrue(caps.dtypes().contains(DType.FLOAT32), "every backend stores FLOAT32");
+            for (Op op : Op.values()) {
+                if (caps.supports(op)) {
+                    assertTrue(caps.dtypes().containsAll(caps.dtypes(op)), op + " takes a dtype the backend does not store");
+                    assertTrue(caps.supports(op, DType.FLOAT32) || op == Op.CAST, op + " must take FLOAT32");
+                } else {
+                    assertTrue(caps.dtypes(op).isEmpty(), op + " is unsupported yet lists dtypes");
+                }
+            }
+            for (DType d : DType.values()) {
+                if (!caps.dtypes().contains(d)) {
+                    UnsupportedOpException e = assertThrows(UnsupportedOpException.class, () -> backend.zeros(d, 3));
+                    assertTrue(e.getMessage().contains(d.name()), e.getMessage());
+                }
             }
         }
     }

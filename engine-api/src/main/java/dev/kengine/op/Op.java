@@ -25,6 +25,8 @@ public enum Op {
      * implements {@link dev.kengine.spi.BackendDriver#read}, so the facade does not check this op.
      */
     DOWNLOAD,
+    /** {@code Backend.cast}: a tensor converted to another dtype by the rules of {@link dev.kengine.Conversions}. */
+    CAST,
     /**
      * Elementwise a + b, with a broadcast row: {@link dev.kengine.Backend#add(Tensor, Tensor)
      * Backend.add}.

@@ -1,5 +1,6 @@
 package dev.kengine.spi;
 
+import dev.kengine.DType;
 import dev.kengine.UnsupportedOpException;
 import dev.kengine.op.Activation;
 import dev.kengine.op.AdamConfig;
@@ -63,14 +64,33 @@ public interface BackendDriver extends AutoCloseable {
     Storage allocate(long elements);
 
     /**
-     * Copies {@code count} native-order floats from {@code src} into {@code dst} from element
-     * {@code dstOffset}. The segment may be heap or native, of any backing array type, and need not
+     * Allocates {@code elements} elements of {@code dtype}, contents undefined. The storage remembers its
+     * dtype: {@link #write}, {@link #read}, {@link #copy} and {@link #fillBits} count in its elements.
+     * The default serves {@link DType#FLOAT32} through {@link #allocate(long)} and rejects the rest; a
+     * driver that lists more dtypes in {@link Capabilities#dtypes()} overrides it.
+     *
+     * @param elements the element count, ≥ 0
+     * @param dtype one of the driver's {@link Capabilities#dtypes()}
+     * @return a new storage of this driver, released by the facade exactly once
+     * @throws dev.kengine.DeviceOutOfMemoryException when they do not fit
+     */
+    default Storage allocate(long elements, DType dtype) {
+        if (dtype == DType.FLOAT32) {
+            return allocate(elements);
+        }
+        throw new UnsupportedOpException(Op.UPLOAD, "backend '" + name() + "' does not store " + dtype);
+    }
+
+    /**
+     * Copies {@code count} native-order elements (floats for a float32 storage; the raw bits of the
+     * storage's dtype otherwise, so 2 bytes each for the half types) from {@code src} into {@code dst}
+     * from element {@code dstOffset}. The segment may be heap or native, of any backing array type, and need not
      * be aligned to 4 bytes. Returns only once {@code src} has been read, so the caller may then change
      * or free it.
      *
      * @param dst a storage of this driver with at least {@code dstOffset + count} elements
      * @param dstOffset the first element written, ≥ 0
-     * @param src at least {@code 4·count} bytes; its arena may be closed by another thread meanwhile,
+     * @param src at least {@code count} elements' bytes; its arena may be closed by another thread meanwhile,
      *     which makes the segment access throw {@link IllegalStateException} (let it propagate: the
      *     facade reports it as an {@link dev.kengine.InvalidArgumentException})
      * @param count the number of floats, ≥ 0
@@ -79,11 +99,12 @@ public interface BackendDriver extends AutoCloseable {
     void write(Storage dst, long dstOffset, MemorySegment src, long count);
 
     /**
-     * Copies {@code count} floats from element {@code srcOffset} of {@code src} into {@code dst} (native order), waiting for pending work.
+     * Copies {@code count} elements (raw native-order bits of the storage's dtype) from element
+     * {@code srcOffset} of {@code src} into {@code dst}, waiting for pending work.
      *
      * @param src a storage of this driver with at least {@code srcOffset + count} elements
      * @param srcOffset the first element read, ≥ 0
-     * @param dst at least {@code 4·count} writable bytes, heap or native, perhaps unaligned; a closed
+     * @param dst at least {@code count} elements' writable bytes, heap or native, perhaps unaligned; a closed
      *     arena surfaces as {@link IllegalStateException}, as for {@link #write}
      * @param count the number of floats, ≥ 0
      * @throws dev.kengine.DeviceException when the device fails, now or in the pending work
@@ -120,7 +141,8 @@ public interface BackendDriver extends AutoCloseable {
     }
 
     /**
-     * dst[i] = src[i] for the first n elements; src and dst are different storages.
+     * dst[i] = src[i] for the first n elements (of the storages' dtype, the same for both); src and dst
+     * are different storages.
      *
      * @param src the storage read
      * @param dst the storage written
@@ -129,6 +151,39 @@ public interface BackendDriver extends AutoCloseable {
      */
     default void copy(Storage src, Storage dst, long n) {
         throw unsupported(Op.COPY);
+    }
+
+    /**
+     * Sets the first n elements of a storage of any dtype to one raw bit pattern (the facade has
+     * converted the value by {@link dev.kengine.Conversions}). The default serves float32 storages
+     * through {@link #fill}.
+     *
+     * @param x the storage written
+     * @param dtype the storage's dtype
+     * @param n the element count
+     * @param bits the pattern, in the low {@code 8·dtype.byteSize()} bits
+     * @throws UnsupportedOpException if the driver does not override it and the dtype is not float32
+     */
+    default void fillBits(Storage x, DType dtype, long n, int bits) {
+        if (dtype != DType.FLOAT32) {
+            throw unsupported(Op.FILL);
+        }
+        fill(x, n, Float.intBitsToFloat(bits));
+    }
+
+    /**
+     * dst[i] = src[i] converted from {@code from} to {@code to} for the first n elements, bit for bit
+     * by the rules of {@link dev.kengine.Conversions}; from ≠ to.
+     *
+     * @param src the storage read, of dtype {@code from}
+     * @param from the source dtype
+     * @param dst the storage written, of dtype {@code to}
+     * @param to the destination dtype
+     * @param n the element count
+     * @throws UnsupportedOpException if the driver does not override it
+     */
+    default void cast(Storage src, DType from, Storage dst, DType to, long n) {
+        throw unsupported(Op.CAST);
     }
 
     /** The elementwise binary operations. */

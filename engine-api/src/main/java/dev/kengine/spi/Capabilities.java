@@ -21,9 +21,14 @@ import java.util.Set;
  * @param details free-form facts for people, in insertion order; a key
  *     {@code unsupported.<OP>} gives the reason an op is missing, quoted in the
  *     {@link dev.kengine.UnsupportedOpException}
+ * @param opDtypes for each supported op, the dtypes its tensors may have; an op missing from the map
+ *     takes float32 tensors only. A tensor of another dtype is rejected before any work starts.
  */
 public record Capabilities(String deviceName, long memoryBytes, int computeUnits, Set<DType> dtypes,
-                           Set<Op> supportedOps, Map<String, String> details) {
+                           Set<Op> supportedOps, Map<String, String> details, Map<Op, Set<DType>> opDtypes) {
+
+    /** The ops that move or convert elements without computing on them: every stored dtype. */
+    private static final Set<Op> STORAGE_OPS = EnumSet.of(Op.FILL, Op.COPY, Op.UPLOAD, Op.DOWNLOAD, Op.CAST);
 
     /**
      * Copies the collections, so later changes to the arguments do not show.
@@ -34,6 +39,74 @@ public record Capabilities(String deviceName, long memoryBytes, int computeUnits
         dtypes = Set.copyOf(dtypes);
         supportedOps = supportedOps.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(supportedOps));
         details = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(details));
+        Map<Op, Set<DType>> pairs = new java.util.EnumMap<>(Op.class);
+        for (Map.Entry<Op, Set<DType>> e : opDtypes.entrySet()) {
+            if (supportedOps.contains(e.getKey())) {
+                pairs.put(e.getKey(), Set.copyOf(e.getValue()));
+            }
+        }
+        opDtypes = java.util.Collections.unmodifiableMap(pairs);
+    }
+
+    /**
+     * Capabilities whose storage ops ({@link Op#FILL}, {@link Op#COPY}, {@link Op#UPLOAD},
+     * {@link Op#DOWNLOAD}, {@link Op#CAST}) take every stored dtype and whose other ops take float32.
+     *
+     * @param deviceName the device
+     * @param memoryBytes the memory tensors can use; 0 when unknown
+     * @param computeUnits cores, compute units or multiprocessors
+     * @param dtypes the element types the backend stores
+     * @param supportedOps the ops the backend implements
+     * @param details free-form facts for people
+     * @throws NullPointerException if a collection, or an element, key or value of one, is null
+     */
+    public Capabilities(String deviceName, long memoryBytes, int computeUnits, Set<DType> dtypes,
+                        Set<Op> supportedOps, Map<String, String> details) {
+        this(deviceName, memoryBytes, computeUnits, dtypes, supportedOps, details, storageOpsIn(dtypes));
+    }
+
+    /**
+     * A map giving the storage ops every dtype in {@code dtypes}; a start for a backend's
+     * {@link #opDtypes()}.
+     *
+     * @param dtypes the stored dtypes
+     * @return a new, modifiable map
+     */
+    public static Map<Op, Set<DType>> storageOpsIn(Set<DType> dtypes) {
+        Map<Op, Set<DType>> m = new java.util.EnumMap<>(Op.class);
+        for (Op op : STORAGE_OPS) {
+            m.put(op, Set.copyOf(dtypes));
+        }
+        return m;
+    }
+
+    /**
+     * The dtypes {@code op}'s tensors may have on this backend.
+     *
+     * @param op the op to ask about
+     * @return the dtypes; empty when the op is not supported, {@code {FLOAT32}} when the backend names none
+     * @throws dev.kengine.InvalidArgumentException when {@code op} is null
+     */
+    public Set<DType> dtypes(Op op) {
+        if (!supports(op)) {
+            return Set.of();
+        }
+        return opDtypes.getOrDefault(op, Set.of(DType.FLOAT32));
+    }
+
+    /**
+     * Whether {@code op} runs on tensors of {@code dtype} here.
+     *
+     * @param op the op to ask about
+     * @param dtype the dtype
+     * @return true when the op is supported and takes that dtype
+     * @throws dev.kengine.InvalidArgumentException when {@code op} or {@code dtype} is null
+     */
+    public boolean supports(Op op, DType dtype) {
+        if (dtype == null) {
+            throw new dev.kengine.InvalidArgumentException("dtype is null");
+        }
+        return dtypes(op).contains(dtype);
     }
 
     /**

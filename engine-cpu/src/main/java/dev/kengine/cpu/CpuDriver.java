@@ -1,5 +1,6 @@
 package dev.kengine.cpu;
 
+import dev.kengine.DType;
 import dev.kengine.DeviceOutOfMemoryException;
 import dev.kengine.cpu.gemm.Sgemm;
 import dev.kengine.op.Activation;
@@ -81,29 +82,56 @@ public final class CpuDriver implements BackendDriver {
 
     @Override
     public Storage allocate(long elements) {
-        long bytes = elements > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : elements * Float.BYTES;
+        return allocate(elements, DType.FLOAT32);
+    }
+
+    @Override
+    public Storage allocate(long elements, DType dtype) {
+        int width = dtype.byteSize();
+        long bytes = elements > Long.MAX_VALUE / width ? Long.MAX_VALUE : elements * width;
         if (elements > MAX_ELEMENTS) {
-            throw new DeviceOutOfMemoryException("cpu: cannot allocate " + elements + " floats; a CPU tensor holds at most "
-                    + MAX_ELEMENTS + " elements (one Java array)", bytes, null);
+            throw new DeviceOutOfMemoryException("cpu: cannot allocate " + elements + " elements of " + dtype
+                    + "; a CPU tensor holds at most " + MAX_ELEMENTS + " elements (one Java array)", bytes, null);
         }
         try {
-            return new CpuStorage(new float[(int) elements]);
+            return CpuStorage.of(dtype, (int) elements);
         } catch (OutOfMemoryError e) {
-            throw new DeviceOutOfMemoryException("cpu: the Java heap has no room for " + elements + " floats (" + bytes
-                    + " bytes; max heap " + Runtime.getRuntime().maxMemory() + " bytes); free tensors or raise -Xmx",
-                    bytes, e);
+            throw new DeviceOutOfMemoryException("cpu: the Java heap has no room for " + elements + " elements of " + dtype
+                    + " (" + bytes + " bytes; max heap " + Runtime.getRuntime().maxMemory()
+                    + " bytes); free tensors or raise -Xmx", bytes, e);
         }
     }
 
-    // Unaligned access accepts every segment: heap float[] and byte[], native, and ByteBuffer-backed.
+    // Unaligned access accepts every segment: heap arrays of any type, native, and ByteBuffer-backed.
     @Override
     public void write(Storage dst, long dstOffset, MemorySegment src, long count) {
-        MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, data(dst), (int) dstOffset, (int) count);
+        CpuStorage d = (CpuStorage) dst;
+        if (d.data != null) {
+            MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, d.data, (int) dstOffset, (int) count);
+        } else {
+            long w = d.dtype.byteSize();
+            MemorySegment.copy(src, 0, heap(d), dstOffset * w, count * w);
+        }
     }
 
     @Override
     public void read(Storage src, long srcOffset, MemorySegment dst, long count) {
-        MemorySegment.copy(data(src), (int) srcOffset, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, (int) count);
+        CpuStorage s = (CpuStorage) src;
+        if (s.data != null) {
+            MemorySegment.copy(s.data, (int) srcOffset, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, (int) count);
+        } else {
+            long w = s.dtype.byteSize();
+            MemorySegment.copy(heap(s), srcOffset * w, dst, 0, count * w);
+        }
+    }
+
+    private static MemorySegment heap(CpuStorage s) {
+        return switch (s.dtype) {
+            case FLOAT32 -> MemorySegment.ofArray(s.data);
+            case FLOAT16, BFLOAT16 -> MemorySegment.ofArray(s.shorts());
+            case INT32 -> MemorySegment.ofArray(s.ints());
+            case UINT8 -> MemorySegment.ofArray(s.bytes());
+        };
     }
 
     // =====================================================================================
@@ -118,9 +146,29 @@ public final class CpuDriver implements BackendDriver {
 
     @Override
     public void copy(Storage src, Storage dst, long n) {
-        float[] a = data(src);
-        float[] b = data(dst);
-        parallel.forRange(n, GRAIN, 16, (s, e) -> System.arraycopy(a, (int) s, b, (int) s, (int) (e - s)));
+        Object a = ((CpuStorage) src).array;
+        Object b = ((CpuStorage) dst).array;
+        parallel.forRange(n, GRAIN, 64, (s, e) -> System.arraycopy(a, (int) s, b, (int) s, (int) (e - s)));
+    }
+
+    @Override
+    public void fillBits(Storage x, DType dtype, long n, int bits) {
+        CpuStorage c = (CpuStorage) x;
+        parallel.forRange(n, GRAIN, 64, (s, e) -> {
+            switch (dtype) {
+                case FLOAT32 -> Arrays.fill(c.data, (int) s, (int) e, Float.intBitsToFloat(bits));
+                case FLOAT16, BFLOAT16 -> Arrays.fill(c.shorts(), (int) s, (int) e, (short) bits);
+                case INT32 -> Arrays.fill(c.ints(), (int) s, (int) e, bits);
+                case UINT8 -> Arrays.fill(c.bytes(), (int) s, (int) e, (byte) bits);
+            }
+        });
+    }
+
+    @Override
+    public void cast(Storage src, DType from, Storage dst, DType to, long n) {
+        CpuStorage a = (CpuStorage) src;
+        CpuStorage b = (CpuStorage) dst;
+        parallel.forRange(n, GRAIN, 64, (s, e) -> Casts.cast(a, b, (int) s, (int) e));
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.kengine.spi.Capabilities;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -78,7 +79,7 @@ public final class CpuProvider implements BackendProvider {
         details.put("threads", Integer.toString(threads));
         details.put("simd", simd ? SimdSelection.DESCRIPTION : "scalar: switched off by option simd=false");
         details.put("java", Runtime.version().toString());
-        return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, Set.of(DType.FLOAT32),
+        return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, EnumSet.allOf(DType.class),
                 Capabilities.allOps(), details);
     }
 

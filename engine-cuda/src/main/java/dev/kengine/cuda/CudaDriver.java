@@ -142,7 +142,7 @@ final class CudaDriver implements BackendDriver {
         }
         details.put("kernel set", options.sharedKernelsOnly() ? "shared (the OpenCL kernel text only)"
                 : "tuned (warp-shuffle rows, vectorised activations, double-buffered SGEMM)");
-        return new Capabilities(device.name(), device.memoryBytes(), device.multiprocessors(), Set.of(DType.FLOAT32), ops, details);
+        return new Capabilities(device.name(), device.memoryBytes(), device.multiprocessors(), java.util.EnumSet.allOf(DType.class), ops, details);
     }
 
     @Override
@@ -177,25 +177,33 @@ final class CudaDriver implements BackendDriver {
     // ---- memory ------------------------------------------------------------------------------
 
     @Override
-    public synchronized Storage allocate(long elements) {
+    public Storage allocate(long elements) {
+        return allocate(elements, DType.FLOAT32);
+    }
+
+    @Override
+    public synchronized Storage allocate(long elements, DType dtype) {
         bind();
-        if (elements > Long.MAX_VALUE / 4) {
-            throw new DeviceOutOfMemoryException("cuda: " + elements + " floats do not fit in a 64-bit byte count", Long.MAX_VALUE, null);
+        int width = dtype.byteSize();
+        if (elements > Long.MAX_VALUE / 8) {
+            throw new DeviceOutOfMemoryException("cuda: " + elements + " elements do not fit in a 64-bit byte count", Long.MAX_VALUE, null);
         }
-        long bytes = Math.max(1, elements) * 4;
+        // Rounded up to 4 bytes, so that a kernel reading whole words never leaves the allocation.
+        long bytes = (Math.max(1, elements) * width + 3) & ~3L;
         if (bytes > device.memoryBytes()) {
-            throw new DeviceOutOfMemoryException("cuda: " + elements + " floats (" + bytes + " bytes) exceed the "
-                    + device.memoryBytes() + " bytes of " + device.name(), bytes, null);
+            throw new DeviceOutOfMemoryException("cuda: " + elements + " elements of " + dtype + " (" + bytes
+                    + " bytes) exceed the " + device.memoryBytes() + " bytes of " + device.name(), bytes, null);
         }
         CUdeviceptr p = new CUdeviceptr();
         CudaErrors.checkAllocation(cuMemAlloc(p, bytes), bytes, "device memory on " + device.name());
-        return new CudaStorage(p, elements, context);
+        return new CudaStorage(p, elements, context, width);
     }
 
     @Override
     public synchronized void write(Storage dst, long dstOffset, MemorySegment src, long count) {
         bind();
-        long bytes = count * 4;
+        int width = ((CudaStorage) dst).width;
+        long bytes = count * width;
         CUdeviceptr base = ptr(dst);
         int half = 0;
         for (long done = 0; done < bytes; done += STAGING_HALF, half ^= 1) {
@@ -203,7 +211,7 @@ final class CudaDriver implements BackendDriver {
             // The half is free once the copy that last read it has run.
             CudaErrors.check(cuEventSynchronize(stagingFree[half]), "waiting for the staging buffer");
             MemorySegment.copy(src, done, stagingHalves[half], 0, len);
-            CudaErrors.check(cuMemcpyHtoDAsync(base.withByteOffset(dstOffset * 4 + done), staging.withByteOffset(half * STAGING_HALF),
+            CudaErrors.check(cuMemcpyHtoDAsync(base.withByteOffset(dstOffset * width + done), staging.withByteOffset(half * STAGING_HALF),
                     len, stream), "copying " + len + " bytes to the device");
             CudaErrors.check(cuEventRecord(stagingFree[half], stream), "recording an event");
         }
@@ -212,11 +220,12 @@ final class CudaDriver implements BackendDriver {
     @Override
     public synchronized void read(Storage src, long srcOffset, MemorySegment dst, long count) {
         bind();
-        long bytes = count * 4;
+        int width = ((CudaStorage) src).width;
+        long bytes = count * width;
         CUdeviceptr base = ptr(src);
         for (long done = 0; done < bytes; done += STAGING_HALF) {
             long len = Math.min(STAGING_HALF, bytes - done);
-            CudaErrors.check(cuMemcpyDtoHAsync(staging, base.withByteOffset(srcOffset * 4 + done), len, stream),
+            CudaErrors.check(cuMemcpyDtoHAsync(staging, base.withByteOffset(srcOffset * width + done), len, stream),
                     "copying " + len + " bytes from the device");
             sync("reading " + len + " bytes");
             MemorySegment.copy(stagingHalves[0], 0, dst, done, len);
@@ -467,7 +476,27 @@ final class CudaDriver implements BackendDriver {
     public synchronized void copy(Storage src, Storage dst, long n) {
         if (n > 0) {
             bind();
-            CudaErrors.check(cuMemcpyDtoDAsync(ptr(dst), ptr(src), n * 4, stream), "copying " + n * 4 + " bytes on the device");
+            long bytes = n * ((CudaStorage) src).width;
+            CudaErrors.check(cuMemcpyDtoDAsync(ptr(dst), ptr(src), bytes, stream), "copying " + bytes + " bytes on the device");
+        }
+    }
+
+    @Override
+    public void fillBits(Storage x, DType dtype, long n, int bits) {
+        if (n > 0) {
+            String kernel = switch (dtype.byteSize()) {
+                case 4 -> "k_fill_u32";
+                case 2 -> "k_fill_u16";
+                default -> "k_fill_u8";
+            };
+            launch(kernel, n, ptr(x), n, bits);
+        }
+    }
+
+    @Override
+    public void cast(Storage src, DType from, Storage dst, DType to, long n) {
+        if (n > 0) {
+            launch("k_cast", n, ptr(src), from.ordinal(), ptr(dst), to.ordinal(), n);
         }
     }
 

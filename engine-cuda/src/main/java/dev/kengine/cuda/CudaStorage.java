@@ -15,11 +15,18 @@ final class CudaStorage implements Storage {
     private final long size;
     private final CudaContext context;
     private final AtomicBoolean released = new AtomicBoolean();
+    /** Bytes per element: 4 for float32 and int32, 2 for the half types, 1 for uint8. */
+    final int width;
 
     CudaStorage(CUdeviceptr ptr, long size, CudaContext context) {
+        this(ptr, size, context, 4);
+    }
+
+    CudaStorage(CUdeviceptr ptr, long size, CudaContext context, int width) {
         this.ptr = ptr;
         this.size = size;
         this.context = context;
+        this.width = width;
     }
 
     @Override

@@ -156,7 +156,7 @@ final class OpenClDriver implements BackendDriver {
                 ? "one element per work-item, groups of " + s.wg() + ", rows in groups of " + s.rowWg()
                         + (s.index32() ? ", 32-bit indices where they fit" : "")
                 : "grid stride, groups of " + s.wg());
-        return new Capabilities(info.name(), info.globalMemory(), info.computeUnits(), Set.of(DType.FLOAT32), ops, details);
+        return new Capabilities(info.name(), info.globalMemory(), info.computeUnits(), java.util.EnumSet.allOf(DType.class), ops, details);
     }
 
     @Override
@@ -185,18 +185,25 @@ final class OpenClDriver implements BackendDriver {
 
     @Override
     public Storage allocate(long elements) {
-        long bytes = Math.max(1, elements) * 4;
-        if (elements > Long.MAX_VALUE / 4 || bytes > info.maxAllocation()) {
-            throw new DeviceOutOfMemoryException("opencl: " + elements + " floats (" + elements * 4L
+        return allocate(elements, DType.FLOAT32);
+    }
+
+    @Override
+    public Storage allocate(long elements, DType dtype) {
+        int width = dtype.byteSize();
+        // Rounded up to 4 bytes, so that a kernel reading whole words never leaves the buffer.
+        long bytes = (Math.max(1, elements) * width + 3) & ~3L;
+        if (elements > Long.MAX_VALUE / 8 || bytes > info.maxAllocation()) {
+            throw new DeviceOutOfMemoryException("opencl: " + elements + " elements of " + dtype + " (" + elements * width
                     + " bytes) exceed the device's largest allocation of " + info.maxAllocation() + " bytes on "
-                    + info.name(), elements * 4L, null);
+                    + info.name(), elements * (long) width, null);
         }
         if (!info.isGpuOrAccelerator() && bytes >= HOST_PROBE_BYTES && !HostMemory.available(bytes)) {
             throw new DeviceOutOfMemoryException("opencl: the host cannot allocate " + bytes + " bytes for a buffer of "
                     + info.name() + ", a CPU device whose buffers live in host memory (is a ulimit -v or a cgroup "
                     + "limit reached?)", bytes, null);
         }
-        OpenClStorage storage = new OpenClStorage(buffer(bytes), elements);
+        OpenClStorage storage = new OpenClStorage(buffer(bytes), elements, width);
         bytesSinceMark.addAndGet(bytes);
         return storage;
     }
@@ -219,21 +226,22 @@ final class OpenClDriver implements BackendDriver {
 
     @Override
     public void write(Storage dst, long dstOffset, MemorySegment src, long count) {
-        transfer(true, mem(dst), dstOffset, src, count);
+        transfer(true, mem(dst), ((OpenClStorage) dst).width, dstOffset, src, count);
     }
 
     @Override
     public void read(Storage src, long srcOffset, MemorySegment dst, long count) {
-        transfer(false, mem(src), srcOffset, dst, count);
+        transfer(false, mem(src), ((OpenClStorage) src).width, srcOffset, dst, count);
     }
 
     /** Blocking transfers: a read waits for everything enqueued before it (the queue is in order). */
-    private void transfer(boolean write, cl_mem mem, long elementOffset, MemorySegment seg, long count) {
+    private void transfer(boolean write, cl_mem mem, int width, long elementOffset, MemorySegment seg, long count) {
         if (count == 0) {
             return;
         }
-        long bytes = count * 4;
-        long deviceOffset = elementOffset * 4;
+        long bytes = count * width;
+        long deviceOffset = elementOffset * width;
+        Object base = seg.heapBase().orElse(null);
         try {
             if (seg.isNative() && !mayBeClosedMeanwhile(seg)) {
                 for (long done = 0; done < bytes; done += CHUNK_BYTES) {
@@ -241,12 +249,18 @@ final class OpenClDriver implements BackendDriver {
                     Pointer p = Pointer.to(seg.asSlice(done, len).asByteBuffer());
                     enqueueTransfer(write, mem, deviceOffset + done, len, p);
                 }
-            } else if (seg.heapBase().orElse(null) instanceof float[] array && seg.address() % 4 == 0) {
+            } else if (base instanceof float[] array && seg.address() % 4 == 0) {
+                enqueueTransfer(write, mem, deviceOffset, bytes, Pointer.to(array).withByteOffset(seg.address()));
+            } else if (base instanceof short[] array && seg.address() % 2 == 0) {
+                enqueueTransfer(write, mem, deviceOffset, bytes, Pointer.to(array).withByteOffset(seg.address()));
+            } else if (base instanceof int[] array && seg.address() % 4 == 0) {
+                enqueueTransfer(write, mem, deviceOffset, bytes, Pointer.to(array).withByteOffset(seg.address()));
+            } else if (base instanceof byte[] array) {
                 enqueueTransfer(write, mem, deviceOffset, bytes, Pointer.to(array).withByteOffset(seg.address()));
             } else {
                 // Other heap arrays (byte[], int[] ...) and native memory another thread could free meanwhile:
                 // through a float[], by MemorySegment.copy, which checks the segment is alive on every access.
-                float[] tmp = new float[(int) Math.min(count, STAGING_FLOATS)];
+                float[] tmp = new float[(int) Math.min((bytes + 3) / 4, STAGING_FLOATS)];
                 MemorySegment staging = MemorySegment.ofArray(tmp);
                 for (long done = 0; done < bytes; done += tmp.length * 4L) {
                     long len = Math.min(tmp.length * 4L, bytes - done);
@@ -548,10 +562,29 @@ final class OpenClDriver implements BackendDriver {
     }
 
     @Override
+    public void fillBits(Storage x, DType dtype, long n, int bits) {
+        if (n > 0) {
+            String kernel = switch (dtype.byteSize()) {
+                case 4 -> "k_fill_u32";
+                case 2 -> "k_fill_u16";
+                default -> "k_fill_u8";
+            };
+            launch(KernelFamily.ELEMENTWISE, kernel, n, mem(x), n, bits);
+        }
+    }
+
+    @Override
+    public void cast(Storage src, DType from, Storage dst, DType to, long n) {
+        if (n > 0) {
+            launch(KernelFamily.ELEMENTWISE, "k_cast", n, mem(src), from.ordinal(), mem(dst), to.ordinal(), n);
+        }
+    }
+
+    @Override
     public void copy(Storage src, Storage dst, long n) {
         if (n > 0) {
             try {
-                clEnqueueCopyBuffer(queue, mem(src), mem(dst), 0, 0, n * 4, 0, null, null);
+                clEnqueueCopyBuffer(queue, mem(src), mem(dst), 0, 0, n * ((OpenClStorage) src).width, 0, null, null);
             } catch (CLException e) {
                 throw ClErrors.translate("copying a buffer", e);
             }

@@ -14,11 +14,18 @@ import org.jocl.cl_mem;
 final class OpenClStorage implements Storage {
     final cl_mem mem;
     private final long size;
+    /** Bytes per element: 4 for float32 and int32, 2 for the half types, 1 for uint8. */
+    final int width;
     private final AtomicBoolean released = new AtomicBoolean();
 
     OpenClStorage(cl_mem mem, long size) {
+        this(mem, size, 4);
+    }
+
+    OpenClStorage(cl_mem mem, long size, int width) {
         this.mem = mem;
         this.size = size;
+        this.width = width;
     }
 
     @Override

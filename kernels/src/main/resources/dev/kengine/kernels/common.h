@@ -449,3 +449,181 @@ K_FN float k_wg_max(K_LPTR float* buf, float v, int lid, int size) {
     K_LOCAL_BARRIER();
     return r;
 }
+
+/* ---- dtype conversions: dev.kengine.Conversions, bit for bit, in integer arithmetic so no device's
+ * rounding mode, flush-to-zero or NaN canonicalisation can change a bit. Dtype codes are DType's
+ * ordinals: 0 float32, 1 float16, 2 bfloat16, 3 int32, 4 uint8. */
+#define K_DT_F32 0
+#define K_DT_F16 1
+#define K_DT_BF16 2
+#define K_DT_I32 3
+#define K_DT_U8 4
+
+K_FN kuint k_f32_to_bf16(kuint b) {
+    if ((b & 0x7FFFFFFFu) > 0x7F800000u) {
+        return (b >> 16) | 0x40u;
+    }
+    return (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;
+}
+
+K_FN kuint k_f32_to_f16(kuint b) {
+    kuint sign = (b >> 16) & 0x8000u;
+    kuint a = b & 0x7FFFFFFFu;
+    if (a > 0x7F800000u) {
+        return sign | 0x7E00u | ((a >> 13) & 0x1FFu);
+    }
+    if (a >= 0x477FF000u) {
+        return sign | 0x7C00u;
+    }
+    if (a >= 0x38800000u) {
+        kuint r = a + 0xFFFu + ((a >> 13) & 1u);
+        return sign | ((r - 0x38000000u) >> 13);
+    }
+    if (a <= 0x33000000u) {
+        return sign;
+    }
+    kuint e = a >> 23;
+    kuint m = (a & 0x7FFFFFu) | 0x800000u;
+    kuint shift = 126u - e;
+    kuint h = m >> shift;
+    kuint rem = m & ((1u << shift) - 1u);
+    kuint mid = 1u << (shift - 1u);
+    if (rem > mid || (rem == mid && (h & 1u) != 0u)) {
+        h++;
+    }
+    return sign | h;
+}
+
+K_FN kuint k_f16_to_f32(kuint h) {
+    kuint sign = (h & 0x8000u) << 16;
+    kuint exp = (h >> 10) & 0x1Fu;
+    kuint frac = h & 0x3FFu;
+    if (exp == 0x1Fu) {
+        return sign | 0x7F800000u | (frac << 13);
+    }
+    if (exp != 0u) {
+        return sign | ((exp + 112u) << 23) | (frac << 13);
+    }
+    if (frac == 0u) {
+        return sign;
+    }
+    /* Subnormal frac · 2^-24: normalise by hand (no float arithmetic, so no flush to zero). */
+    kuint lead = 31u - (kuint) K_CLZ(frac); /* 0..9 */
+    kuint mant = (frac << (23u - lead)) & 0x7FFFFFu;
+    return sign | ((103u + lead) << 23) | mant;
+}
+
+K_FN kuint k_i32_to_bf16(kint x) {
+    if (x == 0) {
+        return 0u;
+    }
+    kuint sign = x < 0 ? 0x8000u : 0u;
+    kuint a = x < 0 ? (kuint) 0 - (kuint) x : (kuint) x;
+    kuint p = 31u - (kuint) K_CLZ(a);
+    kuint mant;
+    if (p <= 7u) {
+        mant = a << (7u - p);
+    } else {
+        kuint shift = p - 7u;
+        mant = a >> shift;
+        kuint rem = a & ((1u << shift) - 1u);
+        kuint mid = 1u << (shift - 1u);
+        if (rem > mid || (rem == mid && (mant & 1u) != 0u)) {
+            mant++;
+            if (mant == 0x100u) {
+                mant = 0x80u;
+                p++;
+            }
+        }
+    }
+    return sign | ((127u + p) << 7) | (mant & 0x7Fu);
+}
+
+K_FN kint k_f32_to_i32(float f) {
+    if (f != f) {
+        return 0;
+    }
+    if (f >= 2147483648.0f) {
+        return 0x7FFFFFFF;
+    }
+    if (f <= -2147483648.0f) {
+        return (kint) 0x80000000u;
+    }
+    return (kint) f;
+}
+
+K_FN kuint k_f32_to_u8(float f) {
+    if (!(f > 0.0f)) {
+        return 0u;
+    }
+    return f >= 255.0f ? 255u : (kuint) f;
+}
+
+/* An element's bits as a float value: exact for every dtype but int32 (rounded to nearest even). */
+K_FN float k_dt_to_f32(int dt, kuint bits) {
+    if (dt == K_DT_F32) {
+        return K_AS_FLOAT(bits);
+    }
+    if (dt == K_DT_F16) {
+        return K_AS_FLOAT(k_f16_to_f32(bits));
+    }
+    if (dt == K_DT_BF16) {
+        return K_AS_FLOAT(bits << 16);
+    }
+    if (dt == K_DT_I32) {
+        return (float) (kint) bits;
+    }
+    return (float) (bits & 0xFFu);
+}
+
+/* Conversions.convert: from one dtype's bits to another's (from != to). */
+K_FN kuint k_convert(int from, kuint bits, int to) {
+    if (from == K_DT_I32 && to == K_DT_BF16) {
+        return k_i32_to_bf16((kint) bits);
+    }
+    if (from == K_DT_I32 && to == K_DT_U8) {
+        kint x = (kint) bits;
+        return x < 0 ? 0u : (x > 255 ? 255u : (kuint) x);
+    }
+    if (from == K_DT_U8 && to == K_DT_I32) {
+        return bits & 0xFFu;
+    }
+    /* float16 and uint8 values are exact in float32; so are bfloat16 ones. */
+    kuint fb = from == K_DT_F32 ? bits : (from == K_DT_F16 ? k_f16_to_f32(bits)
+            : (from == K_DT_BF16 ? bits << 16 : K_AS_UINT(k_dt_to_f32(from, bits))));
+    float f = K_AS_FLOAT(fb);
+    if (to == K_DT_F32) {
+        return fb;
+    }
+    if (to == K_DT_F16) {
+        return k_f32_to_f16(fb);
+    }
+    if (to == K_DT_BF16) {
+        return k_f32_to_bf16(fb);
+    }
+    if (to == K_DT_I32) {
+        return (kuint) k_f32_to_i32(f);
+    }
+    return k_f32_to_u8(f);
+}
+
+/* Element i of a storage of dtype dt, as raw bits. */
+K_FN kuint k_dt_load(K_GPTR const kuchar* p, int dt, kidx i) {
+    if (dt == K_DT_F32 || dt == K_DT_I32) {
+        return ((K_GPTR const kuint*) p)[i];
+    }
+    if (dt == K_DT_U8) {
+        return p[i];
+    }
+    return ((K_GPTR const kushort*) p)[i];
+}
+
+K_FN void k_dt_store(K_GPTR kuchar* p, int dt, kidx i, kuint bits) {
+    if (dt == K_DT_F32 || dt == K_DT_I32) {
+        ((K_GPTR kuint*) p)[i] = bits;
+    } else if (dt == K_DT_U8) {
+        p[i] = (kuchar) bits;
+    } else {
+        ((K_GPTR kushort*) p)[i] = (kushort) bits;
+    }
+}

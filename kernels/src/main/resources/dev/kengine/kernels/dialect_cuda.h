@@ -14,6 +14,9 @@ typedef unsigned int kuint;
 typedef int kint;
 typedef unsigned long long kulong;
 typedef long long klong;
+typedef unsigned short kushort;
+typedef unsigned char kuchar;
+#define K_CLZ(x) __clz((int)(x))
 
 /* C++ inline: unused helpers neither warn nor clash. */
 #define K_FN __device__ __forceinline__

@@ -17,6 +17,9 @@ typedef uint kuint;
 typedef int kint;
 typedef ulong kulong;
 typedef long klong;
+typedef ushort kushort;
+typedef uchar kuchar;
+#define K_CLZ(x) clz((kuint)(x))
 
 /* Helper functions: static so a program may include the same helper in several kernels. */
 #define K_FN static inline

@@ -22,6 +22,33 @@ __kernel void k_copy(__global const float* src, __global float* dst, klong n) {
     }
 }
 
+/* Fills of the other dtypes with a raw pattern (the host converted the value). */
+__kernel void k_fill_u32(__global kuint* x, klong n, kuint bits) {
+    K_FOR_ELEMENT(i, n) {
+        x[i] = bits;
+    }
+}
+
+__kernel void k_fill_u16(__global kushort* x, klong n, kuint bits) {
+    K_FOR_ELEMENT(i, n) {
+        x[i] = (kushort) bits;
+    }
+}
+
+__kernel void k_fill_u8(__global kuchar* x, klong n, kuint bits) {
+    K_FOR_ELEMENT(i, n) {
+        x[i] = (kuchar) bits;
+    }
+}
+
+/* dst = src converted between dtypes (codes as in common.h); one branch per launch, the same in
+ * every work-item. */
+__kernel void k_cast(__global const kuchar* src, int from, __global kuchar* dst, int to, klong n) {
+    K_FOR_ELEMENT(i, n) {
+        k_dt_store(dst, to, i, k_convert(from, k_dt_load(src, from, i), to));
+    }
+}
+
 /* out = a op b; b has a's shape, or is a row of cols elements broadcast over the rows. */
 __kernel void k_binary(__global const float* a, __global const float* b, __global float* out,
                        klong n, klong cols, int op, int broadcastRow) {

@@ -27,6 +27,9 @@ public final class NaiveProvider implements BackendProvider {
     }
 
     static Capabilities capabilities(Set<Op> ops) {
+        // Float32 loops only: nothing to cast between.
+        ops = EnumSet.copyOf(ops);
+        ops.remove(Op.CAST);
         return new Capabilities("naive float32 loops", 1L << 30, 1, Set.of(DType.FLOAT32), ops,
                 Map.of("unsupported.PRELU", "the naive backend was opened without PReLU"));
     }
