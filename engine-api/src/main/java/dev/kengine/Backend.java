@@ -146,7 +146,7 @@ public final class Backend implements AutoCloseable {
 
     Backend(BackendDriver driver) {
         this.driver = driver;
-        this.capabilities = driver.capabilities();
+        this.capabilities = withHalfPrecision(driver.capabilities());
     }
 
     /**
@@ -1222,6 +1222,15 @@ public final class Backend implements AutoCloseable {
 
     private Tensor binary(Binary op, Tensor a, Tensor b, Tensor out) {
         String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        DType h = halfOf(Op.valueOf(op.name()), names("a", "b", "out"), a, b, out);
+        if (h != null) {
+            try (Widened w = new Widened(h)) {
+                Tensor fo = w.out(out);
+                Tensor r = binary(op, w.in(a), w.in(b), fo);
+                w.commit();
+                return out == null ? w.result(r) : out;
+            }
+        }
         Storage sa = arg(Op.valueOf(op.name()), a, "a");
         Storage sb = own(b, "b");
         boolean row;
@@ -1265,6 +1274,12 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor scale(Tensor x, float s) {
         return call(() -> {
+            DType h = halfOf(Op.SCALE, names("x"), x);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return w.result(scale(w.in(x), s));
+                }
+            }
             Storage sx = arg(Op.SCALE, x, "x");
             Tensor out = allocate(x.shape());
             driver.scale(sx, s, out.storage("out"), x.size());
@@ -1285,6 +1300,14 @@ public final class Backend implements AutoCloseable {
      */
     public void scale(Tensor x, float s, Tensor out) {
         run(() -> {
+            DType h = halfOf(Op.SCALE, names("x", "out"), x, out);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    scale(w.in(x), s, w.out(out));
+                    w.commit();
+                }
+                return;
+            }
             Storage sx = arg(Op.SCALE, x, "x");
             Storage so = own(out, "out");
             sameShape("scale", "x", x, "out", out);
@@ -1384,6 +1407,12 @@ public final class Backend implements AutoCloseable {
     }
 
     private Tensor reduce(Tensor x, int axis, boolean mean) {
+        DType h = halfOf(mean ? Op.MEAN : Op.SUM, names("x"), x);
+        if (h != null) {
+            try (Widened w = new Widened(h)) {
+                return w.result(reduce(w.in(x), axis, mean));
+            }
+        }
         Storage sx = arg(mean ? Op.MEAN : Op.SUM, x, "x");
         Shape s = x.shape();
         if (s.rank() == 0) {
@@ -1406,6 +1435,12 @@ public final class Backend implements AutoCloseable {
     }
 
     private Tensor reduceAll(Tensor x, boolean mean) {
+        DType h = halfOf(mean ? Op.MEAN : Op.SUM, names("x"), x);
+        if (h != null) {
+            try (Widened w = new Widened(h)) {
+                return w.result(reduceAll(w.in(x), mean));
+            }
+        }
         Storage sx = arg(mean ? Op.MEAN : Op.SUM, x, "x");
         Tensor out = allocate(Shape.scalar());
         driver.reduce(sx, out.storage("out"), 1, x.size(), 1, mean);
@@ -1530,6 +1565,12 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         return call(() -> {
+            DType h = halfOf(Op.MATMUL, names("a", "b"), a, b);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return w.result(matmul(w.in(a), transA, w.in(b), transB));
+                }
+            }
             MatmulDims d = matmulDims(a, transA, b, transB);
             Tensor c = allocate(d.cShape());
             if (c.size() == 0) {
@@ -1562,6 +1603,17 @@ public final class Backend implements AutoCloseable {
      */
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
         run(() -> {
+            DType h = halfOf(Op.MATMUL, names("a", "b", "c"), a, b, c);
+            if (h != null) {
+                if (c == a || c == b) {
+                    throw new InvalidArgumentException("matmul: c must not be a or b");
+                }
+                try (Widened w = new Widened(h)) {
+                    matmul(w.in(a), transA, w.in(b), transB, beta == 0f ? w.out(c) : w.inOut(c), alpha, beta);
+                    w.commit();
+                }
+                return;
+            }
             MatmulDims d = matmulDims(a, transA, b, transB);
             Storage sc = own(c, "c");
             if (!c.shape().equals(d.cShape())) {
@@ -1831,6 +1883,12 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor activation(Tensor x, Activation act) {
         return call(() -> {
+            DType h = halfOf(Op.ACTIVATION, names("x"), x);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return w.result(activation(w.in(x), act));
+                }
+            }
             Storage sx = arg(Op.ACTIVATION, x, "x");
             requireNonNull(act, "activation");
             Tensor y = allocate(x.shape());
@@ -1852,6 +1910,14 @@ public final class Backend implements AutoCloseable {
      */
     public void activation(Tensor x, Activation act, Tensor y) {
         run(() -> {
+            DType h = halfOf(Op.ACTIVATION, names("x", "y"), x, y);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    activation(w.in(x), act, w.out(y));
+                    w.commit();
+                }
+                return;
+            }
             Storage sx = arg(Op.ACTIVATION, x, "x");
             Storage sy = own(y, "y");
             requireNonNull(act, "activation");
@@ -1877,6 +1943,12 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor activationBackward(Tensor dy, Tensor x, Tensor y, Activation act) {
         return call(() -> {
+            DType h = halfOf(Op.ACTIVATION_BACKWARD, names("dy", "x", "y"), dy, x, y);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return w.result(activationBackward(w.in(dy), w.in(x), w.in(y), act));
+                }
+            }
             Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
             Storage sx = own(x, "x");
             Storage sy = own(y, "y");
@@ -1904,6 +1976,14 @@ public final class Backend implements AutoCloseable {
      */
     public void activationBackward(Tensor dy, Tensor x, Tensor y, Activation act, Tensor dx) {
         run(() -> {
+            DType h = halfOf(Op.ACTIVATION_BACKWARD, names("dy", "x", "y", "dx"), dy, x, y, dx);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    activationBackward(w.in(dy), w.in(x), w.in(y), act, w.out(dx));
+                    w.commit();
+                }
+                return;
+            }
             Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
             Storage sx = own(x, "x");
             Storage sy = own(y, "y");
@@ -2073,6 +2153,12 @@ public final class Backend implements AutoCloseable {
     }
 
     private Tensor softmax(Tensor x, boolean log) {
+        DType h = halfOf(log ? Op.LOG_SOFTMAX : Op.SOFTMAX, names("x"), x);
+        if (h != null) {
+            try (Widened w = new Widened(h)) {
+                return w.result(softmax(w.in(x), log));
+            }
+        }
         Storage sx = arg(log ? Op.LOG_SOFTMAX : Op.SOFTMAX, x, "x");
         requireRankAtLeast(log ? "logSoftmax" : "softmax", "x", x, 1);
         Tensor y = allocate(x.shape());
@@ -2120,6 +2206,12 @@ public final class Backend implements AutoCloseable {
 
     private Tensor softmaxBackward(Tensor dy, Tensor y, boolean log) {
         String name = log ? "logSoftmaxBackward" : "softmaxBackward";
+        DType h = halfOf(log ? Op.LOG_SOFTMAX_BACKWARD : Op.SOFTMAX_BACKWARD, names("dy", "y"), dy, y);
+        if (h != null) {
+            try (Widened w = new Widened(h)) {
+                return w.result(softmaxBackward(w.in(dy), w.in(y), log));
+            }
+        }
         Storage sdy = arg(log ? Op.LOG_SOFTMAX_BACKWARD : Op.SOFTMAX_BACKWARD, dy, "dy");
         Storage sy = own(y, "y");
         requireRankAtLeast(name, "dy", dy, 1);
@@ -2152,6 +2244,12 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor loss(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         return call(() -> {
+            DType h = halfOf(Op.LOSS, names("pred", "target"), pred, target);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return loss(w.in(pred), w.in(target), loss, reduction);
+                }
+            }
             Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
             Tensor out = allocate(Shape.scalar());
             driver.loss(loss, reduction, s[0], s[1], out.storage("loss"), null, pred.size());
@@ -2175,6 +2273,12 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor lossBackward(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         return call(() -> {
+            DType h = halfOf(Op.LOSS_BACKWARD, names("pred", "target"), pred, target);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return w.result(lossBackward(w.in(pred), w.in(target), loss, reduction));
+                }
+            }
             Storage[] s = lossArgs(Op.LOSS_BACKWARD, loss, pred, target, reduction);
             Tensor grad = allocate(pred.shape());
             driver.loss(loss, reduction, s[0], s[1], null, grad.storage("grad"), pred.size());
@@ -2200,6 +2304,13 @@ public final class Backend implements AutoCloseable {
      */
     public LossAndGradient lossWithGradient(Tensor pred, Tensor target, Loss loss, Reduction reduction) {
         return call(() -> {
+            DType h = halfOf(Op.LOSS, names("pred", "target"), pred, target);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    LossAndGradient r = lossWithGradient(w.in(pred), w.in(target), loss, reduction);
+                    return new LossAndGradient(r.loss(), w.result(r.gradient()));
+                }
+            }
             Storage[] s = lossArgs(Op.LOSS, loss, pred, target, reduction);
             require(Op.LOSS_BACKWARD);
             Tensor[] t = allocate(Shape.scalar(), pred.shape());
@@ -2238,6 +2349,13 @@ public final class Backend implements AutoCloseable {
      */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction) {
         return call(() -> {
+            DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits"), logits);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    LossAndGradient r = softmaxCrossEntropy(w.in(logits), labels, reduction);
+                    return new LossAndGradient(r.loss(), w.result(r.gradient()));
+                }
+            }
             Storage sl = crossEntropyArgs(logits, reduction);
             checkLabels(logits, labels);
             int[] copy = labels.clone();
@@ -2266,6 +2384,14 @@ public final class Backend implements AutoCloseable {
      */
     public void softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction, Tensor loss, Tensor gradient) {
         run(() -> {
+            DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits", "gradient"), logits, gradient);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    softmaxCrossEntropy(w.in(logits), labels, reduction, loss, w.out(gradient));
+                    w.commit();
+                }
+                return;
+            }
             Storage sl = crossEntropyArgs(logits, reduction);
             checkLabels(logits, labels);
             Storage so = own(loss, "loss");
@@ -2386,6 +2512,13 @@ public final class Backend implements AutoCloseable {
      */
     public DropoutOutput dropout(Tensor x, float p, long seed, long offset) {
         return call(() -> {
+            DType h = halfOf(Op.DROPOUT, names("x"), x);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    DropoutOutput r = dropout(w.in(x), p, seed, offset);
+                    return new DropoutOutput(w.result(r.output()), r.mask());
+                }
+            }
             Storage sx = arg(Op.DROPOUT, x, "x");
             checkDropoutP(p);
             Tensor[] t = allocate(x.shape(), x.shape());
@@ -2570,6 +2703,13 @@ public final class Backend implements AutoCloseable {
      */
     public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config) {
         run(() -> {
+            DType h = halfOf(Op.SGD_STEP, names("w", "grad", "velocity"), w, grad, velocity);
+            if (h != null) {
+                try (Widened wd = new Widened(h)) {
+                    sgdStep(w, wd.in(grad), velocity, config);
+                }
+                return;
+            }
             Storage sw = arg(Op.SGD_STEP, w, "w");
             Storage sg = own(grad, "grad");
             requireNonNull(config, "config");
@@ -2605,6 +2745,13 @@ public final class Backend implements AutoCloseable {
      */
     public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step) {
         run(() -> {
+            DType h = halfOf(Op.ADAM_STEP, names("w", "grad", "m", "v"), w, grad, m, v);
+            if (h != null) {
+                try (Widened wd = new Widened(h)) {
+                    adamStep(w, wd.in(grad), m, v, config, step);
+                }
+                return;
+            }
             Storage sw = arg(Op.ADAM_STEP, w, "w");
             Storage sg = own(grad, "grad");
             Storage sm = own(m, "m");
@@ -2696,6 +2843,155 @@ public final class Backend implements AutoCloseable {
             }
             return (float) norm;
         });
+    }
+
+    // =====================================================================================
+    // Half precision through float32
+    // =====================================================================================
+
+    /**
+     * The ops that take float16 and bfloat16 tensors on every backend that stores and casts them: the
+     * facade widens the half-precision arguments to float32 exactly, runs the float32 op, and rounds
+     * each half-precision result once (a backend with its own half kernels declares them itself and
+     * gives the same values within the float32 tolerance).
+     */
+    private static final Set<Op> HALF_THROUGH_FLOAT32 = java.util.EnumSet.of(Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE,
+            Op.SUM, Op.MEAN, Op.MATMUL, Op.ACTIVATION, Op.ACTIVATION_BACKWARD, Op.SOFTMAX, Op.SOFTMAX_BACKWARD,
+            Op.LOG_SOFTMAX, Op.LOG_SOFTMAX_BACKWARD, Op.LOSS, Op.LOSS_BACKWARD, Op.SOFTMAX_CROSS_ENTROPY, Op.DROPOUT,
+            Op.SGD_STEP, Op.ADAM_STEP);
+
+    private static Capabilities withHalfPrecision(Capabilities c) {
+        java.util.Map<Op, Set<DType>> pairs = new java.util.EnumMap<>(Op.class);
+        pairs.putAll(c.opDtypes());
+        for (Op op : HALF_THROUGH_FLOAT32) {
+            if (!c.supports(op) || !c.supports(op, DType.FLOAT32)) {
+                continue;
+            }
+            Set<DType> d = java.util.EnumSet.copyOf(c.dtypes(op));
+            for (DType h : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+                if (c.supports(Op.CAST, h) && c.supports(Op.CAST, DType.FLOAT32)) {
+                    d.add(h);
+                }
+            }
+            pairs.put(op, d);
+        }
+        return new Capabilities(c.deviceName(), c.memoryBytes(), c.computeUnits(), c.dtypes(), c.supportedOps(),
+                c.details(), pairs);
+    }
+
+    /**
+     * The half-precision dtype of a call's floating-point tensors, or null when none is half. All of
+     * them must share it; the op must take it here.
+     */
+    private DType halfOf(Op op, String[] names, Tensor... ts) {
+        DType half = null;
+        int first = -1;
+        for (int i = 0; i < ts.length; i++) {
+            Tensor t = ts[i];
+            if (t == null || !t.dtype().isHalf()) {
+                continue;
+            }
+            if (half == null) {
+                half = t.dtype();
+                first = i;
+            } else if (t.dtype() != half) {
+                throw new InvalidArgumentException(op + ": " + names[first] + " " + ts[first].shape() + " is " + half
+                        + " but " + names[i] + " " + t.shape() + " is " + t.dtype()
+                        + "; half-precision arguments of one op share a dtype (convert with cast)");
+            }
+        }
+        if (half == null) {
+            return null;
+        }
+        for (int i = 0; i < ts.length; i++) {
+            if (ts[i] != null && ts[i].dtype() == DType.FLOAT32 && !floatAllowed(op, names[i])) {
+                throw new InvalidArgumentException(op + ": " + names[first] + " " + ts[first].shape() + " is " + half
+                        + " but " + names[i] + " " + ts[i].shape() + " is FLOAT32; they must have the same dtype "
+                        + "(convert with cast)");
+            }
+        }
+        require(op);
+        if (!capabilities.supports(op, half)) {
+            throw new UnsupportedOpException(op, "backend '" + name() + "' does not run " + op + " on " + half
+                    + " tensors (it takes " + capabilities.dtypes(op) + ")");
+        }
+        return half;
+    }
+
+    /** The tensors that stay float32 beside half-precision ones: optimiser state, master weights, matmul's c. */
+    private static boolean floatAllowed(Op op, String name) {
+        return switch (op) {
+            case SGD_STEP, ADAM_STEP -> !name.equals("grad");
+            case MATMUL -> name.equals("c");
+            default -> false;
+        };
+    }
+
+    /** Float32 stand-ins for the half-precision tensors of one call. */
+    private final class Widened implements AutoCloseable {
+        private final DType half;
+        private final List<Tensor> temps = new java.util.ArrayList<>();
+        private final List<Tensor[]> outs = new java.util.ArrayList<>();
+
+        Widened(DType half) {
+            this.half = half;
+        }
+
+        /** An input: itself when float32, else an exact float32 copy. */
+        Tensor in(Tensor t) {
+            if (t == null || t.dtype() == DType.FLOAT32) {
+                return t;
+            }
+            Tensor f = cast(t, DType.FLOAT32);
+            temps.add(f);
+            return f;
+        }
+
+        /** An output written by the op: a float32 tensor rounded into {@code t} by {@link #commit()}. */
+        Tensor out(Tensor t) {
+            if (t == null || t.dtype() == DType.FLOAT32) {
+                return t;
+            }
+            Tensor f = empty(t.shape());
+            temps.add(f);
+            outs.add(new Tensor[] {f, t});
+            return f;
+        }
+
+        /** A tensor read and written (matmul's c with beta, optimiser state): widened now, rounded back at commit. */
+        Tensor inOut(Tensor t) {
+            if (t == null || t.dtype() == DType.FLOAT32) {
+                return t;
+            }
+            Tensor f = in(t);
+            outs.add(new Tensor[] {f, t});
+            return f;
+        }
+
+        /** A new float32 result as a new tensor of the half dtype; the float32 one is closed. */
+        Tensor result(Tensor f) {
+            Tensor h = cast(f, half);
+            f.close();
+            return h;
+        }
+
+        /** Rounds every output into its half-precision tensor. */
+        void commit() {
+            for (Tensor[] o : outs) {
+                cast(o[0], o[1]);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Tensor t : temps) {
+                t.close();
+            }
+        }
+    }
+
+    private static String[] names(String... n) {
+        return n;
     }
 
     // =====================================================================================

@@ -2383,6 +2383,288 @@ public abstract class BackendConformanceKit {
         }
     }
 
+    /** One unit in the last place of a half-precision value of magnitude |v| (the subnormal step below the normals). */
+    private static double halfUlp(DType h, double v) {
+        double a = Math.abs(v);
+        if (h == DType.FLOAT16) {
+            return a < 0x1p-14 ? 0x1p-24 : Math.scalb(1.0, Math.getExponent(a) - 10);
+        }
+        return a < Float.MIN_NORMAL ? 0x1p-133 : Math.scalb(1.0, Math.getExponent(a) - 7);
+    }
+
+    /** Half-precision results against float64 references: one rounding of the output plus the float32 slack. */
+    private static void assertHalfNear(String what, DType h, double[] expected, float[] actual, double floatSlack) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            double e = expected[i];
+            float a = actual[i];
+            if (Double.isNaN(e)) {
+                assertTrue(Float.isNaN(a), what + ": element " + i + " should be NaN, got " + a);
+                continue;
+            }
+            double rounded = Conversions.toFloat(h, h == DType.FLOAT16 ? Conversions.toFloat16((float) e) : Conversions.toBFloat16((float) e));
+            if (Double.isInfinite(rounded) || Double.isInfinite(e)) {
+                assertEquals(rounded, a, 0.0, what + ": element " + i);
+                continue;
+            }
+            double allowed = halfUlp(h, e) + floatSlack * Math.max(1, Math.abs(e));
+            if (Math.abs(a - e) > allowed) {
+                fail(what + ": element " + i + " is " + a + ", the reference " + e + " (rounded to " + h + ": " + rounded
+                        + "); allowed " + allowed + " = one " + h + " ulp + float32 slack " + floatSlack);
+            }
+        }
+    }
+
+    /** {@code x} rounded to {@code h} and back: the values a half-precision tensor of x holds. */
+    private static float[] roundedTo(DType h, float[] x) {
+        float[] r = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            r[i] = Conversions.toFloat(h, Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(x[i]), h));
+        }
+        return r;
+    }
+
+    @Nested
+    @DisplayName("Half precision: every half-capable op computes in float32 (or better) and rounds once on store")
+    class HalfPrecision {
+        private final DType[] halves = {DType.FLOAT16, DType.BFLOAT16};
+
+        private void requireHalf(Op op, DType h) {
+            requireStored(h);
+            if (!backend.capabilities().supports(op, h)) {
+                Assumptions.abort("backend '" + backend.name() + "' does not run " + op + " on " + h);
+            }
+        }
+
+        @TestFactory
+        @DisplayName("every activation, forward and backward, against the float64 oracle on the rounded inputs")
+        Stream<DynamicTest> activations() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType h : halves) {
+                for (Activation act : ACTIVATIONS) {
+                    tests.add(check(act + " in " + h, ops(Op.ACTIVATION, Op.ACTIVATION_BACKWARD, Op.CAST), () -> {
+                        requireHalf(Op.ACTIVATION, h);
+                        requireHalf(Op.ACTIVATION_BACKWARD, h);
+                        float[] x = roundedTo(h, Inputs.withSpecials(1021, 77, 4, Inputs.FINITE_SPECIALS));
+                        float[] dy = roundedTo(h, Inputs.gaussian(1021, 78, 1));
+                        Tensor tx = backend.of(x, h);
+                        Tensor ty = backend.activation(tx, act);
+                        assertEquals(h, ty.dtype(), "the output keeps the input's dtype");
+                        double[] fwd = new double[x.length];
+                        for (int i = 0; i < x.length; i++) {
+                            fwd[i] = ActivationOracle.forward(act, x[i]);
+                        }
+                        float[] y = ty.toArray();
+                        assertHalfNear(act + " forward in " + h, h, fwd, y, 1e-6);
+                        // The same values into an existing tensor, in place.
+                        backend.activation(tx, act, tx);
+                        assertArrayEquals(y, tx.toArray(), act + " in place in " + h);
+                        Tensor tdy = backend.of(dy, h);
+                        Tensor tx2 = backend.of(x, h);
+                        float[] dx = backend.activationBackward(tdy, tx2, ty, act).toArray();
+                        double[] bwd = new double[x.length];
+                        for (int i = 0; i < x.length; i++) {
+                            bwd[i] = ActivationOracle.backward(act, dy[i], x[i], y[i]);
+                        }
+                        // The backward pass reads the rounded y where it uses the output: its reference does too.
+                        assertHalfNear(act + " backward in " + h, h, bwd, dx, 2e-5);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("arithmetic, reductions, softmax, losses, matmul and optimiser steps round once from float32")
+        Stream<DynamicTest> otherOps() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType h : halves) {
+                tests.add(check("add, sub, mul, div, scale in " + h, ops(Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE, Op.CAST), () -> {
+                    requireHalf(Op.ADD, h);
+                    float[] a = roundedTo(h, Inputs.gaussian(257, 1, 3));
+                    float[] b = roundedTo(h, Inputs.awayFromZero(257, 2, 0.5, 4));
+                    Tensor ta = backend.of(a, h);
+                    Tensor tb = backend.of(b, h);
+                    double[] add = new double[a.length];
+                    double[] mul = new double[a.length];
+                    double[] div = new double[a.length];
+                    double[] sc = new double[a.length];
+                    for (int i = 0; i < a.length; i++) {
+                        add[i] = (double) a[i] + b[i];
+                        mul[i] = (double) a[i] * b[i];
+                        div[i] = (double) a[i] / b[i];
+                        sc[i] = a[i] * 1.7;
+                    }
+                    assertHalfNear("add in " + h, h, add, backend.add(ta, tb).toArray(), 1e-7);
+                    assertHalfNear("mul in " + h, h, mul, backend.mul(ta, tb).toArray(), 1e-7);
+                    assertHalfNear("div in " + h, h, div, backend.div(ta, tb).toArray(), 1e-7);
+                    assertHalfNear("scale in " + h, h, sc, backend.scale(ta, 1.7f).toArray(), 1e-7);
+                    Tensor out = backend.zeros(h, 257);
+                    backend.sub(ta, tb, out);
+                    double[] sub = new double[a.length];
+                    for (int i = 0; i < a.length; i++) {
+                        sub[i] = (double) a[i] - b[i];
+                    }
+                    assertHalfNear("sub into out in " + h, h, sub, out.toArray(), 1e-7);
+                }));
+                tests.add(check("sum, mean, softmax and log-softmax in " + h, ops(Op.SUM, Op.MEAN, Op.SOFTMAX, Op.LOG_SOFTMAX, Op.CAST), () -> {
+                    requireHalf(Op.SOFTMAX, h);
+                    int rows = 9;
+                    int cols = 130;
+                    float[] x = roundedTo(h, Inputs.gaussian(rows * cols, 3, 4));
+                    Tensor t = backend.of(x, h, rows, cols);
+                    double[] sm = new double[x.length];
+                    double[] lsm = new double[x.length];
+                    double[] rowSum = new double[rows];
+                    for (int r = 0; r < rows; r++) {
+                        double m = Double.NEGATIVE_INFINITY;
+                        for (int c = 0; c < cols; c++) {
+                            m = Math.max(m, x[r * cols + c]);
+                        }
+                        double z = 0;
+                        for (int c = 0; c < cols; c++) {
+                            z += Math.exp(x[r * cols + c] - m);
+                            rowSum[r] += x[r * cols + c];
+                        }
+                        for (int c = 0; c < cols; c++) {
+                            sm[r * cols + c] = Math.exp(x[r * cols + c] - m) / z;
+                            lsm[r * cols + c] = x[r * cols + c] - m - Math.log(z);
+                        }
+                    }
+                    assertHalfNear("softmax in " + h, h, sm, backend.softmax(t).toArray(), 1e-6);
+                    assertHalfNear("log-softmax in " + h, h, lsm, backend.logSoftmax(t).toArray(), 1e-6);
+                    Tensor s = backend.sum(t, 1);
+                    assertEquals(h, s.dtype());
+                    assertHalfNear("sum over rows in " + h, h, rowSum, s.toArray(), 1e-5);
+                    double total = 0;
+                    for (double v : rowSum) {
+                        total += v;
+                    }
+                    assertHalfNear("mean in " + h, h, new double[] {total / x.length}, backend.mean(t).toArray(), 1e-5);
+                }));
+                tests.add(check("losses and the softmax cross-entropy in " + h, ops(Op.LOSS, Op.LOSS_BACKWARD, Op.SOFTMAX_CROSS_ENTROPY, Op.CAST), () -> {
+                    requireHalf(Op.LOSS, h);
+                    requireHalf(Op.SOFTMAX_CROSS_ENTROPY, h);
+                    float[] p = roundedTo(h, Inputs.gaussian(300, 4, 2));
+                    float[] q = roundedTo(h, Inputs.gaussian(300, 5, 2));
+                    Tensor tp = backend.of(p, h, 30, 10);
+                    Tensor tq = backend.of(q, h, 30, 10);
+                    LossAndGradient mse = backend.lossWithGradient(tp, tq, Loss.MSE, Reduction.MEAN);
+                    assertEquals(DType.FLOAT32, mse.loss().dtype(), "a loss value is float32");
+                    assertEquals(h, mse.gradient().dtype(), "the gradient keeps the prediction's dtype");
+                    double sum = 0;
+                    double[] grad = new double[p.length];
+                    for (int i = 0; i < p.length; i++) {
+                        double d = (double) p[i] - q[i];
+                        sum += d * d;
+                        grad[i] = 2 * d / p.length;
+                    }
+                    assertEquals(sum / p.length, mse.loss().item(), 1e-5 * sum / p.length, "MSE in " + h);
+                    assertHalfNear("MSE gradient in " + h, h, grad, mse.gradient().toArray(), 1e-6);
+                    int[] labels = Inputs.labels(30, 10, 6);
+                    LossAndGradient ce = backend.softmaxCrossEntropy(tp, labels, Reduction.SUM);
+                    double ceSum = 0;
+                    double[] ceGrad = new double[p.length];
+                    for (int r = 0; r < 30; r++) {
+                        double m = Double.NEGATIVE_INFINITY;
+                        for (int c = 0; c < 10; c++) {
+                            m = Math.max(m, p[r * 10 + c]);
+                        }
+                        double z = 0;
+                        for (int c = 0; c < 10; c++) {
+                            z += Math.exp(p[r * 10 + c] - m);
+                        }
+                        ceSum += Math.log(z) + m - p[r * 10 + labels[r]];
+                        for (int c = 0; c < 10; c++) {
+                            ceGrad[r * 10 + c] = Math.exp(p[r * 10 + c] - m) / z - (c == labels[r] ? 1 : 0);
+                        }
+                    }
+                    assertEquals(ceSum, ce.loss().item(), 1e-5 * Math.abs(ceSum), "softmax cross-entropy in " + h);
+                    assertHalfNear("softmax cross-entropy gradient in " + h, h, ceGrad, ce.gradient().toArray(), 1e-6);
+                }));
+                tests.add(check("matmul with float32 accumulation in " + h, ops(Op.MATMUL, Op.CAST), () -> {
+                    requireHalf(Op.MATMUL, h);
+                    int m = 17;
+                    int k = 300;
+                    int n = 9;
+                    float[] a = roundedTo(h, Inputs.gaussian(m * k, 7, 1));
+                    float[] b = roundedTo(h, Inputs.gaussian(k * n, 8, 1));
+                    double[] c = new double[m * n];
+                    double[] scaleOf = new double[m * n];
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            for (int p = 0; p < k; p++) {
+                                c[i * n + j] += (double) a[i * k + p] * b[p * n + j];
+                                scaleOf[i * n + j] += Math.abs((double) a[i * k + p] * b[p * n + j]);
+                            }
+                        }
+                    }
+                    Tensor ta = backend.of(a, h, m, k);
+                    Tensor tb = backend.of(b, h, k, n);
+                    Tensor tc = backend.matmul(ta, tb);
+                    assertEquals(h, tc.dtype());
+                    float[] got = tc.toArray();
+                    Tensor c32 = backend.zeros(m, n);
+                    backend.matmul(ta, false, tb, false, c32, 1f, 0f);
+                    float[] got32 = c32.toArray();
+                    for (int i = 0; i < c.length; i++) {
+                        // float32 accumulation: k-scaled float32 error on the sum of |products|, plus one rounding.
+                        double f32 = k * 0x1p-24 * scaleOf[i];
+                        assertTrue(Math.abs(got32[i] - c[i]) <= f32, "matmul into float32 c in " + h + ", element " + i
+                                + ": " + got32[i] + " vs " + c[i]);
+                        assertTrue(Math.abs(got[i] - c[i]) <= f32 + halfUlp(h, c[i]), "matmul in " + h + ", element " + i
+                                + ": " + got[i] + " vs " + c[i]);
+                    }
+                }));
+                tests.add(check("SGD and Adam read " + h + " gradients into float32 weights and state", ops(Op.SGD_STEP, Op.ADAM_STEP, Op.CAST), () -> {
+                    requireHalf(Op.ADAM_STEP, h);
+                    requireHalf(Op.SGD_STEP, h);
+                    float[] w = Inputs.gaussian(333, 9, 1);
+                    float[] g = roundedTo(h, Inputs.gaussian(333, 10, 1));
+                    Tensor wf = backend.of(w);
+                    Tensor wh = backend.of(w);
+                    Tensor gh = backend.of(g, h);
+                    Tensor gf = backend.of(g);
+                    Tensor m1 = backend.zeros(333);
+                    Tensor v1 = backend.zeros(333);
+                    Tensor m2 = backend.zeros(333);
+                    Tensor v2 = backend.zeros(333);
+                    AdamConfig cfg = AdamConfig.adam(1e-3f);
+                    backend.adamStep(wh, gh, m1, v1, cfg, 1);
+                    backend.adamStep(wf, gf, m2, v2, cfg, 1);
+                    assertArrayEquals(wf.toArray(), wh.toArray(), "Adam with a " + h + " gradient equals Adam with its float32 value");
+                    assertArrayEquals(m2.toArray(), m1.toArray(), "Adam's first moment");
+                    SgdConfig sgd = SgdConfig.of(0.1f);
+                    backend.sgdStep(wh, gh, null, sgd);
+                    backend.sgdStep(wf, gf, null, sgd);
+                    assertArrayEquals(wf.toArray(), wh.toArray(), "SGD with a " + h + " gradient");
+                    Tensor hw = backend.of(w, h);
+                    rejects(InvalidArgumentException.class, () -> backend.sgdStep(hw, gh, null, sgd), "w", h.name());
+                }));
+                tests.add(check("dropout keeps " + h + " and the float32 mask of the same seed", ops(Op.DROPOUT, Op.CAST), () -> {
+                    requireHalf(Op.DROPOUT, h);
+                    float[] x = roundedTo(h, Inputs.gaussian(1025, 11, 2));
+                    DropoutOutput d32 = backend.dropout(backend.of(x), 0.3f, 42, 5);
+                    DropoutOutput dh = backend.dropout(backend.of(x, h), 0.3f, 42, 5);
+                    assertEquals(h, dh.output().dtype());
+                    assertArrayEquals(d32.mask().toArray(), dh.mask().toArray(), "the mask depends on seed and offset only");
+                    float[] want = roundedTo(h, d32.output().toArray());
+                    assertArrayEquals(want, dh.output().toArray(), "dropout in " + h + " is the float32 result rounded once");
+                }));
+                tests.add(check("mixed half dtypes are rejected naming both", ops(Op.ADD, Op.CAST), () -> {
+                    requireHalf(Op.ADD, DType.FLOAT16);
+                    requireHalf(Op.ADD, DType.BFLOAT16);
+                    Tensor a = backend.zeros(DType.FLOAT16, 3);
+                    Tensor b = backend.zeros(DType.BFLOAT16, 3);
+                    Tensor f = backend.zeros(3);
+                    rejects(InvalidArgumentException.class, () -> backend.add(a, b), "a", "b", "FLOAT16", "BFLOAT16");
+                    rejects(InvalidArgumentException.class, () -> backend.mul(a, f), "a", "b", "FLOAT16", "FLOAT32");
+                }));
+            }
+            return tests.stream();
+        }
+    }
+
     @Nested
     @DisplayName("Bad input gets a clear exception before any work starts, and the backend stays usable")
     class BadInput {
