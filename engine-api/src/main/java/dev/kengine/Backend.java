@@ -1523,6 +1523,42 @@ public final class Backend implements AutoCloseable {
         });
     }
 
+    /**
+     * {@link #argmax(Tensor)} into an {@link DType#INT32} tensor of this backend, for a caller that keeps
+     * predictions on the device (to compare with INT32 labels, say). A half-precision x is compared in
+     * its own values (exactly widened). The indices are found as {@link #argmax(Tensor)} finds them and
+     * written into {@code out} (rows × 4 bytes through the host).
+     *
+     * @param x the tensor, of rank ≥ 1 with a non-empty last axis, float32 or half precision
+     * @param out an INT32 tensor with one element per row of x (any shape of that size)
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code out} is
+     *     not INT32 or has another size, or x is not valid for {@link #argmax(Tensor)}
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ARGMAX} or does not store INT32
+     */
+    public void argmax(Tensor x, Tensor out) {
+        run(() -> {
+            Storage so = ownAny(out, "out");
+            if (out.dtype() != DType.INT32) {
+                throw new InvalidArgumentException("argmax: out " + out.shape() + " is " + out.dtype() + "; it must be INT32");
+            }
+            long rows = x == null || x.rank() == 0 ? -1 : x.shape().rows();
+            int[] idx;
+            if (x != null && x.dtype().isHalf()) {
+                try (Tensor f = cast(x, DType.FLOAT32)) {
+                    idx = argmax(f);
+                }
+            } else {
+                idx = argmax(x);
+            }
+            if (out.size() != rows) {
+                throw new InvalidArgumentException("argmax: x " + x.shape() + " has " + rows + " rows but out "
+                        + out.shape() + " has " + out.size() + " elements");
+            }
+            driver.write(so, 0, MemorySegment.ofArray(idx), idx.length);
+        });
+    }
+
     // =====================================================================================
     // Matmul and linear
     // =====================================================================================
@@ -2413,7 +2449,9 @@ public final class Backend implements AutoCloseable {
      * both by rows. The targets are not checked to be probabilities.
      *
      * @param logits the unnormalised scores, {@code [rows, classes]} with classes ≥ 1
-     * @param targets the target distribution of each row, logits' shape
+     * @param targets the target distribution of each row, logits' shape; or an {@link DType#INT32} tensor {@code [rows]}
+     *     of class labels, which stay on the device (they are checked on the host: rows × 4 bytes read back, one
+     *     wait for the device)
      * @param reduction how the row losses become one number, not null
      * @return the rank-0 loss and ∂loss/∂logits (logits' shape), new tensors owned by the caller (or
      *     the current {@link Scope})
@@ -2425,6 +2463,16 @@ public final class Backend implements AutoCloseable {
      */
     public LossAndGradient softmaxCrossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
         return call(() -> {
+            if (targets != null && targets.dtype() == DType.INT32) {
+                return softmaxCrossEntropyLabels(logits, targets, reduction);
+            }
+            DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits", "targets"), logits, targets);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    LossAndGradient r = softmaxCrossEntropy(w.in(logits), w.in(targets), reduction);
+                    return new LossAndGradient(r.loss(), w.result(r.gradient()));
+                }
+            }
             Storage sl = crossEntropyArgs(logits, reduction);
             Storage st = own(targets, "targets");
             sameShape("softmaxCrossEntropy", "logits", logits, "targets", targets);
@@ -2433,6 +2481,29 @@ public final class Backend implements AutoCloseable {
                     logits.shape().dim(0), logits.shape().dim(1));
             return new LossAndGradient(t[0], t[1]);
         });
+    }
+
+    /** Labels in an INT32 tensor on this backend: checked on the host (rows × 4 bytes read back), read by the kernel where they are. */
+    private LossAndGradient softmaxCrossEntropyLabels(Tensor logits, Tensor labels, Reduction reduction) {
+        DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits"), logits);
+        if (h != null) {
+            try (Widened w = new Widened(h)) {
+                LossAndGradient r = softmaxCrossEntropyLabels(w.in(logits), labels, reduction);
+                return new LossAndGradient(r.loss(), w.result(r.gradient()));
+            }
+        }
+        Storage sl = crossEntropyArgs(logits, reduction);
+        Storage slab = ownAny(labels, "labels");
+        if (labels.rank() != 1) {
+            throw new InvalidArgumentException("softmaxCrossEntropy: labels must be a rank-1 INT32 tensor [rows], got "
+                    + labels.shape());
+        }
+        int[] host = labels.toIntArray();
+        checkLabels(logits, host);
+        Tensor[] t = allocate(Shape.scalar(), logits.shape());
+        driver.softmaxCrossEntropy(sl, slab, host, reduction, t[0].storage("loss"), t[1].storage("grad"),
+                logits.shape().dim(0), logits.shape().dim(1));
+        return new LossAndGradient(t[0], t[1]);
     }
 
     /**
@@ -2502,7 +2573,8 @@ public final class Backend implements AutoCloseable {
      * @param seed the generator's key; any long
      * @param offset selects an independent stream under the same seed (for example the step number);
      *     any long
-     * @return the output and the mask (1.0f kept, 0.0f dropped), both of x's shape, new tensors owned
+     * @return the output (x's dtype) and the mask (1 kept, 0 dropped: a {@link DType#UINT8} tensor, one byte per
+     *     element, on every backend that stores UINT8; FLOAT32 1.0f/0.0f otherwise), both of x's shape, new tensors owned
      *     by the caller (or the current {@link Scope})
      * @throws InvalidArgumentException if {@code x} is null, closed or of another backend, or p is not in
      *     [0, 1) (NaN included)
@@ -2523,6 +2595,11 @@ public final class Backend implements AutoCloseable {
             checkDropoutP(p);
             Tensor[] t = allocate(x.shape(), x.shape());
             driver.dropout(sx, t[0].storage("y"), t[1].storage("mask"), x.size(), p, seed, offset);
+            if (byteMasks()) {
+                Tensor bytes = cast(t[1], DType.UINT8);
+                t[1].close();
+                return new DropoutOutput(t[0], bytes);
+            }
             return new DropoutOutput(t[0], t[1]);
         });
     }
@@ -2535,7 +2612,7 @@ public final class Backend implements AutoCloseable {
      * @param seed the generator's key; any long
      * @param offset selects an independent stream under the same seed; any long
      * @param y receives the output; x's shape; may be x
-     * @param mask receives 1.0f for kept and 0.0f for dropped elements; x's shape; neither x nor y
+     * @param mask receives 1 for kept and 0 for dropped elements, as FLOAT32 or UINT8; x's shape; neither x nor y
      * @throws InvalidArgumentException if a tensor is null, closed or of another backend, p is not in
      *     [0, 1), a shape differs from x's, or mask is x or y
      * @throws InvalidStateException if this backend is closed
@@ -2543,6 +2620,25 @@ public final class Backend implements AutoCloseable {
      */
     public void dropout(Tensor x, float p, long seed, long offset, Tensor y, Tensor mask) {
         run(() -> {
+            if (mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this) {
+                if (mask == x || mask == y) {
+                    throw new InvalidArgumentException("dropout: mask " + mask.shape() + " must be a tensor of its own, not "
+                            + (mask == x ? "x" : "y"));
+                }
+                try (Tensor f = empty(mask.shape())) {
+                    dropout(x, p, seed, offset, y, f);
+                    cast(f, mask);
+                }
+                return;
+            }
+            DType h = halfOf(Op.DROPOUT, names("x", "y"), x, y);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    dropout(w.in(x), p, seed, offset, w.out(y), mask);
+                    w.commit();
+                }
+                return;
+            }
             Storage sx = arg(Op.DROPOUT, x, "x");
             Storage sy = own(y, "y");
             Storage sm = own(mask, "mask");
@@ -2561,7 +2657,7 @@ public final class Backend implements AutoCloseable {
      * {@link #dropoutBackward(Tensor, Tensor, float)} into {@code dx} (which may be dy).
      *
      * @param dy ∂L/∂y, of any shape
-     * @param mask the mask of the forward pass, dy's shape
+     * @param mask the mask of the forward pass (FLOAT32 or UINT8), dy's shape
      * @param p the probability the forward pass used, in [0, 1)
      * @param dx receives ∂L/∂x; dy's shape; may be dy
      * @throws InvalidArgumentException if a tensor is null, closed or of another backend, p is not in
@@ -2571,6 +2667,20 @@ public final class Backend implements AutoCloseable {
      */
     public void dropoutBackward(Tensor dy, Tensor mask, float p, Tensor dx) {
         run(() -> {
+            if (mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this) {
+                try (Tensor f = cast(mask, DType.FLOAT32)) {
+                    dropoutBackward(dy, f, p, dx);
+                }
+                return;
+            }
+            DType h = halfOf(Op.DROPOUT_BACKWARD, names("dy", "dx"), dy, dx);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    dropoutBackward(w.in(dy), mask, p, w.out(dx));
+                    w.commit();
+                }
+                return;
+            }
             Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
             Storage sm = own(mask, "mask");
             Storage sdx = own(dx, "dx");
@@ -2585,7 +2695,7 @@ public final class Backend implements AutoCloseable {
      * dx = dy · mask / (1 − p), the scale rounded as {@link dev.kengine.random.CounterRandom#dropoutScale(float)} gives it.
      *
      * @param dy ∂L/∂y, of any shape
-     * @param mask the mask of the forward pass, dy's shape
+     * @param mask the mask of the forward pass (FLOAT32 or UINT8), dy's shape
      * @param p the probability the forward pass used, in [0, 1)
      * @return ∂L/∂x, a new tensor of dy's shape, owned by the caller (or the current {@link Scope})
      * @throws InvalidArgumentException if a tensor is null, closed or of another backend, p is not in
@@ -2596,6 +2706,17 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor dropoutBackward(Tensor dy, Tensor mask, float p) {
         return call(() -> {
+            if (mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this) {
+                try (Tensor f = cast(mask, DType.FLOAT32)) {
+                    return dropoutBackward(dy, f, p);
+                }
+            }
+            DType h = halfOf(Op.DROPOUT_BACKWARD, names("dy"), dy);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return w.result(dropoutBackward(w.in(dy), mask, p));
+                }
+            }
             Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
             Storage sm = own(mask, "mask");
             checkDropoutP(p);
@@ -2846,6 +2967,152 @@ public final class Backend implements AutoCloseable {
     }
 
     // =====================================================================================
+    // Mixed precision
+    // =====================================================================================
+
+    /**
+     * Divides every gradient by {@code lossScale} in place and says whether all of them are finite:
+     * the step of dynamic loss scaling for float16 training. When it returns false the caller skips
+     * the optimiser step and lowers the scale; when true the gradients are unscaled and ready.
+     * Each tensor is read twice (a NaN-propagating sum of {@code 0·g}, then the division).
+     *
+     * @param grads the gradients, float32 or half precision, each once
+     * @param lossScale the factor the loss was multiplied by, finite and &gt; 0
+     * @return true when every element of every gradient is finite (they are then unscaled); false
+     *     when one is ±∞ or NaN (the gradients are left as they were)
+     * @throws InvalidArgumentException if the list or a tensor is null, closed, of another backend or
+     *     not floating point, a tensor appears twice, or the scale is not finite and &gt; 0
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE} or {@link Op#SUM}
+     */
+    public boolean unscaleIfFinite(List<Tensor> grads, float lossScale) {
+        return call(() -> {
+            requireNonNull(grads, "grads");
+            if (!(lossScale > 0f) || Float.isInfinite(lossScale)) {
+                throw new InvalidArgumentException("unscaleIfFinite: lossScale must be finite and > 0, got " + lossScale);
+            }
+            for (int i = 0; i < grads.size(); i++) {
+                Tensor g = grads.get(i);
+                ownAny(g, "grads[" + i + "]");
+                if (!g.dtype().isFloatingPoint()) {
+                    throw new InvalidArgumentException("unscaleIfFinite: grads[" + i + "] " + g.shape() + " is " + g.dtype()
+                            + "; gradients are floating point");
+                }
+                for (int j = 0; j < i; j++) {
+                    if (grads.get(j) == g) {
+                        throw new InvalidArgumentException("unscaleIfFinite: grads[" + j + "] and grads[" + i
+                                + "] are the same tensor " + g.shape() + "; it would be unscaled twice");
+                    }
+                }
+            }
+            if (!allFinite(grads)) {
+                return false;
+            }
+            float inverse = 1f / lossScale;
+            for (Tensor g : grads) {
+                if (inverse != 1f) {
+                    scale(g, inverse, g);
+                }
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Whether every element of every tensor is finite (no ±∞, no NaN).
+     *
+     * @param tensors floating-point tensors of this backend
+     * @return true when all are finite
+     * @throws InvalidArgumentException if the list or a tensor is null, closed, of another backend or
+     *     not floating point
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE} or {@link Op#SUM}
+     */
+    public boolean allFinite(List<Tensor> tensors) {
+        return call(() -> {
+            requireNonNull(tensors, "tensors");
+            for (int i = 0; i < tensors.size(); i++) {
+                Tensor t = tensors.get(i);
+                ownAny(t, "tensors[" + i + "]");
+                if (!t.dtype().isFloatingPoint()) {
+                    throw new InvalidArgumentException("allFinite: tensors[" + i + "] " + t.shape() + " is " + t.dtype()
+                            + "; only floating-point tensors hold non-finite values");
+                }
+            }
+            for (Tensor t : tensors) {
+                if (t.size() == 0) {
+                    continue;
+                }
+                // 0·x is ±0 for a finite x and NaN for ±∞ or NaN; the sum keeps a NaN.
+                try (Tensor zero = scale(t, 0f); Tensor s = sum(zero)) {
+                    if (Float.isNaN(s.item())) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    /**
+     * {@link #adamStep} on float32 master weights, then their rounded copy into {@code halfWeights}, the
+     * half-precision weights the next forward pass reads.
+     *
+     * @param w the float32 master weights, updated in place
+     * @param grad the gradient, float32 or half precision (already unscaled)
+     * @param m the float32 first moment
+     * @param v the float32 second moment
+     * @param config the optimiser's settings
+     * @param step the step number, from 1
+     * @param halfWeights receives w rounded to its dtype (FLOAT16 or BFLOAT16); w's shape
+     * @throws InvalidArgumentException as {@link #adamStep}, or if {@code halfWeights} is null, not half
+     *     precision or of another shape
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#ADAM_STEP} or {@link Op#CAST}
+     */
+    public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step, Tensor halfWeights) {
+        run(() -> {
+            checkHalfCopy("adamStep", w, halfWeights);
+            adamStep(w, grad, m, v, config, step);
+            cast(w, halfWeights);
+        });
+    }
+
+    /**
+     * {@link #sgdStep} on float32 master weights, then their rounded copy into {@code halfWeights}.
+     *
+     * @param w the float32 master weights, updated in place
+     * @param grad the gradient, float32 or half precision (already unscaled)
+     * @param velocity the float32 momentum buffer, or null without momentum
+     * @param config the optimiser's settings
+     * @param halfWeights receives w rounded to its dtype (FLOAT16 or BFLOAT16); w's shape
+     * @throws InvalidArgumentException as {@link #sgdStep}, or if {@code halfWeights} is null, not half
+     *     precision or of another shape
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SGD_STEP} or {@link Op#CAST}
+     */
+    public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config, Tensor halfWeights) {
+        run(() -> {
+            checkHalfCopy("sgdStep", w, halfWeights);
+            sgdStep(w, grad, velocity, config);
+            cast(w, halfWeights);
+        });
+    }
+
+    private void checkHalfCopy(String op, Tensor w, Tensor half) {
+        ownAny(half, "halfWeights");
+        ownAny(w, "w");
+        if (!half.dtype().isHalf()) {
+            throw new InvalidArgumentException(op + ": halfWeights " + half.shape() + " is " + half.dtype()
+                    + "; it must be FLOAT16 or BFLOAT16");
+        }
+        sameShape(op, "w", w, "halfWeights", half);
+        if (half == w) {
+            throw new InvalidArgumentException(op + ": halfWeights must not be w");
+        }
+    }
+
+    // =====================================================================================
     // Half precision through float32
     // =====================================================================================
 
@@ -2858,7 +3125,12 @@ public final class Backend implements AutoCloseable {
     private static final Set<Op> HALF_THROUGH_FLOAT32 = java.util.EnumSet.of(Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE,
             Op.SUM, Op.MEAN, Op.MATMUL, Op.ACTIVATION, Op.ACTIVATION_BACKWARD, Op.SOFTMAX, Op.SOFTMAX_BACKWARD,
             Op.LOG_SOFTMAX, Op.LOG_SOFTMAX_BACKWARD, Op.LOSS, Op.LOSS_BACKWARD, Op.SOFTMAX_CROSS_ENTROPY, Op.DROPOUT,
-            Op.SGD_STEP, Op.ADAM_STEP);
+            Op.DROPOUT_BACKWARD, Op.SGD_STEP, Op.ADAM_STEP);
+
+    /** Whether dropout masks are UINT8 here: the backend stores bytes and casts to them. */
+    private boolean byteMasks() {
+        return capabilities.supports(Op.CAST, DType.UINT8) && capabilities.supports(Op.CAST, DType.FLOAT32);
+    }
 
     private static Capabilities withHalfPrecision(Capabilities c) {
         java.util.Map<Op, Set<DType>> pairs = new java.util.EnumMap<>(Op.class);

@@ -2362,6 +2362,52 @@ public abstract class BackendConformanceKit {
         }
 
         @Test
+        @DisplayName("INT32 labels on the device give the int[] result bit for bit; argmax writes INT32; dropout masks are UINT8")
+        void labelsMasksAndIndices() throws Throwable {
+            run(ops(Op.SOFTMAX_CROSS_ENTROPY, Op.ARGMAX, Op.DROPOUT, Op.DROPOUT_BACKWARD, Op.CAST), () -> {
+                requireStored(DType.INT32, DType.UINT8);
+                int rows = 37;
+                int cols = 11;
+                float[] x = Inputs.gaussian(rows * cols, 31, 3);
+                int[] labels = Inputs.labels(rows, cols, 32);
+                Tensor logits = up(x, rows, cols);
+                for (Reduction r : Reduction.values()) {
+                    LossAndGradient host = backend.softmaxCrossEntropy(logits, labels, r);
+                    LossAndGradient device = backend.softmaxCrossEntropy(logits, backend.of(labels), r);
+                    assertBits("loss with INT32 labels, " + r, down(host.loss()), down(device.loss()), null);
+                    assertBits("gradient with INT32 labels, " + r, down(host.gradient()), down(device.gradient()), null);
+                }
+                int[] bad = labels.clone();
+                bad[5] = cols;
+                Tensor badLabels = backend.of(bad);
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(logits, badLabels, Reduction.SUM),
+                        "label " + cols, "row 5");
+                Tensor shortLabels = backend.of(new int[rows - 1]);
+                rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(logits, shortLabels, Reduction.SUM),
+                        "rows");
+                Tensor idx = backend.zeros(DType.INT32, rows);
+                backend.argmax(logits, idx);
+                assertArrayEquals(backend.argmax(logits), idx.toIntArray(), "argmax into an INT32 tensor");
+                Tensor wrong = backend.zeros(rows);
+                rejects(InvalidArgumentException.class, () -> backend.argmax(logits, wrong), "out", "INT32");
+                Tensor d = up(x, rows, cols);
+                DropoutOutput out = backend.dropout(d, 0.25f, 9, 3);
+                assertEquals(DType.UINT8, out.mask().dtype(), "the mask is one byte per element");
+                Tensor fmask = backend.zeros(rows, cols);
+                Tensor y = backend.zeros(rows, cols);
+                backend.dropout(d, 0.25f, 9, 3, y, fmask);
+                assertBits("UINT8 mask = the float mask", down(fmask), down(out.mask()), null);
+                assertBits("output with either mask", down(y), down(out.output()), null);
+                Tensor dy = up(Inputs.gaussian(rows * cols, 33, 1), rows, cols);
+                assertBits("backward through the UINT8 mask", down(backend.dropoutBackward(dy, fmask, 0.25f)),
+                        down(backend.dropoutBackward(dy, out.mask(), 0.25f)), null);
+                Tensor bytes = backend.zeros(DType.UINT8, rows, cols);
+                backend.dropout(d, 0.25f, 9, 3, y, bytes);
+                assertArrayEquals(out.mask().toByteArray(), bytes.toByteArray(), "dropout into a UINT8 mask");
+            });
+        }
+
+        @Test
         @DisplayName("capabilities list each op's dtypes; a dtype the backend does not store is refused at allocation")
         void capabilities() {
             var caps = backend.capabilities();
@@ -2650,6 +2696,50 @@ public abstract class BackendConformanceKit {
                     assertArrayEquals(d32.mask().toArray(), dh.mask().toArray(), "the mask depends on seed and offset only");
                     float[] want = roundedTo(h, d32.output().toArray());
                     assertArrayEquals(want, dh.output().toArray(), "dropout in " + h + " is the float32 result rounded once");
+                }));
+                tests.add(check("dynamic loss scaling and half weight copies in " + h, ops(Op.SCALE, Op.SUM, Op.ADAM_STEP, Op.SGD_STEP, Op.CAST), () -> {
+                    requireHalf(Op.SCALE, h);
+                    requireHalf(Op.SUM, h);
+                    float[] g = Inputs.gaussian(130, 21, 1);
+                    Tensor g32 = backend.of(g);
+                    Tensor gh = backend.of(g, h);
+                    assertTrue(backend.allFinite(List.of(g32, gh)), "finite gradients");
+                    assertTrue(backend.unscaleIfFinite(List.of(g32, gh), 1024f), "finite gradients are unscaled");
+                    float[] want = new float[g.length];
+                    for (int i = 0; i < g.length; i++) {
+                        want[i] = g[i] * (1f / 1024f);
+                    }
+                    assertArrayEquals(want, g32.toArray(), "float32 gradient divided by the loss scale");
+                    float[] stored = roundedTo(h, g);
+                    float[] wantHalf = new float[g.length];
+                    for (int i = 0; i < g.length; i++) {
+                        wantHalf[i] = stored[i] * (1f / 1024f);
+                    }
+                    // float16 subnormals below 2⁻¹⁴ lose bits in the division: the stored value, divided, rounded once.
+                    assertArrayEquals(roundedTo(h, wantHalf), gh.toArray(), h + " gradient divided by the loss scale");
+                    for (float bad : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN}) {
+                        float[] b = g.clone();
+                        b[77] = bad;
+                        Tensor bh = backend.of(b, h);
+                        Tensor b32 = backend.of(b);
+                        assertTrue(!backend.allFinite(List.of(g32, bh)), "a " + bad + " in " + h + " is found");
+                        assertTrue(!backend.unscaleIfFinite(List.of(b32), 8f), "a " + bad + " in float32 is found");
+                        assertArrayEquals(b, b32.toArray(), "gradients with a " + bad + " are left as they were");
+                    }
+                    rejects(InvalidArgumentException.class, () -> backend.unscaleIfFinite(List.of(g32), 0f), "lossScale");
+                    rejects(InvalidArgumentException.class, () -> backend.unscaleIfFinite(List.of(g32, g32), 2f), "same tensor");
+                    requireHalf(Op.ADAM_STEP, h);
+                    float[] w = Inputs.gaussian(130, 22, 1);
+                    Tensor master = backend.of(w);
+                    Tensor copy = backend.zeros(h, 130);
+                    Tensor m = backend.zeros(130);
+                    Tensor v = backend.zeros(130);
+                    backend.adamStep(master, gh, m, v, AdamConfig.adam(1e-2f), 1, copy);
+                    assertArrayEquals(roundedTo(h, master.toArray()), copy.toArray(), "the half copy is the master weights rounded");
+                    backend.sgdStep(master, gh, null, SgdConfig.of(0.1f), copy);
+                    assertArrayEquals(roundedTo(h, master.toArray()), copy.toArray(), "the half copy after SGD");
+                    rejects(InvalidArgumentException.class, () -> backend.adamStep(master, gh, m, v, AdamConfig.adam(1e-2f), 2, master),
+                            "halfWeights", "FLOAT32");
                 }));
                 tests.add(check("mixed half dtypes are rejected naming both", ops(Op.ADD, Op.CAST), () -> {
                     requireHalf(Op.ADD, DType.FLOAT16);

@@ -524,6 +524,26 @@ public interface BackendDriver extends AutoCloseable {
         throw unsupported(Op.SOFTMAX_CROSS_ENTROPY);
     }
 
+    /**
+     * {@link #softmaxCrossEntropy(Storage, int[], Storage, Reduction, Storage, Storage, long, long)} with
+     * the labels in an INT32 storage of this driver (already checked: each in [0, cols)). The facade
+     * has also read them to the host for that check; the default passes that copy to the int[] path, a
+     * device driver overrides it to let its kernel read the labels where they are.
+     *
+     * @param logits the scores, {@code [rows, cols]}
+     * @param labels an INT32 storage of {@code rows} labels
+     * @param hostLabels the same labels on the host
+     * @param reduction the reduction over rows
+     * @param lossOut receives the reduced loss; null for the gradient alone
+     * @param grad receives ∂loss/∂logits; null for the loss alone
+     * @param rows the number of rows
+     * @param cols the number of classes
+     */
+    default void softmaxCrossEntropy(Storage logits, Storage labels, int[] hostLabels, Reduction reduction, Storage lossOut,
+                                     Storage grad, long rows, long cols) {
+        softmaxCrossEntropy(logits, hostLabels, null, reduction, lossOut, grad, rows, cols);
+    }
+
     // ---- dropout and initialisation ------------------------------------------------------
 
     /**

@@ -736,19 +736,30 @@ final class CudaDriver implements BackendDriver {
     @Override
     public synchronized void softmaxCrossEntropy(Storage logits, int[] labels, Storage targets, Reduction reduction,
                                                  Storage lossOut, Storage grad, long rows, long cols) {
+        Object labelBuffer = labels != null && rows > 0 ? uploadInts(SCRATCH_LABELS, labels, rows) : null;
+        crossEntropy(logits, labels != null, labelBuffer, targets, reduction, lossOut, grad, rows, cols);
+    }
+
+    @Override
+    public synchronized void softmaxCrossEntropy(Storage logits, Storage labels, int[] hostLabels, Reduction reduction,
+                                                 Storage lossOut, Storage grad, long rows, long cols) {
+        // The kernel reads the INT32 tensor where it is: no upload.
+        crossEntropy(logits, true, rows > 0 ? ptr(labels) : null, null, reduction, lossOut, grad, rows, cols);
+    }
+
+    private void crossEntropy(Storage logits, boolean hasLabels, Object labelMem, Storage targets, Reduction reduction,
+                              Storage lossOut, Storage grad, long rows, long cols) {
         boolean mean = reduction == Reduction.MEAN;
         float gradScale = mean ? (float) (1.0 / rows) : 1f;
-        XentLaunch x = rows > 0 ? xentLaunch(tuned, labels != null, rows, cols, device.multiprocessors(), maxGroups) : null;
+        XentLaunch x = rows > 0 ? xentLaunch(tuned, hasLabels, rows, cols, device.multiprocessors(), maxGroups) : null;
         long partials = x == null ? 0 : x.partials();
         CUdeviceptr partial = scratch(SCRATCH_PARTIAL, Math.max(1, partials) * ACC_BYTES);
-        Object labelBuffer = dummy;
-        if (labels != null && rows > 0) {
-            labelBuffer = uploadInts(SCRATCH_LABELS, labels, rows);
-        }
+        Object labelBuffer = labelMem == null ? dummy : labelMem;
+        boolean labels = hasLabels;
         // The tuned kernels' last block adds the partials and writes the loss itself (no k_sum_finish launch).
         boolean kernelWritesLoss = x != null && tuned;
         if (x != null) {
-            List<Object> args = new ArrayList<>(List.of(ptr(logits), labelBuffer, ptrOrDummy(targets), labels != null, partial,
+            List<Object> args = new ArrayList<>(List.of(ptr(logits), labelBuffer, ptrOrDummy(targets), labels, partial,
                     ptrOrDummy(grad), grad != null, gradScale, rows, cols));
             if (kernelWritesLoss) {
                 args.addAll(List.of(ptrOrDummy(lossOut), lossOut != null, mean, xentTicket));

@@ -817,35 +817,50 @@ final class OpenClDriver implements BackendDriver {
     @Override
     public void softmaxCrossEntropy(Storage logits, int[] labels, Storage targets, Reduction reduction, Storage lossOut,
                                     Storage grad, long rows, long cols) {
-        boolean mean = reduction == Reduction.MEAN;
-        float gradScale = mean ? (float) (1.0 / rows) : 1f;
         cl_mem labelBuffer = null;
-        cl_mem rowLoss = buffer(Math.max(16, rows * accBytes));
         try {
             if (labels != null && rows > 0) {
                 labelBuffer = buffer(rows * 4L);
                 clEnqueueWriteBuffer(queue, labelBuffer, CL_TRUE, 0, rows * 4L, Pointer.to(labels), 0, null, null);
             }
+            crossEntropy(logits, labels != null, labelBuffer, targets, reduction, lossOut, grad, rows, cols);
+        } catch (CLException e) {
+            throw ClErrors.translate("uploading labels", e);
+        } finally {
+            if (labelBuffer != null) {
+                release(labelBuffer);
+            }
+        }
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Storage logits, Storage labels, int[] hostLabels, Reduction reduction, Storage lossOut,
+                                    Storage grad, long rows, long cols) {
+        // The kernel reads the INT32 tensor where it is: no upload.
+        crossEntropy(logits, true, mem(labels), null, reduction, lossOut, grad, rows, cols);
+    }
+
+    private void crossEntropy(Storage logits, boolean hasLabels, cl_mem labelBuffer, Storage targets, Reduction reduction,
+                              Storage lossOut, Storage grad, long rows, long cols) {
+        boolean mean = reduction == Reduction.MEAN;
+        float gradScale = mean ? (float) (1.0 / rows) : 1f;
+        cl_mem rowLoss = buffer(Math.max(16, rows * accBytes));
+        try {
             if (rows > 0 && shape.onePerItem()) {
                 // One work-item per row (k_softmax_xent_rows), in groups of 8 rows.
                 enqueue(kernel(KernelFamily.SOFTMAX, "k_softmax_xent_rows"), null, new long[] {ceilDiv(rows, 8) * 8},
                         new long[] {8}, mem(logits), labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets),
-                        labels != null, rowLoss, memOrDummy(grad), grad != null, gradScale, rows, cols);
+                        hasLabels, rowLoss, memOrDummy(grad), grad != null, gradScale, rows, cols);
             } else if (rows > 0) {
                 launchGroups(KernelFamily.SOFTMAX, "k_softmax_xent", rowGroups(rows), mem(logits),
-                        labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets), labels != null, rowLoss,
+                        labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets), hasLabels, rowLoss,
                         memOrDummy(grad), grad != null, gradScale, rows, cols);
             }
             if (lossOut != null) {
                 launchGroups(KernelFamily.REDUCE, "k_sum_finish", 1, rowLoss, Math.toIntExact(rows), mean, rows, mem(lossOut));
             }
-        } catch (CLException e) {
-            throw ClErrors.translate("uploading labels", e);
         } finally {
             release(rowLoss);
-            if (labelBuffer != null) {
-                release(labelBuffer);
-            }
         }
     }
 
