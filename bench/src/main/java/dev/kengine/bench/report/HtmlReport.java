@@ -91,7 +91,8 @@ final class HtmlReport {
             sb.append("\n<h2>Throughput against size</h2>\n<div class=\"charts\">\n").append(charts).append("</div>\n");
         }
         if (!single.isEmpty()) {
-            sb.append("<h2>Speed against the CPU backend</h2>\n").append(speedChart(r, single, color));
+            sb.append("<h2>Speed against the CPU backend</h2>\n<p>The ops measured at one size: each bar is that row's speed "
+                    + "over the CPU backend's (the table's \"vs cpu\"), on a log scale.</p>\n").append(speedChart(r, single, color));
         }
         sb.append("<h2>All measurements</h2>\n<table><tr><th class=\"l\">op</th><th class=\"l\">shape</th><th class=\"l\">implementation</th>"
                 + "<th>median ms</th><th>min ms</th><th>max ms</th><th>throughput</th><th class=\"l\">unit</th><th>of peak</th>"
@@ -321,22 +322,31 @@ final class HtmlReport {
         }
     }
 
-    /** Candidates around a point: right, left, above, below, then further out. */
+    /** Candidates around a point: right, left, above, below, then further out, mostly upwards (where points are few). */
     private static double[][] around(double x, double y) {
-        return new double[][] {{x + 6, y + 4, 0}, {x - 6, y + 4, 2}, {x, y - 7, 1}, {x, y + 15, 1}, {x + 6, y - 8, 0},
-            {x - 6, y - 8, 2}, {x + 6, y + 16, 0}, {x - 6, y + 16, 2}, {x, y - 19, 1}, {x, y + 27, 1}};
+        List<double[]> c = new ArrayList<>(List.of(new double[] {x + 6, y + 4, 0}, new double[] {x - 6, y + 4, 2},
+                new double[] {x, y - 7, 1}, new double[] {x, y + 15, 1}, new double[] {x + 6, y - 8, 0},
+                new double[] {x - 6, y - 8, 2}, new double[] {x + 6, y + 16, 0}, new double[] {x - 6, y + 16, 2}));
+        for (int k = 1; k <= 6; k++) {
+            c.add(new double[] {x - 2, y - 7 - 12 * k, 0});
+            c.add(new double[] {x, y - 7 - 12 * k, 1});
+        }
+        return c.toArray(double[][]::new);
     }
 
-    /** A point's group label in the roofline: the op and shape, or the family when several ops share the point. */
-    private static String groupLabel(List<Row> group) {
-        List<String> ops = group.stream().map(Row::op).distinct().toList();
-        Row first = group.getFirst();
-        String shape = shortShape(first.shape());
-        if (ops.size() == 1) {
-            return first.op() + " " + shape;
+    /**
+     * A point group's name in the roofline: its op and shape, or where several ops share the intensity, each kind
+     * once with its count (the activations as act_* and act_*_backward): "act_*_backward ×9, dropout 4M".
+     */
+    static String groupLabel(List<Row> group) {
+        Map<String, Set<String>> kinds = new LinkedHashMap<>();
+        for (Row x : group) {
+            String kind = x.op().startsWith("act_") ? (x.op().endsWith("_backward") ? "act_*_backward" : "act_*") : x.op();
+            kinds.computeIfAbsent(kind, k -> new LinkedHashSet<>()).add(x.op());
         }
-        boolean backward = ops.stream().allMatch(o -> o.endsWith("_backward"));
-        return first.family() + (backward ? " backward" : "") + " ×" + ops.size() + " " + shape;
+        List<String> parts = new ArrayList<>();
+        kinds.forEach((k, ops) -> parts.add(ops.size() == 1 ? ops.iterator().next() : k + " ×" + ops.size()));
+        return String.join(", ", parts) + " " + shortShape(group.getFirst().shape());
     }
 
     /** 512x512x512 as 512³; other shapes as they are. */
@@ -347,8 +357,8 @@ final class HtmlReport {
 
     /** Every measurement as (flops per byte, GFLOP/s) under the roofs min(FMA peak, intensity × copy bandwidth). */
     private static String roofline(Compare.Report r, Map<String, String> color) {
-        int w = 820;
-        int h = 460;
+        int w = 900;
+        int h = 480;
         double xlo = Math.log10(1.0 / 16);
         double xhi = Math.log10(1024);
         double peak = r.ceilings().stream().mapToDouble(Ceilings.Ceiling::fmaGflops).max().orElse(100);
@@ -359,7 +369,7 @@ final class HtmlReport {
         double fastest = r.rows().stream().filter(x -> x.ok() && x.bytes() > 0).mapToDouble(Row::gflops).max().orElse(peak);
         double yhi = Math.log10(Math.max(peak * 2, fastest * 1.5)); // a GPU's points lie far above the host's roof
         int l = 60;
-        int rr = 150;
+        int rr = 240;
         int t = 20;
         int b = 45;
         StringBuilder sb = new StringBuilder();
@@ -405,7 +415,7 @@ final class HtmlReport {
                         px, py, e.getValue(), esc(x.impl()), esc(x.op()), esc(x.shape()), x.gflops(), x.gbs()));
                 // Points at the same intensity (one op and size on every implementation, or ops of one family
                 // with the same traffic) share one name, next to the highest of them.
-                String key = String.format(Locale.ROOT, "%s@%.4g@%s", x.family(), ai, x.shape());
+                String key = String.format(Locale.ROOT, "%.4g@%s", ai, x.shape());
                 groups.computeIfAbsent(key, k -> new ArrayList<>()).add(x);
                 double[] top = groupTop.get(key);
                 if (top == null || py < top[1]) {
@@ -430,38 +440,7 @@ final class HtmlReport {
                     deviceColor(d.backend(), color)));
         }
         sb.append(points);
-        // The roofs' labels: the host's at the right end of each flat roof, above or below it; a device's along its line.
         List<String> unplaced = new ArrayList<>();
-        for (Ceilings.Ceiling c : r.ceilings()) {
-            double y = fy.applyAsDouble(c.fmaGflops());
-            double x = w - rr - 4;
-            String text = String.format(Locale.ROOT, "%d thread%s: %.0f GFLOP/s, %.1f GB/s", c.threads(), c.threads() == 1 ? "" : "s",
-                    c.fmaGflops(), c.copyGBs());
-            String placed = labels.place(text, 10, "#333", new double[][] {{x, y - 4, 2}, {x, y + 12, 2}, {x - 120, y - 4, 2},
-                {x - 120, y + 12, 2}, {x, y - 16, 2}, {x, y + 24, 2}});
-            if (placed == null) {
-                unplaced.add("roof: " + text);
-            } else {
-                sb.append(placed);
-            }
-        }
-        for (Compare.DeviceCeiling d : r.deviceCeilings()) {
-            String text = String.format(Locale.ROOT, "%s copy %.0f GB/s", d.backend(), d.copyGBs());
-            List<double[]> candidates = new ArrayList<>();
-            for (double f : new double[] {0.08, 0.25, 0.45, 0.65}) {
-                double ai = Math.pow(10, xlo + f * (xhi - xlo));
-                double px = fx.applyAsDouble(ai);
-                double py = fy.applyAsDouble(ai * d.copyGBs());
-                candidates.add(new double[] {px + 4, py - 6, 0});
-                candidates.add(new double[] {px + 8, py + 14, 0});
-            }
-            String placed = labels.place(text, 10, deviceColor(d.backend(), color), candidates.toArray(double[][]::new));
-            if (placed == null) {
-                unplaced.add("roof: " + text);
-            } else {
-                sb.append(placed);
-            }
-        }
         // The points' names, the highest points first (they are the ones read most).
         List<String> keys = new ArrayList<>(groups.keySet());
         keys.sort(java.util.Comparator.comparingDouble(k -> groupTop.get(k)[1]));
@@ -482,9 +461,27 @@ final class HtmlReport {
                     w - rr + 24, t + legend * 15 + 9, esc(e.getKey())));
             legend++;
         }
+        // The roofs in the legend too (in the plot their labels would sit among the points): a line sample and the figures.
+        legend++;
+        for (Ceilings.Ceiling c : r.ceilings()) {
+            double y = t + legend * 15 + 5;
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"%s\"/>"
+                            + "<text x=\"%d\" y=\"%.1f\" font-size=\"10\">roof, %d thread%s: %.0f GFLOP/s, %.1f GB/s</text>%n",
+                    w - rr + 6, w - rr + 20, y, y, c.threads() == 1 ? "4,3" : "none", w - rr + 24, y + 4, c.threads(),
+                    c.threads() == 1 ? "" : "s", c.fmaGflops(), c.copyGBs()));
+            legend++;
+        }
+        for (Compare.DeviceCeiling d : r.deviceCeilings()) {
+            double y = t + legend * 15 + 5;
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"2,3\"/>"
+                            + "<text x=\"%d\" y=\"%.1f\" font-size=\"10\">roof, %s copy kernel: %.1f GB/s</text>%n",
+                    w - rr + 6, w - rr + 20, y, y, deviceColor(d.backend(), color), w - rr + 24, y + 4, esc(d.backend()), d.copyGBs()));
+            legend++;
+        }
         sb.append("</svg>\n");
         sb.append("<p>Each point is one row (hover for its implementation, op, shape and figures); points at the same "
-                + "intensity share one name. Roofs: the host's FMA loop and copy loop (dashed: one thread), and each device's copy kernel.");
+                + "intensity share one name. Roofs: the host's FMA loop and copy loop (dashed: one thread), and each device's copy kernel "
+                + "(dotted).");
         if (!unplaced.isEmpty()) {
             sb.append(" Names left off for room: ").append(esc(String.join("; ", unplaced))).append('.');
         }
@@ -526,8 +523,9 @@ final class HtmlReport {
                     + "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s×</text>%n", px, px, top - 6,
                     height - 24, v == 1 ? "#333" : "#eee", px, height - 10, num(v)));
         }
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"12\" font-size=\"11\">slower than the CPU backend ← → faster "
-                + "(each bar: that row's speed over the CPU backend's)</text>%n", labelW));
+        double one = fx.applyAsDouble(1);
+        sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"12\" font-size=\"11\" text-anchor=\"end\">← slower than the CPU "
+                + "backend</text><text x=\"%.1f\" y=\"12\" font-size=\"11\">faster →</text>%n", one - 6, one + 6));
         double y = top;
         for (String op : ops) {
             List<Row> mine = bars.stream().filter(x -> x.op().equals(op)).toList();

@@ -34,7 +34,9 @@ final class TextReport {
     static final String OVER_LEGEND = OVER + " over 100 % of peak: a host row is judged against the copy loop over the "
             + "same amount of memory (and the rows the targets judge against that loop run in alternation with the op), so "
             + "cache-resident sizes are judged against a cache-resident copy; a row still over 100 % moved its bytes faster "
-            + "than that plain loop did, by keeping more memory traffic in flight or in a faster minute of a shared host. A "
+            + "than that plain loop did: an op updating arrays in place (the optimisers) writes lines it has just read, where the "
+            + "copy also reads each destination line before writing it (8 bytes a float are counted, about 12 move); or it kept "
+            + "more memory traffic in flight; or it ran in a faster minute of a shared host. A "
             + "device's rows are judged against its copy kernel over at least 16M floats, past its caches, so a smaller "
             + "row over 100 % ran from the device's cache. Read such a row as \"at the ceiling\", not as beyond it.";
 
