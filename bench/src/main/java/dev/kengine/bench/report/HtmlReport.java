@@ -281,6 +281,8 @@ final class HtmlReport {
         private final double top;
         private final double right;
         private final double bottom;
+        /** The candidate the last successful {@link #place} took: its index, x and baseline y. */
+        private double[] last;
 
         Labels(double left, double top, double right, double bottom) {
             this.left = left;
@@ -308,12 +310,18 @@ final class HtmlReport {
                 }
                 if (boxes.stream().noneMatch(o -> box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3])) {
                     boxes.add(box);
+                    last = new double[] {java.util.Arrays.asList(candidates).indexOf(c), c[0], c[1]};
                     return String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" fill=\"%s\" text-anchor=\"%s\" "
                                     + "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">%s</text>%n", c[0], c[1], fontSize, fill,
                             c[2] == 0 ? "start" : c[2] == 1 ? "middle" : "end", esc(text));
                 }
             }
             return null;
+        }
+
+        /** {index, x, baseline y} of the candidate the last successful placement took. */
+        double[] last() {
+            return last;
         }
 
         /** The boxes placed or blocked so far: {x0, y0, x1, y1} each (for tests). */
@@ -346,6 +354,16 @@ final class HtmlReport {
         }
         List<String> parts = new ArrayList<>();
         kinds.forEach((k, ops) -> parts.add(ops.size() == 1 ? ops.iterator().next() : k + " ×" + ops.size()));
+        if (String.join(", ", parts).length() > 30) {
+            // Too long to place among the points: the other ops by family ("dropout ×2" for dropout and its backward).
+            Map<String, Set<String>> families = new LinkedHashMap<>();
+            for (Row x : group) {
+                String kind = x.op().startsWith("act_") ? (x.op().endsWith("_backward") ? "act_*_backward" : "act_*") : x.family();
+                families.computeIfAbsent(kind, k -> new LinkedHashSet<>()).add(x.op());
+            }
+            parts.clear();
+            families.forEach((k, ops) -> parts.add(ops.size() == 1 ? ops.iterator().next() : k + " ×" + ops.size()));
+        }
         return String.join(", ", parts) + " " + shortShape(group.getFirst().shape());
     }
 
@@ -447,10 +465,16 @@ final class HtmlReport {
         for (String k : keys) {
             double[] p = groupTop.get(k);
             String text = groupLabel(groups.get(k));
-            String placed = labels.place(text, 9, "#222", around(p[0], p[1]));
+            double[][] candidates = around(p[0], p[1]);
+            String placed = labels.place(text, 9, "#222", candidates);
             if (placed == null) {
                 unplaced.add(text);
             } else {
+                double[] at = labels.last();
+                if (at[0] >= 8) { // placed away from its point: a thin line leads to it
+                    sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" "
+                            + "stroke-width=\"0.7\"/>%n", p[0], p[1] - 4, at[1], at[2] + 2));
+                }
                 sb.append(placed);
             }
         }

@@ -178,6 +178,22 @@ class VerdictTest {
         assertTrue(html.contains("<title>speed against the CPU backend</title>"), "one-size ops: their speed against the CPU");
         assertTrue(html.contains(">matmul 1024³</text>"), "the roofline names its points");
 
+        // Points at one intensity share a name: each kind once, with its count; too long, the others by family.
+        List<Row> forward = List.of(Fixtures.elementwise("cpu(1t)", "cpu", 1, "act_relu", 1L << 22, 1e-3, 0.5, 1),
+                Fixtures.elementwise("cpu(1t)", "cpu", 1, "act_gelu", 1L << 22, 1e-3, 0.5, 1),
+                Fixtures.elementwise("cpu(2t)", "cpu", 2, "act_gelu", 1L << 22, 1e-3, 0.5, 1));
+        assertEquals("act_* ×2 4194304", HtmlReport.groupLabel(forward));
+        assertEquals("matmul 512³", HtmlReport.groupLabel(List.of(Fixtures.matmul("cpu(1t)", "cpu", 1, 512, 1, 1, null))));
+        List<Row> mixed = new java.util.ArrayList<>();
+        for (String op : new String[] {"act_relu_backward", "act_elu_backward", "dropout", "dropout_backward"}) {
+            Row x = Fixtures.elementwise("cpu(1t)", "cpu", 1, op, 1L << 22, 1e-3, 0.5, 1);
+            mixed.add(new Row(x.impl(), x.kind(), x.backendOrAnchor(), x.threads(), x.op(), op.startsWith("act") ? "activation"
+                    : "dropout", x.size(), "4M", x.bound(), x.timing(), x.flops(), x.bytes(), x.throughput(), x.unit(),
+                    x.fractionOfCeiling(), x.speedupVsCpu(), x.maxRelError(), x.checkedAgainst(), x.checkPassed(), x.error(),
+                    x.interleavedCopyGBs(), x.interleavedOpGBs(), x.interleavedFraction(), x.alternation()));
+        }
+        assertEquals("act_*_backward ×2, dropout ×2 4M", HtmlReport.groupLabel(mixed));
+
         HtmlReport.Labels labels = new HtmlReport.Labels(0, 0, 400, 300);
         int placed = 0;
         for (int i = 0; i < 30; i++) {
