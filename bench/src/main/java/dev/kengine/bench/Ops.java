@@ -9,7 +9,11 @@ import dev.kengine.Tensor;
 import dev.kengine.bench.OpDescriptor.Bound;
 import dev.kengine.bench.OpDescriptor.GemmShape;
 import dev.kengine.bench.OpDescriptor.Instance;
+import dev.kengine.conformance.oracle.ActivationOracle;
 import dev.kengine.conformance.oracle.Erf;
+import dev.kengine.conformance.oracle.LossOracle;
+import dev.kengine.conformance.oracle.OptimizerOracle;
+import dev.kengine.conformance.oracle.RandomOracle;
 import dev.kengine.op.Activation;
 import dev.kengine.op.AdamConfig;
 import dev.kengine.op.Op;
@@ -267,6 +271,9 @@ public final class Ops {
         final Tensor tw;
         final Tensor tb;
         final Tensor tdy;
+        /** dy and the saved pre-activation z, on the host, for the backward oracle; null forward. */
+        final float[] dy;
+        final float[] z;
         LinearOutput forward;
         LinearGradients grads;
 
@@ -282,13 +289,14 @@ public final class Ops {
             tx = backend.of(x, rows, in);
             tw = backend.of(w, in, out);
             tb = backend.of(bias, out);
-            tdy = backward ? backend.of(uniform(rows * out, seed + 3, -1, 1), rows, out) : null;
+            dy = backward ? uniform(rows * out, seed + 3, -1, 1) : null;
+            tdy = backward ? backend.of(dy, rows, out) : null;
+            z = backward ? preActivation(x, w, bias, rows, in, out, seed) : null;
             if (backward) {
                 // Every backend gets the same saved forward pass (z rounded from float64 on the host), so the check
                 // compares backward kernels only. From each backend's own forward, a pre-activation within rounding of
                 // 0 can fall on either side of ReLU's kink: that row of the mask flips, and dW and db differ by O(1)
                 // there (the report showed relative errors of 4 to 15 at n = 2048 that no kernel caused).
-                float[] z = preActivation(x, w, bias, rows, in, out, seed);
                 float[] y = new float[z.length];
                 for (int i = 0; i < z.length; i++) {
                     y[i] = Math.max(z[i], 0f);
@@ -351,12 +359,42 @@ public final class Ops {
             return forward.output().toArray();
         }
 
+        /**
+         * Forward: relu(x·W + b) in float64. Backward: dx = dz·Wᵀ, dW = xᵀ·dz and db = Σ dz over rows, in float64, where
+         * dz = dy where the saved z is positive and 0 elsewhere (the ReLU mask every backend gets); the result is
+         * dx, dW and db concatenated, as {@link #result()} returns them.
+         */
         @Override
         public double[] oracle(int[] indices) {
-            if (backward) {
-                return null;
-            }
             double[] r = new double[indices.length];
+            if (backward) {
+                int dxEnd = rows * in;
+                int dwEnd = dxEnd + in * out;
+                for (int t = 0; t < indices.length; t++) {
+                    int f = indices[t];
+                    double s = 0;
+                    if (f < dxEnd) { // dx[i, p] = Σ_j dz[i, j]·W[p, j]
+                        int i = f / in;
+                        int p = f % in;
+                        for (int j = 0; j < out; j++) {
+                            s += dz(i, j) * w[p * out + j];
+                        }
+                    } else if (f < dwEnd) { // dW[p, j] = Σ_i x[i, p]·dz[i, j]
+                        int p = (f - dxEnd) / out;
+                        int j = (f - dxEnd) % out;
+                        for (int i = 0; i < rows; i++) {
+                            s += (double) x[i * in + p] * dz(i, j);
+                        }
+                    } else { // db[j] = Σ_i dz[i, j]
+                        int j = f - dwEnd;
+                        for (int i = 0; i < rows; i++) {
+                            s += dz(i, j);
+                        }
+                    }
+                    r[t] = s;
+                }
+                return r;
+            }
             for (int t = 0; t < indices.length; t++) {
                 int i = indices[t] / out;
                 int j = indices[t] % out;
@@ -367,6 +405,10 @@ public final class Ops {
                 r[t] = Math.max(s, 0);
             }
             return r;
+        }
+
+        private double dz(int i, int j) {
+            return z[i * out + j] > 0 ? dy[i * out + j] : 0.0;
         }
 
         @Override
@@ -385,6 +427,9 @@ public final class Ops {
         final Tensor ty;
         final Tensor tdy;
         final Tensor tdx;
+        /** dy and the saved y on the host, for the backward oracle (y null for GELU, whose backward reads x only). */
+        final float[] dy;
+        final float[] y;
 
         ActivationInstance(Backend backend, Activation act, int n, long seed, boolean backward) {
             this.backend = backend;
@@ -392,7 +437,8 @@ public final class Ops {
             this.backward = backward;
             x = uniform(n, seed, -4, 4);
             tx = backend.of(x);
-            ty = backward && act.kind() != Activation.Kind.GELU ? backend.of(forward64(act, x)) : backend.empty(n);
+            y = backward && act.kind() != Activation.Kind.GELU ? forward64(act, x) : null;
+            ty = y != null ? backend.of(y) : backend.empty(n);
             if (backward && act.kind() == Activation.Kind.GELU) {
                 // GELU's backward reads x, not y, and the kit's float64 erfc over 16M elements would take seconds.
                 backend.activation(tx, act, ty);
@@ -400,7 +446,8 @@ public final class Ops {
             // Otherwise the backward row gives every backend the same saved output y (rounded from float64): from each
             // backend's own forward, y differs in its last bits, and 1 − y² (tanh) or y(1 − y) (sigmoid) turn those
             // bits into relative errors beyond the row's tolerance where the derivative is small.
-            tdy = backward ? backend.of(uniform(n, seed + 1, -1, 1)) : null;
+            dy = backward ? uniform(n, seed + 1, -1, 1) : null;
+            tdy = backward ? backend.of(dy) : null;
             tdx = backward ? backend.empty(n) : null;
         }
 
@@ -418,14 +465,17 @@ public final class Ops {
             return backward ? tdx.toArray() : ty.toArray();
         }
 
+        /**
+         * Forward: f(x) in float64. Backward: the conformance kit's float64 dx from dy, x and the saved y (sigmoid and
+         * tanh from y, as the contract specifies, the others from x).
+         */
         @Override
         public double[] oracle(int[] indices) {
-            if (backward) {
-                return null;
-            }
             double[] r = new double[indices.length];
             for (int t = 0; t < indices.length; t++) {
-                r[t] = value64(act, x[indices[t]]);
+                int i = indices[t];
+                r[t] = backward ? ActivationOracle.backward(act, dy[i], x[i], y == null ? value64(act, x[i]) : y[i])
+                        : value64(act, x[i]);
             }
             return r;
         }
@@ -469,11 +519,14 @@ public final class Ops {
         final int[] labels;
         final Tensor loss;
         final Tensor gradient;
+        final float[] host;
+        final int rows;
 
         CrossEntropyInstance(Backend backend, int n, long seed) {
             this.backend = backend;
-            int rows = n / CLASSES;
-            logits = backend.of(uniform(rows * CLASSES, seed, -8, 8), rows, CLASSES);
+            rows = n / CLASSES;
+            host = uniform(rows * CLASSES, seed, -8, 8);
+            logits = backend.of(host, rows, CLASSES);
             labels = new int[rows];
             SplittableRandom r = new SplittableRandom(seed + 1);
             for (int i = 0; i < rows; i++) {
@@ -494,6 +547,34 @@ public final class Ops {
             return concat(new float[] {loss.item()}, gradient.toArray());
         }
 
+        /**
+         * The conformance kit's float64 softmax cross-entropy: index 0 the mean loss, then the gradient,
+         * (softmax(x) − onehot)/rows, as {@link #result()} concatenates them.
+         */
+        @Override
+        public double[] oracle(int[] indices) {
+            double[] x = new double[host.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = host[i];
+            }
+            double[] lse = new double[rows];
+            for (int i = 0; i < rows; i++) {
+                lse[i] = LossOracle.logSumExp(x, i, CLASSES);
+            }
+            double[] r = new double[indices.length];
+            for (int t = 0; t < indices.length; t++) {
+                if (indices[t] == 0) {
+                    r[t] = LossOracle.crossEntropy(x, labels, null, rows, CLASSES, Reduction.MEAN);
+                } else {
+                    int f = indices[t] - 1;
+                    int i = f / CLASSES;
+                    int c = f % CLASSES;
+                    r[t] = (Math.exp(x[f] - lse[i]) - (labels[i] == c ? 1.0 : 0.0)) / rows;
+                }
+            }
+            return r;
+        }
+
         @Override
         public void close() {
             closeAll(loss, gradient, logits);
@@ -507,11 +588,18 @@ public final class Ops {
         final Tensor x;
         final Tensor mask;
         final Tensor out;
+        final float[] host;
+        final long maskSeed;
+
+        /** The forward row's generator key (the backward row's mask comes from the instance's seed). */
+        static final long FORWARD_SEED = 42;
 
         DropoutInstance(Backend backend, int n, long seed, boolean backward) {
             this.backend = backend;
             this.backward = backward;
-            x = backend.of(uniform(n, seed, -1, 1));
+            host = uniform(n, seed, -1, 1);
+            maskSeed = backward ? seed : FORWARD_SEED;
+            x = backend.of(host);
             mask = backend.empty(x.shape());
             out = backend.empty(x.shape());
             if (backward) {
@@ -525,13 +613,32 @@ public final class Ops {
             if (backward) {
                 backend.dropoutBackward(x, mask, DROP_P, out);
             } else {
-                backend.dropout(x, DROP_P, 42, 0, out, mask);
+                backend.dropout(x, DROP_P, FORWARD_SEED, 0, out, mask);
             }
         }
 
         @Override
         public float[] result() {
             return backward ? out.toArray() : concat(out.toArray(), mask.toArray());
+        }
+
+        /**
+         * The conformance kit's Philox mask (kept where u ≥ p) and scale (float)(1/(1 − p)): forward, y = x·scale where
+         * kept and 0 elsewhere, then the mask as 1 and 0; backward (x as dy, the mask of the instance's seed),
+         * dx = dy·scale where kept and 0 elsewhere.
+         */
+        @Override
+        public double[] oracle(int[] indices) {
+            int n = host.length;
+            float scale = RandomOracle.dropoutScale(DROP_P);
+            double[] r = new double[indices.length];
+            for (int t = 0; t < indices.length; t++) {
+                int f = indices[t];
+                int i = f % n;
+                boolean kept = RandomOracle.kept(maskSeed, 0, i, DROP_P);
+                r[t] = f >= n ? (kept ? 1.0 : 0.0) : kept ? host[i] * scale : host[i] * 0.0f;
+            }
+            return r;
         }
 
         @Override
@@ -550,21 +657,26 @@ public final class Ops {
         final Tensor v;
         final SgdConfig sgd = SgdConfig.of(0.01f).withMomentum(0.9f, false);
         final AdamConfig adamConfig = AdamConfig.adam(1e-3f);
+        final float[] w0;
+        final float[] g0;
         long step;
 
         OptimiserInstance(Backend backend, int n, long seed, boolean adam) {
             this.backend = backend;
             this.adam = adam;
-            w = backend.of(uniform(n, seed, -1, 1));
-            g = backend.of(uniform(n, seed + 1, -1, 1));
+            w0 = uniform(n, seed, -1, 1);
+            g0 = uniform(n, seed + 1, -1, 1);
+            w = backend.of(w0);
+            g = backend.of(g0);
             m = backend.zeros(n);
             v = adam ? backend.zeros(n) : null;
         }
 
         @Override
         public void run() {
+            step++;
             if (adam) {
-                backend.adamStep(w, g, m, v, adamConfig, ++step);
+                backend.adamStep(w, g, m, v, adamConfig, step);
             } else {
                 backend.sgdStep(w, g, m, sgd);
             }
@@ -573,6 +685,29 @@ public final class Ops {
         @Override
         public float[] result() {
             return adam ? concat(w.toArray(), m.toArray(), v.toArray()) : concat(w.toArray(), m.toArray());
+        }
+
+        /**
+         * The conformance kit's float64 step from the initial w and g with zero moments, as after the first run (the
+         * check reads the result of exactly one run): w and the velocity for SGD, w, m and v for Adam.
+         */
+        @Override
+        public double[] oracle(int[] indices) {
+            if (step != 1) {
+                return null; // the oracle is of the first step only
+            }
+            int n = w0.length;
+            double[] r = new double[indices.length];
+            for (int t = 0; t < indices.length; t++) {
+                int part = indices[t] / n;
+                int i = indices[t] % n;
+                double[] wi = {w0[i]};
+                double[] gi = {g0[i]};
+                double[][] next = adam ? OptimizerOracle.adam(wi, gi, new double[1], new double[1], adamConfig, 1)
+                        : OptimizerOracle.sgd(wi, gi, new double[1], sgd);
+                r[t] = next[part][0];
+            }
+            return r;
         }
 
         @Override

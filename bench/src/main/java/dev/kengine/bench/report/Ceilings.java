@@ -107,6 +107,35 @@ public final class Ceilings {
     }
 
     /**
+     * The copy loop on {@code threads} threads over the first {@code floats} floats of {@code buffers} (source and
+     * destination, as {@link #interleaved} takes them): the best of at least four repetitions and as many more as fit
+     * in {@code seconds}, each repetition copying often enough to last about a millisecond (so that a copy which fits
+     * in a cache is not timed by the thread start alone). 8 bytes a float, as the ops' byte counts are.
+     */
+    static double copyOn(int threads, float[][] buffers, long floats, double seconds) {
+        float[] src = buffers[0];
+        float[] dst = buffers[1];
+        int n = (int) Math.max(1, Math.min(floats, src.length));
+        int chunk = (n + threads - 1) / threads;
+        Work once = id -> copyLoop(src, dst, Math.min(n, id * chunk), Math.min(n, id * chunk + chunk));
+        double first = parallel(threads, once);
+        int inner = (int) Math.max(1, Math.min(1 << 16, 1e-3 / Math.max(first, 1e-9)));
+        double best = 0;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        int reps = 0;
+        do {
+            double el = parallel(threads, id -> {
+                for (int i = 0; i < inner; i++) {
+                    once.run(id);
+                }
+            });
+            best = Math.max(best, 8.0 * n * inner / el / 1e9);
+            reps++;
+        } while (reps < 4 || System.nanoTime() < end);
+        return best;
+    }
+
+    /**
      * An op's time per run and the copy loop's bandwidth, measured in alternation (copy, op, copy, op, …), so that
      * both see the same host. On this shared machine the copy loop measured anywhere from 26 to 48 GB/s on two
      * threads within minutes (the full report of bebc07b); a ceiling taken at the start of a run judges a row

@@ -28,21 +28,26 @@ import java.util.Map;
 
 /**
  * {@code ./engine compare}: every backend side by side with the anchors, against this machine's
- * own measured ceilings. For each available backend and op: the result checked against the CPU
- * reference (max relative error), the time (warm-up, repetitions, median and spread, synchronised),
- * the throughput, the fraction of the relevant ceiling and the speed-up over the CPU backend.
+ * own measured ceilings. The report opens with its {@link Verdict} (the machine, its load during the
+ * run, every target met or missed, headline sentences computed from the rows); then, for each
+ * available backend and op: the result checked (the CPU backend against a float64 oracle, the others
+ * against the CPU backend; max relative error), the time (warm-up, repetitions, median and spread,
+ * synchronised), the throughput, the fraction of the relevant ceiling and the speed-up over the CPU
+ * backend.
  *
  * <pre>
  * options: --quick             small sizes, short timings, no CLBlast (under a minute on 2 cores)
  *          --format text|json  what goes to stdout (default text)
- *          --html DIR          where the HTML page goes (default bench/target/compare); --no-html for none
+ *          --html DIR          each run writes index.html, report.txt and report.json into its own dated folder
+ *                              under DIR (default bench/target/compare/YYYY-MM-DDTHH-MM-SS/); --no-html for none
  *          --ops LIST          op names, families or name prefixes, comma-separated (matmul,act_relu,loss);
  *                              "training" selects the training section (run when --ops is absent)
  *          --backends LIST     backends and anchors to run (default: all); --no-anchors
  *          --threads LIST      thread counts for the CPU backend and the CPU anchors (default 1,N)
- *          --sizes LIST        override every op's sizes
+ *          --sizes LIST        override every op's sizes (each at least 1)
  *          --tiny              tiny sizes and next to no timing (for tests of the report itself)
  * </pre>
+ * A bad option is one line on stderr and exit code 2.
  */
 public final class Compare {
     /** The backend every other one is checked against and compared with. */
@@ -50,6 +55,8 @@ public final class Compare {
     /** Backends that take a thread count (option {@code threads}); others run once. */
     static final List<String> THREADED_BACKENDS = List.of("cpu");
     static final long SEED = 20250101L;
+    /** The anchors' names, as --backends takes them. */
+    static final List<String> ANCHORS = List.of("openblas", "netlib-java", "clblast");
     /** The --ops name of the training section. */
     static final String TRAINING = "training";
 
@@ -76,12 +83,12 @@ public final class Compare {
                     case "--html" -> html = Path.of(value(args, ++i, a));
                     case "--no-html" -> html = null;
                     case "--ops" -> ops = value(args, ++i, a);
-                    case "--backends" -> backends = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim).toList();
+                    case "--backends" -> backends = list(value(args, ++i, a), a);
                     case "--no-anchors" -> anchors = false;
-                    case "--threads" -> threads = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim)
-                            .map(Integer::parseInt).toList();
-                    case "--sizes" -> sizes = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim)
-                            .mapToLong(Long::parseLong).toArray();
+                    case "--threads" -> threads = list(value(args, ++i, a), a).stream()
+                            .map(t -> (int) positive(t, a, Integer.MAX_VALUE)).toList();
+                    case "--sizes" -> sizes = list(value(args, ++i, a), a).stream()
+                            .mapToLong(t -> positive(t, a, Integer.MAX_VALUE)).toArray();
                     case "--tiny" -> plan = Timing.Plan.TINY; // for tests: tiny sizes, next to no timing
                     case "-h", "--help" -> throw new IllegalArgumentException("help");
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
@@ -89,6 +96,9 @@ public final class Compare {
             }
             if (!format.equals("text") && !format.equals("json")) {
                 throw new IllegalArgumentException("--format must be text or json, got '" + format + "'");
+            }
+            if (ops != null) {
+                checkOps(ops);
             }
             int cores = Runtime.getRuntime().availableProcessors();
             if (threads == null) {
@@ -103,10 +113,48 @@ public final class Compare {
         }
 
         private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
+            if (i >= args.length || args[i].startsWith("--")) {
                 throw new IllegalArgumentException(option + " needs a value");
             }
             return args[i];
+        }
+
+        /** A comma-separated list of non-empty items. */
+        private static List<String> list(String value, String option) {
+            List<String> items = Arrays.stream(value.split(",", -1)).map(String::trim).toList();
+            if (items.stream().anyMatch(String::isEmpty)) {
+                throw new IllegalArgumentException(option + " takes a comma-separated list with no empty item, got '" + value + "'");
+            }
+            return items;
+        }
+
+        /** A whole number from 1 to {@code max}. */
+        private static long positive(String text, String option, long max) {
+            long v;
+            try {
+                v = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " takes whole numbers, got '" + text + "'");
+            }
+            if (v < 1 || v > max) {
+                throw new IllegalArgumentException(option + " values must be from 1 to " + max + ", got " + v);
+            }
+            return v;
+        }
+
+        /** Every --ops item must select an op (a name, family or name prefix) or be {@value Compare#TRAINING}. */
+        private static void checkOps(String ops) {
+            List<String> items = list(ops, "--ops");
+            for (String item : items) {
+                String t = item.toLowerCase(Locale.ROOT);
+                if (!t.equals(TRAINING) && OpDescriptor.select(Ops.all(), t).isEmpty()) {
+                    List<String> known = new ArrayList<>(new java.util.LinkedHashSet<>(Ops.all().stream()
+                            .map(OpDescriptor::family).toList()));
+                    known.add(TRAINING);
+                    throw new IllegalArgumentException("--ops: '" + item + "' selects no op (give op names, name prefixes such as"
+                            + " act_, or families: " + String.join(", ", known) + ")");
+                }
+            }
         }
 
         boolean wants(String name) {
@@ -169,35 +217,93 @@ public final class Compare {
     }
 
     public static void main(String[] args) throws IOException {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        int code = run(args, out, System.err);
+        // Backends may hold non-daemon threads (worker pools); the report is done.
+        System.exit(code);
+    }
+
+    /**
+     * The command: parses {@code args}, runs the report, prints it to {@code out} and writes the report folder.
+     * A bad option is one line on {@code err} and exit code 2; --help prints the usage and exits 0.
+     *
+     * @return the process's exit code
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
         Options o;
         try {
             o = Options.parse(args);
         } catch (IllegalArgumentException e) {
-            if (!e.getMessage().equals("help")) {
-                System.err.println("compare: " + e.getMessage());
+            if ("help".equals(e.getMessage())) {
+                out.println(usage());
+                return 0;
             }
-            System.err.println(usage());
-            System.exit(e.getMessage().equals("help") ? 0 : 2);
-            return;
+            err.println("compare: " + e.getMessage() + " (./engine compare --help lists the options)");
+            return 2;
         }
-        Report r = new Compare(o, System.err).run();
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        out.print(o.format().equals("json") ? JsonReport.write(r) : TextReport.write(r));
+        Report r;
+        try {
+            r = new Compare(o, err).run();
+        } catch (OptionException e) {
+            err.println("compare: " + e.getMessage() + " (./engine compare --help lists the options)");
+            return 2;
+        }
+        String text = TextReport.write(r);
+        String json = JsonReport.write(r);
+        out.print(o.format().equals("json") ? json : text);
         if (o.html() != null) {
-            Path page = HtmlReport.write(r, o.html());
-            Files.writeString(o.html().resolve("report.json"), JsonReport.write(r));
-            System.err.println("compare: HTML report written to " + page.toAbsolutePath()
-                    + " (and report.json beside it)");
+            Path dir = reportDir(o.html(), Instant.now());
+            Path page = HtmlReport.write(r, dir);
+            Files.writeString(dir.resolve("report.json"), json);
+            Files.writeString(dir.resolve("report.txt"), text);
+            err.println("compare: report written to " + dir.toAbsolutePath() + "/ (index.html, report.txt, report.json)");
+            err.println("compare: open " + page.toAbsolutePath());
         }
-        // Backends may hold non-daemon threads (worker pools); the report is done.
-        System.exit(0);
+        return 0;
+    }
+
+    /** An option that only the run itself can check (a backend name); one line on stderr and exit code 2. */
+    static final class OptionException extends IllegalArgumentException {
+        OptionException(String message) {
+            super(message);
+        }
+    }
+
+    private static final java.time.format.DateTimeFormatter FOLDER =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss").withZone(java.time.ZoneId.systemDefault());
+
+    /**
+     * This run's own folder under {@code base}, named by the local date and time ({@code 2026-12-06T19-50-00}), with
+     * {@code -2}, {@code -3}, … appended when a run of the same second has one; created, so that a later run never
+     * writes over an earlier one.
+     */
+    static Path reportDir(Path base, Instant when) throws IOException {
+        Files.createDirectories(base);
+        String name = FOLDER.format(when);
+        for (int i = 1; ; i++) {
+            Path dir = base.resolve(i == 1 ? name : name + "-" + i);
+            try {
+                return Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // taken by a run of the same second: the next suffix
+            }
+        }
     }
 
     static String usage() {
         return """
                 usage: ./engine compare [--quick] [--format text|json] [--html DIR | --no-html] [--ops LIST]
                                         [--backends LIST] [--no-anchors] [--threads LIST] [--sizes LIST]
-                --ops lists op names, families or prefixes, and "training" for the training section (all when absent)""";
+                  --quick            small sizes and short timings, no CLBlast (under a minute on 2 cores)
+                  --format text|json what goes to stdout (default text)
+                  --html DIR         each run writes index.html, report.txt and report.json to its own dated folder
+                                     under DIR (default bench/target/compare/YYYY-MM-DDTHH-MM-SS/); --no-html for none
+                  --ops LIST         op names, families or prefixes (matmul,act_relu,loss), and "training" for the
+                                     training section (every op and the training section when absent)
+                  --backends LIST    backends and anchors to run (cpu,opencl,cuda,openblas,netlib-java,clblast)
+                  --no-anchors       no OpenBLAS, netlib-java or CLBlast
+                  --threads LIST     thread counts of the CPU backend and the CPU anchors, each at least 1 (default 1,N)
+                  --sizes LIST       every op's sizes, each at least 1 (matmul: the edge n; elementwise: elements)""";
     }
 
     /** Runs the whole report. */
@@ -209,7 +315,17 @@ public final class Compare {
         if (ops.isEmpty() && !options.wantsTraining()) {
             List<String> known = new ArrayList<>(Ops.all().stream().map(OpDescriptor::name).toList());
             known.add(TRAINING);
-            throw new IllegalArgumentException("--ops " + options.ops() + " selects no op; known: " + known);
+            throw new OptionException("--ops " + options.ops() + " selects no op; known: " + known);
+        }
+        List<BackendInfo> infos = Engine.explain();
+        if (options.backends() != null) {
+            List<String> known = new ArrayList<>(infos.stream().map(BackendInfo::name).toList());
+            known.addAll(ANCHORS);
+            for (String b : options.backends()) {
+                if (!known.contains(b)) {
+                    throw new OptionException("--backends: no backend or anchor '" + b + "' (known: " + String.join(", ", known) + ")");
+                }
+            }
         }
 
         err.println("compare: measuring this machine's ceilings (FMA loop, copy loop; threads " + options.threads() + ")");
@@ -219,7 +335,6 @@ public final class Compare {
                     c.threads(), c.threads() == 1 ? "" : "s", c.fmaGflops(), c.copyGBs(), c.arraycopyGBs());
         }
 
-        List<BackendInfo> infos = Engine.explain();
         List<Impl> impls = new ArrayList<>();
         List<AutoCloseable> toClose = new ArrayList<>();
         Backend reference = null;
@@ -270,7 +385,13 @@ public final class Compare {
             }
             if (options.wants("clblast")) {
                 if (options.quick()) {
-                    anchorInfo.add(anchorMap("clblast", false, "skipped in --quick (its first call compiles for about 20 s)", null));
+                    // Not a question of presence: --quick leaves it out whether or not it is installed.
+                    Map<String, Object> m = anchorMap("clblast", false, null, null);
+                    m.put("skipped", true);
+                    m.put("reason", "skipped because of --quick (its first call compiles kernels for about 20 s); "
+                            + "run without --quick to measure it");
+                    anchorInfo.add(m);
+                    err.println("compare: anchor clblast skipped because of --quick");
                 } else {
                     anchors.add(new ClBlastAnchor(Path.of(System.getProperty("java.io.tmpdir"), "kengine-bench-clblast")));
                 }
@@ -349,6 +470,7 @@ public final class Compare {
             }
         }
         List<Training.Result> training = options.wantsTraining() ? training(infos) : List.of();
+        machine.put("load_average_at_end", loadAverage());
         double seconds = (System.nanoTime() - start) * 1e-9;
         return new Report(machine, ceilings, List.copyOf(deviceCeilings.values()), infos, anchorInfo, rows,
                 Targets.evaluate(rows, options.threads()),
@@ -487,13 +609,36 @@ public final class Compare {
      * A row's fraction of its ceiling: the host's FMA or copy loop at the row's thread count, or for
      * a device backend its own copy kernel (memory-bound rows only).
      */
-    private double fraction(String backend, int threads, String bound, double throughput, List<Ceilings.Ceiling> ceilings) {
+    private double fraction(String backend, int threads, String bound, double throughput, double bytes,
+                            List<Ceilings.Ceiling> ceilings) {
         if (threads == 0) { // a device backend or anchor
             DeviceCeiling d = deviceCeilings.get(backend);
             return d == null || bound.equals("compute") ? Double.NaN : throughput / d.copyGBs();
         }
+        if (bound.equals("memory")) {
+            // The copy loop over as much memory as the row's op touches: a row whose arrays fit in a cache is judged
+            // against a copy that fits there too, not against main memory's bandwidth.
+            return throughput / sizedCopy(threads, (long) (bytes / 8));
+        }
         Ceilings.Ceiling c = ceilings.stream().filter(x -> x.threads() == threads).findFirst().orElse(null);
-        return c == null ? Double.NaN : throughput / (bound.equals("compute") ? c.fmaGflops() : c.copyGBs());
+        return c == null ? Double.NaN : throughput / c.fmaGflops();
+    }
+
+    /** The copy loop's GB/s on {@code threads} threads over {@code floats} floats (one read, one write each), by key. */
+    private final Map<String, Double> sizedCopies = new LinkedHashMap<>();
+
+    /**
+     * The copy loop on {@code threads} threads over {@code floats} floats, measured once per (threads, floats), the
+     * first time a row of that footprint needs it (so beside that row's measurements), and kept for the report.
+     */
+    double sizedCopy(int threads, long floats) {
+        long n = Math.max(1, Math.min(floats, options.copyFloats()));
+        return sizedCopies.computeIfAbsent(threads + ":" + n, k -> {
+            double gbs = Ceilings.copyOn(threads, copyBuffers(n), n, options.ceilingSeconds() / 3);
+            err.printf(Locale.ROOT, "compare:   copy loop over %s floats on %d thread%s: %.1f GB/s%n", OpDescriptor.elements(n),
+                    threads, threads == 1 ? "" : "s", gbs);
+            return gbs;
+        });
     }
 
     /** The row with its fraction of the ceiling taken against {@code ceilings}. */
@@ -501,7 +646,10 @@ public final class Compare {
         if (!r.ok()) {
             return r;
         }
-        double frac = fraction(r.backendOrAnchor(), r.threads(), r.bound(), r.throughput(), ceilings);
+        if (!Double.isNaN(r.interleavedFraction()) || (r.threads() > 0 && r.bound().equals("memory"))) {
+            return r; // against the copy loop at its own footprint, which the ceilings at the end do not change
+        }
+        double frac = fraction(r.backendOrAnchor(), r.threads(), r.bound(), r.throughput(), r.bytes(), ceilings);
         return new Row(r.impl(), r.kind(), r.backendOrAnchor(), r.threads(), r.op(), r.family(), r.size(), r.shape(),
                 r.bound(), r.timing(), r.flops(), r.bytes(), r.throughput(), r.unit(), frac, r.speedupVsCpu(),
                 r.maxRelError(), r.checkedAgainst(), r.checkPassed(), r.error(), r.interleavedCopyGBs(),
@@ -526,7 +674,7 @@ public final class Compare {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("present", present);
-        m.put("reason", present ? null : "not present: " + reason);
+        m.put("reason", present || reason == null ? null : "not present: " + reason);
         m.put("implementation", impl);
         return m;
     }
@@ -570,7 +718,8 @@ public final class Compare {
             int t = r.threads() == 0 ? maxThreads : r.threads();
             Row cpu = rows.stream().filter(x -> x.backendOrAnchor().equals(REFERENCE) && x.threads() == t && x.ok())
                     .findFirst().orElse(null);
-            double s = cpu == null || !r.ok() ? Double.NaN : cpu.timing().median() / r.timing().median();
+            // The same figure the targets state for the pair (Targets.cpuOver), seen from this row's side.
+            double s = cpu == null || !r.ok() ? Double.NaN : 1 / Targets.cpuOver(cpu, r);
             out.add(r.withSpeedup(s));
         }
         return out;
@@ -594,8 +743,9 @@ public final class Compare {
                     errRel = OpDescriptor.maxRelativeError(got, idx, oracle);
                     against = "float64 oracle, " + idx.length + " samples";
                 } else if (ref != null) {
+                    // Said as it is: the same backend at its default thread count is no independent check.
                     errRel = OpDescriptor.maxRelativeError(got, ref);
-                    against = "cpu reference (itself)";
+                    against = "cpu backend at its default threads only (no float64 oracle for this op)";
                 } else {
                     errRel = Double.NaN;
                     against = "none";
@@ -676,7 +826,8 @@ public final class Compare {
     private Row row(OpDescriptor d, long size, Impl impl, String kind, Timing t, double errRel, String against,
                     List<Ceilings.Ceiling> ceilings) {
         double tp = d.throughput(size, t.median());
-        double frac = fraction(impl.name(), impl.threads(), d.bound().name().toLowerCase(Locale.ROOT), tp, ceilings);
+        double frac = fraction(impl.name(), impl.threads(), d.bound().name().toLowerCase(Locale.ROOT), tp, d.bytes(size),
+                ceilings);
         boolean pass = errRel <= d.tolerance(); // NaN (nothing to check against) is no pass
         return new Row(impl.label(), kind, impl.name(), impl.threads(), d.name(), d.family(), size, d.shape(size),
                 d.bound().name().toLowerCase(Locale.ROOT), t, d.flops(size), d.bytes(size), tp, d.throughputUnit(), frac,
@@ -698,12 +849,17 @@ public final class Compare {
         m.put("vector_lanes_f32", Ceilings.lanes());
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         m.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
-        try {
-            m.put("load_average_at_start", Files.readString(Path.of("/proc/loadavg")).trim());
-        } catch (IOException e) {
-            m.put("load_average_at_start", "unknown");
-        }
+        m.put("load_average_at_start", loadAverage());
         return m;
+    }
+
+    /** /proc/loadavg as it reads ("1.88 1.85 1.66 2/106 32130": the 1-, 5- and 15-minute load averages first), or "unknown". */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static String cpuModel() {

@@ -15,6 +15,7 @@ final class JsonReport {
         root.put("report", "kengine compare");
         root.put("quick", r.quick());
         root.put("seconds", r.seconds());
+        root.put("verdict", Verdict.of(r).json());
         root.put("machine", r.machine());
         List<Object> ceilings = new ArrayList<>();
         for (Ceilings.Ceiling c : r.ceilings()) {

@@ -25,9 +25,13 @@ public record Row(String impl, String kind, String backendOrAnchor, int threads,
                 interleavedOpGBs, interleavedFraction, alternation);
     }
 
+    /**
+     * The row with the op and the copy loop measured in alternation: its fraction of the ceiling becomes the median of
+     * the pairs' ratios, the figure the targets state for the same row.
+     */
     public Row withInterleaved(double copyGBs, double opGBs, double fraction) {
         return new Row(impl, kind, backendOrAnchor, threads, op, family, size, shape, bound, timing, flops, bytes,
-                throughput, unit, fractionOfCeiling, speedupVsCpu, maxRelError, checkedAgainst, checkPassed, error, copyGBs,
+                throughput, unit, fraction, speedupVsCpu, maxRelError, checkedAgainst, checkPassed, error, copyGBs,
                 opGBs, fraction, alternation);
     }
 

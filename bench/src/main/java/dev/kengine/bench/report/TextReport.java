@@ -9,14 +9,41 @@ import java.util.Map;
 final class TextReport {
     private TextReport() {}
 
-    /** A fraction as a whole percentage, or "-" where there is no ceiling to take it of. */
+    /** The mark of a fraction of a ceiling over 100 %, which the legend below every report explains. */
+    static final String OVER = "*";
+
+    /**
+     * A fraction as a whole percentage, or "-" where there is no ceiling to take it of; over 100 % it carries
+     * {@link #OVER}, never silently.
+     */
     static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "-" : percentPlain(fraction) + (fraction > 1.005 ? OVER : "");
+    }
+
+    /** A fraction as a whole percentage ("-" for NaN), unmarked. */
+    static String percentPlain(double fraction) {
         return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * fraction);
     }
 
+    /** Whether any row's fraction of its ceiling prints over 100 %. */
+    static boolean anyOver(Compare.Report r) {
+        return r.rows().stream().anyMatch(x -> x.ok() && percent(x.fractionOfCeiling()).endsWith(OVER));
+    }
+
+    /** Why a fraction can exceed 100 %, printed wherever one does. */
+    static final String OVER_LEGEND = OVER + " over 100 % of peak: a host row is judged against the copy loop over the "
+            + "same amount of memory (and the rows the targets judge against that loop run in alternation with the op), so "
+            + "cache-resident sizes are judged against a cache-resident copy; a row still over 100 % moved its bytes faster "
+            + "than that plain loop did: an op updating arrays in place (the optimisers) writes lines it has just read, where the "
+            + "copy also reads each destination line before writing it (8 bytes a float are counted, about 12 move); or it kept "
+            + "more memory traffic in flight; or it ran in a faster minute of a shared host. A "
+            + "device's rows are judged against its copy kernel over at least 16M floats, past its caches, so a smaller "
+            + "row over 100 % ran from the device's cache. Read such a row as \"at the ceiling\", not as beyond it.";
+
     static String write(Compare.Report r) {
         StringBuilder sb = new StringBuilder();
-        sb.append("kengine compare").append(r.quick() ? " (quick)" : "").append('\n');
+        sb.append(Verdict.of(r).text(r.quick()));
+        sb.append("\ndetails\n");
         r.machine().forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %-22s %s%n", k, v)));
         sb.append("\nceilings (measured now)\n");
         for (Ceilings.Ceiling c : r.ceilings()) {
@@ -77,15 +104,20 @@ final class TextReport {
             }
         }
         training(sb, r.training());
-        sb.append(String.format(Locale.ROOT, "%n\"of peak\": compute-bound ops against the FMA loop, memory-bound ops against the copy loop, "
-                + "at the row's thread count; a device's memory-bound rows against its own copy kernel (its compute-bound rows: none). "
-                + "Over 100%%: the row's arrays sat partly in cache, or the op kept more memory traffic in flight than the copy loop does "
-                + "(the loop is this machine's bandwidth as one plain loop reaches it, not the memory's limit).%n"
+        sb.append(String.format(Locale.ROOT, "%n\"of peak\": compute-bound ops against the FMA loop at the row's thread count; "
+                + "memory-bound ops against the copy loop at the row's thread count over as much memory as the op touches "
+                + "(for the rows the copy-bandwidth targets judge, the loop run in alternation with the op: the target's figure); "
+                + "a device's memory-bound rows against its own copy kernel (its compute-bound rows: none).%n"
                 + "Targets \"vs copy bandwidth\": the op and the copy loop run in alternation (copy, op, copy, op, ...), "
                 + "the median of each pair's ratio (op GB/s over the copy loop's just before it); the medians of both shown beside.%n"
                 + "Targets \"vs OpenBLAS\" and \"vs netlib\": the CPU backend and the anchor at the same thread count run in alternation "
-                + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n\"vs cpu\": the CPU backend's median time over this row's, at the same thread count.%n"
+                + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n\"vs cpu\": this row's speed over the CPU "
+                + "backend's at the same thread count (a device: at the most threads); for an anchor's matmul rows, from the same "
+                + "alternation as the target, so that the two state one figure (the target's ratio is its reciprocal).%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|).  Took %.0f s.%n", r.seconds()));
+        if (anyOver(r)) {
+            sb.append(OVER_LEGEND).append('\n');
+        }
         return sb.toString();
     }
 

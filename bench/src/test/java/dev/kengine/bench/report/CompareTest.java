@@ -143,6 +143,81 @@ class CompareTest {
     }
 
     @Test
+    void clblastSkippedByQuickSaysSoNotAbsent() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Compare.Report r = new Compare(Compare.Options.parse("--tiny", "--quick", "--ops", "matmul", "--backends", "cpu,clblast",
+                "--threads", "1", "--no-html"), new PrintStream(err, true, StandardCharsets.UTF_8)).run();
+        var clblast = r.anchors().stream().filter(a -> "clblast".equals(a.get("name"))).findFirst().orElseThrow();
+        assertEquals(Boolean.TRUE, clblast.get("skipped"));
+        String reason = String.valueOf(clblast.get("reason"));
+        assertTrue(reason.startsWith("skipped because of --quick"), reason);
+        assertFalse(reason.contains("not present"), reason);
+        String text = TextReport.write(r);
+        assertTrue(text.contains("clblast      skipped because of --quick"), text);
+        assertFalse(text.contains("clblast      not present"), text);
+    }
+
+    @Test
+    void everyCpuRowIsCheckedAgainstTheFloat64Oracle() {
+        var cpuRows = report.rows().stream().filter(r -> r.backendOrAnchor().equals(Compare.REFERENCE)).toList();
+        assertEquals(2 * Ops.all().size(), cpuRows.size(), "every op on 1 and 2 threads");
+        for (Row r : cpuRows) {
+            assertTrue(r.ok(), r.op() + ": " + r.error());
+            assertTrue(r.checkedAgainst().startsWith("float64 oracle"), r.op() + " " + r.impl() + ": " + r.checkedAgainst());
+            assertTrue(r.checkPassed(), r.op() + " " + r.impl() + " max rel " + r.maxRelError() + " > " + Ops.byName(r.op()).tolerance());
+        }
+        String text = TextReport.write(report);
+        assertFalse(text.contains("(itself)"), "no row is checked against itself");
+    }
+
+    @Test
+    void reportOpensWithTheVerdict() {
+        String text = TextReport.write(report);
+        assertTrue(text.startsWith("kengine compare: verdict\n"), text.substring(0, 200));
+        assertTrue(text.indexOf("  load      load average ") < text.indexOf("ceilings (measured now)"));
+        assertTrue(text.indexOf("  headlines\n") < text.indexOf("ceilings (measured now)"));
+        assertTrue(text.contains("CPU matmul at "), "a matmul headline");
+        assertTrue(report.machine().containsKey("load_average_at_start") && report.machine().containsKey("load_average_at_end"));
+        String html = HtmlReport.html(report);
+        assertTrue(html.indexOf("<section id=\"verdict\">") < html.indexOf("Ceilings measured"));
+        assertFalse(java.util.regex.Pattern.compile("<[a-z]+[^>]*\\sclass=[^>]*\\sclass=").matcher(html).find(),
+                "one class attribute per element");
+    }
+
+    @Test
+    void ofPeakIsTakenAtTheRowsOwnFootprint() {
+        // The rows the copy-bandwidth targets judge state the target's figure; the others a copy loop at their own size.
+        for (Row r : report.rows()) {
+            if (!r.ok() || !r.bound().equals("memory") || r.threads() == 0) {
+                continue;
+            }
+            if (!Double.isNaN(r.interleavedFraction())) {
+                assertEquals(r.interleavedFraction(), r.fractionOfCeiling(), 0.0, r.op());
+            } else {
+                assertTrue(r.fractionOfCeiling() > 0 && Double.isFinite(r.fractionOfCeiling()), r.op());
+            }
+        }
+        assertTrue(stderr.contains("compare:   copy loop over 4K floats on 1 thread: "), stderr);
+        if (TextReport.anyOver(report)) {
+            assertTrue(TextReport.write(report).contains(TextReport.OVER_LEGEND));
+        }
+    }
+
+    @Test
+    void anchorVsCpuIsTheTargetsFigure() {
+        for (var t : report.targets()) {
+            String what = (String) t.get("what");
+            if (!what.startsWith("matmul vs")) {
+                continue;
+            }
+            String anchor = what.contains("OpenBLAS") ? "openblas" : "netlib-java";
+            Row a = report.rows().stream().filter(r -> r.ok() && r.backendOrAnchor().equals(anchor) && r.op().equals("matmul")
+                    && r.size() == (Long) t.get("size") && r.threads() == (Integer) t.get("threads")).findFirst().orElseThrow();
+            assertEquals(1.0, a.speedupVsCpu() * (Double) t.get("ratio"), 1e-12, what);
+        }
+    }
+
+    @Test
     void htmlPageIsWrittenWithSvgCharts(@TempDir Path dir) throws Exception {
         Path page = HtmlReport.write(report, dir.resolve("out"));
         String html = Files.readString(page);
