@@ -69,6 +69,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Backend implements AutoCloseable {
     private final BackendDriver driver;
     private final Capabilities capabilities;
+    /** The driver's own (op, dtype) pairs, before the facade adds the half-precision ones it computes through float32. */
+    private final Capabilities nativePairs;
     private final Set<Object> live = ConcurrentHashMap.newKeySet();
     private final MemoryAccount memory = new MemoryAccount();
     /** Calls running now, on any thread; {@link #close()} waits for them. */
@@ -146,7 +148,8 @@ public final class Backend implements AutoCloseable {
 
     Backend(BackendDriver driver) {
         this.driver = driver;
-        this.capabilities = withHalfPrecision(driver.capabilities());
+        this.nativePairs = driver.capabilities();
+        this.capabilities = withHalfPrecision(nativePairs);
     }
 
     /**
@@ -1459,6 +1462,12 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor l2Norm(Tensor x) {
         return call(() -> {
+            DType h = halfOf(Op.L2_NORM, names("x"), x);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return l2Norm(w.in(x)); // float32: a half-precision norm would overflow long before its elements do
+                }
+            }
             Storage sx = arg(Op.L2_NORM, x, "x");
             Tensor out = allocate(Shape.scalar());
             driver.l2Norm(sx, x.size(), out.storage("out"));
@@ -1505,6 +1514,12 @@ public final class Backend implements AutoCloseable {
      */
     public int[] argmax(Tensor x) {
         return call(() -> {
+            DType h = halfOf(Op.ARGMAX, names("x"), x);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return argmax(w.in(x));
+                }
+            }
             Storage sx = arg(Op.ARGMAX, x, "x");
             requireRankAtLeast("argmax", "x", x, 1);
             if (x.shape().lastDim() == 0) {
@@ -1721,6 +1736,15 @@ public final class Backend implements AutoCloseable {
      */
     public LinearOutput linear(Tensor x, Tensor w, Tensor b, Activation act) {
         return call(() -> {
+            DType h = halfOf(Op.LINEAR, names("x", "w", "b"), x, w, b);
+            if (h != null) {
+                try (Widened wd = new Widened(h)) {
+                    LinearOutput f = linear(wd.in(x), wd.in(w), wd.in(b), act);
+                    Tensor y = wd.result(f.output());
+                    Tensor z = wd.result(f.preActivation());
+                    return new LinearOutput(y, z, x, w, b, act);
+                }
+            }
             Storage sx = arg(Op.LINEAR, x, "x");
             Storage sw = own(w, "w");
             Storage sb = b == null ? null : own(b, "b");
@@ -1828,6 +1852,19 @@ public final class Backend implements AutoCloseable {
      */
     public LinearGradients linearBackward(Tensor dy, LinearOutput forward, boolean inputGradient) {
         return call(() -> {
+            DType h = forward == null ? null : halfOf(Op.LINEAR_BACKWARD, names("dy", "forward.input", "forward.weight",
+                    "forward.preActivation", "forward.output"), dy, forward.input(), forward.weight(),
+                    forward.preActivation(), forward.output());
+            if (h != null) {
+                try (Widened wd = new Widened(h)) {
+                    LinearOutput f = new LinearOutput(wd.in(forward.output()), wd.in(forward.preActivation()),
+                            wd.in(forward.input()), wd.in(forward.weight()), forward.bias(), forward.activation(),
+                            forward.preluAlpha());
+                    LinearGradients g = linearBackward(wd.in(dy), f, inputGradient);
+                    return new LinearGradients(g.dx() == null ? null : wd.result(g.dx()), wd.result(g.dw()),
+                            g.db() == null ? null : wd.result(g.db()), g.dAlpha());
+                }
+            }
             Storage sdy = arg(Op.LINEAR_BACKWARD, dy, "dy");
             requireNonNull(forward, "forward");
             Tensor x = forward.input();
@@ -1920,6 +1957,13 @@ public final class Backend implements AutoCloseable {
     public Tensor activation(Tensor x, Activation act) {
         return call(() -> {
             DType h = halfOf(Op.ACTIVATION, names("x"), x);
+            if (h != null && nativePairs.supports(Op.ACTIVATION, h)) {
+                Storage sx = ownAny(x, "x");
+                requireNonNull(act, "activation");
+                Tensor y = allocate(x.shape(), h);
+                driver.activation(act, sx, y.storage("y"), x.size());
+                return y;
+            }
             if (h != null) {
                 try (Widened w = new Widened(h)) {
                     return w.result(activation(w.in(x), act));
@@ -1947,6 +1991,14 @@ public final class Backend implements AutoCloseable {
     public void activation(Tensor x, Activation act, Tensor y) {
         run(() -> {
             DType h = halfOf(Op.ACTIVATION, names("x", "y"), x, y);
+            if (h != null && nativePairs.supports(Op.ACTIVATION, h)) {
+                Storage sx = ownAny(x, "x");
+                Storage sy = ownAny(y, "y");
+                requireNonNull(act, "activation");
+                sameShape("activation", "x", x, "y", y);
+                driver.activation(act, sx, sy, x.size());
+                return;
+            }
             if (h != null) {
                 try (Widened w = new Widened(h)) {
                     activation(w.in(x), act, w.out(y));
@@ -1980,6 +2032,17 @@ public final class Backend implements AutoCloseable {
     public Tensor activationBackward(Tensor dy, Tensor x, Tensor y, Activation act) {
         return call(() -> {
             DType h = halfOf(Op.ACTIVATION_BACKWARD, names("dy", "x", "y"), dy, x, y);
+            if (h != null && nativePairs.supports(Op.ACTIVATION_BACKWARD, h)) {
+                Storage sdy = ownAny(dy, "dy");
+                Storage sx = ownAny(x, "x");
+                Storage sy = ownAny(y, "y");
+                requireNonNull(act, "activation");
+                sameShape("activationBackward", "dy", dy, "x", x);
+                sameShape("activationBackward", "dy", dy, "y", y);
+                Tensor dx = allocate(dy.shape(), h);
+                driver.activationBackward(act, sdy, sx, sy, dx.storage("dx"), dy.size());
+                return dx;
+            }
             if (h != null) {
                 try (Widened w = new Widened(h)) {
                     return w.result(activationBackward(w.in(dy), w.in(x), w.in(y), act));
@@ -2013,6 +2076,18 @@ public final class Backend implements AutoCloseable {
     public void activationBackward(Tensor dy, Tensor x, Tensor y, Activation act, Tensor dx) {
         run(() -> {
             DType h = halfOf(Op.ACTIVATION_BACKWARD, names("dy", "x", "y", "dx"), dy, x, y, dx);
+            if (h != null && nativePairs.supports(Op.ACTIVATION_BACKWARD, h)) {
+                Storage sdy = ownAny(dy, "dy");
+                Storage sx = ownAny(x, "x");
+                Storage sy = ownAny(y, "y");
+                Storage sdx = ownAny(dx, "dx");
+                requireNonNull(act, "activation");
+                sameShape("activationBackward", "dy", dy, "x", x);
+                sameShape("activationBackward", "dy", dy, "y", y);
+                sameShape("activationBackward", "dy", dy, "dx", dx);
+                driver.activationBackward(act, sdy, sx, sy, sdx, dy.size());
+                return;
+            }
             if (h != null) {
                 try (Widened w = new Widened(h)) {
                     activationBackward(w.in(dy), w.in(x), w.in(y), act, w.out(dx));
@@ -2523,6 +2598,12 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor softmaxCrossEntropyLoss(Tensor logits, int[] labels, Reduction reduction) {
         return call(() -> {
+            DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits"), logits);
+            if (h != null) {
+                try (Widened w = new Widened(h)) {
+                    return softmaxCrossEntropyLoss(w.in(logits), labels, reduction);
+                }
+            }
             Storage sl = crossEntropyArgs(logits, reduction);
             checkLabels(logits, labels);
             Tensor out = allocate(Shape.scalar());
@@ -2940,7 +3021,14 @@ public final class Backend implements AutoCloseable {
                 throw new InvalidArgumentException("clipGradNorm: maxNorm must be finite and > 0, got " + maxNorm);
             }
             for (int i = 0; i < grads.size(); i++) {
-                own(grads.get(i), "grads[" + i + "]");
+                Tensor g = grads.get(i);
+                if (g != null && g.dtype().isHalf()) {
+                    halfOf(Op.L2_NORM, names("grads[" + i + "]"), g);
+                    halfOf(Op.SCALE, names("grads[" + i + "]"), g);
+                    ownAny(g, "grads[" + i + "]");
+                } else {
+                    own(g, "grads[" + i + "]");
+                }
                 for (int j = 0; j < i; j++) {
                     if (grads.get(j) == grads.get(i)) {
                         throw new InvalidArgumentException("clipGradNorm: grads[" + j + "] and grads[" + i + "] are the same tensor "
@@ -2959,7 +3047,11 @@ public final class Backend implements AutoCloseable {
             if (!(norm <= maxNorm)) {
                 float factor = (float) (maxNorm / (norm + 1e-6));
                 for (Tensor g : grads) {
-                    driver.scale(g.storage("grad"), factor, g.storage("grad"), g.size());
+                    if (g.dtype().isHalf()) {
+                        scale(g, factor, g);
+                    } else {
+                        driver.scale(g.storage("grad"), factor, g.storage("grad"), g.size());
+                    }
                 }
             }
             return (float) norm;
@@ -3123,7 +3215,7 @@ public final class Backend implements AutoCloseable {
      * gives the same values within the float32 tolerance).
      */
     private static final Set<Op> HALF_THROUGH_FLOAT32 = java.util.EnumSet.of(Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE,
-            Op.SUM, Op.MEAN, Op.MATMUL, Op.ACTIVATION, Op.ACTIVATION_BACKWARD, Op.SOFTMAX, Op.SOFTMAX_BACKWARD,
+            Op.SUM, Op.MEAN, Op.L2_NORM, Op.ARGMAX, Op.MATMUL, Op.LINEAR, Op.LINEAR_BACKWARD, Op.CLIP_GRAD_NORM, Op.ACTIVATION, Op.ACTIVATION_BACKWARD, Op.SOFTMAX, Op.SOFTMAX_BACKWARD,
             Op.LOG_SOFTMAX, Op.LOG_SOFTMAX_BACKWARD, Op.LOSS, Op.LOSS_BACKWARD, Op.SOFTMAX_CROSS_ENTROPY, Op.DROPOUT,
             Op.DROPOUT_BACKWARD, Op.SGD_STEP, Op.ADAM_STEP);
 
@@ -3132,7 +3224,8 @@ public final class Backend implements AutoCloseable {
         return capabilities.supports(Op.CAST, DType.UINT8) && capabilities.supports(Op.CAST, DType.FLOAT32);
     }
 
-    private static Capabilities withHalfPrecision(Capabilities c) {
+    /** {@code c} with the half-precision pairs the facade computes through float32 added. */
+    static Capabilities withHalfPrecision(Capabilities c) {
         java.util.Map<Op, Set<DType>> pairs = new java.util.EnumMap<>(Op.class);
         pairs.putAll(c.opDtypes());
         for (Op op : HALF_THROUGH_FLOAT32) {

@@ -206,6 +206,18 @@ public final class Engine {
                 sb.append("    memory        ").append(c.memoryBytes() / (1024 * 1024)).append(" MiB\n");
                 sb.append("    compute units ").append(c.computeUnits()).append('\n');
                 sb.append("    dtypes        ").append(c.dtypes()).append('\n');
+                for (dev.kengine.DType d : dev.kengine.DType.values()) {
+                    if (d == dev.kengine.DType.FLOAT32 || !c.dtypes().contains(d)) {
+                        continue;
+                    }
+                    List<String> ops = new ArrayList<>();
+                    for (dev.kengine.op.Op op : dev.kengine.op.Op.values()) {
+                        if (c.supports(op, d)) {
+                            ops.add(op.name());
+                        }
+                    }
+                    sb.append(String.format(Locale.ROOT, "    %-13s %d ops: %s%n", d, ops.size(), String.join(", ", ops)));
+                }
                 sb.append("    ops           ").append(c.supportedOps().size()).append(" of ")
                         .append(dev.kengine.op.Op.values().length);
                 List<String> missing = new ArrayList<>();
@@ -248,7 +260,8 @@ public final class Engine {
         }
         try {
             Availability a = p.probe();
-            return new BackendInfo(name, rank, a.available(), a.reason(), a.capabilities());
+            Capabilities c = a.capabilities();
+            return new BackendInfo(name, rank, a.available(), a.reason(), c == null ? null : Backend.withHalfPrecision(c));
         } catch (RuntimeException | LinkageError e) {
             return new BackendInfo(name, rank, false, "probe failed: " + e, null);
         }

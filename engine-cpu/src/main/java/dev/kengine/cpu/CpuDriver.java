@@ -168,8 +168,20 @@ public final class CpuDriver implements BackendDriver {
     public void cast(Storage src, DType from, Storage dst, DType to, long n) {
         CpuStorage a = (CpuStorage) src;
         CpuStorage b = (CpuStorage) dst;
-        parallel.forRange(n, GRAIN, 64, (s, e) -> Casts.cast(a, b, (int) s, (int) e));
+        if (from == DType.FLOAT32 && to.isHalf()) {
+            boolean bf = to == DType.BFLOAT16;
+            parallel.forRange(n, GRAIN, 64, (s, e) -> kernels.narrow(bf, a.data, (int) s, b.shorts(), (int) s, (int) (e - s)));
+        } else if (from.isHalf() && to == DType.FLOAT32) {
+            boolean bf = from == DType.BFLOAT16;
+            parallel.forRange(n, GRAIN, 64, (s, e) -> kernels.widen(bf, a.shorts(), (int) s, b.data, (int) s, (int) (e - s)));
+        } else {
+            parallel.forRange(n, GRAIN, 64, (s, e) -> Casts.cast(a, b, (int) s, (int) e));
+        }
     }
+
+    /** Elements per block of a half-precision op: widened into float scratch that stays in the L1 cache. */
+    private static final int HALF_BLOCK = 1024;
+    private static final ThreadLocal<float[][]> HALF_SCRATCH = ThreadLocal.withInitial(() -> new float[4][HALF_BLOCK]);
 
     @Override
     public void binary(Binary op, Storage a, Storage b, Storage out, long rows, long cols, boolean broadcastRow) {
@@ -403,6 +415,26 @@ public final class CpuDriver implements BackendDriver {
 
     @Override
     public void activation(Activation act, Storage x, Storage y, long n) {
+        CpuStorage cx = (CpuStorage) x;
+        if (cx.dtype.isHalf()) {
+            // Half precision: blocks widened to float32 in L1-resident scratch, computed there, rounded once.
+            boolean bf = cx.dtype == DType.BFLOAT16;
+            short[] a = cx.shorts();
+            short[] b = ((CpuStorage) y).shorts();
+            Activation.Kind kind = act.kind();
+            float p = act.parameter();
+            parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> {
+                float[][] t = HALF_SCRATCH.get();
+                for (long i = s; i < e; i += HALF_BLOCK) {
+                    int off = (int) i;
+                    int len = (int) Math.min(HALF_BLOCK, e - i);
+                    kernels.widen(bf, a, off, t[0], 0, len);
+                    kernels.activation(kind, p, t[0], 0, t[1], 0, len);
+                    kernels.narrow(bf, t[1], 0, b, off, len);
+                }
+            });
+            return;
+        }
         float[] a = data(x);
         float[] b = data(y);
         Activation.Kind kind = act.kind();
@@ -413,6 +445,29 @@ public final class CpuDriver implements BackendDriver {
 
     @Override
     public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
+        CpuStorage cdy = (CpuStorage) dy;
+        if (cdy.dtype.isHalf()) {
+            boolean bf = cdy.dtype == DType.BFLOAT16;
+            short[] g = cdy.shorts();
+            short[] a = ((CpuStorage) x).shorts();
+            short[] b = ((CpuStorage) y).shorts();
+            short[] d = ((CpuStorage) dx).shorts();
+            Activation.Kind kind = act.kind();
+            float p = act.parameter();
+            parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> {
+                float[][] t = HALF_SCRATCH.get();
+                for (long i = s; i < e; i += HALF_BLOCK) {
+                    int off = (int) i;
+                    int len = (int) Math.min(HALF_BLOCK, e - i);
+                    kernels.widen(bf, g, off, t[0], 0, len);
+                    kernels.widen(bf, a, off, t[1], 0, len);
+                    kernels.widen(bf, b, off, t[2], 0, len);
+                    kernels.activationBackward(kind, p, t[0], t[1], t[2], t[3], 0, len);
+                    kernels.narrow(bf, t[3], 0, d, off, len);
+                }
+            });
+            return;
+        }
         float[] g = data(dy);
         float[] a = data(x);
         float[] b = data(y);

@@ -2,6 +2,7 @@ package dev.kengine.cpu;
 
 import dev.kengine.DType;
 import dev.kengine.InvalidArgumentException;
+import dev.kengine.op.Op;
 import dev.kengine.spi.Availability;
 import dev.kengine.spi.BackendDriver;
 import dev.kengine.spi.BackendProvider;
@@ -79,8 +80,15 @@ public final class CpuProvider implements BackendProvider {
         details.put("threads", Integer.toString(threads));
         details.put("simd", simd ? SimdSelection.DESCRIPTION : "scalar: switched off by option simd=false");
         details.put("java", Runtime.version().toString());
-        return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, EnumSet.allOf(DType.class),
-                Capabilities.allOps(), details);
+        Set<DType> all = EnumSet.allOf(DType.class);
+        Map<Op, Set<DType>> pairs = Capabilities.storageOpsIn(all);
+        // Its own half-precision kernels (blocks widened in cache); the facade computes the other ops' half
+        // pairs through float32.
+        Set<DType> floats = EnumSet.of(DType.FLOAT32, DType.FLOAT16, DType.BFLOAT16);
+        pairs.put(Op.ACTIVATION, floats);
+        pairs.put(Op.ACTIVATION_BACKWARD, floats);
+        return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, all, Capabilities.allOps(), details,
+                pairs);
     }
 
     /** The processor's model name, read once. */

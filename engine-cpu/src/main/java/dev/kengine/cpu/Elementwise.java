@@ -22,6 +22,40 @@ public interface Elementwise {
     /** Floats per vector (1 for scalar); thread ranges are aligned to it. */
     int lanes();
 
+    /**
+     * dst[dOff + i] = the float value of the half-precision bits src[sOff + i] (exact), for i in [0, n).
+     *
+     * @param bf16 true for bfloat16, false for float16
+     */
+    default void widen(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
+        if (bf16) {
+            for (int i = 0; i < n; i++) {
+                dst[dOff + i] = Float.intBitsToFloat(src[sOff + i] << 16);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                dst[dOff + i] = dev.kengine.Conversions.fromFloat16(src[sOff + i]);
+            }
+        }
+    }
+
+    /**
+     * dst[dOff + i] = src[sOff + i] rounded to half precision by {@link dev.kengine.Conversions}, for i in [0, n).
+     *
+     * @param bf16 true for bfloat16, false for float16
+     */
+    default void narrow(boolean bf16, float[] src, int sOff, short[] dst, int dOff, int n) {
+        if (bf16) {
+            for (int i = 0; i < n; i++) {
+                dst[dOff + i] = dev.kengine.Conversions.toBFloat16(src[sOff + i]);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                dst[dOff + i] = dev.kengine.Conversions.toFloat16(src[sOff + i]);
+            }
+        }
+    }
+
     /** y[yOff + i] = act(x[xOff + i]) for i in [0, n). */
     void activation(Activation.Kind kind, float parameter, float[] x, int xOff, float[] y, int yOff, int n);
 

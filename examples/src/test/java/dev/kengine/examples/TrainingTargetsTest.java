@@ -1,5 +1,6 @@
 package dev.kengine.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kengine.Backend;
@@ -53,6 +54,38 @@ class TrainingTargetsTest {
                 .build();
         EpochStats last = train(config, data, "digits");
         assertTrue(last.testAccuracy() >= 0.97, "digits test accuracy " + last.testAccuracy());
+    }
+
+    @Test
+    @DisplayName("the digits MLP in bf16 and fp16 (float32 masters, fp16 loss scaling) reaches the float32 target, 97%")
+    void digitsInHalfPrecision() {
+        Split data = Split.stratified(CsvDataset.digits(), 0.25, 42).standardised();
+        for (dev.kengine.DType p : new dev.kengine.DType[] {dev.kengine.DType.BFLOAT16, dev.kengine.DType.FLOAT16}) {
+            TrainingConfig config = TrainingConfig.builder()
+                    .hidden(Activation.RELU, 128, 64)
+                    .init(Init.heUniform())
+                    .dropout(0.2f)
+                    .optimiser(OptimiserConfig.adam(0.002f))
+                    .batch(BatchMode.MINI_BATCH, 32)
+                    .epochs(30)
+                    .seed(42)
+                    .precision(p)
+                    .build();
+            try (Backend cpu = Engine.open("cpu"); Trainer trainer = new Trainer(cpu, config, data.train(), data.test())) {
+                History h = trainer.fit(e -> { });
+                EpochStats last = h.last();
+                System.out.printf(Locale.ROOT, "digits in %s on cpu: test accuracy %.2f%%, %,.0f samples/s; %s; loss scale %.0f,"
+                                + " %d steps skipped%n", p, 100 * last.testAccuracy(), h.samplesPerSecond(),
+                        trainer.memoryReport(), trainer.lossScale(), trainer.skippedSteps());
+                assertTrue(last.testAccuracy() >= 0.97, "digits test accuracy in " + p + ": " + last.testAccuracy());
+                assertTrue(trainer.memoryReport().contains(p == dev.kengine.DType.BFLOAT16 ? "bf16" : "fp16"));
+                // The passes ran on half-precision copies of the master weights.
+                for (dev.kengine.Tensor w : trainer.network().halfParameters()) {
+                    assertEquals(p, w.dtype());
+                }
+                assertEquals(2 * config.layers(10).size(), trainer.network().halfParameters().size());
+            }
+        }
     }
 
     private static EpochStats train(TrainingConfig config, Split data, String name) {

@@ -60,12 +60,12 @@ final class NaiveDriver implements BackendDriver {
 
     @Override
     public void write(Storage dst, long dstOffset, MemorySegment src, long count) {
-        MemorySegment.copy(src, ValueLayout.JAVA_FLOAT, 0, f(dst), (int) dstOffset, (int) count);
+        MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, f(dst), (int) dstOffset, (int) count);
     }
 
     @Override
     public void read(Storage src, long srcOffset, MemorySegment dst, long count) {
-        MemorySegment.copy(f(src), (int) srcOffset, dst, ValueLayout.JAVA_FLOAT, 0, (int) count);
+        MemorySegment.copy(f(src), (int) srcOffset, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, (int) count);
     }
 
     @Override

@@ -1,6 +1,10 @@
 package dev.kengine.cpu.simd;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.I2S;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.D2F;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.EXP;
@@ -23,6 +27,7 @@ import dev.kengine.spi.BackendDriver.Binary;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -51,6 +56,9 @@ public final class VectorElementwise implements Elementwise {
     private static final int L = S.length();
     /** Floats in a vector of half the preferred size: as many lanes as {@link #D}, for lane-preserving conversions. */
     private static final VectorSpecies<Float> H = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    /** bfloat16 bits, as many lanes as {@link #S}. */
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
 
     // The exact-GELU kernels evaluate odd functions f as xc·P(xc²)/Q(xc²), xc being x clamped to [−c, c] where f has
     // reached its limit within float rounding: rational fits made here (Lawson-weighted linearised least squares
@@ -242,6 +250,44 @@ public final class VectorElementwise implements Elementwise {
 
     // One loop per kind, each calling a small helper, so the JIT inlines everything and the vectors
     // stay in registers (a vector passed through a non-inlined call is boxed on the heap).
+    @Override
+    public void widen(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
+        if (!bf16) {
+            Elementwise.super.widen(false, src, sOff, dst, dOff, n);
+            return;
+        }
+        int i = 0;
+        for (int bound = SH.loopBound(n); i < bound; i += SH.length()) {
+            ShortVector h = ShortVector.fromArray(SH, src, sOff + i);
+            // Sign extension puts copies of bit 15 in bits 16..31; the shift moves them out.
+            IntVector w = (IntVector) h.convertShape(S2I, SI, 0);
+            w.lanewise(LSHL, 16).reinterpretAsFloats().intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = Float.intBitsToFloat(src[sOff + i] << 16);
+        }
+    }
+
+    @Override
+    public void narrow(boolean bf16, float[] src, int sOff, short[] dst, int dOff, int n) {
+        if (!bf16) {
+            Elementwise.super.narrow(false, src, sOff, dst, dOff, n);
+            return;
+        }
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            IntVector bits = FloatVector.fromArray(S, src, sOff + i).reinterpretAsInts();
+            VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(GT, 0x7F800000);
+            IntVector rounded = bits.add(bits.lanewise(LSHR, 16).and(1).add(0x7FFF)).lanewise(LSHR, 16);
+            IntVector quiet = bits.lanewise(LSHR, 16).or(0x40);
+            ShortVector h = (ShortVector) rounded.blend(quiet, nan).convertShape(I2S, SH, 0);
+            h.intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = dev.kengine.Conversions.toBFloat16(src[sOff + i]);
+        }
+    }
+
     @Override
     public void activation(Activation.Kind kind, float p, float[] x, int xOff, float[] y, int yOff, int n) {
         if (kind == Activation.Kind.IDENTITY) {

@@ -52,6 +52,8 @@ public final class TrainCommand {
                                     dropout 0.2 on digits and files)
               --batch MODE          batch, stochastic, mini-batch (default mini-batch) --batch-size N (default 32)
               --epochs N --seed N   (default: 300 for 2-D sets, 30 for digits; seed 42)
+              --precision P         fp32, bf16 or fp16: the dtype of the passes; bf16 and fp16 keep float32
+                                    master weights and optimiser state, fp16 with dynamic loss scaling (default fp32)
               --backend NAME[:k=v]  cpu, opencl, ... (default: the best available; cpu:simd=false for scalar)
               --out DIR             where charts go (default out/train)
               --profile-steps N     synchronised steps timed per op after training (default 30, 0 for none)
@@ -59,7 +61,7 @@ public final class TrainCommand {
 
     public static final Set<String> VALUED = Set.of("data", "classes", "samples", "noise", "test-fraction", "hidden", "activation",
             "output-activation", "init", "loss", "optimiser", "optimizer", "lr", "momentum", "weight-decay", "l1", "l2",
-            "dropout", "clip", "batch", "batch-size", "epochs", "seed", "backend", "out", "profile-steps");
+            "dropout", "clip", "batch", "batch-size", "epochs", "seed", "backend", "out", "profile-steps", "precision");
     public static final Set<String> FLAGS = Set.of("quiet", "stacktrace", "help");
 
     /** The data of a run: the split, and whether it is a 2-D set that can be drawn. */
@@ -110,6 +112,11 @@ public final class TrainCommand {
             report.result("final: train accuracy %.2f%%, test accuracy %.2f%%, test loss %.4f, %d epochs in %.2f s",
                     100 * last.trainAccuracy(), 100 * last.testAccuracy(), last.testLoss(), history.epochs().size(),
                     history.seconds());
+            report.line("%s", trainer.memoryReport());
+            if (config.precision() == dev.kengine.DType.FLOAT16) {
+                report.line("fp16 loss scale at the end %.0f; %d steps skipped for non-finite gradients", trainer.lossScale(),
+                        trainer.skippedSteps());
+            }
 
             List<Path> charts = charts(out, history, config, train, test, trainer, data.planar());
             throughput(report, backend, history, trainer.batchSize(), profileSteps > 0
@@ -211,6 +218,7 @@ public final class TrainCommand {
                 .batch(mode, o.integer("batch-size", 32))
                 .epochs(o.integer("epochs", digitsLike ? 30 : 300))
                 .seed(seed)
+                .precision(TrainingConfig.parsePrecision(o.string("precision", "fp32")))
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package dev.kengine.examples.mlp;
 
 import dev.kengine.Backend;
+import dev.kengine.DType;
 import dev.kengine.DropoutOutput;
 import dev.kengine.LinearGradients;
 import dev.kengine.LinearOutput;
@@ -16,6 +17,10 @@ import java.util.List;
  * {@code backend.init(W, init, seed, l)}, so the initial weights are bit-identical on every backend;
  * biases start at zero. The parameters belong to the network (not to any scope) until
  * {@link #close()}.
+ *
+ * <p>In half precision (bfloat16 or float16) the parameters stay float32 master copies, which the
+ * optimiser updates; the forward and backward passes read half-precision copies of them, which the
+ * optimiser step rewrites from the masters.
  */
 public final class Mlp implements AutoCloseable {
     private final Backend backend;
@@ -23,17 +28,25 @@ public final class Mlp implements AutoCloseable {
     private final List<LayerSpec> specs;
     private final List<Tensor> weights = new ArrayList<>();
     private final List<Tensor> biases = new ArrayList<>();
+    private final DType precision;
+    private final List<Tensor> halfWeights = new ArrayList<>();
+    private final List<Tensor> halfBiases = new ArrayList<>();
 
     /** What the forward pass keeps for the backward pass: each layer's input, its linear output and its dropout mask. */
     public record Pass(List<Tensor> inputs, List<LinearOutput> linear, List<DropoutOutput> dropout, Tensor output) {}
 
     public Mlp(Backend backend, int inputs, List<LayerSpec> layers, Init init, long seed) {
+        this(backend, inputs, layers, init, seed, DType.FLOAT32);
+    }
+
+    public Mlp(Backend backend, int inputs, List<LayerSpec> layers, Init init, long seed, DType precision) {
         if (inputs < 1) {
             throw new ConfigException("the network needs at least one input, got " + inputs);
         }
         this.backend = backend;
         this.inputs = inputs;
         this.specs = List.copyOf(layers);
+        this.precision = precision;
         try {
             int in = inputs;
             for (int l = 0; l < specs.size(); l++) {
@@ -42,6 +55,10 @@ public final class Mlp implements AutoCloseable {
                 weights.add(w);
                 backend.init(w, init, seed, l);
                 biases.add(backend.zeros(out));
+                if (precision != DType.FLOAT32) {
+                    halfWeights.add(backend.cast(w, precision));
+                    halfBiases.add(backend.cast(biases.getLast(), precision));
+                }
                 in = out;
             }
         } catch (RuntimeException e) {
@@ -66,7 +83,22 @@ public final class Mlp implements AutoCloseable {
         return weights;
     }
 
-    /** Weights and biases interleaved: W0, b0, W1, b1, ... */
+    /** The dtype of the forward and backward passes. */
+    public DType precision() {
+        return precision;
+    }
+
+    /** The half-precision copies the passes read, interleaved as {@link #parameters()}; empty in float32. */
+    public List<Tensor> halfParameters() {
+        List<Tensor> p = new ArrayList<>();
+        for (int l = 0; l < halfWeights.size(); l++) {
+            p.add(halfWeights.get(l));
+            p.add(halfBiases.get(l));
+        }
+        return p;
+    }
+
+    /** Weights and biases interleaved: W0, b0, W1, b1, ... (the float32 masters in half precision) */
     public List<Tensor> parameters() {
         List<Tensor> p = new ArrayList<>();
         for (int l = 0; l < specs.size(); l++) {
@@ -89,7 +121,9 @@ public final class Mlp implements AutoCloseable {
         Tensor h = x;
         for (int l = 0; l < specs.size(); l++) {
             in.add(h);
-            LinearOutput o = backend.linear(h, weights.get(l), biases.get(l), specs.get(l).activation());
+            boolean half = precision != DType.FLOAT32;
+            LinearOutput o = backend.linear(h, (half ? halfWeights : weights).get(l), (half ? halfBiases : biases).get(l),
+                    specs.get(l).activation());
             meter.op("linear");
             lin.add(o);
             h = o.output();
@@ -133,5 +167,7 @@ public final class Mlp implements AutoCloseable {
     public void close() {
         weights.forEach(Tensor::close);
         biases.forEach(Tensor::close);
+        halfWeights.forEach(Tensor::close);
+        halfBiases.forEach(Tensor::close);
     }
 }

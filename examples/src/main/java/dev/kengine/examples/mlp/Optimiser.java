@@ -18,6 +18,7 @@ public final class Optimiser implements AutoCloseable {
     private final Backend backend;
     private final OptimiserConfig config;
     private final List<Tensor> parameters;
+    private final List<Tensor> halfCopies;
     private final List<Tensor> state1 = new ArrayList<>();
     private final List<Tensor> state2 = new ArrayList<>();
     private final SgdConfig sgdWeights;
@@ -27,9 +28,19 @@ public final class Optimiser implements AutoCloseable {
 
     /** {@code parameters} alternate weight, bias, weight, bias, as {@link Mlp#parameters()} gives them. */
     public Optimiser(Backend backend, OptimiserConfig config, float l1, float l2, List<Tensor> parameters) {
+        this(backend, config, l1, l2, parameters, List.of());
+    }
+
+    /**
+     * As above, for float32 master parameters whose half-precision copies ({@code halfCopies}, in the
+     * same order, or empty) each step rewrites.
+     */
+    public Optimiser(Backend backend, OptimiserConfig config, float l1, float l2, List<Tensor> parameters,
+                     List<Tensor> halfCopies) {
         this.backend = backend;
         this.config = config;
         this.parameters = List.copyOf(parameters);
+        this.halfCopies = List.copyOf(halfCopies);
         float lr = config.learningRate();
         if (config.isAdam()) {
             boolean decoupled = config.kind() == OptimiserConfig.Kind.ADAMW;
@@ -67,14 +78,38 @@ public final class Optimiser implements AutoCloseable {
             boolean weight = i % 2 == 0;
             Tensor p = parameters.get(i);
             Tensor g = gradients.get(i);
+            Tensor half = halfCopies.isEmpty() ? null : halfCopies.get(i);
             if (config.isAdam()) {
-                backend.adamStep(p, g, state1.get(i), state2.get(i), weight ? adamWeights : adamBiases, step);
+                AdamConfig c = weight ? adamWeights : adamBiases;
+                if (half == null) {
+                    backend.adamStep(p, g, state1.get(i), state2.get(i), c, step);
+                } else {
+                    backend.adamStep(p, g, state1.get(i), state2.get(i), c, step, half);
+                }
                 meter.op("adamStep");
             } else {
-                backend.sgdStep(p, g, config.usesMomentum() ? state1.get(i) : null, weight ? sgdWeights : sgdBiases);
+                Tensor velocity = config.usesMomentum() ? state1.get(i) : null;
+                SgdConfig c = weight ? sgdWeights : sgdBiases;
+                if (half == null) {
+                    backend.sgdStep(p, g, velocity, c);
+                } else {
+                    backend.sgdStep(p, g, velocity, c, half);
+                }
                 meter.op("sgdStep");
             }
         }
+    }
+
+    /** Bytes of optimiser state (velocities or moments), all float32. */
+    public long stateBytes() {
+        long b = 0;
+        for (Tensor t : state1) {
+            b += t.size() * 4;
+        }
+        for (Tensor t : state2) {
+            b += t.size() * 4;
+        }
+        return b;
     }
 
     @Override

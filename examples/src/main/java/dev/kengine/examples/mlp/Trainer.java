@@ -1,6 +1,7 @@
 package dev.kengine.examples.mlp;
 
 import dev.kengine.Backend;
+import dev.kengine.DType;
 import dev.kengine.LossAndGradient;
 import dev.kengine.Scope;
 import dev.kengine.Tensor;
@@ -25,6 +26,12 @@ import java.util.function.Consumer;
  * counter-based generator, offset = layer), sample order ({@link SplittableRandom}), dropout masks
  * (engine generator, offset = step · layers + layer). So two backends given the same configuration
  * do the same arithmetic and differ only in rounding.
+ *
+ * <p>In half precision ({@link TrainingConfig#precision()}) the batch is uploaded in that dtype, the
+ * passes run on the network's half-precision copies, and the optimiser updates float32 masters and
+ * rewrites the copies. In float16 the loss gradient is multiplied by a loss scale (from 2¹⁶) before
+ * the backward pass; a step whose gradients are not finite is skipped and halves the scale, and
+ * 2000 finite steps in a row double it. That check reads one number per gradient each step.
  */
 public final class Trainer implements AutoCloseable {
     private static final int EVAL_CHUNK = 4096;
@@ -44,6 +51,9 @@ public final class Trainer implements AutoCloseable {
     private OpMeter meter;
     private long step;
     private StepListener stepListener;
+    private float lossScale = 65536f;
+    private int finiteSteps;
+    private long skippedSteps;
 
     /** Told about every training step; setting one makes each step read its loss back (a synchronisation). */
     @FunctionalInterface
@@ -69,11 +79,12 @@ public final class Trainer implements AutoCloseable {
             indices[i] = i;
         }
         this.batchSize = config.batchMode().batchSize(config.batchSize(), train.rows());
-        Mlp net = new Mlp(backend, train.columns(), config.layers(train.classes()), config.init(), config.seed());
+        Mlp net = new Mlp(backend, train.columns(), config.layers(train.classes()), config.init(), config.seed(),
+                config.precision());
         Optimiser opt = null;
         Tensor sum = null;
         try {
-            opt = new Optimiser(backend, config.optimiser(), config.l1(), config.l2(), net.parameters());
+            opt = new Optimiser(backend, config.optimiser(), config.l1(), config.l2(), net.parameters(), net.halfParameters());
             sum = backend.scalar(0f);
         } catch (RuntimeException e) {
             net.close();
@@ -157,7 +168,7 @@ public final class Trainer implements AutoCloseable {
         step++;
         meter.startStep();
         try (Scope scope = Scope.open()) {
-            Tensor input = backend.of(x, rows, train.columns());
+            Tensor input = upload(x, rows, train.columns());
             meter.op("upload");
             long dropoutOffset = step * mlp.layers().size();
             Mlp.Pass pass = mlp.forward(input, config.dropout(), config.seed() ^ DROPOUT_SEED_SALT, dropoutOffset, meter);
@@ -170,7 +181,26 @@ public final class Trainer implements AutoCloseable {
                     meter.op("penalty", 2);
                 }
             }
+            boolean scaled = config.precision() == DType.FLOAT16;
+            if (scaled) {
+                backend.scale(lg.gradient(), lossScale, lg.gradient());
+                meter.op("scale");
+            }
             List<Tensor> grads = mlp.backward(pass, lg.gradient(), config.dropout(), meter);
+            if (scaled) {
+                boolean finite = backend.unscaleIfFinite(grads, lossScale);
+                meter.op("unscaleIfFinite", 2 * grads.size());
+                if (!finite) {
+                    lossScale /= 2;
+                    finiteSteps = 0;
+                    skippedSteps++;
+                    return Double.NaN;
+                }
+                if (++finiteSteps == 2000) {
+                    lossScale *= 2;
+                    finiteSteps = 0;
+                }
+            }
             double norm = Double.NaN;
             if (config.clipNorm() > 0f) {
                 norm = backend.clipGradNorm(grads, config.clipNorm());
@@ -196,7 +226,7 @@ public final class Trainer implements AutoCloseable {
         if (config.objective().crossEntropy()) {
             lg = backend.softmaxCrossEntropy(output, labels, reduction);
         } else {
-            Tensor target = backend.of(oneHot(labels, train.classes()), labels.length, train.classes());
+            Tensor target = upload(oneHot(labels, train.classes()), labels.length, train.classes());
             meter.op("upload");
             lg = backend.lossWithGradient(output, target, config.objective().elementwise(), reduction);
         }
@@ -235,12 +265,12 @@ public final class Trainer implements AutoCloseable {
             int[] labels = new int[rows];
             data.gather(all, from, to, x, labels);
             try (Scope scope = Scope.open()) {
-                Mlp.Pass pass = mlp.forward(backend.of(x, rows, data.columns()), 0f, 0, 0, quiet);
+                Mlp.Pass pass = mlp.forward(upload(x, rows, data.columns()), 0f, 0, 0, quiet);
                 Tensor out = pass.output();
                 if (config.objective().crossEntropy()) {
                     lossTotal += backend.softmaxCrossEntropyLoss(out, labels, Reduction.SUM).item();
                 } else {
-                    Tensor target = backend.of(oneHot(labels, data.classes()), rows, data.classes());
+                    Tensor target = upload(oneHot(labels, data.classes()), rows, data.classes());
                     // The training loss is a mean over all elements; evaluate the same quantity.
                     lossTotal += backend.loss(out, target, config.objective().elementwise(), Reduction.SUM).item()
                             / data.classes();
@@ -267,7 +297,7 @@ public final class Trainer implements AutoCloseable {
         train.gather(identity(train.rows()), 0, n, x, labels);
         OpMeter quiet = OpMeter.counting(backend);
         try (Scope scope = Scope.open()) {
-            Mlp.Pass pass = mlp.forward(backend.of(x, n, train.columns()), 0f, 0, 0, quiet);
+            Mlp.Pass pass = mlp.forward(upload(x, n, train.columns()), 0f, 0, 0, quiet);
             LossAndGradient lg = lossAndGradient(pass.output(), labels, Reduction.MEAN);
             List<Tensor> grads = mlp.backward(pass, lg.gradient(), 0f, quiet);
             double[] norms = new double[mlp.layers().size()];
@@ -289,7 +319,7 @@ public final class Trainer implements AutoCloseable {
             int to = Math.min(from + EVAL_CHUNK, rows);
             float[] chunk = java.util.Arrays.copyOfRange(x, from * mlp.inputs(), to * mlp.inputs());
             try (Scope scope = Scope.open()) {
-                Tensor out = mlp.forward(backend.of(chunk, to - from, mlp.inputs()), 0f, 0, 0, quiet).output();
+                Tensor out = mlp.forward(upload(chunk, to - from, mlp.inputs()), 0f, 0, 0, quiet).output();
                 if (config.objective().crossEntropy()) {
                     out = backend.softmax(out);
                 }
@@ -342,6 +372,64 @@ public final class Trainer implements AutoCloseable {
         } finally {
             meter = previous;
         }
+    }
+
+    /** Host data as a tensor of the training precision (rounded once for the half types). */
+    private Tensor upload(float[] data, int rows, int columns) {
+        return config.precision() == DType.FLOAT32 ? backend.of(data, rows, columns)
+                : backend.of(data, config.precision(), rows, columns);
+    }
+
+    /** The float16 loss scale now (65536 at the start; 1 when not scaling). */
+    public float lossScale() {
+        return config.precision() == DType.FLOAT16 ? lossScale : 1f;
+    }
+
+    /** Steps skipped because their float16 gradients overflowed. */
+    public long skippedSteps() {
+        return skippedSteps;
+    }
+
+    /**
+     * What the network's tensors take in memory: the parameters the passes read (in the training
+     * precision), the float32 masters when they differ, the optimiser state, and the activations and
+     * dropout masks one training step keeps for its backward pass (batch rows, every layer).
+     */
+    public String memoryReport() {
+        int width = config.precision().byteSize();
+        long params = 0;
+        for (Tensor p : mlp.parameters()) {
+            params += p.size();
+        }
+        long units = 0;
+        for (LayerSpec l : mlp.layers()) {
+            units += l.units();
+        }
+        long rows = batchSize;
+        // Each layer keeps its pre-activation z and its output y; hidden layers with dropout also a mask and its output.
+        long activations = rows * mlp.inputs() + 2 * rows * units;
+        long hiddenUnits = units - mlp.outputs();
+        long masks = config.dropout() > 0f ? rows * hiddenUnits : 0;
+        long dropped = config.dropout() > 0f ? rows * hiddenUnits : 0;
+        String name = switch (config.precision()) {
+            case BFLOAT16 -> "bf16";
+            case FLOAT16 -> "fp16";
+            default -> "fp32";
+        };
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(java.util.Locale.ROOT, "memory (%s): parameters %s", name, bytes(params * width)));
+        if (width != 4) {
+            sb.append(String.format(java.util.Locale.ROOT, " + float32 masters %s", bytes(params * 4)));
+        }
+        sb.append(String.format(java.util.Locale.ROOT, ", optimiser state %s, activations per step %s, dropout masks %s"
+                        + " (UINT8) + dropout outputs %s; peak allocated %s", bytes(optimiser.stateBytes()),
+                bytes((activations) * width), bytes(masks), bytes(dropped * width), bytes(backend.peakAllocatedBytes())));
+        return sb.toString();
+    }
+
+    private static String bytes(long b) {
+        return b < 1 << 20 ? String.format(java.util.Locale.ROOT, "%.1f KiB", b / 1024.0)
+                : String.format(java.util.Locale.ROOT, "%.2f MiB", b / (1024.0 * 1024));
     }
 
     private static int[] identity(int n) {

@@ -1,5 +1,6 @@
 package dev.kengine.examples.mlp;
 
+import dev.kengine.DType;
 import dev.kengine.op.Activation;
 import dev.kengine.op.Init;
 import java.util.ArrayList;
@@ -17,10 +18,13 @@ import java.util.List;
  * @param clipNorm the largest global gradient norm; larger gradients are scaled down to it; 0 for no clipping
  * @param batchSize rows per step in {@link BatchMode#MINI_BATCH} mode
  * @param trackGradientNorm whether to measure the global gradient norm every step (one extra read per step)
+ * @param precision the dtype of the forward and backward passes: FLOAT32, or BFLOAT16 / FLOAT16 with
+ *     float32 master weights and optimiser state (FLOAT16 with dynamic loss scaling)
  */
 public record TrainingConfig(List<LayerSpec> hidden, Activation outputActivation, Init init, Objective objective,
                              OptimiserConfig optimiser, float l1, float l2, float dropout, float clipNorm,
-                             BatchMode batchMode, int batchSize, int epochs, long seed, boolean trackGradientNorm) {
+                             BatchMode batchMode, int batchSize, int epochs, long seed, boolean trackGradientNorm,
+                             DType precision) {
 
     public TrainingConfig {
         hidden = List.copyOf(hidden);
@@ -50,6 +54,19 @@ public record TrainingConfig(List<LayerSpec> hidden, Activation outputActivation
         if (epochs < 1) {
             throw new ConfigException("--epochs must be at least 1, got " + epochs);
         }
+        if (precision == null || !precision.isFloatingPoint()) {
+            throw new ConfigException("--precision must be fp32, bf16 or fp16, got " + precision);
+        }
+    }
+
+    /** Parses {@code fp32}, {@code bf16} or {@code fp16} (or the dtype names). */
+    public static DType parsePrecision(String s) {
+        return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "fp32", "float32" -> DType.FLOAT32;
+            case "bf16", "bfloat16" -> DType.BFLOAT16;
+            case "fp16", "float16" -> DType.FLOAT16;
+            default -> throw new ConfigException("--precision must be fp32, bf16 or fp16, got '" + s + "'");
+        };
     }
 
     private static void requireFiniteNonNegative(String what, float v) {
@@ -86,6 +103,7 @@ public record TrainingConfig(List<LayerSpec> hidden, Activation outputActivation
         b.epochs = epochs;
         b.seed = seed;
         b.trackGradientNorm = trackGradientNorm;
+        b.precision = precision;
         return b;
     }
 
@@ -117,6 +135,9 @@ public record TrainingConfig(List<LayerSpec> hidden, Activation outputActivation
         if (clipNorm > 0f) {
             sb.append(", clip ").append(clipNorm);
         }
+        if (precision != DType.FLOAT32) {
+            sb.append(", ").append(precision == DType.BFLOAT16 ? "bf16" : "fp16").append(" (float32 master weights)");
+        }
         return sb.append(", seed ").append(seed).toString();
     }
 
@@ -144,6 +165,7 @@ public record TrainingConfig(List<LayerSpec> hidden, Activation outputActivation
         private int epochs = 20;
         private long seed = 42;
         private boolean trackGradientNorm;
+        private DType precision = DType.FLOAT32;
 
         public Builder hidden(List<LayerSpec> layers) {
             this.hidden = new ArrayList<>(layers);
@@ -220,9 +242,14 @@ public record TrainingConfig(List<LayerSpec> hidden, Activation outputActivation
             return this;
         }
 
+        public Builder precision(DType p) {
+            this.precision = p;
+            return this;
+        }
+
         public TrainingConfig build() {
             return new TrainingConfig(hidden, outputActivation, init, objective, optimiser, l1, l2, dropout, clipNorm,
-                    batchMode, batchSize, epochs, seed, trackGradientNorm);
+                    batchMode, batchSize, epochs, seed, trackGradientNorm, precision);
         }
     }
 }

@@ -1,0 +1,89 @@
+package dev.kengine.cpu;
+
+import dev.kengine.Backend;
+import dev.kengine.DType;
+import dev.kengine.Engine;
+import dev.kengine.Tensor;
+import dev.kengine.op.Activation;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A timing harness (not a unit test): each op on 16M elements in FLOAT32, BFLOAT16 and FLOAT16 through
+ * the public API on the CPU backend (2 threads), the three dtypes alternating, median of 9 wall-clock
+ * runs after 3 warm-up runs each. Prints G elements/s per dtype and the half/float32 ratios measured in
+ * the same run. Run after test-compile:
+ * <pre>
+ *   J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+ *   CP=engine-api/target/classes:engine-cpu/target/classes:engine-cpu/target/test-classes
+ *   $J --add-modules jdk.incubator.vector -cp $CP dev.kengine.cpu.HalfThroughputTiming
+ * </pre>
+ */
+public final class HalfThroughputTiming {
+    private static final int N = 1 << 24;
+
+    public static void main(String[] args) throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        String load = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim();
+        System.out.println("CPU backend, 2 threads, " + N + " elements, wall clock, median of 9; load at start: " + load);
+        try (Backend b = Engine.open("cpu", Map.of("threads", "2"))) {
+            float[] x = new float[N];
+            java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+            for (int i = 0; i < N; i++) {
+                x[i] = (float) (r.nextDouble() * 8 - 4);
+            }
+            DType[] types = {DType.FLOAT32, DType.BFLOAT16, DType.FLOAT16};
+            Tensor[] xs = new Tensor[3];
+            Tensor[] ys = new Tensor[3];
+            Tensor[] dys = new Tensor[3];
+            Tensor[] dxs = new Tensor[3];
+            for (int t = 0; t < 3; t++) {
+                xs[t] = b.of(x, types[t]);
+                ys[t] = b.empty(types[t], N);
+                dys[t] = b.of(x, types[t]);
+                dxs[t] = b.empty(types[t], N);
+            }
+            Tensor f32 = b.of(x);
+            List<String> names = new ArrayList<>();
+            List<Consumer<Integer>> ops = new ArrayList<>();
+            for (Activation act : new Activation[] {Activation.RELU, Activation.SIGMOID, Activation.GELU, Activation.TANH}) {
+                names.add(act + " forward");
+                ops.add(t -> b.activation(xs[t], act, ys[t]));
+                names.add(act + " backward");
+                ops.add(t -> b.activationBackward(dys[t], xs[t], ys[t], act, dxs[t]));
+            }
+            names.add("cast from float32");
+            ops.add(t -> b.cast(f32, ys[t]));
+            names.add("cast to float32");
+            Tensor out32 = b.empty(N);
+            ops.add(t -> b.cast(xs[t], out32));
+            for (int o = 0; o < ops.size(); o++) {
+                double[][] times = new double[3][9];
+                for (int rep = -3; rep < 9; rep++) {
+                    for (int t = 0; t < 3; t++) {
+                        long t0 = System.nanoTime();
+                        ops.get(o).accept(t);
+                        b.synchronize();
+                        long dt = System.nanoTime() - t0;
+                        if (rep >= 0) {
+                            times[t][rep] = dt;
+                        }
+                    }
+                }
+                double[] med = new double[3];
+                for (int t = 0; t < 3; t++) {
+                    Arrays.sort(times[t]);
+                    med[t] = times[t][4];
+                }
+                System.out.printf("%-22s float32 %6.2f  bfloat16 %6.2f (%.2fx)  float16 %6.2f (%.2fx) G elements/s%n",
+                        names.get(o), N / med[0], N / med[1], med[0] / med[1], N / med[2], med[0] / med[2]);
+            }
+        }
+        String end = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim();
+        System.out.println("load at end: " + end);
+    }
+}
