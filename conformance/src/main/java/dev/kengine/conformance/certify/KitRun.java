@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.InvocationInterceptor;
 import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
@@ -78,7 +78,8 @@ final class KitRun {
             String id = context.getConfigurationParameter(RUN_ID).orElse(null);
             Target target = id == null ? null : TARGETS.get(id);
             if (target == null) {
-                throw new ExtensionConfigurationException("the conformance command's kit classes run only from the command");
+                // Found by a class-path scan rather than run by the command: there is no backend to name.
+                Assumptions.abort("the conformance command's kit classes run only from ./engine conformance");
             }
             if (testInstance instanceof CertifiedKit k) {
                 k.target = target;
