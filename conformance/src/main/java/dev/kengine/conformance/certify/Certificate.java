@@ -153,7 +153,10 @@ record Certificate(Header header, int checks, int passed, int failed, int skippe
 
         String worst() {
             if (disagreeing > 0 && !Double.isFinite(worstRatio)) {
-                return disagreeing + " of " + elements + " elements beyond it (NaN, infinity or error where none is allowed)";
+                String worst = Double.isFinite(worstError)
+                        ? String.format(Locale.ROOT, "error %.3g where the bound is %.3g", worstError, boundAtWorst)
+                        : "a NaN or an infinity where the oracle has another value";
+                return disagreeing + " of " + elements + " elements beyond it; worst: " + worst;
             }
             if (disagreeing > 0) {
                 return String.format(Locale.ROOT, "%d of %d elements beyond it; worst %.3g× the bound (error %.3g, bound %.3g)",
