@@ -57,6 +57,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -81,6 +82,7 @@ import org.junit.jupiter.api.function.Executable;
  * skipped with the backend's reason, never as passed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(Evidence.class)
 public abstract class BackendConformanceKit {
     private static final double U = Tolerance.U32;
     private static final Activation[] ACTIVATIONS = {
@@ -169,6 +171,7 @@ public abstract class BackendConformanceKit {
      * the case left no tensor open.
      */
     static void guarded(Backend b, Op[] ops, Executable body) throws Throwable {
+        Evidence.ops(ops);
         requireOps(b, ops);
         int live = b.liveTensors();
         try (Scope scope = Scope.open()) {
