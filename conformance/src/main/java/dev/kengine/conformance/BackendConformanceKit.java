@@ -2217,6 +2217,7 @@ public abstract class BackendConformanceKit {
         @DisplayName("upload, download, fill and copy in every dtype")
         Stream<DynamicTest> storage() {
             return Arrays.stream(DType.values()).map(d -> check("storage of " + d, ops(Op.UPLOAD, Op.DOWNLOAD, Op.FILL, Op.COPY), () -> {
+                Evidence.dtypes(d);
                 requireStored(d);
                 int[] bits = conversionInputs(d);
                 int n = Math.min(bits.length, 4099);
@@ -2265,6 +2266,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> halfConversions() {
             return Stream.of(DType.FLOAT16, DType.BFLOAT16).flatMap(h -> Stream.of(
                 check("all 65,536 " + h + " patterns to float32 and back", ops(Op.CAST), () -> {
+                    Evidence.dtypes(h, DType.FLOAT32);
                     requireStored(h);
                     int[] all = conversionInputs(h);
                     Tensor t = fromBits(h, all);
@@ -2281,6 +2283,7 @@ public abstract class BackendConformanceKit {
                     assertSameBits(h + " → FLOAT32 → " + h, expect, rawBits(back));
                 }),
                 check("float32 midpoints, neighbours, specials and random bits to " + h, ops(Op.CAST), () -> {
+                    Evidence.dtypes(h, DType.FLOAT32);
                     requireStored(h);
                     int[] in = float32ConversionInputs();
                     Tensor f = fromBits(DType.FLOAT32, in);
@@ -2305,6 +2308,7 @@ public abstract class BackendConformanceKit {
             for (DType from : DType.values()) {
                 for (DType to : DType.values()) {
                     tests.add(check(from + " → " + to, ops(Op.CAST), () -> {
+                        Evidence.dtypes(from, to);
                         requireStored(from, to);
                         int[] in = conversionInputs(from);
                         Tensor x = fromBits(from, in);
@@ -2368,6 +2372,7 @@ public abstract class BackendConformanceKit {
         @DisplayName("INT32 labels on the device give the int[] result bit for bit; argmax writes INT32; dropout masks are UINT8")
         void labelsMasksAndIndices() throws Throwable {
             run(ops(Op.SOFTMAX_CROSS_ENTROPY, Op.ARGMAX, Op.DROPOUT, Op.DROPOUT_BACKWARD, Op.CAST), () -> {
+                Evidence.dtypes(DType.INT32, DType.UINT8);
                 requireStored(DType.INT32, DType.UINT8);
                 int rows = 37;
                 int cols = 11;
@@ -2479,6 +2484,7 @@ public abstract class BackendConformanceKit {
         private final DType[] halves = {DType.FLOAT16, DType.BFLOAT16};
 
         private void requireHalf(Op op, DType h) {
+            Evidence.dtypes(h);
             requireStored(h);
             if (!backend.capabilities().supports(op, h)) {
                 Assumptions.abort("backend '" + backend.name() + "' does not run " + op + " on " + h);
@@ -2743,6 +2749,63 @@ public abstract class BackendConformanceKit {
                     assertArrayEquals(roundedTo(h, master.toArray()), copy.toArray(), "the half copy after SGD");
                     rejects(InvalidArgumentException.class, () -> backend.adamStep(master, gh, m, v, AdamConfig.adam(1e-2f), 2, master),
                             "halfWeights", "FLOAT32");
+                }));
+                tests.add(check("linear, backward passes, norms and argmax in " + h + " against float32 on the same values",
+                        ops(Op.LINEAR, Op.LINEAR_BACKWARD, Op.L2_NORM, Op.CLIP_GRAD_NORM, Op.ARGMAX, Op.SOFTMAX_BACKWARD,
+                                Op.LOG_SOFTMAX_BACKWARD, Op.LOSS_BACKWARD, Op.DROPOUT_BACKWARD, Op.CAST), () -> {
+                    for (Op op : new Op[] {Op.LINEAR, Op.LINEAR_BACKWARD, Op.L2_NORM, Op.CLIP_GRAD_NORM, Op.ARGMAX,
+                        Op.SOFTMAX_BACKWARD, Op.LOG_SOFTMAX_BACKWARD, Op.LOSS_BACKWARD, Op.DROPOUT_BACKWARD}) {
+                        requireHalf(op, h);
+                    }
+                    int rows = 12;
+                    int in = 40;
+                    int out = 7;
+                    float[] x = roundedTo(h, Inputs.gaussian(rows * in, 41, 1));
+                    float[] w = roundedTo(h, Inputs.gaussian(in * out, 42, 0.3));
+                    float[] b = roundedTo(h, Inputs.gaussian(out, 43, 0.1));
+                    float[] dy = roundedTo(h, Inputs.gaussian(rows * out, 44, 1));
+                    // The float32 run on the same (rounded) values: the kit checks it against the oracle elsewhere.
+                    LinearOutput f = backend.linear(up(x, rows, in), up(w, in, out), up(b, out), Activation.GELU);
+                    LinearGradients fg = backend.linearBackward(up(dy, rows, out), f);
+                    LinearOutput o = backend.linear(backend.of(x, h, rows, in), backend.of(w, h, in, out), backend.of(b, h, out),
+                            Activation.GELU);
+                    assertEquals(h, o.output().dtype());
+                    assertHalfNear("linear in " + h, h, widen(down(f.output())), down(o.output()), 1e-5);
+                    LinearGradients g = backend.linearBackward(backend.of(dy, h, rows, out), o);
+                    assertEquals(h, g.dw().dtype());
+                    // The backward pass starts from the half forward pass's rounded z and y: so does its float32 reference.
+                    LinearOutput rounded = new LinearOutput(up(down(o.output()), rows, out), up(down(o.preActivation()), rows, out),
+                            up(x, rows, in), up(w, in, out), up(b, out), Activation.GELU);
+                    LinearGradients rg = backend.linearBackward(up(dy, rows, out), rounded);
+                    assertHalfNear("linear backward dx in " + h, h, widen(down(rg.dx())), down(g.dx()), 1e-6);
+                    assertHalfNear("linear backward dw in " + h, h, widen(down(rg.dw())), down(g.dw()), 1e-6);
+                    assertHalfNear("linear backward db in " + h, h, widen(down(rg.db())), down(g.db()), 1e-6);
+                    assertHalfNear("linear backward dw in " + h + " against the float32 pass", h, widen(down(fg.dw())),
+                            down(g.dw()), 0.05);
+                    Tensor hx = backend.of(x, h, rows, in);
+                    assertEquals(backend.l2Norm(up(x)).item(), backend.l2Norm(hx).item(), 1e-6 * backend.l2Norm(up(x)).item(),
+                            "l2Norm of " + h + " (a float32 result)");
+                    assertArrayEquals(backend.argmax(up(x, rows, in)), backend.argmax(hx), "argmax of " + h);
+                    Tensor hy = backend.softmax(hx);
+                    Tensor hdy = backend.of(roundedTo(h, Inputs.gaussian(rows * in, 45, 1)), h, rows, in);
+                    float[] sb32 = down(backend.softmaxBackward(up(down(hdy), rows, in), up(down(hy), rows, in)));
+                    assertHalfNear("softmax backward in " + h, h, widen(sb32), down(backend.softmaxBackward(hdy, hy)), 1e-5);
+                    Tensor hly = backend.logSoftmax(hx);
+                    float[] lb32 = down(backend.logSoftmaxBackward(up(down(hdy), rows, in), up(down(hly), rows, in)));
+                    assertHalfNear("log-softmax backward in " + h, h, widen(lb32), down(backend.logSoftmaxBackward(hdy, hly)), 1e-5);
+                    float[] lg32 = down(backend.lossBackward(up(x, rows, in), up(down(hdy), rows, in), Loss.huber(1f), Reduction.MEAN));
+                    assertHalfNear("Huber gradient in " + h, h, widen(lg32),
+                            down(backend.lossBackward(hx, hdy, Loss.huber(1f), Reduction.MEAN)), 1e-6);
+                    DropoutOutput d = backend.dropout(hx, 0.4f, 3, 1);
+                    float[] db32 = down(backend.dropoutBackward(up(down(hdy), rows, in), d.mask(), 0.4f));
+                    assertHalfNear("dropout backward in " + h, h, widen(db32), down(backend.dropoutBackward(hdy, d.mask(), 0.4f)), 0);
+                    Tensor g1 = backend.of(roundedTo(h, Inputs.gaussian(100, 46, 10)), h);
+                    Tensor g2 = backend.of(Inputs.gaussian(50, 47, 10));
+                    float before = (float) Math.hypot(backend.l2Norm(g1).item(), backend.l2Norm(g2).item());
+                    float norm = backend.clipGradNorm(List.of(g1, g2), 1f);
+                    assertEquals(before, norm, 1e-5 * before, "clipGradNorm over " + h + " and float32 gradients");
+                    float after = (float) Math.hypot(backend.l2Norm(g1).item(), backend.l2Norm(g2).item());
+                    assertEquals(1f, after, 0.01f, "clipped to norm 1 (the " + h + " part rounded once)");
                 }));
                 tests.add(check("mixed half dtypes are rejected naming both", ops(Op.ADD, Op.CAST), () -> {
                     requireHalf(Op.ADD, DType.FLOAT16);

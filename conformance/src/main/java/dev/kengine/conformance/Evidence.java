@@ -38,6 +38,8 @@ public final class Evidence implements InvocationInterceptor {
     public static final String AGREEMENT = "kengine.agreement.";
     /** The report entry key of the bit-for-bit comparisons: {@value}. */
     public static final String BITS = "kengine.bits";
+    /** The report entry listing the dtypes a check covers (none: float32 only): {@value}. */
+    public static final String DTYPES = "kengine.dtypes";
 
     private static final ThreadLocal<Recorder> CURRENT = new ThreadLocal<>();
 
@@ -83,6 +85,14 @@ public final class Evidence implements InvocationInterceptor {
         }
     }
 
+    /** The running check covers these dtypes (a check that names none covers float32). */
+    static void dtypes(dev.kengine.DType... dtypes) {
+        Recorder r = CURRENT.get();
+        if (r != null) {
+            r.dtypes(dtypes);
+        }
+    }
+
     /** The running check compared {@code actual} with {@code expected} under {@code tol}. */
     static void agreement(Tolerance tol, double[] expected, float[] actual, double[] ref) {
         Recorder r = CURRENT.get();
@@ -102,6 +112,7 @@ public final class Evidence implements InvocationInterceptor {
     /** One check's observations; synchronized, though a check records on its own thread. */
     static final class Recorder {
         private final Set<Op> ops = new LinkedHashSet<>();
+        private final Set<dev.kengine.DType> dtypes = new LinkedHashSet<>();
         private final Map<String, Worst> agreements = new LinkedHashMap<>();
         private long bitsCompared;
         private long bitsDiffering;
@@ -109,6 +120,12 @@ public final class Evidence implements InvocationInterceptor {
         synchronized void ops(Op... list) {
             for (Op op : list) {
                 ops.add(op);
+            }
+        }
+
+        synchronized void dtypes(dev.kengine.DType... list) {
+            for (dev.kengine.DType d : list) {
+                dtypes.add(d);
             }
         }
 
@@ -162,6 +179,11 @@ public final class Evidence implements InvocationInterceptor {
                 StringJoiner j = new StringJoiner(",");
                 ops.forEach(op -> j.add(op.name()));
                 m.put(OPS, j.toString());
+            }
+            if (!dtypes.isEmpty()) {
+                StringJoiner j = new StringJoiner(",");
+                dtypes.forEach(d -> j.add(d.name()));
+                m.put(DTYPES, j.toString());
             }
             agreements.forEach((key, w) -> m.put(AGREEMENT + key, w.encode()));
             if (bitsCompared > 0) {

@@ -33,7 +33,7 @@ import java.util.Set;
 record Certificate(Header header, int checks, int passed, int failed, int skipped, List<OpRow> ops, List<Group> random,
                    List<Group> sections, List<Failure> failures) {
 
-    /** The dtype the kit checks. */
+    /** The dtype of a check that names none. */
     static final DType CHECKED = DType.FLOAT32;
 
     /** How an op, or a group of checks, came out. */
@@ -229,7 +229,19 @@ record Certificate(Header header, int checks, int passed, int failed, int skippe
         }
         List<OpRow> ops = new ArrayList<>();
         for (Op op : Op.values()) {
-            ops.add(opRow(op, header.capabilities(), checks));
+            for (DType d : DType.values()) {
+                boolean checked = false;
+                for (Check c : checks) {
+                    if (dtypesOf(c).contains(d) && opsOf(c).contains(op)) {
+                        checked = true;
+                        break;
+                    }
+                }
+                // float32 always; another dtype where a check covered it or the backend declares the pair.
+                if (d == CHECKED || checked || header.capabilities().supports(op) && header.capabilities().supports(op, d)) {
+                    ops.add(opRow(op, d, header.capabilities(), checks));
+                }
+            }
         }
         Map<String, List<Check>> randomGroups = new LinkedHashMap<>();
         Map<String, List<Check>> sectionGroups = new LinkedHashMap<>();
@@ -304,7 +316,20 @@ record Certificate(Header header, int checks, int passed, int failed, int skippe
         return ops;
     }
 
-    private static OpRow opRow(Op op, Capabilities caps, List<Check> checks) {
+    private static Set<DType> dtypesOf(Check c) {
+        String list = c.evidence().get(Evidence.DTYPES);
+        Set<DType> d = EnumSet.noneOf(DType.class);
+        if (list == null) {
+            d.add(CHECKED);
+        } else {
+            for (String name : list.split(",")) {
+                d.add(DType.valueOf(name));
+            }
+        }
+        return d;
+    }
+
+    private static OpRow opRow(Op op, DType dtype, Capabilities caps, List<Check> checks) {
         int p = 0;
         int f = 0;
         int s = 0;
@@ -315,7 +340,7 @@ record Certificate(Header header, int checks, int passed, int failed, int skippe
         List<String> failedChecks = new ArrayList<>();
         for (Check c : checks) {
             Set<Op> ops = opsOf(c);
-            if (!ops.contains(op)) {
+            if (!ops.contains(op) || !dtypesOf(c).contains(dtype)) {
                 continue;
             }
             switch (c.status()) {
@@ -353,6 +378,9 @@ record Certificate(Header header, int checks, int passed, int failed, int skippe
             result = Result.UNSUPPORTED;
             String given = caps.details().get("unsupported." + op.name());
             reason = given != null ? given : "no reason given (the backend's Capabilities details have no key unsupported." + op.name() + ")";
+        } else if (!caps.supports(op, dtype) && p == 0) {
+            result = Result.UNSUPPORTED;
+            reason = "the backend takes " + op + " in " + caps.dtypes(op) + ", not " + dtype;
         } else if (p > 0) {
             result = Result.PASSED;
             reason = s == 0 ? "" : skipReason;
@@ -363,7 +391,7 @@ record Certificate(Header header, int checks, int passed, int failed, int skippe
             result = Result.NOT_CHECKED;
             reason = s > 0 ? skipReason : "no check of the kit reached it";
         }
-        return new OpRow(op, CHECKED, result, p, f, s, reason, List.copyOf(tolerances.values()), bits, bitsDiffering,
+        return new OpRow(op, dtype, result, p, f, s, reason, List.copyOf(tolerances.values()), bits, bitsDiffering,
                 List.copyOf(failedChecks));
     }
 
