@@ -179,8 +179,12 @@ public final class CpuDriver implements BackendDriver {
         }
     }
 
-    /** Elements per block of a half-precision op: widened into float scratch that stays in the L1 cache. */
-    private static final int HALF_BLOCK = 1024;
+    /**
+     * Elements per block of a half-precision op: widened into float scratch that stays in the L1 cache.
+     * Measured on Zen 4: 256 to 512 run bfloat16 ReLU 1.3–1.4× faster than float32 on one thread; from
+     * 1024 (4 KB of floats per scratch array, so loads and stores alias modulo 4 KB) it falls below float32.
+     */
+    private static final int HALF_BLOCK = 512;
     private static final ThreadLocal<float[][]> HALF_SCRATCH = ThreadLocal.withInitial(() -> new float[4][HALF_BLOCK]);
 
     @Override

@@ -29,6 +29,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -253,7 +254,7 @@ public final class VectorElementwise implements Elementwise {
     @Override
     public void widen(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
         if (!bf16) {
-            Elementwise.super.widen(false, src, sOff, dst, dOff, n);
+            widenFloat16(src, sOff, dst, dOff, n);
             return;
         }
         int i = 0;
@@ -271,7 +272,7 @@ public final class VectorElementwise implements Elementwise {
     @Override
     public void narrow(boolean bf16, float[] src, int sOff, short[] dst, int dOff, int n) {
         if (!bf16) {
-            Elementwise.super.narrow(false, src, sOff, dst, dOff, n);
+            narrowFloat16(src, sOff, dst, dOff, n);
             return;
         }
         int i = 0;
@@ -285,6 +286,50 @@ public final class VectorElementwise implements Elementwise {
         }
         for (; i < n; i++) {
             dst[dOff + i] = dev.kengine.Conversions.toBFloat16(src[sOff + i]);
+        }
+    }
+
+    /** float16 to float32 in integer lanes (Conversions.fromFloat16): normal, ±∞/NaN and subnormal cases blended. */
+    private static void widenFloat16(short[] src, int sOff, float[] dst, int dOff, int n) {
+        int i = 0;
+        for (int bound = SH.loopBound(n); i < bound; i += SH.length()) {
+            IntVector h = ((IntVector) ShortVector.fromArray(SH, src, sOff + i).convertShape(S2I, SI, 0)).and(0xFFFF);
+            IntVector sign = h.and(0x8000).lanewise(LSHL, 16);
+            IntVector exp = h.lanewise(LSHR, 10).and(0x1F);
+            IntVector frac = h.and(0x3FF);
+            IntVector fracHigh = frac.lanewise(LSHL, 13);
+            IntVector normal = exp.add(112).lanewise(LSHL, 23).or(fracHigh);
+            IntVector special = fracHigh.or(0x7F800000);
+            // Subnormal (and zero): frac · 2⁻²⁴, exact in float32.
+            IntVector small = ((FloatVector) frac.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();
+            IntVector r = normal.blend(special, exp.compare(EQ, 0x1F)).blend(small, exp.compare(EQ, 0));
+            r.or(sign).reinterpretAsFloats().intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = dev.kengine.Conversions.fromFloat16(src[sOff + i]);
+        }
+    }
+
+    /** float32 to float16 rounded to nearest even (Conversions.toFloat16), in integer and exact float lanes. */
+    private static void narrowFloat16(float[] src, int sOff, short[] dst, int dOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, src, sOff + i);
+            IntVector bits = x.reinterpretAsInts();
+            IntVector a = bits.and(0x7FFFFFFF);
+            IntVector sign = bits.lanewise(LSHR, 16).and(0x8000);
+            IntVector normal = a.add(a.lanewise(LSHR, 13).and(1).add(0xFFF)).sub(0x38000000).lanewise(LSHR, 13);
+            // Below 2⁻¹⁴: |x|·2²⁴ (exact) rounded to an integer, ties to even, by adding and removing 2²³.
+            IntVector small = x.abs().mul(0x1p24f).add(0x1p23f).reinterpretAsInts().sub(0x4B000000);
+            IntVector nan = a.lanewise(LSHR, 13).and(0x1FF).or(0x7E00);
+            IntVector r = normal.blend(small, a.compare(LT, 0x38800000))
+                    .blend(IntVector.broadcast(SI, 0x7C00), a.compare(GE, 0x477FF000))
+                    .blend(nan, a.compare(GT, 0x7F800000))
+                    .or(sign);
+            ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = dev.kengine.Conversions.toFloat16(src[sOff + i]);
         }
     }
 
