@@ -73,6 +73,7 @@ class CliTest {
         "classes of a built-in   | --data circle --classes 3     | --classes applies to a CSV file, 'circle', 2 classes",
         "classes of digits       | --data digits --classes 4     | --classes applies to a CSV file, 10 classes",
         "noise of digits         | --data digits --noise 0.3     | --samples and --noise apply, 'digits'",
+        "unknown precision       | --precision fp8               | --precision, fp32, bf16, fp16, 'fp8'",
     })
     void badOptions(String what, String options, String mentions) {
         List<String> args = new ArrayList<>(List.of("train", "--epochs", "1", "--profile-steps", "0", "--out",
@@ -164,6 +165,15 @@ class CliTest {
         assertTrue(printed.get(0).startsWith("final: train accuracy"), r.out());
         assertTrue(printed.get(1).startsWith("report: "), r.out());
         assertTrue(Files.readString(circle.resolve("report.txt")).contains("network "), "the report keeps the context lines");
+
+        Path half = dir.resolve("fp16-run");
+        r = run("train", "--data", "circle", "--epochs", "20", "--hidden", "8", "--precision", "fp16", "--profile-steps", "0",
+                "--out", half.toString());
+        assertEquals(0, r.code(), r.err());
+        String report = Files.readString(half.resolve("report.txt"));
+        assertTrue(report.contains("fp16 (float32 master weights)"), report);
+        assertTrue(report.contains("memory (fp16): parameters"), report);
+        assertTrue(report.contains("fp16 loss scale at the end"), report);
     }
 
     @Test
