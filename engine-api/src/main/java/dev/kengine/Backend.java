@@ -1617,6 +1617,15 @@ public final class Backend implements AutoCloseable {
     public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         return call(() -> {
             DType h = halfOf(Op.MATMUL, names("a", "b"), a, b);
+            if (h != null && nativePairs.supports(Op.MATMUL, h)) {
+                MatmulDims d = matmulDims(a, transA, b, transB, true);
+                Tensor c = allocate(d.cShape(), h);
+                if (c.size() > 0) {
+                    driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"), d.batch, d.m, d.n, d.k, 1f,
+                            0f, d.strideA, d.strideB, d.strideC);
+                }
+                return c;
+            }
             if (h != null) {
                 try (Widened w = new Widened(h)) {
                     return w.result(matmul(w.in(a), transA, w.in(b), transB));
@@ -1655,6 +1664,22 @@ public final class Backend implements AutoCloseable {
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
         run(() -> {
             DType h = halfOf(Op.MATMUL, names("a", "b", "c"), a, b, c);
+            if (h != null && nativePairs.supports(Op.MATMUL, h) && a.dtype() == h && b.dtype() == h) {
+                if (c == a || c == b) {
+                    throw new InvalidArgumentException("matmul: c must not be a or b");
+                }
+                MatmulDims d = matmulDims(a, transA, b, transB, true);
+                Storage sc = ownAny(c, "c");
+                if (!c.shape().equals(d.cShape())) {
+                    throw new InvalidArgumentException("matmul: a is " + a.shape() + (transA ? " (transposed)" : "") + " and b is "
+                            + b.shape() + (transB ? " (transposed)" : "") + " so c must be " + d.cShape() + ", but c is " + c.shape());
+                }
+                if (c.size() > 0) {
+                    driver.matmul(a.storage("a"), transA, b.storage("b"), transB, sc, d.batch, d.m, d.n, d.k, alpha, beta,
+                            d.strideA, d.strideB, d.strideC);
+                }
+                return;
+            }
             if (h != null) {
                 if (c == a || c == b) {
                     throw new InvalidArgumentException("matmul: c must not be a or b");
@@ -1686,8 +1711,19 @@ public final class Backend implements AutoCloseable {
     private record MatmulDims(long batch, long m, long n, long k, long strideA, long strideB, long strideC, Shape cShape) {}
 
     private MatmulDims matmulDims(Tensor a, boolean transA, Tensor b, boolean transB) {
-        arg(Op.MATMUL, a, "a");
-        own(b, "b");
+        return matmulDims(a, transA, b, transB, false);
+    }
+
+    /** The dimensions of a·b; {@code anyDtype}: the operands were checked for dtype by the caller. */
+    private MatmulDims matmulDims(Tensor a, boolean transA, Tensor b, boolean transB, boolean anyDtype) {
+        if (anyDtype) {
+            require(Op.MATMUL);
+            ownAny(a, "a");
+            ownAny(b, "b");
+        } else {
+            arg(Op.MATMUL, a, "a");
+            own(b, "b");
+        }
         if (a.rank() < 2 || a.rank() > 3 || b.rank() < 2 || b.rank() > 3) {
             throw new InvalidArgumentException("matmul: a is " + a.shape() + " and b is " + b.shape()
                     + "; both must have rank 2 or 3");

@@ -390,8 +390,64 @@ public final class CpuDriver implements BackendDriver {
     public void matmul(Storage a, boolean transA, Storage b, boolean transB, Storage c,
                        long batch, long m, long n, long k, float alpha, float beta,
                        long strideA, long strideB, long strideC) {
+        CpuStorage ca = (CpuStorage) a;
+        CpuStorage cb = (CpuStorage) b;
+        CpuStorage cc = (CpuStorage) c;
+        if (ca.dtype.isHalf() || cb.dtype.isHalf() || cc.dtype.isHalf()) {
+            // Half-precision operands widened once into reused float32 scratch (exact), the float32 SGEMM with its
+            // float32 accumulation, and a half-precision c rounded once at the end.
+            float[][] scratch = matmulScratch((int) ca.size(), (int) cb.size(), cc.dtype.isHalf() ? (int) cc.size() : 0);
+            float[] fa = widenInto(ca, scratch[0]);
+            float[] fb = widenInto(cb, scratch[1]);
+            float[] fc = cc.dtype.isHalf() ? (beta != 0f ? widenInto(cc, scratch[2]) : scratch[2]) : cc.data;
+            Sgemm.sgemmBatched(parallel, simd, transA, transB, (int) batch, (int) m, (int) n, (int) k,
+                    alpha, fa, 0, strideA, fb, 0, strideB, beta, fc, 0, strideC);
+            if (cc.dtype.isHalf()) {
+                boolean bf = cc.dtype == DType.BFLOAT16;
+                short[] out = cc.shorts();
+                parallel.forRange(cc.size(), GRAIN, 64, (s, e) -> kernels.narrow(bf, fc, (int) s, out, (int) s, (int) (e - s)));
+            }
+            return;
+        }
         Sgemm.sgemmBatched(parallel, simd, transA, transB, (int) batch, (int) m, (int) n, (int) k,
                 alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
+    }
+
+    /**
+     * Per calling thread, three float arrays for half-precision matmul operands, kept between calls (so a
+     * training loop does not allocate and zero them every step) behind a soft reference the collector may clear.
+     */
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[][]>> MATMUL_SCRATCH = new ThreadLocal<>();
+
+    private static float[][] matmulScratch(int na, int nb, int nc) {
+        java.lang.ref.SoftReference<float[][]> ref = MATMUL_SCRATCH.get();
+        float[][] s = ref == null ? null : ref.get();
+        if (s == null) {
+            s = new float[][] {new float[0], new float[0], new float[0]};
+        }
+        int[] need = {na, nb, nc};
+        boolean grown = ref == null || ref.get() == null;
+        for (int i = 0; i < 3; i++) {
+            if (s[i].length < need[i]) {
+                s[i] = new float[need[i]];
+                grown = true;
+            }
+        }
+        if (grown) {
+            MATMUL_SCRATCH.set(new java.lang.ref.SoftReference<>(s));
+        }
+        return s;
+    }
+
+    /** The storage's values as floats: its own array for float32, else widened into {@code dst}. */
+    private float[] widenInto(CpuStorage s, float[] dst) {
+        if (!s.dtype.isHalf()) {
+            return s.data;
+        }
+        boolean bf = s.dtype == DType.BFLOAT16;
+        short[] src = s.shorts();
+        parallel.forRange(s.size(), GRAIN, 64, (a, e) -> kernels.widen(bf, src, (int) a, dst, (int) a, (int) (e - a)));
+        return dst;
     }
 
     /** The product into z, then one pass per row that adds the bias and applies the activation. */

@@ -87,6 +87,7 @@ public final class CpuProvider implements BackendProvider {
         Set<DType> floats = EnumSet.of(DType.FLOAT32, DType.FLOAT16, DType.BFLOAT16);
         pairs.put(Op.ACTIVATION, floats);
         pairs.put(Op.ACTIVATION_BACKWARD, floats);
+        pairs.put(Op.MATMUL, floats);
         return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, all, Capabilities.allOps(), details,
                 pairs);
     }

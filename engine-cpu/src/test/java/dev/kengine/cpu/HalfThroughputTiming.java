@@ -26,6 +26,49 @@ import java.util.function.Consumer;
 public final class HalfThroughputTiming {
     private static final int N = 1 << 24;
 
+    /** Square matmul at 512, 1024, 2048 in each dtype (operands and result), GFLOP/s, median of 7 after 5 warm-up runs. */
+    private static void matmul() {
+        try (Backend b = Engine.open("cpu", Map.of("threads", "2"))) {
+            for (int n : new int[] {512, 1024, 2048}) {
+                float[] x = new float[n * n];
+                java.util.SplittableRandom r = new java.util.SplittableRandom(n);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) r.nextGaussian();
+                }
+                DType[] types = {DType.FLOAT32, DType.BFLOAT16, DType.FLOAT16};
+                Tensor[] a = new Tensor[3];
+                Tensor[] c = new Tensor[3];
+                for (int t = 0; t < 3; t++) {
+                    a[t] = b.of(x, types[t], n, n);
+                    c[t] = b.empty(types[t], n, n);
+                }
+                double[][] times = new double[3][7];
+                for (int rep = -5; rep < 7; rep++) {
+                    for (int t = 0; t < 3; t++) {
+                        long t0 = System.nanoTime();
+                        b.matmul(a[t], false, a[t], false, c[t], 1f, 0f);
+                        b.synchronize();
+                        if (rep >= 0) {
+                            times[t][rep] = System.nanoTime() - t0;
+                        }
+                    }
+                }
+                double[] med = new double[3];
+                for (int t = 0; t < 3; t++) {
+                    Arrays.sort(times[t]);
+                    med[t] = times[t][3];
+                }
+                double flop = 2.0 * n * n * n;
+                System.out.printf("matmul %4d            float32 %6.1f  bfloat16 %6.1f (%.2fx)  float16 %6.1f (%.2fx) GFLOP/s%n", n,
+                        flop / med[0], flop / med[1], med[0] / med[1], flop / med[2], med[0] / med[2]);
+                for (int t = 0; t < 3; t++) {
+                    a[t].close();
+                    c[t].close();
+                }
+            }
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         String load = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim();
@@ -83,6 +126,7 @@ public final class HalfThroughputTiming {
                         names.get(o), N / med[0], N / med[1], med[0] / med[1], N / med[2], med[0] / med[2]);
             }
         }
+        matmul();
         String end = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim();
         System.out.println("load at end: " + end);
     }
