@@ -2868,6 +2868,16 @@ public final class Backend implements AutoCloseable {
     public void init(Tensor t, Init init, long seed, long offset) {
         run(() -> {
             requireNonNull(init, "init");
+            if (t != null && t.dtype().isHalf() && t.backend() == this) {
+                // The float32 values (bit-identical on every backend), rounded once: so are these.
+                Init.Distribution d = init.resolve(t.shape());
+                halfOf(d.normal() ? Op.INIT_NORMAL : Op.INIT_UNIFORM, names("t"), t);
+                try (Tensor f = empty(t.shape())) {
+                    init(f, init, seed, offset);
+                    cast(f, t);
+                }
+                return;
+            }
             own(t, "t");
             Init.Distribution d = init.resolve(t.shape());
             Storage s = arg(d.normal() ? Op.INIT_NORMAL : Op.INIT_UNIFORM, t, "t");
@@ -3253,7 +3263,7 @@ public final class Backend implements AutoCloseable {
     private static final Set<Op> HALF_THROUGH_FLOAT32 = java.util.EnumSet.of(Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE,
             Op.SUM, Op.MEAN, Op.L2_NORM, Op.ARGMAX, Op.MATMUL, Op.LINEAR, Op.LINEAR_BACKWARD, Op.CLIP_GRAD_NORM, Op.ACTIVATION, Op.ACTIVATION_BACKWARD, Op.SOFTMAX, Op.SOFTMAX_BACKWARD,
             Op.LOG_SOFTMAX, Op.LOG_SOFTMAX_BACKWARD, Op.LOSS, Op.LOSS_BACKWARD, Op.SOFTMAX_CROSS_ENTROPY, Op.DROPOUT,
-            Op.DROPOUT_BACKWARD, Op.SGD_STEP, Op.ADAM_STEP);
+            Op.DROPOUT_BACKWARD, Op.SGD_STEP, Op.ADAM_STEP, Op.INIT_UNIFORM, Op.INIT_NORMAL);
 
     /** Whether dropout masks are UINT8 here: the backend stores bytes and casts to them. */
     private boolean byteMasks() {

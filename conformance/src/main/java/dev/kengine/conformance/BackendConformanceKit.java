@@ -2807,6 +2807,17 @@ public abstract class BackendConformanceKit {
                     float after = (float) Math.hypot(backend.l2Norm(g1).item(), backend.l2Norm(g2).item());
                     assertEquals(1f, after, 0.01f, "clipped to norm 1 (the " + h + " part rounded once)");
                 }));
+                tests.add(check("initial weights in " + h + " are the float32 ones rounded once", ops(Op.INIT_UNIFORM, Op.INIT_NORMAL, Op.CAST), () -> {
+                    requireHalf(Op.INIT_UNIFORM, h);
+                    requireHalf(Op.INIT_NORMAL, h);
+                    for (Init init : new Init[] {Init.heUniform(), Init.xavierNormal(), Init.uniform(-0.5, 0.5)}) {
+                        Tensor t = backend.empty(h, Shape.of(33, 17));
+                        backend.init(t, init, 1234, 5);
+                        Tensor f = backend.empty(Shape.of(33, 17));
+                        backend.init(f, init, 1234, 5);
+                        assertArrayEquals(roundedTo(h, down(f)), down(t), init + " in " + h);
+                    }
+                }));
                 tests.add(check("mixed half dtypes are rejected naming both", ops(Op.ADD, Op.CAST), () -> {
                     requireHalf(Op.ADD, DType.FLOAT16);
                     requireHalf(Op.ADD, DType.BFLOAT16);
