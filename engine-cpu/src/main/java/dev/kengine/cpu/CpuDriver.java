@@ -187,6 +187,22 @@ public final class CpuDriver implements BackendDriver {
     private static final int HALF_BLOCK = 512;
     private static final ThreadLocal<float[][]> HALF_SCRATCH = ThreadLocal.withInitial(() -> new float[4][HALF_BLOCK]);
 
+    /** One block of a half-precision op: float scratch arrays, the block's first element and its length. */
+    @FunctionalInterface
+    private interface HalfBlock {
+        void run(float[][] scratch, int offset, int length);
+    }
+
+    /** Runs {@code body} over [0, n) in blocks of {@link #HALF_BLOCK}, across the backend's threads. */
+    private void halfBlocks(long n, HalfBlock body) {
+        parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> {
+            float[][] t = HALF_SCRATCH.get();
+            for (long i = s; i < e; i += HALF_BLOCK) {
+                body.run(t, (int) i, (int) Math.min(HALF_BLOCK, e - i));
+            }
+        });
+    }
+
     @Override
     public void binary(Binary op, Storage a, Storage b, Storage out, long rows, long cols, boolean broadcastRow) {
         float[] x = data(a);
@@ -483,15 +499,10 @@ public final class CpuDriver implements BackendDriver {
             short[] b = ((CpuStorage) y).shorts();
             Activation.Kind kind = act.kind();
             float p = act.parameter();
-            parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> {
-                float[][] t = HALF_SCRATCH.get();
-                for (long i = s; i < e; i += HALF_BLOCK) {
-                    int off = (int) i;
-                    int len = (int) Math.min(HALF_BLOCK, e - i);
-                    kernels.widen(bf, a, off, t[0], 0, len);
-                    kernels.activation(kind, p, t[0], 0, t[1], 0, len);
-                    kernels.narrow(bf, t[1], 0, b, off, len);
-                }
+            halfBlocks(n, (t, off, len) -> {
+                kernels.widen(bf, a, off, t[0], 0, len);
+                kernels.activation(kind, p, t[0], 0, t[1], 0, len);
+                kernels.narrow(bf, t[1], 0, b, off, len);
             });
             return;
         }
@@ -514,17 +525,12 @@ public final class CpuDriver implements BackendDriver {
             short[] d = ((CpuStorage) dx).shorts();
             Activation.Kind kind = act.kind();
             float p = act.parameter();
-            parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> {
-                float[][] t = HALF_SCRATCH.get();
-                for (long i = s; i < e; i += HALF_BLOCK) {
-                    int off = (int) i;
-                    int len = (int) Math.min(HALF_BLOCK, e - i);
-                    kernels.widen(bf, g, off, t[0], 0, len);
-                    kernels.widen(bf, a, off, t[1], 0, len);
-                    kernels.widen(bf, b, off, t[2], 0, len);
-                    kernels.activationBackward(kind, p, t[0], t[1], t[2], t[3], 0, len);
-                    kernels.narrow(bf, t[3], 0, d, off, len);
-                }
+            halfBlocks(n, (t, off, len) -> {
+                kernels.widen(bf, g, off, t[0], 0, len);
+                kernels.widen(bf, a, off, t[1], 0, len);
+                kernels.widen(bf, b, off, t[2], 0, len);
+                kernels.activationBackward(kind, p, t[0], t[1], t[2], t[3], 0, len);
+                kernels.narrow(bf, t[3], 0, d, off, len);
             });
             return;
         }
