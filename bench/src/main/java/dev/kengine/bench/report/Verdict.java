@@ -420,9 +420,14 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
                         .append(bad.size() > 4 ? ", …" : "");
             }
         }
-        long failed = peerRows.stream().filter(x -> !x.ok()).count();
+        long failed = peerRows.stream().filter(x -> !x.ok() && !x.error().startsWith("unsupported")).count();
         if (failed > 0) {
             sb.append(String.format(Locale.ROOT, "; %d peer row%s FAILED", failed, failed == 1 ? "" : "s"));
+        }
+        List<String> lacking = peerRows.stream().filter(x -> !x.ok() && x.error().startsWith("unsupported"))
+                .map(x -> x.backendOrAnchor() + " " + x.op()).distinct().toList();
+        if (!lacking.isEmpty()) {
+            sb.append("; not offered by the peer: ").append(String.join(", ", lacking));
         }
         if (!missing.isEmpty()) {
             sb.append(". ").append(String.join("; ", missing));
