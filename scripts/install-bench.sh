@@ -2,13 +2,15 @@
 # Installs the anchors that `./engine compare` measures the engine against, where the machine
 # allows: OpenBLAS (libopenblas0, loaded natively by dev.ludovic.netlib:blas) and CLBlast
 # (libclblast-dev, with the OpenCL ICD loader and headers, called by bench's small C harness),
-# plus gcc to build that harness. Idempotent: does nothing when they are present. Never prompts.
-# A missing anchor is never fatal: the report says "not present: <reason>" for it. Exit status is
+# plus gcc to build that harness, and PyTorch for the report's PyTorch peer (python3-torch with numpy,
+# run by /usr/bin/python3; ND4J, the other peer, comes with the bench module's Maven build).
+# Idempotent: does nothing when they are present. Never prompts.
+# A missing anchor or peer is never fatal: the report says "not present: <reason>" for it. Exit status is
 # 0 unless --strict is given and something could not be installed.
 set -uo pipefail
 strict=0
 [ "${1-}" = "--strict" ] && strict=1
-packages=(libopenblas0 libclblast-dev ocl-icd-opencl-dev gcc libc6-dev)
+packages=(libopenblas0 libclblast-dev ocl-icd-opencl-dev gcc libc6-dev python3-torch python3-numpy)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -38,6 +38,8 @@ public final class Ops {
     public static final int CLASSES = 1024;
     /** Dropout probability in the dropout benchmarks. */
     public static final float DROP_P = 0.5f;
+    /** The name of the training-step descriptor ({@link TrainStep}). */
+    public static final String TRAIN_STEP = "train_step";
 
     /**
      * Agreement of two GEMMs that sum in different orders: with k up to 4096 random-sign products
@@ -147,6 +149,11 @@ public final class Ops {
                 Op.ADAM_STEP, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
                 n -> 12.0 * n, n -> 28.0 * n, OpDescriptor::elements,
                 (b, n, seed) -> new OptimiserInstance(b, (int) n, seed, true), null, 1e-5));
+        l.add(new OpDescriptor(TRAIN_STEP, "step", "one training step of the MLP " + TrainStep.shape()
+                + " (ReLU, mean softmax cross-entropy, Adam); the checked result is the first " + TrainStep.LOSS_STEPS + " losses",
+                Op.LINEAR_BACKWARD, Bound.COMPUTE, new long[] {TrainStep.BATCH}, new long[] {TrainStep.BATCH},
+                n -> TrainStep.flops(), n -> TrainStep.bytes(), n -> TrainStep.shape(),
+                (b, n, seed) -> new TrainStep.StepInstance(b, seed), null, TrainStep.LOSS_TOLERANCE));
         return List.copyOf(l);
     }
 
@@ -163,6 +170,27 @@ public final class Ops {
             a[i] = lo + w * (float) r.nextDouble();
         }
         return a;
+    }
+
+    /** The logits [n / CLASSES, CLASSES] of the softmax cross-entropy descriptor at {@code n} elements (peers get the same). */
+    public static float[] crossEntropyLogits(long n, long seed) {
+        return uniform((int) (n / CLASSES) * CLASSES, seed, -8, 8);
+    }
+
+    /** The integer labels of the softmax cross-entropy descriptor at {@code n} elements. */
+    public static int[] crossEntropyLabels(long n, long seed) {
+        int rows = (int) (n / CLASSES);
+        int[] labels = new int[rows];
+        SplittableRandom r = new SplittableRandom(seed + 1);
+        for (int i = 0; i < rows; i++) {
+            labels[i] = r.nextInt(CLASSES);
+        }
+        return labels;
+    }
+
+    /** The x of the activation descriptors at {@code n} elements, uniform in [−4, 4) (peers get the same). */
+    public static float[] activationInput(long n, long seed) {
+        return uniform((int) n, seed, -4, 4);
     }
 
     /** The A [m, k] and B [k, n] of a GEMM-like descriptor, as its instances upload them (anchors get the same). */
@@ -435,7 +463,7 @@ public final class Ops {
             this.backend = backend;
             this.act = act;
             this.backward = backward;
-            x = uniform(n, seed, -4, 4);
+            x = activationInput(n, seed);
             tx = backend.of(x);
             y = backward && act.kind() != Activation.Kind.GELU ? forward64(act, x) : null;
             ty = y != null ? backend.of(y) : backend.empty(n);
@@ -525,13 +553,9 @@ public final class Ops {
         CrossEntropyInstance(Backend backend, int n, long seed) {
             this.backend = backend;
             rows = n / CLASSES;
-            host = uniform(rows * CLASSES, seed, -8, 8);
+            host = crossEntropyLogits(n, seed);
             logits = backend.of(host, rows, CLASSES);
-            labels = new int[rows];
-            SplittableRandom r = new SplittableRandom(seed + 1);
-            for (int i = 0; i < rows; i++) {
-                labels[i] = r.nextInt(CLASSES);
-            }
+            labels = crossEntropyLabels(n, seed);
             loss = backend.scalar(0f);
             gradient = backend.empty(logits.shape());
         }

@@ -12,6 +12,10 @@ import dev.kengine.bench.anchor.Anchor;
 import dev.kengine.bench.anchor.ClBlastAnchor;
 import dev.kengine.bench.anchor.NetlibAnchor;
 import dev.kengine.bench.anchor.OpenClCopyKernel;
+import dev.kengine.bench.TrainStep;
+import dev.kengine.bench.peer.Peer;
+import dev.kengine.bench.peer.PeerTask;
+import dev.kengine.bench.peer.Peers;
 import dev.kengine.op.Activation;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,13 +40,14 @@ import java.util.Map;
  * backend.
  *
  * <pre>
- * options: --quick             small sizes, short timings, no CLBlast (under a minute on 2 cores)
+ * options: --quick             small sizes, short timings, no CLBlast and no peers (under a minute on 2 cores)
  *          --format text|json  what goes to stdout (default text)
  *          --html DIR          each run writes index.html, report.txt and report.json into its own dated folder
  *                              under DIR (default bench/target/compare/YYYY-MM-DDTHH-MM-SS/); --no-html for none
  *          --ops LIST          op names, families or name prefixes, comma-separated (matmul,act_relu,loss);
  *                              "training" selects the training section (run when --ops is absent)
- *          --backends LIST     backends and anchors to run (default: all); --no-anchors
+ *          --backends LIST     backends, anchors and peers to run (default: all); --no-anchors, --no-peers
+ *          --python PATH       the python3 with torch that runs the PyTorch peer (default /usr/bin/python3)
  *          --threads LIST      thread counts for the CPU backend and the CPU anchors (default 1,N)
  *          --sizes LIST        override every op's sizes (each at least 1)
  *          --tiny              tiny sizes and next to no timing (for tests of the report itself)
@@ -62,7 +67,8 @@ public final class Compare {
 
     /** Parsed options. */
     public record Options(boolean quick, String format, Path html, String ops, List<String> backends, boolean anchors,
-                          List<Integer> threads, long[] sizes, Timing.Plan plan, double ceilingSeconds, long copyFloats) {
+                          List<Integer> threads, long[] sizes, Timing.Plan plan, double ceilingSeconds, long copyFloats,
+                          boolean peers, String python) {
 
         public static Options parse(String... args) {
             boolean quick = false;
@@ -71,6 +77,8 @@ public final class Compare {
             String ops = null;
             List<String> backends = null;
             boolean anchors = true;
+            boolean peers = true;
+            String python = Peers.DEFAULT_PYTHON;
             List<Integer> threads = null;
             long[] sizes = null;
             Timing.Plan plan = null;
@@ -85,6 +93,8 @@ public final class Compare {
                     case "--ops" -> ops = value(args, ++i, a);
                     case "--backends" -> backends = list(value(args, ++i, a), a);
                     case "--no-anchors" -> anchors = false;
+                    case "--no-peers" -> peers = false;
+                    case "--python" -> python = value(args, ++i, a);
                     case "--threads" -> threads = list(value(args, ++i, a), a).stream()
                             .map(t -> (int) positive(t, a, Integer.MAX_VALUE)).toList();
                     case "--sizes" -> sizes = list(value(args, ++i, a), a).stream()
@@ -109,7 +119,7 @@ public final class Compare {
             }
             boolean tiny = plan == Timing.Plan.TINY;
             return new Options(quick, format, html, ops, backends, anchors, threads, sizes, plan,
-                    tiny ? 0.02 : quick ? 0.15 : 0.6, tiny ? 1 << 20 : quick ? 16L << 20 : 64L << 20);
+                    tiny ? 0.02 : quick ? 0.15 : 0.6, tiny ? 1 << 20 : quick ? 16L << 20 : 64L << 20, peers, python);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -161,6 +171,14 @@ public final class Compare {
             return backends == null || backends.contains(name);
         }
 
+        /**
+         * Whether the peer {@code name} runs: named in --backends, or with no --backends in a full report (not --quick,
+         * not the tests' --tiny), unless --no-peers.
+         */
+        boolean wantsPeer(String name) {
+            return peers && (backends != null ? backends.contains(name) : !quick && plan != Timing.Plan.TINY);
+        }
+
         /** Whether the training section runs: with no --ops, or when --ops lists {@value #TRAINING}. */
         boolean wantsTraining() {
             return ops == null || ops.isBlank() || opTokens().contains(TRAINING);
@@ -181,9 +199,17 @@ public final class Compare {
     }
 
     /** One thing measured: a backend at a thread count, or an anchor at a thread count. */
-    record Impl(String label, String name, Backend backend, Anchor anchor, int threads) {
+    record Impl(String label, String name, Backend backend, Anchor anchor, Peer peer, int threads) {
         boolean isBackend() {
             return backend != null;
+        }
+
+        boolean isPeer() {
+            return peer != null;
+        }
+
+        String kind() {
+            return isBackend() ? "backend" : isPeer() ? "peer" : "anchor";
         }
     }
 
@@ -204,6 +230,8 @@ public final class Compare {
 
     private static final String PLAIN_COPY = "plain float4 copy kernel";
     private static final Path COPY_WORK = Path.of(System.getProperty("java.io.tmpdir"), "kengine-bench-opencl-copy");
+    /** Where the peers' inputs, outputs, script and logs go. */
+    static final Path PEER_WORK = Path.of(System.getProperty("java.io.tmpdir"), "kengine-bench-peers");
     private final Options options;
     private final PrintStream err;
     /** Each device backend's copy ceiling, by backend name, measured once when the backends open. */
@@ -294,14 +322,17 @@ public final class Compare {
         return """
                 usage: ./engine compare [--quick] [--format text|json] [--html DIR | --no-html] [--ops LIST]
                                         [--backends LIST] [--no-anchors] [--threads LIST] [--sizes LIST]
-                  --quick            small sizes and short timings, no CLBlast (under a minute on 2 cores)
+                  --quick            small sizes and short timings, no CLBlast, no peers (under a minute on 2 cores)
                   --format text|json what goes to stdout (default text)
                   --html DIR         each run writes index.html, report.txt and report.json to its own dated folder
                                      under DIR (default bench/target/compare/YYYY-MM-DDTHH-MM-SS/); --no-html for none
                   --ops LIST         op names, families or prefixes (matmul,act_relu,loss), and "training" for the
                                      training section (every op and the training section when absent)
-                  --backends LIST    backends and anchors to run (cpu,opencl,cuda,openblas,netlib-java,clblast)
+                  --backends LIST    backends, anchors and peers to run (cpu,opencl,cuda,openblas,netlib-java,clblast,
+                                     pytorch,nd4j); a peer named here runs even with --quick
                   --no-anchors       no OpenBLAS, netlib-java or CLBlast
+                  --no-peers         no PyTorch or ND4J (--quick leaves them out unless --backends names them)
+                  --python PATH      the python3 with torch for the PyTorch peer (default /usr/bin/python3)
                   --threads LIST     thread counts of the CPU backend and the CPU anchors, each at least 1 (default 1,N)
                   --sizes LIST       every op's sizes, each at least 1 (matmul: the edge n; elementwise: elements)""";
     }
@@ -321,9 +352,10 @@ public final class Compare {
         if (options.backends() != null) {
             List<String> known = new ArrayList<>(infos.stream().map(BackendInfo::name).toList());
             known.addAll(ANCHORS);
+            known.addAll(Peers.NAMES);
             for (String b : options.backends()) {
                 if (!known.contains(b)) {
-                    throw new OptionException("--backends: no backend or anchor '" + b + "' (known: " + String.join(", ", known) + ")");
+                    throw new OptionException("--backends: no backend, anchor or peer '" + b + "' (known: " + String.join(", ", known) + ")");
                 }
             }
         }
@@ -351,7 +383,7 @@ public final class Compare {
                 try {
                     Backend b = Engine.open(info.name(), measured(info.name(), t));
                     toClose.add(b);
-                    impls.add(new Impl(t == 0 ? info.name() : info.name() + "(" + t + "t)", info.name(), b, null, t));
+                    impls.add(new Impl(t == 0 ? info.name() : info.name() + "(" + t + "t)", info.name(), b, null, null, t));
                 } catch (RuntimeException e) {
                     err.println("compare: backend " + info.name() + " failed to open: " + e.getMessage());
                 }
@@ -406,10 +438,12 @@ public final class Compare {
                 }
                 err.println("compare: anchor " + a.name() + ": " + a.implementation());
                 for (int t : a.threaded() ? options.threads() : List.of(0)) {
-                    impls.add(new Impl(t == 0 ? a.name() : a.name() + "(" + t + "t)", a.name(), null, a, t));
+                    impls.add(new Impl(t == 0 ? a.name() : a.name() + "(" + t + "t)", a.name(), null, a, null, t));
                 }
             }
         }
+
+        startPeers(impls, anchorInfo, toClose);
 
         // The work list, for the progress line.
         int total = 0;
@@ -429,6 +463,10 @@ public final class Compare {
             for (OpDescriptor d : ops) {
                 for (long size : sizes(d)) {
                     rows.addAll(measureOpSize(d, size, impls, reference, ceilings));
+                    PeerTask task = PeerTask.of(d, size, SEED);
+                    if (task != null) {
+                        task.deleteInputs(PEER_WORK);
+                    }
                 }
             }
         } finally {
@@ -538,7 +576,7 @@ public final class Compare {
                             }
                         }
                     }
-                } else if (impl.anchor().threaded()) {
+                } else if (impl.anchor() != null && impl.anchor().threaded()) {
                     impl.anchor().sgemm(s, ab[0], ab[1], Math.max(1, impl.threads()), warm);
                 }
             } catch (RuntimeException | LinkageError e) {
@@ -667,7 +705,10 @@ public final class Compare {
     }
 
     private static boolean applies(Impl i, OpDescriptor d, long size) {
-        return i.isBackend() || d.gemm(size) != null;
+        if (i.isBackend()) {
+            return true;
+        }
+        return i.isPeer() ? PeerTask.of(d, size, SEED) != null : d.gemm(size) != null;
     }
 
     private static Map<String, Object> anchorMap(String name, boolean present, String reason, String impl) {
@@ -701,7 +742,8 @@ public final class Compare {
             progress.step(d.name() + " " + d.shape(size) + " on " + impl.label());
             Row row;
             try {
-                row = impl.isBackend() ? measureBackend(d, size, impl, ref, ceilings) : measureAnchor(d, size, impl, ref, ceilings);
+                row = impl.isBackend() ? measureBackend(d, size, impl, ref, ceilings)
+                        : impl.isPeer() ? measurePeer(d, size, impl, ref, ceilings) : measureAnchor(d, size, impl, ref, ceilings);
                 row = alternate(d, size, impl, row, impls, rows);
             } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
                 row = failed(d, size, impl, e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -744,15 +786,15 @@ public final class Compare {
                     against = "float64 oracle, " + idx.length + " samples";
                 } else if (ref != null) {
                     // Said as it is: the same backend at its default thread count is no independent check.
-                    errRel = OpDescriptor.maxRelativeError(got, ref);
-                    against = "cpu backend at its default threads only (no float64 oracle for this op)";
+                    errRel = agreement(d, got, ref);
+                    against = "cpu backend at its default threads only (no float64 oracle for this op)" + losses(d, got);
                 } else {
                     errRel = Double.NaN;
                     against = "none";
                 }
             } else {
-                errRel = OpDescriptor.maxRelativeError(got, ref);
-                against = "cpu reference";
+                errRel = agreement(d, got, ref);
+                against = "cpu reference" + losses(d, got);
             }
             got = null;
             Timing t = Timing.measure(inst::run, b::synchronize, options.plan());
@@ -795,7 +837,7 @@ public final class Compare {
      * the same thread count timed again in alternation (see {@link Alternation}); other rows unchanged.
      */
     private Row alternate(OpDescriptor d, long size, Impl impl, Row row, List<Impl> impls, List<Row> before) {
-        if (impl.isBackend() || !row.ok() || !d.name().equals(Targets.ALTERNATED_OP) || !impl.anchor().threaded()) {
+        if (impl.isBackend() || impl.isPeer() || !row.ok() || !d.name().equals(Targets.ALTERNATED_OP) || !impl.anchor().threaded()) {
             return row;
         }
         Impl cpu = impls.stream().filter(i -> i.isBackend() && i.name().equals(REFERENCE) && i.threads() == impl.threads())
@@ -812,6 +854,121 @@ public final class Compare {
         try (Instance inst = d.prepare(b, size, SEED); Anchor.Call call = impl.anchor().call(s, ab[0], ab[1], c, impl.threads())) {
             return row.withAlternation(Alternation.measure(inst::run, b::synchronize, cpuRow.timing().median(), call::run,
                     () -> {}, row.timing().median(), options.plan()));
+        }
+    }
+
+    /**
+     * A peer's row: the peer runs the op on the same inputs (written to files once per op and size) and times it itself
+     * (see {@link dev.kengine.bench.peer.PeerTiming}); its output is checked against the CPU backend's result as any
+     * other row's is.
+     */
+    private Row measurePeer(OpDescriptor d, long size, Impl impl, float[] ref, List<Ceilings.Ceiling> ceilings) {
+        String lacks = peerLacks(impl.name(), d);
+        if (lacks != null) {
+            return failed(d, size, impl, "unsupported: " + lacks);
+        }
+        PeerTask task = PeerTask.of(d, size, SEED);
+        Peer.Result r;
+        try {
+            r = impl.peer().run(task, PEER_WORK, options.plan());
+        } catch (IOException e) {
+            return failed(d, size, impl, impl.name() + " failed: " + e.getMessage());
+        }
+        double errRel = ref == null ? Double.NaN : agreement(d, r.output(), ref);
+        String against = (ref == null ? "none" : "cpu reference") + losses(d, r.output()) + peerNote(impl.name(), d);
+        return row(d, size, impl, "peer", r.timing(), errRel, against, ceilings);
+    }
+
+    /**
+     * How far a result is from the reference's: for the training step the largest relative difference of its first
+     * losses ({@link TrainStep#lossDisagreement}), for every other op the max relative error.
+     */
+    static double agreement(OpDescriptor d, float[] got, float[] ref) {
+        return d.name().equals(Ops.TRAIN_STEP) ? TrainStep.lossDisagreement(got, ref) : OpDescriptor.maxRelativeError(got, ref);
+    }
+
+    /** For the training step, the losses a row's check compared ("; losses 2.3051, 2.1432, 1.9876"); else empty. */
+    static String losses(OpDescriptor d, float[] got) {
+        if (!d.name().equals(Ops.TRAIN_STEP)) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("; losses ");
+        for (int i = 0; i < got.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.5f", got[i]));
+        }
+        return sb.append(String.format(Locale.ROOT, " (agree: within %.0e relative)", TrainStep.LOSS_TOLERANCE)).toString();
+    }
+
+    /** Why a peer has no op of this kind, or null when it has one. */
+    static String peerLacks(String peer, OpDescriptor d) {
+        return peer.equals(Peers.ND4J) && d.name().equals("act_gelu_tanh")
+                ? "ND4J has no tanh-form GELU (its PreciseGELU op computes another approximation: 1.921 at x = 2, against 1.955)"
+                : null;
+    }
+
+    /** What a peer computes differently from the engine for an op, where it does; else empty. */
+    static String peerNote(String peer, OpDescriptor d) {
+        return peer.equals(Peers.ND4J) && d.name().equals("act_gelu")
+                ? "; ND4J's GELU op is the approximation x·σ(1.702x), not the erf form" : "";
+    }
+
+    /**
+     * Starts each wanted peer at each thread count (a process each) and lists it with the anchors: present with what
+     * was loaded, or not present with the reason, or skipped because of --quick. A peer that fails to start at one
+     * thread count is left out at all of them.
+     */
+    private void startPeers(List<Impl> impls, List<Map<String, Object>> info, List<AutoCloseable> toClose) {
+        if (!options.peers()) {
+            return;
+        }
+        for (String name : Peers.NAMES) {
+            if (!options.wantsPeer(name)) {
+                if (options.quick() && options.backends() == null) {
+                    Map<String, Object> m = anchorMap(name, false, null, null);
+                    m.put("role", "peer");
+                    m.put("skipped", true);
+                    m.put("reason", "skipped because of --quick (a process per thread count, loading for seconds); run "
+                            + "without --quick, or name it in --backends, to measure it");
+                    info.add(m);
+                    err.println("compare: peer " + name + " skipped because of --quick");
+                }
+                continue;
+            }
+            String why = null;
+            List<String> command = null;
+            try {
+                command = name.equals(Peers.PYTORCH) ? Peers.pytorchCommand(options.python(), PEER_WORK) : Peers.nd4jCommand();
+                why = name.equals(Peers.ND4J) ? Peers.nd4jMissing(command) : null;
+            } catch (IOException e) {
+                why = e.getMessage();
+            }
+            List<Impl> started = new ArrayList<>();
+            String version = null;
+            if (why == null) {
+                err.println("compare: starting peer " + name + " (a process per thread count: " + options.threads() + ")");
+                for (int t : options.threads()) {
+                    Peer p = Peer.start(name, command, t, PEER_WORK);
+                    toClose.add(p);
+                    if (p.unavailableReason() != null) {
+                        why = p.unavailableReason();
+                        break;
+                    }
+                    version = p.version();
+                    started.add(new Impl(name + "(" + t + "t)", name, null, null, p, t));
+                }
+            }
+            if (why != null && name.equals(Peers.PYTORCH) && why.startsWith("cannot run")) {
+                why = "no python3 with torch (" + why + ")";
+            }
+            Map<String, Object> m = anchorMap(name, why == null, why, version);
+            m.put("role", "peer");
+            info.add(m);
+            if (why != null) {
+                err.println("compare: peer " + name + " not present: " + why);
+                continue;
+            }
+            err.println("compare: peer " + name + ": " + version);
+            impls.addAll(started);
         }
     }
 
@@ -835,7 +992,7 @@ public final class Compare {
     }
 
     private static Row failed(OpDescriptor d, long size, Impl impl, String why) {
-        return new Row(impl.label(), impl.isBackend() ? "backend" : "anchor", impl.name(), impl.threads(), d.name(),
+        return new Row(impl.label(), impl.kind(), impl.name(), impl.threads(), d.name(),
                 d.family(), size, d.shape(size), d.bound().name().toLowerCase(Locale.ROOT), null, d.flops(size),
                 d.bytes(size), Double.NaN, d.throughputUnit(), Double.NaN, Double.NaN, Double.NaN, "none", false, why,
                 Double.NaN, Double.NaN, Double.NaN, null);

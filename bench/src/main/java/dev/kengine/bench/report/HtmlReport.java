@@ -64,14 +64,15 @@ final class HtmlReport {
             }
             sb.append("</table>\n");
         }
-        sb.append("<h2>Backends and anchors</h2><ul>\n");
+        sb.append("<h2>Backends, anchors and peers</h2><ul>\n");
         for (BackendInfo b : r.backends()) {
             sb.append("<li><b>").append(esc(b.name())).append("</b>: ").append(b.available()
                     ? "available on " + esc(b.capabilities() == null ? "?" : b.capabilities().deviceName())
                     : "unavailable: " + esc(b.reason())).append("</li>\n");
         }
         for (Map<String, Object> a : r.anchors()) {
-            sb.append("<li><b>").append(esc(String.valueOf(a.get("name")))).append("</b> (anchor): ")
+            sb.append("<li><b>").append(esc(String.valueOf(a.get("name")))).append("</b> (")
+                    .append("peer".equals(a.get("role")) ? "peer" : "anchor").append("): ")
                     .append(esc(String.valueOf(Boolean.TRUE.equals(a.get("present")) ? "present: " + a.get("implementation")
                             : a.get("reason")))).append("</li>\n");
         }
@@ -143,7 +144,8 @@ final class HtmlReport {
                 + "copy-bandwidth targets judge: the loop run in alternation with the op, the target's figure), a device's "
                 + "memory-bound rows against its copy kernel. Vs cpu: this row's speed over the CPU backend's at the same thread "
                 + "count (a device: at the most threads); an anchor's matmul rows take it from the same alternation as the "
-                + "targets, whose ratio is its reciprocal.</p>%n</body></html>%n", r.seconds()));
+                + "targets, whose ratio is its reciprocal.</p>%n%s</body></html>%n", r.seconds(),
+                r.rows().stream().anyMatch(x -> x.kind().equals("peer")) ? "<p>" + esc(TextReport.PEER_METHOD) + "</p>\n" : ""));
         return sb.toString();
     }
 

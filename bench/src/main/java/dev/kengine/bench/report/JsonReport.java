@@ -49,11 +49,15 @@ final class JsonReport {
         }
         root.put("backends", backends);
         root.put("anchors", r.anchors());
+        root.put("peer_method", TextReport.PEER_METHOD);
         List<Object> rows = new ArrayList<>();
         for (Row row : r.rows()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("implementation", row.impl());
             m.put("kind", row.kind());
+            if (row.op().equals(dev.kengine.bench.Ops.TRAIN_STEP) && row.ok()) {
+                m.put("samples_per_s", dev.kengine.bench.TrainStep.BATCH / row.timing().median());
+            }
             m.put("name", row.backendOrAnchor());
             m.put("threads", row.threads());
             m.put("op", row.op());

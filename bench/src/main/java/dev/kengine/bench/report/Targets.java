@@ -56,7 +56,82 @@ final class Targets {
             m.put("op_gbs_alongside", interleaved ? cpu.interleavedOpGBs() : null);
             out.add(m);
         }
+        out.addAll(peerTargets(rows, maxThreads));
         return out;
+    }
+
+    /** The training step's targets against each peer at the most threads: at least this many times its speed. */
+    static final Map<String, Double> TRAINING_STEP_TARGETS = Map.of(dev.kengine.bench.peer.Peers.PYTORCH, 1.5,
+            dev.kengine.bench.peer.Peers.ND4J, 2.0);
+    /** No row where a peer is more than this many times faster than the CPU backend. */
+    static final double PEER_FASTER_AT_MOST = 1.2;
+
+    /**
+     * The targets against the peers, each the ratio of the two rows' medians (the peers time themselves, in their own
+     * process, so there is no alternation): the training step on the most threads against PyTorch (at least 1.5×) and
+     * ND4J (at least 2×), reported without a target at fewer threads; and, over every peer row whose result agrees with
+     * the CPU backend's, no peer more than {@value #PEER_FASTER_AT_MOST}× faster: the worst row's ratio against
+     * 1/{@value #PEER_FASTER_AT_MOST}. A peer row that disagrees computes something else and is left out of that one.
+     */
+    static List<Map<String, Object>> peerTargets(List<Row> rows, int maxThreads) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Row cpu : rows) {
+            if (!cpu.ok() || !cpu.backendOrAnchor().equals(Compare.REFERENCE) || !cpu.op().equals(dev.kengine.bench.Ops.TRAIN_STEP)) {
+                continue;
+            }
+            for (String peer : dev.kengine.bench.peer.Peers.NAMES) {
+                Optional<Row> p = find(rows, peer, cpu);
+                if (p.isEmpty()) {
+                    continue;
+                }
+                boolean most = cpu.threads() == maxThreads;
+                double target = most ? TRAINING_STEP_TARGETS.get(peer) : Double.NaN;
+                Map<String, Object> m = target("training step vs " + peerName(peer), cpu, cpuOver(cpu, p.get()), target);
+                m.put("method", "ratio of medians");
+                m.put("no_target", most ? null : "the training-step targets apply at the most threads");
+                out.add(m);
+            }
+        }
+        Row worstCpu = null;
+        Row worstPeer = null;
+        double worst = Double.POSITIVE_INFINITY;
+        int counted = 0;
+        int disagreeing = 0;
+        for (Row p : rows) {
+            if (!p.ok() || !p.kind().equals("peer")) {
+                continue;
+            }
+            Optional<Row> cpu = rows.stream().filter(r -> r.ok() && r.backendOrAnchor().equals(Compare.REFERENCE)
+                    && r.op().equals(p.op()) && r.size() == p.size() && r.threads() == p.threads()).findFirst();
+            if (cpu.isEmpty()) {
+                continue;
+            }
+            if (!p.checkPassed()) {
+                disagreeing++;
+                continue;
+            }
+            counted++;
+            double ratio = cpuOver(cpu.get(), p);
+            if (ratio < worst) {
+                worst = ratio;
+                worstCpu = cpu.get();
+                worstPeer = p;
+            }
+        }
+        if (worstCpu != null) {
+            Map<String, Object> m = target(String.format(java.util.Locale.ROOT, "no peer over %.1fx faster (worst of %d rows: %s %s)",
+                    PEER_FASTER_AT_MOST, counted, worstPeer.backendOrAnchor(), worstCpu.op()), worstCpu, worst, 1 / PEER_FASTER_AT_MOST);
+            m.put("method", "ratio of medians");
+            m.put("peer_rows", counted);
+            m.put("peer_rows_disagreeing", disagreeing);
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** A peer's name as the report prints it in a target. */
+    static String peerName(String peer) {
+        return peer.equals(dev.kengine.bench.peer.Peers.PYTORCH) ? "PyTorch" : peer.equals(dev.kengine.bench.peer.Peers.ND4J) ? "ND4J" : peer;
     }
 
     /**

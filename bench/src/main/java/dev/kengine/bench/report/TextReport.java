@@ -40,6 +40,14 @@ final class TextReport {
             + "device's rows are judged against its copy kernel over at least 16M floats, past its caches, so a smaller "
             + "row over 100 % ran from the device's cache. Read such a row as \"at the ceiling\", not as beyond it.";
 
+    /** How a peer's rows are measured and compared, as every report states it. */
+    static final String PEER_METHOD = "Peers (PyTorch, ND4J): each runs in a process of its own per thread count (torch.set_num_threads, "
+            + "ND4J's and OpenBLAS's thread counts, OMP_NUM_THREADS and OMP_WAIT_POLICY=PASSIVE set before they load), on the "
+            + "same inputs as the engine (written to files), and times itself: a warm-up, then repetitions of many runs each "
+            + "timed around the runs (time.perf_counter, System.nanoTime). \"vs cpu\" and the peer targets are the ratio of "
+            + "medians: the peer's median over the CPU backend's at the same op, size and thread count (no alternation across "
+            + "processes). Every peer row is checked against the CPU backend's result; the training step by its first losses.";
+
     static String write(Compare.Report r) {
         StringBuilder sb = new StringBuilder();
         sb.append(Verdict.of(r).text(r.quick()));
@@ -60,9 +68,9 @@ final class TextReport {
                     ? "available: " + (b.capabilities() == null ? "" : b.capabilities().deviceName())
                     : "unavailable: " + b.reason()));
         }
-        sb.append("anchors\n");
+        sb.append("anchors and peers\n");
         for (Map<String, Object> a : r.anchors()) {
-            sb.append(String.format(Locale.ROOT, "  %-12s %s%n", a.get("name"),
+            sb.append(String.format(Locale.ROOT, "  %-12s %-7s %s%n", a.get("name"), "peer".equals(a.get("role")) ? "peer" : "anchor",
                     Boolean.TRUE.equals(a.get("present")) ? "present: " + a.get("implementation") : a.get("reason")));
         }
         sb.append('\n');
@@ -114,7 +122,11 @@ final class TextReport {
                 + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n\"vs cpu\": this row's speed over the CPU "
                 + "backend's at the same thread count (a device: at the most threads); for an anchor's matmul rows, from the same "
                 + "alternation as the target, so that the two state one figure (the target's ratio is its reciprocal).%n"
-                + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|).  Took %.0f s.%n", r.seconds()));
+                + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|); train_step: the largest relative difference of its "
+                + "first losses.  Took %.0f s.%n", r.seconds()));
+        if (r.rows().stream().anyMatch(x -> x.kind().equals("peer"))) {
+            sb.append(PEER_METHOD).append('\n');
+        }
         if (anyOver(r)) {
             sb.append(OVER_LEGEND).append('\n');
         }

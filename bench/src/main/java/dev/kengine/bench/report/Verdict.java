@@ -85,6 +85,14 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         if (matmul != null) {
             headlines.add(matmul);
         }
+        String step = trainStepHeadline(r);
+        if (step != null) {
+            headlines.add(step);
+        }
+        String peers = peersHeadline(r);
+        if (peers != null) {
+            headlines.add(peers);
+        }
         Map<String, Double> geomeans = new LinkedHashMap<>();
         geomeans.put(Compare.REFERENCE, 1.0);
         for (String backend : otherBackends(r)) {
@@ -166,6 +174,13 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         if (!targets.isEmpty()) {
             long met = targets.stream().filter(TargetLine::met).count();
             sb.append(String.format(Locale.ROOT, " CPU backend targets: %d of %d met.", met, targets.size()));
+        }
+        Map<String, double[]> peers = peerGeomeans(r);
+        if (!peers.isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            peers.forEach((p, g) -> parts.add(times(g[0]) + " " + Targets.peerName(p)));
+            sb.append(" Against the peers it runs at ").append(String.join(", ", parts))
+                    .append(" (geometric mean of the ratios of medians over their rows).");
         }
         sb.append(' ').append(checks.mismatches() == 0 && checks.failed() == 0
                 ? "Every result agrees with its reference."
@@ -287,6 +302,9 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         List<String> bad = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         for (Row x : r.rows()) {
+            if (x.kind().equals("peer")) {
+                continue; // the peers' agreement is the peers headline's
+            }
             if (!x.ok()) {
                 if (x.error().startsWith("unsupported")) {
                     unsupported++;
@@ -326,6 +344,137 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         }
         sb.append('.');
         return new Checks(checked, oracle, bad.size(), unchecked, failed, unsupported, sb.toString());
+    }
+
+    /**
+     * For each peer with rows, in report order: the geometric mean of the CPU backend's speed over the peer's (ratio of
+     * medians, same op, size and thread count) over the peer rows that agree with the CPU backend's result, and the
+     * number of those rows.
+     */
+    static Map<String, double[]> peerGeomeans(Compare.Report r) {
+        Map<String, double[]> sums = new LinkedHashMap<>();
+        for (Row p : r.rows()) {
+            Row cpu = cpuTwin(r, p);
+            if (cpu == null || !p.checkPassed()) {
+                continue;
+            }
+            double[] acc = sums.computeIfAbsent(p.backendOrAnchor(), k -> new double[2]);
+            acc[0] += Math.log(Targets.cpuOver(cpu, p));
+            acc[1]++;
+        }
+        Map<String, double[]> out = new LinkedHashMap<>();
+        sums.forEach((k, v) -> out.put(k, new double[] {Math.exp(v[0] / v[1]), v[1]}));
+        return out;
+    }
+
+    /** The CPU backend's row at a peer row's op, size and thread count, or null (or when {@code p} is no measured peer row). */
+    private static Row cpuTwin(Compare.Report r, Row p) {
+        if (!p.ok() || !p.kind().equals("peer")) {
+            return null;
+        }
+        return r.rows().stream().filter(c -> c.ok() && c.backendOrAnchor().equals(Compare.REFERENCE) && c.op().equals(p.op())
+                && c.size() == p.size() && c.threads() == p.threads()).findFirst().orElse(null);
+    }
+
+    /**
+     * The peers: each one's geometric mean, slowest and fastest row (the CPU backend's speed over the peer's), how many
+     * peer rows agree with the CPU backend's result (and which do not), and every peer that is not present or was
+     * skipped, with the reason.
+     */
+    static String peersHeadline(Compare.Report r) {
+        List<String> missing = new ArrayList<>();
+        for (Map<String, Object> a : r.anchors()) {
+            if ("peer".equals(a.get("role")) && !Boolean.TRUE.equals(a.get("present"))) {
+                missing.add(a.get("name") + " " + a.get("reason"));
+            }
+        }
+        List<Row> peerRows = r.rows().stream().filter(x -> x.kind().equals("peer")).toList();
+        if (peerRows.isEmpty() && missing.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder("Peers (the CPU backend's speed over the peer's at the same thread count, ratio of "
+                + "medians): ");
+        Map<String, double[]> g = peerGeomeans(r);
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, double[]> e : g.entrySet()) {
+            List<Row> mine = peerRows.stream().filter(x -> x.backendOrAnchor().equals(e.getKey()) && x.checkPassed()
+                    && cpuTwin(r, x) != null).toList();
+            Row lo = mine.stream().min(Comparator.comparingDouble(x -> Targets.cpuOver(cpuTwin(r, x), x))).orElseThrow();
+            Row hi = mine.stream().max(Comparator.comparingDouble(x -> Targets.cpuOver(cpuTwin(r, x), x))).orElseThrow();
+            parts.add(String.format(Locale.ROOT, "%s %s (geometric mean over %d row%s; from %s at %s %s on %d thread%s to %s at %s %s)",
+                    Targets.peerName(e.getKey()), times(e.getValue()[0]), (int) e.getValue()[1], e.getValue()[1] == 1 ? "" : "s",
+                    times(Targets.cpuOver(cpuTwin(r, lo), lo)), lo.op(), lo.shape(), lo.threads(), lo.threads() == 1 ? "" : "s",
+                    times(Targets.cpuOver(cpuTwin(r, hi), hi)), hi.op(), hi.shape()));
+        }
+        sb.append(parts.isEmpty() ? "no peer row measured" : String.join("; ", parts));
+        List<Row> measured = peerRows.stream().filter(x -> x.ok() && !Double.isNaN(x.maxRelError())).toList();
+        List<String> bad = measured.stream().filter(x -> !x.checkPassed())
+                .map(x -> String.format(Locale.ROOT, "%s %s %s (%.1e%s)", x.impl(), x.op(), x.shape(), x.maxRelError(),
+                        x.checkedAgainst().contains("; ND4J") ? x.checkedAgainst().substring(x.checkedAgainst().indexOf("; ND4J")) : ""))
+                .toList();
+        if (!measured.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, ". Their results agree with the CPU backend's on %d of %d row%s", measured.size() - bad.size(),
+                    measured.size(), measured.size() == 1 ? "" : "s"));
+            if (!bad.isEmpty()) {
+                sb.append("; DISAGREE: ").append(String.join(", ", bad.subList(0, Math.min(4, bad.size()))))
+                        .append(bad.size() > 4 ? ", …" : "");
+            }
+        }
+        long failed = peerRows.stream().filter(x -> !x.ok() && !x.error().startsWith("unsupported")).count();
+        if (failed > 0) {
+            sb.append(String.format(Locale.ROOT, "; %d peer row%s FAILED", failed, failed == 1 ? "" : "s"));
+        }
+        List<String> lacking = peerRows.stream().filter(x -> !x.ok() && x.error().startsWith("unsupported"))
+                .map(x -> x.backendOrAnchor() + " " + x.op()).distinct().toList();
+        if (!lacking.isEmpty()) {
+            sb.append("; not offered by the peer: ").append(String.join(", ", lacking));
+        }
+        if (!missing.isEmpty()) {
+            sb.append(". ").append(String.join("; ", missing));
+        }
+        return sb.append('.').toString();
+    }
+
+    /**
+     * The training step (one MLP step with Adam, the same data and initial weights everywhere): samples/s of each
+     * backend row and its ratio to each peer at the same thread count (a device: at the most threads), and whether
+     * the first losses agreed.
+     */
+    static String trainStepHeadline(Compare.Report r) {
+        List<Row> step = r.rows().stream().filter(x -> x.op().equals(dev.kengine.bench.Ops.TRAIN_STEP)).toList();
+        if (step.isEmpty()) {
+            return null;
+        }
+        int maxThreads = step.stream().mapToInt(Row::threads).max().orElse(0);
+        List<String> parts = new ArrayList<>();
+        for (Row b : step) {
+            if (!b.ok() || !b.kind().equals("backend")) {
+                continue;
+            }
+            StringBuilder p = new StringBuilder(String.format(Locale.ROOT, "%s %,.0f samples/s", b.impl(),
+                    dev.kengine.bench.TrainStep.BATCH / b.timing().median()));
+            int t = b.threads() == 0 ? maxThreads : b.threads();
+            List<String> vs = new ArrayList<>();
+            for (Row q : step) {
+                if (q.ok() && q.kind().equals("peer") && q.threads() == t) {
+                    vs.add(times(Targets.cpuOver(b, q)) + " " + Targets.peerName(q.backendOrAnchor()) + "(" + t + "t)");
+                }
+            }
+            if (!vs.isEmpty()) {
+                p.append(" = ").append(String.join(", ", vs));
+            }
+            parts.add(p.toString());
+        }
+        List<Row> peers = step.stream().filter(x -> x.ok() && x.kind().equals("peer")).toList();
+        for (Row q : peers) {
+            parts.add(String.format(Locale.ROOT, "%s %,.0f samples/s", q.impl(), dev.kengine.bench.TrainStep.BATCH / q.timing().median()));
+        }
+        List<Row> checked = step.stream().filter(x -> x.ok() && !Double.isNaN(x.maxRelError())).toList();
+        long agree = checked.stream().filter(Row::checkPassed).count();
+        return String.format(Locale.ROOT, "Training step (MLP %s, ReLU, softmax cross-entropy, Adam; same data and initial "
+                        + "weights everywhere): %s. The first %d losses agree within %.0e relative on %d of %d implementations.",
+                dev.kengine.bench.TrainStep.shape(), String.join("; ", parts), dev.kengine.bench.TrainStep.LOSS_STEPS,
+                dev.kengine.bench.TrainStep.LOSS_TOLERANCE, agree, checked.size());
     }
 
     /** Samples per second of the training section on each backend, the others against the CPU backend. */

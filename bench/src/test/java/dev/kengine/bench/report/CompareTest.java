@@ -153,8 +153,8 @@ class CompareTest {
         assertTrue(reason.startsWith("skipped because of --quick"), reason);
         assertFalse(reason.contains("not present"), reason);
         String text = TextReport.write(r);
-        assertTrue(text.contains("clblast      skipped because of --quick"), text);
-        assertFalse(text.contains("clblast      not present"), text);
+        assertTrue(text.contains("clblast      anchor  skipped because of --quick"), text);
+        assertFalse(text.contains("clblast      anchor  not present"), text);
     }
 
     @Test
@@ -163,6 +163,14 @@ class CompareTest {
         assertEquals(2 * Ops.all().size(), cpuRows.size(), "every op on 1 and 2 threads");
         for (Row r : cpuRows) {
             assertTrue(r.ok(), r.op() + ": " + r.error());
+            if (r.op().equals(Ops.TRAIN_STEP)) {
+                // Three float64 training steps would take seconds: its losses are checked against the CPU backend at its
+                // default threads here, and against every peer (independent implementations) in a full report.
+                assertTrue(r.checkedAgainst().startsWith("cpu backend at its default threads only"), r.checkedAgainst());
+                assertTrue(r.checkedAgainst().contains("; losses "), r.checkedAgainst());
+                assertTrue(r.checkPassed(), r.impl() + " losses disagree by " + r.maxRelError());
+                continue;
+            }
             assertTrue(r.checkedAgainst().startsWith("float64 oracle"), r.op() + " " + r.impl() + ": " + r.checkedAgainst());
             assertTrue(r.checkPassed(), r.op() + " " + r.impl() + " max rel " + r.maxRelError() + " > " + Ops.byName(r.op()).tolerance());
         }

@@ -42,7 +42,7 @@ class OptionsTest {
         "--bogus|unknown option '--bogus'",
         "--sizes|--sizes needs a value",
         "--ops --quick|--ops needs a value",
-        "--backends cpu,nope --no-html|--backends: no backend or anchor 'nope'",
+        "--backends cpu,nope --no-html|--backends: no backend, anchor or peer 'nope'",
     })
     void badOptionIsOneLineAndExitCode2(String args, String expected) throws Exception {
         Outcome o = run(args.split(" "));
