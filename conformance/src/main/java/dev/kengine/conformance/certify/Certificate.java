@@ -237,8 +237,9 @@ record Certificate(Header header, int checks, int passed, int failed, int skippe
                         break;
                     }
                 }
-                // float32 always; another dtype where a check covered it or the backend declares the pair.
-                if (d == CHECKED || checked || header.capabilities().supports(op) && header.capabilities().supports(op, d)) {
+                // float32 always; another stored dtype where a check covered it or the backend declares the pair.
+                boolean stored = header.capabilities().dtypes().contains(d);
+                if (d == CHECKED || stored && (checked || header.capabilities().supports(op) && header.capabilities().supports(op, d))) {
                     ops.add(opRow(op, d, header.capabilities(), checks));
                 }
             }

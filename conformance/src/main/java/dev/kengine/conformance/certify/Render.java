@@ -97,8 +97,9 @@ final class Render {
     }
 
     private static String verdict(Certificate c) {
-        long unsupported = c.ops().stream().filter(r -> r.result() == Result.UNSUPPORTED).count();
-        String ops = unsupported == 0 ? "every op supported" : unsupported + " of " + c.ops().size() + " ops unsupported";
+        long unsupported = c.ops().stream().filter(r -> r.dtype() == Certificate.CHECKED && r.result() == Result.UNSUPPORTED).count();
+        long rows = c.ops().stream().filter(r -> r.dtype() == Certificate.CHECKED).count();
+        String ops = unsupported == 0 ? "every op supported" : unsupported + " of " + rows + " ops unsupported";
         return c.nothingFailed() ? "PASSED (nothing failed; " + ops + ")" : "FAILED (" + c.failed() + " checks failed; " + ops + ")";
     }
 

@@ -61,6 +61,7 @@ public final class HeapBackendProvider implements BackendProvider {
             case SUM, MEAN, L2_NORM, MAX, ARGMAX -> "the heap example has no reductions";
             case DROPOUT, DROPOUT_BACKWARD, INIT_UNIFORM, INIT_NORMAL -> "the heap example has no random numbers";
             case SGD_STEP, ADAM_STEP, PENALTY, CLIP_GRAD_NORM -> "the heap example has no optimisers";
+            case CAST -> "the heap example stores float32 only: there is nothing to cast between";
             default -> "the heap example implements only data movement, elementwise arithmetic and activations";
         };
     }
