@@ -336,13 +336,15 @@ final class NaiveDriver implements BackendDriver {
             for (int c = 0; c < cols; c++) {
                 m = Math.max(m, a[base + c]);
             }
-            float s = 0;
+            // The sum in double, as every backend of the engine takes it: a float sum of hundreds of terms can
+            // leave log-softmax just outside the kit's bound.
+            double s = 0;
             for (int c = 0; c < cols; c++) {
                 s += (float) Math.exp(a[base + c] - m);
             }
             float ls = (float) Math.log(s);
             for (int c = 0; c < cols; c++) {
-                o[base + c] = log ? a[base + c] - m - ls : (float) Math.exp(a[base + c] - m) / s;
+                o[base + c] = log ? a[base + c] - m - ls : (float) (Math.exp(a[base + c] - m) / s);
             }
         }
     }
