@@ -1,6 +1,8 @@
 package dev.kengine.bench;
 
 import dev.kengine.Backend;
+import dev.kengine.Conversions;
+import dev.kengine.DType;
 import dev.kengine.DropoutOutput;
 import dev.kengine.LinearGradients;
 import dev.kengine.LinearOutput;
@@ -128,6 +130,28 @@ public final class Ops {
                     // 1e-4: the derivative crosses zero (SiLU, GELU) where a few ulps of cancellation are large relative errors.
                     (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, true), null, 1e-4));
         }
+        // Half precision: the same ops on bfloat16 and float16 tensors, beside their float32 rows (compute in float32,
+        // one rounding on store; tolerance two units of the half type's last place).
+        for (DType h : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            String hn = h == DType.BFLOAT16 ? "bf16" : "fp16";
+            double tol = h == DType.BFLOAT16 ? 0x1p-7 : 0x1p-10;
+            for (Activation a : List.of(Activation.RELU, Activation.SIGMOID, Activation.GELU)) {
+                String an = activationName(a);
+                l.add(new OpDescriptor("act_" + an + "_" + hn, "half precision", an + " forward in " + h + ", into a preallocated y",
+                        Op.ACTIVATION, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                        n -> (double) n, n -> 4.0 * n, OpDescriptor::elements,
+                        (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, false, h), null, tol));
+                l.add(new OpDescriptor("act_" + an + "_backward_" + hn, "half precision",
+                        an + " backward in " + h + ", dx = f'(x)·dy given x and y, into a preallocated dx",
+                        Op.ACTIVATION_BACKWARD, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                        n -> (double) n, n -> 8.0 * n, OpDescriptor::elements,
+                        (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, true, h), null, 2 * tol));
+            }
+            l.add(new OpDescriptor("matmul_" + hn, "half precision", "C = A·B in " + h + " (float32 accumulation), square n×n",
+                    Op.MATMUL, Bound.COMPUTE, new long[] {512}, new long[] {512, 1024, 2048},
+                    n -> 2.0 * n * n * n, n -> 2.0 * 3 * n * n, n -> n + "x" + n + "x" + n,
+                    (b, n, seed) -> new MatmulInstance(b, (int) n, (int) n, (int) n, seed, h), null, tol));
+        }
         l.add(new OpDescriptor("softmax_cross_entropy", "loss",
                 "mean softmax cross-entropy with integer labels and its gradient, logits [n/" + CLASSES + ", " + CLASSES + "]",
                 Op.SOFTMAX_CROSS_ENTROPY, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
@@ -198,6 +222,18 @@ public final class Ops {
         return new float[][] {uniform(s.m() * s.k(), seed, -1, 1), uniform(s.k() * s.n(), seed + 1, -1, 1)};
     }
 
+    /** {@code x} rounded to {@code dtype} and back (itself for float32), by the engine's conversion rules. */
+    static float[] rounded(float[] x, DType dtype) {
+        if (dtype == DType.FLOAT32) {
+            return x;
+        }
+        float[] r = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            r[i] = Conversions.toFloat(dtype, Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(x[i]), dtype));
+        }
+        return r;
+    }
+
     static void closeAll(AutoCloseable... cs) {
         for (AutoCloseable c : cs) {
             if (c != null) {
@@ -241,16 +277,21 @@ public final class Ops {
         final Tensor tc;
 
         MatmulInstance(Backend backend, int m, int n, int k, long seed) {
+            this(backend, m, n, k, seed, DType.FLOAT32);
+        }
+
+        /** Operands and result in {@code dtype}; the oracle takes the operands as rounded to it. */
+        MatmulInstance(Backend backend, int m, int n, int k, long seed, DType dtype) {
             this.backend = backend;
             this.m = m;
             this.n = n;
             this.k = k;
             float[][] ab = gemmInputs(new GemmShape(m, n, k), seed);
-            a = ab[0];
-            b = ab[1];
-            ta = backend.of(a, m, k);
-            tb = backend.of(b, k, n);
-            tc = backend.zeros(m, n);
+            a = rounded(ab[0], dtype);
+            b = rounded(ab[1], dtype);
+            ta = backend.of(a, dtype, m, k);
+            tb = backend.of(b, dtype, k, n);
+            tc = backend.zeros(dtype, m, n);
         }
 
         @Override
@@ -460,13 +501,18 @@ public final class Ops {
         final float[] y;
 
         ActivationInstance(Backend backend, Activation act, int n, long seed, boolean backward) {
+            this(backend, act, n, seed, backward, DType.FLOAT32);
+        }
+
+        /** In {@code dtype}: inputs rounded to it on the host, so the oracle sees the values the tensors hold. */
+        ActivationInstance(Backend backend, Activation act, int n, long seed, boolean backward, DType dtype) {
             this.backend = backend;
             this.act = act;
             this.backward = backward;
-            x = activationInput(n, seed);
-            tx = backend.of(x);
-            y = backward && act.kind() != Activation.Kind.GELU ? forward64(act, x) : null;
-            ty = y != null ? backend.of(y) : backend.empty(n);
+            x = rounded(activationInput(n, seed), dtype);
+            tx = backend.of(x, dtype);
+            y = backward && act.kind() != Activation.Kind.GELU ? rounded(forward64(act, x), dtype) : null;
+            ty = y != null ? backend.of(y, dtype) : backend.empty(dtype, n);
             if (backward && act.kind() == Activation.Kind.GELU) {
                 // GELU's backward reads x, not y, and the kit's float64 erfc over 16M elements would take seconds.
                 backend.activation(tx, act, ty);
@@ -474,9 +520,9 @@ public final class Ops {
             // Otherwise the backward row gives every backend the same saved output y (rounded from float64): from each
             // backend's own forward, y differs in its last bits, and 1 − y² (tanh) or y(1 − y) (sigmoid) turn those
             // bits into relative errors beyond the row's tolerance where the derivative is small.
-            dy = backward ? uniform(n, seed + 1, -1, 1) : null;
-            tdy = backward ? backend.of(dy) : null;
-            tdx = backward ? backend.empty(n) : null;
+            dy = backward ? rounded(uniform(n, seed + 1, -1, 1), dtype) : null;
+            tdy = backward ? backend.of(dy, dtype) : null;
+            tdx = backward ? backend.empty(dtype, n) : null;
         }
 
         @Override
