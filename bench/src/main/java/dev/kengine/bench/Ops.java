@@ -42,6 +42,8 @@ public final class Ops {
     public static final float DROP_P = 0.5f;
     /** The name of the training-step descriptor ({@link TrainStep}). */
     public static final String TRAIN_STEP = "train_step";
+    /** The family of the bfloat16 and float16 rows. */
+    public static final String HALF_PRECISION = "half precision";
 
     /**
      * Agreement of two GEMMs that sum in different orders: with k up to 4096 random-sign products
@@ -137,17 +139,17 @@ public final class Ops {
             double tol = h == DType.BFLOAT16 ? 0x1p-7 : 0x1p-10;
             for (Activation a : List.of(Activation.RELU, Activation.SIGMOID, Activation.GELU)) {
                 String an = activationName(a);
-                l.add(new OpDescriptor("act_" + an + "_" + hn, "half precision", an + " forward in " + h + ", into a preallocated y",
+                l.add(new OpDescriptor("act_" + an + "_" + hn, HALF_PRECISION, an + " forward in " + h + ", into a preallocated y",
                         Op.ACTIVATION, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
                         n -> (double) n, n -> 4.0 * n, OpDescriptor::elements,
                         (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, false, h), null, tol));
-                l.add(new OpDescriptor("act_" + an + "_backward_" + hn, "half precision",
+                l.add(new OpDescriptor("act_" + an + "_backward_" + hn, HALF_PRECISION,
                         an + " backward in " + h + ", dx = f'(x)·dy given x and y, into a preallocated dx",
                         Op.ACTIVATION_BACKWARD, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
                         n -> (double) n, n -> 8.0 * n, OpDescriptor::elements,
                         (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, true, h), null, 2 * tol));
             }
-            l.add(new OpDescriptor("matmul_" + hn, "half precision", "C = A·B in " + h + " (float32 accumulation), square n×n",
+            l.add(new OpDescriptor("matmul_" + hn, HALF_PRECISION, "C = A·B in " + h + " (float32 accumulation), square n×n",
                     Op.MATMUL, Bound.COMPUTE, new long[] {512}, new long[] {512, 1024, 2048},
                     n -> 2.0 * n * n * n, n -> 2.0 * 3 * n * n, n -> n + "x" + n + "x" + n,
                     (b, n, seed) -> new MatmulInstance(b, (int) n, (int) n, (int) n, seed, h), null, tol));

@@ -105,6 +105,10 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         if (elementwise != null) {
             headlines.add(elementwise);
         }
+        String half = halfPrecisionHeadline(r);
+        if (half != null) {
+            headlines.add(half);
+        }
         Checks checks = checks(r);
         headlines.add(checks.sentence());
         String training = trainingHeadline(r);
@@ -273,6 +277,34 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
     }
 
     /** The CPU backend's memory-bound ops against the copy loop, from the "vs copy bandwidth" target lines. */
+    /**
+     * Each bf16/fp16 row of the CPU backend beside its float32 row (the same op, size and threads): elements (or
+     * FLOPs) per second in half precision over float32, from the medians of the same run.
+     */
+    static String halfPrecisionHeadline(Compare.Report r) {
+        List<String> parts = new ArrayList<>();
+        for (Row h : r.rows()) {
+            if (!h.ok() || !h.backendOrAnchor().equals(Compare.REFERENCE)) {
+                continue;
+            }
+            String suffix = h.op().endsWith("_bf16") ? "_bf16" : h.op().endsWith("_fp16") ? "_fp16" : null;
+            if (suffix == null) {
+                continue;
+            }
+            String base = h.op().substring(0, h.op().length() - suffix.length());
+            Row f = r.rows().stream().filter(x -> x.ok() && x.op().equals(base) && x.backendOrAnchor().equals(Compare.REFERENCE)
+                    && x.threads() == h.threads() && x.size() == h.size()).findFirst().orElse(null);
+            if (f != null && h.timing().median() > 0) {
+                parts.add(String.format(Locale.ROOT, "%s %s %.2f×", base, suffix.substring(1), f.timing().median() / h.timing().median()));
+            }
+        }
+        if (parts.isEmpty()) {
+            return null;
+        }
+        return "Half precision on the CPU backend, throughput over the float32 row of the same op, size and threads: "
+                + String.join(", ", parts) + ".";
+    }
+
     private static String elementwiseHeadline(Compare.Report r) {
         List<Map<String, Object>> copy = r.targets().stream()
                 .filter(t -> String.valueOf(t.get("what")).endsWith("vs copy bandwidth")).toList();

@@ -16,6 +16,25 @@ import org.junit.jupiter.api.Test;
 class VerdictTest {
 
     @Test
+    @DisplayName("half-precision rows are set beside their float32 row of the same op, size and threads")
+    void halfPrecisionBesideFloat32() {
+        List<Row> extra = List.of(
+                Fixtures.elementwise("cpu(2t)", "cpu", 2, "act_sigmoid", 1 << 22, 4e-4, 0.8, 1),
+                Fixtures.elementwise("cpu(2t)", "cpu", 2, "act_sigmoid_bf16", 1 << 22, 2.5e-4, 0.5, 1),
+                Fixtures.elementwise("cpu(2t)", "cpu", 2, "act_sigmoid_fp16", 1 << 22, 8e-4, 0.3, 1),
+                Fixtures.elementwise("cpu(1t)", "cpu", 1, "act_gelu_bf16", 1 << 22, 1e-3, 0.3, 1),
+                Fixtures.elementwise("opencl", "opencl", 0, "act_sigmoid_bf16", 1 << 22, 1e-2, 0.1, 0.03));
+        Compare.Report r = Fixtures.report(Fixtures.machine(2, "0.5", "0.5"), extra);
+        String h = Verdict.halfPrecisionHeadline(r);
+        assertNotNull(h);
+        assertTrue(h.contains("act_sigmoid bf16 1.60×"), h);
+        assertTrue(h.contains("act_sigmoid fp16 0.50×"), h);
+        assertFalse(h.contains("act_gelu"), "no float32 row of act_gelu to set it beside: " + h);
+        assertEquals(1, h.split("act_sigmoid bf16").length - 1, "the OpenCL row is not the CPU backend's: " + h);
+        assertNull(Verdict.halfPrecisionHeadline(Fixtures.report(Fixtures.machine(2, "0.5", "0.5"), List.of())));
+    }
+
+    @Test
     @DisplayName("headlines state the ratios the rows and targets hold, never fixed text")
     void headlinesAreComputedFromTheRows() {
         Verdict v = Verdict.of(Fixtures.report());
