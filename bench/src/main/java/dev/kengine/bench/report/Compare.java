@@ -725,17 +725,35 @@ public final class Compare {
         return m;
     }
 
+    /** The float64 oracle at sampled indices of the (op, size) being measured; null where the op has none. */
+    private record Sampled(int[] indices, double[] values) {}
+
+    private Sampled refOracle;
+
+    /** {@code got} against the oracle where there is one (and the lengths match), else against the CPU backend's result. */
+    private double[] checkAgainstOracle(OpDescriptor d, float[] got, float[] ref) {
+        if (refOracle != null && ref != null && got.length == ref.length) {
+            return new double[] {OpDescriptor.maxRelativeError(got, refOracle.indices(), refOracle.values()), 1};
+        }
+        return new double[] {ref == null ? Double.NaN : agreement(d, got, ref), 0};
+    }
+
     /** All rows of one (op, size): the reference result first, then each implementation checked and timed. */
     private List<Row> measureOpSize(OpDescriptor d, long size, List<Impl> impls, Backend reference,
                                     List<Ceilings.Ceiling> ceilings) {
         List<Row> rows = new ArrayList<>();
         float[] ref = null;
         String refError = null;
+        refOracle = null;
         if (reference != null && reference.supports(d.op())) {
             try (Instance inst = d.prepare(reference, size, SEED)) {
                 inst.run();
                 reference.synchronize();
                 ref = inst.result();
+                // The float64 oracle on the same seeded inputs, for the anchors' and peers' rows too.
+                int[] idx = OpDescriptor.sampleIndices(ref.length, 256);
+                double[] oracle = inst.oracle(idx);
+                refOracle = oracle == null ? null : new Sampled(idx, oracle);
             } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
                 refError = e.toString();
             }
@@ -880,8 +898,10 @@ public final class Compare {
         } catch (IOException e) {
             return failed(d, size, impl, impl.name() + " failed: " + e.getMessage());
         }
-        double errRel = ref == null ? Double.NaN : agreement(d, r.output(), ref);
-        String against = (ref == null ? "none" : "cpu reference") + losses(d, r.output()) + peerNote(impl.name(), d);
+        double[] check = checkAgainstOracle(d, r.output(), ref);
+        double errRel = check[0];
+        String against = (check[1] == 1 ? "float64 oracle, " + refOracle.indices().length + " samples"
+                : ref == null ? "none" : "cpu reference") + losses(d, r.output()) + peerNote(impl.name(), d);
         return row(d, size, impl, "peer", r.timing(), errRel, against, ceilings);
     }
 
@@ -982,8 +1002,10 @@ public final class Compare {
         GemmShape s = d.gemm(size);
         float[][] ab = Ops.gemmInputs(s, SEED);
         Anchor.Result r = impl.anchor().sgemm(s, ab[0], ab[1], Math.max(1, impl.threads()), options.plan());
-        double errRel = ref == null ? Double.NaN : OpDescriptor.maxRelativeError(r.c(), ref);
-        return row(d, size, impl, "anchor", r.timing(), errRel, ref == null ? "none" : "cpu reference", ceilings);
+        double[] check = checkAgainstOracle(d, r.c(), ref);
+        String against = check[1] == 1 ? "float64 oracle, " + refOracle.indices().length + " samples"
+                : ref == null ? "none" : "cpu reference";
+        return row(d, size, impl, "anchor", r.timing(), check[0], against, ceilings);
     }
 
     private Row row(OpDescriptor d, long size, Impl impl, String kind, Timing t, double errRel, String against,

@@ -176,6 +176,13 @@ class CompareTest {
         }
         String text = TextReport.write(report);
         assertFalse(text.contains("(itself)"), "no row is checked against itself");
+        // The other backends and the anchors against the same oracle, not against the CPU backend.
+        var others = report.rows().stream().filter(r -> r.ok() && !r.backendOrAnchor().equals(Compare.REFERENCE)
+                && !r.op().equals(Ops.TRAIN_STEP)).toList();
+        assertFalse(others.isEmpty(), "the report has rows of other implementations");
+        for (Row r : others) {
+            assertTrue(r.checkedAgainst().startsWith("float64 oracle"), r.op() + " " + r.impl() + ": " + r.checkedAgainst());
+        }
     }
 
     @Test
