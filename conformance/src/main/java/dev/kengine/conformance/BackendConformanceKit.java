@@ -108,16 +108,34 @@ public abstract class BackendConformanceKit {
     protected abstract Backend openBackend();
 
     /**
-     * The tolerance the kit applies where it declares {@code declared}. A backend with an opt-in
-     * lower-precision mode (for example TF32 tensor-core matmul) overrides this to widen the rows
-     * that mode affects, and must give its own reason in the returned {@link Tolerance}; every
-     * other row stays as declared.
+     * The tolerance the kit applies where it declares {@code declared}. A backend in an opt-in
+     * lower-precision matmul mode (for example TF32 tensor cores) declares its per-product error under
+     * the details key {@link Tolerances#PRODUCT_ERROR_DETAIL} (and the mode's name under
+     * {@code matmul.precision}); the default widens the matmul and linear rows by it
+     * ({@link Tolerances#forProductError}), also for {@code ./engine conformance}. A subclass may
+     * override this for other cases, giving its own reason; every other row stays as declared.
      *
      * @param declared the kit's tolerance for a check, one of {@link Tolerances}
      * @return the tolerance to apply instead: {@code declared} itself unless the backend widens it
      */
     protected Tolerance tolerance(Tolerance declared) {
-        return declared;
+        if (backend == null) {
+            return declared;
+        }
+        // A backend in a reduced-precision matmul mode declares its per-product error; the kit widens those rows.
+        String error = backend.capabilities().details().get(Tolerances.PRODUCT_ERROR_DETAIL);
+        if (error == null) {
+            return declared;
+        }
+        double e;
+        try {
+            e = Double.parseDouble(error);
+        } catch (NumberFormatException x) {
+            throw new AssertionError("backend '" + backend.name() + "' declares " + Tolerances.PRODUCT_ERROR_DETAIL + " = '"
+                    + error + "', not a number", x);
+        }
+        String mode = backend.capabilities().details().getOrDefault("matmul.precision", "reduced-precision");
+        return Tolerances.forProductError(declared, e, mode);
     }
 
     private void assertAgree(String what, Tolerance tol, double[] expected, float[] actual, double[] ref, float[] input) {

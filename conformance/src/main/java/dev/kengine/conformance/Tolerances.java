@@ -244,4 +244,44 @@ public final class Tolerances {
     public static void main(String[] args) {
         System.out.print(describe());
     }
+
+    /**
+     * The details key by which a backend declares that its matmul and linear products round their operands: the
+     * relative error of one product, as a decimal number (TF32 tensor cores: {@code 9.765625E-4}, 2⁻¹⁰). The kit
+     * widens the matmul rows by it ({@link #forProductError}); every other row stays as declared.
+     */
+    public static final String PRODUCT_ERROR_DETAIL = "matmul.productError";
+
+    /**
+     * {@code declared} widened for a backend whose matmul and linear products carry a relative error of
+     * {@code productError} each (operands rounded before the multiply, float32 sums): matmul, linear and linear
+     * backward add it per accumulated term; the linear layer's finite-difference check adds four times it (the
+     * rounding enters the forward and the backward pass, in sums within twice the gradient's rms). Other tolerances are
+     * returned unchanged.
+     *
+     * @param declared the kit's tolerance for a check
+     * @param productError the relative error of one product, ≥ 0
+     * @param mode what the backend calls the mode, for the reason (such as {@code tf32})
+     * @return the widened tolerance, with its reason, or {@code declared}
+     */
+    public static Tolerance forProductError(Tolerance declared, double productError, String mode) {
+        if (!(productError > 0)) {
+            return declared;
+        }
+        String p = String.format(java.util.Locale.ROOT, "%.3g", productError);
+        if (declared == MATMUL || declared == LINEAR || declared == LINEAR_BACKWARD) {
+            return new Tolerance(declared.op() + " (" + mode + ")", declared.phase(), declared.rel(),
+                    declared.refRel() + productError, declared.abs(), declared.signedZero(),
+                    "the backend declares " + mode + " products: each product within " + p + " relative (operands rounded, "
+                            + "float32 sums), added per accumulated term to: " + declared.reason());
+        }
+        if (declared == LINEAR_GRADIENT_CHECK) {
+            return new Tolerance(declared.op() + " (" + mode + ")", declared.phase(), declared.rel(),
+                    declared.refRel() + 4 * productError, declared.abs(), declared.signedZero(),
+                    mode + " enters twice, in the forward (z, so act′ and the saved y) and in the backward's products, each "
+                            + "within " + p + " per product of its terms' magnitudes, which in these 3- to 5-term sums stay "
+                            + "within twice the gradient's rms: 4·" + p + " of the rms, added to: " + declared.reason());
+        }
+        return declared;
+    }
 }

@@ -139,6 +139,12 @@ final class CudaDriver implements BackendDriver {
             details.put("precision", "fp32 (tf32 was asked for but needs compute capability 8.0 or newer)");
         } else {
             details.put("precision", options.tf32() ? "tf32 (matmul and linear on tensor cores, TF32 operands, FP32 sums)" : "fp32");
+            if (options.tf32()) {
+                // TF32 keeps 10 explicit mantissa bits: each operand rounds within 2⁻¹¹, so a product within 2⁻¹⁰. The
+                // conformance kit reads this (Tolerances.PRODUCT_ERROR_DETAIL) and widens the matmul rows by it.
+                details.put("matmul.productError", Double.toString(0x1p-10));
+                details.put("matmul.precision", "tf32");
+            }
         }
         details.put("kernel set", options.sharedKernelsOnly() ? "shared (the OpenCL kernel text only)"
                 : "tuned (warp-shuffle rows, vectorised activations, double-buffered SGEMM)");
