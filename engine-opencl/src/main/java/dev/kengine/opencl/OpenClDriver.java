@@ -156,7 +156,7 @@ final class OpenClDriver implements BackendDriver {
                 ? "one element per work-item, groups of " + s.wg() + ", rows in groups of " + s.rowWg()
                         + (s.index32() ? ", 32-bit indices where they fit" : "")
                 : "grid stride, groups of " + s.wg());
-        return new Capabilities(info.name(), info.globalMemory(), info.computeUnits(), java.util.EnumSet.allOf(DType.class), ops, details);
+        return new Capabilities(info.name(), info.globalMemory(), info.computeUnits(), java.util.EnumSet.allOf(DType.class), ops, details, halfPairs());
     }
 
     @Override
@@ -203,7 +203,7 @@ final class OpenClDriver implements BackendDriver {
                     + info.name() + ", a CPU device whose buffers live in host memory (is a ulimit -v or a cgroup "
                     + "limit reached?)", bytes, null);
         }
-        OpenClStorage storage = new OpenClStorage(buffer(bytes), elements, width);
+        OpenClStorage storage = new OpenClStorage(buffer(bytes), elements, dtype);
         bytesSinceMark.addAndGet(bytes);
         return storage;
     }
@@ -573,6 +573,15 @@ final class OpenClDriver implements BackendDriver {
         }
     }
 
+    /** The storage ops in every dtype, and the activations' own half-precision kernels. */
+    private static Map<Op, Set<DType>> halfPairs() {
+        Map<Op, Set<DType>> pairs = Capabilities.storageOpsIn(java.util.EnumSet.allOf(DType.class));
+        Set<DType> floats = java.util.EnumSet.of(DType.FLOAT32, DType.FLOAT16, DType.BFLOAT16);
+        pairs.put(Op.ACTIVATION, floats);
+        pairs.put(Op.ACTIVATION_BACKWARD, floats);
+        return pairs;
+    }
+
     /** The kernel of a float32 ↔ half-precision cast without dtype branches, or null for the general k_cast. */
     private static String directCast(DType from, DType to) {
         if (from == DType.FLOAT32 && to.isHalf()) {
@@ -752,6 +761,18 @@ final class OpenClDriver implements BackendDriver {
 
     @Override
     public void activation(Activation act, Storage x, Storage y, long n) {
+        DType h = ((OpenClStorage) x).dtype;
+        if (n > 0 && h.isHalf()) {
+            // Half-precision storage read and written in place: widened, computed in float32, rounded once.
+            if (shape.onePerItem()) {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_half", n, mem(x), mem(y), n,
+                        act.parameter(), h.ordinal());
+            } else {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_half", n, mem(x), mem(y), n, act.kind().ordinal(),
+                        act.parameter(), h.ordinal());
+            }
+            return;
+        }
         if (n > 0) {
             if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act), n, mem(x), mem(y), n, act.parameter());
@@ -763,6 +784,17 @@ final class OpenClDriver implements BackendDriver {
 
     @Override
     public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
+        DType h = ((OpenClStorage) dy).dtype;
+        if (n > 0 && h.isHalf()) {
+            if (shape.onePerItem()) {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward_half", n, mem(dy), mem(x),
+                        mem(y), mem(dx), n, act.parameter(), h.ordinal());
+            } else {
+                launch(KernelFamily.ACTIVATIONS, "k_activation_backward_half", n, mem(dy), mem(x), mem(y), mem(dx), n,
+                        act.kind().ordinal(), act.parameter(), h.ordinal());
+            }
+            return;
+        }
         if (n > 0) {
             if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward", n, mem(dy), mem(x), mem(y),

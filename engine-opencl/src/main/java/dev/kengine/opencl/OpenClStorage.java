@@ -1,5 +1,6 @@
 package dev.kengine.opencl;
 
+import dev.kengine.DType;
 import dev.kengine.spi.Storage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jocl.CL;
@@ -16,16 +17,19 @@ final class OpenClStorage implements Storage {
     private final long size;
     /** Bytes per element: 4 for float32 and int32, 2 for the half types, 1 for uint8. */
     final int width;
+    /** The element type. */
+    final DType dtype;
     private final AtomicBoolean released = new AtomicBoolean();
 
     OpenClStorage(cl_mem mem, long size) {
-        this(mem, size, 4);
+        this(mem, size, DType.FLOAT32);
     }
 
-    OpenClStorage(cl_mem mem, long size, int width) {
+    OpenClStorage(cl_mem mem, long size, DType dtype) {
         this.mem = mem;
         this.size = size;
-        this.width = width;
+        this.width = dtype.byteSize();
+        this.dtype = dtype;
     }
 
     @Override

@@ -55,6 +55,68 @@ __kernel void k_activation_gelu_backward(__global const float* dy, __global cons
 __kernel void k_activation_gelu_tanh_backward(__global const float* dy, __global const float* x, __global const float* y,
         __global float* dx, klong n, float p) { K_ACT_BACKWARD_BODY(K_ACT_GELU_TANH) }
 
+/* Half-precision storage (dt: K_DT_F16 or K_DT_BF16, as the host gives it): each element widened exactly,
+ * computed in float32 by the same formulas, rounded once on store by dev.kengine.Conversions' rules. */
+#if K_OPENCL
+/* float16 through core OpenCL's vload_half / vstore_half_rte (no extension needed; round to nearest even, so every
+ * finite value is Conversions' bit for bit; a NaN result is a quiet NaN whose payload the runtime picks). */
+#define K_F16_LOAD(ptr, i) vload_half((i), (__global const half*) (ptr))
+#define K_F16_STORE(ptr, i, v) vstore_half_rte((v), (i), (__global half*) (ptr))
+#else
+#define K_F16_LOAD(ptr, i) K_AS_FLOAT(k_f16_to_f32((ptr)[i]))
+#define K_F16_STORE(ptr, i, v) ((ptr)[i] = (kushort) k_f32_to_f16(K_AS_UINT(v)))
+#endif
+#define K_HALF_LOAD(ptr, i, dt) ((dt) == K_DT_BF16 ? K_AS_FLOAT((kuint) (ptr)[i] << 16) : K_F16_LOAD(ptr, i))
+#define K_HALF_STORE(ptr, i, dt, v) \
+    do { if ((dt) == K_DT_BF16) { (ptr)[i] = (kushort) k_f32_to_bf16(K_AS_UINT(v)); } else { K_F16_STORE(ptr, i, v); } } while (0)
+
+__kernel void k_activation_half(__global const kushort* x, __global kushort* y, klong n, int kind, float p, int dt) {
+    K_FOR_ELEMENT(i, n) {
+        K_HALF_STORE(y, i, dt, k_act_forward(kind, p, K_HALF_LOAD(x, i, dt)));
+    }
+}
+
+__kernel void k_activation_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+                                         __global kushort* dx, klong n, int kind, float p, int dt) {
+    K_FOR_ELEMENT(i, n) {
+        K_HALF_STORE(dx, i, dt, k_act_backward(kind, p, K_HALF_LOAD(dy, i, dt), K_HALF_LOAD(x, i, dt), K_HALF_LOAD(y, i, dt)));
+    }
+}
+
+#define K_ACT_HALF_FORWARD_BODY(kind) K_FOR_ELEMENT(i, n) { K_HALF_STORE(y, i, dt, k_act_forward(kind, p, K_HALF_LOAD(x, i, dt))); }
+#define K_ACT_HALF_BACKWARD_BODY(kind) K_FOR_ELEMENT(i, n) { \
+    K_HALF_STORE(dx, i, dt, k_act_backward(kind, p, K_HALF_LOAD(dy, i, dt), K_HALF_LOAD(x, i, dt), K_HALF_LOAD(y, i, dt))); }
+__kernel void k_activation_identity_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_IDENTITY) }
+__kernel void k_activation_identity_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_IDENTITY) }
+__kernel void k_activation_sigmoid_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_SIGMOID) }
+__kernel void k_activation_sigmoid_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_SIGMOID) }
+__kernel void k_activation_tanh_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_TANH) }
+__kernel void k_activation_tanh_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_TANH) }
+__kernel void k_activation_relu_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_RELU) }
+__kernel void k_activation_relu_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_RELU) }
+__kernel void k_activation_leaky_relu_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_LEAKY_RELU) }
+__kernel void k_activation_leaky_relu_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_LEAKY_RELU) }
+__kernel void k_activation_elu_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_ELU) }
+__kernel void k_activation_elu_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_ELU) }
+__kernel void k_activation_swish_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_SWISH) }
+__kernel void k_activation_swish_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_SWISH) }
+__kernel void k_activation_softplus_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_SOFTPLUS) }
+__kernel void k_activation_softplus_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_SOFTPLUS) }
+__kernel void k_activation_gelu_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_GELU) }
+__kernel void k_activation_gelu_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_GELU) }
+__kernel void k_activation_gelu_tanh_half(__global const kushort* x, __global kushort* y, klong n, float p, int dt) { K_ACT_HALF_FORWARD_BODY(K_ACT_GELU_TANH) }
+__kernel void k_activation_gelu_tanh_backward_half(__global const kushort* dy, __global const kushort* x, __global const kushort* y,
+        __global kushort* dx, klong n, float p, int dt) { K_ACT_HALF_BACKWARD_BODY(K_ACT_GELU_TANH) }
+
 /* z[r, c] += bias[c] (when hasBias), then y = act(z). */
 __kernel void k_bias_activation(__global float* z, __global const float* bias, int hasBias, __global float* y,
                                 klong n, klong cols, int kind, float p) {
