@@ -13,9 +13,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * Synchronous data-parallel training: the driver owns the parameters and the optimiser state. Each
@@ -87,6 +89,9 @@ final class DistributedTrainer {
         java.util.TreeSet<String> backends = new java.util.TreeSet<>();
         int skipped = 0;
         Function2<GradientSum, GradientSum, GradientSum> sum = new Merge();
+        String aggregation = chooseAggregation(o.aggregation(), spec.parameterCount());
+        boolean barrier = aggregation.equals("barrier");
+        JavaRDD<Shard> shards = barrier ? forBarrier(data.shards()) : data.shards();
         try (Backend driver = openDriverBackend()) {
             Parameters params = new Parameters(driver, spec, o);
             float lossScale = spec.precision() == DType.FLOAT16 ? 1024f : 1f;
@@ -98,8 +103,10 @@ final class DistributedTrainer {
                     step++;
                     long t0 = System.nanoTime();
                     Broadcast<float[]> current = jsc.broadcast(params.flat);
-                    GradientSum g = data.shards().treeAggregate(new GradientSum(),
-                            new StepTask(o, current, order, from, to, step, lossScale), sum, o.aggregationDepth());
+                    StepTask task = new StepTask(o, current, order, from, to, step, lossScale);
+                    GradientSum g = barrier
+                            ? BarrierStep.run(shards.rdd(), task)
+                            : shards.treeAggregate(new GradientSum(), task, sum, o.aggregationDepth());
                     long t1 = System.nanoTime();
                     current.destroy(false);
                     backends.addAll(g.backends);
@@ -125,15 +132,59 @@ final class DistributedTrainer {
             } catch (java.util.concurrent.TimeoutException e) {
                 LOG.log(System.Logger.Level.WARNING, "the listener bus did not drain in 10 s: byte counts may be short");
             }
-            TrainingSummary summary = new TrainingSummary(rows, data.shards().getNumPartitions(), spec.parameterCount(),
+            TrainingSummary summary = new TrainingSummary(rows, shards.getNumPartitions(), spec.parameterCount(),
                     loss.stream().mapToDouble(Double::doubleValue).toArray(), column(times, 0), column(times, 1),
                     column(times, 2), column(times, 3), meter.resultBytes.get(), meter.shuffleBytes.get(),
-                    4L * spec.parameterCount(), skipped, List.copyOf(backends));
+                    4L * spec.parameterCount(), skipped, List.copyOf(backends), aggregation);
             return new Result(params.flat.clone(), summary);
         } finally {
+            if (shards != data.shards()) {
+                shards.unpersist(false);
+            }
             sc.clearJobGroup();
             sc.removeSparkListener(meter);
         }
+    }
+
+    /**
+     * Below this many parameters {@code aggregation = auto} sums the gradients with a barrier stage's
+     * all-gather, from here on with {@code treeAggregate}. Measured (engine-spark/README.md, Spark
+     * 4.2, 2 local executors): a barrier step costs ~1 s of synchronisation whatever the network
+     * (17 k or 1.9 M parameters) against 40-90 ms for a treeAggregate step, so no size is below the
+     * threshold: {@code auto} chooses {@code tree}. Raise it where a cluster's barrier
+     * synchronisation is cheaper than its job scheduling.
+     */
+    static final int AUTO_BARRIER_MAX_PARAMETERS = 0;
+
+    /** {@code tree} or {@code barrier}: what {@code aggregation} means for a network of {@code parameters} floats. */
+    static String chooseAggregation(String aggregation, int parameters) {
+        return switch (aggregation) {
+            case "tree", "barrier" -> aggregation;
+            case "auto" -> chooseByThreshold(parameters, AUTO_BARRIER_MAX_PARAMETERS);
+            default -> throw new IllegalArgumentException("aggregation: tree, barrier or auto, not '" + aggregation + "'");
+        };
+    }
+
+    /** {@code barrier} below {@code threshold} parameters, {@code tree} from there on. */
+    static String chooseByThreshold(int parameters, int threshold) {
+        return parameters < threshold ? "barrier" : "tree";
+    }
+
+    /**
+     * The shards for a barrier stage, which must run all its tasks at once: shuffled into as many
+     * partitions as the cluster has task slots when there are more (several shards then share a
+     * task; a barrier stage does not accept a {@code coalesce} in its lineage), and cached.
+     */
+    static JavaRDD<Shard> forBarrier(JavaRDD<Shard> shards) {
+        SparkContext sc = shards.context();
+        int cpusPerTask = Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
+        int slots = Math.max(1, sc.defaultParallelism() / cpusPerTask);
+        if (shards.getNumPartitions() <= slots) {
+            return shards;
+        }
+        JavaRDD<Shard> fewer = shards.repartition(slots);
+        fewer.persist(StorageLevel.MEMORY_AND_DISK());
+        return fewer;
     }
 
     private static double[] column(List<double[]> rows, int c) {

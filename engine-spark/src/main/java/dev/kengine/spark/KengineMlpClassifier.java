@@ -30,8 +30,10 @@ import org.apache.spark.sql.Dataset;
  * {@code activation} relu, {@code optimizer} adam, {@code learningRate} 0.001, {@code batchSize}
  * (global) 32, {@code epochs} 10, {@code dropout} 0, {@code l2} 0, {@code seed} 1, {@code precision}
  * fp32 (or bf16, fp16), {@code backend} auto (cuda on a task given a GPU, else cpu), {@code backendOptions}
- * "" (comma-separated key=value), {@code numClasses} 0 (the largest label plus one) and
- * {@code aggregationDepth} 2.
+ * "" (comma-separated key=value), {@code numClasses} 0 (the largest label plus one),
+ * {@code aggregationDepth} 2 and {@code aggregation} auto ({@code tree}: {@code treeAggregate} to the
+ * driver; {@code barrier}: a barrier stage whose tasks all-gather their gradients; {@code auto}: barrier
+ * below {@value DistributedTrainer#AUTO_BARRIER_MAX_PARAMETERS} parameters, tree from there on).
  */
 public final class KengineMlpClassifier
         extends ProbabilisticClassifier<Vector, KengineMlpClassifier, KengineMlpClassificationModel>
@@ -53,6 +55,7 @@ public final class KengineMlpClassifier
     private final Param<String> backendOptions;
     private final IntParam numClasses;
     private final IntParam aggregationDepth;
+    private final Param<String> aggregation;
 
     public KengineMlpClassifier() {
         this(Identifiable$.MODULE$.randomUID("kengineMlp"));
@@ -96,7 +99,11 @@ public final class KengineMlpClassifier
         setDefault(backend, "auto");
         setDefault(backendOptions, "");
         setDefault(numClasses, 0);
+        aggregation = new Param<>(this, "aggregation", "how the gradients are summed each step: tree (treeAggregate"
+                + " to the driver), barrier (a barrier stage's all-gather) or auto (barrier for small networks)",
+                ParamValidators.inArray(new String[] {"tree", "barrier", "auto"}));
         setDefault(aggregationDepth, 2);
+        setDefault(aggregation, "auto");
     }
 
     @Override
@@ -118,6 +125,7 @@ public final class KengineMlpClassifier
     public Param<String> backendOptions() { return backendOptions; }
     public IntParam numClasses() { return numClasses; }
     public IntParam aggregationDepth() { return aggregationDepth; }
+    public Param<String> aggregation() { return aggregation; }
 
     public KengineMlpClassifier setHiddenLayers(int... units) { set(hiddenLayers, units); return this; }
     public KengineMlpClassifier setActivation(String v) { set(activation, v.toLowerCase(Locale.ROOT)); return this; }
@@ -133,6 +141,7 @@ public final class KengineMlpClassifier
     public KengineMlpClassifier setBackendOptions(String v) { set(backendOptions, v); return this; }
     public KengineMlpClassifier setNumClasses(int v) { set(numClasses, v); return this; }
     public KengineMlpClassifier setAggregationDepth(int v) { set(aggregationDepth, v); return this; }
+    public KengineMlpClassifier setAggregation(String v) { set(aggregation, v.toLowerCase(Locale.ROOT)); return this; }
 
     /** Checks the columns with messages that name them, then fits as every Spark ML predictor does. */
     @Override
@@ -152,7 +161,8 @@ public final class KengineMlpClassifier
             TrainingOptions options = new TrainingOptions(spec, getOrDefault(optimizer), (Float) getOrDefault(learningRate),
                     (Integer) getOrDefault(batchSize), (Integer) getOrDefault(epochs), (Float) getOrDefault(dropout),
                     (Float) getOrDefault(l2), (Long) getOrDefault(seed), getOrDefault(backend),
-                    parseOptions(getOrDefault(backendOptions)), (Integer) getOrDefault(aggregationDepth));
+                    parseOptions(getOrDefault(backendOptions)), (Integer) getOrDefault(aggregationDepth),
+                    getOrDefault(aggregation));
             DistributedTrainer.Result r = DistributedTrainer.train(data, options);
             KengineMlpClassificationModel model = new KengineMlpClassificationModel(uid, spec, r.parameters());
             model.setSummary(r.summary());

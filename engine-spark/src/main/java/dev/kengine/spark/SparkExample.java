@@ -19,7 +19,10 @@ import org.apache.spark.sql.SparkSession;
  * <p>Options: {@code --master URL} (default {@code local[*]}, or what spark-submit sets),
  * {@code --partitions N} (default the cluster's default parallelism), {@code --epochs N} (12),
  * {@code --batch N} (32), {@code --backend NAME} (auto), {@code --precision fp32|bf16|fp16},
- * {@code --depth N} (treeAggregate depth, 2).
+ * {@code --depth N} (treeAggregate depth, 2), {@code --aggregation tree|barrier|auto} (auto),
+ * {@code --hidden 128,64} (the hidden layers), {@code --random-features N} (train on {@code --rows}
+ * rows of N uniform random features and 10 random classes instead of the digits, to time big
+ * networks), {@code --rows N} (1000).
  */
 public final class SparkExample {
     private SparkExample() {}
@@ -32,11 +35,16 @@ public final class SparkExample {
         int depth = 2;
         String backend = "auto";
         String precision = "fp32";
+        String aggregation = "auto";
+        int[] hidden = {128, 64};
+        int randomFeatures = 0;
+        int randomRows = 1000;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
                 System.out.println("usage: SparkExample [--master URL] [--partitions N] [--epochs N] [--batch N]"
-                        + " [--backend auto|cpu|cuda|...] [--precision fp32|bf16|fp16] [--depth N]");
+                        + " [--backend auto|cpu|cuda|...] [--precision fp32|bf16|fp16] [--depth N]"
+                        + " [--aggregation tree|barrier|auto] [--hidden U,U,...] [--random-features N] [--rows N]");
                 return;
             }
             if (i + 1 >= args.length) {
@@ -51,6 +59,10 @@ public final class SparkExample {
                 case "--backend" -> backend = v;
                 case "--precision" -> precision = v;
                 case "--depth" -> depth = Integer.parseInt(v);
+                case "--aggregation" -> aggregation = v;
+                case "--hidden" -> hidden = java.util.Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--random-features" -> randomFeatures = Integer.parseInt(v);
+                case "--rows" -> randomRows = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + a + " (--help lists them)");
             }
         }
@@ -66,12 +78,15 @@ public final class SparkExample {
             if (partitions <= 0) {
                 partitions = spark.sparkContext().defaultParallelism();
             }
-            Dataset<Row>[] split = Digits.load(spark, partitions).randomSplit(new double[] {0.8, 0.2}, 7);
+            Dataset<Row> all = randomFeatures > 0 ? random(spark, randomRows, randomFeatures, partitions)
+                    : Digits.load(spark, partitions);
+            Dataset<Row>[] split = all.randomSplit(new double[] {0.8, 0.2}, 7);
             Dataset<Row> train = split[0].cache();
             Dataset<Row> test = split[1].cache();
-            KengineMlpClassifier mlp = new KengineMlpClassifier().setFeaturesCol("scaled").setHiddenLayers(128, 64)
+            KengineMlpClassifier mlp = new KengineMlpClassifier().setFeaturesCol("scaled").setHiddenLayers(hidden)
                     .setActivation("relu").setOptimizer("adam").setLearningRate(0.002f).setBatchSize(batch)
-                    .setEpochs(epochs).setSeed(3).setBackend(backend).setPrecision(precision).setAggregationDepth(depth);
+                    .setEpochs(epochs).setSeed(3).setBackend(backend).setPrecision(precision).setAggregationDepth(depth)
+                    .setAggregation(aggregation);
             Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
                 new StandardScaler().setInputCol("features").setOutputCol("scaled").setWithMean(true).setWithStd(true), mlp});
             long start = System.nanoTime();
@@ -79,13 +94,16 @@ public final class SparkExample {
             double seconds = (System.nanoTime() - start) / 1e9;
             TrainingSummary s = ((KengineMlpClassificationModel) model.stages()[1]).summary();
             double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(model.transform(test));
-            System.out.printf(Locale.ROOT, "master %s, %d partitions, backends %s%n", spark.sparkContext().master(),
-                    s.partitions(), s.backends());
+            System.out.printf(Locale.ROOT, "master %s, %d partitions, backends %s, %s aggregation%n",
+                    spark.sparkContext().master(), s.partitions(), s.backends(), s.aggregation());
             System.out.printf(Locale.ROOT, "%d steps of %d rows (%d epochs) in %.1f s: test accuracy %.2f %%%n",
                     s.steps(), batch, epochs, seconds, 100 * accuracy);
             System.out.printf(Locale.ROOT, "per step %.2f ms = compute %.2f ms (slowest task) + update %.2f ms (driver)"
                     + " + communication %.2f ms%n", s.meanStepMillis(), s.meanComputeMillis(), s.meanUpdateMillis(),
                     s.meanCommunicationMillis());
+            System.out.printf(Locale.ROOT, "median step %.2f ms = compute %.2f ms + update %.2f ms + communication %.2f ms%n",
+                    median(s.stepMillis()), median(s.computeMillis()), median(s.updateMillis()),
+                    median(s.communicationMillis()));
             System.out.printf(Locale.ROOT, "bytes per step: %.0f (gradients from tasks %.0f, shuffle %.0f, parameters"
                     + " broadcast %d per executor); %d parameters%n", s.bytesPerStep(),
                     (double) s.taskResultBytes() / s.steps(), (double) s.shuffleBytes() / s.steps(),
@@ -93,5 +111,26 @@ public final class SparkExample {
         } finally {
             spark.stop();
         }
+    }
+
+    private static double median(double[] a) {
+        double[] s = a.clone();
+        java.util.Arrays.sort(s);
+        return s.length == 0 ? 0 : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** {@code rows} rows of {@code features} uniform features in [-1, 1) and a uniform class of 10 (seeded). */
+    static Dataset<Row> random(SparkSession spark, int rows, int features, int partitions) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        java.util.List<Row> list = new java.util.ArrayList<>(rows);
+        for (int i = 0; i < rows; i++) {
+            double[] f = new double[features];
+            for (int j = 0; j < features; j++) {
+                f[j] = r.nextDouble(-1, 1);
+            }
+            list.add(org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.dense(f), r.nextInt(10)));
+        }
+        return spark.createDataFrame(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(list, partitions), Digits.SCHEMA);
     }
 }

@@ -18,9 +18,12 @@ import java.util.Map;
  * @param backend          the backend the tasks open ({@code auto}, {@code cpu}, {@code cuda}, ...)
  * @param backendOptions   options for that backend
  * @param aggregationDepth depth of the {@code treeAggregate} that sums the gradients
+ * @param aggregation      how the gradients are summed: {@code tree} ({@code treeAggregate} to the driver),
+ *                         {@code barrier} (a barrier stage's all-gather) or {@code auto} (by parameter count)
  */
 record TrainingOptions(NetworkSpec spec, String optimiser, float learningRate, int batchSize, int epochs, float dropout,
-                       float l2, long seed, String backend, Map<String, String> backendOptions, int aggregationDepth)
+                       float l2, long seed, String backend, Map<String, String> backendOptions, int aggregationDepth,
+                       String aggregation)
         implements Serializable {
     TrainingOptions {
         backendOptions = Map.copyOf(backendOptions);

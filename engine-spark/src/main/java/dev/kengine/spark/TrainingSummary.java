@@ -23,11 +23,12 @@ import java.util.Locale;
  * @param broadcastBytesPerStep bytes of parameters broadcast each step (sent once to every executor)
  * @param skippedSteps         steps skipped because the float16 gradient overflowed
  * @param backends             the backend (name and options) each task opened
+ * @param aggregation          how the gradients were summed: {@code tree} or {@code barrier}
  */
 public record TrainingSummary(long rows, int partitions, int parameters, double[] loss, double[] stepMillis,
                               double[] computeMillis, double[] taskComputeMillis, double[] updateMillis,
                               long taskResultBytes, long shuffleBytes, long broadcastBytesPerStep, int skippedSteps,
-                              List<String> backends) implements Serializable {
+                              List<String> backends, String aggregation) implements Serializable {
 
     /** Number of steps. */
     public int steps() {
@@ -79,10 +80,10 @@ public record TrainingSummary(long rows, int partitions, int parameters, double[
     @Override
     public String toString() {
         return String.format(Locale.ROOT,
-                "%d steps, %d rows in %d partitions, %d parameters; per step %.2f ms = compute %.2f ms (slowest task)"
+                "%d steps, %d rows in %d partitions, %d parameters, %s aggregation; per step %.2f ms = compute %.2f ms (slowest task)"
                         + " + update %.2f ms + communication %.2f ms; %.0f bytes exchanged per step (task results %d,"
                         + " shuffle %d bytes in all, broadcast %d bytes per step per executor); backends %s",
-                steps(), rows, partitions, parameters, meanStepMillis(), meanComputeMillis(), meanUpdateMillis(),
+                steps(), rows, partitions, parameters, aggregation, meanStepMillis(), meanComputeMillis(), meanUpdateMillis(),
                 meanCommunicationMillis(), bytesPerStep(), taskResultBytes, shuffleBytes, broadcastBytesPerStep, backends);
     }
 }

@@ -1,0 +1,104 @@
+package dev.kengine.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/** Summing the gradients with a barrier stage's all-gather trains the same model as treeAggregate. */
+class BarrierAggregationTest {
+    private static Dataset<Row> data(int rows, int partitions) {
+        SparkSession spark = SparkTestSession.get();
+        List<Row> list = Digits.rows().subList(0, rows);
+        return spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(list, partitions),
+                Digits.SCHEMA);
+    }
+
+    private static KengineMlpClassifier classifier(String aggregation) {
+        return new KengineMlpClassifier().setHiddenLayers(32, 16).setActivation("tanh").setOptimizer("adam")
+                .setLearningRate(0.01f).setBatchSize(64).setEpochs(2).setSeed(11).setNumClasses(10).setBackend("cpu")
+                .setAggregation(aggregation);
+    }
+
+    private static double maxAbsDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        }
+        return m;
+    }
+
+    @Test
+    void barrierEqualsTreeOnTwoPartitions() {
+        Dataset<Row> d = data(300, 2);
+        KengineMlpClassificationModel tree = classifier("tree").fit(d);
+        KengineMlpClassificationModel barrier = classifier("barrier").fit(d);
+        double diff = maxAbsDifference(tree.parameters(), barrier.parameters());
+        System.out.printf("barrier against tree, 2 partitions, %d steps: max |param difference| %.3g%n",
+                barrier.summary().steps(), diff);
+        assertEquals("tree", tree.summary().aggregation());
+        assertEquals("barrier", barrier.summary().aggregation());
+        assertEquals(tree.summary().steps(), barrier.summary().steps());
+        assertTrue(diff <= 1e-6, "max abs parameter difference " + diff);
+        assertTrue(barrier.summary().taskResultBytes() > 0);
+    }
+
+    @Test
+    void moreShardsThanSlotsAreCoalescedForTheBarrier() {
+        // 3 partitions of rows and 5 empty ones on local[2]: the barrier stage runs 2 tasks.
+        Dataset<Row> d = data(300, 3);
+        SparkSession spark = SparkTestSession.get();
+        Dataset<Row> padded = d.union(spark.createDataFrame(
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.<Row>of(), 5), Digits.SCHEMA));
+        KengineMlpClassificationModel tree = classifier("tree").fit(padded);
+        KengineMlpClassificationModel barrier = classifier("barrier").fit(padded);
+        assertEquals(8, tree.summary().partitions());
+        assertEquals(2, barrier.summary().partitions());
+        double diff = maxAbsDifference(tree.parameters(), barrier.parameters());
+        assertTrue(diff <= 1e-6, "max abs parameter difference " + diff);
+    }
+
+    @Test
+    void barrierReachesTheSameAccuracyOnAShortRun() {
+        Dataset<Row>[] split = Digits.load(SparkTestSession.get(), 2).randomSplit(new double[] {0.8, 0.2}, 7);
+        Dataset<Row> train = split[0].cache();
+        Dataset<Row> test = split[1].cache();
+        MulticlassClassificationEvaluator accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy");
+        double[] acc = new double[2];
+        String[] modes = {"tree", "barrier"};
+        for (int i = 0; i < 2; i++) {
+            KengineMlpClassifier mlp = new KengineMlpClassifier().setHiddenLayers(64).setActivation("relu")
+                    .setOptimizer("adam").setLearningRate(0.01f).setBatchSize(128).setEpochs(3).setSeed(3)
+                    .setBackend("cpu").setAggregation(modes[i]);
+            acc[i] = accuracy.evaluate(mlp.fit(train).transform(test));
+        }
+        System.out.printf("digits, 3 epochs: accuracy tree %.4f, barrier %.4f%n", acc[0], acc[1]);
+        assertTrue(acc[0] >= 0.8, "tree accuracy " + acc[0]);
+        assertEquals(acc[0], acc[1], 0.005);
+    }
+
+    @Test
+    void autoChoosesByParameterCount() {
+        assertEquals("barrier", DistributedTrainer.chooseByThreshold(999, 1000));
+        assertEquals("tree", DistributedTrainer.chooseByThreshold(1000, 1000));
+        int t = DistributedTrainer.AUTO_BARRIER_MAX_PARAMETERS;
+        assertEquals("tree", DistributedTrainer.chooseAggregation("auto", t));
+        assertEquals("tree", DistributedTrainer.chooseAggregation("auto", 1_863_690));
+        assertEquals(t > 17_226 ? "barrier" : "tree", DistributedTrainer.chooseAggregation("auto", 17_226));
+        assertEquals("tree", DistributedTrainer.chooseAggregation("tree", 10));
+        assertEquals("barrier", DistributedTrainer.chooseAggregation("barrier", 1_863_690));
+        // What auto chose is in the summary.
+        KengineMlpClassificationModel auto = classifier("auto").setEpochs(1).fit(data(128, 2));
+        assertEquals(DistributedTrainer.chooseAggregation("auto", auto.network().parameterCount()),
+                auto.summary().aggregation());
+        KengineMlpClassifier defaults = new KengineMlpClassifier();
+        assertEquals("auto", defaults.getOrDefault(defaults.aggregation()));
+    }
+}
