@@ -29,6 +29,7 @@ import dev.kengine.op.Op;
 import dev.kengine.op.Reduction;
 import dev.kengine.op.SgdConfig;
 import dev.kengine.random.CounterRandom;
+import dev.kengine.kernels.KernelSource;
 import dev.kengine.spi.BackendDriver;
 import dev.kengine.spi.Capabilities;
 import dev.kengine.spi.Storage;
@@ -499,21 +500,10 @@ final class CudaDriver implements BackendDriver {
         }
     }
 
-    /** The kernel of a float32 ↔ half-precision cast without dtype branches, or null for the general k_cast. */
-    private static String directCast(DType from, DType to) {
-        if (from == DType.FLOAT32 && to.isHalf()) {
-            return to == DType.BFLOAT16 ? "k_cast_f32_bf16" : "k_cast_f32_f16";
-        }
-        if (from.isHalf() && to == DType.FLOAT32) {
-            return from == DType.BFLOAT16 ? "k_cast_bf16_f32" : "k_cast_f16_f32";
-        }
-        return null;
-    }
-
     @Override
     public void cast(Storage src, DType from, Storage dst, DType to, long n) {
         if (n > 0) {
-            String direct = directCast(from, to);
+            String direct = KernelSource.directCastKernel(from.name(), to.name());
             if (direct != null) {
                 launch(direct, n, ptr(src), ptr(dst), n);
                 return;

@@ -87,6 +87,25 @@ public final class KernelSource {
         return new Assembled(family, dialect, Map.copyOf(defs), text, sha256(text));
     }
 
+    /**
+     * The kernel of elementwise.cl that casts between float32 and a half type without k_cast's per-element dtype
+     * branches, for the dtypes' names ({@code FLOAT32}, {@code FLOAT16}, {@code BFLOAT16}).
+     *
+     * @param from the source dtype's name
+     * @param to the destination dtype's name
+     * @return the kernel's name, or null when the pair needs the general {@code k_cast}
+     */
+    public static String directCastKernel(String from, String to) {
+        String key = from + ">" + to;
+        return switch (key) {
+            case "FLOAT32>BFLOAT16" -> "k_cast_f32_bf16";
+            case "BFLOAT16>FLOAT32" -> "k_cast_bf16_f32";
+            case "FLOAT32>FLOAT16" -> "k_cast_f32_f16";
+            case "FLOAT16>FLOAT32" -> "k_cast_f16_f32";
+            default -> null;
+        };
+    }
+
     /** The kernel names declared in a text. */
     public static List<String> kernelNames(String text) {
         List<String> names = new ArrayList<>();

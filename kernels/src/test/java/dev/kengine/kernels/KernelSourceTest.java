@@ -3,10 +3,12 @@ package dev.kengine.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,6 +17,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class KernelSourceTest {
+
+    @Test
+    void directCastKernelsExistInTheText() {
+        List<String> names = KernelSource.kernelNames(KernelSource.resource(KernelFamily.ELEMENTWISE.fileName()));
+        for (String[] pair : new String[][] {{"FLOAT32", "BFLOAT16"}, {"BFLOAT16", "FLOAT32"}, {"FLOAT32", "FLOAT16"},
+            {"FLOAT16", "FLOAT32"}}) {
+            String k = KernelSource.directCastKernel(pair[0], pair[1]);
+            assertTrue(names.contains(k), k + " in " + names);
+        }
+        assertNull(KernelSource.directCastKernel("INT32", "FLOAT32"), "the general k_cast");
+        assertNull(KernelSource.directCastKernel("FLOAT16", "BFLOAT16"));
+    }
 
     @Test
     void assemblesDefinesThenDialectThenCommonThenBody() {
