@@ -1617,22 +1617,13 @@ public final class Backend implements AutoCloseable {
     public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         return call(() -> {
             DType h = halfOf(Op.MATMUL, names("a", "b"), a, b);
-            if (h != null && nativePairs.supports(Op.MATMUL, h)) {
-                MatmulDims d = matmulDims(a, transA, b, transB, true);
-                Tensor c = allocate(d.cShape(), h);
-                if (c.size() > 0) {
-                    driver.matmul(a.storage("a"), transA, b.storage("b"), transB, c.storage("c"), d.batch, d.m, d.n, d.k, 1f,
-                            0f, d.strideA, d.strideB, d.strideC);
-                }
-                return c;
-            }
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.MATMUL, h)) {
                 try (Widened w = new Widened(h)) {
                     return w.result(matmul(w.in(a), transA, w.in(b), transB));
                 }
             }
             MatmulDims d = matmulDims(a, transA, b, transB);
-            Tensor c = allocate(d.cShape());
+            Tensor c = allocate(d.cShape(), a.dtype());
             if (c.size() == 0) {
                 return c;
             }
@@ -1664,23 +1655,7 @@ public final class Backend implements AutoCloseable {
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
         run(() -> {
             DType h = halfOf(Op.MATMUL, names("a", "b", "c"), a, b, c);
-            if (h != null && nativePairs.supports(Op.MATMUL, h) && a.dtype() == h && b.dtype() == h) {
-                if (c == a || c == b) {
-                    throw new InvalidArgumentException("matmul: c must not be a or b");
-                }
-                MatmulDims d = matmulDims(a, transA, b, transB, true);
-                Storage sc = ownAny(c, "c");
-                if (!c.shape().equals(d.cShape())) {
-                    throw new InvalidArgumentException("matmul: a is " + a.shape() + (transA ? " (transposed)" : "") + " and b is "
-                            + b.shape() + (transB ? " (transposed)" : "") + " so c must be " + d.cShape() + ", but c is " + c.shape());
-                }
-                if (c.size() > 0) {
-                    driver.matmul(a.storage("a"), transA, b.storage("b"), transB, sc, d.batch, d.m, d.n, d.k, alpha, beta,
-                            d.strideA, d.strideB, d.strideC);
-                }
-                return;
-            }
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.MATMUL, h)) {
                 if (c == a || c == b) {
                     throw new InvalidArgumentException("matmul: c must not be a or b");
                 }
@@ -1691,7 +1666,7 @@ public final class Backend implements AutoCloseable {
                 return;
             }
             MatmulDims d = matmulDims(a, transA, b, transB);
-            Storage sc = own(c, "c");
+            Storage sc = own(Op.MATMUL, c, "c");
             if (!c.shape().equals(d.cShape())) {
                 throw new InvalidArgumentException("matmul: a is " + a.shape() + (transA ? " (transposed)" : "") + " and b is "
                         + b.shape() + (transB ? " (transposed)" : "") + " so c must be " + d.cShape() + ", but c is " + c.shape());
@@ -1711,19 +1686,8 @@ public final class Backend implements AutoCloseable {
     private record MatmulDims(long batch, long m, long n, long k, long strideA, long strideB, long strideC, Shape cShape) {}
 
     private MatmulDims matmulDims(Tensor a, boolean transA, Tensor b, boolean transB) {
-        return matmulDims(a, transA, b, transB, false);
-    }
-
-    /** The dimensions of a·b; {@code anyDtype}: the operands were checked for dtype by the caller. */
-    private MatmulDims matmulDims(Tensor a, boolean transA, Tensor b, boolean transB, boolean anyDtype) {
-        if (anyDtype) {
-            require(Op.MATMUL);
-            ownAny(a, "a");
-            ownAny(b, "b");
-        } else {
-            arg(Op.MATMUL, a, "a");
-            own(b, "b");
-        }
+        arg(Op.MATMUL, a, "a");
+        own(Op.MATMUL, b, "b");
         if (a.rank() < 2 || a.rank() > 3 || b.rank() < 2 || b.rank() > 3) {
             throw new InvalidArgumentException("matmul: a is " + a.shape() + " and b is " + b.shape()
                     + "; both must have rank 2 or 3");
@@ -1993,21 +1957,14 @@ public final class Backend implements AutoCloseable {
     public Tensor activation(Tensor x, Activation act) {
         return call(() -> {
             DType h = halfOf(Op.ACTIVATION, names("x"), x);
-            if (h != null && nativePairs.supports(Op.ACTIVATION, h)) {
-                Storage sx = ownAny(x, "x");
-                requireNonNull(act, "activation");
-                Tensor y = allocate(x.shape(), h);
-                driver.activation(act, sx, y.storage("y"), x.size());
-                return y;
-            }
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.ACTIVATION, h)) {
                 try (Widened w = new Widened(h)) {
                     return w.result(activation(w.in(x), act));
                 }
             }
             Storage sx = arg(Op.ACTIVATION, x, "x");
             requireNonNull(act, "activation");
-            Tensor y = allocate(x.shape());
+            Tensor y = allocate(x.shape(), x.dtype());
             driver.activation(act, sx, y.storage("y"), x.size());
             return y;
         });
@@ -2027,15 +1984,7 @@ public final class Backend implements AutoCloseable {
     public void activation(Tensor x, Activation act, Tensor y) {
         run(() -> {
             DType h = halfOf(Op.ACTIVATION, names("x", "y"), x, y);
-            if (h != null && nativePairs.supports(Op.ACTIVATION, h)) {
-                Storage sx = ownAny(x, "x");
-                Storage sy = ownAny(y, "y");
-                requireNonNull(act, "activation");
-                sameShape("activation", "x", x, "y", y);
-                driver.activation(act, sx, sy, x.size());
-                return;
-            }
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.ACTIVATION, h)) {
                 try (Widened w = new Widened(h)) {
                     activation(w.in(x), act, w.out(y));
                     w.commit();
@@ -2043,7 +1992,7 @@ public final class Backend implements AutoCloseable {
                 return;
             }
             Storage sx = arg(Op.ACTIVATION, x, "x");
-            Storage sy = own(y, "y");
+            Storage sy = own(Op.ACTIVATION, y, "y");
             requireNonNull(act, "activation");
             sameShape("activation", "x", x, "y", y);
             driver.activation(act, sx, sy, x.size());
@@ -2068,29 +2017,18 @@ public final class Backend implements AutoCloseable {
     public Tensor activationBackward(Tensor dy, Tensor x, Tensor y, Activation act) {
         return call(() -> {
             DType h = halfOf(Op.ACTIVATION_BACKWARD, names("dy", "x", "y"), dy, x, y);
-            if (h != null && nativePairs.supports(Op.ACTIVATION_BACKWARD, h)) {
-                Storage sdy = ownAny(dy, "dy");
-                Storage sx = ownAny(x, "x");
-                Storage sy = ownAny(y, "y");
-                requireNonNull(act, "activation");
-                sameShape("activationBackward", "dy", dy, "x", x);
-                sameShape("activationBackward", "dy", dy, "y", y);
-                Tensor dx = allocate(dy.shape(), h);
-                driver.activationBackward(act, sdy, sx, sy, dx.storage("dx"), dy.size());
-                return dx;
-            }
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.ACTIVATION_BACKWARD, h)) {
                 try (Widened w = new Widened(h)) {
                     return w.result(activationBackward(w.in(dy), w.in(x), w.in(y), act));
                 }
             }
             Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
-            Storage sx = own(x, "x");
-            Storage sy = own(y, "y");
+            Storage sx = own(Op.ACTIVATION_BACKWARD, x, "x");
+            Storage sy = own(Op.ACTIVATION_BACKWARD, y, "y");
             requireNonNull(act, "activation");
             sameShape("activationBackward", "dy", dy, "x", x);
             sameShape("activationBackward", "dy", dy, "y", y);
-            Tensor dx = allocate(dy.shape());
+            Tensor dx = allocate(dy.shape(), dy.dtype());
             driver.activationBackward(act, sdy, sx, sy, dx.storage("dx"), dy.size());
             return dx;
         });
@@ -2112,19 +2050,7 @@ public final class Backend implements AutoCloseable {
     public void activationBackward(Tensor dy, Tensor x, Tensor y, Activation act, Tensor dx) {
         run(() -> {
             DType h = halfOf(Op.ACTIVATION_BACKWARD, names("dy", "x", "y", "dx"), dy, x, y, dx);
-            if (h != null && nativePairs.supports(Op.ACTIVATION_BACKWARD, h)) {
-                Storage sdy = ownAny(dy, "dy");
-                Storage sx = ownAny(x, "x");
-                Storage sy = ownAny(y, "y");
-                Storage sdx = ownAny(dx, "dx");
-                requireNonNull(act, "activation");
-                sameShape("activationBackward", "dy", dy, "x", x);
-                sameShape("activationBackward", "dy", dy, "y", y);
-                sameShape("activationBackward", "dy", dy, "dx", dx);
-                driver.activationBackward(act, sdy, sx, sy, sdx, dy.size());
-                return;
-            }
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.ACTIVATION_BACKWARD, h)) {
                 try (Widened w = new Widened(h)) {
                     activationBackward(w.in(dy), w.in(x), w.in(y), act, w.out(dx));
                     w.commit();
@@ -2132,9 +2058,9 @@ public final class Backend implements AutoCloseable {
                 return;
             }
             Storage sdy = arg(Op.ACTIVATION_BACKWARD, dy, "dy");
-            Storage sx = own(x, "x");
-            Storage sy = own(y, "y");
-            Storage sdx = own(dx, "dx");
+            Storage sx = own(Op.ACTIVATION_BACKWARD, x, "x");
+            Storage sy = own(Op.ACTIVATION_BACKWARD, y, "y");
+            Storage sdx = own(Op.ACTIVATION_BACKWARD, dx, "dx");
             requireNonNull(act, "activation");
             sameShape("activationBackward", "dy", dy, "x", x);
             sameShape("activationBackward", "dy", dy, "y", y);
@@ -3426,6 +3352,17 @@ public final class Backend implements AutoCloseable {
     /** Checks that the op is supported and the tensor is usable here; returns its storage. */
     private Storage arg(Op op, Tensor t, String name) {
         require(op);
+        return own(op, t, name);
+    }
+
+    /**
+     * {@link #own(Tensor, String)} for an argument of {@code op}, which also takes a dtype the driver itself runs the op
+     * in ({@code nativePairs}); the dtypes the facade computes through float32 never get here.
+     */
+    private Storage own(Op op, Tensor t, String name) {
+        if (t != null && t.dtype() != DType.FLOAT32 && nativePairs.supports(op, t.dtype())) {
+            return ownAny(t, name);
+        }
         return own(t, name);
     }
 
