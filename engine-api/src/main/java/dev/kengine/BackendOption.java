@@ -21,7 +21,12 @@ import java.util.function.Predicate;
 public final class BackendOption<T> {
     /** The CPU backend's worker threads, at least 1 (default: every core). */
     public static final BackendOption<Integer> CPU_THREADS = new BackendOption<>("cpu", "threads", "at least 1", v -> v >= 1);
-    /** Whether the CPU backend uses its Vector API kernels ({@code false} forces the scalar path). */
+    /**
+     * Whether the CPU backend uses its Vector API kernels: {@code true}, from the first call; {@code false}, never
+     * (the scalar path). Unset (or the string {@code auto}), each vector kernel runs once the JIT has compiled it and
+     * the scalar kernel runs until then, so that a short job is never slower than on the scalar path; a run's result
+     * bits then depend on when each kernel turned, and {@code true} or {@code false} keep runs bit-reproducible.
+     */
     public static final BackendOption<Boolean> CPU_SIMD = new BackendOption<>("cpu", "simd", "true or false", v -> true);
     /** The OpenCL platform: an index or a substring of its name. */
     public static final BackendOption<String> OPENCL_PLATFORM = new BackendOption<>("opencl", "platform", "an index or a name",

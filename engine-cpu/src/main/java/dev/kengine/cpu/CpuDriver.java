@@ -39,14 +39,17 @@ public final class CpuDriver implements BackendDriver {
     private final Parallel parallel;
     private final Elementwise kernels;
     private final boolean simd;
+    /** Whether each vector kernel runs only once compiled ({@link Warmup}). */
+    private final boolean tiered;
     private volatile boolean closed;
 
-    CpuDriver(String name, Capabilities capabilities, int threads, boolean simd) {
+    CpuDriver(String name, Capabilities capabilities, int threads, boolean simd, boolean tiered) {
         this.name = name;
         this.capabilities = capabilities;
         this.parallel = new Parallel(threads);
-        this.kernels = SimdSelection.kernels(simd);
+        this.kernels = SimdSelection.kernels(simd, tiered);
         this.simd = kernels != ScalarElementwise.INSTANCE;
+        this.tiered = kernels instanceof TieredElementwise;
     }
 
     @Override
@@ -416,8 +419,8 @@ public final class CpuDriver implements BackendDriver {
             float[] fa = widenInto(ca, scratch[0]);
             float[] fb = widenInto(cb, scratch[1]);
             float[] fc = cc.dtype.isHalf() ? (beta != 0f ? widenInto(cc, scratch[2]) : scratch[2]) : cc.data;
-            Sgemm.sgemmBatched(parallel, simd, transA, transB, (int) batch, (int) m, (int) n, (int) k,
-                    alpha, fa, 0, strideA, fb, 0, strideB, beta, fc, 0, strideC);
+            Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta), transA, transB, (int) batch,
+                    (int) m, (int) n, (int) k, alpha, fa, 0, strideA, fb, 0, strideB, beta, fc, 0, strideC);
             if (cc.dtype.isHalf()) {
                 boolean bf = cc.dtype == DType.BFLOAT16;
                 short[] out = cc.shorts();
@@ -425,8 +428,46 @@ public final class CpuDriver implements BackendDriver {
             }
             return;
         }
-        Sgemm.sgemmBatched(parallel, simd, transA, transB, (int) batch, (int) m, (int) n, (int) k,
-                alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
+        Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta), transA, transB, (int) batch,
+                (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
+    }
+
+    /**
+     * Whether this product runs the vector SGEMM: always with {@code simd=true}; when tiered, once {@link Warmup} has
+     * seen the vector SGEMM compiled for its transposes, β = 0 or not and size class. Its probe multiplies
+     * matrices of the same shape on one thread, halved along the largest dimension while above 2²¹ multiply-adds.
+     */
+    private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta) {
+        if (!tiered) {
+            return simd;
+        }
+        int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0);
+        int key = Warmup.key(TieredElementwise.MATMUL, variant, m * n * k);
+        if (Warmup.vector(key)) {
+            return true;
+        }
+        if (Warmup.state(key) == Warmup.COLD && Warmup.claim(key)) {
+            long[] d = {m, n, k};
+            while (d[0] * d[1] * d[2] > (1L << 21)) {
+                int largest = d[0] >= d[1] && d[0] >= d[2] ? 0 : d[1] >= d[2] ? 1 : 2;
+                d[largest] = (d[largest] + 1) / 2;
+            }
+            int pm = (int) d[0];
+            int pn = (int) d[1];
+            int pk = (int) d[2];
+            float[] pa = TieredElementwise.values(pm * pk, -1f, 1f);
+            float[] pb = TieredElementwise.values(pk * pn, -1f, 1f);
+            float[] pc = new float[pm * pn];
+            float pbeta = beta == 0f ? 0f : 1f;
+            Runnable vector = () -> Sgemm.sgemmBatched(null, true, transA, transB, 1, pm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
+                    pbeta, pc, 0, 0);
+            Runnable scalar = () -> Sgemm.sgemmBatched(null, false, transA, transB, 1, pm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
+                    pbeta, pc, 0, 0);
+            // The same shape throughout: a smaller one could take other paths and leave profiles the real one pays for.
+            Warmup.submit(new Warmup.Probe(key, "matmul " + pm + "x" + pn + "x" + pk, vector, scalar, vector, scalar, null));
+        }
+        Warmup.waited(key, m * n * k);
+        return false;
     }
 
     /**

@@ -19,8 +19,9 @@ import java.util.stream.Stream;
 
 /**
  * The CPU backend's provider: always available, ranked below any accelerator. Options:
- * {@code threads} (default: available processors) and {@code simd} ({@code true}/{@code false},
- * default true; false forces the scalar kernels).
+ * {@code threads} (default: available processors) and {@code simd}: unset or {@code auto} (the default), each
+ * Vector API kernel once the JIT has compiled it and the scalar kernel until then (see {@code Warmup});
+ * {@code true}, the vector kernels from the first call; {@code false}, the scalar kernels.
  */
 public final class CpuProvider implements BackendProvider {
     public static final String NAME = "cpu";
@@ -38,14 +39,16 @@ public final class CpuProvider implements BackendProvider {
 
     @Override
     public Availability probe() {
-        return Availability.available(capabilities(Runtime.getRuntime().availableProcessors(), true));
+        return Availability.available(capabilities(Runtime.getRuntime().availableProcessors(), true, true));
     }
 
     @Override
     public BackendDriver open(Map<String, String> options) {
         int threads = parseThreads(options.get("threads"));
-        boolean simd = parseSimd(options.get("simd"));
-        return new CpuDriver(NAME, capabilities(threads, simd), threads, simd);
+        String simd = parseSimd(options.get("simd"));
+        boolean on = !simd.equals("false");
+        boolean tiered = simd.equals("auto");
+        return new CpuDriver(NAME, capabilities(threads, on, tiered), threads, on, tiered);
     }
 
     private static int parseThreads(String value) {
@@ -64,21 +67,25 @@ public final class CpuProvider implements BackendProvider {
         return threads;
     }
 
-    private static boolean parseSimd(String value) {
+    /** "auto", "true" or "false". */
+    private static String parseSimd(String value) {
         if (value == null) {
-            return true;
+            return "auto";
         }
-        return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new InvalidArgumentException("cpu: option simd must be true or false, got '" + value + "'");
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "auto", "true", "false" -> v;
+            default -> throw new InvalidArgumentException("cpu: option simd must be auto, true or false, got '" + value + "'");
         };
     }
 
-    private static Capabilities capabilities(int threads, boolean simd) {
+    private static Capabilities capabilities(int threads, boolean simd, boolean tiered) {
         Map<String, String> details = new LinkedHashMap<>();
         details.put("threads", Integer.toString(threads));
-        details.put("simd", simd ? SimdSelection.DESCRIPTION : "scalar: switched off by option simd=false");
+        details.put("simd", !simd ? "scalar: switched off by option simd=false"
+                : tiered && SimdSelection.VECTOR != null
+                        ? SimdSelection.DESCRIPTION + ", each kernel once the JIT has compiled it (simd=true: from the first call)"
+                        : SimdSelection.DESCRIPTION);
         details.put("java", Runtime.version().toString());
         Set<DType> all = EnumSet.allOf(DType.class);
         Map<Op, Set<DType>> pairs = Capabilities.storageOpsIn(all);

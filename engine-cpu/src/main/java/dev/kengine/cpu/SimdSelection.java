@@ -66,8 +66,14 @@ final class SimdSelection {
         return dev.kengine.cpu.simd.VectorElementwise.preferredLanes();
     }
 
-    /** The kernels for a backend opened with {@code simd} on or off. */
-    static Elementwise kernels(boolean simd) {
-        return simd && VECTOR != null ? VECTOR : ScalarElementwise.INSTANCE;
+    /**
+     * The kernels for a backend opened with {@code simd} on or off; {@code tiered} wraps the vector kernels so that
+     * each runs only once compiled ({@link TieredElementwise}).
+     */
+    static Elementwise kernels(boolean simd, boolean tiered) {
+        if (!simd || VECTOR == null) {
+            return ScalarElementwise.INSTANCE;
+        }
+        return tiered ? new TieredElementwise(VECTOR, ScalarElementwise.INSTANCE) : VECTOR;
     }
 }

@@ -47,7 +47,7 @@ public final class ElementwiseTiming {
             }
         }
         System.out.printf("n=%d reps=%d simd=%b kernels=%s java=%s%n", n, reps, simd,
-                SimdSelection.kernels(simd).description(), Runtime.version());
+                SimdSelection.kernels(simd, false).description(), Runtime.version());
         List<Result> all = new ArrayList<>();
         for (int t : threadCounts) {
             all.addAll(runAll(t, simd, n, reps, filter));

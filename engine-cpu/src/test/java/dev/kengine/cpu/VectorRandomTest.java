@@ -80,7 +80,7 @@ class VectorRandomTest {
     @Test
     @DisplayName("dropout, dropoutBackward and the initialisers over odd ranges equal the references")
     void kernels() {
-        Elementwise k = SimdSelection.kernels(true);
+        Elementwise k = SimdSelection.kernels(true, false);
         Random r = new Random(11);
         int n = 1000;
         float[] x = new float[n];

@@ -73,7 +73,7 @@ class ReproducibilityTest {
             if (others.isEmpty()) {
                 tests.add(dynamicTest("no OpenCL or other backend available: cpu SIMD matches cpu scalar within 1e-4"
                                 + " relative over 20 epochs (" + c.getKey() + ")",
-                        () -> compare(c.getValue(), () -> Engine.open("cpu"),
+                        () -> compare(c.getValue(), () -> Engine.open("cpu", Map.of("simd", "true")),
                                 () -> Engine.open("cpu", Map.of("simd", "false")), "cpu scalar")));
             }
         }

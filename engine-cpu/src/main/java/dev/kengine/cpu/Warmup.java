@@ -1,0 +1,261 @@
+package dev.kengine.cpu;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * When each vector kernel may run: only once HotSpot's C2 compiler has compiled it. Until then the Vector API runs
+ * in the interpreter or in C1 code, one to two orders of magnitude slower than the scalar kernels (its operations
+ * become allocations and loops over lanes), and C2 compiles a kernel only after thousands of calls. So a backend
+ * opened with {@code simd} unset runs each kernel's scalar version until the vector version is compiled, and
+ * compiles it on one background thread: the first call of a kernel (per variant and size class, a <em>key</em>)
+ * hands a {@link Probe} over private arrays of that call's size (capped) to the thread, which runs the probe's
+ * vector and scalar versions in alternating rounds until one of:
+ * <ul>
+ *   <li>the vector rounds are no slower than the scalar ones twice in a row: the key turns {@link #VECTOR} and
+ *       every later call of it runs the vector kernel;</li>
+ *   <li>the vector rounds stop getting faster while still slower than the scalar ones (for example at a size where
+ *       the scalar loop, which C2 also vectorises, wins), or {@link #LIMIT_NANOS} passes (a JVM without C2): the
+ *       key turns {@link #SCALAR} and stays on the scalar kernel.</li>
+ * </ul>
+ * The state is per JVM, since compiled code is. Results: the two versions agree within the kit's tolerances, and
+ * dropout, masks and initialisation are bit-identical in both, but other kernels round differently; a run's bits
+ * therefore depend on when each key turned, i.e. on timing. {@code simd=true} (vector kernels from the first call)
+ * and {@code simd=false} keep every run bit-reproducible.
+ *
+ * <p>The thread is a daemon that exists only while probes wait; it allocates only the probes' arrays and never
+ * touches a caller's data.
+ */
+final class Warmup {
+    private static final System.Logger LOG = System.getLogger(Warmup.class.getName());
+
+    /** Not seen yet. */
+    static final int COLD = 0;
+    /** A probe is queued or running. */
+    static final int PROBING = 1;
+    /** Run the vector kernel. */
+    static final int VECTOR = 2;
+    /** Run the scalar kernel (the vector one was not faster). */
+    static final int SCALAR = 3;
+
+    /** Variants per method and size classes per variant. */
+    static final int VARIANTS = 64;
+    static final int SIZE_CLASSES = 4;
+    /** Methods: the {@link TieredElementwise} kernels and matmul. */
+    static final int METHODS = 32;
+
+    /** The longest a probe runs before its key stays scalar. */
+    static final long LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Rounds without a 20 % gain, and {@link #SETTLE_NANOS} after compiling, before a slower vector kernel is given up. */
+    private static final int STALE_ROUNDS = 50;
+    private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How long the thread waits, when it starts, for more probes to choose from. */
+    private static final long START_DELAY_MILLIS = 50;
+    /** The target length of one round of scalar calls. */
+    private static final long ROUND_NANOS = TimeUnit.MICROSECONDS.toNanos(300);
+
+    private static final AtomicIntegerArray STATE = new AtomicIntegerArray(METHODS * VARIANTS * SIZE_CLASSES);
+    /**
+     * The work each key has done on its scalar kernel while waiting (elements, or multiply-adds): the thread takes
+     * the waiting probe with the most, so the kernels a job spends its time in turn first and a kernel called once
+     * (the weights' initialisation) turns last. Plain adds from any thread: a lost update only reorders the queue.
+     */
+    private static final long[] WAITING_WORK = new long[METHODS * VARIANTS * SIZE_CLASSES];
+    /** Elements (or multiply-adds) on the scalar kernel after which a key kept there is probed again. */
+    static final long REPROBE_WORK = 1L << 28;
+    /** The most probes one key gets. */
+    static final int MAX_PROBES = 3;
+    /** Guarded by Warmup.class: probes submitted per key. */
+    private static final byte[] PROBES = new byte[METHODS * VARIANTS * SIZE_CLASSES];
+    /** Guarded by Warmup.class: the probes waiting, and whether the thread is running. */
+    private static final List<Probe> QUEUE = new ArrayList<>();
+    private static boolean running;
+
+    private Warmup() {}
+
+    /**
+     * A kernel call's two versions over the probe's own arrays.
+     *
+     * @param key         the key it decides
+     * @param name        for logs, e.g. "adam"
+     * @param vector      one call of the vector kernel at the probe's size
+     * @param scalar      the same call of the scalar kernel
+     * @param vectorSmall a call of the vector kernel over a few vectors and a tail
+     * @param scalarSmall the same call of the scalar kernel
+     * @param vectorEmpty a call of the vector kernel too short for one vector (set-up and tail only), or null
+     */
+    record Probe(int key, String name, Runnable vector, Runnable scalar, Runnable vectorSmall, Runnable scalarSmall,
+                 Runnable vectorEmpty) {}
+
+    /** The key of a method, its variant and a size (elements of the call, or multiply-adds for matmul). */
+    static int key(int method, int variant, long size) {
+        int sizeClass = size < 64 ? 0 : size < 4096 ? 1 : size < (1 << 21) ? 2 : 3;
+        return (method * VARIANTS + variant) * SIZE_CLASSES + sizeClass;
+    }
+
+    /** Whether the key's vector kernel runs. */
+    static boolean vector(int key) {
+        return STATE.get(key) == VECTOR;
+    }
+
+    /** The key's state. */
+    static int state(int key) {
+        return STATE.get(key);
+    }
+
+    /** Whether the caller should submit a probe for this key: true exactly once per key. */
+    static boolean claim(int key) {
+        return STATE.get(key) == COLD && STATE.compareAndSet(key, COLD, PROBING);
+    }
+
+    /**
+     * Counts work a key did on its scalar kernel (see {@link #WAITING_WORK}). A key kept on the scalar kernel is
+     * probed again after {@link #REPROBE_WORK} more work, up to {@link #MAX_PROBES} probes in all, so that one
+     * decision taken while the machine was busy does not hold for the rest of a long job.
+     */
+    static void waited(int key, long work) {
+        long w = WAITING_WORK[key] += work;
+        if (w > REPROBE_WORK && STATE.get(key) == SCALAR && PROBES[key] < MAX_PROBES) {
+            WAITING_WORK[key] = 0;
+            STATE.compareAndSet(key, SCALAR, COLD);
+        }
+    }
+
+    /** Queues a probe claimed with {@link #claim} and starts the thread if it is not running. */
+    static void submit(Probe probe) {
+        synchronized (Warmup.class) {
+            PROBES[probe.key()]++;
+            QUEUE.add(probe);
+            if (!running) {
+                running = true;
+                Thread t = new Thread(Warmup::drain, "kengine-cpu-warmup");
+                t.setDaemon(true);
+                t.setPriority(Thread.MIN_PRIORITY);
+                t.start();
+            }
+        }
+    }
+
+    private static void drain() {
+        // A job submits its keys over its first calls, the weights' initialisation first: a moment's wait lets
+        // the kernels of its first step queue up and be taken by the work they do.
+        try {
+            Thread.sleep(START_DELAY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        while (true) {
+            Probe probe;
+            synchronized (Warmup.class) {
+                if (QUEUE.isEmpty()) {
+                    running = false;
+                    return;
+                }
+                int best = 0;
+                for (int i = 1; i < QUEUE.size(); i++) {
+                    if (WAITING_WORK[QUEUE.get(i).key()] > WAITING_WORK[QUEUE.get(best).key()]) {
+                        best = i;
+                    }
+                }
+                probe = QUEUE.remove(best);
+            }
+            int decided;
+            try {
+                decided = decide(probe, System::nanoTime);
+            } catch (RuntimeException | Error e) {
+                decided = SCALAR;
+                LOG.log(Level.DEBUG, "kengine cpu: warm-up probe {0} failed ({1}); it keeps the scalar kernel", probe.name(), e);
+            }
+            STATE.set(probe.key(), decided);
+        }
+    }
+
+    /** A clock, replaceable in tests. */
+    interface Clock {
+        long nanoTime();
+    }
+
+    /**
+     * Decides a probe in two phases. First the JIT is brought to compile the vector kernel as cheaply as possible:
+     * mostly calls too short for one vector (they raise its invocation counter for the cost of the set-up), with a
+     * few calls over two vectors and a tail among them so that the loop's profile is not empty, until a short call of
+     * the vector kernel costs at most twice the scalar one (compiled: before, it costs ten to a hundred times more).
+     * Then both versions run in alternating rounds at the probe's size until the vector one is no slower twice in a
+     * row ({@link #VECTOR}), stops improving while slower, or the limit passes ({@link #SCALAR}).
+     */
+    static int decide(Probe probe, Clock clock) {
+        long start = clock.nanoTime();
+        while (true) {
+            if (probe.vectorEmpty() != null) {
+                for (int r = 0; r < 240; r++) {
+                    probe.vectorEmpty().run();
+                }
+            }
+            for (int r = 0; r < 8; r++) {
+                probe.vectorSmall().run();
+            }
+            long t0 = clock.nanoTime();
+            for (int r = 0; r < 8; r++) {
+                probe.vectorSmall().run();
+            }
+            long t1 = clock.nanoTime();
+            for (int r = 0; r < 8; r++) {
+                probe.scalarSmall().run();
+            }
+            long t2 = clock.nanoTime();
+            if (t1 - t0 <= 2 * (t2 - t1)) {
+                break;
+            }
+            if (t2 - start > LIMIT_NANOS) {
+                LOG.log(Level.DEBUG, "kengine cpu: {0}: scalar kernel kept (the vector one was not compiled in {1} s)",
+                        probe.name(), LIMIT_NANOS / 1_000_000_000L);
+                return SCALAR;
+            }
+        }
+        long compiled = clock.nanoTime();
+        int reps = 1;
+        int wins = 0;
+        long bestPerCall = Long.MAX_VALUE;
+        int sinceBest = 0;
+        while (true) {
+            long t0 = clock.nanoTime();
+            for (int r = 0; r < reps; r++) {
+                probe.vector().run();
+            }
+            long t1 = clock.nanoTime();
+            for (int r = 0; r < reps; r++) {
+                probe.scalar().run();
+            }
+            long t2 = clock.nanoTime();
+            long vector = t1 - t0;
+            long scalar = t2 - t1;
+            wins = vector <= scalar ? wins + 1 : 0;
+            if (wins >= 2) {
+                LOG.log(Level.DEBUG, "kengine cpu: {0}: vector kernel from now on ({1} ms to compile, {2} ms to compare)",
+                        probe.name(), (compiled - start) / 1_000_000, (t2 - compiled) / 1_000_000);
+                return VECTOR;
+            }
+            long perCall = vector / reps;
+            if (perCall < bestPerCall * 4 / 5) {
+                bestPerCall = perCall;
+                sinceBest = 0;
+            } else if (vector <= 3 * scalar) {
+                // Within reach of the scalar kernel: compiled, so rounds that do not improve count. Before that
+                // (C2 still compiling the big kernels, a matmul's tiles), only the limit ends the wait.
+                sinceBest++;
+            }
+            long elapsed = t2 - start;
+            if (elapsed > LIMIT_NANOS || (sinceBest >= STALE_ROUNDS && t2 - compiled > SETTLE_NANOS)) {
+                LOG.log(Level.DEBUG, "kengine cpu: {0}: scalar kernel kept (vector {1} ns, scalar {2} ns per call)",
+                        probe.name(), vector / reps, scalar / reps);
+                return SCALAR;
+            }
+            // Rounds of about ROUND_NANOS of scalar calls, so that both sides are timed over many calls.
+            long scalarPerCall = Math.max(1, scalar / reps);
+            reps = (int) Math.max(1, Math.min(10_000, ROUND_NANOS / scalarPerCall));
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.kengine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kengine.Backend;
+import dev.kengine.Engine;
+import dev.kengine.InvalidArgumentException;
+import dev.kengine.Tensor;
+import dev.kengine.op.Activation;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CPU backend's default {@code simd=auto}: each vector kernel only once the JIT has compiled it. The decision
+ * rule runs against a virtual clock; the whole mechanism runs for real on one kernel.
+ */
+@DisplayName("Vector kernels once compiled (simd=auto)")
+class WarmupTest {
+
+    /** A virtual clock and probe calls that cost what a script says. */
+    static final class Script implements Warmup.Clock {
+        long now;
+        int vectorCalls;
+        final long scalarCost;
+        final java.util.function.IntToLongFunction vectorCost;
+
+        Script(long scalarCost, java.util.function.IntToLongFunction vectorCost) {
+            this.scalarCost = scalarCost;
+            this.vectorCost = vectorCost;
+        }
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        Warmup.Probe probe() {
+            Runnable vector = () -> now += vectorCost.applyAsLong(vectorCalls++);
+            Runnable scalar = () -> now += scalarCost;
+            return new Warmup.Probe(0, "scripted", vector, scalar, vector, scalar, () -> now += 10);
+        }
+    }
+
+    @Test
+    @DisplayName("a vector kernel that becomes faster than the scalar one is chosen once it is")
+    void turnsToVectorOnceFaster() {
+        // 100 µs a call until the 3000th call ("compiled"), then 2 µs against the scalar 5 µs.
+        Script s = new Script(5_000, i -> i < 3000 ? 100_000 : 2_000);
+        assertEquals(Warmup.VECTOR, Warmup.decide(s.probe(), s));
+        assertTrue(s.vectorCalls >= 3000, "decided before the vector kernel was fast: " + s.vectorCalls + " calls");
+        assertTrue(s.now < Warmup.LIMIT_NANOS);
+    }
+
+    @Test
+    @DisplayName("a compiled vector kernel that stays slower than the scalar one is not chosen")
+    void keepsScalarWhenVectorStaysSlower() {
+        // Compiled after 100 calls, but 7 µs against the scalar 5 µs for good.
+        Script s = new Script(5_000, i -> i < 100 ? 100_000 : 7_000);
+        assertEquals(Warmup.SCALAR, Warmup.decide(s.probe(), s));
+        assertTrue(s.now < Warmup.LIMIT_NANOS, "waited for the limit instead of seeing the kernel settle");
+    }
+
+    @Test
+    @DisplayName("a vector kernel that never gets compiled (no C2) is given up at the limit")
+    void givesUpAtTheLimit() {
+        Script s = new Script(5_000, i -> 100_000);
+        assertEquals(Warmup.SCALAR, Warmup.decide(s.probe(), s));
+        assertTrue(s.now >= Warmup.LIMIT_NANOS);
+    }
+
+    @Test
+    @DisplayName("a probe that throws leaves its key on the scalar kernel")
+    void failingProbeKeepsScalar() throws InterruptedException {
+        int key = Warmup.key(TieredElementwise.MATMUL, Warmup.VARIANTS - 1, 1);
+        assertTrue(Warmup.claim(key));
+        assertFalse(Warmup.claim(key), "a key is claimed once");
+        Runnable boom = () -> {
+            throw new IllegalStateException("probe failure");
+        };
+        Warmup.submit(new Warmup.Probe(key, "failing", boom, boom, boom, boom, null));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(Warmup.SCALAR, Warmup.state(key));
+        // Kept on the scalar kernel, the key is probed again once it has done enough work there, a bounded number of
+        // times.
+        Warmup.waited(key, 1000);
+        assertEquals(Warmup.SCALAR, Warmup.state(key), "probed again too soon");
+        for (int probe = 2; probe <= Warmup.MAX_PROBES; probe++) {
+            Warmup.waited(key, Warmup.REPROBE_WORK + 1);
+            assertTrue(Warmup.claim(key), "not probed again after more work on the scalar kernel");
+            Warmup.submit(new Warmup.Probe(key, "failing", boom, boom, boom, boom, null));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(Warmup.SCALAR, Warmup.state(key));
+        }
+        Warmup.waited(key, Warmup.REPROBE_WORK + 1);
+        assertEquals(Warmup.SCALAR, Warmup.state(key), "probed more than " + Warmup.MAX_PROBES + " times");
+    }
+
+    @Test
+    @DisplayName("simd=auto runs the scalar sigmoid, then, once compiled, the vector one, bit for bit")
+    void switchesFromScalarToVectorBits() throws InterruptedException {
+        int n = 4093;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) Math.sin(i * 0.37) * 12f;
+        }
+        try (Backend auto = Engine.open("cpu", Map.of("threads", "1"));
+             Backend vector = Engine.open("cpu", Map.of("threads", "1", "simd", "true"));
+             Backend scalar = Engine.open("cpu", Map.of("threads", "1", "simd", "false"))) {
+            assumeTrue(auto.capabilities().details().get("simd").startsWith("Vector API"),
+                    "no Vector API here: " + auto.capabilities().details().get("simd"));
+            assertTrue(auto.capabilities().details().get("simd").contains("once the JIT has compiled it"),
+                    auto.capabilities().details().get("simd"));
+            float[] wantVector = sigmoid(vector, x);
+            float[] wantScalar = sigmoid(scalar, x);
+            assumeTrue(!Arrays.equals(wantVector, wantScalar), "the two sigmoids round alike here: nothing to tell apart");
+            int key = Warmup.key(TieredElementwise.ACTIVATION, Activation.Kind.SIGMOID.ordinal(), n);
+            // Another test in this JVM may have decided the key already: then only the end state can be checked.
+            boolean fresh = Warmup.state(key) == Warmup.COLD;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            boolean sawScalar = false;
+            while (true) {
+                boolean turned = Warmup.vector(key);
+                float[] got = sigmoid(auto, x);
+                if (turned) {
+                    assertArrayEquals(wantVector, got, "after the switch every element comes from the vector kernel");
+                    break;
+                }
+                int state = Warmup.state(key);
+                if (state == Warmup.SCALAR) {
+                    // The vector sigmoid lost at this size on this machine: the scalar one stays, also bit for bit.
+                    assertArrayEquals(wantScalar, got);
+                    return;
+                }
+                // Before the switch the call ran one kernel only: the scalar one, or (if the key turned during
+                // this call) the vector one; never a mixture.
+                assertTrue(Arrays.equals(wantScalar, got) || Arrays.equals(wantVector, got), "a mixture of kernels");
+                sawScalar |= Arrays.equals(wantScalar, got);
+                assertTrue(System.nanoTime() < deadline, "the vector sigmoid was not decided within 60 s");
+                Thread.sleep(2);
+            }
+            assertTrue(sawScalar || !fresh, "the first calls did not run the scalar kernel");
+        }
+    }
+
+    private static float[] sigmoid(Backend b, float[] x) {
+        try (Tensor t = b.of(x, x.length); Tensor y = b.activation(t, Activation.SIGMOID)) {
+            return y.toArray();
+        }
+    }
+
+    @Test
+    @DisplayName("option simd takes auto, true or false and names them when it gets anything else")
+    void optionValues() {
+        try (Backend b = Engine.open("cpu", Map.of("simd", "auto"))) {
+            assertTrue(b.capabilities().details().get("simd").length() > 0);
+        }
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                () -> Engine.open("cpu", Map.of("simd", "sometimes")));
+        assertTrue(e.getMessage().contains("auto, true or false"), e.getMessage());
+    }
+}
