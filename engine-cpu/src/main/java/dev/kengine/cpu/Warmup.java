@@ -52,8 +52,8 @@ final class Warmup {
     /** Rounds without a 20 % gain, and {@link #SETTLE_NANOS} after compiling, before a slower vector kernel is given up. */
     private static final int STALE_ROUNDS = 50;
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    /** How long the thread waits, when it starts, for more probes to choose from. */
-    private static final long START_DELAY_MILLIS = 50;
+    /** How long the thread waits, when it starts, before its first probe. */
+    static final long START_DELAY_MILLIS = 1000;
     /** The target length of one round of scalar calls. */
     private static final long ROUND_NANOS = TimeUnit.MICROSECONDS.toNanos(300);
 
@@ -140,13 +140,16 @@ final class Warmup {
     }
 
     private static void drain() {
-        // A job submits its keys over its first calls, the weights' initialisation first: a moment's wait lets
-        // the kernels of its first step queue up and be taken by the work they do.
+        // A job submits its keys over its first calls, the weights' initialisation first. Waiting lets the
+        // kernels of its first steps queue up and be taken by the work they do, and leaves the JIT to compile the
+        // job's own (scalar) code first: the warm-up's compilations share its queue. A job that ends within the
+        // wait ran exactly as on the scalar path.
         try {
             Thread.sleep(START_DELAY_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        PacedClock clock = new PacedClock();
         while (true) {
             Probe probe;
             synchronized (Warmup.class) {
@@ -164,7 +167,7 @@ final class Warmup {
             }
             int decided;
             try {
-                decided = decide(probe, System::nanoTime);
+                decided = decide(probe, clock);
             } catch (RuntimeException | Error e) {
                 decided = SCALAR;
                 LOG.log(Level.DEBUG, "kengine cpu: warm-up probe {0} failed ({1}); it keeps the scalar kernel", probe.name(), e);
@@ -173,9 +176,83 @@ final class Warmup {
         }
     }
 
-    /** A clock, replaceable in tests. */
+    /** The thread's clock and its pace, replaceable in tests. */
     interface Clock {
         long nanoTime();
+
+        /** Called after each round of {@code roundNanos} of work; may sleep to leave the CPU to others. */
+        default void rest(long roundNanos) {}
+    }
+
+    /**
+     * Whether the rest of the machine leaves less than half a core idle: {@code load} is the machine's CPU use in
+     * [0, 1] over a span, {@code ownCores} the cores this thread used over it.
+     */
+    static boolean busy(double load, int cores, double ownCores) {
+        return load * cores - ownCores > cores - 0.5;
+    }
+
+    /**
+     * The real clock, which keeps the warm-up to spare CPU: after each round it reads the machine's CPU use since the
+     * last round ({@code OperatingSystemMXBean.getCpuLoad}) less this thread's own, and when the rest of the machine
+     * leaves less than half a core idle (a job on every core, other processes, the JIT compiling), it sleeps nine
+     * times the round, so that the warm-up takes at most a tenth of a core from them. On an idle core it never
+     * sleeps.
+     */
+    static final class PacedClock implements Clock {
+        private final com.sun.management.OperatingSystemMXBean os;
+        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        private final int cores = Runtime.getRuntime().availableProcessors();
+        private long lastWall = System.nanoTime();
+        private long lastOwn = ownCpu();
+
+        PacedClock() {
+            com.sun.management.OperatingSystemMXBean bean = null;
+            try {
+                if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        instanceof com.sun.management.OperatingSystemMXBean b) {
+                    bean = b;
+                    bean.getCpuLoad();
+                }
+            } catch (RuntimeException | LinkageError e) {
+                bean = null;
+            }
+            os = bean;
+        }
+
+        @Override
+        public long nanoTime() {
+            return System.nanoTime();
+        }
+
+        private long ownCpu() {
+            try {
+                return threads.getCurrentThreadCpuTime();
+            } catch (UnsupportedOperationException e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public void rest(long roundNanos) {
+            long wall = System.nanoTime();
+            long own = ownCpu();
+            double load = os == null ? -1 : os.getCpuLoad();
+            long span = wall - lastWall;
+            boolean busy = load < 0 || own < 0 || lastOwn < 0 || span <= 0
+                    // Nothing to measure by: taken as busy unless there are cores to spare by count.
+                    ? cores <= 2
+                    : busy(load, cores, (double) (own - lastOwn) / span);
+            if (busy) {
+                try {
+                    Thread.sleep(Math.max(1, 9 * roundNanos / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            lastWall = System.nanoTime();
+            lastOwn = ownCpu();
+        }
     }
 
     /**
@@ -187,8 +264,10 @@ final class Warmup {
      * row ({@link #VECTOR}), stops improving while slower, or the limit passes ({@link #SCALAR}).
      */
     static int decide(Probe probe, Clock clock) {
-        long start = clock.nanoTime();
+        // Time spent working, not resting (see Clock.rest): the limits count only that.
+        long worked = 0;
         while (true) {
+            long round = clock.nanoTime();
             if (probe.vectorEmpty() != null) {
                 for (int r = 0; r < 240; r++) {
                     probe.vectorEmpty().run();
@@ -206,16 +285,18 @@ final class Warmup {
                 probe.scalarSmall().run();
             }
             long t2 = clock.nanoTime();
+            worked += t2 - round;
             if (t1 - t0 <= 2 * (t2 - t1)) {
                 break;
             }
-            if (t2 - start > LIMIT_NANOS) {
+            if (worked > LIMIT_NANOS) {
                 LOG.log(Level.DEBUG, "kengine cpu: {0}: scalar kernel kept (the vector one was not compiled in {1} s)",
                         probe.name(), LIMIT_NANOS / 1_000_000_000L);
                 return SCALAR;
             }
+            clock.rest(t2 - round);
         }
-        long compiled = clock.nanoTime();
+        long compiled = worked;
         int reps = 1;
         int wins = 0;
         long bestPerCall = Long.MAX_VALUE;
@@ -230,12 +311,13 @@ final class Warmup {
                 probe.scalar().run();
             }
             long t2 = clock.nanoTime();
+            worked += t2 - t0;
             long vector = t1 - t0;
             long scalar = t2 - t1;
             wins = vector <= scalar ? wins + 1 : 0;
             if (wins >= 2) {
                 LOG.log(Level.DEBUG, "kengine cpu: {0}: vector kernel from now on ({1} ms to compile, {2} ms to compare)",
-                        probe.name(), (compiled - start) / 1_000_000, (t2 - compiled) / 1_000_000);
+                        probe.name(), compiled / 1_000_000, (worked - compiled) / 1_000_000);
                 return VECTOR;
             }
             long perCall = vector / reps;
@@ -247,12 +329,12 @@ final class Warmup {
                 // (C2 still compiling the big kernels, a matmul's tiles), only the limit ends the wait.
                 sinceBest++;
             }
-            long elapsed = t2 - start;
-            if (elapsed > LIMIT_NANOS || (sinceBest >= STALE_ROUNDS && t2 - compiled > SETTLE_NANOS)) {
+            if (worked > LIMIT_NANOS || (sinceBest >= STALE_ROUNDS && worked - compiled > SETTLE_NANOS)) {
                 LOG.log(Level.DEBUG, "kengine cpu: {0}: scalar kernel kept (vector {1} ns, scalar {2} ns per call)",
                         probe.name(), vector / reps, scalar / reps);
                 return SCALAR;
             }
+            clock.rest(t2 - t0);
             // Rounds of about ROUND_NANOS of scalar calls, so that both sides are timed over many calls.
             long scalarPerCall = Math.max(1, scalar / reps);
             reps = (int) Math.max(1, Math.min(10_000, ROUND_NANOS / scalarPerCall));

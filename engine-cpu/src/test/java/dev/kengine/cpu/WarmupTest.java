@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class WarmupTest {
 
     /** A virtual clock and probe calls that cost what a script says. */
-    static final class Script implements Warmup.Clock {
+    static class Script implements Warmup.Clock {
         long now;
         int vectorCalls;
         final long scalarCost;
@@ -74,6 +74,31 @@ class WarmupTest {
         Script s = new Script(5_000, i -> 100_000);
         assertEquals(Warmup.SCALAR, Warmup.decide(s.probe(), s));
         assertTrue(s.now >= Warmup.LIMIT_NANOS);
+    }
+
+    @Test
+    @DisplayName("the warm-up rests when the rest of the machine leaves less than half a core idle")
+    void pace() {
+        // Two cores: a one-thread job and this thread on the other core: not busy.
+        assertFalse(Warmup.busy(1.0, 2, 1.0));
+        // The job's core and the JIT on the other: busy; with a quarter core still idle as well.
+        assertTrue(Warmup.busy(1.0, 2, 0.0));
+        assertTrue(Warmup.busy(0.9, 2, 0.1));
+        // Sixteen cores, eight busy with others: never busy.
+        assertFalse(Warmup.busy(0.5, 16, 0.0));
+        assertTrue(Warmup.busy(1.0, 16, 0.2));
+    }
+
+    @Test
+    @DisplayName("rest time does not count toward a probe's limit")
+    void restDoesNotCount() {
+        Script s = new Script(5_000, i -> i < 3000 ? 100_000 : 2_000) {
+            @Override
+            public void rest(long roundNanos) {
+                now += 1_000_000_000L;
+            }
+        };
+        assertEquals(Warmup.VECTOR, Warmup.decide(s.probe(), s));
     }
 
     @Test
