@@ -63,7 +63,8 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * The conformance kit: every op of the engine, checked against a float64 oracle written apart
  * from any backend, with tolerances declared per op ({@link Tolerances}), at odd sizes and with
- * special inputs; every backward pass against finite differences; dropout and initialisation
+ * special inputs; every backward pass against finite differences, in float32 and, at the half-rounded
+ * inputs, in float16 and bfloat16 ({@link Tolerances#gradientCheck}); dropout and initialisation
  * bit for bit against the specification and golden values shipped in this jar; and every bad input.
  *
  * <p>To run it against a backend, add one test class:
@@ -266,24 +267,30 @@ public abstract class BackendConformanceKit {
     private void gradientCheck(String what, Tolerance tolerance, double[] fd, float[] backendGrad, double[] oracleGrad) {
         double scale = rms(fd);
         double[] ref = filled(fd.length, scale);
-        if (oracleGrad != null) {
-            // The oracle must be right too: its analytic gradient in float64 against the same difference.
-            double worst = 0;
-            int at = -1;
-            for (int i = 0; i < fd.length; i++) {
-                double err = Math.abs(oracleGrad[i] - fd[i]);
-                double bound = Tolerances.ORACLE_GRADIENT_CHECK.bound(fd[i], scale);
-                if (err > bound && err - bound > worst) {
-                    worst = err - bound;
-                    at = i;
-                }
-            }
-            if (at >= 0) {
-                fail(what + ": the ORACLE's analytic gradient disagrees with its finite difference at [" + at + "]: analytic "
-                        + oracleGrad[at] + ", finite difference " + fd[at] + " (a bug in the kit, not in the backend)");
+        assertOracleAgrees(what, fd, oracleGrad);
+        assertAgree(what + " (backend backward vs finite difference)", tolerance, fd, backendGrad, ref, null);
+    }
+
+    /** The oracle must be right too: its analytic gradient in float64 against the same difference (null: none). */
+    private static void assertOracleAgrees(String what, double[] fd, double[] oracleGrad) {
+        if (oracleGrad == null) {
+            return;
+        }
+        double scale = rms(fd);
+        double worst = 0;
+        int at = -1;
+        for (int i = 0; i < fd.length; i++) {
+            double err = Math.abs(oracleGrad[i] - fd[i]);
+            double bound = Tolerances.ORACLE_GRADIENT_CHECK.bound(fd[i], scale);
+            if (err > bound && err - bound > worst) {
+                worst = err - bound;
+                at = i;
             }
         }
-        assertAgree(what + " (backend backward vs finite difference)", tolerance, fd, backendGrad, ref, null);
+        if (at >= 0) {
+            fail(what + ": the ORACLE's analytic gradient disagrees with its finite difference at [" + at + "]: analytic "
+                    + oracleGrad[at] + ", finite difference " + fd[at] + " (a bug in the kit, not in the backend)");
+        }
     }
 
     // =====================================================================================
@@ -2496,18 +2503,19 @@ public abstract class BackendConformanceKit {
         return r;
     }
 
+    /** Aborts (skips) the running test unless the backend stores {@code h} and runs {@code op} on it; records h. */
+    private void requireHalf(Op op, DType h) {
+        Evidence.dtypes(h);
+        requireStored(h);
+        if (!backend.capabilities().supports(op, h)) {
+            Assumptions.abort("backend '" + backend.name() + "' does not run " + op + " on " + h);
+        }
+    }
+
     @Nested
     @DisplayName("Half precision: every half-capable op computes in float32 (or better) and rounds once on store")
     class HalfPrecision {
         private final DType[] halves = {DType.FLOAT16, DType.BFLOAT16};
-
-        private void requireHalf(Op op, DType h) {
-            Evidence.dtypes(h);
-            requireStored(h);
-            if (!backend.capabilities().supports(op, h)) {
-                Assumptions.abort("backend '" + backend.name() + "' does not run " + op + " on " + h);
-            }
-        }
 
         @TestFactory
         @DisplayName("every activation, forward and backward, against the float64 oracle on the rounded inputs")
@@ -2847,6 +2855,409 @@ public abstract class BackendConformanceKit {
                 }));
             }
             return tests.stream();
+        }
+    }
+
+    // =====================================================================================
+    // Half-precision gradients against finite differences at the rounded inputs
+    // =====================================================================================
+
+    /** Each value rounded to float32, then to {@code h}: within u(1 + 2⁻¹³) of it, the saved output a half backend keeps. */
+    private static float[] roundedTo(DType h, double[] v) {
+        return roundedTo(h, Inputs.narrow(v));
+    }
+
+    /** Half-precision data: each element of {@code x} rounded to {@code h}, uploaded as an {@code h} tensor. */
+    private Tensor upHalf(DType h, float[] x, long... dims) {
+        return backend.of(x, h, dims.length == 0 ? new long[] {x.length} : dims);
+    }
+
+    private static double[] concat(double[]... parts) {
+        int n = 0;
+        for (double[] p : parts) {
+            n += p.length;
+        }
+        double[] all = new double[n];
+        int at = 0;
+        for (double[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
+    /** ref = S + rms/64 of the half finite-difference tolerance ({@link Tolerances#gradientCheck(DType)}). */
+    private static double[] halfGradientRef(double[] grad, double[] sensitivity) {
+        double floor = rms(grad) / 64;
+        double[] ref = new double[grad.length];
+        for (int i = 0; i < ref.length; i++) {
+            ref[i] = (sensitivity == null ? 0 : sensitivity[i]) + floor;
+        }
+        return ref;
+    }
+
+    /**
+     * A half-precision gradient against the float64 central difference taken at the half-rounded inputs, under
+     * {@link Tolerances#gradientCheck(DType)}; the oracle's analytic gradient is held to the same difference first.
+     *
+     * @param sensitivity S: how far the gradient moves, per unit of relative error, when the saved half outputs the
+     *     backward pass reads are rounded; null where it reads none
+     */
+    private void halfGradientCheck(String what, DType h, double[] fd, double[] sensitivity, Tensor backendGrad, double[] oracleGrad) {
+        assertEquals(h, backendGrad.dtype(), what + ": the gradient keeps the inputs' dtype");
+        assertOracleAgrees(what, fd, oracleGrad);
+        assertAgree(what + " in " + h + " (backend backward vs float64 finite difference at the " + h + " inputs)",
+                Tolerances.gradientCheck(h), fd, down(backendGrad), halfGradientRef(fd, sensitivity), null);
+    }
+
+    /**
+     * The layer's gradients (dx, dW, db in one array) as the oracle's backward formula gives them from dy = r and the
+     * saved z and y, for {@link FiniteDifference#sensitivity}: the saved values are s = (z, y).
+     */
+    private static double[] linearBackwardOf(Activation act, double[] r, double[] x, double[] w, double[] s, int rows, int in, int out) {
+        int m = rows * out;
+        double[] dz = new double[m];
+        for (int i = 0; i < m; i++) {
+            dz[i] = ActivationOracle.backward(act, r[i], s[i], s[m + i]);
+        }
+        double[][] g = LinalgOracle.linearBackward(dz, x, w, rows, in, out);
+        return concat(g[0], g[1], g[2]);
+    }
+
+    /** The layer's forward in float64, projected on r: the scalar whose gradient in θ = (x, W, b) the backward computes. */
+    private static double projectedLinear(Activation act, double[] r, double[] theta, int rows, int in, int out) {
+        int nx = rows * in;
+        int nw = in * out;
+        double[] z = LinalgOracle.linearPre(Arrays.copyOfRange(theta, 0, nx), Arrays.copyOfRange(theta, nx, nx + nw),
+                Arrays.copyOfRange(theta, nx + nw, nx + nw + out), rows, in, out, null);
+        double s = 0;
+        for (int i = 0; i < z.length; i++) {
+            s += r[i] * ActivationOracle.forward(act, z[i]);
+        }
+        return s;
+    }
+
+    /** The oracle's gradient of {@link #projectedLinear} at θ, from the exact z: dx, dW and db. */
+    private static double[][] linearGradient(Activation act, double[] r, double[] theta, int rows, int in, int out) {
+        int nx = rows * in;
+        int nw = in * out;
+        double[] x = Arrays.copyOfRange(theta, 0, nx);
+        double[] w = Arrays.copyOfRange(theta, nx, nx + nw);
+        double[] z = LinalgOracle.linearPre(x, w, Arrays.copyOfRange(theta, nx + nw, nx + nw + out), rows, in, out, null);
+        double[] dz = new double[z.length];
+        for (int i = 0; i < dz.length; i++) {
+            dz[i] = r[i] * ActivationOracle.derivative(act, z[i]);
+        }
+        return LinalgOracle.linearBackward(dz, x, w, rows, in, out);
+    }
+
+    @Nested
+    @DisplayName("Half-precision backward passes agree with a float64 finite difference at their rounded inputs")
+    class HalfPrecisionGradients {
+        private final DType[] halves = {DType.FLOAT16, DType.BFLOAT16};
+        private final Activation[] layerActivations = {Activation.TANH, Activation.GELU, Activation.SIGMOID, Activation.IDENTITY};
+
+        @TestFactory
+        @DisplayName("activation backward passes, from x and from the saved half output y")
+        Stream<DynamicTest> activations() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType h : halves) {
+                for (Activation act : ACTIVATIONS) {
+                    tests.add(check(act + " backward in " + h + " vs finite difference", ops(Op.ACTIVATION_BACKWARD), () -> {
+                        requireHalf(Op.ACTIVATION_BACKWARD, h);
+                        int n = 33;
+                        // Away from the kinks at 0 (ReLU, leaky ReLU, ELU) as in float32; still ≥ 0.05 once rounded.
+                        float[] x = roundedTo(h, Inputs.awayFromZero(n, 4000 + act.kind().ordinal(), 0.05, 3.0));
+                        float[] r = roundedTo(h, Inputs.gaussian(n, 4020, 1));
+                        double[] xd = widen(x);
+                        double[] rd = widen(r);
+                        double[] fd = FiniteDifference.gradient(v -> {
+                            double s = 0;
+                            for (int i = 0; i < v.length; i++) {
+                                s += rd[i] * ActivationOracle.forward(act, v[i]);
+                            }
+                            return s;
+                        }, xd);
+                        double[] analytic = new double[n];
+                        for (int i = 0; i < n; i++) {
+                            analytic[i] = rd[i] * ActivationOracle.derivative(act, xd[i]);
+                        }
+                        // The saved output as a half backend keeps it; sigmoid and tanh read it (the contract's dx).
+                        float[] y = roundedTo(h, activationForward(act, x, null));
+                        double[] sensitivity = FiniteDifference.sensitivity(yv -> {
+                            double[] g = new double[n];
+                            for (int i = 0; i < n; i++) {
+                                g[i] = ActivationOracle.backward(act, rd[i], xd[i], yv[i]);
+                            }
+                            return g;
+                        }, widen(y));
+                        Tensor dx = backend.activationBackward(upHalf(h, r), upHalf(h, x), upHalf(h, y), act);
+                        halfGradientCheck(act + " backward", h, fd, sensitivity, dx, analytic);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("softmax and log-softmax backward, from the saved half output")
+        Stream<DynamicTest> softmax() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType h : halves) {
+                for (boolean log : new boolean[] {false, true}) {
+                    Op op = log ? Op.LOG_SOFTMAX_BACKWARD : Op.SOFTMAX_BACKWARD;
+                    String name = log ? "logSoftmax" : "softmax";
+                    tests.add(check(name + " backward in " + h + " vs finite difference", ops(op), () -> {
+                        requireHalf(op, h);
+                        int rows = 4;
+                        int cols = 19;
+                        float[] x = roundedTo(h, Inputs.gaussian(rows * cols, 4100, 2));
+                        float[] r = roundedTo(h, Inputs.gaussian(rows * cols, 4101, 1));
+                        double[] rd = widen(r);
+                        double[] fd = FiniteDifference.gradient(v -> FiniteDifference.project(rd, SoftmaxOracle.forward(v, rows, cols, log)),
+                                widen(x));
+                        double[] yExact = SoftmaxOracle.forward(widen(x), rows, cols, log);
+                        double[] analytic = SoftmaxOracle.backward(rd, yExact, rows, cols, log);
+                        float[] y = roundedTo(h, yExact);
+                        double[] sensitivity = FiniteDifference.sensitivity(yv -> SoftmaxOracle.backward(rd, yv, rows, cols, log), widen(y));
+                        Tensor ty = upHalf(h, y, rows, cols);
+                        Tensor tr = upHalf(h, r, rows, cols);
+                        Tensor dx = log ? backend.logSoftmaxBackward(tr, ty) : backend.softmaxBackward(tr, ty);
+                        halfGradientCheck(name + " backward", h, fd, sensitivity, dx, analytic);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("every loss's gradient, with MEAN and SUM")
+        Stream<DynamicTest> losses() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType h : halves) {
+                for (Loss loss : LOSSES) {
+                    tests.add(check(loss + " gradient in " + h + " vs finite difference", ops(Op.LOSS_BACKWARD), () -> {
+                        requireHalf(Op.LOSS_BACKWARD, h);
+                        int n = 37;
+                        float[] t;
+                        float[] p;
+                        Loss.Kind kind = loss.kind();
+                        if (kind == Loss.Kind.BINARY_CROSS_ENTROPY) {
+                            p = roundedTo(h, Inputs.uniform(n, 4200, 0.05, 0.95));
+                            t = roundedTo(h, Inputs.uniform(n, 4201, 0, 1));
+                        } else {
+                            t = roundedTo(h, kind == Loss.Kind.BINARY_CROSS_ENTROPY_WITH_LOGITS ? Inputs.uniform(n, 4201, 0, 1)
+                                    : Inputs.gaussian(n, 4201, 1));
+                            // |p − t| in [0.4δ, 0.8δ] or [1.2δ, 2.4δ]: away from the kinks at 0 (MAE) and at δ (Huber).
+                            float delta = kind == Loss.Kind.HUBER ? loss.delta() : 1f;
+                            float[] d = Inputs.awayFromZero(n, 4202, 0.4, 0.8);
+                            p = new float[n];
+                            for (int i = 0; i < n; i++) {
+                                p[i] = t[i] + d[i] * delta * (i % 2 == 0 ? 1f : 3f);
+                            }
+                            p = roundedTo(h, p);
+                            for (int i = 0; i < n; i++) {
+                                double gap = Math.abs((double) p[i] - t[i]) / delta;
+                                assertTrue(gap > 0.3 && Math.abs(gap - 1) > 0.1,
+                                        "kit data: |p − t| = " + gap + "δ at [" + i + "] is too near a kink once rounded to " + h);
+                            }
+                        }
+                        double[] pd = widen(p);
+                        double[] td = widen(t);
+                        Tensor tp = upHalf(h, p);
+                        Tensor tt = upHalf(h, t);
+                        for (Reduction red : Reduction.values()) {
+                            double[] fd = FiniteDifference.gradient(v -> LossOracle.loss(loss, red, v, td), pd);
+                            double[] analytic = LossOracle.gradient(loss, red, pd, td);
+                            halfGradientCheck(loss + " " + red + " gradient", h, fd, null, backend.lossBackward(tp, tt, loss, red), analytic);
+                        }
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("the softmax cross-entropy's gradient, against labels and against half-precision targets")
+        Stream<DynamicTest> crossEntropy() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType h : halves) {
+                for (boolean labels : new boolean[] {true, false}) {
+                    String name = "cross-entropy gradient in " + h + " vs finite difference, " + (labels ? "labels" : "targets");
+                    tests.add(check(name, ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
+                        requireHalf(Op.SOFTMAX_CROSS_ENTROPY, h);
+                        // Small enough that the float64 difference of the summed loss stays within the oracle's 1e-8 of the rms.
+                        int rows = 4;
+                        int cols = 7;
+                        float[] x = roundedTo(h, Inputs.gaussian(rows * cols, 4300, 2));
+                        int[] l = labels ? Inputs.labels(rows, cols, 4301) : null;
+                        float[] t = labels ? null : roundedTo(h, Inputs.probabilities(rows, cols, 4302));
+                        double[] td = t == null ? null : widen(t);
+                        Tensor tx = upHalf(h, x, rows, cols);
+                        for (Reduction red : Reduction.values()) {
+                            double[] fd = FiniteDifference.gradient(v -> LossOracle.crossEntropy(v, l, td, rows, cols, red), widen(x));
+                            double[] analytic = LossOracle.crossEntropyGradient(widen(x), l, td, rows, cols, red);
+                            LossAndGradient lg = labels ? backend.softmaxCrossEntropy(tx, l, red)
+                                    : backend.softmaxCrossEntropy(tx, upHalf(h, t, rows, cols), red);
+                            halfGradientCheck("cross-entropy " + red + " gradient", h, fd, null, lg.gradient(), analytic);
+                        }
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("dropout's backward pass: dy·mask/(1 − p)")
+        Stream<DynamicTest> dropout() {
+            return Arrays.stream(halves).map(h -> check("dropout backward in " + h + " vs finite difference",
+                    ops(Op.DROPOUT, Op.DROPOUT_BACKWARD), () -> {
+                requireHalf(Op.DROPOUT, h);
+                requireHalf(Op.DROPOUT_BACKWARD, h);
+                int n = 129;
+                float p = 0.3f;
+                long seed = 4400;
+                long offset = 3;
+                float[] x = roundedTo(h, Inputs.gaussian(n, 4401, 1));
+                float[] r = roundedTo(h, Inputs.gaussian(n, 4402, 1));
+                boolean[] kept = RandomOracle.dropoutMask(seed, offset, n, p);
+                double scale = RandomOracle.dropoutScale(p);
+                double[] fd = FiniteDifference.gradient(v -> {
+                    double s = 0;
+                    for (int i = 0; i < v.length; i++) {
+                        s += kept[i] ? r[i] * v[i] * scale : 0;
+                    }
+                    return s;
+                }, widen(x));
+                double[] analytic = new double[n];
+                for (int i = 0; i < n; i++) {
+                    analytic[i] = kept[i] ? r[i] * scale : 0;
+                }
+                DropoutOutput d = backend.dropout(upHalf(h, x), p, seed, offset);
+                halfGradientCheck("dropout backward", h, fd, null, backend.dropoutBackward(upHalf(h, r), d.mask(), p), analytic);
+            }));
+        }
+
+        @TestFactory
+        @DisplayName("the dense layer: dx, dW and db element by element, from the backend's own half z and y")
+        Stream<DynamicTest> linear() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType h : halves) {
+                for (Activation act : layerActivations) {
+                    tests.add(check("linear " + act + " backward in " + h + " vs finite difference", ops(Op.LINEAR, Op.LINEAR_BACKWARD), () -> {
+                        requireHalf(Op.LINEAR, h);
+                        requireHalf(Op.LINEAR_BACKWARD, h);
+                        int rows = 3;
+                        int in = 4;
+                        int out = 5;
+                        float[] x = roundedTo(h, Inputs.gaussian(rows * in, 4500, 1));
+                        float[] w = roundedTo(h, Inputs.gaussian(in * out, 4501, 0.5));
+                        float[] b = roundedTo(h, Inputs.gaussian(out, 4502, 0.5));
+                        float[] r = roundedTo(h, Inputs.gaussian(rows * out, 4503, 1));
+                        double[] rd = widen(r);
+                        int nx = rows * in;
+                        int nw = in * out;
+                        double[] theta = concat(widen(x), widen(w), widen(b));
+                        double[] fd = FiniteDifference.gradient(v -> projectedLinear(act, rd, v, rows, in, out), theta);
+                        double[][] analytic = linearGradient(act, rd, theta, rows, in, out);
+                        LinearOutput fwd = backend.linear(upHalf(h, x, rows, in), upHalf(h, w, in, out), upHalf(h, b, out), act);
+                        LinearGradients g = backend.linearBackward(upHalf(h, r, rows, out), fwd);
+                        double[] saved = concat(widen(down(fwd.preActivation())), widen(down(fwd.output())));
+                        double[] s = FiniteDifference.sensitivity(sv -> linearBackwardOf(act, rd, widen(x), widen(w), sv, rows, in, out), saved);
+                        halfGradientCheck("linear dx", h, Arrays.copyOfRange(fd, 0, nx), Arrays.copyOfRange(s, 0, nx), g.dx(), analytic[0]);
+                        halfGradientCheck("linear dW", h, Arrays.copyOfRange(fd, nx, nx + nw), Arrays.copyOfRange(s, nx, nx + nw), g.dw(),
+                                analytic[1]);
+                        halfGradientCheck("linear db", h, Arrays.copyOfRange(fd, nx + nw, nx + nw + out),
+                                Arrays.copyOfRange(s, nx + nw, nx + nw + out), g.db(), analytic[2]);
+                    }));
+                }
+            }
+            return tests.stream();
+        }
+
+        @TestFactory
+        @DisplayName("the dense layer's whole gradient along a random direction and along its own: v·∇ against (f(θ+hv) − f(θ−hv))/2h")
+        Stream<DynamicTest> linearDirectional() {
+            List<DynamicTest> tests = new ArrayList<>();
+            for (DType h : halves) {
+                for (Activation act : layerActivations) {
+                    for (boolean own : new boolean[] {false, true}) {
+                        String along = own ? "the backend's own gradient" : "a random direction";
+                        tests.add(check("linear " + act + " gradient in " + h + " along " + along, ops(Op.LINEAR, Op.LINEAR_BACKWARD),
+                                () -> linearDirectionalCase(h, act, own, along)));
+                    }
+                }
+            }
+            return tests.stream();
+        }
+
+        /**
+         * A layer too large for a difference per element (1,145 parameters): the whole gradient in two evaluations. Along
+         * a random v every component counts; along the backend's own gradient ĝ the error ĝ·(ĝ − ∇) of a fault that
+         * scales a block of components does not average out as it may along a random v. The bound sums every component's
+         * rounding allowance, so this form catches faults of a few percent of the gradient, not single elements: those
+         * are the element-by-element check's.
+         */
+        private void linearDirectionalCase(DType h, Activation act, boolean own, String along) {
+            requireHalf(Op.LINEAR, h);
+            requireHalf(Op.LINEAR_BACKWARD, h);
+            int rows = 9;
+            int in = 33;
+            int out = 17;
+            float[] x = roundedTo(h, Inputs.gaussian(rows * in, 4600, 1));
+            float[] w = roundedTo(h, Inputs.gaussian(in * out, 4601, 1 / Math.sqrt(in)));
+            float[] b = roundedTo(h, Inputs.gaussian(out, 4602, 0.5));
+            float[] r = roundedTo(h, Inputs.gaussian(rows * out, 4603, 1));
+            double[] rd = widen(r);
+            int nx = rows * in;
+            int nw = in * out;
+            double[] theta = concat(widen(x), widen(w), widen(b));
+            double[][] parts = linearGradient(act, rd, theta, rows, in, out);
+            double[] analytic = concat(parts);
+            LinearOutput fwd = backend.linear(upHalf(h, x, rows, in), upHalf(h, w, in, out), upHalf(h, b, out), act);
+            LinearGradients g = backend.linearBackward(upHalf(h, r, rows, out), fwd);
+            for (Tensor t : new Tensor[] {g.dx(), g.dw(), g.db()}) {
+                assertEquals(h, t.dtype(), "the layer's gradients keep the inputs' dtype");
+            }
+            double[] got = concat(widen(down(g.dx())), widen(down(g.dw())), widen(down(g.db())));
+            double[] v = own ? got : widen(Inputs.gaussian(theta.length, 4604, 1));
+            // Each component's rounding within its element-by-element bound (the rms of dx, dW and db apart) but for S.
+            Tolerance tol = tolerance(Tolerances.gradientCheck(h));
+            double[] bound = new double[analytic.length];
+            int[] starts = {0, nx, nx + nw, nx + nw + out};
+            for (int k = 0; k < 3; k++) {
+                double[] ref = halfGradientRef(parts[k], null);
+                for (int i = 0; i < ref.length; i++) {
+                    bound[starts[k] + i] = tol.bound(parts[k][i], ref[i]);
+                }
+            }
+            // The saved half z and y move v·∇ as a whole: S_v = Σ_j |s_j·∂(v·g)/∂s_j|, signs within the sum kept.
+            double[] saved = concat(widen(down(fwd.preActivation())), widen(down(fwd.output())));
+            double sv = FiniteDifference.sensitivity(s -> {
+                double[] gs = linearBackwardOf(act, rd, widen(x), widen(w), s, rows, in, out);
+                double dot = 0;
+                for (int i = 0; i < gs.length; i++) {
+                    dot += v[i] * gs[i];
+                }
+                return new double[] {dot};
+            }, saved)[0];
+            double fd = FiniteDifference.directional(t -> projectedLinear(act, rd, t, rows, in, out), theta, v);
+            double oracle = 0;
+            double backendDot = 0;
+            double scale = 0;
+            double ref = tol.refRel() * sv;
+            for (int i = 0; i < v.length; i++) {
+                oracle += v[i] * analytic[i];
+                backendDot += v[i] * got[i];
+                scale += Math.abs(v[i] * analytic[i]);
+                ref += Math.abs(v[i]) * bound[i];
+            }
+            if (Math.abs(oracle - fd) > Tolerances.ORACLE_GRADIENT_CHECK.bound(fd, scale)) {
+                fail("linear " + act + " along " + along + ": the ORACLE's v·∇ " + oracle + " disagrees with its finite difference "
+                        + fd + " (a bug in the kit, not in the backend)");
+            }
+            assertAgree("linear " + act + " in " + h + ", v·∇ along " + along + " (backend vs float64 finite difference)",
+                    Tolerances.directionalCheck(h), fd, (float) backendDot, ref);
         }
     }
 

@@ -28,6 +28,31 @@ public record Tolerance(String op, Phase phase, double rel, double refRel, doubl
 
     /** The unit roundoff of float32, 2⁻²⁴: half an ulp at 1. */
     public static final double U32 = 0x1p-24;
+    /** The unit roundoff of float16 (11 significant bits), 2⁻¹¹. */
+    public static final double U_FLOAT16 = 0x1p-11;
+    /** The unit roundoff of bfloat16 (8 significant bits), 2⁻⁸. */
+    public static final double U_BFLOAT16 = 0x1p-8;
+
+    /**
+     * The unit roundoff of a floating-point dtype: the largest relative error of one rounding to nearest
+     * in its normal range.
+     *
+     * @param dtype {@link dev.kengine.DType#FLOAT32}, {@link dev.kengine.DType#FLOAT16} or
+     *     {@link dev.kengine.DType#BFLOAT16}
+     * @return 2⁻²⁴, 2⁻¹¹ or 2⁻⁸
+     * @throws IllegalArgumentException for an integer dtype or null
+     */
+    public static double unitRoundoff(dev.kengine.DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype is null");
+        }
+        return switch (dtype) {
+            case FLOAT32 -> U32;
+            case FLOAT16 -> U_FLOAT16;
+            case BFLOAT16 -> U_BFLOAT16;
+            default -> throw new IllegalArgumentException(dtype + " is not a floating-point dtype");
+        };
+    }
 
     /**
      * Checks that the tolerance gives its reason.

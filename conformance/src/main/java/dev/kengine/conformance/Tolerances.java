@@ -2,6 +2,7 @@ package dev.kengine.conformance;
 
 import static dev.kengine.conformance.Tolerance.U32;
 
+import dev.kengine.DType;
 import dev.kengine.conformance.Tolerance.Phase;
 import dev.kengine.op.Activation;
 import java.util.ArrayList;
@@ -129,9 +130,98 @@ public final class Tolerances {
      */
     public static final Tolerance LINEAR_GRADIENT_CHECK = new Tolerance("linear finite diff.", Phase.BACKWARD, 1e-4, 1e-5, 0,
             false, "as finite difference: x, W, b and the outputs in float32 against an O(1e-10) central difference");
+    /**
+     * A bfloat16 backward pass against a float64 central difference of the oracle's forward, taken at the
+     * bfloat16-rounded inputs; ref = S + rms/64 as {@link #gradientCheck(DType)} describes.
+     */
+    public static final Tolerance GRADIENT_CHECK_BFLOAT16 = halfGradientCheck(DType.BFLOAT16);
+    /**
+     * A float16 backward pass against a float64 central difference of the oracle's forward, taken at the
+     * float16-rounded inputs; ref = S + rms/64 as {@link #gradientCheck(DType)} describes.
+     */
+    public static final Tolerance GRADIENT_CHECK_FLOAT16 = halfGradientCheck(DType.FLOAT16);
+    /**
+     * The dense layer's whole bfloat16 gradient along a direction v, v·∇ against (f(θ + hv) − f(θ − hv))/2h:
+     * ref = Σ|v_i|·b_i + 2u·S_v, with b_i the bound {@link #GRADIENT_CHECK_BFLOAT16} gives component i without
+     * its saved-output term, and S_v = Σ_j |s_j·∂(v·∇)/∂s_j| that term for the sum as a whole (first order in the
+     * rounding of each saved value s_j, with the signs inside the sum kept).
+     */
+    public static final Tolerance DIRECTIONAL_CHECK_BFLOAT16 = directionalCheck("bf16");
+    /**
+     * The dense layer's whole float16 gradient along a direction v, v·∇ against (f(θ + hv) − f(θ − hv))/2h:
+     * ref = Σ|v_i|·b_i + 2u·S_v, as for {@link #DIRECTIONAL_CHECK_BFLOAT16}, with b_i from
+     * {@link #GRADIENT_CHECK_FLOAT16}.
+     */
+    public static final Tolerance DIRECTIONAL_CHECK_FLOAT16 = directionalCheck("fp16");
     /** The oracle's analytic gradient against its own central difference. */
     public static final Tolerance ORACLE_GRADIENT_CHECK = new Tolerance("oracle vs finite diff.", Phase.BACKWARD, 1e-7, 1e-8, 0, false,
             "float64 throughout: the difference quotient's error (h² ≈ 1e-12, 1e-16/h ≈ 1e-10) bounds it");
+
+    private static Tolerance halfGradientCheck(DType dtype) {
+        double u = Tolerance.unitRoundoff(dtype);
+        String name = dtype == DType.BFLOAT16 ? "bf16" : "fp16";
+        String unit = dtype == DType.BFLOAT16 ? "2⁻⁸" : "2⁻¹¹";
+        double halfSubnormal = dtype == DType.BFLOAT16 ? 0x1p-134 : 0x1p-25;
+        return new Tolerance("finite difference " + name, Phase.BACKWARD, u * (1 + 0x1p-6), 2 * u, halfSubnormal, false,
+                name + " inputs (u = " + unit + ") with the float64 difference at those values: the float32 gradient rounded "
+                        + "once, (1+2⁻⁶)u; the saved " + name + " outputs' rounding to first order, doubled: ref = S + rms/64, "
+                        + "S = Σ|s·∂g/∂s|, rms/64 the float32 cancellation (≤ 1e-5 rms)");
+    }
+
+    private static Tolerance directionalCheck(String name) {
+        return new Tolerance("directional diff. " + name, Phase.BACKWARD, 0, 1, 0, false,
+                "v·∇ against (f(θ+hv) − f(θ−hv))/2h in float64: each component's rounding within its finite difference " + name
+                        + " bound b_i without S, the saved outputs' through v·∇ whole: ref = Σ|v_i|·b_i + 2u·S_v, S_v = Σ|s·∂(v·g)/∂s|");
+    }
+
+    /**
+     * The finite-difference tolerance of a floating-point dtype: {@link #GRADIENT_CHECK} for float32, and for the
+     * half-precision dtypes a row derived from their unit roundoff u (2⁻⁸ for bfloat16, 2⁻¹¹ for float16).
+     *
+     * <p>The backend's inputs are the half-rounded values, and the central difference is taken in float64 at exactly
+     * those values (a difference evaluated in half precision would be useless: a step below the input's half ulp does
+     * not move it, one above it leaves a truncation error as large as the gradient's own precision). What the backend
+     * may add is then:
+     * <ul>
+     * <li>one rounding of its float32 gradient to the dtype: u relative, plus 2⁻⁶u for the float32 arithmetic before
+     *     it (≤ 10·2⁻²⁴ relative where nothing cancels): rel = (1 + 2⁻⁶)u;</li>
+     * <li>the rounding of the saved half outputs it reads (sigmoid's and tanh's y, softmax's y, the layer's z and y),
+     *     each within u of the exact value, which moves the gradient by at most u·S to first order, S = Σ_j |s_j·∂g/∂s_j|
+     *     computed by the check from the oracle's backward formula ({@code FiniteDifference.sensitivity}); doubled for
+     *     the second-order terms and for a saved value that is the backend's own forward output: refRel 2u on S;</li>
+     * <li>where the formula cancels (σ(p) − t, softmax − t, a sum of signed products), the float32 evaluation's
+     *     absolute error, which the float32 check bounds by 1e-5 of the gradient's rms, and which 2u·rms/64
+     *     (≥ 1.5e-5 rms for float16) covers: ref = S + rms/64;</li>
+     * <li>gradual underflow: abs = half the dtype's smallest subnormal step.</li>
+     * </ul>
+     *
+     * @param dtype FLOAT32, FLOAT16 or BFLOAT16
+     * @return {@link #GRADIENT_CHECK}, {@link #GRADIENT_CHECK_FLOAT16} or {@link #GRADIENT_CHECK_BFLOAT16}
+     * @throws IllegalArgumentException for an integer dtype or null
+     */
+    public static Tolerance gradientCheck(DType dtype) {
+        return switch (dtype == null ? DType.INT32 : dtype) {
+            case FLOAT32 -> GRADIENT_CHECK;
+            case FLOAT16 -> GRADIENT_CHECK_FLOAT16;
+            case BFLOAT16 -> GRADIENT_CHECK_BFLOAT16;
+            default -> throw new IllegalArgumentException(dtype + " is not a floating-point dtype");
+        };
+    }
+
+    /**
+     * The directional-derivative tolerance of a half-precision dtype.
+     *
+     * @param dtype FLOAT16 or BFLOAT16
+     * @return {@link #DIRECTIONAL_CHECK_FLOAT16} or {@link #DIRECTIONAL_CHECK_BFLOAT16}
+     * @throws IllegalArgumentException for any other dtype or null
+     */
+    public static Tolerance directionalCheck(DType dtype) {
+        return switch (dtype == null ? DType.INT32 : dtype) {
+            case FLOAT16 -> DIRECTIONAL_CHECK_FLOAT16;
+            case BFLOAT16 -> DIRECTIONAL_CHECK_BFLOAT16;
+            default -> throw new IllegalArgumentException(dtype + " is not a half-precision dtype");
+        };
+    }
 
     private static final Map<Activation.Kind, Tolerance> ACTIVATION = new EnumMap<>(Activation.Kind.class);
     private static final Map<Activation.Kind, Tolerance> ACTIVATION_BACKWARD = new EnumMap<>(Activation.Kind.class);

@@ -1,5 +1,7 @@
 package dev.kengine.conformance.naive;
 
+import dev.kengine.Conversions;
+import dev.kengine.DType;
 import dev.kengine.DeviceOutOfMemoryException;
 import dev.kengine.conformance.oracle.ActivationOracle;
 import dev.kengine.op.Activation;
@@ -14,15 +16,56 @@ import dev.kengine.spi.Storage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Straightforward float32 loops for every op; float32 accumulation where a real backend would use it. */
+/**
+ * Straightforward float32 loops for every op; float32 accumulation where a real backend would use it. A storage of
+ * float16 or bfloat16 holds its values widened to float (exactly), so that the float32 loops read it as it is; the
+ * facade computes the half-precision ops through float32, except those a {@link Broken} mode runs natively.
+ */
 final class NaiveDriver implements BackendDriver {
     private final Capabilities capabilities;
+    private final Broken broken;
 
-    NaiveDriver(Capabilities capabilities) {
-        this.capabilities = capabilities;
+    /**
+     * A deliberate fault in a gradient, for the kit's self-test: each must fail the half-precision finite-difference
+     * checks of its op. The modes marked native run the op on half-precision storages themselves (the float32 path
+     * stays right); the others change the float32 loop that every dtype goes through.
+     */
+    enum Broken {
+        /** Native half activation backward evaluated where the input was before rounding: 0.45 ulp further from 0. */
+        UNROUNDED,
+        /** Native half GELU backward with the wrong sign on its second term: Φ(x) − xφ(x). */
+        GELU_SIGN,
+        /** Native half ELU backward without its factor α at x ≤ 0. */
+        ELU_ALPHA,
+        /** Dropout's backward pass without the 1/(1 − p) of the kept elements. */
+        DROPOUT_SCALE,
+        /** Softmax backward with the wrong sign on its row sum: y(dy + Σdy·y). */
+        SOFTMAX_SIGN,
+        /** The dense layer's dW summed over every row of the batch but the last (a loop-bound fault). */
+        LINEAR_LAST_ROW,
+        /** The dense layer's dW 1/16 too large (a wrong normalising constant). */
+        LINEAR_DW_SCALE;
+
+        /** Whether the mode runs ACTIVATION_BACKWARD natively on half-precision storages. */
+        boolean nativeHalf() {
+            return this == UNROUNDED || this == GELU_SIGN || this == ELU_ALPHA;
+        }
     }
 
-    record Mem(float[] a) implements Storage {
+    NaiveDriver(Capabilities capabilities) {
+        this(capabilities, null);
+    }
+
+    NaiveDriver(Capabilities capabilities, Broken broken) {
+        this.capabilities = capabilities;
+        this.broken = broken;
+    }
+
+    record Mem(float[] a, DType dtype) implements Storage {
+        Mem(float[] a) {
+            this(a, DType.FLOAT32);
+        }
+
         @Override
         public long size() {
             return a.length;
@@ -59,13 +102,66 @@ final class NaiveDriver implements BackendDriver {
     }
 
     @Override
+    public Storage allocate(long elements, DType dtype) {
+        if (dtype == DType.FLOAT32 || !capabilities.dtypes().contains(dtype)) {
+            return BackendDriver.super.allocate(elements, dtype);
+        }
+        Mem m = (Mem) allocate(elements);
+        return new Mem(m.a(), dtype);
+    }
+
+    private static DType dtype(Storage s) {
+        return ((Mem) s).dtype();
+    }
+
+    /** The raw bits of a stored value in its storage's dtype. */
+    private static int bits(DType dtype, float v) {
+        int f32 = Float.floatToRawIntBits(v);
+        return dtype == DType.FLOAT32 ? f32 : Conversions.convert(DType.FLOAT32, f32, dtype);
+    }
+
+    /** v rounded to the dtype, as float. */
+    private static float round(DType dtype, float v) {
+        return Conversions.toFloat(dtype, bits(dtype, v));
+    }
+
+    @Override
     public void write(Storage dst, long dstOffset, MemorySegment src, long count) {
-        MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, f(dst), (int) dstOffset, (int) count);
+        DType d = dtype(dst);
+        if (d == DType.FLOAT32) {
+            MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, f(dst), (int) dstOffset, (int) count);
+            return;
+        }
+        float[] a = f(dst);
+        for (int i = 0; i < count; i++) {
+            a[(int) dstOffset + i] = Conversions.toFloat(d, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i) & 0xFFFF);
+        }
     }
 
     @Override
     public void read(Storage src, long srcOffset, MemorySegment dst, long count) {
-        MemorySegment.copy(f(src), (int) srcOffset, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, (int) count);
+        DType d = dtype(src);
+        if (d == DType.FLOAT32) {
+            MemorySegment.copy(f(src), (int) srcOffset, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, (int) count);
+            return;
+        }
+        float[] a = f(src);
+        for (int i = 0; i < count; i++) {
+            dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i, (short) bits(d, a[(int) srcOffset + i]));
+        }
+    }
+
+    @Override
+    public void fillBits(Storage x, DType dtype, long n, int bits) {
+        java.util.Arrays.fill(f(x), 0, (int) n, Conversions.toFloat(dtype, bits));
+    }
+
+    @Override
+    public void cast(Storage src, DType from, Storage dst, DType to, long n) {
+        float[] a = f(src), o = f(dst);
+        for (int i = 0; i < n; i++) {
+            o[i] = Conversions.toFloat(to, Conversions.convert(from, bits(from, a[i]), to));
+        }
     }
 
     @Override
@@ -298,8 +394,42 @@ final class NaiveDriver implements BackendDriver {
     @Override
     public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
         float[] g = f(dy), a = f(x), b = f(y), o = f(dx);
+        DType h = dtype(dx);
+        if (h != DType.FLOAT32) {
+            // Native half precision (only a Broken mode declares it): float32 arithmetic, the fault, one rounding.
+            for (int i = 0; i < n; i++) {
+                o[i] = round(h, brokenGrad(act, h, g[i], a[i], b[i]));
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             o[i] = actGrad(act, g[i], a[i], b[i]);
+        }
+    }
+
+    private float brokenGrad(Activation act, DType h, float dy, float x, float y) {
+        switch (broken) {
+            case UNROUNDED -> {
+                // Where a float32 input that rounds to x could have been: 0.45 of its ulp further from 0.
+                double halfUlp = Math.scalb((double) Math.ulp(x), h == DType.FLOAT16 ? 13 : 16);
+                float moved = (float) (x + Math.copySign(0.45 * halfUlp, x));
+                float movedY = act.kind() == Activation.Kind.SIGMOID || act.kind() == Activation.Kind.TANH ? act(act, moved) : y;
+                return actGrad(act, dy, moved, movedY);
+            }
+            case GELU_SIGN -> {
+                if (act.kind() != Activation.Kind.GELU) {
+                    return actGrad(act, dy, x, y);
+                }
+                double phi = Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+                return (float) (dy * (ActivationOracle.normalCdf(x) - x * phi));
+            }
+            case ELU_ALPHA -> {
+                if (act.kind() != Activation.Kind.ELU || x > 0) {
+                    return actGrad(act, dy, x, y);
+                }
+                return (float) (dy * Math.exp(x));
+            }
+            default -> throw new IllegalStateException(broken + " does not run natively in half precision");
         }
     }
 
@@ -359,7 +489,8 @@ final class NaiveDriver implements BackendDriver {
                 s += log ? g[base + c] : g[base + c] * b[base + c];
             }
             for (int c = 0; c < cols; c++) {
-                o[base + c] = log ? g[base + c] - (float) Math.exp(b[base + c]) * s : b[base + c] * (g[base + c] - s);
+                float sum = broken == Broken.SOFTMAX_SIGN && !log ? -s : s;
+                o[base + c] = log ? g[base + c] - (float) Math.exp(b[base + c]) * sum : b[base + c] * (g[base + c] - sum);
             }
         }
     }
@@ -455,9 +586,34 @@ final class NaiveDriver implements BackendDriver {
     @Override
     public void dropoutBackward(Storage dy, Storage mask, Storage dx, long n, float p) {
         float[] g = f(dy), m = f(mask), o = f(dx);
-        float s = CounterRandom.dropoutScale(p);
+        float s = broken == Broken.DROPOUT_SCALE ? 1f : CounterRandom.dropoutScale(p);
         for (int i = 0; i < n; i++) {
             o[i] = m[i] != 0 ? g[i] * s : g[i] * 0f;
+        }
+    }
+
+    @Override
+    public void linearBackward(Storage dy, Storage x, Storage w, Storage z, Storage y, Storage dx, Storage dw, Storage db,
+                               long rows, long in, long out, Activation act) {
+        BackendDriver.super.linearBackward(dy, x, w, z, y, dx, dw, db, rows, in, out, act);
+        if (broken == Broken.LINEAR_DW_SCALE) {
+            float[] o = f(dw);
+            for (int i = 0; i < in * out; i++) {
+                o[i] *= 17f / 16f;
+            }
+        }
+        if (broken != Broken.LINEAR_LAST_ROW || rows < 2) {
+            return;
+        }
+        // Take the last row's contribution x[last]ᵀ·dz[last] back out of dW.
+        float[] g = f(dy), a = f(x), zz = f(z), yy = f(y), o = f(dw);
+        int last = (int) rows - 1;
+        for (int c = 0; c < out; c++) {
+            int k = (int) (last * out + c);
+            float dz = actGrad(act, g[k], zz[k], yy[k]);
+            for (int p = 0; p < in; p++) {
+                o[(int) (p * out + c)] -= a[(int) (last * in + p)] * dz;
+            }
         }
     }
 

@@ -17,6 +17,23 @@ class OracleSelfTest {
     }
 
     @Test
+    @DisplayName("the directional difference is v·∇f, the sensitivity Σ|s_j·∂g_i/∂s_j| with zeros skipped")
+    void directionalAndSensitivity() {
+        // f(x) = x0²·x1 + sin(x2): ∇f = (2x0x1, x0², cos x2)
+        double[] x = {1.5, -2.25, 0.75};
+        double[] v = {0.3, -1.1, 2.0};
+        double expected = 0.3 * 2 * 1.5 * -2.25 + -1.1 * 1.5 * 1.5 + 2.0 * Math.cos(0.75);
+        double d = FiniteDifference.directional(p -> p[0] * p[0] * p[1] + Math.sin(p[2]), x, v);
+        assertEquals(expected, d, 1e-8 * Math.abs(expected));
+        // g(s) = (s0·s1, s0², 5): S = (|s0·s1| + |s1·s0|, |2s0²|, 0); s2 = 0 is exact and skipped.
+        double[] s = {2, 3, 0};
+        double[] sens = FiniteDifference.sensitivity(p -> new double[] {p[0] * p[1], p[0] * p[0], 5 + p[2]}, s);
+        assertEquals(12, sens[0], 1e-6);
+        assertEquals(8, sens[1], 1e-6);
+        assertEquals(0, sens[2], 0);
+    }
+
+    @Test
     @DisplayName("the oracle's Philox4x32-10 reproduces the Random123 known-answer vectors")
     void philoxKnownAnswers() {
         assertArrayEquals(new long[] {0x6627e8d5L, 0xe169c58dL, 0xbc57ac4cL, 0x9b00dbd8L}, kat(0, 0, 0, 0, 0, 0));
