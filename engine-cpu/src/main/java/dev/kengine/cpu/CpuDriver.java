@@ -437,16 +437,11 @@ public final class CpuDriver implements BackendDriver {
      * seen the vector SGEMM compiled for its transposes, β = 0 or not and size class. Its probe multiplies
      * matrices of the same shape on one thread, halved along the largest dimension while above 2²¹ multiply-adds.
      */
-    private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta) {
-        if (!tiered) {
-            return simd;
-        }
-        int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0);
-        int key = Warmup.key(TieredElementwise.MATMUL, variant, m * n * k);
-        if (Warmup.vector(key)) {
-            return true;
-        }
-        if (Warmup.state(key) == Warmup.COLD && Warmup.claim(key)) {
+    /** A product's first call, for {@link Warmup}: the probe is built on the warm-up thread. */
+    private record GemmCall(int key, boolean transA, boolean transB, long m, long n, long k, float beta)
+            implements Warmup.Request {
+        @Override
+        public Warmup.Probe build() {
             long[] d = {m, n, k};
             while (d[0] * d[1] * d[2] > (1L << 21)) {
                 int largest = d[0] >= d[1] && d[0] >= d[2] ? 0 : d[1] >= d[2] ? 1 : 2;
@@ -458,13 +453,26 @@ public final class CpuDriver implements BackendDriver {
             float[] pa = TieredElementwise.values(pm * pk, -1f, 1f);
             float[] pb = TieredElementwise.values(pk * pn, -1f, 1f);
             float[] pc = new float[pm * pn];
-            float pbeta = beta == 0f ? 0f : 1f;
             Runnable vector = () -> Sgemm.sgemmBatched(null, true, transA, transB, 1, pm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
-                    pbeta, pc, 0, 0);
+                    beta, pc, 0, 0);
             Runnable scalar = () -> Sgemm.sgemmBatched(null, false, transA, transB, 1, pm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
-                    pbeta, pc, 0, 0);
+                    beta, pc, 0, 0);
             // The same shape throughout: a smaller one could take other paths and leave profiles the real one pays for.
-            Warmup.submit(new Warmup.Probe(key, "matmul " + pm + "x" + pn + "x" + pk, vector, scalar, vector, scalar, null));
+            return new Warmup.Probe(key, "matmul " + pm + "x" + pn + "x" + pk, vector, scalar, vector, scalar, null);
+        }
+    }
+
+    private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta) {
+        if (!tiered) {
+            return simd;
+        }
+        int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0);
+        int key = Warmup.key(TieredElementwise.MATMUL, variant, m * n * k);
+        if (Warmup.vector(key)) {
+            return true;
+        }
+        if (Warmup.state(key) == Warmup.COLD && Warmup.claim(key)) {
+            Warmup.submit(new GemmCall(key, transA, transB, m, n, k, beta == 0f ? 0f : 1f));
         }
         Warmup.waited(key, m * n * k);
         return false;

@@ -67,35 +67,176 @@ final class TieredElementwise implements Elementwise {
         return scalar;
     }
 
-    /** Whether this is the key's first call, which must {@link #submit} its probe. */
-    private static boolean first(int key) {
-        return Warmup.state(key) == Warmup.COLD && Warmup.claim(key);
-    }
-
     /**
-     * Hands the key's probe, built from both versions of the kernel, to the warm-up thread: calls over {@code size}
-     * elements, over a few vectors and a tail, and over less than one vector (only the vector kernel's set-up and
-     * scalar tail run: the cheap calls that raise the JIT's counters).
+     * On a key's first call (callers test for {@link Warmup#COLD} first, so that later calls build no argument
+     * array), hands {@link Warmup} the call's description: the method, its enum (activation kind,
+     * binary op or loss kind), two flags, its size and its float parameters. The probe is built from it on the
+     * warm-up thread ({@link Call#build}), so that the caller pays for one small object, no arrays and no lambda.
      */
-    private void submit(int key, String name, int size, ProbeFactory probe) {
-        int lanes = vector.lanes();
-        int small = Math.min(size, 2 * lanes + 1);
-        int empty = Math.min(size, lanes - 1);
-        Warmup.submit(new Warmup.Probe(key, name, probe.call(vector, size), probe.call(scalar, size),
-                probe.call(vector, small), probe.call(scalar, small), probe.call(vector, empty)));
+    private void first(int key, int method, Enum<?> kind, boolean a, boolean b, long n, int c, float... f) {
+        if (Warmup.claim(key)) {
+            Warmup.submit(new Call(this, key, method, kind, a, b, n, c, f));
+        }
     }
 
-    /** As {@link #submit(int, String, int, ProbeFactory)} for kernels whose smallest vector call is {@code block}. */
-    private void submitBlocks(int key, String name, int size, int block, ProbeFactory probe) {
-        int small = Math.min(size, 2 * block);
-        Warmup.submit(new Warmup.Probe(key, name, probe.call(vector, size), probe.call(scalar, size),
-                probe.call(vector, small), probe.call(scalar, small), null));
+    /** A first call's description; see {@link #first}. */
+    private record Call(TieredElementwise kernels, int key, int method, Enum<?> kind, boolean a, boolean b, long n,
+                        int c, float[] f) implements Warmup.Request {
+        @Override
+        public Warmup.Probe build() {
+            return kernels.probe(this);
+        }
     }
 
     /** Builds one call of a kernel over the first n elements of the probe's own arrays (shared by both versions). */
     private interface ProbeFactory {
         Runnable call(Elementwise kernels, int n);
     }
+
+    /**
+     * The probe of a first call: calls over its size (capped at {@link #PROBE_ELEMENTS}), over a few vectors and a
+     * tail, and over less than one vector (only the vector kernel's set-up and scalar tail run: the cheap calls that
+     * raise the JIT's counters). The kernels that work in blocks of random numbers have no such cheap call.
+     */
+    private Warmup.Probe probe(Call call) {
+        int size = probeSize(call.n());
+        int lanes = vector.lanes();
+        int small = Math.min(size, 2 * lanes + 1);
+        int empty = Math.min(size, lanes - 1);
+        String name = METHOD_NAMES[call.method()] + (call.kind() == null ? "" : " " + call.kind());
+        ProbeFactory factory;
+        switch (call.method()) {
+            case WIDEN -> factory = widenProbe(call.a(), size);
+            case NARROW -> {
+                float[] src = values(size, -100f, 100f);
+                short[] dst = new short[size];
+                boolean bf16 = call.a();
+                factory = (k, c) -> () -> k.narrow(bf16, src, 0, dst, 0, c);
+            }
+            case ACTIVATION -> {
+                Activation.Kind kind = (Activation.Kind) call.kind();
+                float p = call.f()[0];
+                float[] x = values(size, -6f, 6f);
+                float[] y = new float[size];
+                factory = (k, c) -> () -> k.activation(kind, p, x, 0, y, 0, c);
+            }
+            case BIAS_ACTIVATION -> factory = biasActivationProbe((Activation.Kind) call.kind(), call.f()[0], call.a(), size);
+            case ACTIVATION_BACKWARD -> {
+                Activation.Kind kind = (Activation.Kind) call.kind();
+                float p = call.f()[0];
+                float[] x = values(size, -6f, 6f);
+                float[] y = new float[size];
+                ScalarElementwise.INSTANCE.activation(kind, p, x, 0, y, 0, size);
+                float[] dy = values(size, -1f, 1f);
+                float[] dx = new float[size];
+                factory = (k, c) -> () -> k.activationBackward(kind, p, dy, x, y, dx, 0, c);
+            }
+            case BINARY -> {
+                Binary op = (Binary) call.kind();
+                float[] a = values(size, -4f, 4f);
+                float[] b = values(size, 0.5f, 4f);
+                float[] out = new float[size];
+                factory = (k, c) -> () -> k.binary(op, a, 0, b, 0, out, 0, c);
+            }
+            case SCALE -> factory = unaryProbe(size, (k, x, y, c) -> k.scale(0.5f, x, 0, y, 0, c));
+            case AXPY -> factory = unaryProbe(size, (k, x, y, c) -> k.axpy(1e-3f, x, 0, y, 0, c));
+            case EXP_SCALED -> factory = unaryProbe(size, (k, x, y, c) -> k.expScaled(x, 0, 4f, 0.5f, y, 0, c));
+            case SUBTRACT_TWICE -> factory = unaryProbe(size, (k, x, y, c) -> k.subtractTwice(x, 0, 1.5f, 0.25f, y, 0, c));
+            case MAX -> {
+                float[] x = values(size, -4f, 4f);
+                factory = (k, c) -> () -> k.max(x, 0, c);
+            }
+            case DOT -> {
+                float[] a = values(size, -1f, 1f);
+                float[] b = values(size, -2f, 2f);
+                factory = (k, c) -> () -> k.dot(a, 0, b, 0, c);
+            }
+            case EXP_SUM -> {
+                float[] x = values(size, -8f, 0f);
+                float[] y = call.a() ? new float[size] : null;
+                factory = (k, c) -> () -> k.expSum(x, 0, 0f, y, 0, c);
+            }
+            case SOFTMAX_CE_ROWS -> {
+                // Rows of width c: the probe's size is its rows, and one row is its small call.
+                int width = call.c();
+                int rows = (int) Math.max(1, Math.min(call.n(), PROBE_ELEMENTS / Math.max(1, width)));
+                ProbeFactory rowsFactory = softmaxCeProbe(call.a(), call.b(), rows, width);
+                return new Warmup.Probe(call.key(), name, rowsFactory.call(vector, rows), rowsFactory.call(scalar, rows),
+                        rowsFactory.call(vector, 1), rowsFactory.call(scalar, 1), null);
+            }
+            case SOFTMAX_GRADIENT -> {
+                boolean log = call.a();
+                float[] y = values(size, 0f, 0.01f);
+                float[] dy = values(size, -1f, 1f);
+                float[] dx = new float[size];
+                factory = (k, c) -> () -> k.softmaxGradient(log, 0.25f, dy, y, dx, 0, c);
+            }
+            case LOSS -> {
+                Loss.Kind kind = (Loss.Kind) call.kind();
+                float delta = call.f()[0];
+                // Probabilities and targets in [0, 1] suit every loss, the cross-entropies included.
+                float[] pred = values(size, 0.05f, 0.95f);
+                float[] target = values(size, 0f, 1f);
+                float[] grad = call.a() ? new float[size] : null;
+                factory = (k, c) -> () -> k.loss(kind, delta, pred, target, grad, 1f / c, 0, c);
+            }
+            case SGD -> {
+                float[] f = call.f();
+                boolean nesterov = call.a();
+                float[] w = values(size, -1f, 1f);
+                float[] g = values(size, -1e-2f, 1e-2f);
+                float[] velocity = call.b() ? new float[size] : null;
+                factory = (k, c) -> () -> k.sgd(w, g, velocity, 1e-3f, f[0], nesterov, f[1], f[2], 0, c);
+            }
+            case ADAM -> {
+                float[] f = call.f();
+                boolean decoupled = call.a();
+                float[] w = values(size, -1f, 1f);
+                float[] g = values(size, -1e-2f, 1e-2f);
+                float[] m = new float[size];
+                float[] v = new float[size];
+                factory = (k, c) -> () -> k.adam(w, g, m, v, 1e-3f, f[0], f[1], f[2], f[3], decoupled, f[4], f[5], 0, c);
+            }
+            case DROPOUT -> {
+                float[] x = values(size, -1f, 1f);
+                float[] y = new float[size];
+                float[] mask = new float[size];
+                factory = (k, c) -> () -> k.dropout(x, y, mask, 0.25f, 4f / 3f, 42L, 0L, 0, c);
+                small = Math.min(size, 2 * dev.kengine.cpu.simd.VectorRandom.DROPOUT_BLOCK);
+                empty = -1;
+            }
+            case DROPOUT_BACKWARD -> {
+                float[] dy = values(size, -1f, 1f);
+                float[] mask = values(size, 0f, 2f);
+                for (int i = 0; i < size; i++) {
+                    mask[i] = mask[i] < 0.5f ? 0f : 1f;
+                }
+                float[] dx = new float[size];
+                factory = (k, c) -> () -> k.dropoutBackward(4f / 3f, dy, mask, dx, 0, c);
+            }
+            case INIT_UNIFORM -> {
+                float[] a = new float[size];
+                factory = (k, c) -> () -> k.initUniform(a, 7L, 0L, -1, 1, 0, c);
+                small = Math.min(size, 2 * dev.kengine.cpu.simd.VectorRandom.GROUP);
+                empty = -1;
+            }
+            case INIT_NORMAL -> {
+                float[] a = new float[size];
+                factory = (k, c) -> () -> k.initNormal(a, 7L, 0L, 0, 1, 0, c);
+                small = Math.min(size, 2 * dev.kengine.cpu.simd.VectorRandom.GROUP);
+                empty = -1;
+            }
+            default -> throw new IllegalStateException("no probe for method " + call.method());
+        }
+        return new Warmup.Probe(call.key(), name, factory.call(vector, size), factory.call(scalar, size),
+                factory.call(vector, small), factory.call(scalar, small), empty < 0 ? null : factory.call(vector, empty));
+    }
+
+    private static final String[] METHOD_NAMES = {
+        "widen", "narrow", "activation", "bias and activation", "activation backward", "binary", "scale", "axpy",
+        "max", "expSum", "softmax cross-entropy rows", "expScaled", "subtractTwice", "dot", "softmaxGradient", "loss",
+        "sgd", "adam", "dropout", "dropoutBackward", "initUniform", "initNormal"
+    };
 
     /** The probe's element count for a call of n elements. */
     static int probeSize(long n) {
@@ -111,17 +252,6 @@ final class TieredElementwise implements Elementwise {
         return a;
     }
 
-    // ---- the kernels ------------------------------------------------------------------------------
-
-    @Override
-    public void widen(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
-        int key = Warmup.key(WIDEN, bf16 ? 1 : 0, n);
-        if (first(key)) {
-            submit(key, "widen", probeSize(n), widenProbe(bf16, probeSize(n)));
-        }
-        pick(key, n).widen(bf16, src, sOff, dst, dOff, n);
-    }
-
     private static ProbeFactory widenProbe(boolean bf16, int n) {
         short[] src = new short[n];
         for (int i = 0; i < n; i++) {
@@ -129,40 +259,6 @@ final class TieredElementwise implements Elementwise {
         }
         float[] dst = new float[n];
         return (k, c) -> () -> k.widen(bf16, src, 0, dst, 0, c);
-    }
-
-    @Override
-    public void narrow(boolean bf16, float[] src, int sOff, short[] dst, int dOff, int n) {
-        int key = Warmup.key(NARROW, bf16 ? 1 : 0, n);
-        if (first(key)) {
-            int m = probeSize(n);
-            float[] ps = values(m, -100f, 100f);
-            short[] pd = new short[m];
-            submit(key, "narrow", m, (k, c) -> () -> k.narrow(bf16, ps, 0, pd, 0, c));
-        }
-        pick(key, n).narrow(bf16, src, sOff, dst, dOff, n);
-    }
-
-    @Override
-    public void activation(Activation.Kind kind, float parameter, float[] x, int xOff, float[] y, int yOff, int n) {
-        int key = Warmup.key(ACTIVATION, kind.ordinal(), n);
-        if (first(key)) {
-            int m = probeSize(n);
-            float[] px = values(m, -6f, 6f);
-            float[] py = new float[m];
-            submit(key, "activation " + kind, m, (k, c) -> () -> k.activation(kind, parameter, px, 0, py, 0, c));
-        }
-        pick(key, n).activation(kind, parameter, x, xOff, y, yOff, n);
-    }
-
-    @Override
-    public void biasActivation(Activation.Kind kind, float parameter, float[] z, int zOff, float[] bias, float[] y,
-                               int yOff, int n) {
-        int key = Warmup.key(BIAS_ACTIVATION, kind.ordinal() * 2 + (bias == null ? 0 : 1), n);
-        if (first(key)) {
-            submit(key, "bias and activation " + kind, probeSize(n), biasActivationProbe(kind, parameter, bias != null, probeSize(n)));
-        }
-        pick(key, n).biasActivation(kind, parameter, z, zOff, bias, y, yOff, n);
     }
 
     private static ProbeFactory biasActivationProbe(Activation.Kind kind, float parameter, boolean withBias, int n) {
@@ -177,53 +273,6 @@ final class TieredElementwise implements Elementwise {
         };
     }
 
-    @Override
-    public void activationBackward(Activation.Kind kind, float parameter, float[] dy, float[] x, float[] y, float[] dx,
-                                   int from, int to) {
-        int key = Warmup.key(ACTIVATION_BACKWARD, kind.ordinal(), to - from);
-        if (first(key)) {
-            int m = probeSize(to - from);
-            float[] px = values(m, -6f, 6f);
-            float[] py = new float[m];
-            ScalarElementwise.INSTANCE.activation(kind, parameter, px, 0, py, 0, m);
-            float[] pdy = values(m, -1f, 1f);
-            float[] pdx = new float[m];
-            submit(key, "activation backward " + kind, m, (k, c) -> () -> k.activationBackward(kind, parameter, pdy, px, py, pdx, 0, c));
-        }
-        pick(key, to - from).activationBackward(kind, parameter, dy, x, y, dx, from, to);
-    }
-
-    @Override
-    public void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
-        int key = Warmup.key(BINARY, op.ordinal(), n);
-        if (first(key)) {
-            int m = probeSize(n);
-            float[] pa = values(m, -4f, 4f);
-            float[] pb = values(m, 0.5f, 4f);
-            float[] po = new float[m];
-            submit(key, "binary " + op, m, (k, c) -> () -> k.binary(op, pa, 0, pb, 0, po, 0, c));
-        }
-        pick(key, n).binary(op, a, aOff, b, bOff, out, outOff, n);
-    }
-
-    @Override
-    public void scale(float s, float[] x, int xOff, float[] out, int outOff, int n) {
-        int key = Warmup.key(SCALE, 0, n);
-        if (first(key)) {
-            submit(key, "scale", probeSize(n), unaryProbe(probeSize(n), (k, x1, y1, m) -> k.scale(0.5f, x1, 0, y1, 0, m)));
-        }
-        pick(key, n).scale(s, x, xOff, out, outOff, n);
-    }
-
-    @Override
-    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        int key = Warmup.key(AXPY, 0, n);
-        if (first(key)) {
-            submit(key, "axpy", probeSize(n), unaryProbe(probeSize(n), (k, x1, y1, m) -> k.axpy(1e-3f, x1, 0, y1, 0, m)));
-        }
-        pick(key, n).axpy(alpha, x, xOff, y, yOff, n);
-    }
-
     private interface Unary {
         void run(Elementwise k, float[] x, float[] y, int n);
     }
@@ -234,26 +283,108 @@ final class TieredElementwise implements Elementwise {
         return (k, c) -> () -> op.run(k, x, y, c);
     }
 
+    private static ProbeFactory softmaxCeProbe(boolean grad, boolean losses, int rows, int c) {
+        int n = Math.multiplyExact(rows, c);
+        float[] x = values(n, -4f, 4f);
+        int[] labels = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            labels[i] = i % c;
+        }
+        float[] g = grad ? new float[n] : null;
+        double[] rowLoss = losses ? new double[rows] : null;
+        return (k, r) -> () -> k.softmaxCrossEntropyLabelRows(x, labels, g, 1.0 / r, rowLoss, 0, r, c);
+    }
+
+    // ---- the kernels ------------------------------------------------------------------------------
+
+    @Override
+    public void widen(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
+        int key = Warmup.key(WIDEN, bf16 ? 1 : 0, n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, WIDEN, null, bf16, false, n, 0);
+        }
+        pick(key, n).widen(bf16, src, sOff, dst, dOff, n);
+    }
+
+    @Override
+    public void narrow(boolean bf16, float[] src, int sOff, short[] dst, int dOff, int n) {
+        int key = Warmup.key(NARROW, bf16 ? 1 : 0, n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, NARROW, null, bf16, false, n, 0);
+        }
+        pick(key, n).narrow(bf16, src, sOff, dst, dOff, n);
+    }
+
+    @Override
+    public void activation(Activation.Kind kind, float parameter, float[] x, int xOff, float[] y, int yOff, int n) {
+        int key = Warmup.key(ACTIVATION, kind.ordinal(), n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, ACTIVATION, kind, false, false, n, 0, parameter);
+        }
+        pick(key, n).activation(kind, parameter, x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void biasActivation(Activation.Kind kind, float parameter, float[] z, int zOff, float[] bias, float[] y,
+                               int yOff, int n) {
+        int key = Warmup.key(BIAS_ACTIVATION, kind.ordinal() * 2 + (bias == null ? 0 : 1), n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, BIAS_ACTIVATION, kind, bias != null, false, n, 0, parameter);
+        }
+        pick(key, n).biasActivation(kind, parameter, z, zOff, bias, y, yOff, n);
+    }
+
+    @Override
+    public void activationBackward(Activation.Kind kind, float parameter, float[] dy, float[] x, float[] y, float[] dx,
+                                   int from, int to) {
+        int key = Warmup.key(ACTIVATION_BACKWARD, kind.ordinal(), to - from);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, ACTIVATION_BACKWARD, kind, false, false, to - from, 0, parameter);
+        }
+        pick(key, to - from).activationBackward(kind, parameter, dy, x, y, dx, from, to);
+    }
+
+    @Override
+    public void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int key = Warmup.key(BINARY, op.ordinal(), n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, BINARY, op, false, false, n, 0);
+        }
+        pick(key, n).binary(op, a, aOff, b, bOff, out, outOff, n);
+    }
+
+    @Override
+    public void scale(float s, float[] x, int xOff, float[] out, int outOff, int n) {
+        int key = Warmup.key(SCALE, 0, n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, SCALE, null, false, false, n, 0);
+        }
+        pick(key, n).scale(s, x, xOff, out, outOff, n);
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        int key = Warmup.key(AXPY, 0, n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, AXPY, null, false, false, n, 0);
+        }
+        pick(key, n).axpy(alpha, x, xOff, y, yOff, n);
+    }
+
     @Override
     public float max(float[] x, int off, int n) {
         int key = Warmup.key(MAX, 0, n);
-        if (first(key)) {
-            int m = probeSize(n);
-            float[] px = values(m, -4f, 4f);
-            submit(key, "max", m, (k, c) -> () -> k.max(px, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, MAX, null, false, false, n, 0);
         }
         return pick(key, n).max(x, off, n);
     }
 
     @Override
     public double expSum(float[] x, int xOff, float shift, float[] y, int yOff, int n) {
-        boolean store = y != null;
-        int key = Warmup.key(EXP_SUM, store ? 1 : 0, n);
-        if (first(key)) {
-            int m = probeSize(n);
-            float[] px = values(m, -8f, 0f);
-            float[] py = store ? new float[m] : null;
-            submit(key, "expSum", m, (k, c) -> () -> k.expSum(px, 0, 0f, py, 0, c));
+        int key = Warmup.key(EXP_SUM, y != null ? 1 : 0, n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, EXP_SUM, null, y != null, false, n, 0);
         }
         return pick(key, n).expSum(x, xOff, shift, y, yOff, n);
     }
@@ -261,43 +392,19 @@ final class TieredElementwise implements Elementwise {
     @Override
     public void softmaxCrossEntropyLabelRows(float[] x, int[] labels, float[] g, double gradScale, double[] rowLoss,
                                              int r0, int r1, int c) {
-        int key = Warmup.key(SOFTMAX_CE_ROWS, (g == null ? 0 : 1) + (rowLoss == null ? 0 : 2), (long) (r1 - r0) * c);
-        if (first(key)) {
-            submitRows(key, softmaxCeProbe(g != null, rowLoss != null, r1 - r0, c));
+        long size = (long) (r1 - r0) * c;
+        int key = Warmup.key(SOFTMAX_CE_ROWS, (g == null ? 0 : 1) + (rowLoss == null ? 0 : 2), size);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, SOFTMAX_CE_ROWS, null, g != null, rowLoss != null, r1 - r0, c);
         }
-        pick(key, (long) (r1 - r0) * c).softmaxCrossEntropyLabelRows(x, labels, g, gradScale, rowLoss, r0, r1, c);
-    }
-
-    /** Probe rows of the softmax cross-entropy: {@code rows} of width c (capped), and one row as the small call. */
-    private void submitRows(int key, RowsProbe probe) {
-        Warmup.submit(new Warmup.Probe(key, "softmax cross-entropy rows", probe.call(vector, probe.rows), probe.call(scalar, probe.rows),
-                probe.call(vector, 1), probe.call(scalar, 1), null));
-    }
-
-    private record RowsProbe(int rows, ProbeFactory factory) {
-        Runnable call(Elementwise k, int r) {
-            return factory.call(k, r);
-        }
-    }
-
-    private static RowsProbe softmaxCeProbe(boolean grad, boolean losses, int rows, int c) {
-        int r = Math.max(1, Math.min(rows, PROBE_ELEMENTS / Math.max(1, c)));
-        int n = Math.multiplyExact(r, c);
-        float[] x = values(n, -4f, 4f);
-        int[] labels = new int[r];
-        for (int i = 0; i < r; i++) {
-            labels[i] = i % c;
-        }
-        float[] g = grad ? new float[n] : null;
-        double[] rowLoss = losses ? new double[r] : null;
-        return new RowsProbe(r, (k, q) -> () -> k.softmaxCrossEntropyLabelRows(x, labels, g, 1.0 / q, rowLoss, 0, q, c));
+        pick(key, size).softmaxCrossEntropyLabelRows(x, labels, g, gradScale, rowLoss, r0, r1, c);
     }
 
     @Override
     public void expScaled(float[] x, int xOff, float shift, float factor, float[] y, int yOff, int n) {
         int key = Warmup.key(EXP_SCALED, 0, n);
-        if (first(key)) {
-            submit(key, "expScaled", probeSize(n), unaryProbe(probeSize(n), (k, x1, y1, m) -> k.expScaled(x1, 0, 4f, 0.5f, y1, 0, m)));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, EXP_SCALED, null, false, false, n, 0);
         }
         pick(key, n).expScaled(x, xOff, shift, factor, y, yOff, n);
     }
@@ -305,8 +412,8 @@ final class TieredElementwise implements Elementwise {
     @Override
     public void subtractTwice(float[] x, int xOff, float a, float b, float[] y, int yOff, int n) {
         int key = Warmup.key(SUBTRACT_TWICE, 0, n);
-        if (first(key)) {
-            submit(key, "subtractTwice", probeSize(n), unaryProbe(probeSize(n), (k, x1, y1, m) -> k.subtractTwice(x1, 0, 1.5f, 0.25f, y1, 0, m)));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, SUBTRACT_TWICE, null, false, false, n, 0);
         }
         pick(key, n).subtractTwice(x, xOff, a, b, y, yOff, n);
     }
@@ -314,11 +421,8 @@ final class TieredElementwise implements Elementwise {
     @Override
     public double dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int key = Warmup.key(DOT, 0, n);
-        if (first(key)) {
-            int m = probeSize(n);
-            float[] pa = values(m, -1f, 1f);
-            float[] pb = values(m, -2f, 2f);
-            submit(key, "dot", m, (k, c) -> () -> k.dot(pa, 0, pb, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, DOT, null, false, false, n, 0);
         }
         return pick(key, n).dot(a, aOff, b, bOff, n);
     }
@@ -326,12 +430,8 @@ final class TieredElementwise implements Elementwise {
     @Override
     public void softmaxGradient(boolean log, float s, float[] dy, float[] y, float[] dx, int off, int n) {
         int key = Warmup.key(SOFTMAX_GRADIENT, log ? 1 : 0, n);
-        if (first(key)) {
-            int m = probeSize(n);
-            float[] py = values(m, 0f, 0.01f);
-            float[] pdy = values(m, -1f, 1f);
-            float[] pdx = new float[m];
-            submit(key, "softmaxGradient", m, (k, c) -> () -> k.softmaxGradient(log, 0.25f, pdy, py, pdx, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, SOFTMAX_GRADIENT, null, log, false, n, 0);
         }
         pick(key, n).softmaxGradient(log, s, dy, y, dx, off, n);
     }
@@ -340,13 +440,8 @@ final class TieredElementwise implements Elementwise {
     public double loss(Loss.Kind kind, float delta, float[] pred, float[] target, float[] grad, float gradScale,
                        int from, int to) {
         int key = Warmup.key(LOSS, kind.ordinal() * 2 + (grad == null ? 0 : 1), to - from);
-        if (first(key)) {
-            int m = probeSize(to - from);
-            // Probabilities and targets in [0, 1] suit every loss, the cross-entropies included.
-            float[] pp = values(m, 0.05f, 0.95f);
-            float[] pt = values(m, 0f, 1f);
-            float[] pg = grad != null ? new float[m] : null;
-            submit(key, "loss " + kind, m, (k, c) -> () -> k.loss(kind, delta, pp, pt, pg, 1f / m, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, LOSS, kind, grad != null, false, to - from, 0, delta);
         }
         return pick(key, to - from).loss(kind, delta, pred, target, grad, gradScale, from, to);
     }
@@ -357,12 +452,8 @@ final class TieredElementwise implements Elementwise {
         int variant = (nesterov ? 1 : 0) + (momentum != 0f ? 2 : 0) + (l2 != 0f ? 4 : 0) + (l1 != 0f ? 8 : 0)
                 + (velocity == null ? 16 : 0);
         int key = Warmup.key(SGD, variant, to - from);
-        if (first(key)) {
-            int n = probeSize(to - from);
-            float[] pw = values(n, -1f, 1f);
-            float[] pg = values(n, -1e-2f, 1e-2f);
-            float[] pv = velocity == null ? null : new float[n];
-            submit(key, "sgd", n, (k, c) -> () -> k.sgd(pw, pg, pv, 1e-3f, momentum, nesterov, l2, l1, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, SGD, null, nesterov, velocity != null, to - from, 0, momentum, l2, l1);
         }
         pick(key, to - from).sgd(w, g, velocity, lr, momentum, nesterov, l2, l1, from, to);
     }
@@ -371,14 +462,8 @@ final class TieredElementwise implements Elementwise {
     public void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
                      float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
         int key = Warmup.key(ADAM, (decoupled ? 1 : 0) + (weightDecay != 0f ? 2 : 0), to - from);
-        if (first(key)) {
-            int n = probeSize(to - from);
-            float[] pw = values(n, -1f, 1f);
-            float[] pg = values(n, -1e-2f, 1e-2f);
-            float[] pm = new float[n];
-            float[] pv = new float[n];
-            submit(key, "adam", n, (k, c) -> () -> k.adam(pw, pg, pm, pv, 1e-3f, beta1, beta2, epsilon, weightDecay,
-                    decoupled, c1, c2, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, ADAM, null, decoupled, false, to - from, 0, beta1, beta2, epsilon, weightDecay, c1, c2);
         }
         pick(key, to - from).adam(w, g, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1, c2, from, to);
     }
@@ -386,13 +471,8 @@ final class TieredElementwise implements Elementwise {
     @Override
     public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to) {
         int key = Warmup.key(DROPOUT, 0, to - from);
-        if (first(key)) {
-            int n = probeSize(to - from);
-            float[] px = values(n, -1f, 1f);
-            float[] py = new float[n];
-            float[] pm = new float[n];
-            submitBlocks(key, "dropout", n, dev.kengine.cpu.simd.VectorRandom.DROPOUT_BLOCK,
-                    (k, c) -> () -> k.dropout(px, py, pm, 0.25f, 4f / 3f, 42L, 0L, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, DROPOUT, null, false, false, to - from, 0);
         }
         pick(key, to - from).dropout(x, y, mask, p, scale, seed, offset, from, to);
     }
@@ -400,15 +480,8 @@ final class TieredElementwise implements Elementwise {
     @Override
     public void dropoutBackward(float scale, float[] dy, float[] mask, float[] dx, int from, int to) {
         int key = Warmup.key(DROPOUT_BACKWARD, 0, to - from);
-        if (first(key)) {
-            int n = probeSize(to - from);
-            float[] pdy = values(n, -1f, 1f);
-            float[] pm = values(n, 0f, 2f);
-            for (int i = 0; i < n; i++) {
-                pm[i] = pm[i] < 0.5f ? 0f : 1f;
-            }
-            float[] pdx = new float[n];
-            submit(key, "dropoutBackward", n, (k, c) -> () -> k.dropoutBackward(4f / 3f, pdy, pm, pdx, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, DROPOUT_BACKWARD, null, false, false, to - from, 0);
         }
         pick(key, to - from).dropoutBackward(scale, dy, mask, dx, from, to);
     }
@@ -416,11 +489,8 @@ final class TieredElementwise implements Elementwise {
     @Override
     public void initUniform(float[] a, long seed, long offset, double lo, double hi, int from, int to) {
         int key = Warmup.key(INIT_UNIFORM, 0, to - from);
-        if (first(key)) {
-            int n = probeSize(to - from);
-            float[] pa = new float[n];
-            submitBlocks(key, "initUniform", n, dev.kengine.cpu.simd.VectorRandom.GROUP,
-                    (k, c) -> () -> k.initUniform(pa, 7L, 0L, -1, 1, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, INIT_UNIFORM, null, false, false, to - from, 0);
         }
         pick(key, to - from).initUniform(a, seed, offset, lo, hi, from, to);
     }
@@ -428,11 +498,8 @@ final class TieredElementwise implements Elementwise {
     @Override
     public void initNormal(float[] a, long seed, long offset, double mean, double std, int from, int to) {
         int key = Warmup.key(INIT_NORMAL, 0, to - from);
-        if (first(key)) {
-            int n = probeSize(to - from);
-            float[] pa = new float[n];
-            submitBlocks(key, "initNormal", n, dev.kengine.cpu.simd.VectorRandom.GROUP,
-                    (k, c) -> () -> k.initNormal(pa, 7L, 0L, 0, 1, 0, c));
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, INIT_NORMAL, null, false, false, to - from, 0);
         }
         pick(key, to - from).initNormal(a, seed, offset, mean, std, from, to);
     }

@@ -71,7 +71,7 @@ final class Warmup {
     /** Guarded by Warmup.class: probes submitted per key. */
     private static final byte[] PROBES = new byte[METHODS * VARIANTS * SIZE_CLASSES];
     /** Guarded by Warmup.class: the probes waiting, and whether the thread is running. */
-    private static final List<Probe> QUEUE = new ArrayList<>();
+    private static final List<Request> QUEUE = new ArrayList<>();
     private static boolean running;
 
     private Warmup() {}
@@ -89,6 +89,18 @@ final class Warmup {
      */
     record Probe(int key, String name, Runnable vector, Runnable scalar, Runnable vectorSmall, Runnable scalarSmall,
                  Runnable vectorEmpty) {}
+
+    /**
+     * What a caller hands over on a key's first call: the call's description only. The probe (its arrays and the
+     * calls over them) is built on the warm-up thread, so that a job's first calls pay for no more than this object.
+     */
+    interface Request {
+        /** The key it decides. */
+        int key();
+
+        /** Builds the probe (on the warm-up thread). */
+        Probe build();
+    }
 
     /** The key of a method, its variant and a size (elements of the call, or multiply-adds for matmul). */
     static int key(int method, int variant, long size) {
@@ -125,10 +137,10 @@ final class Warmup {
     }
 
     /** Queues a probe claimed with {@link #claim} and starts the thread if it is not running. */
-    static void submit(Probe probe) {
+    static void submit(Request request) {
         synchronized (Warmup.class) {
-            PROBES[probe.key()]++;
-            QUEUE.add(probe);
+            PROBES[request.key()]++;
+            QUEUE.add(request);
             if (!running) {
                 running = true;
                 Thread t = new Thread(Warmup::drain, "kengine-cpu-warmup");
@@ -151,7 +163,7 @@ final class Warmup {
         }
         PacedClock clock = new PacedClock();
         while (true) {
-            Probe probe;
+            Request request;
             synchronized (Warmup.class) {
                 if (QUEUE.isEmpty()) {
                     running = false;
@@ -163,16 +175,16 @@ final class Warmup {
                         best = i;
                     }
                 }
-                probe = QUEUE.remove(best);
+                request = QUEUE.remove(best);
             }
             int decided;
             try {
-                decided = decide(probe, clock);
+                decided = decide(request.build(), clock);
             } catch (RuntimeException | Error e) {
                 decided = SCALAR;
-                LOG.log(Level.DEBUG, "kengine cpu: warm-up probe {0} failed ({1}); it keeps the scalar kernel", probe.name(), e);
+                LOG.log(Level.DEBUG, "kengine cpu: warm-up probe for {0} failed ({1}); it keeps the scalar kernel", request, e);
             }
-            STATE.set(probe.key(), decided);
+            STATE.set(request.key(), decided);
         }
     }
 

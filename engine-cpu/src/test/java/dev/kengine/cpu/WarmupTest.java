@@ -110,7 +110,7 @@ class WarmupTest {
         Runnable boom = () -> {
             throw new IllegalStateException("probe failure");
         };
-        Warmup.submit(new Warmup.Probe(key, "failing", boom, boom, boom, boom, null));
+        Warmup.submit(request(key, new Warmup.Probe(key, "failing", boom, boom, boom, boom, null)));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
             Thread.sleep(5);
@@ -123,7 +123,7 @@ class WarmupTest {
         for (int probe = 2; probe <= Warmup.MAX_PROBES; probe++) {
             Warmup.waited(key, Warmup.REPROBE_WORK + 1);
             assertTrue(Warmup.claim(key), "not probed again after more work on the scalar kernel");
-            Warmup.submit(new Warmup.Probe(key, "failing", boom, boom, boom, boom, null));
+            Warmup.submit(request(key, new Warmup.Probe(key, "failing", boom, boom, boom, boom, null)));
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
                 Thread.sleep(5);
@@ -179,6 +179,20 @@ class WarmupTest {
             }
             assertTrue(sawScalar || !fresh, "the first calls did not run the scalar kernel");
         }
+    }
+
+    private static Warmup.Request request(int key, Warmup.Probe probe) {
+        return new Warmup.Request() {
+            @Override
+            public int key() {
+                return key;
+            }
+
+            @Override
+            public Warmup.Probe build() {
+                return probe;
+            }
+        };
     }
 
     private static float[] sigmoid(Backend b, float[] x) {
