@@ -457,8 +457,17 @@ public final class CpuDriver implements BackendDriver {
                     beta, pc, 0, 0);
             Runnable scalar = () -> Sgemm.sgemmBatched(null, false, transA, transB, 1, pm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
                     beta, pc, 0, 0);
-            // The same shape throughout: a smaller one could take other paths and leave profiles the real one pays for.
-            return new Warmup.Probe(key, "matmul " + pm + "x" + pn + "x" + pk, vector, scalar, vector, scalar, null);
+            // The small calls, which run while the JIT has not compiled the kernels (the first ones interpreted, at
+            // tens of milliseconds each), have fewer rows: n and k choose the path, and rows kept congruent modulo
+            // 16 take the same row tiles and edges. Wider or deeper ones could take other paths and leave profiles
+            // that the real calls pay for.
+            int sm = Math.min(pm, 16 + pm % 16);
+            Runnable vectorSmall = () -> Sgemm.sgemmBatched(null, true, transA, transB, 1, sm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
+                    beta, pc, 0, 0);
+            Runnable scalarSmall = () -> Sgemm.sgemmBatched(null, false, transA, transB, 1, sm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
+                    beta, pc, 0, 0);
+            return new Warmup.Probe(key, "matmul " + pm + "x" + pn + "x" + pk, vector, scalar, vectorSmall, scalarSmall,
+                    null);
         }
     }
 

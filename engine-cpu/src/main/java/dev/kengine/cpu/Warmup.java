@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * in the interpreter or in C1 code, one to two orders of magnitude slower than the scalar kernels (its operations
  * become allocations and loops over lanes), and C2 compiles a kernel only after thousands of calls. So a backend
  * opened with {@code simd} unset runs each kernel's scalar version until the vector version is compiled, and
- * compiles it on one background thread: the first call of a kernel (per variant and size class, a <em>key</em>)
+ * compiles it on one background thread, which starts {@link #START_DELAY_MILLIS} after the first call: the first call of a kernel (per variant and size class, a <em>key</em>)
  * hands a {@link Probe} over private arrays of that call's size (capped) to the thread, which runs the probe's
  * vector and scalar versions in alternating rounds until one of:
  * <ul>
@@ -53,7 +53,7 @@ final class Warmup {
     private static final int STALE_ROUNDS = 50;
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** How long the thread waits, when it starts, before its first probe. */
-    static final long START_DELAY_MILLIS = 1000;
+    static final long START_DELAY_MILLIS = 2000;
     /** The target length of one round of scalar calls. */
     private static final long ROUND_NANOS = TimeUnit.MICROSECONDS.toNanos(300);
 
@@ -152,10 +152,11 @@ final class Warmup {
     }
 
     private static void drain() {
-        // A job submits its keys over its first calls, the weights' initialisation first. Waiting lets the
-        // kernels of its first steps queue up and be taken by the work they do, and leaves the JIT to compile the
-        // job's own (scalar) code first: the warm-up's compilations share its queue. A job that ends within the
-        // wait ran exactly as on the scalar path.
+        // Rent before buying: compiling a job's vector kernels costs one to a few seconds of a core, and while it
+        // runs it slows the job (the JIT's queue is shared, and a second vCPU is often a hyper-thread of the job's
+        // own core). A job that ends within the wait runs exactly as on the scalar path; a longer one has paid at
+        // most the wait before the warm-up starts. Meanwhile the kernels of its first steps queue up and are
+        // taken by the work they do.
         try {
             Thread.sleep(START_DELAY_MILLIS);
         } catch (InterruptedException e) {
@@ -197,26 +198,28 @@ final class Warmup {
     }
 
     /**
-     * Whether the rest of the machine leaves less than half a core idle: {@code load} is the machine's CPU use in
-     * [0, 1] over a span, {@code ownCores} the cores this thread used over it.
+     * Whether other processes leave this one less than one and a half cores: {@code systemLoad} and
+     * {@code processLoad} are the machine's and this process's CPU use in [0, 1] over the same span.
      */
-    static boolean busy(double load, int cores, double ownCores) {
-        return load * cores - ownCores > cores - 0.5;
+    static boolean busy(double systemLoad, double processLoad, int cores) {
+        return (systemLoad - processLoad) * cores > cores - 1.5;
     }
 
     /**
-     * The real clock, which keeps the warm-up to spare CPU: after each round it reads the machine's CPU use since the
-     * last round ({@code OperatingSystemMXBean.getCpuLoad}) less this thread's own, and when the rest of the machine
-     * leaves less than half a core idle (a job on every core, other processes, the JIT compiling), it sleeps nine
-     * times the round, so that the warm-up takes at most a tenth of a core from them. On an idle core it never
-     * sleeps.
+     * The real clock, which keeps the warm-up from taking other processes' share of the machine: after each round
+     * it reads the CPU use of the machine and of this process since the last round
+     * ({@code OperatingSystemMXBean.getCpuLoad} and {@code getProcessCpuLoad}), and when other processes leave this
+     * one less than one and a half cores (the job's and the warm-up's), it sleeps nine times the round, so that the
+     * warm-up takes at most a tenth of a core from them. The job itself is not a reason to rest: its contention
+     * with the warm-up (a shared JIT queue, often a hyper-thread sibling) lasts as long as the warm-up's work
+     * whatever its pace, so the work is best done at once.
      */
     static final class PacedClock implements Clock {
         private final com.sun.management.OperatingSystemMXBean os;
-        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
         private final int cores = Runtime.getRuntime().availableProcessors();
-        private long lastWall = System.nanoTime();
-        private long lastOwn = ownCpu();
+        private long sampled = System.nanoTime();
+        private boolean busy;
 
         PacedClock() {
             com.sun.management.OperatingSystemMXBean bean = null;
@@ -225,6 +228,7 @@ final class Warmup {
                         instanceof com.sun.management.OperatingSystemMXBean b) {
                     bean = b;
                     bean.getCpuLoad();
+                    bean.getProcessCpuLoad();
                 }
             } catch (RuntimeException | LinkageError e) {
                 bean = null;
@@ -237,24 +241,20 @@ final class Warmup {
             return System.nanoTime();
         }
 
-        private long ownCpu() {
-            try {
-                return threads.getCurrentThreadCpuTime();
-            } catch (UnsupportedOperationException e) {
-                return -1;
-            }
-        }
-
         @Override
         public void rest(long roundNanos) {
-            long wall = System.nanoTime();
-            long own = ownCpu();
-            double load = os == null ? -1 : os.getCpuLoad();
-            long span = wall - lastWall;
-            boolean busy = load < 0 || own < 0 || lastOwn < 0 || span <= 0
-                    // Nothing to measure by: taken as busy unless there are cores to spare by count.
-                    ? cores <= 2
-                    : busy(load, cores, (double) (own - lastOwn) / span);
+            if (os == null) {
+                return;
+            }
+            long now = System.nanoTime();
+            // The loads come from the kernel's tick counts (100 a second): over less than a fifth of a second they
+            // mean little, so the verdict is renewed at most that often.
+            if (now - sampled >= SAMPLE_NANOS) {
+                double system = os.getCpuLoad();
+                double process = os.getProcessCpuLoad();
+                busy = system >= 0 && process >= 0 && Warmup.busy(system, process, cores);
+                sampled = now;
+            }
             if (busy) {
                 try {
                     Thread.sleep(Math.max(1, 9 * roundNanos / 1_000_000));
@@ -262,8 +262,6 @@ final class Warmup {
                     Thread.currentThread().interrupt();
                 }
             }
-            lastWall = System.nanoTime();
-            lastOwn = ownCpu();
         }
     }
 
@@ -281,7 +279,7 @@ final class Warmup {
         while (true) {
             long round = clock.nanoTime();
             if (probe.vectorEmpty() != null) {
-                for (int r = 0; r < 240; r++) {
+                for (int r = 0; r < 64; r++) {
                     probe.vectorEmpty().run();
                 }
             }
@@ -336,7 +334,7 @@ final class Warmup {
             if (perCall < bestPerCall * 4 / 5) {
                 bestPerCall = perCall;
                 sinceBest = 0;
-            } else if (vector <= 3 * scalar) {
+            } else if (2 * vector <= 3 * scalar) {
                 // Within reach of the scalar kernel: compiled, so rounds that do not improve count. Before that
                 // (C2 still compiling the big kernels, a matmul's tiles), only the limit ends the wait.
                 sinceBest++;

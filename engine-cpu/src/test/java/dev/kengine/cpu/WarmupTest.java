@@ -77,16 +77,15 @@ class WarmupTest {
     }
 
     @Test
-    @DisplayName("the warm-up rests when the rest of the machine leaves less than half a core idle")
+    @DisplayName("the warm-up rests only when other processes leave this one less than one and a half cores")
     void pace() {
-        // Two cores: a one-thread job and this thread on the other core: not busy.
-        assertFalse(Warmup.busy(1.0, 2, 1.0));
-        // The job's core and the JIT on the other: busy; with a quarter core still idle as well.
-        assertTrue(Warmup.busy(1.0, 2, 0.0));
-        assertTrue(Warmup.busy(0.9, 2, 0.1));
-        // Sixteen cores, eight busy with others: never busy.
-        assertFalse(Warmup.busy(0.5, 16, 0.0));
-        assertTrue(Warmup.busy(1.0, 16, 0.2));
+        // Two cores, this process using both (the job and the warm-up): not busy.
+        assertFalse(Warmup.busy(1.0, 1.0, 2));
+        // Two cores, another process using one of them: busy.
+        assertTrue(Warmup.busy(1.0, 0.5, 2));
+        // Sixteen cores, eight used by others: not busy; fifteen: busy.
+        assertFalse(Warmup.busy(0.75, 0.25, 16));
+        assertTrue(Warmup.busy(1.0, 1.0 / 16, 16));
     }
 
     @Test
