@@ -49,9 +49,8 @@ final class Warmup {
 
     /** The longest a probe runs before its key stays scalar. */
     static final long LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** Rounds without a 20 % gain, and {@link #SETTLE_NANOS} after compiling, before a slower vector kernel is given up. */
-    private static final int STALE_ROUNDS = 50;
-    private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** Rounds, once the vector kernel is within 1.5× of the scalar one, whose median ratio decides. */
+    private static final int COMPARE_ROUNDS = 9;
     /** How long the thread waits, when it starts, before its first probe. */
     static final long START_DELAY_MILLIS = 2000;
     /** The target length of one round of scalar calls. */
@@ -271,7 +270,8 @@ final class Warmup {
      * few calls over two vectors and a tail among them so that the loop's profile is not empty, until a short call of
      * the vector kernel costs at most twice the scalar one (compiled: before, it costs ten to a hundred times more).
      * Then both versions run in alternating rounds at the probe's size until the vector one is no slower twice in a
-     * row ({@link #VECTOR}), stops improving while slower, or the limit passes ({@link #SCALAR}).
+     * row ({@link #VECTOR}), or nine rounds within 1.5× of the scalar one decide by their median ratio, or the limit
+     * passes ({@link #SCALAR}).
      */
     static int decide(Probe probe, Clock clock) {
         // Time spent working, not resting (see Clock.rest): the limits count only that.
@@ -309,8 +309,8 @@ final class Warmup {
         long compiled = worked;
         int reps = 1;
         int wins = 0;
-        long bestPerCall = Long.MAX_VALUE;
-        int sinceBest = 0;
+        int rounds = 0;
+        double[] ratios = new double[COMPARE_ROUNDS];
         while (true) {
             long t0 = clock.nanoTime();
             for (int r = 0; r < reps; r++) {
@@ -323,23 +323,28 @@ final class Warmup {
             long t2 = clock.nanoTime();
             worked += t2 - t0;
             long vector = t1 - t0;
-            long scalar = t2 - t1;
+            long scalar = Math.max(1, t2 - t1);
             wins = vector <= scalar ? wins + 1 : 0;
             if (wins >= 2) {
                 LOG.log(Level.DEBUG, "kengine cpu: {0}: vector kernel from now on ({1} ms to compile, {2} ms to compare)",
                         probe.name(), compiled / 1_000_000, (worked - compiled) / 1_000_000);
                 return VECTOR;
             }
-            long perCall = vector / reps;
-            if (perCall < bestPerCall * 4 / 5) {
-                bestPerCall = perCall;
-                sinceBest = 0;
-            } else if (2 * vector <= 3 * scalar) {
-                // Within reach of the scalar kernel: compiled, so rounds that do not improve count. Before that
-                // (C2 still compiling the big kernels, a matmul's tiles), only the limit ends the wait.
-                sinceBest++;
+            // Once the vector kernel is within reach of the scalar one (compiled), a few rounds settle it by their
+            // median; before that (C2 still compiling a big kernel's full-size path) only the limit ends the wait.
+            if (2 * vector <= 3 * scalar) {
+                ratios[rounds++ % COMPARE_ROUNDS] = (double) vector / scalar;
+                if (rounds >= COMPARE_ROUNDS) {
+                    double[] sorted = ratios.clone();
+                    java.util.Arrays.sort(sorted);
+                    boolean faster = sorted[COMPARE_ROUNDS / 2] <= 1.0;
+                    LOG.log(Level.DEBUG, "kengine cpu: {0}: {1} kernel from now on (vector/scalar {2}; {3} ms to compile, {4} ms to compare)",
+                            probe.name(), faster ? "vector" : "scalar", sorted[COMPARE_ROUNDS / 2],
+                            compiled / 1_000_000, (worked - compiled) / 1_000_000);
+                    return faster ? VECTOR : SCALAR;
+                }
             }
-            if (worked > LIMIT_NANOS || (sinceBest >= STALE_ROUNDS && worked - compiled > SETTLE_NANOS)) {
+            if (worked > LIMIT_NANOS) {
                 LOG.log(Level.DEBUG, "kengine cpu: {0}: scalar kernel kept (vector {1} ns, scalar {2} ns per call)",
                         probe.name(), vector / reps, scalar / reps);
                 return SCALAR;
