@@ -5,14 +5,20 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.spark.BarrierTaskContext;
-import java.io.Serializable;
+import org.apache.spark.SparkContext;
 import org.apache.spark.rdd.RDD;
 import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
@@ -25,27 +31,54 @@ import scala.runtime.AbstractFunction1;
  * and applies the same optimiser update as the {@code treeAggregate} path.
  *
  * <p>A barrier stage runs all its tasks at once: the trainer coalesces the shards to no more
- * partitions than the cluster has task slots. A failed task fails the whole stage attempt, which
- * Spark retries as a whole ({@code spark.stage.maxConsecutiveAttempts}); nothing a task does changes
- * the parameters, so a retried step sums the same gradient.
+ * partitions than the cluster has task slots.
+ *
+ * <p><b>Waking the all-gather.</b> Spark 4.2's {@code BarrierTaskContext.runBarrier} (behind {@code
+ * allGather} and {@code barrier}) sends its request to the driver's {@code BarrierCoordinator} with
+ * {@code askAbortable} and then waits with {@code while (!future.isCompleted) Thread.sleep(1000)},
+ * checking between sleeps whether the task was killed (SPARK-31472). The coordinator answers every
+ * task as soon as the last one arrives, but each task sees the answer only when its current 1-second
+ * sleep ends: every barrier costs about 1 s, whatever the payload. An {@code InterruptedException}
+ * in that sleep is caught and only leads to the kill check, so this class calls {@code allGather}
+ * on a helper thread and interrupts that thread every {@code wakeMicros} until the call returns;
+ * the wait then ends within {@code wakeMicros} of the coordinator's answer. The task's own thread is
+ * never interrupted. {@link #WAKE_MICROS} = 0 calls {@code allGather} on the task thread (Spark's
+ * own 1-second polling).
  */
 final class BarrierStep extends AbstractFunction1<scala.collection.Iterator<Shard>, scala.collection.Iterator<GradientSum>>
         implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final StepTask task;
+    private static final long serialVersionUID = 2L;
+    /**
+     * Spark setting (or local property of the driver's thread, which wins): how often, in microseconds,
+     * the all-gather's helper thread is woken; 0 for Spark's 1-second polling.
+     */
+    static final String WAKE_MICROS = "spark.kengine.barrier.wakeMicros";
+    /** Default of {@link #WAKE_MICROS}. */
+    static final long DEFAULT_WAKE_MICROS = 1000;
+    private static final ClassTag<GradientSum> TAG = ClassTag$.MODULE$.apply(GradientSum.class);
 
-    BarrierStep(StepTask task) {
+    private final StepTask task;
+    private final long wakeMicros;
+
+    BarrierStep(StepTask task, long wakeMicros) {
         this.task = task;
+        this.wakeMicros = wakeMicros;
     }
 
     /** Runs the step as a barrier stage over {@code shards} (at most one partition per task slot); returns the one sum. */
     static GradientSum run(RDD<Shard> shards, StepTask task) {
-        Object[] out = (Object[]) shards.barrier()
-                .mapPartitions(new BarrierStep(task), false, ClassTag$.MODULE$.apply(GradientSum.class)).collect();
+        long wake = wakeMicros(shards.context());
+        Object[] out = (Object[]) shards.barrier().mapPartitions(new BarrierStep(task, wake), false, TAG).collect();
         if (out.length != 1) {
             throw new IllegalStateException("a barrier step returned " + out.length + " sums, expected 1");
         }
         return (GradientSum) out[0];
+    }
+
+    /** {@link #WAKE_MICROS} from the driver thread's local properties, else from the Spark configuration. */
+    static long wakeMicros(SparkContext sc) {
+        String local = sc.getLocalProperty(WAKE_MICROS);
+        return local != null ? Long.parseLong(local.trim()) : sc.getConf().getLong(WAKE_MICROS, DEFAULT_WAKE_MICROS);
     }
 
     @Override
@@ -68,12 +101,51 @@ final class BarrierStep extends AbstractFunction1<scala.collection.Iterator<Shar
         if (!any) {
             mine.tasks = 1;
         }
-        String[] all = context.allGather(encode(mine));
+        String[] all = allGather(context, encode(mine), wakeMicros);
         GradientSum sum = new GradientSum();
         for (String share : all) {
             sum.merge(decode(share));
         }
         return context.partitionId() == 0 ? List.of(sum).iterator() : List.<GradientSum>of().iterator();
+    }
+
+    /**
+     * {@code context.allGather(message)}, on a helper thread interrupted every {@code wakeMicros} so that
+     * Spark's 1-second sleep between checks of the coordinator's answer ends early (see the class
+     * comment); on the calling thread when {@code wakeMicros <= 0}. A failure of the all-gather (the task
+     * killed because another task of the stage failed, the coordinator's error) is rethrown as it is.
+     */
+    static String[] allGather(BarrierTaskContext context, String message, long wakeMicros) {
+        if (wakeMicros <= 0) {
+            return context.allGather(message);
+        }
+        FutureTask<String[]> gather = new FutureTask<>(() -> context.allGather(message));
+        Thread helper = Thread.ofPlatform().daemon().name("kengine-allgather-" + context.partitionId()).start(gather);
+        try {
+            while (true) {
+                try {
+                    return gather.get(wakeMicros, TimeUnit.MICROSECONDS);
+                } catch (TimeoutException e) {
+                    helper.interrupt();
+                }
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("allGather failed", cause);
+        } catch (InterruptedException e) {
+            // Spark interrupts a task thread it kills (spark.job.interruptOnCancel); the helper's next check
+            // of the kill reason aborts the request.
+            helper.interrupt();
+            Thread.currentThread().interrupt();
+            context.killTaskIfInterrupted();
+            throw new IllegalStateException("interrupted while waiting for the barrier's all-gather", e);
+        }
     }
 
     static String encode(GradientSum g) {

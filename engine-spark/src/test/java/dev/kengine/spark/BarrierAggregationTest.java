@@ -1,5 +1,6 @@
 package dev.kengine.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +49,36 @@ class BarrierAggregationTest {
         assertEquals(tree.summary().steps(), barrier.summary().steps());
         assertTrue(diff <= 1e-6, "max abs parameter difference " + diff);
         assertTrue(barrier.summary().taskResultBytes() > 0);
+    }
+
+    private static double median(double[] a) {
+        double[] s = a.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    @Test
+    void theAllGatherDoesNotWaitForSparksOneSecondPoll() {
+        // Spark's runBarrier checks for the coordinator's answer once a second; woken, a step takes
+        // what the work and the scheduling take. Without waking, every step takes at least a second.
+        Dataset<Row> d = data(300, 2);
+        KengineMlpClassificationModel woken = classifier("barrier").setBatchSize(128).setEpochs(1).fit(d);
+        var sc = SparkTestSession.get().sparkContext();
+        sc.setLocalProperty(BarrierStep.WAKE_MICROS, "0");
+        KengineMlpClassificationModel polled;
+        try {
+            polled = classifier("barrier").setBatchSize(128).setEpochs(1).fit(d);
+        } finally {
+            sc.setLocalProperty(BarrierStep.WAKE_MICROS, null);
+        }
+        double wokenMedian = median(woken.summary().stepMillis());
+        double polledMedian = median(polled.summary().stepMillis());
+        System.out.printf("barrier step median: %.1f ms woken every %d us, %.1f ms on Spark's own 1 s poll%n",
+                wokenMedian, BarrierStep.DEFAULT_WAKE_MICROS, polledMedian);
+        assertEquals(3, woken.summary().steps());
+        assertTrue(polledMedian >= 950, "Spark's poll: median step " + polledMedian + " ms");
+        assertTrue(wokenMedian < 600, "woken: median step " + wokenMedian + " ms");
+        assertArrayEquals(polled.parameters(), woken.parameters());
     }
 
     @Test
