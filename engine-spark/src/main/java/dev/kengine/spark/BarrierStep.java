@@ -15,7 +15,9 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
+import org.apache.spark.SparkException;
 import org.apache.spark.rdd.RDD;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
@@ -30,8 +32,14 @@ import scala.runtime.AbstractFunction1;
  * task of partition 0 returns it, the others return nothing, so the driver receives one gradient
  * and applies the same optimiser update as the {@code treeAggregate} path.
  *
- * <p>A barrier stage runs all its tasks at once: the trainer coalesces the shards to no more
- * partitions than the cluster has task slots.
+ * <p><b>Retries.</b> Spark's {@code DAGScheduler.handleTaskCompletion} resubmits a failed barrier
+ * stage as a whole only when it is a shuffle-map stage; when a task of a barrier <em>result</em>
+ * stage fails, it aborts the job ("Could not recover from a failed barrier ResultStage. Most recent
+ * failure reason: ..."). A step is a result stage (making it the map side of a one-partition
+ * shuffle, which Spark would retry, measured about twice the step time here), so {@link #run} does
+ * what Spark's stage retry would do: it runs the step's barrier stage again, all of its tasks, up to
+ * {@code spark.stage.maxConsecutiveAttempts} (4) attempts in all. Nothing a task does changes the
+ * parameters, so a retried step sums the same gradient.
  *
  * <p><b>Waking the all-gather.</b> Spark 4.2's {@code BarrierTaskContext.runBarrier} (behind {@code
  * allGather} and {@code barrier}) sends its request to the driver's {@code BarrierCoordinator} with
@@ -55,6 +63,7 @@ final class BarrierStep extends AbstractFunction1<scala.collection.Iterator<Shar
     static final String WAKE_MICROS = "spark.kengine.barrier.wakeMicros";
     /** Default of {@link #WAKE_MICROS}. */
     static final long DEFAULT_WAKE_MICROS = 1000;
+    private static final System.Logger LOG = System.getLogger(BarrierStep.class.getName());
     private static final ClassTag<GradientSum> TAG = ClassTag$.MODULE$.apply(GradientSum.class);
 
     private final StepTask task;
@@ -65,10 +74,49 @@ final class BarrierStep extends AbstractFunction1<scala.collection.Iterator<Shar
         this.wakeMicros = wakeMicros;
     }
 
-    /** Runs the step as a barrier stage over {@code shards} (at most one partition per task slot); returns the one sum. */
-    static GradientSum run(RDD<Shard> shards, StepTask task) {
+    /** A step's gradient sum, and how many times its barrier stage was run again after a task failed. */
+    record Outcome(GradientSum sum, int retries) {}
+
+    /** The start of the message of the job abort that a failed task of a barrier result stage causes (Spark 4.2). */
+    static final String ABORTED_BARRIER_RESULT_STAGE = "Could not recover from a failed barrier ResultStage";
+
+    /**
+     * Runs the step as a barrier stage over {@code shards} (at most one partition per task slot) and
+     * returns the one sum; a stage attempt that failed because one of its tasks failed is run again, up to
+     * {@code spark.stage.maxConsecutiveAttempts} attempts in all (see the class comment).
+     */
+    static Outcome run(RDD<Shard> shards, StepTask task) {
+        SparkConf conf = shards.context().getConf();
         long wake = wakeMicros(shards.context());
-        Object[] out = (Object[]) shards.barrier().mapPartitions(new BarrierStep(task, wake), false, TAG).collect();
+        int attempts = Math.max(1, conf.getInt("spark.stage.maxConsecutiveAttempts", 4));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new Outcome(runOnce(shards, task, wake), attempt - 1);
+            } catch (Exception e) {
+                // Scala throws the checked SparkException undeclared.
+                if (attempt >= attempts || !(e instanceof SparkException) || !isFailedBarrierStage(e)
+                        || shards.context().isStopped()) {
+                    throw BarrierStep.<RuntimeException>sneaky(e);
+                }
+                LOG.log(System.Logger.Level.WARNING, "step {0}: a task of the barrier stage failed (attempt {1} of {2});"
+                        + " running the step again: {3}", task.step(), attempt, attempts, e.getMessage());
+            }
+        }
+    }
+
+    /** Whether {@code e} is the job abort of a barrier result stage whose task failed (not a cancellation). */
+    static boolean isFailedBarrierStage(Throwable e) {
+        String m = e.getMessage();
+        return m != null && m.contains(ABORTED_BARRIER_RESULT_STAGE);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Exception> E sneaky(Exception e) throws E {
+        throw (E) e;
+    }
+
+    private static GradientSum runOnce(RDD<Shard> shards, StepTask task, long wakeMicros) {
+        Object[] out = (Object[]) shards.barrier().mapPartitions(new BarrierStep(task, wakeMicros), false, TAG).collect();
         if (out.length != 1) {
             throw new IllegalStateException("a barrier step returned " + out.length + " sums, expected 1");
         }

@@ -88,6 +88,7 @@ final class DistributedTrainer {
         List<double[]> times = new ArrayList<>();
         java.util.TreeSet<String> backends = new java.util.TreeSet<>();
         int skipped = 0;
+        int retriedSteps = 0;
         Function2<GradientSum, GradientSum, GradientSum> sum = new Merge();
         String aggregation = chooseAggregation(o.aggregation(), spec.parameterCount());
         boolean barrier = aggregation.equals("barrier");
@@ -104,9 +105,14 @@ final class DistributedTrainer {
                     long t0 = System.nanoTime();
                     Broadcast<float[]> current = jsc.broadcast(params.flat);
                     StepTask task = new StepTask(o, current, order, from, to, step, lossScale);
-                    GradientSum g = barrier
-                            ? BarrierStep.run(shards.rdd(), task)
-                            : shards.treeAggregate(new GradientSum(), task, sum, o.aggregationDepth());
+                    GradientSum g;
+                    if (barrier) {
+                        BarrierStep.Outcome outcome = BarrierStep.run(shards.rdd(), task);
+                        g = outcome.sum();
+                        retriedSteps += outcome.retries();
+                    } else {
+                        g = shards.treeAggregate(new GradientSum(), task, sum, o.aggregationDepth());
+                    }
                     long t1 = System.nanoTime();
                     current.destroy(false);
                     backends.addAll(g.backends);
@@ -135,7 +141,8 @@ final class DistributedTrainer {
             TrainingSummary summary = new TrainingSummary(rows, shards.getNumPartitions(), spec.parameterCount(),
                     loss.stream().mapToDouble(Double::doubleValue).toArray(), column(times, 0), column(times, 1),
                     column(times, 2), column(times, 3), meter.resultBytes.get(), meter.shuffleBytes.get(),
-                    4L * spec.parameterCount(), skipped, List.copyOf(backends), aggregation);
+                    4L * spec.parameterCount(), skipped, List.copyOf(backends), aggregation,
+                    meter.failedTasks.get(), retriedSteps);
             return new Result(params.flat.clone(), summary);
         } finally {
             if (shards != data.shards()) {

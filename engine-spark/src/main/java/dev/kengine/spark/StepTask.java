@@ -28,9 +28,14 @@ import org.apache.spark.broadcast.Broadcast;
  */
 final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
     private static final long DROPOUT_SALT = 0x5eed_d40bL;
-    /** For tests: the partition whose first attempt fails at step {@link #failStep}; -1 for none. */
+    /**
+     * For tests in local mode (the tasks run in the test's JVM): the task of partition {@link #failPartition}
+     * throws at step {@link #failStep} while {@link #failuresToInject} is positive, counting it down; so
+     * the first {@code failuresToInject} attempts of that task fail and the next succeeds.
+     */
     static volatile int failPartition = -1;
     static volatile long failStep = -1;
+    static final java.util.concurrent.atomic.AtomicInteger failuresToInject = new java.util.concurrent.atomic.AtomicInteger();
 
     private final TrainingOptions options;
     private final Broadcast<float[]> parameters;
@@ -58,12 +63,18 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
         this.lossScale = lossScale;
     }
 
+    /** The step number, from 1. */
+    long step() {
+        return step;
+    }
+
     @Override
     public GradientSum call(GradientSum sum, Shard shard) {
         TaskContext task = TaskContext.get();
-        if (task != null && task.partitionId() == failPartition && step == failStep && task.attemptNumber() == 0) {
-            throw new IllegalStateException("injected failure: first attempt of partition " + failPartition
-                    + " at step " + step);
+        if (task != null && task.partitionId() == failPartition && step == failStep
+                && failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new IllegalStateException("injected failure: partition " + failPartition + " at step " + step
+                    + " (task attempt " + task.attemptNumber() + ", stage attempt " + task.stageAttemptNumber() + ")");
         }
         int[] ord = order.value();
         int batch = to - from;
