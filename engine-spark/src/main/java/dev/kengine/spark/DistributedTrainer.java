@@ -87,6 +87,7 @@ final class DistributedTrainer {
         List<Double> loss = new ArrayList<>();
         List<double[]> times = new ArrayList<>();
         java.util.TreeSet<String> backends = new java.util.TreeSet<>();
+        java.util.TreeSet<String> dtypes = new java.util.TreeSet<>();
         int skipped = 0;
         int retriedSteps = 0;
         Function2<GradientSum, GradientSum, GradientSum> sum = new Merge();
@@ -116,6 +117,7 @@ final class DistributedTrainer {
                     long t1 = System.nanoTime();
                     current.destroy(false);
                     backends.addAll(g.backends);
+                    dtypes.addAll(g.dtypes);
                     if (g.rows != to - from) {
                         throw new IllegalStateException("step " + step + " summed " + g.rows + " rows, expected " + (to - from));
                     }
@@ -141,7 +143,7 @@ final class DistributedTrainer {
             TrainingSummary summary = new TrainingSummary(rows, shards.getNumPartitions(), spec.parameterCount(),
                     loss.stream().mapToDouble(Double::doubleValue).toArray(), column(times, 0), column(times, 1),
                     column(times, 2), column(times, 3), meter.resultBytes.get(), meter.shuffleBytes.get(),
-                    4L * spec.parameterCount(), skipped, List.copyOf(backends), aggregation,
+                    4L * spec.parameterCount(), skipped, List.copyOf(backends), List.copyOf(dtypes), aggregation,
                     meter.failedTasks.get(), retriedSteps);
             return new Result(params.flat.clone(), summary);
         } finally {

@@ -104,10 +104,11 @@ public final class SparkExample {
             double seconds = (System.nanoTime() - start) / 1e9;
             TrainingSummary s = ((KengineMlpClassificationModel) model.stages()[1]).summary();
             double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(model.transform(test));
-            System.out.printf(Locale.ROOT, "master %s, %d partitions, backends %s, %s aggregation%n",
-                    spark.sparkContext().master(), s.partitions(), s.backends(), s.aggregation());
-            System.out.printf(Locale.ROOT, "%d steps of %d rows (%d epochs) in %.1f s: test accuracy %.2f %%%n",
-                    s.steps(), batch, epochs, seconds, 100 * accuracy);
+            System.out.printf(Locale.ROOT, "master %s, %d partitions, backends %s computing %s, %s aggregation%n",
+                    spark.sparkContext().master(), s.partitions(), s.backends(), s.dtypes(), s.aggregation());
+            System.out.printf(Locale.ROOT, "%d steps of %d rows (%d epochs) in %.1f s: test accuracy %.2f %%,"
+                    + " last step's loss %.4f%s%n", s.steps(), batch, epochs, seconds, 100 * accuracy,
+                    s.loss()[s.steps() - 1], s.skippedSteps() > 0 ? ", " + s.skippedSteps() + " steps skipped (float16 overflow)" : "");
             System.out.printf(Locale.ROOT, "per step %.2f ms = compute %.2f ms (slowest task) + update %.2f ms (driver)"
                     + " + communication %.2f ms%n", s.meanStepMillis(), s.meanComputeMillis(), s.meanUpdateMillis(),
                     s.meanCommunicationMillis());

@@ -143,6 +143,7 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
                 LinearOutput o = backend.linear(h, w.get(l), b.get(l), spec.activationOf(l));
                 lin.add(o);
                 h = o.output();
+                out.dtypes.add(h.dtype().name());
                 boolean hidden = l < spec.layers() - 1;
                 if (hidden && dropout > 0f) {
                     Tensor mask = rowsOfBatchMask(backend, batch, spec.out(l), dropout, dropoutSeed,
@@ -162,6 +163,7 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
                     dy = backend.mul(dy, masks.get(l));
                 }
                 LinearGradients g = backend.linearBackward(dy, lin.get(l), l > 0);
+                out.dtypes.add(g.dw().dtype().name());
                 copyInto(g.dw(), gradient, spec.weightOffset(l));
                 copyInto(g.db(), gradient, spec.biasOffset(l));
                 dy = g.dx();
