@@ -4,6 +4,7 @@ import dev.kengine.Backend;
 import dev.kengine.DType;
 import dev.kengine.Engine;
 import dev.kengine.Tensor;
+import dev.kengine.op.Activation;
 import dev.kengine.op.AdamConfig;
 import dev.kengine.op.Init;
 import dev.kengine.op.SgdConfig;
@@ -49,11 +50,11 @@ final class DistributedTrainer {
         return order;
     }
 
-    /** The initialisation of the weights for the hidden activation: He for the ReLU family, Xavier otherwise. */
+    /** The initialisation of the weights for the hidden activation: He for the ReLU family (and GELU, swish), Xavier otherwise. */
     static Init initFor(String activation) {
-        return switch (activation) {
-            case "relu", "leaky_relu", "elu", "silu" -> Init.heUniform();
-            default -> Init.xavierUniform();
+        return switch (Activation.parse(activation).kind()) {
+            case RELU, LEAKY_RELU, ELU, SWISH, GELU, GELU_TANH -> Init.heUniform();
+            case IDENTITY, SIGMOID, TANH, SOFTPLUS -> Init.xavierUniform();
         };
     }
 
