@@ -90,21 +90,23 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
                 n++;
             }
         }
-        var selected = TaskEngines.select(options.backend(), options.backendOptions(), task);
+        TaskEngines.Choice choice = TaskEngines.select(options.backend(), options.backendOptions(), task);
         GradientSum mine = new GradientSum();
         mine.tasks = 1;
-        mine.backends.add(selected.getKey() + selected.getValue());
         if (n > 0) {
             long start = System.nanoTime();
-            Backend backend = TaskEngines.borrow(selected.getKey(), selected.getValue());
+            TaskEngines.Borrowed borrowed = TaskEngines.borrow(choice);
+            mine.backends.add(borrowed.label());
             try {
-                compute(backend, shard, local, position, n, batch, mine);
+                compute(borrowed.backend(), shard, local, position, n, batch, mine);
             } finally {
-                TaskEngines.giveBack(selected.getKey(), selected.getValue(), backend);
+                TaskEngines.giveBack(borrowed);
             }
             long nanos = System.nanoTime() - start;
             mine.computeNanosTotal = nanos;
             mine.computeNanosMax = nanos;
+        } else {
+            mine.backends.add(TaskEngines.label(choice));
         }
         return sum.merge(mine);
     }
