@@ -8,12 +8,16 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
-/** Sums, for the jobs of one job group, the bytes Spark reports its tasks sent: results and shuffle writes. */
+/**
+ * Sums, for the jobs of one job group, the bytes Spark reports its tasks sent (results and shuffle
+ * writes), and counts the task attempts that did not succeed (failed or killed).
+ */
 final class ByteMeter extends SparkListener {
     private final String group;
     private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
     final AtomicLong resultBytes = new AtomicLong();
     final AtomicLong shuffleBytes = new AtomicLong();
+    final AtomicLong failedTasks = new AtomicLong();
 
     ByteMeter(String group) {
         this.group = group;
@@ -31,8 +35,14 @@ final class ByteMeter extends SparkListener {
 
     @Override
     public void onTaskEnd(SparkListenerTaskEnd task) {
+        if (!stages.contains(task.stageId())) {
+            return;
+        }
+        if (task.taskInfo() != null && !task.taskInfo().successful()) {
+            failedTasks.incrementAndGet();
+        }
         TaskMetrics m = task.taskMetrics();
-        if (m != null && stages.contains(task.stageId())) {
+        if (m != null) {
             resultBytes.addAndGet(m.resultSize());
             shuffleBytes.addAndGet(m.shuffleWriteMetrics().bytesWritten());
         }

@@ -4,6 +4,7 @@ import dev.kengine.Backend;
 import dev.kengine.DType;
 import dev.kengine.Engine;
 import dev.kengine.Tensor;
+import dev.kengine.op.Activation;
 import dev.kengine.op.AdamConfig;
 import dev.kengine.op.Init;
 import dev.kengine.op.SgdConfig;
@@ -49,11 +50,11 @@ final class DistributedTrainer {
         return order;
     }
 
-    /** The initialisation of the weights for the hidden activation: He for the ReLU family, Xavier otherwise. */
+    /** The initialisation of the weights for the hidden activation: He for the ReLU family (and GELU, swish), Xavier otherwise. */
     static Init initFor(String activation) {
-        return switch (activation) {
-            case "relu", "leaky_relu", "elu", "silu" -> Init.heUniform();
-            default -> Init.xavierUniform();
+        return switch (Activation.parse(activation).kind()) {
+            case RELU, LEAKY_RELU, ELU, SWISH, GELU, GELU_TANH -> Init.heUniform();
+            case IDENTITY, SIGMOID, TANH, SOFTPLUS -> Init.xavierUniform();
         };
     }
 
@@ -87,7 +88,9 @@ final class DistributedTrainer {
         List<Double> loss = new ArrayList<>();
         List<double[]> times = new ArrayList<>();
         java.util.TreeSet<String> backends = new java.util.TreeSet<>();
+        java.util.TreeSet<String> dtypes = new java.util.TreeSet<>();
         int skipped = 0;
+        int retriedSteps = 0;
         Function2<GradientSum, GradientSum, GradientSum> sum = new Merge();
         String aggregation = chooseAggregation(o.aggregation(), spec.parameterCount());
         boolean barrier = aggregation.equals("barrier");
@@ -104,12 +107,18 @@ final class DistributedTrainer {
                     long t0 = System.nanoTime();
                     Broadcast<float[]> current = jsc.broadcast(params.flat);
                     StepTask task = new StepTask(o, current, order, from, to, step, lossScale);
-                    GradientSum g = barrier
-                            ? BarrierStep.run(shards.rdd(), task)
-                            : shards.treeAggregate(new GradientSum(), task, sum, o.aggregationDepth());
+                    GradientSum g;
+                    if (barrier) {
+                        BarrierStep.Outcome outcome = BarrierStep.run(shards.rdd(), task);
+                        g = outcome.sum();
+                        retriedSteps += outcome.retries();
+                    } else {
+                        g = shards.treeAggregate(new GradientSum(), task, sum, o.aggregationDepth());
+                    }
                     long t1 = System.nanoTime();
                     current.destroy(false);
                     backends.addAll(g.backends);
+                    dtypes.addAll(g.dtypes);
                     if (g.rows != to - from) {
                         throw new IllegalStateException("step " + step + " summed " + g.rows + " rows, expected " + (to - from));
                     }
@@ -135,7 +144,8 @@ final class DistributedTrainer {
             TrainingSummary summary = new TrainingSummary(rows, shards.getNumPartitions(), spec.parameterCount(),
                     loss.stream().mapToDouble(Double::doubleValue).toArray(), column(times, 0), column(times, 1),
                     column(times, 2), column(times, 3), meter.resultBytes.get(), meter.shuffleBytes.get(),
-                    4L * spec.parameterCount(), skipped, List.copyOf(backends), aggregation);
+                    4L * spec.parameterCount(), skipped, List.copyOf(backends), List.copyOf(dtypes), aggregation,
+                    meter.failedTasks.get(), retriedSteps);
             return new Result(params.flat.clone(), summary);
         } finally {
             if (shards != data.shards()) {
@@ -149,10 +159,10 @@ final class DistributedTrainer {
     /**
      * Below this many parameters {@code aggregation = auto} sums the gradients with a barrier stage's
      * all-gather, from here on with {@code treeAggregate}. Measured (engine-spark/README.md, Spark
-     * 4.2, 2 local executors): a barrier step costs ~1 s of synchronisation whatever the network
-     * (17 k or 1.9 M parameters) against 40-90 ms for a treeAggregate step, so no size is below the
-     * threshold: {@code auto} chooses {@code tree}. Raise it where a cluster's barrier
-     * synchronisation is cheaper than its job scheduling.
+     * 4.2, 2 local executors, the all-gather woken out of Spark's 1-second poll): a barrier step costs
+     * what a treeAggregate step costs, within the noise, at 17 k and at 1.9 M parameters, while the
+     * all-gather loads the driver with N² gradients against treeAggregate's N^(1/depth); so no size is
+     * below the threshold: {@code auto} chooses {@code tree}.
      */
     static final int AUTO_BARRIER_MAX_PARAMETERS = 0;
 

@@ -67,8 +67,8 @@ public final class KengineMlpClassifier
         super();
         hiddenLayers = new IntArrayParam(this, "hiddenLayers", "units of each hidden layer",
                 (int[] a) -> a.length > 0 && java.util.Arrays.stream(a).allMatch(u -> u > 0));
-        activation = new Param<>(this, "activation", "activation of the hidden layers: "
-                + new java.util.TreeSet<>(PlainMath.ACTIVATIONS), ParamValidators.inArray(PlainMath.ACTIVATIONS.toArray(new String[0])));
+        activation = new Param<>(this, "activation", "activation of the hidden layers: " + PlainMath.ACTIVATIONS,
+                (String a) -> PlainMath.accepts(a));
         optimizer = new Param<>(this, "optimizer", "adam or sgd", ParamValidators.inArray(new String[] {"adam", "sgd"}));
         learningRate = new FloatParam(this, "learningRate", "the optimiser's step size (> 0)", ParamValidators.gt(0));
         batchSize = new IntParam(this, "batchSize", "rows per step over all tasks together (>= 1)", ParamValidators.gtEq(1));

@@ -22,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
  * {@code --depth N} (treeAggregate depth, 2), {@code --aggregation tree|barrier|auto} (auto),
  * {@code --hidden 128,64} (the hidden layers), {@code --random-features N} (train on {@code --rows}
  * rows of N uniform random features and 10 random classes instead of the digits, to time big
- * networks), {@code --rows N} (1000).
+ * networks), {@code --rows N} (1000), {@code --conf KEY=VALUE} (a Spark setting; repeatable).
  */
 public final class SparkExample {
     private SparkExample() {}
@@ -39,12 +39,14 @@ public final class SparkExample {
         int[] hidden = {128, 64};
         int randomFeatures = 0;
         int randomRows = 1000;
+        java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
                 System.out.println("usage: SparkExample [--master URL] [--partitions N] [--epochs N] [--batch N]"
                         + " [--backend auto|cpu|cuda|...] [--precision fp32|bf16|fp16] [--depth N]"
-                        + " [--aggregation tree|barrier|auto] [--hidden U,U,...] [--random-features N] [--rows N]");
+                        + " [--aggregation tree|barrier|auto] [--hidden U,U,...] [--random-features N] [--rows N]"
+                        + " [--conf KEY=VALUE]...");
                 return;
             }
             if (i + 1 >= args.length) {
@@ -63,10 +65,18 @@ public final class SparkExample {
                 case "--hidden" -> hidden = java.util.Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--random-features" -> randomFeatures = Integer.parseInt(v);
                 case "--rows" -> randomRows = Integer.parseInt(v);
+                case "--conf" -> {
+                    int eq = v.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--conf takes KEY=VALUE, not " + v);
+                    }
+                    conf.put(v.substring(0, eq), v.substring(eq + 1));
+                }
                 default -> throw new IllegalArgumentException("unknown option " + a + " (--help lists them)");
             }
         }
         SparkSession.Builder builder = SparkSession.builder().appName("kengine data-parallel digits");
+        conf.forEach(builder::config);
         if (master != null) {
             builder.master(master);
         } else if (System.getProperty("spark.master") == null) {
@@ -94,10 +104,11 @@ public final class SparkExample {
             double seconds = (System.nanoTime() - start) / 1e9;
             TrainingSummary s = ((KengineMlpClassificationModel) model.stages()[1]).summary();
             double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(model.transform(test));
-            System.out.printf(Locale.ROOT, "master %s, %d partitions, backends %s, %s aggregation%n",
-                    spark.sparkContext().master(), s.partitions(), s.backends(), s.aggregation());
-            System.out.printf(Locale.ROOT, "%d steps of %d rows (%d epochs) in %.1f s: test accuracy %.2f %%%n",
-                    s.steps(), batch, epochs, seconds, 100 * accuracy);
+            System.out.printf(Locale.ROOT, "master %s, %d partitions, backends %s computing %s, %s aggregation%n",
+                    spark.sparkContext().master(), s.partitions(), s.backends(), s.dtypes(), s.aggregation());
+            System.out.printf(Locale.ROOT, "%d steps of %d rows (%d epochs) in %.1f s: test accuracy %.2f %%,"
+                    + " last step's loss %.4f%s%n", s.steps(), batch, epochs, seconds, 100 * accuracy,
+                    s.loss()[s.steps() - 1], s.skippedSteps() > 0 ? ", " + s.skippedSteps() + " steps skipped (float16 overflow)" : "");
             System.out.printf(Locale.ROOT, "per step %.2f ms = compute %.2f ms (slowest task) + update %.2f ms (driver)"
                     + " + communication %.2f ms%n", s.meanStepMillis(), s.meanComputeMillis(), s.meanUpdateMillis(),
                     s.meanCommunicationMillis());

@@ -28,9 +28,14 @@ import org.apache.spark.broadcast.Broadcast;
  */
 final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
     private static final long DROPOUT_SALT = 0x5eed_d40bL;
-    /** For tests: the partition whose first attempt fails at step {@link #failStep}; -1 for none. */
+    /**
+     * For tests in local mode (the tasks run in the test's JVM): the task of partition {@link #failPartition}
+     * throws at step {@link #failStep} while {@link #failuresToInject} is positive, counting it down; so
+     * the first {@code failuresToInject} attempts of that task fail and the next succeeds.
+     */
     static volatile int failPartition = -1;
     static volatile long failStep = -1;
+    static final java.util.concurrent.atomic.AtomicInteger failuresToInject = new java.util.concurrent.atomic.AtomicInteger();
 
     private final TrainingOptions options;
     private final Broadcast<float[]> parameters;
@@ -58,12 +63,18 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
         this.lossScale = lossScale;
     }
 
+    /** The step number, from 1. */
+    long step() {
+        return step;
+    }
+
     @Override
     public GradientSum call(GradientSum sum, Shard shard) {
         TaskContext task = TaskContext.get();
-        if (task != null && task.partitionId() == failPartition && step == failStep && task.attemptNumber() == 0) {
-            throw new IllegalStateException("injected failure: first attempt of partition " + failPartition
-                    + " at step " + step);
+        if (task != null && task.partitionId() == failPartition && step == failStep
+                && failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new IllegalStateException("injected failure: partition " + failPartition + " at step " + step
+                    + " (task attempt " + task.attemptNumber() + ", stage attempt " + task.stageAttemptNumber() + ")");
         }
         int[] ord = order.value();
         int batch = to - from;
@@ -79,21 +90,23 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
                 n++;
             }
         }
-        var selected = TaskEngines.select(options.backend(), options.backendOptions(), task);
+        TaskEngines.Choice choice = TaskEngines.select(options.backend(), options.backendOptions(), task);
         GradientSum mine = new GradientSum();
         mine.tasks = 1;
-        mine.backends.add(selected.getKey() + selected.getValue());
         if (n > 0) {
             long start = System.nanoTime();
-            Backend backend = TaskEngines.borrow(selected.getKey(), selected.getValue());
+            TaskEngines.Borrowed borrowed = TaskEngines.borrow(choice);
+            mine.backends.add(borrowed.label());
             try {
-                compute(backend, shard, local, position, n, batch, mine);
+                compute(borrowed.backend(), shard, local, position, n, batch, mine);
             } finally {
-                TaskEngines.giveBack(selected.getKey(), selected.getValue(), backend);
+                TaskEngines.giveBack(borrowed);
             }
             long nanos = System.nanoTime() - start;
             mine.computeNanosTotal = nanos;
             mine.computeNanosMax = nanos;
+        } else {
+            mine.backends.add(TaskEngines.label(choice));
         }
         return sum.merge(mine);
     }
@@ -132,6 +145,7 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
                 LinearOutput o = backend.linear(h, w.get(l), b.get(l), spec.activationOf(l));
                 lin.add(o);
                 h = o.output();
+                out.dtypes.add(h.dtype().name());
                 boolean hidden = l < spec.layers() - 1;
                 if (hidden && dropout > 0f) {
                     Tensor mask = rowsOfBatchMask(backend, batch, spec.out(l), dropout, dropoutSeed,
@@ -151,6 +165,7 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
                     dy = backend.mul(dy, masks.get(l));
                 }
                 LinearGradients g = backend.linearBackward(dy, lin.get(l), l > 0);
+                out.dtypes.add(g.dw().dtype().name());
                 copyInto(g.dw(), gradient, spec.weightOffset(l));
                 copyInto(g.db(), gradient, spec.biasOffset(l));
                 dy = g.dx();

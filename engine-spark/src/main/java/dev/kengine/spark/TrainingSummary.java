@@ -23,12 +23,17 @@ import java.util.Locale;
  * @param broadcastBytesPerStep bytes of parameters broadcast each step (sent once to every executor)
  * @param skippedSteps         steps skipped because the float16 gradient overflowed
  * @param backends             the backend (name and options) each task opened
+ * @param dtypes               the dtypes of the tensors the tasks' engines computed (each layer's output and
+ *                             weight gradient), e.g. {@code [BFLOAT16]} for precision bf16
  * @param aggregation          how the gradients were summed: {@code tree} or {@code barrier}
+ * @param failedTasks          task attempts that failed or were killed (Spark ran them, or their stage, again)
+ * @param retriedSteps         barrier steps whose stage was run again because one of its tasks failed
  */
 public record TrainingSummary(long rows, int partitions, int parameters, double[] loss, double[] stepMillis,
                               double[] computeMillis, double[] taskComputeMillis, double[] updateMillis,
                               long taskResultBytes, long shuffleBytes, long broadcastBytesPerStep, int skippedSteps,
-                              List<String> backends, String aggregation) implements Serializable {
+                              List<String> backends, List<String> dtypes, String aggregation, long failedTasks,
+                              int retriedSteps) implements Serializable {
 
     /** Number of steps. */
     public int steps() {
@@ -82,8 +87,10 @@ public record TrainingSummary(long rows, int partitions, int parameters, double[
         return String.format(Locale.ROOT,
                 "%d steps, %d rows in %d partitions, %d parameters, %s aggregation; per step %.2f ms = compute %.2f ms (slowest task)"
                         + " + update %.2f ms + communication %.2f ms; %.0f bytes exchanged per step (task results %d,"
-                        + " shuffle %d bytes in all, broadcast %d bytes per step per executor); backends %s",
+                        + " shuffle %d bytes in all, broadcast %d bytes per step per executor); backends %s computing %s;"
+                        + " %d failed task attempts, %d retried steps",
                 steps(), rows, partitions, parameters, aggregation, meanStepMillis(), meanComputeMillis(), meanUpdateMillis(),
-                meanCommunicationMillis(), bytesPerStep(), taskResultBytes, shuffleBytes, broadcastBytesPerStep, backends);
+                meanCommunicationMillis(), bytesPerStep(), taskResultBytes, shuffleBytes, broadcastBytesPerStep, backends,
+                dtypes, failedTasks, retriedSteps);
     }
 }

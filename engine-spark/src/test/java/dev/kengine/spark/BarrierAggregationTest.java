@@ -1,6 +1,8 @@
 package dev.kengine.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -9,10 +11,18 @@ import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Summing the gradients with a barrier stage's all-gather trains the same model as treeAggregate. */
 class BarrierAggregationTest {
+    @AfterEach
+    void noFault() {
+        StepTask.failPartition = -1;
+        StepTask.failStep = -1;
+        StepTask.failuresToInject.set(0);
+    }
+
     private static Dataset<Row> data(int rows, int partitions) {
         SparkSession spark = SparkTestSession.get();
         List<Row> list = Digits.rows().subList(0, rows);
@@ -48,6 +58,67 @@ class BarrierAggregationTest {
         assertEquals(tree.summary().steps(), barrier.summary().steps());
         assertTrue(diff <= 1e-6, "max abs parameter difference " + diff);
         assertTrue(barrier.summary().taskResultBytes() > 0);
+    }
+
+    @Test
+    void aTaskThatFailsMidTrainingReRunsTheBarrierStageAndTheModelIsTheSame() {
+        Dataset<Row> d = data(300, 2);
+        KengineMlpClassificationModel clean = classifier("barrier").fit(d);
+        // Partition 1 throws in step 3 of 10; partition 0 is then waiting in allGather and is killed.
+        StepTask.failPartition = 1;
+        StepTask.failStep = 3;
+        StepTask.failuresToInject.set(1);
+        KengineMlpClassificationModel retried = classifier("barrier").fit(d);
+        assertEquals(0, StepTask.failuresToInject.get(), "the failure was not injected");
+        assertEquals(0, clean.summary().retriedSteps());
+        assertEquals(0, clean.summary().failedTasks());
+        assertEquals(1, retried.summary().retriedSteps());
+        assertTrue(retried.summary().failedTasks() >= 1, "failed task attempts " + retried.summary().failedTasks());
+        assertEquals(clean.summary().steps(), retried.summary().steps());
+        // Partition order fixes the sum's order: bit for bit the fault-free model.
+        assertArrayEquals(clean.parameters(), retried.parameters());
+    }
+
+    @Test
+    void aTaskThatAlwaysFailsGivesUpAfterMaxConsecutiveAttempts() {
+        StepTask.failPartition = 0;
+        StepTask.failStep = 2;
+        StepTask.failuresToInject.set(100);
+        Exception e = assertThrows(Exception.class, () -> classifier("barrier").setEpochs(1).fit(data(128, 2)));
+        // spark.stage.maxConsecutiveAttempts, 4 by default: 4 stage attempts, each failing once.
+        assertEquals(96, StepTask.failuresToInject.get());
+        assertTrue(BarrierStep.isFailedBarrierStage(e), e.getMessage());
+        assertTrue(e.getMessage().contains("injected failure: partition 0 at step 2"), e.getMessage());
+    }
+
+    private static double median(double[] a) {
+        double[] s = a.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    @Test
+    void theAllGatherDoesNotWaitForSparksOneSecondPoll() {
+        // Spark's runBarrier checks for the coordinator's answer once a second; woken, a step takes
+        // what the work and the scheduling take. Without waking, every step takes at least a second.
+        Dataset<Row> d = data(300, 2);
+        KengineMlpClassificationModel woken = classifier("barrier").setBatchSize(128).setEpochs(1).fit(d);
+        var sc = SparkTestSession.get().sparkContext();
+        sc.setLocalProperty(BarrierStep.WAKE_MICROS, "0");
+        KengineMlpClassificationModel polled;
+        try {
+            polled = classifier("barrier").setBatchSize(128).setEpochs(1).fit(d);
+        } finally {
+            sc.setLocalProperty(BarrierStep.WAKE_MICROS, null);
+        }
+        double wokenMedian = median(woken.summary().stepMillis());
+        double polledMedian = median(polled.summary().stepMillis());
+        System.out.printf("barrier step median: %.1f ms woken every %d us, %.1f ms on Spark's own 1 s poll%n",
+                wokenMedian, BarrierStep.DEFAULT_WAKE_MICROS, polledMedian);
+        assertEquals(3, woken.summary().steps());
+        assertTrue(polledMedian >= 950, "Spark's poll: median step " + polledMedian + " ms");
+        assertTrue(wokenMedian < 600, "woken: median step " + wokenMedian + " ms");
+        assertArrayEquals(polled.parameters(), woken.parameters());
     }
 
     @Test

@@ -2,14 +2,17 @@ package dev.kengine.spark;
 
 import org.apache.spark.sql.SparkSession;
 
-/** One local Spark for all the tests of the module: 2 cores, a failed task tried up to 3 times. */
+/**
+ * One local Spark for the tests of the module: 2 cores, a failed task tried up to 3 times. A test
+ * that needs another master (LocalClusterTest) {@link #stop}s it; the next {@link #get} starts it again.
+ */
 final class SparkTestSession {
     private static SparkSession spark;
 
     private SparkTestSession() {}
 
     static synchronized SparkSession get() {
-        if (spark == null) {
+        if (spark == null || spark.sparkContext().isStopped()) {
             spark = SparkSession.builder().master("local[2,3]").appName("engine-spark tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", "4")
@@ -18,5 +21,13 @@ final class SparkTestSession {
             spark.sparkContext().setLogLevel("ERROR");
         }
         return spark;
+    }
+
+    /** Stops the shared session, so that a test can start a Spark of its own (one SparkContext per JVM). */
+    static synchronized void stop() {
+        if (spark != null) {
+            spark.stop();
+            spark = null;
+        }
     }
 }
