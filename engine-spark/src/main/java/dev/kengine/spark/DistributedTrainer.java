@@ -208,7 +208,7 @@ final class DistributedTrainer {
     /** The driver applies the optimiser update with the CPU backend (any backend when the CPU one is absent). */
     private static Backend openDriverBackend() {
         try {
-            return Engine.open("cpu", Map.of());
+            return Engine.open("cpu", Map.of("simd", "true"));
         } catch (RuntimeException e) {
             return Engine.open();
         }

@@ -88,7 +88,12 @@ final class TaskEngines {
         if (auto) {
             name = gpu != null ? "cuda" : "cpu";
         }
-        Map<String, String> cpu = Map.of("threads", Integer.toString(Math.max(1, cpus)));
+        // simd=true: the executors' gradients are averaged and the result promised equal to one machine's, so every
+        // JVM runs the same (vector) kernels from its first step; the CPU backend's default would start each JVM on
+        // its scalar kernels and move when its own JIT is ready, at different steps in different executors.
+        Map<String, String> cpu = new LinkedHashMap<>();
+        cpu.put("threads", Integer.toString(Math.max(1, cpus)));
+        cpu.put("simd", "true");
         String problem = null;
         if (name.equals("cuda") && gpu != null && !o.containsKey("device")) {
             try {
@@ -99,6 +104,7 @@ final class TaskEngines {
         }
         if (name.equals("cpu")) {
             o.putIfAbsent("threads", cpu.get("threads"));
+            o.putIfAbsent("simd", cpu.get("simd"));
         }
         return new Choice(name, o, gpu, auto && !name.equals("cpu") ? cpu : null, problem);
     }

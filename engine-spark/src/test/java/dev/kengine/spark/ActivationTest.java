@@ -126,7 +126,7 @@ class ActivationTest {
 
     /** The logits of {@code rows} rows by the CPU engine's fused linear op, layer by layer. */
     private static float[] engineForward(NetworkSpec spec, float[] p, float[] x, int rows) {
-        try (Backend b = Engine.open("cpu", Map.of("threads", "1")); Scope scope = Scope.open()) {
+        try (Backend b = Engine.open("cpu", Map.of("threads", "1", "simd", "true")); Scope scope = Scope.open()) {
             Tensor h = b.of(x, rows, spec.inputs());
             for (int l = 0; l < spec.layers(); l++) {
                 float[] w = new float[spec.in(l) * spec.out(l)];

@@ -105,7 +105,7 @@ class LocalClusterTest {
                     median(treeModel.summary().stepMillis()), median(barrierModel.summary().stepMillis()),
                     treeModel.summary().backends());
             assertEquals(2, treeModel.summary().partitions());
-            assertEquals(List.of("cpu{threads=1}"), treeModel.summary().backends());
+            assertEquals(List.of("cpu{threads=1, simd=true}"), treeModel.summary().backends());
             assertEquals(0.0, maxAbsDifference(tree, treeModel.parameters()));
             assertEquals(0.0, maxAbsDifference(barrier, barrierModel.parameters()));
 
@@ -114,7 +114,7 @@ class LocalClusterTest {
             KengineMlpClassificationModel auto = classifier("tree").setBackend("auto").fit(data(cluster));
             System.out.println("local-cluster, backend auto on GPU 0: " + auto.summary().backends());
             assertEquals(1, auto.summary().backends().size(), auto.summary().backends().toString());
-            assertTrue(auto.summary().backends().get(0).startsWith("cpu{threads=1} instead of cuda{device=0}: "),
+            assertTrue(auto.summary().backends().get(0).startsWith("cpu{threads=1, simd=true} instead of cuda{device=0}: "),
                     auto.summary().backends().toString());
             assertEquals(0.0, maxAbsDifference(tree, auto.parameters()));
             // backend cuda: the task fails, naming the GPU Spark gave it, and so does the job.

@@ -104,7 +104,7 @@ class SingleProcessEqualityTest {
     private static float[] reference(NetworkSpec spec) {
         List<Row> rows = Digits.rows().subList(0, ROWS);
         int cols = spec.inputs();
-        try (Backend b = Engine.open("cpu", Map.of("threads", "1"))) {
+        try (Backend b = Engine.open("cpu", Map.of("threads", "1", "simd", "true"))) {
             float[] init = DistributedTrainer.initialParameters(b, spec, SEED);
             List<Tensor> params = new ArrayList<>();
             List<Tensor> m = new ArrayList<>();

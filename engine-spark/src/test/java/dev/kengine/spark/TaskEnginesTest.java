@@ -35,11 +35,11 @@ class TaskEnginesTest {
         assertEquals("cuda", gpu.name());
         assertEquals(Map.of("device", "1"), gpu.options());
         assertEquals("1", gpu.gpu());
-        assertEquals(Map.of("threads", "4"), gpu.fallback());
+        assertEquals(Map.of("threads", "4", "simd", "true"), gpu.fallback());
         assertEquals("cuda{device=1}", gpu.label());
 
         TaskEngines.Choice cpu = TaskEngines.select("auto", Map.of(), Map.of(), 3, null);
-        assertEquals("cpu{threads=3}", cpu.label());
+        assertEquals("cpu{threads=3, simd=true}", cpu.label());
         assertNull(cpu.fallback());
         // No address in the gpu resource: no GPU.
         assertEquals("cpu", TaskEngines.select("AUTO", Map.of(), gpus(), 1, null).name());
@@ -58,8 +58,8 @@ class TaskEnginesTest {
         // Without a GPU resource, cuda opens with the options as given (the backend's default device).
         assertEquals(Map.of(), TaskEngines.select("cuda", Map.of(), Map.of(), 1, null).options());
         // cpu on a task with a GPU: the task's cores, or the given threads.
-        assertEquals("cpu{threads=2}", TaskEngines.select("cpu", Map.of(), gpus("0"), 2, null).label());
-        assertEquals("cpu{threads=8}", TaskEngines.select("cpu", Map.of("threads", "8"), gpus("0"), 2, null).label());
+        assertEquals("cpu{threads=2, simd=true}", TaskEngines.select("cpu", Map.of(), gpus("0"), 2, null).label());
+        assertEquals("cpu{threads=8, simd=true}", TaskEngines.select("cpu", Map.of("threads", "8"), gpus("0"), 2, null).label());
         assertEquals("opencl{}", TaskEngines.select("opencl", Map.of(), gpus("0"), 2, null).label());
     }
 
@@ -96,9 +96,9 @@ class TaskEnginesTest {
         TaskEngines.Borrowed b = TaskEngines.borrow(choice);
         try {
             assertEquals("cpu", b.name());
-            assertEquals(Map.of("threads", "2"), b.options());
+            assertEquals(Map.of("threads", "2", "simd", "true"), b.options());
             assertEquals("cpu", b.backend().name());
-            assertTrue(b.label().startsWith("cpu{threads=2} instead of cuda{device=0}: "), b.label());
+            assertTrue(b.label().startsWith("cpu{threads=2, simd=true} instead of cuda{device=0}: "), b.label());
             assertTrue(b.label().toLowerCase(java.util.Locale.ROOT).contains("cuda"), b.label());
             // Later tasks of the executor fall back at once, and report the same.
             assertEquals(b.label(), TaskEngines.label(choice));
@@ -115,7 +115,7 @@ class TaskEnginesTest {
         TaskEngines.Choice auto = TaskEngines.select("auto", Map.of(), gpus("GPU-cccc"), 1, "GPU-aaaa");
         assertNotNull(auto.problem());
         TaskEngines.Borrowed b = TaskEngines.borrow(auto);
-        assertTrue(b.label().startsWith("cpu{threads=1} instead of cuda{}: Spark assigned GPU address 'GPU-cccc'"), b.label());
+        assertTrue(b.label().startsWith("cpu{threads=1, simd=true} instead of cuda{}: Spark assigned GPU address 'GPU-cccc'"), b.label());
         TaskEngines.giveBack(b);
         TaskEngines.Choice cuda = TaskEngines.select("cuda", Map.of(), gpus("GPU-cccc"), 1, "GPU-aaaa");
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> TaskEngines.borrow(cuda));
