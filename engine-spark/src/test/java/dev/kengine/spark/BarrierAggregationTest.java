@@ -36,21 +36,12 @@ class BarrierAggregationTest {
                 .setAggregation(aggregation);
     }
 
-    private static double maxAbsDifference(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs((double) a[i] - b[i]));
-        }
-        return m;
-    }
-
     @Test
     void barrierEqualsTreeOnTwoPartitions() {
         Dataset<Row> d = data(300, 2);
         KengineMlpClassificationModel tree = classifier("tree").fit(d);
         KengineMlpClassificationModel barrier = classifier("barrier").fit(d);
-        double diff = maxAbsDifference(tree.parameters(), barrier.parameters());
+        double diff = SparkTestSession.maxAbsDifference(tree.parameters(), barrier.parameters());
         System.out.printf("barrier against tree, 2 partitions, %d steps: max |param difference| %.3g%n",
                 barrier.summary().steps(), diff);
         assertEquals("tree", tree.summary().aggregation());
@@ -132,7 +123,7 @@ class BarrierAggregationTest {
         KengineMlpClassificationModel barrier = classifier("barrier").fit(padded);
         assertEquals(8, tree.summary().partitions());
         assertEquals(2, barrier.summary().partitions());
-        double diff = maxAbsDifference(tree.parameters(), barrier.parameters());
+        double diff = SparkTestSession.maxAbsDifference(tree.parameters(), barrier.parameters());
         assertTrue(diff <= 1e-6, "max abs parameter difference " + diff);
     }
 

@@ -101,13 +101,13 @@ class LocalClusterTest {
             KengineMlpClassificationModel barrierModel = classifier("barrier").fit(data(cluster));
             System.out.printf("local-cluster[2,1,1024] against local[2]: max |param difference| tree %.3g, barrier %.3g;"
                             + " tree step median %.1f ms, barrier %.1f ms; backends %s%n",
-                    maxAbsDifference(tree, treeModel.parameters()), maxAbsDifference(barrier, barrierModel.parameters()),
+                    SparkTestSession.maxAbsDifference(tree, treeModel.parameters()), SparkTestSession.maxAbsDifference(barrier, barrierModel.parameters()),
                     median(treeModel.summary().stepMillis()), median(barrierModel.summary().stepMillis()),
                     treeModel.summary().backends());
             assertEquals(2, treeModel.summary().partitions());
             assertEquals(List.of("cpu{threads=1, simd=true}"), treeModel.summary().backends());
-            assertEquals(0.0, maxAbsDifference(tree, treeModel.parameters()));
-            assertEquals(0.0, maxAbsDifference(barrier, barrierModel.parameters()));
+            assertEquals(0.0, SparkTestSession.maxAbsDifference(tree, treeModel.parameters()));
+            assertEquals(0.0, SparkTestSession.maxAbsDifference(barrier, barrierModel.parameters()));
 
             // backend auto on tasks that Spark gave GPU 0: cuda{device=0}, which cannot open in these executors
             // (no GPU or CUDA driver here): the tasks fall back to cpu and the summary says why.
@@ -116,7 +116,7 @@ class LocalClusterTest {
             assertEquals(1, auto.summary().backends().size(), auto.summary().backends().toString());
             assertTrue(auto.summary().backends().get(0).startsWith("cpu{threads=1, simd=true} instead of cuda{device=0}: "),
                     auto.summary().backends().toString());
-            assertEquals(0.0, maxAbsDifference(tree, auto.parameters()));
+            assertEquals(0.0, SparkTestSession.maxAbsDifference(tree, auto.parameters()));
             // backend cuda: the task fails, naming the GPU Spark gave it, and so does the job.
             Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                     () -> classifier("tree").setBackend("cuda").fit(data(cluster)));
@@ -141,15 +141,6 @@ class LocalClusterTest {
         } catch (IOException e) {
             return "(no work directory: " + e + ")";
         }
-    }
-
-    private static double maxAbsDifference(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs((double) a[i] - b[i]));
-        }
-        return m;
     }
 
     private static double median(double[] a) {

@@ -57,7 +57,7 @@ class SingleProcessEqualityTest {
     void equalsSingleProcessTraining() {
         KengineMlpClassificationModel model = classifier().fit(data(3));
         float[] reference = reference(model.network());
-        double diff = maxAbsDifference(model.parameters(), reference);
+        double diff = SparkTestSession.maxAbsDifference(model.parameters(), reference);
         System.out.printf("3 partitions against one process, %d steps: max |param difference| %.3g%n",
                 model.summary().steps(), diff);
         assertEquals((ROWS + BATCH - 1) / BATCH * EPOCHS, model.summary().steps());
@@ -75,7 +75,7 @@ class SingleProcessEqualityTest {
         assertEquals(0, clean.summary().failedTasks());
         assertEquals(1, retried.summary().failedTasks());
         // treeAggregate sums 3 partitions in the order their tasks finish: equal to float32 rounding.
-        double diff = maxAbsDifference(clean.parameters(), retried.parameters());
+        double diff = SparkTestSession.maxAbsDifference(clean.parameters(), retried.parameters());
         assertTrue(diff <= 1e-6, "a retried task changed the parameters by " + diff);
     }
 
@@ -88,16 +88,7 @@ class SingleProcessEqualityTest {
                 JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.<Row>of(), 5), Digits.SCHEMA));
         KengineMlpClassificationModel model = classifier().fit(padded);
         assertEquals(8, model.summary().partitions());
-        assertTrue(maxAbsDifference(model.parameters(), reference(model.network())) <= 1e-5);
-    }
-
-    private static double maxAbsDifference(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs((double) a[i] - b[i]));
-        }
-        return m;
+        assertTrue(SparkTestSession.maxAbsDifference(model.parameters(), reference(model.network())) <= 1e-5);
     }
 
     /** One process, the whole batch at once: mean loss, the engine's fused ops and its Adam step. */

@@ -30,4 +30,14 @@ final class SparkTestSession {
             spark = null;
         }
     }
+
+    /** The largest |a[i] − b[i]| of two parameter vectors of the same length. */
+    static double maxAbsDifference(float[] a, float[] b) {
+        org.junit.jupiter.api.Assertions.assertEquals(a.length, b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        }
+        return m;
+    }
 }
