@@ -45,8 +45,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -291,6 +291,180 @@ public abstract class BackendConformanceKit {
             fail(what + ": the ORACLE's analytic gradient disagrees with its finite difference at [" + at + "]: analytic "
                     + oracleGrad[at] + ", finite difference " + fd[at] + " (a bug in the kit, not in the backend)");
         }
+    }
+
+    // =====================================================================================
+    // Finite-difference gradients, shared by the float32 and the half-precision checks
+    // =====================================================================================
+
+    /** A float64 central difference and the oracle's analytic gradient at the same point, element by element. */
+    private record FdGradient(double[] fd, double[] analytic) {
+        /** Elements [from, to) of both. */
+        FdGradient slice(int from, int to) {
+            return new FdGradient(Arrays.copyOfRange(fd, from, to), Arrays.copyOfRange(analytic, from, to));
+        }
+    }
+
+    private void gradientCheck(String what, FdGradient g, float[] backendGrad) {
+        gradientCheck(what, Tolerances.GRADIENT_CHECK, g, backendGrad);
+    }
+
+    private void gradientCheck(String what, Tolerance tolerance, FdGradient g, float[] backendGrad) {
+        gradientCheck(what, tolerance, g.fd(), backendGrad, g.analytic());
+    }
+
+    /** The gradient in x of Σ r·act(x): the difference, and r times the oracle's derivative. */
+    private static FdGradient activationGradient(Activation act, float[] x, float[] r) {
+        double[] xd = widen(x);
+        double[] rd = widen(r);
+        double[] fd = FiniteDifference.gradient(v -> {
+            double s = 0;
+            for (int i = 0; i < v.length; i++) {
+                s += rd[i] * ActivationOracle.forward(act, v[i]);
+            }
+            return s;
+        }, xd);
+        double[] analytic = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            analytic[i] = rd[i] * ActivationOracle.derivative(act, xd[i]);
+        }
+        return new FdGradient(fd, analytic);
+    }
+
+    /** The gradient in x of r·softmax(x) (r·logSoftmax(x) with log) over rows of cols; the oracle's from the exact output. */
+    private static FdGradient softmaxGradient(float[] x, float[] r, int rows, int cols, boolean log) {
+        double[] rd = widen(r);
+        double[] fd = FiniteDifference.gradient(v -> FiniteDifference.project(rd, SoftmaxOracle.forward(v, rows, cols, log)), widen(x));
+        double[] yExact = SoftmaxOracle.forward(widen(x), rows, cols, log);
+        return new FdGradient(fd, SoftmaxOracle.backward(rd, yExact, rows, cols, log));
+    }
+
+    /**
+     * Predictions p and targets t (in that order) for a loss's gradient check, from seeds seed to seed + 2, each passed
+     * through {@code round}: for BCE probabilities p in [0.05, 0.95]; otherwise p − t = ±d·δ or ±3d·δ with |d| in
+     * [dMin, 0.8], away from the kinks at 0 (MAE) and at ±δ (Huber; δ = 1 for the others).
+     */
+    private static float[][] lossGradientData(Loss loss, int n, long seed, double dMin, UnaryOperator<float[]> round) {
+        Loss.Kind kind = loss.kind();
+        if (kind == Loss.Kind.BINARY_CROSS_ENTROPY) {
+            return new float[][] {round.apply(Inputs.uniform(n, seed, 0.05, 0.95)), round.apply(Inputs.uniform(n, seed + 1, 0, 1))};
+        }
+        float[] t = round.apply(kind == Loss.Kind.BINARY_CROSS_ENTROPY_WITH_LOGITS ? Inputs.uniform(n, seed + 1, 0, 1)
+                : Inputs.gaussian(n, seed + 1, 1));
+        float delta = kind == Loss.Kind.HUBER ? loss.delta() : 1f;
+        float[] d = Inputs.awayFromZero(n, seed + 2, dMin, 0.8);
+        float[] p = new float[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = t[i] + d[i] * delta * (i % 2 == 0 ? 1f : 3f);
+        }
+        return new float[][] {round.apply(p), t};
+    }
+
+    /** The gradient in p of the loss of predictions p against targets t under {@code red}. */
+    private static FdGradient lossGradient(Loss loss, Reduction red, float[] p, float[] t) {
+        double[] pd = widen(p);
+        double[] td = widen(t);
+        return new FdGradient(FiniteDifference.gradient(v -> LossOracle.loss(loss, red, v, td), pd), LossOracle.gradient(loss, red, pd, td));
+    }
+
+    /** The gradient in the logits x of the softmax cross-entropy against labels l or probability targets t (the other null). */
+    private static FdGradient crossEntropyGradient(float[] x, int[] l, float[] t, int rows, int cols, Reduction red) {
+        double[] td = t == null ? null : widen(t);
+        double[] fd = FiniteDifference.gradient(v -> LossOracle.crossEntropy(v, l, td, rows, cols, red), widen(x));
+        return new FdGradient(fd, LossOracle.crossEntropyGradient(widen(x), l, td, rows, cols, red));
+    }
+
+    /** The dense layer's gradients as the checks name them, in the order of θ = (x, W, b). */
+    private static final String[] LINEAR_PARTS = {"linear dx", "linear dW", "linear db"};
+
+    /** Where dx, dW and db start in θ = (x, W, b), and where db ends. */
+    private static int[] linearParts(int rows, int in, int out) {
+        return new int[] {0, rows * in, rows * in + in * out, rows * in + in * out + out};
+    }
+
+    /**
+     * A dense layer's x, W, b and the projection r (its dy), in that order, from seeds seed to seed + 3, each passed
+     * through {@code round}: standard normal but for W (standard deviation wScale) and b (0.5).
+     */
+    private static float[][] linearInputs(int rows, int in, int out, long seed, double wScale, UnaryOperator<float[]> round) {
+        return new float[][] {round.apply(Inputs.gaussian(rows * in, seed, 1)), round.apply(Inputs.gaussian(in * out, seed + 1, wScale)),
+            round.apply(Inputs.gaussian(out, seed + 2, 0.5)), round.apply(Inputs.gaussian(rows * out, seed + 3, 1))};
+    }
+
+    /** The gradient in θ = (x, W, b) of {@link #projectedLinear} at the {@link #linearInputs}: dx, dW and db in one array. */
+    private static FdGradient linearLayerGradient(Activation act, float[][] xwbr, int rows, int in, int out) {
+        double[] rd = widen(xwbr[3]);
+        double[] theta = concat(widen(xwbr[0]), widen(xwbr[1]), widen(xwbr[2]));
+        double[] fd = FiniteDifference.gradient(v -> projectedLinear(act, rd, v, rows, in, out), theta);
+        return new FdGradient(fd, concat(linearGradient(act, rd, theta, rows, in, out)));
+    }
+
+    private static double[] concat(double[]... parts) {
+        int n = 0;
+        for (double[] p : parts) {
+            n += p.length;
+        }
+        double[] all = new double[n];
+        int at = 0;
+        for (double[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
+    /**
+     * The layer's gradients (dx, dW, db in one array) as the oracle's backward formula gives them from dy = r and the
+     * saved z and y, for {@link FiniteDifference#sensitivity}: the saved values are s = (z, y).
+     */
+    private static double[] linearBackwardOf(Activation act, double[] r, double[] x, double[] w, double[] s, int rows, int in, int out) {
+        int m = rows * out;
+        double[] dz = new double[m];
+        for (int i = 0; i < m; i++) {
+            dz[i] = ActivationOracle.backward(act, r[i], s[i], s[m + i]);
+        }
+        double[][] g = LinalgOracle.linearBackward(dz, x, w, rows, in, out);
+        return concat(g[0], g[1], g[2]);
+    }
+
+    /**
+     * {@link FiniteDifference#sensitivity} of {@code of}(the layer's gradients from dy = r) to the saved z and y the
+     * backend's forward kept in {@code fwd}.
+     */
+    private static double[] linearSavedSensitivity(Activation act, float[][] xwbr, LinearOutput fwd, int rows, int in, int out,
+            UnaryOperator<double[]> of) {
+        double[] rd = widen(xwbr[3]);
+        double[] x = widen(xwbr[0]);
+        double[] w = widen(xwbr[1]);
+        double[] saved = concat(widen(down(fwd.preActivation())), widen(down(fwd.output())));
+        return FiniteDifference.sensitivity(s -> of.apply(linearBackwardOf(act, rd, x, w, s, rows, in, out)), saved);
+    }
+
+    /** The layer's forward in float64, projected on r: the scalar whose gradient in θ = (x, W, b) the backward computes. */
+    private static double projectedLinear(Activation act, double[] r, double[] theta, int rows, int in, int out) {
+        int nx = rows * in;
+        int nw = in * out;
+        double[] z = LinalgOracle.linearPre(Arrays.copyOfRange(theta, 0, nx), Arrays.copyOfRange(theta, nx, nx + nw),
+                Arrays.copyOfRange(theta, nx + nw, nx + nw + out), rows, in, out, null);
+        double s = 0;
+        for (int i = 0; i < z.length; i++) {
+            s += r[i] * ActivationOracle.forward(act, z[i]);
+        }
+        return s;
+    }
+
+    /** The oracle's gradient of {@link #projectedLinear} at θ, from the exact z: dx, dW and db. */
+    private static double[][] linearGradient(Activation act, double[] r, double[] theta, int rows, int in, int out) {
+        int nx = rows * in;
+        int nw = in * out;
+        double[] x = Arrays.copyOfRange(theta, 0, nx);
+        double[] w = Arrays.copyOfRange(theta, nx, nx + nw);
+        double[] z = LinalgOracle.linearPre(x, w, Arrays.copyOfRange(theta, nx + nw, nx + nw + out), rows, in, out, null);
+        double[] dz = new double[z.length];
+        for (int i = 0; i < dz.length; i++) {
+            dz[i] = r[i] * ActivationOracle.derivative(act, z[i]);
+        }
+        return LinalgOracle.linearBackward(dz, x, w, rows, in, out);
     }
 
     // =====================================================================================
@@ -916,22 +1090,9 @@ public abstract class BackendConformanceKit {
                 int n = 33;
                 float[] x = Inputs.awayFromZero(n, 2400 + act.kind().ordinal(), 0.05, 3.0);
                 float[] r = Inputs.gaussian(n, 2500, 1);
-                double[] xd = widen(x);
-                double[] rd = widen(r);
-                double[] fd = FiniteDifference.gradient(v -> {
-                    double s = 0;
-                    for (int i = 0; i < v.length; i++) {
-                        s += rd[i] * ActivationOracle.forward(act, v[i]);
-                    }
-                    return s;
-                }, xd);
-                double[] analytic = new double[n];
-                for (int i = 0; i < n; i++) {
-                    analytic[i] = rd[i] * ActivationOracle.derivative(act, xd[i]);
-                }
+                FdGradient g = activationGradient(act, x, r);
                 float[] y = Inputs.narrow(activationForward(act, x, null));
-                float[] dx = down(backend.activationBackward(up(r), up(x), up(y), act));
-                gradientCheck(act + " backward", fd, dx, analytic);
+                gradientCheck(act + " backward", g, down(backend.activationBackward(up(r), up(x), up(y), act)));
             }));
         }
 
@@ -1040,13 +1201,10 @@ public abstract class BackendConformanceKit {
                     int rows = 3, cols = 7;
                     float[] x = Inputs.gaussian(rows * cols, 2800, 2);
                     float[] r = Inputs.gaussian(rows * cols, 2801, 1);
-                    double[] rd = widen(r);
-                    double[] fd = FiniteDifference.gradient(v -> FiniteDifference.project(rd, SoftmaxOracle.forward(v, rows, cols, log)), widen(x));
-                    double[] yExact = SoftmaxOracle.forward(widen(x), rows, cols, log);
-                    double[] analytic = SoftmaxOracle.backward(rd, yExact, rows, cols, log);
-                    Tensor ty = up(Inputs.narrow(yExact), rows, cols);
+                    FdGradient g = softmaxGradient(x, r, rows, cols, log);
+                    Tensor ty = up(Inputs.narrow(SoftmaxOracle.forward(widen(x), rows, cols, log)), rows, cols);
                     Tensor dx = log ? backend.logSoftmaxBackward(up(r, rows, cols), ty) : backend.softmaxBackward(up(r, rows, cols), ty);
-                    gradientCheck(log ? "logSoftmax" : "softmax", fd, down(dx), analytic);
+                    gradientCheck(log ? "logSoftmax" : "softmax", g, down(dx));
                 }));
             }
             return tests.stream();
@@ -1439,39 +1597,15 @@ public abstract class BackendConformanceKit {
             return Stream.of(Activation.TANH, Activation.GELU, Activation.SIGMOID, Activation.IDENTITY).map(act ->
                     check("linear " + act + " backward vs finite difference", ops(Op.LINEAR, Op.LINEAR_BACKWARD), () -> {
                 int rows = 3, in = 4, out = 5;
-                float[] x = Inputs.gaussian(rows * in, 3200, 1);
-                float[] w = Inputs.gaussian(in * out, 3201, 0.5);
-                float[] b = Inputs.gaussian(out, 3202, 0.5);
-                float[] r = Inputs.gaussian(rows * out, 3203, 1);
-                double[] rd = widen(r);
-                int nx = rows * in, nw = in * out;
-                double[] all = new double[nx + nw + out];
-                System.arraycopy(widen(x), 0, all, 0, nx);
-                System.arraycopy(widen(w), 0, all, nx, nw);
-                System.arraycopy(widen(b), 0, all, nx + nw, out);
-                Function<double[], double[]> forward = v -> {
-                    double[] z = LinalgOracle.linearPre(Arrays.copyOfRange(v, 0, nx), Arrays.copyOfRange(v, nx, nx + nw),
-                            Arrays.copyOfRange(v, nx + nw, nx + nw + out), rows, in, out, null);
-                    double[] y = new double[z.length];
-                    for (int i = 0; i < z.length; i++) {
-                        y[i] = ActivationOracle.forward(act, z[i]);
-                    }
-                    return y;
-                };
-                double[] fd = FiniteDifference.gradient(v -> FiniteDifference.project(rd, forward.apply(v)), all);
-                double[] zExact = LinalgOracle.linearPre(widen(x), widen(w), widen(b), rows, in, out, null);
-                double[] dz = new double[zExact.length];
-                for (int i = 0; i < dz.length; i++) {
-                    dz[i] = rd[i] * ActivationOracle.derivative(act, zExact[i]);
+                float[][] xwbr = linearInputs(rows, in, out, 3200, 0.5, v -> v);
+                FdGradient all = linearLayerGradient(act, xwbr, rows, in, out);
+                LinearOutput fwd = backend.linear(up(xwbr[0], rows, in), up(xwbr[1], in, out), up(xwbr[2], out), act);
+                LinearGradients g = backend.linearBackward(up(xwbr[3], rows, out), fwd);
+                Tensor[] got = {g.dx(), g.dw(), g.db()};
+                int[] at = linearParts(rows, in, out);
+                for (int k = 0; k < got.length; k++) {
+                    gradientCheck(LINEAR_PARTS[k], Tolerances.LINEAR_GRADIENT_CHECK, all.slice(at[k], at[k + 1]), down(got[k]));
                 }
-                double[][] analytic = LinalgOracle.linearBackward(dz, widen(x), widen(w), rows, in, out);
-                Tensor tx = up(x, rows, in);
-                Tensor tw = up(w, in, out);
-                LinearOutput fwd = backend.linear(tx, tw, up(b, out), act);
-                LinearGradients g = backend.linearBackward(up(r, rows, out), fwd);
-                gradientCheck("linear dx", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, 0, nx), down(g.dx()), analytic[0]);
-                gradientCheck("linear dW", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, nx, nx + nw), down(g.dw()), analytic[1]);
-                gradientCheck("linear db", Tolerances.LINEAR_GRADIENT_CHECK, Arrays.copyOfRange(fd, nx + nw, nx + nw + out), down(g.db()), analytic[2]);
             }));
         }
     }
@@ -1563,27 +1697,10 @@ public abstract class BackendConformanceKit {
                     assertTrue(Float.isNaN(g[3]), loss + " gradient at the NaN prediction must be NaN, got " + g[3]);
                 }));
                 tests.add(check(loss + " gradient vs finite difference", ops(Op.LOSS_BACKWARD), () -> {
-                    int n = 17;
-                    float[] t;
-                    float[] p;
-                    if (loss.kind() == Loss.Kind.BINARY_CROSS_ENTROPY) {
-                        p = Inputs.uniform(n, 3500, 0.05, 0.95);
-                        t = Inputs.uniform(n, 3501, 0, 1);
-                    } else {
-                        t = loss.kind() == Loss.Kind.BINARY_CROSS_ENTROPY_WITH_LOGITS ? Inputs.uniform(n, 3501, 0, 1) : Inputs.gaussian(n, 3501, 1);
-                        // Differences away from the kinks at 0 and at ±δ.
-                        float delta = loss.kind() == Loss.Kind.HUBER ? loss.delta() : 1f;
-                        float[] d = Inputs.awayFromZero(n, 3502, 0.2, 0.8);
-                        p = new float[n];
-                        for (int i = 0; i < n; i++) {
-                            p[i] = t[i] + d[i] * delta * (i % 2 == 0 ? 1f : 3f);
-                        }
-                    }
-                    double[] td = widen(t);
+                    float[][] pt = lossGradientData(loss, 17, 3500, 0.2, v -> v);
                     for (Reduction red : Reduction.values()) {
-                        double[] fd = FiniteDifference.gradient(v -> LossOracle.loss(loss, red, v, td), widen(p));
-                        double[] analytic = LossOracle.gradient(loss, red, widen(p), td);
-                        gradientCheck(loss + " " + red, fd, down(backend.lossBackward(up(p), up(t), loss, red)), analytic);
+                        FdGradient g = lossGradient(loss, red, pt[0], pt[1]);
+                        gradientCheck(loss + " " + red, g, down(backend.lossBackward(up(pt[0]), up(pt[1]), loss, red)));
                     }
                 }));
             }
@@ -1645,13 +1762,11 @@ public abstract class BackendConformanceKit {
                     float[] x = Inputs.gaussian(rows * cols, 3600, 2);
                     int[] l = labels ? Inputs.labels(rows, cols, 3601) : null;
                     float[] t = labels ? null : Inputs.probabilities(rows, cols, 3602);
-                    double[] td = t == null ? null : widen(t);
                     for (Reduction red : Reduction.values()) {
-                        double[] fd = FiniteDifference.gradient(v -> LossOracle.crossEntropy(v, l, td, rows, cols, red), widen(x));
-                        double[] analytic = LossOracle.crossEntropyGradient(widen(x), l, td, rows, cols, red);
+                        FdGradient g = crossEntropyGradient(x, l, t, rows, cols, red);
                         Tensor tx = up(x, rows, cols);
                         LossAndGradient lg = labels ? backend.softmaxCrossEntropy(tx, l, red) : backend.softmaxCrossEntropy(tx, up(t, rows, cols), red);
-                        gradientCheck("cross-entropy " + red, fd, down(lg.gradient()), analytic);
+                        gradientCheck("cross-entropy " + red, g, down(lg.gradient()));
                     }
                 }));
             }
@@ -2872,20 +2987,6 @@ public abstract class BackendConformanceKit {
         return backend.of(x, h, dims.length == 0 ? new long[] {x.length} : dims);
     }
 
-    private static double[] concat(double[]... parts) {
-        int n = 0;
-        for (double[] p : parts) {
-            n += p.length;
-        }
-        double[] all = new double[n];
-        int at = 0;
-        for (double[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
-    }
-
     /** ref = S + rms/64 of the half finite-difference tolerance ({@link Tolerances#gradientCheck(DType)}). */
     private static double[] halfGradientRef(double[] grad, double[] sensitivity) {
         double floor = rms(grad) / 64;
@@ -2903,52 +3004,11 @@ public abstract class BackendConformanceKit {
      * @param sensitivity S: how far the gradient moves, per unit of relative error, when the saved half outputs the
      *     backward pass reads are rounded; null where it reads none
      */
-    private void halfGradientCheck(String what, DType h, double[] fd, double[] sensitivity, Tensor backendGrad, double[] oracleGrad) {
+    private void halfGradientCheck(String what, DType h, FdGradient g, double[] sensitivity, Tensor backendGrad) {
         assertEquals(h, backendGrad.dtype(), what + ": the gradient keeps the inputs' dtype");
-        assertOracleAgrees(what, fd, oracleGrad);
+        assertOracleAgrees(what, g.fd(), g.analytic());
         assertAgree(what + " in " + h + " (backend backward vs float64 finite difference at the " + h + " inputs)",
-                Tolerances.gradientCheck(h), fd, down(backendGrad), halfGradientRef(fd, sensitivity), null);
-    }
-
-    /**
-     * The layer's gradients (dx, dW, db in one array) as the oracle's backward formula gives them from dy = r and the
-     * saved z and y, for {@link FiniteDifference#sensitivity}: the saved values are s = (z, y).
-     */
-    private static double[] linearBackwardOf(Activation act, double[] r, double[] x, double[] w, double[] s, int rows, int in, int out) {
-        int m = rows * out;
-        double[] dz = new double[m];
-        for (int i = 0; i < m; i++) {
-            dz[i] = ActivationOracle.backward(act, r[i], s[i], s[m + i]);
-        }
-        double[][] g = LinalgOracle.linearBackward(dz, x, w, rows, in, out);
-        return concat(g[0], g[1], g[2]);
-    }
-
-    /** The layer's forward in float64, projected on r: the scalar whose gradient in θ = (x, W, b) the backward computes. */
-    private static double projectedLinear(Activation act, double[] r, double[] theta, int rows, int in, int out) {
-        int nx = rows * in;
-        int nw = in * out;
-        double[] z = LinalgOracle.linearPre(Arrays.copyOfRange(theta, 0, nx), Arrays.copyOfRange(theta, nx, nx + nw),
-                Arrays.copyOfRange(theta, nx + nw, nx + nw + out), rows, in, out, null);
-        double s = 0;
-        for (int i = 0; i < z.length; i++) {
-            s += r[i] * ActivationOracle.forward(act, z[i]);
-        }
-        return s;
-    }
-
-    /** The oracle's gradient of {@link #projectedLinear} at θ, from the exact z: dx, dW and db. */
-    private static double[][] linearGradient(Activation act, double[] r, double[] theta, int rows, int in, int out) {
-        int nx = rows * in;
-        int nw = in * out;
-        double[] x = Arrays.copyOfRange(theta, 0, nx);
-        double[] w = Arrays.copyOfRange(theta, nx, nx + nw);
-        double[] z = LinalgOracle.linearPre(x, w, Arrays.copyOfRange(theta, nx + nw, nx + nw + out), rows, in, out, null);
-        double[] dz = new double[z.length];
-        for (int i = 0; i < dz.length; i++) {
-            dz[i] = r[i] * ActivationOracle.derivative(act, z[i]);
-        }
-        return LinalgOracle.linearBackward(dz, x, w, rows, in, out);
+                Tolerances.gradientCheck(h), g.fd(), down(backendGrad), halfGradientRef(g.fd(), sensitivity), null);
     }
 
     @Nested
@@ -2969,19 +3029,9 @@ public abstract class BackendConformanceKit {
                         // Away from the kinks at 0 (ReLU, leaky ReLU, ELU) as in float32; still ≥ 0.05 once rounded.
                         float[] x = roundedTo(h, Inputs.awayFromZero(n, 4000 + act.kind().ordinal(), 0.05, 3.0));
                         float[] r = roundedTo(h, Inputs.gaussian(n, 4020, 1));
+                        FdGradient grad = activationGradient(act, x, r);
                         double[] xd = widen(x);
                         double[] rd = widen(r);
-                        double[] fd = FiniteDifference.gradient(v -> {
-                            double s = 0;
-                            for (int i = 0; i < v.length; i++) {
-                                s += rd[i] * ActivationOracle.forward(act, v[i]);
-                            }
-                            return s;
-                        }, xd);
-                        double[] analytic = new double[n];
-                        for (int i = 0; i < n; i++) {
-                            analytic[i] = rd[i] * ActivationOracle.derivative(act, xd[i]);
-                        }
                         // The saved output as a half backend keeps it; sigmoid and tanh read it (the contract's dx).
                         float[] y = roundedTo(h, activationForward(act, x, null));
                         double[] sensitivity = FiniteDifference.sensitivity(yv -> {
@@ -2992,7 +3042,7 @@ public abstract class BackendConformanceKit {
                             return g;
                         }, widen(y));
                         Tensor dx = backend.activationBackward(upHalf(h, r), upHalf(h, x), upHalf(h, y), act);
-                        halfGradientCheck(act + " backward", h, fd, sensitivity, dx, analytic);
+                        halfGradientCheck(act + " backward", h, grad, sensitivity, dx);
                     }));
                 }
             }
@@ -3013,17 +3063,14 @@ public abstract class BackendConformanceKit {
                         int cols = 19;
                         float[] x = roundedTo(h, Inputs.gaussian(rows * cols, 4100, 2));
                         float[] r = roundedTo(h, Inputs.gaussian(rows * cols, 4101, 1));
+                        FdGradient g = softmaxGradient(x, r, rows, cols, log);
                         double[] rd = widen(r);
-                        double[] fd = FiniteDifference.gradient(v -> FiniteDifference.project(rd, SoftmaxOracle.forward(v, rows, cols, log)),
-                                widen(x));
-                        double[] yExact = SoftmaxOracle.forward(widen(x), rows, cols, log);
-                        double[] analytic = SoftmaxOracle.backward(rd, yExact, rows, cols, log);
-                        float[] y = roundedTo(h, yExact);
+                        float[] y = roundedTo(h, SoftmaxOracle.forward(widen(x), rows, cols, log));
                         double[] sensitivity = FiniteDifference.sensitivity(yv -> SoftmaxOracle.backward(rd, yv, rows, cols, log), widen(y));
                         Tensor ty = upHalf(h, y, rows, cols);
                         Tensor tr = upHalf(h, r, rows, cols);
                         Tensor dx = log ? backend.logSoftmaxBackward(tr, ty) : backend.softmaxBackward(tr, ty);
-                        halfGradientCheck(name + " backward", h, fd, sensitivity, dx, analytic);
+                        halfGradientCheck(name + " backward", h, g, sensitivity, dx);
                     }));
                 }
             }
@@ -3038,38 +3085,23 @@ public abstract class BackendConformanceKit {
                 for (Loss loss : LOSSES) {
                     tests.add(check(loss + " gradient in " + h + " vs finite difference", ops(Op.LOSS_BACKWARD), () -> {
                         requireHalf(Op.LOSS_BACKWARD, h);
-                        int n = 37;
-                        float[] t;
-                        float[] p;
-                        Loss.Kind kind = loss.kind();
-                        if (kind == Loss.Kind.BINARY_CROSS_ENTROPY) {
-                            p = roundedTo(h, Inputs.uniform(n, 4200, 0.05, 0.95));
-                            t = roundedTo(h, Inputs.uniform(n, 4201, 0, 1));
-                        } else {
-                            t = roundedTo(h, kind == Loss.Kind.BINARY_CROSS_ENTROPY_WITH_LOGITS ? Inputs.uniform(n, 4201, 0, 1)
-                                    : Inputs.gaussian(n, 4201, 1));
-                            // |p − t| in [0.4δ, 0.8δ] or [1.2δ, 2.4δ]: away from the kinks at 0 (MAE) and at δ (Huber).
-                            float delta = kind == Loss.Kind.HUBER ? loss.delta() : 1f;
-                            float[] d = Inputs.awayFromZero(n, 4202, 0.4, 0.8);
-                            p = new float[n];
-                            for (int i = 0; i < n; i++) {
-                                p[i] = t[i] + d[i] * delta * (i % 2 == 0 ? 1f : 3f);
-                            }
-                            p = roundedTo(h, p);
-                            for (int i = 0; i < n; i++) {
+                        // |p − t| in [0.4δ, 0.8δ] or [1.2δ, 2.4δ]: away from the kinks at 0 (MAE) and at δ (Huber).
+                        float[][] pt = lossGradientData(loss, 37, 4200, 0.4, v -> roundedTo(h, v));
+                        float[] p = pt[0];
+                        float[] t = pt[1];
+                        if (loss.kind() != Loss.Kind.BINARY_CROSS_ENTROPY) {
+                            float delta = loss.kind() == Loss.Kind.HUBER ? loss.delta() : 1f;
+                            for (int i = 0; i < p.length; i++) {
                                 double gap = Math.abs((double) p[i] - t[i]) / delta;
                                 assertTrue(gap > 0.3 && Math.abs(gap - 1) > 0.1,
                                         "kit data: |p − t| = " + gap + "δ at [" + i + "] is too near a kink once rounded to " + h);
                             }
                         }
-                        double[] pd = widen(p);
-                        double[] td = widen(t);
                         Tensor tp = upHalf(h, p);
                         Tensor tt = upHalf(h, t);
                         for (Reduction red : Reduction.values()) {
-                            double[] fd = FiniteDifference.gradient(v -> LossOracle.loss(loss, red, v, td), pd);
-                            double[] analytic = LossOracle.gradient(loss, red, pd, td);
-                            halfGradientCheck(loss + " " + red + " gradient", h, fd, null, backend.lossBackward(tp, tt, loss, red), analytic);
+                            FdGradient g = lossGradient(loss, red, p, t);
+                            halfGradientCheck(loss + " " + red + " gradient", h, g, null, backend.lossBackward(tp, tt, loss, red));
                         }
                     }));
                 }
@@ -3092,14 +3124,12 @@ public abstract class BackendConformanceKit {
                         float[] x = roundedTo(h, Inputs.gaussian(rows * cols, 4300, 2));
                         int[] l = labels ? Inputs.labels(rows, cols, 4301) : null;
                         float[] t = labels ? null : roundedTo(h, Inputs.probabilities(rows, cols, 4302));
-                        double[] td = t == null ? null : widen(t);
                         Tensor tx = upHalf(h, x, rows, cols);
                         for (Reduction red : Reduction.values()) {
-                            double[] fd = FiniteDifference.gradient(v -> LossOracle.crossEntropy(v, l, td, rows, cols, red), widen(x));
-                            double[] analytic = LossOracle.crossEntropyGradient(widen(x), l, td, rows, cols, red);
+                            FdGradient g = crossEntropyGradient(x, l, t, rows, cols, red);
                             LossAndGradient lg = labels ? backend.softmaxCrossEntropy(tx, l, red)
                                     : backend.softmaxCrossEntropy(tx, upHalf(h, t, rows, cols), red);
-                            halfGradientCheck("cross-entropy " + red + " gradient", h, fd, null, lg.gradient(), analytic);
+                            halfGradientCheck("cross-entropy " + red + " gradient", h, g, null, lg.gradient());
                         }
                     }));
                 }
@@ -3134,7 +3164,7 @@ public abstract class BackendConformanceKit {
                     analytic[i] = kept[i] ? r[i] * scale : 0;
                 }
                 DropoutOutput d = backend.dropout(upHalf(h, x), p, seed, offset);
-                halfGradientCheck("dropout backward", h, fd, null, backend.dropoutBackward(upHalf(h, r), d.mask(), p), analytic);
+                halfGradientCheck("dropout backward", h, new FdGradient(fd, analytic), null, backend.dropoutBackward(upHalf(h, r), d.mask(), p));
             }));
         }
 
@@ -3150,25 +3180,16 @@ public abstract class BackendConformanceKit {
                         int rows = 3;
                         int in = 4;
                         int out = 5;
-                        float[] x = roundedTo(h, Inputs.gaussian(rows * in, 4500, 1));
-                        float[] w = roundedTo(h, Inputs.gaussian(in * out, 4501, 0.5));
-                        float[] b = roundedTo(h, Inputs.gaussian(out, 4502, 0.5));
-                        float[] r = roundedTo(h, Inputs.gaussian(rows * out, 4503, 1));
-                        double[] rd = widen(r);
-                        int nx = rows * in;
-                        int nw = in * out;
-                        double[] theta = concat(widen(x), widen(w), widen(b));
-                        double[] fd = FiniteDifference.gradient(v -> projectedLinear(act, rd, v, rows, in, out), theta);
-                        double[][] analytic = linearGradient(act, rd, theta, rows, in, out);
-                        LinearOutput fwd = backend.linear(upHalf(h, x, rows, in), upHalf(h, w, in, out), upHalf(h, b, out), act);
-                        LinearGradients g = backend.linearBackward(upHalf(h, r, rows, out), fwd);
-                        double[] saved = concat(widen(down(fwd.preActivation())), widen(down(fwd.output())));
-                        double[] s = FiniteDifference.sensitivity(sv -> linearBackwardOf(act, rd, widen(x), widen(w), sv, rows, in, out), saved);
-                        halfGradientCheck("linear dx", h, Arrays.copyOfRange(fd, 0, nx), Arrays.copyOfRange(s, 0, nx), g.dx(), analytic[0]);
-                        halfGradientCheck("linear dW", h, Arrays.copyOfRange(fd, nx, nx + nw), Arrays.copyOfRange(s, nx, nx + nw), g.dw(),
-                                analytic[1]);
-                        halfGradientCheck("linear db", h, Arrays.copyOfRange(fd, nx + nw, nx + nw + out),
-                                Arrays.copyOfRange(s, nx + nw, nx + nw + out), g.db(), analytic[2]);
+                        float[][] xwbr = linearInputs(rows, in, out, 4500, 0.5, v -> roundedTo(h, v));
+                        FdGradient all = linearLayerGradient(act, xwbr, rows, in, out);
+                        LinearOutput fwd = backend.linear(upHalf(h, xwbr[0], rows, in), upHalf(h, xwbr[1], in, out), upHalf(h, xwbr[2], out), act);
+                        LinearGradients g = backend.linearBackward(upHalf(h, xwbr[3], rows, out), fwd);
+                        double[] s = linearSavedSensitivity(act, xwbr, fwd, rows, in, out, gs -> gs);
+                        Tensor[] got = {g.dx(), g.dw(), g.db()};
+                        int[] at = linearParts(rows, in, out);
+                        for (int k = 0; k < got.length; k++) {
+                            halfGradientCheck(LINEAR_PARTS[k], h, all.slice(at[k], at[k + 1]), Arrays.copyOfRange(s, at[k], at[k + 1]), got[k]);
+                        }
                     }));
                 }
             }
@@ -3204,18 +3225,13 @@ public abstract class BackendConformanceKit {
             int rows = 9;
             int in = 33;
             int out = 17;
-            float[] x = roundedTo(h, Inputs.gaussian(rows * in, 4600, 1));
-            float[] w = roundedTo(h, Inputs.gaussian(in * out, 4601, 1 / Math.sqrt(in)));
-            float[] b = roundedTo(h, Inputs.gaussian(out, 4602, 0.5));
-            float[] r = roundedTo(h, Inputs.gaussian(rows * out, 4603, 1));
-            double[] rd = widen(r);
-            int nx = rows * in;
-            int nw = in * out;
-            double[] theta = concat(widen(x), widen(w), widen(b));
+            float[][] xwbr = linearInputs(rows, in, out, 4600, 1 / Math.sqrt(in), v -> roundedTo(h, v));
+            double[] rd = widen(xwbr[3]);
+            double[] theta = concat(widen(xwbr[0]), widen(xwbr[1]), widen(xwbr[2]));
             double[][] parts = linearGradient(act, rd, theta, rows, in, out);
             double[] analytic = concat(parts);
-            LinearOutput fwd = backend.linear(upHalf(h, x, rows, in), upHalf(h, w, in, out), upHalf(h, b, out), act);
-            LinearGradients g = backend.linearBackward(upHalf(h, r, rows, out), fwd);
+            LinearOutput fwd = backend.linear(upHalf(h, xwbr[0], rows, in), upHalf(h, xwbr[1], in, out), upHalf(h, xwbr[2], out), act);
+            LinearGradients g = backend.linearBackward(upHalf(h, xwbr[3], rows, out), fwd);
             for (Tensor t : new Tensor[] {g.dx(), g.dw(), g.db()}) {
                 assertEquals(h, t.dtype(), "the layer's gradients keep the inputs' dtype");
             }
@@ -3224,7 +3240,7 @@ public abstract class BackendConformanceKit {
             // Each component's rounding within its element-by-element bound (the rms of dx, dW and db apart) but for S.
             Tolerance tol = tolerance(Tolerances.gradientCheck(h));
             double[] bound = new double[analytic.length];
-            int[] starts = {0, nx, nx + nw, nx + nw + out};
+            int[] starts = linearParts(rows, in, out);
             for (int k = 0; k < 3; k++) {
                 double[] ref = halfGradientRef(parts[k], null);
                 for (int i = 0; i < ref.length; i++) {
@@ -3232,15 +3248,13 @@ public abstract class BackendConformanceKit {
                 }
             }
             // The saved half z and y move v·∇ as a whole: S_v = Σ_j |s_j·∂(v·g)/∂s_j|, signs within the sum kept.
-            double[] saved = concat(widen(down(fwd.preActivation())), widen(down(fwd.output())));
-            double sv = FiniteDifference.sensitivity(s -> {
-                double[] gs = linearBackwardOf(act, rd, widen(x), widen(w), s, rows, in, out);
+            double sv = linearSavedSensitivity(act, xwbr, fwd, rows, in, out, gs -> {
                 double dot = 0;
                 for (int i = 0; i < gs.length; i++) {
                     dot += v[i] * gs[i];
                 }
                 return new double[] {dot};
-            }, saved)[0];
+            })[0];
             double fd = FiniteDifference.directional(t -> projectedLinear(act, rd, t, rows, in, out), theta, v);
             double oracle = 0;
             double backendDot = 0;
