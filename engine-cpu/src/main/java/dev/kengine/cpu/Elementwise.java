@@ -56,6 +56,31 @@ public interface Elementwise {
         }
     }
 
+    /**
+     * y[yOff + i] = act(x[xOff + i]) on half-precision bits, for i in [0, n): each element widened exactly, the
+     * float32 kernel of {@link #activation} applied, and the result rounded once by {@link dev.kengine.Conversions},
+     * so that the bits are those of widening, {@link #activation} and {@link #narrow} in turn. The default does
+     * exactly that through float scratch in blocks that stay in L1 ({@link HalfBlocks}); an implementation may
+     * convert in registers instead but must give the same bits.
+     *
+     * @param bf16 true for bfloat16, false for float16
+     */
+    default void halfActivation(boolean bf16, Activation.Kind kind, float parameter, short[] x, int xOff, short[] y,
+                                int yOff, int n) {
+        HalfBlocks.activation(this, bf16, kind, parameter, x, xOff, y, yOff, n);
+    }
+
+    /**
+     * dx[i] = act'(x[i]) · dy[i] on half-precision bits, for i in [from, to): the bits of widening dy, x and y,
+     * {@link #activationBackward} and {@link #narrow} in turn (see {@link #halfActivation}).
+     *
+     * @param bf16 true for bfloat16, false for float16
+     */
+    default void halfActivationBackward(boolean bf16, Activation.Kind kind, float parameter, short[] dy, short[] x,
+                                        short[] y, short[] dx, int from, int to) {
+        HalfBlocks.activationBackward(this, bf16, kind, parameter, dy, x, y, dx, from, to);
+    }
+
     /** y[yOff + i] = act(x[xOff + i]) for i in [0, n). */
     void activation(Activation.Kind kind, float parameter, float[] x, int xOff, float[] y, int yOff, int n);
 

@@ -16,7 +16,10 @@ import java.util.function.Consumer;
  * A timing harness (not a unit test): each op on 16M elements in FLOAT32, BFLOAT16 and FLOAT16 through
  * the public API on the CPU backend (2 threads), the three dtypes alternating, median of 9 wall-clock
  * runs after 3 warm-up runs each. Prints G elements/s per dtype and the half/float32 ratios measured in
- * the same run. Run after test-compile:
+ * the same run. The backend is opened with {@code simd=true}, so every call runs the vector kernels (the default
+ * {@code auto} starts on the scalar ones while the JIT compiles them). Arguments: {@code acts=relu,gelu,...} (the
+ * activations to time; default relu, sigmoid, gelu, tanh), {@code matmul=false} (skip the products),
+ * {@code elementwise=false} (only the products). Run after test-compile:
  * <pre>
  *   J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
  *   CP=engine-api/target/classes:engine-cpu/target/classes:engine-cpu/target/test-classes
@@ -28,7 +31,7 @@ public final class HalfThroughputTiming {
 
     /** Square matmul at 512, 1024, 2048 in each dtype (operands and result), GFLOP/s, median of 7 after 5 warm-up runs. */
     private static void matmul() {
-        try (Backend b = Engine.open("cpu", Map.of("threads", "2"))) {
+        try (Backend b = Engine.open("cpu", Map.of("threads", "2", "simd", "true"))) {
             for (int n : new int[] {512, 1024, 2048}) {
                 float[] x = new float[n * n];
                 java.util.SplittableRandom r = new java.util.SplittableRandom(n);
@@ -71,9 +74,37 @@ public final class HalfThroughputTiming {
 
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
+        List<Activation> acts = new ArrayList<>(List.of(Activation.RELU, Activation.SIGMOID, Activation.GELU, Activation.TANH));
+        boolean products = true;
+        boolean elementwise = true;
+        for (String arg : args) {
+            if (arg.startsWith("acts=")) {
+                acts.clear();
+                for (String name : arg.substring(5).split(",")) {
+                    acts.add(Activation.parse(name));
+                }
+            } else if (arg.equals("matmul=false")) {
+                products = false;
+            } else if (arg.equals("elementwise=false")) {
+                elementwise = false;
+            } else {
+                throw new IllegalArgumentException("unknown argument " + arg);
+            }
+        }
         String load = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim();
-        System.out.println("CPU backend, 2 threads, " + N + " elements, wall clock, median of 9; load at start: " + load);
-        try (Backend b = Engine.open("cpu", Map.of("threads", "2"))) {
+        System.out.println("CPU backend, 2 threads, simd=true, " + N + " elements, wall clock, median of 9; load at start: " + load);
+        if (elementwise) {
+            elementwise(acts);
+        }
+        if (products) {
+            matmul();
+        }
+        String end = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim();
+        System.out.println("load at end: " + end);
+    }
+
+    private static void elementwise(List<Activation> acts) {
+        try (Backend b = Engine.open("cpu", Map.of("threads", "2", "simd", "true"))) {
             float[] x = new float[N];
             java.util.SplittableRandom r = new java.util.SplittableRandom(1);
             for (int i = 0; i < N; i++) {
@@ -93,7 +124,7 @@ public final class HalfThroughputTiming {
             Tensor f32 = b.of(x);
             List<String> names = new ArrayList<>();
             List<Consumer<Integer>> ops = new ArrayList<>();
-            for (Activation act : new Activation[] {Activation.RELU, Activation.SIGMOID, Activation.GELU, Activation.TANH}) {
+            for (Activation act : acts) {
                 names.add(act + " forward");
                 ops.add(t -> b.activation(xs[t], act, ys[t]));
                 names.add(act + " backward");
@@ -126,8 +157,5 @@ public final class HalfThroughputTiming {
                         names.get(o), N / med[0], N / med[1], med[0] / med[1], N / med[2], med[0] / med[2]);
             }
         }
-        matmul();
-        String end = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim();
-        System.out.println("load at end: " + end);
     }
 }

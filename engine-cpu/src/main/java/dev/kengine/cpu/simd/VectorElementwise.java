@@ -16,6 +16,7 @@ import static jdk.incubator.vector.VectorOperators.LOG;
 import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.OR;
 
 import dev.kengine.cpu.Elementwise;
 import dev.kengine.cpu.Gaussian;
@@ -249,89 +250,157 @@ public final class VectorElementwise implements Elementwise {
         return FloatVector.broadcast(S, Float.NaN).blend(dy.mul(p), x.compare(LE, 0f)).blend(dy, x.compare(GT, 0f));
     }
 
-    // One loop per kind, each calling a small helper, so the JIT inlines everything and the vectors
-    // stay in registers (a vector passed through a non-inlined call is boxed on the heap).
+    // ---- half precision, converted in registers ---------------------------------------
+    //
+    // A half-precision kernel loads L half lanes, widens them to a float vector, runs the float32 kernel's own
+    // per-vector function and rounds once on the store: the bits of widening, the float32 kernel and narrowing in
+    // turn (each conversion is exact or follows dev.kengine.Conversions bit for bit), with no float array between.
+    //
+    // The function reaches the store as a lambda, and the store calls it before rounding. The order matters to the
+    // JIT: C2 stops inlining ordinary (not @ForceInline) methods once a compilation has created 18,000 nodes
+    // (NodeCountInliningCutoff), and the Vector API's operations create about 400 each while being parsed. With
+    // the function called first and a rounding helper after it, the larger kernels (tanh, GELU-tanh backward, and
+    // most in float16) passed that count before the helper, which then ran as a call with its vector on the heap
+    // (a quarter of the speed, or less); with the helper called first, the loop's own inlining decisions come before
+    // the arithmetic's nodes. The lambdas capture nothing, so each is a constant and is inlined. For the same
+    // reason each loop has a method of its own (per kind, half type and, for swish, β = 0 or not): a second loop in
+    // the same compilation would be parsed after the first one's nodes.
+
+    /** A per-vector function of two vectors and the activation's parameter: a gradient, or a forward pass of its second. */
+    @FunctionalInterface
+    private interface Lanes {
+        FloatVector apply(FloatVector a, FloatVector b, float parameter);
+    }
+
+    /** The L bfloat16 values at h[i], widened exactly: each one's bits moved into the upper half of a float lane. */
+    private static FloatVector loadBFloat16(short[] h, int i) {
+        // Sign extension puts copies of bit 15 in bits 16..31; the shift moves them out.
+        IntVector w = (IntVector) ShortVector.fromArray(SH, h, i).convertShape(S2I, SI, 0);
+        return w.lanewise(LSHL, 16).reinterpretAsFloats();
+    }
+
+    // Constants as vectors, built once: a scalar operand is broadcast again at each use while C2 parses, about 300
+    // nodes each, and the larger half-precision kernels are within a few hundred of C2's inlining cutoff (see above).
+    private static final FloatVector F16_REBASE = FloatVector.broadcast(S, 0x1p112f);
+    private static final IntVector F16_SPECIAL = IntVector.broadcast(SI, 0x0F80_0000);
+    private static final IntVector F32_SPECIAL = IntVector.broadcast(SI, 0x7F80_0000);
+    /** The float sign bit: or-ed in, −|v| for the e^−|·| forms. */
+    private static final IntVector SIGN = IntVector.broadcast(SI, 0x8000_0000);
+
+    /**
+     * The L float16 values at h[i], widened exactly (Conversions.fromFloat16): exponent and fraction moved to a
+     * float's positions (the two shifts drop the sign) make every finite half 2¹¹² times too small as a float (a half
+     * subnormal lands among the float subnormals), so one multiply by 2¹¹² (exact) rebases them all; exponent 31 (±∞,
+     * NaN) comes out of it as 2¹⁶ with the payload kept, and setting the exponent bits makes it 255; the sign is bit
+     * 31 of the sign-extended lane. Written with few Vector API calls: each creates about 400 nodes while C2 parses,
+     * and with two float16 loads before them the backward kernels' own helpers came too late to be inlined.
+     */
+    private static FloatVector loadFloat16(short[] h, int i) {
+        IntVector w = (IntVector) ShortVector.fromArray(SH, h, i).convertShape(S2I, SI, 0);
+        IntVector m = w.lanewise(LSHL, 17).lanewise(LSHR, 4);
+        IntVector scaled = m.reinterpretAsFloats().mul(F16_REBASE).reinterpretAsInts();
+        return scaled.lanewise(OR, F32_SPECIAL, m.compare(GE, F16_SPECIAL)).or(w.and(SIGN)).reinterpretAsFloats();
+    }
+
+    /**
+     * f(a, b, p) rounded to bfloat16 as Conversions.toBFloat16 (nearest, ties to even, on the upper 16 bits; a NaN
+     * quiet with its sign and upper payload) and stored at h[i]. See above for why f is called here. The NaN test is
+     * on the integer bits: a float compare cast to an integer mask kept C2 from unrolling the loops.
+     */
+    private static void storeBFloat16(Lanes f, FloatVector a, FloatVector b, float p, short[] h, int i) {
+        IntVector bits = f.apply(a, b, p).reinterpretAsInts();
+        IntVector high = bits.lanewise(LSHR, 16);
+        IntVector r = bits.add(high.and(1).add(0x7FFF)).lanewise(LSHR, 16)
+                .blend(high.or(0x40), bits.and(0x7FFF_FFFF).compare(GT, 0x7F80_0000));
+        ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
+    }
+
+    /**
+     * f(a, b, p) rounded to float16 as Conversions.toFloat16 and stored at h[i]: normal results by rebasing the
+     * exponent and rounding to nearest even at bit 13 in integer lanes (from 65520 up that reaches 0x7C00 or more,
+     * which the min makes ∞); below 2⁻¹⁴, |r|·2²⁴ rounded to an integer, ties to even, by one fma adding 2²³ (the
+     * product is exact); a NaN quiet with its sign and upper 9 payload bits.
+     */
+    private static void storeFloat16(Lanes f, FloatVector a, FloatVector b, float p, short[] h, int i) {
+        IntVector bits = f.apply(a, b, p).reinterpretAsInts();
+        IntVector abs = bits.and(0x7FFF_FFFF);
+        IntVector shifted = abs.lanewise(LSHR, 13);
+        IntVector normal = abs.add(shifted.and(1)).add(0xFFF - 0x3800_0000).lanewise(LSHR, 13).min(0x7C00);
+        IntVector small = abs.reinterpretAsFloats().fma(0x1p24f, 0x1p23f).reinterpretAsInts().sub(0x4B00_0000);
+        IntVector r = normal.blend(small, abs.compare(LT, 0x3880_0000))
+                .blend(shifted.and(0x1FF).or(0x7E00), abs.compare(GT, 0x7F80_0000))
+                .or(bits.lanewise(LSHR, 16).and(0x8000));
+        ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
+    }
+
+    /** A copy of a[off, off + n) in a new vector-length array, zero-padded (+0 in both half formats); null stays null. */
+    private static short[] paddedShorts(short[] a, int off, int n) {
+        if (a == null) {
+            return null;
+        }
+        short[] out = new short[L];
+        System.arraycopy(a, off, out, 0, n);
+        return out;
+    }
+
+    // One loop per half type, each in its own method, so that each is compiled for its own use (in one method, the
+    // type a first compilation had not yet seen was an uncommon trap, and a later call of it ran deoptimised).
     @Override
     public void widen(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
-        if (!bf16) {
-            widenFloat16(src, sOff, dst, dOff, n);
-            return;
+        int bound = S.loopBound(n);
+        if (bf16) {
+            widenBFloat16(src, sOff, dst, dOff, bound);
+        } else {
+            widenFloat16(src, sOff, dst, dOff, bound);
         }
-        int i = 0;
-        for (int bound = SH.loopBound(n); i < bound; i += SH.length()) {
-            ShortVector h = ShortVector.fromArray(SH, src, sOff + i);
-            // Sign extension puts copies of bit 15 in bits 16..31; the shift moves them out.
-            IntVector w = (IntVector) h.convertShape(S2I, SI, 0);
-            w.lanewise(LSHL, 16).reinterpretAsFloats().intoArray(dst, dOff + i);
+        for (int i = bound; i < n; i++) {
+            dst[dOff + i] = bf16 ? Float.intBitsToFloat(src[sOff + i] << 16) : dev.kengine.Conversions.fromFloat16(src[sOff + i]);
         }
-        for (; i < n; i++) {
-            dst[dOff + i] = Float.intBitsToFloat(src[sOff + i] << 16);
+    }
+
+    private static void widenBFloat16(short[] src, int sOff, float[] dst, int dOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            loadBFloat16(src, sOff + i).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void widenFloat16(short[] src, int sOff, float[] dst, int dOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            loadFloat16(src, sOff + i).intoArray(dst, dOff + i);
         }
     }
 
     @Override
     public void narrow(boolean bf16, float[] src, int sOff, short[] dst, int dOff, int n) {
-        if (!bf16) {
-            narrowFloat16(src, sOff, dst, dOff, n);
-            return;
+        int bound = S.loopBound(n);
+        if (bf16) {
+            narrowBFloat16(src, sOff, dst, dOff, bound);
+        } else {
+            narrowFloat16(src, sOff, dst, dOff, bound);
         }
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            IntVector bits = FloatVector.fromArray(S, src, sOff + i).reinterpretAsInts();
-            VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(GT, 0x7F800000);
-            IntVector rounded = bits.add(bits.lanewise(LSHR, 16).and(1).add(0x7FFF)).lanewise(LSHR, 16);
-            IntVector quiet = bits.lanewise(LSHR, 16).or(0x40);
-            ShortVector h = (ShortVector) rounded.blend(quiet, nan).convertShape(I2S, SH, 0);
-            h.intoArray(dst, dOff + i);
-        }
-        for (; i < n; i++) {
-            dst[dOff + i] = dev.kengine.Conversions.toBFloat16(src[sOff + i]);
+        for (int i = bound; i < n; i++) {
+            dst[dOff + i] = bf16 ? dev.kengine.Conversions.toBFloat16(src[sOff + i]) : dev.kengine.Conversions.toFloat16(src[sOff + i]);
         }
     }
 
-    /** float16 to float32 in integer lanes (Conversions.fromFloat16): normal, ±∞/NaN and subnormal cases blended. */
-    private static void widenFloat16(short[] src, int sOff, float[] dst, int dOff, int n) {
-        int i = 0;
-        for (int bound = SH.loopBound(n); i < bound; i += SH.length()) {
-            IntVector h = ((IntVector) ShortVector.fromArray(SH, src, sOff + i).convertShape(S2I, SI, 0)).and(0xFFFF);
-            IntVector sign = h.and(0x8000).lanewise(LSHL, 16);
-            IntVector exp = h.lanewise(LSHR, 10).and(0x1F);
-            IntVector frac = h.and(0x3FF);
-            IntVector fracHigh = frac.lanewise(LSHL, 13);
-            IntVector normal = exp.add(112).lanewise(LSHL, 23).or(fracHigh);
-            IntVector special = fracHigh.or(0x7F800000);
-            // Subnormal (and zero): frac · 2⁻²⁴, exact in float32.
-            IntVector small = ((FloatVector) frac.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();
-            IntVector r = normal.blend(special, exp.compare(EQ, 0x1F)).blend(small, exp.compare(EQ, 0));
-            r.or(sign).reinterpretAsFloats().intoArray(dst, dOff + i);
-        }
-        for (; i < n; i++) {
-            dst[dOff + i] = dev.kengine.Conversions.fromFloat16(src[sOff + i]);
+    private static void narrowBFloat16(float[] src, int sOff, short[] dst, int dOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((a, b, p) -> b, null, load(src, sOff + i), 0f, dst, dOff + i);
         }
     }
 
-    /** float32 to float16 rounded to nearest even (Conversions.toFloat16), in integer and exact float lanes. */
-    private static void narrowFloat16(float[] src, int sOff, short[] dst, int dOff, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector x = FloatVector.fromArray(S, src, sOff + i);
-            IntVector bits = x.reinterpretAsInts();
-            IntVector a = bits.and(0x7FFFFFFF);
-            IntVector sign = bits.lanewise(LSHR, 16).and(0x8000);
-            IntVector normal = a.add(a.lanewise(LSHR, 13).and(1).add(0xFFF)).sub(0x38000000).lanewise(LSHR, 13);
-            // Below 2⁻¹⁴: |x|·2²⁴ (exact) rounded to an integer, ties to even, by adding and removing 2²³.
-            IntVector small = x.abs().mul(0x1p24f).add(0x1p23f).reinterpretAsInts().sub(0x4B000000);
-            IntVector nan = a.lanewise(LSHR, 13).and(0x1FF).or(0x7E00);
-            IntVector r = normal.blend(small, a.compare(LT, 0x38800000))
-                    .blend(IntVector.broadcast(SI, 0x7C00), a.compare(GE, 0x477FF000))
-                    .blend(nan, a.compare(GT, 0x7F800000))
-                    .or(sign);
-            ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(dst, dOff + i);
-        }
-        for (; i < n; i++) {
-            dst[dOff + i] = dev.kengine.Conversions.toFloat16(src[sOff + i]);
+    private static void narrowFloat16(float[] src, int sOff, short[] dst, int dOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((a, b, p) -> b, null, load(src, sOff + i), 0f, dst, dOff + i);
         }
     }
+
+    // ---- activations forward ------------------------------------------------------------
+    //
+    // Each kind's arithmetic is one small per-vector function, called from one flat loop per storage (float32, and
+    // half precision through storeBFloat16 and storeFloat16), so that the JIT inlines it into each loop and the vectors stay in registers
+    // (a vector passed through a call that is not inlined is boxed on the heap). A switch over the kinds inside a
+    // loop would merge the kinds' vectors in phis, which the JIT may box.
 
     @Override
     public void activation(Activation.Kind kind, float p, float[] x, int xOff, float[] y, int yOff, int n) {
@@ -367,16 +436,93 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    /** The float32 kernel on half-precision storage, converted in registers; the tail in a padded vector. */
+    @Override
+    public void halfActivation(boolean bf16, Activation.Kind kind, float p, short[] x, int xOff, short[] y, int yOff, int n) {
+        int bound = S.loopBound(n);
+        forwardHalf(bf16, kind, p, x, xOff, y, yOff, bound);
+        if (bound < n) {
+            short[] tail = paddedShorts(x, xOff + bound, n - bound);
+            forwardHalf(bf16, kind, p, tail, 0, tail, 0, L);
+            System.arraycopy(tail, 0, y, yOff + bound, n - bound);
+        }
+    }
+
+    private static void forwardHalf(boolean bf, Activation.Kind kind, float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        if (bf) {
+            forwardBf16(kind, p, x, xOff, y, yOff, bound);
+        } else {
+            forwardFp16(kind, p, x, xOff, y, yOff, bound);
+        }
+    }
+
+    private static void forwardBf16(Activation.Kind kind, float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        switch (kind) {
+            // Not a copy: a signalling NaN comes back quiet, as through widening and narrowing.
+            case IDENTITY -> identityForwardBf16(p, x, xOff, y, yOff, bound);
+            case SIGMOID -> sigmoidForwardBf16(p, x, xOff, y, yOff, bound);
+            case TANH -> tanhForwardBf16(p, x, xOff, y, yOff, bound);
+            case RELU -> reluForwardBf16(p, x, xOff, y, yOff, bound);
+            case LEAKY_RELU -> leakyReluForwardBf16(p, x, xOff, y, yOff, bound);
+            case ELU -> eluForwardBf16(p, x, xOff, y, yOff, bound);
+            case SWISH -> swishForwardBf16(p, x, xOff, y, yOff, bound);
+            case SOFTPLUS -> softplusForwardBf16(p, x, xOff, y, yOff, bound);
+            case GELU -> geluForwardBf16(p, x, xOff, y, yOff, bound);
+            case GELU_TANH -> geluTanhForwardBf16(p, x, xOff, y, yOff, bound);
+        }
+    }
+
+    private static void forwardFp16(Activation.Kind kind, float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        switch (kind) {
+            case IDENTITY -> identityForwardFp16(p, x, xOff, y, yOff, bound);
+            case SIGMOID -> sigmoidForwardFp16(p, x, xOff, y, yOff, bound);
+            case TANH -> tanhForwardFp16(p, x, xOff, y, yOff, bound);
+            case RELU -> reluForwardFp16(p, x, xOff, y, yOff, bound);
+            case LEAKY_RELU -> leakyReluForwardFp16(p, x, xOff, y, yOff, bound);
+            case ELU -> eluForwardFp16(p, x, xOff, y, yOff, bound);
+            case SWISH -> swishForwardFp16(p, x, xOff, y, yOff, bound);
+            case SOFTPLUS -> softplusForwardFp16(p, x, xOff, y, yOff, bound);
+            case GELU -> geluForwardFp16(p, x, xOff, y, yOff, bound);
+            case GELU_TANH -> geluTanhForwardFp16(p, x, xOff, y, yOff, bound);
+        }
+    }
+
+    private static void identityForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> z, null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void identityForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> z, null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
     /**
      * σ(x) by the e^−|x| form, which overflows for no x: 1/(1 + e) for x ≥ 0, e/(1 + e) below, in one division and
      * with e scaled by 2³² (2³²/(2³² + e′) and e′/(2³² + e′): the same bits, one multiply fewer).
      */
+    private static FloatVector sigmoid(FloatVector v) {
+        FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(SIGN).reinterpretAsFloats());
+        return FloatVector.broadcast(S, VectorMath.EXP_SCALE).blend(e, v.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
+    }
+
     private static void sigmoidForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        FloatVector scale = FloatVector.broadcast(S, VectorMath.EXP_SCALE);
         for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            scale.blend(e, v.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE)).intoArray(y, yOff + i);
+            sigmoid(load(x, xOff + i)).intoArray(y, yOff + i);
+        }
+    }
+
+    private static void sigmoidForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> sigmoid(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void sigmoidForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> sigmoid(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
         }
     }
 
@@ -396,32 +542,64 @@ public final class VectorElementwise implements Elementwise {
      * ran at 0.37 of the copy bandwidth at 16M floats on two threads; this one costs 12 % more than the former in
      * L1 (3.6 against 4.1 G elements/s per thread; ElementwiseComputeTiming) and met the target in the same run.
      */
+    private static FloatVector tanh(FloatVector v) {
+        FloatVector a = v.abs();
+        FloatVector s = a.mul(a);
+        // Horner written out: through the nested poly overloads C2 ran out of inlining depth here.
+        FloatVector poly = FloatVector.broadcast(S, -0.005704982206225395f)
+                .fma(s, FloatVector.broadcast(S, 0.02063908241689205f))
+                .fma(s, FloatVector.broadcast(S, -0.05373971164226532f))
+                .fma(s, FloatVector.broadcast(S, 0.13331441581249237f))
+                .fma(s, FloatVector.broadcast(S, -0.3333328068256378f));
+        // e·2³² from the table form (within 2 ulp): t = 2e′/(2³² + e′), as sigmoid scales its ratio.
+        FloatVector e = VectorMath.expNonPositiveScaled(a.mul(-2f));
+        FloatVector large = FloatVector.broadcast(S, 1f).sub(e.add(e).div(e.add(VectorMath.EXP_SCALE)));
+        FloatVector small = a.mul(s).fma(poly, a);
+        return small.blend(large, a.compare(GE, TANH_POLY_LIMIT)).reinterpretAsInts()
+                .or(v.reinterpretAsInts().and(SIGN)).reinterpretAsFloats();
+    }
+
     private static void tanhForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector a = v.abs();
-            FloatVector s = a.mul(a);
-            // Horner written out: through the nested poly overloads C2 ran out of inlining depth here.
-            FloatVector poly = FloatVector.broadcast(S, -0.005704982206225395f)
-                    .fma(s, FloatVector.broadcast(S, 0.02063908241689205f))
-                    .fma(s, FloatVector.broadcast(S, -0.05373971164226532f))
-                    .fma(s, FloatVector.broadcast(S, 0.13331441581249237f))
-                    .fma(s, FloatVector.broadcast(S, -0.3333328068256378f));
-            // e·2³² from the table form (within 2 ulp): t = 2e′/(2³² + e′), as sigmoidForward scales its ratio.
-            FloatVector e = VectorMath.expNonPositiveScaled(a.mul(-2f));
-            FloatVector large = FloatVector.broadcast(S, 1f).sub(e.add(e).div(e.add(VectorMath.EXP_SCALE)));
-            FloatVector small = a.mul(s).fma(poly, a);
-            small.blend(large, a.compare(GE, TANH_POLY_LIMIT)).reinterpretAsInts()
-                    .or(v.reinterpretAsInts().and(0x8000_0000)).reinterpretAsFloats().intoArray(y, yOff + i);
+            tanh(load(x, xOff + i)).intoArray(y, yOff + i);
         }
+    }
+
+    private static void tanhForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> tanh(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void tanhForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> tanh(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    /**
+     * x ≤ 0 (−0 included) gives +0 and NaN compares false and is kept: RELU's contract, in two instructions where
+     * the lanewise MAX takes six for Math.max's rules.
+     */
+    private static FloatVector relu(FloatVector v) {
+        return v.blend(0f, v.compare(LE, 0f));
     }
 
     private static void reluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            // x ≤ 0 (−0 included) gives +0 and NaN compares false and is kept: RELU's contract, in two instructions
-            // where the lanewise MAX takes six for Math.max's rules.
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            v.blend(0f, v.compare(LE, 0f)).intoArray(y, yOff + i);
+            relu(load(x, xOff + i)).intoArray(y, yOff + i);
+        }
+    }
+
+    private static void reluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> relu(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void reluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> relu(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
         }
     }
 
@@ -431,42 +609,123 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    private static void eluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        // Flat, as swishForward (see there): the same operations as the former elu() helper.
+    private static void leakyReluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            // x ≥ 0 takes x itself, so ELU(±0) = ±0 exactly (expm1 does not keep the sign of a zero).
-            VectorMath.expm1ForNonPositive(v).mul(p).blend(v, v.compare(GE, 0f)).intoArray(y, yOff + i);
+            storeBFloat16((d, z, q) -> leakyRelu(z, q), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
         }
     }
 
-    // Swish forward is written out flat, with no helper calls, as swish backward is: through the shared sigmoid
-    // helpers C2 compiled it to a boxed, compute-bound loop in the bench's JVM (11.7 GB/s at 2 threads against 29
-    // for the flat backward). It computes x·σ(p·x) by the e^−|·| form, as sigmoidForward.
+    private static void leakyReluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> leakyRelu(z, q), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    /** α(eˣ − 1) below 0; x ≥ 0 takes x itself, so ELU(±0) = ±0 exactly (expm1 does not keep the sign of a zero). */
+    private static FloatVector elu(FloatVector v, float p) {
+        return VectorMath.expm1ForNonPositive(v).mul(p).blend(v, v.compare(GE, 0f));
+    }
+
+    private static void eluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            elu(load(x, xOff + i), p).intoArray(y, yOff + i);
+        }
+    }
+
+    private static void eluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> elu(z, q), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void eluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> elu(z, q), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    /**
+     * x·σ(βx) for β ≠ 0, σ by the e^−|·| form as {@link #sigmoid}, written out with no helper but the exponential:
+     * through the shared sigmoid helpers C2 once compiled it to a boxed, compute-bound loop (11.7 GB/s at 2 threads
+     * against 29 for the flat backward). β = 0 is x/2 ({@link #swishForward}'s other loop).
+     */
+    private static FloatVector swish(FloatVector v, float p) {
+        FloatVector xs = v.mul(p);
+        FloatVector e = VectorMath.expNonPositiveScaled(xs.reinterpretAsInts().or(SIGN).reinterpretAsFloats());
+        FloatVector sg = FloatVector.broadcast(S, VectorMath.EXP_SCALE).blend(e, xs.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
+        return v.mul(sg).blend(0f, sg.compare(EQ, 0f));
+    }
+
     private static void swishForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         if (p == 0f) { // σ(0) = 1/2 everywhere, ±∞ included (0·∞ in βx would give NaN)
             for (int i = 0; i < bound; i += L) {
-                FloatVector.fromArray(S, x, xOff + i).mul(0.5f).intoArray(y, yOff + i);
+                load(x, xOff + i).mul(0.5f).intoArray(y, yOff + i);
             }
             return;
         }
-        FloatVector scale = FloatVector.broadcast(S, VectorMath.EXP_SCALE);
         for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector xs = v.mul(p);
-            FloatVector e = VectorMath.expNonPositiveScaled(xs.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            FloatVector sg = scale.blend(e, xs.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
-            v.mul(sg).blend(0f, sg.compare(EQ, 0f)).intoArray(y, yOff + i);
+            swish(load(x, xOff + i), p).intoArray(y, yOff + i);
         }
     }
 
-    /** max(x, 0) + ln(1 + e^−|x|): no overflow for any x, and exactly x for large x. */
+    private static void swishForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        if (p != 0f) {
+            for (int i = 0; i < bound; i += L) {
+                storeBFloat16((d, z, q) -> swish(z, q), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+            }
+        } else {
+            halfForwardBf16(p, x, xOff, y, yOff, bound);
+        }
+    }
+
+    private static void swishForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        if (p != 0f) {
+            for (int i = 0; i < bound; i += L) {
+                storeFloat16((d, z, q) -> swish(z, q), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+            }
+        } else {
+            halfForwardFp16(p, x, xOff, y, yOff, bound);
+        }
+    }
+
+    // β = 0 (x/2) in methods of their own, called after the β ≠ 0 loop: in one method with it, or inlined ahead of
+    // it, the β = 0 loop's nodes put the β ≠ 0 loop's helpers past C2's inlining cutoff.
+    private static void halfForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> z.mul(0.5f), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void halfForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> z.mul(0.5f), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    /**
+     * max(x, 0) + ln(1 + e^−|x|): no overflow for any x, and exactly x for large x; + x where x > 0 by a masked add,
+     * one instruction where max(x, 0) then add is three (NaN stays NaN in e).
+     */
+    private static FloatVector softplus(FloatVector v) {
+        FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(SIGN).reinterpretAsFloats());
+        return log1pAtanhScaled(e).add(v, v.compare(GT, 0f));
+    }
+
     private static void softplusForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            // + x where x > 0, by a masked add: one instruction where max(x, 0) then add is three (NaN stays NaN in e).
-            log1pAtanhScaled(e).add(v, v.compare(GT, 0f)).intoArray(y, yOff + i);
+            softplus(load(x, xOff + i)).intoArray(y, yOff + i);
+        }
+    }
+
+    private static void softplusForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> softplus(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void softplusForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> softplus(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
         }
     }
 
@@ -476,48 +735,80 @@ public final class VectorElementwise implements Elementwise {
      * scalar kernel's erfc form keeps that). Without an exponential it runs 40 % faster than that form did. The
      * factor x is clamped from below only: beyond the clamps Φ is exactly 0 or 1, so x ≤ −5.5 (−∞ included) gives −0
      * with no ∞·0, and x ≥ 5.5 gives x. Near the clamp the fit can round Φ a hair below 0; |Φ| keeps the result's
-     * sign that of x, at the same error.
+     * sign that of x, at the same error. Below −{@value #GELU_TAIL} the double tail path ({@link #geluTail}).
      */
+    private static FloatVector gelu(FloatVector v) {
+        FloatVector lower = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
+        FloatVector xc = lower.blend(GELU_CLAMP, lower.compare(GT, GELU_CLAMP));
+        FloatVector out = cdfMinusHalf(xc).add(0.5f).abs().mul(lower);
+        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+        if (tail.anyTrue()) {
+            out = out.blend(geluTail(TAIL_GELU, v), tail);
+        }
+        return out;
+    }
+
     private static void geluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector lower = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
-            FloatVector xc = lower.blend(GELU_CLAMP, lower.compare(GT, GELU_CLAMP));
-            FloatVector out = cdfMinusHalf(xc).add(0.5f).abs().mul(lower);
-            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-            if (tail.anyTrue()) {
-                out = out.blend(geluTail(TAIL_GELU, v), tail);
-            }
-            out.intoArray(y, yOff + i);
+            gelu(load(x, xOff + i)).intoArray(y, yOff + i);
+        }
+    }
+
+    private static void geluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> gelu(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void geluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> gelu(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
         }
     }
 
     /** 2√(2/π) and 0.044715 in float, for 2u = 2√(2/π)·x·(1 + 0.044715x²) and its derivative. */
     private static final float GELU_TANH_TWO_SCALE = (float) (2 * ScalarElementwise.GELU_TANH_SCALE);
     private static final float GELU_TANH_CUBIC = (float) ScalarElementwise.GELU_TANH_CUBIC;
+    private static final FloatVector GELU_TANH_TWO_SCALE_V = FloatVector.broadcast(S, GELU_TANH_TWO_SCALE);
+    private static final FloatVector GELU_TANH_CUBIC_V = FloatVector.broadcast(S, GELU_TANH_CUBIC);
+    private static final FloatVector GELU_TANH_CUBIC3_V = FloatVector.broadcast(S, 3 * GELU_TANH_CUBIC);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
 
     /**
-     * x·σ(2u), u = √(2/π)(x + 0.044715x³), with σ by the e^−|·| form as sigmoidForward (1 + tanh u = 2σ(2u)): no
+     * x·σ(2u), u = √(2/π)(x + 0.044715x³), with σ by the e^−|·| form as {@link #sigmoid} (1 + tanh u = 2σ(2u)): no
      * cancellation anywhere, so relative accuracy but for 2u's own rounding (about 2 ulp of 2u, which e^(2u) turns
      * into 10 ulp of the result at x = −3 and 40 at −5.2, where PyTorch's x/2·(1 + tanh u) cancels to 200 ulp and
      * then to 0). The rational fit it replaced kept only absolute accuracy for x &lt; 0 (766 ulp at x = −2.99).
-     * Below −{@value #GELU_TAIL} the double tail path ({@link #geluTail}) takes over.
+     * Below −{@value #GELU_TAIL} the double tail path ({@link #geluTail}) takes over; σ is 0 only far below −4 (x =
+     * −∞ included), where the tail path's result replaces this one.
      */
+    private static FloatVector geluTanh(FloatVector v) {
+        FloatVector u2 = v.mul(v).fma(GELU_TANH_CUBIC, 1f).mul(v).mul(GELU_TANH_TWO_SCALE);
+        FloatVector e = VectorMath.expNonPositiveScaled(u2.reinterpretAsInts().or(SIGN).reinterpretAsFloats());
+        FloatVector sg = FloatVector.broadcast(S, VectorMath.EXP_SCALE).blend(e, u2.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
+        FloatVector out = v.mul(sg);
+        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+        if (tail.anyTrue()) {
+            out = out.blend(geluTail(TAIL_GELU_TANH, v), tail);
+        }
+        return out;
+    }
+
     private static void geluTanhForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        FloatVector scale = FloatVector.broadcast(S, VectorMath.EXP_SCALE);
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector u2 = v.mul(v).fma(GELU_TANH_CUBIC, 1f).mul(v).mul(GELU_TANH_TWO_SCALE);
-            FloatVector e = VectorMath.expNonPositiveScaled(u2.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            FloatVector sg = scale.blend(e, u2.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
-            // σ is 0 only far below −4 (x = −∞ included), where the tail path's result replaces this one.
-            FloatVector out = v.mul(sg);
-            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-            if (tail.anyTrue()) {
-                out = out.blend(geluTail(TAIL_GELU_TANH, v), tail);
-            }
-            out.intoArray(y, yOff + i);
+            geluTanh(load(x, xOff + i)).intoArray(y, yOff + i);
+        }
+    }
+
+    private static void geluTanhForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeBFloat16((d, z, q) -> geluTanh(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+        }
+    }
+
+    private static void geluTanhForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        for (int i = 0; i < bound; i += L) {
+            storeFloat16((d, z, q) -> geluTanh(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
         }
     }
 
@@ -529,6 +820,11 @@ public final class VectorElementwise implements Elementwise {
         }
         activation(kind, p, z, zOff, y, yOff, n);
     }
+
+    // ---- activations backward -----------------------------------------------------------
+    //
+    // Each kind's gradient is a function of dy and one more vector: y for sigmoid and tanh, x for the others. Its
+    // loops read only those two arrays.
 
     @Override
     public void activationBackward(Activation.Kind kind, float p, float[] dy, float[] x, float[] y, float[] dx, int from, int to) {
@@ -552,74 +848,238 @@ public final class VectorElementwise implements Elementwise {
     private static void backward(Activation.Kind kind, float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
         switch (kind) {
             case IDENTITY -> throw new AssertionError("identity is a copy");
-            case SIGMOID -> sigmoidBackward(p, dy, x, y, dx, from, bound);
-            case TANH -> tanhBackward(p, dy, x, y, dx, from, bound);
-            case RELU -> reluBackward(p, dy, x, y, dx, from, bound);
-            case LEAKY_RELU -> leakyReluBackward(p, dy, x, y, dx, from, bound);
-            case ELU -> eluBackward(p, dy, x, y, dx, from, bound);
-            case SWISH -> swishBackward(p, dy, x, y, dx, from, bound);
-            case SOFTPLUS -> softplusBackward(p, dy, x, y, dx, from, bound);
-            case GELU -> geluBackward(p, dy, x, y, dx, from, bound);
-            case GELU_TANH -> geluTanhBackward(p, dy, x, y, dx, from, bound);
+            case SIGMOID -> sigmoidBackward(p, dy, y, dx, from, bound);
+            case TANH -> tanhBackward(p, dy, y, dx, from, bound);
+            case RELU -> reluBackward(p, dy, x, dx, from, bound);
+            case LEAKY_RELU -> leakyReluBackward(p, dy, x, dx, from, bound);
+            case ELU -> eluBackward(p, dy, x, dx, from, bound);
+            case SWISH -> swishBackward(p, dy, x, dx, from, bound);
+            case SOFTPLUS -> softplusBackward(p, dy, x, dx, from, bound);
+            case GELU -> geluBackward(p, dy, x, dx, from, bound);
+            case GELU_TANH -> geluTanhBackward(p, dy, x, dx, from, bound);
         }
     }
 
-    private static void sigmoidBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+    /** The float32 kernel on half-precision storage, converted in registers; the tail in padded vectors. */
+    @Override
+    public void halfActivationBackward(boolean bf16, Activation.Kind kind, float p, short[] dy, short[] x, short[] y,
+                                       short[] dx, int from, int to) {
+        int bound = from + S.loopBound(to - from);
+        backwardHalf(bf16, kind, p, dy, x, y, dx, from, bound);
+        if (bound < to) {
+            int n = to - bound;
+            short[] tdy = paddedShorts(dy, bound, n);
+            backwardHalf(bf16, kind, p, tdy, paddedShorts(x, bound, n), paddedShorts(y, bound, n), tdy, 0, L);
+            System.arraycopy(tdy, 0, dx, bound, n);
+        }
+    }
+
+    private static void backwardHalf(boolean bf, Activation.Kind kind, float p, short[] dy, short[] x, short[] y, short[] dx,
+                                     int from, int bound) {
+        if (bf) {
+            backwardBf16(kind, p, dy, x, y, dx, from, bound);
+        } else {
+            backwardFp16(kind, p, dy, x, y, dx, from, bound);
+        }
+    }
+
+    private static void backwardBf16(Activation.Kind kind, float p, short[] dy, short[] x, short[] y, short[] dx, int from, int bound) {
+        switch (kind) {
+            // dx = dy, through widening and narrowing (a signalling NaN comes back quiet).
+            case IDENTITY -> identityForwardBf16(p, dy, from, dx, from, bound - from);
+            case SIGMOID -> sigmoidBackwardBf16(p, dy, y, dx, from, bound);
+            case TANH -> tanhBackwardBf16(p, dy, y, dx, from, bound);
+            case RELU -> reluBackwardBf16(p, dy, x, dx, from, bound);
+            case LEAKY_RELU -> leakyReluBackwardBf16(p, dy, x, dx, from, bound);
+            case ELU -> eluBackwardBf16(p, dy, x, dx, from, bound);
+            case SWISH -> swishBackwardBf16(p, dy, x, dx, from, bound);
+            case SOFTPLUS -> softplusBackwardBf16(p, dy, x, dx, from, bound);
+            case GELU -> geluBackwardBf16(p, dy, x, dx, from, bound);
+            case GELU_TANH -> geluTanhBackwardBf16(p, dy, x, dx, from, bound);
+        }
+    }
+
+    private static void backwardFp16(Activation.Kind kind, float p, short[] dy, short[] x, short[] y, short[] dx, int from, int bound) {
+        switch (kind) {
+            case IDENTITY -> identityForwardFp16(p, dy, from, dx, from, bound - from);
+            case SIGMOID -> sigmoidBackwardFp16(p, dy, y, dx, from, bound);
+            case TANH -> tanhBackwardFp16(p, dy, y, dx, from, bound);
+            case RELU -> reluBackwardFp16(p, dy, x, dx, from, bound);
+            case LEAKY_RELU -> leakyReluBackwardFp16(p, dy, x, dx, from, bound);
+            case ELU -> eluBackwardFp16(p, dy, x, dx, from, bound);
+            case SWISH -> swishBackwardFp16(p, dy, x, dx, from, bound);
+            case SOFTPLUS -> softplusBackwardFp16(p, dy, x, dx, from, bound);
+            case GELU -> geluBackwardFp16(p, dy, x, dx, from, bound);
+            case GELU_TANH -> geluTanhBackwardFp16(p, dy, x, dx, from, bound);
+        }
+    }
+
+    /** dy·y(1 − y). */
+    private static FloatVector sigmoidGradient(FloatVector dy, FloatVector y) {
+        return dy.mul(y.mul(FloatVector.broadcast(S, 1f).sub(y)));
+    }
+
+    private static void sigmoidBackward(float p, float[] dy, float[] y, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            FloatVector yv = load(y, i);
-            load(dy, i).mul(yv.mul(FloatVector.broadcast(S, 1f).sub(yv))).intoArray(dx, i);
+            sigmoidGradient(load(dy, i), load(y, i)).intoArray(dx, i);
         }
     }
 
-    private static void tanhBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+    private static void sigmoidBackwardBf16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            // (1 − y)(1 + y): 1 − y is exact for y in [1/2, 1] (Sterbenz), so near saturation the slope keeps its
-            // relative accuracy, which 1 − y·y loses to y·y's rounding (PyTorch's form).
-            FloatVector yv = load(y, i);
-            FloatVector one = FloatVector.broadcast(S, 1f);
-            load(dy, i).mul(one.sub(yv).mul(one.add(yv))).intoArray(dx, i);
+            storeBFloat16((d, w, q) -> sigmoidGradient(d, w), loadBFloat16(dy, i), loadBFloat16(y, i), p, dx, i);
         }
     }
 
-    private static void reluBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+    private static void sigmoidBackwardFp16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> sigmoidGradient(d, w), loadFloat16(dy, i), loadFloat16(y, i), p, dx, i);
+        }
+    }
+
+    /**
+     * dy·(1 − y)(1 + y): 1 − y is exact for y in [1/2, 1] (Sterbenz), so near saturation the slope keeps its
+     * relative accuracy, which 1 − y·y loses to y·y's rounding (PyTorch's form).
+     */
+    private static FloatVector tanhGradient(FloatVector dy, FloatVector y) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        return dy.mul(one.sub(y).mul(one.add(y)));
+    }
+
+    private static void tanhBackward(float p, float[] dy, float[] y, float[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            tanhGradient(load(dy, i), load(y, i)).intoArray(dx, i);
+        }
+    }
+
+    private static void tanhBackwardBf16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeBFloat16((d, w, q) -> tanhGradient(d, w), loadBFloat16(dy, i), loadBFloat16(y, i), p, dx, i);
+        }
+    }
+
+    private static void tanhBackwardFp16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> tanhGradient(d, w), loadFloat16(dy, i), loadFloat16(y, i), p, dx, i);
+        }
+    }
+
+    private static void reluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
             reluDerivative(load(dy, i), load(x, i)).intoArray(dx, i);
         }
     }
 
-    private static void leakyReluBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+    private static void reluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeBFloat16((d, w, q) -> reluDerivative(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+        }
+    }
+
+    private static void reluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> reluDerivative(d, w), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+        }
+    }
+
+    private static void leakyReluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
             leakyReluDerivative(load(dy, i), load(x, i), p).intoArray(dx, i);
         }
     }
 
-    /**
-     * dy where x > 0, else dy·α·eˣ with the faithful exponential: from x rather than the saved y, because y + α
-     * cancels for x ≪ 0 (1.2e6 ulp at x = −14.8, where PyTorch, also from x, is within 1.4).
-     */
-    private static void eluBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+    private static void leakyReluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            FloatVector g = load(dy, i);
-            FloatVector v = load(x, i);
-            VectorMask<Float> positive = v.compare(GT, 0f);
-            // Positive lanes are blended away; their exponent is taken of −|x| so that it stays in range.
-            FloatVector e = VectorMath.expNonPositive(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            g.mul(e.mul(p)).blend(g, positive).intoArray(dx, i);
+            storeBFloat16((d, w, q) -> leakyReluDerivative(d, w, q), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
         }
     }
 
+    private static void leakyReluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> leakyReluDerivative(d, w, q), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+        }
+    }
+
+    /**
+     * dy where x > 0, else dy·α·eˣ with the faithful exponential: from x rather than the saved y, because y + α
+     * cancels for x ≪ 0 (1.2e6 ulp at x = −14.8, where PyTorch, also from x, is within 1.4). Positive lanes are
+     * blended away; their exponent is taken of −|x| so that it stays in range.
+     */
+    private static FloatVector eluGradient(FloatVector g, FloatVector v, float p) {
+        FloatVector e = VectorMath.expNonPositive(v.reinterpretAsInts().or(SIGN).reinterpretAsFloats());
+        return g.mul(e.mul(p)).blend(g, v.compare(GT, 0f));
+    }
+
+    private static void eluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            eluGradient(load(dy, i), load(x, i), p).intoArray(dx, i);
+        }
+    }
+
+    private static void eluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeBFloat16((d, w, q) -> eluGradient(d, w, q), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+        }
+    }
+
+    private static void eluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> eluGradient(d, w, q), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+        }
+    }
+
+    /** β = 0: f' = σ(0) = 1/2 for every x, ±∞ included; NaN in x still gives NaN. */
+    private static FloatVector swishZeroGradient(FloatVector dy, FloatVector v) {
+        return dy.mul(0.5f).blend(v, v.compare(NE, v));
+    }
+
     /** dy·σ(βx)·(1 + βx·(1 − σ(βx))), the slope by {@link #sigmoidSlopeFactored}. */
-    private static void swishBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
-        if (p == 0f) { // f' = σ(0) = 1/2 for every x, ±∞ included; NaN in x still gives NaN
+    private static FloatVector swishGradient(FloatVector dy, FloatVector v, float p) {
+        FloatVector bx = v.mul(p);
+        return dy.mul(sigmoidSlopeFactored(bx, bx));
+    }
+
+    private static void swishBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
+        if (p == 0f) {
             for (int i = from; i < bound; i += L) {
-                FloatVector v = FloatVector.fromArray(S, x, i);
-                FloatVector.fromArray(S, dy, i).mul(0.5f).blend(v, v.compare(NE, v)).intoArray(dx, i);
+                swishZeroGradient(load(dy, i), load(x, i)).intoArray(dx, i);
             }
             return;
         }
         for (int i = from; i < bound; i += L) {
-            FloatVector bx = FloatVector.fromArray(S, x, i).mul(p);
-            FloatVector.fromArray(S, dy, i).mul(sigmoidSlopeFactored(bx, bx)).intoArray(dx, i);
+            swishGradient(load(dy, i), load(x, i), p).intoArray(dx, i);
+        }
+    }
+
+    private static void swishBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        if (p != 0f) {
+            for (int i = from; i < bound; i += L) {
+                storeBFloat16((d, w, q) -> swishGradient(d, w, q), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+            }
+        } else {
+            swishZeroBackwardBf16(dy, x, dx, from, bound);
+        }
+    }
+
+    private static void swishBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        if (p != 0f) {
+            for (int i = from; i < bound; i += L) {
+                storeFloat16((d, w, q) -> swishGradient(d, w, q), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+            }
+        } else {
+            swishZeroBackwardFp16(dy, x, dx, from, bound);
+        }
+    }
+
+    private static void swishZeroBackwardBf16(short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeBFloat16((d, w, q) -> swishZeroGradient(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), 0f, dx, i);
+        }
+    }
+
+    private static void swishZeroBackwardFp16(short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> swishZeroGradient(d, w), loadFloat16(dy, i), loadFloat16(x, i), 0f, dx, i);
         }
     }
 
@@ -633,7 +1093,7 @@ public final class VectorElementwise implements Elementwise {
      */
     private static FloatVector sigmoidSlopeFactored(FloatVector a, FloatVector w) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector e = VectorMath.expNonPositiveFast(a.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
+        FloatVector e = VectorMath.expNonPositiveFast(a.reinterpretAsInts().or(SIGN).reinterpretAsFloats());
         FloatVector r = one.div(e.add(1f));
         FloatVector r2 = r.mul(r);
         FloatVector onePlusW = w.add(1f);
@@ -644,27 +1104,56 @@ public final class VectorElementwise implements Elementwise {
         return above.blend(below, negative);
     }
 
-    /** dy·σ(x), σ as in sigmoidForward. */
-    private static void softplusBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
-        FloatVector scale = FloatVector.broadcast(S, VectorMath.EXP_SCALE);
+    /** dy·σ(x), σ as in {@link #sigmoid}. */
+    private static FloatVector softplusGradient(FloatVector dy, FloatVector v) {
+        FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(SIGN).reinterpretAsFloats());
+        FloatVector sigma = FloatVector.broadcast(S, VectorMath.EXP_SCALE).blend(e, v.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
+        return dy.mul(sigma);
+    }
+
+    private static void softplusBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector e = VectorMath.expNonPositiveScaled(v.reinterpretAsInts().or(0x8000_0000).reinterpretAsFloats());
-            FloatVector sigma = scale.blend(e, v.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
-            FloatVector.fromArray(S, dy, i).mul(sigma).intoArray(dx, i);
+            softplusGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+        }
+    }
+
+    private static void softplusBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeBFloat16((d, w, q) -> softplusGradient(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+        }
+    }
+
+    private static void softplusBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> softplusGradient(d, w), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
         }
     }
 
     /** dy·GELU′(x): beyond the clamp GELU′ is 0 or 1 to float precision, and ±∞ give dy·0 or dy. */
-    private static void geluBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+    private static FloatVector geluGradient(FloatVector dy, FloatVector v) {
+        FloatVector slope = geluSlope(clamp(v, GELU_SLOPE_CLAMP));
+        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+        if (tail.anyTrue()) {
+            slope = slope.blend(geluTail(TAIL_GELU_SLOPE, v), tail);
+        }
+        return dy.mul(slope);
+    }
+
+    private static void geluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector slope = geluSlope(clamp(v, GELU_SLOPE_CLAMP));
-            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-            if (tail.anyTrue()) {
-                slope = slope.blend(geluTail(TAIL_GELU_SLOPE, v), tail);
-            }
-            FloatVector.fromArray(S, dy, i).mul(slope).intoArray(dx, i);
+            geluGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+        }
+    }
+
+    private static void geluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeBFloat16((d, w, q) -> geluGradient(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+        }
+    }
+
+    private static void geluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> geluGradient(d, w), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
         }
     }
 
@@ -673,18 +1162,35 @@ public final class VectorElementwise implements Elementwise {
      * (its zero is at x ≈ −0.75, where the rational fit it replaced was 4.5 times PyTorch's error). The double tail
      * path below −{@value #GELU_TAIL}.
      */
-    private static void geluTanhBackward(float p, float[] dy, float[] x, float[] y, float[] dx, int from, int bound) {
+    private static FloatVector geluTanhGradient(FloatVector dy, FloatVector v) {
+        // The constants as vectors: the float16 kernel reaches the exponential's last helper about 200 nodes short of
+        // C2's inlining cutoff with them (the scalar forms, the same operations, passed it).
+        FloatVector square = v.mul(v);
+        FloatVector u2 = square.fma(GELU_TANH_CUBIC_V, ONE).mul(v).mul(GELU_TANH_TWO_SCALE_V);
+        FloatVector w = square.fma(GELU_TANH_CUBIC3_V, ONE).mul(GELU_TANH_TWO_SCALE_V).mul(v);
+        FloatVector slope = sigmoidSlopeFactored(u2, w);
+        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+        if (tail.anyTrue()) {
+            slope = slope.blend(geluTail(TAIL_GELU_TANH_SLOPE, v), tail);
+        }
+        return dy.mul(slope);
+    }
+
+    private static void geluTanhBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector square = v.mul(v);
-            FloatVector u2 = square.fma(GELU_TANH_CUBIC, 1f).mul(v).mul(GELU_TANH_TWO_SCALE);
-            FloatVector w = square.fma(3 * GELU_TANH_CUBIC, 1f).mul(GELU_TANH_TWO_SCALE).mul(v);
-            FloatVector slope = sigmoidSlopeFactored(u2, w);
-            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-            if (tail.anyTrue()) {
-                slope = slope.blend(geluTail(TAIL_GELU_TANH_SLOPE, v), tail);
-            }
-            FloatVector.fromArray(S, dy, i).mul(slope).intoArray(dx, i);
+            geluTanhGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+        }
+    }
+
+    private static void geluTanhBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeBFloat16((d, w, q) -> geluTanhGradient(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+        }
+    }
+
+    private static void geluTanhBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        for (int i = from; i < bound; i += L) {
+            storeFloat16((d, w, q) -> geluTanhGradient(d, w), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
         }
     }
 

@@ -100,34 +100,41 @@ final class VectorMath {
 
     // ---- polynomials with constant coefficients, lowest degree first ----
 
-    /** acc·s + c: one Horner step. */
-    static FloatVector horner(FloatVector acc, FloatVector s, float c) {
-        return acc.fma(s, FloatVector.broadcast(S, c));
-    }
-
-    /** c0 + c1·s + c2·s² by Horner; the overloads below add one degree each. */
+    /**
+     * c0 + c1·s + c2·s² by Horner, one fma a step; the overloads below add one degree each. Each is written out
+     * rather than built on the next lower one, so that a polynomial costs one level of inlining depth: the
+     * half-precision kernels reach the arithmetic through two more calls than the float32 loops, and C2 stops
+     * inlining at depth 15.
+     */
     static FloatVector poly(FloatVector s, float c0, float c1, float c2) {
-        return horner(horner(FloatVector.broadcast(S, c2), s, c1), s, c0);
+        return FloatVector.broadcast(S, c2).fma(s, FloatVector.broadcast(S, c1)).fma(s, FloatVector.broadcast(S, c0));
     }
 
     static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3) {
-        return horner(poly(s, c1, c2, c3), s, c0);
+        return FloatVector.broadcast(S, c3).fma(s, FloatVector.broadcast(S, c2)).fma(s, FloatVector.broadcast(S, c1))
+                .fma(s, FloatVector.broadcast(S, c0));
     }
 
     static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3, float c4) {
-        return horner(poly(s, c1, c2, c3, c4), s, c0);
+        return FloatVector.broadcast(S, c4).fma(s, FloatVector.broadcast(S, c3)).fma(s, FloatVector.broadcast(S, c2))
+                .fma(s, FloatVector.broadcast(S, c1)).fma(s, FloatVector.broadcast(S, c0));
     }
 
     static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3, float c4, float c5) {
-        return horner(poly(s, c1, c2, c3, c4, c5), s, c0);
+        return FloatVector.broadcast(S, c5).fma(s, FloatVector.broadcast(S, c4)).fma(s, FloatVector.broadcast(S, c3))
+                .fma(s, FloatVector.broadcast(S, c2)).fma(s, FloatVector.broadcast(S, c1)).fma(s, FloatVector.broadcast(S, c0));
     }
 
     static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3, float c4, float c5, float c6) {
-        return horner(poly(s, c1, c2, c3, c4, c5, c6), s, c0);
+        return FloatVector.broadcast(S, c6).fma(s, FloatVector.broadcast(S, c5)).fma(s, FloatVector.broadcast(S, c4))
+                .fma(s, FloatVector.broadcast(S, c3)).fma(s, FloatVector.broadcast(S, c2)).fma(s, FloatVector.broadcast(S, c1))
+                .fma(s, FloatVector.broadcast(S, c0));
     }
 
     static FloatVector poly(FloatVector s, float c0, float c1, float c2, float c3, float c4, float c5, float c6, float c7) {
-        return horner(poly(s, c1, c2, c3, c4, c5, c6, c7), s, c0);
+        return FloatVector.broadcast(S, c7).fma(s, FloatVector.broadcast(S, c6)).fma(s, FloatVector.broadcast(S, c5))
+                .fma(s, FloatVector.broadcast(S, c4)).fma(s, FloatVector.broadcast(S, c3)).fma(s, FloatVector.broadcast(S, c2))
+                .fma(s, FloatVector.broadcast(S, c1)).fma(s, FloatVector.broadcast(S, c0));
     }
 
     // ---- e^x·2³² with a table of 2^(j/L) that is one vector ----
