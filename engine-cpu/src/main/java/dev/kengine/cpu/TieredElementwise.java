@@ -36,6 +36,8 @@ final class TieredElementwise implements Elementwise {
     private static final int INIT_NORMAL = 21;
     /** Matmul's key method (see {@link CpuDriver}). */
     static final int MATMUL = 22;
+    private static final int HALF_ACTIVATION = 23;
+    private static final int HALF_ACTIVATION_BACKWARD = 24;
 
     /** The most elements a probe works on: enough for the vector loops' steady state, small enough for L1. */
     static final int PROBE_ELEMENTS = 4096;
@@ -226,6 +228,25 @@ final class TieredElementwise implements Elementwise {
                 small = Math.min(size, 2 * dev.kengine.cpu.simd.VectorRandom.GROUP);
                 empty = -1;
             }
+            case HALF_ACTIVATION -> {
+                Activation.Kind kind = (Activation.Kind) call.kind();
+                float p = call.f()[0];
+                boolean bf16 = call.a();
+                short[] x = halfValues(bf16, size, -6f, 6f);
+                short[] y = new short[size];
+                factory = (k, c) -> () -> k.halfActivation(bf16, kind, p, x, 0, y, 0, c);
+            }
+            case HALF_ACTIVATION_BACKWARD -> {
+                Activation.Kind kind = (Activation.Kind) call.kind();
+                float p = call.f()[0];
+                boolean bf16 = call.a();
+                short[] x = halfValues(bf16, size, -6f, 6f);
+                short[] y = new short[size];
+                ScalarElementwise.INSTANCE.halfActivation(bf16, kind, p, x, 0, y, 0, size);
+                short[] dy = halfValues(bf16, size, -1f, 1f);
+                short[] dx = new short[size];
+                factory = (k, c) -> () -> k.halfActivationBackward(bf16, kind, p, dy, x, y, dx, 0, c);
+            }
             default -> throw new IllegalStateException("no probe for method " + call.method());
         }
         return new Warmup.Probe(call.key(), name, factory.call(vector, size), factory.call(scalar, size),
@@ -235,7 +256,8 @@ final class TieredElementwise implements Elementwise {
     private static final String[] METHOD_NAMES = {
         "widen", "narrow", "activation", "bias and activation", "activation backward", "binary", "scale", "axpy",
         "max", "expSum", "softmax cross-entropy rows", "expScaled", "subtractTwice", "dot", "softmaxGradient", "loss",
-        "sgd", "adam", "dropout", "dropoutBackward", "initUniform", "initNormal"
+        "sgd", "adam", "dropout", "dropoutBackward", "initUniform", "initNormal", "matmul", "half activation",
+        "half activation backward"
     };
 
     /** The probe's element count for a call of n elements. */
@@ -250,6 +272,14 @@ final class TieredElementwise implements Elementwise {
             a[i] = lo + (hi - lo) * ((i * 37 % 101) / 101f);
         }
         return a;
+    }
+
+    /** {@link #values} rounded to half precision. */
+    private static short[] halfValues(boolean bf16, int n, float lo, float hi) {
+        float[] f = values(n, lo, hi);
+        short[] h = new short[n];
+        ScalarElementwise.INSTANCE.narrow(bf16, f, 0, h, 0, n);
+        return h;
     }
 
     private static ProbeFactory widenProbe(boolean bf16, int n) {
@@ -322,6 +352,26 @@ final class TieredElementwise implements Elementwise {
             first(key, ACTIVATION, kind, false, false, n, 0, parameter);
         }
         pick(key, n).activation(kind, parameter, x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void halfActivation(boolean bf16, Activation.Kind kind, float parameter, short[] x, int xOff, short[] y,
+                               int yOff, int n) {
+        int key = Warmup.key(HALF_ACTIVATION, kind.ordinal() * 2 + (bf16 ? 1 : 0), n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, HALF_ACTIVATION, kind, bf16, false, n, 0, parameter);
+        }
+        pick(key, n).halfActivation(bf16, kind, parameter, x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void halfActivationBackward(boolean bf16, Activation.Kind kind, float parameter, short[] dy, short[] x,
+                                       short[] y, short[] dx, int from, int to) {
+        int key = Warmup.key(HALF_ACTIVATION_BACKWARD, kind.ordinal() * 2 + (bf16 ? 1 : 0), to - from);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, HALF_ACTIVATION_BACKWARD, kind, bf16, false, to - from, 0, parameter);
+        }
+        pick(key, to - from).halfActivationBackward(bf16, kind, parameter, dy, x, y, dx, from, to);
     }
 
     @Override

@@ -180,6 +180,34 @@ class WarmupTest {
         }
     }
 
+    @Test
+    @DisplayName("simd=auto's half-precision activations give one path's bits, never a mixture")
+    void halfActivationsTakeOnePath() {
+        int n = 3001;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) Math.cos(i * 0.11) * 9f;
+        }
+        try (Backend auto = Engine.open("cpu", Map.of("threads", "1"));
+             Backend vector = Engine.open("cpu", Map.of("threads", "1", "simd", "true"));
+             Backend scalar = Engine.open("cpu", Map.of("threads", "1", "simd", "false"))) {
+            for (dev.kengine.DType dtype : new dev.kengine.DType[] {dev.kengine.DType.BFLOAT16, dev.kengine.DType.FLOAT16}) {
+                short[] want1 = halfSigmoid(vector, x, dtype);
+                short[] want2 = halfSigmoid(scalar, x, dtype);
+                for (int call = 0; call < 20; call++) {
+                    short[] got = halfSigmoid(auto, x, dtype);
+                    assertTrue(Arrays.equals(want1, got) || Arrays.equals(want2, got), dtype + ": a mixture of kernels");
+                }
+            }
+        }
+    }
+
+    private static short[] halfSigmoid(Backend b, float[] x, dev.kengine.DType dtype) {
+        try (Tensor t = b.of(x, dtype, x.length); Tensor y = b.activation(t, Activation.SIGMOID)) {
+            return y.toShortArray();
+        }
+    }
+
     private static Warmup.Request request(int key, Warmup.Probe probe) {
         return new Warmup.Request() {
             @Override
