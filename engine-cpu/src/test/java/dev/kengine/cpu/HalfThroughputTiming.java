@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 /**
  * A timing harness (not a unit test): each op on 16M elements in FLOAT32, BFLOAT16 and FLOAT16 through
  * the public API on the CPU backend (2 threads), the three dtypes alternating, median of 9 wall-clock
- * runs after 3 warm-up runs each. Prints G elements/s per dtype and the half/float32 ratios measured in
+ * runs after {@value #WARMUP} warm-up runs each. Prints G elements/s per dtype and the half/float32 ratios measured in
  * the same run. The backend is opened with {@code simd=true}, so every call runs the vector kernels (the default
  * {@code auto} starts on the scalar ones while the JIT compiles them). Arguments: {@code acts=relu,gelu,...} (the
  * activations to time; default relu, sigmoid, gelu, tanh), {@code matmul=false} (skip the products),
@@ -28,6 +28,12 @@ import java.util.function.Consumer;
  */
 public final class HalfThroughputTiming {
     private static final int N = 1 << 24;
+    /**
+     * Untimed calls of each op in each dtype before its nine timed ones. Three were too few for a kernel the run had
+     * not called before: at 16M elements on two threads its first calls run through the JIT's on-stack replacement,
+     * and a half-precision cast timed first in its JVM read 0.9–1.0× where, warmed by earlier ops, it read 1.3–1.4×.
+     */
+    private static final int WARMUP = 10;
 
     /** Square matmul at 512, 1024, 2048 in each dtype (operands and result), GFLOP/s, median of 7 after 5 warm-up runs. */
     private static void matmul() {
@@ -78,13 +84,15 @@ public final class HalfThroughputTiming {
         boolean products = true;
         boolean elementwise = true;
         for (String arg : args) {
-            if (arg.startsWith("acts=")) {
+            if (arg.startsWith("acts=") && arg.length() > 5) {
                 acts.clear();
                 for (String name : arg.substring(5).split(",")) {
                     acts.add(Activation.parse(name));
                 }
             } else if (arg.equals("matmul=false")) {
                 products = false;
+            } else if (arg.equals("acts=")) {
+                acts.clear();
             } else if (arg.equals("elementwise=false")) {
                 elementwise = false;
             } else {
@@ -137,7 +145,7 @@ public final class HalfThroughputTiming {
             ops.add(t -> b.cast(xs[t], out32));
             for (int o = 0; o < ops.size(); o++) {
                 double[][] times = new double[3][9];
-                for (int rep = -3; rep < 9; rep++) {
+                for (int rep = -WARMUP; rep < 9; rep++) {
                     for (int t = 0; t < 3; t++) {
                         long t0 = System.nanoTime();
                         ops.get(o).accept(t);

@@ -343,55 +343,56 @@ public final class VectorElementwise implements Elementwise {
         return out;
     }
 
-    // One loop per half type, each in its own method, so that each is compiled for its own use (in one method, the
-    // type a first compilation had not yet seen was an uncommon trap, and a later call of it ran deoptimised).
+    // The bfloat16 loop here, the float16 loop in a method of its own (as the original code was laid out; in one
+    // method, the type a first compilation had not yet seen was an uncommon trap, and a later call of it ran
+    // deoptimised).
     @Override
     public void widen(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
-        int bound = S.loopBound(n);
-        if (bf16) {
-            widenBFloat16(src, sOff, dst, dOff, bound);
-        } else {
-            widenFloat16(src, sOff, dst, dOff, bound);
+        if (!bf16) {
+            widenFloat16(src, sOff, dst, dOff, n);
+            return;
         }
-        for (int i = bound; i < n; i++) {
-            dst[dOff + i] = bf16 ? Float.intBitsToFloat(src[sOff + i] << 16) : dev.kengine.Conversions.fromFloat16(src[sOff + i]);
-        }
-    }
-
-    private static void widenBFloat16(short[] src, int sOff, float[] dst, int dOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
             loadBFloat16(src, sOff + i).intoArray(dst, dOff + i);
         }
+        for (; i < n; i++) {
+            dst[dOff + i] = Float.intBitsToFloat(src[sOff + i] << 16);
+        }
     }
 
-    private static void widenFloat16(short[] src, int sOff, float[] dst, int dOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
+    private static void widenFloat16(short[] src, int sOff, float[] dst, int dOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
             loadFloat16(src, sOff + i).intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = dev.kengine.Conversions.fromFloat16(src[sOff + i]);
         }
     }
 
     @Override
     public void narrow(boolean bf16, float[] src, int sOff, short[] dst, int dOff, int n) {
-        int bound = S.loopBound(n);
-        if (bf16) {
-            narrowBFloat16(src, sOff, dst, dOff, bound);
-        } else {
-            narrowFloat16(src, sOff, dst, dOff, bound);
+        if (!bf16) {
+            narrowFloat16(src, sOff, dst, dOff, n);
+            return;
         }
-        for (int i = bound; i < n; i++) {
-            dst[dOff + i] = bf16 ? dev.kengine.Conversions.toBFloat16(src[sOff + i]) : dev.kengine.Conversions.toFloat16(src[sOff + i]);
-        }
-    }
-
-    private static void narrowBFloat16(float[] src, int sOff, short[] dst, int dOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
             storeBFloat16((a, b, p) -> b, null, load(src, sOff + i), 0f, dst, dOff + i);
         }
+        for (; i < n; i++) {
+            dst[dOff + i] = dev.kengine.Conversions.toBFloat16(src[sOff + i]);
+        }
     }
 
-    private static void narrowFloat16(float[] src, int sOff, short[] dst, int dOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
+    private static void narrowFloat16(float[] src, int sOff, short[] dst, int dOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
             storeFloat16((a, b, p) -> b, null, load(src, sOff + i), 0f, dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = dev.kengine.Conversions.toFloat16(src[sOff + i]);
         }
     }
 
