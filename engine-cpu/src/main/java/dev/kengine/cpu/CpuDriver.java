@@ -413,6 +413,14 @@ public final class CpuDriver implements BackendDriver {
      * seen the vector SGEMM compiled for its transposes, β = 0 or not and size class. Its probe multiplies
      * matrices of the same shape on one thread, halved along the largest dimension while above 2²¹ multiply-adds.
      */
+    /**
+     * Under {@code simd=auto}, products of fewer multiply-adds (a few microseconds a call) keep the scalar SGEMM and
+     * are never probed: there the two versions were within 0.85–1.2× of each other (the digits network's 64 × 10 × 32
+     * and 32 × 64 × 10 products: vector/scalar 1.08–1.17), and a probe of one, interpreting the blocked path until C2
+     * compiles it, cost 0.8–1.4 s of a core on the 2-vCPU EPYC.
+     */
+    static final long SCALAR_PRODUCT_BELOW = 1L << 16;
+
     /** A product's first call, for {@link Warmup}: the probe is built on the warm-up thread. */
     private record GemmCall(int key, boolean transA, boolean transB, long m, long n, long k, float beta)
             implements Warmup.Request {
@@ -450,6 +458,9 @@ public final class CpuDriver implements BackendDriver {
     private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta) {
         if (!tiered) {
             return simd;
+        }
+        if (m * n * k < SCALAR_PRODUCT_BELOW) {
+            return false;
         }
         int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0);
         int key = Warmup.key(TieredElementwise.MATMUL, variant, m * n * k);

@@ -194,6 +194,14 @@ final class Warmup {
 
         /** Called after each round of {@code roundNanos} of work; may sleep to leave the CPU to others. */
         default void rest(long roundNanos) {}
+
+        /**
+         * Called after a round whose vector calls were still far slower than the scalar ones at the probe's full
+         * size: C2 has the kernel's full-size path queued or is compiling it, and more calls now would only run the
+         * slow code again, taking the core from the compiler and the job. Sleeps about as long as the round's vector
+         * calls took.
+         */
+        default void awaitCompiler(long vectorNanos) {}
     }
 
     /**
@@ -238,6 +246,15 @@ final class Warmup {
         @Override
         public long nanoTime() {
             return System.nanoTime();
+        }
+
+        @Override
+        public void awaitCompiler(long vectorNanos) {
+            try {
+                Thread.sleep(Math.max(1, Math.min(50, vectorNanos / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         @Override
@@ -350,6 +367,9 @@ final class Warmup {
                 return SCALAR;
             }
             clock.rest(t2 - t0);
+            if (2 * vector > 3 * scalar) {
+                clock.awaitCompiler(vector);
+            }
             // Rounds of about ROUND_NANOS of scalar calls, so that both sides are timed over many calls.
             long scalarPerCall = Math.max(1, scalar / reps);
             reps = (int) Math.max(1, Math.min(10_000, ROUND_NANOS / scalarPerCall));

@@ -101,6 +101,61 @@ class WarmupTest {
     }
 
     @Test
+    @DisplayName("while the full-size vector calls are far slower, the probe waits for the compiler instead of calling")
+    void waitsForTheCompiler() {
+        // The short calls are fast from the start, the full-size ones only after 40 of them (C2 compiling the
+        // full-size path): each slow round hands the core to the compiler once, and that wait is not work.
+        long[] waited = new long[2];
+        Script s = new Script(5_000, i -> 2_000) {
+            int fullCalls;
+
+            @Override
+            Warmup.Probe probe() {
+                Runnable small = () -> now += 2_000;
+                Runnable full = () -> now += fullCalls++ < 40 ? 100_000 : 2_000;
+                Runnable scalar = () -> now += scalarCost;
+                return new Warmup.Probe(0, "scripted", full, scalar, small, scalar, null);
+            }
+
+            @Override
+            public void awaitCompiler(long vectorNanos) {
+                waited[0]++;
+                waited[1] += vectorNanos;
+                now += 1_000_000_000L;
+            }
+        };
+        assertEquals(Warmup.VECTOR, Warmup.decide(s.probe(), s));
+        assertTrue(waited[0] > 0 && waited[0] <= 40, "waited " + waited[0] + " times");
+        assertTrue(waited[1] > 0);
+    }
+
+    @Test
+    @DisplayName("simd=auto keeps small products on the scalar SGEMM without probing them")
+    void smallProductsAreNotProbed() {
+        float[] a = new float[64 * 32];
+        float[] b = new float[32 * 10];
+        Arrays.fill(a, 0.5f);
+        Arrays.fill(b, 0.25f);
+        assertTrue(64L * 10 * 32 < CpuDriver.SCALAR_PRODUCT_BELOW);
+        try (Backend auto = Engine.open("cpu", Map.of("threads", "1"));
+             Tensor ta = auto.of(a, 64, 32); Tensor tb = auto.of(b, 32, 10)) {
+            // Other tests in this JVM may have decided keys of this size class with larger products: the small
+            // product must leave every state as it found it.
+            int[] before = new int[8];
+            for (int variant = 0; variant < 8; variant++) {
+                before[variant] = Warmup.state(Warmup.key(TieredElementwise.MATMUL, variant, 64L * 10 * 32));
+            }
+            try (Tensor c = auto.matmul(ta, tb)) {
+                assertEquals(4f, c.toArray()[0]);
+            }
+            for (int variant = 0; variant < 8; variant++) {
+                assertEquals(before[variant], Warmup.state(Warmup.key(TieredElementwise.MATMUL, variant, 64L * 10 * 32)),
+                        "a small product was handed to the warm-up");
+            }
+        }
+    }
+
+    @Test
     @DisplayName("a probe that throws leaves its key on the scalar kernel")
     void failingProbeKeepsScalar() throws InterruptedException {
         int key = Warmup.key(TieredElementwise.MATMUL, Warmup.VARIANTS - 1, 1);
