@@ -2878,14 +2878,25 @@ public final class Backend implements AutoCloseable {
     public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config) {
         run(() -> {
             DType h = halfOf(Op.SGD_STEP, names("w", "grad", "velocity"), w, grad, velocity);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.SGD_STEP, h)) {
                 try (Widened wd = new Widened(h)) {
                     sgdStep(w, wd.in(grad), velocity, config);
                 }
                 return;
             }
-            Storage sw = arg(Op.SGD_STEP, w, "w");
-            Storage sg = own(grad, "grad");
+            sgdChecked(w, grad, velocity, config, null);
+        });
+    }
+
+    /**
+     * The checks of {@link #sgdStep} and the driver's call: w and velocity float32, grad float32 or a half type the
+     * driver steps from itself, and w's rounded copy into {@code halfWeights} in the same pass when not null.
+     */
+    private void sgdChecked(Tensor w, Tensor grad, Tensor velocity, SgdConfig config, Tensor halfWeights) {
+        {
+            require(Op.SGD_STEP);
+            Storage sw = own(w, "w");
+            Storage sg = own(Op.SGD_STEP, grad, "grad");
             requireNonNull(config, "config");
             sameShape("sgdStep", "w", w, "grad", grad);
             if (config.momentum() != 0f && velocity == null) {
@@ -2898,8 +2909,14 @@ public final class Backend implements AutoCloseable {
                 sv = config.momentum() != 0f ? checked : null;
             }
             distinct("sgdStep", w, grad, velocity);
-            driver.sgdStep(sw, sg, sv, w.size(), config);
-        });
+            if (grad.dtype() == DType.FLOAT32 && halfWeights == null) {
+                driver.sgdStep(sw, sg, sv, w.size(), config);
+            } else {
+                Storage sh = halfWeights == null ? null : ownAny(halfWeights, "halfWeights");
+                driver.sgdStep(sw, sg, grad.dtype(), sv, w.size(), config, sh,
+                        halfWeights == null ? null : halfWeights.dtype());
+            }
+        }
     }
 
     /**
@@ -2920,14 +2937,23 @@ public final class Backend implements AutoCloseable {
     public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step) {
         run(() -> {
             DType h = halfOf(Op.ADAM_STEP, names("w", "grad", "m", "v"), w, grad, m, v);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.ADAM_STEP, h)) {
                 try (Widened wd = new Widened(h)) {
                     adamStep(w, wd.in(grad), m, v, config, step);
                 }
                 return;
             }
-            Storage sw = arg(Op.ADAM_STEP, w, "w");
-            Storage sg = own(grad, "grad");
+            adamChecked(w, grad, m, v, config, step, null);
+        });
+    }
+
+    /** As {@link #sgdChecked}, for Adam. */
+    private void adamChecked(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step,
+                             Tensor halfWeights) {
+        {
+            require(Op.ADAM_STEP);
+            Storage sw = own(w, "w");
+            Storage sg = own(Op.ADAM_STEP, grad, "grad");
             Storage sm = own(m, "m");
             Storage sv = own(v, "v");
             requireNonNull(config, "config");
@@ -2938,8 +2964,14 @@ public final class Backend implements AutoCloseable {
                 throw new InvalidArgumentException("adamStep: step counts from 1, got " + step);
             }
             distinct("adamStep", w, grad, m, v);
-            driver.adamStep(sw, sg, sm, sv, w.size(), config, step);
-        });
+            if (grad.dtype() == DType.FLOAT32 && halfWeights == null) {
+                driver.adamStep(sw, sg, sm, sv, w.size(), config, step);
+            } else {
+                Storage sh = halfWeights == null ? null : ownAny(halfWeights, "halfWeights");
+                driver.adamStep(sw, sg, grad.dtype(), sm, sv, w.size(), config, step, sh,
+                        halfWeights == null ? null : halfWeights.dtype());
+            }
+        }
     }
 
     /**
@@ -3120,7 +3152,10 @@ public final class Backend implements AutoCloseable {
 
     /**
      * {@link #adamStep} on float32 master weights, then their rounded copy into {@code halfWeights}, the
-     * half-precision weights the next forward pass reads.
+     * half-precision weights the next forward pass reads. A backend that declares {@link Op#ADAM_STEP} in the
+     * copy's dtype among its own pairs does both in one pass over the data (each element's gradient read, its
+     * step taken and its copy written together; the CPU, OpenCL and CUDA backends do); the result is the same bit
+     * for bit as the step followed by {@link #cast}.
      *
      * @param w the float32 master weights, updated in place
      * @param grad the gradient, float32 or half precision (already unscaled)
@@ -3130,20 +3165,26 @@ public final class Backend implements AutoCloseable {
      * @param step the step number, from 1
      * @param halfWeights receives w rounded to its dtype (FLOAT16 or BFLOAT16); w's shape
      * @throws InvalidArgumentException as {@link #adamStep}, or if {@code halfWeights} is null, not half
-     *     precision or of another shape
+     *     precision, of another shape, or {@code w} or {@code grad} itself
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#ADAM_STEP} or {@link Op#CAST}
      */
     public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step, Tensor halfWeights) {
         run(() -> {
-            checkHalfCopy("adamStep", w, halfWeights);
+            checkHalfCopy("adamStep", w, grad, halfWeights);
+            if (fusesHalfCopy(Op.ADAM_STEP, grad, halfWeights)) {
+                halfOf(Op.ADAM_STEP, names("w", "grad", "m", "v"), w, grad, m, v);
+                adamChecked(w, grad, m, v, config, step, halfWeights);
+                return;
+            }
             adamStep(w, grad, m, v, config, step);
             cast(w, halfWeights);
         });
     }
 
     /**
-     * {@link #sgdStep} on float32 master weights, then their rounded copy into {@code halfWeights}.
+     * {@link #sgdStep} on float32 master weights, then their rounded copy into {@code halfWeights}, in one pass
+     * where the backend declares it (see {@link #adamStep(Tensor, Tensor, Tensor, Tensor, AdamConfig, long, Tensor)}).
      *
      * @param w the float32 master weights, updated in place
      * @param grad the gradient, float32 or half precision (already unscaled)
@@ -3151,19 +3192,37 @@ public final class Backend implements AutoCloseable {
      * @param config the optimiser's settings
      * @param halfWeights receives w rounded to its dtype (FLOAT16 or BFLOAT16); w's shape
      * @throws InvalidArgumentException as {@link #sgdStep}, or if {@code halfWeights} is null, not half
-     *     precision or of another shape
+     *     precision, of another shape, or {@code w} or {@code grad} itself
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#SGD_STEP} or {@link Op#CAST}
      */
     public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config, Tensor halfWeights) {
         run(() -> {
-            checkHalfCopy("sgdStep", w, halfWeights);
+            checkHalfCopy("sgdStep", w, grad, halfWeights);
+            if (fusesHalfCopy(Op.SGD_STEP, grad, halfWeights)) {
+                halfOf(Op.SGD_STEP, names("w", "grad", "velocity"), w, grad, velocity);
+                sgdChecked(w, grad, velocity, config, halfWeights);
+                return;
+            }
             sgdStep(w, grad, velocity, config);
             cast(w, halfWeights);
         });
     }
 
-    private void checkHalfCopy(String op, Tensor w, Tensor half) {
+    /**
+     * Whether the driver steps from this gradient and writes the half copy in the same pass: it declares the copy's
+     * dtype for the op, and the gradient is float32 or of a half type it declares too. Otherwise the facade steps,
+     * then casts.
+     */
+    private boolean fusesHalfCopy(Op op, Tensor grad, Tensor halfWeights) {
+        if (!nativePairs.supports(op, halfWeights.dtype()) || grad == null) {
+            return false;
+        }
+        DType g = grad.dtype();
+        return g == DType.FLOAT32 || (g.isHalf() && nativePairs.supports(op, g));
+    }
+
+    private void checkHalfCopy(String op, Tensor w, Tensor grad, Tensor half) {
         ownAny(half, "halfWeights");
         ownAny(w, "w");
         if (!half.dtype().isHalf()) {
@@ -3173,6 +3232,10 @@ public final class Backend implements AutoCloseable {
         sameShape(op, "w", w, "halfWeights", half);
         if (half == w) {
             throw new InvalidArgumentException(op + ": halfWeights must not be w");
+        }
+        if (half == grad) {
+            throw new InvalidArgumentException(op + ": halfWeights must not be grad " + grad.shape()
+                    + "; the step reads the gradient while it writes the copy");
         }
     }
 

@@ -2891,6 +2891,50 @@ public abstract class BackendConformanceKit {
                     rejects(InvalidArgumentException.class, () -> backend.adamStep(master, gh, m, v, AdamConfig.adam(1e-2f), 2, master),
                             "halfWeights", "FLOAT32");
                 }));
+                tests.add(check("SGD and Adam from float32 and " + h + " gradients with the " + h + " copy, over many blocks",
+                        ops(Op.SGD_STEP, Op.ADAM_STEP, Op.CAST), () -> {
+                    requireHalf(Op.ADAM_STEP, h);
+                    requireHalf(Op.SGD_STEP, h);
+                    // Past the CPU backend's per-thread ranges and chunks, with a tail; specials in the gradient and
+                    // the weights. Each result must be the float32 step on the gradient's exact float32 value, and
+                    // the copy that result rounded once, bit for bit, whether the backend fuses the three or not.
+                    int n = 2 * 65536 + 3 * 2048 + 17;
+                    float[] w0 = Inputs.gaussian(n, 31, 1);
+                    float[] g0 = roundedTo(h, Inputs.gaussian(n, 32, 1));
+                    g0[5] = Float.NaN;
+                    g0[70_001] = Float.POSITIVE_INFINITY;
+                    g0[n - 1] = -0f;
+                    w0[9] = -0f;
+                    w0[n - 2] = 65504f;
+                    AdamConfig[] adams = {AdamConfig.adam(1e-3f), AdamConfig.adamW(1e-3f, 0.01f),
+                        new AdamConfig(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, false)};
+                    SgdConfig[] sgds = {SgdConfig.of(0.1f), SgdConfig.of(0.05f).withMomentum(0.9f, true).withL2(1e-4f).withL1(1e-5f)};
+                    for (boolean halfGrad : new boolean[] {false, true}) {
+                        for (int c = 0; c < adams.length + sgds.length; c++) {
+                            String what = (c < adams.length ? adams[c] : sgds[c - adams.length]) + " from a "
+                                    + (halfGrad ? h : DType.FLOAT32) + " gradient";
+                            try (Tensor wRef = backend.of(w0); Tensor gRef = backend.of(g0);
+                                 Tensor w = backend.of(w0); Tensor g = halfGrad ? backend.of(g0, h) : backend.of(g0);
+                                 Tensor copy = backend.zeros(h, n);
+                                 Tensor m1 = backend.zeros(n); Tensor v1 = backend.zeros(n);
+                                 Tensor m2 = backend.zeros(n); Tensor v2 = backend.zeros(n)) {
+                                for (int step = 1; step <= 2; step++) {
+                                    if (c < adams.length) {
+                                        backend.adamStep(wRef, gRef, m1, v1, adams[c], step);
+                                        backend.adamStep(w, g, m2, v2, adams[c], step, copy);
+                                    } else {
+                                        backend.sgdStep(wRef, gRef, m1, sgds[c - adams.length]);
+                                        backend.sgdStep(w, g, m2, sgds[c - adams.length], copy);
+                                    }
+                                }
+                                float[] want = wRef.toArray();
+                                assertArrayEquals(want, w.toArray(), what + ": the master weights");
+                                assertArrayEquals(m1.toArray(), m2.toArray(), what + ": the optimiser's state");
+                                assertArrayEquals(roundedTo(h, want), copy.toArray(), what + ": the " + h + " copy");
+                            }
+                        }
+                    }
+                }));
                 tests.add(check("linear, backward passes, norms and argmax in " + h + " against float32 on the same values",
                         ops(Op.LINEAR, Op.LINEAR_BACKWARD, Op.L2_NORM, Op.CLIP_GRAD_NORM, Op.ARGMAX, Op.SOFTMAX_BACKWARD,
                                 Op.LOG_SOFTMAX_BACKWARD, Op.LOSS_BACKWARD, Op.DROPOUT_BACKWARD, Op.CAST), () -> {

@@ -639,6 +639,58 @@ public interface BackendDriver extends AutoCloseable {
     }
 
     /**
+     * {@link #sgdStep} on float32 master weights from a gradient stored as {@code gradType} (FLOAT32, FLOAT16 or
+     * BFLOAT16), and, when {@code halfWeights} is not null, w's new values rounded to {@code halfType} (FLOAT16 or
+     * BFLOAT16, by {@link dev.kengine.Conversions}) written into it, in one pass over the data. The result must equal,
+     * bit for bit, the gradient widened exactly, {@link #sgdStep}, then {@link #cast} of w. A driver that overrides it
+     * declares (SGD_STEP, FLOAT16) and (SGD_STEP, BFLOAT16) among its capabilities' pairs; the facade then calls it
+     * for half-precision gradients and for half copies instead of widening and casting itself.
+     *
+     * @param w the float32 master weights, updated in place
+     * @param g the gradient
+     * @param gradType g's dtype
+     * @param velocity the float32 momentum buffer, updated in place; null when the config has no momentum
+     * @param n the element count
+     * @param config the step's settings
+     * @param halfWeights receives w rounded to {@code halfType}; null for no copy
+     * @param halfType halfWeights' dtype; null when halfWeights is null
+     * @throws UnsupportedOpException if the driver does not override it and a half type is involved
+     */
+    default void sgdStep(Storage w, Storage g, DType gradType, Storage velocity, long n, SgdConfig config,
+                         Storage halfWeights, DType halfType) {
+        if (gradType == DType.FLOAT32 && halfWeights == null) {
+            sgdStep(w, g, velocity, n, config);
+            return;
+        }
+        throw unsupported(Op.SGD_STEP);
+    }
+
+    /**
+     * {@link #adamStep} from a gradient stored as {@code gradType}, with w's rounded copy into {@code halfWeights},
+     * in one pass, as {@link #sgdStep(Storage, Storage, DType, Storage, long, SgdConfig, Storage, DType)} does for SGD.
+     *
+     * @param w the float32 master weights, updated in place
+     * @param g the gradient
+     * @param gradType g's dtype
+     * @param m the float32 first moment, updated in place
+     * @param v the float32 second moment, updated in place
+     * @param n the element count
+     * @param config the step's settings
+     * @param step t, the 1-based step number
+     * @param halfWeights receives w rounded to {@code halfType}; null for no copy
+     * @param halfType halfWeights' dtype; null when halfWeights is null
+     * @throws UnsupportedOpException if the driver does not override it and a half type is involved
+     */
+    default void adamStep(Storage w, Storage g, DType gradType, Storage m, Storage v, long n, AdamConfig config,
+                          long step, Storage halfWeights, DType halfType) {
+        if (gradType == DType.FLOAT32 && halfWeights == null) {
+            adamStep(w, g, m, v, n, config, step);
+            return;
+        }
+        throw unsupported(Op.ADAM_STEP);
+    }
+
+    /**
      * out[0] = l1·Σ|w| + l2/2·Σw².
      *
      * @param w the parameter

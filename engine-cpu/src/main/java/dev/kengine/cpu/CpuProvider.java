@@ -95,6 +95,9 @@ public final class CpuProvider implements BackendProvider {
         pairs.put(Op.ACTIVATION, floats);
         pairs.put(Op.ACTIVATION_BACKWARD, floats);
         pairs.put(Op.MATMUL, floats);
+        // Optimiser steps from half-precision gradients and with the half copy of the weights in the same pass.
+        pairs.put(Op.SGD_STEP, floats);
+        pairs.put(Op.ADAM_STEP, floats);
         return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, all, Capabilities.allOps(), details,
                 pairs);
     }

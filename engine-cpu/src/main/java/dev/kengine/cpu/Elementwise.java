@@ -154,14 +154,19 @@ public interface Elementwise {
      */
     double loss(Loss.Kind kind, float delta, float[] pred, float[] target, float[] grad, float gradScale, int from, int to);
 
-    /** One SGD step over [from, to) (see {@link dev.kengine.op.SgdConfig}); velocity is null when momentum is 0. */
-    void sgd(float[] w, float[] g, float[] velocity, float lr, float momentum, boolean nesterov, float l2, float l1, int from, int to);
+    /**
+     * One SGD step over [from, to) (see {@link dev.kengine.op.SgdConfig}); velocity is null when momentum is 0. The
+     * gradient of w[i] is g[gOff + i − from] (gOff = from when g is laid out as w; 0 for a chunk's scratch).
+     */
+    void sgd(float[] w, float[] g, int gOff, float[] velocity, float lr, float momentum, boolean nesterov, float l2,
+             float l1, int from, int to);
 
     /**
      * One Adam step over [from, to) (see {@link dev.kengine.op.AdamConfig}); c1 = 1/(1 − β1ᵗ) and
-     * c2 = 1/(1 − β2ᵗ) come from double-precision bias corrections.
+     * c2 = 1/(1 − β2ᵗ) come from double-precision bias corrections. The gradient of w[i] is g[gOff + i − from], as
+     * in {@link #sgd}.
      */
-    void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
+    void adam(float[] w, float[] g, int gOff, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
               float weightDecay, boolean decoupled, float c1, float c2, int from, int to);
 
     /**

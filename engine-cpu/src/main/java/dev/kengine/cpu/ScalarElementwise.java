@@ -323,13 +323,14 @@ public final class ScalarElementwise implements Elementwise {
     // ---- optimisers -------------------------------------------------------------------
 
     @Override
-    public void sgd(float[] w, float[] g, float[] velocity, float lr, float momentum, boolean nesterov, float l2, float l1,
-                    int from, int to) {
+    public void sgd(float[] w, float[] g, int gOff, float[] velocity, float lr, float momentum, boolean nesterov,
+                    float l2, float l1, int from, int to) {
+        int shift = gOff - from;
         // Every multiply-add fused, as PyTorch's kernels do: w − lr·step as one rounding rather than two (33 ulp of a
         // small w against 0.5 where lr·step and w nearly cancel).
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float step = Math.fma(l2, wi, g[i]) + l1 * Math.signum(wi);
+            float step = Math.fma(l2, wi, g[i + shift]) + l1 * Math.signum(wi);
             if (velocity != null) {
                 float v = Math.fma(momentum, velocity[i], step);
                 velocity[i] = v;
@@ -351,15 +352,16 @@ public final class ScalarElementwise implements Elementwise {
     }
 
     @Override
-    public void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
-                     float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
+    public void adam(float[] w, float[] g, int gOff, float[] m, float[] v, float lr, float beta1, float beta2,
+                     float epsilon, float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
+        int shift = gOff - from;
         float oneMinusBeta1 = 1f - beta1;
         float oneMinusBeta2 = 1f - beta2;
         float step = lr * c1;
         float decay = lr * weightDecay;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decoupled ? g[i] : Math.fma(weightDecay, wi, g[i]);
+            float gi = decoupled ? g[i + shift] : Math.fma(weightDecay, wi, g[i + shift]);
             float mi = blend(beta1, m[i], oneMinusBeta1, gi);
             // g² is rounded once before its blend; the moment is within about an ulp (PyTorch's addcmul rounds it too).
             float vi = blend(beta2, v[i], oneMinusBeta2, gi * gi);

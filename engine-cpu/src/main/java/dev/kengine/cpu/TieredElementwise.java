@@ -188,7 +188,7 @@ final class TieredElementwise implements Elementwise {
                 float[] w = values(size, -1f, 1f);
                 float[] g = values(size, -1e-2f, 1e-2f);
                 float[] velocity = call.b() ? new float[size] : null;
-                factory = (k, c) -> () -> k.sgd(w, g, velocity, 1e-3f, f[0], nesterov, f[1], f[2], 0, c);
+                factory = (k, c) -> () -> k.sgd(w, g, 0, velocity, 1e-3f, f[0], nesterov, f[1], f[2], 0, c);
             }
             case ADAM -> {
                 float[] f = call.f();
@@ -197,7 +197,7 @@ final class TieredElementwise implements Elementwise {
                 float[] g = values(size, -1e-2f, 1e-2f);
                 float[] m = new float[size];
                 float[] v = new float[size];
-                factory = (k, c) -> () -> k.adam(w, g, m, v, 1e-3f, f[0], f[1], f[2], f[3], decoupled, f[4], f[5], 0, c);
+                factory = (k, c) -> () -> k.adam(w, g, 0, m, v, 1e-3f, f[0], f[1], f[2], f[3], decoupled, f[4], f[5], 0, c);
             }
             case DROPOUT -> {
                 float[] x = values(size, -1f, 1f);
@@ -497,25 +497,26 @@ final class TieredElementwise implements Elementwise {
     }
 
     @Override
-    public void sgd(float[] w, float[] g, float[] velocity, float lr, float momentum, boolean nesterov, float l2,
-                    float l1, int from, int to) {
+    public void sgd(float[] w, float[] g, int gOff, float[] velocity, float lr, float momentum, boolean nesterov,
+                    float l2, float l1, int from, int to) {
         int variant = (nesterov ? 1 : 0) + (momentum != 0f ? 2 : 0) + (l2 != 0f ? 4 : 0) + (l1 != 0f ? 8 : 0)
                 + (velocity == null ? 16 : 0);
         int key = Warmup.key(SGD, variant, to - from);
         if (Warmup.state(key) == Warmup.COLD) {
             first(key, SGD, null, nesterov, velocity != null, to - from, 0, momentum, l2, l1);
         }
-        pick(key, to - from).sgd(w, g, velocity, lr, momentum, nesterov, l2, l1, from, to);
+        pick(key, to - from).sgd(w, g, gOff, velocity, lr, momentum, nesterov, l2, l1, from, to);
     }
 
     @Override
-    public void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
-                     float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
+    public void adam(float[] w, float[] g, int gOff, float[] m, float[] v, float lr, float beta1, float beta2,
+                     float epsilon, float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
         int key = Warmup.key(ADAM, (decoupled ? 1 : 0) + (weightDecay != 0f ? 2 : 0), to - from);
         if (Warmup.state(key) == Warmup.COLD) {
             first(key, ADAM, null, decoupled, false, to - from, 0, beta1, beta2, epsilon, weightDecay, c1, c2);
         }
-        pick(key, to - from).adam(w, g, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1, c2, from, to);
+        pick(key, to - from).adam(w, g, gOff, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1, c2, from,
+                to);
     }
 
     @Override

@@ -1619,8 +1619,9 @@ public final class VectorElementwise implements Elementwise {
     // ---- optimisers -------------------------------------------------------------------
 
     @Override
-    public void sgd(float[] w, float[] g, float[] velocity, float lr, float momentum, boolean nesterov, float l2, float l1,
-                    int from, int to) {
+    public void sgd(float[] w, float[] g, int gOff, float[] velocity, float lr, float momentum, boolean nesterov,
+                    float l2, float l1, int from, int to) {
+        int shift = gOff - from;
         // The scalar kernel's fused forms, so that both paths give the same bits.
         FloatVector l2v = FloatVector.broadcast(S, l2);
         FloatVector mom = FloatVector.broadcast(S, momentum);
@@ -1628,7 +1629,7 @@ public final class VectorElementwise implements Elementwise {
         int i = from;
         for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
             FloatVector wi = load(w, i);
-            FloatVector step = l2v.fma(wi, load(g, i)).add(signum(wi).mul(l1));
+            FloatVector step = l2v.fma(wi, load(g, i + shift)).add(signum(wi).mul(l1));
             if (velocity != null) {
                 FloatVector v = mom.fma(load(velocity, i), step);
                 v.intoArray(velocity, i);
@@ -1637,7 +1638,7 @@ public final class VectorElementwise implements Elementwise {
             minusLr.fma(step, wi).intoArray(w, i);
         }
         if (i < to) {
-            ScalarElementwise.INSTANCE.sgd(w, g, velocity, lr, momentum, nesterov, l2, l1, i, to);
+            ScalarElementwise.INSTANCE.sgd(w, g, i + shift, velocity, lr, momentum, nesterov, l2, l1, i, to);
         }
     }
 
@@ -1649,8 +1650,9 @@ public final class VectorElementwise implements Elementwise {
     }
 
     @Override
-    public void adam(float[] w, float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
-                     float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
+    public void adam(float[] w, float[] g, int gOff, float[] m, float[] v, float lr, float beta1, float beta2,
+                     float epsilon, float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
+        int shift = gOff - from;
         FloatVector b1 = FloatVector.broadcast(S, beta1);
         FloatVector b2 = FloatVector.broadcast(S, beta2);
         FloatVector ob1 = FloatVector.broadcast(S, 1f - beta1);
@@ -1661,7 +1663,7 @@ public final class VectorElementwise implements Elementwise {
         int i = from;
         for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
             FloatVector wi = load(w, i);
-            FloatVector gi = load(g, i);
+            FloatVector gi = load(g, i + shift);
             if (!decoupled) {
                 gi = wd.fma(wi, gi);
             }
@@ -1675,7 +1677,8 @@ public final class VectorElementwise implements Elementwise {
             minusStep.fma(mi.div(vi.mul(c2).sqrt().add(epsilon)), wi).intoArray(w, i);
         }
         if (i < to) {
-            ScalarElementwise.INSTANCE.adam(w, g, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1, c2, i, to);
+            ScalarElementwise.INSTANCE.adam(w, g, i + shift, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1,
+                    c2, i, to);
         }
     }
 
