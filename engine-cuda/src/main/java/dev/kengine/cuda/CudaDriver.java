@@ -149,7 +149,12 @@ final class CudaDriver implements BackendDriver {
         }
         details.put("kernel set", options.sharedKernelsOnly() ? "shared (the OpenCL kernel text only)"
                 : "tuned (warp-shuffle rows, vectorised activations, double-buffered SGEMM)");
-        return new Capabilities(device.name(), device.memoryBytes(), device.multiprocessors(), java.util.EnumSet.allOf(DType.class), ops, details);
+        java.util.Map<Op, java.util.Set<DType>> pairs = Capabilities.storageOpsIn(java.util.EnumSet.allOf(DType.class));
+        // Optimiser steps from half-precision gradients, with the half copy of the weights, in one kernel.
+        java.util.Set<DType> floats = java.util.EnumSet.of(DType.FLOAT32, DType.FLOAT16, DType.BFLOAT16);
+        pairs.put(Op.SGD_STEP, floats);
+        pairs.put(Op.ADAM_STEP, floats);
+        return new Capabilities(device.name(), device.memoryBytes(), device.multiprocessors(), java.util.EnumSet.allOf(DType.class), ops, details, pairs);
     }
 
     @Override
@@ -830,6 +835,28 @@ final class CudaDriver implements BackendDriver {
             float c2 = (float) (1.0 / c.biasCorrection2(step));
             launch("k_adam", n, ptr(w), ptr(g), ptr(m), ptr(v), n, c.learningRate(), c.beta1(), c.beta2(), c.epsilon(),
                     c.weightDecay(), c.decoupled(), c1, c2);
+        }
+    }
+
+    @Override
+    public void sgdStep(Storage w, Storage g, DType gradType, Storage velocity, long n, SgdConfig c, Storage halfWeights,
+                        DType halfType) {
+        if (n > 0) {
+            launch("k_sgd_mixed", n, ptr(w), ptr(g), gradType.ordinal(), ptrOrDummy(velocity), velocity != null, n,
+                    c.learningRate(), c.momentum(), c.nesterov(), c.l2(), c.l1(), ptrOrDummy(halfWeights),
+                    halfWeights == null ? DType.FLOAT32.ordinal() : halfType.ordinal());
+        }
+    }
+
+    @Override
+    public void adamStep(Storage w, Storage g, DType gradType, Storage m, Storage v, long n, AdamConfig c, long step,
+                         Storage halfWeights, DType halfType) {
+        if (n > 0) {
+            float c1 = (float) (1.0 / c.biasCorrection1(step));
+            float c2 = (float) (1.0 / c.biasCorrection2(step));
+            launch("k_adam_mixed", n, ptr(w), ptr(g), gradType.ordinal(), ptr(m), ptr(v), n, c.learningRate(), c.beta1(),
+                    c.beta2(), c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2, ptrOrDummy(halfWeights),
+                    halfWeights == null ? DType.FLOAT32.ordinal() : halfType.ordinal());
         }
     }
 

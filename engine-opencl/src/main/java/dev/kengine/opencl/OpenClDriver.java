@@ -579,6 +579,9 @@ final class OpenClDriver implements BackendDriver {
         Set<DType> floats = java.util.EnumSet.of(DType.FLOAT32, DType.FLOAT16, DType.BFLOAT16);
         pairs.put(Op.ACTIVATION, floats);
         pairs.put(Op.ACTIVATION_BACKWARD, floats);
+        // Optimiser steps from half-precision gradients, with the half copy of the weights, in one kernel.
+        pairs.put(Op.SGD_STEP, floats);
+        pairs.put(Op.ADAM_STEP, floats);
         return pairs;
     }
 
@@ -963,6 +966,28 @@ final class OpenClDriver implements BackendDriver {
             float c2 = (float) (1.0 / c.biasCorrection2(step));
             launch(KernelFamily.OPTIM, "k_adam", n, mem(w), mem(g), mem(m), mem(v), n, c.learningRate(), c.beta1(), c.beta2(),
                     c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2);
+        }
+    }
+
+    @Override
+    public void sgdStep(Storage w, Storage g, DType gradType, Storage velocity, long n, SgdConfig c, Storage halfWeights,
+                        DType halfType) {
+        if (n > 0) {
+            launch(KernelFamily.OPTIM, "k_sgd_mixed", n, mem(w), mem(g), gradType.ordinal(), memOrDummy(velocity),
+                    velocity != null, n, c.learningRate(), c.momentum(), c.nesterov(), c.l2(), c.l1(),
+                    memOrDummy(halfWeights), halfWeights == null ? DType.FLOAT32.ordinal() : halfType.ordinal());
+        }
+    }
+
+    @Override
+    public void adamStep(Storage w, Storage g, DType gradType, Storage m, Storage v, long n, AdamConfig c, long step,
+                         Storage halfWeights, DType halfType) {
+        if (n > 0) {
+            float c1 = (float) (1.0 / c.biasCorrection1(step));
+            float c2 = (float) (1.0 / c.biasCorrection2(step));
+            launch(KernelFamily.OPTIM, "k_adam_mixed", n, mem(w), mem(g), gradType.ordinal(), mem(m), mem(v), n,
+                    c.learningRate(), c.beta1(), c.beta2(), c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2,
+                    memOrDummy(halfWeights), halfWeights == null ? DType.FLOAT32.ordinal() : halfType.ordinal());
         }
     }
 

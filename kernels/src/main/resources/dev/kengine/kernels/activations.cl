@@ -57,18 +57,6 @@ __kernel void k_activation_gelu_tanh_backward(__global const float* dy, __global
 
 /* Half-precision storage (dt: K_DT_F16 or K_DT_BF16, as the host gives it): each element widened exactly,
  * computed in float32 by the same formulas, rounded once on store by dev.kengine.Conversions' rules. */
-#if K_OPENCL
-/* float16 through core OpenCL's vload_half / vstore_half_rte (no extension needed; round to nearest even, so every
- * finite value is Conversions' bit for bit; a NaN result is a quiet NaN whose payload the runtime picks). */
-#define K_F16_LOAD(ptr, i) vload_half((i), (__global const half*) (ptr))
-#define K_F16_STORE(ptr, i, v) vstore_half_rte((v), (i), (__global half*) (ptr))
-#else
-#define K_F16_LOAD(ptr, i) K_AS_FLOAT(k_f16_to_f32((ptr)[i]))
-#define K_F16_STORE(ptr, i, v) ((ptr)[i] = (kushort) k_f32_to_f16(K_AS_UINT(v)))
-#endif
-#define K_HALF_LOAD(ptr, i, dt) ((dt) == K_DT_BF16 ? K_AS_FLOAT((kuint) (ptr)[i] << 16) : K_F16_LOAD(ptr, i))
-#define K_HALF_STORE(ptr, i, dt, v) \
-    do { if ((dt) == K_DT_BF16) { (ptr)[i] = (kushort) k_f32_to_bf16(K_AS_UINT(v)); } else { K_F16_STORE(ptr, i, v); } } while (0)
 
 __kernel void k_activation_half(__global const kushort* x, __global kushort* y, klong n, int kind, float p, int dt) {
     K_FOR_ELEMENT(i, n) {

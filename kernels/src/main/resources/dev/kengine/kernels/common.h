@@ -607,6 +607,21 @@ K_FN kuint k_convert(int from, kuint bits, int to) {
     return k_f32_to_u8(f);
 }
 
+/* Half-precision storage (dt: K_DT_F16 or K_DT_BF16, as the host gives it) read widened exactly and written rounded
+ * once by dev.kengine.Conversions' rules: bfloat16 by 16-bit shifts everywhere. */
+#if K_OPENCL
+/* float16 through core OpenCL's vload_half / vstore_half_rte (no extension needed; round to nearest even, so every
+ * finite value is Conversions' bit for bit; a NaN result is a quiet NaN whose payload the runtime picks). */
+#define K_F16_LOAD(ptr, i) vload_half((i), (__global const half*) (ptr))
+#define K_F16_STORE(ptr, i, v) vstore_half_rte((v), (i), (__global half*) (ptr))
+#else
+#define K_F16_LOAD(ptr, i) K_AS_FLOAT(k_f16_to_f32((ptr)[i]))
+#define K_F16_STORE(ptr, i, v) ((ptr)[i] = (kushort) k_f32_to_f16(K_AS_UINT(v)))
+#endif
+#define K_HALF_LOAD(ptr, i, dt) ((dt) == K_DT_BF16 ? K_AS_FLOAT((kuint) (ptr)[i] << 16) : K_F16_LOAD(ptr, i))
+#define K_HALF_STORE(ptr, i, dt, v) \
+    do { if ((dt) == K_DT_BF16) { (ptr)[i] = (kushort) k_f32_to_bf16(K_AS_UINT(v)); } else { K_F16_STORE(ptr, i, v); } } while (0)
+
 /* Element i of a storage of dtype dt, as raw bits. */
 K_FN kuint k_dt_load(K_GPTR const kuchar* p, int dt, kidx i) {
     if (dt == K_DT_F32 || dt == K_DT_I32) {

@@ -9,19 +9,43 @@ K_FN float k_sign0(float w) {
     return w > 0.0f ? 1.0f : (w < 0.0f ? -1.0f : 0.0f);
 }
 
+/* One SGD step on w[i] with gradient gi (velocity v[i] when hasVelocity): the new w[i], also stored. */
+K_FN float k_sgd_one(__global float* w, float gi, __global float* v, kidx i, int hasVelocity, float lr, float momentum,
+                     int nesterov, float l2, float l1) {
+    float wi = w[i];
+    /* Every multiply-add fused, as the CPU kernels (the same bits) and PyTorch's. */
+    gi = K_FMA(l2, wi, gi) + l1 * k_sign0(wi);
+    if (hasVelocity) {
+        float vi = K_FMA(momentum, v[i], gi);
+        v[i] = vi;
+        gi = nesterov ? K_FMA(momentum, vi, gi) : vi;
+    }
+    float r = K_FMA(-lr, gi, wi);
+    w[i] = r;
+    return r;
+}
+
 __kernel void k_sgd(__global float* w, __global const float* g, __global float* v, int hasVelocity, klong n,
                     float lr, float momentum, int nesterov, float l2, float l1) {
     K_FOR_ELEMENT(i, n) {
-        float wi = w[i];
-        float gi = g[i];
-        /* Every multiply-add fused, as the CPU kernels (the same bits) and PyTorch's. */
-        gi = K_FMA(l2, wi, gi) + l1 * k_sign0(wi);
-        if (hasVelocity) {
-            float vi = K_FMA(momentum, v[i], gi);
-            v[i] = vi;
-            gi = nesterov ? K_FMA(momentum, vi, gi) : vi;
+        k_sgd_one(w, g[i], v, i, hasVelocity, lr, momentum, nesterov, l2, l1);
+    }
+}
+
+/* An optimiser's gradient element: float32 (gdt K_DT_F32) or half precision, widened exactly. */
+#define K_GRAD_LOAD(g, i, gdt) ((gdt) == K_DT_F32 ? ((__global const float*) (g))[i] \
+        : K_HALF_LOAD((__global const kushort*) (g), i, gdt))
+
+/* Mixed precision in one pass: the gradient in gdt, and, unless hdt is K_DT_F32, w's new value rounded to hdt into
+ * wh: the same bits as widening the gradient, k_sgd and a cast of w. */
+__kernel void k_sgd_mixed(__global float* w, __global const kushort* g, int gdt, __global float* v, int hasVelocity,
+                          klong n, float lr, float momentum, int nesterov, float l2, float l1, __global kushort* wh,
+                          int hdt) {
+    K_FOR_ELEMENT(i, n) {
+        float r = k_sgd_one(w, K_GRAD_LOAD(g, i, gdt), v, i, hasVelocity, lr, momentum, nesterov, l2, l1);
+        if (hdt != K_DT_F32) {
+            K_HALF_STORE(wh, i, hdt, r);
         }
-        w[i] = K_FMA(-lr, gi, wi);
     }
 }
 
@@ -33,24 +57,43 @@ K_FN float k_blend(float beta, float a, float oneMinusBeta, float b) {
     return (p + q) + (K_FMA(beta, a, -p) + K_FMA(oneMinusBeta, b, -q));
 }
 
-/* c1 = 1 / (1 - beta1^t), c2 = 1 / (1 - beta2^t), from the host's double bias corrections. */
+/* One Adam step on w[i] with gradient gi, moments m[i] and v[i]: the new w[i], also stored. c1 = 1 / (1 - beta1^t),
+ * c2 = 1 / (1 - beta2^t), from the host's double bias corrections. */
+K_FN float k_adam_one(__global float* w, float gi, __global float* m, __global float* v, kidx i, float lr, float beta1,
+                      float beta2, float eps, float weightDecay, int decoupled, float c1, float c2) {
+    float wi = w[i];
+    if (!decoupled) {
+        gi = K_FMA(weightDecay, wi, gi);
+    }
+    float mi = k_blend(beta1, m[i], 1.0f - beta1, gi);
+    float vi = k_blend(beta2, v[i], 1.0f - beta2, gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    if (decoupled) {
+        wi = K_FMA(-(lr * weightDecay), wi, wi);
+    }
+    float r = K_FMA(-(lr * c1), mi / (sqrt(vi * c2) + eps), wi);
+    w[i] = r;
+    return r;
+}
+
 __kernel void k_adam(__global float* w, __global const float* g, __global float* m, __global float* v, klong n,
                      float lr, float beta1, float beta2, float eps, float weightDecay, int decoupled,
                      float c1, float c2) {
     K_FOR_ELEMENT(i, n) {
-        float wi = w[i];
-        float gi = g[i];
-        if (!decoupled) {
-            gi = K_FMA(weightDecay, wi, gi);
+        k_adam_one(w, g[i], m, v, i, lr, beta1, beta2, eps, weightDecay, decoupled, c1, c2);
+    }
+}
+
+/* As k_sgd_mixed, for Adam. */
+__kernel void k_adam_mixed(__global float* w, __global const kushort* g, int gdt, __global float* m, __global float* v,
+                           klong n, float lr, float beta1, float beta2, float eps, float weightDecay, int decoupled,
+                           float c1, float c2, __global kushort* wh, int hdt) {
+    K_FOR_ELEMENT(i, n) {
+        float r = k_adam_one(w, K_GRAD_LOAD(g, i, gdt), m, v, i, lr, beta1, beta2, eps, weightDecay, decoupled, c1, c2);
+        if (hdt != K_DT_F32) {
+            K_HALF_STORE(wh, i, hdt, r);
         }
-        float mi = k_blend(beta1, m[i], 1.0f - beta1, gi);
-        float vi = k_blend(beta2, v[i], 1.0f - beta2, gi * gi);
-        m[i] = mi;
-        v[i] = vi;
-        if (decoupled) {
-            wi = K_FMA(-(lr * weightDecay), wi, wi);
-        }
-        w[i] = K_FMA(-(lr * c1), mi / (sqrt(vi * c2) + eps), wi);
     }
 }
 
