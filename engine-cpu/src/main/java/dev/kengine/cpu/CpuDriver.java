@@ -822,7 +822,7 @@ public final class CpuDriver implements BackendDriver {
      * slices of w it rounds stay in the first-level cache between the three kernels, so each element is read from
      * memory once, as in one fused loop, and the results are those of the separate ops by construction.
      */
-    static final int MIXED_CHUNK = 2048;
+    static final int MIXED_CHUNK = 8192;
 
     /** Per worker thread, the widened gradient of one chunk. */
     private static final ThreadLocal<float[]> MIXED_SCRATCH = ThreadLocal.withInitial(() -> new float[MIXED_CHUNK]);

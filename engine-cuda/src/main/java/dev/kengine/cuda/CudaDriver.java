@@ -842,9 +842,9 @@ final class CudaDriver implements BackendDriver {
     public void sgdStep(Storage w, Storage g, DType gradType, Storage velocity, long n, SgdConfig c, Storage halfWeights,
                         DType halfType) {
         if (n > 0) {
-            launch("k_sgd_mixed", n, ptr(w), ptr(g), gradType.ordinal(), ptrOrDummy(velocity), velocity != null, n,
-                    c.learningRate(), c.momentum(), c.nesterov(), c.l2(), c.l1(), ptrOrDummy(halfWeights),
-                    halfWeights == null ? DType.FLOAT32.ordinal() : halfType.ordinal());
+            String kernel = KernelSource.mixedStepKernel("sgd", gradType.name(), halfWeights == null ? null : halfType.name());
+            launch(kernel, n, ptr(w), ptr(g), ptrOrDummy(velocity), velocity != null, n,
+                    c.learningRate(), c.momentum(), c.nesterov(), c.l2(), c.l1(), ptrOrDummy(halfWeights));
         }
     }
 
@@ -854,9 +854,9 @@ final class CudaDriver implements BackendDriver {
         if (n > 0) {
             float c1 = (float) (1.0 / c.biasCorrection1(step));
             float c2 = (float) (1.0 / c.biasCorrection2(step));
-            launch("k_adam_mixed", n, ptr(w), ptr(g), gradType.ordinal(), ptr(m), ptr(v), n, c.learningRate(), c.beta1(),
-                    c.beta2(), c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2, ptrOrDummy(halfWeights),
-                    halfWeights == null ? DType.FLOAT32.ordinal() : halfType.ordinal());
+            String kernel = KernelSource.mixedStepKernel("adam", gradType.name(), halfWeights == null ? null : halfType.name());
+            launch(kernel, n, ptr(w), ptr(g), ptr(m), ptr(v), n, c.learningRate(), c.beta1(),
+                    c.beta2(), c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2, ptrOrDummy(halfWeights));
         }
     }
 

@@ -973,9 +973,9 @@ final class OpenClDriver implements BackendDriver {
     public void sgdStep(Storage w, Storage g, DType gradType, Storage velocity, long n, SgdConfig c, Storage halfWeights,
                         DType halfType) {
         if (n > 0) {
-            launch(KernelFamily.OPTIM, "k_sgd_mixed", n, mem(w), mem(g), gradType.ordinal(), memOrDummy(velocity),
-                    velocity != null, n, c.learningRate(), c.momentum(), c.nesterov(), c.l2(), c.l1(),
-                    memOrDummy(halfWeights), halfWeights == null ? DType.FLOAT32.ordinal() : halfType.ordinal());
+            String kernel = KernelSource.mixedStepKernel("sgd", gradType.name(), halfWeights == null ? null : halfType.name());
+            launch(KernelFamily.OPTIM, kernel, n, mem(w), mem(g), memOrDummy(velocity), velocity != null, n,
+                    c.learningRate(), c.momentum(), c.nesterov(), c.l2(), c.l1(), memOrDummy(halfWeights));
         }
     }
 
@@ -985,9 +985,9 @@ final class OpenClDriver implements BackendDriver {
         if (n > 0) {
             float c1 = (float) (1.0 / c.biasCorrection1(step));
             float c2 = (float) (1.0 / c.biasCorrection2(step));
-            launch(KernelFamily.OPTIM, "k_adam_mixed", n, mem(w), mem(g), gradType.ordinal(), mem(m), mem(v), n,
-                    c.learningRate(), c.beta1(), c.beta2(), c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2,
-                    memOrDummy(halfWeights), halfWeights == null ? DType.FLOAT32.ordinal() : halfType.ordinal());
+            String kernel = KernelSource.mixedStepKernel("adam", gradType.name(), halfWeights == null ? null : halfType.name());
+            launch(KernelFamily.OPTIM, kernel, n, mem(w), mem(g), mem(m), mem(v), n, c.learningRate(), c.beta1(),
+                    c.beta2(), c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2, memOrDummy(halfWeights));
         }
     }
 

@@ -106,6 +106,35 @@ public final class KernelSource {
         };
     }
 
+    /**
+     * The kernel of optim.cl that takes one mixed-precision optimiser step: float32 master weights and state, the
+     * gradient in {@code grad}, and w's copy rounded to {@code half} (none when null), for the dtypes' names as in
+     * {@link #directCastKernel}.
+     *
+     * @param optimiser {@code "sgd"} or {@code "adam"}
+     * @param grad the gradient's dtype name: FLOAT32, FLOAT16 or BFLOAT16
+     * @param half the copy's dtype name, FLOAT16 or BFLOAT16, or null for no copy
+     * @return the kernel's name
+     * @throws IllegalArgumentException for float32 without a copy (the plain k_sgd and k_adam) or another dtype
+     */
+    public static String mixedStepKernel(String optimiser, String grad, String half) {
+        String g = halfSuffix(grad);
+        String h = half == null ? "none" : halfSuffix(half);
+        if (g.equals("f32") && h.equals("none") || h.equals("f32")) {
+            throw new IllegalArgumentException("no mixed-precision step for gradient " + grad + " and copy " + half);
+        }
+        return "k_" + optimiser + "_mixed_" + g + "_" + h;
+    }
+
+    private static String halfSuffix(String dtype) {
+        return switch (dtype) {
+            case "FLOAT32" -> "f32";
+            case "FLOAT16" -> "f16";
+            case "BFLOAT16" -> "bf16";
+            default -> throw new IllegalArgumentException("no mixed-precision step in " + dtype);
+        };
+    }
+
     /** The kernel names declared in a text. */
     public static List<String> kernelNames(String text) {
         List<String> names = new ArrayList<>();

@@ -32,23 +32,6 @@ __kernel void k_sgd(__global float* w, __global const float* g, __global float* 
     }
 }
 
-/* An optimiser's gradient element: float32 (gdt K_DT_F32) or half precision, widened exactly. */
-#define K_GRAD_LOAD(g, i, gdt) ((gdt) == K_DT_F32 ? ((__global const float*) (g))[i] \
-        : K_HALF_LOAD((__global const kushort*) (g), i, gdt))
-
-/* Mixed precision in one pass: the gradient in gdt, and, unless hdt is K_DT_F32, w's new value rounded to hdt into
- * wh: the same bits as widening the gradient, k_sgd and a cast of w. */
-__kernel void k_sgd_mixed(__global float* w, __global const kushort* g, int gdt, __global float* v, int hasVelocity,
-                          klong n, float lr, float momentum, int nesterov, float l2, float l1, __global kushort* wh,
-                          int hdt) {
-    K_FOR_ELEMENT(i, n) {
-        float r = k_sgd_one(w, K_GRAD_LOAD(g, i, gdt), v, i, hasVelocity, lr, momentum, nesterov, l2, l1);
-        if (hdt != K_DT_F32) {
-            K_HALF_STORE(wh, i, hdt, r);
-        }
-    }
-}
-
 /* beta a + (1 - beta) b with both products' rounding errors added back (exact through the fma): within about half
  * an ulp even where the products cancel. The CPU kernels' ScalarElementwise.blend. */
 K_FN float k_blend(float beta, float a, float oneMinusBeta, float b) {
@@ -85,17 +68,43 @@ __kernel void k_adam(__global float* w, __global const float* g, __global float*
     }
 }
 
-/* As k_sgd_mixed, for Adam. */
-__kernel void k_adam_mixed(__global float* w, __global const kushort* g, int gdt, __global float* m, __global float* v,
-                           klong n, float lr, float beta1, float beta2, float eps, float weightDecay, int decoupled,
-                           float c1, float c2, __global kushort* wh, int hdt) {
-    K_FOR_ELEMENT(i, n) {
-        float r = k_adam_one(w, K_GRAD_LOAD(g, i, gdt), m, v, i, lr, beta1, beta2, eps, weightDecay, decoupled, c1, c2);
-        if (hdt != K_DT_F32) {
-            K_HALF_STORE(wh, i, hdt, r);
-        }
-    }
-}
+/* Mixed precision in one pass: the gradient stored as float32, bfloat16 or float16, and w's new value rounded to
+ * bfloat16 or float16 into wh (or no copy): the same bits as widening the gradient, the float32 step and a cast of
+ * w. One kernel per pair of dtypes, so that no element tests a dtype (a CPU runtime's vectoriser then widens the
+ * loop as it does k_adam's). */
+#define K_GLOAD_F32(g, i) ((__global const float*) (g))[i]
+#define K_GLOAD_BF16(g, i) K_AS_FLOAT((kuint) ((__global const kushort*) (g))[i] << 16)
+#define K_GLOAD_F16(g, i) K_F16_LOAD((__global const kushort*) (g), i)
+#define K_HSTORE_NONE(wh, i, r) ((void) 0)
+#define K_HSTORE_BF16(wh, i, r) ((wh)[i] = (kushort) k_f32_to_bf16(K_AS_UINT(r)))
+#define K_HSTORE_F16(wh, i, r) K_F16_STORE(wh, i, r)
+
+#define K_SGD_MIXED_BODY(GLOAD, HSTORE) K_FOR_ELEMENT(i, n) { \
+    float r = k_sgd_one(w, GLOAD(g, i), v, i, hasVelocity, lr, momentum, nesterov, l2, l1); \
+    HSTORE(wh, i, r); }
+#define K_SGD_MIXED_ARGS __global float* w, __global const kushort* g, __global float* v, int hasVelocity, klong n, \
+    float lr, float momentum, int nesterov, float l2, float l1, __global kushort* wh
+#define K_ADAM_MIXED_BODY(GLOAD, HSTORE) K_FOR_ELEMENT(i, n) { \
+    float r = k_adam_one(w, GLOAD(g, i), m, v, i, lr, beta1, beta2, eps, weightDecay, decoupled, c1, c2); \
+    HSTORE(wh, i, r); }
+#define K_ADAM_MIXED_ARGS __global float* w, __global const kushort* g, __global float* m, __global float* v, klong n, \
+    float lr, float beta1, float beta2, float eps, float weightDecay, int decoupled, float c1, float c2, __global kushort* wh
+__kernel void k_sgd_mixed_f32_bf16(K_SGD_MIXED_ARGS) { K_SGD_MIXED_BODY(K_GLOAD_F32, K_HSTORE_BF16) }
+__kernel void k_sgd_mixed_f32_f16(K_SGD_MIXED_ARGS) { K_SGD_MIXED_BODY(K_GLOAD_F32, K_HSTORE_F16) }
+__kernel void k_sgd_mixed_bf16_none(K_SGD_MIXED_ARGS) { K_SGD_MIXED_BODY(K_GLOAD_BF16, K_HSTORE_NONE) }
+__kernel void k_sgd_mixed_bf16_bf16(K_SGD_MIXED_ARGS) { K_SGD_MIXED_BODY(K_GLOAD_BF16, K_HSTORE_BF16) }
+__kernel void k_sgd_mixed_bf16_f16(K_SGD_MIXED_ARGS) { K_SGD_MIXED_BODY(K_GLOAD_BF16, K_HSTORE_F16) }
+__kernel void k_sgd_mixed_f16_none(K_SGD_MIXED_ARGS) { K_SGD_MIXED_BODY(K_GLOAD_F16, K_HSTORE_NONE) }
+__kernel void k_sgd_mixed_f16_bf16(K_SGD_MIXED_ARGS) { K_SGD_MIXED_BODY(K_GLOAD_F16, K_HSTORE_BF16) }
+__kernel void k_sgd_mixed_f16_f16(K_SGD_MIXED_ARGS) { K_SGD_MIXED_BODY(K_GLOAD_F16, K_HSTORE_F16) }
+__kernel void k_adam_mixed_f32_bf16(K_ADAM_MIXED_ARGS) { K_ADAM_MIXED_BODY(K_GLOAD_F32, K_HSTORE_BF16) }
+__kernel void k_adam_mixed_f32_f16(K_ADAM_MIXED_ARGS) { K_ADAM_MIXED_BODY(K_GLOAD_F32, K_HSTORE_F16) }
+__kernel void k_adam_mixed_bf16_none(K_ADAM_MIXED_ARGS) { K_ADAM_MIXED_BODY(K_GLOAD_BF16, K_HSTORE_NONE) }
+__kernel void k_adam_mixed_bf16_bf16(K_ADAM_MIXED_ARGS) { K_ADAM_MIXED_BODY(K_GLOAD_BF16, K_HSTORE_BF16) }
+__kernel void k_adam_mixed_bf16_f16(K_ADAM_MIXED_ARGS) { K_ADAM_MIXED_BODY(K_GLOAD_BF16, K_HSTORE_F16) }
+__kernel void k_adam_mixed_f16_none(K_ADAM_MIXED_ARGS) { K_ADAM_MIXED_BODY(K_GLOAD_F16, K_HSTORE_NONE) }
+__kernel void k_adam_mixed_f16_bf16(K_ADAM_MIXED_ARGS) { K_ADAM_MIXED_BODY(K_GLOAD_F16, K_HSTORE_BF16) }
+__kernel void k_adam_mixed_f16_f16(K_ADAM_MIXED_ARGS) { K_ADAM_MIXED_BODY(K_GLOAD_F16, K_HSTORE_F16) }
 
 /* partial[2g] = sum |w|, partial[2g + 1] = sum w^2 over work-group g's share. */
 __kernel void k_penalty_partial(__global const float* w, klong n, __global kacc* partial) {

@@ -31,6 +31,26 @@ class KernelSourceTest {
     }
 
     @Test
+    void mixedStepKernelsExistInTheText() {
+        List<String> names = KernelSource.kernelNames(KernelSource.resource(KernelFamily.OPTIM.fileName()));
+        for (String optimiser : new String[] {"sgd", "adam"}) {
+            for (String grad : new String[] {"FLOAT32", "FLOAT16", "BFLOAT16"}) {
+                for (String half : new String[] {null, "FLOAT16", "BFLOAT16"}) {
+                    if (grad.equals("FLOAT32") && half == null) {
+                        assertThrows(IllegalArgumentException.class, () -> KernelSource.mixedStepKernel(optimiser, grad, null),
+                                "float32 without a copy is the plain k_" + optimiser);
+                        continue;
+                    }
+                    String k = KernelSource.mixedStepKernel(optimiser, grad, half);
+                    assertTrue(names.contains(k), k + " in " + names);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> KernelSource.mixedStepKernel("adam", "INT32", null));
+        assertThrows(IllegalArgumentException.class, () -> KernelSource.mixedStepKernel("adam", "FLOAT16", "FLOAT32"));
+    }
+
+    @Test
     void assemblesDefinesThenDialectThenCommonThenBody() {
         KernelSource.Assembled a = KernelSource.assemble(KernelFamily.MATMUL, Dialect.OPENCL, Map.of("MWG", "32"));
         String t = a.text();
