@@ -149,6 +149,11 @@ public final class Ops {
                         n -> (double) n, n -> 8.0 * n, OpDescriptor::elements,
                         (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, true, h), null, 2 * tol));
             }
+            l.add(new OpDescriptor("adam_" + hn, HALF_PRECISION, "Adam step from a " + h + " gradient on float32 master "
+                    + "weights and state, writing their " + h + " copy (mixed-precision training's step)",
+                    Op.ADAM_STEP, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                    n -> 12.0 * n, n -> 28.0 * n, OpDescriptor::elements,
+                    (b, n, seed) -> new OptimiserInstance(b, (int) n, seed, true, h), null, 1e-5));
             l.add(new OpDescriptor("matmul_" + hn, HALF_PRECISION, "C = A·B in " + h + " (float32 accumulation), square n×n",
                     Op.MATMUL, Bound.COMPUTE, new long[] {512}, new long[] {512, 1024, 2048},
                     n -> 2.0 * n * n * n, n -> 2.0 * 3 * n * n, n -> n + "x" + n + "x" + n,
@@ -733,21 +738,32 @@ public final class Ops {
         final float[] g0;
         long step;
 
+        /** The half-precision copy of w a mixed-precision step writes, or null for a float32 step. */
+        final Tensor copy;
+
         OptimiserInstance(Backend backend, int n, long seed, boolean adam) {
+            this(backend, n, seed, adam, DType.FLOAT32);
+        }
+
+        /** With {@code dtype} half: the gradient stored in it, and w's copy in it written by the same step. */
+        OptimiserInstance(Backend backend, int n, long seed, boolean adam, DType dtype) {
             this.backend = backend;
             this.adam = adam;
             w0 = uniform(n, seed, -1, 1);
-            g0 = uniform(n, seed + 1, -1, 1);
+            g0 = rounded(uniform(n, seed + 1, -1, 1), dtype);
             w = backend.of(w0);
-            g = backend.of(g0);
+            g = backend.of(g0, dtype);
             m = backend.zeros(n);
             v = adam ? backend.zeros(n) : null;
+            copy = dtype == DType.FLOAT32 ? null : backend.zeros(dtype, n);
         }
 
         @Override
         public void run() {
             step++;
-            if (adam) {
+            if (adam && copy != null) {
+                backend.adamStep(w, g, m, v, adamConfig, step, copy);
+            } else if (adam) {
                 backend.adamStep(w, g, m, v, adamConfig, step);
             } else {
                 backend.sgdStep(w, g, m, sgd);
@@ -784,7 +800,7 @@ public final class Ops {
 
         @Override
         public void close() {
-            closeAll(w, g, m, v);
+            closeAll(w, g, m, v, copy);
         }
     }
 }

@@ -817,58 +817,20 @@ public final class CpuDriver implements BackendDriver {
                 config.momentum(), config.nesterov(), config.l2(), config.l1(), (int) s, (int) e));
     }
 
-    /**
-     * The elements a mixed-precision step takes at a time: its widened gradient (a scratch array per thread) and the
-     * slices of w it rounds stay in the first-level cache between the three kernels, so each element is read from
-     * memory once, as in one fused loop, and the results are those of the separate ops by construction.
-     */
-    static final int MIXED_CHUNK = 8192;
-
-    /** Per worker thread, the widened gradient of one chunk. */
-    private static final ThreadLocal<float[]> MIXED_SCRATCH = ThreadLocal.withInitial(() -> new float[MIXED_CHUNK]);
-
-    /** One optimiser kernel over w[from, to), whose gradient is {@code g} from {@code gOff}. */
-    @FunctionalInterface
-    private interface StepKernel {
-        void step(float[] g, int gOff, int from, int to);
-    }
-
-    /**
-     * Runs {@code kernel} over [0, n) in chunks: a half-precision gradient widened into the thread's scratch first, w's
-     * rounded copy written after each chunk's step.
-     */
-    private void mixedStep(Storage w, Storage g, DType gradType, long n, Storage halfWeights, DType halfType,
-                           StepKernel kernel) {
-        float[] ws = data(w);
-        short[] gh = gradType.isHalf() ? ((CpuStorage) g).shorts() : null;
-        float[] gf = gh == null ? data(g) : null;
-        boolean gBf16 = gradType == DType.BFLOAT16;
-        short[] out = halfWeights == null ? null : ((CpuStorage) halfWeights).shorts();
-        boolean outBf16 = halfType == DType.BFLOAT16;
-        parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> {
-            float[] scratch = gh == null ? null : MIXED_SCRATCH.get();
-            for (int c = (int) s; c < e; c += MIXED_CHUNK) {
-                int len = (int) Math.min(MIXED_CHUNK, e - c);
-                if (gh != null) {
-                    kernels.widen(gBf16, gh, c, scratch, 0, len);
-                    kernel.step(scratch, 0, c, c + len);
-                } else {
-                    kernel.step(gf, c, c, c + len);
-                }
-                if (out != null) {
-                    kernels.narrow(outBf16, ws, c, out, c, len);
-                }
-            }
-        });
-    }
-
     @Override
     public void sgdStep(Storage w, Storage g, DType gradType, Storage velocity, long n, SgdConfig config,
                         Storage halfWeights, DType halfType) {
+        // One loop: the gradient widened and the copy rounded in registers.
         float[] ws = data(w);
         float[] vs = config.momentum() == 0f || velocity == null ? null : data(velocity);
-        mixedStep(w, g, gradType, n, halfWeights, halfType, (gs, gOff, from, to) -> kernels.sgd(ws, gs, gOff, vs,
-                config.learningRate(), config.momentum(), config.nesterov(), config.l2(), config.l1(), from, to));
+        short[] gh = gradType.isHalf() ? ((CpuStorage) g).shorts() : null;
+        float[] gf = gh == null ? data(g) : null;
+        short[] out = halfWeights == null ? null : ((CpuStorage) halfWeights).shorts();
+        boolean gBf16 = gradType == DType.BFLOAT16;
+        boolean outBf16 = halfType == DType.BFLOAT16;
+        parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> kernels.sgdHalf(ws, gf, gh, gBf16, (int) s, vs,
+                config.learningRate(), config.momentum(), config.nesterov(), config.l2(), config.l1(), out, outBf16,
+                (int) s, (int) e));
     }
 
     @Override
@@ -879,9 +841,15 @@ public final class CpuDriver implements BackendDriver {
         float[] vs = data(v);
         float c1 = (float) (1.0 / config.biasCorrection1(step));
         float c2 = (float) (1.0 / config.biasCorrection2(step));
-        mixedStep(w, g, gradType, n, halfWeights, halfType, (gs, gOff, from, to) -> kernels.adam(ws, gs, gOff, ms, vs,
+        // One loop: the gradient widened and the copy rounded in registers.
+        short[] gh = gradType.isHalf() ? ((CpuStorage) g).shorts() : null;
+        float[] gf = gh == null ? data(g) : null;
+        short[] out = halfWeights == null ? null : ((CpuStorage) halfWeights).shorts();
+        boolean gBf16 = gradType == DType.BFLOAT16;
+        boolean outBf16 = halfType == DType.BFLOAT16;
+        parallel.forRange(n, GRAIN, kernels.lanes(), (s, e) -> kernels.adamHalf(ws, gf, gh, gBf16, (int) s, ms, vs,
                 config.learningRate(), config.beta1(), config.beta2(), config.epsilon(), config.weightDecay(),
-                config.decoupled(), c1, c2, from, to));
+                config.decoupled(), c1, c2, out, outBf16, (int) s, (int) e));
     }
 
     @Override

@@ -169,6 +169,20 @@ public interface Elementwise {
     void adam(float[] w, float[] g, int gOff, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
               float weightDecay, boolean decoupled, float c1, float c2, int from, int to);
 
+    /** {@link #sgd} in mixed precision, in one loop, as {@link #adamHalf} is for Adam. */
+    void sgdHalf(float[] w, float[] g, short[] gh, boolean gBf16, int gOff, float[] velocity, float lr, float momentum,
+                 boolean nesterov, float l2, float l1, short[] out, boolean outBf16, int from, int to);
+
+    /**
+     * {@link #adam} in mixed precision, in one loop: the gradient from {@code gh} (bfloat16 when {@code gBf16}, else
+     * float16) at {@code gOff + i − from} when it is not null, else from {@code g} as in {@link #adam}; and, when
+     * {@code out} is not null, w[i]'s new value rounded to bfloat16 ({@code outBf16}) or float16 by
+     * {@link dev.kengine.Conversions} into out[i]. Bit for bit {@link #widen}, {@link #adam}, {@link #narrow}.
+     */
+    void adamHalf(float[] w, float[] g, short[] gh, boolean gBf16, int gOff, float[] m, float[] v, float lr,
+                  float beta1, float beta2, float epsilon, float weightDecay, boolean decoupled, float c1, float c2,
+                  short[] out, boolean outBf16, int from, int to);
+
     /**
      * Inverted dropout of elements [from, to), bit-identical to {@link dev.kengine.random.CounterRandom}:
      * y[i] = x[i] · (keep ? scale : 0), mask[i] = keep ? 1 : 0.

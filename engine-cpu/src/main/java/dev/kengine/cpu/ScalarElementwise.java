@@ -1,5 +1,7 @@
 package dev.kengine.cpu;
 
+import dev.kengine.Conversions;
+
 import dev.kengine.op.Activation;
 import dev.kengine.op.Loss;
 import dev.kengine.spi.BackendDriver.Binary;
@@ -372,6 +374,60 @@ public final class ScalarElementwise implements Elementwise {
             }
             // w − (lr·c1)·m/(√(v·c2) + ε), the last multiply-subtract fused.
             w[i] = Math.fma(-step, mi / ((float) Math.sqrt(vi * c2) + epsilon), wi);
+        }
+    }
+
+    @Override
+    public void sgdHalf(float[] w, float[] g, short[] gh, boolean gBf16, int gOff, float[] velocity, float lr,
+                        float momentum, boolean nesterov, float l2, float l1, short[] out, boolean outBf16, int from,
+                        int to) {
+        int shift = gOff - from;
+        for (int i = from; i < to; i++) {
+            float wi = w[i];
+            float g0 = gh == null ? g[i + shift]
+                    : gBf16 ? Conversions.fromBFloat16(gh[i + shift]) : Conversions.fromFloat16(gh[i + shift]);
+            // As sgd, term for term.
+            float step = Math.fma(l2, wi, g0) + l1 * Math.signum(wi);
+            if (velocity != null) {
+                float v = Math.fma(momentum, velocity[i], step);
+                velocity[i] = v;
+                step = nesterov ? Math.fma(momentum, v, step) : v;
+            }
+            float r = Math.fma(-lr, step, wi);
+            w[i] = r;
+            if (out != null) {
+                out[i] = outBf16 ? Conversions.toBFloat16(r) : Conversions.toFloat16(r);
+            }
+        }
+    }
+
+    @Override
+    public void adamHalf(float[] w, float[] g, short[] gh, boolean gBf16, int gOff, float[] m, float[] v, float lr,
+                         float beta1, float beta2, float epsilon, float weightDecay, boolean decoupled, float c1,
+                         float c2, short[] out, boolean outBf16, int from, int to) {
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        float step = lr * c1;
+        float decay = lr * weightDecay;
+        int shift = gOff - from;
+        for (int i = from; i < to; i++) {
+            float wi = w[i];
+            float g0 = gh == null ? g[i + shift]
+                    : gBf16 ? Conversions.fromBFloat16(gh[i + shift]) : Conversions.fromFloat16(gh[i + shift]);
+            // As adam, term for term.
+            float gi = decoupled ? g0 : Math.fma(weightDecay, wi, g0);
+            float mi = blend(beta1, m[i], oneMinusBeta1, gi);
+            float vi = blend(beta2, v[i], oneMinusBeta2, gi * gi);
+            m[i] = mi;
+            v[i] = vi;
+            if (decoupled) {
+                wi = Math.fma(-decay, wi, wi);
+            }
+            float r = Math.fma(-step, mi / ((float) Math.sqrt(vi * c2) + epsilon), wi);
+            w[i] = r;
+            if (out != null) {
+                out[i] = outBf16 ? Conversions.toBFloat16(r) : Conversions.toFloat16(r);
+            }
         }
     }
 

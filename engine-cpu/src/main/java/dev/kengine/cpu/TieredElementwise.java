@@ -38,6 +38,8 @@ final class TieredElementwise implements Elementwise {
     static final int MATMUL = 22;
     private static final int HALF_ACTIVATION = 23;
     private static final int HALF_ACTIVATION_BACKWARD = 24;
+    private static final int ADAM_HALF = 25;
+    private static final int SGD_HALF = 26;
 
     /** The most elements a probe works on: enough for the vector loops' steady state, small enough for L1. */
     static final int PROBE_ELEMENTS = 4096;
@@ -199,6 +201,41 @@ final class TieredElementwise implements Elementwise {
                 float[] v = new float[size];
                 factory = (k, c) -> () -> k.adam(w, g, 0, m, v, 1e-3f, f[0], f[1], f[2], f[3], decoupled, f[4], f[5], 0, c);
             }
+            case SGD_HALF -> {
+                float[] f = call.f();
+                boolean nesterov = call.a();
+                int flags = call.c();
+                float[] w = values(size, -1f, 1f);
+                float[] g = values(size, -1e-2f, 1e-2f);
+                short[] gh = (flags & 1) == 0 ? null : new short[size];
+                boolean gBf16 = (flags & 2) != 0;
+                if (gh != null) {
+                    vector.narrow(gBf16, g, 0, gh, 0, size);
+                }
+                short[] out = (flags & 4) == 0 ? null : new short[size];
+                boolean outBf16 = (flags & 8) != 0;
+                float[] velocity = call.b() ? new float[size] : null;
+                factory = (k, c) -> () -> k.sgdHalf(w, g, gh, gBf16, 0, velocity, 1e-3f, f[0], nesterov, f[1], f[2], out,
+                        outBf16, 0, c);
+            }
+            case ADAM_HALF -> {
+                float[] f = call.f();
+                boolean decoupled = call.a();
+                int flags = call.c();
+                float[] w = values(size, -1f, 1f);
+                float[] g = values(size, -1e-2f, 1e-2f);
+                short[] gh = (flags & 1) == 0 ? null : new short[size];
+                boolean gBf16 = (flags & 2) != 0;
+                if (gh != null) {
+                    vector.narrow(gBf16, g, 0, gh, 0, size);
+                }
+                short[] out = (flags & 4) == 0 ? null : new short[size];
+                boolean outBf16 = (flags & 8) != 0;
+                float[] m = new float[size];
+                float[] v = new float[size];
+                factory = (k, c) -> () -> k.adamHalf(w, g, gh, gBf16, 0, m, v, 1e-3f, f[0], f[1], f[2], f[3], decoupled,
+                        f[4], f[5], out, outBf16, 0, c);
+            }
             case DROPOUT -> {
                 float[] x = values(size, -1f, 1f);
                 float[] y = new float[size];
@@ -257,7 +294,7 @@ final class TieredElementwise implements Elementwise {
         "widen", "narrow", "activation", "bias and activation", "activation backward", "binary", "scale", "axpy",
         "max", "expSum", "softmax cross-entropy rows", "expScaled", "subtractTwice", "dot", "softmaxGradient", "loss",
         "sgd", "adam", "dropout", "dropoutBackward", "initUniform", "initNormal", "matmul", "half activation",
-        "half activation backward"
+        "half activation backward", "mixed-precision adam", "mixed-precision sgd"
     };
 
     /** The probe's element count for a call of n elements. */
@@ -506,6 +543,33 @@ final class TieredElementwise implements Elementwise {
             first(key, SGD, null, nesterov, velocity != null, to - from, 0, momentum, l2, l1);
         }
         pick(key, to - from).sgd(w, g, gOff, velocity, lr, momentum, nesterov, l2, l1, from, to);
+    }
+
+    @Override
+    public void sgdHalf(float[] w, float[] g, short[] gh, boolean gBf16, int gOff, float[] velocity, float lr,
+                        float momentum, boolean nesterov, float l2, float l1, short[] out, boolean outBf16, int from,
+                        int to) {
+        int flags = (gh != null ? 1 : 0) | (gBf16 ? 2 : 0) | (out != null ? 4 : 0) | (outBf16 ? 8 : 0);
+        int variant = (nesterov ? 1 : 0) + (momentum != 0f ? 2 : 0) + 4 * flags;
+        int key = Warmup.key(SGD_HALF, variant, to - from);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, SGD_HALF, null, nesterov, velocity != null, to - from, flags, momentum, l2, l1);
+        }
+        pick(key, to - from).sgdHalf(w, g, gh, gBf16, gOff, velocity, lr, momentum, nesterov, l2, l1, out, outBf16,
+                from, to);
+    }
+
+    @Override
+    public void adamHalf(float[] w, float[] g, short[] gh, boolean gBf16, int gOff, float[] m, float[] v, float lr,
+                         float beta1, float beta2, float epsilon, float weightDecay, boolean decoupled, float c1,
+                         float c2, short[] out, boolean outBf16, int from, int to) {
+        int flags = (gh != null ? 1 : 0) | (gBf16 ? 2 : 0) | (out != null ? 4 : 0) | (outBf16 ? 8 : 0);
+        int key = Warmup.key(ADAM_HALF, (decoupled ? 1 : 0) + (weightDecay != 0f ? 2 : 0) + 4 * flags, to - from);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, ADAM_HALF, null, decoupled, false, to - from, flags, beta1, beta2, epsilon, weightDecay, c1, c2);
+        }
+        pick(key, to - from).adamHalf(w, g, gh, gBf16, gOff, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled,
+                c1, c2, out, outBf16, from, to);
     }
 
     @Override

@@ -1682,6 +1682,87 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    @Override
+    public void sgdHalf(float[] w, float[] g, short[] gh, boolean gBf16, int gOff, float[] velocity, float lr,
+                        float momentum, boolean nesterov, float l2, float l1, short[] out, boolean outBf16, int from,
+                        int to) {
+        // sgd's loop with the gradient widened and w's copy rounded in registers (see adamHalf).
+        FloatVector l2v = FloatVector.broadcast(S, l2);
+        FloatVector mom = FloatVector.broadcast(S, momentum);
+        FloatVector minusLr = FloatVector.broadcast(S, -lr);
+        int shift = gOff - from;
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            FloatVector wi = load(w, i);
+            FloatVector gi = gh == null ? load(g, i + shift)
+                    : gBf16 ? loadBFloat16(gh, i + shift) : loadFloat16(gh, i + shift);
+            FloatVector step = l2v.fma(wi, gi).add(signum(wi).mul(l1));
+            if (velocity != null) {
+                FloatVector v = mom.fma(load(velocity, i), step);
+                v.intoArray(velocity, i);
+                step = nesterov ? mom.fma(v, step) : v;
+            }
+            FloatVector r = minusLr.fma(step, wi);
+            r.intoArray(w, i);
+            if (out != null) {
+                if (outBf16) {
+                    storeBFloat16((a, b, p) -> b, null, r, 0f, out, i);
+                } else {
+                    storeFloat16((a, b, p) -> b, null, r, 0f, out, i);
+                }
+            }
+        }
+        if (i < to) {
+            ScalarElementwise.INSTANCE.sgdHalf(w, g, gh, gBf16, i + shift, velocity, lr, momentum, nesterov, l2, l1, out,
+                    outBf16, i, to);
+        }
+    }
+
+    @Override
+    public void adamHalf(float[] w, float[] g, short[] gh, boolean gBf16, int gOff, float[] m, float[] v, float lr,
+                         float beta1, float beta2, float epsilon, float weightDecay, boolean decoupled, float c1,
+                         float c2, short[] out, boolean outBf16, int from, int to) {
+        // adam's loop with the gradient widened and w's copy rounded in registers (the flags are the same for every
+        // element of a call: their tests are predicted, and C2 may move them out of the loop).
+        FloatVector b1 = FloatVector.broadcast(S, beta1);
+        FloatVector b2 = FloatVector.broadcast(S, beta2);
+        FloatVector ob1 = FloatVector.broadcast(S, 1f - beta1);
+        FloatVector ob2 = FloatVector.broadcast(S, 1f - beta2);
+        FloatVector wd = FloatVector.broadcast(S, weightDecay);
+        FloatVector minusStep = FloatVector.broadcast(S, -(lr * c1));
+        FloatVector minusDecay = FloatVector.broadcast(S, -(lr * weightDecay));
+        int shift = gOff - from;
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            FloatVector wi = load(w, i);
+            FloatVector gi = gh == null ? load(g, i + shift)
+                    : gBf16 ? loadBFloat16(gh, i + shift) : loadFloat16(gh, i + shift);
+            if (!decoupled) {
+                gi = wd.fma(wi, gi);
+            }
+            FloatVector mi = blend(b1, load(m, i), ob1, gi);
+            FloatVector vi = blend(b2, load(v, i), ob2, gi.mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            if (decoupled) {
+                wi = minusDecay.fma(wi, wi);
+            }
+            FloatVector r = minusStep.fma(mi.div(vi.mul(c2).sqrt().add(epsilon)), wi);
+            r.intoArray(w, i);
+            if (out != null) {
+                if (outBf16) {
+                    storeBFloat16((a, b, p) -> b, null, r, 0f, out, i);
+                } else {
+                    storeFloat16((a, b, p) -> b, null, r, 0f, out, i);
+                }
+            }
+        }
+        if (i < to) {
+            ScalarElementwise.INSTANCE.adamHalf(w, g, gh, gBf16, i + shift, m, v, lr, beta1, beta2, epsilon, weightDecay,
+                    decoupled, c1, c2, out, outBf16, i, to);
+        }
+    }
+
     // ---- dropout and initialisation ---------------------------------------------------
 
     /** Whole blocks of Philox counters go to {@link VectorRandom}; a head and tail of fewer go to the scalar kernel. */
