@@ -763,7 +763,11 @@ final class OpenClDriver implements BackendDriver {
             return;
         }
         if (n > 0) {
-            if (shape.onePerItem()) {
+            if (vector16(act)) {
+                // Work-item g owns elements 16 g .. 16 g + 15 (k_activation_<kind>16), the padding's last one included.
+                launchOver(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "16", ceilDiv(n, 16), n + 16L * wg,
+                        mem(x), mem(y), n, act.parameter());
+            } else if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act), n, mem(x), mem(y), n, act.parameter());
             } else {
                 launch(KernelFamily.ACTIVATIONS, "k_activation", n, mem(x), mem(y), n, act.kind().ordinal(), act.parameter());
@@ -785,7 +789,10 @@ final class OpenClDriver implements BackendDriver {
             return;
         }
         if (n > 0) {
-            if (shape.onePerItem()) {
+            if (vector16(act)) {
+                launchOver(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward16", ceilDiv(n, 16),
+                        n + 16L * wg, mem(dy), mem(x), mem(y), mem(dx), n, act.parameter());
+            } else if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward", n, mem(dy), mem(x), mem(y),
                         mem(dx), n, act.parameter());
             } else {
@@ -793,6 +800,14 @@ final class OpenClDriver implements BackendDriver {
                         act.kind().ordinal(), act.parameter());
             }
         }
+    }
+
+    /**
+     * Whether the float32 activation runs sixteen elements per work-item in explicit vectors (k_activation_<kind>16,
+     * CPU devices: PoCL's vectoriser widens the per-element kernels to 8 lanes only). Identity has no such kernel.
+     */
+    private boolean vector16(Activation act) {
+        return shape.onePerItem() && shape.ownExp() && act.kind() != Activation.Kind.IDENTITY;
     }
 
     /** The kind's suffix of its own kernels: k_activation_gelu_tanh. */

@@ -149,11 +149,11 @@ K_FN float k_uniform_from_bits(kuint w, double lo, double hi) {
 #define K_ACT_GELU_TANH 9
 
 /* sigma(x) without overflow: exp only ever sees a non-positive argument, -|x|, one exp for both signs (branch-free,
- * so a CPU runtime vectorises it; the same bits as 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below). */
+ * so a CPU runtime vectorises it; the same bits as 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below), and one
+ * division, of the numerator chosen first. */
 K_FN float k_sigmoid(float x) {
     float e = exp(-fabs(x));
-    float d = 1.0f + e;
-    return x >= 0.0f ? 1.0f / d : e / d;
+    return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
 }
 
 /* sigma(a) (1 + w (1 - sigma(a))), the slope of x sigma(a(x)) with w = x a'(x) (swish: a = w = beta x; tanh-GELU:
