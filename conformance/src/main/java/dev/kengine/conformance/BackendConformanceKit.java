@@ -1017,7 +1017,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> forward() {
             List<DynamicTest> tests = new ArrayList<>();
             for (Activation act : ACTIVATIONS) {
-                for (int n : SIZES) {
+                for (int n : Inputs.ACTIVATION_SIZES) {
                     tests.add(check(act + " forward n=" + n, ops(Op.ACTIVATION), () -> {
                         float[] x = Inputs.withSpecials(n, 2000 + n + act.kind().ordinal(), 4, Inputs.SPECIALS);
                         double[] ref = new double[n];
@@ -1050,7 +1050,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> backward() {
             List<DynamicTest> tests = new ArrayList<>();
             for (Activation act : ACTIVATIONS) {
-                for (int n : SIZES) {
+                for (int n : Inputs.ACTIVATION_SIZES) {
                     tests.add(check(act + " backward n=" + n, ops(Op.ACTIVATION_BACKWARD), () -> backwardCase(act, n, Inputs.SPECIALS)));
                 }
                 tests.add(check(act + " backward at ±Float.MAX_VALUE and ±∞", ops(Op.ACTIVATION_BACKWARD),

@@ -20,6 +20,12 @@ public final class Inputs {
     /** The elementwise sizes: tiny, odd, prime, around vector widths and past 1024. */
     public static final int[] SIZES = {1, 2, 7, 17, 64, 1021, 1025};
 
+    /**
+     * SIZES and one size past five blocks of 16 × 256 elements with a 13-element tail: the activations' sixteen-lane
+     * kernels on CPU OpenCL devices run only over whole blocks of that size, the per-element kernel over the rest.
+     */
+    public static final int[] ACTIVATION_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 5 * 4096 + 13};
+
     private Inputs() {}
 
     /**

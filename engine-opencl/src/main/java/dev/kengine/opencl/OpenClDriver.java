@@ -431,6 +431,24 @@ final class OpenClDriver implements BackendDriver {
         }
     }
 
+    /**
+     * An elementwise launch on a one-per-item device in two kernels of the same arguments: {@code name + suffix}, whose
+     * work-item g owns elements 16 g .. 16 g + 15 and tests nothing, over the whole work-groups of whole blocks of
+     * sixteen, and the per-element {@code name} over the elements past them (a global offset, its index test on).
+     */
+    private void launch16(KernelFamily family, String name, String suffix, long n, Object... args) {
+        long block = 16L * wg;
+        long start = n / block * block;
+        int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
+        if (start > 0) {
+            enqueue(kernel(family, name + suffix, wide | NO_TAIL), null, new long[] {start / 16}, new long[] {wg}, args);
+        }
+        if (start < n) {
+            enqueue(kernel(family, name, wide), new long[] {start}, new long[] {ceilDiv(n - start, wg) * wg},
+                    new long[] {wg}, args);
+        }
+    }
+
     /** Exactly {@code groups} work-groups of the family's size (row kernels and reduction stages). */
     private void launchGroups(KernelFamily family, String name, long groups, Object... args) {
         int size = wgOf(family);
@@ -764,9 +782,7 @@ final class OpenClDriver implements BackendDriver {
         }
         if (n > 0) {
             if (vector16(act)) {
-                // Work-item g owns elements 16 g .. 16 g + 15 (k_activation_<kind>16), the padding's last one included.
-                launchOver(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "16", ceilDiv(n, 16), n + 16L * wg,
-                        mem(x), mem(y), n, act.parameter());
+                launch16(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act), "16", n, mem(x), mem(y), n, act.parameter());
             } else if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act), n, mem(x), mem(y), n, act.parameter());
             } else {
@@ -790,8 +806,8 @@ final class OpenClDriver implements BackendDriver {
         }
         if (n > 0) {
             if (vector16(act)) {
-                launchOver(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward16", ceilDiv(n, 16),
-                        n + 16L * wg, mem(dy), mem(x), mem(y), mem(dx), n, act.parameter());
+                launch16(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward", "16", n, mem(dy), mem(x),
+                        mem(y), mem(dx), n, act.parameter());
             } else if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward", n, mem(dy), mem(x), mem(y),
                         mem(dx), n, act.parameter());
