@@ -1880,7 +1880,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> exactValues() {
             List<DynamicTest> tests = new ArrayList<>();
             for (float p : new float[] {0.1f, 0.5f, 0.9f, 0.3f, 1e-7f, 0.99999994f}) {
-                for (int n : SIZES) {
+                for (int n : Inputs.DROPOUT_SIZES) {
                     tests.add(check("dropout p=" + p + " n=" + n, ops(Op.DROPOUT, Op.DROPOUT_BACKWARD), () -> {
                         long seed = 5000 + n;
                         long offset = 0x1234_5678_9ABCL + n;

@@ -938,9 +938,19 @@ final class OpenClDriver implements BackendDriver {
     public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
         if (n > 0) {
             if (shape.onePerItem()) {
-                // Work-item g starts at element 64 g, the padding's last one included.
-                launchOver(KernelFamily.DROPOUT, "k_dropout16", (n + 63) / 64, n + 64L * wg, mem(x), mem(y), mem(mask), n, p,
-                        CounterRandom.dropoutScale(p), seed, offset);
+                // k_dropout16 over whole blocks of 64 x wg elements, k_dropout (a work-item per four) over the rest.
+                long block = 64L * wg;
+                long start = n / block * block;
+                int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
+                Object[] args = {mem(x), mem(y), mem(mask), n, p, CounterRandom.dropoutScale(p), seed, offset};
+                if (start > 0) {
+                    enqueue(kernel(KernelFamily.DROPOUT, "k_dropout16", wide | NO_TAIL), null, new long[] {start / 64},
+                            new long[] {wg}, args);
+                }
+                if (start < n) {
+                    enqueue(kernel(KernelFamily.DROPOUT, "k_dropout", wide), new long[] {start / 4},
+                            new long[] {ceilDiv(ceilDiv(n - start, 4), wg) * wg}, new long[] {wg}, args);
+                }
             } else {
                 launchOver(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, n, mem(x), mem(y), mem(mask), n, p,
                         CounterRandom.dropoutScale(p), seed, offset);

@@ -382,12 +382,14 @@ typedef klong kidx;
  * whole work-groups inside n with K_TAIL 0, where no work-item tests its index, and the last, partial group, if
  * any, with K_TAIL 1 and a global offset. A per-element test made PoCL's vectorised loops 2-3x slower (masked
  * loads and stores; Zen 4 runs masked stores slowly), and LLVM hoists a per-group test out of the loop over the
- * work-items only for small kernels. K_GROUP_WHOLE(n): whether this work-group's items all lie below n. */
+ * work-items only for small kernels. K_GROUP_WHOLE(n): whether this work-group's items all lie below n (the global
+ * offset counted: get_group_id leaves it out). */
 #ifndef K_TAIL
 #define K_TAIL 1
 #endif
 #if K_ONE_PER_ITEM
-#define K_GROUP_WHOLE(n) (((kidx) get_group_id(0) + 1) * (kidx) get_local_size(0) <= (kidx) (n))
+#define K_GROUP_WHOLE(n) \
+    ((kidx) get_global_offset(0) + ((kidx) get_group_id(0) + 1) * (kidx) get_local_size(0) <= (kidx) (n))
 #if K_TAIL
 #define K_FOR_ELEMENT(i, n) \
     for (kidx i = (kidx) get_global_id(0), k_once_##i = 1; k_once_##i && i < (kidx) (n); k_once_##i = 0)
