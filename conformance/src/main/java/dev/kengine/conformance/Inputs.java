@@ -27,10 +27,10 @@ public final class Inputs {
     public static final int[] ACTIVATION_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 5 * 4096 + 13};
 
     /**
-     * SIZES and one size past three blocks of 64 × 256 elements with a tail of 23 (five groups of four and three):
+     * SIZES and one size past three blocks of 128 × 256 elements with a tail of 23 (five groups of four and three):
      * dropout's sixteen-lane kernel on CPU OpenCL devices runs only over whole blocks of that size.
      */
-    public static final int[] DROPOUT_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 3 * 16384 + 23};
+    public static final int[] DROPOUT_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 3 * 32768 + 23};
 
     private Inputs() {}
 

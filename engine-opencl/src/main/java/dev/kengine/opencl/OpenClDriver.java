@@ -938,13 +938,13 @@ final class OpenClDriver implements BackendDriver {
     public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
         if (n > 0) {
             if (shape.onePerItem()) {
-                // k_dropout16 over whole blocks of 64 x wg elements, k_dropout (a work-item per four) over the rest.
-                long block = 64L * wg;
+                // k_dropout16 over whole blocks of 128 x wg elements, k_dropout (a work-item per four) over the rest.
+                long block = 128L * wg;
                 long start = n / block * block;
                 int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
                 Object[] args = {mem(x), mem(y), mem(mask), n, p, CounterRandom.dropoutScale(p), seed, offset};
                 if (start > 0) {
-                    enqueue(kernel(KernelFamily.DROPOUT, "k_dropout16", wide | NO_TAIL), null, new long[] {start / 64},
+                    enqueue(kernel(KernelFamily.DROPOUT, "k_dropout16", wide | NO_TAIL), null, new long[] {start / 128},
                             new long[] {wg}, args);
                 }
                 if (start < n) {

@@ -34,7 +34,7 @@ __kernel void k_dropout(__global const float* x, __global float* y, __global flo
 }
 
 #if defined(K_OPENCL) && K_ONE_PER_ITEM
-/* The same on CPU devices, 64 elements (16 Philox blocks) per work-item in explicit 16-lane vectors. Per-element
+/* The same on CPU devices, 128 elements (32 Philox blocks) per work-item in explicit 16-lane vectors. Per-element
  * work-items cannot share a block, and a work-item of one block touches four adjacent floats, which the compiler
  * fuses into a float4 access before PoCL's vectoriser runs, and that vectoriser gives up on vector-typed code.
  * Bit-exact with k_dropout: the same counters, words and arithmetic, only computed sixteen blocks at a time. */
@@ -61,44 +61,56 @@ K_FN float16 k_keep16(uint16 w, kuint t) {
     return select((float16) 0.0f, (float16) 1.0f, (w >> (uint16) 8) >= (uint16) t);
 }
 
-/* Work-item g owns elements 64 g .. 64 g + 63, with no test: the host launches whole work-groups over whole blocks
- * of 64 x wg elements only, and k_dropout over the rest (as the activations' sixteen-lane kernels). */
-K_OPENCL_KERNEL void k_dropout16(__global const float* x, __global float* y, __global float* mask, klong n,
-                          float p, float scale, kulong seed, kulong offset) {
-    kidx base = (kidx) get_global_id(0) << 6;
-    /* Blocks q0 .. q0 + 15 never straddle a multiple of 2^32: their high words are equal. Lane 4 r + i computes
-     * block q0 + 4 i + r, so that the transpose below is two rounds of in-lane unpacks (the lanes in block order
-     * took 40 cross-lane permutes there). */
-    kulong q0 = (kulong) (base >> 2);
-    uint16 c0 = (uint16) ((kuint) q0) + (uint16) (0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    uint16 c1 = (uint16) ((kuint) (q0 >> 32));
-    uint16 c2 = (uint16) ((kuint) offset);
-    uint16 c3 = (uint16) ((kuint) (offset >> 32));
-    kuint k0 = (kuint) seed;
-    kuint k1 = (kuint) (seed >> 32);
+/* The Philox rounds of two groups of sixteen blocks, interleaved: the rounds of one group are a chain of dependent
+ * multiplies, and two independent chains in flight ran the kernel 15 % faster than one. */
+K_FN void k_philox16x2(uint16* a, uint16* b, kuint k0, kuint k1) {
 #pragma unroll
     for (int round = 0; round < 10; round++) {
         if (round > 0) {
             k0 += 0x9E3779B9u;
             k1 += 0xBB67AE85u;
         }
-        uint16 lo0, hi0, lo1, hi1;
-        k_mul_wide16(c0, 0xD2511F53u, &lo0, &hi0);
-        k_mul_wide16(c2, 0xCD9E8D57u, &lo1, &hi1);
-        uint16 n0 = hi1 ^ c1 ^ (uint16) k0;
-        uint16 n2 = hi0 ^ c3 ^ (uint16) k1;
-        c0 = n0;
-        c1 = lo1;
-        c2 = n2;
-        c3 = lo0;
+        uint16 alo0, ahi0, alo1, ahi1, blo0, bhi0, blo1, bhi1;
+        k_mul_wide16(a[0], 0xD2511F53u, &alo0, &ahi0);
+        k_mul_wide16(a[2], 0xCD9E8D57u, &alo1, &ahi1);
+        k_mul_wide16(b[0], 0xD2511F53u, &blo0, &bhi0);
+        k_mul_wide16(b[2], 0xCD9E8D57u, &blo1, &bhi1);
+        uint16 an0 = ahi1 ^ a[1] ^ (uint16) k0;
+        uint16 an2 = ahi0 ^ a[3] ^ (uint16) k1;
+        uint16 bn0 = bhi1 ^ b[1] ^ (uint16) k0;
+        uint16 bn2 = bhi0 ^ b[3] ^ (uint16) k1;
+        a[0] = an0;
+        a[1] = alo1;
+        a[2] = an2;
+        a[3] = alo0;
+        b[0] = bn0;
+        b[1] = blo1;
+        b[2] = bn2;
+        b[3] = blo0;
     }
-    kuint t = k_keep_threshold(p);
-    float16 m0 = k_keep16(c0, t);
-    float16 m1 = k_keep16(c1, t);
-    float16 m2 = k_keep16(c2, t);
-    float16 m3 = k_keep16(c3, t);
-    /* Element 4b + j takes word j of block b: a 4 x 4 transpose inside each 128-bit lane (unpacks of floats, then
-     * of pairs) puts blocks 4 r .. 4 r + 3, word by word, in vector r. */
+}
+
+/* The counters of the sixteen blocks from the one of element base (a multiple of 64): blocks q0 .. q0 + 15 never
+ * straddle a multiple of 2^32, so their high words are equal. Lane 4 r + i computes block q0 + 4 i + r, so that the
+ * transpose in k_dropout_store64 is two rounds of in-lane unpacks (the lanes in block order took 40 cross-lane
+ * permutes there). */
+K_FN void k_dropout_counters16(uint16* c, kidx base, kulong offset) {
+    kulong q0 = (kulong) (base >> 2);
+    c[0] = (uint16) ((kuint) q0) + (uint16) (0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    c[1] = (uint16) ((kuint) (q0 >> 32));
+    c[2] = (uint16) ((kuint) offset);
+    c[3] = (uint16) ((kuint) (offset >> 32));
+}
+
+/* Elements base .. base + 63 from the four words of their sixteen blocks. Element 4b + j takes word j of block b: a
+ * 4 x 4 transpose inside each 128-bit lane (unpacks of floats, then of pairs) puts blocks 4 r .. 4 r + 3, word by
+ * word, in vector r. */
+K_FN void k_dropout_store64(uint16* w, kuint t, __global const float* x, __global float* y, __global float* mask,
+                            kidx base, float scale) {
+    float16 m0 = k_keep16(w[0], t);
+    float16 m1 = k_keep16(w[1], t);
+    float16 m2 = k_keep16(w[2], t);
+    float16 m3 = k_keep16(w[3], t);
     const uint16 lo = (uint16) (0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
     const uint16 hi = (uint16) (2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
     double8 t0 = as_double8(shuffle2(m0, m1, lo));
@@ -113,6 +125,21 @@ K_OPENCL_KERNEL void k_dropout16(__global const float* x, __global float* y, __g
         K_STORE16(mask + base + 16 * k, e[k]);
         K_STORE16(y + base + 16 * k, K_LOAD16(x + base + 16 * k) * (e[k] * scale));
     }
+}
+
+/* Work-item g owns elements 128 g .. 128 g + 127 (32 Philox blocks), with no test: the host launches whole
+ * work-groups over whole blocks of 128 x wg elements only, and k_dropout over the rest (as the activations'
+ * sixteen-lane kernels). */
+K_OPENCL_KERNEL void k_dropout16(__global const float* x, __global float* y, __global float* mask, klong n,
+                          float p, float scale, kulong seed, kulong offset) {
+    kidx base = (kidx) get_global_id(0) << 7;
+    uint16 a[4], b[4];
+    k_dropout_counters16(a, base, offset);
+    k_dropout_counters16(b, base + 64, offset);
+    k_philox16x2(a, b, (kuint) seed, (kuint) (seed >> 32));
+    kuint t = k_keep_threshold(p);
+    k_dropout_store64(a, t, x, y, mask, base, scale);
+    k_dropout_store64(b, t, x, y, mask, base + 64, scale);
 }
 #endif
 
