@@ -1017,7 +1017,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> forward() {
             List<DynamicTest> tests = new ArrayList<>();
             for (Activation act : ACTIVATIONS) {
-                for (int n : SIZES) {
+                for (int n : Inputs.ACTIVATION_SIZES) {
                     tests.add(check(act + " forward n=" + n, ops(Op.ACTIVATION), () -> {
                         float[] x = Inputs.withSpecials(n, 2000 + n + act.kind().ordinal(), 4, Inputs.SPECIALS);
                         double[] ref = new double[n];
@@ -1050,7 +1050,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> backward() {
             List<DynamicTest> tests = new ArrayList<>();
             for (Activation act : ACTIVATIONS) {
-                for (int n : SIZES) {
+                for (int n : Inputs.ACTIVATION_SIZES) {
                     tests.add(check(act + " backward n=" + n, ops(Op.ACTIVATION_BACKWARD), () -> backwardCase(act, n, Inputs.SPECIALS)));
                 }
                 tests.add(check(act + " backward at ±Float.MAX_VALUE and ±∞", ops(Op.ACTIVATION_BACKWARD),
@@ -1880,7 +1880,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> exactValues() {
             List<DynamicTest> tests = new ArrayList<>();
             for (float p : new float[] {0.1f, 0.5f, 0.9f, 0.3f, 1e-7f, 0.99999994f}) {
-                for (int n : SIZES) {
+                for (int n : Inputs.DROPOUT_SIZES) {
                     tests.add(check("dropout p=" + p + " n=" + n, ops(Op.DROPOUT, Op.DROPOUT_BACKWARD), () -> {
                         long seed = 5000 + n;
                         long offset = 0x1234_5678_9ABCL + n;

@@ -20,6 +20,18 @@ public final class Inputs {
     /** The elementwise sizes: tiny, odd, prime, around vector widths and past 1024. */
     public static final int[] SIZES = {1, 2, 7, 17, 64, 1021, 1025};
 
+    /**
+     * SIZES and one size past five blocks of 16 × 256 elements with a 13-element tail: the activations' sixteen-lane
+     * kernels on CPU OpenCL devices run only over whole blocks of that size, the per-element kernel over the rest.
+     */
+    public static final int[] ACTIVATION_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 5 * 4096 + 13};
+
+    /**
+     * SIZES and one size past three blocks of 128 × 256 elements with a tail of 23 (five groups of four and three):
+     * dropout's sixteen-lane kernel on CPU OpenCL devices runs only over whole blocks of that size.
+     */
+    public static final int[] DROPOUT_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 3 * 32768 + 23};
+
     private Inputs() {}
 
     /**

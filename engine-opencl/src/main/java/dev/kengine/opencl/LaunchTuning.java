@@ -17,7 +17,10 @@ import java.util.List;
  *       loops only, so a loop inside each work-item (a grid stride, a column loop) keeps it scalar.
  *       Where a work-item must own several elements (dropout's Philox blocks, a softmax
  *       cross-entropy row, a GEMM tile) the kernel is written in explicit 16-lane vectors instead,
- *       which that vectoriser leaves alone and LLVM compiles as written;</li>
+ *       which that vectoriser leaves alone and LLVM compiles as written; the float32 activations
+ *       are written so too (sixteen elements per work-item over whole blocks, the per-element
+ *       kernel over the rest), since PoCL's vectoriser widens the per-element form to 8 lanes only
+ *       and the explicit form compiles to 512-bit instructions;</li>
  *   <li><b>grid stride</b>: a capped number of work-groups looping over the tensor with 64-bit
  *       indices, and one work-group of {@code wg} per row: what GPUs run well.</li>
  * </ul>

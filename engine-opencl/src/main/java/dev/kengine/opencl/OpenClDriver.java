@@ -431,6 +431,24 @@ final class OpenClDriver implements BackendDriver {
         }
     }
 
+    /**
+     * An elementwise launch on a one-per-item device in two kernels of the same arguments: {@code name + suffix}, whose
+     * work-item g owns elements 16 g .. 16 g + 15 and tests nothing, over the whole work-groups of whole blocks of
+     * sixteen, and the per-element {@code name} over the elements past them (a global offset, its index test on).
+     */
+    private void launch16(KernelFamily family, String name, String suffix, long n, Object... args) {
+        long block = 16L * wg;
+        long start = n / block * block;
+        int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
+        if (start > 0) {
+            enqueue(kernel(family, name + suffix, wide | NO_TAIL), null, new long[] {start / 16}, new long[] {wg}, args);
+        }
+        if (start < n) {
+            enqueue(kernel(family, name, wide), new long[] {start}, new long[] {ceilDiv(n - start, wg) * wg},
+                    new long[] {wg}, args);
+        }
+    }
+
     /** Exactly {@code groups} work-groups of the family's size (row kernels and reduction stages). */
     private void launchGroups(KernelFamily family, String name, long groups, Object... args) {
         int size = wgOf(family);
@@ -766,7 +784,9 @@ final class OpenClDriver implements BackendDriver {
             return;
         }
         if (n > 0) {
-            if (shape.onePerItem()) {
+            if (vector16(act)) {
+                launch16(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act), "16", n, mem(x), mem(y), n, act.parameter());
+            } else if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act), n, mem(x), mem(y), n, act.parameter());
             } else {
                 launch(KernelFamily.ACTIVATIONS, "k_activation", n, mem(x), mem(y), n, act.kind().ordinal(), act.parameter());
@@ -788,7 +808,10 @@ final class OpenClDriver implements BackendDriver {
             return;
         }
         if (n > 0) {
-            if (shape.onePerItem()) {
+            if (vector16(act)) {
+                launch16(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward", "16", n, mem(dy), mem(x),
+                        mem(y), mem(dx), n, act.parameter());
+            } else if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward", n, mem(dy), mem(x), mem(y),
                         mem(dx), n, act.parameter());
             } else {
@@ -796,6 +819,14 @@ final class OpenClDriver implements BackendDriver {
                         act.kind().ordinal(), act.parameter());
             }
         }
+    }
+
+    /**
+     * Whether the float32 activation runs sixteen elements per work-item in explicit vectors (k_activation_<kind>16,
+     * CPU devices: PoCL's vectoriser widens the per-element kernels to 8 lanes only). Identity has no such kernel.
+     */
+    private boolean vector16(Activation act) {
+        return shape.onePerItem() && shape.ownExp() && act.kind() != Activation.Kind.IDENTITY;
     }
 
     /** The kind's suffix of its own kernels: k_activation_gelu_tanh. */
@@ -910,9 +941,19 @@ final class OpenClDriver implements BackendDriver {
     public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
         if (n > 0) {
             if (shape.onePerItem()) {
-                // Work-item g starts at element 64 g, the padding's last one included.
-                launchOver(KernelFamily.DROPOUT, "k_dropout16", (n + 63) / 64, n + 64L * wg, mem(x), mem(y), mem(mask), n, p,
-                        CounterRandom.dropoutScale(p), seed, offset);
+                // k_dropout16 over whole blocks of 128 x wg elements, k_dropout (a work-item per four) over the rest.
+                long block = 128L * wg;
+                long start = n / block * block;
+                int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
+                Object[] args = {mem(x), mem(y), mem(mask), n, p, CounterRandom.dropoutScale(p), seed, offset};
+                if (start > 0) {
+                    enqueue(kernel(KernelFamily.DROPOUT, "k_dropout16", wide | NO_TAIL), null, new long[] {start / 128},
+                            new long[] {wg}, args);
+                }
+                if (start < n) {
+                    enqueue(kernel(KernelFamily.DROPOUT, "k_dropout", wide), new long[] {start / 4},
+                            new long[] {ceilDiv(ceilDiv(n - start, 4), wg) * wg}, new long[] {wg}, args);
+                }
             } else {
                 launchOver(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, n, mem(x), mem(y), mem(mask), n, p,
                         CounterRandom.dropoutScale(p), seed, offset);

@@ -149,11 +149,11 @@ K_FN float k_uniform_from_bits(kuint w, double lo, double hi) {
 #define K_ACT_GELU_TANH 9
 
 /* sigma(x) without overflow: exp only ever sees a non-positive argument, -|x|, one exp for both signs (branch-free,
- * so a CPU runtime vectorises it; the same bits as 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below). */
+ * so a CPU runtime vectorises it; the same bits as 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below), and one
+ * division, of the numerator chosen first. */
 K_FN float k_sigmoid(float x) {
     float e = exp(-fabs(x));
-    float d = 1.0f + e;
-    return x >= 0.0f ? 1.0f / d : e / d;
+    return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
 }
 
 /* sigma(a) (1 + w (1 - sigma(a))), the slope of x sigma(a(x)) with w = x a'(x) (swish: a = w = beta x; tanh-GELU:
@@ -382,12 +382,14 @@ typedef klong kidx;
  * whole work-groups inside n with K_TAIL 0, where no work-item tests its index, and the last, partial group, if
  * any, with K_TAIL 1 and a global offset. A per-element test made PoCL's vectorised loops 2-3x slower (masked
  * loads and stores; Zen 4 runs masked stores slowly), and LLVM hoists a per-group test out of the loop over the
- * work-items only for small kernels. K_GROUP_WHOLE(n): whether this work-group's items all lie below n. */
+ * work-items only for small kernels. K_GROUP_WHOLE(n): whether this work-group's items all lie below n (the global
+ * offset counted: get_group_id leaves it out). */
 #ifndef K_TAIL
 #define K_TAIL 1
 #endif
 #if K_ONE_PER_ITEM
-#define K_GROUP_WHOLE(n) (((kidx) get_group_id(0) + 1) * (kidx) get_local_size(0) <= (kidx) (n))
+#define K_GROUP_WHOLE(n) \
+    ((kidx) get_global_offset(0) + ((kidx) get_group_id(0) + 1) * (kidx) get_local_size(0) <= (kidx) (n))
 #if K_TAIL
 #define K_FOR_ELEMENT(i, n) \
     for (kidx i = (kidx) get_global_id(0), k_once_##i = 1; k_once_##i && i < (kidx) (n); k_once_##i = 0)

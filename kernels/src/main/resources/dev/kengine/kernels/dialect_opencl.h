@@ -44,6 +44,11 @@ typedef uchar kuchar;
 #define K_AS_DOUBLE(l) as_double(l)
 
 #define K_VLOAD4(p) vload4(0, (p))
+/* Sixteen floats at p, aligned to 4 bytes only: one 512-bit load or store on CPU devices, where PoCL's vstore16
+ * stores in three pieces (16 + 16 + 32 bytes), which made a float16 sigmoid kernel a third slower. */
+typedef float16 kfloat16_u __attribute__((aligned(4)));
+#define K_LOAD16(p) (*(const __global kfloat16_u*) (p))
+#define K_STORE16(p, v) (*(__global kfloat16_u*) (p) = (v))
 typedef float4 kfloat4;
 
 /* A kernel only the OpenCL build has (inside #if K_OPENCL, for CPU devices): spelled apart from __kernel so that the
@@ -129,6 +134,65 @@ K_FN __attribute__((overloadable)) float16 k_exp_any(float16 x) {
     float16 scale = as_float16(select(biased, biased + 64, sub) << 23);
     float16 e = p * scale * select((float16) 1.0f, (float16) 0x1p-64f, sub);
     return select(e, (float16) INFINITY, x > 88.72283935546875f);
+}
+
+/* e^x for -87 <= x <= 0 (and NaN), sixteen lanes: k_exp_any without its clamps and its path for results below the
+ * normal range, the same bits there. For callers whose other lanes' results are selected away (tanh past its
+ * saturation) or that test for the range first (k_exp_nonpos16). */
+K_FN float16 k_exp_core16(float16 x) {
+    float16 k = fma(x, (float16) 1.44269504088896341f, (float16) 12582912.0f);
+    float16 n = k - 12582912.0f;
+    float16 r = fma(n, (float16) -0.693145751953125f, x);
+    r = fma(n, (float16) -1.42860682030941723e-6f, r);
+    float16 q = fma((float16) 0.0013791731325909495f, r, (float16) 0.008368829265236855f);
+    q = fma(q, r, (float16) 0.04166880249977112f);
+    q = fma(q, r, (float16) 0.1666651964187622f);
+    q = fma(q, r, (float16) 0.49999991059303284f);
+    float16 p = fma(fma(q, r, (float16) 1.0f), r, (float16) 1.0f);
+    return p * as_float16((as_int16(k) - as_int(12582912.0f) + 127) << 23);
+}
+
+/* e^x for x <= 0 (and NaN), the same bits as k_exp_any: the short form unless a lane is below -87, tested with
+ * clang's vector reduction (one mask test; PoCL's any() tests the sixteen lanes one by one and cost more than it
+ * saves); k_exp_any elsewhere. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_reduce_or)
+#define K_REDUCE_OR 1
+#endif
+#endif
+#ifdef K_REDUCE_OR
+#define K_ANY16(c) __builtin_reduce_or(c)
+#else
+#define K_ANY16(c) any(c)
+#endif
+K_FN float16 k_exp_nonpos16(float16 x) {
+#ifdef K_REDUCE_OR
+    return __builtin_reduce_or(x < -87.0f) ? k_exp_any(x) : k_exp_core16(x);
+#else
+    return k_exp_any(x);
+#endif
+}
+
+K_FN __attribute__((overloadable)) float16 k_expm1_any(float16 x) {
+    float16 t = select(x, (float16) -88.0f, x < -88.0f);
+    float16 k = fma(t, (float16) 1.44269504088896341f, (float16) 12582912.0f);
+    float16 n = k - 12582912.0f;
+    float16 r = fma(n, (float16) -0.693145751953125f, t);
+    r = fma(n, (float16) -1.42860682030941723e-6f, r);
+    float16 q = fma((float16) 0.0013791731325909495f, r, (float16) 0.008368829265236855f);
+    q = fma(q, r, (float16) 0.04166880249977112f);
+    q = fma(q, r, (float16) 0.1666651964187622f);
+    q = fma(q, r, (float16) 0.49999991059303284f);
+    float16 em1 = fma(r * r, q, r);
+    float16 scale = as_float16((as_int16(k) - as_int(12582912.0f) + 127) << 23);
+    return fma(scale, em1, scale - 1.0f);
+}
+
+K_FN __attribute__((overloadable)) float16 k_log1p_unit(float16 u) {
+    float16 p = fma(fma(fma((float16) -0.0024244950618594885f, u, (float16) 0.04349072277545929f), u,
+            (float16) 0.7283927798271179f), u, (float16) 1.0f);
+    float16 q = fma(fma((float16) 0.324399471282959f, u, (float16) 1.2283903360366821f), u, (float16) 1.0f);
+    return u * p / q;
 }
 
 #define exp(x) k_exp_any(x)

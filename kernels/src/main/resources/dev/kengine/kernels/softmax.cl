@@ -151,11 +151,30 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
         return;
     }
     __global const float* row = logits + r * cols;
+    __global float* g = grad + r * cols;
     klong whole = cols & ~(klong) 15;
-    float16 mv = (float16) -K_INF;
-    for (klong c = 0; c < whole; c += 16) {
-        mv = k_max_nan16(mv, vload16(0, row + c));
+    /* The row's maximum, NaN if any element is: four chains of plain maxima (a compare and a blend each, which a
+     * single chain ran at their latency) and the NaNs counted apart; the order of the maxima changes at most the
+     * sign of a zero maximum, which no result depends on (x - m, m + log s with s >= 1). */
+    float16 mv0 = (float16) -K_INF, mv1 = mv0, mv2 = mv0, mv3 = mv0;
+    int16 nan = (int16) 0;
+    klong whole64 = cols & ~(klong) 63;
+    for (klong c = 0; c < whole64; c += 64) {
+        float16 a0 = K_LOAD16(row + c), a1 = K_LOAD16(row + c + 16), a2 = K_LOAD16(row + c + 32), a3 = K_LOAD16(row + c + 48);
+        mv0 = select(mv0, a0, a0 > mv0);
+        mv1 = select(mv1, a1, a1 > mv1);
+        mv2 = select(mv2, a2, a2 > mv2);
+        mv3 = select(mv3, a3, a3 > mv3);
+        nan |= isnan(a0) | isnan(a1) | isnan(a2) | isnan(a3);
     }
+    for (klong c = whole64; c < whole; c += 16) {
+        float16 a = K_LOAD16(row + c);
+        mv0 = select(mv0, a, a > mv0);
+        nan |= isnan(a);
+    }
+    mv0 = select(mv0, mv1, mv1 > mv0);
+    mv2 = select(mv2, mv3, mv3 > mv2);
+    float16 mv = select(select(mv0, mv2, mv2 > mv0), (float16) K_NAN, nan);
     float lanes[16];
     vstore16(mv, 0, lanes);
     float m = -K_INF;
@@ -165,28 +184,40 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
     for (klong c = whole; c < cols; c++) {
         m = k_max_nan(m, row[c]);
     }
+    int label = hasLabels ? labels[r] : -1;
+    float atLabel = hasLabels ? row[label] : 0.0f;
+    /* With labels and a gradient, e^(x - m) goes into the gradient row as it is summed, and the last pass scales it
+     * there (the row is in L1): one exp per element instead of two, the same bits. x - m <= 0 (or NaN): the short
+     * exp of the dialect. */
+    int keepExp = hasLabels && writeGrad;
     kacc16 sv = (kacc16) 0;
     for (klong c = 0; c < whole; c += 16) {
-        sv += K_ACC16(exp(vload16(0, row + c) - m));
+        float16 e = k_exp_nonpos16(K_LOAD16(row + c) - m);
+        if (keepExp) {
+            K_STORE16(g + c, e);
+        }
+        sv += K_ACC16(e);
     }
     kacc s = k_lanes_sum(sv);
     for (klong c = whole; c < cols; c++) {
-        s += (kacc) exp(row[c] - m);
+        float e = exp(row[c] - m);
+        if (keepExp) {
+            g[c] = e;
+        }
+        s += (kacc) e;
     }
     kacc lse = (kacc) m + (kacc) log(s);
     kacc loss;
     kacc tsum;
-    int label = -1;
     if (hasLabels) {
-        label = labels[r];
-        loss = lse - (kacc) row[label];
+        loss = lse - (kacc) atLabel;
         tsum = 1;
     } else {
         kacc16 lv = (kacc16) 0;
         kacc16 tv = (kacc16) 0;
         for (klong c = 0; c < whole; c += 16) {
-            kacc16 t = K_ACC16(vload16(0, targets + r * cols + c));
-            lv += select((kacc16) 0, t * ((kacc16) lse - K_ACC16(vload16(0, row + c))), t != (kacc16) 0);
+            kacc16 t = K_ACC16(K_LOAD16(targets + r * cols + c));
+            lv += select((kacc16) 0, t * ((kacc16) lse - K_ACC16(K_LOAD16(row + c))), t != (kacc16) 0);
             tv += t;
         }
         loss = k_lanes_sum(lv);
@@ -203,20 +234,30 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
     if (writeGrad) {
         float inv = (float) (1 / s);
         float ft = (float) tsum;
-        __global float* g = grad + r * cols;
-        for (klong c = 0; c < whole; c += 16) {
-            float16 p = exp(vload16(0, row + c) - m) * inv;
-            float16 t = hasLabels ? (float16) 0.0f : vload16(0, targets + r * cols + c);
-            vstore16((p * ft - t) * gradScale, 0, g + c);
-        }
-        for (klong c = whole; c < cols; c++) {
-            float p = exp(row[c] - m) * inv;
-            float t = hasLabels ? 0.0f : targets[r * cols + c];
-            g[c] = (p * ft - t) * gradScale;
-        }
-        if (hasLabels) {
-            float p = exp(row[label] - m) * inv;
-            g[label] = (p * ft - 1.0f) * gradScale;
+        if (keepExp) {
+            float pl = g[label] * inv;
+            for (klong c = 0; c < whole; c += 16) {
+                K_STORE16(g + c, (K_LOAD16(g + c) * inv * ft) * gradScale);
+            }
+            for (klong c = whole; c < cols; c++) {
+                g[c] = (g[c] * inv * ft) * gradScale;
+            }
+            g[label] = (pl * ft - 1.0f) * gradScale;
+        } else {
+            for (klong c = 0; c < whole; c += 16) {
+                float16 p = k_exp_nonpos16(K_LOAD16(row + c) - m) * inv;
+                float16 t = hasLabels ? (float16) 0.0f : K_LOAD16(targets + r * cols + c);
+                K_STORE16(g + c, (p * ft - t) * gradScale);
+            }
+            for (klong c = whole; c < cols; c++) {
+                float p = exp(row[c] - m) * inv;
+                float t = hasLabels ? 0.0f : targets[r * cols + c];
+                g[c] = (p * ft - t) * gradScale;
+            }
+            if (hasLabels) {
+                float p = exp(row[label] - m) * inv;
+                g[label] = (p * ft - 1.0f) * gradScale;
+            }
         }
     }
 }
