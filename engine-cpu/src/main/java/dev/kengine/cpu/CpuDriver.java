@@ -2,6 +2,7 @@ package dev.kengine.cpu;
 
 import dev.kengine.DType;
 import dev.kengine.DeviceOutOfMemoryException;
+import dev.kengine.cpu.gemm.GemmOperand;
 import dev.kengine.cpu.gemm.Sgemm;
 import dev.kengine.op.Activation;
 import dev.kengine.op.AdamConfig;
@@ -389,14 +390,15 @@ public final class CpuDriver implements BackendDriver {
         CpuStorage cb = (CpuStorage) b;
         CpuStorage cc = (CpuStorage) c;
         if (ca.dtype.isHalf() || cb.dtype.isHalf() || cc.dtype.isHalf()) {
-            // Half-precision operands widened once into reused float32 scratch (exact), the float32 SGEMM with its
-            // float32 accumulation, and a half-precision c rounded once at the end.
-            float[][] scratch = matmulScratch((int) ca.size(), (int) cb.size(), cc.dtype.isHalf() ? (int) cc.size() : 0);
-            float[] fa = widenInto(ca, scratch[0]);
-            float[] fb = widenInto(cb, scratch[1]);
-            float[] fc = cc.dtype.isHalf() ? (beta != 0f ? widenInto(cc, scratch[2]) : scratch[2]) : cc.data;
+            // Half-precision operands are widened to float32 by the SGEMM's packers as they pack them (exact: the
+            // same panels, the same bits, as multiplying float32 copies), the float32 SGEMM accumulates in float32,
+            // and a half-precision c is kept in reused float32 scratch and rounded once at the end.
+            float[] fc = cc.dtype.isHalf()
+                    ? (beta != 0f ? widenInto(cc, matmulScratch((int) cc.size())) : matmulScratch((int) cc.size()))
+                    : cc.data;
             Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta), transA, transB, (int) batch,
-                    (int) m, (int) n, (int) k, alpha, fa, 0, strideA, fb, 0, strideB, beta, fc, 0, strideC);
+                    (int) m, (int) n, (int) k, alpha, operand(ca), 0, strideA, operand(cb), 0, strideB, beta, fc, 0,
+                    strideC);
             if (cc.dtype.isHalf()) {
                 boolean bf = cc.dtype == DType.BFLOAT16;
                 short[] out = cc.shorts();
@@ -406,6 +408,14 @@ public final class CpuDriver implements BackendDriver {
         }
         Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta), transA, transB, (int) batch,
                 (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
+    }
+
+    /** A matmul operand as the SGEMM's packers read it: float32, or half-precision bits widened as they are packed. */
+    private static GemmOperand operand(CpuStorage s) {
+        if (!s.dtype.isHalf()) {
+            return GemmOperand.of(s.data);
+        }
+        return s.dtype == DType.BFLOAT16 ? GemmOperand.bfloat16(s.shorts()) : GemmOperand.float16(s.shorts());
     }
 
     /**
@@ -464,26 +474,16 @@ public final class CpuDriver implements BackendDriver {
     }
 
     /**
-     * Per calling thread, three float arrays for half-precision matmul operands, kept between calls (so a
-     * training loop does not allocate and zero them every step) behind a soft reference the collector may clear.
+     * Per calling thread, a float array for a half-precision matmul's c, kept between calls (so a training loop does
+     * not allocate and zero it every step) behind a soft reference the collector may clear.
      */
-    private static final ThreadLocal<java.lang.ref.SoftReference<float[][]>> MATMUL_SCRATCH = new ThreadLocal<>();
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> MATMUL_SCRATCH = new ThreadLocal<>();
 
-    private static float[][] matmulScratch(int na, int nb, int nc) {
-        java.lang.ref.SoftReference<float[][]> ref = MATMUL_SCRATCH.get();
-        float[][] s = ref == null ? null : ref.get();
-        if (s == null) {
-            s = new float[][] {new float[0], new float[0], new float[0]};
-        }
-        int[] need = {na, nb, nc};
-        boolean grown = ref == null || ref.get() == null;
-        for (int i = 0; i < 3; i++) {
-            if (s[i].length < need[i]) {
-                s[i] = new float[need[i]];
-                grown = true;
-            }
-        }
-        if (grown) {
+    private static float[] matmulScratch(int size) {
+        java.lang.ref.SoftReference<float[]> ref = MATMUL_SCRATCH.get();
+        float[] s = ref == null ? null : ref.get();
+        if (s == null || s.length < size) {
+            s = new float[size];
             MATMUL_SCRATCH.set(new java.lang.ref.SoftReference<>(s));
         }
         return s;

@@ -17,6 +17,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * bitwise identical for 1 and N threads on the same path. Small batched problems are spread across
  * the batch instead.
  *
+ * <p>A and B may hold bfloat16 or float16 bits ({@link GemmOperand}): the packers widen them to float32 as they copy
+ * them into the panels (exact), so a half-precision product multiplies the floats its float32 copies would give,
+ * with the same bits, and makes no such copies. The accumulation and C are float32.
+ *
  * <p>The Vector API classes are reached only when {@code simd} is true, so a JVM without
  * {@code jdk.incubator.vector} never loads them.
  */
@@ -82,6 +86,18 @@ public final class Sgemm {
                                     int m, int n, int k, float alpha, float[] a, int aOff, long strideA,
                                     float[] b, int bOff, long strideB, float beta, float[] c, int cOff,
                                     long strideC) {
+        sgemmBatched(par, simd, transA, transB, batch, m, n, k, alpha, GemmOperand.of(a), aOff, strideA,
+                GemmOperand.of(b), bOff, strideB, beta, c, cOff, strideC);
+    }
+
+    /**
+     * As above, with operands that may be half precision: their elements are widened to float32 (exactly) as they
+     * are packed, so the result has the bits of the product of their float32 copies, without the copies.
+     */
+    public static void sgemmBatched(Parallel par, boolean simd, boolean transA, boolean transB, int batch,
+                                    int m, int n, int k, float alpha, GemmOperand a, int aOff, long strideA,
+                                    GemmOperand b, int bOff, long strideB, float beta, float[] c, int cOff,
+                                    long strideC) {
         if (batch <= 0 || m <= 0 || n <= 0) {
             return;
         }
@@ -99,6 +115,14 @@ public final class Sgemm {
     static void sgemmBatched(GemmKernel kern, Parallel par, boolean transA, boolean transB, int batch,
                              int m, int n, int k, float alpha, float[] a, int aOff, long strideA,
                              float[] b, int bOff, long strideB, float beta, float[] c, int cOff, long strideC) {
+        sgemmBatched(kern, par, transA, transB, batch, m, n, k, alpha, GemmOperand.of(a), aOff, strideA,
+                GemmOperand.of(b), bOff, strideB, beta, c, cOff, strideC);
+    }
+
+    /** As the public sgemmBatched with a given kernel, for operands of any element type. */
+    static void sgemmBatched(GemmKernel kern, Parallel par, boolean transA, boolean transB, int batch,
+                             int m, int n, int k, float alpha, GemmOperand a, int aOff, long strideA,
+                             GemmOperand b, int bOff, long strideB, float beta, float[] c, int cOff, long strideC) {
         int lda = transA ? m : k;
         int ldb = transB ? k : n;
         long work = (long) m * n * k;
@@ -137,8 +161,8 @@ public final class Sgemm {
 
     /** One matrix, split across threads by rows or columns of C when it is big enough. */
     private static void gemm(Parallel par, int threads, GemmKernel kern, boolean transA, boolean transB,
-                             int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-                             float[] b, int bOff, int ldb, float beta, float[] c, int cOff) {
+                             int m, int n, int k, float alpha, GemmOperand a, int aOff, int lda,
+                             GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff) {
         if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
             blocked(kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n);
             return;
@@ -191,8 +215,8 @@ public final class Sgemm {
      * result is bitwise the same for any thread count.
      */
     private static void rowSlicesSharingB(Parallel par, int parts, int per, GemmKernel kern, boolean transA,
-                                          boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
-                                          int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff) {
+                                          boolean transB, int m, int n, int k, float alpha, GemmOperand a, int aOff,
+                                          int lda, GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff) {
         int nr = kern.nr();
         int kcMax = sliceDepth(kern, k);
         int kSlices = (k + kcMax - 1) / kcMax;
@@ -324,7 +348,7 @@ public final class Sgemm {
 
     /** The single-threaded blocked GEMM on one slice; C has row stride {@code ldc}. */
     static void blocked(GemmKernel kern, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
+                        GemmOperand a, int aOff, int lda, GemmOperand b, int bOff, int ldb, float beta,
                         float[] c, int cOff, int ldc) {
         if (kern.direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc)) {
             return;

@@ -348,6 +348,11 @@ public final class VectorElementwise implements Elementwise {
     // deoptimised).
     @Override
     public void widen(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
+        widenHalves(bf16, src, sOff, dst, dOff, n);
+    }
+
+    /** {@link #widen}, for the SGEMM's packers ({@link GemmSimdKernel}), which widen half-precision operands as they pack. */
+    static void widenHalves(boolean bf16, short[] src, int sOff, float[] dst, int dOff, int n) {
         if (!bf16) {
             widenFloat16(src, sOff, dst, dOff, n);
             return;
