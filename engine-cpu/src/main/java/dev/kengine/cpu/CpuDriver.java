@@ -396,7 +396,9 @@ public final class CpuDriver implements BackendDriver {
             float[] fc = cc.dtype.isHalf()
                     ? (beta != 0f ? widenInto(cc, matmulScratch((int) cc.size())) : matmulScratch((int) cc.size()))
                     : cc.data;
-            Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta), transA, transB, (int) batch,
+            int half = ca.dtype == DType.BFLOAT16 || cb.dtype == DType.BFLOAT16 ? GemmCall.BFLOAT16
+                    : ca.dtype == DType.FLOAT16 || cb.dtype == DType.FLOAT16 ? GemmCall.FLOAT16 : GemmCall.FLOAT32;
+            Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta, half), transA, transB, (int) batch,
                     (int) m, (int) n, (int) k, alpha, operand(ca), 0, strideA, operand(cb), 0, strideB, beta, fc, 0,
                     strideC);
             if (cc.dtype.isHalf()) {
@@ -406,8 +408,8 @@ public final class CpuDriver implements BackendDriver {
             }
             return;
         }
-        Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta), transA, transB, (int) batch,
-                (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
+        Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta, GemmCall.FLOAT32), transA, transB,
+                (int) batch, (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
     }
 
     /** A matmul operand as the SGEMM's packers read it: float32, or half-precision bits widened as they are packed. */
@@ -420,12 +422,18 @@ public final class CpuDriver implements BackendDriver {
 
     /**
      * Whether this product runs the vector SGEMM: always with {@code simd=true}; when tiered, once {@link Warmup} has
-     * seen the vector SGEMM compiled for its transposes, β = 0 or not and size class. Its probe multiplies
+     * seen the vector SGEMM compiled for its transposes, β = 0 or not, operand type (float32, bfloat16 or float16:
+     * the packers differ) and size class. Its probe multiplies
      * matrices of the same shape on one thread, halved along the largest dimension while above 2²¹ multiply-adds.
      */
     /** A product's first call, for {@link Warmup}: the probe is built on the warm-up thread. */
-    private record GemmCall(int key, boolean transA, boolean transB, long m, long n, long k, float beta)
+    private record GemmCall(int key, boolean transA, boolean transB, long m, long n, long k, float beta, int half)
             implements Warmup.Request {
+        /** The operands' element type ({@code half}): float32, or half-precision operands of either type. */
+        static final int FLOAT32 = 0;
+        static final int BFLOAT16 = 1;
+        static final int FLOAT16 = 2;
+
         @Override
         public Warmup.Probe build() {
             long[] d = {m, n, k};
@@ -436,8 +444,9 @@ public final class CpuDriver implements BackendDriver {
             int pm = (int) d[0];
             int pn = (int) d[1];
             int pk = (int) d[2];
-            float[] pa = TieredElementwise.values(pm * pk, -1f, 1f);
-            float[] pb = TieredElementwise.values(pk * pn, -1f, 1f);
+            // Half-precision operands are probed as such: their packers (which widen) are then compiled too.
+            GemmOperand pa = probeOperand(half, pm * pk);
+            GemmOperand pb = probeOperand(half, pk * pn);
             float[] pc = new float[pm * pn];
             Runnable vector = () -> Sgemm.sgemmBatched(null, true, transA, transB, 1, pm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
                     beta, pc, 0, 0);
@@ -457,17 +466,23 @@ public final class CpuDriver implements BackendDriver {
         }
     }
 
-    private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta) {
+    private static GemmOperand probeOperand(int half, int n) {
+        return half == GemmCall.FLOAT32 ? GemmOperand.of(TieredElementwise.values(n, -1f, 1f))
+                : half == GemmCall.BFLOAT16 ? GemmOperand.bfloat16(TieredElementwise.halfValues(true, n, -1f, 1f))
+                : GemmOperand.float16(TieredElementwise.halfValues(false, n, -1f, 1f));
+    }
+
+    private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta, int half) {
         if (!tiered) {
             return simd;
         }
-        int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0);
+        int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0) + 8 * half;
         int key = Warmup.key(TieredElementwise.MATMUL, variant, m * n * k);
         if (Warmup.vector(key)) {
             return true;
         }
         if (Warmup.state(key) == Warmup.COLD && Warmup.claim(key)) {
-            Warmup.submit(new GemmCall(key, transA, transB, m, n, k, beta == 0f ? 0f : 1f));
+            Warmup.submit(new GemmCall(key, transA, transB, m, n, k, beta == 0f ? 0f : 1f, half));
         }
         Warmup.waited(key, m * n * k);
         return false;
