@@ -392,24 +392,31 @@ public final class CpuDriver implements BackendDriver {
         if (ca.dtype.isHalf() || cb.dtype.isHalf() || cc.dtype.isHalf()) {
             // Half-precision operands are widened to float32 by the SGEMM's packers as they pack them (exact: the
             // same panels, the same bits, as multiplying float32 copies), the float32 SGEMM accumulates in float32,
-            // and a half-precision c is kept in reused float32 scratch and rounded once at the end.
+            // and a half-precision c is kept in reused float32 scratch and rounded once, a block at a time as the
+            // SGEMM finishes it (on the thread that computed it, while it is in that core's cache).
             float[] fc = cc.dtype.isHalf()
                     ? (beta != 0f ? widenInto(cc, matmulScratch((int) cc.size())) : matmulScratch((int) cc.size()))
                     : cc.data;
+            Sgemm.Finished round = null;
+            if (cc.dtype.isHalf()) {
+                boolean bf = cc.dtype == DType.BFLOAT16;
+                short[] out = cc.shorts();
+                round = (off, rows, cols, ldc) -> {
+                    for (int i = 0; i < rows; i++) {
+                        kernels.narrow(bf, fc, off + i * ldc, out, off + i * ldc, cols);
+                    }
+                };
+            }
             int half = ca.dtype == DType.BFLOAT16 || cb.dtype == DType.BFLOAT16 ? GemmCall.BFLOAT16
                     : ca.dtype == DType.FLOAT16 || cb.dtype == DType.FLOAT16 ? GemmCall.FLOAT16 : GemmCall.FLOAT32;
             Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta, half), transA, transB, (int) batch,
                     (int) m, (int) n, (int) k, alpha, operand(ca), 0, strideA, operand(cb), 0, strideB, beta, fc, 0,
-                    strideC);
-            if (cc.dtype.isHalf()) {
-                boolean bf = cc.dtype == DType.BFLOAT16;
-                short[] out = cc.shorts();
-                parallel.forRange(cc.size(), GRAIN, 64, (s, e) -> kernels.narrow(bf, fc, (int) s, out, (int) s, (int) (e - s)));
-            }
+                    strideC, round);
             return;
         }
         Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta, GemmCall.FLOAT32), transA, transB,
-                (int) batch, (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
+                (int) batch, (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0,
+                strideC);
     }
 
     /** A matmul operand as the SGEMM's packers read it: float32, or half-precision bits widened as they are packed. */

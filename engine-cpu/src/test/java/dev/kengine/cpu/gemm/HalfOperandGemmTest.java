@@ -146,6 +146,21 @@ class HalfOperandGemmTest {
         assertEquals(true, checked > 100, "products checked: " + checked);
     }
 
+    @Test
+    @DisplayName("k = 0 finishes every block of C (β·C)")
+    void emptyDepthFinishesC() {
+        float[] c = {9f, 1f, 2f, 3f, 4f, 5f, 6f};
+        float[] seen = new float[c.length];
+        Sgemm.sgemmBatched(two, true, false, false, 2, 1, 3, 0, 1f, GemmOperand.bfloat16(new short[0]), 0, 0,
+                GemmOperand.bfloat16(new short[0]), 0, 0, 0.5f, c, 1, 3, (off, rows, cols, ldc) -> {
+                    for (int i = 0; i < rows; i++) {
+                        System.arraycopy(c, off + i * ldc, seen, off + i * ldc, cols);
+                    }
+                });
+        assertEquals(List.of(0f, 0.5f, 1f, 1.5f, 2f, 2.5f, 3f), List.of(seen[0], seen[1], seen[2], seen[3], seen[4],
+                seen[5], seen[6]));
+    }
+
     private static void check(String kernName, GemmKernel kern, Case cs, boolean ta, boolean tb, boolean bf16,
                               boolean halfA, boolean halfB, long seed) {
         var rnd = new SplittableRandom(seed);
@@ -164,8 +179,20 @@ class HalfOperandGemmTest {
         long sc = (long) cs.m * cs.n;
         Sgemm.sgemmBatched(kern, cs.par, ta, tb, cs.batch, cs.m, cs.n, cs.k, cs.alpha, af, 3, sa, bf, 5, sb, cs.beta,
                 expected, 7, sc);
+        // Each block of C handed to the Finished hook must hold its final values then, and all of C must be handed.
+        float[] seen = new float[actual.length];
         Sgemm.sgemmBatched(kern, cs.par, ta, tb, cs.batch, cs.m, cs.n, cs.k, cs.alpha, a, 3, sa, b, 5, sb, cs.beta,
-                actual, 7, sc);
+                actual, 7, sc, (off, rows, cols, ldc) -> {
+                    for (int i = 0; i < rows; i++) {
+                        System.arraycopy(actual, off + i * ldc, seen, off + i * ldc, cols);
+                    }
+                });
+        for (int i = 7; i < actual.length; i++) {
+            if (Float.floatToRawIntBits(seen[i]) != Float.floatToRawIntBits(actual[i])) {
+                fail(kernName + " m=" + cs.m + " n=" + cs.n + " k=" + cs.k + " ta=" + ta + " tb=" + tb + " threads="
+                        + cs.par.threads() + ": C element " + i + " was not final when its block was finished");
+            }
+        }
         for (int i = 0; i < expected.length; i++) {
             int e = Float.floatToRawIntBits(expected[i]);
             int g = Float.floatToRawIntBits(actual[i]);
