@@ -2,6 +2,7 @@ package dev.kengine.cpu;
 
 import dev.kengine.DType;
 import dev.kengine.DeviceOutOfMemoryException;
+import dev.kengine.cpu.gemm.GemmOperand;
 import dev.kengine.cpu.gemm.Sgemm;
 import dev.kengine.op.Activation;
 import dev.kengine.op.AdamConfig;
@@ -389,28 +390,47 @@ public final class CpuDriver implements BackendDriver {
         CpuStorage cb = (CpuStorage) b;
         CpuStorage cc = (CpuStorage) c;
         if (ca.dtype.isHalf() || cb.dtype.isHalf() || cc.dtype.isHalf()) {
-            // Half-precision operands widened once into reused float32 scratch (exact), the float32 SGEMM with its
-            // float32 accumulation, and a half-precision c rounded once at the end.
-            float[][] scratch = matmulScratch((int) ca.size(), (int) cb.size(), cc.dtype.isHalf() ? (int) cc.size() : 0);
-            float[] fa = widenInto(ca, scratch[0]);
-            float[] fb = widenInto(cb, scratch[1]);
-            float[] fc = cc.dtype.isHalf() ? (beta != 0f ? widenInto(cc, scratch[2]) : scratch[2]) : cc.data;
-            Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta), transA, transB, (int) batch,
-                    (int) m, (int) n, (int) k, alpha, fa, 0, strideA, fb, 0, strideB, beta, fc, 0, strideC);
+            // Half-precision operands are widened to float32 by the SGEMM's packers as they pack them (exact: the
+            // same panels, the same bits, as multiplying float32 copies), the float32 SGEMM accumulates in float32,
+            // and a half-precision c is kept in reused float32 scratch and rounded once, a block at a time as the
+            // SGEMM finishes it (on the thread that computed it, while it is in that core's cache).
+            float[] fc = cc.dtype.isHalf()
+                    ? (beta != 0f ? widenInto(cc, matmulScratch((int) cc.size())) : matmulScratch((int) cc.size()))
+                    : cc.data;
+            Sgemm.Finished round = null;
             if (cc.dtype.isHalf()) {
                 boolean bf = cc.dtype == DType.BFLOAT16;
                 short[] out = cc.shorts();
-                parallel.forRange(cc.size(), GRAIN, 64, (s, e) -> kernels.narrow(bf, fc, (int) s, out, (int) s, (int) (e - s)));
+                round = (off, rows, cols, ldc) -> {
+                    for (int i = 0; i < rows; i++) {
+                        kernels.narrow(bf, fc, off + i * ldc, out, off + i * ldc, cols);
+                    }
+                };
             }
+            int half = ca.dtype == DType.BFLOAT16 || cb.dtype == DType.BFLOAT16 ? GemmCall.BFLOAT16
+                    : ca.dtype == DType.FLOAT16 || cb.dtype == DType.FLOAT16 ? GemmCall.FLOAT16 : GemmCall.FLOAT32;
+            Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta, half), transA, transB, (int) batch,
+                    (int) m, (int) n, (int) k, alpha, operand(ca), 0, strideA, operand(cb), 0, strideB, beta, fc, 0,
+                    strideC, round);
             return;
         }
-        Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta), transA, transB, (int) batch,
-                (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0, strideC);
+        Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta, GemmCall.FLOAT32), transA, transB,
+                (int) batch, (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0,
+                strideC);
+    }
+
+    /** A matmul operand as the SGEMM's packers read it: float32, or half-precision bits widened as they are packed. */
+    private static GemmOperand operand(CpuStorage s) {
+        if (!s.dtype.isHalf()) {
+            return GemmOperand.of(s.data);
+        }
+        return s.dtype == DType.BFLOAT16 ? GemmOperand.bfloat16(s.shorts()) : GemmOperand.float16(s.shorts());
     }
 
     /**
      * Whether this product runs the vector SGEMM: always with {@code simd=true}; when tiered, once {@link Warmup} has
-     * seen the vector SGEMM compiled for its transposes, β = 0 or not and size class. Its probe multiplies
+     * seen the vector SGEMM compiled for its transposes, β = 0 or not, operand type (float32, bfloat16 or float16:
+     * the packers differ) and size class. Its probe multiplies
      * matrices of the same shape on one thread, halved along the largest dimension while above 2²¹ multiply-adds.
      */
     /**
@@ -422,8 +442,13 @@ public final class CpuDriver implements BackendDriver {
     static final long SCALAR_PRODUCT_BELOW = 1L << 16;
 
     /** A product's first call, for {@link Warmup}: the probe is built on the warm-up thread. */
-    private record GemmCall(int key, boolean transA, boolean transB, long m, long n, long k, float beta)
+    private record GemmCall(int key, boolean transA, boolean transB, long m, long n, long k, float beta, int half)
             implements Warmup.Request {
+        /** The operands' element type ({@code half}): float32, or half-precision operands of either type. */
+        static final int FLOAT32 = 0;
+        static final int BFLOAT16 = 1;
+        static final int FLOAT16 = 2;
+
         @Override
         public Warmup.Probe build() {
             long[] d = {m, n, k};
@@ -434,8 +459,9 @@ public final class CpuDriver implements BackendDriver {
             int pm = (int) d[0];
             int pn = (int) d[1];
             int pk = (int) d[2];
-            float[] pa = TieredElementwise.values(pm * pk, -1f, 1f);
-            float[] pb = TieredElementwise.values(pk * pn, -1f, 1f);
+            // Half-precision operands are probed as such: their packers (which widen) are then compiled too.
+            GemmOperand pa = probeOperand(half, pm * pk);
+            GemmOperand pb = probeOperand(half, pk * pn);
             float[] pc = new float[pm * pn];
             Runnable vector = () -> Sgemm.sgemmBatched(null, true, transA, transB, 1, pm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
                     beta, pc, 0, 0);
@@ -455,46 +481,42 @@ public final class CpuDriver implements BackendDriver {
         }
     }
 
-    private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta) {
+    private static GemmOperand probeOperand(int half, int n) {
+        return half == GemmCall.FLOAT32 ? GemmOperand.of(TieredElementwise.values(n, -1f, 1f))
+                : half == GemmCall.BFLOAT16 ? GemmOperand.bfloat16(TieredElementwise.halfValues(true, n, -1f, 1f))
+                : GemmOperand.float16(TieredElementwise.halfValues(false, n, -1f, 1f));
+    }
+
+    private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta, int half) {
         if (!tiered) {
             return simd;
         }
         if (m * n * k < SCALAR_PRODUCT_BELOW) {
             return false;
         }
-        int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0);
+        int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0) + 8 * half;
         int key = Warmup.key(TieredElementwise.MATMUL, variant, m * n * k);
         if (Warmup.vector(key)) {
             return true;
         }
         if (Warmup.state(key) == Warmup.COLD && Warmup.claim(key)) {
-            Warmup.submit(new GemmCall(key, transA, transB, m, n, k, beta == 0f ? 0f : 1f));
+            Warmup.submit(new GemmCall(key, transA, transB, m, n, k, beta == 0f ? 0f : 1f, half));
         }
         Warmup.waited(key, m * n * k);
         return false;
     }
 
     /**
-     * Per calling thread, three float arrays for half-precision matmul operands, kept between calls (so a
-     * training loop does not allocate and zero them every step) behind a soft reference the collector may clear.
+     * Per calling thread, a float array for a half-precision matmul's c, kept between calls (so a training loop does
+     * not allocate and zero it every step) behind a soft reference the collector may clear.
      */
-    private static final ThreadLocal<java.lang.ref.SoftReference<float[][]>> MATMUL_SCRATCH = new ThreadLocal<>();
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> MATMUL_SCRATCH = new ThreadLocal<>();
 
-    private static float[][] matmulScratch(int na, int nb, int nc) {
-        java.lang.ref.SoftReference<float[][]> ref = MATMUL_SCRATCH.get();
-        float[][] s = ref == null ? null : ref.get();
-        if (s == null) {
-            s = new float[][] {new float[0], new float[0], new float[0]};
-        }
-        int[] need = {na, nb, nc};
-        boolean grown = ref == null || ref.get() == null;
-        for (int i = 0; i < 3; i++) {
-            if (s[i].length < need[i]) {
-                s[i] = new float[need[i]];
-                grown = true;
-            }
-        }
-        if (grown) {
+    private static float[] matmulScratch(int size) {
+        java.lang.ref.SoftReference<float[]> ref = MATMUL_SCRATCH.get();
+        float[] s = ref == null ? null : ref.get();
+        if (s == null || s.length < size) {
+            s = new float[size];
             MATMUL_SCRATCH.set(new java.lang.ref.SoftReference<>(s));
         }
         return s;

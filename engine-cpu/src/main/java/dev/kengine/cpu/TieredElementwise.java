@@ -312,7 +312,7 @@ final class TieredElementwise implements Elementwise {
     }
 
     /** {@link #values} rounded to half precision. */
-    private static short[] halfValues(boolean bf16, int n, float lo, float hi) {
+    static short[] halfValues(boolean bf16, int n, float lo, float hi) {
         float[] f = values(n, lo, hi);
         short[] h = new short[n];
         ScalarElementwise.INSTANCE.narrow(bf16, f, 0, h, 0, n);

@@ -8,7 +8,8 @@ package dev.kengine.cpu.gemm;
  * micro-panels of {@link #mr()} rows, micro-panel r at {@code r*mr*kc}, element (i, p) at
  * {@code + p*mr + i}; op(B) into micro-panels of {@link #nr()} columns, micro-panel q at
  * {@code q*nr*kc}, element (p, j) at {@code + p*nr + j}. Rows and columns past the matrix edge are
- * packed as zeros, so micro-kernels always run full tiles and never read outside an array.
+ * packed as zeros, so micro-kernels always run full tiles and never read outside an array. The packers read
+ * float32 or half-precision operands ({@link GemmOperand}); the panels are float32 either way.
  *
  * <p>Public only so that the SIMD implementation in {@code dev.kengine.cpu.simd} can implement it.
  */
@@ -34,13 +35,13 @@ public interface GemmKernel {
      * kernel has such a path for the problem, and says whether it did; otherwise the caller packs. The
      * result must be bitwise the packed path's. None by default.
      */
-    default boolean direct(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
-                           int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    default boolean direct(boolean transA, boolean transB, int m, int n, int k, float alpha, GemmOperand a, int aOff,
+                           int lda, GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         return false;
     }
 
     /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into {@code dst} (see the class comment); the scalar packers by default. */
-    default void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
+    default void packA(boolean transA, GemmOperand a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
         PanelPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, mr(), dst);
     }
 
@@ -49,7 +50,7 @@ public interface GemmKernel {
      * packers by default. Each micro-panel is packed on its own, so packing a whole block at once or its panels in
      * groups (at {@code dstOff} = first column · kc) gives the same floats.
      */
-    default void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst,
+    default void packB(boolean transB, GemmOperand b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst,
                        int dstOff) {
         PanelPacking.packB(transB, b, bOff, ldb, p0, kc, j0, nc, nr(), dst, dstOff);
     }

@@ -17,6 +17,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * bitwise identical for 1 and N threads on the same path. Small batched problems are spread across
  * the batch instead.
  *
+ * <p>A and B may hold bfloat16 or float16 bits ({@link GemmOperand}): the packers widen them to float32 as they copy
+ * them into the panels (exact), so a half-precision product multiplies the floats its float32 copies would give,
+ * with the same bits, and makes no such copies. The accumulation and C are float32.
+ *
  * <p>The Vector API classes are reached only when {@code simd} is true, so a JVM without
  * {@code jdk.incubator.vector} never loads them.
  */
@@ -82,23 +86,67 @@ public final class Sgemm {
                                     int m, int n, int k, float alpha, float[] a, int aOff, long strideA,
                                     float[] b, int bOff, long strideB, float beta, float[] c, int cOff,
                                     long strideC) {
+        sgemmBatched(par, simd, transA, transB, batch, m, n, k, alpha, GemmOperand.of(a), aOff, strideA,
+                GemmOperand.of(b), bOff, strideB, beta, c, cOff, strideC);
+    }
+
+    /**
+     * As above, with operands that may be half precision: their elements are widened to float32 (exactly) as they
+     * are packed, so the result has the bits of the product of their float32 copies, without the copies.
+     */
+    public static void sgemmBatched(Parallel par, boolean simd, boolean transA, boolean transB, int batch,
+                                    int m, int n, int k, float alpha, GemmOperand a, int aOff, long strideA,
+                                    GemmOperand b, int bOff, long strideB, float beta, float[] c, int cOff,
+                                    long strideC) {
+        sgemmBatched(par, simd, transA, transB, batch, m, n, k, alpha, a, aOff, strideA, b, bOff, strideB, beta, c,
+                cOff, strideC, null);
+    }
+
+    /**
+     * Called with each block of C once its values are final, on the thread that computed it, while the block is
+     * still in that core's cache: a half-precision C is rounded there instead of in a pass of its own over C.
+     */
+    @FunctionalInterface
+    public interface Finished {
+        /** C[off + i·ldc + j], i &lt; rows, j &lt; cols, is final. */
+        void block(int off, int rows, int cols, int ldc);
+    }
+
+    /** As above, calling {@code finished} (unless null) for every block of C once it is final. */
+    public static void sgemmBatched(Parallel par, boolean simd, boolean transA, boolean transB, int batch,
+                                    int m, int n, int k, float alpha, GemmOperand a, int aOff, long strideA,
+                                    GemmOperand b, int bOff, long strideB, float beta, float[] c, int cOff,
+                                    long strideC, Finished finished) {
         if (batch <= 0 || m <= 0 || n <= 0) {
             return;
         }
         if (k == 0) {
             for (int i = 0; i < batch; i++) {
-                scale(c, Math.toIntExact(cOff + i * strideC), m * n, beta);
+                int off = Math.toIntExact(cOff + i * strideC);
+                scale(c, off, m * n, beta);
+                if (finished != null) {
+                    finished.block(off, m, n, n);
+                }
             }
             return;
         }
         sgemmBatched(kernel(simd), par, transA, transB, batch, m, n, k, alpha,
-                a, aOff, strideA, b, bOff, strideB, beta, c, cOff, strideC);
+                a, aOff, strideA, b, bOff, strideB, beta, c, cOff, strideC, finished);
     }
 
     /** As the public sgemmBatched with a given kernel (for tests of kernels this machine would not pick). */
     static void sgemmBatched(GemmKernel kern, Parallel par, boolean transA, boolean transB, int batch,
                              int m, int n, int k, float alpha, float[] a, int aOff, long strideA,
                              float[] b, int bOff, long strideB, float beta, float[] c, int cOff, long strideC) {
+        sgemmBatched(kern, par, transA, transB, batch, m, n, k, alpha, GemmOperand.of(a), aOff, strideA,
+                GemmOperand.of(b), bOff, strideB, beta, c, cOff, strideC, null);
+    }
+
+    /** As the public sgemmBatched with a given kernel, for operands of any element type. */
+    static void sgemmBatched(GemmKernel kern, Parallel par, boolean transA, boolean transB, int batch,
+                             int m, int n, int k, float alpha, GemmOperand a, int aOff, long strideA,
+                             GemmOperand b, int bOff, long strideB, float beta, float[] c, int cOff, long strideC,
+                             Finished finished) {
         int lda = transA ? m : k;
         int ldb = transB ? k : n;
         long work = (long) m * n * k;
@@ -114,14 +162,15 @@ public final class Sgemm {
                 for (int i = lo; i < hi; i++) {
                     blocked(kern, transA, transB, m, n, k, alpha, a, Math.toIntExact(aOff + i * strideA), lda,
                             b, Math.toIntExact(bOff + i * strideB), ldb, beta, c,
-                            Math.toIntExact(cOff + i * strideC), n);
+                            Math.toIntExact(cOff + i * strideC), n, finished);
                 }
             });
             return;
         }
         for (int i = 0; i < batch; i++) {
             gemm(par, threads, kern, transA, transB, m, n, k, alpha, a, Math.toIntExact(aOff + i * strideA), lda,
-                    b, Math.toIntExact(bOff + i * strideB), ldb, beta, c, Math.toIntExact(cOff + i * strideC));
+                    b, Math.toIntExact(bOff + i * strideB), ldb, beta, c, Math.toIntExact(cOff + i * strideC),
+                    finished);
         }
     }
 
@@ -137,10 +186,10 @@ public final class Sgemm {
 
     /** One matrix, split across threads by rows or columns of C when it is big enough. */
     private static void gemm(Parallel par, int threads, GemmKernel kern, boolean transA, boolean transB,
-                             int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-                             float[] b, int bOff, int ldb, float beta, float[] c, int cOff) {
+                             int m, int n, int k, float alpha, GemmOperand a, int aOff, int lda,
+                             GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff, Finished finished) {
         if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
-            blocked(kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n);
+            blocked(kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n, finished);
             return;
         }
         int mr = kern.mr();
@@ -155,7 +204,7 @@ public final class Sgemm {
             int per = (mPanels + parts - 1) / parts * mr;
             if (parts > 1 && sharesPackedB(kern, transA, transB, n, k)) {
                 rowSlicesSharingB(par, parts, per, kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
-                        beta, c, cOff);
+                        beta, c, cOff, finished);
                 return;
             }
             par.forEach(parts, t -> {
@@ -163,7 +212,7 @@ public final class Sgemm {
                 int rows = Math.min(m, r0 + per) - r0;
                 if (rows > 0) {
                     blocked(kern, transA, transB, rows, n, k, alpha, a, aOff + (transA ? r0 : r0 * lda), lda,
-                            b, bOff, ldb, beta, c, cOff + r0 * n, n);
+                            b, bOff, ldb, beta, c, cOff + r0 * n, n, finished);
                 }
             });
         } else {
@@ -174,7 +223,7 @@ public final class Sgemm {
                 int cols = Math.min(n, j0 + per) - j0;
                 if (cols > 0) {
                     blocked(kern, transA, transB, m, cols, k, alpha, a, aOff, lda,
-                            b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, n);
+                            b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, n, finished);
                 }
             });
         }
@@ -191,8 +240,9 @@ public final class Sgemm {
      * result is bitwise the same for any thread count.
      */
     private static void rowSlicesSharingB(Parallel par, int parts, int per, GemmKernel kern, boolean transA,
-                                          boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
-                                          int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff) {
+                                          boolean transB, int m, int n, int k, float alpha, GemmOperand a, int aOff,
+                                          int lda, GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff,
+                                          Finished finished) {
         int nr = kern.nr();
         int kcMax = sliceDepth(kern, k);
         int kSlices = (k + kcMax - 1) / kcMax;
@@ -243,6 +293,9 @@ public final class Sgemm {
                             kern.packA(transA, a, aOff, lda, r0 + ic, mc, pc, kc, ap);
                             kern.macroKernel(transA, mc, nc, kc, ap, packed, bpOff, c, cOff + (r0 + ic) * n + jc, n,
                                     alpha, betaPc);
+                            if (finished != null && pc + kc == k) {
+                                finished.block(cOff + (r0 + ic) * n + jc, mc, nc, n);
+                            }
                         }
                     }
                 }
@@ -324,9 +377,12 @@ public final class Sgemm {
 
     /** The single-threaded blocked GEMM on one slice; C has row stride {@code ldc}. */
     static void blocked(GemmKernel kern, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
-                        float[] c, int cOff, int ldc) {
+                        GemmOperand a, int aOff, int lda, GemmOperand b, int bOff, int ldb, float beta,
+                        float[] c, int cOff, int ldc, Finished finished) {
         if (kern.direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc)) {
+            if (finished != null) {
+                finished.block(cOff, m, n, ldc);
+            }
             return;
         }
         int mr = kern.mr();
@@ -347,6 +403,9 @@ public final class Sgemm {
                     int mc = Math.min(mcMax, m - ic);
                     kern.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
                     kern.macroKernel(transA, mc, nc, kc, ap, bp, 0, c, cOff + ic * ldc + jc, ldc, alpha, betaPc);
+                    if (finished != null && pc + kc == k) {
+                        finished.block(cOff + ic * ldc + jc, mc, nc, ldc);
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dev.kengine.cpu.simd;
 
 import dev.kengine.cpu.gemm.GemmKernel;
+import dev.kengine.cpu.gemm.GemmOperand;
 import dev.kengine.cpu.gemm.PanelPacking;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -24,6 +25,12 @@ import jdk.incubator.vector.VectorSpecies;
  * interleaved ({@code ap[p*MR + i]}). Packing a transposed B is the one transpose, done with 16 x 16
  * register transposes. Packed buffers are plain float[]: their 16-byte alignment measured no cost
  * on this Zen 4 (see engine-cpu/GEMM-NOTES.md).
+ *
+ * <p>Half-precision operands ({@link GemmOperand}) are widened by the packers with the elementwise kernels' vector
+ * conversions ({@link VectorElementwise#widenHalves}): rows of A straight into the packed strips, rows of B 32 floats
+ * at a time straight into the panels, and the blocks that the transposing packers read (a band of rows of a
+ * transposed A, a 16 x 16 block of a transposed B) into a small float32 buffer in L1 that the float32 code then reads.
+ * The direct path widens them into float32 scratch first.
  *
  * <p>The tile methods were generated (they are rows of the same two FMAs); keep them regular, and
  * keep branches out of them (see {@link #macroKernel}).
@@ -98,14 +105,69 @@ public final class GemmSimdKernel implements GemmKernel {
     }
 
     @Override
-    public boolean direct(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
-                          int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    public boolean direct(boolean transA, boolean transB, int m, int n, int k, float alpha, GemmOperand a, int aOff,
+                          int lda, GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         if (!takesDirect(transA, transB, n, k)) {
             return false;
         }
-        GemmDirect.multiply(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        if (!a.isHalf() && !b.isHalf()) {
+            GemmDirect.multiply(m, n, k, alpha, a.floats(), aOff, lda, b.floats(), bOff, ldb, beta, c, cOff, ldc);
+            return true;
+        }
+        // The direct path reads its operands where they are, as floats: a half-precision B (at most MAX_B floats) is
+        // widened whole, a half-precision A DIRECT_ROWS rows at a time (whole 14-row strips, which the direct path
+        // multiplies one by one, so the strips and the bits are those of one call).
+        Widened w = WIDENED.get();
+        float[] bf = b.floats();
+        int bo = bOff;
+        int lb = ldb;
+        if (b.isHalf()) {
+            bf = w.b(k * n);
+            for (int p = 0; p < k; p++) {
+                VectorElementwise.widenHalves(b.bf16(), b.halves(), bOff + p * ldb, bf, p * n, n);
+            }
+            bo = 0;
+            lb = n;
+        }
+        if (!a.isHalf()) {
+            GemmDirect.multiply(m, n, k, alpha, a.floats(), aOff, lda, bf, bo, lb, beta, c, cOff, ldc);
+            return true;
+        }
+        float[] af = w.a(Math.min(m, DIRECT_ROWS) * k);
+        for (int i0 = 0; i0 < m; i0 += DIRECT_ROWS) {
+            int rows = Math.min(DIRECT_ROWS, m - i0);
+            for (int i = 0; i < rows; i++) {
+                VectorElementwise.widenHalves(a.bf16(), a.halves(), aOff + (i0 + i) * lda, af, i * k, k);
+            }
+            GemmDirect.multiply(rows, n, k, alpha, af, 0, k, bf, bo, lb, beta, c, cOff + i0 * ldc, ldc);
+        }
         return true;
     }
+
+    /** Rows of a half-precision A that the direct path widens at a time: whole strips, at most 336 KiB of floats. */
+    private static final int DIRECT_ROWS = MR * 16;
+
+    /** Per-thread float32 copies of half-precision operands for the direct path, grown on demand and kept. */
+    private static final class Widened {
+        private float[] a = new float[0];
+        private float[] b = new float[0];
+
+        float[] a(int size) {
+            if (a.length < size) {
+                a = new float[size];
+            }
+            return a;
+        }
+
+        float[] b(int size) {
+            if (b.length < size) {
+                b = new float[size];
+            }
+            return b;
+        }
+    }
+
+    private static final ThreadLocal<Widened> WIDENED = ThreadLocal.withInitial(Widened::new);
 
     @Override
     public boolean takesDirect(boolean transA, boolean transB, int n, int k) {
@@ -114,11 +176,11 @@ public final class GemmSimdKernel implements GemmKernel {
     }
 
     @Override
-    public void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
+    public void packA(boolean transA, GemmOperand a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
         if (!transA) {
             // A is [m, k]: strips are packed row-major with the constant row stride AS, a plain copy
-            // of each row. The tile then broadcasts A[i, p] from ap[p + i*AS]: a constant
-            // displacement per row, so no transpose is needed and no extra registers are used.
+            // of each row (widened, for a half-precision A). The tile then broadcasts A[i, p] from ap[p + i*AS]: a
+            // constant displacement per row, so no transpose is needed and no extra registers are used.
             // The copies are vector loops (at 64^3 they took A's packing from 0.55 to 0.45 us, before such small
             // products stopped packing at all). Padding rows are zeroed only as far as the tile macroKernel picks
             // for the strip reads (4, 8 or 14 rows).
@@ -127,7 +189,12 @@ public final class GemmSimdKernel implements GemmKernel {
                 int rows = Math.min(MR, mc - r);
                 int d = r * AS;
                 for (int i = 0; i < rows; i++) {
-                    copyRow(a, aOff + (i0 + r + i) * lda + p0, dst, d + i * AS, kc, tail);
+                    int src = aOff + (i0 + r + i) * lda + p0;
+                    if (a.isHalf()) {
+                        VectorElementwise.widenHalves(a.bf16(), a.halves(), src, dst, d + i * AS, kc);
+                    } else {
+                        copyRow(a.floats(), src, dst, d + i * AS, kc, tail);
+                    }
                 }
                 int tileRows = rows <= 4 ? 4 : rows <= 8 ? 8 : MR;
                 for (int i = rows; i < tileRows; i++) {
@@ -138,16 +205,29 @@ public final class GemmSimdKernel implements GemmKernel {
         }
         // A is stored [k, m]: interleaved strips (element (i, p) at p*MR + i); the 14 rows at a fixed
         // p are contiguous, one masked copy per p. Lanes past the last row load as zero: the padding.
-        // Bands of PACK_ROWS rows of the stored A across all strips, each row read left to right (as in packB).
+        // Bands of PACK_ROWS rows of the stored A across all strips, each row read left to right (as in packB); a
+        // half-precision band is first widened into a float32 buffer (PACK_ROWS x mc floats, in L1).
+        float[] band = a.isHalf() ? buffers().band : null;
         for (int p1 = 0; p1 < kc; p1 += PACK_ROWS) {
             int rows = Math.min(PACK_ROWS, kc - p1);
+            float[] from = a.floats();
+            int first = aOff + (p0 + p1) * lda + i0;
+            int ld = lda;
+            if (band != null) {
+                for (int p = 0; p < rows; p++) {
+                    VectorElementwise.widenHalves(a.bf16(), a.halves(), first + p * lda, band, p * mc, mc);
+                }
+                from = band;
+                first = 0;
+                ld = mc;
+            }
             for (int r = 0; r < mc; r += MR) {
                 VectorMask<Float> load = S.indexInRange(0, Math.min(MR, mc - r));
-                int src = aOff + (p0 + p1) * lda + i0 + r;
+                int src = first + r;
                 int d = r * kc + p1 * MR;
                 for (int p = 0; p < rows; p++) {
-                    FloatVector.fromArray(S, a, src, load).intoArray(dst, d, STORE_MR);
-                    src += lda;
+                    FloatVector.fromArray(S, from, src, load).intoArray(dst, d, STORE_MR);
+                    src += ld;
                     d += MR;
                 }
             }
@@ -165,41 +245,78 @@ public final class GemmSimdKernel implements GemmKernel {
         }
     }
 
+    /** Per-thread float32 buffers for the half-precision blocks that the transposing packers read. */
+    private static final class PackBuffers {
+        /**
+         * A band of PACK_ROWS rows of a transposed A, mc ≤ MC floats each (see {@link #packA}), and a vector's
+         * worth past it, so that the masked loads of the last strip stay within the array (the JDK's fast path).
+         */
+        final float[] band = new float[PACK_ROWS * MC + 16];
+        /** A 16 x 16 block of a transposed B, row-major (see {@link #packTransposedB}). */
+        final float[] block = new float[16 * 16];
+    }
+
+    private static final ThreadLocal<PackBuffers> PACK_BUFFERS = ThreadLocal.withInitial(PackBuffers::new);
+
+    private static PackBuffers buffers() {
+        return PACK_BUFFERS.get();
+    }
+
     @Override
-    public void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst,
+    public void packB(boolean transB, GemmOperand b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst,
                       int dstOff) {
         if (transB) {
             packTransposedB(b, bOff, ldb, p0, kc, j0, nc, dst, dstOff);
             return;
         }
-        // Row-major B: each packed row of a micro-panel is two whole vectors copied from one B row. The full
-        // panels are filled a band of PACK_ROWS rows at a time, each row read from left to right: walking one
-        // panel down all kc rows instead read B at stride ldb, a new page per row, and at 64 x 4096 x 4096 packing
-        // took 13-14 ms of a 36 ms product.
+        // Row-major B: each packed row of a micro-panel is two whole vectors copied (or 32 halves widened) from one B
+        // row. The full panels are filled a band of PACK_ROWS rows at a time, each row read from left to right:
+        // walking one panel down all kc rows instead read B at stride ldb, a new page per row, and at
+        // 64 x 4096 x 4096 packing took 13-14 ms of a 36 ms product.
         int fullCols = nc - nc % NR;
+        float[] bf = b.floats();
+        short[] bh = b.halves();
+        boolean bf16 = b.bf16();
         for (int p1 = 0; p1 < kc; p1 += PACK_ROWS) {
             int rows = Math.min(PACK_ROWS, kc - p1);
             for (int q = 0; q < fullCols; q += NR) {
                 int d = dstOff + q * kc + p1 * NR;
                 int src = bOff + (p0 + p1) * ldb + j0 + q;
+                if (bh != null) {
+                    for (int p = 0; p < rows; p++) {
+                        VectorElementwise.widenHalves(bf16, bh, src, dst, d, NR);
+                        src += ldb;
+                        d += NR;
+                    }
+                    continue;
+                }
                 for (int p = 0; p < rows; p++) {
-                    FloatVector.fromArray(S, b, src).intoArray(dst, d);
-                    FloatVector.fromArray(S, b, src + 16).intoArray(dst, d + 16);
+                    FloatVector.fromArray(S, bf, src).intoArray(dst, d);
+                    FloatVector.fromArray(S, bf, src + 16).intoArray(dst, d + 16);
                     src += ldb;
                     d += NR;
                 }
             }
         }
         if (fullCols < nc) {
-            // The last, short panel: masked loads, zeros past the matrix edge.
+            // The last, short panel: masked loads (widened columns), zeros past the matrix edge.
             int cols = nc - fullCols;
             int d = dstOff + fullCols * kc;
             int src = bOff + p0 * ldb + j0 + fullCols;
+            if (bh != null) {
+                for (int p = 0; p < kc; p++) {
+                    VectorElementwise.widenHalves(bf16, bh, src, dst, d, cols);
+                    Arrays.fill(dst, d + cols, d + NR, 0f);
+                    src += ldb;
+                    d += NR;
+                }
+                return;
+            }
             VectorMask<Float> lo = S.indexInRange(0, cols);
             VectorMask<Float> hi = S.indexInRange(16, cols);
             for (int p = 0; p < kc; p++) {
-                FloatVector.fromArray(S, b, src, lo).intoArray(dst, d);
-                FloatVector.fromArray(S, b, src + 16, hi).intoArray(dst, d + 16);
+                FloatVector.fromArray(S, bf, src, lo).intoArray(dst, d);
+                FloatVector.fromArray(S, bf, src + 16, hi).intoArray(dst, d + 16);
                 src += ldb;
                 d += NR;
             }
@@ -212,15 +329,25 @@ public final class GemmSimdKernel implements GemmKernel {
      * p tail and short panels (fewer than 32 columns) use the scalar packer. Gathers measured 1.7x
      * slower than the scalar loop on this Zen 4, the register transpose several times faster.
      */
-    private static void packTransposedB(float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] dst,
-                                        int dstOff) {
+    private static void packTransposedB(GemmOperand b, int bOff, int ldb, int p0, int kc, int j0, int nc,
+                                        float[] dst, int dstOff) {
         int fullCols = nc - nc % NR;
         int fullP = kc - kc % 16;
+        float[] block = b.isHalf() ? buffers().block : null;
         for (int q = 0; q < fullCols; q += NR) {
             for (int half = 0; half < NR; half += 16) {
                 int src = bOff + (j0 + q + half) * ldb + p0;
                 for (int p = 0; p < fullP; p += 16) {
-                    transpose16(b, src + p, ldb, dst, dstOff + q * kc + p * NR + half);
+                    int d = dstOff + q * kc + p * NR + half;
+                    if (block == null) {
+                        transpose16(b.floats(), src + p, ldb, dst, d);
+                    } else {
+                        // A half-precision block widened into 16 rows of 16 floats in L1, then transposed.
+                        for (int r = 0; r < 16; r++) {
+                            VectorElementwise.widenHalves(b.bf16(), b.halves(), src + p + r * ldb, block, r * 16, 16);
+                        }
+                        transpose16(block, 0, 16, dst, d);
+                    }
                 }
             }
             if (fullP < kc) {

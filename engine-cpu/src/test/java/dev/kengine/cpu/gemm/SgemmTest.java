@@ -316,7 +316,7 @@ class SgemmTest {
     }
 
     /** The SIMD kernel with its direct (unpacked) path taken away: every product packs. */
-    private static GemmKernel packedOnly(GemmKernel k) {
+    static GemmKernel packedOnly(GemmKernel k) {
         return new GemmKernel() {
             public int mr() { return k.mr(); }
             public int nr() { return k.nr(); }
@@ -324,10 +324,10 @@ class SgemmTest {
             public int mc() { return k.mc(); }
             public int nc() { return k.nc(); }
             public int packedASize(int mc, int kc) { return k.packedASize(mc, kc); }
-            public void packA(boolean t, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] d) {
+            public void packA(boolean t, GemmOperand a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] d) {
                 k.packA(t, a, aOff, lda, i0, mc, p0, kc, d);
             }
-            public void packB(boolean t, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] d,
+            public void packB(boolean t, GemmOperand b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] d,
                               int dOff) {
                 k.packB(t, b, bOff, ldb, p0, kc, j0, nc, d, dOff);
             }
@@ -369,8 +369,9 @@ class SgemmTest {
             }
         }
         assertEquals(ms.length * ns.length * ks.length, direct);
-        assertTrue(simd.direct(false, false, 4, 384, 384, 1f, new float[4 * 384], 0, 384, new float[384 * 384], 0,
-                384, 0f, new float[4 * 384], 0, 384), "384 x 384 B is taken directly");
+        assertTrue(simd.direct(false, false, 4, 384, 384, 1f, GemmOperand.of(new float[4 * 384]), 0, 384,
+                GemmOperand.of(new float[384 * 384]), 0, 384, 0f, new float[4 * 384], 0, 384),
+                "384 x 384 B is taken directly");
         assertTrue(!simd.direct(false, false, 4, 64, 385, 1f, null, 0, 385, null, 0, 64, 0f, null, 0, 64)
                 && !simd.direct(true, false, 4, 64, 64, 1f, null, 0, 4, null, 0, 64, 0f, null, 0, 64),
                 "deep or transposed products are packed");
