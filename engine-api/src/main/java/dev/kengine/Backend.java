@@ -3165,13 +3165,13 @@ public final class Backend implements AutoCloseable {
      * @param step the step number, from 1
      * @param halfWeights receives w rounded to its dtype (FLOAT16 or BFLOAT16); w's shape
      * @throws InvalidArgumentException as {@link #adamStep}, or if {@code halfWeights} is null, not half
-     *     precision, of another shape, or {@code w} or {@code grad} itself
+     *     precision, of another shape, or {@code w} itself
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#ADAM_STEP} or {@link Op#CAST}
      */
     public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step, Tensor halfWeights) {
         run(() -> {
-            checkHalfCopy("adamStep", w, grad, halfWeights);
+            checkHalfCopy("adamStep", w, halfWeights);
             if (fusesHalfCopy(Op.ADAM_STEP, grad, halfWeights)) {
                 halfOf(Op.ADAM_STEP, names("w", "grad", "m", "v"), w, grad, m, v);
                 adamChecked(w, grad, m, v, config, step, halfWeights);
@@ -3192,13 +3192,13 @@ public final class Backend implements AutoCloseable {
      * @param config the optimiser's settings
      * @param halfWeights receives w rounded to its dtype (FLOAT16 or BFLOAT16); w's shape
      * @throws InvalidArgumentException as {@link #sgdStep}, or if {@code halfWeights} is null, not half
-     *     precision, of another shape, or {@code w} or {@code grad} itself
+     *     precision, of another shape, or {@code w} itself
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#SGD_STEP} or {@link Op#CAST}
      */
     public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config, Tensor halfWeights) {
         run(() -> {
-            checkHalfCopy("sgdStep", w, grad, halfWeights);
+            checkHalfCopy("sgdStep", w, halfWeights);
             if (fusesHalfCopy(Op.SGD_STEP, grad, halfWeights)) {
                 halfOf(Op.SGD_STEP, names("w", "grad", "velocity"), w, grad, velocity);
                 sgdChecked(w, grad, velocity, config, halfWeights);
@@ -3222,7 +3222,7 @@ public final class Backend implements AutoCloseable {
         return g == DType.FLOAT32 || (g.isHalf() && nativePairs.supports(op, g));
     }
 
-    private void checkHalfCopy(String op, Tensor w, Tensor grad, Tensor half) {
+    private void checkHalfCopy(String op, Tensor w, Tensor half) {
         ownAny(half, "halfWeights");
         ownAny(w, "w");
         if (!half.dtype().isHalf()) {
@@ -3233,10 +3233,7 @@ public final class Backend implements AutoCloseable {
         if (half == w) {
             throw new InvalidArgumentException(op + ": halfWeights must not be w");
         }
-        if (half == grad) {
-            throw new InvalidArgumentException(op + ": halfWeights must not be grad " + grad.shape()
-                    + "; the step reads the gradient while it writes the copy");
-        }
+
     }
 
     // =====================================================================================

@@ -428,14 +428,8 @@ public final class CpuDriver implements BackendDriver {
     }
 
     /**
-     * Whether this product runs the vector SGEMM: always with {@code simd=true}; when tiered, once {@link Warmup} has
-     * seen the vector SGEMM compiled for its transposes, β = 0 or not, operand type (float32, bfloat16 or float16:
-     * the packers differ) and size class. Its probe multiplies
-     * matrices of the same shape on one thread, halved along the largest dimension while above 2²¹ multiply-adds.
-     */
-    /**
-     * Under {@code simd=auto}, products of fewer multiply-adds (a few microseconds a call) keep the scalar SGEMM and
-     * are never probed: there the two versions were within 0.85–1.2× of each other (the digits network's 64 × 10 × 32
+     * Under {@code simd=auto}, products of fewer multiply-adds (a few microseconds a call; each product of a batch
+     * counted alone, as the probe multiplies one) keep the scalar SGEMM and are never probed: there the two versions were within 0.85–1.2× of each other (the digits network's 64 × 10 × 32
      * and 32 × 64 × 10 products: vector/scalar 1.08–1.17), and a probe of one, interpreting the blocked path until C2
      * compiles it, cost 0.8–1.4 s of a core on the 2-vCPU EPYC.
      */
@@ -487,6 +481,12 @@ public final class CpuDriver implements BackendDriver {
                 : GemmOperand.float16(TieredElementwise.halfValues(false, n, -1f, 1f));
     }
 
+    /**
+     * Whether this product runs the vector SGEMM: always with {@code simd=true}; when tiered, once {@link Warmup} has
+     * seen the vector SGEMM compiled for its transposes, β = 0 or not, operand type (float32, bfloat16 or float16:
+     * the packers differ) and size class. Its probe multiplies
+     * matrices of the same shape on one thread, halved along the largest dimension while above 2²¹ multiply-adds.
+     */
     private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta, int half) {
         if (!tiered) {
             return simd;

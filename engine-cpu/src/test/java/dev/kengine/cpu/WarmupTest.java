@@ -104,7 +104,7 @@ class WarmupTest {
     @DisplayName("while the full-size vector calls are far slower, the probe waits for the compiler instead of calling")
     void waitsForTheCompiler() {
         // The short calls are fast from the start, the full-size ones only after 40 of them (C2 compiling the
-        // full-size path): each slow round hands the core to the compiler once, and that wait is not work.
+        // full-size path): each slow round hands the core to the compiler once, and that wait counts toward the limit.
         long[] waited = new long[2];
         Script s = new Script(5_000, i -> 2_000) {
             int fullCalls;
@@ -121,12 +121,31 @@ class WarmupTest {
             public void awaitCompiler(long vectorNanos) {
                 waited[0]++;
                 waited[1] += vectorNanos;
-                now += 1_000_000_000L;
+                now += vectorNanos;
             }
         };
         assertEquals(Warmup.VECTOR, Warmup.decide(s.probe(), s));
         assertTrue(waited[0] > 0 && waited[0] <= 40, "waited " + waited[0] + " times");
         assertTrue(waited[1] > 0);
+        // A full-size path that never gets compiled: the waits count, so the limit ends the probe as before.
+        long[] never = new long[1];
+        Script stuck = new Script(5_000, i -> 2_000) {
+            @Override
+            Warmup.Probe probe() {
+                Runnable small = () -> now += 2_000;
+                Runnable full = () -> now += 100_000;
+                Runnable scalar = () -> now += scalarCost;
+                return new Warmup.Probe(0, "scripted", full, scalar, small, scalar, null);
+            }
+
+            @Override
+            public void awaitCompiler(long vectorNanos) {
+                never[0]++;
+                now += 50_000_000L;
+            }
+        };
+        assertEquals(Warmup.SCALAR, Warmup.decide(stuck.probe(), stuck));
+        assertTrue(stuck.now < 2 * Warmup.LIMIT_NANOS, "the waits did not count: " + stuck.now / 1e9 + " s");
     }
 
     @Test

@@ -5,8 +5,9 @@
 #define OPTIM_WG 256
 #endif
 
+/* Math.signum: ±1, or w itself for ±0 and NaN (so that −0 gives the CPU kernels' bits). */
 K_FN float k_sign0(float w) {
-    return w > 0.0f ? 1.0f : (w < 0.0f ? -1.0f : 0.0f);
+    return w > 0.0f ? 1.0f : (w < 0.0f ? -1.0f : w);
 }
 
 /* One SGD step on w[i] with gradient gi (velocity v[i] when hasVelocity): the new w[i], also stored. */
@@ -74,10 +75,12 @@ __kernel void k_adam(__global float* w, __global const float* g, __global float*
  * loop as it does k_adam's). */
 #define K_GLOAD_F32(g, i) ((__global const float*) (g))[i]
 #define K_GLOAD_BF16(g, i) K_AS_FLOAT((kuint) ((__global const kushort*) (g))[i] << 16)
-#define K_GLOAD_F16(g, i) K_F16_LOAD((__global const kushort*) (g), i)
+/* float16 through the integer conversions, as k_cast_f32_f16 and k_cast_f16_f32 (vstore_half_rte leaves a NaN's sign
+ * and payload to the runtime): the copy is the cast's bit for bit. */
+#define K_GLOAD_F16(g, i) K_AS_FLOAT(k_f16_to_f32(((__global const kushort*) (g))[i]))
 #define K_HSTORE_NONE(wh, i, r) ((void) 0)
 #define K_HSTORE_BF16(wh, i, r) ((wh)[i] = (kushort) k_f32_to_bf16(K_AS_UINT(r)))
-#define K_HSTORE_F16(wh, i, r) K_F16_STORE(wh, i, r)
+#define K_HSTORE_F16(wh, i, r) ((wh)[i] = (kushort) k_f32_to_f16(K_AS_UINT(r)))
 
 #define K_SGD_MIXED_BODY(GLOAD, HSTORE) K_FOR_ELEMENT(i, n) { \
     float r = k_sgd_one(w, GLOAD(g, i), v, i, hasVelocity, lr, momentum, nesterov, l2, l1); \
