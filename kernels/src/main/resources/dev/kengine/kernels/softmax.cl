@@ -124,6 +124,19 @@ typedef float16 kacc16;
 #define K_ACC16(v) (v)
 #endif
 
+/* A hint that the 64 bytes at p are read (K_PREFETCH) or written (K_PREFETCH_W) soon; nothing where the compiler
+ * has no prefetch builtin (PoCL's prefetch() does nothing). */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_prefetch)
+#define K_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#define K_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#endif
+#endif
+#ifndef K_PREFETCH
+#define K_PREFETCH(p) ((void) 0)
+#define K_PREFETCH_W(p) ((void) 0)
+#endif
+
 K_FN float16 k_max_nan16(float16 m, float16 a) {
     float16 r = select(m, a, (a > m) | isnan(a));
     return select(r, m, isnan(m));
@@ -153,11 +166,12 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
     __global const float* row = logits + r * cols;
     __global float* g = grad + r * cols;
     klong whole = cols & ~(klong) 15;
-    /* The row's maximum, NaN if any element is: four chains of plain maxima (a compare and a blend each, which a
-     * single chain ran at their latency) and the NaNs counted apart; the order of the maxima changes at most the
-     * sign of a zero maximum, which no result depends on (x - m, m + log s with s >= 1). */
+    /* The row's maximum over its non-NaN elements in four chains of plain maxima (one instruction each, which a
+     * single chain ran at its latency); the order of the maxima changes at most the sign of a zero maximum, which no
+     * result depends on (x - m, m + log s with s >= 1). A NaN element is not looked for here: its e^(x - m) is NaN,
+     * so the sum s is, and with it the loss (m + log s) and every gradient element (each is scaled by 1 / s), which
+     * is what a NaN maximum gives. */
     float16 mv0 = (float16) -K_INF, mv1 = mv0, mv2 = mv0, mv3 = mv0;
-    int16 nan = (int16) 0;
     klong whole64 = cols & ~(klong) 63;
     for (klong c = 0; c < whole64; c += 64) {
         float16 a0 = K_LOAD16(row + c), a1 = K_LOAD16(row + c + 16), a2 = K_LOAD16(row + c + 32), a3 = K_LOAD16(row + c + 48);
@@ -165,16 +179,14 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
         mv1 = select(mv1, a1, a1 > mv1);
         mv2 = select(mv2, a2, a2 > mv2);
         mv3 = select(mv3, a3, a3 > mv3);
-        nan |= isnan(a0) | isnan(a1) | isnan(a2) | isnan(a3);
     }
     for (klong c = whole64; c < whole; c += 16) {
         float16 a = K_LOAD16(row + c);
         mv0 = select(mv0, a, a > mv0);
-        nan |= isnan(a);
     }
     mv0 = select(mv0, mv1, mv1 > mv0);
     mv2 = select(mv2, mv3, mv3 > mv2);
-    float16 mv = select(select(mv0, mv2, mv2 > mv0), (float16) K_NAN, nan);
+    float16 mv = select(mv0, mv2, mv2 > mv0);
     float lanes[16];
     vstore16(mv, 0, lanes);
     float m = -K_INF;
@@ -190,8 +202,31 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
      * there (the row is in L1): one exp per element instead of two, the same bits. x - m <= 0 (or NaN): the short
      * exp of the dialect. */
     int keepExp = hasLabels && writeGrad;
+    /* The next row's logits are fetched while this one computes: the maximum's pass otherwise waits on memory with
+     * the core idle, and the exp pass computes with the memory idle. */
+    __global const float* nextRow = r + 1 < rows ? row + cols : row;
+    /* Sixty-four elements at a time, each lane's four summed in float32 in pairs (each e <= 1: a relative error of
+     * at most 2^-23 on a term of the sum), then added to the lane's kacc partial. */
     kacc16 sv = (kacc16) 0;
-    for (klong c = 0; c < whole; c += 16) {
+    for (klong c = 0; c < whole64; c += 64) {
+        K_PREFETCH(nextRow + c);
+        K_PREFETCH(nextRow + c + 16);
+        K_PREFETCH(nextRow + c + 32);
+        K_PREFETCH(nextRow + c + 48);
+        float16 e0 = k_exp_nonpos16(K_LOAD16(row + c) - m);
+        float16 e1 = k_exp_nonpos16(K_LOAD16(row + c + 16) - m);
+        float16 e2 = k_exp_nonpos16(K_LOAD16(row + c + 32) - m);
+        float16 e3 = k_exp_nonpos16(K_LOAD16(row + c + 48) - m);
+        if (keepExp) {
+            K_STORE16(g + c, e0);
+            K_STORE16(g + c + 16, e1);
+            K_STORE16(g + c + 32, e2);
+            K_STORE16(g + c + 48, e3);
+        }
+        sv += K_ACC16((e0 + e1) + (e2 + e3));
+    }
+    for (klong c = whole64; c < whole; c += 16) {
+        K_PREFETCH(nextRow + c);
         float16 e = k_exp_nonpos16(K_LOAD16(row + c) - m);
         if (keepExp) {
             K_STORE16(g + c, e);
@@ -235,12 +270,15 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
         float inv = (float) (1 / s);
         float ft = (float) tsum;
         if (keepExp) {
+            /* Labels: ft is 1, so the product leaves it out (the same bits). */
             float pl = g[label] * inv;
+            __global float* nextG = r + 1 < rows ? g + cols : g;
             for (klong c = 0; c < whole; c += 16) {
-                K_STORE16(g + c, (K_LOAD16(g + c) * inv * ft) * gradScale);
+                K_PREFETCH_W(nextG + c);
+                K_STORE16(g + c, (K_LOAD16(g + c) * inv) * gradScale);
             }
             for (klong c = whole; c < cols; c++) {
-                g[c] = (g[c] * inv * ft) * gradScale;
+                g[c] = (g[c] * inv) * gradScale;
             }
             g[label] = (pl * ft - 1.0f) * gradScale;
         } else {
