@@ -75,9 +75,10 @@ __kernel void k_adam(__global float* w, __global const float* g, __global float*
  * loop as it does k_adam's). */
 #define K_GLOAD_F32(g, i) ((__global const float*) (g))[i]
 #define K_GLOAD_BF16(g, i) K_AS_FLOAT((kuint) ((__global const kushort*) (g))[i] << 16)
-/* float16 through the integer conversions, as k_cast_f32_f16 and k_cast_f16_f32 (vstore_half_rte leaves a NaN's sign
- * and payload to the runtime): the copy is the cast's bit for bit. */
-#define K_GLOAD_F16(g, i) K_AS_FLOAT(k_f16_to_f32(((__global const kushort*) (g))[i]))
+/* A float16 gradient through vload_half (exact for every finite value; a NaN only feeds arithmetic, whose result is
+ * the same quiet NaN either way); the float16 copy through the integer rounding, as k_cast_f32_f16, since
+ * vstore_half_rte leaves a NaN's sign and payload to the runtime: the copy is the cast's bit for bit. */
+#define K_GLOAD_F16(g, i) K_F16_LOAD((__global const kushort*) (g), i)
 #define K_HSTORE_NONE(wh, i, r) ((void) 0)
 #define K_HSTORE_BF16(wh, i, r) ((wh)[i] = (kushort) k_f32_to_bf16(K_AS_UINT(r)))
 #define K_HSTORE_F16(wh, i, r) ((wh)[i] = (kushort) k_f32_to_f16(K_AS_UINT(r)))
