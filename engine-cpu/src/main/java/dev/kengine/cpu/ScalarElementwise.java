@@ -327,19 +327,7 @@ public final class ScalarElementwise implements Elementwise {
     @Override
     public void sgd(float[] w, float[] g, int gOff, float[] velocity, float lr, float momentum, boolean nesterov,
                     float l2, float l1, int from, int to) {
-        int shift = gOff - from;
-        // Every multiply-add fused, as PyTorch's kernels do: w − lr·step as one rounding rather than two (33 ulp of a
-        // small w against 0.5 where lr·step and w nearly cancel).
-        for (int i = from; i < to; i++) {
-            float wi = w[i];
-            float step = Math.fma(l2, wi, g[i + shift]) + l1 * Math.signum(wi);
-            if (velocity != null) {
-                float v = Math.fma(momentum, velocity[i], step);
-                velocity[i] = v;
-                step = nesterov ? Math.fma(momentum, v, step) : v;
-            }
-            w[i] = Math.fma(-lr, step, wi);
-        }
+        sgdHalf(w, g, null, false, gOff, velocity, lr, momentum, nesterov, l2, l1, null, false, from, to);
     }
 
     /**
@@ -356,25 +344,8 @@ public final class ScalarElementwise implements Elementwise {
     @Override
     public void adam(float[] w, float[] g, int gOff, float[] m, float[] v, float lr, float beta1, float beta2,
                      float epsilon, float weightDecay, boolean decoupled, float c1, float c2, int from, int to) {
-        int shift = gOff - from;
-        float oneMinusBeta1 = 1f - beta1;
-        float oneMinusBeta2 = 1f - beta2;
-        float step = lr * c1;
-        float decay = lr * weightDecay;
-        for (int i = from; i < to; i++) {
-            float wi = w[i];
-            float gi = decoupled ? g[i + shift] : Math.fma(weightDecay, wi, g[i + shift]);
-            float mi = blend(beta1, m[i], oneMinusBeta1, gi);
-            // g² is rounded once before its blend; the moment is within about an ulp (PyTorch's addcmul rounds it too).
-            float vi = blend(beta2, v[i], oneMinusBeta2, gi * gi);
-            m[i] = mi;
-            v[i] = vi;
-            if (decoupled) {
-                wi = Math.fma(-decay, wi, wi);
-            }
-            // w − (lr·c1)·m/(√(v·c2) + ε), the last multiply-subtract fused.
-            w[i] = Math.fma(-step, mi / ((float) Math.sqrt(vi * c2) + epsilon), wi);
-        }
+        adamHalf(w, g, null, false, gOff, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled, c1, c2, null, false,
+                from, to);
     }
 
     @Override
@@ -386,7 +357,8 @@ public final class ScalarElementwise implements Elementwise {
             float wi = w[i];
             float g0 = gh == null ? g[i + shift]
                     : gBf16 ? Conversions.fromBFloat16(gh[i + shift]) : Conversions.fromFloat16(gh[i + shift]);
-            // As sgd, term for term.
+            // Every multiply-add fused, as PyTorch's kernels do: w − lr·step as one rounding rather than two (33 ulp
+            // of a small w against 0.5 where lr·step and w nearly cancel).
             float step = Math.fma(l2, wi, g0) + l1 * Math.signum(wi);
             if (velocity != null) {
                 float v = Math.fma(momentum, velocity[i], step);
@@ -414,15 +386,16 @@ public final class ScalarElementwise implements Elementwise {
             float wi = w[i];
             float g0 = gh == null ? g[i + shift]
                     : gBf16 ? Conversions.fromBFloat16(gh[i + shift]) : Conversions.fromFloat16(gh[i + shift]);
-            // As adam, term for term.
             float gi = decoupled ? g0 : Math.fma(weightDecay, wi, g0);
             float mi = blend(beta1, m[i], oneMinusBeta1, gi);
+            // g² is rounded once before its blend; the moment is within about an ulp (PyTorch's addcmul rounds it too).
             float vi = blend(beta2, v[i], oneMinusBeta2, gi * gi);
             m[i] = mi;
             v[i] = vi;
             if (decoupled) {
                 wi = Math.fma(-decay, wi, wi);
             }
+            // w − (lr·c1)·m/(√(v·c2) + ε), the last multiply-subtract fused.
             float r = Math.fma(-step, mi / ((float) Math.sqrt(vi * c2) + epsilon), wi);
             w[i] = r;
             if (out != null) {
