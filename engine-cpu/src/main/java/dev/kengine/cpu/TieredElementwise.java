@@ -204,37 +204,19 @@ final class TieredElementwise implements Elementwise {
             case SGD_HALF -> {
                 float[] f = call.f();
                 boolean nesterov = call.a();
-                int flags = call.c();
-                float[] w = values(size, -1f, 1f);
-                float[] g = values(size, -1e-2f, 1e-2f);
-                short[] gh = (flags & 1) == 0 ? null : new short[size];
-                boolean gBf16 = (flags & 2) != 0;
-                if (gh != null) {
-                    vector.narrow(gBf16, g, 0, gh, 0, size);
-                }
-                short[] out = (flags & 4) == 0 ? null : new short[size];
-                boolean outBf16 = (flags & 8) != 0;
+                MixedStep a = mixedStep(call.c(), size);
                 float[] velocity = call.b() ? new float[size] : null;
-                factory = (k, c) -> () -> k.sgdHalf(w, g, gh, gBf16, 0, velocity, 1e-3f, f[0], nesterov, f[1], f[2], out,
-                        outBf16, 0, c);
+                factory = (k, c) -> () -> k.sgdHalf(a.w(), a.g(), a.gh(), a.gBf16(), 0, velocity, 1e-3f, f[0], nesterov,
+                        f[1], f[2], a.out(), a.outBf16(), 0, c);
             }
             case ADAM_HALF -> {
                 float[] f = call.f();
                 boolean decoupled = call.a();
-                int flags = call.c();
-                float[] w = values(size, -1f, 1f);
-                float[] g = values(size, -1e-2f, 1e-2f);
-                short[] gh = (flags & 1) == 0 ? null : new short[size];
-                boolean gBf16 = (flags & 2) != 0;
-                if (gh != null) {
-                    vector.narrow(gBf16, g, 0, gh, 0, size);
-                }
-                short[] out = (flags & 4) == 0 ? null : new short[size];
-                boolean outBf16 = (flags & 8) != 0;
+                MixedStep a = mixedStep(call.c(), size);
                 float[] m = new float[size];
                 float[] v = new float[size];
-                factory = (k, c) -> () -> k.adamHalf(w, g, gh, gBf16, 0, m, v, 1e-3f, f[0], f[1], f[2], f[3], decoupled,
-                        f[4], f[5], out, outBf16, 0, c);
+                factory = (k, c) -> () -> k.adamHalf(a.w(), a.g(), a.gh(), a.gBf16(), 0, m, v, 1e-3f, f[0], f[1], f[2],
+                        f[3], decoupled, f[4], f[5], a.out(), a.outBf16(), 0, c);
             }
             case DROPOUT -> {
                 float[] x = values(size, -1f, 1f);
@@ -288,6 +270,21 @@ final class TieredElementwise implements Elementwise {
         }
         return new Warmup.Probe(call.key(), name, factory.call(vector, size), factory.call(scalar, size),
                 factory.call(vector, small), factory.call(scalar, small), empty < 0 ? null : factory.call(vector, empty));
+    }
+
+    /** A mixed-precision step probe's weights, gradient (float32, or half in gh) and half copy (or none). */
+    private record MixedStep(float[] w, float[] g, short[] gh, boolean gBf16, short[] out, boolean outBf16) {}
+
+    /** The arrays of a mixed-precision step probe, from the call's flags (see {@link #adamHalf}). */
+    private MixedStep mixedStep(int flags, int size) {
+        float[] g = values(size, -1e-2f, 1e-2f);
+        boolean gBf16 = (flags & 2) != 0;
+        short[] gh = (flags & 1) == 0 ? null : new short[size];
+        if (gh != null) {
+            vector.narrow(gBf16, g, 0, gh, 0, size);
+        }
+        return new MixedStep(values(size, -1f, 1f), g, gh, gBf16, (flags & 4) == 0 ? null : new short[size],
+                (flags & 8) != 0);
     }
 
     private static final String[] METHOD_NAMES = {

@@ -48,27 +48,8 @@ public final class Sgemm {
                         : ScalarGemmKernel.INSTANCE;
     }
 
-    /** Per-thread packing buffers, grown on demand and kept, so small calls allocate nothing. */
-    private static final class Buffers {
-        float[] a = new float[0];
-        float[] b = new float[0];
-
-        float[] a(int size) {
-            if (a.length < size) {
-                a = new float[size];
-            }
-            return a;
-        }
-
-        float[] b(int size) {
-            if (b.length < size) {
-                b = new float[size];
-            }
-            return b;
-        }
-    }
-
-    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+    /** Per-thread packing buffers. */
+    private static final ThreadLocal<ThreadBuffers> BUFFERS = ThreadLocal.withInitial(ThreadBuffers::new);
 
     /** One matrix: C[m,n] = alpha * op(A) * op(B) + beta * C, all contiguous row-major. */
     public static void sgemm(Parallel par, boolean simd, boolean transA, boolean transB, int m, int n, int k,
@@ -390,7 +371,7 @@ public final class Sgemm {
         int kcMax = sliceDepth(kern, k);
         int ncMax = Math.min(kern.nc(), n);
         int mcMax = Math.min(kern.mc(), m);
-        Buffers buf = BUFFERS.get();
+        ThreadBuffers buf = BUFFERS.get();
         float[] bp = buf.b(roundUp(ncMax, nr) * kcMax);
         float[] ap = buf.a(kern.packedASize(mcMax, kcMax));
         for (int jc = 0; jc < n; jc += ncMax) {

@@ -3,6 +3,7 @@ package dev.kengine.cpu.simd;
 import dev.kengine.cpu.gemm.GemmKernel;
 import dev.kengine.cpu.gemm.GemmOperand;
 import dev.kengine.cpu.gemm.PanelPacking;
+import dev.kengine.cpu.gemm.ThreadBuffers;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -117,7 +118,7 @@ public final class GemmSimdKernel implements GemmKernel {
         // The direct path reads its operands where they are, as floats: a half-precision B (at most MAX_B floats) is
         // widened whole, a half-precision A DIRECT_ROWS rows at a time (whole 14-row strips, which the direct path
         // multiplies one by one, so the strips and the bits are those of one call).
-        Widened w = WIDENED.get();
+        ThreadBuffers w = WIDENED.get();
         float[] bf = b.floats();
         int bo = bOff;
         int lb = ldb;
@@ -147,27 +148,8 @@ public final class GemmSimdKernel implements GemmKernel {
     /** Rows of a half-precision A that the direct path widens at a time: whole strips, at most 336 KiB of floats. */
     private static final int DIRECT_ROWS = MR * 16;
 
-    /** Per-thread float32 copies of half-precision operands for the direct path, grown on demand and kept. */
-    private static final class Widened {
-        private float[] a = new float[0];
-        private float[] b = new float[0];
-
-        float[] a(int size) {
-            if (a.length < size) {
-                a = new float[size];
-            }
-            return a;
-        }
-
-        float[] b(int size) {
-            if (b.length < size) {
-                b = new float[size];
-            }
-            return b;
-        }
-    }
-
-    private static final ThreadLocal<Widened> WIDENED = ThreadLocal.withInitial(Widened::new);
+    /** Per-thread float32 copies of half-precision operands for the direct path. */
+    private static final ThreadLocal<ThreadBuffers> WIDENED = ThreadLocal.withInitial(ThreadBuffers::new);
 
     @Override
     public boolean takesDirect(boolean transA, boolean transB, int n, int k) {
