@@ -106,15 +106,10 @@ class WarmupTest {
         // The short calls are fast from the start, the full-size ones only after 40 of them (C2 compiling the
         // full-size path): each slow round hands the core to the compiler once, and that wait counts toward the limit.
         long[] waited = new long[2];
-        Script s = new Script(5_000, i -> 2_000) {
-            int fullCalls;
-
+        Script s = new Script(5_000, i -> i < 40 ? 100_000 : 2_000) {
             @Override
             Warmup.Probe probe() {
-                Runnable small = () -> now += 2_000;
-                Runnable full = () -> now += fullCalls++ < 40 ? 100_000 : 2_000;
-                Runnable scalar = () -> now += scalarCost;
-                return new Warmup.Probe(0, "scripted", full, scalar, small, scalar, null);
+                return fullSizeProbe(this);
             }
 
             @Override
@@ -129,13 +124,10 @@ class WarmupTest {
         assertTrue(waited[1] > 0);
         // A full-size path that never gets compiled: the waits count, so the limit ends the probe as before.
         long[] never = new long[1];
-        Script stuck = new Script(5_000, i -> 2_000) {
+        Script stuck = new Script(5_000, i -> 100_000) {
             @Override
             Warmup.Probe probe() {
-                Runnable small = () -> now += 2_000;
-                Runnable full = () -> now += 100_000;
-                Runnable scalar = () -> now += scalarCost;
-                return new Warmup.Probe(0, "scripted", full, scalar, small, scalar, null);
+                return fullSizeProbe(this);
             }
 
             @Override
@@ -146,6 +138,17 @@ class WarmupTest {
         };
         assertEquals(Warmup.SCALAR, Warmup.decide(stuck.probe(), stuck));
         assertTrue(stuck.now < 2 * Warmup.LIMIT_NANOS, "the waits did not count: " + stuck.now / 1e9 + " s");
+    }
+
+    /**
+     * A probe whose short vector calls cost 2 µs from the start and whose full-size ones cost what the script's vector
+     * cost says for the n-th of them (C2 compiling the full-size path later).
+     */
+    private static Warmup.Probe fullSizeProbe(Script s) {
+        Runnable small = () -> s.now += 2_000;
+        Runnable full = () -> s.now += s.vectorCost.applyAsLong(s.vectorCalls++);
+        Runnable scalar = () -> s.now += s.scalarCost;
+        return new Warmup.Probe(0, "scripted", full, scalar, small, scalar, null);
     }
 
     @Test

@@ -116,19 +116,25 @@ K_FN __attribute__((overloadable)) float k_log1p_unit(float u) {
     return u * p / q;
 }
 
-/* The same, sixteen lanes at a time, with the same operations in the same order (the same bits as k_exp_any). */
-K_FN __attribute__((overloadable)) float16 k_exp_any(float16 x) {
-    float16 t = select(x, (float16) -104.0f, x < -104.0f);
-    t = select(t, (float16) 88.72283935546875f, t > 88.72283935546875f);
-    float16 k = fma(t, (float16) 1.44269504088896341f, (float16) 12582912.0f);
+/* 2^-n e^x's polynomial for sixteen lanes, k = x·log2(e) + 1.5·2^23 (n = k's integer): the part k_exp_any and
+ * k_exp_core16 share, reduced in two steps of ln 2. */
+K_FN float16 k_exp_poly16(float16 k, float16 x) {
     float16 n = k - 12582912.0f;
-    float16 r = fma(n, (float16) -0.693145751953125f, t);
+    float16 r = fma(n, (float16) -0.693145751953125f, x);
     r = fma(n, (float16) -1.42860682030941723e-6f, r);
     float16 q = fma((float16) 0.0013791731325909495f, r, (float16) 0.008368829265236855f);
     q = fma(q, r, (float16) 0.04166880249977112f);
     q = fma(q, r, (float16) 0.1666651964187622f);
     q = fma(q, r, (float16) 0.49999991059303284f);
-    float16 p = fma(fma(q, r, (float16) 1.0f), r, (float16) 1.0f);
+    return fma(fma(q, r, (float16) 1.0f), r, (float16) 1.0f);
+}
+
+/* The same, sixteen lanes at a time, with the same operations in the same order (the same bits as k_exp_any). */
+K_FN __attribute__((overloadable)) float16 k_exp_any(float16 x) {
+    float16 t = select(x, (float16) -104.0f, x < -104.0f);
+    t = select(t, (float16) 88.72283935546875f, t > 88.72283935546875f);
+    float16 k = fma(t, (float16) 1.44269504088896341f, (float16) 12582912.0f);
+    float16 p = k_exp_poly16(k, t);
     int16 biased = as_int16(k) - as_int(12582912.0f) + 127;
     int16 sub = biased < 1;
     float16 scale = as_float16(select(biased, biased + 64, sub) << 23);
@@ -141,15 +147,7 @@ K_FN __attribute__((overloadable)) float16 k_exp_any(float16 x) {
  * saturation) or that test for the range first (k_exp_nonpos16). */
 K_FN float16 k_exp_core16(float16 x) {
     float16 k = fma(x, (float16) 1.44269504088896341f, (float16) 12582912.0f);
-    float16 n = k - 12582912.0f;
-    float16 r = fma(n, (float16) -0.693145751953125f, x);
-    r = fma(n, (float16) -1.42860682030941723e-6f, r);
-    float16 q = fma((float16) 0.0013791731325909495f, r, (float16) 0.008368829265236855f);
-    q = fma(q, r, (float16) 0.04166880249977112f);
-    q = fma(q, r, (float16) 0.1666651964187622f);
-    q = fma(q, r, (float16) 0.49999991059303284f);
-    float16 p = fma(fma(q, r, (float16) 1.0f), r, (float16) 1.0f);
-    return p * as_float16((as_int16(k) - as_int(12582912.0f) + 127) << 23);
+    return k_exp_poly16(k, x) * as_float16((as_int16(k) - as_int(12582912.0f) + 127) << 23);
 }
 
 /* e^x for x <= 0 (and NaN), the same bits as k_exp_any: the short form unless a lane is below -87, tested with
