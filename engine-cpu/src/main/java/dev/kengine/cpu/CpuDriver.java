@@ -409,12 +409,12 @@ public final class CpuDriver implements BackendDriver {
             }
             int half = ca.dtype == DType.BFLOAT16 || cb.dtype == DType.BFLOAT16 ? GemmCall.BFLOAT16
                     : ca.dtype == DType.FLOAT16 || cb.dtype == DType.FLOAT16 ? GemmCall.FLOAT16 : GemmCall.FLOAT32;
-            Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta, half), transA, transB, (int) batch,
+            Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, batch, m, n, k, beta, half), transA, transB, (int) batch,
                     (int) m, (int) n, (int) k, alpha, operand(ca), 0, strideA, operand(cb), 0, strideB, beta, fc, 0,
                     strideC, round);
             return;
         }
-        Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, m, n, k, beta, GemmCall.FLOAT32), transA, transB,
+        Sgemm.sgemmBatched(parallel, vectorGemm(transA, transB, batch, m, n, k, beta, GemmCall.FLOAT32), transA, transB,
                 (int) batch, (int) m, (int) n, (int) k, alpha, data(a), 0, strideA, data(b), 0, strideB, beta, data(c), 0,
                 strideC);
     }
@@ -470,8 +470,18 @@ public final class CpuDriver implements BackendDriver {
                     beta, pc, 0, 0);
             Runnable scalarSmall = () -> Sgemm.sgemmBatched(null, false, transA, transB, 1, sm, pn, pk, 1f, pa, 0, 0, pb, 0, 0,
                     beta, pc, 0, 0);
-            return new Warmup.Probe(key, "matmul " + pm + "x" + pn + "x" + pk, vector, scalar, vectorSmall, scalarSmall,
-                    null);
+            return new Warmup.Probe(key, "matmul " + pm + "x" + pn + "x" + pk, (long) pm * pn * pk, vector, scalar,
+                    vectorSmall, scalarSmall, null);
+        }
+
+        /**
+         * A matmul probe cost 0.1–1.9 s of the warm-up thread on the 2-vCPU EPYC (the first one most: it also has
+         * C2 compile the packers and the Vector API's own methods), so the products are probed once their scalar
+         * SGEMM has run about a second.
+         */
+        @Override
+        public long costNanos() {
+            return java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
         }
     }
 
@@ -487,7 +497,7 @@ public final class CpuDriver implements BackendDriver {
      * the packers differ) and size class. Its probe multiplies
      * matrices of the same shape on one thread, halved along the largest dimension while above 2²¹ multiply-adds.
      */
-    private boolean vectorGemm(boolean transA, boolean transB, long m, long n, long k, float beta, int half) {
+    private boolean vectorGemm(boolean transA, boolean transB, long batch, long m, long n, long k, float beta, int half) {
         if (!tiered) {
             return simd;
         }
@@ -502,7 +512,7 @@ public final class CpuDriver implements BackendDriver {
         if (Warmup.state(key) == Warmup.COLD && Warmup.claim(key)) {
             Warmup.submit(new GemmCall(key, transA, transB, m, n, k, beta == 0f ? 0f : 1f, half));
         }
-        Warmup.waited(key, m * n * k);
+        Warmup.waited(key, batch * m * n * k);
         return false;
     }
 

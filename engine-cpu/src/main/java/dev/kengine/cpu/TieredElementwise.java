@@ -165,7 +165,8 @@ final class TieredElementwise implements Elementwise {
                 int width = call.c();
                 int rows = (int) Math.max(1, Math.min(call.n(), PROBE_ELEMENTS / Math.max(1, width)));
                 ProbeFactory rowsFactory = softmaxCeProbe(call.a(), call.b(), rows, width);
-                return new Warmup.Probe(call.key(), name, rowsFactory.call(vector, rows), rowsFactory.call(scalar, rows),
+                return new Warmup.Probe(call.key(), name, (long) rows * width, rowsFactory.call(vector, rows),
+                        rowsFactory.call(scalar, rows),
                         rowsFactory.call(vector, 1), rowsFactory.call(scalar, 1), null);
             }
             case SOFTMAX_GRADIENT -> {
@@ -268,7 +269,7 @@ final class TieredElementwise implements Elementwise {
             }
             default -> throw new IllegalStateException("no probe for method " + call.method());
         }
-        return new Warmup.Probe(call.key(), name, factory.call(vector, size), factory.call(scalar, size),
+        return new Warmup.Probe(call.key(), name, size, factory.call(vector, size), factory.call(scalar, size),
                 factory.call(vector, small), factory.call(scalar, small), empty < 0 ? null : factory.call(vector, empty));
     }
 

@@ -11,9 +11,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * in the interpreter or in C1 code, one to two orders of magnitude slower than the scalar kernels (its operations
  * become allocations and loops over lanes), and C2 compiles a kernel only after thousands of calls. So a backend
  * opened with {@code simd} unset runs each kernel's scalar version until the vector version is compiled, and
- * compiles it on one background thread, which starts {@link #START_DELAY_MILLIS} after the first call: the first call of a kernel (per variant and size class, a <em>key</em>)
- * hands a {@link Probe} over private arrays of that call's size (capped) to the thread, which runs the probe's
- * vector and scalar versions in alternating rounds until one of:
+ * compiles it on one background thread, which starts {@link #START_DELAY_MILLIS} after the first call: the first call
+ * of a kernel (per variant and size class, a <em>key</em>) queues a description of the call; once the job has spent
+ * about as long in the key's scalar kernel as deciding it is expected to cost ({@link #due}), the thread builds a
+ * {@link Probe} over private arrays of that call's size (capped) and runs its vector and scalar versions in
+ * alternating rounds until one of:
  * <ul>
  *   <li>the vector rounds are no slower than the scalar ones twice in a row: the key turns {@link #VECTOR} and
  *       every later call of it runs the vector kernel;</li>
@@ -53,14 +55,27 @@ final class Warmup {
     private static final int COMPARE_ROUNDS = 9;
     /** How long the thread waits, when it starts, before its first probe. */
     static final long START_DELAY_MILLIS = 2000;
+    /**
+     * The cost of deciding an elementwise key before one of its method was measured: on the 2-vCPU EPYC a probe of an
+     * activation, dropout or Adam key took 0.04–0.9 s of the warm-up thread (compiling, then comparing), most of them
+     * 0.1–0.5 s. Matmul's probes, 0.1–1.9 s, start from {@code CpuDriver}'s own figure.
+     */
+    static final long ELEMENTWISE_COST_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How long the JIT must have finished no compilation before a probe may keep a key on its scalar kernel. */
+    static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The thread's first and longest wait between looks at the queue while no key is due. */
+    private static final long POLL_MIN_MILLIS = 100;
+    private static final long POLL_MAX_MILLIS = 1000;
+
     /** The target length of one round of scalar calls. */
     private static final long ROUND_NANOS = TimeUnit.MICROSECONDS.toNanos(300);
 
     private static final AtomicIntegerArray STATE = new AtomicIntegerArray(METHODS * VARIANTS * SIZE_CLASSES);
     /**
-     * The work each key has done on its scalar kernel while waiting (elements, or multiply-adds): the thread takes
-     * the waiting probe with the most, so the kernels a job spends its time in turn first and a kernel called once
-     * (the weights' initialisation) turns last. Plain adds from any thread: a lost update only reorders the queue.
+     * The work each key has done on its scalar kernel since it was queued or decided (elements, or multiply-adds):
+     * with the scalar kernel's measured time per unit, the time the job has spent in it, which decides when the key
+     * is due ({@link #due}); of the keys due, the thread takes the one with the most time first. Plain adds from any
+     * thread: a lost update only delays a key a little.
      */
     private static final long[] WAITING_WORK = new long[METHODS * VARIANTS * SIZE_CLASSES];
     /** Elements (or multiply-adds) on the scalar kernel after which a key kept there is probed again. */
@@ -69,8 +84,14 @@ final class Warmup {
     static final int MAX_PROBES = 3;
     /** Guarded by Warmup.class: probes submitted per key. */
     private static final byte[] PROBES = new byte[METHODS * VARIANTS * SIZE_CLASSES];
+    /**
+     * Per method, the cost of its last decided probe (the warm-up thread's processor time plus the JIT's compilation
+     * time meanwhile, in nanoseconds), or 0 before one: the next
+     * key of the method is due when its scalar kernel has run that long. Written and read by the warm-up thread only.
+     */
+    private static final long[] METHOD_COST = new long[METHODS];
     /** Guarded by Warmup.class: the probes waiting, and whether the thread is running. */
-    private static final List<Request> QUEUE = new ArrayList<>();
+    private static final List<Pending> QUEUE = new ArrayList<>();
     private static boolean running;
 
     private Warmup() {}
@@ -80,14 +101,16 @@ final class Warmup {
      *
      * @param key         the key it decides
      * @param name        for logs, e.g. "adam"
+     * @param work        the work of one call of {@code vector} or {@code scalar}, in the unit the key's callers
+     *                    count (elements, or multiply-adds for matmul): see {@link #waited}
      * @param vector      one call of the vector kernel at the probe's size
      * @param scalar      the same call of the scalar kernel
      * @param vectorSmall a call of the vector kernel over a few vectors and a tail
      * @param scalarSmall the same call of the scalar kernel
      * @param vectorEmpty a call of the vector kernel too short for one vector (set-up and tail only), or null
      */
-    record Probe(int key, String name, Runnable vector, Runnable scalar, Runnable vectorSmall, Runnable scalarSmall,
-                 Runnable vectorEmpty) {}
+    record Probe(int key, String name, long work, Runnable vector, Runnable scalar, Runnable vectorSmall,
+                 Runnable scalarSmall, Runnable vectorEmpty) {}
 
     /**
      * What a caller hands over on a key's first call: the call's description only. The probe (its arrays and the
@@ -99,6 +122,20 @@ final class Warmup {
 
         /** Builds the probe (on the warm-up thread). */
         Probe build();
+
+        /**
+         * What deciding the key is expected to cost (compiling its vector kernel and timing both versions), in
+         * nanoseconds of the warm-up thread, until a probe of the same method has been measured: the key is probed
+         * once its scalar kernel has run about that long (see {@link #due}).
+         */
+        default long costNanos() {
+            return ELEMENTWISE_COST_NANOS;
+        }
+
+        /** The method the key belongs to; probes of one method share their measured cost. */
+        default int method() {
+            return key() / (VARIANTS * SIZE_CLASSES);
+        }
     }
 
     /** The key of a method, its variant and a size (elements of the call, or multiply-adds for matmul). */
@@ -115,6 +152,36 @@ final class Warmup {
     /** The key's state. */
     static int state(int key) {
         return STATE.get(key);
+    }
+
+    /**
+     * A queued request, with its probe and its scalar kernel's time per unit of work once the warm-up thread has
+     * built and timed it. Touched by the warm-up thread only.
+     */
+    private static final class Pending {
+        final Request request;
+        Probe probe;
+        /** Nanoseconds per unit of work of the scalar kernel at the probe's size; NaN until timed. */
+        double scalarNanosPerWork = Double.NaN;
+
+        Pending(Request request) {
+            this.request = request;
+        }
+    }
+
+    /**
+     * Whether the keys of a method are due for their probes: "rent before buying". Deciding a key costs the warm-up
+     * thread and the JIT (whose one C2 thread the job's own methods queue behind) about {@code costNanos}, most of it
+     * compiling the method's vector kernel, which every key of the method then shares; running the scalar kernels
+     * instead costs the job at most their time. So a method's keys are probed only once the job has spent about as
+     * long in their scalar kernels ({@code spentNanos}: the work counted by {@link #waited} at each scalar kernel's
+     * time per unit, measured on its probe) as a probe is expected to cost: a job that ends sooner never pays for a
+     * compilation it could not earn back, and one that goes on pays at most about twice what the best choice in
+     * hindsight would have. Kernels a job calls rarely (the weights' initialisation, a loss evaluated once an epoch)
+     * are then never compiled.
+     */
+    static boolean due(double spentNanos, long costNanos) {
+        return spentNanos >= costNanos;
     }
 
     /** Whether the caller should submit a probe for this key: true exactly once per key. */
@@ -139,7 +206,7 @@ final class Warmup {
     static void submit(Request request) {
         synchronized (Warmup.class) {
             PROBES[request.key()]++;
-            QUEUE.add(request);
+            QUEUE.add(new Pending(request));
             if (!running) {
                 running = true;
                 Thread t = new Thread(Warmup::drain, "kengine-cpu-warmup");
@@ -151,46 +218,136 @@ final class Warmup {
     }
 
     private static void drain() {
-        // Rent before buying: compiling a job's vector kernels costs one to a few seconds of a core, and while it
-        // runs it slows the job (the JIT's queue is shared, and a second vCPU is often a hyper-thread of the job's
-        // own core). A job that ends within the wait runs exactly as on the scalar path; a longer one has paid at
-        // most the wait before the warm-up starts. Meanwhile the kernels of its first steps queue up and are
-        // taken by the work they do.
-        try {
-            Thread.sleep(START_DELAY_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Rent before buying, for the whole job: compiling a job's vector kernels costs one to a few seconds of a
+        // core, and while it runs it slows the job (C2 is one compiler thread here, and the job's own methods queue
+        // behind the kernels). A job that ends within the wait runs exactly as on the scalar path. Meanwhile the
+        // kernels of its first steps queue up; after it, each is probed once it is due (see due()).
+        sleep(START_DELAY_MILLIS);
         PacedClock clock = new PacedClock();
+        long poll = POLL_MIN_MILLIS;
         while (true) {
-            Request request;
+            List<Pending> queued;
             synchronized (Warmup.class) {
                 if (QUEUE.isEmpty()) {
                     running = false;
                     return;
                 }
-                int best = 0;
-                for (int i = 1; i < QUEUE.size(); i++) {
-                    if (WAITING_WORK[QUEUE.get(i).key()] > WAITING_WORK[QUEUE.get(best).key()]) {
-                        best = i;
-                    }
-                }
-                request = QUEUE.remove(best);
+                queued = new ArrayList<>(QUEUE);
             }
+            double[] methodSpent = new double[METHODS];
+            for (Pending p : queued) {
+                if (Double.isNaN(p.scalarNanosPerWork) && !time(p)) {
+                    finish(p, SCALAR);
+                    continue;
+                }
+                methodSpent[p.request.method()] += spent(p);
+            }
+            Pending next = null;
+            for (Pending p : queued) {
+                if (!Double.isNaN(p.scalarNanosPerWork) && due(methodSpent[p.request.method()], cost(p))
+                        && (next == null || spent(p) > spent(next))) {
+                    next = p;
+                }
+            }
+            if (next == null) {
+                // Nothing due: look again later, less often while nothing is.
+                sleep(poll);
+                poll = Math.min(2 * poll, POLL_MAX_MILLIS);
+                continue;
+            }
+            poll = POLL_MIN_MILLIS;
+            long cpu = clock.cpuNanos();
+            long jit = clock.compilerMillis();
             int decided;
             try {
-                decided = decide(request.build(), clock);
+                decided = decide(next.probe, clock);
             } catch (RuntimeException | Error e) {
                 decided = SCALAR;
-                LOG.log(Level.DEBUG, "kengine cpu: warm-up probe for {0} failed ({1}); it keeps the scalar kernel", request, e);
+                LOG.log(Level.DEBUG, "kengine cpu: warm-up probe for {0} failed ({1}); it keeps the scalar kernel",
+                        next.probe.name(), e);
             }
-            STATE.set(request.key(), decided);
+            // What the probe cost the machine: this thread's processor time and the JIT's compilation time meanwhile
+            // (C2's work is what the job feels most: it queues behind it), not the time it slept waiting.
+            METHOD_COST[next.request.method()] = Math.max(1,
+                    clock.cpuNanos() - cpu + TimeUnit.MILLISECONDS.toNanos(clock.compilerMillis() - jit));
+            finish(next, decided);
         }
+    }
+
+    /** The time the job has spent in p's scalar kernel since it was queued (estimated). */
+    private static double spent(Pending p) {
+        return WAITING_WORK[p.request.key()] * p.scalarNanosPerWork;
+    }
+
+    /** The cost expected of deciding p's key: its method's last probe's, or the request's own estimate. */
+    private static long cost(Pending p) {
+        long measured = METHOD_COST[p.request.method()];
+        return measured > 0 ? measured : p.request.costNanos();
+    }
+
+    /**
+     * Builds p's probe and times its scalar call at the probe's size (the fastest of three, after one call):
+     * false when building or calling it failed.
+     */
+    private static boolean time(Pending p) {
+        try {
+            p.probe = p.request.build();
+            Runnable scalar = p.probe.scalar();
+            scalar.run();
+            long best = Long.MAX_VALUE;
+            for (int r = 0; r < 3; r++) {
+                long t0 = System.nanoTime();
+                scalar.run();
+                best = Math.min(best, System.nanoTime() - t0);
+            }
+            p.scalarNanosPerWork = (double) best / Math.max(1, p.probe.work());
+            return true;
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.DEBUG, "kengine cpu: warm-up probe for {0} failed ({1}); it keeps the scalar kernel",
+                    p.probe == null ? p.request : p.probe.name(), e);
+            return false;
+        }
+    }
+
+    /** Takes p off the queue with its key decided; the key's work on the scalar kernel counts again from here. */
+    private static void finish(Pending p, int decided) {
+        synchronized (Warmup.class) {
+            QUEUE.remove(p);
+        }
+        WAITING_WORK[p.request.key()] = 0;
+        STATE.set(p.request.key(), decided);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     /** The thread's clock and its pace, replaceable in tests. */
     interface Clock {
         long nanoTime();
+
+        /**
+         * The JIT's total compilation time so far in milliseconds ({@code CompilationMXBean}), or a constant where the
+         * JVM does not report it: only its changes are used, to tell whether the compiler is at work.
+         */
+        default long compilerMillis() {
+            return 0;
+        }
+
+        /** The processor time of the calling thread in nanoseconds, or the clock's time where the JVM does not say. */
+        default long cpuNanos() {
+            return nanoTime();
+        }
 
         /** Called after each round of {@code roundNanos} of work; may sleep to leave the CPU to others. */
         default void rest(long roundNanos) {}
@@ -223,6 +380,8 @@ final class Warmup {
      */
     static final class PacedClock implements Clock {
         private final com.sun.management.OperatingSystemMXBean os;
+        private final java.lang.management.CompilationMXBean jit;
+        private final java.lang.management.ThreadMXBean threads;
         private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
         private final int cores = Runtime.getRuntime().availableProcessors();
         private long sampled = System.nanoTime();
@@ -241,11 +400,42 @@ final class Warmup {
                 bean = null;
             }
             os = bean;
+            java.lang.management.CompilationMXBean c = null;
+            try {
+                c = java.lang.management.ManagementFactory.getCompilationMXBean();
+                if (c != null && !c.isCompilationTimeMonitoringSupported()) {
+                    c = null;
+                }
+            } catch (RuntimeException | LinkageError e) {
+                c = null;
+            }
+            jit = c;
+            java.lang.management.ThreadMXBean t = null;
+            try {
+                t = java.lang.management.ManagementFactory.getThreadMXBean();
+                if (!t.isCurrentThreadCpuTimeSupported()) {
+                    t = null;
+                }
+            } catch (RuntimeException | LinkageError e) {
+                t = null;
+            }
+            threads = t;
         }
 
         @Override
         public long nanoTime() {
             return System.nanoTime();
+        }
+
+        @Override
+        public long compilerMillis() {
+            return jit == null ? 0 : jit.getTotalCompilationTime();
+        }
+
+        @Override
+        public long cpuNanos() {
+            long t = threads == null ? -1 : threads.getCurrentThreadCpuTime();
+            return t >= 0 ? t : System.nanoTime();
         }
 
         @Override
@@ -287,8 +477,10 @@ final class Warmup {
      * few calls over two vectors and a tail among them so that the loop's profile is not empty, until a short call of
      * the vector kernel costs at most twice the scalar one (compiled: before, it costs ten to a hundred times more).
      * Then both versions run in alternating rounds at the probe's size until the vector one is no slower twice in a
-     * row ({@link #VECTOR}), or nine rounds within 1.5× of the scalar one decide by their median ratio, or the limit
-     * passes ({@link #SCALAR}).
+     * row ({@link #VECTOR}), or nine rounds within 1.5× of the scalar one decide by their median ratio (for the scalar
+     * kernel only once the JIT has finished no compilation for {@link #QUIET_NANOS}: the digits job's 32 × 128 × 64
+     * product read 1.3× the scalar one while C2 recompiled it, and is 0.06× once compiled), or the limit passes
+     * ({@link #SCALAR}).
      */
     static int decide(Probe probe, Clock clock) {
         // Time spent working, not resting (see Clock.rest): the limits count only that.
@@ -328,6 +520,8 @@ final class Warmup {
         int wins = 0;
         int rounds = 0;
         double[] ratios = new double[COMPARE_ROUNDS];
+        long lastCompiling = clock.compilerMillis();
+        long quietSince = clock.nanoTime();
         while (true) {
             long t0 = clock.nanoTime();
             for (int r = 0; r < reps; r++) {
@@ -349,16 +543,28 @@ final class Warmup {
             }
             // Once the vector kernel is within reach of the scalar one (compiled), a few rounds settle it by their
             // median; before that (C2 still compiling a big kernel's full-size path) only the limit ends the wait.
+            // Whether the JIT has finished a compilation lately: while it compiles, the vector kernel may still be
+            // getting faster (C2 compiles a big kernel's full-size path, or recompiles it after a shape its first
+            // profile had not seen, while the calls run interpreted), so a verdict against it waits until the JIT has
+            // finished nothing for QUIET_NANOS (its total time only grows when a compilation ends, and one compilation
+            // of a big kernel takes hundreds of milliseconds).
+            long compiling = clock.compilerMillis();
+            if (compiling != lastCompiling) {
+                lastCompiling = compiling;
+                quietSince = t2;
+            }
+            boolean quiet = t2 - quietSince >= QUIET_NANOS;
             if (2 * vector <= 3 * scalar) {
                 ratios[rounds++ % COMPARE_ROUNDS] = (double) vector / scalar;
                 if (rounds >= COMPARE_ROUNDS) {
-                    double[] sorted = ratios.clone();
-                    java.util.Arrays.sort(sorted);
-                    boolean faster = sorted[COMPARE_ROUNDS / 2] <= 1.0;
-                    LOG.log(Level.DEBUG, "kengine cpu: {0}: {1} kernel from now on (vector/scalar {2}; {3} ms to compile, {4} ms to compare)",
-                            probe.name(), faster ? "vector" : "scalar", sorted[COMPARE_ROUNDS / 2],
-                            compiled / 1_000_000, (worked - compiled) / 1_000_000);
-                    return faster ? VECTOR : SCALAR;
+                    double median = median(ratios);
+                    boolean faster = median <= 1.0;
+                    if (faster || quiet || worked > LIMIT_NANOS) {
+                        LOG.log(Level.DEBUG, "kengine cpu: {0}: {1} kernel from now on (vector/scalar {2}; {3} ms to compile, {4} ms to compare)",
+                                probe.name(), faster ? "vector" : "scalar", median,
+                                compiled / 1_000_000, (worked - compiled) / 1_000_000);
+                        return faster ? VECTOR : SCALAR;
+                    }
                 }
             }
             if (worked > LIMIT_NANOS) {
@@ -367,7 +573,7 @@ final class Warmup {
                 return SCALAR;
             }
             clock.rest(t2 - t0);
-            if (2 * vector > 3 * scalar) {
+            if (2 * vector > 3 * scalar || (vector > scalar && !quiet)) {
                 // Waiting for the compiler counts toward the limit: a kernel that never gets compiled must not hold
                 // the thread (and the probes queued behind it) longer than one that is called throughout.
                 long waitStart = clock.nanoTime();

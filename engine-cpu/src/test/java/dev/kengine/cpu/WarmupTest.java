@@ -45,7 +45,7 @@ class WarmupTest {
         Warmup.Probe probe() {
             Runnable vector = () -> now += vectorCost.applyAsLong(vectorCalls++);
             Runnable scalar = () -> now += scalarCost;
-            return new Warmup.Probe(0, "scripted", vector, scalar, vector, scalar, () -> now += 10);
+            return new Warmup.Probe(0, "scripted", 1, vector, scalar, vector, scalar, () -> now += 10);
         }
     }
 
@@ -66,6 +66,26 @@ class WarmupTest {
         Script s = new Script(5_000, i -> i < 100 ? 100_000 : 7_000);
         assertEquals(Warmup.SCALAR, Warmup.decide(s.probe(), s));
         assertTrue(s.now < Warmup.LIMIT_NANOS, "waited for the limit instead of seeing the kernel settle");
+    }
+
+    @Test
+    @DisplayName("a vector kernel a little slower while the JIT is still compiling is not judged until it stops")
+    void waitsForAQuietCompilerBeforeKeepingScalar() {
+        // Compiled enough to be within 1.5x after 100 calls (1.2x slower), fully compiled after 3000 calls, which
+        // the JIT reports only when it finishes. The scalar verdict must wait for a second without a finished
+        // compilation, by which time the kernel is compiled.
+        Script s = new Script(5_000, i -> i < 100 ? 100_000 : i < 3000 ? 6_000 : 1_000) {
+            @Override
+            public long compilerMillis() {
+                return vectorCalls < 3000 ? 0 : 1;
+            }
+        };
+        assertEquals(Warmup.VECTOR, Warmup.decide(s.probe(), s));
+        assertTrue(s.vectorCalls >= 3000, "decided while compiling: " + s.vectorCalls + " vector calls");
+        // A kernel that stays 1.2x slower with a quiet JIT: kept scalar, after that second.
+        Script slower = new Script(5_000, i -> i < 100 ? 100_000 : 6_000);
+        assertEquals(Warmup.SCALAR, Warmup.decide(slower.probe(), slower));
+        assertTrue(slower.now >= Warmup.QUIET_NANOS && slower.now < Warmup.LIMIT_NANOS, slower.now / 1e9 + " s");
     }
 
     @Test
@@ -148,7 +168,7 @@ class WarmupTest {
         Runnable small = () -> s.now += 2_000;
         Runnable full = () -> s.now += s.vectorCost.applyAsLong(s.vectorCalls++);
         Runnable scalar = () -> s.now += s.scalarCost;
-        return new Warmup.Probe(0, "scripted", full, scalar, small, scalar, null);
+        return new Warmup.Probe(0, "scripted", 1, full, scalar, small, scalar, null);
     }
 
     @Test
@@ -178,6 +198,67 @@ class WarmupTest {
     }
 
     @Test
+    @DisplayName("a key is probed only once its scalar kernel has run about as long as its probe will cost")
+    void rentBeforeBuying() throws InterruptedException {
+        assertFalse(Warmup.due(999, 1000));
+        assertTrue(Warmup.due(1000, 1000));
+        assertFalse(Warmup.due(0, 1));
+
+        // A real queue: a probe whose scalar call takes about 200 µs per unit of work and costs 50 ms to decide.
+        int key = Warmup.key(TieredElementwise.MATMUL, Warmup.VARIANTS - 2, 1);
+        assertTrue(Warmup.claim(key));
+        java.util.concurrent.atomic.AtomicInteger vectorCalls = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable scalar = () -> spin(200_000);
+        Runnable vector = () -> {
+            vectorCalls.incrementAndGet();
+            spin(100_000);
+        };
+        Warmup.Probe probe = new Warmup.Probe(key, "rented", 1, vector, scalar, vector, scalar, null);
+        Warmup.submit(new Warmup.Request() {
+            @Override
+            public int key() {
+                return key;
+            }
+
+            @Override
+            public Warmup.Probe build() {
+                return probe;
+            }
+
+            @Override
+            public long costNanos() {
+                return TimeUnit.MILLISECONDS.toNanos(50);
+            }
+
+            @Override
+            public int method() {
+                // A method no kernel uses: a real matmul probe's measured cost must not stand in for this one's.
+                return Warmup.METHODS - 1;
+            }
+        });
+        // 10 units: about 2 ms of scalar time, far below the cost: the key waits, and no vector call is made.
+        Warmup.waited(key, 10);
+        Thread.sleep(Warmup.START_DELAY_MILLIS + 1500);
+        assertEquals(Warmup.PROBING, Warmup.state(key), "probed before its scalar kernel had paid for it");
+        assertEquals(0, vectorCalls.get());
+        // 1000 units: about 200 ms, past the cost: the key is probed and decided.
+        Warmup.waited(key, 1000);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(Warmup.VECTOR, Warmup.state(key));
+        assertTrue(vectorCalls.get() > 0);
+    }
+
+    private static void spin(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
     @DisplayName("a probe that throws leaves its key on the scalar kernel")
     void failingProbeKeepsScalar() throws InterruptedException {
         int key = Warmup.key(TieredElementwise.MATMUL, Warmup.VARIANTS - 1, 1);
@@ -186,7 +267,7 @@ class WarmupTest {
         Runnable boom = () -> {
             throw new IllegalStateException("probe failure");
         };
-        Warmup.submit(request(key, new Warmup.Probe(key, "failing", boom, boom, boom, boom, null)));
+        Warmup.submit(request(key, new Warmup.Probe(key, "failing", 1, boom, boom, boom, boom, null)));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
             Thread.sleep(5);
@@ -199,7 +280,7 @@ class WarmupTest {
         for (int probe = 2; probe <= Warmup.MAX_PROBES; probe++) {
             Warmup.waited(key, Warmup.REPROBE_WORK + 1);
             assertTrue(Warmup.claim(key), "not probed again after more work on the scalar kernel");
-            Warmup.submit(request(key, new Warmup.Probe(key, "failing", boom, boom, boom, boom, null)));
+            Warmup.submit(request(key, new Warmup.Probe(key, "failing", 1, boom, boom, boom, boom, null)));
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
                 Thread.sleep(5);
@@ -231,8 +312,11 @@ class WarmupTest {
             int key = Warmup.key(TieredElementwise.ACTIVATION, Activation.Kind.SIGMOID.ordinal(), n);
             // Another test in this JVM may have decided the key already: then only the end state can be checked.
             boolean fresh = Warmup.state(key) == Warmup.COLD;
+            float[] first = sigmoid(auto, x);
+            assertTrue(Arrays.equals(wantScalar, first) || !fresh, "the first call did not run the scalar kernel");
+            // A job that has spent long in the scalar sigmoid, so that the key is due for its probe.
+            Warmup.waited(key, 1L << 34);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            boolean sawScalar = false;
             while (true) {
                 boolean turned = Warmup.vector(key);
                 float[] got = sigmoid(auto, x);
@@ -249,11 +333,9 @@ class WarmupTest {
                 // Before the switch the call ran one kernel only: the scalar one, or (if the key turned during
                 // this call) the vector one; never a mixture.
                 assertTrue(Arrays.equals(wantScalar, got) || Arrays.equals(wantVector, got), "a mixture of kernels");
-                sawScalar |= Arrays.equals(wantScalar, got);
                 assertTrue(System.nanoTime() < deadline, "the vector sigmoid was not decided within 60 s");
                 Thread.sleep(2);
             }
-            assertTrue(sawScalar || !fresh, "the first calls did not run the scalar kernel");
         }
     }
 
@@ -296,6 +378,12 @@ class WarmupTest {
             public Warmup.Probe build() {
                 return probe;
             }
+
+            @Override
+            public long costNanos() {
+                return 0;
+            }
+
         };
     }
 
