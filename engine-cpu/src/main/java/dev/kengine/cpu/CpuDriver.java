@@ -427,14 +427,6 @@ public final class CpuDriver implements BackendDriver {
         return s.dtype == DType.BFLOAT16 ? GemmOperand.bfloat16(s.shorts()) : GemmOperand.float16(s.shorts());
     }
 
-    /**
-     * Under {@code simd=auto}, products of fewer multiply-adds (a few microseconds a call; each product of a batch
-     * counted alone, as the probe multiplies one) keep the scalar SGEMM and are never probed: there the two versions were within 0.85–1.2× of each other (the digits network's 64 × 10 × 32
-     * and 32 × 64 × 10 products: vector/scalar 1.08–1.17), and a probe of one, interpreting the blocked path until C2
-     * compiles it, cost 0.8–1.4 s of a core on the 2-vCPU EPYC.
-     */
-    static final long SCALAR_PRODUCT_BELOW = 1L << 16;
-
     /** A product's first call, for {@link Warmup}: the probe is built on the warm-up thread. */
     private record GemmCall(int key, boolean transA, boolean transB, long m, long n, long k, float beta, int half)
             implements Warmup.Request {
@@ -500,9 +492,6 @@ public final class CpuDriver implements BackendDriver {
     private boolean vectorGemm(boolean transA, boolean transB, long batch, long m, long n, long k, float beta, int half) {
         if (!tiered) {
             return simd;
-        }
-        if (m * n * k < SCALAR_PRODUCT_BELOW) {
-            return false;
         }
         int variant = (transA ? 1 : 0) + (transB ? 2 : 0) + (beta == 0f ? 4 : 0) + 8 * half;
         int key = Warmup.key(TieredElementwise.MATMUL, variant, m * n * k);

@@ -172,32 +172,6 @@ class WarmupTest {
     }
 
     @Test
-    @DisplayName("simd=auto keeps small products on the scalar SGEMM without probing them")
-    void smallProductsAreNotProbed() {
-        float[] a = new float[64 * 32];
-        float[] b = new float[32 * 10];
-        Arrays.fill(a, 0.5f);
-        Arrays.fill(b, 0.25f);
-        assertTrue(64L * 10 * 32 < CpuDriver.SCALAR_PRODUCT_BELOW);
-        try (Backend auto = Engine.open("cpu", Map.of("threads", "1"));
-             Tensor ta = auto.of(a, 64, 32); Tensor tb = auto.of(b, 32, 10)) {
-            // Other tests in this JVM may have decided keys of this size class with larger products: the small
-            // product must leave every state as it found it.
-            int[] before = new int[8];
-            for (int variant = 0; variant < 8; variant++) {
-                before[variant] = Warmup.state(Warmup.key(TieredElementwise.MATMUL, variant, 64L * 10 * 32));
-            }
-            try (Tensor c = auto.matmul(ta, tb)) {
-                assertEquals(4f, c.toArray()[0]);
-            }
-            for (int variant = 0; variant < 8; variant++) {
-                assertEquals(before[variant], Warmup.state(Warmup.key(TieredElementwise.MATMUL, variant, 64L * 10 * 32)),
-                        "a small product was handed to the warm-up");
-            }
-        }
-    }
-
-    @Test
     @DisplayName("a key is probed only once its scalar kernel has run about as long as its probe will cost")
     void rentBeforeBuying() throws InterruptedException {
         assertFalse(Warmup.due(999, 1000));
