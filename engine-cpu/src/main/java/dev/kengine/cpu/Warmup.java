@@ -13,23 +13,25 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * opened with {@code simd} unset runs each kernel's scalar version until the vector version is compiled, and
  * compiles it on one background thread, which starts {@link #START_DELAY_MILLIS} after the first call: the first call
  * of a kernel (per variant and size class, a <em>key</em>) queues a description of the call; once the job has spent
- * about as long in the key's scalar kernel as deciding it is expected to cost ({@link #due}), the thread builds a
- * {@link Probe} over private arrays of that call's size (capped) and runs its vector and scalar versions in
- * alternating rounds until one of:
+ * about as long in the scalar kernels of the key's method as deciding a key is expected to cost ({@link #due}), the
+ * thread builds a {@link Probe} over private arrays of that call's size (capped) and runs its vector and scalar
+ * versions in alternating rounds until one of:
  * <ul>
  *   <li>the vector rounds are no slower than the scalar ones twice in a row: the key turns {@link #VECTOR} and
  *       every later call of it runs the vector kernel;</li>
- *   <li>the vector rounds stop getting faster while still slower than the scalar ones (for example at a size where
- *       the scalar loop, which C2 also vectorises, wins), or {@link #LIMIT_NANOS} passes (a JVM without C2): the
- *       key turns {@link #SCALAR} and stays on the scalar kernel.</li>
+ *   <li>the vector rounds stay slower than the scalar ones while the JIT has finished nothing for
+ *       {@link #QUIET_NANOS} (for example at a size where the scalar loop, which C2 also vectorises, wins), or
+ *       {@link #LIMIT_NANOS} passes (a JVM without C2): the key turns {@link #SCALAR} and stays on the scalar
+ *       kernel.</li>
  * </ul>
  * The state is per JVM, since compiled code is. Results: the two versions agree within the kit's tolerances, and
  * dropout, masks and initialisation are bit-identical in both, but other kernels round differently; a run's bits
  * therefore depend on when each key turned, i.e. on timing. {@code simd=true} (vector kernels from the first call)
  * and {@code simd=false} keep every run bit-reproducible.
  *
- * <p>The thread is a daemon that exists only while probes wait; it allocates only the probes' arrays and never
- * touches a caller's data.
+ * <p>The thread is a daemon that exists only while probes wait (a key that never becomes due waits for good: the
+ * thread then looks at the queue once a second); it allocates only the probes' arrays and never touches a caller's
+ * data.
  */
 final class Warmup {
     private static final System.Logger LOG = System.getLogger(Warmup.class.getName());
