@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *   <li>the vector rounds are no slower than the scalar ones twice in a row: the key turns {@link #VECTOR} and
  *       every later call of it runs the vector kernel;</li>
  *   <li>the vector rounds stay slower than the scalar ones while the JIT has finished nothing for
- *       {@link #QUIET_NANOS} (for example at a size where the scalar loop, which C2 also vectorises, wins), or
- *       {@link #LIMIT_NANOS} passes (a JVM without C2): the key turns {@link #SCALAR} and stays on the scalar
- *       kernel.</li>
+ *       {@link #QUIET_NANOS}, or within 1.5× of them for twice that (for example at a size where the scalar loop,
+ *       which C2 also vectorises, wins), or {@link #LIMIT_NANOS} passes (a JVM without C2): the key turns
+ *       {@link #SCALAR} and stays on the scalar kernel.</li>
  * </ul>
  * The state is per JVM, since compiled code is. Results: the two versions agree within the kit's tolerances, and
  * dropout, masks and initialisation are bit-identical in both, but other kernels round differently; a run's bits
@@ -524,6 +524,7 @@ final class Warmup {
         double[] ratios = new double[COMPARE_ROUNDS];
         long lastCompiling = clock.compilerMillis();
         long quietSince = clock.nanoTime();
+        long settledSince = -1;
         while (true) {
             long t0 = clock.nanoTime();
             for (int r = 0; r < reps; r++) {
@@ -559,9 +560,16 @@ final class Warmup {
             if (2 * vector <= 3 * scalar) {
                 ratios[rounds++ % COMPARE_ROUNDS] = (double) vector / scalar;
                 if (rounds >= COMPARE_ROUNDS) {
+                    if (settledSince < 0) {
+                        settledSince = t2;
+                    }
                     double median = median(ratios);
                     boolean faster = median <= 1.0;
-                    if (faster || quiet || worked > LIMIT_NANOS) {
+                    // A JIT that keeps finishing compilations (the job's own methods, for seconds after a warm-up
+                    // starts) must not hold the thread and the keys queued behind it: once the ratios have stayed
+                    // within 1.5x for twice the quiet time, their median decides.
+                    boolean settled = t2 - settledSince >= 2 * QUIET_NANOS;
+                    if (faster || quiet || settled || worked > LIMIT_NANOS) {
                         LOG.log(Level.DEBUG, "kengine cpu: {0}: {1} kernel from now on (vector/scalar {2}; {3} ms to compile, {4} ms to compare)",
                                 probe.name(), faster ? "vector" : "scalar", median,
                                 compiled / 1_000_000, (worked - compiled) / 1_000_000);

@@ -89,6 +89,23 @@ class WarmupTest {
     }
 
     @Test
+    @DisplayName("a JIT that never falls quiet delays a scalar verdict by two quiet times, no more")
+    void busyJitDelaysTheVerdictBoundedly() {
+        // 1.2x slower for good, and a JIT that finishes a compilation every round (the job's own methods).
+        Script s = new Script(5_000, i -> i < 100 ? 100_000 : 6_000) {
+            long compiles;
+
+            @Override
+            public long compilerMillis() {
+                return compiles++;
+            }
+        };
+        assertEquals(Warmup.SCALAR, Warmup.decide(s.probe(), s));
+        assertTrue(s.now >= 2 * Warmup.QUIET_NANOS && s.now < 2 * Warmup.QUIET_NANOS + Warmup.LIMIT_NANOS / 4,
+                s.now / 1e9 + " s");
+    }
+
+    @Test
     @DisplayName("a vector kernel that never gets compiled (no C2) is given up at the limit")
     void givesUpAtTheLimit() {
         Script s = new Script(5_000, i -> 100_000);
