@@ -390,38 +390,26 @@ final class Warmup {
         private boolean busy;
 
         PacedClock() {
-            com.sun.management.OperatingSystemMXBean bean = null;
+            os = bean(() -> java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean b ? b : null, b -> {
+                        b.getCpuLoad();
+                        b.getProcessCpuLoad();
+                        return true;
+                    });
+            jit = bean(java.lang.management.ManagementFactory::getCompilationMXBean,
+                    java.lang.management.CompilationMXBean::isCompilationTimeMonitoringSupported);
+            threads = bean(java.lang.management.ManagementFactory::getThreadMXBean,
+                    java.lang.management.ThreadMXBean::isCurrentThreadCpuTimeSupported);
+        }
+
+        /** A management bean, or null where the JVM has none, it throws, or it cannot give what is asked of it. */
+        private static <T> T bean(java.util.function.Supplier<T> get, java.util.function.Predicate<T> usable) {
             try {
-                if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                        instanceof com.sun.management.OperatingSystemMXBean b) {
-                    bean = b;
-                    bean.getCpuLoad();
-                    bean.getProcessCpuLoad();
-                }
+                T b = get.get();
+                return b != null && usable.test(b) ? b : null;
             } catch (RuntimeException | LinkageError e) {
-                bean = null;
+                return null;
             }
-            os = bean;
-            java.lang.management.CompilationMXBean c = null;
-            try {
-                c = java.lang.management.ManagementFactory.getCompilationMXBean();
-                if (c != null && !c.isCompilationTimeMonitoringSupported()) {
-                    c = null;
-                }
-            } catch (RuntimeException | LinkageError e) {
-                c = null;
-            }
-            jit = c;
-            java.lang.management.ThreadMXBean t = null;
-            try {
-                t = java.lang.management.ManagementFactory.getThreadMXBean();
-                if (!t.isCurrentThreadCpuTimeSupported()) {
-                    t = null;
-                }
-            } catch (RuntimeException | LinkageError e) {
-                t = null;
-            }
-            threads = t;
         }
 
         @Override

@@ -205,28 +205,8 @@ class WarmupTest {
             spin(100_000);
         };
         Warmup.Probe probe = new Warmup.Probe(key, "rented", 1, vector, scalar, vector, scalar, null);
-        Warmup.submit(new Warmup.Request() {
-            @Override
-            public int key() {
-                return key;
-            }
-
-            @Override
-            public Warmup.Probe build() {
-                return probe;
-            }
-
-            @Override
-            public long costNanos() {
-                return TimeUnit.MILLISECONDS.toNanos(50);
-            }
-
-            @Override
-            public int method() {
-                // A method no kernel uses: a real matmul probe's measured cost must not stand in for this one's.
-                return Warmup.METHODS - 1;
-            }
-        });
+        // A method no kernel uses: a real matmul probe's measured cost must not stand in for this one's.
+        Warmup.submit(request(key, probe, TimeUnit.MILLISECONDS.toNanos(50), Warmup.METHODS - 1));
         // 10 units: about 2 ms of scalar time, far below the cost: the key waits, and no vector call is made.
         Warmup.waited(key, 10);
         Thread.sleep(Warmup.START_DELAY_MILLIS + 1500);
@@ -358,7 +338,12 @@ class WarmupTest {
         }
     }
 
+    /** A request for a ready probe, due at once. */
     private static Warmup.Request request(int key, Warmup.Probe probe) {
+        return request(key, probe, 0, key / (Warmup.VARIANTS * Warmup.SIZE_CLASSES));
+    }
+
+    private static Warmup.Request request(int key, Warmup.Probe probe, long costNanos, int method) {
         return new Warmup.Request() {
             @Override
             public int key() {
@@ -372,9 +357,13 @@ class WarmupTest {
 
             @Override
             public long costNanos() {
-                return 0;
+                return costNanos;
             }
 
+            @Override
+            public int method() {
+                return method;
+            }
         };
     }
 
