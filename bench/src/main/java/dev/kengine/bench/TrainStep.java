@@ -24,7 +24,8 @@ import java.util.SplittableRandom;
  * <p>On a backend: three {@code linear} calls, {@code softmaxCrossEntropy}, three {@code linearBackward} calls (the
  * first layer's without the input gradient: {@code linearBackward(dy, forward, false)}) and six {@code adamStep}
  * calls, all in a {@link Scope}. The step's loss (before that step's update) of the first {@value #LOSS_STEPS} steps
- * is its checked result: every implementation must agree on it within {@link #LOSS_TOLERANCE}.
+ * is its checked result: every implementation must agree with the float64 oracle ({@link #float64Losses}) within
+ * {@link #LOSS_TOLERANCE}.
  */
 public final class TrainStep {
     /** Layer widths, input first. */
@@ -122,6 +123,181 @@ public final class TrainStep {
         return worst;
     }
 
+    private static final java.util.concurrent.ConcurrentHashMap<Long, double[]> FLOAT64_LOSSES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The float64 oracle of the step: the losses of the first {@value #LOSS_STEPS} steps computed in double
+     * precision from the same data and initial weights (the float32 values, exactly), by the textbook formulas:
+     * z = x·W + b, ReLU (slope 0 at 0), the mean of log-sum-exp(z) − z[label] with the maximum subtracted,
+     * its gradient (softmax − one-hot)/batch, the products' gradients, and Adam as {@link AdamConfig} states it
+     * (bias-corrected moments, ε added to the square root). Each step's loss is taken before that step's update,
+     * as the backends report it. About 3 G multiply-adds, computed once per seed and kept.
+     */
+    public static double[] float64Losses(long seed) {
+        return FLOAT64_LOSSES.computeIfAbsent(seed, TrainStep::computeFloat64Losses).clone();
+    }
+
+    private static double[] computeFloat64Losses(long seed) {
+        Data d = Data.of(seed);
+        int layers = LAYERS.length - 1;
+        double[] x = widen(d.x());
+        double[][] w = new double[layers][];
+        double[][] b = new double[layers][];
+        double[][][] moments = new double[2 * layers][2][];
+        for (int l = 0; l < layers; l++) {
+            w[l] = widen(d.weights().get(l));
+            b[l] = widen(d.biases().get(l));
+            moments[2 * l] = new double[][] {new double[w[l].length], new double[w[l].length]};
+            moments[2 * l + 1] = new double[][] {new double[b[l].length], new double[b[l].length]};
+        }
+        double[] losses = new double[LOSS_STEPS];
+        for (int step = 1; step <= LOSS_STEPS; step++) {
+            // Forward: h[0] = x, z[l] = h[l]·W[l] + b[l], h[l + 1] = ReLU(z[l]) but for the last layer.
+            double[][] h = new double[layers + 1][];
+            double[][] z = new double[layers][];
+            h[0] = x;
+            for (int l = 0; l < layers; l++) {
+                z[l] = product(h[l], w[l], BATCH, LAYERS[l], LAYERS[l + 1], b[l]);
+                h[l + 1] = l + 1 < layers ? relu(z[l]) : z[l];
+            }
+            double[] logits = z[layers - 1];
+            int classes = LAYERS[layers];
+            double[] g = new double[logits.length];
+            double loss = 0;
+            for (int r = 0; r < BATCH; r++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) {
+                    max = Math.max(max, logits[r * classes + c]);
+                }
+                double sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    sum += Math.exp(logits[r * classes + c] - max);
+                }
+                int label = d.labels()[r];
+                loss += max + Math.log(sum) - logits[r * classes + label];
+                for (int c = 0; c < classes; c++) {
+                    g[r * classes + c] = (Math.exp(logits[r * classes + c] - max) / sum - (c == label ? 1 : 0)) / BATCH;
+                }
+            }
+            losses[step - 1] = loss / BATCH;
+            if (step == LOSS_STEPS) {
+                break;
+            }
+            // Backward, last layer first: dW = hᵀ·g, db = Σ rows of g, and g·Wᵀ through the ReLU to the layer below.
+            double[][] dw = new double[layers][];
+            double[][] db = new double[layers][];
+            for (int l = layers - 1; l >= 0; l--) {
+                int in = LAYERS[l];
+                int out = LAYERS[l + 1];
+                dw[l] = transposedProduct(h[l], g, BATCH, in, out);
+                db[l] = new double[out];
+                for (int r = 0; r < BATCH; r++) {
+                    for (int c = 0; c < out; c++) {
+                        db[l][c] += g[r * out + c];
+                    }
+                }
+                if (l > 0) {
+                    double[] below = productTransposed(g, w[l], BATCH, out, in);
+                    double[] zBelow = z[l - 1];
+                    for (int i = 0; i < below.length; i++) {
+                        below[i] = zBelow[i] > 0 ? below[i] : 0;
+                    }
+                    g = below;
+                }
+            }
+            for (int l = 0; l < layers; l++) {
+                adam(w[l], dw[l], moments[2 * l], step);
+                adam(b[l], db[l], moments[2 * l + 1], step);
+            }
+        }
+        return losses;
+    }
+
+    private static double[] widen(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    private static double[] relu(double[] z) {
+        double[] h = new double[z.length];
+        for (int i = 0; i < z.length; i++) {
+            h[i] = z[i] > 0 ? z[i] : 0;
+        }
+        return h;
+    }
+
+    /** a·b + bias for a {@code [m, k]}, b {@code [k, n]}, by rows in parallel. */
+    private static double[] product(double[] a, double[] b, int m, int k, int n, double[] bias) {
+        double[] c = new double[m * n];
+        java.util.stream.IntStream.range(0, m).parallel().forEach(i -> {
+            int row = i * n;
+            System.arraycopy(bias, 0, c, row, n);
+            for (int p = 0; p < k; p++) {
+                double aip = a[i * k + p];
+                int brow = p * n;
+                for (int j = 0; j < n; j++) {
+                    c[row + j] += aip * b[brow + j];
+                }
+            }
+        });
+        return c;
+    }
+
+    /** aᵀ·g for a {@code [m, k]}, g {@code [m, n]}: {@code [k, n]}, by rows of the result in parallel. */
+    private static double[] transposedProduct(double[] a, double[] g, int m, int k, int n) {
+        double[] c = new double[k * n];
+        java.util.stream.IntStream.range(0, k).parallel().forEach(i -> {
+            int row = i * n;
+            for (int r = 0; r < m; r++) {
+                double ari = a[r * k + i];
+                if (ari != 0) {
+                    int grow = r * n;
+                    for (int j = 0; j < n; j++) {
+                        c[row + j] += ari * g[grow + j];
+                    }
+                }
+            }
+        });
+        return c;
+    }
+
+    /** g·wᵀ for g {@code [m, n]}, w {@code [k, n]}: {@code [m, k]}, by rows in parallel. */
+    private static double[] productTransposed(double[] g, double[] w, int m, int n, int k) {
+        double[] c = new double[m * k];
+        java.util.stream.IntStream.range(0, m).parallel().forEach(r -> {
+            for (int i = 0; i < k; i++) {
+                double s = 0;
+                for (int j = 0; j < n; j++) {
+                    s += g[r * n + j] * w[i * n + j];
+                }
+                c[r * k + i] = s;
+            }
+        });
+        return c;
+    }
+
+    /** One Adam step in double with the backends' configuration (its float values); {@code mv} holds the moments. */
+    private static void adam(double[] p, double[] g, double[][] mv, int step) {
+        AdamConfig config = AdamConfig.adam(LEARNING_RATE);
+        double beta1 = config.beta1();
+        double beta2 = config.beta2();
+        double lr = config.learningRate();
+        double epsilon = config.epsilon();
+        double c1 = 1 - Math.pow(beta1, step);
+        double c2 = 1 - Math.pow(beta2, step);
+        double[] m = mv[0];
+        double[] v = mv[1];
+        for (int i = 0; i < p.length; i++) {
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+            p[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + epsilon);
+        }
+    }
+
     /** The step on a backend; {@link #result()} is the losses of the first {@value #LOSS_STEPS} steps. */
     static final class StepInstance implements Instance {
         private final Backend backend;
@@ -133,9 +309,11 @@ public final class TrainStep {
         private final AdamConfig adam = AdamConfig.adam(LEARNING_RATE);
         private final float[] losses = new float[LOSS_STEPS];
         private long step;
+        private final long seed;
 
         StepInstance(Backend backend, long seed) {
             this.backend = backend;
+            this.seed = seed;
             Data d = Data.of(seed);
             x = backend.of(d.x(), BATCH, LAYERS[0]);
             labels = d.labels();
@@ -182,6 +360,17 @@ public final class TrainStep {
                 run();
             }
             return losses.clone();
+        }
+
+        /** The losses' float64 oracle ({@link #float64Losses}) at the given steps. */
+        @Override
+        public double[] oracle(int[] indices) {
+            double[] all = float64Losses(seed);
+            double[] out = new double[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                out[i] = all[indices[i]];
+            }
+            return out;
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.kengine.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +39,33 @@ class TrainStepTest {
         }
         assertEquals(784L * 1024 + 1024 + 1024L * 1024 + 1024 + 1024L * 10 + 10, TrainStep.parameters());
         assertEquals("256x784-1024-1024-10", TrainStep.shape());
+    }
+
+    @Test
+    void theFloat64OracleAgreesWithTheBackendAndCatchesAWrongStep() {
+        double[] oracle = TrainStep.float64Losses(11);
+        assertEquals(TrainStep.LOSS_STEPS, oracle.length);
+        assertEquals(Math.log(10), oracle[0], 0.1);
+        assertTrue(oracle[2] < oracle[0], java.util.Arrays.toString(oracle));
+        // Cached: the same numbers again, and a copy each time.
+        oracle[1] = 0;
+        assertEquals(TrainStep.float64Losses(11)[2], TrainStep.float64Losses(11)[2]);
+        assertTrue(TrainStep.float64Losses(11)[1] > 0);
+        double[] exact = TrainStep.float64Losses(11);
+        float[] got;
+        try (Backend b = Engine.open("cpu", Map.of("threads", "2")); Instance i = Ops.byName(Ops.TRAIN_STEP).prepare(b, 256, 11)) {
+            got = i.result();
+            int[] all = {0, 1, 2};
+            assertArrayEquals(exact, i.oracle(all));
+        }
+        double err = OpDescriptor.maxRelativeError(got, new int[] {0, 1, 2}, exact);
+        assertTrue(err <= TrainStep.LOSS_TOLERANCE, err + ": " + java.util.Arrays.toString(got) + " vs "
+                + java.util.Arrays.toString(exact));
+        // The first loss is a forward pass only: float32 sums against float64, far inside the tolerance.
+        assertEquals(exact[0], got[0], 1e-5 * exact[0]);
+        // A step that did not learn (the same loss three times) is far outside it.
+        float[] stuck = {got[0], got[0], got[0]};
+        assertTrue(OpDescriptor.maxRelativeError(stuck, new int[] {0, 1, 2}, exact) > TrainStep.LOSS_TOLERANCE);
     }
 
     @Test

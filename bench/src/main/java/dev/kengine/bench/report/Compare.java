@@ -806,7 +806,7 @@ public final class Compare {
             if (oracle != null) {
                 // Every backend's row against the float64 oracle on the same inputs, not against another backend.
                 errRel = OpDescriptor.maxRelativeError(got, idx, oracle);
-                against = "float64 oracle, " + idx.length + " samples";
+                against = "float64 oracle, " + idx.length + " samples" + losses(d, got);
             } else if (impl.name().equals(REFERENCE) || ref == null) {
                 if (ref != null) {
                     // Said as it is: the same backend at its default thread count is no independent check.

@@ -46,7 +46,8 @@ final class TextReport {
             + "same inputs as the engine (written to files), and times itself: a warm-up, then repetitions of many runs each "
             + "timed around the runs (time.perf_counter, System.nanoTime). \"vs cpu\" and the peer targets are the ratio of "
             + "medians: the peer's median over the CPU backend's at the same op, size and thread count (no alternation across "
-            + "processes). Every peer row is checked against the CPU backend's result; the training step by its first losses.";
+            + "processes). Every peer row is checked against the float64 oracle where the op has one (the training step: its "
+            + "first losses against three float64 training steps), else against the CPU backend's result.";
 
     static String write(Compare.Report r) {
         StringBuilder sb = new StringBuilder();
@@ -123,7 +124,7 @@ final class TextReport {
                 + "backend's at the same thread count (a device: at the most threads); for an anchor's matmul rows, from the same "
                 + "alternation as the target, so that the two state one figure (the target's ratio is its reciprocal).%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|); train_step: the largest relative difference of its "
-                + "first losses.  Took %.0f s.%n", r.seconds()));
+                + "first losses from those of three float64 training steps.  Took %.0f s.%n", r.seconds()));
         if (r.rows().stream().anyMatch(x -> x.kind().equals("peer"))) {
             sb.append(PEER_METHOD).append('\n');
         }

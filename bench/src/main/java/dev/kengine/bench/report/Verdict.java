@@ -470,7 +470,7 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
     /**
      * The training step (one MLP step with Adam, the same data and initial weights everywhere): samples/s of each
      * backend row and its ratio to each peer at the same thread count (a device: at the most threads), and whether
-     * the first losses agreed.
+     * the first losses agreed with the float64 oracle.
      */
     static String trainStepHeadline(Compare.Report r) {
         List<Row> step = r.rows().stream().filter(x -> x.op().equals(dev.kengine.bench.Ops.TRAIN_STEP)).toList();
@@ -504,7 +504,8 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         List<Row> checked = step.stream().filter(x -> x.ok() && !Double.isNaN(x.maxRelError())).toList();
         long agree = checked.stream().filter(Row::checkPassed).count();
         return String.format(Locale.ROOT, "Training step (MLP %s, ReLU, softmax cross-entropy, Adam; same data and initial "
-                        + "weights everywhere): %s. The first %d losses agree within %.0e relative on %d of %d implementations.",
+                        + "weights everywhere): %s. The first %d losses agree with float64 training steps within %.0e relative on %d of "
+                        + "%d implementations.",
                 dev.kengine.bench.TrainStep.shape(), String.join("; ", parts), dev.kengine.bench.TrainStep.LOSS_STEPS,
                 dev.kengine.bench.TrainStep.LOSS_TOLERANCE, agree, checked.size());
     }

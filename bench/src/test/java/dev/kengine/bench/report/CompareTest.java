@@ -164,12 +164,8 @@ class CompareTest {
         for (Row r : cpuRows) {
             assertTrue(r.ok(), r.op() + ": " + r.error());
             if (r.op().equals(Ops.TRAIN_STEP)) {
-                // Three float64 training steps would take seconds: its losses are checked against the CPU backend at its
-                // default threads here, and against every peer (independent implementations) in a full report.
-                assertTrue(r.checkedAgainst().startsWith("cpu backend at its default threads only"), r.checkedAgainst());
+                // The step's first losses against three float64 training steps, and shown.
                 assertTrue(r.checkedAgainst().contains("; losses "), r.checkedAgainst());
-                assertTrue(r.checkPassed(), r.impl() + " losses disagree by " + r.maxRelError());
-                continue;
             }
             assertTrue(r.checkedAgainst().startsWith("float64 oracle"), r.op() + " " + r.impl() + ": " + r.checkedAgainst());
             assertTrue(r.checkPassed(), r.op() + " " + r.impl() + " max rel " + r.maxRelError() + " > " + Ops.byName(r.op()).tolerance());
@@ -177,8 +173,8 @@ class CompareTest {
         String text = TextReport.write(report);
         assertFalse(text.contains("(itself)"), "no row is checked against itself");
         // The other backends and the anchors against the same oracle, not against the CPU backend.
-        var others = report.rows().stream().filter(r -> r.ok() && !r.backendOrAnchor().equals(Compare.REFERENCE)
-                && !r.op().equals(Ops.TRAIN_STEP)).toList();
+        var others = report.rows().stream().filter(r -> r.ok() && !r.backendOrAnchor().equals(Compare.REFERENCE))
+                .toList();
         assertFalse(others.isEmpty(), "the report has rows of other implementations");
         for (Row r : others) {
             assertTrue(r.checkedAgainst().startsWith("float64 oracle"), r.op() + " " + r.impl() + ": " + r.checkedAgainst());
