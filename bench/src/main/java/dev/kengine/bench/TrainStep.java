@@ -7,6 +7,8 @@ import dev.kengine.LossAndGradient;
 import dev.kengine.Scope;
 import dev.kengine.Tensor;
 import dev.kengine.bench.OpDescriptor.Instance;
+import dev.kengine.conformance.oracle.LossOracle;
+import dev.kengine.conformance.oracle.OptimizerOracle;
 import dev.kengine.op.Activation;
 import dev.kengine.op.AdamConfig;
 import dev.kengine.op.Reduction;
@@ -128,11 +130,11 @@ public final class TrainStep {
 
     /**
      * The float64 oracle of the step: the losses of the first {@value #LOSS_STEPS} steps computed in double
-     * precision from the same data and initial weights (the float32 values, exactly), by the textbook formulas:
-     * z = x·W + b, ReLU (slope 0 at 0), the mean of log-sum-exp(z) − z[label] with the maximum subtracted,
-     * its gradient (softmax − one-hot)/batch, the products' gradients, and Adam as {@link AdamConfig} states it
-     * (bias-corrected moments, ε added to the square root). Each step's loss is taken before that step's update,
-     * as the backends report it. About 3 G multiply-adds, computed once per seed and kept.
+     * precision from the same data and initial weights (the float32 values, exactly): z = x·W + b, ReLU (slope 0 at
+     * 0), the loss and its gradient and the Adam steps by the conformance kit's own float64 oracles
+     * ({@link LossOracle}, {@link OptimizerOracle}, with the backends' float configuration values), the products and
+     * their gradients in double here (in parallel: about 3 G multiply-adds). Each step's loss is taken before that
+     * step's update, as the backends report it. Computed once per seed and kept.
      */
     public static double[] float64Losses(long seed) {
         return FLOAT64_LOSSES.computeIfAbsent(seed, TrainStep::computeFloat64Losses).clone();
@@ -161,26 +163,11 @@ public final class TrainStep {
                 z[l] = product(h[l], w[l], BATCH, LAYERS[l], LAYERS[l + 1], b[l]);
                 h[l + 1] = l + 1 < layers ? relu(z[l]) : z[l];
             }
+            // The loss and its gradient by the conformance kit's float64 oracle (max-shifted log-sum-exp).
             double[] logits = z[layers - 1];
             int classes = LAYERS[layers];
-            double[] g = new double[logits.length];
-            double loss = 0;
-            for (int r = 0; r < BATCH; r++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < classes; c++) {
-                    max = Math.max(max, logits[r * classes + c]);
-                }
-                double sum = 0;
-                for (int c = 0; c < classes; c++) {
-                    sum += Math.exp(logits[r * classes + c] - max);
-                }
-                int label = d.labels()[r];
-                loss += max + Math.log(sum) - logits[r * classes + label];
-                for (int c = 0; c < classes; c++) {
-                    g[r * classes + c] = (Math.exp(logits[r * classes + c] - max) / sum - (c == label ? 1 : 0)) / BATCH;
-                }
-            }
-            losses[step - 1] = loss / BATCH;
+            losses[step - 1] = LossOracle.crossEntropy(logits, d.labels(), null, BATCH, classes, Reduction.MEAN);
+            double[] g = LossOracle.crossEntropyGradient(logits, d.labels(), null, BATCH, classes, Reduction.MEAN);
             if (step == LOSS_STEPS) {
                 break;
             }
@@ -280,22 +267,12 @@ public final class TrainStep {
         return c;
     }
 
-    /** One Adam step in double with the backends' configuration (its float values); {@code mv} holds the moments. */
+    /** One Adam step by the conformance kit's float64 oracle, with the backends' configuration (its float values). */
     private static void adam(double[] p, double[] g, double[][] mv, int step) {
-        AdamConfig config = AdamConfig.adam(LEARNING_RATE);
-        double beta1 = config.beta1();
-        double beta2 = config.beta2();
-        double lr = config.learningRate();
-        double epsilon = config.epsilon();
-        double c1 = 1 - Math.pow(beta1, step);
-        double c2 = 1 - Math.pow(beta2, step);
-        double[] m = mv[0];
-        double[] v = mv[1];
-        for (int i = 0; i < p.length; i++) {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-            p[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + epsilon);
-        }
+        double[][] next = OptimizerOracle.adam(p, g, mv[0], mv[1], AdamConfig.adam(LEARNING_RATE), step);
+        System.arraycopy(next[0], 0, p, 0, p.length);
+        mv[0] = next[1];
+        mv[1] = next[2];
     }
 
     /** The step on a backend; {@link #result()} is the losses of the first {@value #LOSS_STEPS} steps. */
