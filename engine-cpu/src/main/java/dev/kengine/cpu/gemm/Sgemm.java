@@ -151,8 +151,18 @@ public final class Sgemm {
         for (int i = 0; i < batch; i++) {
             gemm(par, threads, kern, transA, transB, m, n, k, alpha, a, Math.toIntExact(aOff + i * strideA), lda,
                     b, Math.toIntExact(bOff + i * strideB), ldb, beta, c, Math.toIntExact(cOff + i * strideC),
-                    finished);
+                    finished, null);
         }
+    }
+
+    /**
+     * One contiguous matrix split across the threads by rows of C, whatever {@link #splitsByRows} would choose (for
+     * tests of the row split, and of the row slices sharing a packed B, at shapes the choice gives to columns).
+     */
+    static void sgemmByRows(Parallel par, boolean simd, boolean transA, boolean transB, int m, int n, int k,
+                            float alpha, float[] a, float[] b, float beta, float[] c) {
+        gemm(par, par.threads(), kernel(simd), transA, transB, m, n, k, alpha, GemmOperand.of(a), 0, transA ? m : k,
+                GemmOperand.of(b), 0, transB ? k : n, beta, c, 0, null, Boolean.TRUE);
     }
 
     private static void scale(float[] c, int off, int len, float beta) {
@@ -165,10 +175,14 @@ public final class Sgemm {
         }
     }
 
-    /** One matrix, split across threads by rows or columns of C when it is big enough. */
+    /**
+     * One matrix, split across threads by rows or columns of C when it is big enough: by rows when {@code split} is
+     * true, by columns when false, as {@link #splitsByRows} chooses when null.
+     */
     private static void gemm(Parallel par, int threads, GemmKernel kern, boolean transA, boolean transB,
                              int m, int n, int k, float alpha, GemmOperand a, int aOff, int lda,
-                             GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff, Finished finished) {
+                             GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff, Finished finished,
+                             Boolean split) {
         if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
             blocked(kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n, finished);
             return;
@@ -177,9 +191,7 @@ public final class Sgemm {
         int nr = kern.nr();
         int mPanels = (m + mr - 1) / mr;
         int nPanels = (n + nr - 1) / nr;
-        // Prefer splitting rows: each slice then re-packs B (a cheap copy when B is not transposed)
-        // rather than A (a transposing copy). Split columns only when rows divide much worse.
-        boolean byRows = balance(mPanels, threads) >= balance(nPanels, threads) - 0.05;
+        boolean byRows = split != null ? split : splitsByRows(kern, threads, m, n);
         if (byRows) {
             int parts = Math.min(threads, mPanels);
             int per = (mPanels + parts - 1) / parts * mr;
@@ -208,6 +220,22 @@ public final class Sgemm {
                 }
             });
         }
+    }
+
+    /**
+     * How {@link #gemm} splits C across threads. By columns when op(A) is no larger than each thread's share of op(B)
+     * (m ≤ n / threads), unless the columns deal out much worse than the rows: each thread then packs all of A and
+     * only its own columns of B, which stay in its own caches, where a row slice reads all of the packed B (half of it
+     * packed by, and read from, another core, or all of it packed again). The dense layers of a mini-batch are this
+     * shape: 256 × 1024 × 1024 on two threads ran at 284–287 GFLOP/s by rows and 308–316 by columns, 256 × 1024 × 784
+     * 261–265 and 300–312 (GEMM-NOTES.md). Otherwise by rows: each slice then re-packs B (a cheap copy when B is not
+     * transposed) rather than A (a transposing copy), and columns only when rows divide much worse (1100 × 1000 × 300
+     * ran 12 % slower by columns).
+     */
+    static boolean splitsByRows(GemmKernel kern, int threads, int m, int n) {
+        double rows = balance((m + kern.mr() - 1) / kern.mr(), threads);
+        double columns = balance((n + kern.nr() - 1) / kern.nr(), threads);
+        return (long) m * threads <= n ? columns < rows - 0.05 : rows >= columns - 0.05;
     }
 
     /**

@@ -176,9 +176,43 @@ class SgemmTest {
 
     @ParameterizedTest(name = "simd={0}")
     @ValueSource(booleans = {true, false})
+    @DisplayName("the split across threads: columns when op(A) is no larger than a thread's share of op(B), same bits both ways")
+    void splitChoice(boolean simd) {
+        GemmKernel kern = Sgemm.kernel(simd);
+        // m n threads, and whether C is split by rows: a mini-batch through a dense layer and a skinny product by
+        // columns; squares, tall products and a product whose A is larger than a thread's share of B by rows.
+        int[][] choices = {{256, 1024, 2, 0}, {64, 4096, 2, 0}, {256, 1024, 4, 0}, {1024, 1024, 2, 1},
+                {4096, 256, 2, 1}, {1100, 1000, 2, 1}, {256, 256, 2, 1}, {2048, 1024, 4, 1}};
+        for (int[] ch : choices) {
+            assertEquals(ch[3] == 1, Sgemm.splitsByRows(kern, ch[2], ch[0], ch[1]), Arrays.toString(ch));
+        }
+        // Each product both ways on two threads, transposed or not: the one-thread bits.
+        int[][] shapes = {{256, 1100, 300}, {143, 517, 513}, {300, 290, 400}};
+        long seed = 4100;
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                var rnd = new SplittableRandom(seed++);
+                float[] a = random(rnd, m * k);
+                float[] b = random(rnd, k * n);
+                float[] c1 = random(rnd, m * n);
+                float[] c2 = c1.clone();
+                float[] c3 = c1.clone();
+                Sgemm.sgemm(one, simd, ta, tb, m, n, k, 0.7f, a, 0, b, 0, 0.3f, c1, 0);
+                Sgemm.sgemm(two, simd, ta, tb, m, n, k, 0.7f, a, 0, b, 0, 0.3f, c2, 0);
+                Sgemm.sgemmByRows(two, simd, ta, tb, m, n, k, 0.7f, a, b, 0.3f, c3);
+                assertArrayEquals(c1, c2, "the chosen split changed the result for " + Arrays.toString(s) + " t=" + t);
+                assertArrayEquals(c1, c3, "the row split changed the result for " + Arrays.toString(s) + " t=" + t);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "simd={0}")
+    @ValueSource(booleans = {true, false})
     @DisplayName("row slices sharing one packed B: bitwise the one-thread result on 2 and 3 threads, slices and edges")
     void sharedPackedB(boolean simd) {
-        // Each shape is split by rows and shares its packed B: 2 k slices and 2 column blocks (the second 52 wide);
+        // Each shape is split by rows (forced: these shapes would be split by columns) and shares its packed B: 2 k slices and 2 column blocks (the second 52 wide);
         // a last panel of 8 columns in a short last group of panels; one strip a thread (m = 20); k = 1024 exactly.
         int[][] shapes = {{100, 2100, 1500}, {60, 1000, 1100}, {20, 4100, 420}, {131, 1024, 1024}};
         long seed = 2600;
@@ -196,8 +230,8 @@ class SgemmTest {
                     float[] c3 = c1.clone();
                     float beta = t == 3 ? 0f : 0.3f;
                     Sgemm.sgemm(one, simd, ta, tb, m, n, k, 0.7f, a, 0, b, 0, beta, c1, 0);
-                    Sgemm.sgemm(two, simd, ta, tb, m, n, k, 0.7f, a, 0, b, 0, beta, c2, 0);
-                    Sgemm.sgemm(three, simd, ta, tb, m, n, k, 0.7f, a, 0, b, 0, beta, c3, 0);
+                    Sgemm.sgemmByRows(two, simd, ta, tb, m, n, k, 0.7f, a, b, beta, c2);
+                    Sgemm.sgemmByRows(three, simd, ta, tb, m, n, k, 0.7f, a, b, beta, c3);
                     assertArrayEquals(c1, c2, "two threads changed the result for " + Arrays.toString(s) + " t=" + t);
                     assertArrayEquals(c1, c3, "three threads changed the result for " + Arrays.toString(s) + " t=" + t);
                     if (t == 0) {
