@@ -3,6 +3,7 @@ package dev.kengine;
 import dev.kengine.spi.Storage;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -39,13 +40,18 @@ public final class Tensor implements AutoCloseable {
     /**
      * The tensor's life, held apart from the tensor so the tensor can become unreachable: whether it
      * is closed, how many running ops use it, and what to free. The cleaner runs it. A heap-managed
-     * storage is not referenced here, so a leaked tensor's array goes in the same collection as the
-     * tensor.
+     * storage is referenced only weakly here, so a leaked tensor's array goes in the same collection as
+     * the tensor.
      */
     private static final class State implements Runnable {
         private static final long CLOSED = 1L << 62;
 
         final Storage nativeStorage;
+        /**
+         * A heap-managed storage, weakly: released with the tensor when the tensor is closed (the driver may reuse
+         * its array), cleared by the collector together with a leaked tensor.
+         */
+        final WeakReference<Storage> heapStorage;
         final Shape shape;
         final long bytes;
         final Set<State> live;
@@ -57,6 +63,7 @@ public final class Tensor implements AutoCloseable {
 
         State(Storage storage, Shape shape, long bytes, Set<State> live, MemoryAccount account, String site) {
             this.nativeStorage = storage.heapManaged() ? null : storage;
+            this.heapStorage = storage.heapManaged() ? new WeakReference<>(storage) : null;
             this.shape = shape;
             this.bytes = bytes;
             this.live = live;
@@ -111,6 +118,11 @@ public final class Tensor implements AutoCloseable {
             account.freed(bytes, nativeStorage != null);
             if (nativeStorage != null) {
                 nativeStorage.release();
+            } else {
+                Storage heap = heapStorage.get();
+                if (heap != null) {
+                    heap.release();
+                }
             }
         }
 

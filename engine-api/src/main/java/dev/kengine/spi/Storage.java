@@ -17,14 +17,19 @@ public interface Storage {
      */
     long size();
 
-    /** Frees the memory. Called once, possibly from a cleaner thread. */
+    /**
+     * Frees the memory. Called once, possibly from a cleaner thread. For a {@linkplain #heapManaged()
+     * heap-managed} storage it is called when its tensor is closed (once the tensor's last running op
+     * has returned), and not when a leaked tensor is collected: the driver may keep the array for a
+     * later allocation, or do nothing.
+     */
     void release();
 
     /**
      * Whether the garbage collector reclaims this storage's memory together with the storage object
-     * (a Java array, say), so that {@link #release()} has nothing to do. The facade then lets a
-     * leaked tensor's memory go in the same collection as the tensor instead of holding it until
-     * its cleaner has run. Native and device memory answer {@code false} (the default).
+     * (a Java array, say). The facade then holds the storage only weakly, so that a leaked tensor's
+     * memory goes in the same collection as the tensor instead of being held until its cleaner has
+     * run. Native and device memory answer {@code false} (the default).
      *
      * @return true when the memory is on the Java heap
      */

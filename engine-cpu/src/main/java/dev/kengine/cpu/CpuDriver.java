@@ -43,6 +43,8 @@ public final class CpuDriver implements BackendDriver {
     /** Whether each vector kernel runs only once compiled ({@link Warmup}). */
     private final boolean tiered;
     private volatile boolean closed;
+    /** Arrays of closed tensors, for the next allocation of the same size. */
+    private final ArrayPool pool = ArrayPool.forHeap();
 
     CpuDriver(String name, Capabilities capabilities, int threads, boolean simd, boolean tiered) {
         this.name = name;
@@ -73,6 +75,7 @@ public final class CpuDriver implements BackendDriver {
         if (!closed) {
             closed = true;
             parallel.close();
+            pool.close();
         }
     }
 
@@ -98,7 +101,7 @@ public final class CpuDriver implements BackendDriver {
                     + "; a CPU tensor holds at most " + MAX_ELEMENTS + " elements (one Java array)", bytes, null);
         }
         try {
-            return CpuStorage.of(dtype, (int) elements);
+            return pool.allocate(dtype, (int) elements);
         } catch (OutOfMemoryError e) {
             throw new DeviceOutOfMemoryException("cpu: the Java heap has no room for " + elements + " elements of " + dtype
                     + " (" + bytes + " bytes; max heap " + Runtime.getRuntime().maxMemory()

@@ -15,29 +15,46 @@ public final class CpuStorage implements Storage {
     final Object array;
     final DType dtype;
     private final int length;
+    /** Where {@link #release()} returns the array; null to leave it to the collector. */
+    private final ArrayPool pool;
 
     CpuStorage(float[] data) {
-        this.data = data;
-        this.array = data;
-        this.dtype = DType.FLOAT32;
-        this.length = data.length;
+        this(data, DType.FLOAT32, data.length, null);
     }
 
-    private CpuStorage(Object array, DType dtype, int length) {
-        this.data = null;
+    private CpuStorage(Object array, DType dtype, int length, ArrayPool pool) {
+        this.data = dtype == DType.FLOAT32 ? (float[]) array : null;
         this.array = array;
         this.dtype = dtype;
         this.length = length;
+        this.pool = pool;
     }
 
-    /** A new zeroed storage of {@code n} elements of {@code dtype}. */
-    static CpuStorage of(DType dtype, int n) {
-        return switch (dtype) {
-            case FLOAT32 -> new CpuStorage(new float[n]);
-            case FLOAT16, BFLOAT16 -> new CpuStorage(new short[n], dtype, n);
-            case INT32 -> new CpuStorage(new int[n], dtype, n);
-            case UINT8 -> new CpuStorage(new byte[n], dtype, n);
+    /** A new zeroed storage of {@code n} elements of {@code dtype}, whose release returns its array to {@code pool}. */
+    static CpuStorage of(DType dtype, int n, ArrayPool pool) {
+        Object a = switch (dtype) {
+            case FLOAT32 -> new float[n];
+            case FLOAT16, BFLOAT16 -> new short[n];
+            case INT32 -> new int[n];
+            case UINT8 -> new byte[n];
         };
+        return new CpuStorage(a, dtype, n, pool);
+    }
+
+    /** A storage over an existing array of {@code n} elements of {@code dtype} (a recycled one). */
+    static CpuStorage wrap(Object array, DType dtype, int n, ArrayPool pool) {
+        return new CpuStorage(array, dtype, n, pool);
+    }
+
+    /** Fills the array with a value no op writes by accident: NaN, a quiet-NaN pattern, −1 or 0xFF ({@link ArrayPool}). */
+    void poison() {
+        switch (dtype) {
+            case FLOAT32 -> java.util.Arrays.fill(data, Float.NaN);
+            case FLOAT16 -> java.util.Arrays.fill(shorts(), (short) 0x7E00);
+            case BFLOAT16 -> java.util.Arrays.fill(shorts(), (short) 0x7FC0);
+            case INT32 -> java.util.Arrays.fill(ints(), -1);
+            case UINT8 -> java.util.Arrays.fill(bytes(), (byte) 0xFF);
+        }
     }
 
     /** The backing float array; null unless the dtype is float32. */
@@ -80,9 +97,16 @@ public final class CpuStorage implements Storage {
         return length;
     }
 
+    /**
+     * Returns the array to the driver's {@link ArrayPool} for a later allocation of the same dtype and length (the
+     * facade calls this once a closed tensor's last op has returned; never for a tensor that leaked), or leaves it to
+     * the garbage collector. Nothing native to free.
+     */
     @Override
     public void release() {
-        // The array is reclaimed by the garbage collector; nothing native to free.
+        if (pool != null) {
+            pool.recycle(this);
+        }
     }
 
     @Override
