@@ -276,13 +276,13 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
                 hi.shape());
     }
 
-    /** The CPU backend's memory-bound ops against the copy loop, from the "vs copy bandwidth" target lines. */
     /**
      * Each bf16/fp16 row of the CPU backend beside its float32 row (the same op, size and threads): elements (or
-     * FLOPs) per second in half precision over float32, from the medians of the same run.
+     * FLOPs) per second in half precision over float32, from the medians of the same run, grouped by op and dtype with
+     * each ratio's size and threads ("act_sigmoid bf16 0.73× (1M, 1t), 0.69× (1M, 2t)").
      */
     static String halfPrecisionHeadline(Compare.Report r) {
-        List<String> parts = new ArrayList<>();
+        Map<String, List<String>> groups = new LinkedHashMap<>();
         for (Row h : r.rows()) {
             if (!h.ok() || !h.backendOrAnchor().equals(Compare.REFERENCE)) {
                 continue;
@@ -295,16 +295,20 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
             Row f = r.rows().stream().filter(x -> x.ok() && x.op().equals(base) && x.backendOrAnchor().equals(Compare.REFERENCE)
                     && x.threads() == h.threads() && x.size() == h.size()).findFirst().orElse(null);
             if (f != null && h.timing().median() > 0) {
-                parts.add(String.format(Locale.ROOT, "%s %s %.2f×", base, suffix.substring(1), f.timing().median() / h.timing().median()));
+                groups.computeIfAbsent(base + " " + suffix.substring(1), k -> new ArrayList<>()).add(String.format(
+                        Locale.ROOT, "%.2f× (%s, %dt)", f.timing().median() / h.timing().median(), h.shape(), h.threads()));
             }
         }
-        if (parts.isEmpty()) {
+        if (groups.isEmpty()) {
             return null;
         }
+        List<String> parts = new ArrayList<>();
+        groups.forEach((k, v) -> parts.add(k + " " + String.join(", ", v)));
         return "Half precision on the CPU backend, throughput over the float32 row of the same op, size and threads: "
-                + String.join(", ", parts) + ".";
+                + String.join("; ", parts) + ".";
     }
 
+    /** The CPU backend's memory-bound ops against the copy loop, from the "vs copy bandwidth" target lines. */
     private static String elementwiseHeadline(Compare.Report r) {
         List<Map<String, Object>> copy = r.targets().stream()
                 .filter(t -> String.valueOf(t.get("what")).endsWith("vs copy bandwidth")).toList();

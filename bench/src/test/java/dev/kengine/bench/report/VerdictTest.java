@@ -27,8 +27,8 @@ class VerdictTest {
         Compare.Report r = Fixtures.report(Fixtures.machine(2, "0.5", "0.5"), extra);
         String h = Verdict.halfPrecisionHeadline(r);
         assertNotNull(h);
-        assertTrue(h.contains("act_sigmoid bf16 1.60×"), h);
-        assertTrue(h.contains("act_sigmoid fp16 0.50×"), h);
+        assertTrue(h.contains("act_sigmoid bf16 1.60× (4194304, 2t)"), h);
+        assertTrue(h.contains("act_sigmoid fp16 0.50× (4194304, 2t)"), h);
         assertFalse(h.contains("act_gelu"), "no float32 row of act_gelu to set it beside: " + h);
         assertEquals(1, h.split("act_sigmoid bf16").length - 1, "the OpenCL row is not the CPU backend's: " + h);
         assertNull(Verdict.halfPrecisionHeadline(Fixtures.report(Fixtures.machine(2, "0.5", "0.5"), List.of())));
