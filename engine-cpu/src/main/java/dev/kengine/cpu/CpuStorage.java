@@ -17,6 +17,10 @@ public final class CpuStorage implements Storage {
     private final int length;
     /** Where {@link #release()} returns the array; null to leave it to the collector. */
     private final ArrayPool pool;
+    /** 1 once {@link #release()} has run. */
+    private volatile int released;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<CpuStorage> RELEASED =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(CpuStorage.class, "released");
 
     CpuStorage(float[] data) {
         this(data, DType.FLOAT32, data.length, null);
@@ -104,7 +108,8 @@ public final class CpuStorage implements Storage {
      */
     @Override
     public void release() {
-        if (pool != null) {
+        // Once only: an array recycled twice would be handed to two live storages.
+        if (pool != null && RELEASED.compareAndSet(this, 0, 1)) {
             pool.recycle(this);
         }
     }

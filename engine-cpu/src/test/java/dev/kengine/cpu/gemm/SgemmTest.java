@@ -187,7 +187,8 @@ class SgemmTest {
             assertEquals(ch[3] == 1, Sgemm.splitsByRows(kern, ch[2], ch[0], ch[1]), Arrays.toString(ch));
         }
         // Each product both ways on two threads, transposed or not: the one-thread bits.
-        int[][] shapes = {{256, 1100, 300}, {143, 517, 513}, {300, 290, 400}};
+        // 256 × 600 × 300 packs as a whole and multiplies each 320-column slice in place (GemmDirect).
+        int[][] shapes = {{256, 1100, 300}, {143, 517, 513}, {300, 290, 400}, {256, 600, 300}};
         long seed = 4100;
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
