@@ -467,7 +467,7 @@ public final class Compare {
         try {
             for (OpDescriptor d : ops) {
                 for (long size : sizes(d)) {
-                    rows.addAll(measureOpSize(d, size, impls, reference, ceilings));
+                    rows.addAll(measureOpSize(d, size, impls, reference, ceilings, rows));
                     PeerTask task = PeerTask.of(d, size, SEED);
                     if (task != null) {
                         task.deleteInputs(PEER_WORK);
@@ -740,7 +740,7 @@ public final class Compare {
 
     /** All rows of one (op, size): the reference result first, then each implementation checked and timed. */
     private List<Row> measureOpSize(OpDescriptor d, long size, List<Impl> impls, Backend reference,
-                                    List<Ceilings.Ceiling> ceilings) {
+                                    List<Ceilings.Ceiling> ceilings, List<Row> earlier) {
         List<Row> rows = new ArrayList<>();
         float[] ref = null;
         String refError = null;
@@ -768,6 +768,7 @@ public final class Compare {
                 row = impl.isBackend() ? measureBackend(d, size, impl, ref, ceilings)
                         : impl.isPeer() ? measurePeer(d, size, impl, ref, ceilings) : measureAnchor(d, size, impl, ref, ceilings);
                 row = alternate(d, size, impl, row, impls, rows);
+                row = alternateHalf(d, size, impl, row, earlier);
             } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
                 row = failed(d, size, impl, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
@@ -879,6 +880,37 @@ public final class Compare {
             return row.withAlternation(Alternation.measure(inst::run, b::synchronize, cpuRow.timing().median(), call::run,
                     () -> {}, row.timing().median(), options.plan()));
         }
+    }
+
+    /**
+     * For the CPU backend's row of a half-precision op ({@code act_sigmoid_bf16}, {@code matmul_fp16}, …), that op and
+     * its float32 op ({@code act_sigmoid}, {@code matmul}) at the same size and threads timed again in alternation (see
+     * {@link Alternation}), so that the half-over-float32 ratio the report states comes from the same minutes on both
+     * sides: measured one after the other, a two-thread bf16 matmul at 512 read 0.52× once and 0.96–1.11× in other runs.
+     * The row's {@code alternation} then holds it, the float32 op in the place of the other implementation; other rows,
+     * and half rows without a float32 row measured earlier in the run, unchanged.
+     */
+    private Row alternateHalf(OpDescriptor d, long size, Impl impl, Row row, List<Row> earlier) {
+        String base = halfBase(d.name());
+        if (base == null || !impl.isBackend() || !impl.name().equals(REFERENCE) || !row.ok()) {
+            return row;
+        }
+        Row f32 = earlier.stream().filter(r -> r.ok() && r.op().equals(base) && r.backendOrAnchor().equals(REFERENCE)
+                && r.threads() == row.threads() && r.size() == size).findFirst().orElse(null);
+        OpDescriptor fd = Ops.all().stream().filter(o -> o.name().equals(base)).findFirst().orElse(null);
+        if (f32 == null || fd == null) {
+            return row;
+        }
+        Backend b = impl.backend();
+        try (Instance half = d.prepare(b, size, SEED); Instance single = fd.prepare(b, size, SEED)) {
+            return row.withAlternation(Alternation.measure(half::run, b::synchronize, row.timing().median(), single::run,
+                    b::synchronize, f32.timing().median(), options.plan()));
+        }
+    }
+
+    /** The float32 op of a half-precision op's name ({@code matmul_bf16} → {@code matmul}), or null for another op. */
+    static String halfBase(String op) {
+        return op.endsWith("_bf16") || op.endsWith("_fp16") ? op.substring(0, op.length() - 5) : null;
     }
 
     /**

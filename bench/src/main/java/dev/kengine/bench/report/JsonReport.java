@@ -89,11 +89,12 @@ final class JsonReport {
                 Alternation a = row.alternation();
                 if (a != null) {
                     Map<String, Object> am = new LinkedHashMap<>();
-                    am.put("cpu_median_s", a.cpu().median());
-                    am.put("anchor_median_s", a.other().median());
+                    boolean half = row.kind().equals("backend");
+                    am.put(half ? "half_median_s" : "cpu_median_s", a.cpu().median());
+                    am.put(half ? "float32_median_s" : "anchor_median_s", a.other().median());
                     am.put("pairs", a.cpu().repetitions());
                     am.put("median_ratio", a.ratio());
-                    m.put("alternation_with_cpu", am);
+                    m.put(half ? "alternation_with_float32" : "alternation_with_cpu", am);
                 }
                 m.put("speedup_vs_cpu", row.speedupVsCpu());
                 m.put("max_relative_error", row.maxRelError());

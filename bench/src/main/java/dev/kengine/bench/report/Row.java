@@ -7,7 +7,9 @@ package dev.kengine.bench.report;
  * memory-bound rows at the most threads, {@code interleavedCopyGBs} and {@code interleavedOpGBs} are the
  * medians of the copy loop and of the op measured in alternation, and {@code interleavedFraction} the median
  * of each pair's ratio of the two (see {@link Ceilings#interleaved}); NaN elsewhere. For an anchor's matmul row, {@code alternation} is the
- * anchor and the CPU backend at the same thread count timed in alternation (null elsewhere).
+ * anchor and the CPU backend at the same thread count timed in alternation; for the CPU backend's row of a
+ * half-precision op, that op and its float32 op at the same size and threads (the float32 op in the other's place);
+ * null elsewhere.
  */
 public record Row(String impl, String kind, String backendOrAnchor, int threads, String op, String family, long size,
                   String shape, String bound, Timing timing, double flops, double bytes, double throughput, String unit,

@@ -154,7 +154,8 @@ final class Targets {
      * other row's speed over the CPU backend's), so that the report gives one figure per pair.
      */
     static double cpuOver(Row cpu, Row other) {
-        Alternation a = other.alternation();
+        // A CPU half-precision row's alternation is with its float32 op, not with the CPU backend.
+        Alternation a = other.backendOrAnchor().equals(cpu.backendOrAnchor()) ? null : other.alternation();
         return a != null ? a.ratio() : other.timing().median() / cpu.timing().median();
     }
 

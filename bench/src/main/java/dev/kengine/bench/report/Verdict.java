@@ -278,8 +278,9 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
 
     /**
      * Each bf16/fp16 row of the CPU backend beside its float32 row (the same op, size and threads): elements (or
-     * FLOPs) per second in half precision over float32, from the medians of the same run, grouped by op and dtype with
-     * each ratio's size and threads ("act_sigmoid bf16 0.73× (1M, 1t), 0.69× (1M, 2t)").
+     * FLOPs) per second in half precision over float32, from the two timed in alternation where the row has that
+     * ({@link Compare}'s half rows do, outside {@code --quick}), else from the two rows' medians; grouped by op and dtype
+     * with each ratio's size and threads ("act_sigmoid bf16 0.73× (1M, 1t), 0.69× (1M, 2t)").
      */
     static String halfPrecisionHeadline(Compare.Report r) {
         Map<String, List<String>> groups = new LinkedHashMap<>();
@@ -295,8 +296,9 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
             Row f = r.rows().stream().filter(x -> x.ok() && x.op().equals(base) && x.backendOrAnchor().equals(Compare.REFERENCE)
                     && x.threads() == h.threads() && x.size() == h.size()).findFirst().orElse(null);
             if (f != null && h.timing().median() > 0) {
+                double ratio = h.alternation() != null ? h.alternation().ratio() : f.timing().median() / h.timing().median();
                 groups.computeIfAbsent(base + " " + suffix.substring(1), k -> new ArrayList<>()).add(String.format(
-                        Locale.ROOT, "%.2f× (%s, %dt)", f.timing().median() / h.timing().median(), h.shape(), h.threads()));
+                        Locale.ROOT, "%.2f× (%s, %dt)", ratio, h.shape(), h.threads()));
             }
         }
         if (groups.isEmpty()) {

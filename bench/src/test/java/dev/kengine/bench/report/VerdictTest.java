@@ -35,6 +35,24 @@ class VerdictTest {
     }
 
     @Test
+    @DisplayName("a half-precision row timed in alternation with its float32 op states that ratio, not the medians'")
+    void halfPrecisionFromTheAlternation() {
+        Row f32 = Fixtures.elementwise("cpu(2t)", "cpu", 2, "act_sigmoid", 1 << 22, 4e-4, 0.8, 1);
+        Row bf16 = Fixtures.elementwise("cpu(2t)", "cpu", 2, "act_sigmoid_bf16", 1 << 22, 2.5e-4, 0.5, 1);
+        // In alternation the float32 op took 3.0e-4 s and the bf16 one 2.0e-4 (1.50×); the medians alone say 1.60×.
+        Alternation a = new Alternation(Fixtures.timing(2.0e-4), Fixtures.timing(3.0e-4), 1.5);
+        Compare.Report r = Fixtures.report(Fixtures.machine(2, "0.5", "0.5"), List.of(f32, bf16.withAlternation(a)));
+        String h = Verdict.halfPrecisionHeadline(r);
+        assertTrue(h.contains("act_sigmoid bf16 1.50× (4194304, 2t)"), h);
+        // The half row's "vs cpu" stays its own (1.00): its alternation is with float32, not with the CPU backend.
+        Row half = bf16.withAlternation(a);
+        assertEquals(1.0, 1 / Targets.cpuOver(half, half), 1e-12);
+        assertEquals("act_sigmoid", Compare.halfBase("act_sigmoid_bf16"));
+        assertEquals("matmul", Compare.halfBase("matmul_fp16"));
+        assertNull(Compare.halfBase("matmul"));
+    }
+
+    @Test
     @DisplayName("headlines state the ratios the rows and targets hold, never fixed text")
     void headlinesAreComputedFromTheRows() {
         Verdict v = Verdict.of(Fixtures.report());
