@@ -333,6 +333,34 @@ public final class VectorElementwise implements Elementwise {
         ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
     }
 
+    // The casts' and the optimiser steps' stores: the same rounding as the two above, on a vector already computed. They
+    // have their own copies so that they never reach the activations' f.apply call sites, whose receiver profile C2 reads when it
+    // compiles an activation loop: a cast before a float16 activation, as every mixed-precision step makes, left the
+    // activation's function at the profile's cold end, not inlined, its vectors boxed (201 MB allocated per 16M-element
+    // call, 2–2.5× slower, in about half of the JVMs; ELEMENTWISE-NOTES.md, 2026-12-07).
+
+    /** v rounded to bfloat16 as {@link #storeBFloat16(Lanes, FloatVector, FloatVector, float, short[], int)} rounds. */
+    private static void storeBFloat16(FloatVector v, short[] h, int i) {
+        IntVector bits = v.reinterpretAsInts();
+        IntVector high = bits.lanewise(LSHR, 16);
+        IntVector r = bits.add(high.and(1).add(0x7FFF)).lanewise(LSHR, 16)
+                .blend(high.or(0x40), bits.and(0x7FFF_FFFF).compare(GT, 0x7F80_0000));
+        ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
+    }
+
+    /** v rounded to float16 as {@link #storeFloat16(Lanes, FloatVector, FloatVector, float, short[], int)} rounds. */
+    private static void storeFloat16(FloatVector v, short[] h, int i) {
+        IntVector bits = v.reinterpretAsInts();
+        IntVector abs = bits.and(0x7FFF_FFFF);
+        IntVector shifted = abs.lanewise(LSHR, 13);
+        IntVector normal = abs.add(shifted.and(1)).add(0xFFF - 0x3800_0000).lanewise(LSHR, 13).min(0x7C00);
+        IntVector small = abs.reinterpretAsFloats().fma(0x1p24f, 0x1p23f).reinterpretAsInts().sub(0x4B00_0000);
+        IntVector r = normal.blend(small, abs.compare(LT, 0x3880_0000))
+                .blend(shifted.and(0x1FF).or(0x7E00), abs.compare(GT, 0x7F80_0000))
+                .or(bits.lanewise(LSHR, 16).and(0x8000));
+        ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
+    }
+
     /** A copy of a[off, off + n) in a new vector-length array, zero-padded (+0 in both half formats); null stays null. */
     private static short[] paddedShorts(short[] a, int off, int n) {
         if (a == null) {
@@ -388,7 +416,7 @@ public final class VectorElementwise implements Elementwise {
         }
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            storeBFloat16((a, b, p) -> b, null, load(src, sOff + i), 0f, dst, dOff + i);
+            storeBFloat16(load(src, sOff + i), dst, dOff + i);
         }
         for (; i < n; i++) {
             dst[dOff + i] = dev.kengine.Conversions.toBFloat16(src[sOff + i]);
@@ -398,7 +426,7 @@ public final class VectorElementwise implements Elementwise {
     private static void narrowFloat16(float[] src, int sOff, short[] dst, int dOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            storeFloat16((a, b, p) -> b, null, load(src, sOff + i), 0f, dst, dOff + i);
+            storeFloat16(load(src, sOff + i), dst, dOff + i);
         }
         for (; i < n; i++) {
             dst[dOff + i] = dev.kengine.Conversions.toFloat16(src[sOff + i]);
@@ -1741,9 +1769,9 @@ public final class VectorElementwise implements Elementwise {
             r.intoArray(w, i);
             if (out != null) {
                 if (outBf16) {
-                    storeBFloat16((a, b, p) -> b, null, r, 0f, out, i);
+                    storeBFloat16(r, out, i);
                 } else {
-                    storeFloat16((a, b, p) -> b, null, r, 0f, out, i);
+                    storeFloat16(r, out, i);
                 }
             }
         }
@@ -1805,9 +1833,9 @@ public final class VectorElementwise implements Elementwise {
             r.intoArray(w, i);
             if (out != null) {
                 if (outBf16) {
-                    storeBFloat16((a, b, p) -> b, null, r, 0f, out, i);
+                    storeBFloat16(r, out, i);
                 } else {
-                    storeFloat16((a, b, p) -> b, null, r, 0f, out, i);
+                    storeFloat16(r, out, i);
                 }
             }
         }
