@@ -53,4 +53,55 @@ class HalfKernelsInRegistersTest {
             }
         }
     }
+
+    /**
+     * Every kind, forward and backward, in both half types, one after the other in one JVM as a model's layers call
+     * them: each compiled kernel allocates nothing per element. With the kinds' functions reached through one shared
+     * lambda store, the sigmoid or tanh gradient was left out of line, three vectors boxed per 16 elements, in about
+     * half of the JVMs that ran this sequence (ELEMENTWISE-NOTES.md, 2026-12-07). Inputs stay above −4, where GELU's
+     * double tail (which allocates by design) is not taken.
+     */
+    @Test
+    @DisplayName("every half-precision activation in turn: no boxed vectors once compiled")
+    void noBoxingAcrossKinds() {
+        assumeTrue(SimdSelection.VECTOR != null, "no Vector API");
+        assumeTrue(ManagementFactory.getCompilationMXBean() != null, "no JIT");
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "no allocation counts");
+        Elementwise k = SimdSelection.VECTOR;
+        int n = 1 << 20;
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = (i % 779) / 100f - 3.89f;
+        }
+        short[] x = new short[n];
+        short[] y = new short[n];
+        short[] dx = new short[n];
+        long perBoxedVector = 16L * n / jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        for (Activation.Kind kind : Activation.Kind.values()) {
+            for (boolean bf : new boolean[] {true, false}) {
+                k.narrow(bf, f, 0, x, 0, n);
+                for (boolean forward : new boolean[] {true, false}) {
+                    long start = System.nanoTime();
+                    long allocated = Long.MAX_VALUE;
+                    // At least half a second per kernel, as a layer's calls would: an early verdict, taken while
+                        // the compiler is still busy, would leave the next kernels a different queue.
+                    while (System.nanoTime() - start < LIMIT_NANOS
+                            && (allocated >= perBoxedVector || System.nanoTime() - start < 500_000_000L)) {
+                        long a0 = mx.getCurrentThreadAllocatedBytes();
+                        if (forward) {
+                            k.halfActivation(bf, kind, 1f, x, 0, y, 0, n);
+                        } else {
+                            k.halfActivationBackward(bf, kind, 1f, x, x, y, dx, 0, n);
+                        }
+                        allocated = mx.getCurrentThreadAllocatedBytes() - a0;
+                    }
+                    if (allocated >= perBoxedVector) {
+                        fail((bf ? "bfloat16 " : "float16 ") + kind + (forward ? " forward" : " backward")
+                                + " still allocates " + allocated + " bytes per call of " + n + " elements: its vectors are boxed");
+                    }
+                }
+            }
+        }
+    }
 }

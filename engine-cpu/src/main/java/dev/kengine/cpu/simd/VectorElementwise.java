@@ -253,24 +253,20 @@ public final class VectorElementwise implements Elementwise {
     // ---- half precision, converted in registers ---------------------------------------
     //
     // A half-precision kernel loads L half lanes, widens them to a float vector, runs the float32 kernel's own
-    // per-vector function and rounds once on the store: the bits of widening, the float32 kernel and narrowing in
-    // turn (each conversion is exact or follows dev.kengine.Conversions bit for bit), with no float array between.
+    // per-vector function and rounds once: the bits of widening, the float32 kernel and narrowing in turn (each
+    // conversion is exact or follows dev.kengine.Conversions bit for bit). The kinds whose arithmetic is short (the
+    // ReLU family, the sigmoid and tanh gradients) round each vector as it is computed; the others go through a float
+    // block in L1 (below, at BLOCK).
     //
-    // The function reaches the store as a lambda, and the store calls it before rounding. The order matters to the
-    // JIT: C2 stops inlining ordinary (not @ForceInline) methods once a compilation has created 18,000 nodes
-    // (NodeCountInliningCutoff), and the Vector API's operations create about 400 each while being parsed. With
-    // the function called first and a rounding helper after it, the larger kernels (tanh, GELU-tanh backward, and
-    // most in float16) passed that count before the helper, which then ran as a call with its vector on the heap
-    // (a quarter of the speed, or less); with the helper called first, the loop's own inlining decisions come before
-    // the arithmetic's nodes. The lambdas capture nothing, so each is a constant and is inlined. For the same
-    // reason each loop has a method of its own (per kind, half type and, for swish, β = 0 or not): a second loop in
-    // the same compilation would be parsed after the first one's nodes.
-
-    /** A per-vector function of two vectors and the activation's parameter: a gradient, or a forward pass of its second. */
-    @FunctionalInterface
-    private interface Lanes {
-        FloatVector apply(FloatVector a, FloatVector b, float parameter);
-    }
+    // What the JIT needs: C2 stops inlining ordinary (not @ForceInline) methods once a compilation has created 18,000
+    // nodes (NodeCountInliningCutoff), and the Vector API's operations create about 400 each while being parsed; a
+    // helper left out of line past that count takes and returns its vectors boxed (a quarter of the speed, or less).
+    // So each loop has a method of its own (per kind, half type and, for swish, β = 0 or not), because a second loop
+    // in the same compilation would be parsed after the first one's nodes; the fused loops call their helpers
+    // directly, none through a lambda or an interface, so that every call site is the loop's own and hot in its
+    // profile (a lambda's call of the kind's function had been judged cold in some JVMs and left out of line,
+    // boxing three vectors per 16 elements); and the blocked kernels round in loops written with Vector API calls
+    // only, which are inlined at any size.
 
     /** The L bfloat16 values at h[i], widened exactly: each one's bits moved into the upper half of a float lane. */
     private static FloatVector loadBFloat16(short[] h, int i) {
@@ -303,43 +299,11 @@ public final class VectorElementwise implements Elementwise {
     }
 
     /**
-     * f(a, b, p) rounded to bfloat16 as Conversions.toBFloat16 (nearest, ties to even, on the upper 16 bits; a NaN
-     * quiet with its sign and upper payload) and stored at h[i]. See above for why f is called here. The NaN test is
-     * on the integer bits: a float compare cast to an integer mask kept C2 from unrolling the loops.
+     * v rounded to bfloat16 as Conversions.toBFloat16 (nearest, ties to even, on the upper 16 bits; a NaN quiet with
+     * its sign and upper payload) and stored at h[i]: the fused half-precision kernels' and the optimiser steps'
+     * store. The NaN test is on the integer bits: a float compare cast to an integer mask kept C2 from unrolling the
+     * loops.
      */
-    private static void storeBFloat16(Lanes f, FloatVector a, FloatVector b, float p, short[] h, int i) {
-        IntVector bits = f.apply(a, b, p).reinterpretAsInts();
-        IntVector high = bits.lanewise(LSHR, 16);
-        IntVector r = bits.add(high.and(1).add(0x7FFF)).lanewise(LSHR, 16)
-                .blend(high.or(0x40), bits.and(0x7FFF_FFFF).compare(GT, 0x7F80_0000));
-        ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
-    }
-
-    /**
-     * f(a, b, p) rounded to float16 as Conversions.toFloat16 and stored at h[i]: normal results by rebasing the
-     * exponent and rounding to nearest even at bit 13 in integer lanes (from 65520 up that reaches 0x7C00 or more,
-     * which the min makes ∞); below 2⁻¹⁴, |r|·2²⁴ rounded to an integer, ties to even, by one fma adding 2²³ (the
-     * product is exact); a NaN quiet with its sign and upper 9 payload bits.
-     */
-    private static void storeFloat16(Lanes f, FloatVector a, FloatVector b, float p, short[] h, int i) {
-        IntVector bits = f.apply(a, b, p).reinterpretAsInts();
-        IntVector abs = bits.and(0x7FFF_FFFF);
-        IntVector shifted = abs.lanewise(LSHR, 13);
-        IntVector normal = abs.add(shifted.and(1)).add(0xFFF - 0x3800_0000).lanewise(LSHR, 13).min(0x7C00);
-        IntVector small = abs.reinterpretAsFloats().fma(0x1p24f, 0x1p23f).reinterpretAsInts().sub(0x4B00_0000);
-        IntVector r = normal.blend(small, abs.compare(LT, 0x3880_0000))
-                .blend(shifted.and(0x1FF).or(0x7E00), abs.compare(GT, 0x7F80_0000))
-                .or(bits.lanewise(LSHR, 16).and(0x8000));
-        ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
-    }
-
-    // The casts' and the optimiser steps' stores: the same rounding as the two above, on a vector already computed. They
-    // have their own copies so that they never reach the activations' f.apply call sites, whose receiver profile C2 reads when it
-    // compiles an activation loop: a cast before a float16 activation, as every mixed-precision step makes, left the
-    // activation's function at the profile's cold end, not inlined, its vectors boxed (201 MB allocated per 16M-element
-    // call, 2–2.5× slower, in about half of the JVMs; ELEMENTWISE-NOTES.md, 2026-12-07).
-
-    /** v rounded to bfloat16 as {@link #storeBFloat16(Lanes, FloatVector, FloatVector, float, short[], int)} rounds. */
     private static void storeBFloat16(FloatVector v, short[] h, int i) {
         IntVector bits = v.reinterpretAsInts();
         IntVector high = bits.lanewise(LSHR, 16);
@@ -348,7 +312,12 @@ public final class VectorElementwise implements Elementwise {
         ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
     }
 
-    /** v rounded to float16 as {@link #storeFloat16(Lanes, FloatVector, FloatVector, float, short[], int)} rounds. */
+    /**
+     * v rounded to float16 as Conversions.toFloat16 and stored at h[i]: normal results by rebasing the exponent and
+     * rounding to nearest even at bit 13 in integer lanes (from 65520 up that reaches 0x7C00 or more, which the min
+     * makes ∞); below 2⁻¹⁴, |r|·2²⁴ rounded to an integer, ties to even, by one fma adding 2²³ (the product is exact);
+     * a NaN quiet with its sign and upper 9 payload bits.
+     */
     private static void storeFloat16(FloatVector v, short[] h, int i) {
         IntVector bits = v.reinterpretAsInts();
         IntVector abs = bits.and(0x7FFF_FFFF);
@@ -359,6 +328,43 @@ public final class VectorElementwise implements Elementwise {
                 .blend(shifted.and(0x1FF).or(0x7E00), abs.compare(GT, 0x7F80_0000))
                 .or(bits.lanewise(LSHR, 16).and(0x8000));
         ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
+    }
+
+    // The activations whose arithmetic is the limit in half precision (the transcendental forwards, and the backward
+    // passes with an exponential or a fit) go through float blocks of BLOCK elements that stay in L1. Fused, the
+    // rounding lengthened each vector's dependency chain past the division or the fit, and the core overlapped fewer
+    // vectors. bfloat16 runs two passes: the float32 function on the widened lanes into the block, then the rounding
+    // loop over it (sigmoid 3.0 → 4.7 G elements/s a thread in L1). float16 runs three, widening into the blocks, the
+    // float32 kernel there and the rounding: its conversion is long enough that, inside the larger kernels' loops, it
+    // cost more than the extra pass (GELU-tanh backward 0.94 G/s in two passes, 1.5 in three; ELEMENTWISE-NOTES.md,
+    // 2026-12-07). The rest (the ReLU family, the cheap gradients) stay fused, which is faster where memory is the
+    // limit. Same bits every way: widening, the float32 function, one rounding.
+
+    /** Elements per block: 2 KB of floats, so that the blocks stay in L1. */
+    private static final int BLOCK = 512;
+    private static final ThreadLocal<float[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
+
+    /** The float16 forward pass of a kind in three passes per block (see above); bound is a multiple of L. */
+    private static void float16Forward(Activation.Kind kind, float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            widenFloat16(x, xOff + b, t, 0, n);
+            forward(kind, p, t, 0, t, 0, n);
+            narrowFloat16(t, 0, y, yOff + b, n);
+        }
+    }
+
+    /** The float16 backward pass, for a kind whose gradient reads x (not y), in three passes per block. */
+    private static void float16Backward(Activation.Kind kind, float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        float[][] t = BLOCK_SCRATCH.get();
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            widenFloat16(dy, b, t[0], 0, n);
+            widenFloat16(x, b, t[1], 0, n);
+            backward(kind, p, t[0], t[1], null, t[0], 0, n);
+            narrowFloat16(t[0], 0, dx, b, n);
+        }
     }
 
     /** A copy of a[off, off + n) in a new vector-length array, zero-padded (+0 in both half formats); null stays null. */
@@ -410,13 +416,25 @@ public final class VectorElementwise implements Elementwise {
 
     @Override
     public void narrow(boolean bf16, float[] src, int sOff, short[] dst, int dOff, int n) {
-        if (!bf16) {
+        if (bf16) {
+            narrowBFloat16(src, sOff, dst, dOff, n);
+        } else {
             narrowFloat16(src, sOff, dst, dOff, n);
-            return;
         }
+    }
+
+    // The two narrowing loops round as storeBFloat16 and storeFloat16 do, written out with Vector API calls only (which
+    // the JIT inlines whatever the size of the compilation): a blocked kernel calls them after its arithmetic, past
+    // C2's inlining cutoff in the larger kernels, and a helper left out of line there took its vector boxed.
+
+    private static void narrowBFloat16(float[] src, int sOff, short[] dst, int dOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            storeBFloat16(load(src, sOff + i), dst, dOff + i);
+            IntVector bits = FloatVector.fromArray(S, src, sOff + i).reinterpretAsInts();
+            IntVector high = bits.lanewise(LSHR, 16);
+            IntVector r = bits.add(high.and(1).add(0x7FFF)).lanewise(LSHR, 16)
+                    .blend(high.or(0x40), bits.and(0x7FFF_FFFF).compare(GT, 0x7F80_0000));
+            ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(dst, dOff + i);
         }
         for (; i < n; i++) {
             dst[dOff + i] = dev.kengine.Conversions.toBFloat16(src[sOff + i]);
@@ -426,7 +444,15 @@ public final class VectorElementwise implements Elementwise {
     private static void narrowFloat16(float[] src, int sOff, short[] dst, int dOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            storeFloat16(load(src, sOff + i), dst, dOff + i);
+            IntVector bits = FloatVector.fromArray(S, src, sOff + i).reinterpretAsInts();
+            IntVector abs = bits.and(0x7FFF_FFFF);
+            IntVector shifted = abs.lanewise(LSHR, 13);
+            IntVector normal = abs.add(shifted.and(1)).add(0xFFF - 0x3800_0000).lanewise(LSHR, 13).min(0x7C00);
+            IntVector small = abs.reinterpretAsFloats().fma(0x1p24f, 0x1p23f).reinterpretAsInts().sub(0x4B00_0000);
+            IntVector r = normal.blend(small, abs.compare(LT, 0x3880_0000))
+                    .blend(shifted.and(0x1FF).or(0x7E00), abs.compare(GT, 0x7F80_0000))
+                    .or(bits.lanewise(LSHR, 16).and(0x8000));
+            ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(dst, dOff + i);
         }
         for (; i < n; i++) {
             dst[dOff + i] = dev.kengine.Conversions.toFloat16(src[sOff + i]);
@@ -436,7 +462,7 @@ public final class VectorElementwise implements Elementwise {
     // ---- activations forward ------------------------------------------------------------
     //
     // Each kind's arithmetic is one small per-vector function, called from one flat loop per storage (float32, and
-    // half precision through storeBFloat16 and storeFloat16), so that the JIT inlines it into each loop and the vectors stay in registers
+    // half precision, fused or blocked), so that the JIT inlines it into each loop and the vectors stay in registers
     // (a vector passed through a call that is not inlined is boxed on the heap). A switch over the kinds inside a
     // loop would merge the kinds' vectors in phis, which the JIT may box.
 
@@ -513,27 +539,28 @@ public final class VectorElementwise implements Elementwise {
     private static void forwardFp16(Activation.Kind kind, float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         switch (kind) {
             case IDENTITY -> identityForwardFp16(p, x, xOff, y, yOff, bound);
-            case SIGMOID -> sigmoidForwardFp16(p, x, xOff, y, yOff, bound);
-            case TANH -> tanhForwardFp16(p, x, xOff, y, yOff, bound);
             case RELU -> reluForwardFp16(p, x, xOff, y, yOff, bound);
             case LEAKY_RELU -> leakyReluForwardFp16(p, x, xOff, y, yOff, bound);
-            case ELU -> eluForwardFp16(p, x, xOff, y, yOff, bound);
-            case SWISH -> swishForwardFp16(p, x, xOff, y, yOff, bound);
-            case SOFTPLUS -> softplusForwardFp16(p, x, xOff, y, yOff, bound);
-            case GELU -> geluForwardFp16(p, x, xOff, y, yOff, bound);
-            case GELU_TANH -> geluTanhForwardFp16(p, x, xOff, y, yOff, bound);
+            case SWISH -> {
+                if (p != 0f) {
+                    float16Forward(kind, p, x, xOff, y, yOff, bound);
+                } else {
+                    halfForwardFp16(p, x, xOff, y, yOff, bound);
+                }
+            }
+            case SIGMOID, TANH, ELU, SOFTPLUS, GELU, GELU_TANH -> float16Forward(kind, p, x, xOff, y, yOff, bound);
         }
     }
 
     private static void identityForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> z, null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+            storeBFloat16(loadBFloat16(x, xOff + i), y, yOff + i);
         }
     }
 
     private static void identityForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> z, null, loadFloat16(x, xOff + i), p, y, yOff + i);
+            storeFloat16(loadFloat16(x, xOff + i), y, yOff + i);
         }
     }
 
@@ -553,14 +580,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void sigmoidForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> sigmoid(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
-        }
-    }
-
-    private static void sigmoidForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> sigmoid(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                sigmoid(loadBFloat16(x, xOff + b + i)).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -604,14 +630,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void tanhForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> tanh(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
-        }
-    }
-
-    private static void tanhForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> tanh(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                tanh(loadBFloat16(x, xOff + b + i)).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -631,13 +656,13 @@ public final class VectorElementwise implements Elementwise {
 
     private static void reluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> relu(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+            storeBFloat16(relu(loadBFloat16(x, xOff + i)), y, yOff + i);
         }
     }
 
     private static void reluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> relu(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+            storeFloat16(relu(loadFloat16(x, xOff + i)), y, yOff + i);
         }
     }
 
@@ -649,13 +674,13 @@ public final class VectorElementwise implements Elementwise {
 
     private static void leakyReluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> leakyRelu(z, q), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+            storeBFloat16(leakyRelu(loadBFloat16(x, xOff + i), p), y, yOff + i);
         }
     }
 
     private static void leakyReluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> leakyRelu(z, q), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+            storeFloat16(leakyRelu(loadFloat16(x, xOff + i), p), y, yOff + i);
         }
     }
 
@@ -671,14 +696,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void eluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> elu(z, q), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
-        }
-    }
-
-    private static void eluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> elu(z, q), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                elu(loadBFloat16(x, xOff + b + i), p).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -708,21 +732,16 @@ public final class VectorElementwise implements Elementwise {
 
     private static void swishForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         if (p != 0f) {
-            for (int i = 0; i < bound; i += L) {
-                storeBFloat16((d, z, q) -> swish(z, q), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+            float[] t = BLOCK_SCRATCH.get()[0];
+            for (int b = 0; b < bound; b += BLOCK) {
+                int n = Math.min(BLOCK, bound - b);
+                for (int i = 0; i < n; i += L) {
+                    swish(loadBFloat16(x, xOff + b + i), p).intoArray(t, i);
+                }
+                narrowBFloat16(t, 0, y, yOff + b, n);
             }
         } else {
             halfForwardBf16(p, x, xOff, y, yOff, bound);
-        }
-    }
-
-    private static void swishForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        if (p != 0f) {
-            for (int i = 0; i < bound; i += L) {
-                storeFloat16((d, z, q) -> swish(z, q), null, loadFloat16(x, xOff + i), p, y, yOff + i);
-            }
-        } else {
-            halfForwardFp16(p, x, xOff, y, yOff, bound);
         }
     }
 
@@ -730,13 +749,13 @@ public final class VectorElementwise implements Elementwise {
     // it, the β = 0 loop's nodes put the β ≠ 0 loop's helpers past C2's inlining cutoff.
     private static void halfForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> z.mul(0.5f), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
+            storeBFloat16(loadBFloat16(x, xOff + i).mul(0.5f), y, yOff + i);
         }
     }
 
     private static void halfForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> z.mul(0.5f), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+            storeFloat16(loadFloat16(x, xOff + i).mul(0.5f), y, yOff + i);
         }
     }
 
@@ -756,14 +775,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void softplusForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> softplus(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
-        }
-    }
-
-    private static void softplusForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> softplus(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                softplus(loadBFloat16(x, xOff + b + i)).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -793,14 +811,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> gelu(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
-        }
-    }
-
-    private static void geluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> gelu(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                gelu(loadBFloat16(x, xOff + b + i)).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -839,14 +856,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluTanhForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeBFloat16((d, z, q) -> geluTanh(z), null, loadBFloat16(x, xOff + i), p, y, yOff + i);
-        }
-    }
-
-    private static void geluTanhForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16((d, z, q) -> geluTanh(z), null, loadFloat16(x, xOff + i), p, y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                geluTanh(loadBFloat16(x, xOff + b + i)).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -944,11 +960,14 @@ public final class VectorElementwise implements Elementwise {
             case TANH -> tanhBackwardFp16(p, dy, y, dx, from, bound);
             case RELU -> reluBackwardFp16(p, dy, x, dx, from, bound);
             case LEAKY_RELU -> leakyReluBackwardFp16(p, dy, x, dx, from, bound);
-            case ELU -> eluBackwardFp16(p, dy, x, dx, from, bound);
-            case SWISH -> swishBackwardFp16(p, dy, x, dx, from, bound);
-            case SOFTPLUS -> softplusBackwardFp16(p, dy, x, dx, from, bound);
-            case GELU -> geluBackwardFp16(p, dy, x, dx, from, bound);
-            case GELU_TANH -> geluTanhBackwardFp16(p, dy, x, dx, from, bound);
+            case SWISH -> {
+                if (p != 0f) {
+                    float16Backward(kind, p, dy, x, dx, from, bound);
+                } else {
+                    swishZeroBackwardFp16(dy, x, dx, from, bound);
+                }
+            }
+            case ELU, SOFTPLUS, GELU, GELU_TANH -> float16Backward(kind, p, dy, x, dx, from, bound);
         }
     }
 
@@ -965,13 +984,13 @@ public final class VectorElementwise implements Elementwise {
 
     private static void sigmoidBackwardBf16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> sigmoidGradient(d, w), loadBFloat16(dy, i), loadBFloat16(y, i), p, dx, i);
+            storeBFloat16(sigmoidGradient(loadBFloat16(dy, i), loadBFloat16(y, i)), dx, i);
         }
     }
 
     private static void sigmoidBackwardFp16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> sigmoidGradient(d, w), loadFloat16(dy, i), loadFloat16(y, i), p, dx, i);
+            storeFloat16(sigmoidGradient(loadFloat16(dy, i), loadFloat16(y, i)), dx, i);
         }
     }
 
@@ -992,13 +1011,13 @@ public final class VectorElementwise implements Elementwise {
 
     private static void tanhBackwardBf16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> tanhGradient(d, w), loadBFloat16(dy, i), loadBFloat16(y, i), p, dx, i);
+            storeBFloat16(tanhGradient(loadBFloat16(dy, i), loadBFloat16(y, i)), dx, i);
         }
     }
 
     private static void tanhBackwardFp16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> tanhGradient(d, w), loadFloat16(dy, i), loadFloat16(y, i), p, dx, i);
+            storeFloat16(tanhGradient(loadFloat16(dy, i), loadFloat16(y, i)), dx, i);
         }
     }
 
@@ -1010,13 +1029,13 @@ public final class VectorElementwise implements Elementwise {
 
     private static void reluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> reluDerivative(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+            storeBFloat16(reluDerivative(loadBFloat16(dy, i), loadBFloat16(x, i)), dx, i);
         }
     }
 
     private static void reluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> reluDerivative(d, w), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+            storeFloat16(reluDerivative(loadFloat16(dy, i), loadFloat16(x, i)), dx, i);
         }
     }
 
@@ -1028,13 +1047,13 @@ public final class VectorElementwise implements Elementwise {
 
     private static void leakyReluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> leakyReluDerivative(d, w, q), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+            storeBFloat16(leakyReluDerivative(loadBFloat16(dy, i), loadBFloat16(x, i), p), dx, i);
         }
     }
 
     private static void leakyReluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> leakyReluDerivative(d, w, q), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+            storeFloat16(leakyReluDerivative(loadFloat16(dy, i), loadFloat16(x, i), p), dx, i);
         }
     }
 
@@ -1055,14 +1074,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void eluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> eluGradient(d, w, q), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
-        }
-    }
-
-    private static void eluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> eluGradient(d, w, q), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                eluGradient(loadBFloat16(dy, b + i), loadBFloat16(x, b + i), p).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, dx, b, n);
         }
     }
 
@@ -1091,33 +1109,28 @@ public final class VectorElementwise implements Elementwise {
 
     private static void swishBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         if (p != 0f) {
-            for (int i = from; i < bound; i += L) {
-                storeBFloat16((d, w, q) -> swishGradient(d, w, q), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
+            float[] t = BLOCK_SCRATCH.get()[0];
+            for (int b = from; b < bound; b += BLOCK) {
+                int n = Math.min(BLOCK, bound - b);
+                for (int i = 0; i < n; i += L) {
+                    swishGradient(loadBFloat16(dy, b + i), loadBFloat16(x, b + i), p).intoArray(t, i);
+                }
+                narrowBFloat16(t, 0, dx, b, n);
             }
         } else {
             swishZeroBackwardBf16(dy, x, dx, from, bound);
         }
     }
 
-    private static void swishBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        if (p != 0f) {
-            for (int i = from; i < bound; i += L) {
-                storeFloat16((d, w, q) -> swishGradient(d, w, q), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
-            }
-        } else {
-            swishZeroBackwardFp16(dy, x, dx, from, bound);
-        }
-    }
-
     private static void swishZeroBackwardBf16(short[] dy, short[] x, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> swishZeroGradient(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), 0f, dx, i);
+            storeBFloat16(swishZeroGradient(loadBFloat16(dy, i), loadBFloat16(x, i)), dx, i);
         }
     }
 
     private static void swishZeroBackwardFp16(short[] dy, short[] x, short[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> swishZeroGradient(d, w), loadFloat16(dy, i), loadFloat16(x, i), 0f, dx, i);
+            storeFloat16(swishZeroGradient(loadFloat16(dy, i), loadFloat16(x, i)), dx, i);
         }
     }
 
@@ -1156,14 +1169,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void softplusBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> softplusGradient(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
-        }
-    }
-
-    private static void softplusBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> softplusGradient(d, w), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                softplusGradient(loadBFloat16(dy, b + i), loadBFloat16(x, b + i)).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, dx, b, n);
         }
     }
 
@@ -1184,14 +1196,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> geluGradient(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
-        }
-    }
-
-    private static void geluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> geluGradient(d, w), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                geluGradient(loadBFloat16(dy, b + i), loadBFloat16(x, b + i)).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, dx, b, n);
         }
     }
 
@@ -1221,14 +1232,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluTanhBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeBFloat16((d, w, q) -> geluTanhGradient(d, w), loadBFloat16(dy, i), loadBFloat16(x, i), p, dx, i);
-        }
-    }
-
-    private static void geluTanhBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16((d, w, q) -> geluTanhGradient(d, w), loadFloat16(dy, i), loadFloat16(x, i), p, dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                geluTanhGradient(loadBFloat16(dy, b + i), loadBFloat16(x, b + i)).intoArray(t, i);
+            }
+            narrowBFloat16(t, 0, dx, b, n);
         }
     }
 
