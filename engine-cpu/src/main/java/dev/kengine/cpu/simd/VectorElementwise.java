@@ -194,20 +194,27 @@ public final class VectorElementwise implements Elementwise {
     }
 
     /**
-     * A GELU form or slope for every lane of v, in double precision from formulas that keep relative accuracy for
-     * x < −4 (the lanes the caller blends in): Φ(x) = erfc(|x|/√2)/2 by {@link Gaussian}'s erfc (relative error
-     * below 1.2e-7, x²/2 exact in double), φ(x) and σ(2u) by the lanewise double EXP. Called only for vectors with a
-     * lane below −{@value #GELU_TAIL}, rare in training data, so its cost (double arithmetic, a call the JIT may not
-     * inline) stays out of the common path.
+     * The lanes of x below −{@value #GELU_TAIL} take a GELU form, or dy times a slope, in double precision from
+     * formulas that keep relative accuracy there: Φ(x) = erfc(|x|/√2)/2 by {@link Gaussian}'s erfc (relative error
+     * below 1.2e-7, x²/2 exact in double), φ(x) and σ(2u) by the lanewise double EXP. lanes holds x in [0, L), the
+     * float path's results in [L, 2L), which the tail lanes overwrite, dy in [2L, 3L) for a slope, and scratch in
+     * [3L, 4L). Called only for vectors with such a lane, rare in training data, so its cost (double arithmetic, a
+     * call the JIT may not inline) stays out of the common path. Every vector crosses the call in the array, none
+     * as an argument, a result or a value live across it: a vector that meets a call left out of line is a heap
+     * object, and where this branch had been taken before the kernel was compiled, C2 boxed the kernel's vectors on
+     * every step, taken or not (GELU backward: two boxes per 16 elements for as long as the JVM ran;
+     * ELEMENTWISE-NOTES.md, 2026-12-07).
      */
-    private static FloatVector geluTail(int form, FloatVector v) {
-        float[] lanes = new float[L];
-        v.intoArray(lanes, 0);
+    private static void geluTail(int form, float[] lanes, boolean slope) {
         for (int h = 0; h < L; h += H.length()) {
             DoubleVector d = (DoubleVector) FloatVector.fromArray(H, lanes, h).convertShape(F2D, D, 0);
-            ((FloatVector) geluTail(form, d).convertShape(D2F, H, 0)).intoArray(lanes, h);
+            ((FloatVector) geluTail(form, d).convertShape(D2F, H, 0)).intoArray(lanes, 3 * L + h);
         }
-        return FloatVector.fromArray(S, lanes, 0);
+        for (int j = 0; j < L; j++) {
+            if (lanes[j] < -GELU_TAIL) {
+                lanes[L + j] = slope ? lanes[2 * L + j] * lanes[3 * L + j] : lanes[3 * L + j];
+            }
+        }
     }
 
     private static DoubleVector geluTail(int form, DoubleVector x) {
@@ -344,26 +351,188 @@ public final class VectorElementwise implements Elementwise {
     private static final int BLOCK = 512;
     private static final ThreadLocal<float[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
 
-    /** The float16 forward pass of a kind in three passes per block (see above); bound is a multiple of L. */
-    private static void float16Forward(Activation.Kind kind, float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+    // float16's three passes, one driver per kind. The kernel's call comes first in each loop's bytecode (it runs on
+    // the block that the iteration before widened), so that where the JIT inlines the float32 kernel into the driver
+    // it parses the kernel before the conversions, as when the kernel is compiled on its own; the conversions' loops
+    // are written with Vector API calls only, which are inlined whatever the compilation's size. With the conversions
+    // first, or one driver for every kind (whose switch put a second kernel after the first's nodes), a kernel's
+    // helpers could fall past C2's inlining cutoff and box their vectors.
+
+    private static void sigmoidForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         float[] t = BLOCK_SCRATCH.get()[0];
-        for (int b = 0; b < bound; b += BLOCK) {
-            int n = Math.min(BLOCK, bound - b);
-            widenFloat16(x, xOff + b, t, 0, n);
-            forward(kind, p, t, 0, t, 0, n);
-            narrowFloat16(t, 0, y, yOff + b, n);
+        for (int b = -BLOCK; b < bound; b += BLOCK) {
+            if (b >= 0) {
+                int n = Math.min(BLOCK, bound - b);
+                sigmoidForward(p, t, 0, t, 0, n);
+                narrowFloat16(t, 0, y, yOff + b, n);
+            }
+            if (b + BLOCK < bound) {
+                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+            }
         }
     }
 
-    /** The float16 backward pass, for a kind whose gradient reads x (not y), in three passes per block. */
-    private static void float16Backward(Activation.Kind kind, float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+    private static void tanhForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = -BLOCK; b < bound; b += BLOCK) {
+            if (b >= 0) {
+                int n = Math.min(BLOCK, bound - b);
+                tanhForward(p, t, 0, t, 0, n);
+                narrowFloat16(t, 0, y, yOff + b, n);
+            }
+            if (b + BLOCK < bound) {
+                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+            }
+        }
+    }
+
+    private static void eluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = -BLOCK; b < bound; b += BLOCK) {
+            if (b >= 0) {
+                int n = Math.min(BLOCK, bound - b);
+                eluForward(p, t, 0, t, 0, n);
+                narrowFloat16(t, 0, y, yOff + b, n);
+            }
+            if (b + BLOCK < bound) {
+                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+            }
+        }
+    }
+
+    private static void swishForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = -BLOCK; b < bound; b += BLOCK) {
+            if (b >= 0) {
+                int n = Math.min(BLOCK, bound - b);
+                swishForward(p, t, 0, t, 0, n);
+                narrowFloat16(t, 0, y, yOff + b, n);
+            }
+            if (b + BLOCK < bound) {
+                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+            }
+        }
+    }
+
+    private static void softplusForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = -BLOCK; b < bound; b += BLOCK) {
+            if (b >= 0) {
+                int n = Math.min(BLOCK, bound - b);
+                softplusForward(p, t, 0, t, 0, n);
+                narrowFloat16(t, 0, y, yOff + b, n);
+            }
+            if (b + BLOCK < bound) {
+                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+            }
+        }
+    }
+
+    private static void geluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = -BLOCK; b < bound; b += BLOCK) {
+            if (b >= 0) {
+                int n = Math.min(BLOCK, bound - b);
+                geluForward(p, t, 0, t, 0, n);
+                narrowFloat16(t, 0, y, yOff + b, n);
+            }
+            if (b + BLOCK < bound) {
+                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+            }
+        }
+    }
+
+    private static void geluTanhForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = -BLOCK; b < bound; b += BLOCK) {
+            if (b >= 0) {
+                int n = Math.min(BLOCK, bound - b);
+                geluTanhForward(p, t, 0, t, 0, n);
+                narrowFloat16(t, 0, y, yOff + b, n);
+            }
+            if (b + BLOCK < bound) {
+                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+            }
+        }
+    }
+
+    private static void eluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         float[][] t = BLOCK_SCRATCH.get();
-        for (int b = from; b < bound; b += BLOCK) {
-            int n = Math.min(BLOCK, bound - b);
-            widenFloat16(dy, b, t[0], 0, n);
-            widenFloat16(x, b, t[1], 0, n);
-            backward(kind, p, t[0], t[1], null, t[0], 0, n);
-            narrowFloat16(t[0], 0, dx, b, n);
+        for (int b = from - BLOCK; b < bound; b += BLOCK) {
+            if (b >= from) {
+                int n = Math.min(BLOCK, bound - b);
+                eluBackward(p, t[0], t[1], t[0], 0, n);
+                narrowFloat16(t[0], 0, dx, b, n);
+            }
+            if (b + BLOCK < bound) {
+                int n = Math.min(BLOCK, bound - b - BLOCK);
+                widenFloat16(dy, b + BLOCK, t[0], 0, n);
+                widenFloat16(x, b + BLOCK, t[1], 0, n);
+            }
+        }
+    }
+
+    private static void swishBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        float[][] t = BLOCK_SCRATCH.get();
+        for (int b = from - BLOCK; b < bound; b += BLOCK) {
+            if (b >= from) {
+                int n = Math.min(BLOCK, bound - b);
+                swishBackward(p, t[0], t[1], t[0], 0, n);
+                narrowFloat16(t[0], 0, dx, b, n);
+            }
+            if (b + BLOCK < bound) {
+                int n = Math.min(BLOCK, bound - b - BLOCK);
+                widenFloat16(dy, b + BLOCK, t[0], 0, n);
+                widenFloat16(x, b + BLOCK, t[1], 0, n);
+            }
+        }
+    }
+
+    private static void softplusBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        float[][] t = BLOCK_SCRATCH.get();
+        for (int b = from - BLOCK; b < bound; b += BLOCK) {
+            if (b >= from) {
+                int n = Math.min(BLOCK, bound - b);
+                softplusBackward(p, t[0], t[1], t[0], 0, n);
+                narrowFloat16(t[0], 0, dx, b, n);
+            }
+            if (b + BLOCK < bound) {
+                int n = Math.min(BLOCK, bound - b - BLOCK);
+                widenFloat16(dy, b + BLOCK, t[0], 0, n);
+                widenFloat16(x, b + BLOCK, t[1], 0, n);
+            }
+        }
+    }
+
+    private static void geluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        float[][] t = BLOCK_SCRATCH.get();
+        for (int b = from - BLOCK; b < bound; b += BLOCK) {
+            if (b >= from) {
+                int n = Math.min(BLOCK, bound - b);
+                geluBackward(p, t[0], t[1], t[0], 0, n);
+                narrowFloat16(t[0], 0, dx, b, n);
+            }
+            if (b + BLOCK < bound) {
+                int n = Math.min(BLOCK, bound - b - BLOCK);
+                widenFloat16(dy, b + BLOCK, t[0], 0, n);
+                widenFloat16(x, b + BLOCK, t[1], 0, n);
+            }
+        }
+    }
+
+    private static void geluTanhBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+        float[][] t = BLOCK_SCRATCH.get();
+        for (int b = from - BLOCK; b < bound; b += BLOCK) {
+            if (b >= from) {
+                int n = Math.min(BLOCK, bound - b);
+                geluTanhBackward(p, t[0], t[1], t[0], 0, n);
+                narrowFloat16(t[0], 0, dx, b, n);
+            }
+            if (b + BLOCK < bound) {
+                int n = Math.min(BLOCK, bound - b - BLOCK);
+                widenFloat16(dy, b + BLOCK, t[0], 0, n);
+                widenFloat16(x, b + BLOCK, t[1], 0, n);
+            }
         }
     }
 
@@ -404,10 +573,15 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    /** float16 to float32 as {@link #loadFloat16}, written with Vector API calls only (see the float16 drivers). */
     private static void widenFloat16(short[] src, int sOff, float[] dst, int dOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            loadFloat16(src, sOff + i).intoArray(dst, dOff + i);
+            IntVector w = (IntVector) ShortVector.fromArray(SH, src, sOff + i).convertShape(S2I, SI, 0);
+            IntVector m = w.lanewise(LSHL, 17).lanewise(LSHR, 4);
+            IntVector scaled = m.reinterpretAsFloats().mul(F16_REBASE).reinterpretAsInts();
+            scaled.lanewise(OR, F32_SPECIAL, m.compare(GE, F16_SPECIAL)).or(w.and(SIGN)).reinterpretAsFloats()
+                    .intoArray(dst, dOff + i);
         }
         for (; i < n; i++) {
             dst[dOff + i] = dev.kengine.Conversions.fromFloat16(src[sOff + i]);
@@ -541,14 +715,19 @@ public final class VectorElementwise implements Elementwise {
             case IDENTITY -> identityForwardFp16(p, x, xOff, y, yOff, bound);
             case RELU -> reluForwardFp16(p, x, xOff, y, yOff, bound);
             case LEAKY_RELU -> leakyReluForwardFp16(p, x, xOff, y, yOff, bound);
+            case SIGMOID -> sigmoidForwardFp16(p, x, xOff, y, yOff, bound);
+            case TANH -> tanhForwardFp16(p, x, xOff, y, yOff, bound);
+            case ELU -> eluForwardFp16(p, x, xOff, y, yOff, bound);
             case SWISH -> {
                 if (p != 0f) {
-                    float16Forward(kind, p, x, xOff, y, yOff, bound);
+                    swishForwardFp16(p, x, xOff, y, yOff, bound);
                 } else {
                     halfForwardFp16(p, x, xOff, y, yOff, bound);
                 }
             }
-            case SIGMOID, TANH, ELU, SOFTPLUS, GELU, GELU_TANH -> float16Forward(kind, p, x, xOff, y, yOff, bound);
+            case SOFTPLUS -> softplusForwardFp16(p, x, xOff, y, yOff, bound);
+            case GELU -> geluForwardFp16(p, x, xOff, y, yOff, bound);
+            case GELU_TANH -> geluTanhForwardFp16(p, x, xOff, y, yOff, bound);
         }
     }
 
@@ -799,7 +978,11 @@ public final class VectorElementwise implements Elementwise {
         FloatVector out = cdfMinusHalf(xc).add(0.5f).abs().mul(lower);
         VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
         if (tail.anyTrue()) {
-            out = out.blend(geluTail(TAIL_GELU, v), tail);
+            float[] lanes = new float[4 * L];
+            v.intoArray(lanes, 0);
+            out.intoArray(lanes, L);
+            geluTail(TAIL_GELU, lanes, false);
+            return FloatVector.fromArray(S, lanes, L);
         }
         return out;
     }
@@ -844,7 +1027,11 @@ public final class VectorElementwise implements Elementwise {
         FloatVector out = v.mul(sg);
         VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
         if (tail.anyTrue()) {
-            out = out.blend(geluTail(TAIL_GELU_TANH, v), tail);
+            float[] lanes = new float[4 * L];
+            v.intoArray(lanes, 0);
+            out.intoArray(lanes, L);
+            geluTail(TAIL_GELU_TANH, lanes, false);
+            return FloatVector.fromArray(S, lanes, L);
         }
         return out;
     }
@@ -960,14 +1147,17 @@ public final class VectorElementwise implements Elementwise {
             case TANH -> tanhBackwardFp16(p, dy, y, dx, from, bound);
             case RELU -> reluBackwardFp16(p, dy, x, dx, from, bound);
             case LEAKY_RELU -> leakyReluBackwardFp16(p, dy, x, dx, from, bound);
+            case ELU -> eluBackwardFp16(p, dy, x, dx, from, bound);
             case SWISH -> {
                 if (p != 0f) {
-                    float16Backward(kind, p, dy, x, dx, from, bound);
+                    swishBackwardFp16(p, dy, x, dx, from, bound);
                 } else {
                     swishZeroBackwardFp16(dy, x, dx, from, bound);
                 }
             }
-            case ELU, SOFTPLUS, GELU, GELU_TANH -> float16Backward(kind, p, dy, x, dx, from, bound);
+            case SOFTPLUS -> softplusBackwardFp16(p, dy, x, dx, from, bound);
+            case GELU -> geluBackwardFp16(p, dy, x, dx, from, bound);
+            case GELU_TANH -> geluTanhBackwardFp16(p, dy, x, dx, from, bound);
         }
     }
 
@@ -1183,10 +1373,16 @@ public final class VectorElementwise implements Elementwise {
     private static FloatVector geluGradient(FloatVector dy, FloatVector v) {
         FloatVector slope = geluSlope(clamp(v, GELU_SLOPE_CLAMP));
         VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+        FloatVector g = dy.mul(slope);
         if (tail.anyTrue()) {
-            slope = slope.blend(geluTail(TAIL_GELU_SLOPE, v), tail);
+            float[] lanes = new float[4 * L];
+            v.intoArray(lanes, 0);
+            g.intoArray(lanes, L);
+            dy.intoArray(lanes, 2 * L);
+            geluTail(TAIL_GELU_SLOPE, lanes, true);
+            return FloatVector.fromArray(S, lanes, L);
         }
-        return dy.mul(slope);
+        return g;
     }
 
     private static void geluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
@@ -1219,10 +1415,16 @@ public final class VectorElementwise implements Elementwise {
         FloatVector w = square.fma(GELU_TANH_CUBIC3_V, ONE).mul(GELU_TANH_TWO_SCALE_V).mul(v);
         FloatVector slope = sigmoidSlopeFactored(u2, w);
         VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+        FloatVector g = dy.mul(slope);
         if (tail.anyTrue()) {
-            slope = slope.blend(geluTail(TAIL_GELU_TANH_SLOPE, v), tail);
+            float[] lanes = new float[4 * L];
+            v.intoArray(lanes, 0);
+            g.intoArray(lanes, L);
+            dy.intoArray(lanes, 2 * L);
+            geluTail(TAIL_GELU_TANH_SLOPE, lanes, true);
+            return FloatVector.fromArray(S, lanes, L);
         }
-        return dy.mul(slope);
+        return g;
     }
 
     private static void geluTanhBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
