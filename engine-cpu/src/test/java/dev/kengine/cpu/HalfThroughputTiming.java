@@ -15,8 +15,9 @@ import java.util.function.Consumer;
 /**
  * A timing harness (not a unit test): each op on 16M elements in FLOAT32, BFLOAT16 and FLOAT16 through
  * the public API on the CPU backend (2 threads), the three dtypes alternating, median of 9 wall-clock
- * runs after {@value #WARMUP} warm-up runs each. Prints G elements/s per dtype and the half/float32 ratios measured in
- * the same run. The backend is opened with {@code simd=true}, so every call runs the vector kernels (the default
+ * runs after untimed ones (at least {@value #WARMUP} rounds, and at least three seconds of them per op). Prints G
+ * elements/s per dtype and the half/float32 ratios measured in the same run. The backend is opened with
+ * {@code simd=true}, so every call runs the vector kernels (the default
  * {@code auto} starts on the scalar ones while the JIT compiles them). Arguments: {@code acts=relu,gelu,...} (the
  * activations to time; default relu, sigmoid, gelu, tanh), {@code matmul=false} (skip the products),
  * {@code elementwise=false} (only the products). Run after test-compile:
@@ -34,6 +35,8 @@ public final class HalfThroughputTiming {
      * and a half-precision cast timed first in its JVM read 0.9–1.0× where, warmed by earlier ops, it read 1.3–1.4×.
      */
     private static final int WARMUP = 10;
+    /** And untimed rounds for at least this long per op (see the loop). */
+    private static final long WARMUP_NANOS = 3_000_000_000L;
 
     /** Square matmul at 512, 1024, 2048 in each dtype (operands and result), GFLOP/s, median of 7 after 5 warm-up runs. */
     private static void matmul() {
@@ -145,15 +148,22 @@ public final class HalfThroughputTiming {
             ops.add(t -> b.cast(xs[t], out32));
             for (int o = 0; o < ops.size(); o++) {
                 double[][] times = new double[3][9];
-                for (int rep = -WARMUP; rep < 9; rep++) {
+                // Untimed rounds: at least WARMUP, and at least WARMUP_NANOS of them, so that C2 has installed the
+                // op's compiled loops (a large kernel takes 0.5–1.6 s to compile on a loaded 2-core host; ten calls
+                // of 16M elements are over in 40 ms, and the timed calls had run the earlier tiers' code).
+                long warmStart = System.nanoTime();
+                for (int rep = 0; rep < WARMUP || System.nanoTime() - warmStart < WARMUP_NANOS; rep++) {
+                    for (int t = 0; t < 3; t++) {
+                        ops.get(o).accept(t);
+                        b.synchronize();
+                    }
+                }
+                for (int rep = 0; rep < 9; rep++) {
                     for (int t = 0; t < 3; t++) {
                         long t0 = System.nanoTime();
                         ops.get(o).accept(t);
                         b.synchronize();
-                        long dt = System.nanoTime() - t0;
-                        if (rep >= 0) {
-                            times[t][rep] = dt;
-                        }
+                        times[t][rep] = System.nanoTime() - t0;
                     }
                 }
                 double[] med = new double[3];
