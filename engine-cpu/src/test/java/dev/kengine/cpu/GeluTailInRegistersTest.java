@@ -10,8 +10,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The GELU kernels take a double-precision path, out of line, for vectors with a lane below −4. Once that path had
- * been taken before a kernel was compiled, the vector it was handed was boxed on every step, taken or not: float32
+ * The GELU kernels take a double-precision path, out of line, for vectors with a lane below −4. While that path was
+ * called from inside the per-vector functions, a kernel compiled after it had been taken boxed its vectors on every
+ * step, taken or not: float32
  * GELU forward on 1M elements with no lane below −4 allocated 6.3 MB a call and ran at 2.6–2.8 G elements/s against
  * 4.3–4.5 (ELEMENTWISE-NOTES.md, 2026-12-07). Here each GELU form, forward and backward, in float32, bfloat16 and
  * float16, first runs on inputs with such lanes, then on inputs without, until a call allocates less than a boxed

@@ -73,7 +73,7 @@ public final class VectorElementwise implements Elementwise {
     private static final float GELU_SLOPE_CLAMP = 6f;
 
     /**
-     * Below −{@value}, the GELU forms and their slopes come from {@link #geluTail}: there the fits above keep only
+     * Below −{@value}, the GELU forms and their slopes come from {@link #geluTailApply}: there the fits above keep only
      * their absolute accuracy (about 3e-8·|x|), which is no relative accuracy at all once x·Φ(x) falls under 1e-6
      * (x ≈ −4.4), and worse than PyTorch's 1 + erf form, whose error shrinks with the granularity of erf near −1.
      */
@@ -198,12 +198,10 @@ public final class VectorElementwise implements Elementwise {
      * formulas that keep relative accuracy there: Φ(x) = erfc(|x|/√2)/2 by {@link Gaussian}'s erfc (relative error
      * below 1.2e-7, x²/2 exact in double), φ(x) and σ(2u) by the lanewise double EXP. lanes holds x in [0, L), the
      * float path's results in [L, 2L), which the tail lanes overwrite, dy in [2L, 3L) for a slope, and scratch in
-     * [3L, 4L). Called only for vectors with such a lane, rare in training data, so its cost (double arithmetic, a
-     * call the JIT may not inline) stays out of the common path. Every vector crosses the call in the array, none
-     * as an argument, a result or a value live across it: a vector that meets a call left out of line is a heap
-     * object, and where this branch had been taken before the kernel was compiled, C2 boxed the kernel's vectors on
-     * every step, taken or not (GELU backward: two boxes per 16 elements for as long as the JVM ran;
-     * ELEMENTWISE-NOTES.md, 2026-12-07).
+     * [3L, 4L). Called by {@link #geluTailApply} after a block's vector loop, only for vectors with such a lane (rare in
+     * training data), so that the kernels' loops hold no branch and no call: with this path called from inside the
+     * per-vector functions, a kernel compiled after the branch had been taken boxed its vectors on every step, taken
+     * or not, for as long as the JVM ran (ELEMENTWISE-NOTES.md, 2026-12-07).
      */
     private static void geluTail(int form, float[] lanes, boolean slope) {
         for (int h = 0; h < L; h += H.length()) {
@@ -213,6 +211,73 @@ public final class VectorElementwise implements Elementwise {
         for (int j = 0; j < L; j++) {
             if (lanes[j] < -GELU_TAIL) {
                 lanes[L + j] = slope ? lanes[2 * L + j] * lanes[3 * L + j] : lanes[3 * L + j];
+            }
+        }
+    }
+
+    /**
+     * Before a block's vector loop: a copy of x (in [0, n)) and dy (in [n, 2n)) for every vector of the block with a
+     * lane below −{@value #GELU_TAIL}, zeros elsewhere; null when there is none (n a multiple of L). Taken before the
+     * loop, because a kernel may write its results over x or dy (the float16 kernels run in place on their blocks).
+     */
+    private static float[] geluTailScan(float[] x, int xOff, float[] dy, int dyOff, int n) {
+        float[] saved = null;
+        for (int i = 0; i < n; i += L) {
+            if (FloatVector.fromArray(S, x, xOff + i).compare(LT, -GELU_TAIL).anyTrue()) {
+                if (saved == null) {
+                    saved = new float[2 * n];
+                }
+                System.arraycopy(x, xOff + i, saved, i, L);
+                if (dy != null) {
+                    System.arraycopy(dy, dyOff + i, saved, n + i, L);
+                }
+            }
+        }
+        return saved;
+    }
+
+    /**
+     * After the block's vector loop: the tail lanes of the n results in out, from {@link #geluTailScan}'s copy, through
+     * {@link #geluTail(int, float[], boolean)} (dy's copy beside x for a slope). The vector kernels themselves have no
+     * branch and no call (see geluTail).
+     */
+    private static void geluTailApply(int form, float[] saved, boolean slope, float[] out, int outOff, int n) {
+        float[] lanes = new float[4 * L];
+        for (int i = 0; i < n; i += L) {
+            if (FloatVector.fromArray(S, saved, i).compare(LT, -GELU_TAIL).anyTrue()) {
+                System.arraycopy(saved, i, lanes, 0, L);
+                System.arraycopy(out, outOff + i, lanes, L, L);
+                if (slope) {
+                    System.arraycopy(saved, n + i, lanes, 2 * L, L);
+                }
+                geluTail(form, lanes, slope);
+                System.arraycopy(lanes, L, out, outOff + i, L);
+            }
+        }
+    }
+
+    /**
+     * The tail lanes of a bfloat16 block's float results in out, after its vector loop (x and dy are not written
+     * before the rounding pass): below −4 is, in bfloat16 bits read as signed shorts, above 0xC080 (−4) and at most
+     * 0xFF80 (−∞), which excludes the NaNs.
+     */
+    private static void geluTailsBf16(int form, short[] x, int xOff, short[] dy, int dyOff, float[] out, int n) {
+        float[] lanes = null;
+        for (int i = 0; i < n; i += L) {
+            ShortVector bits = ShortVector.fromArray(SH, x, xOff + i);
+            if (bits.compare(GT, (short) 0xC080).and(bits.compare(LE, (short) 0xFF80)).anyTrue()) {
+                if (lanes == null) {
+                    lanes = new float[4 * L];
+                }
+                for (int j = 0; j < L; j++) {
+                    lanes[j] = Float.intBitsToFloat(x[xOff + i + j] << 16);
+                    if (dy != null) {
+                        lanes[2 * L + j] = Float.intBitsToFloat(dy[dyOff + i + j] << 16);
+                    }
+                }
+                System.arraycopy(out, i, lanes, L, L);
+                geluTail(form, lanes, dy != null);
+                System.arraycopy(lanes, L, out, i, L);
             }
         }
     }
@@ -970,26 +1035,26 @@ public final class VectorElementwise implements Elementwise {
      * scalar kernel's erfc form keeps that). Without an exponential it runs 40 % faster than that form did. The
      * factor x is clamped from below only: beyond the clamps Φ is exactly 0 or 1, so x ≤ −5.5 (−∞ included) gives −0
      * with no ∞·0, and x ≥ 5.5 gives x. Near the clamp the fit can round Φ a hair below 0; |Φ| keeps the result's
-     * sign that of x, at the same error. Below −{@value #GELU_TAIL} the double tail path ({@link #geluTail}).
+     * sign that of x, at the same error. Below −{@value #GELU_TAIL} the kernels replace it by the double tail path
+     * ({@link #geluTailApply}).
      */
     private static FloatVector gelu(FloatVector v) {
         FloatVector lower = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
         FloatVector xc = lower.blend(GELU_CLAMP, lower.compare(GT, GELU_CLAMP));
         FloatVector out = cdfMinusHalf(xc).add(0.5f).abs().mul(lower);
-        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-        if (tail.anyTrue()) {
-            float[] lanes = new float[4 * L];
-            v.intoArray(lanes, 0);
-            out.intoArray(lanes, L);
-            geluTail(TAIL_GELU, lanes, false);
-            return FloatVector.fromArray(S, lanes, L);
-        }
         return out;
     }
 
     private static void geluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            gelu(load(x, xOff + i)).intoArray(y, yOff + i);
+        for (int b = 0; b < bound; b += BLOCK) {
+            int end = Math.min(bound, b + BLOCK);
+            float[] saved = geluTailScan(x, xOff + b, null, 0, end - b);
+            for (int i = b; i < end; i += L) {
+                gelu(load(x, xOff + i)).intoArray(y, yOff + i);
+            }
+            if (saved != null) {
+                geluTailApply(TAIL_GELU, saved, false, y, yOff + b, end - b);
+            }
         }
     }
 
@@ -1000,6 +1065,7 @@ public final class VectorElementwise implements Elementwise {
             for (int i = 0; i < n; i += L) {
                 gelu(loadBFloat16(x, xOff + b + i)).intoArray(t, i);
             }
+            geluTailsBf16(TAIL_GELU, x, xOff + b, null, 0, t, n);
             narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
@@ -1017,28 +1083,27 @@ public final class VectorElementwise implements Elementwise {
      * cancellation anywhere, so relative accuracy but for 2u's own rounding (about 2 ulp of 2u, which e^(2u) turns
      * into 10 ulp of the result at x = −3 and 40 at −5.2, where PyTorch's x/2·(1 + tanh u) cancels to 200 ulp and
      * then to 0). The rational fit it replaced kept only absolute accuracy for x &lt; 0 (766 ulp at x = −2.99).
-     * Below −{@value #GELU_TAIL} the double tail path ({@link #geluTail}) takes over; σ is 0 only far below −4 (x =
-     * −∞ included), where the tail path's result replaces this one.
+     * Below −{@value #GELU_TAIL} the kernels replace it by the double tail path ({@link #geluTailApply}); σ is 0 only far
+     * below −4 (x = −∞ included).
      */
     private static FloatVector geluTanh(FloatVector v) {
         FloatVector u2 = v.mul(v).fma(GELU_TANH_CUBIC, 1f).mul(v).mul(GELU_TANH_TWO_SCALE);
         FloatVector e = VectorMath.expNonPositiveScaled(u2.reinterpretAsInts().or(SIGN).reinterpretAsFloats());
         FloatVector sg = FloatVector.broadcast(S, VectorMath.EXP_SCALE).blend(e, u2.compare(LT, 0f)).div(e.add(VectorMath.EXP_SCALE));
         FloatVector out = v.mul(sg);
-        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-        if (tail.anyTrue()) {
-            float[] lanes = new float[4 * L];
-            v.intoArray(lanes, 0);
-            out.intoArray(lanes, L);
-            geluTail(TAIL_GELU_TANH, lanes, false);
-            return FloatVector.fromArray(S, lanes, L);
-        }
         return out;
     }
 
     private static void geluTanhForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            geluTanh(load(x, xOff + i)).intoArray(y, yOff + i);
+        for (int b = 0; b < bound; b += BLOCK) {
+            int end = Math.min(bound, b + BLOCK);
+            float[] saved = geluTailScan(x, xOff + b, null, 0, end - b);
+            for (int i = b; i < end; i += L) {
+                geluTanh(load(x, xOff + i)).intoArray(y, yOff + i);
+            }
+            if (saved != null) {
+                geluTailApply(TAIL_GELU_TANH, saved, false, y, yOff + b, end - b);
+            }
         }
     }
 
@@ -1049,6 +1114,7 @@ public final class VectorElementwise implements Elementwise {
             for (int i = 0; i < n; i += L) {
                 geluTanh(loadBFloat16(x, xOff + b + i)).intoArray(t, i);
             }
+            geluTailsBf16(TAIL_GELU_TANH, x, xOff + b, null, 0, t, n);
             narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
@@ -1372,22 +1438,19 @@ public final class VectorElementwise implements Elementwise {
     /** dy·GELU′(x): beyond the clamp GELU′ is 0 or 1 to float precision, and ±∞ give dy·0 or dy. */
     private static FloatVector geluGradient(FloatVector dy, FloatVector v) {
         FloatVector slope = geluSlope(clamp(v, GELU_SLOPE_CLAMP));
-        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-        FloatVector g = dy.mul(slope);
-        if (tail.anyTrue()) {
-            float[] lanes = new float[4 * L];
-            v.intoArray(lanes, 0);
-            g.intoArray(lanes, L);
-            dy.intoArray(lanes, 2 * L);
-            geluTail(TAIL_GELU_SLOPE, lanes, true);
-            return FloatVector.fromArray(S, lanes, L);
-        }
-        return g;
+        return dy.mul(slope);
     }
 
     private static void geluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            geluGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+        for (int b = from; b < bound; b += BLOCK) {
+            int end = Math.min(bound, b + BLOCK);
+            float[] saved = geluTailScan(x, b, dy, b, end - b);
+            for (int i = b; i < end; i += L) {
+                geluGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+            }
+            if (saved != null) {
+                geluTailApply(TAIL_GELU_SLOPE, saved, true, dx, b, end - b);
+            }
         }
     }
 
@@ -1398,6 +1461,7 @@ public final class VectorElementwise implements Elementwise {
             for (int i = 0; i < n; i += L) {
                 geluGradient(loadBFloat16(dy, b + i), loadBFloat16(x, b + i)).intoArray(t, i);
             }
+            geluTailsBf16(TAIL_GELU_SLOPE, x, b, dy, b, t, n);
             narrowBFloat16(t, 0, dx, b, n);
         }
     }
@@ -1414,22 +1478,19 @@ public final class VectorElementwise implements Elementwise {
         FloatVector u2 = square.fma(GELU_TANH_CUBIC_V, ONE).mul(v).mul(GELU_TANH_TWO_SCALE_V);
         FloatVector w = square.fma(GELU_TANH_CUBIC3_V, ONE).mul(GELU_TANH_TWO_SCALE_V).mul(v);
         FloatVector slope = sigmoidSlopeFactored(u2, w);
-        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-        FloatVector g = dy.mul(slope);
-        if (tail.anyTrue()) {
-            float[] lanes = new float[4 * L];
-            v.intoArray(lanes, 0);
-            g.intoArray(lanes, L);
-            dy.intoArray(lanes, 2 * L);
-            geluTail(TAIL_GELU_TANH_SLOPE, lanes, true);
-            return FloatVector.fromArray(S, lanes, L);
-        }
-        return g;
+        return dy.mul(slope);
     }
 
     private static void geluTanhBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            geluTanhGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+        for (int b = from; b < bound; b += BLOCK) {
+            int end = Math.min(bound, b + BLOCK);
+            float[] saved = geluTailScan(x, b, dy, b, end - b);
+            for (int i = b; i < end; i += L) {
+                geluTanhGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+            }
+            if (saved != null) {
+                geluTailApply(TAIL_GELU_TANH_SLOPE, saved, true, dx, b, end - b);
+            }
         }
     }
 
@@ -1440,6 +1501,7 @@ public final class VectorElementwise implements Elementwise {
             for (int i = 0; i < n; i += L) {
                 geluTanhGradient(loadBFloat16(dy, b + i), loadBFloat16(x, b + i)).intoArray(t, i);
             }
+            geluTailsBf16(TAIL_GELU_TANH_SLOPE, x, b, dy, b, t, n);
             narrowBFloat16(t, 0, dx, b, n);
         }
     }
