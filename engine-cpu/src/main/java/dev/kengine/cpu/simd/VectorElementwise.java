@@ -73,7 +73,7 @@ public final class VectorElementwise implements Elementwise {
     private static final float GELU_SLOPE_CLAMP = 6f;
 
     /**
-     * Below −{@value}, the GELU forms and their slopes come from {@link #geluTailApply}: there the fits above keep only
+     * Below −{@value}, the GELU forms and their slopes come from {@link #geluTails}: there the fits above keep only
      * their absolute accuracy (about 3e-8·|x|), which is no relative accuracy at all once x·Φ(x) falls under 1e-6
      * (x ≈ −4.4), and worse than PyTorch's 1 + erf form, whose error shrinks with the granularity of erf near −1.
      */
@@ -198,7 +198,7 @@ public final class VectorElementwise implements Elementwise {
      * formulas that keep relative accuracy there: Φ(x) = erfc(|x|/√2)/2 by {@link Gaussian}'s erfc (relative error
      * below 1.2e-7, x²/2 exact in double), φ(x) and σ(2u) by the lanewise double EXP. lanes holds x in [0, L), the
      * float path's results in [L, 2L), which the tail lanes overwrite, dy in [2L, 3L) for a slope, and scratch in
-     * [3L, 4L). Called by {@link #geluTailApply} after a block's vector loop, only for vectors with such a lane (rare in
+     * [3L, 4L). Called by {@link #geluTails} after a block's vector loop, only for vectors with such a lane (rare in
      * training data), so that the kernels' loops hold no branch and no call: with this path called from inside the
      * per-vector functions, a kernel compiled after the branch had been taken boxed its vectors on every step, taken
      * or not, for as long as the JVM ran (ELEMENTWISE-NOTES.md, 2026-12-07).
@@ -216,41 +216,24 @@ public final class VectorElementwise implements Elementwise {
     }
 
     /**
-     * Before a block's vector loop: a copy of x (in [0, n)) and dy (in [n, 2n)) for every vector of the block with a
-     * lane below −{@value #GELU_TAIL}, zeros elsewhere; null when there is none (n a multiple of L). Taken before the
-     * loop, because a kernel may write its results over x or dy (the float16 kernels run in place on their blocks).
+     * After a block's vector loop: the tail lanes of the n results in out (n a multiple of L). Every vector of x with a
+     * lane below −{@value #GELU_TAIL} goes through {@link #geluTail(int, float[], boolean)}, dy beside it for a slope.
+     * The kernels write a block's results into scratch first and copy them out after this, so x and dy are intact
+     * here even when the caller's output is one of them; the block is still in L1.
      */
-    private static float[] geluTailScan(float[] x, int xOff, float[] dy, int dyOff, int n) {
-        float[] saved = null;
+    private static void geluTails(int form, float[] x, int xOff, float[] dy, int dyOff, float[] out, int outOff, int n) {
+        float[] lanes = null;
         for (int i = 0; i < n; i += L) {
             if (FloatVector.fromArray(S, x, xOff + i).compare(LT, -GELU_TAIL).anyTrue()) {
-                if (saved == null) {
-                    saved = new float[2 * n];
+                if (lanes == null) {
+                    lanes = new float[4 * L];
                 }
-                System.arraycopy(x, xOff + i, saved, i, L);
-                if (dy != null) {
-                    System.arraycopy(dy, dyOff + i, saved, n + i, L);
-                }
-            }
-        }
-        return saved;
-    }
-
-    /**
-     * After the block's vector loop: the tail lanes of the n results in out, from {@link #geluTailScan}'s copy, through
-     * {@link #geluTail(int, float[], boolean)} (dy's copy beside x for a slope). The vector kernels themselves have no
-     * branch and no call (see geluTail).
-     */
-    private static void geluTailApply(int form, float[] saved, boolean slope, float[] out, int outOff, int n) {
-        float[] lanes = new float[4 * L];
-        for (int i = 0; i < n; i += L) {
-            if (FloatVector.fromArray(S, saved, i).compare(LT, -GELU_TAIL).anyTrue()) {
-                System.arraycopy(saved, i, lanes, 0, L);
+                System.arraycopy(x, xOff + i, lanes, 0, L);
                 System.arraycopy(out, outOff + i, lanes, L, L);
-                if (slope) {
-                    System.arraycopy(saved, n + i, lanes, 2 * L, L);
+                if (dy != null) {
+                    System.arraycopy(dy, dyOff + i, lanes, 2 * L, L);
                 }
-                geluTail(form, lanes, slope);
+                geluTail(form, lanes, dy != null);
                 System.arraycopy(lanes, L, out, outOff + i, L);
             }
         }
@@ -415,6 +398,14 @@ public final class VectorElementwise implements Elementwise {
     /** Elements per block: 2 KB of floats, so that the blocks stay in L1. */
     private static final int BLOCK = 512;
     private static final ThreadLocal<float[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
+    /**
+     * The float32 GELU kernels work in blocks of GELU_BLOCK, noting in a boolean whether any x of the block was below
+     * −4 (a compare and a test a vector; a vector carried across the loop instead, the lanes' minimum, was boxed),
+     * and after such a block call geluTails. Nothing in the vector loop calls out of line.
+     */
+    private static final int GELU_BLOCK = 2048;
+    /** The float32 GELU kernels' block of results when they run in place (the float16 drivers call them so). */
+    private static final ThreadLocal<float[]> GELU_SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     // float16's three passes, one driver per kind. The kernel's call comes first in each loop's bytecode (it runs on
     // the block that the iteration before widened), so that where the JIT inlines the float32 kernel into the driver
@@ -498,7 +489,7 @@ public final class VectorElementwise implements Elementwise {
         for (int b = -BLOCK; b < bound; b += BLOCK) {
             if (b >= 0) {
                 int n = Math.min(BLOCK, bound - b);
-                geluForward(p, t, 0, t, 0, n);
+                geluForwardInPlace(p, t, 0, t, 0, n);
                 narrowFloat16(t, 0, y, yOff + b, n);
             }
             if (b + BLOCK < bound) {
@@ -512,7 +503,7 @@ public final class VectorElementwise implements Elementwise {
         for (int b = -BLOCK; b < bound; b += BLOCK) {
             if (b >= 0) {
                 int n = Math.min(BLOCK, bound - b);
-                geluTanhForward(p, t, 0, t, 0, n);
+                geluTanhForwardInPlace(p, t, 0, t, 0, n);
                 narrowFloat16(t, 0, y, yOff + b, n);
             }
             if (b + BLOCK < bound) {
@@ -574,7 +565,7 @@ public final class VectorElementwise implements Elementwise {
         for (int b = from - BLOCK; b < bound; b += BLOCK) {
             if (b >= from) {
                 int n = Math.min(BLOCK, bound - b);
-                geluBackward(p, t[0], t[1], t[0], 0, n);
+                geluBackwardInPlace(p, t[0], t[1], t[0], 0, n);
                 narrowFloat16(t[0], 0, dx, b, n);
             }
             if (b + BLOCK < bound) {
@@ -590,7 +581,7 @@ public final class VectorElementwise implements Elementwise {
         for (int b = from - BLOCK; b < bound; b += BLOCK) {
             if (b >= from) {
                 int n = Math.min(BLOCK, bound - b);
-                geluTanhBackward(p, t[0], t[1], t[0], 0, n);
+                geluTanhBackwardInPlace(p, t[0], t[1], t[0], 0, n);
                 narrowFloat16(t[0], 0, dx, b, n);
             }
             if (b + BLOCK < bound) {
@@ -734,8 +725,20 @@ public final class VectorElementwise implements Elementwise {
             case ELU -> eluForward(p, x, xOff, y, yOff, bound);
             case SWISH -> swishForward(p, x, xOff, y, yOff, bound);
             case SOFTPLUS -> softplusForward(p, x, xOff, y, yOff, bound);
-            case GELU -> geluForward(p, x, xOff, y, yOff, bound);
-            case GELU_TANH -> geluTanhForward(p, x, xOff, y, yOff, bound);
+            case GELU -> {
+                if (x == y) {
+                    geluForwardInPlace(p, x, xOff, y, yOff, bound);
+                } else {
+                    geluForward(p, x, xOff, y, yOff, bound);
+                }
+            }
+            case GELU_TANH -> {
+                if (x == y) {
+                    geluTanhForwardInPlace(p, x, xOff, y, yOff, bound);
+                } else {
+                    geluTanhForward(p, x, xOff, y, yOff, bound);
+                }
+            }
         }
     }
 
@@ -1036,7 +1039,7 @@ public final class VectorElementwise implements Elementwise {
      * factor x is clamped from below only: beyond the clamps Φ is exactly 0 or 1, so x ≤ −5.5 (−∞ included) gives −0
      * with no ∞·0, and x ≥ 5.5 gives x. Near the clamp the fit can round Φ a hair below 0; |Φ| keeps the result's
      * sign that of x, at the same error. Below −{@value #GELU_TAIL} the kernels replace it by the double tail path
-     * ({@link #geluTailApply}).
+     * ({@link #geluTails}).
      */
     private static FloatVector gelu(FloatVector v) {
         FloatVector lower = v.blend(-GELU_CLAMP, v.compare(LT, -GELU_CLAMP));
@@ -1046,15 +1049,30 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        for (int b = 0; b < bound; b += BLOCK) {
-            int end = Math.min(bound, b + BLOCK);
-            float[] saved = geluTailScan(x, xOff + b, null, 0, end - b);
+        for (int b = 0; b < bound; b += GELU_BLOCK) {
+            int end = Math.min(bound, b + GELU_BLOCK);
+            boolean tail = false;
             for (int i = b; i < end; i += L) {
-                gelu(load(x, xOff + i)).intoArray(y, yOff + i);
+                FloatVector v = load(x, xOff + i);
+                tail |= v.compare(LT, -GELU_TAIL).anyTrue();
+                gelu(v).intoArray(y, yOff + i);
             }
-            if (saved != null) {
-                geluTailApply(TAIL_GELU, saved, false, y, yOff + b, end - b);
+            if (tail) {
+                geluTails(TAIL_GELU, x, xOff + b, null, 0, y, yOff + b, end - b);
             }
+        }
+    }
+
+    /** {@link #geluForward} where y is x's array: each block's results go through scratch, so that x is intact for the tail. */
+    private static void geluForwardInPlace(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
+        float[] t = GELU_SCRATCH.get();
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                gelu(load(x, xOff + b + i)).intoArray(t, i);
+            }
+            geluTails(TAIL_GELU, x, xOff + b, null, 0, t, 0, n);
+            System.arraycopy(t, 0, y, yOff + b, n);
         }
     }
 
@@ -1083,7 +1101,7 @@ public final class VectorElementwise implements Elementwise {
      * cancellation anywhere, so relative accuracy but for 2u's own rounding (about 2 ulp of 2u, which e^(2u) turns
      * into 10 ulp of the result at x = −3 and 40 at −5.2, where PyTorch's x/2·(1 + tanh u) cancels to 200 ulp and
      * then to 0). The rational fit it replaced kept only absolute accuracy for x &lt; 0 (766 ulp at x = −2.99).
-     * Below −{@value #GELU_TAIL} the kernels replace it by the double tail path ({@link #geluTailApply}); σ is 0 only far
+     * Below −{@value #GELU_TAIL} the kernels replace it by the double tail path ({@link #geluTails}); σ is 0 only far
      * below −4 (x = −∞ included).
      */
     private static FloatVector geluTanh(FloatVector v) {
@@ -1095,15 +1113,30 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluTanhForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
-        for (int b = 0; b < bound; b += BLOCK) {
-            int end = Math.min(bound, b + BLOCK);
-            float[] saved = geluTailScan(x, xOff + b, null, 0, end - b);
+        for (int b = 0; b < bound; b += GELU_BLOCK) {
+            int end = Math.min(bound, b + GELU_BLOCK);
+            boolean tail = false;
             for (int i = b; i < end; i += L) {
-                geluTanh(load(x, xOff + i)).intoArray(y, yOff + i);
+                FloatVector v = load(x, xOff + i);
+                tail |= v.compare(LT, -GELU_TAIL).anyTrue();
+                geluTanh(v).intoArray(y, yOff + i);
             }
-            if (saved != null) {
-                geluTailApply(TAIL_GELU_TANH, saved, false, y, yOff + b, end - b);
+            if (tail) {
+                geluTails(TAIL_GELU_TANH, x, xOff + b, null, 0, y, yOff + b, end - b);
             }
+        }
+    }
+
+    /** {@link #geluTanhForward} where y is x's array: each block's results go through scratch, so that x is intact for the tail. */
+    private static void geluTanhForwardInPlace(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
+        float[] t = GELU_SCRATCH.get();
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                geluTanh(load(x, xOff + b + i)).intoArray(t, i);
+            }
+            geluTails(TAIL_GELU_TANH, x, xOff + b, null, 0, t, 0, n);
+            System.arraycopy(t, 0, y, yOff + b, n);
         }
     }
 
@@ -1162,8 +1195,20 @@ public final class VectorElementwise implements Elementwise {
             case ELU -> eluBackward(p, dy, x, dx, from, bound);
             case SWISH -> swishBackward(p, dy, x, dx, from, bound);
             case SOFTPLUS -> softplusBackward(p, dy, x, dx, from, bound);
-            case GELU -> geluBackward(p, dy, x, dx, from, bound);
-            case GELU_TANH -> geluTanhBackward(p, dy, x, dx, from, bound);
+            case GELU -> {
+                if (dx == x || dx == dy) {
+                    geluBackwardInPlace(p, dy, x, dx, from, bound);
+                } else {
+                    geluBackward(p, dy, x, dx, from, bound);
+                }
+            }
+            case GELU_TANH -> {
+                if (dx == x || dx == dy) {
+                    geluTanhBackwardInPlace(p, dy, x, dx, from, bound);
+                } else {
+                    geluTanhBackward(p, dy, x, dx, from, bound);
+                }
+            }
         }
     }
 
@@ -1442,15 +1487,30 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
-        for (int b = from; b < bound; b += BLOCK) {
-            int end = Math.min(bound, b + BLOCK);
-            float[] saved = geluTailScan(x, b, dy, b, end - b);
+        for (int b = from; b < bound; b += GELU_BLOCK) {
+            int end = Math.min(bound, b + GELU_BLOCK);
+            boolean tail = false;
             for (int i = b; i < end; i += L) {
-                geluGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+                FloatVector v = load(x, i);
+                tail |= v.compare(LT, -GELU_TAIL).anyTrue();
+                geluGradient(load(dy, i), v).intoArray(dx, i);
             }
-            if (saved != null) {
-                geluTailApply(TAIL_GELU_SLOPE, saved, true, dx, b, end - b);
+            if (tail) {
+                geluTails(TAIL_GELU_SLOPE, x, b, dy, b, dx, b, end - b);
             }
+        }
+    }
+
+    /** {@link #geluBackward} where dx is dy's or x's array: each block's results go through scratch (x and dy intact for the tail). */
+    private static void geluBackwardInPlace(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
+        float[] t = GELU_SCRATCH.get();
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                geluGradient(load(dy, b + i), load(x, b + i)).intoArray(t, i);
+            }
+            geluTails(TAIL_GELU_SLOPE, x, b, dy, b, t, 0, n);
+            System.arraycopy(t, 0, dx, b, n);
         }
     }
 
@@ -1482,15 +1542,30 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluTanhBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
-        for (int b = from; b < bound; b += BLOCK) {
-            int end = Math.min(bound, b + BLOCK);
-            float[] saved = geluTailScan(x, b, dy, b, end - b);
+        for (int b = from; b < bound; b += GELU_BLOCK) {
+            int end = Math.min(bound, b + GELU_BLOCK);
+            boolean tail = false;
             for (int i = b; i < end; i += L) {
-                geluTanhGradient(load(dy, i), load(x, i)).intoArray(dx, i);
+                FloatVector v = load(x, i);
+                tail |= v.compare(LT, -GELU_TAIL).anyTrue();
+                geluTanhGradient(load(dy, i), v).intoArray(dx, i);
             }
-            if (saved != null) {
-                geluTailApply(TAIL_GELU_TANH_SLOPE, saved, true, dx, b, end - b);
+            if (tail) {
+                geluTails(TAIL_GELU_TANH_SLOPE, x, b, dy, b, dx, b, end - b);
             }
+        }
+    }
+
+    /** {@link #geluTanhBackward} where dx is dy's or x's array: each block's results go through scratch (x and dy intact for the tail). */
+    private static void geluTanhBackwardInPlace(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
+        float[] t = GELU_SCRATCH.get();
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                geluTanhGradient(load(dy, b + i), load(x, b + i)).intoArray(t, i);
+            }
+            geluTails(TAIL_GELU_TANH_SLOPE, x, b, dy, b, t, 0, n);
+            System.arraycopy(t, 0, dx, b, n);
         }
     }
 
