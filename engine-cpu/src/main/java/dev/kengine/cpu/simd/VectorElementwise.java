@@ -309,9 +309,11 @@ public final class VectorElementwise implements Elementwise {
     //
     // A half-precision kernel loads L half lanes, widens them to a float vector, runs the float32 kernel's own
     // per-vector function and rounds once: the bits of widening, the float32 kernel and narrowing in turn (each
-    // conversion is exact or follows dev.kengine.Conversions bit for bit). The kinds whose arithmetic is short (the
-    // ReLU family, the sigmoid and tanh gradients) round each vector as it is computed; the others go through a float
-    // block in L1 (below, at BLOCK).
+    // conversion is exact or follows dev.kengine.Conversions bit for bit). In bfloat16 the kinds whose arithmetic is
+    // short (the ReLU family, the sigmoid and tanh gradients) round each vector as it is computed; the others, and
+    // every float16 kind, go through a float block in L1 (below, at BLOCK). float16's two loads and its rounding
+    // helper put even the short kinds' fused loops past C2's inlining cutoff (24,000 nodes), and a full `./engine
+    // compare` run caught its sigmoid backward with the helper out of line, boxed (0.13–0.29× float32).
     //
     // What the JIT needs: C2 stops inlining ordinary (not @ForceInline) methods once a compilation has created 18,000
     // nodes (NodeCountInliningCutoff), and the Vector API's operations create about 400 each while being parsed; a
@@ -806,8 +808,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void identityForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16(loadFloat16(x, xOff + i), y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                loadFloat16(x, xOff + b + i).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -908,8 +915,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void reluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16(relu(loadFloat16(x, xOff + i)), y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                relu(loadFloat16(x, xOff + b + i)).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -926,8 +938,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void leakyReluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16(leakyRelu(loadFloat16(x, xOff + i), p), y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                leakyRelu(loadFloat16(x, xOff + b + i), p).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -1001,8 +1018,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void halfForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            storeFloat16(loadFloat16(x, xOff + i).mul(0.5f), y, yOff + i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = 0; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                loadFloat16(x, xOff + b + i).mul(0.5f).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -1290,8 +1312,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void sigmoidBackwardFp16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16(sigmoidGradient(loadFloat16(dy, i), loadFloat16(y, i)), dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                sigmoidGradient(loadFloat16(dy, b + i), loadFloat16(y, b + i)).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, dx, b, n);
         }
     }
 
@@ -1317,8 +1344,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void tanhBackwardFp16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16(tanhGradient(loadFloat16(dy, i), loadFloat16(y, i)), dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                tanhGradient(loadFloat16(dy, b + i), loadFloat16(y, b + i)).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, dx, b, n);
         }
     }
 
@@ -1335,8 +1367,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void reluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16(reluDerivative(loadFloat16(dy, i), loadFloat16(x, i)), dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                reluDerivative(loadFloat16(dy, b + i), loadFloat16(x, b + i)).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, dx, b, n);
         }
     }
 
@@ -1353,8 +1390,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void leakyReluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16(leakyReluDerivative(loadFloat16(dy, i), loadFloat16(x, i), p), dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                leakyReluDerivative(loadFloat16(dy, b + i), loadFloat16(x, b + i), p).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, dx, b, n);
         }
     }
 
@@ -1430,8 +1472,13 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void swishZeroBackwardFp16(short[] dy, short[] x, short[] dx, int from, int bound) {
-        for (int i = from; i < bound; i += L) {
-            storeFloat16(swishZeroGradient(loadFloat16(dy, i), loadFloat16(x, i)), dx, i);
+        float[] t = BLOCK_SCRATCH.get()[0];
+        for (int b = from; b < bound; b += BLOCK) {
+            int n = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < n; i += L) {
+                swishZeroGradient(loadFloat16(dy, b + i), loadFloat16(x, b + i)).intoArray(t, i);
+            }
+            narrowFloat16(t, 0, dx, b, n);
         }
     }
 
