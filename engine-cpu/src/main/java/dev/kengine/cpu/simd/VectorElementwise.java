@@ -369,23 +369,6 @@ public final class VectorElementwise implements Elementwise {
         ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
     }
 
-    /**
-     * v rounded to float16 as Conversions.toFloat16 and stored at h[i]: normal results by rebasing the exponent and
-     * rounding to nearest even at bit 13 in integer lanes (from 65520 up that reaches 0x7C00 or more, which the min
-     * makes ∞); below 2⁻¹⁴, |r|·2²⁴ rounded to an integer, ties to even, by one fma adding 2²³ (the product is exact);
-     * a NaN quiet with its sign and upper 9 payload bits.
-     */
-    private static void storeFloat16(FloatVector v, short[] h, int i) {
-        IntVector bits = v.reinterpretAsInts();
-        IntVector abs = bits.and(0x7FFF_FFFF);
-        IntVector shifted = abs.lanewise(LSHR, 13);
-        IntVector normal = abs.add(shifted.and(1)).add(0xFFF - 0x3800_0000).lanewise(LSHR, 13).min(0x7C00);
-        IntVector small = abs.reinterpretAsFloats().fma(0x1p24f, 0x1p23f).reinterpretAsInts().sub(0x4B00_0000);
-        IntVector r = normal.blend(small, abs.compare(LT, 0x3880_0000))
-                .blend(shifted.and(0x1FF).or(0x7E00), abs.compare(GT, 0x7F80_0000))
-                .or(bits.lanewise(LSHR, 16).and(0x8000));
-        ((ShortVector) r.convertShape(I2S, SH, 0)).intoArray(h, i);
-    }
 
     // The activations whose arithmetic is the limit in half precision (the transcendental forwards, and the backward
     // passes with an exponential or a fit) go through float blocks of BLOCK elements that stay in L1. Fused, the
@@ -399,14 +382,14 @@ public final class VectorElementwise implements Elementwise {
 
     /** Elements per block: 2 KB of floats, so that the blocks stay in L1. */
     private static final int BLOCK = 512;
-    private static final ThreadLocal<float[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
+    private static final ThreadLocal<float[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new float[3][BLOCK]);
     /**
      * The float32 GELU kernels work in blocks of GELU_BLOCK, noting in a boolean whether any x of the block was below
      * −4 (a compare and a test a vector; a vector carried across the loop instead, the lanes' minimum, was boxed),
      * and after such a block call geluTails. Nothing in the vector loop calls out of line.
      */
     private static final int GELU_BLOCK = 2048;
-    /** The float32 GELU kernels' block of results when they run in place (the float16 drivers call them so). */
+    /** The float32 GELU kernels' block of results when a caller runs them in place. */
     private static final ThreadLocal<float[]> GELU_SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     // float16's three passes, one driver per kind. The kernel's call comes first in each loop's bytecode (it runs on
@@ -487,29 +470,31 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void geluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
+        // The results in a block of their own: the GELU kernels read x again after their loop (see geluTails).
+        float[][] t = BLOCK_SCRATCH.get();
         for (int b = -BLOCK; b < bound; b += BLOCK) {
             if (b >= 0) {
                 int n = Math.min(BLOCK, bound - b);
-                geluForwardInPlace(p, t, 0, t, 0, n);
-                narrowFloat16(t, 0, y, yOff + b, n);
+                geluForward(p, t[0], 0, t[1], 0, n);
+                narrowFloat16(t[1], 0, y, yOff + b, n);
             }
             if (b + BLOCK < bound) {
-                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+                widenFloat16(x, xOff + b + BLOCK, t[0], 0, Math.min(BLOCK, bound - b - BLOCK));
             }
         }
     }
 
     private static void geluTanhForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
+        // The results in a block of their own: the GELU kernels read x again after their loop (see geluTails).
+        float[][] t = BLOCK_SCRATCH.get();
         for (int b = -BLOCK; b < bound; b += BLOCK) {
             if (b >= 0) {
                 int n = Math.min(BLOCK, bound - b);
-                geluTanhForwardInPlace(p, t, 0, t, 0, n);
-                narrowFloat16(t, 0, y, yOff + b, n);
+                geluTanhForward(p, t[0], 0, t[1], 0, n);
+                narrowFloat16(t[1], 0, y, yOff + b, n);
             }
             if (b + BLOCK < bound) {
-                widenFloat16(x, xOff + b + BLOCK, t, 0, Math.min(BLOCK, bound - b - BLOCK));
+                widenFloat16(x, xOff + b + BLOCK, t[0], 0, Math.min(BLOCK, bound - b - BLOCK));
             }
         }
     }
@@ -567,8 +552,8 @@ public final class VectorElementwise implements Elementwise {
         for (int b = from - BLOCK; b < bound; b += BLOCK) {
             if (b >= from) {
                 int n = Math.min(BLOCK, bound - b);
-                geluBackwardInPlace(p, t[0], t[1], t[0], 0, n);
-                narrowFloat16(t[0], 0, dx, b, n);
+                geluBackward(p, t[0], t[1], t[2], 0, n);
+                narrowFloat16(t[2], 0, dx, b, n);
             }
             if (b + BLOCK < bound) {
                 int n = Math.min(BLOCK, bound - b - BLOCK);
@@ -583,8 +568,8 @@ public final class VectorElementwise implements Elementwise {
         for (int b = from - BLOCK; b < bound; b += BLOCK) {
             if (b >= from) {
                 int n = Math.min(BLOCK, bound - b);
-                geluTanhBackwardInPlace(p, t[0], t[1], t[0], 0, n);
-                narrowFloat16(t[0], 0, dx, b, n);
+                geluTanhBackward(p, t[0], t[1], t[2], 0, n);
+                narrowFloat16(t[2], 0, dx, b, n);
             }
             if (b + BLOCK < bound) {
                 int n = Math.min(BLOCK, bound - b - BLOCK);
@@ -655,7 +640,7 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    // The two narrowing loops round as storeBFloat16 and storeFloat16 do, written out with Vector API calls only (which
+    // The two narrowing loops, written out with Vector API calls only (which
     // the JIT inlines whatever the size of the compilation): a blocked kernel calls them after its arithmetic, past
     // C2's inlining cutoff in the larger kernels, and a helper left out of line there took its vector boxed.
 
@@ -673,6 +658,12 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    /**
+     * src rounded to float16 as Conversions.toFloat16 into dst: normal results by rebasing the exponent and
+     * rounding to nearest even at bit 13 in integer lanes (from 65520 up that reaches 0x7C00 or more, which the min
+     * makes ∞); below 2⁻¹⁴, |r|·2²⁴ rounded to an integer, ties to even, by one fma adding 2²³ (the product is exact);
+     * a NaN quiet with its sign and upper 9 payload bits. bfloat16 rounds as {@link #storeBFloat16}.
+     */
     private static void narrowFloat16(float[] src, int sOff, short[] dst, int dOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
@@ -2145,7 +2136,7 @@ public final class VectorElementwise implements Elementwise {
             }
             return;
         }
-        // sgd's loop with the gradient widened and w's copy rounded in registers (see adamHalf).
+        // sgd's loop with a bfloat16 gradient widened and w's bfloat16 copy rounded in registers (see adamHalf).
         FloatVector l2v = FloatVector.broadcast(S, l2);
         FloatVector mom = FloatVector.broadcast(S, momentum);
         FloatVector minusLr = FloatVector.broadcast(S, -lr);
@@ -2154,7 +2145,7 @@ public final class VectorElementwise implements Elementwise {
         for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
             FloatVector wi = load(w, i);
             FloatVector gi = gh == null ? load(g, i + shift)
-                    : gBf16 ? loadBFloat16(gh, i + shift) : loadFloat16(gh, i + shift);
+                    : loadBFloat16(gh, i + shift);
             FloatVector step = l2v.fma(wi, gi).add(signum(wi).mul(l1));
             if (velocity != null) {
                 FloatVector v = mom.fma(load(velocity, i), step);
@@ -2164,11 +2155,7 @@ public final class VectorElementwise implements Elementwise {
             FloatVector r = minusLr.fma(step, wi);
             r.intoArray(w, i);
             if (out != null) {
-                if (outBf16) {
-                    storeBFloat16(r, out, i);
-                } else {
-                    storeFloat16(r, out, i);
-                }
+                storeBFloat16(r, out, i);
             }
         }
         if (i < to) {
@@ -2200,8 +2187,9 @@ public final class VectorElementwise implements Elementwise {
             }
             return;
         }
-        // adam's loop with the gradient widened and w's copy rounded in registers (the flags are the same for every
-        // element of a call: their tests are predicted, and C2 may move them out of the loop).
+        // adam's loop with a bfloat16 gradient widened and w's bfloat16 copy rounded in registers (float16 returned
+        // above; the flags are the same for every element of a call: their tests are predicted, and C2 may move them
+        // out of the loop).
         FloatVector b1 = FloatVector.broadcast(S, beta1);
         FloatVector b2 = FloatVector.broadcast(S, beta2);
         FloatVector ob1 = FloatVector.broadcast(S, 1f - beta1);
@@ -2214,7 +2202,7 @@ public final class VectorElementwise implements Elementwise {
         for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
             FloatVector wi = load(w, i);
             FloatVector gi = gh == null ? load(g, i + shift)
-                    : gBf16 ? loadBFloat16(gh, i + shift) : loadFloat16(gh, i + shift);
+                    : loadBFloat16(gh, i + shift);
             if (!decoupled) {
                 gi = wd.fma(wi, gi);
             }
@@ -2228,11 +2216,7 @@ public final class VectorElementwise implements Elementwise {
             FloatVector r = minusStep.fma(mi.div(vi.mul(c2).sqrt().add(epsilon)), wi);
             r.intoArray(w, i);
             if (out != null) {
-                if (outBf16) {
-                    storeBFloat16(r, out, i);
-                } else {
-                    storeFloat16(r, out, i);
-                }
+                storeBFloat16(r, out, i);
             }
         }
         if (i < to) {
