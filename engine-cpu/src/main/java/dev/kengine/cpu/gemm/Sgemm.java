@@ -37,6 +37,15 @@ public final class Sgemm {
     private Sgemm() {
     }
 
+    /**
+     * The work {@link #PARALLEL_MIN_WORK} is compared with: multiply-adds counted over at least 16 columns (a kernel
+     * computes a whole vector of columns however few C has: 256 × 10 × 1024 costs a 256 × 16 × 1024 product), and at
+     * least 16 per element of C, whose writing is what a shallow product costs (256 × 1024 × 10 writes 1 MiB).
+     */
+    static long parallelWork(int m, int n, int k) {
+        return (long) m * Math.max(n, 16) * Math.max(k, 16);
+    }
+
     /** Loaded on first use with simd == true only. */
     private static final class Simd {
         static final GemmKernel KERNEL = dev.kengine.cpu.simd.GemmSimdKernel.fullWidth()
@@ -183,7 +192,7 @@ public final class Sgemm {
                              int m, int n, int k, float alpha, GemmOperand a, int aOff, int lda,
                              GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff, Finished finished,
                              Boolean split) {
-        if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
+        if (threads <= 1 || parallelWork(m, n, k) < PARALLEL_MIN_WORK) {
             blocked(kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n, finished);
             return;
         }

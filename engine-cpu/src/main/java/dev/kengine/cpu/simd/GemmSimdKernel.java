@@ -44,7 +44,7 @@ public final class GemmSimdKernel implements GemmKernel {
     // Blocking, swept on the Zen 4 (GEMM-NOTES.md, "kc = 1024"): a long k slice writes each C tile back once
     // per 1024 steps instead of four times at 1024³, which was worth 6-9 % there; the B micro-panel (128 KiB)
     // then streams from L2 with the A block (112 x 1040 floats, 455 KiB) rather than sitting in L1.
-    private static final int KC = 1024;
+    static final int KC = 1024;
     /**
      * Steps of k that one FMA chain runs before its sums are added into C (then the next run starts from zero):
      * a dot product's rounding error grows with the length of its chain, and a whole kc = 1024 slice in one chain
@@ -108,6 +108,11 @@ public final class GemmSimdKernel implements GemmKernel {
     @Override
     public boolean direct(boolean transA, boolean transB, int m, int n, int k, float alpha, GemmOperand a, int aOff,
                           int lda, GemmOperand b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        if (GemmNarrow.applies(n) && !a.isHalf() && !b.isHalf()) {
+            GemmNarrow.multiply(transA, transB, m, n, k, alpha, a.floats(), aOff, lda, b.floats(), bOff, ldb, beta, c,
+                    cOff, ldc);
+            return true;
+        }
         if (!takesDirect(transA, transB, n, k)) {
             return false;
         }

@@ -413,6 +413,76 @@ class SgemmTest {
     }
 
     @Test
+    @DisplayName("products with at most 16 columns (one vector of C a row) are bitwise the packed path's, every layout")
+    void narrowPathIsThePackedPath() {
+        Assumptions.assumeTrue(dev.kengine.cpu.simd.GemmSimdKernel.fullWidth(), "no 512-bit vectors on this JVM");
+        GemmKernel simd = new dev.kengine.cpu.simd.GemmSimdKernel();
+        GemmKernel packed = packedOnly(simd);
+        // Rows around the 16-row tile and its 4-row groups; columns up to one vector; depths within one run, across
+        // runs of 256, and across the packed path's k slices (1025 = two slices of 513, 2100 = three of 700).
+        int[] ms = {1, 3, 4, 5, 15, 16, 17, 23, 64, 140};
+        int[] ns = {1, 5, 10, 16};
+        int[] ks = {1, 7, 256, 300, 1025, 2100};
+        float[][] ab = {{1f, 0f}, {-0.75f, 0f}, {0.5f, 1.25f}};
+        long seed = 5000;
+        int products = 0;
+        for (int m : ms) {
+            for (int n : ns) {
+                for (int k : ks) {
+                    for (int t = 0; t < 4; t++) {
+                        boolean ta = (t & 1) != 0;
+                        boolean tb = (t & 2) != 0;
+                        float[] x = ab[(int) (seed % ab.length)];
+                        var rnd = new SplittableRandom(seed++);
+                        float[] a = random(rnd, m * k + 3);
+                        float[] b = random(rnd, k * n + 5);
+                        float[] c1 = random(rnd, m * n + 7);
+                        float[] c2 = c1.clone();
+                        Sgemm.sgemmBatched(simd, one, ta, tb, 1, m, n, k, x[0], a, 3, 0, b, 5, 0, x[1], c1, 7, 0);
+                        Sgemm.sgemmBatched(packed, one, ta, tb, 1, m, n, k, x[0], a, 3, 0, b, 5, 0, x[1], c2, 7, 0);
+                        assertArrayEquals(c2, c1, "m=" + m + " n=" + n + " k=" + k + " ta=" + ta + " tb=" + tb
+                                + " alpha/beta=" + Arrays.toString(x));
+                        products++;
+                    }
+                }
+            }
+        }
+        assertEquals(ms.length * ns.length * ks.length * 4, products);
+        assertTrue(simd.direct(true, true, 4, 16, 5000, 1f, GemmOperand.of(new float[4 * 5000]), 0, 4,
+                GemmOperand.of(new float[16 * 5000]), 0, 5000, 0f, new float[4 * 16], 0, 16),
+                "a transposed, deep product with 16 columns is taken directly");
+        assertTrue(!simd.direct(true, true, 4, 17, 5000, 1f, null, 0, 4, null, 0, 5000, 0f, null, 0, 17),
+                "17 columns are packed");
+    }
+
+    @ParameterizedTest(name = "simd={0}")
+    @ValueSource(booleans = {true, false})
+    @DisplayName("a classifier layer's products (10 columns, or a depth of 10) split across two threads: same bits")
+    void narrowProductsSplit(boolean simd) {
+        // The last layer of a 1024 → 10 network on a batch of 256: forward, weight gradient (A transposed) and input
+        // gradient (B transposed). Each is under 2^22 multiply-adds but is counted by the vector it fills
+        // (Sgemm.parallelWork) and split.
+        int[][] shapes = {{256, 10, 1024, 0}, {1024, 10, 256, 1}, {256, 1024, 10, 2}};
+        long seed = 7000;
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            boolean ta = s[3] == 1;
+            boolean tb = s[3] == 2;
+            assertTrue(Sgemm.parallelWork(m, n, k) >= Sgemm.PARALLEL_MIN_WORK, Arrays.toString(s) + " is split");
+            var rnd = new SplittableRandom(seed++);
+            float[] a = random(rnd, m * k);
+            float[] b = random(rnd, k * n);
+            float[] c1 = new float[m * n];
+            float[] c2 = new float[m * n];
+            Sgemm.sgemm(one, simd, ta, tb, m, n, k, 1f, a, 0, b, 0, 0f, c1, 0);
+            Sgemm.sgemm(two, simd, ta, tb, m, n, k, 1f, a, 0, b, 0, 0f, c2, 0);
+            assertArrayEquals(c1, c2, "threads changed the result for " + Arrays.toString(s));
+            check("narrow", simd, two, ta, tb, m, n, k, 1f, 0f, seed++);
+        }
+        assertTrue(Sgemm.parallelWork(255, 10, 1024) < Sgemm.PARALLEL_MIN_WORK, "a smaller one stays on one thread");
+    }
+
+    @Test
     @DisplayName("the scalar and SIMD paths agree within the error bound on a large product")
     void pathsAgree() {
         check("simd", true, two, false, true, 513, 1025, 257, 1f, 0f, 77);
