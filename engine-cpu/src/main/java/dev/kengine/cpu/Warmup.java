@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *       which C2 also vectorises, wins), or {@link #LIMIT_NANOS} passes (a JVM without C2): the key turns
  *       {@link #SCALAR} and stays on the scalar kernel.</li>
  * </ul>
+ * Between rounds, and before each probe, the thread sleeps while C2's threads are at work ({@link
+ * Clock#yieldToCompiler}), so that the warm-up and the compiler take one core between them, not two.
  * The state is per JVM, since compiled code is. Results: the two versions agree within the kit's tolerances, and
  * dropout, masks and initialisation are bit-identical in both, but other kernels round differently; a run's bits
  * therefore depend on when each key turned, i.e. on timing. {@code simd=true} (vector kernels from the first call)
@@ -258,6 +260,7 @@ final class Warmup {
                 continue;
             }
             poll = POLL_MIN_MILLIS;
+            clock.yieldToCompiler();
             long cpu = clock.cpuNanos();
             long jit = clock.compilerMillis();
             int decided;
@@ -355,6 +358,12 @@ final class Warmup {
         default void rest(long roundNanos) {}
 
         /**
+         * Called after each round and before each probe: sleeps while the JIT's optimising compiler is at work (at
+         * most {@link #YIELD_MAX_NANOS}), so that the warm-up and C2 never take two cores at once.
+         */
+        default void yieldToCompiler() {}
+
+        /**
          * Called after a round whose vector calls were still far slower than the scalar ones at the probe's full
          * size: C2 has the kernel's full-size path queued or is compiling it, and more calls now would only run the
          * slow code again, taking the core from the compiler and the job. Sleeps about as long as the round's vector
@@ -369,6 +378,80 @@ final class Warmup {
      */
     static boolean busy(double systemLoad, double processLoad, int cores) {
         return (systemLoad - processLoad) * cores > cores - 1.5;
+    }
+
+    /** The longest one {@link Clock#yieldToCompiler} waits: a JIT busy for longer still lets a round through. */
+    static final long YIELD_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How often {@link Clock#yieldToCompiler} looks at the compiler threads. */
+    private static final long YIELD_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    /**
+     * Whether the compiler ran for most of a span: C2's threads' run time over it against its length. A compiler
+     * thread that ran for at least a fifth of the span counts as at work (a poll of 5 ms sees whole compilations of
+     * the job's small methods, which take a millisecond or two, as well as a kernel's, which take hundreds).
+     */
+    static boolean compilerWorking(long compilerRunNanos, long spanNanos) {
+        return compilerRunNanos * 5 >= spanNanos;
+    }
+
+    /**
+     * The C2 compiler threads' run time, read from Linux's per-thread scheduler statistics
+     * ({@code /proc/self/task/TID/schedstat}, whose first field is the nanoseconds the thread has run): HotSpot's
+     * compiler threads are hidden from {@code ThreadMXBean}, and {@code CompilationMXBean}'s total only moves when a
+     * compilation ends. Where there is no such file (another OS, a JVM without C2), {@link #open} returns null.
+     */
+    static final class CompilerThreads {
+        private static final java.nio.file.Path TASKS = java.nio.file.Path.of("/proc/self/task");
+        private static final long RESCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+        private List<java.nio.file.Path> threads = List.of();
+        private long scanned;
+
+        private CompilerThreads() {}
+
+        /** The reader, or null where this JVM's compiler threads cannot be found. */
+        static CompilerThreads open() {
+            CompilerThreads c = new CompilerThreads();
+            return c.scan() && c.runNanos() >= 0 ? c : null;
+        }
+
+        /** Finds the C2 threads (HotSpot names them "C2 CompilerThreadN"; Linux keeps 15 characters of a name). */
+        private boolean scan() {
+            List<java.nio.file.Path> found = new ArrayList<>();
+            try (var tasks = java.nio.file.Files.newDirectoryStream(TASKS)) {
+                for (java.nio.file.Path t : tasks) {
+                    try {
+                        if (java.nio.file.Files.readString(t.resolve("comm")).startsWith("C2 CompilerThre")) {
+                            found.add(t.resolve("schedstat"));
+                        }
+                    } catch (java.io.IOException | RuntimeException e) {
+                        // The thread ended while we looked.
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                return false;
+            }
+            threads = found;
+            scanned = System.nanoTime();
+            return !found.isEmpty();
+        }
+
+        /** The C2 threads' total run time in nanoseconds, or -1 when it cannot be read. */
+        long runNanos() {
+            if (System.nanoTime() - scanned > RESCAN_NANOS) {
+                scan(); // HotSpot starts and stops compiler threads as its queue grows and shrinks
+            }
+            long sum = 0;
+            for (java.nio.file.Path stat : threads) {
+                try {
+                    String line = java.nio.file.Files.readString(stat);
+                    int end = line.indexOf(' ');
+                    sum += Long.parseLong(end < 0 ? line.trim() : line.substring(0, end));
+                } catch (java.io.IOException | RuntimeException e) {
+                    // A thread that stopped: its time no longer grows, which is what matters here.
+                }
+            }
+            return threads.isEmpty() ? -1 : sum;
+        }
     }
 
     /**
@@ -386,6 +469,7 @@ final class Warmup {
         private final java.lang.management.ThreadMXBean threads;
         private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
         private final int cores = Runtime.getRuntime().availableProcessors();
+        private final CompilerThreads compiler = CompilerThreads.open();
         private long sampled = System.nanoTime();
         private boolean busy;
 
@@ -434,6 +518,37 @@ final class Warmup {
                 Thread.sleep(Math.max(1, Math.min(50, vectorNanos / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+
+        /**
+         * The warm-up's round and C2's compilation would otherwise take two cores at once: on two cores with a
+         * one-thread job, that left the job two thirds of a core while the warm-up worked (the digits job's main
+         * thread ran for the same processor time, 4.0 s, with and without the warm-up, and finished 0.7 s later with
+         * it), where one of the two fits in the core the job leaves idle.
+         */
+        @Override
+        public void yieldToCompiler() {
+            if (compiler == null) {
+                return;
+            }
+            long start = System.nanoTime();
+            long run = compiler.runNanos();
+            long at = start;
+            while (at - start < YIELD_MAX_NANOS) {
+                try {
+                    Thread.sleep(YIELD_POLL_NANOS / 1_000_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                long now = System.nanoTime();
+                long r = compiler.runNanos();
+                if (r < 0 || !compilerWorking(r - run, now - at)) {
+                    return;
+                }
+                run = r;
+                at = now;
             }
         }
 
@@ -504,6 +619,7 @@ final class Warmup {
                 return SCALAR;
             }
             clock.rest(t2 - round);
+            clock.yieldToCompiler();
         }
         long compiled = worked;
         int reps = 1;
@@ -571,6 +687,7 @@ final class Warmup {
                 return SCALAR;
             }
             clock.rest(t2 - t0);
+            clock.yieldToCompiler();
             if (2 * vector > 3 * scalar || (vector > scalar && !quiet)) {
                 // Waiting for the compiler counts toward the limit: a kernel that never gets compiled must not hold
                 // the thread (and the probes queued behind it) longer than one that is called throughout.

@@ -126,6 +126,65 @@ class WarmupTest {
     }
 
     @Test
+    @DisplayName("the probe lets the compiler work alone after every round, and that wait does not count toward its limit")
+    void yieldsToTheCompilerEveryRound() {
+        int[] yields = {0};
+        int[] rounds = {0};
+        Script s = new Script(5_000, i -> i < 3000 ? 100_000 : 2_000) {
+            @Override
+            public void rest(long roundNanos) {
+                rounds[0]++;
+            }
+
+            @Override
+            public void yieldToCompiler() {
+                yields[0]++;
+                now += Warmup.YIELD_MAX_NANOS; // the longest wait, every time
+            }
+        };
+        assertEquals(Warmup.VECTOR, Warmup.decide(s.probe(), s));
+        assertTrue(rounds[0] > 10, "rounds: " + rounds[0]);
+        assertEquals(rounds[0], yields[0], "a yield after each round");
+        assertTrue(s.now > Warmup.LIMIT_NANOS, "the waits took longer than the limit and the probe still decided");
+    }
+
+    @Test
+    @DisplayName("the compiler counts as at work when its threads ran a fifth of the span or more")
+    void compilerWorking() {
+        long ms = 1_000_000;
+        assertTrue(Warmup.compilerWorking(5 * ms, 5 * ms));
+        assertTrue(Warmup.compilerWorking(ms, 5 * ms));
+        assertFalse(Warmup.compilerWorking(ms - 1, 5 * ms));
+        assertFalse(Warmup.compilerWorking(0, 5 * ms));
+    }
+
+    @Test
+    @DisplayName("on Linux the C2 threads' run time is read from /proc, grows while C2 compiles, and a yield ends")
+    void compilerThreadsOnLinux() throws Exception {
+        assumeTrue(java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/self/task")), "no /proc/self/task");
+        Warmup.CompilerThreads c2 = Warmup.CompilerThreads.open();
+        assumeTrue(c2 != null, "no C2 compiler thread in this JVM (" + System.getProperty("java.vm.name") + ")");
+        long before = c2.runNanos();
+        assertTrue(before >= 0);
+        // Methods C2 has not compiled yet, made hot: the threads' run time must grow.
+        long sum = 0;
+        for (int round = 0; round < 200 && c2.runNanos() == before; round++) {
+            for (int i = 0; i < 20_000; i++) {
+                sum += hot(i, round);
+            }
+        }
+        assertTrue(c2.runNanos() > before, "C2's run time did not grow (" + sum + ")");
+        long t0 = System.nanoTime();
+        new Warmup.PacedClock().yieldToCompiler();
+        long waited = System.nanoTime() - t0;
+        assertTrue(waited < Warmup.YIELD_MAX_NANOS + TimeUnit.MILLISECONDS.toNanos(200), "waited " + waited + " ns");
+    }
+
+    private static long hot(int i, int round) {
+        return (long) i * round ^ (i >>> 3);
+    }
+
+    @Test
     @DisplayName("rest time does not count toward a probe's limit")
     void restDoesNotCount() {
         Script s = new Script(5_000, i -> i < 3000 ? 100_000 : 2_000) {
