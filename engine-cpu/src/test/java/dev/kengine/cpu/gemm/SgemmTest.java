@@ -373,6 +373,23 @@ class SgemmTest {
         };
     }
 
+    /**
+     * One product (random A, B and C, each placed after a few floats of offset) by two kernels, alpha and beta from
+     * {@code ab}: the same bits.
+     */
+    private static void assertSameBits(GemmKernel kernel, GemmKernel packed, boolean ta, boolean tb, int m, int n,
+                                       int k, float[] ab, long seed) {
+        var rnd = new SplittableRandom(seed);
+        float[] a = random(rnd, m * k + 3);
+        float[] b = random(rnd, k * n + 5);
+        float[] c1 = random(rnd, m * n + 7);
+        float[] c2 = c1.clone();
+        Sgemm.sgemmBatched(kernel, one, ta, tb, 1, m, n, k, ab[0], a, 3, 0, b, 5, 0, ab[1], c1, 7, 0);
+        Sgemm.sgemmBatched(packed, one, ta, tb, 1, m, n, k, ab[0], a, 3, 0, b, 5, 0, ab[1], c2, 7, 0);
+        assertArrayEquals(c2, c1, "m=" + m + " n=" + n + " k=" + k + " ta=" + ta + " tb=" + tb
+                + " alpha/beta=" + Arrays.toString(ab));
+    }
+
     @Test
     @DisplayName("small row-major products multiplied in place (no packing) are bitwise the packed path's")
     void directPathIsThePackedPath() {
@@ -390,15 +407,7 @@ class SgemmTest {
         for (int m : ms) {
             for (int n : ns) {
                 for (int k : ks) {
-                    float[] x = ab[(int) (seed % ab.length)];
-                    var rnd = new SplittableRandom(seed++);
-                    float[] a = random(rnd, m * k + 3);
-                    float[] b = random(rnd, k * n + 5);
-                    float[] c1 = random(rnd, m * n + 7);
-                    float[] c2 = c1.clone();
-                    Sgemm.sgemmBatched(simd, one, false, false, 1, m, n, k, x[0], a, 3, 0, b, 5, 0, x[1], c1, 7, 0);
-                    Sgemm.sgemmBatched(packed, one, false, false, 1, m, n, k, x[0], a, 3, 0, b, 5, 0, x[1], c2, 7, 0);
-                    assertArrayEquals(c2, c1, "m=" + m + " n=" + n + " k=" + k + " alpha/beta=" + Arrays.toString(x));
+                    assertSameBits(simd, packed, false, false, m, n, k, ab[(int) (seed % ab.length)], seed++);
                     direct++;
                 }
             }
@@ -430,18 +439,8 @@ class SgemmTest {
             for (int n : ns) {
                 for (int k : ks) {
                     for (int t = 0; t < 4; t++) {
-                        boolean ta = (t & 1) != 0;
-                        boolean tb = (t & 2) != 0;
-                        float[] x = ab[(int) (seed % ab.length)];
-                        var rnd = new SplittableRandom(seed++);
-                        float[] a = random(rnd, m * k + 3);
-                        float[] b = random(rnd, k * n + 5);
-                        float[] c1 = random(rnd, m * n + 7);
-                        float[] c2 = c1.clone();
-                        Sgemm.sgemmBatched(simd, one, ta, tb, 1, m, n, k, x[0], a, 3, 0, b, 5, 0, x[1], c1, 7, 0);
-                        Sgemm.sgemmBatched(packed, one, ta, tb, 1, m, n, k, x[0], a, 3, 0, b, 5, 0, x[1], c2, 7, 0);
-                        assertArrayEquals(c2, c1, "m=" + m + " n=" + n + " k=" + k + " ta=" + ta + " tb=" + tb
-                                + " alpha/beta=" + Arrays.toString(x));
+                        assertSameBits(simd, packed, (t & 1) != 0, (t & 2) != 0, m, n, k,
+                                ab[(int) (seed % ab.length)], seed++);
                         products++;
                     }
                 }
