@@ -16,6 +16,16 @@ import org.junit.jupiter.api.Test;
 class VerdictTest {
 
     @Test
+    @DisplayName("the machine line names the processor's family and model, so that two machines of one name differ")
+    void cpuFamilyAndModel() {
+        List<String> zen4 = List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "cpu family\t: 25",
+                "model\t\t: 17", "model name\t: AMD EPYC", "stepping\t: 1");
+        assertEquals("AMD EPYC (family 25, model 17)", Compare.cpuModel(zen4, "amd64"));
+        assertEquals("Some CPU", Compare.cpuModel(List.of("model name : Some CPU"), "amd64"));
+        assertEquals("aarch64", Compare.cpuModel(List.of("processor : 0", "BogoMIPS : 50.00"), "aarch64"));
+    }
+
+    @Test
     @DisplayName("half-precision rows are set beside their float32 row of the same op, size and threads")
     void halfPrecisionBesideFloat32() {
         List<Row> extra = List.of(
