@@ -1,12 +1,24 @@
 package dev.kengine.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The CPU backend's worker threads. Work is split into contiguous ranges, one or a few per thread;
  * a range too small to be worth a hand-off runs on the calling thread, so small ops pay no
- * scheduling cost. The pool's threads are daemons and end with {@link #close()}.
+ * scheduling cost. The calling thread works too, and threads − 1 workers help it.
+ *
+ * <p>A worker that has just finished its share waits for the next one by spinning for {@link #SPIN_NANOS} before it
+ * parks: waking a parked thread took 20–60 µs on the 2-vCPU EPYC, which made two threads slower than one on an op of
+ * 70 µs (two 36 µs tasks: 76–100 µs on two threads against 73 on one, through a {@code ForkJoinPool}), and a training
+ * step runs a dozen such hand-offs back to back. The spin is bounded, so an idle backend parks its workers within
+ * that time.
+ *
+ * <p>One call at a time uses the workers: a call made while another runs (from another thread, or from inside a task)
+ * runs all of its tasks on its own thread. The workers are daemons and end with {@link #close()}.
  */
 public final class Parallel implements AutoCloseable {
 
@@ -19,8 +31,14 @@ public final class Parallel implements AutoCloseable {
     /** Ranges per thread for a large forRange, so the threads balance each other at the end. */
     static final int OVERSPLIT = 4;
 
+    /** How long a worker, and a caller waiting for its workers, spins before parking. */
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Worker[] workers;
+    /** Held by the call that is using the workers. */
+    private final AtomicBoolean inUse = new AtomicBoolean();
+    private volatile boolean closed;
 
     public Parallel(int threads) {
         if (threads < 1) {
@@ -28,12 +46,14 @@ public final class Parallel implements AutoCloseable {
         }
         this.threads = threads;
         // The calling thread is one of the threads, so the pool holds the others.
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads - 1, p -> {
-            var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker();
+            Thread t = new Thread(workers[i]::loop, "kengine-cpu-" + i);
             t.setDaemon(true);
-            t.setName("kengine-cpu-" + t.getPoolIndex());
-            return t;
-        }, null, false);
+            workers[i].thread = t;
+            t.start();
+        }
     }
 
     public int threads() {
@@ -53,7 +73,7 @@ public final class Parallel implements AutoCloseable {
         // range per thread the two halves finished up to 40% apart (a late or busier worker), and silu/gelu_tanh
         // forward at 2 threads ran slower than at 1 in ./engine compare (see ELEMENTWISE-NOTES.md, 2026-11-22).
         int parts = (int) Math.min((long) threads * OVERSPLIT, Math.max(1, n / Math.max(1, grain)));
-        if (parts <= 1 || pool == null) {
+        if (parts <= 1 || threads == 1) {
             body.run(0, n);
             return;
         }
@@ -75,7 +95,7 @@ public final class Parallel implements AutoCloseable {
         if (tasks <= 0) {
             return;
         }
-        if (tasks == 1 || pool == null) {
+        if (tasks == 1 || threads == 1) {
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }
@@ -85,52 +105,161 @@ public final class Parallel implements AutoCloseable {
     }
 
     /**
-     * The calling thread takes part: it and up to threads − 1 pool workers claim task indices from
-     * one counter until none are left. The caller starts on its share at once, so waking a parked
-     * worker overlaps with useful work instead of preceding it, and uneven tasks balance themselves.
+     * The calling thread takes part: it and up to threads − 1 workers claim task indices from one counter until none
+     * are left. The caller starts on its share at once, so handing the job to a parked worker overlaps with useful
+     * work instead of preceding it, and uneven tasks balance themselves.
      */
     private void run(int tasks, java.util.function.LongConsumer body) {
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        Runnable share = () -> {
-            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+        if (closed || !inUse.compareAndSet(false, true)) {
+            // Another call has the workers (or this is a task of one, or the pool is closed): run here.
+            for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }
-        };
-        int helpers = Math.min(threads - 1, tasks - 1);
-        ForkJoinTask<?>[] forked = new ForkJoinTask<?>[helpers];
-        for (int h = 0; h < helpers; h++) {
-            forked[h] = pool.submit(share);
+            return;
         }
-        Throwable failure = null;
         try {
-            share.run();
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            next.set(tasks);
+            Job job = new Job(tasks, body, Thread.currentThread());
+            int helpers = Math.min(workers.length, tasks - 1);
+            job.pending.set(helpers);
+            for (int h = 0; h < helpers; h++) {
+                workers[h].hand(job);
+            }
+            job.share();
+            // A worker that has not taken its hand-off yet (still waking) is not waited for: the tasks are all
+            // claimed, so the hand-off is taken back.
+            for (int h = 0; h < helpers; h++) {
+                if (workers[h].revoke(job)) {
+                    job.pending.decrementAndGet();
+                }
+            }
+            job.awaitHelpers();
+            Throwable failure = job.failure.get();
+            if (failure instanceof RuntimeException r) {
+                throw r;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+        } finally {
+            inUse.set(false);
         }
-        for (ForkJoinTask<?> f : forked) {
+    }
+
+    /** One call's tasks, claimed from a counter by the caller and the workers it was handed to. */
+    private static final class Job {
+        final int tasks;
+        final java.util.function.LongConsumer body;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        /** Workers handed this job that have not finished their share. */
+        final AtomicInteger pending = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile boolean callerParked;
+
+        Job(int tasks, java.util.function.LongConsumer body, Thread caller) {
+            this.tasks = tasks;
+            this.body = body;
+            this.caller = caller;
+        }
+
+        /** Claims and runs tasks until none are left; the first failure stops the claiming and is kept. */
+        void share() {
             try {
-                f.join();
+                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                    body.accept(t);
+                }
             } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
+                if (!failure.compareAndSet(null, e)) {
+                    failure.get().addSuppressed(e);
+                }
+                next.set(tasks);
+            }
+        }
+
+        /** A worker's share is done. */
+        void helperDone() {
+            if (pending.decrementAndGet() == 0 && callerParked) {
+                LockSupport.unpark(caller);
+            }
+        }
+
+        /** The caller waits for the workers' shares: spinning, then parked until the last one unparks it. */
+        void awaitHelpers() {
+            long start = System.nanoTime();
+            while (pending.get() > 0) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                callerParked = true;
+                if (pending.get() > 0) {
+                    LockSupport.parkNanos(this, SPIN_NANOS);
                 }
             }
         }
-        if (failure instanceof RuntimeException r) {
-            throw r;
+    }
+
+    /** A worker thread: runs the jobs it is handed, spinning for {@link #SPIN_NANOS} after each before it parks. */
+    private final class Worker {
+        Thread thread;
+        /** The job handed over and not yet taken: the worker takes it, or the caller takes it back, never both. */
+        private final AtomicReference<Job> slot = new AtomicReference<>();
+        private volatile boolean parked;
+
+        /** Gives this worker a job (the caller holds {@code inUse}, so the worker is idle or about to be). */
+        void hand(Job j) {
+            slot.set(j);
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
         }
-        if (failure instanceof Error e) {
-            throw e;
+
+        /** Takes back a job this worker has not taken; true if it had not. */
+        boolean revoke(Job j) {
+            return slot.compareAndSet(j, null);
         }
+
+        void loop() {
+            long idleSince = System.nanoTime();
+            while (!closed) {
+                Job j = slot.get();
+                if (j != null) {
+                    if (slot.compareAndSet(j, null)) {
+                        j.share();
+                        j.helperDone();
+                    }
+                    idleSince = System.nanoTime();
+                } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    parked = true;
+                    // hand() writes the slot, then reads parked; this writes parked, then reads the slot: one of the
+                    // two sees the other's write, so a job is never left waiting for a parked worker.
+                    if (slot.get() == null && !closed) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    idleSince = System.nanoTime();
+                }
+            }
+        }
+    }
+
+    /** Whether any of this pool's worker threads is still alive (for tests of {@link #close}). */
+    boolean workersAlive() {
+        for (Worker w : workers) {
+            if (w.thread.isAlive()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
+        closed = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w.thread);
         }
     }
 }

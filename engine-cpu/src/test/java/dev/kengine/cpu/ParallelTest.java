@@ -1,0 +1,136 @@
+package dev.kengine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The CPU backend's worker threads: every task once, failures to the caller, callers that overlap, close. */
+@DisplayName("Parallel: the CPU backend's worker threads")
+class ParallelTest {
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(ints = {1, 2, 4})
+    @DisplayName("every task and every element of a range runs exactly once, calls back to back and after the workers park")
+    void everyTaskOnce(int threads) throws InterruptedException {
+        try (Parallel p = new Parallel(threads)) {
+            for (int call = 0; call < 2000; call++) {
+                int tasks = 1 + call % 7;
+                AtomicIntegerArray seen = new AtomicIntegerArray(tasks);
+                p.forEach(tasks, seen::incrementAndGet);
+                for (int t = 0; t < tasks; t++) {
+                    assertEquals(1, seen.get(t), "call " + call + " task " + t);
+                }
+                long n = 1 + call * 37L % 5000;
+                AtomicIntegerArray elements = new AtomicIntegerArray((int) n);
+                p.forRange(n, 64, 16, (s, e) -> {
+                    for (long i = s; i < e; i++) {
+                        elements.incrementAndGet((int) i);
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, elements.get(i), "call " + call + " element " + i + " of " + n);
+                }
+                if (call % 100 == 0) {
+                    Thread.sleep(1); // past the workers' spin: they park, and the next call wakes them
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a task that fails on a worker or on the caller fails the call, and the workers serve the next call")
+    void failuresReachTheCaller() {
+        try (Parallel p = new Parallel(2)) {
+            for (int round = 0; round < 200; round++) {
+                int failing = round % 4;
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.forEach(4, t -> {
+                    if (t == failing) {
+                        throw new IllegalStateException("task " + t);
+                    }
+                }));
+                assertEquals("task " + failing, e.getMessage());
+                AssertionError error = assertThrows(AssertionError.class, () -> p.forEach(2, t -> {
+                    throw new AssertionError("error " + t);
+                }));
+                assertTrue(error.getMessage().startsWith("error "));
+                AtomicInteger ran = new AtomicInteger();
+                p.forEach(8, t -> ran.incrementAndGet());
+                assertEquals(8, ran.get());
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("calls from several threads at once, and a call from inside a task, all complete with every task once")
+    void overlappingAndNestedCalls() throws InterruptedException {
+        try (Parallel p = new Parallel(2)) {
+            int callers = 4;
+            CountDownLatch start = new CountDownLatch(1);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread[] ts = new Thread[callers];
+            for (int c = 0; c < callers; c++) {
+                ts[c] = new Thread(() -> {
+                    try {
+                        start.await();
+                        for (int call = 0; call < 500; call++) {
+                            AtomicIntegerArray seen = new AtomicIntegerArray(6);
+                            p.forEach(6, t -> {
+                                // A nested call: runs on this thread, whoever holds the workers.
+                                AtomicInteger inner = new AtomicInteger();
+                                p.forEach(3, u -> inner.incrementAndGet());
+                                assertEquals(3, inner.get());
+                                seen.incrementAndGet(t);
+                            });
+                            for (int t = 0; t < 6; t++) {
+                                assertEquals(1, seen.get(t));
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                ts[c].start();
+            }
+            start.countDown();
+            for (Thread t : ts) {
+                t.join(TimeUnit.SECONDS.toMillis(60));
+                assertFalse(t.isAlive(), "a caller did not finish");
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("after close the workers end, and a call still completes on the calling thread")
+    void close() throws InterruptedException {
+        Parallel p = new Parallel(3);
+        p.forEach(3, t -> { });
+        p.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && p.workersAlive()) {
+            Thread.sleep(10);
+        }
+        assertFalse(p.workersAlive(), "worker threads still alive after close");
+        Thread caller = Thread.currentThread();
+        AtomicInteger ran = new AtomicInteger();
+        p.forEach(5, t -> {
+            assertSame(caller, Thread.currentThread());
+            ran.incrementAndGet();
+        });
+        assertEquals(5, ran.get());
+    }
+}
