@@ -27,12 +27,13 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 public final class Sgemm {
 
     /**
-     * Below this many multiply-adds per matrix (2^22, about 160^3) one thread is as fast. Since the
-     * calling thread takes a share of the work itself, waking a parked worker overlaps with useful
-     * work: 256^3 on two threads measured 188 GFLOP/s against 109 on one, while 128^3 gained
-     * nothing reliable (median 105 against 101).
+     * Below this many multiply-adds per matrix (2^19, about 80^3) one thread is as fast. The calling thread takes a
+     * share itself, and the workers spin for a while after each share ({@link Parallel}), so a product of tens of
+     * microseconds gains from a second thread: on two threads 128^3 went from 38 to 21 µs and 100^3 from 25 to 15
+     * (2^22 was the limit while a hand-off woke a parked worker, 20–60 µs; 128^3 then gained nothing reliable). At
+     * 2^18 a 64^3 product read 12.6 µs on two threads against 6.2 on one in one run.
      */
-    static final long PARALLEL_MIN_WORK = Long.getLong("kengine.sgemm.parallelMinWork", 1L << 22);
+    static final long PARALLEL_MIN_WORK = Long.getLong("kengine.sgemm.parallelMinWork", 1L << 19);
 
     private Sgemm() {
     }
