@@ -340,20 +340,7 @@ public final class VectorElementwise implements Elementwise {
     /** The float sign bit: or-ed in, −|v| for the e^−|·| forms. */
     private static final IntVector SIGN = IntVector.broadcast(SI, 0x8000_0000);
 
-    /**
-     * The L float16 values at h[i], widened exactly (Conversions.fromFloat16): exponent and fraction moved to a
-     * float's positions (the two shifts drop the sign) make every finite half 2¹¹² times too small as a float (a half
-     * subnormal lands among the float subnormals), so one multiply by 2¹¹² (exact) rebases them all; exponent 31 (±∞,
-     * NaN) comes out of it as 2¹⁶ with the payload kept, and setting the exponent bits makes it 255; the sign is bit
-     * 31 of the sign-extended lane. Written with few Vector API calls: each creates about 400 nodes while C2 parses,
-     * and with two float16 loads before them the backward kernels' own helpers came too late to be inlined.
-     */
-    private static FloatVector loadFloat16(short[] h, int i) {
-        IntVector w = (IntVector) ShortVector.fromArray(SH, h, i).convertShape(S2I, SI, 0);
-        IntVector m = w.lanewise(LSHL, 17).lanewise(LSHR, 4);
-        IntVector scaled = m.reinterpretAsFloats().mul(F16_REBASE).reinterpretAsInts();
-        return scaled.lanewise(OR, F32_SPECIAL, m.compare(GE, F16_SPECIAL)).or(w.and(SIGN)).reinterpretAsFloats();
-    }
+
 
     /**
      * v rounded to bfloat16 as Conversions.toBFloat16 (nearest, ties to even, on the upper 16 bits; a NaN quiet with
@@ -616,7 +603,18 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    /** float16 to float32 as {@link #loadFloat16}, written with Vector API calls only (see the float16 drivers). */
+    /**
+     * float16 values widened exactly to float32 (Conversions.fromFloat16), written with Vector API calls only: every
+     * float16 kernel widens its block of L1 through this, then runs the float32 kernel on it and rounds the block back
+     * ({@link #narrowFloat16}), so no vector crosses a method boundary that C2 may leave out of line. Per vector:
+     * exponent and fraction moved to a float's positions (the two shifts drop the sign) make every finite half 2¹¹²
+     * times too small as a float (a half subnormal lands among the float subnormals), so one multiply by 2¹¹² (exact)
+     * rebases them all; exponent 31 (±∞, NaN) comes out of it as 2¹⁶ with the payload kept, and setting the exponent
+     * bits makes it 255; the sign is bit 31 of the sign-extended lane. The short kinds (ReLU family, the sigmoid and
+     * tanh gradients, identity) loaded float16 vectors through a shared helper returning the vector; in one JVM out of
+     * about two after ParallelTest had run, float16 ReLU then ran with its vectors boxed (12 bytes allocated an
+     * element: HalfKernelsInRegistersTest).
+     */
     private static void widenFloat16(short[] src, int sOff, float[] dst, int dOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
@@ -802,12 +800,11 @@ public final class VectorElementwise implements Elementwise {
         float[] t = BLOCK_SCRATCH.get()[0];
         for (int b = 0; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < n; i += L) {
-                loadFloat16(x, xOff + b + i).intoArray(t, i);
-            }
+            widenFloat16(x, xOff + b, t, 0, n);
             narrowFloat16(t, 0, y, yOff + b, n);
         }
     }
+
 
     /**
      * σ(x) by the e^−|x| form, which overflows for no x: 1/(1 + e) for x ≥ 0, e/(1 + e) below, in one division and
@@ -909,12 +906,12 @@ public final class VectorElementwise implements Elementwise {
         float[] t = BLOCK_SCRATCH.get()[0];
         for (int b = 0; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < n; i += L) {
-                relu(loadFloat16(x, xOff + b + i)).intoArray(t, i);
-            }
+            widenFloat16(x, xOff + b, t, 0, n);
+            reluForward(p, t, 0, t, 0, n);
             narrowFloat16(t, 0, y, yOff + b, n);
         }
     }
+
 
     private static void leakyReluForward(float p, float[] x, int xOff, float[] y, int yOff, int bound) {
         for (int i = 0; i < bound; i += L) {
@@ -932,12 +929,12 @@ public final class VectorElementwise implements Elementwise {
         float[] t = BLOCK_SCRATCH.get()[0];
         for (int b = 0; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < n; i += L) {
-                leakyRelu(loadFloat16(x, xOff + b + i), p).intoArray(t, i);
-            }
+            widenFloat16(x, xOff + b, t, 0, n);
+            leakyReluForward(p, t, 0, t, 0, n);
             narrowFloat16(t, 0, y, yOff + b, n);
         }
     }
+
 
     /** α(eˣ − 1) below 0; x ≥ 0 takes x itself, so ELU(±0) = ±0 exactly (expm1 does not keep the sign of a zero). */
     private static FloatVector elu(FloatVector v, float p) {
@@ -1012,12 +1009,14 @@ public final class VectorElementwise implements Elementwise {
         float[] t = BLOCK_SCRATCH.get()[0];
         for (int b = 0; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
+            widenFloat16(x, xOff + b, t, 0, n);
             for (int i = 0; i < n; i += L) {
-                loadFloat16(x, xOff + b + i).mul(0.5f).intoArray(t, i);
+                load(t, i).mul(0.5f).intoArray(t, i);
             }
             narrowFloat16(t, 0, y, yOff + b, n);
         }
     }
+
 
     /**
      * max(x, 0) + ln(1 + e^−|x|): no overflow for any x, and exactly x for large x; + x where x > 0 by a masked add,
@@ -1303,15 +1302,16 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void sigmoidBackwardFp16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
+        float[][] t = BLOCK_SCRATCH.get();
         for (int b = from; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < n; i += L) {
-                sigmoidGradient(loadFloat16(dy, b + i), loadFloat16(y, b + i)).intoArray(t, i);
-            }
-            narrowFloat16(t, 0, dx, b, n);
+            widenFloat16(dy, b, t[0], 0, n);
+            widenFloat16(y, b, t[1], 0, n);
+            sigmoidBackward(p, t[0], t[1], t[0], 0, n);
+            narrowFloat16(t[0], 0, dx, b, n);
         }
     }
+
 
     /**
      * dy·(1 − y)(1 + y): 1 − y is exact for y in [1/2, 1] (Sterbenz), so near saturation the slope keeps its
@@ -1335,15 +1335,16 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void tanhBackwardFp16(float p, short[] dy, short[] y, short[] dx, int from, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
+        float[][] t = BLOCK_SCRATCH.get();
         for (int b = from; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < n; i += L) {
-                tanhGradient(loadFloat16(dy, b + i), loadFloat16(y, b + i)).intoArray(t, i);
-            }
-            narrowFloat16(t, 0, dx, b, n);
+            widenFloat16(dy, b, t[0], 0, n);
+            widenFloat16(y, b, t[1], 0, n);
+            tanhBackward(p, t[0], t[1], t[0], 0, n);
+            narrowFloat16(t[0], 0, dx, b, n);
         }
     }
+
 
     private static void reluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
@@ -1358,15 +1359,16 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void reluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
+        float[][] t = BLOCK_SCRATCH.get();
         for (int b = from; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < n; i += L) {
-                reluDerivative(loadFloat16(dy, b + i), loadFloat16(x, b + i)).intoArray(t, i);
-            }
-            narrowFloat16(t, 0, dx, b, n);
+            widenFloat16(dy, b, t[0], 0, n);
+            widenFloat16(x, b, t[1], 0, n);
+            reluBackward(p, t[0], t[1], t[0], 0, n);
+            narrowFloat16(t[0], 0, dx, b, n);
         }
     }
+
 
     private static void leakyReluBackward(float p, float[] dy, float[] x, float[] dx, int from, int bound) {
         for (int i = from; i < bound; i += L) {
@@ -1381,15 +1383,16 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void leakyReluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
+        float[][] t = BLOCK_SCRATCH.get();
         for (int b = from; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < n; i += L) {
-                leakyReluDerivative(loadFloat16(dy, b + i), loadFloat16(x, b + i), p).intoArray(t, i);
-            }
-            narrowFloat16(t, 0, dx, b, n);
+            widenFloat16(dy, b, t[0], 0, n);
+            widenFloat16(x, b, t[1], 0, n);
+            leakyReluBackward(p, t[0], t[1], t[0], 0, n);
+            narrowFloat16(t[0], 0, dx, b, n);
         }
     }
+
 
     /**
      * dy where x > 0, else dy·α·eˣ with the faithful exponential: from x rather than the saved y, because y + α
@@ -1463,15 +1466,16 @@ public final class VectorElementwise implements Elementwise {
     }
 
     private static void swishZeroBackwardFp16(short[] dy, short[] x, short[] dx, int from, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
+        float[][] t = BLOCK_SCRATCH.get();
         for (int b = from; b < bound; b += BLOCK) {
             int n = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < n; i += L) {
-                swishZeroGradient(loadFloat16(dy, b + i), loadFloat16(x, b + i)).intoArray(t, i);
-            }
-            narrowFloat16(t, 0, dx, b, n);
+            widenFloat16(dy, b, t[0], 0, n);
+            widenFloat16(x, b, t[1], 0, n);
+            swishBackward(0f, t[0], t[1], t[0], 0, n);
+            narrowFloat16(t[0], 0, dx, b, n);
         }
     }
+
 
     /**
      * σ(a)·(1 + w·(1 − σ(a))), the slope of x·σ(a(x)) with w = x·a′(x) (swish: a = w = βx; tanh-GELU: a = 2u), free of
