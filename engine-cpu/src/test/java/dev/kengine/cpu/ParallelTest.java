@@ -50,6 +50,32 @@ class ParallelTest {
     }
 
     @Test
+    @DisplayName("ranges: one per thread down to a quarter of the grain, up to four per thread above the grain")
+    void rangeSplit() {
+        try (Parallel p = new Parallel(2)) {
+            assertEquals(1, ranges(p, 1 << 13, 1 << 16), "under a quarter of the grain per thread: one range");
+            assertEquals(2, ranges(p, 1 << 15, 1 << 16), "a quarter of the grain per thread: one range each");
+            assertEquals(2, ranges(p, 1 << 17, 1 << 16), "two grains: one range each");
+            assertEquals(4, ranges(p, 1 << 18, 1 << 16), "four grains: four ranges");
+            assertEquals(8, ranges(p, 1 << 22, 1 << 16), "at most four ranges per thread");
+        }
+        try (Parallel p = new Parallel(1)) {
+            assertEquals(1, ranges(p, 1 << 22, 1 << 16), "one thread: one range");
+        }
+    }
+
+    private static int ranges(Parallel p, long n, long grain) {
+        AtomicInteger count = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong covered = new java.util.concurrent.atomic.AtomicLong();
+        p.forRange(n, grain, 16, (s, e) -> {
+            count.incrementAndGet();
+            covered.addAndGet(e - s);
+        });
+        assertEquals(n, covered.get(), "every element once");
+        return count.get();
+    }
+
+    @Test
     @DisplayName("a task that fails on a worker or on the caller fails the call, and the workers serve the next call")
     void failuresReachTheCaller() {
         try (Parallel p = new Parallel(2)) {
