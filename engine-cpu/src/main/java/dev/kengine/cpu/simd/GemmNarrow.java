@@ -54,8 +54,8 @@ final class GemmNarrow {
         int kcMax = (k + kSlices - 1) / kSlices;
         ThreadBuffers buffers = BUFFERS.get();
         float[] panel = buffers.a(kcMax * W);
-        float[] acc = buffers.b(W * W + W * STRIP_STRIDE);
-        float[] strip = acc;
+        // One scratch array: the tile's 16 rows of 16 floats, then (for a row-major A) the copied strip at STRIP_AT.
+        float[] scratch = buffers.b(STRIP_AT + W * STRIP_STRIDE);
         int rs = transA ? 1 : lda;
         int ps = transA ? lda : 1;
         for (int pc = 0; pc < k; pc += kcMax) {
@@ -84,35 +84,24 @@ final class GemmNarrow {
                         // Rows of a row-major A lie a whole row stride apart: at 1024 floats (4 KiB) all 16 map to
                         // one 8-way L1 set and every broadcast missed. They are copied to rows STRIP_STRIDE apart.
                         for (int i = 0; i < rows; i++) {
-                            copy(a, ao + i * lda, strip, STRIP_AT + i * STRIP_STRIDE, len);
+                            System.arraycopy(a, ao + i * lda, scratch, STRIP_AT + i * STRIP_STRIDE, len);
                         }
-                        as = strip;
+                        as = scratch;
                         ao = STRIP_AT;
                         ars = STRIP_STRIDE;
                     }
                     if (rows == W) {
-                        tile16(len, as, ao, ars, ps, panel, p0 * W, acc);
+                        tile16(len, as, ao, ars, ps, panel, p0 * W, scratch);
                     } else {
                         for (int g = 0; g < rows; g += 4) {
                             tile4(len, as, ao + g * ars, ars * Math.min(1, rows - g - 1),
                                     ars * Math.min(2, rows - g - 1), ars * Math.min(3, rows - g - 1), ps, panel,
-                                    p0 * W, acc, g * W);
+                                    p0 * W, scratch, g * W);
                         }
                     }
-                    store(acc, rows, n, c, cOff + i0 * ldc, ldc, alpha, pc == 0 && p0 == 0 ? beta : 1f);
+                    store(scratch, rows, n, c, cOff + i0 * ldc, ldc, alpha, pc == 0 && p0 == 0 ? beta : 1f);
                 }
             }
-        }
-    }
-
-    /** dst[d .. d + len) = src[s .. s + len), by whole vectors and a scalar tail (no masked loads). */
-    private static void copy(float[] src, int s, float[] dst, int d, int len) {
-        int i = 0;
-        for (int bound = S.loopBound(len); i < bound; i += W) {
-            FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
-        }
-        for (; i < len; i++) {
-            dst[d + i] = src[s + i];
         }
     }
 
