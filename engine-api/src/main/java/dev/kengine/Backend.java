@@ -2628,7 +2628,7 @@ public final class Backend implements AutoCloseable {
     public DropoutOutput dropout(Tensor x, float p, long seed, long offset) {
         return call(() -> {
             DType h = halfOf(Op.DROPOUT, names("x"), x);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.DROPOUT, h)) {
                 try (Widened w = new Widened(h)) {
                     DropoutOutput r = dropout(w.in(x), p, seed, offset);
                     return new DropoutOutput(w.result(r.output()), r.mask());
@@ -2636,7 +2636,14 @@ public final class Backend implements AutoCloseable {
             }
             Storage sx = arg(Op.DROPOUT, x, "x");
             checkDropoutP(p);
-            Tensor[] t = allocate(x.shape(), x.shape());
+            if (byteMasks() && driver.byteMasks()) {
+                // The driver writes the UINT8 mask itself: no float32 mask, no cast.
+                Tensor y = allocate(x.shape(), x.dtype());
+                Tensor mask = allocate(x.shape(), DType.UINT8);
+                driver.dropout(sx, y.storage("y"), mask.storage("mask"), x.size(), p, seed, offset);
+                return new DropoutOutput(y, mask);
+            }
+            Tensor[] t = {allocate(x.shape(), x.dtype()), allocate(x.shape())};
             driver.dropout(sx, t[0].storage("y"), t[1].storage("mask"), x.size(), p, seed, offset);
             if (byteMasks()) {
                 Tensor bytes = cast(t[1], DType.UINT8);
@@ -2663,28 +2670,29 @@ public final class Backend implements AutoCloseable {
      */
     public void dropout(Tensor x, float p, long seed, long offset, Tensor y, Tensor mask) {
         run(() -> {
-            if (mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this) {
-                if (mask == x || mask == y) {
-                    throw new InvalidArgumentException("dropout: mask " + mask.shape() + " must be a tensor of its own, not "
-                            + (mask == x ? "x" : "y"));
-                }
-                try (Tensor f = empty(mask.shape())) {
-                    dropout(x, p, seed, offset, y, f);
-                    cast(f, mask);
-                }
-                return;
+            boolean byteMask = mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this;
+            if (byteMask && (mask == x || mask == y)) {
+                throw new InvalidArgumentException("dropout: mask " + mask.shape() + " must be a tensor of its own, not "
+                        + (mask == x ? "x" : "y"));
             }
             DType h = halfOf(Op.DROPOUT, names("x", "y"), x, y);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.DROPOUT, h)) {
                 try (Widened w = new Widened(h)) {
                     dropout(w.in(x), p, seed, offset, w.out(y), mask);
                     w.commit();
                 }
                 return;
             }
+            if (byteMask && !driver.byteMasks()) {
+                try (Tensor f = empty(mask.shape())) {
+                    dropout(x, p, seed, offset, y, f);
+                    cast(f, mask);
+                }
+                return;
+            }
             Storage sx = arg(Op.DROPOUT, x, "x");
-            Storage sy = own(y, "y");
-            Storage sm = own(mask, "mask");
+            Storage sy = own(Op.DROPOUT, y, "y");
+            Storage sm = byteMask ? ownAny(mask, "mask") : own(mask, "mask");
             checkDropoutP(p);
             sameShape("dropout", "x", x, "y", y);
             sameShape("dropout", "x", x, "mask", mask);
@@ -2710,23 +2718,24 @@ public final class Backend implements AutoCloseable {
      */
     public void dropoutBackward(Tensor dy, Tensor mask, float p, Tensor dx) {
         run(() -> {
-            if (mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this) {
-                try (Tensor f = cast(mask, DType.FLOAT32)) {
-                    dropoutBackward(dy, f, p, dx);
-                }
-                return;
-            }
+            boolean byteMask = mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this;
             DType h = halfOf(Op.DROPOUT_BACKWARD, names("dy", "dx"), dy, dx);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.DROPOUT_BACKWARD, h)) {
                 try (Widened w = new Widened(h)) {
                     dropoutBackward(w.in(dy), mask, p, w.out(dx));
                     w.commit();
                 }
                 return;
             }
+            if (byteMask && !driver.byteMasks()) {
+                try (Tensor f = cast(mask, DType.FLOAT32)) {
+                    dropoutBackward(dy, f, p, dx);
+                }
+                return;
+            }
             Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
-            Storage sm = own(mask, "mask");
-            Storage sdx = own(dx, "dx");
+            Storage sm = byteMask ? ownAny(mask, "mask") : own(mask, "mask");
+            Storage sdx = own(Op.DROPOUT_BACKWARD, dx, "dx");
             checkDropoutP(p);
             sameShape("dropoutBackward", "dy", dy, "mask", mask);
             sameShape("dropoutBackward", "dy", dy, "dx", dx);
@@ -2749,22 +2758,23 @@ public final class Backend implements AutoCloseable {
      */
     public Tensor dropoutBackward(Tensor dy, Tensor mask, float p) {
         return call(() -> {
-            if (mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this) {
-                try (Tensor f = cast(mask, DType.FLOAT32)) {
-                    return dropoutBackward(dy, f, p);
-                }
-            }
+            boolean byteMask = mask != null && mask.dtype() == DType.UINT8 && mask.backend() == this;
             DType h = halfOf(Op.DROPOUT_BACKWARD, names("dy"), dy);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.DROPOUT_BACKWARD, h)) {
                 try (Widened w = new Widened(h)) {
                     return w.result(dropoutBackward(w.in(dy), mask, p));
                 }
             }
+            if (byteMask && !driver.byteMasks()) {
+                try (Tensor f = cast(mask, DType.FLOAT32)) {
+                    return dropoutBackward(dy, f, p);
+                }
+            }
             Storage sdy = arg(Op.DROPOUT_BACKWARD, dy, "dy");
-            Storage sm = own(mask, "mask");
+            Storage sm = byteMask ? ownAny(mask, "mask") : own(mask, "mask");
             checkDropoutP(p);
             sameShape("dropoutBackward", "dy", dy, "mask", mask);
-            Tensor dx = allocate(dy.shape());
+            Tensor dx = allocate(dy.shape(), dy.dtype());
             driver.dropoutBackward(sdy, sm, dx.storage("dx"), dy.size(), p);
             return dx;
         });

@@ -172,6 +172,20 @@ public final class Ops {
                 Op.DROPOUT_BACKWARD, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
                 n -> (double) n, n -> 12.0 * n, OpDescriptor::elements,
                 (b, n, seed) -> new DropoutInstance(b, (int) n, seed, true), null, 1e-6));
+        // Dropout in half precision, after its float32 rows so that each half row can be timed in alternation with
+        // them: x and y in the half type, the mask in UINT8.
+        for (DType h : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            String hn = h == DType.BFLOAT16 ? "bf16" : "fp16";
+            double tol = h == DType.BFLOAT16 ? 0x1p-7 : 0x1p-10;
+            l.add(new OpDescriptor("dropout_" + hn, HALF_PRECISION, "inverted dropout p = " + DROP_P + " in " + h
+                    + ": y and a UINT8 mask", Op.DROPOUT, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                    n -> (double) n, n -> 5.0 * n, OpDescriptor::elements,
+                    (b, n, seed) -> new DropoutInstance(b, (int) n, seed, false, h), null, tol));
+            l.add(new OpDescriptor("dropout_backward_" + hn, HALF_PRECISION, "dx = dy·mask/(1 − p) in " + h
+                    + ", the mask UINT8", Op.DROPOUT_BACKWARD, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                    n -> (double) n, n -> 5.0 * n, OpDescriptor::elements,
+                    (b, n, seed) -> new DropoutInstance(b, (int) n, seed, true, h), null, tol));
+        }
         l.add(new OpDescriptor("sgd_momentum", "optimiser", "SGD step with momentum 0.9, in place on w and v",
                 Op.SGD_STEP, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
                 n -> 4.0 * n, n -> 20.0 * n, OpDescriptor::elements,
@@ -672,13 +686,22 @@ public final class Ops {
         static final long FORWARD_SEED = 42;
 
         DropoutInstance(Backend backend, int n, long seed, boolean backward) {
+            this(backend, n, seed, backward, DType.FLOAT32);
+        }
+
+        /**
+         * In {@code dtype}: x (dy) and y (dx) in it, rounded on the host first so that the oracle sees what the tensors
+         * hold; the mask a UINT8 tensor in half precision (a byte an element, as mixed-precision training keeps it), a
+         * FLOAT32 one in float32.
+         */
+        DropoutInstance(Backend backend, int n, long seed, boolean backward, DType dtype) {
             this.backend = backend;
             this.backward = backward;
-            host = uniform(n, seed, -1, 1);
+            host = rounded(uniform(n, seed, -1, 1), dtype);
             maskSeed = backward ? seed : FORWARD_SEED;
-            x = backend.of(host);
-            mask = backend.empty(x.shape());
-            out = backend.empty(x.shape());
+            x = backend.of(host, dtype);
+            mask = backend.empty(dtype == DType.FLOAT32 ? DType.FLOAT32 : DType.UINT8, n);
+            out = backend.empty(dtype, n);
             if (backward) {
                 backend.dropout(x, DROP_P, seed, 0, out, mask);
             }

@@ -2848,13 +2848,41 @@ public abstract class BackendConformanceKit {
                 }));
                 tests.add(check("dropout keeps " + h + " and the float32 mask of the same seed", ops(Op.DROPOUT, Op.CAST), () -> {
                     requireHalf(Op.DROPOUT, h);
-                    float[] x = roundedTo(h, Inputs.gaussian(1025, 11, 2));
-                    DropoutOutput d32 = backend.dropout(backend.of(x), 0.3f, 42, 5);
-                    DropoutOutput dh = backend.dropout(backend.of(x, h), 0.3f, 42, 5);
-                    assertEquals(h, dh.output().dtype());
-                    assertArrayEquals(d32.mask().toArray(), dh.mask().toArray(), "the mask depends on seed and offset only");
-                    float[] want = roundedTo(h, d32.output().toArray());
-                    assertArrayEquals(want, dh.output().toArray(), "dropout in " + h + " is the float32 result rounded once");
+                    // 1025: one odd block; 70,001: ranges on several threads and blocks, a tail that is not a whole vector.
+                    for (int n : new int[] {1025, 70_001}) {
+                        float[] x = roundedTo(h, Inputs.withSpecials(n, 11 + n, 2, Inputs.SPECIALS));
+                        DropoutOutput d32 = backend.dropout(backend.of(x), 0.3f, 42, 5);
+                        DropoutOutput dh = backend.dropout(backend.of(x, h), 0.3f, 42, 5);
+                        assertEquals(h, dh.output().dtype());
+                        float[] mask = d32.mask().toArray();
+                        assertArrayEquals(mask, dh.mask().toArray(), "the mask depends on seed and offset only");
+                        float[] want = roundedTo(h, d32.output().toArray());
+                        assertBits("dropout in " + h + " is the float32 result rounded once, n=" + n, want, dh.output().toArray(), x);
+                        // Into given tensors: a UINT8 mask, a FLOAT32 one, and y = x.
+                        Tensor y = backend.empty(h, n);
+                        Tensor bytes = backend.empty(DType.UINT8, n);
+                        backend.dropout(backend.of(x, h), 0.3f, 42, 5, y, bytes);
+                        assertBits("dropout in " + h + " into y, n=" + n, want, y.toArray(), x);
+                        assertArrayEquals(mask, bytes.toArray(), "dropout in " + h + " into a UINT8 mask, n=" + n);
+                        Tensor inPlace = backend.of(x, h);
+                        Tensor floats = backend.empty(n);
+                        backend.dropout(inPlace, 0.3f, 42, 5, inPlace, floats);
+                        assertBits("dropout in " + h + " in place, n=" + n, want, inPlace.toArray(), x);
+                        assertArrayEquals(mask, floats.toArray(), "dropout in " + h + " into a FLOAT32 mask, n=" + n);
+                        // Backward from either mask, new and in place: float32's result rounded once.
+                        float[] dy = roundedTo(h, Inputs.withSpecials(n, 12 + n, 1, Inputs.SPECIALS));
+                        float[] wantDx = roundedTo(h, backend.dropoutBackward(backend.of(dy), d32.mask(), 0.3f).toArray());
+                        Tensor dxb = backend.dropoutBackward(backend.of(dy, h), bytes, 0.3f);
+                        assertEquals(h, dxb.dtype());
+                        assertBits("dropout backward in " + h + " from the UINT8 mask, n=" + n, wantDx, dxb.toArray(), dy);
+                        Tensor dyh = backend.of(dy, h);
+                        backend.dropoutBackward(dyh, floats, 0.3f, dyh);
+                        assertBits("dropout backward in " + h + " in place from the FLOAT32 mask, n=" + n, wantDx, dyh.toArray(), dy);
+                        Tensor wrong = backend.empty(DType.INT32, n);
+                        Tensor xh = backend.of(x, h);
+                        Tensor yh = backend.empty(h, n);
+                        rejects(InvalidArgumentException.class, () -> backend.dropout(xh, 0.3f, 42, 5, yh, wrong), "mask", "INT32");
+                    }
                 }));
                 tests.add(check("dynamic loss scaling and half weight copies in " + h, ops(Op.SCALE, Op.SUM, Op.ADAM_STEP, Op.SGD_STEP, Op.CAST), () -> {
                     requireHalf(Op.SCALE, h);

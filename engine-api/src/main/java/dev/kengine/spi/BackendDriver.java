@@ -551,7 +551,8 @@ public interface BackendDriver extends AutoCloseable {
      *
      * @param x the input
      * @param y the output; may alias x
-     * @param mask receives 1.0f for kept and 0.0f for dropped elements; aliases neither x nor y
+     * @param mask receives 1.0f for kept and 0.0f for dropped elements (1 and 0 in a UINT8 mask where
+     *     {@link #byteMasks()}); aliases neither x nor y
      * @param n the element count
      * @param p the drop probability, in [0, 1)
      * @param seed the generator's key
@@ -560,6 +561,18 @@ public interface BackendDriver extends AutoCloseable {
      */
     default void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
         throw unsupported(Op.DROPOUT);
+    }
+
+    /**
+     * Whether {@link #dropout} and {@link #dropoutBackward} take a {@link dev.kengine.DType#UINT8} mask themselves (one
+     * byte an element: 1 kept, 0 dropped; backward keeps where it is not 0). When false, the default, the facade runs
+     * them on a FLOAT32 mask and casts it. The dtypes of x, y, dy and dx a driver runs dropout on are its
+     * {@link Capabilities#opDtypes()} for {@link Op#DROPOUT} and {@link Op#DROPOUT_BACKWARD}, as for every op.
+     *
+     * @return true when the driver's dropout kernels read and write UINT8 masks
+     */
+    default boolean byteMasks() {
+        return false;
     }
 
     /**

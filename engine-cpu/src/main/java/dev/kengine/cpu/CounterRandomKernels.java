@@ -15,39 +15,45 @@ final class CounterRandomKernels {
     private CounterRandomKernels() {}
 
     /**
-     * Inverted dropout of elements [from, to): element i uses word i mod 4 of the block with counter
-     * (lo(i/4), hi(i/4), lo(offset), hi(offset)).
+     * Inverted dropout of elements [from, to) of the arrays, which are elements first + i of the tensor (first a
+     * multiple of 4): tensor element e uses word e mod 4 of the block with counter (lo(e/4), hi(e/4), lo(offset),
+     * hi(offset)). The mask is written to {@code mask} (1f, 0f) or, when that is null, to {@code bytes} (1, 0).
      */
-    static void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to) {
+    static void dropout(float[] x, float[] y, float[] mask, byte[] bytes, float p, float scale, long seed, long offset,
+                        long first, int from, int to) {
         int k0 = (int) seed;
         int k1 = (int) (seed >>> 32);
         int c2 = (int) offset;
         int c3 = (int) (offset >>> 32);
         int[] words = new int[4];
-        for (long q = from >>> 2; (q << 2) < to; q++) {
+        for (long q = (first + from) >>> 2; (q << 2) < first + to; q++) {
             Philox.block((int) q, (int) (q >>> 32), c2, c3, k0, k1, words);
             int a0 = words[0];
             int a1 = words[1];
             int a2 = words[2];
             int a3 = words[3];
-            int base = (int) (q << 2);
+            int base = (int) ((q << 2) - first);
             if (base >= from && base + 4 <= to) {
-                dropOne(x, y, mask, p, scale, base, a0);
-                dropOne(x, y, mask, p, scale, base + 1, a1);
-                dropOne(x, y, mask, p, scale, base + 2, a2);
-                dropOne(x, y, mask, p, scale, base + 3, a3);
+                dropOne(x, y, mask, bytes, p, scale, base, a0);
+                dropOne(x, y, mask, bytes, p, scale, base + 1, a1);
+                dropOne(x, y, mask, bytes, p, scale, base + 2, a2);
+                dropOne(x, y, mask, bytes, p, scale, base + 3, a3);
             } else {
                 for (int i = Math.max(base, from); i < Math.min(base + 4, to); i++) {
-                    dropOne(x, y, mask, p, scale, i, word(i & 3, a0, a1, a2, a3));
+                    dropOne(x, y, mask, bytes, p, scale, i, word(i & 3, a0, a1, a2, a3));
                 }
             }
         }
     }
 
-    private static void dropOne(float[] x, float[] y, float[] mask, float p, float scale, int i, int bits) {
+    private static void dropOne(float[] x, float[] y, float[] mask, byte[] bytes, float p, float scale, int i, int bits) {
         boolean keep = (bits >>> 8) * TWO_POW_M24 >= p;
         y[i] = x[i] * (keep ? scale : 0.0f);
-        mask[i] = keep ? 1f : 0f;
+        if (mask != null) {
+            mask[i] = keep ? 1f : 0f;
+        } else {
+            bytes[i] = (byte) (keep ? 1 : 0);
+        }
     }
 
     /** Uniform values U(lo, hi) for elements [from, to), from the same words as dropout. */

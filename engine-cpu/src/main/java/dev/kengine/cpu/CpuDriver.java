@@ -796,25 +796,112 @@ public final class CpuDriver implements BackendDriver {
     // =====================================================================================
 
     @Override
+    public boolean byteMasks() {
+        return true;
+    }
+
+    @Override
     public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
-        float[] a = data(x);
-        float[] b = data(y);
-        float[] mk = data(mask);
+        CpuStorage cx = (CpuStorage) x;
+        CpuStorage cy = (CpuStorage) y;
+        CpuStorage cm = (CpuStorage) mask;
         float scale = CounterRandom.dropoutScale(p);
+        boolean bytes = cm.dtype == DType.UINT8;
         // Ranges start at multiples of 64 so each Philox block (four elements) is drawn once and the
         // vector kernels (64 elements a block with 512-bit vectors) need no scalar head.
-        parallel.forRange(n, GRAIN, 64,
-                (from, to) -> kernels.dropout(a, b, mk, p, scale, seed, offset, (int) from, (int) to));
+        if (cx.dtype == DType.FLOAT32) {
+            float[] a = cx.data;
+            float[] b = cy.data;
+            if (bytes) {
+                byte[] mk = cm.bytes();
+                parallel.forRange(n, GRAIN, 64,
+                        (from, to) -> kernels.dropoutBytes(a, b, mk, p, scale, seed, offset, 0L, (int) from, (int) to));
+            } else {
+                float[] mk = cm.data;
+                parallel.forRange(n, GRAIN, 64,
+                        (from, to) -> kernels.dropout(a, b, mk, p, scale, seed, offset, 0L, (int) from, (int) to));
+            }
+            return;
+        }
+        // Half-precision x and y: blocks of x widened into float scratch that stays in L1, the float32 kernel there
+        // drawing the block's own elements of the stream, then y rounded once and the block's mask copied out. The
+        // same bits as float32 dropout on the widened x followed by rounding.
+        boolean bf16 = cx.dtype == DType.BFLOAT16;
+        short[] xs = cx.shorts();
+        short[] ys = cy.shorts();
+        parallel.forRange(n, GRAIN, 64, (from, to) -> {
+            DropoutScratch t = DROPOUT_SCRATCH.get();
+            for (long b = from; b < to; b += DROPOUT_BLOCK) {
+                int s = (int) b;
+                int len = (int) Math.min(DROPOUT_BLOCK, to - b);
+                kernels.widen(bf16, xs, s, t.x, 0, len);
+                if (bytes) {
+                    kernels.dropoutBytes(t.x, t.y, t.bytes, p, scale, seed, offset, b, 0, len);
+                    System.arraycopy(t.bytes, 0, cm.bytes(), s, len);
+                } else {
+                    kernels.dropout(t.x, t.y, t.mask, p, scale, seed, offset, b, 0, len);
+                    System.arraycopy(t.mask, 0, cm.data, s, len);
+                }
+                kernels.narrow(bf16, t.y, 0, ys, s, len);
+            }
+        });
     }
 
     @Override
     public void dropoutBackward(Storage dy, Storage mask, Storage dx, long n, float p) {
-        float[] g = data(dy);
-        float[] mk = data(mask);
-        float[] d = data(dx);
+        CpuStorage cdy = (CpuStorage) dy;
+        CpuStorage cm = (CpuStorage) mask;
+        CpuStorage cdx = (CpuStorage) dx;
         float scale = CounterRandom.dropoutScale(p);
-        parallel.forRange(n, GRAIN, 64, (from, to) -> kernels.dropoutBackward(scale, g, mk, d, (int) from, (int) to));
+        boolean bytes = cm.dtype == DType.UINT8;
+        if (cdy.dtype == DType.FLOAT32) {
+            float[] g = cdy.data;
+            float[] d = cdx.data;
+            if (bytes) {
+                byte[] mk = cm.bytes();
+                parallel.forRange(n, GRAIN, 64, (from, to) -> kernels.dropoutBackwardBytes(scale, g, mk, d, (int) from, (int) to));
+            } else {
+                float[] mk = cm.data;
+                parallel.forRange(n, GRAIN, 64, (from, to) -> kernels.dropoutBackward(scale, g, mk, d, (int) from, (int) to));
+            }
+            return;
+        }
+        boolean bf16 = cdy.dtype == DType.BFLOAT16;
+        short[] gs = cdy.shorts();
+        short[] ds = cdx.shorts();
+        parallel.forRange(n, GRAIN, 64, (from, to) -> {
+            DropoutScratch t = DROPOUT_SCRATCH.get();
+            for (long b = from; b < to; b += DROPOUT_BLOCK) {
+                int s = (int) b;
+                int len = (int) Math.min(DROPOUT_BLOCK, to - b);
+                kernels.widen(bf16, gs, s, t.x, 0, len);
+                if (bytes) {
+                    System.arraycopy(cm.bytes(), s, t.bytes, 0, len);
+                    kernels.dropoutBackwardBytes(scale, t.x, t.bytes, t.y, 0, len);
+                } else {
+                    System.arraycopy(cm.data, s, t.mask, 0, len);
+                    kernels.dropoutBackward(scale, t.x, t.mask, t.y, 0, len);
+                }
+                kernels.narrow(bf16, t.y, 0, ds, s, len);
+            }
+        });
     }
+
+    /**
+     * Elements per block of half-precision dropout: a multiple of the vector kernel's Philox block, and the scratch
+     * arrays of it within L1 without falling on the same 4 KB sets.
+     */
+    private static final int DROPOUT_BLOCK = 512;
+
+    /** A thread's scratch for half-precision dropout: x (dy) widened, y (dx) before rounding, and the block's mask. */
+    private static final class DropoutScratch {
+        final float[] x = new float[DROPOUT_BLOCK];
+        final float[] y = new float[DROPOUT_BLOCK];
+        final float[] mask = new float[DROPOUT_BLOCK];
+        final byte[] bytes = new byte[DROPOUT_BLOCK];
+    }
+
+    private static final ThreadLocal<DropoutScratch> DROPOUT_SCRATCH = ThreadLocal.withInitial(DropoutScratch::new);
 
     @Override
     public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {

@@ -98,6 +98,9 @@ public final class CpuProvider implements BackendProvider {
         // Optimiser steps from half-precision gradients and with the half copy of the weights in the same pass.
         pairs.put(Op.SGD_STEP, floats);
         pairs.put(Op.ADAM_STEP, floats);
+        // Dropout on half-precision x and y, through float blocks in L1, with UINT8 or FLOAT32 masks.
+        pairs.put(Op.DROPOUT, floats);
+        pairs.put(Op.DROPOUT_BACKWARD, floats);
         return new Capabilities(CpuModel.NAME, Runtime.getRuntime().maxMemory(), threads, all, Capabilities.allOps(), details,
                 pairs);
     }

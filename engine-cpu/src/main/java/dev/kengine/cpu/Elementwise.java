@@ -185,12 +185,23 @@ public interface Elementwise {
 
     /**
      * Inverted dropout of elements [from, to), bit-identical to {@link dev.kengine.random.CounterRandom}:
-     * y[i] = x[i] · (keep ? scale : 0), mask[i] = keep ? 1 : 0.
+     * y[i] = x[i] · (keep ? scale : 0), mask[i] = keep ? 1 : 0, where keep is that of element {@code first + i} of
+     * the tensor: the arrays may be a block of it copied to scratch from element {@code first}, a multiple of
+     * {@link dev.kengine.cpu.simd.VectorRandom#DROPOUT_BLOCK} (0 when they are the tensor's own arrays), with
+     * {@code first + to} at most 2³¹ (a CPU tensor is one Java array).
      */
-    void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to);
+    void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, long first, int from,
+                 int to);
 
     /** dx[i] = dy[i] · (mask[i] ≠ 0 ? scale : 0) for i in [from, to). */
     void dropoutBackward(float scale, float[] dy, float[] mask, float[] dx, int from, int to);
+
+    /** {@link #dropout} with a UINT8 mask: mask[i] = keep ? 1 : 0, one byte an element. */
+    void dropoutBytes(float[] x, float[] y, byte[] mask, float p, float scale, long seed, long offset, long first,
+                      int from, int to);
+
+    /** {@link #dropoutBackward} with a UINT8 mask: dx[i] = dy[i] · (mask[i] ≠ 0 ? scale : 0). */
+    void dropoutBackwardBytes(float scale, float[] dy, byte[] mask, float[] dx, int from, int to);
 
     /** a[i] = CounterRandom.uniform(seed, offset, i, lo, hi) for i in [from, to). */
     void initUniform(float[] a, long seed, long offset, double lo, double hi, int from, int to);

@@ -407,14 +407,28 @@ public final class ScalarElementwise implements Elementwise {
     // ---- dropout and initialisation ---------------------------------------------------
 
     @Override
-    public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to) {
-        CounterRandomKernels.dropout(x, y, mask, p, scale, seed, offset, from, to);
+    public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, long first,
+                        int from, int to) {
+        CounterRandomKernels.dropout(x, y, mask, null, p, scale, seed, offset, first, from, to);
     }
 
     @Override
     public void dropoutBackward(float scale, float[] dy, float[] mask, float[] dx, int from, int to) {
         for (int i = from; i < to; i++) {
             dx[i] = dy[i] * (mask[i] != 0f ? scale : 0f);
+        }
+    }
+
+    @Override
+    public void dropoutBytes(float[] x, float[] y, byte[] mask, float p, float scale, long seed, long offset, long first,
+                             int from, int to) {
+        CounterRandomKernels.dropout(x, y, null, mask, p, scale, seed, offset, first, from, to);
+    }
+
+    @Override
+    public void dropoutBackwardBytes(float scale, float[] dy, byte[] mask, float[] dx, int from, int to) {
+        for (int i = from; i < to; i++) {
+            dx[i] = dy[i] * (mask[i] != 0 ? scale : 0f);
         }
     }
 

@@ -222,8 +222,13 @@ final class TieredElementwise implements Elementwise {
             case DROPOUT -> {
                 float[] x = values(size, -1f, 1f);
                 float[] y = new float[size];
-                float[] mask = new float[size];
-                factory = (k, c) -> () -> k.dropout(x, y, mask, 0.25f, 4f / 3f, 42L, 0L, 0, c);
+                if (call.a()) {
+                    byte[] bytes = new byte[size];
+                    factory = (k, c) -> () -> k.dropoutBytes(x, y, bytes, 0.25f, 4f / 3f, 42L, 0L, 0L, 0, c);
+                } else {
+                    float[] mask = new float[size];
+                    factory = (k, c) -> () -> k.dropout(x, y, mask, 0.25f, 4f / 3f, 42L, 0L, 0L, 0, c);
+                }
                 small = Math.min(size, 2 * dev.kengine.cpu.simd.VectorRandom.DROPOUT_BLOCK);
                 empty = -1;
             }
@@ -234,7 +239,15 @@ final class TieredElementwise implements Elementwise {
                     mask[i] = mask[i] < 0.5f ? 0f : 1f;
                 }
                 float[] dx = new float[size];
-                factory = (k, c) -> () -> k.dropoutBackward(4f / 3f, dy, mask, dx, 0, c);
+                if (call.a()) {
+                    byte[] bytes = new byte[size];
+                    for (int i = 0; i < size; i++) {
+                        bytes[i] = (byte) mask[i];
+                    }
+                    factory = (k, c) -> () -> k.dropoutBackwardBytes(4f / 3f, dy, bytes, dx, 0, c);
+                } else {
+                    factory = (k, c) -> () -> k.dropoutBackward(4f / 3f, dy, mask, dx, 0, c);
+                }
             }
             case INIT_UNIFORM -> {
                 float[] a = new float[size];
@@ -582,12 +595,32 @@ final class TieredElementwise implements Elementwise {
     }
 
     @Override
-    public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to) {
+    public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, long first,
+                        int from, int to) {
         int key = Warmup.key(DROPOUT, 0, to - from);
         if (Warmup.state(key) == Warmup.COLD) {
             first(key, DROPOUT, null, false, false, to - from, 0);
         }
-        pick(key, to - from).dropout(x, y, mask, p, scale, seed, offset, from, to);
+        pick(key, to - from).dropout(x, y, mask, p, scale, seed, offset, first, from, to);
+    }
+
+    @Override
+    public void dropoutBytes(float[] x, float[] y, byte[] mask, float p, float scale, long seed, long offset, long first,
+                             int from, int to) {
+        int key = Warmup.key(DROPOUT, 1, to - from);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, DROPOUT, null, true, false, to - from, 0);
+        }
+        pick(key, to - from).dropoutBytes(x, y, mask, p, scale, seed, offset, first, from, to);
+    }
+
+    @Override
+    public void dropoutBackwardBytes(float scale, float[] dy, byte[] mask, float[] dx, int from, int to) {
+        int key = Warmup.key(DROPOUT_BACKWARD, 1, to - from);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, DROPOUT_BACKWARD, null, true, false, to - from, 0);
+        }
+        pick(key, to - from).dropoutBackwardBytes(scale, dy, mask, dx, from, to);
     }
 
     @Override

@@ -78,6 +78,52 @@ class VectorRandomTest {
     }
 
     @Test
+    @DisplayName("dropout of a block copied out of a tensor (first ≠ 0) draws that block's elements, on both kernels")
+    void dropoutOfABlock() {
+        int n = 1000;
+        float[] x = new float[n];
+        Random r = new Random(12);
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        long[] firsts = {64, 4096, 1 << 20, (1L << 31) - 64 * 17}; // blocks of a Java array: first + i < 2³¹
+        for (Elementwise k : new Elementwise[] {SimdSelection.kernels(true, false), ScalarElementwise.INSTANCE}) {
+            for (long first : firsts) {
+                for (int[] range : new int[][] {{0, 1000}, {0, 64}, {3, 70}, {128, 512}}) {
+                    long seed = 0x1234_5678_9ABCL + first;
+                    long offset = 77;
+                    float p = 0.3f;
+                    float scale = CounterRandom.dropoutScale(p);
+                    float[] y = new float[n];
+                    float[] mask = new float[n];
+                    k.dropout(x, y, mask, p, scale, seed, offset, first, range[0], range[1]);
+                    for (int i = range[0]; i < range[1]; i++) {
+                        boolean keep = CounterRandom.unitFloat(CounterRandom.bits(seed, offset, first + i)) >= p;
+                        assertEquals(Float.floatToRawIntBits(x[i] * (keep ? scale : 0f)), Float.floatToRawIntBits(y[i]),
+                                k + " first " + first + " y[" + i + "]");
+                        assertEquals(keep ? 1f : 0f, mask[i], k + " first " + first + " mask[" + i + "]");
+                    }
+                    // The UINT8 mask's kernels: the same y, the mask as bytes, and the backward pass from them.
+                    float[] yb = new float[n];
+                    byte[] bytes = new byte[n];
+                    java.util.Arrays.fill(bytes, (byte) 7);
+                    k.dropoutBytes(x, yb, bytes, p, scale, seed, offset, first, range[0], range[1]);
+                    float[] dx = new float[n];
+                    float[] dxb = new float[n];
+                    k.dropoutBackward(scale, x, mask, dx, range[0], range[1]);
+                    k.dropoutBackwardBytes(scale, x, bytes, dxb, range[0], range[1]);
+                    for (int i = 0; i < n; i++) {
+                        boolean in = i >= range[0] && i < range[1];
+                        assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(yb[i]), k + " bytes y[" + i + "]");
+                        assertEquals(in ? (byte) mask[i] : 7, bytes[i], k + " first " + first + " bytes[" + i + "]");
+                        assertEquals(Float.floatToRawIntBits(dx[i]), Float.floatToRawIntBits(dxb[i]), k + " backward from bytes [" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("dropout, dropoutBackward and the initialisers over odd ranges equal the references")
     void kernels() {
         Elementwise k = SimdSelection.kernels(true, false);
@@ -97,7 +143,7 @@ class VectorRandomTest {
                     float[] mask = new float[n];
                     java.util.Arrays.fill(y, 7f);
                     java.util.Arrays.fill(mask, 7f);
-                    k.dropout(x, y, mask, p, scale, seed, offset, range[0], range[1]);
+                    k.dropout(x, y, mask, p, scale, seed, offset, 0L, range[0], range[1]);
                     for (int i = 0; i < n; i++) {
                         boolean in = i >= range[0] && i < range[1];
                         boolean keep = CounterRandom.unitFloat(CounterRandom.bits(seed, offset, i)) >= p;

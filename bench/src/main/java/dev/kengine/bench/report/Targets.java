@@ -34,8 +34,11 @@ final class Targets {
         }
         long largest = rows.stream().filter(r -> r.bound().equals("memory")).mapToLong(Row::size).max().orElse(0);
         for (Row cpu : rows) {
+            // A half-precision row is judged against its float32 row instead (halfTargets): against a copy loop over
+            // its own, halved, footprint (partly in the L3 cache at 16M) its ratio said nothing.
             if (!cpu.ok() || !cpu.backendOrAnchor().equals(Compare.REFERENCE) || cpu.threads() != maxThreads
-                    || cpu.size() != largest || !cpu.bound().equals("memory")) {
+                    || cpu.size() != largest || !cpu.bound().equals("memory")
+                    || cpu.family().equals(dev.kengine.bench.Ops.HALF_PRECISION)) {
                 continue;
             }
             double target = switch (cpu.family()) {
@@ -56,7 +59,68 @@ final class Targets {
             m.put("op_gbs_alongside", interleaved ? cpu.interleavedOpGBs() : null);
             out.add(m);
         }
+        out.addAll(halfTargets(rows, maxThreads));
         out.addAll(peerTargets(rows, maxThreads));
+        return out;
+    }
+
+    /** bfloat16 matmul against float32's GFLOP/s, at 512–2048 on every thread count. */
+    static final double HALF_MATMUL_TARGET = 0.95;
+    /** bfloat16 against float32 in elements per second where float32 is bound by memory bandwidth. */
+    static final double HALF_MEMORY_BOUND_TARGET = 1.8;
+    /** bfloat16 against float32 in elements per second where the arithmetic is the limit: no slower. */
+    static final double HALF_COMPUTE_BOUND_TARGET = 1.0;
+    /**
+     * The float32 ops whose arithmetic is the limit (the transcendental forwards, and dropout's Philox generator); every
+     * other elementwise op (the ReLU family, the backward passes, the optimiser steps) is bound by memory bandwidth.
+     */
+    static final java.util.Set<String> HALF_COMPUTE_BOUND = java.util.Set.of("act_sigmoid", "act_tanh", "act_elu",
+            "act_swish", "act_softplus", "act_gelu", "act_gelu_tanh", "dropout");
+
+    /**
+     * Half precision against float32 on the CPU backend: each bf16 or fp16 row over its float32 row (the same op, size and
+     * threads) in elements, or FLOPs, per second, from the two timed in alternation where the row has that, else from
+     * the two rows' medians. bfloat16 has the targets: matmul at least {@value #HALF_MATMUL_TARGET} of float32 at
+     * 512–2048 on every thread count; the elementwise ops at 16M elements on the most threads, at least
+     * {@value #HALF_MEMORY_BOUND_TARGET}× where float32 is bound by memory bandwidth (half the bytes an element) and no
+     * slower ({@value #HALF_COMPUTE_BOUND_TARGET}) where the arithmetic is the limit, which half precision does not make
+     * shorter (float32 arithmetic, one rounding on store). float16's rows at the same places are reported beside them,
+     * without a target.
+     */
+    static List<Map<String, Object>> halfTargets(List<Row> rows, int maxThreads) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Row h : rows) {
+            String base = Compare.halfBase(h.op());
+            if (base == null || !h.ok() || !h.backendOrAnchor().equals(Compare.REFERENCE)) {
+                continue;
+            }
+            Optional<Row> f = rows.stream().filter(r -> r.ok() && r.op().equals(base)
+                    && r.backendOrAnchor().equals(Compare.REFERENCE) && r.threads() == h.threads() && r.size() == h.size())
+                    .findFirst();
+            if (f.isEmpty() || h.timing().median() <= 0) {
+                continue;
+            }
+            boolean matmul = base.equals("matmul");
+            if (matmul ? h.size() < 512 || h.size() > 2048
+                    : h.threads() != maxThreads || h.size() < ELEMENTWISE_TARGET_SIZE) {
+                continue;
+            }
+            boolean bf16 = h.op().endsWith("_bf16");
+            double target = !bf16 ? Double.NaN : matmul ? HALF_MATMUL_TARGET
+                    : HALF_COMPUTE_BOUND.contains(base) ? HALF_COMPUTE_BOUND_TARGET : HALF_MEMORY_BOUND_TARGET;
+            double ratio = h.alternation() != null ? h.alternation().ratio() : f.get().timing().median() / h.timing().median();
+            Map<String, Object> m = target(base + (bf16 ? " bf16" : " fp16") + " vs float32", h, ratio, target);
+            m.put("method", h.alternation() != null ? "in alternation with the float32 op" : "ratio of medians");
+            if (h.alternation() != null) {
+                double work = matmul ? h.flops() : h.size();
+                m.put("half_rate_alongside", work / h.alternation().cpu().median() / 1e9);
+                m.put("float32_rate_alongside", work / h.alternation().other().median() / 1e9);
+                m.put("rate_unit", matmul ? "GFLOP/s" : "G elements/s");
+            }
+            m.put("bound", matmul ? "compute" : HALF_COMPUTE_BOUND.contains(base) ? "compute" : "memory");
+            m.put("no_target", bf16 ? null : "the targets are set for bfloat16; float16 is reported beside it");
+            out.add(m);
+        }
         return out;
     }
 

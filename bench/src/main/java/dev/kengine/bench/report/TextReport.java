@@ -120,7 +120,11 @@ final class TextReport {
                 + "Targets \"vs copy bandwidth\": the op and the copy loop run in alternation (copy, op, copy, op, ...), "
                 + "the median of each pair's ratio (op GB/s over the copy loop's just before it); the medians of both shown beside.%n"
                 + "Targets \"vs OpenBLAS\" and \"vs netlib\": the CPU backend and the anchor at the same thread count run in alternation "
-                + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n\"vs cpu\": this row's speed over the CPU "
+                + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n"
+                + "Targets \"bf16 vs float32\": the half-precision op and its float32 op at the same size and threads run in "
+                + "alternation, the median of each pair's time ratio (elements, or FLOPs, per second in bf16 over float32): "
+                + "at least 1.8 where float32 is bound by memory bandwidth, 1.0 where the arithmetic is the limit, 0.95 for "
+                + "matmul; fp16 beside it without a target.%n\"vs cpu\": this row's speed over the CPU "
                 + "backend's at the same thread count (a device: at the most threads); for an anchor's matmul rows, from the same "
                 + "alternation as the target, so that the two state one figure (the target's ratio is its reciprocal).%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|); train_step: the largest relative difference of its "
@@ -141,6 +145,11 @@ final class TextReport {
     static String alongside(Map<String, Object> t) {
         if (t.get("copy_loop_gbs_alongside") instanceof Double copy) {
             return String.format(Locale.ROOT, "in alternation: op %.1f GB/s, copy loop %.1f GB/s", (Double) t.get("op_gbs_alongside"), copy);
+        }
+        if (t.get("float32_rate_alongside") instanceof Double single) {
+            String what = (String) t.get("what");
+            return String.format(Locale.ROOT, "in alternation: %s %.2f, float32 %.2f %s", what.contains(" bf16 ") ? "bf16" : "fp16",
+                    (Double) t.get("half_rate_alongside"), single, t.get("rate_unit"));
         }
         if (t.get("anchor_gflops_alongside") instanceof Double anchor) {
             return String.format(Locale.ROOT, "in alternation, %d pairs: cpu %.1f, %s %.1f GFLOP/s", (Integer) t.get("pairs_alongside"),

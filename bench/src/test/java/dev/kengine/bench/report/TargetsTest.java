@@ -61,4 +61,59 @@ class TargetsTest {
         assertEquals(Boolean.TRUE, nj.get("met"));
         assertEquals(11, nj.get("pairs_alongside"));
     }
+
+    @Test
+    @DisplayName("half-precision targets: bf16 over its float32 row (the alternation where there is one), by kind of bound; fp16 without a target; none off the target sizes")
+    void halfPrecisionTargets() {
+        long big = 1L << 24;
+        Timing half = new Timing(2e-3, 2e-3, 2e-3, 2e-3, 2e-3, 7, 1);
+        Timing single = new Timing(3e-3, 3e-3, 3e-3, 3e-3, 3e-3, 7, 1);
+        List<Row> rows = List.of(
+                row("cpu(2t)", "cpu", 2, "act_relu", "activation", big, "memory", 4e-3, 40.0, 0.9, null),
+                row("cpu(2t)", "cpu", 2, "act_relu_bf16", "half precision", big, "memory", 2e-3, 70.0, 0.3, null),
+                row("cpu(2t)", "cpu", 2, "act_sigmoid", "activation", big, "memory", 3e-3, 40.0, 0.9, null),
+                row("cpu(2t)", "cpu", 2, "act_sigmoid_bf16", "half precision", big, "memory", 4e-3, 70.0, 0.2,
+                        new Alternation(half, single, 1.5)),
+                row("cpu(2t)", "cpu", 2, "act_sigmoid_fp16", "half precision", big, "memory", 6e-3, 70.0, 0.1, null),
+                row("cpu(1t)", "cpu", 1, "act_sigmoid", "activation", big, "memory", 6e-3, 20.0, 0.9, null),
+                row("cpu(1t)", "cpu", 1, "act_sigmoid_bf16", "half precision", big, "memory", 8e-3, 40.0, 0.2, null),
+                row("cpu(2t)", "cpu", 2, "act_sigmoid", "activation", 1L << 20, "memory", 3e-4, 40.0, 0.9, null),
+                row("cpu(2t)", "cpu", 2, "act_sigmoid_bf16", "half precision", 1L << 20, "memory", 4e-4, 70.0, 0.2, null),
+                row("cpu(1t)", "cpu", 1, "matmul", "matmul", 512, "compute", 1.0e-3, Double.NaN, Double.NaN, null),
+                row("cpu(1t)", "cpu", 1, "matmul_bf16", "half precision", 512, "compute", 1.1e-3, Double.NaN, Double.NaN, null),
+                row("cpu(1t)", "cpu", 1, "matmul", "matmul", 256, "compute", 1.0e-4, Double.NaN, Double.NaN, null),
+                row("cpu(1t)", "cpu", 1, "matmul_bf16", "half precision", 256, "compute", 2.0e-4, Double.NaN, Double.NaN, null));
+        List<Map<String, Object>> t = Targets.evaluate(rows, List.of(1, 2));
+
+        Map<String, Object> relu = find(t, "act_relu bf16 vs float32", big);
+        assertEquals(2.0, (Double) relu.get("ratio"), 1e-12, "float32 4 ms over bf16 2 ms, the rows' medians");
+        assertEquals(1.8, (Double) relu.get("target"), 0, "float32 ReLU is bound by memory bandwidth");
+        assertEquals(Boolean.TRUE, relu.get("met"));
+
+        Map<String, Object> sigmoid = find(t, "act_sigmoid bf16 vs float32", big);
+        assertEquals(1.5, (Double) sigmoid.get("ratio"), 1e-12, "the alternation's ratio, not the medians' 0.75");
+        assertEquals(1.0, (Double) sigmoid.get("target"), 0, "a transcendental forward: no slower");
+        assertEquals(Boolean.TRUE, sigmoid.get("met"));
+        assertEquals(big / 2e-3 / 1e9, (Double) sigmoid.get("half_rate_alongside"), 1e-9, "elements a second in bf16");
+        assertEquals(big / 3e-3 / 1e9, (Double) sigmoid.get("float32_rate_alongside"), 1e-9);
+        assertTrue(TextReport.alongside(sigmoid).startsWith("in alternation: bf16 8.39, float32 5.59 G elements/s"),
+                TextReport.alongside(sigmoid));
+
+        Map<String, Object> fp16 = find(t, "act_sigmoid fp16 vs float32", big);
+        assertNull(fp16.get("met"), "float16 has no target");
+        assertEquals(0.5, (Double) fp16.get("ratio"), 1e-12);
+        assertTrue(((String) fp16.get("no_target")).contains("bfloat16"));
+
+        Map<String, Object> mm = find(t, "matmul bf16 vs float32", 512);
+        assertEquals(1.0 / 1.1, (Double) mm.get("ratio"), 1e-12);
+        assertEquals(Boolean.FALSE, mm.get("met"), "0.91 < 0.95");
+
+        assertTrue(t.stream().noneMatch(x -> x.get("what").equals("matmul bf16 vs float32") && ((Long) x.get("size")) == 256),
+                "matmul's half target applies at 512-2048");
+        assertTrue(t.stream().noneMatch(x -> String.valueOf(x.get("what")).contains("bf16 vs float32")
+                        && (((Long) x.get("size")) == 1L << 20 || ((Integer) x.get("threads")) == 1 && !x.get("what").toString().startsWith("matmul"))),
+                "elementwise half targets apply at 16M on the most threads");
+        assertTrue(t.stream().noneMatch(x -> String.valueOf(x.get("what")).startsWith("act_sigmoid_bf16 vs copy")),
+                "a half row is not judged against the copy loop");
+    }
 }

@@ -25,6 +25,7 @@ import dev.kengine.op.Activation;
 import dev.kengine.op.Loss;
 import dev.kengine.random.CounterRandom;
 import dev.kengine.spi.BackendDriver.Binary;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -637,6 +638,9 @@ public final class VectorElementwise implements Elementwise {
             narrowFloat16(src, sOff, dst, dOff, n);
         }
     }
+
+    /** A float vector's lanes as bytes, for UINT8 masks; null below 8 lanes (no 32-bit shape). */
+    private static final VectorSpecies<Byte> MASK_BYTES = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
 
     // The two narrowing loops, written out with Vector API calls only (which
     // the JIT inlines whatever the size of the compilation): a blocked kernel calls them after its arithmetic, past
@@ -2233,22 +2237,62 @@ public final class VectorElementwise implements Elementwise {
 
     /** Whole blocks of Philox counters go to {@link VectorRandom}; a head and tail of fewer go to the scalar kernel. */
     @Override
-    public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, int from, int to) {
+    public void dropout(float[] x, float[] y, float[] mask, float p, float scale, long seed, long offset, long first,
+                        int from, int to) {
+        dropout(x, y, mask, null, p, scale, seed, offset, first, from, to);
+    }
+
+    @Override
+    public void dropoutBytes(float[] x, float[] y, byte[] mask, float p, float scale, long seed, long offset, long first,
+                             int from, int to) {
+        dropout(x, y, null, mask, p, scale, seed, offset, first, from, to);
+    }
+
+    private static void dropout(float[] x, float[] y, float[] mask, byte[] bytes, float p, float scale, long seed,
+                                long offset, long first, int from, int to) {
         int g = VectorRandom.DROPOUT_BLOCK;
-        if (!VectorRandom.supported() || to - from < g) {
-            ScalarElementwise.INSTANCE.dropout(x, y, mask, p, scale, seed, offset, from, to);
+        if (!VectorRandom.supported() || bytes != null && !VectorRandom.supportsBytes() || to - from < g) {
+            scalarDropout(x, y, mask, bytes, p, scale, seed, offset, first, from, to);
             return;
         }
         int a = (int) Math.min(to, ((long) from + g - 1) / g * g);
         int b = Math.max(a, to / g * g);
         if (from < a) {
-            ScalarElementwise.INSTANCE.dropout(x, y, mask, p, scale, seed, offset, from, a);
+            scalarDropout(x, y, mask, bytes, p, scale, seed, offset, first, from, a);
         }
         if (a < b) {
-            VectorRandom.dropout(x, y, mask, VectorRandom.keepThreshold(p), scale, seed, offset, a, b);
+            if (bytes == null) {
+                VectorRandom.dropout(x, y, mask, VectorRandom.keepThreshold(p), scale, seed, offset, first, a, b);
+            } else {
+                VectorRandom.dropoutBytes(x, y, bytes, VectorRandom.keepThreshold(p), scale, seed, offset, first, a, b);
+            }
         }
         if (b < to) {
-            ScalarElementwise.INSTANCE.dropout(x, y, mask, p, scale, seed, offset, b, to);
+            scalarDropout(x, y, mask, bytes, p, scale, seed, offset, first, b, to);
+        }
+    }
+
+    private static void scalarDropout(float[] x, float[] y, float[] mask, byte[] bytes, float p, float scale, long seed,
+                                      long offset, long first, int from, int to) {
+        if (bytes == null) {
+            ScalarElementwise.INSTANCE.dropout(x, y, mask, p, scale, seed, offset, first, from, to);
+        } else {
+            ScalarElementwise.INSTANCE.dropoutBytes(x, y, bytes, p, scale, seed, offset, first, from, to);
+        }
+    }
+
+    @Override
+    public void dropoutBackwardBytes(float scale, float[] dy, byte[] mask, float[] dx, int from, int to) {
+        int i = from;
+        if (MASK_BYTES != null) {
+            FloatVector zero = FloatVector.zero(S);
+            for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+                VectorMask<Float> keep = ByteVector.fromArray(MASK_BYTES, mask, i).compare(NE, (byte) 0).cast(S);
+                load(dy, i).mul(zero.blend(scale, keep)).intoArray(dx, i);
+            }
+        }
+        if (i < to) {
+            ScalarElementwise.INSTANCE.dropoutBackwardBytes(scale, dy, mask, dx, i, to);
         }
     }
 
