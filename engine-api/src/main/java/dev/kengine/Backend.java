@@ -1226,7 +1226,7 @@ public final class Backend implements AutoCloseable {
     private Tensor binary(Binary op, Tensor a, Tensor b, Tensor out) {
         String name = op.name().toLowerCase(java.util.Locale.ROOT);
         DType h = halfOf(Op.valueOf(op.name()), names("a", "b", "out"), a, b, out);
-        if (h != null) {
+        if (h != null && !nativePairs.supports(Op.valueOf(op.name()), h)) {
             try (Widened w = new Widened(h)) {
                 Tensor fo = w.out(out);
                 Tensor r = binary(op, w.in(a), w.in(b), fo);
@@ -1235,7 +1235,7 @@ public final class Backend implements AutoCloseable {
             }
         }
         Storage sa = arg(Op.valueOf(op.name()), a, "a");
-        Storage sb = own(b, "b");
+        Storage sb = own(Op.valueOf(op.name()), b, "b");
         boolean row;
         if (a.shape().equals(b.shape())) {
             row = false;
@@ -1249,9 +1249,9 @@ public final class Backend implements AutoCloseable {
         long rows = cols == 0 ? 0 : a.size() / cols;
         Tensor result = out;
         if (out == null) {
-            result = allocate(a.shape());
+            result = allocate(a.shape(), a.dtype());
         } else {
-            own(out, "out");
+            own(Op.valueOf(op.name()), out, "out");
             sameShape(name, "a", a, "out", out);
             if (out == b && row) {
                 throw new InvalidArgumentException(name + ": out " + out.shape() + " may not be the broadcast row b "
@@ -1278,13 +1278,13 @@ public final class Backend implements AutoCloseable {
     public Tensor scale(Tensor x, float s) {
         return call(() -> {
             DType h = halfOf(Op.SCALE, names("x"), x);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.SCALE, h)) {
                 try (Widened w = new Widened(h)) {
                     return w.result(scale(w.in(x), s));
                 }
             }
             Storage sx = arg(Op.SCALE, x, "x");
-            Tensor out = allocate(x.shape());
+            Tensor out = allocate(x.shape(), x.dtype());
             driver.scale(sx, s, out.storage("out"), x.size());
             return out;
         });
@@ -1304,7 +1304,7 @@ public final class Backend implements AutoCloseable {
     public void scale(Tensor x, float s, Tensor out) {
         run(() -> {
             DType h = halfOf(Op.SCALE, names("x", "out"), x, out);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.SCALE, h)) {
                 try (Widened w = new Widened(h)) {
                     scale(w.in(x), s, w.out(out));
                     w.commit();
@@ -1312,7 +1312,7 @@ public final class Backend implements AutoCloseable {
                 return;
             }
             Storage sx = arg(Op.SCALE, x, "x");
-            Storage so = own(out, "out");
+            Storage so = own(Op.SCALE, out, "out");
             sameShape("scale", "x", x, "out", out);
             driver.scale(sx, s, so, x.size());
         });
@@ -1737,7 +1737,7 @@ public final class Backend implements AutoCloseable {
     public LinearOutput linear(Tensor x, Tensor w, Tensor b, Activation act) {
         return call(() -> {
             DType h = halfOf(Op.LINEAR, names("x", "w", "b"), x, w, b);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.LINEAR, h)) {
                 try (Widened wd = new Widened(h)) {
                     LinearOutput f = linear(wd.in(x), wd.in(w), wd.in(b), act);
                     Tensor y = wd.result(f.output());
@@ -1746,13 +1746,13 @@ public final class Backend implements AutoCloseable {
                 }
             }
             Storage sx = arg(Op.LINEAR, x, "x");
-            Storage sw = own(w, "w");
-            Storage sb = b == null ? null : own(b, "b");
+            Storage sw = own(Op.LINEAR, w, "w");
+            Storage sb = b == null ? null : own(Op.LINEAR, b, "b");
             requireNonNull(act, "activation");
             long[] d = linearDims("linear", x, w, b);
-            Tensor[] t = allocate(Shape.of(d[0], d[2]), Shape.of(d[0], d[2]));
-            Tensor z = t[0];
-            Tensor y = t[1];
+            DType outType = h == null ? DType.FLOAT32 : h;
+            Tensor z = allocate(Shape.of(d[0], d[2]), outType);
+            Tensor y = allocate(Shape.of(d[0], d[2]), outType);
             LinearOutput result = new LinearOutput(y, z, x, w, b, act);
             if (y.size() == 0) {
                 return result;
@@ -1855,7 +1855,7 @@ public final class Backend implements AutoCloseable {
             DType h = forward == null ? null : halfOf(Op.LINEAR_BACKWARD, names("dy", "forward.input", "forward.weight",
                     "forward.preActivation", "forward.output"), dy, forward.input(), forward.weight(),
                     forward.preActivation(), forward.output());
-            if (h != null) {
+            if (h != null && (!nativePairs.supports(Op.LINEAR_BACKWARD, h) || forward.preluAlpha() != null)) {
                 try (Widened wd = new Widened(h)) {
                     LinearOutput f = new LinearOutput(wd.in(forward.output()), wd.in(forward.preActivation()),
                             wd.in(forward.input()), wd.in(forward.weight()), forward.bias(), forward.activation(),
@@ -1870,10 +1870,10 @@ public final class Backend implements AutoCloseable {
             Tensor x = forward.input();
             Tensor w = forward.weight();
             Activation act = forward.activation();
-            Storage sx = own(x, "forward.input");
-            Storage sw = own(w, "forward.weight");
-            Storage sz = own(forward.preActivation(), "forward.preActivation");
-            Storage sy = own(forward.output(), "forward.output");
+            Storage sx = own(Op.LINEAR_BACKWARD, x, "forward.input");
+            Storage sw = own(Op.LINEAR_BACKWARD, w, "forward.weight");
+            Storage sz = own(Op.LINEAR_BACKWARD, forward.preActivation(), "forward.preActivation");
+            Storage sy = own(Op.LINEAR_BACKWARD, forward.output(), "forward.output");
             long[] d = linearDims("linearBackward", x, w, null);
             Shape yShape = Shape.of(d[0], d[2]);
             if (!dy.shape().equals(yShape)) {
@@ -1889,12 +1889,14 @@ public final class Backend implements AutoCloseable {
             if (alpha != null) {
                 require(Op.PRELU_BACKWARD);
             }
-            Tensor[] t = allocate(inputGradient ? x.shape() : null, w.shape(), withBias ? Shape.of(d[2]) : null,
-                    alpha == null ? null : alpha.shape());
-            Tensor dx = t[0];
-            Tensor dw = t[1];
-            Tensor db = t[2];
-            Tensor dAlpha = t[3];
+            // Half-precision gradients where the layer is half precision (its own pass, computed in float32 and rounded
+            // once), float32 otherwise.
+            DType gradType = h == null ? DType.FLOAT32 : h;
+            Tensor dx = inputGradient ? allocate(x.shape(), gradType) : null;
+            Tensor dw = allocate(w.shape(), gradType);
+            Tensor db = withBias ? allocate(Shape.of(d[2]), gradType) : null;
+            Tensor dAlpha = alpha == null ? null : allocate(alpha.shape());
+            Tensor[] t = {dx, dw, db, dAlpha};
             LinearGradients result = new LinearGradients(dx, dw, db, dAlpha);
             if (dy.size() == 0) {
                 for (Tensor g : t) {

@@ -188,6 +188,11 @@ public final class CpuDriver implements BackendDriver {
 
     @Override
     public void binary(Binary op, Storage a, Storage b, Storage out, long rows, long cols, boolean broadcastRow) {
+        CpuStorage ca = (CpuStorage) a;
+        if (ca.dtype.isHalf()) {
+            binaryHalf(op, ca, (CpuStorage) b, (CpuStorage) out, rows, cols, broadcastRow);
+            return;
+        }
         float[] x = data(a);
         float[] y = data(b);
         float[] z = data(out);
@@ -205,8 +210,64 @@ public final class CpuDriver implements BackendDriver {
         }
     }
 
+    /**
+     * Half-precision a, b and out: blocks of a and b widened into L1 scratch, the float32 kernel there, the block rounded
+     * once into out (the bits of the float32 op on the widened values); a broadcast row is widened once.
+     */
+    private void binaryHalf(Binary op, CpuStorage a, CpuStorage b, CpuStorage out, long rows, long cols, boolean broadcastRow) {
+        boolean bf = a.dtype == DType.BFLOAT16;
+        short[] x = a.shorts();
+        short[] y = b.shorts();
+        short[] z = out.shorts();
+        if (broadcastRow) {
+            int c = (int) cols;
+            float[] row = widenInto(b, new float[c]);
+            parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+                float[][] t = HALF_GRADIENT_SCRATCH.get();
+                for (long r = r0; r < r1; r++) {
+                    int off = (int) (r * c);
+                    for (int j = 0; j < c; j += HALF_BLOCK) {
+                        int len = Math.min(HALF_BLOCK, c - j);
+                        kernels.widen(bf, x, off + j, t[0], 0, len);
+                        kernels.binary(op, t[0], 0, row, j, t[2], 0, len);
+                        kernels.narrow(bf, t[2], 0, z, off + j, len);
+                    }
+                }
+            });
+            return;
+        }
+        parallel.forRange(rows * cols, GRAIN, 64, (from, to) -> {
+            float[][] t = HALF_GRADIENT_SCRATCH.get();
+            for (long s = from; s < to; s += HALF_BLOCK) {
+                int i = (int) s;
+                int len = (int) Math.min(HALF_BLOCK, to - s);
+                kernels.widen(bf, x, i, t[0], 0, len);
+                kernels.widen(bf, y, i, t[1], 0, len);
+                kernels.binary(op, t[0], 0, t[1], 0, t[2], 0, len);
+                kernels.narrow(bf, t[2], 0, z, i, len);
+            }
+        });
+    }
+
     @Override
     public void scale(Storage x, float s, Storage out, long n) {
+        CpuStorage cx = (CpuStorage) x;
+        if (cx.dtype.isHalf()) {
+            boolean bf = cx.dtype == DType.BFLOAT16;
+            short[] a = cx.shorts();
+            short[] b = ((CpuStorage) out).shorts();
+            parallel.forRange(n, GRAIN, 64, (from, to) -> {
+                float[][] t = HALF_GRADIENT_SCRATCH.get();
+                for (long q = from; q < to; q += HALF_BLOCK) {
+                    int i = (int) q;
+                    int len = (int) Math.min(HALF_BLOCK, to - q);
+                    kernels.widen(bf, a, i, t[0], 0, len);
+                    kernels.scale(s, t[0], 0, t[1], 0, len);
+                    kernels.narrow(bf, t[1], 0, b, i, len);
+                }
+            });
+            return;
+        }
         float[] a = data(x);
         float[] b = data(out);
         parallel.forRange(n, GRAIN, kernels.lanes(), (from, to) -> kernels.scale(s, a, (int) from, b, (int) from, (int) (to - from)));
@@ -535,10 +596,19 @@ public final class CpuDriver implements BackendDriver {
         return dst;
     }
 
-    /** The product into z, then one pass per row that adds the bias and applies the activation. */
+    /**
+     * The product into z, then one pass per row that adds the bias and applies the activation. In half precision the
+     * product goes to float32 scratch, each row gets the bias and the activation in float32 and z and y are rounded
+     * once: the bits of the float32 layer on the widened values, then rounding.
+     */
     @Override
     public void linear(Storage x, Storage w, Storage bias, Storage z, Storage y,
                        long rows, long in, long out, Activation act) {
+        CpuStorage cz = (CpuStorage) z;
+        if (cz.dtype.isHalf()) {
+            linearHalf(x, w, bias, cz, (CpuStorage) y, rows, in, out, act);
+            return;
+        }
         matmul(x, false, w, false, z, 1, rows, out, in, 1f, 0f, 0, 0, 0);
         float[] zs = data(z);
         float[] ys = data(y);
@@ -552,6 +622,95 @@ public final class CpuDriver implements BackendDriver {
                 kernels.biasActivation(kind, p, zs, off, bs, ys, off, cols);
             }
         });
+    }
+
+    private void linearHalf(Storage x, Storage w, Storage bias, CpuStorage z, CpuStorage y, long rows, long in, long out,
+                            Activation act) {
+        int cols = (int) out;
+        float[] fz = layerScratch((int) (rows * out));
+        matmul(x, false, w, false, new CpuStorage(fz), 1, rows, out, in, 1f, 0f, 0, 0, 0);
+        float[] fb = bias == null ? null : widenInto((CpuStorage) bias, new float[cols]);
+        boolean bf = z.dtype == DType.BFLOAT16;
+        short[] zs = z.shorts();
+        short[] ys = y.shorts();
+        Activation.Kind kind = act.kind();
+        float p = act.parameter();
+        parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
+            float[] row = new float[cols];
+            for (long r = r0; r < r1; r++) {
+                int off = (int) (r * cols);
+                kernels.biasActivation(kind, p, fz, off, fb, row, 0, cols);
+                kernels.narrow(bf, fz, off, zs, off, cols);
+                kernels.narrow(bf, row, 0, ys, off, cols);
+            }
+        });
+    }
+
+    /**
+     * From dy: dz = act'(z) ⊙ dy, dx = dz·wᵀ, dw = xᵀ·dz, db = Σ_rows dz. In half precision dz is computed in float32
+     * from the widened dy, z and y (blocks in L1) and kept in float32 scratch, the products read it and the half
+     * operands as they pack them, and dx, dw and db are rounded once: the bits of the float32 pass on the widened
+     * values, then rounding. In float32, the interface's composition.
+     */
+    @Override
+    public void linearBackward(Storage dy, Storage x, Storage w, Storage z, Storage y,
+                               Storage dx, Storage dw, Storage db, long rows, long in, long out, Activation act) {
+        CpuStorage cdy = (CpuStorage) dy;
+        if (!cdy.dtype.isHalf()) {
+            BackendDriver.super.linearBackward(dy, x, w, z, y, dx, dw, db, rows, in, out, act);
+            return;
+        }
+        long n = rows * out;
+        float[] dz = layerScratch((int) n);
+        boolean bf = cdy.dtype == DType.BFLOAT16;
+        short[] g = cdy.shorts();
+        short[] zs = ((CpuStorage) z).shorts();
+        short[] ys = ((CpuStorage) y).shorts();
+        Activation.Kind kind = act.kind();
+        float p = act.parameter();
+        parallel.forRange(n, GRAIN, 64, (from, to) -> {
+            float[][] t = HALF_GRADIENT_SCRATCH.get();
+            for (long b = from; b < to; b += HALF_BLOCK) {
+                int s = (int) b;
+                int len = (int) Math.min(HALF_BLOCK, to - b);
+                kernels.widen(bf, g, s, t[0], 0, len);
+                kernels.widen(bf, zs, s, t[1], 0, len);
+                kernels.widen(bf, ys, s, t[2], 0, len);
+                kernels.activationBackward(kind, p, t[0], t[1], t[2], t[3], 0, len);
+                System.arraycopy(t[3], 0, dz, s, len);
+            }
+        });
+        CpuStorage sdz = new CpuStorage(dz);
+        if (dx != null) {
+            matmul(sdz, false, w, true, dx, 1, rows, in, out, 1f, 0f, 0, 0, 0);
+        }
+        matmul(x, true, sdz, false, dw, 1, in, out, rows, 1f, 0f, 0, 0, 0);
+        if (db != null) {
+            CpuStorage cdb = (CpuStorage) db;
+            float[] fdb = new float[(int) out];
+            reduce(sdz, new CpuStorage(fdb), 1, rows, out, false);
+            kernels.narrow(cdb.dtype == DType.BFLOAT16, fdb, 0, cdb.shorts(), 0, (int) out);
+        }
+    }
+
+    /** Elements per block where half-precision operands are widened into L1 scratch. */
+    private static final int HALF_BLOCK = 512;
+    private static final ThreadLocal<float[][]> HALF_GRADIENT_SCRATCH = ThreadLocal.withInitial(() -> new float[4][HALF_BLOCK]);
+
+    /**
+     * Per calling thread, a float array for a half-precision layer's product or dz (the matmul's own scratch is in use
+     * meanwhile for a half-precision result), kept between calls behind a soft reference the collector may clear.
+     */
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> LAYER_SCRATCH = new ThreadLocal<>();
+
+    private static float[] layerScratch(int size) {
+        java.lang.ref.SoftReference<float[]> ref = LAYER_SCRATCH.get();
+        float[] s = ref == null ? null : ref.get();
+        if (s == null || s.length < size) {
+            s = new float[size];
+            LAYER_SCRATCH.set(new java.lang.ref.SoftReference<>(s));
+        }
+        return s;
     }
 
     // =====================================================================================

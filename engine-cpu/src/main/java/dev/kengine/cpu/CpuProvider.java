@@ -95,6 +95,14 @@ public final class CpuProvider implements BackendProvider {
         pairs.put(Op.ACTIVATION, floats);
         pairs.put(Op.ACTIVATION_BACKWARD, floats);
         pairs.put(Op.MATMUL, floats);
+        // The dense layer on half-precision x, w and b: the product accumulated in float32, the bias and activation
+        // applied in float32, z and y rounded once; its backward pass the same way.
+        pairs.put(Op.LINEAR, floats);
+        // The elementwise arithmetic, widened a block at a time into L1 and rounded once.
+        for (Op op : new Op[] {Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE}) {
+            pairs.put(op, floats);
+        }
+        pairs.put(Op.LINEAR_BACKWARD, floats);
         // Optimiser steps from half-precision gradients and with the half copy of the weights in the same pass.
         pairs.put(Op.SGD_STEP, floats);
         pairs.put(Op.ADAM_STEP, floats);
