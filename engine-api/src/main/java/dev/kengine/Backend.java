@@ -2425,7 +2425,7 @@ public final class Backend implements AutoCloseable {
     public LossAndGradient softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction) {
         return call(() -> {
             DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits"), logits);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.SOFTMAX_CROSS_ENTROPY, h)) {
                 try (Widened w = new Widened(h)) {
                     LossAndGradient r = softmaxCrossEntropy(w.in(logits), labels, reduction);
                     return new LossAndGradient(r.loss(), w.result(r.gradient()));
@@ -2434,7 +2434,7 @@ public final class Backend implements AutoCloseable {
             Storage sl = crossEntropyArgs(logits, reduction);
             checkLabels(logits, labels);
             int[] copy = labels.clone();
-            Tensor[] t = allocate(Shape.scalar(), logits.shape());
+            Tensor[] t = {allocate(Shape.scalar()), allocate(logits.shape(), logits.dtype())};
             driver.softmaxCrossEntropy(sl, copy, null, reduction, t[0].storage("loss"), t[1].storage("grad"),
                     logits.shape().dim(0), logits.shape().dim(1));
             return new LossAndGradient(t[0], t[1]);
@@ -2460,7 +2460,7 @@ public final class Backend implements AutoCloseable {
     public void softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction, Tensor loss, Tensor gradient) {
         run(() -> {
             DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits", "gradient"), logits, gradient);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.SOFTMAX_CROSS_ENTROPY, h)) {
                 try (Widened w = new Widened(h)) {
                     softmaxCrossEntropy(w.in(logits), labels, reduction, loss, w.out(gradient));
                     w.commit();
@@ -2470,7 +2470,7 @@ public final class Backend implements AutoCloseable {
             Storage sl = crossEntropyArgs(logits, reduction);
             checkLabels(logits, labels);
             Storage so = own(loss, "loss");
-            Storage sg = own(gradient, "gradient");
+            Storage sg = own(Op.SOFTMAX_CROSS_ENTROPY, gradient, "gradient");
             if (loss.rank() != 0) {
                 throw new InvalidArgumentException("softmaxCrossEntropy: loss must be a scalar (rank 0), got " + loss.shape());
             }
@@ -2506,16 +2506,16 @@ public final class Backend implements AutoCloseable {
                 return softmaxCrossEntropyLabels(logits, targets, reduction);
             }
             DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits", "targets"), logits, targets);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.SOFTMAX_CROSS_ENTROPY, h)) {
                 try (Widened w = new Widened(h)) {
                     LossAndGradient r = softmaxCrossEntropy(w.in(logits), w.in(targets), reduction);
                     return new LossAndGradient(r.loss(), w.result(r.gradient()));
                 }
             }
             Storage sl = crossEntropyArgs(logits, reduction);
-            Storage st = own(targets, "targets");
+            Storage st = own(Op.SOFTMAX_CROSS_ENTROPY, targets, "targets");
             sameShape("softmaxCrossEntropy", "logits", logits, "targets", targets);
-            Tensor[] t = allocate(Shape.scalar(), logits.shape());
+            Tensor[] t = {allocate(Shape.scalar()), allocate(logits.shape(), logits.dtype())};
             driver.softmaxCrossEntropy(sl, null, st, reduction, t[0].storage("loss"), t[1].storage("grad"),
                     logits.shape().dim(0), logits.shape().dim(1));
             return new LossAndGradient(t[0], t[1]);
@@ -2525,7 +2525,7 @@ public final class Backend implements AutoCloseable {
     /** Labels in an INT32 tensor on this backend: checked on the host (rows × 4 bytes read back), read by the kernel where they are. */
     private LossAndGradient softmaxCrossEntropyLabels(Tensor logits, Tensor labels, Reduction reduction) {
         DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits"), logits);
-        if (h != null) {
+        if (h != null && !nativePairs.supports(Op.SOFTMAX_CROSS_ENTROPY, h)) {
             try (Widened w = new Widened(h)) {
                 LossAndGradient r = softmaxCrossEntropyLabels(w.in(logits), labels, reduction);
                 return new LossAndGradient(r.loss(), w.result(r.gradient()));
@@ -2539,7 +2539,7 @@ public final class Backend implements AutoCloseable {
         }
         int[] host = labels.toIntArray();
         checkLabels(logits, host);
-        Tensor[] t = allocate(Shape.scalar(), logits.shape());
+        Tensor[] t = {allocate(Shape.scalar()), allocate(logits.shape(), logits.dtype())};
         driver.softmaxCrossEntropy(sl, slab, host, reduction, t[0].storage("loss"), t[1].storage("grad"),
                 logits.shape().dim(0), logits.shape().dim(1));
         return new LossAndGradient(t[0], t[1]);
@@ -2563,7 +2563,7 @@ public final class Backend implements AutoCloseable {
     public Tensor softmaxCrossEntropyLoss(Tensor logits, int[] labels, Reduction reduction) {
         return call(() -> {
             DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits"), logits);
-            if (h != null) {
+            if (h != null && !nativePairs.supports(Op.SOFTMAX_CROSS_ENTROPY, h)) {
                 try (Widened w = new Widened(h)) {
                     return softmaxCrossEntropyLoss(w.in(logits), labels, reduction);
                 }

@@ -883,6 +883,25 @@ public final class CpuDriver implements BackendDriver {
     @Override
     public void softmaxCrossEntropy(Storage logits, int[] labels, Storage targets, Reduction reduction,
                                     Storage lossOut, Storage grad, long rows, long cols) {
+        CpuStorage cl = (CpuStorage) logits;
+        if (cl.dtype.isHalf()) {
+            // Half precision: the logits (and targets) widened into float32 scratch, the float32 rows there, the
+            // gradient kept in float32 and rounded once; the loss is float32. The bits of the float32 op on the
+            // widened values.
+            int n = (int) (rows * cols);
+            float[] fx = widenInto(cl, layerScratch(n));
+            CpuStorage ft = targets == null ? null : new CpuStorage(widenInto((CpuStorage) targets, new float[n]));
+            CpuStorage cg = (CpuStorage) grad;
+            float[] fg = grad == null ? null : matmulScratch(n);
+            softmaxCrossEntropy(new CpuStorage(fx), labels, ft, reduction, lossOut, fg == null ? null : new CpuStorage(fg),
+                    rows, cols);
+            if (cg != null) {
+                boolean bf = cg.dtype == DType.BFLOAT16;
+                short[] out = cg.shorts();
+                parallel.forRange(n, GRAIN, 64, (a, e) -> kernels.narrow(bf, fg, (int) a, out, (int) a, (int) (e - a)));
+            }
+            return;
+        }
         float[] x = data(logits);
         float[] t = targets == null ? null : data(targets);
         float[] g = grad == null ? null : data(grad);

@@ -98,8 +98,9 @@ public final class CpuProvider implements BackendProvider {
         // The dense layer on half-precision x, w and b: the product accumulated in float32, the bias and activation
         // applied in float32, z and y rounded once; its backward pass the same way.
         pairs.put(Op.LINEAR, floats);
-        // The elementwise arithmetic, widened a block at a time into L1 and rounded once.
-        for (Op op : new Op[] {Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE}) {
+        // The elementwise arithmetic, widened a block at a time into L1 and rounded once; the softmax cross-entropy
+        // on widened logits (and targets), its gradient rounded once.
+        for (Op op : new Op[] {Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE, Op.SOFTMAX_CROSS_ENTROPY}) {
             pairs.put(op, floats);
         }
         pairs.put(Op.LINEAR_BACKWARD, floats);

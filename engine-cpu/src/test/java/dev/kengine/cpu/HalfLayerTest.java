@@ -132,6 +132,49 @@ class HalfLayerTest {
         }
     }
 
+    @ParameterizedTest(name = "simd={0}")
+    @ValueSource(strings = {"true", "false"})
+    void softmaxCrossEntropySameBitsAsFloat32OnTheWidenedLogits(String simd) {
+        try (Backend be = Engine.open("cpu", Map.of("simd", simd, "threads", "2"))) {
+            long seed = 200;
+            for (DType h : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+                for (int[] s : new int[][] {{1, 1}, {7, 10}, {300, 33}, {64, 1030}}) {
+                    var rnd = new SplittableRandom(seed++);
+                    int rows = s[0];
+                    int cols = s[1];
+                    int[] labels = new int[rows];
+                    for (int r = 0; r < rows; r++) {
+                        labels[r] = rnd.nextInt(cols);
+                    }
+                    String what = h + " " + rows + "x" + cols;
+                    try (Tensor x = be.of(halves(h, rnd, rows * cols, 6), h, rows, cols);
+                         Tensor t = be.of(halves(h, rnd, rows * cols, 1), h, rows, cols);
+                         Tensor xf = be.cast(x, DType.FLOAT32);
+                         Tensor tf = be.cast(t, DType.FLOAT32);
+                         var half = be.softmaxCrossEntropy(x, labels, dev.kengine.op.Reduction.MEAN);
+                         var single = be.softmaxCrossEntropy(xf, labels, dev.kengine.op.Reduction.MEAN);
+                         var halfT = be.softmaxCrossEntropy(x, t, dev.kengine.op.Reduction.SUM);
+                         var singleT = be.softmaxCrossEntropy(xf, tf, dev.kengine.op.Reduction.SUM);
+                         Tensor lossOnly = be.softmaxCrossEntropyLoss(x, labels, dev.kengine.op.Reduction.SUM);
+                         Tensor lossOnlyF = be.softmaxCrossEntropyLoss(xf, labels, dev.kengine.op.Reduction.SUM);
+                         Tensor loss = be.scalar(0f);
+                         Tensor grad = be.empty(h, rows, cols)) {
+                        assertEquals(DType.FLOAT32, half.loss().dtype(), what);
+                        assertEquals(single.loss().item(), half.loss().item(), 0f, what + " loss");
+                        assertArrayEquals(rounded(be, single.gradient(), h), half.gradient().toShortArray(), what + " gradient");
+                        assertEquals(singleT.loss().item(), halfT.loss().item(), 0f, what + " loss against targets");
+                        assertArrayEquals(rounded(be, singleT.gradient(), h), halfT.gradient().toShortArray(),
+                                what + " gradient against targets");
+                        assertEquals(lossOnlyF.item(), lossOnly.item(), 0f, what + " loss alone");
+                        be.softmaxCrossEntropy(x, labels, dev.kengine.op.Reduction.MEAN, loss, grad);
+                        assertEquals(single.loss().item(), loss.item(), 0f, what + " loss into a tensor");
+                        assertArrayEquals(rounded(be, single.gradient(), h), grad.toShortArray(), what + " gradient into a tensor");
+                    }
+                }
+            }
+        }
+    }
+
     private static void assertSame(Backend be, DType h, Tensor single, Tensor half, String what) {
         try (single; half) {
             assertEquals(h, half.dtype(), what);
