@@ -76,6 +76,12 @@ final class Targets {
      */
     static final java.util.Set<String> HALF_COMPUTE_BOUND = java.util.Set.of("act_sigmoid", "act_tanh", "act_elu",
             "act_swish", "act_softplus", "act_gelu", "act_gelu_tanh", "dropout");
+    /**
+     * The optimiser steps: in mixed precision they read a half gradient and write the weights' half copy beside the
+     * float32 master weights and moments, 28 bytes an element as in float32, so half precision saves no traffic and
+     * the issue's 1.8× cannot apply; the target is then no slower ({@value #HALF_COMPUTE_BOUND_TARGET}).
+     */
+    static final java.util.Set<String> HALF_SAME_BYTES = java.util.Set.of("adam", "sgd_momentum");
 
     /**
      * Half precision against float32 on the CPU backend: each bf16 or fp16 row over its float32 row (the same op, size and
@@ -84,7 +90,8 @@ final class Targets {
      * 512–2048 on every thread count; the elementwise ops at 16M elements on the most threads, at least
      * {@value #HALF_MEMORY_BOUND_TARGET}× where float32 is bound by memory bandwidth (half the bytes an element) and no
      * slower ({@value #HALF_COMPUTE_BOUND_TARGET}) where the arithmetic is the limit, which half precision does not make
-     * shorter (float32 arithmetic, one rounding on store). float16's rows at the same places are reported beside them,
+     * shorter (float32 arithmetic, one rounding on store), or where the op moves as many bytes in mixed precision
+     * ({@link #HALF_SAME_BYTES}). float16's rows at the same places are reported beside them,
      * without a target.
      */
     static List<Map<String, Object>> halfTargets(List<Row> rows, int maxThreads) {
@@ -106,8 +113,9 @@ final class Targets {
                 continue;
             }
             boolean bf16 = h.op().endsWith("_bf16");
+            boolean noSaving = HALF_COMPUTE_BOUND.contains(base) || HALF_SAME_BYTES.contains(base);
             double target = !bf16 ? Double.NaN : matmul ? HALF_MATMUL_TARGET
-                    : HALF_COMPUTE_BOUND.contains(base) ? HALF_COMPUTE_BOUND_TARGET : HALF_MEMORY_BOUND_TARGET;
+                    : noSaving ? HALF_COMPUTE_BOUND_TARGET : HALF_MEMORY_BOUND_TARGET;
             double ratio = h.alternation() != null ? h.alternation().ratio() : f.get().timing().median() / h.timing().median();
             Map<String, Object> m = target(base + (bf16 ? " bf16" : " fp16") + " vs float32", h, ratio, target);
             m.put("method", h.alternation() != null ? "in alternation with the float32 op" : "ratio of medians");
@@ -117,7 +125,8 @@ final class Targets {
                 m.put("float32_rate_alongside", work / h.alternation().other().median() / 1e9);
                 m.put("rate_unit", matmul ? "GFLOP/s" : "G elements/s");
             }
-            m.put("bound", matmul ? "compute" : HALF_COMPUTE_BOUND.contains(base) ? "compute" : "memory");
+            m.put("bound", matmul || HALF_COMPUTE_BOUND.contains(base) ? "compute"
+                    : HALF_SAME_BYTES.contains(base) ? "memory, the same bytes as float32" : "memory");
             m.put("no_target", bf16 ? null : "the targets are set for bfloat16; float16 is reported beside it");
             out.add(m);
         }

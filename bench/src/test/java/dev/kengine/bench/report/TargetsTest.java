@@ -79,6 +79,8 @@ class TargetsTest {
                 row("cpu(1t)", "cpu", 1, "act_sigmoid_bf16", "half precision", big, "memory", 8e-3, 40.0, 0.2, null),
                 row("cpu(2t)", "cpu", 2, "act_sigmoid", "activation", 1L << 20, "memory", 3e-4, 40.0, 0.9, null),
                 row("cpu(2t)", "cpu", 2, "act_sigmoid_bf16", "half precision", 1L << 20, "memory", 4e-4, 70.0, 0.2, null),
+                row("cpu(2t)", "cpu", 2, "adam", "optimiser", big, "memory", 3e-3, 40.0, 1.2, null),
+                row("cpu(2t)", "cpu", 2, "adam_bf16", "half precision", big, "memory", 3.3e-3, 40.0, 1.1, null),
                 row("cpu(1t)", "cpu", 1, "matmul", "matmul", 512, "compute", 1.0e-3, Double.NaN, Double.NaN, null),
                 row("cpu(1t)", "cpu", 1, "matmul_bf16", "half precision", 512, "compute", 1.1e-3, Double.NaN, Double.NaN, null),
                 row("cpu(1t)", "cpu", 1, "matmul", "matmul", 256, "compute", 1.0e-4, Double.NaN, Double.NaN, null),
@@ -98,6 +100,10 @@ class TargetsTest {
         assertEquals(big / 3e-3 / 1e9, (Double) sigmoid.get("float32_rate_alongside"), 1e-9);
         assertTrue(TextReport.alongside(sigmoid).startsWith("in alternation: bf16 8.39, float32 5.59 G elements/s"),
                 TextReport.alongside(sigmoid));
+
+        Map<String, Object> adam = find(t, "adam bf16 vs float32", big);
+        assertEquals(1.0, (Double) adam.get("target"), 0, "mixed-precision Adam moves float32's bytes: no slower");
+        assertEquals(Boolean.FALSE, adam.get("met"), "3.0 / 3.3 < 1");
 
         Map<String, Object> fp16 = find(t, "act_sigmoid fp16 vs float32", big);
         assertNull(fp16.get("met"), "float16 has no target");
