@@ -105,8 +105,9 @@ class OpDescriptorTest {
     void selectTakesNamesFamiliesAndPrefixes() {
         assertEquals(List.of(Ops.byName("matmul"), Ops.byName("matmul_skinny"), Ops.byName("matmul_bf16"),
                 Ops.byName("matmul_fp16")), OpDescriptor.select(Ops.all(), "matmul"));
-        assertEquals(16, OpDescriptor.select(Ops.all(), Ops.HALF_PRECISION).size(),
-                "bf16 and fp16 rows: 3 activations × 2 + the mixed-precision Adam step + matmul, each");
+        assertEquals(20, OpDescriptor.select(Ops.all(), Ops.HALF_PRECISION).size(),
+                "bf16 and fp16 rows: 3 activations × 2 + the mixed-precision Adam step + matmul + dropout × 2, each");
+        assertEquals(6, OpDescriptor.select(Ops.all(), "dropout").size(), "forward, backward, and each in bf16 and fp16");
         assertEquals(2 * Ops.ACTIVATIONS.size(), OpDescriptor.select(Ops.all(), "activation").size());
         assertEquals(6, OpDescriptor.select(Ops.all(), "act_relu").size(), "forward, backward, and each in bf16 and fp16");
         assertEquals(Ops.all(), OpDescriptor.select(Ops.all(), null));
