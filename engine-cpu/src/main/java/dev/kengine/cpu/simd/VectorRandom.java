@@ -28,6 +28,10 @@ public final class VectorRandom {
     private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final int NL = LS.length();
+    /** Bytes, as many lanes as a float vector: a UINT8 mask's vector; null below 8 lanes (no 32-bit shape). */
+    private static final VectorSpecies<Byte> BS = FS.length() >= 8
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(FS.length() * 8)) : null;
+    private static final byte ONE_BYTE = 1;
     /** Elements per group: four words per counter. */
     public static final int GROUP = 4 * NL;
     private static final long M32 = 0xFFFFFFFFL;
@@ -60,8 +64,6 @@ public final class VectorRandom {
     public static boolean supportsBytes() {
         return supported() && BS != null;
     }
-
-    private static final byte ONE_BYTE = 1;
 
     /** The round keys: k0 + r·W0 and k1 + r·W1 (mod 2³²) for r = 0..9, zero-extended. */
     private static long[] roundKeys(long seed) {
@@ -101,10 +103,6 @@ public final class VectorRandom {
                                     long first, int from, int to) {
         dropout(x, y, null, mask, threshold, scale, seed, offset, first, from, to);
     }
-
-    /** Bytes, as many lanes as a float vector: a UINT8 mask's vector. */
-    private static final VectorSpecies<Byte> BS = FS.length() >= 8
-            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(FS.length() * 8)) : null;
 
     /** The mask into {@code mask} (1f, 0f) or, where that is null, into {@code bytes} (1, 0). */
     private static void dropout(float[] x, float[] y, float[] mask, byte[] bytes, long threshold, float scale, long seed,
