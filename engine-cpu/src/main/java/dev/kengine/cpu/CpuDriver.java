@@ -211,8 +211,9 @@ public final class CpuDriver implements BackendDriver {
     }
 
     /**
-     * Half-precision a, b and out: blocks of a and b widened into L1 scratch, the float32 kernel there, the block rounded
-     * once into out (the bits of the float32 op on the widened values); a broadcast row is widened once.
+     * Half-precision a, b and out: the kernels' half-precision binary op (bfloat16 converted in registers, float16
+     * through blocks in L1), the bits of the float32 op on the widened values rounded once; against a broadcast row,
+     * the row widened once and each row's blocks widened into L1.
      */
     private void binaryHalf(Binary op, CpuStorage a, CpuStorage b, CpuStorage out, long rows, long cols, boolean broadcastRow) {
         boolean bf = a.dtype == DType.BFLOAT16;
@@ -236,17 +237,8 @@ public final class CpuDriver implements BackendDriver {
             });
             return;
         }
-        parallel.forRange(rows * cols, GRAIN, 64, (from, to) -> {
-            float[][] t = HALF_GRADIENT_SCRATCH.get();
-            for (long s = from; s < to; s += HALF_BLOCK) {
-                int i = (int) s;
-                int len = (int) Math.min(HALF_BLOCK, to - s);
-                kernels.widen(bf, x, i, t[0], 0, len);
-                kernels.widen(bf, y, i, t[1], 0, len);
-                kernels.binary(op, t[0], 0, t[1], 0, t[2], 0, len);
-                kernels.narrow(bf, t[2], 0, z, i, len);
-            }
-        });
+        parallel.forRange(rows * cols, GRAIN, 64,
+                (from, to) -> kernels.halfBinary(op, bf, x, (int) from, y, (int) from, z, (int) from, (int) (to - from)));
     }
 
     @Override

@@ -96,6 +96,17 @@ public interface Elementwise {
     /** out[outOff + i] = a[aOff + i] ∘ b[bOff + i]. */
     void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
 
+    /**
+     * {@link #binary} on half-precision bits of one type: each element widened exactly, the float32 operation, one
+     * rounding by {@link dev.kengine.Conversions}. The default runs blocks widened into L1.
+     *
+     * @param bf16 true for bfloat16, false for float16
+     */
+    default void halfBinary(Binary op, boolean bf16, short[] a, int aOff, short[] b, int bOff, short[] out, int outOff,
+                            int n) {
+        HalfBlocks.binary(this, op, bf16, a, aOff, b, bOff, out, outOff, n);
+    }
+
     /** out[outOff + i] = s · x[xOff + i]. */
     void scale(float s, float[] x, int xOff, float[] out, int outOff, int n);
 

@@ -30,6 +30,18 @@ final class HalfBlocks {
         }
     }
 
+    static void binary(Elementwise k, dev.kengine.spi.BackendDriver.Binary op, boolean bf16, short[] a, int aOff,
+                       short[] b, int bOff, short[] out, int outOff, int n) {
+        float[][] t = SCRATCH.get();
+        for (int i = 0; i < n; i += BLOCK) {
+            int len = Math.min(BLOCK, n - i);
+            k.widen(bf16, a, aOff + i, t[0], 0, len);
+            k.widen(bf16, b, bOff + i, t[1], 0, len);
+            k.binary(op, t[0], 0, t[1], 0, t[2], 0, len);
+            k.narrow(bf16, t[2], 0, out, outOff + i, len);
+        }
+    }
+
     static void activationBackward(Elementwise k, boolean bf16, Activation.Kind kind, float p, short[] dy, short[] x,
                                    short[] y, short[] dx, int from, int to) {
         float[][] t = SCRATCH.get();

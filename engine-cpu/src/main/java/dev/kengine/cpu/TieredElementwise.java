@@ -40,6 +40,7 @@ final class TieredElementwise implements Elementwise {
     private static final int HALF_ACTIVATION_BACKWARD = 24;
     private static final int ADAM_HALF = 25;
     private static final int SGD_HALF = 26;
+    private static final int HALF_BINARY = 27;
 
     /** The most elements a probe works on: enough for the vector loops' steady state, small enough for L1. */
     static final int PROBE_ELEMENTS = 4096;
@@ -141,6 +142,14 @@ final class TieredElementwise implements Elementwise {
                 float[] b = values(size, 0.5f, 4f);
                 float[] out = new float[size];
                 factory = (k, c) -> () -> k.binary(op, a, 0, b, 0, out, 0, c);
+            }
+            case HALF_BINARY -> {
+                Binary op = (Binary) call.kind();
+                boolean bf16 = call.a();
+                short[] a = halfValues(bf16, size, -4f, 4f);
+                short[] b = halfValues(bf16, size, 0.5f, 4f);
+                short[] out = new short[size];
+                factory = (k, c) -> () -> k.halfBinary(op, bf16, a, 0, b, 0, out, 0, c);
             }
             case SCALE -> factory = unaryProbe(size, (k, x, y, c) -> k.scale(0.5f, x, 0, y, 0, c));
             case AXPY -> factory = unaryProbe(size, (k, x, y, c) -> k.axpy(1e-3f, x, 0, y, 0, c));
@@ -305,7 +314,7 @@ final class TieredElementwise implements Elementwise {
         "widen", "narrow", "activation", "bias and activation", "activation backward", "binary", "scale", "axpy",
         "max", "expSum", "softmax cross-entropy rows", "expScaled", "subtractTwice", "dot", "softmaxGradient", "loss",
         "sgd", "adam", "dropout", "dropoutBackward", "initUniform", "initNormal", "matmul", "half activation",
-        "half activation backward", "mixed-precision adam", "mixed-precision sgd"
+        "half activation backward", "mixed-precision adam", "mixed-precision sgd", "half binary"
     };
 
     /** The probe's element count for a call of n elements. */
@@ -449,6 +458,16 @@ final class TieredElementwise implements Elementwise {
             first(key, BINARY, op, false, false, n, 0);
         }
         pick(key, n).binary(op, a, aOff, b, bOff, out, outOff, n);
+    }
+
+    @Override
+    public void halfBinary(Binary op, boolean bf16, short[] a, int aOff, short[] b, int bOff, short[] out, int outOff,
+                           int n) {
+        int key = Warmup.key(HALF_BINARY, 2 * op.ordinal() + (bf16 ? 1 : 0), n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, HALF_BINARY, op, bf16, false, n, 0);
+        }
+        pick(key, n).halfBinary(op, bf16, a, aOff, b, bOff, out, outOff, n);
     }
 
     @Override

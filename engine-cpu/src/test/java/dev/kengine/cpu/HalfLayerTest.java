@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The CPU backend's own half-precision dense layer (forward and backward) and elementwise arithmetic against the
  * float32 ops on the widened values, each result rounded once: bit for bit, for bfloat16 and float16, with and without
  * a bias and the input gradient, several activations, shapes whose rows split across threads and whose columns end
- * off a vector, with the Vector API kernels and with the scalar ones.
+ * off a vector, with the Vector API kernels and with the scalar ones (the arithmetic also under simd=auto, whose
+ * kernels start scalar).
  */
 class HalfLayerTest {
 
@@ -95,7 +96,7 @@ class HalfLayerTest {
     }
 
     @ParameterizedTest(name = "simd={0}")
-    @ValueSource(strings = {"true", "false"})
+    @ValueSource(strings = {"true", "false", "auto"})
     void arithmeticSameBitsAsFloat32OnTheWidenedValues(String simd) {
         try (Backend be = Engine.open("cpu", Map.of("simd", simd, "threads", "2"))) {
             long seed = 100;

@@ -1660,6 +1660,46 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    /**
+     * bfloat16 converted in registers: two loads widened, the float32 operation, the rounding, in one loop per
+     * operation (the float32 kernel's bits, then one rounding); float16 through the interface's blocks in L1.
+     */
+    @Override
+    public void halfBinary(Binary op, boolean bf16, short[] a, int aOff, short[] b, int bOff, short[] out, int outOff,
+                           int n) {
+        if (!bf16) {
+            Elementwise.super.halfBinary(op, false, a, aOff, b, bOff, out, outOff, n);
+            return;
+        }
+        int i = 0;
+        int bound = S.loopBound(n);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += L) {
+                    storeBFloat16(loadBFloat16(a, aOff + i).add(loadBFloat16(b, bOff + i)), out, outOff + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += L) {
+                    storeBFloat16(loadBFloat16(a, aOff + i).sub(loadBFloat16(b, bOff + i)), out, outOff + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += L) {
+                    storeBFloat16(loadBFloat16(a, aOff + i).mul(loadBFloat16(b, bOff + i)), out, outOff + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += L) {
+                    storeBFloat16(loadBFloat16(a, aOff + i).div(loadBFloat16(b, bOff + i)), out, outOff + i);
+                }
+            }
+        }
+        if (i < n) {
+            Elementwise.super.halfBinary(op, true, a, aOff + i, b, bOff + i, out, outOff + i, n - i);
+        }
+    }
+
     @Override
     public void scale(float s, float[] x, int xOff, float[] out, int outOff, int n) {
         int i = 0;
