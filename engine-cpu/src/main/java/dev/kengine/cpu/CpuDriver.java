@@ -248,16 +248,8 @@ public final class CpuDriver implements BackendDriver {
             boolean bf = cx.dtype == DType.BFLOAT16;
             short[] a = cx.shorts();
             short[] b = ((CpuStorage) out).shorts();
-            parallel.forRange(n, GRAIN, 64, (from, to) -> {
-                float[][] t = HALF_GRADIENT_SCRATCH.get();
-                for (long q = from; q < to; q += HALF_BLOCK) {
-                    int i = (int) q;
-                    int len = (int) Math.min(HALF_BLOCK, to - q);
-                    kernels.widen(bf, a, i, t[0], 0, len);
-                    kernels.scale(s, t[0], 0, t[1], 0, len);
-                    kernels.narrow(bf, t[1], 0, b, i, len);
-                }
-            });
+            parallel.forRange(n, GRAIN, 64,
+                    (from, to) -> kernels.halfScale(s, bf, a, (int) from, b, (int) from, (int) (to - from)));
             return;
         }
         float[] a = data(x);

@@ -107,6 +107,16 @@ public interface Elementwise {
         HalfBlocks.binary(this, op, bf16, a, aOff, b, bOff, out, outOff, n);
     }
 
+    /**
+     * {@link #scale} on half-precision bits: each element widened exactly, multiplied in float32, rounded once. The
+     * default runs blocks widened into L1.
+     *
+     * @param bf16 true for bfloat16, false for float16
+     */
+    default void halfScale(float s, boolean bf16, short[] x, int xOff, short[] out, int outOff, int n) {
+        HalfBlocks.scale(this, s, bf16, x, xOff, out, outOff, n);
+    }
+
     /** out[outOff + i] = s · x[xOff + i]. */
     void scale(float s, float[] x, int xOff, float[] out, int outOff, int n);
 

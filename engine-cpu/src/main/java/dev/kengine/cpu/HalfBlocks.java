@@ -42,6 +42,16 @@ final class HalfBlocks {
         }
     }
 
+    static void scale(Elementwise k, float s, boolean bf16, short[] x, int xOff, short[] out, int outOff, int n) {
+        float[][] t = SCRATCH.get();
+        for (int i = 0; i < n; i += BLOCK) {
+            int len = Math.min(BLOCK, n - i);
+            k.widen(bf16, x, xOff + i, t[0], 0, len);
+            k.scale(s, t[0], 0, t[1], 0, len);
+            k.narrow(bf16, t[1], 0, out, outOff + i, len);
+        }
+    }
+
     static void activationBackward(Elementwise k, boolean bf16, Activation.Kind kind, float p, short[] dy, short[] x,
                                    short[] y, short[] dx, int from, int to) {
         float[][] t = SCRATCH.get();

@@ -41,6 +41,7 @@ final class TieredElementwise implements Elementwise {
     private static final int ADAM_HALF = 25;
     private static final int SGD_HALF = 26;
     private static final int HALF_BINARY = 27;
+    private static final int HALF_SCALE = 28;
 
     /** The most elements a probe works on: enough for the vector loops' steady state, small enough for L1. */
     static final int PROBE_ELEMENTS = 4096;
@@ -150,6 +151,12 @@ final class TieredElementwise implements Elementwise {
                 short[] b = halfValues(bf16, size, 0.5f, 4f);
                 short[] out = new short[size];
                 factory = (k, c) -> () -> k.halfBinary(op, bf16, a, 0, b, 0, out, 0, c);
+            }
+            case HALF_SCALE -> {
+                boolean bf16 = call.a();
+                short[] x = halfValues(bf16, size, -4f, 4f);
+                short[] out = new short[size];
+                factory = (k, c) -> () -> k.halfScale(0.5f, bf16, x, 0, out, 0, c);
             }
             case SCALE -> factory = unaryProbe(size, (k, x, y, c) -> k.scale(0.5f, x, 0, y, 0, c));
             case AXPY -> factory = unaryProbe(size, (k, x, y, c) -> k.axpy(1e-3f, x, 0, y, 0, c));
@@ -314,7 +321,8 @@ final class TieredElementwise implements Elementwise {
         "widen", "narrow", "activation", "bias and activation", "activation backward", "binary", "scale", "axpy",
         "max", "expSum", "softmax cross-entropy rows", "expScaled", "subtractTwice", "dot", "softmaxGradient", "loss",
         "sgd", "adam", "dropout", "dropoutBackward", "initUniform", "initNormal", "matmul", "half activation",
-        "half activation backward", "mixed-precision adam", "mixed-precision sgd", "half binary"
+        "half activation backward", "mixed-precision adam", "mixed-precision sgd", "half binary",
+        "half scale"
     };
 
     /** The probe's element count for a call of n elements. */
@@ -458,6 +466,15 @@ final class TieredElementwise implements Elementwise {
             first(key, BINARY, op, false, false, n, 0);
         }
         pick(key, n).binary(op, a, aOff, b, bOff, out, outOff, n);
+    }
+
+    @Override
+    public void halfScale(float s, boolean bf16, short[] x, int xOff, short[] out, int outOff, int n) {
+        int key = Warmup.key(HALF_SCALE, bf16 ? 1 : 0, n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, HALF_SCALE, null, bf16, false, n, 0);
+        }
+        pick(key, n).halfScale(s, bf16, x, xOff, out, outOff, n);
     }
 
     @Override

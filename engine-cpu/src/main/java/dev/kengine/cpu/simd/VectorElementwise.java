@@ -1700,6 +1700,22 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
+    /** bfloat16 widened, multiplied and rounded in registers (the float32 kernel's bits, then one rounding). */
+    @Override
+    public void halfScale(float s, boolean bf16, short[] x, int xOff, short[] out, int outOff, int n) {
+        if (!bf16) {
+            Elementwise.super.halfScale(s, false, x, xOff, out, outOff, n);
+            return;
+        }
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            storeBFloat16(loadBFloat16(x, xOff + i).mul(s), out, outOff + i);
+        }
+        if (i < n) {
+            Elementwise.super.halfScale(s, true, x, xOff + i, out, outOff + i, n - i);
+        }
+    }
+
     @Override
     public void scale(float s, float[] x, int xOff, float[] out, int outOff, int n) {
         int i = 0;
