@@ -36,6 +36,12 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
     static volatile int failPartition = -1;
     static volatile long failStep = -1;
     static final java.util.concurrent.atomic.AtomicInteger failuresToInject = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * For tests in local mode: the task of partition {@link #delayPartition} sleeps {@link #delayMillis} before its
+     * work, so that it reaches the step's barrier that much after the others.
+     */
+    static volatile int delayPartition = -1;
+    static volatile long delayMillis;
 
     private final TrainingOptions options;
     private final Broadcast<float[]> parameters;
@@ -71,6 +77,13 @@ final class StepTask implements Function2<GradientSum, Shard, GradientSum> {
     @Override
     public GradientSum call(GradientSum sum, Shard shard) {
         TaskContext task = TaskContext.get();
+        if (task != null && task.partitionId() == delayPartition && delayMillis > 0) {
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (task != null && task.partitionId() == failPartition && step == failStep
                 && failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new IllegalStateException("injected failure: partition " + failPartition + " at step " + step

@@ -91,16 +91,23 @@ class BarrierAggregationTest {
     @Test
     void theAllGatherDoesNotWaitForSparksOneSecondPoll() {
         // Spark's runBarrier checks for the coordinator's answer once a second; woken, a step takes
-        // what the work and the scheduling take. Without waking, every step takes at least a second.
+        // what the work and the scheduling take. Without waking, every step takes at least a second. One
+        // partition's task starts 200 ms late, so that the other's first check always finds no answer yet: with
+        // both tasks at the barrier in the same instant, the answer could come before either task's first check.
         Dataset<Row> d = data(300, 2);
-        KengineMlpClassificationModel woken = classifier("barrier").setBatchSize(128).setEpochs(1).fit(d);
         var sc = SparkTestSession.get().sparkContext();
-        sc.setLocalProperty(BarrierStep.WAKE_MICROS, "0");
+        KengineMlpClassificationModel woken;
         KengineMlpClassificationModel polled;
+        StepTask.delayPartition = 1;
+        StepTask.delayMillis = 200;
         try {
+            woken = classifier("barrier").setBatchSize(128).setEpochs(1).fit(d);
+            sc.setLocalProperty(BarrierStep.WAKE_MICROS, "0");
             polled = classifier("barrier").setBatchSize(128).setEpochs(1).fit(d);
         } finally {
             sc.setLocalProperty(BarrierStep.WAKE_MICROS, null);
+            StepTask.delayPartition = -1;
+            StepTask.delayMillis = 0;
         }
         double wokenMedian = median(woken.summary().stepMillis());
         double polledMedian = median(polled.summary().stepMillis());
