@@ -224,7 +224,7 @@ public final class CpuDriver implements BackendDriver {
             int c = (int) cols;
             float[] row = widenInto(b, new float[c]);
             parallel.forRange(rows, rowGrain(cols), 1, (r0, r1) -> {
-                float[][] t = HALF_GRADIENT_SCRATCH.get();
+                float[][] t = HALF_SCRATCH.get().f;
                 for (long r = r0; r < r1; r++) {
                     int off = (int) (r * c);
                     for (int j = 0; j < c; j += HALF_BLOCK) {
@@ -653,7 +653,7 @@ public final class CpuDriver implements BackendDriver {
         Activation.Kind kind = act.kind();
         float p = act.parameter();
         parallel.forRange(n, GRAIN, 64, (from, to) -> {
-            float[][] t = HALF_GRADIENT_SCRATCH.get();
+            float[][] t = HALF_SCRATCH.get().f;
             for (long b = from; b < to; b += HALF_BLOCK) {
                 int s = (int) b;
                 int len = (int) Math.min(HALF_BLOCK, to - b);
@@ -677,9 +677,19 @@ public final class CpuDriver implements BackendDriver {
         }
     }
 
-    /** Elements per block where half-precision operands are widened into L1 scratch. */
+    /**
+     * Elements per block where half-precision operands are widened into L1 scratch: a multiple of the vector
+     * kernels' Philox block (dropout), and four float arrays of it within L1 without falling on the same 4 KB sets.
+     */
     private static final int HALF_BLOCK = 512;
-    private static final ThreadLocal<float[][]> HALF_GRADIENT_SCRATCH = ThreadLocal.withInitial(() -> new float[4][HALF_BLOCK]);
+
+    /** A thread's L1 scratch for the half-precision paths: float blocks, and a block of a UINT8 mask. */
+    private static final class HalfScratch {
+        final float[][] f = new float[4][HALF_BLOCK];
+        final byte[] bytes = new byte[HALF_BLOCK];
+    }
+
+    private static final ThreadLocal<HalfScratch> HALF_SCRATCH = ThreadLocal.withInitial(HalfScratch::new);
 
     /**
      * Per calling thread, a float array for a half-precision layer's product or dz (the matmul's own scratch is in use
@@ -992,19 +1002,20 @@ public final class CpuDriver implements BackendDriver {
         short[] xs = cx.shorts();
         short[] ys = cy.shorts();
         parallel.forRange(n, GRAIN, 64, (from, to) -> {
-            DropoutScratch t = DROPOUT_SCRATCH.get();
-            for (long b = from; b < to; b += DROPOUT_BLOCK) {
+            HalfScratch h = HALF_SCRATCH.get();
+            float[][] t = h.f;
+            for (long b = from; b < to; b += HALF_BLOCK) {
                 int s = (int) b;
-                int len = (int) Math.min(DROPOUT_BLOCK, to - b);
-                kernels.widen(bf16, xs, s, t.x, 0, len);
+                int len = (int) Math.min(HALF_BLOCK, to - b);
+                kernels.widen(bf16, xs, s, t[0], 0, len);
                 if (bytes) {
-                    kernels.dropoutBytes(t.x, t.y, t.bytes, p, scale, seed, offset, b, 0, len);
-                    System.arraycopy(t.bytes, 0, cm.bytes(), s, len);
+                    kernels.dropoutBytes(t[0], t[1], h.bytes, p, scale, seed, offset, b, 0, len);
+                    System.arraycopy(h.bytes, 0, cm.bytes(), s, len);
                 } else {
-                    kernels.dropout(t.x, t.y, t.mask, p, scale, seed, offset, b, 0, len);
-                    System.arraycopy(t.mask, 0, cm.data, s, len);
+                    kernels.dropout(t[0], t[1], t[2], p, scale, seed, offset, b, 0, len);
+                    System.arraycopy(t[2], 0, cm.data, s, len);
                 }
-                kernels.narrow(bf16, t.y, 0, ys, s, len);
+                kernels.narrow(bf16, t[1], 0, ys, s, len);
             }
         });
     }
@@ -1032,38 +1043,24 @@ public final class CpuDriver implements BackendDriver {
         short[] gs = cdy.shorts();
         short[] ds = cdx.shorts();
         parallel.forRange(n, GRAIN, 64, (from, to) -> {
-            DropoutScratch t = DROPOUT_SCRATCH.get();
-            for (long b = from; b < to; b += DROPOUT_BLOCK) {
+            HalfScratch h = HALF_SCRATCH.get();
+            float[][] t = h.f;
+            for (long b = from; b < to; b += HALF_BLOCK) {
                 int s = (int) b;
-                int len = (int) Math.min(DROPOUT_BLOCK, to - b);
-                kernels.widen(bf16, gs, s, t.x, 0, len);
+                int len = (int) Math.min(HALF_BLOCK, to - b);
+                kernels.widen(bf16, gs, s, t[0], 0, len);
                 if (bytes) {
-                    System.arraycopy(cm.bytes(), s, t.bytes, 0, len);
-                    kernels.dropoutBackwardBytes(scale, t.x, t.bytes, t.y, 0, len);
+                    System.arraycopy(cm.bytes(), s, h.bytes, 0, len);
+                    kernels.dropoutBackwardBytes(scale, t[0], h.bytes, t[1], 0, len);
                 } else {
-                    System.arraycopy(cm.data, s, t.mask, 0, len);
-                    kernels.dropoutBackward(scale, t.x, t.mask, t.y, 0, len);
+                    System.arraycopy(cm.data, s, t[2], 0, len);
+                    kernels.dropoutBackward(scale, t[0], t[2], t[1], 0, len);
                 }
-                kernels.narrow(bf16, t.y, 0, ds, s, len);
+                kernels.narrow(bf16, t[1], 0, ds, s, len);
             }
         });
     }
 
-    /**
-     * Elements per block of half-precision dropout: a multiple of the vector kernel's Philox block, and the scratch
-     * arrays of it within L1 without falling on the same 4 KB sets.
-     */
-    private static final int DROPOUT_BLOCK = 512;
-
-    /** A thread's scratch for half-precision dropout: x (dy) widened, y (dx) before rounding, and the block's mask. */
-    private static final class DropoutScratch {
-        final float[] x = new float[DROPOUT_BLOCK];
-        final float[] y = new float[DROPOUT_BLOCK];
-        final float[] mask = new float[DROPOUT_BLOCK];
-        final byte[] bytes = new byte[DROPOUT_BLOCK];
-    }
-
-    private static final ThreadLocal<DropoutScratch> DROPOUT_SCRATCH = ThreadLocal.withInitial(DropoutScratch::new);
 
     @Override
     public void initUniform(Storage x, long n, long seed, long offset, double lo, double hi) {
