@@ -995,29 +995,15 @@ public final class CpuDriver implements BackendDriver {
             }
             return;
         }
-        // Half-precision x and y: blocks of x widened into float scratch that stays in L1, the float32 kernel there
-        // drawing the block's own elements of the stream, then y rounded once and the block's mask copied out. The
-        // same bits as float32 dropout on the widened x followed by rounding.
+        // Half-precision x and y: the same bits as float32 dropout on the widened x followed by rounding
+        // (Elementwise.halfDropout).
         boolean bf16 = cx.dtype == DType.BFLOAT16;
         short[] xs = cx.shorts();
         short[] ys = cy.shorts();
-        parallel.forRange(n, GRAIN, 64, (from, to) -> {
-            HalfScratch h = HALF_SCRATCH.get();
-            float[][] t = h.f;
-            for (long b = from; b < to; b += HALF_BLOCK) {
-                int s = (int) b;
-                int len = (int) Math.min(HALF_BLOCK, to - b);
-                kernels.widen(bf16, xs, s, t[0], 0, len);
-                if (bytes) {
-                    kernels.dropoutBytes(t[0], t[1], h.bytes, p, scale, seed, offset, b, 0, len);
-                    System.arraycopy(h.bytes, 0, cm.bytes(), s, len);
-                } else {
-                    kernels.dropout(t[0], t[1], t[2], p, scale, seed, offset, b, 0, len);
-                    System.arraycopy(t[2], 0, cm.data, s, len);
-                }
-                kernels.narrow(bf16, t[1], 0, ys, s, len);
-            }
-        });
+        float[] fm = bytes ? null : cm.data;
+        byte[] bm = bytes ? cm.bytes() : null;
+        parallel.forRange(n, GRAIN, 64, (from, to) -> kernels.halfDropout(bf16, xs, ys, fm, bm, p, scale, seed, offset,
+                (int) from, (int) to));
     }
 
     @Override

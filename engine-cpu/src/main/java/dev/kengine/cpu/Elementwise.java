@@ -221,6 +221,20 @@ public interface Elementwise {
     void dropoutBytes(float[] x, float[] y, byte[] mask, float p, float scale, long seed, long offset, long first,
                       int from, int to);
 
+    /**
+     * {@link #dropout} (a float mask) or {@link #dropoutBytes} (a UINT8 mask, where {@code mask} is null) on
+     * half-precision x and y of one type, elements [from, to) of the tensors' own arrays, from a multiple of 64:
+     * each x widened exactly, multiplied by keep ? scale : 0 in float32 and rounded once by
+     * {@link dev.kengine.Conversions}, so the bits of widening, dropout and narrowing in turn. The default runs
+     * blocks widened into L1.
+     *
+     * @param bf16 true for bfloat16, false for float16
+     */
+    default void halfDropout(boolean bf16, short[] x, short[] y, float[] mask, byte[] bytes, float p, float scale,
+                             long seed, long offset, int from, int to) {
+        HalfBlocks.dropout(this, bf16, x, y, mask, bytes, p, scale, seed, offset, from, to);
+    }
+
     /** {@link #dropoutBackward} with a UINT8 mask: dx[i] = dy[i] · (mask[i] ≠ 0 ? scale : 0). */
     void dropoutBackwardBytes(float scale, float[] dy, byte[] mask, float[] dx, int from, int to);
 

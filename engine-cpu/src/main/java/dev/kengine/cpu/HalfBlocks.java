@@ -3,9 +3,10 @@ package dev.kengine.cpu;
 import dev.kengine.op.Activation;
 
 /**
- * Half-precision activations through float32 scratch: each block of {@value #BLOCK} elements is widened into
+ * Half-precision kernels through float32 scratch: each block of {@value #BLOCK} elements is widened into
  * arrays that stay in the L1 cache, the float32 kernel runs there, and the result is rounded once. The default of
- * {@link Elementwise#halfActivation} and {@link Elementwise#halfActivationBackward}, so of the scalar kernels and
+ * {@link Elementwise#halfActivation}, {@link Elementwise#halfActivationBackward}, {@link Elementwise#halfBinary},
+ * {@link Elementwise#halfScale} and {@link Elementwise#halfDropout}, so of the scalar kernels and
  * of the tiered ones (each step dispatched as the float32 call would be); the vector kernels convert in registers
  * instead, with the same bits.
  */
@@ -17,7 +18,31 @@ final class HalfBlocks {
     static final int BLOCK = 512;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][BLOCK]);
 
+    private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[BLOCK]);
+
     private HalfBlocks() {}
+
+    /**
+     * Each block's x widened, the float32 kernel drawing the block's own elements of the stream (first = the
+     * block's first element), the block's mask copied out and y rounded.
+     */
+    static void dropout(Elementwise k, boolean bf16, short[] x, short[] y, float[] mask, byte[] bytes, float p,
+                        float scale, long seed, long offset, int from, int to) {
+        float[][] t = SCRATCH.get();
+        for (int b = from; b < to; b += BLOCK) {
+            int len = Math.min(BLOCK, to - b);
+            k.widen(bf16, x, b, t[0], 0, len);
+            if (mask == null) {
+                byte[] tb = BYTES.get();
+                k.dropoutBytes(t[0], t[1], tb, p, scale, seed, offset, b, 0, len);
+                System.arraycopy(tb, 0, bytes, b, len);
+            } else {
+                k.dropout(t[0], t[1], t[2], p, scale, seed, offset, b, 0, len);
+                System.arraycopy(t[2], 0, mask, b, len);
+            }
+            k.narrow(bf16, t[1], 0, y, b, len);
+        }
+    }
 
     static void activation(Elementwise k, boolean bf16, Activation.Kind kind, float p, short[] x, int xOff, short[] y,
                            int yOff, int n) {

@@ -42,6 +42,7 @@ final class TieredElementwise implements Elementwise {
     private static final int SGD_HALF = 26;
     private static final int HALF_BINARY = 27;
     private static final int HALF_SCALE = 28;
+    private static final int HALF_DROPOUT = 29;
 
     /** The most elements a probe works on: enough for the vector loops' steady state, small enough for L1. */
     static final int PROBE_ELEMENTS = 4096;
@@ -151,6 +152,16 @@ final class TieredElementwise implements Elementwise {
                 short[] b = halfValues(bf16, size, 0.5f, 4f);
                 short[] out = new short[size];
                 factory = (k, c) -> () -> k.halfBinary(op, bf16, a, 0, b, 0, out, 0, c);
+            }
+            case HALF_DROPOUT -> {
+                boolean bf16 = call.a();
+                short[] x = halfValues(bf16, size, -1f, 1f);
+                short[] y = new short[size];
+                float[] mask = call.b() ? null : new float[size];
+                byte[] bytes = call.b() ? new byte[size] : null;
+                factory = (k, c) -> () -> k.halfDropout(bf16, x, y, mask, bytes, 0.25f, 4f / 3f, 42L, 0L, 0, c);
+                small = Math.min(size, 2 * dev.kengine.cpu.simd.VectorRandom.DROPOUT_BLOCK);
+                empty = -1;
             }
             case HALF_SCALE -> {
                 boolean bf16 = call.a();
@@ -322,7 +333,7 @@ final class TieredElementwise implements Elementwise {
         "max", "expSum", "softmax cross-entropy rows", "expScaled", "subtractTwice", "dot", "softmaxGradient", "loss",
         "sgd", "adam", "dropout", "dropoutBackward", "initUniform", "initNormal", "matmul", "half activation",
         "half activation backward", "mixed-precision adam", "mixed-precision sgd", "half binary",
-        "half scale"
+        "half scale", "half dropout"
     };
 
     /** The probe's element count for a call of n elements. */
@@ -648,6 +659,16 @@ final class TieredElementwise implements Elementwise {
             first(key, DROPOUT, null, true, false, to - from, 0);
         }
         pick(key, to - from).dropoutBytes(x, y, mask, p, scale, seed, offset, first, from, to);
+    }
+
+    @Override
+    public void halfDropout(boolean bf16, short[] x, short[] y, float[] mask, byte[] bytes, float p, float scale,
+                            long seed, long offset, int from, int to) {
+        int key = Warmup.key(HALF_DROPOUT, (bf16 ? 1 : 0) + (mask == null ? 2 : 0), to - from);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, HALF_DROPOUT, null, bf16, mask == null, to - from, 0);
+        }
+        pick(key, to - from).halfDropout(bf16, x, y, mask, bytes, p, scale, seed, offset, from, to);
     }
 
     @Override

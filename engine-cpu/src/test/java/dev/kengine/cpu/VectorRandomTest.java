@@ -124,6 +124,50 @@ class VectorRandomTest {
     }
 
     @Test
+    @DisplayName("half-precision dropout is float32 dropout of the widened x, rounded once, with its mask")
+    void halfDropout() {
+        // 5000: blocks of the bfloat16 kernel (2048) and a tail of fewer than a Philox block; the ranges start at
+        // multiples of 64, as the driver's do, and end anywhere. Specials: NaN payloads, ±∞, −0, subnormals.
+        int n = 5000;
+        Random r = new Random(21);
+        for (boolean bf16 : new boolean[] {true, false}) {
+            short[] x = new short[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = i % 29 == 0 ? (short) (0x7F81 + i) : (short) r.nextInt(1 << 16);
+            }
+            float[] wide = new float[n];
+            ScalarElementwise.INSTANCE.widen(bf16, x, 0, wide, 0, n);
+            for (Elementwise k : new Elementwise[] {SimdSelection.kernels(true, false), ScalarElementwise.INSTANCE,
+                                                    SimdSelection.kernels(true, true)}) {
+                for (int[] range : new int[][] {{0, n}, {64, 2111}, {128, 4160}, {4096, 4097}}) {
+                    long seed = 0xFEED_0000_1234L;
+                    float p = 0.4f;
+                    float scale = CounterRandom.dropoutScale(p);
+                    float[] y32 = new float[n];
+                    float[] mask32 = new float[n];
+                    ScalarElementwise.INSTANCE.dropout(wide, y32, mask32, p, scale, seed, 9, 0, range[0], range[1]);
+                    short[] y = new short[n];
+                    byte[] bytes = new byte[n];
+                    java.util.Arrays.fill(bytes, (byte) 7);
+                    k.halfDropout(bf16, x, y, null, bytes, p, scale, seed, 9, range[0], range[1]);
+                    short[] inPlace = x.clone();
+                    float[] floats = new float[n];
+                    k.halfDropout(bf16, inPlace, inPlace, floats, null, p, scale, seed, 9, range[0], range[1]);
+                    for (int i = 0; i < n; i++) {
+                        boolean in = i >= range[0] && i < range[1];
+                        String at = k + (bf16 ? " bfloat16" : " float16") + " range " + range[0] + ".." + range[1] + " [" + i + "]";
+                        short want = in ? (bf16 ? dev.kengine.Conversions.toBFloat16(y32[i]) : dev.kengine.Conversions.toFloat16(y32[i])) : 0;
+                        assertEquals(want, y[i], at + " y");
+                        assertEquals(in ? (byte) mask32[i] : 7, bytes[i], at + " UINT8 mask");
+                        assertEquals(in ? want : x[i], inPlace[i], at + " y in place");
+                        assertEquals(in ? mask32[i] : 0f, floats[i], at + " float mask");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("dropout, dropoutBackward and the initialisers over odd ranges equal the references")
     void kernels() {
         Elementwise k = SimdSelection.kernels(true, false);
