@@ -3082,7 +3082,7 @@ public final class Backend implements AutoCloseable {
      * Divides every gradient by {@code lossScale} in place and says whether all of them are finite:
      * the step of dynamic loss scaling for float16 training. When it returns false the caller skips
      * the optimiser step and lowers the scale; when true the gradients are unscaled and ready.
-     * Each tensor is read twice (a NaN-propagating sum of {@code 0·g}, then the division).
+     * Each tensor is read twice: the test of {@link #allFinite}, then the division.
      *
      * @param grads the gradients, float32 or half precision, each once
      * @param lossScale the factor the loss was multiplied by, finite and &gt; 0
@@ -3091,7 +3091,8 @@ public final class Backend implements AutoCloseable {
      * @throws InvalidArgumentException if the list or a tensor is null, closed, of another backend or
      *     not floating point, a tensor appears twice, or the scale is not finite and &gt; 0
      * @throws InvalidStateException if this backend is closed
-     * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE} or {@link Op#SUM}
+     * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE}, or {@link Op#SUM} where it has no
+     *     finite check of its own ({@link BackendDriver#finiteChecks()})
      */
     public boolean unscaleIfFinite(List<Tensor> grads, float lossScale) {
         return call(() -> {
@@ -3134,7 +3135,8 @@ public final class Backend implements AutoCloseable {
      * @throws InvalidArgumentException if the list or a tensor is null, closed, of another backend or
      *     not floating point
      * @throws InvalidStateException if this backend is closed
-     * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE} or {@link Op#SUM}
+     * @throws UnsupportedOpException if the backend has no finite check of its own
+     *     ({@link BackendDriver#finiteChecks()}) and lacks {@link Op#SCALE} or {@link Op#SUM}
      */
     public boolean allFinite(List<Tensor> tensors) {
         return call(() -> {
@@ -3147,8 +3149,16 @@ public final class Backend implements AutoCloseable {
                             + "; only floating-point tensors hold non-finite values");
                 }
             }
-            for (Tensor t : tensors) {
+            for (int i = 0; i < tensors.size(); i++) {
+                Tensor t = tensors.get(i);
                 if (t.size() == 0) {
+                    continue;
+                }
+                if (driver.finiteChecks()) {
+                    // The driver reads the tensor once (in its own dtype: a half type's test is on its exponent bits).
+                    if (!driver.allFinite(t.storage("tensors[" + i + "]"), t.dtype(), t.size())) {
+                        return false;
+                    }
                     continue;
                 }
                 // 0·x is ±0 for a finite x and NaN for ±∞ or NaN; the sum keeps a NaN.

@@ -2884,6 +2884,49 @@ public abstract class BackendConformanceKit {
                         rejects(InvalidArgumentException.class, () -> backend.dropout(xh, 0.3f, 42, 5, yh, wrong), "mask", "INT32");
                     }
                 }));
+                tests.add(check("allFinite finds one ±∞ or NaN anywhere in " + h + " and float32, and passes every finite value",
+                        ops(Op.SCALE, Op.SUM, Op.CAST), () -> {
+                    requireHalf(Op.SCALE, h);
+                    requireHalf(Op.SUM, h);
+                    boolean bf = h == DType.BFLOAT16;
+                    // The largest finite value, the smallest subnormal and −0 are finite; ±∞ and NaNs with and
+                    // without payload (quiet and signalling) are not.
+                    short[] finiteBits = bf ? new short[] {(short) 0x7F7F, (short) 0xFF7F, 0x0001, (short) 0x8000}
+                            : new short[] {0x7BFF, (short) 0xFBFF, 0x0001, (short) 0x8000};
+                    short[] badBits = bf ? new short[] {0x7F80, (short) 0xFF80, 0x7FC0, 0x7F81, (short) 0xFFFF}
+                            : new short[] {0x7C00, (short) 0xFC00, 0x7E00, 0x7C01, (short) 0xFFFF};
+                    int[] badFloats = {0x7F80_0000, 0xFF80_0000, 0x7FC0_0000, 0x7F80_0001, 0xFFFF_FFFF};
+                    // Sizes around a vector and a block, and one split over threads; at the first, middle and last element.
+                    for (int n : new int[] {1, 15, 16, 17, 33, 1000, 70_001}) {
+                        short[] bits = new short[n];
+                        float[] floats = new float[n];
+                        for (int i = 0; i < n; i++) {
+                            bits[i] = finiteBits[i % finiteBits.length];
+                            floats[i] = Float.intBitsToFloat(i % 2 == 0 ? 0x7F7F_FFFF : 0x8000_0001);
+                        }
+                        Tensor fineH = backend.of(bits, h, n);
+                        Tensor fine32 = backend.of(floats);
+                        assertTrue(backend.allFinite(List.of(fineH, fine32)), "finite extremes in " + h + " and float32, n=" + n);
+                        for (int at : new int[] {0, n / 2, n - 1}) {
+                            for (int k = 0; k < badBits.length; k++) {
+                                short[] b = bits.clone();
+                                b[at] = badBits[k];
+                                Tensor badH = backend.of(b, h, n);
+                                assertTrue(!backend.allFinite(List.of(fine32, badH)), String.format(
+                                        "%s bits 0x%04X at %d of %d", h, b[at] & 0xFFFF, at, n));
+                                float[] f = floats.clone();
+                                f[at] = Float.intBitsToFloat(badFloats[k]);
+                                Tensor bad32 = backend.of(f);
+                                assertTrue(!backend.allFinite(List.of(bad32, fineH)), String.format(
+                                        "float32 bits 0x%08X at %d of %d", badFloats[k], at, n));
+                                badH.close();
+                                bad32.close();
+                            }
+                        }
+                        fineH.close();
+                        fine32.close();
+                    }
+                }));
                 tests.add(check("dynamic loss scaling and half weight copies in " + h, ops(Op.SCALE, Op.SUM, Op.ADAM_STEP, Op.SGD_STEP, Op.CAST), () -> {
                     requireHalf(Op.SCALE, h);
                     requireHalf(Op.SUM, h);

@@ -544,6 +544,33 @@ public interface BackendDriver extends AutoCloseable {
         softmaxCrossEntropy(logits, hostLabels, null, reduction, lossOut, grad, rows, cols);
     }
 
+    // ---- finite checks (dynamic loss scaling) ---------------------------------------------
+
+    /**
+     * Whether {@link #allFinite} is implemented: {@link dev.kengine.Backend#allFinite} and
+     * {@link dev.kengine.Backend#unscaleIfFinite} then read each tensor once through it. When false, the default,
+     * they compose {@link #scale} by 0 and a sum for each tensor (two passes, two temporaries and a read-back).
+     *
+     * @return true when {@link #allFinite} is implemented
+     */
+    default boolean finiteChecks() {
+        return false;
+    }
+
+    /**
+     * Whether every one of the first n elements of x, stored in {@code dtype} (FLOAT32, BFLOAT16 or FLOAT16), is
+     * finite: no ±∞ and no NaN (in the half types, no exponent field of all ones). Blocks until the ops enqueued
+     * before it that write x have finished and the answer is on the host. Called only where {@link #finiteChecks()}.
+     *
+     * @param x the storage to test
+     * @param dtype its element type, one of the floating-point types
+     * @param n the elements to test, at least 1
+     * @return true when none is ±∞ or NaN
+     */
+    default boolean allFinite(Storage x, DType dtype, long n) {
+        throw new UnsupportedOperationException("allFinite: this driver does not declare finiteChecks()");
+    }
+
     // ---- dropout and initialisation ------------------------------------------------------
 
     /**

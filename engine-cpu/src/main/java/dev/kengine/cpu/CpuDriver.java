@@ -968,6 +968,35 @@ public final class CpuDriver implements BackendDriver {
     // =====================================================================================
 
     @Override
+    public boolean finiteChecks() {
+        return true;
+    }
+
+    /** One read of the data (half types tested on their bits, unconverted); a range stops at its first ±∞ or NaN. */
+    @Override
+    public boolean allFinite(Storage x, DType dtype, long n) {
+        CpuStorage c = (CpuStorage) x;
+        java.util.concurrent.atomic.AtomicBoolean finite = new java.util.concurrent.atomic.AtomicBoolean(true);
+        if (dtype == DType.FLOAT32) {
+            float[] a = c.data;
+            parallel.forRange(n, GRAIN, 64, (from, to) -> {
+                if (finite.get() && !kernels.allFinite(a, (int) from, (int) (to - from))) {
+                    finite.set(false);
+                }
+            });
+        } else {
+            boolean bf16 = dtype == DType.BFLOAT16;
+            short[] h = c.shorts();
+            parallel.forRange(n, GRAIN, 64, (from, to) -> {
+                if (finite.get() && !kernels.allFiniteHalf(bf16, h, (int) from, (int) (to - from))) {
+                    finite.set(false);
+                }
+            });
+        }
+        return finite.get();
+    }
+
+    @Override
     public boolean byteMasks() {
         return true;
     }

@@ -126,6 +126,17 @@ public interface Elementwise {
     /** The maximum of n elements (NaN if any is NaN, −∞ when n = 0). */
     float max(float[] x, int off, int n);
 
+    /** Whether x[off, off + n) holds no ±∞ and no NaN. */
+    boolean allFinite(float[] x, int off, int n);
+
+    /**
+     * Whether the half-precision bits h[off, off + n) hold no ±∞ and no NaN: no exponent field of all ones (0x7F80
+     * in bfloat16, 0x7C00 in float16).
+     *
+     * @param bf16 true for bfloat16, false for float16
+     */
+    boolean allFiniteHalf(boolean bf16, short[] h, int off, int n);
+
     /** Σ exp(x[xOff + i] − shift) accumulated in double; when y is non-null each term is also stored at y[yOff + i]. */
     double expSum(float[] x, int xOff, float shift, float[] y, int yOff, int n);
 

@@ -226,6 +226,27 @@ public final class ScalarElementwise implements Elementwise {
         return m;
     }
 
+    @Override
+    public boolean allFinite(float[] x, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            if ((Float.floatToRawIntBits(x[off + i]) & 0x7F80_0000) == 0x7F80_0000) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public boolean allFiniteHalf(boolean bf16, short[] h, int off, int n) {
+        int exponent = bf16 ? 0x7F80 : 0x7C00;
+        for (int i = 0; i < n; i++) {
+            if ((h[off + i] & exponent) == exponent) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // ---- softmax pieces ---------------------------------------------------------------
 
     @Override

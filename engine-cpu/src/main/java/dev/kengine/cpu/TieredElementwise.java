@@ -43,6 +43,7 @@ final class TieredElementwise implements Elementwise {
     private static final int HALF_BINARY = 27;
     private static final int HALF_SCALE = 28;
     private static final int HALF_DROPOUT = 29;
+    private static final int ALL_FINITE = 30;
 
     /** The most elements a probe works on: enough for the vector loops' steady state, small enough for L1. */
     static final int PROBE_ELEMENTS = 4096;
@@ -176,6 +177,13 @@ final class TieredElementwise implements Elementwise {
             case MAX -> {
                 float[] x = values(size, -4f, 4f);
                 factory = (k, c) -> () -> k.max(x, 0, c);
+            }
+            case ALL_FINITE -> {
+                boolean half = call.a();
+                boolean bf16 = call.b();
+                float[] x = values(size, -4f, 4f);
+                short[] h = half ? halfValues(bf16, size, -4f, 4f) : null;
+                factory = half ? (k, c) -> () -> k.allFiniteHalf(bf16, h, 0, c) : (k, c) -> () -> k.allFinite(x, 0, c);
             }
             case DOT -> {
                 float[] a = values(size, -1f, 1f);
@@ -333,7 +341,7 @@ final class TieredElementwise implements Elementwise {
         "max", "expSum", "softmax cross-entropy rows", "expScaled", "subtractTwice", "dot", "softmaxGradient", "loss",
         "sgd", "adam", "dropout", "dropoutBackward", "initUniform", "initNormal", "matmul", "half activation",
         "half activation backward", "mixed-precision adam", "mixed-precision sgd", "half binary",
-        "half scale", "half dropout"
+        "half scale", "half dropout", "allFinite"
     };
 
     /** The probe's element count for a call of n elements. */
@@ -514,6 +522,24 @@ final class TieredElementwise implements Elementwise {
             first(key, AXPY, null, false, false, n, 0);
         }
         pick(key, n).axpy(alpha, x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public boolean allFinite(float[] x, int off, int n) {
+        int key = Warmup.key(ALL_FINITE, 0, n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, ALL_FINITE, null, false, false, n, 0);
+        }
+        return pick(key, n).allFinite(x, off, n);
+    }
+
+    @Override
+    public boolean allFiniteHalf(boolean bf16, short[] h, int off, int n) {
+        int key = Warmup.key(ALL_FINITE, bf16 ? 2 : 1, n);
+        if (Warmup.state(key) == Warmup.COLD) {
+            first(key, ALL_FINITE, null, true, bf16, n, 0);
+        }
+        return pick(key, n).allFiniteHalf(bf16, h, off, n);
     }
 
     @Override

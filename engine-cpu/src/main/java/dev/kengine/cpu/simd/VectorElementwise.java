@@ -61,6 +61,8 @@ public final class VectorElementwise implements Elementwise {
     private static final VectorSpecies<Float> H = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
     /** bfloat16 bits, as many lanes as {@link #S}. */
     private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    /** Shorts in a whole vector: twice the lanes of {@link #SH}, for tests on half-precision bits. */
+    private static final VectorSpecies<Short> HS = VectorSpecies.of(short.class, S.vectorShape());
     private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
 
     // The exact-GELU kernels evaluate odd functions f as xc·P(xc²)/Q(xc²), xc being x clamped to [−c, c] where f has
@@ -1780,6 +1782,30 @@ public final class VectorElementwise implements Elementwise {
             m = Math.max(m, x[off + i]);
         }
         return m;
+    }
+
+    /** A lane's exponent field all ones, tested per vector: a not-finite value ends the scan at its vector. */
+    @Override
+    public boolean allFinite(float[] x, int off, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            if (load(x, off + i).reinterpretAsInts().and(0x7F80_0000).compare(EQ, 0x7F80_0000).anyTrue()) {
+                return false;
+            }
+        }
+        return ScalarElementwise.INSTANCE.allFinite(x, off + i, n - i);
+    }
+
+    @Override
+    public boolean allFiniteHalf(boolean bf16, short[] h, int off, int n) {
+        short exponent = (short) (bf16 ? 0x7F80 : 0x7C00);
+        int i = 0;
+        for (int bound = HS.loopBound(n); i < bound; i += HS.length()) {
+            if (ShortVector.fromArray(HS, h, off + i).and(exponent).compare(EQ, exponent).anyTrue()) {
+                return false;
+            }
+        }
+        return ScalarElementwise.INSTANCE.allFiniteHalf(bf16, h, off + i, n - i);
     }
 
     // ---- softmax pieces ---------------------------------------------------------------
