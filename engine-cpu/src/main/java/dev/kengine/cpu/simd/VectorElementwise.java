@@ -312,9 +312,10 @@ public final class VectorElementwise implements Elementwise {
     //
     // A half-precision kernel loads L half lanes, widens them to a float vector, runs the float32 kernel's own
     // per-vector function and rounds once: the bits of widening, the float32 kernel and narrowing in turn (each
-    // conversion is exact or follows dev.kengine.Conversions bit for bit). In bfloat16 the kinds whose arithmetic is
-    // short (the ReLU family, the sigmoid and tanh gradients) round each vector as it is computed; the others, and
-    // every float16 kind, go through a float block in L1 (below, at BLOCK). float16's two loads and its rounding
+    // conversion is exact or follows dev.kengine.Conversions bit for bit). ReLU and its gradient need no conversion
+    // and work on the bits in either type (reluForwardBits). In bfloat16 the other kinds whose arithmetic is short
+    // (leaky ReLU, the sigmoid and tanh gradients) round each vector as it is computed; the others, and every other
+    // float16 kind, go through a float block in L1 (below, at BLOCK). float16's two loads and its rounding
     // helper put even the short kinds' fused loops past C2's inlining cutoff (24,000 nodes), and a full `./engine
     // compare` run caught its sigmoid backward with the helper out of line, boxed (0.13–0.29× float32).
     //
