@@ -75,6 +75,51 @@ class GeluTailInRegistersTest {
         }
     }
 
+    @Test
+    @DisplayName("GELU kernels on inputs whose tails are frequent: the tail path keeps its vectors in registers")
+    void noBoxingInTheTail() {
+        assumeTrue(SimdSelection.VECTOR != null, "no Vector API");
+        assumeTrue(ManagementFactory.getCompilationMXBean() != null, "no JIT");
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "no allocation counts");
+        Elementwise k = SimdSelection.VECTOR;
+        int n = 1 << 18;
+        // Values over [−9, 3]: most vectors have a lane below −4, as a layer's inputs with a spread of 2 or more do.
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = ((i * 7919) % 1201) / 100f - 9f;
+        }
+        float[] y = new float[n];
+        short[] xHalf = new short[n];
+        short[] yHalf = new short[n];
+        // The tail path allocates nothing; a boxed vector takes at least 16 bytes, so a tenth of one per vector of
+        // elements is far below what an out-of-line double helper costs (several boxes for each half vector).
+        long bound = n / jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() * 16 / 10;
+        for (Activation.Kind kind : new Activation.Kind[] {Activation.Kind.GELU, Activation.Kind.GELU_TANH}) {
+            for (int type = 0; type < 3; type++) {
+                boolean bf = type == 1;
+                if (type > 0) {
+                    k.narrow(bf, x, 0, xHalf, 0, n);
+                }
+                for (boolean forward : new boolean[] {true, false}) {
+                    long start = System.nanoTime();
+                    long allocated = Long.MAX_VALUE;
+                    while (System.nanoTime() - start < LIMIT_NANOS
+                            && (allocated >= bound || System.nanoTime() - start < 500_000_000L)) {
+                        long a0 = mx.getCurrentThreadAllocatedBytes();
+                        run(k, type, forward, kind, x, y, xHalf, yHalf, n);
+                        allocated = mx.getCurrentThreadAllocatedBytes() - a0;
+                    }
+                    if (allocated >= bound) {
+                        fail(new String[] {"float32 ", "bfloat16 ", "float16 "}[type] + kind + (forward ? " forward" : " backward")
+                                + " allocates " + allocated + " bytes per call of " + n
+                                + " elements whose tails are frequent: its tail path boxes vectors");
+                    }
+                }
+            }
+        }
+    }
+
     private static void run(Elementwise k, int type, boolean forward, Activation.Kind kind, float[] x, float[] y,
                             short[] xHalf, short[] yHalf, int n) {
         if (type == 0) {

@@ -199,71 +199,65 @@ public final class VectorElementwise implements Elementwise {
     /**
      * The lanes of x below −{@value #GELU_TAIL} take a GELU form, or dy times a slope, in double precision from
      * formulas that keep relative accuracy there: Φ(x) = erfc(|x|/√2)/2 by {@link Gaussian}'s erfc (relative error
-     * below 1.2e-7, x²/2 exact in double), φ(x) and σ(2u) by the lanewise double EXP. lanes holds x in [0, L), the
-     * float path's results in [L, 2L), which the tail lanes overwrite, dy in [2L, 3L) for a slope, and scratch in
-     * [3L, 4L). Called by {@link #geluTails} after a block's vector loop, only for vectors with such a lane (rare in
-     * training data), so that the kernels' loops hold no branch and no call: with this path called from inside the
-     * per-vector functions, a kernel compiled after the branch had been taken boxed its vectors on every step, taken
-     * or not, for as long as the JVM ran (ELEMENTWISE-NOTES.md, 2026-12-07).
+     * below 1.2e-7, x²/2 exact in double), φ(x) and σ(2u) by the lanewise double EXP. The vector's two halves go to
+     * double, through {@link #geluTail(int, DoubleVector)} and back to float, and a slope is multiplied by dy in float.
+     * Called by {@link #geluTails} after a block's vector loop, only for vectors with such a lane, so that the kernels'
+     * loops hold no branch and no call: with this path called from inside the per-vector functions, a kernel compiled
+     * after the branch had been taken boxed its vectors on every step, taken or not, for as long as the JVM ran
+     * (ELEMENTWISE-NOTES.md, 2026-12-07). In vectors, not through an array of lanes and a loop over them: inputs with
+     * a spread of 2 put a tail lane in about a third of the vectors, and the array form ran float32 GELU 8× slower
+     * than without tails (ELEMENTWISE-NOTES.md, "GELU's tails in vectors").
      */
-    private static void geluTail(int form, float[] lanes, boolean slope) {
+    private static void geluTail(int form, float[] x, int xOff, float[] dy, int dyOff, float[] out, int outOff) {
+        // Half a vector at a time, each in double, and only the halves with a tail lane: their exponentials and
+        // division are most of the cost. One call site of the double form: with one for each half, C2 compiling a
+        // kernel with this inlined reached its inlining cutoff at the second and left it out of line on boxed vectors.
         for (int h = 0; h < L; h += H.length()) {
-            DoubleVector d = (DoubleVector) FloatVector.fromArray(H, lanes, h).convertShape(F2D, D, 0);
-            ((FloatVector) geluTail(form, d).convertShape(D2F, H, 0)).intoArray(lanes, 3 * L + h);
-        }
-        for (int j = 0; j < L; j++) {
-            if (lanes[j] < -GELU_TAIL) {
-                lanes[L + j] = slope ? lanes[2 * L + j] * lanes[3 * L + j] : lanes[3 * L + j];
+            FloatVector v = FloatVector.fromArray(H, x, xOff + h);
+            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+            if (tail.anyTrue()) {
+                FloatVector t = (FloatVector) geluTail(form, (DoubleVector) v.convertShape(F2D, D, 0)).convertShape(D2F, H, 0);
+                if (dy != null) {
+                    t = FloatVector.fromArray(H, dy, dyOff + h).mul(t);
+                }
+                FloatVector.fromArray(H, out, outOff + h).blend(t, tail).intoArray(out, outOff + h);
             }
         }
     }
 
     /**
      * After a block's vector loop: the tail lanes of the n results in out (n a multiple of L). Every vector of x with a
-     * lane below −{@value #GELU_TAIL} goes through {@link #geluTail(int, float[], boolean)}, dy beside it for a slope.
-     * The kernels write a block's results into scratch first and copy them out after this, so x and dy are intact
-     * here even when the caller's output is one of them; the block is still in L1.
+     * lane below −{@value #GELU_TAIL} goes through {@link #geluTail(int, float[], int, float[], int, float[], int)},
+     * dy beside it for a slope. The kernels write a block's results into scratch first and copy them out after this,
+     * so x and dy are intact here even when the caller's output is one of them; the block is still in L1.
      */
     private static void geluTails(int form, float[] x, int xOff, float[] dy, int dyOff, float[] out, int outOff, int n) {
-        float[] lanes = null;
         for (int i = 0; i < n; i += L) {
             if (FloatVector.fromArray(S, x, xOff + i).compare(LT, -GELU_TAIL).anyTrue()) {
-                if (lanes == null) {
-                    lanes = new float[4 * L];
-                }
-                System.arraycopy(x, xOff + i, lanes, 0, L);
-                System.arraycopy(out, outOff + i, lanes, L, L);
-                if (dy != null) {
-                    System.arraycopy(dy, dyOff + i, lanes, 2 * L, L);
-                }
-                geluTail(form, lanes, dy != null);
-                System.arraycopy(lanes, L, out, outOff + i, L);
+                geluTail(form, x, xOff + i, dy, dyOff + i, out, outOff + i);
             }
         }
     }
 
     /**
-     * The tail lanes of a bfloat16 block's float results in out, after its vector loop (x and dy are not written
-     * before the rounding pass): below −4 is, in bfloat16 bits read as signed shorts, above 0xC080 (−4) and at most
-     * 0xFF80 (−∞), which excludes the NaNs.
+     * The tail lanes of a bfloat16 block's float results in out (index 0 at x[xOff]), after its vector loop (x and dy
+     * are not written before the rounding pass): a vector with a tail lane is widened into scratch first (out is the
+     * first of the thread's scratch blocks, the lanes go to the second).
      */
     private static void geluTailsBf16(int form, short[] x, int xOff, short[] dy, int dyOff, float[] out, int n) {
         float[] lanes = null;
         for (int i = 0; i < n; i += L) {
-            ShortVector bits = ShortVector.fromArray(SH, x, xOff + i);
-            if (bits.compare(GT, (short) 0xC080).and(bits.compare(LE, (short) 0xFF80)).anyTrue()) {
+            FloatVector v = loadBFloat16(x, xOff + i);
+            if (v.compare(LT, -GELU_TAIL).anyTrue()) {
                 if (lanes == null) {
-                    lanes = new float[4 * L];
+                    // The bfloat16 kernels' results are in the first scratch block (out); the second is free.
+                    lanes = BLOCK_SCRATCH.get()[1];
                 }
-                for (int j = 0; j < L; j++) {
-                    lanes[j] = Float.intBitsToFloat(x[xOff + i + j] << 16);
-                    if (dy != null) {
-                        lanes[2 * L + j] = Float.intBitsToFloat(dy[dyOff + i + j] << 16);
-                    }
+                v.intoArray(lanes, 0);
+                if (dy != null) {
+                    loadBFloat16(dy, dyOff + i).intoArray(lanes, L);
                 }
-                System.arraycopy(out, i, lanes, L, L);
-                geluTail(form, lanes, dy != null);
-                System.arraycopy(lanes, L, out, i, L);
+                geluTail(form, lanes, 0, dy == null ? null : lanes, L, out, i);
             }
         }
     }
