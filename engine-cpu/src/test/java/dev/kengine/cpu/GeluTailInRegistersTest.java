@@ -55,19 +55,14 @@ class GeluTailInRegistersTest {
                     for (int r = 0; r < 3000; r++) {
                         run(k, type, forward, kind, tail, tail, tailHalf, tailHalf, small);
                     }
-                    long start = System.nanoTime();
-                    long allocated = Long.MAX_VALUE;
+                    int t = type;
+                    boolean f = forward;
                     // A second at least: the kernel compiled from the small calls' profile is compiled again once
                     // the large calls run, and the second compilation is the one that boxed.
-                    while (System.nanoTime() - start < LIMIT_NANOS
-                            && (allocated >= perBoxedVector || System.nanoTime() - start < 1_000_000_000L)) {
-                        long a0 = mx.getCurrentThreadAllocatedBytes();
-                        run(k, type, forward, kind, x, y, xHalf, yHalf, n);
-                        allocated = mx.getCurrentThreadAllocatedBytes() - a0;
-                    }
+                    long allocated = allocationOnceCompiled(mx, perBoxedVector, 1_000_000_000L,
+                            () -> run(k, t, f, kind, x, y, xHalf, yHalf, n));
                     if (allocated >= perBoxedVector) {
-                        fail(new String[] {"float32 ", "bfloat16 ", "float16 "}[type] + kind + (forward ? " forward" : " backward")
-                                + " allocates " + allocated + " bytes per call of " + n
+                        fail(name(type, kind, forward) + " allocates " + allocated + " bytes per call of " + n
                                 + " elements after its tail path was taken: its vectors are boxed");
                     }
                 }
@@ -102,22 +97,36 @@ class GeluTailInRegistersTest {
                     k.narrow(bf, x, 0, xHalf, 0, n);
                 }
                 for (boolean forward : new boolean[] {true, false}) {
-                    long start = System.nanoTime();
-                    long allocated = Long.MAX_VALUE;
-                    while (System.nanoTime() - start < LIMIT_NANOS
-                            && (allocated >= bound || System.nanoTime() - start < 500_000_000L)) {
-                        long a0 = mx.getCurrentThreadAllocatedBytes();
-                        run(k, type, forward, kind, x, y, xHalf, yHalf, n);
-                        allocated = mx.getCurrentThreadAllocatedBytes() - a0;
-                    }
+                    int t = type;
+                    boolean f = forward;
+                    long allocated = allocationOnceCompiled(mx, bound, 500_000_000L,
+                            () -> run(k, t, f, kind, x, y, xHalf, yHalf, n));
                     if (allocated >= bound) {
-                        fail(new String[] {"float32 ", "bfloat16 ", "float16 "}[type] + kind + (forward ? " forward" : " backward")
-                                + " allocates " + allocated + " bytes per call of " + n
+                        fail(name(type, kind, forward) + " allocates " + allocated + " bytes per call of " + n
                                 + " elements whose tails are frequent: its tail path boxes vectors");
                     }
                 }
             }
         }
+    }
+
+    /**
+     * The bytes one call allocates, calling it until that is below {@code bound} after at least {@code minNanos}, for
+     * at most {@value #LIMIT_NANOS} ns (the JIT has compiled the kernel by then, or never will).
+     */
+    private static long allocationOnceCompiled(ThreadMXBean mx, long bound, long minNanos, Runnable call) {
+        long start = System.nanoTime();
+        long allocated = Long.MAX_VALUE;
+        while (System.nanoTime() - start < LIMIT_NANOS && (allocated >= bound || System.nanoTime() - start < minNanos)) {
+            long a0 = mx.getCurrentThreadAllocatedBytes();
+            call.run();
+            allocated = mx.getCurrentThreadAllocatedBytes() - a0;
+        }
+        return allocated;
+    }
+
+    private static String name(int type, Activation.Kind kind, boolean forward) {
+        return new String[] {"float32 ", "bfloat16 ", "float16 "}[type] + kind + (forward ? " forward" : " backward");
     }
 
     private static void run(Elementwise k, int type, boolean forward, Activation.Kind kind, float[] x, float[] y,
