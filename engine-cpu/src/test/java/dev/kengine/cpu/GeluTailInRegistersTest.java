@@ -24,10 +24,7 @@ class GeluTailInRegistersTest {
     @Test
     @DisplayName("GELU kernels after their tail path was taken: no boxed vectors once compiled")
     void noBoxingAfterTheTail() {
-        assumeTrue(SimdSelection.VECTOR != null, "no Vector API");
-        assumeTrue(ManagementFactory.getCompilationMXBean() != null, "no JIT");
-        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "no allocation counts");
+        ThreadMXBean mx = allocationCounts();
         Elementwise k = SimdSelection.VECTOR;
         int small = 4096;
         int n = 1 << 20;
@@ -73,10 +70,7 @@ class GeluTailInRegistersTest {
     @Test
     @DisplayName("GELU kernels on inputs whose tails are frequent: the tail path keeps its vectors in registers")
     void noBoxingInTheTail() {
-        assumeTrue(SimdSelection.VECTOR != null, "no Vector API");
-        assumeTrue(ManagementFactory.getCompilationMXBean() != null, "no JIT");
-        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "no allocation counts");
+        ThreadMXBean mx = allocationCounts();
         Elementwise k = SimdSelection.VECTOR;
         int n = 1 << 18;
         // Values over [−9, 3]: most vectors have a lane below −4, as a layer's inputs with a spread of 2 or more do.
@@ -108,6 +102,15 @@ class GeluTailInRegistersTest {
                 }
             }
         }
+    }
+
+    /** The thread's allocation counter; the test is skipped without the Vector API, a JIT or allocation counts. */
+    private static ThreadMXBean allocationCounts() {
+        assumeTrue(SimdSelection.VECTOR != null, "no Vector API");
+        assumeTrue(ManagementFactory.getCompilationMXBean() != null, "no JIT");
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "no allocation counts");
+        return mx;
     }
 
     /**
