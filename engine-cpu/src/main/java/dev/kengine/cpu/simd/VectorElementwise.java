@@ -200,7 +200,7 @@ public final class VectorElementwise implements Elementwise {
      * The lanes of x below −{@value #GELU_TAIL} take a GELU form, or dy times a slope, in double precision from
      * formulas that keep relative accuracy there: Φ(x) = erfc(|x|/√2)/2 by {@link Gaussian}'s erfc (relative error
      * below 1.2e-7, x²/2 exact in double), φ(x) and σ(2u) by the lanewise double EXP. The vector's two halves go to
-     * double, through {@link #geluTail(int, DoubleVector)} and back to float, and a slope is multiplied by dy in float.
+     * double, through {@link #geluTailHalf} and back to float, and a slope is multiplied by dy in float.
      * Called by {@link #geluTails} after a block's vector loop, only for vectors with such a lane, so that the kernels'
      * loops hold no branch and no call: with this path called from inside the per-vector functions, a kernel compiled
      * after the branch had been taken boxed its vectors on every step, taken or not, for as long as the JVM ran
@@ -209,19 +209,64 @@ public final class VectorElementwise implements Elementwise {
      * than without tails (ELEMENTWISE-NOTES.md, "GELU's tails in vectors").
      */
     private static void geluTail(int form, float[] x, int xOff, float[] dy, int dyOff, float[] out, int outOff) {
-        // Half a vector at a time, each in double, and only the halves with a tail lane: their exponentials and
-        // division are most of the cost. One call site of the double form: with one for each half, C2 compiling a
-        // kernel with this inlined reached its inlining cutoff at the second and left it out of line on boxed vectors.
         for (int h = 0; h < L; h += H.length()) {
-            FloatVector v = FloatVector.fromArray(H, x, xOff + h);
-            VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
-            if (tail.anyTrue()) {
-                FloatVector t = (FloatVector) geluTail(form, (DoubleVector) v.convertShape(F2D, D, 0)).convertShape(D2F, H, 0);
-                if (dy != null) {
-                    t = FloatVector.fromArray(H, dy, dyOff + h).mul(t);
-                }
-                FloatVector.fromArray(H, out, outOff + h).blend(t, tail).intoArray(out, outOff + h);
+            geluTailHalf(form, x, xOff + h, dy, dyOff + h, out, outOff + h);
+        }
+    }
+
+    /**
+     * Half a vector of {@link #geluTail}, in double, when it has a tail lane (the exponentials and the division are
+     * most of the cost, so a half without one is skipped). Every vector operation is the Vector API's own, which C2
+     * inlines whatever the size of the compilation, and each form ends in its own store: no vector crosses a call or
+     * a merge. With the double arithmetic in a helper taking and returning a vector, a JVM that had run the whole test
+     * suite left the helper out of line in the kernel's compilation (past C2's inlining cutoff) and float32 GELU's
+     * tails boxed 54 bytes an element (`GeluTailInRegistersTest.noBoxingInTheTail`, in CI).
+     */
+    private static void geluTailHalf(int form, float[] x, int xOff, float[] dy, int dyOff, float[] out, int outOff) {
+        FloatVector v = FloatVector.fromArray(H, x, xOff);
+        VectorMask<Float> tail = v.compare(LT, -GELU_TAIL);
+        if (!tail.anyTrue()) {
+            return;
+        }
+        FloatVector prev = FloatVector.fromArray(H, out, outOff);
+        DoubleVector d = (DoubleVector) v.convertShape(F2D, D, 0);
+        d = d.blend(GELU_TAIL_FLOOR, d.compare(LT, GELU_TAIL_FLOOR));
+        DoubleVector halfSquare = d.mul(d).mul(0.5);
+        if (form == TAIL_GELU || form == TAIL_GELU_SLOPE) {
+            // Φ(x) = erfc(−x/√2)/2 by Gaussian's erfc (relative error below 1.2e-7), x²/2 exact in double.
+            DoubleVector z = d.neg().mul(Gaussian.INV_SQRT2);
+            DoubleVector t = DoubleVector.broadcast(D, 1.0).div(z.fma(0.5, 1.0));
+            double[] c = Gaussian.ERFC_COEFFICIENTS;
+            DoubleVector poly = DoubleVector.broadcast(D, c[c.length - 1]);
+            for (int k = c.length - 2; k >= 0; k--) {
+                poly = poly.fma(t, DoubleVector.broadcast(D, c[k]));
             }
+            DoubleVector cdf = t.mul(poly.sub(halfSquare).lanewise(EXP)).mul(0.5);
+            if (form == TAIL_GELU) {
+                FloatVector r = (FloatVector) d.mul(cdf).convertShape(D2F, H, 0);
+                prev.blend(r, tail).intoArray(out, outOff);
+            } else {
+                // Φ(x) + x·φ(x)
+                FloatVector r = (FloatVector) d.mul(halfSquare.neg().lanewise(EXP).mul(Gaussian.INV_SQRT_2PI)).add(cdf)
+                        .convertShape(D2F, H, 0);
+                prev.blend(FloatVector.fromArray(H, dy, dyOff).mul(r), tail).intoArray(out, outOff);
+            }
+            return;
+        }
+        // 2u = 2√(2/π)(x + 0.044715x³) and σ(2u) = e/(1 + e) with e = e^(2u) ≤ 1 here.
+        double twoScale = 2.0 * ScalarElementwise.GELU_TANH_SCALE;
+        double cubic = ScalarElementwise.GELU_TANH_CUBIC;
+        DoubleVector square = d.mul(d);
+        DoubleVector e = square.fma(cubic, 1.0).mul(d).mul(twoScale).lanewise(EXP);
+        DoubleVector rcp = DoubleVector.broadcast(D, 1.0).div(e.add(1.0));
+        DoubleVector sigma = e.mul(rcp);
+        if (form == TAIL_GELU_TANH) {
+            FloatVector r = (FloatVector) d.mul(sigma).convertShape(D2F, H, 0);
+            prev.blend(r, tail).intoArray(out, outOff);
+        } else {
+            DoubleVector du = square.fma(3.0 * cubic, 1.0).mul(twoScale);
+            FloatVector r = (FloatVector) d.mul(sigma.mul(rcp)).mul(du).add(sigma).convertShape(D2F, H, 0);
+            prev.blend(FloatVector.fromArray(H, dy, dyOff).mul(r), tail).intoArray(out, outOff);
         }
     }
 
@@ -247,7 +292,10 @@ public final class VectorElementwise implements Elementwise {
     private static void geluTailsBf16(int form, short[] x, int xOff, short[] dy, int dyOff, float[] out, int n) {
         float[] lanes = null;
         for (int i = 0; i < n; i += L) {
-            FloatVector v = loadBFloat16(x, xOff + i);
+            // Widened with Vector API calls only (loadBFloat16's body): through the helper, which returns a vector,
+            // a compilation that inlined this method into a kernel past C2's inlining cutoff boxed it.
+            FloatVector v = ((IntVector) ShortVector.fromArray(SH, x, xOff + i).convertShape(S2I, SI, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats();
             if (v.compare(LT, -GELU_TAIL).anyTrue()) {
                 if (lanes == null) {
                     // The bfloat16 kernels' results are in the first scratch block (out); the second is free.
@@ -255,42 +303,12 @@ public final class VectorElementwise implements Elementwise {
                 }
                 v.intoArray(lanes, 0);
                 if (dy != null) {
-                    loadBFloat16(dy, dyOff + i).intoArray(lanes, L);
+                    ((IntVector) ShortVector.fromArray(SH, dy, dyOff + i).convertShape(S2I, SI, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().intoArray(lanes, L);
                 }
                 geluTail(form, lanes, 0, dy == null ? null : lanes, L, out, i);
             }
         }
-    }
-
-    private static DoubleVector geluTail(int form, DoubleVector x) {
-        x = x.blend(GELU_TAIL_FLOOR, x.compare(LT, GELU_TAIL_FLOOR));
-        DoubleVector halfSquare = x.mul(x).mul(0.5);
-        if (form == TAIL_GELU || form == TAIL_GELU_SLOPE) {
-            DoubleVector z = x.neg().mul(Gaussian.INV_SQRT2);
-            DoubleVector t = DoubleVector.broadcast(D, 1.0).div(z.fma(0.5, 1.0));
-            double[] c = Gaussian.ERFC_COEFFICIENTS;
-            DoubleVector poly = DoubleVector.broadcast(D, c[c.length - 1]);
-            for (int k = c.length - 2; k >= 0; k--) {
-                poly = poly.fma(t, DoubleVector.broadcast(D, c[k]));
-            }
-            DoubleVector cdf = t.mul(poly.sub(halfSquare).lanewise(EXP)).mul(0.5);
-            if (form == TAIL_GELU) {
-                return x.mul(cdf);
-            }
-            return x.mul(halfSquare.neg().lanewise(EXP).mul(Gaussian.INV_SQRT_2PI)).add(cdf);
-        }
-        // 2u = 2√(2/π)(x + 0.044715x³) and σ(2u) = e/(1 + e) with e = e^(2u) ≤ 1 here.
-        double twoScale = 2.0 * ScalarElementwise.GELU_TANH_SCALE;
-        double cubic = ScalarElementwise.GELU_TANH_CUBIC;
-        DoubleVector square = x.mul(x);
-        DoubleVector e = square.fma(cubic, 1.0).mul(x).mul(twoScale).lanewise(EXP);
-        DoubleVector r = DoubleVector.broadcast(D, 1.0).div(e.add(1.0));
-        DoubleVector sigma = e.mul(r);
-        if (form == TAIL_GELU_TANH) {
-            return x.mul(sigma);
-        }
-        DoubleVector du = square.fma(3.0 * cubic, 1.0).mul(twoScale);
-        return x.mul(sigma.mul(r)).mul(du).add(sigma);
     }
 
     private static FloatVector reluDerivative(FloatVector dy, FloatVector x) {
