@@ -560,11 +560,16 @@ public final class CpuDriver implements BackendDriver {
     private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> MATMUL_SCRATCH = new ThreadLocal<>();
 
     private static float[] matmulScratch(int size) {
-        java.lang.ref.SoftReference<float[]> ref = MATMUL_SCRATCH.get();
+        return scratch(MATMUL_SCRATCH, size);
+    }
+
+    /** The calling thread's array in {@code slot}, of at least {@code size} floats: the kept one, or a new one kept. */
+    private static float[] scratch(ThreadLocal<java.lang.ref.SoftReference<float[]>> slot, int size) {
+        java.lang.ref.SoftReference<float[]> ref = slot.get();
         float[] s = ref == null ? null : ref.get();
         if (s == null || s.length < size) {
             s = new float[size];
-            MATMUL_SCRATCH.set(new java.lang.ref.SoftReference<>(s));
+            slot.set(new java.lang.ref.SoftReference<>(s));
         }
         return s;
     }
@@ -698,13 +703,7 @@ public final class CpuDriver implements BackendDriver {
     private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> LAYER_SCRATCH = new ThreadLocal<>();
 
     private static float[] layerScratch(int size) {
-        java.lang.ref.SoftReference<float[]> ref = LAYER_SCRATCH.get();
-        float[] s = ref == null ? null : ref.get();
-        if (s == null || s.length < size) {
-            s = new float[size];
-            LAYER_SCRATCH.set(new java.lang.ref.SoftReference<>(s));
-        }
-        return s;
+        return scratch(LAYER_SCRATCH, size);
     }
 
     // =====================================================================================

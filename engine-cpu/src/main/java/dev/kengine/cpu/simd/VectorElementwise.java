@@ -2453,10 +2453,10 @@ public final class VectorElementwise implements Elementwise {
             VectorRandom.dropoutBFloat16(x, b, t[0], bytes, threshold, scale, seed, offset, b, 0, whole);
             if (whole < len) {
                 // Fewer than a Philox block of the vector kernel: the scalar kernel on the widened tail.
+                byte[] tb = TAIL_BYTES.get();
                 widenHalves(true, x, b + whole, t[1], whole, len - whole);
-                ScalarElementwise.INSTANCE.dropoutBytes(t[1], t[0], TAIL_BYTES.get(), p, scale, seed, offset, b, whole,
-                        len);
-                System.arraycopy(TAIL_BYTES.get(), whole, bytes, b + whole, len - whole);
+                ScalarElementwise.INSTANCE.dropoutBytes(t[1], t[0], tb, p, scale, seed, offset, b, whole, len);
+                System.arraycopy(tb, whole, bytes, b + whole, len - whole);
             }
             narrowBFloat16(t[0], 0, y, b, len);
         }
