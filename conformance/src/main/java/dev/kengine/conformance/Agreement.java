@@ -1,5 +1,7 @@
 package dev.kengine.conformance;
 
+import dev.kengine.Conversions;
+import dev.kengine.DType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -159,5 +161,77 @@ public final class Agreement {
             d[i] = f[i];
         }
         return d;
+    }
+
+    /**
+     * One unit in the last place of a half-precision value of magnitude |v| (the subnormal step below the normals).
+     *
+     * @param h {@link DType#FLOAT16} or {@link DType#BFLOAT16}
+     * @param v the value
+     * @return the spacing of h's values at |v|
+     */
+    static double halfUlp(DType h, double v) {
+        double a = Math.abs(v);
+        if (h == DType.FLOAT16) {
+            return a < 0x1p-14 ? 0x1p-24 : Math.scalb(1.0, Math.getExponent(a) - 10);
+        }
+        return a < Float.MIN_NORMAL ? 0x1p-133 : Math.scalb(1.0, Math.getExponent(a) - 7);
+    }
+
+    /**
+     * Asserts half-precision results against float64 references: within one rounding of the output (one ulp of
+     * h) plus {@code floatSlack}·max(1, |expected|) for the float32 arithmetic before it; NaN where the reference
+     * is NaN, and an infinity only where the reference rounds to one.
+     *
+     * @param what the check's name, for the failure message
+     * @param h the results' dtype, {@link DType#FLOAT16} or {@link DType#BFLOAT16}
+     * @param expected the references
+     * @param actual the results, widened to float
+     * @param floatSlack the float32 computation's relative error allowed before the rounding
+     * @throws AssertionFailedError at the first element outside the bound
+     */
+    static void assertHalfNear(String what, DType h, double[] expected, float[] actual, double floatSlack) {
+        if (expected.length != actual.length) {
+            throw new AssertionFailedError(what + ": expected " + expected.length + " elements but the backend returned "
+                    + actual.length);
+        }
+        for (int i = 0; i < expected.length; i++) {
+            double e = expected[i];
+            float a = actual[i];
+            if (Double.isNaN(e)) {
+                if (!Float.isNaN(a)) {
+                    throw new AssertionFailedError(what + ": element " + i + " should be NaN, got " + a);
+                }
+                continue;
+            }
+            double rounded = Conversions.toFloat(h, Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits((float) e), h));
+            if (Double.isInfinite(rounded) || Double.isInfinite(e)) {
+                if (rounded != a) {
+                    throw new AssertionFailedError(what + ": element " + i + " is " + a + ", the reference " + e
+                            + " rounds to " + rounded + " in " + h);
+                }
+                continue;
+            }
+            double allowed = halfUlp(h, e) + floatSlack * Math.max(1, Math.abs(e));
+            if (!(Math.abs(a - e) <= allowed)) {
+                throw new AssertionFailedError(what + ": element " + i + " is " + a + ", the reference " + e + " (rounded to "
+                        + h + ": " + rounded + "); allowed " + allowed + " = one " + h + " ulp + float32 slack " + floatSlack);
+            }
+        }
+    }
+
+    /**
+     * Each element of {@code x} rounded to {@code h} and back: the values an h tensor uploaded from x holds.
+     *
+     * @param h the dtype
+     * @param x the values
+     * @return a new array, x's length
+     */
+    static float[] roundedTo(DType h, float[] x) {
+        float[] r = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            r[i] = Conversions.toFloat(h, Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(x[i]), h));
+        }
+        return r;
     }
 }

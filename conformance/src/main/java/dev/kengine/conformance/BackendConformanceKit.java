@@ -2577,39 +2577,6 @@ public abstract class BackendConformanceKit {
         }
     }
 
-    /** One unit in the last place of a half-precision value of magnitude |v| (the subnormal step below the normals). */
-    private static double halfUlp(DType h, double v) {
-        double a = Math.abs(v);
-        if (h == DType.FLOAT16) {
-            return a < 0x1p-14 ? 0x1p-24 : Math.scalb(1.0, Math.getExponent(a) - 10);
-        }
-        return a < Float.MIN_NORMAL ? 0x1p-133 : Math.scalb(1.0, Math.getExponent(a) - 7);
-    }
-
-    /** Half-precision results against float64 references: one rounding of the output plus the float32 slack. */
-    private static void assertHalfNear(String what, DType h, double[] expected, float[] actual, double floatSlack) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        for (int i = 0; i < expected.length; i++) {
-            double e = expected[i];
-            float a = actual[i];
-            if (Double.isNaN(e)) {
-                assertTrue(Float.isNaN(a), what + ": element " + i + " should be NaN, got " + a);
-                continue;
-            }
-            double rounded = Conversions.toFloat(h, h == DType.FLOAT16 ? Conversions.toFloat16((float) e) : Conversions.toBFloat16((float) e));
-            if (Double.isInfinite(rounded) || Double.isInfinite(e)) {
-                assertEquals(rounded, a, 0.0, what + ": element " + i);
-                continue;
-            }
-            double allowed = halfUlp(h, e) + floatSlack * Math.max(1, Math.abs(e));
-            if (Math.abs(a - e) > allowed) {
-                fail(what + ": element " + i + " is " + a + ", the reference " + e + " (rounded to " + h + ": " + rounded
-                        + "); allowed " + allowed + " = one " + h + " ulp + float32 slack " + floatSlack);
-            }
-        }
-    }
-
-    /** {@code x} rounded to {@code h} and back: the values a half-precision tensor of x holds. */
     /** The raw bits of each float (NaN payloads and −0 told apart, unlike assertArrayEquals on floats). */
     private static int[] bits(float[] x) {
         int[] b = new int[x.length];
@@ -2619,12 +2586,9 @@ public abstract class BackendConformanceKit {
         return b;
     }
 
+    /** {@code x} rounded to {@code h} and back: the values a half-precision tensor of x holds. */
     private static float[] roundedTo(DType h, float[] x) {
-        float[] r = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            r[i] = Conversions.toFloat(h, Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(x[i]), h));
-        }
-        return r;
+        return Agreement.roundedTo(h, x);
     }
 
     /** Aborts (skips) the running test unless the backend stores {@code h} and runs {@code op} on it; records h. */
@@ -2660,7 +2624,7 @@ public abstract class BackendConformanceKit {
                             fwd[i] = ActivationOracle.forward(act, x[i]);
                         }
                         float[] y = ty.toArray();
-                        assertHalfNear(act + " forward in " + h, h, fwd, y, 1e-6);
+                        Agreement.assertHalfNear(act + " forward in " + h, h, fwd, y, 1e-6);
                         // The same values into an existing tensor, in place.
                         backend.activation(tx, act, tx);
                         assertArrayEquals(y, tx.toArray(), act + " in place in " + h);
@@ -2672,7 +2636,7 @@ public abstract class BackendConformanceKit {
                             bwd[i] = ActivationOracle.backward(act, dy[i], x[i], y[i]);
                         }
                         // The backward pass reads the rounded y where it uses the output: its reference does too.
-                        assertHalfNear(act + " backward in " + h, h, bwd, dx, 2e-5);
+                        Agreement.assertHalfNear(act + " backward in " + h, h, bwd, dx, 2e-5);
                     }));
                 }
             }
@@ -2700,17 +2664,17 @@ public abstract class BackendConformanceKit {
                         div[i] = (double) a[i] / b[i];
                         sc[i] = a[i] * 1.7;
                     }
-                    assertHalfNear("add in " + h, h, add, backend.add(ta, tb).toArray(), 1e-7);
-                    assertHalfNear("mul in " + h, h, mul, backend.mul(ta, tb).toArray(), 1e-7);
-                    assertHalfNear("div in " + h, h, div, backend.div(ta, tb).toArray(), 1e-7);
-                    assertHalfNear("scale in " + h, h, sc, backend.scale(ta, 1.7f).toArray(), 1e-7);
+                    Agreement.assertHalfNear("add in " + h, h, add, backend.add(ta, tb).toArray(), 1e-7);
+                    Agreement.assertHalfNear("mul in " + h, h, mul, backend.mul(ta, tb).toArray(), 1e-7);
+                    Agreement.assertHalfNear("div in " + h, h, div, backend.div(ta, tb).toArray(), 1e-7);
+                    Agreement.assertHalfNear("scale in " + h, h, sc, backend.scale(ta, 1.7f).toArray(), 1e-7);
                     Tensor out = backend.zeros(h, 257);
                     backend.sub(ta, tb, out);
                     double[] sub = new double[a.length];
                     for (int i = 0; i < a.length; i++) {
                         sub[i] = (double) a[i] - b[i];
                     }
-                    assertHalfNear("sub into out in " + h, h, sub, out.toArray(), 1e-7);
+                    Agreement.assertHalfNear("sub into out in " + h, h, sub, out.toArray(), 1e-7);
                 }));
                 tests.add(check("sum, mean, softmax and log-softmax in " + h, ops(Op.SUM, Op.MEAN, Op.SOFTMAX, Op.LOG_SOFTMAX, Op.CAST), () -> {
                     requireHalf(Op.SOFTMAX, h);
@@ -2736,16 +2700,16 @@ public abstract class BackendConformanceKit {
                             lsm[r * cols + c] = x[r * cols + c] - m - Math.log(z);
                         }
                     }
-                    assertHalfNear("softmax in " + h, h, sm, backend.softmax(t).toArray(), 1e-6);
-                    assertHalfNear("log-softmax in " + h, h, lsm, backend.logSoftmax(t).toArray(), 1e-6);
+                    Agreement.assertHalfNear("softmax in " + h, h, sm, backend.softmax(t).toArray(), 1e-6);
+                    Agreement.assertHalfNear("log-softmax in " + h, h, lsm, backend.logSoftmax(t).toArray(), 1e-6);
                     Tensor s = backend.sum(t, 1);
                     assertEquals(h, s.dtype());
-                    assertHalfNear("sum over rows in " + h, h, rowSum, s.toArray(), 1e-5);
+                    Agreement.assertHalfNear("sum over rows in " + h, h, rowSum, s.toArray(), 1e-5);
                     double total = 0;
                     for (double v : rowSum) {
                         total += v;
                     }
-                    assertHalfNear("mean in " + h, h, new double[] {total / x.length}, backend.mean(t).toArray(), 1e-5);
+                    Agreement.assertHalfNear("mean in " + h, h, new double[] {total / x.length}, backend.mean(t).toArray(), 1e-5);
                 }));
                 tests.add(check("losses and the softmax cross-entropy in " + h, ops(Op.LOSS, Op.LOSS_BACKWARD, Op.SOFTMAX_CROSS_ENTROPY, Op.CAST), () -> {
                     requireHalf(Op.LOSS, h);
@@ -2765,7 +2729,7 @@ public abstract class BackendConformanceKit {
                         grad[i] = 2 * d / p.length;
                     }
                     assertEquals(sum / p.length, mse.loss().item(), 1e-5 * sum / p.length, "MSE in " + h);
-                    assertHalfNear("MSE gradient in " + h, h, grad, mse.gradient().toArray(), 1e-6);
+                    Agreement.assertHalfNear("MSE gradient in " + h, h, grad, mse.gradient().toArray(), 1e-6);
                     int[] labels = Inputs.labels(30, 10, 6);
                     LossAndGradient ce = backend.softmaxCrossEntropy(tp, labels, Reduction.SUM);
                     double ceSum = 0;
@@ -2785,7 +2749,7 @@ public abstract class BackendConformanceKit {
                         }
                     }
                     assertEquals(ceSum, ce.loss().item(), 1e-5 * Math.abs(ceSum), "softmax cross-entropy in " + h);
-                    assertHalfNear("softmax cross-entropy gradient in " + h, h, ceGrad, ce.gradient().toArray(), 1e-6);
+                    Agreement.assertHalfNear("softmax cross-entropy gradient in " + h, h, ceGrad, ce.gradient().toArray(), 1e-6);
                 }));
                 tests.add(check("matmul with float32 accumulation in " + h, ops(Op.MATMUL, Op.CAST), () -> {
                     requireHalf(Op.MATMUL, h);
@@ -2817,7 +2781,7 @@ public abstract class BackendConformanceKit {
                         double f32 = k * 0x1p-24 * scaleOf[i];
                         assertTrue(Math.abs(got32[i] - c[i]) <= f32, "matmul into float32 c in " + h + ", element " + i
                                 + ": " + got32[i] + " vs " + c[i]);
-                        assertTrue(Math.abs(got[i] - c[i]) <= f32 + halfUlp(h, c[i]), "matmul in " + h + ", element " + i
+                        assertTrue(Math.abs(got[i] - c[i]) <= f32 + Agreement.halfUlp(h, c[i]), "matmul in " + h + ", element " + i
                                 + ": " + got[i] + " vs " + c[i]);
                     }
                 }));
@@ -3049,17 +3013,17 @@ public abstract class BackendConformanceKit {
                     LinearOutput o = backend.linear(backend.of(x, h, rows, in), backend.of(w, h, in, out), backend.of(b, h, out),
                             Activation.GELU);
                     assertEquals(h, o.output().dtype());
-                    assertHalfNear("linear in " + h, h, widen(down(f.output())), down(o.output()), 1e-5);
+                    Agreement.assertHalfNear("linear in " + h, h, widen(down(f.output())), down(o.output()), 1e-5);
                     LinearGradients g = backend.linearBackward(backend.of(dy, h, rows, out), o);
                     assertEquals(h, g.dw().dtype());
                     // The backward pass starts from the half forward pass's rounded z and y: so does its float32 reference.
                     LinearOutput rounded = new LinearOutput(up(down(o.output()), rows, out), up(down(o.preActivation()), rows, out),
                             up(x, rows, in), up(w, in, out), up(b, out), Activation.GELU);
                     LinearGradients rg = backend.linearBackward(up(dy, rows, out), rounded);
-                    assertHalfNear("linear backward dx in " + h, h, widen(down(rg.dx())), down(g.dx()), 1e-6);
-                    assertHalfNear("linear backward dw in " + h, h, widen(down(rg.dw())), down(g.dw()), 1e-6);
-                    assertHalfNear("linear backward db in " + h, h, widen(down(rg.db())), down(g.db()), 1e-6);
-                    assertHalfNear("linear backward dw in " + h + " against the float32 pass", h, widen(down(fg.dw())),
+                    Agreement.assertHalfNear("linear backward dx in " + h, h, widen(down(rg.dx())), down(g.dx()), 1e-6);
+                    Agreement.assertHalfNear("linear backward dw in " + h, h, widen(down(rg.dw())), down(g.dw()), 1e-6);
+                    Agreement.assertHalfNear("linear backward db in " + h, h, widen(down(rg.db())), down(g.db()), 1e-6);
+                    Agreement.assertHalfNear("linear backward dw in " + h + " against the float32 pass", h, widen(down(fg.dw())),
                             down(g.dw()), 0.05);
                     Tensor hx = backend.of(x, h, rows, in);
                     assertEquals(backend.l2Norm(up(x)).item(), backend.l2Norm(hx).item(), 1e-6 * backend.l2Norm(up(x)).item(),
@@ -3068,16 +3032,16 @@ public abstract class BackendConformanceKit {
                     Tensor hy = backend.softmax(hx);
                     Tensor hdy = backend.of(roundedTo(h, Inputs.gaussian(rows * in, 45, 1)), h, rows, in);
                     float[] sb32 = down(backend.softmaxBackward(up(down(hdy), rows, in), up(down(hy), rows, in)));
-                    assertHalfNear("softmax backward in " + h, h, widen(sb32), down(backend.softmaxBackward(hdy, hy)), 1e-5);
+                    Agreement.assertHalfNear("softmax backward in " + h, h, widen(sb32), down(backend.softmaxBackward(hdy, hy)), 1e-5);
                     Tensor hly = backend.logSoftmax(hx);
                     float[] lb32 = down(backend.logSoftmaxBackward(up(down(hdy), rows, in), up(down(hly), rows, in)));
-                    assertHalfNear("log-softmax backward in " + h, h, widen(lb32), down(backend.logSoftmaxBackward(hdy, hly)), 1e-5);
+                    Agreement.assertHalfNear("log-softmax backward in " + h, h, widen(lb32), down(backend.logSoftmaxBackward(hdy, hly)), 1e-5);
                     float[] lg32 = down(backend.lossBackward(up(x, rows, in), up(down(hdy), rows, in), Loss.huber(1f), Reduction.MEAN));
-                    assertHalfNear("Huber gradient in " + h, h, widen(lg32),
+                    Agreement.assertHalfNear("Huber gradient in " + h, h, widen(lg32),
                             down(backend.lossBackward(hx, hdy, Loss.huber(1f), Reduction.MEAN)), 1e-6);
                     DropoutOutput d = backend.dropout(hx, 0.4f, 3, 1);
                     float[] db32 = down(backend.dropoutBackward(up(down(hdy), rows, in), d.mask(), 0.4f));
-                    assertHalfNear("dropout backward in " + h, h, widen(db32), down(backend.dropoutBackward(hdy, d.mask(), 0.4f)), 0);
+                    Agreement.assertHalfNear("dropout backward in " + h, h, widen(db32), down(backend.dropoutBackward(hdy, d.mask(), 0.4f)), 0);
                     Tensor g1 = backend.of(roundedTo(h, Inputs.gaussian(100, 46, 10)), h);
                     Tensor g2 = backend.of(Inputs.gaussian(50, 47, 10));
                     float before = (float) Math.hypot(backend.l2Norm(g1).item(), backend.l2Norm(g2).item());
@@ -3706,6 +3670,119 @@ public abstract class BackendConformanceKit {
             }
         }
 
+        /** A tensor with a canary tensor of its dtype allocated just before and just after it. */
+        private record Guarded(Tensor before, Tensor t, Tensor after, int[] pattern) {}
+
+        /** The canary's value in every dtype: not a value any op below writes there. */
+        private static float canaryValue(DType d) {
+            return d.isFloatingPoint() ? CANARY : 77f;
+        }
+
+        private Guarded guarded(DType d, int n) {
+            Tensor before = backend.full(d, Shape.of(n + 64), canaryValue(d));
+            Tensor t = backend.zeros(d, n);
+            Tensor after = backend.full(d, Shape.of(n + 64), canaryValue(d));
+            return new Guarded(before, t, after, rawBits(before));
+        }
+
+        private void assertGuarded(Guarded g, String what) {
+            for (Tensor c : new Tensor[] {g.before(), g.after()}) {
+                if (!Arrays.equals(rawBits(c), g.pattern())) {
+                    fail(what + " wrote outside its " + g.t().dtype() + " output: a neighbouring " + g.t().dtype()
+                            + " tensor changed");
+                }
+            }
+        }
+
+        /**
+         * The ops that write half-precision, INT32 or UINT8 outputs (their own kernels, with 2- and 1-byte stores
+         * and their own tails) between canaries of the same dtype, each where the backend runs it in that dtype.
+         */
+        private void halfCanaries(DType h, int n) {
+            requireStored(h);
+            float[] x = Inputs.gaussian(n, 7200 + n, 1);
+            Tensor tx = backend.of(x, h);
+            Tensor t32 = up(x);
+            Guarded out = guarded(h, n);
+            var caps = backend.capabilities();
+            List<Supplier<String>> writes = new ArrayList<>();
+            writes.add(() -> { backend.fill(out.t(), 3f); return "fill"; });
+            writes.add(() -> { out.t().copyFrom(x); return "upload of floats"; });
+            writes.add(() -> { out.t().copyFrom(tx.toShortArray()); return "upload of bits"; });
+            writes.add(() -> { backend.cast(t32, out.t()); return "cast from float32"; });
+            if (caps.supports(Op.ADD, h)) {
+                writes.add(() -> { backend.add(tx, tx, out.t()); return "add"; });
+            }
+            if (caps.supports(Op.MUL, h)) {
+                writes.add(() -> { backend.mul(tx, tx, out.t()); return "mul"; });
+            }
+            if (caps.supports(Op.SCALE, h)) {
+                writes.add(() -> { backend.scale(tx, 2f, out.t()); return "scale"; });
+            }
+            if (caps.supports(Op.COPY, h)) {
+                writes.add(() -> { backend.copy(tx, out.t()); return "copy"; });
+            }
+            if (caps.supports(Op.ACTIVATION, h)) {
+                for (Activation act : ACTIVATIONS) {
+                    writes.add(() -> { backend.activation(tx, act, out.t()); return "activation " + act; });
+                }
+            }
+            if (caps.supports(Op.ACTIVATION_BACKWARD, h)) {
+                writes.add(() -> { backend.activationBackward(tx, tx, tx, Activation.GELU, out.t()); return "activationBackward"; });
+            }
+            Guarded mask = caps.dtypes().contains(DType.UINT8) ? guarded(DType.UINT8, n) : null;
+            if (mask != null && caps.supports(Op.DROPOUT, h)) {
+                writes.add(() -> { backend.dropout(tx, 0.3f, 1, 2, out.t(), mask.t()); return "dropout"; });
+            }
+            if (mask != null && caps.supports(Op.DROPOUT_BACKWARD, h)) {
+                writes.add(() -> { backend.dropoutBackward(tx, mask.t(), 0.3f, out.t()); return "dropoutBackward"; });
+            }
+            if (caps.supports(Op.ADAM_STEP)) {
+                Tensor w = up(x);
+                Tensor m = backend.zeros(n);
+                Tensor v = backend.zeros(n);
+                writes.add(() -> { backend.adamStep(w, t32, m, v, AdamConfig.adam(1e-3f), 1, out.t()); return "adamStep's half copy"; });
+            }
+            if (caps.supports(Op.SGD_STEP)) {
+                Tensor w = up(x);
+                writes.add(() -> { backend.sgdStep(w, tx, null, SgdConfig.of(0.1f), out.t()); return "sgdStep's half copy"; });
+            }
+            Guarded index = caps.dtypes().contains(DType.INT32) && caps.supports(Op.ARGMAX, h) ? guarded(DType.INT32, 1) : null;
+            Tensor rows = index == null ? null : backend.of(x, h, 1, n);
+            for (Supplier<String> write : writes) {
+                String what = write.get();
+                assertGuarded(out, what);
+                if (mask != null) {
+                    assertGuarded(mask, what);
+                }
+            }
+            if (index != null) {
+                backend.argmax(rows, index.t());
+                assertGuarded(index, "argmax into INT32");
+            }
+            if (mask != null && caps.dtypes().contains(DType.UINT8)) {
+                backend.cast(t32, mask.t());
+                assertGuarded(mask, "cast to UINT8");
+            }
+        }
+
+        /** A tensor's elements as raw bits, zero-extended, through a native-order buffer. */
+        private int[] rawBits(Tensor t) {
+            DType d = t.dtype();
+            int n = (int) t.size();
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(n * d.byteSize()).order(java.nio.ByteOrder.nativeOrder());
+            t.copyTo(bb);
+            int[] r = new int[n];
+            for (int i = 0; i < n; i++) {
+                r[i] = switch (d) {
+                    case FLOAT32, INT32 -> bb.getInt(4 * i);
+                    case FLOAT16, BFLOAT16 -> bb.getShort(2 * i) & 0xFFFF;
+                    case UINT8 -> bb.get(i) & 0xFF;
+                };
+            }
+            return r;
+        }
+
         @TestFactory
         @DisplayName("neighbouring tensors are untouched by every op that writes into a given output")
         Stream<DynamicTest> canaries() {
@@ -3756,6 +3833,12 @@ public abstract class BackendConformanceKit {
                         assertCanary(after, what);
                     }
                 }));
+            }
+            for (DType h : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+                for (int n : SIZES) {
+                    tests.add(check("ops writing " + h + ", INT32 and UINT8 outputs of " + n + " elements",
+                            ops(Op.FILL, Op.CAST), () -> halfCanaries(h, n)));
+                }
             }
             tests.add(check("matmul into C [17, 13]", ops(Op.MATMUL, Op.FILL), () -> {
                 Tensor a = up(Inputs.gaussian(17 * 7, 7100, 1), 17, 7);

@@ -1,6 +1,8 @@
 package dev.kengine.conformance;
 
 import dev.kengine.Backend;
+import dev.kengine.Conversions;
+import dev.kengine.DType;
 import dev.kengine.EngineException;
 import dev.kengine.InvalidArgumentException;
 import dev.kengine.LinearGradients;
@@ -12,6 +14,7 @@ import dev.kengine.Tensor;
 import dev.kengine.conformance.oracle.ActivationOracle;
 import dev.kengine.conformance.oracle.LinalgOracle;
 import dev.kengine.conformance.oracle.LossOracle;
+import dev.kengine.conformance.oracle.OptimizerOracle;
 import dev.kengine.conformance.oracle.ReductionOracle;
 import dev.kengine.conformance.oracle.SoftmaxOracle;
 import dev.kengine.op.Activation;
@@ -25,6 +28,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,9 +57,13 @@ import java.util.function.Supplier;
  * Shapes are random (rank 0–4, and 5 to be rejected; dimensions 0, 1, odd, and huge leading
  * dimensions of empty tensors), parameters random (negative, NaN, ±∞, huge), and about a third of
  * the cases inject one fault: a null, a closed tensor, a tensor of another backend instance, a
- * wrong shape, a bad parameter, a segment whose arena is closed or confined to another thread, a
- * read-only buffer, a tensor closed by another thread, a scope used after close or from another
- * thread. Every case derives from (seed, case index), so a failure names the seed that replays it.
+ * wrong shape, a wrong dtype, a bad parameter, a segment whose arena is closed or confined to another
+ * thread, a read-only buffer, a tensor closed by another thread, a scope used after close or from
+ * another thread. The dtype surface has cases of its own: every dtype through every upload and
+ * download, casts between every pair (bit for bit against {@link Conversions}), the finite test and
+ * unscale of loss scaling, half-precision arithmetic and activations, mixed-precision optimiser steps
+ * with their half copy, INT32 labels, argmax into INT32 and UINT8 dropout masks. Every case derives
+ * from (seed, case index), so a failure names the seed that replays it.
  */
 public final class Fuzzer {
     /** A call running longer than this is reported as a hang. */
@@ -277,9 +286,11 @@ public final class Fuzzer {
     }
 
     /** The fault a case injects into one of its arguments. */
-    enum Fault { NONE, NULL, CLOSED, FOREIGN, WRONG_SHAPE, BAD_PARAM, CLOSED_BY_OTHER_THREAD }
+    enum Fault { NONE, NULL, CLOSED, FOREIGN, WRONG_SHAPE, BAD_PARAM, CLOSED_BY_OTHER_THREAD, WRONG_DTYPE }
 
     private static final Fault[] FAULTS = Fault.values();
+    /** Every dtype, in the order a case draws them. */
+    private static final DType[] DTYPES = DType.values();
 
 
     @FunctionalInterface
@@ -445,18 +456,56 @@ public final class Fuzzer {
             boolean target = hit(true);
             Shape s = shape;
             if (target && fault == Fault.WRONG_SHAPE) {
-                Shape other = shape();
-                s = other.equals(shape) ? Shape.of(shape.size() + 1) : other;
+                s = otherShape(shape);
             }
             float[] data = lo < hi ? uniform(s.size(), lo, hi) : values(s.size(), specials);
+            return place(target, s, DType.FLOAT32, data);
+        }
+
+        /**
+         * A tensor of {@code dtype} holding {@code data} (converted by {@link Conversions}' rules), or the case's
+         * tensor fault here: a wrong shape gets fresh values of its own size.
+         */
+        Arg tensor(Shape shape, DType dtype, float[] data) {
+            boolean target = hit(true);
+            if (target && fault == Fault.WRONG_SHAPE) {
+                Shape s = otherShape(shape);
+                return place(true, s, dtype, values(s.size(), false));
+            }
+            return place(target, shape, dtype, data);
+        }
+
+        private Shape otherShape(Shape shape) {
+            Shape other = shape();
+            return other.equals(shape) ? Shape.of(shape.size() + 1) : other;
+        }
+
+        /** Uploads data as a dtype tensor of shape s, injecting the fault when this argument is its target. */
+        private Arg place(boolean target, Shape s, DType dtype, float[] data) {
             if (target && fault == Fault.NULL) {
                 return new Arg(null, data);
             }
+            if (target && fault == Fault.WRONG_DTYPE) {
+                DType other = dtype;
+                while (other == dtype) {
+                    other = DTYPES[rnd.nextInt(DTYPES.length)];
+                }
+                dtype = other;
+            }
             Backend on = target && fault == Fault.FOREIGN ? foreign : b;
-            Tensor t = on.of(data, s.dims().length == 0 ? new long[0] : s.dims());
-            if (s.rank() == 0) {
-                t.close();
-                t = on.scalar(data[0]);
+            Tensor t;
+            if (dtype == DType.FLOAT32) {
+                t = on.of(data, s.dims().length == 0 ? new long[0] : s.dims());
+                if (s.rank() == 0) {
+                    t.close();
+                    t = on.scalar(data[0]);
+                }
+            } else {
+                t = on.empty(dtype, s);
+                if (on == foreign) {
+                    foreignTensors.add(t);
+                }
+                t.copyFrom(data);
             }
             if (target && fault == Fault.CLOSED) {
                 t.close();
@@ -469,11 +518,31 @@ public final class Fuzzer {
                     Thread.currentThread().interrupt();
                 }
             }
-            if (on == foreign) {
-                Tensor f = t;
-                foreignTensors.add(f);
+            if (on == foreign && dtype == DType.FLOAT32) {
+                foreignTensors.add(t);
             }
             return new Arg(t, data);
+        }
+
+        /** One of the five dtypes. */
+        DType dtype() {
+            return DTYPES[rnd.nextInt(DTYPES.length)];
+        }
+
+        /** bfloat16 or float16. */
+        DType half() {
+            return rnd.nextBoolean() ? DType.BFLOAT16 : DType.FLOAT16;
+        }
+
+        /** n values as {@link #values(long, boolean)}, with these specials mixed in (now and then). */
+        float[] values(long n, float[] specials) {
+            float[] x = values(n, false);
+            for (int i = 0; i < x.length; i++) {
+                if (specials.length > 0 && rnd.nextInt(12) == 0) {
+                    x[i] = specials[rnd.nextInt(specials.length)];
+                }
+            }
+            return x;
         }
 
         final List<Tensor> foreignTensors = new ArrayList<>();
@@ -642,6 +711,9 @@ public final class Fuzzer {
                         MemorySegment seg = arena.allocate(n * 4, 4);
                         t.copyTo(seg);
                         float[] back = seg.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                        if (!c.clean()) {
+                            return false;
+                        }
                         c.agree("copyTo(shared segment)", Tolerances.COPY, a.d(), back, null, a.v());
                         t.copyFrom(seg);
                         return true;
@@ -653,6 +725,9 @@ public final class Fuzzer {
                     t.copyTo(fb);
                     float[] back = new float[(int) n];
                     fb.get(0, back);
+                    if (!c.clean()) {
+                        return false;
+                    }
                     c.agree("copyTo(big-endian buffer)", Tolerances.COPY, a.d(), back, null, a.v());
                     return true;
                 }
@@ -667,8 +742,11 @@ public final class Fuzzer {
             if (c.rnd.nextBoolean()) {
                 a.t().item();
             } else {
-                c.agree("toArray", Tolerances.COPY, a.d(), a.t().toArray(), null, a.v());
-                return c.clean();
+                float[] r = a.t().toArray();
+                if (c.clean()) {
+                    c.agree("toArray", Tolerances.COPY, a.d(), r, null, a.v());
+                    return true;
+                }
             }
             return false;
         });
@@ -1186,6 +1264,7 @@ public final class Fuzzer {
             }
             return false;
         });
+        dtypeOps();
         op("scopes", c -> {
             Scope inner = Scope.open();
             Tensor t = c.b.zeros(3);
@@ -1251,6 +1330,521 @@ public final class Fuzzer {
                 default -> c.deadTensor.toArray();
             }
             return false;
+        });
+    }
+
+    /** Values for conversions: the specials, the float range's ends, fp16's and the integers' edges. */
+    private static final float[] CONVERSION_VALUES = {
+        0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+        Float.intBitsToFloat(0x7F800001), Float.intBitsToFloat(0xFFC12345), Float.MAX_VALUE, -Float.MAX_VALUE,
+        Float.MIN_VALUE, -Float.MIN_NORMAL, 65504f, 65520f, -65536f, 6e-8f, 1.00390625f, 1.01171875f, 255.5f, 256f, -1.5f,
+        3e9f, -3e9f, 16777217f, 0x1p-133f, 0x1.8p-134f
+    };
+
+    /** The raw bits of each value converted to {@code d} by {@link Conversions}' rules (zero-extended). */
+    private static int[] converted(float[] v, DType d) {
+        int[] r = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(v[i]), d);
+        }
+        return r;
+    }
+
+    /** A tensor's elements as raw bits (zero-extended), through a native-order buffer. */
+    private static int[] raw(Tensor t) {
+        DType d = t.dtype();
+        int n = (int) t.size();
+        ByteBuffer bb = ByteBuffer.allocate(n * d.byteSize()).order(ByteOrder.nativeOrder());
+        t.copyTo(bb);
+        return decode(bb, d, n);
+    }
+
+    private static int[] decode(ByteBuffer bb, DType d, int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = switch (d) {
+                case FLOAT32, INT32 -> bb.getInt(4 * i);
+                case FLOAT16, BFLOAT16 -> bb.getShort(2 * i) & 0xFFFF;
+                case UINT8 -> bb.get(i) & 0xFF;
+            };
+        }
+        return r;
+    }
+
+    /** Raw elements of {@code d} in a buffer of the given byte order, direct or on the heap, position 0. */
+    private static ByteBuffer encode(int[] raw, DType d, ByteOrder order, boolean direct) {
+        int bytes = raw.length * d.byteSize();
+        ByteBuffer bb = (direct ? ByteBuffer.allocateDirect(bytes) : ByteBuffer.allocate(bytes)).order(order);
+        for (int i = 0; i < raw.length; i++) {
+            switch (d) {
+                case FLOAT32, INT32 -> bb.putInt(4 * i, raw[i]);
+                case FLOAT16, BFLOAT16 -> bb.putShort(2 * i, (short) raw[i]);
+                case UINT8 -> bb.put(i, (byte) raw[i]);
+            }
+        }
+        return bb;
+    }
+
+    /** Fails at the first element whose bits differ. */
+    private static void sameBits(String what, DType d, int[] expected, int[] actual) {
+        if (expected.length != actual.length) {
+            throw new org.opentest4j.AssertionFailedError(what + ": " + actual.length + " elements where " + expected.length
+                    + " were expected");
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] != actual[i]) {
+                throw new org.opentest4j.AssertionFailedError(String.format(Locale.ROOT,
+                        "%s: element %d of %d holds %s 0x%x where Conversions' rules give 0x%x", what, i, expected.length, d,
+                        actual[i], expected[i]));
+            }
+        }
+    }
+
+    /** A call that should have been rejected returned normally. */
+    private static org.opentest4j.AssertionFailedError accepted(String what) {
+        return new org.opentest4j.AssertionFailedError("accepted " + what + " without an exception");
+    }
+
+    private static long[] dimsOf(Shape s) {
+        return s.rank() == 0 ? new long[] {1} : s.dims();
+    }
+
+    /**
+     * The dtype surface: every dtype uploaded and downloaded through every array, buffer (either byte order) and
+     * segment, casts between every pair (bit for bit against {@link Conversions}), the finite test and the unscale
+     * of dynamic loss scaling, half-precision arithmetic and activations against the oracle, mixed-precision
+     * optimiser steps with their half copy, INT32 labels, argmax into INT32 and UINT8 dropout masks.
+     */
+    private static void dtypeOps() {
+        op("of/copyFrom/copyTo in every dtype", c -> {
+            DType d = c.dtype();
+            Shape s = c.shape();
+            float[] v = c.values(s.size(), CONVERSION_VALUES);
+            int n = v.length;
+            int[] bits = converted(v, d);
+            boolean wrongLength = c.fault == Fault.WRONG_SHAPE && c.hit(true);
+            boolean nul = c.fault == Fault.NULL && c.hit(true);
+            int m = n + (wrongLength ? 1 : 0);
+            int[] given = java.util.Arrays.copyOf(bits, m);
+            ByteOrder order = c.rnd.nextBoolean() ? ByteOrder.nativeOrder() : ByteOrder.BIG_ENDIAN;
+            Tensor t;
+            switch (c.rnd.nextInt(5)) {
+                case 0 -> t = c.b.of(nul ? null : java.util.Arrays.copyOf(v, m), d, dimsOf(s));
+                case 1 -> {
+                    ByteBuffer bb = encode(given, d, ByteOrder.nativeOrder(), false);
+                    t = switch (d) {
+                        case FLOAT32 -> {
+                            float[] f = new float[m];
+                            bb.asFloatBuffer().get(f);
+                            yield c.b.of(nul ? null : f, dimsOf(s));
+                        }
+                        case FLOAT16, BFLOAT16 -> {
+                            short[] h = new short[m];
+                            bb.asShortBuffer().get(h);
+                            yield c.b.of(nul ? null : h, d, dimsOf(s));
+                        }
+                        case INT32 -> c.b.of(nul ? null : given, dimsOf(s));
+                        case UINT8 -> c.b.of(nul ? null : bb.array(), dimsOf(s));
+                    };
+                }
+                case 2 -> t = c.b.of(nul ? null : encode(given, d, order, c.rnd.nextBoolean()), d, s);
+                case 3 -> {
+                    ByteBuffer bb = encode(given, d, order, c.rnd.nextBoolean());
+                    t = switch (d) {
+                        case FLOAT32 -> c.b.of(nul ? null : bb.asFloatBuffer(), s);
+                        case FLOAT16, BFLOAT16 -> c.b.of(nul ? null : bb.asShortBuffer(), d, s);
+                        case INT32 -> c.b.of(nul ? null : bb.asIntBuffer(), s);
+                        case UINT8 -> c.b.of(nul ? null : bb, d, s);
+                    };
+                }
+                default -> {
+                    Arena arena = Arena.ofConfined();
+                    MemorySegment seg = arena.allocate(m * (long) d.byteSize() + 1, 4).asSlice(0, m * (long) d.byteSize());
+                    MemorySegment.copy(MemorySegment.ofBuffer(encode(given, d, ByteOrder.nativeOrder(), false)), 0, seg, 0,
+                            seg.byteSize());
+                    boolean closed = c.rnd.nextInt(8) == 0;
+                    if (closed) {
+                        arena.close();
+                    }
+                    try {
+                        t = c.b.of(nul ? null : seg, d, s);
+                    } finally {
+                        if (!closed) {
+                            arena.close();
+                        }
+                    }
+                    if (closed) {
+                        throw accepted("a segment whose arena is closed");
+                    }
+                }
+            }
+            if (nul || wrongLength) {
+                throw accepted(nul ? "a null source" : "a source one element too long");
+            }
+            if (t.dtype() != d || t.size() != n) {
+                throw new org.opentest4j.AssertionFailedError("uploaded " + n + " elements of " + d + " into " + t.dtype() + " "
+                        + t.shape());
+            }
+            String what = "upload of " + d + " and download";
+            switch (c.rnd.nextInt(4)) {
+                case 0 -> {
+                    float[] back = t.toArray();
+                    int[] asFloat = new int[n];
+                    int[] expected = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        asFloat[i] = Float.floatToRawIntBits(back[i]);
+                        expected[i] = Float.floatToRawIntBits(Conversions.toFloat(d, bits[i]));
+                    }
+                    sameBits(what + " through toArray()", DType.FLOAT32, expected, asFloat);
+                }
+                case 1 -> {
+                    int[] back = new int[n];
+                    switch (d) {
+                        case FLOAT32 -> {
+                            float[] f = t.toArray();
+                            for (int i = 0; i < n; i++) {
+                                back[i] = Float.floatToRawIntBits(f[i]);
+                            }
+                        }
+                        case FLOAT16, BFLOAT16 -> {
+                            short[] h = t.toShortArray();
+                            for (int i = 0; i < n; i++) {
+                                back[i] = h[i] & 0xFFFF;
+                            }
+                        }
+                        case INT32 -> back = t.toIntArray();
+                        case UINT8 -> {
+                            byte[] u = t.toByteArray();
+                            for (int i = 0; i < n; i++) {
+                                back[i] = u[i] & 0xFF;
+                            }
+                        }
+                    }
+                    sameBits(what + " through its own array type", d, bits, back);
+                }
+                case 2 -> {
+                    ByteBuffer bb = (c.rnd.nextBoolean() ? ByteBuffer.allocateDirect(n * d.byteSize())
+                            : ByteBuffer.allocate(n * d.byteSize())).order(order);
+                    t.copyTo(bb);
+                    sameBits(what + " through a " + order + " ByteBuffer", d, bits, decode(bb, d, n));
+                }
+                default -> {
+                    try (Arena arena = Arena.ofShared()) {
+                        MemorySegment seg = arena.allocate(Math.max(1, n * (long) d.byteSize()), 4).asSlice(0, n * (long) d.byteSize());
+                        if (c.rnd.nextInt(6) == 0) {
+                            t.copyTo(seg.asReadOnly());
+                            throw accepted("a read-only segment as a destination");
+                        }
+                        t.copyTo(seg);
+                        sameBits(what + " through a segment", d, bits,
+                                decode(seg.asByteBuffer().order(ByteOrder.nativeOrder()), d, n));
+                    }
+                }
+            }
+            return true;
+        });
+        op("cast between every pair of dtypes", c -> {
+            DType from = c.dtype();
+            DType to = c.dtype();
+            Shape s = c.shape();
+            float[] v = c.values(s.size(), CONVERSION_VALUES);
+            Arg x = c.tensor(s, from, v);
+            DType given = c.object(to);
+            Tensor y;
+            if (c.rnd.nextBoolean()) {
+                y = c.b.cast(x.t(), given);
+            } else {
+                Arg out = c.tensor(s, to, new float[v.length]);
+                c.b.cast(x.t(), out.t());
+                y = out.t();
+            }
+            if (!c.clean()) {
+                return false;
+            }
+            int[] src = converted(v, from);
+            int[] expected = new int[src.length];
+            for (int i = 0; i < src.length; i++) {
+                expected[i] = Conversions.convert(from, src[i], to);
+            }
+            if (y.dtype() != to) {
+                throw new org.opentest4j.AssertionFailedError("cast to " + to + " returned " + y.dtype());
+            }
+            sameBits("cast " + from + " → " + to, to, expected, raw(y));
+            return true;
+        });
+        op("allFinite/unscaleIfFinite", c -> {
+            int k = 1 + c.rnd.nextInt(3);
+            List<Tensor> tensors = new ArrayList<>();
+            List<float[]> values = new ArrayList<>();
+            List<DType> types = new ArrayList<>();
+            boolean integer = false;
+            for (int j = 0; j < k; j++) {
+                DType d = c.rnd.nextInt(12) == 0 ? (c.rnd.nextBoolean() ? DType.INT32 : DType.UINT8)
+                        : c.rnd.nextBoolean() ? DType.FLOAT32 : c.half();
+                Shape s = c.shape();
+                float[] v = c.rnd.nextInt(3) == 0 ? c.values(s.size(), CONVERSION_VALUES) : c.values(s.size(), false);
+                Arg a = c.tensor(s, d, v);
+                d = a.t() == null ? d : a.t().dtype(); // a WRONG_DTYPE fault changes it
+                integer |= !d.isFloatingPoint();
+                tensors.add(a.t());
+                values.add(v);
+                types.add(d);
+            }
+            boolean twice = c.rnd.nextInt(15) == 0;
+            if (twice) {
+                tensors.add(tensors.get(0));
+                values.add(values.get(0));
+                types.add(types.get(0));
+            }
+            List<Tensor> given = c.rnd.nextInt(30) == 0 ? null : tensors;
+            boolean finite = true;
+            for (int j = 0; j < values.size(); j++) {
+                if (types.get(j).isFloatingPoint()) {
+                    for (int bitsOf : converted(values.get(j), types.get(j))) {
+                        finite &= Float.isFinite(Conversions.toFloat(types.get(j), bitsOf));
+                    }
+                }
+            }
+            if (c.rnd.nextBoolean()) {
+                boolean r = c.b.allFinite(given);
+                if (given == null || integer) {
+                    throw accepted(given == null ? "a null list" : "an integer tensor");
+                }
+                if (c.clean() && r != finite) {
+                    throw new org.opentest4j.AssertionFailedError("allFinite said " + r + " for tensors of " + types);
+                }
+                return c.clean();
+            }
+            float scale = c.param(1024f);
+            boolean r = c.b.unscaleIfFinite(given, scale);
+            if (given == null || integer || twice) {
+                throw accepted(given == null ? "a null list" : integer ? "an integer tensor" : "a tensor listed twice");
+            }
+            if (!c.clean()) {
+                return false;
+            }
+            if (r != finite) {
+                throw new org.opentest4j.AssertionFailedError("unscaleIfFinite said " + r + " for tensors of " + types);
+            }
+            float inverse = 1f / 1024f;
+            for (int j = 0; j < tensors.size(); j++) {
+                DType d = types.get(j);
+                int[] before = converted(values.get(j), d);
+                if (!r) {
+                    sameBits("unscaleIfFinite left tensor " + j + " as it was", d, before, raw(tensors.get(j)));
+                    continue;
+                }
+                double[] e = new double[before.length];
+                for (int i = 0; i < e.length; i++) {
+                    e[i] = (double) Conversions.toFloat(d, before[i]) * inverse;
+                }
+                if (d == DType.FLOAT32) {
+                    c.agree("unscaleIfFinite tensor " + j, Tolerances.SCALE, e, tensors.get(j).toArray(), null, null);
+                } else {
+                    Agreement.assertHalfNear("unscaleIfFinite tensor " + j + " in " + d, d, e, tensors.get(j).toArray(), 1e-7);
+                }
+            }
+            return true;
+        });
+        op("arithmetic and activations in bf16 and fp16", c -> {
+            DType h = c.half();
+            Shape s = c.shape();
+            int n = (int) s.size();
+            int kind = c.rnd.nextInt(4);
+            float[] a = Agreement.roundedTo(h, c.values(n, kind < 2 ? Inputs.SPECIALS : Inputs.FINITE_SPECIALS));
+            Arg x = c.tensor(s, h, a);
+            double[] e = new double[n];
+            Tensor y;
+            double slack = 1e-7;
+            String what;
+            switch (kind) {
+                case 0 -> {
+                    float[] bv = Agreement.roundedTo(h, c.values(n, Inputs.SPECIALS));
+                    Arg other = c.tensor(s, h, bv);
+                    int op = c.rnd.nextInt(3);
+                    what = new String[] {"add", "sub", "mul"}[op] + " in " + h;
+                    y = switch (op) {
+                        case 0 -> c.b.add(x.t(), other.t());
+                        case 1 -> c.b.sub(x.t(), other.t());
+                        default -> c.b.mul(x.t(), other.t());
+                    };
+                    for (int i = 0; i < n; i++) {
+                        e[i] = op == 0 ? (double) a[i] + bv[i] : op == 1 ? (double) a[i] - bv[i] : (double) a[i] * bv[i];
+                    }
+                }
+                case 1 -> {
+                    float f = c.param(1.7f);
+                    what = "scale in " + h;
+                    y = c.b.scale(x.t(), f);
+                    for (int i = 0; i < n; i++) {
+                        e[i] = (double) a[i] * f;
+                    }
+                }
+                case 2 -> {
+                    Activation act = c.activation();
+                    what = act + " forward in " + h;
+                    y = c.b.activation(x.t(), act);
+                    slack = 1e-6;
+                    for (int i = 0; act != null && i < n; i++) {
+                        e[i] = ActivationOracle.forward(act, a[i]);
+                    }
+                }
+                default -> {
+                    Activation act = c.activation();
+                    what = act + " backward in " + h;
+                    float[] dyv = Agreement.roundedTo(h, c.values(n, false));
+                    Arg dy = c.tensor(s, h, dyv);
+                    Tensor fwd = x.t() == null || act == null ? null : c.b.activation(x.t(), act);
+                    y = c.b.activationBackward(dy.t(), x.t(), fwd, act);
+                    if (!c.clean()) {
+                        return false;
+                    }
+                    float[] yv = fwd.toArray();
+                    slack = 2e-5;
+                    for (int i = 0; i < n; i++) {
+                        e[i] = ActivationOracle.backward(act, dyv[i], a[i], yv[i]);
+                    }
+                }
+            }
+            if (!c.clean()) {
+                return false;
+            }
+            if (y.dtype() != h) {
+                throw new org.opentest4j.AssertionFailedError(what + " returned " + y.dtype());
+            }
+            Agreement.assertHalfNear(what, h, e, y.toArray(), slack);
+            return true;
+        });
+        op("adamStep/sgdStep with a half gradient and a half copy", c -> {
+            Shape s = c.shape();
+            int n = (int) s.size();
+            DType gh = c.rnd.nextInt(3) == 0 ? DType.FLOAT32 : c.half();
+            DType ch = c.half();
+            float[] wv = c.values(n, false);
+            float[] gv = Agreement.roundedTo(gh, c.values(n, false));
+            Arg w = c.tensor(s, DType.FLOAT32, wv);
+            Arg g = c.tensor(s, gh, gv);
+            boolean self = c.rnd.nextInt(25) == 0;
+            Arg copy = self ? w : c.tensor(s, ch, new float[n]);
+            double[][] r;
+            if (c.rnd.nextBoolean()) {
+                float[] mv = c.values(n, false);
+                float[] vv = c.uniform(n, 0f, 1f);
+                Arg m = c.tensor(s, DType.FLOAT32, mv);
+                Arg v = c.tensor(s, DType.FLOAT32, vv);
+                AdamConfig cfg = AdamConfig.adam(c.param(1e-3f));
+                long step = c.longParam(3);
+                c.b.adamStep(w.t(), g.t(), m.t(), v.t(), cfg, step, copy.t());
+                if (self) {
+                    throw accepted("w as its own half copy");
+                }
+                if (!c.clean()) {
+                    return false;
+                }
+                r = OptimizerOracle.adam(Inputs.widen(wv), Inputs.widen(gv), Inputs.widen(mv), Inputs.widen(vv), cfg, step);
+                c.agree("adam w with a " + gh + " gradient", Tolerances.ADAM, r[0], w.t().toArray(), r[3], wv);
+                c.agree("adam m with a " + gh + " gradient", Tolerances.ADAM, r[1], m.t().toArray(), r[4], null);
+                c.agree("adam v with a " + gh + " gradient", Tolerances.ADAM, r[2], v.t().toArray(), r[5], null);
+            } else {
+                float momentum = c.rnd.nextBoolean() ? 0f : 0.9f;
+                float[] velv = c.values(n, false);
+                Arg vel = momentum != 0f || c.rnd.nextBoolean() ? c.tensor(s, DType.FLOAT32, velv) : null;
+                SgdConfig cfg = new SgdConfig(c.param(0.1f), momentum, false, 0f, 0f);
+                c.b.sgdStep(w.t(), g.t(), vel == null ? null : vel.t(), cfg, copy.t());
+                if (self) {
+                    throw accepted("w as its own half copy");
+                }
+                if (!c.clean()) {
+                    return false;
+                }
+                r = OptimizerOracle.sgd(Inputs.widen(wv), Inputs.widen(gv), vel == null ? null : Inputs.widen(velv), cfg);
+                c.agree("sgd w with a " + gh + " gradient", Tolerances.SGD, r[0], w.t().toArray(), r[2], wv);
+                if (vel != null) {
+                    c.agree("sgd velocity with a " + gh + " gradient", Tolerances.SGD, r[1], vel.t().toArray(), r[3], velv);
+                }
+            }
+            sameBits("the " + ch + " copy of the updated w", ch, converted(w.t().toArray(), ch), raw(copy.t()));
+            return true;
+        });
+        op("INT32 labels, argmax into INT32, UINT8 masks", c -> {
+            switch (c.rnd.nextInt(3)) {
+                case 0 -> {
+                    int rows = c.dim(9);
+                    int classes = 1 + c.dim(8);
+                    Arg logits = c.tensor(Shape.of(rows, classes), false);
+                    int[] labels = new int[rows];
+                    for (int i = 0; i < rows; i++) {
+                        labels[i] = c.rnd.nextInt(classes);
+                    }
+                    boolean outOfRange = rows > 0 && c.fault == Fault.BAD_PARAM && c.hit(false);
+                    if (outOfRange) {
+                        labels[c.rnd.nextInt(rows)] = c.rnd.nextBoolean() ? -1 : classes;
+                    }
+                    float[] lf = new float[rows];
+                    for (int i = 0; i < rows; i++) {
+                        lf[i] = labels[i];
+                    }
+                    Arg lt = c.tensor(Shape.of(rows), DType.INT32, lf);
+                    Reduction r = c.object(c.rnd.nextBoolean() ? Reduction.MEAN : Reduction.SUM);
+                    LossAndGradient lg = c.b.softmaxCrossEntropy(logits.t(), lt.t(), r);
+                    if (outOfRange) {
+                        throw accepted("an INT32 label outside [0, " + classes + ")");
+                    }
+                    if (!c.clean() || rows == 0) {
+                        return false;
+                    }
+                    double e = LossOracle.crossEntropy(logits.d(), labels, null, rows, classes, r);
+                    c.agree("softmaxCrossEntropy with INT32 labels", Tolerances.SOFTMAX_CROSS_ENTROPY, e, lg.loss().item(),
+                            (Math.abs(e) + 1) * classes);
+                    return true;
+                }
+                case 1 -> {
+                    int rows = c.dim(9);
+                    int cols = c.dim(9);
+                    DType xd = c.rnd.nextBoolean() ? DType.FLOAT32 : c.half();
+                    float[] xv = Agreement.roundedTo(xd, c.values((long) rows * cols, true));
+                    Arg x = c.tensor(Shape.of(rows, cols), xd, xv);
+                    Arg out = c.tensor(Shape.of(rows), DType.INT32, new float[rows]);
+                    c.b.argmax(x.t(), out.t());
+                    if (cols == 0) {
+                        throw accepted("argmax over an empty last axis");
+                    }
+                    if (!c.clean()) {
+                        return false;
+                    }
+                    int[] expected = c.b.argmax(x.t());
+                    sameBits("argmax into INT32 against argmax into int[]", DType.INT32, expected, out.t().toIntArray());
+                    return true;
+                }
+                default -> {
+                    Shape s = c.shape();
+                    int n = (int) s.size();
+                    DType xd = c.rnd.nextBoolean() ? DType.FLOAT32 : c.half();
+                    float[] xv = Agreement.roundedTo(xd, c.values(n, true));
+                    Arg x = c.tensor(s, xd, xv);
+                    Arg y = c.tensor(s, xd, new float[n]);
+                    Arg mask = c.tensor(s, DType.UINT8, new float[n]);
+                    float p = c.param(0.3f);
+                    long seed = c.rnd.nextLong();
+                    c.b.dropout(x.t(), p, seed, 7, y.t(), mask.t());
+                    if (!c.clean()) {
+                        return false;
+                    }
+                    // The float mask path of the same backend: the same draws, so the same bits.
+                    Tensor y2 = c.b.empty(xd, s);
+                    Tensor m2 = c.b.empty(DType.FLOAT32, s);
+                    c.b.dropout(x.t(), p, seed, 7, y2, m2);
+                    sameBits("dropout's y with a UINT8 mask against a float mask", xd, raw(y2), raw(y.t()));
+                    sameBits("the UINT8 mask against the float mask", DType.UINT8, converted(m2.toArray(), DType.UINT8),
+                            raw(mask.t()));
+                    float[] dyv = Agreement.roundedTo(xd, c.values(n, false));
+                    Tensor dy = c.b.empty(xd, s);
+                    dy.copyFrom(dyv);
+                    sameBits("dropoutBackward with a UINT8 mask against a float mask", xd,
+                            raw(c.b.dropoutBackward(dy, m2, p)), raw(c.b.dropoutBackward(dy, mask.t(), p)));
+                    return true;
+                }
+            }
         });
     }
 }

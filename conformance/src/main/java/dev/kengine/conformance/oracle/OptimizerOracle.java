@@ -20,7 +20,7 @@ public final class OptimizerOracle {
      * @param v the velocity before the step, w's length; null without momentum
      * @param cfg the step's settings
      * @return new arrays {w, v, the error scale of w, the error scale of v}; the v entries are null
-     *     when {@code v} is (and hold zeros when v is given without momentum)
+     *     when {@code v} is (and hold v as it was when v is given without momentum)
      */
     public static double[][] sgd(double[] w, double[] g, double[] v, SgdConfig cfg) {
         int n = w.length;
@@ -43,6 +43,9 @@ public final class OptimizerOracle {
                     gi = vi;
                     gm = vm;
                 }
+            } else if (v != null) {
+                nv[i] = v[i]; // without momentum the velocity is neither read nor written
+                mv[i] = Math.abs(v[i]);
             }
             nw[i] = wi - lr * gi;
             mw[i] = Math.abs(wi) + lr * gm;
