@@ -57,7 +57,7 @@ public final class Agreement {
         if (expected.length != actual.length) {
             throw new AssertionFailedError(what + ": expected " + expected.length + " elements but the backend returned " + actual.length);
         }
-        Evidence.agreement(tol, expected, actual, ref);
+        EvidenceLog.agreement(tol, expected, actual, ref);
         List<String> bad = new ArrayList<>();
         int count = 0;
         for (int i = 0; i < expected.length; i++) {
@@ -107,7 +107,7 @@ public final class Agreement {
         if (expected.length != actual.length) {
             throw new AssertionFailedError(what + ": expected " + expected.length + " elements but got " + actual.length);
         }
-        Evidence.bits(expected, actual);
+        EvidenceLog.bits(expected, actual);
         List<String> bad = new ArrayList<>();
         int count = 0;
         for (int i = 0; i < expected.length; i++) {

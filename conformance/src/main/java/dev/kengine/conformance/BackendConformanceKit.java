@@ -190,7 +190,7 @@ public abstract class BackendConformanceKit {
      * the case left no tensor open.
      */
     static void guarded(Backend b, Op[] ops, Executable body) throws Throwable {
-        Evidence.ops(ops);
+        EvidenceLog.ops(ops);
         requireOps(b, ops);
         int live = b.liveTensors();
         try (Scope scope = Scope.open()) {
@@ -2357,7 +2357,7 @@ public abstract class BackendConformanceKit {
         @DisplayName("upload, download, fill and copy in every dtype")
         Stream<DynamicTest> storage() {
             return Arrays.stream(DType.values()).map(d -> check("storage of " + d, ops(Op.UPLOAD, Op.DOWNLOAD, Op.FILL, Op.COPY), () -> {
-                Evidence.dtypes(d);
+                EvidenceLog.dtypes(d);
                 requireStored(d);
                 int[] bits = conversionInputs(d);
                 int n = Math.min(bits.length, 4099);
@@ -2406,7 +2406,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> halfConversions() {
             return Stream.of(DType.FLOAT16, DType.BFLOAT16).flatMap(h -> Stream.of(
                 check("all 65,536 " + h + " patterns to float32 and back", ops(Op.CAST), () -> {
-                    Evidence.dtypes(h, DType.FLOAT32);
+                    EvidenceLog.dtypes(h, DType.FLOAT32);
                     requireStored(h);
                     int[] all = conversionInputs(h);
                     Tensor t = fromBits(h, all);
@@ -2423,7 +2423,7 @@ public abstract class BackendConformanceKit {
                     assertSameBits(h + " → FLOAT32 → " + h, expect, rawBits(back));
                 }),
                 check("float32 midpoints, neighbours, specials and random bits to " + h, ops(Op.CAST), () -> {
-                    Evidence.dtypes(h, DType.FLOAT32);
+                    EvidenceLog.dtypes(h, DType.FLOAT32);
                     requireStored(h);
                     int[] in = float32ConversionInputs();
                     Tensor f = fromBits(DType.FLOAT32, in);
@@ -2448,7 +2448,7 @@ public abstract class BackendConformanceKit {
             for (DType from : DType.values()) {
                 for (DType to : DType.values()) {
                     tests.add(check(from + " → " + to, ops(Op.CAST), () -> {
-                        Evidence.dtypes(from, to);
+                        EvidenceLog.dtypes(from, to);
                         requireStored(from, to);
                         int[] in = conversionInputs(from);
                         Tensor x = fromBits(from, in);
@@ -2512,7 +2512,7 @@ public abstract class BackendConformanceKit {
         @DisplayName("INT32 labels on the device give the int[] result bit for bit; argmax writes INT32; dropout masks are UINT8")
         void labelsMasksAndIndices() throws Throwable {
             run(ops(Op.SOFTMAX_CROSS_ENTROPY, Op.ARGMAX, Op.DROPOUT, Op.DROPOUT_BACKWARD, Op.CAST), () -> {
-                Evidence.dtypes(DType.INT32, DType.UINT8);
+                EvidenceLog.dtypes(DType.INT32, DType.UINT8);
                 requireStored(DType.INT32, DType.UINT8);
                 int rows = 37;
                 int cols = 11;
@@ -2593,7 +2593,7 @@ public abstract class BackendConformanceKit {
 
     /** Aborts (skips) the running test unless the backend stores {@code h} and runs {@code op} on it; records h. */
     private void requireHalf(Op op, DType h) {
-        Evidence.dtypes(h);
+        EvidenceLog.dtypes(h);
         requireStored(h);
         if (!backend.capabilities().supports(op, h)) {
             Assumptions.abort("backend '" + backend.name() + "' does not run " + op + " on " + h);

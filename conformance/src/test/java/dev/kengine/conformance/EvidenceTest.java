@@ -17,7 +17,7 @@ class EvidenceTest {
     @Test
     @DisplayName("the worst element is the largest error over its bound; a correctly rounded element counts as error 0")
     void worstAgainstTheBound() {
-        Evidence.Recorder r = new Evidence.Recorder();
+        EvidenceLog.Recorder r = new EvidenceLog.Recorder();
         Tolerance tol = new Tolerance("demo", Tolerance.Phase.FORWARD, 1e-3, 0, 0, false, "a test row");
         // bound = 1e-3·|expected|: element 0 exact, element 1 at a quarter of its bound, element 2 at half of it.
         r.agreement(tol, new double[] {0.1, 1.0, 2.0}, new float[] {0.1f, 1.00025f, 2.001f}, null);
@@ -40,7 +40,7 @@ class EvidenceTest {
     @Test
     @DisplayName("an error under an exact tolerance, or a NaN where none belongs, is infinitely beyond the bound and counted")
     void beyondTheBound() {
-        Evidence.Recorder r = new Evidence.Recorder();
+        EvidenceLog.Recorder r = new EvidenceLog.Recorder();
         r.agreement(Tolerances.MUL, new double[] {1, 2, 3}, new float[] {1, Math.nextUp(2f), 3}, null);
         r.agreement(Tolerances.DIV, new double[] {1, Double.NaN}, new float[] {Float.NaN, Float.NaN}, null);
         r.bits(new float[] {1, Float.NaN, -0f}, new float[] {1, Float.NaN, 0f});
