@@ -23,8 +23,8 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
  * An element equal to the correctly rounded oracle value counts as error 0; an element that
  * disagrees where the bound is 0, or with a NaN or infinity, has an infinite ratio. Each check records
  * on its own thread; a disabled run records nothing and costs one configuration lookup per check. The
- * recording itself is {@link EvidenceLog}, which needs no JUnit: the fuzzer and the oracle checks run
- * without it (in {@code ./engine soak} and {@code ./engine accuracy}).
+ * recording itself is {@link EvidenceLog}, which needs no JUnit: the fuzzer runs without it (in
+ * {@code ./engine soak}).
  */
 public final class Evidence implements InvocationInterceptor {
     /** The configuration parameter that turns recording on: {@value}. */

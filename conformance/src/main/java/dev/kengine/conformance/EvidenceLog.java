@@ -11,8 +11,8 @@ import java.util.StringJoiner;
 /**
  * The recording side of {@link Evidence}, with no JUnit type in it: the checks ({@link Agreement}, the kit) call it
  * on every comparison, and it records only while {@link Evidence} has a {@link Recorder} open on the thread. The
- * fuzzer and the oracle checks also run where JUnit Jupiter is absent ({@code ./engine soak}, {@code ./engine
- * accuracy}); a class that names a JUnit type could not even be loaded there.
+ * fuzzer and {@link Agreement} also run where JUnit Jupiter is absent ({@code ./engine soak}); a class that names
+ * a JUnit type could not even be loaded there.
  */
 final class EvidenceLog {
     static final String OPS = "kengine.ops";

@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fuzzer and the oracle checks run where JUnit Jupiter is absent, as in {@code ./engine soak} and {@code
- * ./engine accuracy} (the bench jar leaves the kit's JUnit side out): the kit's classes, the engine and opentest4j in a
+ * The fuzzer and its oracle checks run where JUnit Jupiter is absent, as in {@code ./engine soak} (the bench jar
+ * leaves the kit's JUnit side out): the kit's classes, the engine and opentest4j in a
  * class loader of their own, without any {@code junit-jupiter} or {@code junit-platform} jar. A class on the fuzzer's
  * path that names a JUnit type fails every case there with NoClassDefFoundError; it did once (the kit's evidence
  * recorder), and the soak's fuzz phase stopped after 183 cases.
