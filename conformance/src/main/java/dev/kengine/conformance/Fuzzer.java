@@ -198,7 +198,8 @@ public final class Fuzzer {
 
     /**
      * Breaks the threading contract on purpose, {@code rounds} times: two threads run ops on a tensor
-     * while a third closes it, or closes the whole backend. Every call must complete or fail with an
+     * (float32, and a bfloat16 cast of it where the backend has one) while a third closes it, or closes
+     * the whole backend. Every call must complete or fail with an
      * exception of the family (a closed tensor, a closed backend), none may hang, the process must
      * survive, and after a tensor close the backend must still compute. Returns what broke.
      *
@@ -218,6 +219,8 @@ public final class Fuzzer {
                 int n = 1 << (10 + rnd.nextInt(8));
                 Tensor x = b.of(Inputs.gaussian(n, round, 1), n);
                 Tensor w = b.of(Inputs.gaussian(64 * 64, round + 1, 1), 64, 64);
+                boolean halves = b.capabilities().supports(dev.kengine.op.Op.CAST, DType.BFLOAT16)
+                        && b.capabilities().supports(dev.kengine.op.Op.ACTIVATION, DType.BFLOAT16);
                 java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(2);
                 List<Thread> threads = new ArrayList<>();
                 for (int t = 0; t < 2; t++) {
@@ -226,10 +229,15 @@ public final class Fuzzer {
                         started.countDown();
                         for (int i = 0; i < 400; i++) {
                             try {
-                                switch ((i + id) % 4) {
+                                switch ((i + id) % (halves ? 5 : 4)) {
                                     case 0 -> b.relu(x).close();
                                     case 1 -> b.sum(x).close();
                                     case 2 -> b.activation(x, Activation.GELU, x);
+                                    case 4 -> {
+                                        try (Tensor h = b.cast(x, DType.BFLOAT16)) {
+                                            b.activation(h, Activation.GELU, h);
+                                        }
+                                    }
                                     default -> {
                                         try (Tensor m = b.of(Inputs.gaussian(64 * 64, i, 1), 64, 64); Tensor p = b.matmul(m, w)) {
                                             p.toArray();
