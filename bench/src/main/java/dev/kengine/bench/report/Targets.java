@@ -79,7 +79,9 @@ final class Targets {
     /**
      * The optimiser steps: in mixed precision they read a half gradient and write the weights' half copy beside the
      * float32 master weights and moments, 28 bytes an element as in float32, so half precision saves no traffic and
-     * the issue's 1.8× cannot apply; the target is then no slower ({@value #HALF_COMPUTE_BOUND_TARGET}).
+     * the issue's 1.8× cannot apply; the target is then no slower ({@value #HALF_COMPUTE_BOUND_TARGET}). The copy's
+     * lines are fetched before they are written (the float32 step writes only lines it has read), so 30 bytes move
+     * against 28 and a step bound by memory reaches at most about 0.93 of float32 (bench/RESULTS.md).
      */
     static final java.util.Set<String> HALF_SAME_BYTES = java.util.Set.of("adam", "sgd_momentum");
 
