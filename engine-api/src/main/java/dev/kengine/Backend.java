@@ -3149,16 +3149,26 @@ public final class Backend implements AutoCloseable {
                             + "; only floating-point tensors hold non-finite values");
                 }
             }
+            if (driver.finiteChecks()) {
+                // The driver reads each tensor once, in its own dtype (a half type's test is on its exponent bits),
+                // and answers for the whole list at once (a device driver waits once, not once per tensor).
+                List<Storage> storages = new java.util.ArrayList<>();
+                List<DType> dtypes = new java.util.ArrayList<>();
+                List<Long> sizes = new java.util.ArrayList<>();
+                for (int i = 0; i < tensors.size(); i++) {
+                    Tensor t = tensors.get(i);
+                    if (t.size() > 0) {
+                        storages.add(t.storage("tensors[" + i + "]"));
+                        dtypes.add(t.dtype());
+                        sizes.add(t.size());
+                    }
+                }
+                return storages.isEmpty() || driver.allFinite(storages.toArray(Storage[]::new), dtypes.toArray(DType[]::new),
+                        sizes.stream().mapToLong(Long::longValue).toArray());
+            }
             for (int i = 0; i < tensors.size(); i++) {
                 Tensor t = tensors.get(i);
                 if (t.size() == 0) {
-                    continue;
-                }
-                if (driver.finiteChecks()) {
-                    // The driver reads the tensor once (in its own dtype: a half type's test is on its exponent bits).
-                    if (!driver.allFinite(t.storage("tensors[" + i + "]"), t.dtype(), t.size())) {
-                        return false;
-                    }
                     continue;
                 }
                 // 0·x is ±0 for a finite x and NaN for ±∞ or NaN; the sum keeps a NaN.

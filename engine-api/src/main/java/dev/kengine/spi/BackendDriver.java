@@ -548,8 +548,9 @@ public interface BackendDriver extends AutoCloseable {
 
     /**
      * Whether {@link #allFinite} is implemented: {@link dev.kengine.Backend#allFinite} and
-     * {@link dev.kengine.Backend#unscaleIfFinite} then read each tensor once through it. When false, the default,
-     * they compose {@link #scale} by 0 and a sum for each tensor (two passes, two temporaries and a read-back).
+     * {@link dev.kengine.Backend#unscaleIfFinite} then test a whole list of tensors through it, each read once and the
+     * answer read back once. When false, the default, they compose {@link #scale} by 0 and a sum for each tensor
+     * (two passes, two temporaries and a read-back each).
      *
      * @return true when {@link #allFinite} is implemented
      */
@@ -558,16 +559,18 @@ public interface BackendDriver extends AutoCloseable {
     }
 
     /**
-     * Whether every one of the first n elements of x, stored in {@code dtype} (FLOAT32, BFLOAT16 or FLOAT16), is
-     * finite: no ±∞ and no NaN (in the half types, no exponent field of all ones). Blocks until the ops enqueued
-     * before it that write x have finished and the answer is on the host. Called only where {@link #finiteChecks()}.
+     * Whether every element of every tensor listed is finite: no ±∞ and no NaN (in the half types, no exponent
+     * field of all ones). Tensor i is the first {@code sizes[i]} elements of {@code tensors[i]}, stored in
+     * {@code dtypes[i]} (FLOAT32, BFLOAT16 or FLOAT16). Blocks until the ops enqueued before it that write them have
+     * finished and the answer is on the host; a device driver should wait once for the whole list, not once per
+     * tensor (the test of a training step's gradients). Called only where {@link #finiteChecks()}.
      *
-     * @param x the storage to test
-     * @param dtype its element type, one of the floating-point types
-     * @param n the elements to test, at least 1
+     * @param tensors the storages to test, at least one
+     * @param dtypes their element types, one per storage
+     * @param sizes the elements to test in each, each at least 1
      * @return true when none is ±∞ or NaN
      */
-    default boolean allFinite(Storage x, DType dtype, long n) {
+    default boolean allFinite(Storage[] tensors, DType[] dtypes, long[] sizes) {
         throw new UnsupportedOperationException("allFinite: this driver does not declare finiteChecks()");
     }
 

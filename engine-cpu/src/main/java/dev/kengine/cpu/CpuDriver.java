@@ -971,9 +971,19 @@ public final class CpuDriver implements BackendDriver {
         return true;
     }
 
-    /** One read of the data (half types tested on their bits, unconverted); a range stops at its first ±∞ or NaN. */
+    /** Each tensor in turn, stopping at the first that holds a ±∞ or NaN. */
     @Override
-    public boolean allFinite(Storage x, DType dtype, long n) {
+    public boolean allFinite(Storage[] tensors, DType[] dtypes, long[] sizes) {
+        for (int i = 0; i < tensors.length; i++) {
+            if (!allFinite(tensors[i], dtypes[i], sizes[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One read of the data (half types tested on their bits, unconverted); a range stops at its first ±∞ or NaN. */
+    private boolean allFinite(Storage x, DType dtype, long n) {
         CpuStorage c = (CpuStorage) x;
         java.util.concurrent.atomic.AtomicBoolean finite = new java.util.concurrent.atomic.AtomicBoolean(true);
         if (dtype == DType.FLOAT32) {

@@ -684,6 +684,39 @@ final class OpenClDriver implements BackendDriver {
     }
 
     @Override
+    public boolean finiteChecks() {
+        return true;
+    }
+
+    /**
+     * One kernel per tensor on its raw bits (no conversion), each setting a shared flag where it finds a ±∞ or NaN,
+     * then one read of the flag: the whole list waits once (a training step's gradients took a scale, a sum and a
+     * read-back each before).
+     */
+    @Override
+    public boolean allFinite(Storage[] tensors, DType[] dtypes, long[] sizes) {
+        int[] flag = new int[1];
+        withScratch(4, f -> {
+            launch(KernelFamily.ELEMENTWISE, "k_fill_u32", 1, f, 1L, 0);
+            for (int i = 0; i < tensors.length; i++) {
+                long n = sizes[i];
+                if (dtypes[i] == DType.FLOAT32) {
+                    launchGroups(KernelFamily.REDUCE, "k_nonfinite32", partialGroups(n), mem(tensors[i]), n, f);
+                } else {
+                    int exponent = dtypes[i] == DType.BFLOAT16 ? 0x7F80 : 0x7C00;
+                    launchGroups(KernelFamily.REDUCE, "k_nonfinite16", partialGroups(n), mem(tensors[i]), n, exponent, f);
+                }
+            }
+            try {
+                clEnqueueReadBuffer(queue, f, CL_TRUE, 0, 4, Pointer.to(flag), 0, null, null);
+            } catch (CLException e) {
+                throw ClErrors.translate("reading the finite test's flag", e);
+            }
+        });
+        return flag[0] == 0;
+    }
+
+    @Override
     public void argmax(Storage x, int[] out, long rows, long cols) {
         if (rows == 0) {
             return;

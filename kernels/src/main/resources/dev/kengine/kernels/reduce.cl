@@ -40,6 +40,26 @@ __kernel void k_reduce_axis(__global const float* x, __global float* out, klong 
     }
 }
 
+/* The finite test of dynamic loss scaling: *flag = 1 when any of x's n elements is ±inf or NaN (its exponent bits
+ * all ones), on the raw bits (no conversion), left as it was otherwise. The host zeroes the flag once and runs this
+ * over every tensor of a list, then reads the flag once. Work-items that find one all store the same 1. */
+__kernel void k_nonfinite32(__global const kuint* x, klong n, __global int* flag) {
+    K_FOR_EACH(i, n) {
+        if ((x[i] & 0x7F800000u) == 0x7F800000u) {
+            *flag = 1;
+        }
+    }
+}
+
+/* k_nonfinite32 over 16-bit elements: expMask 0x7F80 for bfloat16, 0x7C00 for float16. */
+__kernel void k_nonfinite16(__global const kushort* x, klong n, kuint expMask, __global int* flag) {
+    K_FOR_EACH(i, n) {
+        if (((kuint) x[i] & expMask) == expMask) {
+            *flag = 1;
+        }
+    }
+}
+
 /* Stage one of a full sum: partial[g] = the sum of work-group g's grid-strided share. */
 __kernel void k_sum_partial(__global const float* x, klong n, __global kacc* partial) {
     __local kacc buf[REDUCE_WG];
