@@ -572,6 +572,33 @@ final class CudaDriver implements BackendDriver {
     }
 
     @Override
+    public boolean finiteChecks() {
+        return true;
+    }
+
+    /**
+     * One kernel per tensor on its raw bits, each setting a shared flag where it finds a ±∞ or NaN, then one read of
+     * the flag: the whole list waits once (the kernels of the shared text that PoCL runs in the OpenCL backend).
+     */
+    @Override
+    public synchronized boolean allFinite(Storage[] tensors, DType[] dtypes, long[] sizes) {
+        CUdeviceptr flag = scratch(SCRATCH_LABELS, 4);
+        launch("k_fill_u32", 1, flag, 1L, 0);
+        for (int i = 0; i < tensors.length; i++) {
+            long n = sizes[i];
+            if (dtypes[i] == DType.FLOAT32) {
+                launchGroups("k_nonfinite32", partialGroups(n), ptr(tensors[i]), n, flag);
+            } else {
+                launchGroups("k_nonfinite16", partialGroups(n), ptr(tensors[i]), n, dtypes[i] == DType.BFLOAT16 ? 0x7F80 : 0x7C00,
+                        flag);
+            }
+        }
+        int[] found = new int[1];
+        read(new CudaStorage(flag, 1, context), 0, MemorySegment.ofArray(found), 1);
+        return found[0] == 0;
+    }
+
+    @Override
     public synchronized void argmax(Storage x, int[] out, long rows, long cols) {
         if (rows == 0) {
             return;
