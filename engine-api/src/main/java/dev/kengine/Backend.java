@@ -3333,6 +3333,15 @@ public final class Backend implements AutoCloseable {
             return null;
         }
         for (int i = 0; i < ts.length; i++) {
+            // Before any widening: a backend that computes this op through float32 copies would otherwise convert
+            // an integer tensor too, and accept what a backend running the half op itself rejects.
+            if (ts[i] != null && !ts[i].dtype().isFloatingPoint()) {
+                throw new InvalidArgumentException(op + ": " + names[first] + " " + ts[first].shape() + " is " + half
+                        + " but " + names[i] + " " + ts[i].shape() + " is " + ts[i].dtype()
+                        + "; this op takes floating-point tensors (convert with cast)");
+            }
+        }
+        for (int i = 0; i < ts.length; i++) {
             if (ts[i] != null && ts[i].dtype() == DType.FLOAT32 && !floatAllowed(op, names[i])) {
                 throw new InvalidArgumentException(op + ": " + names[first] + " " + ts[first].shape() + " is " + half
                         + " but " + names[i] + " " + ts[i].shape() + " is FLOAT32; they must have the same dtype "

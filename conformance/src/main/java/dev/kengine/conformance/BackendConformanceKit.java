@@ -3070,6 +3070,27 @@ public abstract class BackendConformanceKit {
                     rejects(InvalidArgumentException.class, () -> backend.add(a, b), "a", "b", "FLOAT16", "BFLOAT16");
                     rejects(InvalidArgumentException.class, () -> backend.mul(a, f), "a", "b", "FLOAT16", "FLOAT32");
                 }));
+                tests.add(check("an INT32 or UINT8 tensor beside " + h + " ones is rejected naming both, on every backend",
+                        ops(Op.ADD, Op.MATMUL, Op.DROPOUT, Op.CAST), () -> {
+                    requireHalf(Op.ADD, h);
+                    requireStored(DType.INT32, DType.UINT8);
+                    Tensor a = backend.zeros(h, 2, 3);
+                    Tensor i32 = backend.zeros(DType.INT32, 2, 3);
+                    Tensor u8 = backend.zeros(DType.UINT8, 2, 3);
+                    // Whether the backend runs the op in h itself or through float32 copies, the answer is the same.
+                    rejects(InvalidArgumentException.class, () -> backend.add(a, i32), "a", "b", h.name(), "INT32");
+                    rejects(InvalidArgumentException.class, () -> backend.add(u8, a), "a", "b", h.name(), "UINT8");
+                    rejects(InvalidArgumentException.class, () -> backend.add(a, a, i32), "a", "out", h.name(), "INT32");
+                    if (backend.capabilities().supports(Op.MATMUL, h)) {
+                        Tensor b = backend.zeros(h, 3, 2);
+                        rejects(InvalidArgumentException.class, () -> backend.matmul(i32, b), "a", "b", h.name(), "INT32");
+                    }
+                    if (backend.capabilities().supports(Op.DROPOUT, h)) {
+                        Tensor mask = backend.zeros(DType.UINT8, 2, 3);
+                        rejects(InvalidArgumentException.class, () -> backend.dropout(a, 0.5f, 1, 2, u8, mask), "x", "y", h.name(),
+                                "UINT8");
+                    }
+                }));
             }
             return tests.stream();
         }

@@ -1723,6 +1723,126 @@ public final class Fuzzer {
             Agreement.assertHalfNear(what, h, e, y.toArray(), slack);
             return true;
         });
+        op("matmul, linear and softmax in bf16 and fp16", c -> {
+            DType h = c.half();
+            double u = 0x1p-24;
+            switch (c.rnd.nextInt(3)) {
+                case 0 -> {
+                    int m = c.dim(40);
+                    int k = c.dim(40);
+                    int n = c.dim(40);
+                    boolean transA = c.rnd.nextBoolean();
+                    boolean transB = c.rnd.nextBoolean();
+                    float[] a = Agreement.roundedTo(h, c.values((long) m * k, false));
+                    float[] bv = Agreement.roundedTo(h, c.values((long) k * n, false));
+                    Arg ta = c.tensor(transA ? Shape.of(k, m) : Shape.of(m, k), h, a);
+                    Arg tb = c.tensor(transB ? Shape.of(n, k) : Shape.of(k, n), h, bv);
+                    DType outType = c.rnd.nextBoolean() ? DType.FLOAT32 : h;
+                    float alpha = 1.5f;
+                    float beta = c.rnd.nextBoolean() ? 0f : 0.5f;
+                    float[] c0 = Agreement.roundedTo(outType, c.values((long) m * n, false));
+                    Tensor out;
+                    if (!transA && !transB && c.rnd.nextInt(3) == 0) {
+                        outType = h;
+                        alpha = 1f;
+                        beta = 0f;
+                        out = c.b.matmul(ta.t(), tb.t());
+                    } else {
+                        out = c.tensor(Shape.of(m, n), outType, c0).t();
+                        c.b.matmul(ta.t(), transA, tb.t(), transB, out, alpha, beta);
+                    }
+                    if (!c.clean()) {
+                        return false;
+                    }
+                    if (out.dtype() != outType) {
+                        throw new org.opentest4j.AssertionFailedError("matmul of " + h + " operands wrote " + out.dtype()
+                                + " where " + outType + " was asked");
+                    }
+                    float[] got = out.toArray();
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double e = beta * (double) c0[i * n + j];
+                            double mag = Math.abs(e);
+                            for (int q = 0; q < k; q++) {
+                                double prod = alpha * (double) a[transA ? q * m + i : i * k + q]
+                                        * bv[transB ? j * k + q : q * n + j];
+                                e += prod;
+                                mag += Math.abs(prod);
+                            }
+                            // float32 accumulation (k-scaled), then one rounding to a half-precision C.
+                            double bound = (k + 2) * u * mag + (outType == DType.FLOAT32 ? 0 : Agreement.halfUlp(h, e));
+                            if (!(Math.abs(got[i * n + j] - e) <= bound)) {
+                                throw new org.opentest4j.AssertionFailedError(String.format(Locale.ROOT,
+                                        "matmul of %s operands (m=%d k=%d n=%d, transA=%b, transB=%b, beta=%s) into %s: C[%d][%d] is %s, "
+                                                + "the reference %s, allowed %s", h, m, k, n, transA, transB, beta, outType, i, j,
+                                        got[i * n + j], e, bound));
+                            }
+                        }
+                    }
+                    return true;
+                }
+                case 1 -> {
+                    int rows = c.dim(9);
+                    int in = c.dim(20);
+                    int outDim = c.dim(20);
+                    float[] xv = Agreement.roundedTo(h, c.values((long) rows * in, false));
+                    float[] wv = Agreement.roundedTo(h, c.values((long) in * outDim, false));
+                    float[] bv = Agreement.roundedTo(h, c.values(outDim, false));
+                    Arg x = c.tensor(Shape.of(rows, in), h, xv);
+                    Arg w = c.tensor(Shape.of(in, outDim), h, wv);
+                    Arg bias = c.rnd.nextBoolean() ? c.tensor(Shape.of(outDim), h, bv) : null;
+                    Activation act = c.object(c.rnd.nextBoolean() ? Activation.RELU : Activation.IDENTITY);
+                    LinearOutput o = c.b.linear(x.t(), w.t(), bias == null ? null : bias.t(), act);
+                    if (!c.clean()) {
+                        return false;
+                    }
+                    if (o.output().dtype() != h || o.preActivation().dtype() != h) {
+                        throw new org.opentest4j.AssertionFailedError("linear on " + h + " wrote " + o.output().dtype());
+                    }
+                    float[] y = o.output().toArray();
+                    float[] z = o.preActivation().toArray();
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < outDim; j++) {
+                            double e = bias == null ? 0 : bv[j];
+                            double mag = Math.abs(e);
+                            for (int q = 0; q < in; q++) {
+                                double prod = (double) xv[r * in + q] * wv[q * outDim + j];
+                                e += prod;
+                                mag += Math.abs(prod);
+                            }
+                            double bound = (in + 2) * u * mag + Agreement.halfUlp(h, e);
+                            double ey = act == Activation.RELU ? Math.max(0, e) : e;
+                            if (!(Math.abs(z[r * outDim + j] - e) <= bound) || !(Math.abs(y[r * outDim + j] - ey) <= bound)) {
+                                throw new org.opentest4j.AssertionFailedError(String.format(Locale.ROOT,
+                                        "linear %s in %s (rows=%d in=%d out=%d, bias=%b): [%d][%d] z %s y %s, the reference z %s, "
+                                                + "allowed %s", act, h, rows, in, outDim, bias != null, r, j, z[r * outDim + j],
+                                        y[r * outDim + j], e, bound));
+                            }
+                        }
+                    }
+                    return true;
+                }
+                default -> {
+                    int rows = c.dim(9);
+                    int cols = 1 + c.dim(40);
+                    boolean log = c.rnd.nextBoolean();
+                    float[] xv = Agreement.roundedTo(h, c.values((long) rows * cols, Inputs.FINITE_SPECIALS));
+                    Arg x = c.tensor(Shape.of(rows, cols), h, xv);
+                    Tensor y = log ? c.b.logSoftmax(x.t()) : c.b.softmax(x.t());
+                    if (!c.clean()) {
+                        return false;
+                    }
+                    if (y.dtype() != h) {
+                        throw new org.opentest4j.AssertionFailedError((log ? "logSoftmax" : "softmax") + " on " + h + " wrote "
+                                + y.dtype());
+                    }
+                    double[] e = SoftmaxOracle.forward(Inputs.widen(xv), rows, cols, log);
+                    Agreement.assertHalfNear((log ? "logSoftmax" : "softmax") + " in " + h + " over " + cols + " columns", h, e,
+                            y.toArray(), 1e-6 + cols * 1e-7);
+                    return true;
+                }
+            }
+        });
         op("adamStep/sgdStep with a half gradient and a half copy", c -> {
             Shape s = c.shape();
             int n = (int) s.size();
