@@ -1765,8 +1765,10 @@ public final class Backend implements AutoCloseable {
     /**
      * The dense layer with a PReLU activation, y = PReLU_α(x·W + b): z &gt; 0 gives z, else α_c·z,
      * with α of one element (shared) or {@code [out]} (one per output unit), a learnable tensor as in
-     * {@link #prelu}. {@link #linearBackward(Tensor, LinearOutput)} then also returns ∂L/∂α. The
-     * backends compute z with the fused layer and apply PReLU to it in the same call.
+     * {@link #prelu}. {@link #linearBackward(Tensor, LinearOutput)} then also returns ∂L/∂α (in α's
+     * dtype). The backends compute z with the fused layer and apply PReLU to it in the same call. With
+     * half-precision x, W and b, z and PReLU are computed in float32 and z and y rounded once to their
+     * dtype; α is then float32 (a master copy) or that dtype.
      *
      * @param x the input {@code [rows, in]}
      * @param w the weights {@code [in, out]}
@@ -1781,6 +1783,20 @@ public final class Backend implements AutoCloseable {
     public LinearOutput linear(Tensor x, Tensor w, Tensor b, Tensor alpha) {
         return call(() -> {
             require(Op.PRELU);
+            DType h = halfOf(Op.LINEAR, names("x", "w", "b", "alpha"), x, w, b, alpha);
+            if (h != null) {
+                if (!capabilities.supports(Op.PRELU, h)) {
+                    throw new UnsupportedOpException(Op.PRELU, "backend '" + name() + "' does not run PRELU on " + h
+                            + " tensors (it takes " + capabilities.dtypes(Op.PRELU) + ")");
+                }
+                // The product, bias and PReLU in float32, z and y rounded once: no driver fuses PReLU in half precision.
+                try (Widened wd = new Widened(h)) {
+                    LinearOutput f = linear(wd.in(x), wd.in(w), wd.in(b), wd.in(alpha));
+                    Tensor y = wd.result(f.output());
+                    Tensor z = wd.result(f.preActivation());
+                    return new LinearOutput(y, z, x, w, b, Activation.IDENTITY, alpha);
+                }
+            }
             Storage sx = arg(Op.LINEAR, x, "x");
             Storage sw = own(w, "w");
             Storage sb = b == null ? null : own(b, "b");
@@ -1856,13 +1872,20 @@ public final class Backend implements AutoCloseable {
                     "forward.preActivation", "forward.output"), dy, forward.input(), forward.weight(),
                     forward.preActivation(), forward.output());
             if (h != null && (!nativePairs.supports(Op.LINEAR_BACKWARD, h) || forward.preluAlpha() != null)) {
+                Tensor alpha = forward.preluAlpha();
+                if (alpha != null && alpha.dtype() != DType.FLOAT32 && alpha.dtype() != h) {
+                    throw new InvalidArgumentException("linearBackward: the layer is " + h + " but forward.preluAlpha "
+                            + alpha.shape() + " is " + alpha.dtype() + "; it must be " + h + " or FLOAT32");
+                }
                 try (Widened wd = new Widened(h)) {
                     LinearOutput f = new LinearOutput(wd.in(forward.output()), wd.in(forward.preActivation()),
                             wd.in(forward.input()), wd.in(forward.weight()), forward.bias(), forward.activation(),
-                            forward.preluAlpha());
+                            wd.in(alpha));
                     LinearGradients g = linearBackward(wd.in(dy), f, inputGradient);
+                    // dα in α's own dtype: float32 (a master copy) or the layer's.
+                    Tensor dAlpha = g.dAlpha() == null || alpha.dtype() == DType.FLOAT32 ? g.dAlpha() : wd.result(g.dAlpha());
                     return new LinearGradients(g.dx() == null ? null : wd.result(g.dx()), wd.result(g.dw()),
-                            g.db() == null ? null : wd.result(g.db()), g.dAlpha());
+                            g.db() == null ? null : wd.result(g.db()), dAlpha);
                 }
             }
             Storage sdy = arg(Op.LINEAR_BACKWARD, dy, "dy");
@@ -2121,19 +2144,27 @@ public final class Backend implements AutoCloseable {
 
     /**
      * PReLU: y = x where x &gt; 0, else α_c·x, with α a learnable tensor of one element (shared) or
-     * of {@code [C]} elements for x of rank ≥ 2 whose channel axis is axis 1 (C = x.dim(1)).
+     * of {@code [C]} elements for x of rank ≥ 2 whose channel axis is axis 1 (C = x.dim(1)). A
+     * half-precision x is computed in float32 and y rounded once to x's dtype; α is then float32 (a
+     * master copy) or x's dtype.
      *
-     * @param x the input, of any shape (rank ≥ 2 for per-channel α)
+     * @param x the input, of any shape (rank ≥ 2 for per-channel α); float32, bfloat16 or float16
      * @param alpha the negative slopes: one element of any rank, or {@code [C]} with C = x.dim(1)
-     * @return a new tensor of x's shape, owned by the caller (or the current {@link Scope})
-     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or alpha has
-     *     neither one element nor {@code [x.dim(1)]} elements
+     * @return a new tensor of x's shape and dtype, owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, alpha has
+     *     neither one element nor {@code [x.dim(1)]} elements, or the dtypes do not match as above
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#PRELU}
      * @throws DeviceOutOfMemoryException if the result does not fit
      */
     public Tensor prelu(Tensor x, Tensor alpha) {
         return call(() -> {
+            DType h = halfOf(Op.PRELU, names("x", "alpha"), x, alpha);
+            if (h != null && !nativePairs.supports(Op.PRELU, h)) {
+                try (Widened wd = new Widened(h)) {
+                    return wd.result(prelu(wd.in(x), wd.in(alpha)));
+                }
+            }
             Storage sx = arg(Op.PRELU, x, "x");
             Storage sa = own(alpha, "alpha");
             long[] v = preluView(x, alpha);
@@ -2147,13 +2178,15 @@ public final class Backend implements AutoCloseable {
 
     /**
      * The gradients of PReLU with respect to x and to α: dx = dy where x &gt; 0, else α_c·dy; dα_c =
-     * the sum of dy·x over the elements of channel c with x ≤ 0 (all elements for a shared α).
+     * the sum of dy·x over the elements of channel c with x ≤ 0 (all elements for a shared α). With
+     * half-precision dy and x (one dtype), both are computed in float32 and rounded once: dx to x's dtype,
+     * dα to α's (float32 or x's dtype).
      *
-     * @param dy ∂L/∂y, x's shape
+     * @param dy ∂L/∂y, x's shape and dtype
      * @param x the forward input
      * @param alpha the slopes of the forward pass, as for {@link #prelu(Tensor, Tensor)}
-     * @return dx (x's shape) and dAlpha (alpha's shape), new tensors owned by the caller (or the
-     *     current {@link Scope})
+     * @return dx (x's shape and dtype) and dAlpha (alpha's shape and dtype), new tensors owned by the
+     *     caller (or the current {@link Scope})
      * @throws InvalidArgumentException if a tensor is null, closed or of another backend, dy's shape
      *     differs from x's, or alpha does not fit x as {@link #prelu(Tensor, Tensor)} requires
      * @throws InvalidStateException if this backend is closed
@@ -2162,6 +2195,14 @@ public final class Backend implements AutoCloseable {
      */
     public PreluGradients preluBackward(Tensor dy, Tensor x, Tensor alpha) {
         return call(() -> {
+            DType h = halfOf(Op.PRELU_BACKWARD, names("dy", "x", "alpha"), dy, x, alpha);
+            if (h != null && !nativePairs.supports(Op.PRELU_BACKWARD, h)) {
+                try (Widened wd = new Widened(h)) {
+                    PreluGradients g = preluBackward(wd.in(dy), wd.in(x), wd.in(alpha));
+                    // dα in α's own dtype: float32 (a master copy) or the half type.
+                    return new PreluGradients(wd.result(g.dx()), alpha.dtype() == h ? wd.result(g.dAlpha()) : g.dAlpha());
+                }
+            }
             Storage sdy = arg(Op.PRELU_BACKWARD, dy, "dy");
             Storage sx = own(x, "x");
             Storage sa = own(alpha, "alpha");
@@ -3281,7 +3322,7 @@ public final class Backend implements AutoCloseable {
     private static final Set<Op> HALF_THROUGH_FLOAT32 = java.util.EnumSet.of(Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.SCALE,
             Op.SUM, Op.MEAN, Op.L2_NORM, Op.ARGMAX, Op.MATMUL, Op.LINEAR, Op.LINEAR_BACKWARD, Op.CLIP_GRAD_NORM, Op.ACTIVATION, Op.ACTIVATION_BACKWARD, Op.SOFTMAX, Op.SOFTMAX_BACKWARD,
             Op.LOG_SOFTMAX, Op.LOG_SOFTMAX_BACKWARD, Op.LOSS, Op.LOSS_BACKWARD, Op.SOFTMAX_CROSS_ENTROPY, Op.DROPOUT,
-            Op.DROPOUT_BACKWARD, Op.SGD_STEP, Op.ADAM_STEP, Op.INIT_UNIFORM, Op.INIT_NORMAL);
+            Op.DROPOUT_BACKWARD, Op.SGD_STEP, Op.ADAM_STEP, Op.INIT_UNIFORM, Op.INIT_NORMAL, Op.PRELU, Op.PRELU_BACKWARD);
 
     /** Whether dropout masks are UINT8 here: the backend stores bytes and casts to them. */
     private boolean byteMasks() {
@@ -3361,6 +3402,8 @@ public final class Backend implements AutoCloseable {
         return switch (op) {
             case SGD_STEP, ADAM_STEP -> !name.equals("grad");
             case MATMUL -> name.equals("c");
+            // PReLU's α may stay a float32 master parameter beside half-precision activations.
+            case PRELU, PRELU_BACKWARD, LINEAR -> name.equals("alpha");
             default -> false;
         };
     }

@@ -3061,6 +3061,126 @@ public abstract class BackendConformanceKit {
                         assertArrayEquals(roundedTo(h, down(f)), down(t), init + " in " + h);
                     }
                 }));
+                tests.add(check("PReLU in " + h + ", α float32 or " + h + ", shared or per channel, forward and backward",
+                        ops(Op.PRELU, Op.PRELU_BACKWARD, Op.CAST), () -> {
+                    requireHalf(Op.PRELU, h);
+                    requireHalf(Op.PRELU_BACKWARD, h);
+                    int rows = 4;
+                    int channels = 6;
+                    int inner = 5;
+                    int n = rows * channels * inner;
+                    float[] x = roundedTo(h, Inputs.withSpecials(n, 7300, 2, Inputs.FINITE_SPECIALS));
+                    float[] dy = roundedTo(h, Inputs.gaussian(n, 7301, 1));
+                    for (boolean shared : new boolean[] {true, false}) {
+                        for (DType alphaType : new DType[] {DType.FLOAT32, h}) {
+                            int count = shared ? 1 : channels;
+                            float[] alpha = roundedTo(alphaType, Inputs.uniform(count, 7302 + count, -0.5, 0.5));
+                            Tensor tx = backend.of(x, h, rows, channels, inner);
+                            Tensor ta = backend.of(alpha, alphaType, count);
+                            String what = "PReLU in " + h + " with " + (shared ? "a shared" : "per-channel") + " α in " + alphaType;
+                            Tensor y = backend.prelu(tx, ta);
+                            assertEquals(h, y.dtype(), what + ": y keeps x's dtype");
+                            double[] ey = new double[n];
+                            double[] edx = new double[n];
+                            double[] eda = new double[count];
+                            double[] mag = new double[count];
+                            for (int i = 0; i < n; i++) {
+                                int c = shared ? 0 : (i / inner) % channels;
+                                ey[i] = x[i] > 0 ? x[i] : (double) alpha[c] * x[i];
+                                edx[i] = x[i] > 0 ? dy[i] : (double) alpha[c] * dy[i];
+                                if (x[i] <= 0) {
+                                    eda[c] += (double) dy[i] * x[i];
+                                    mag[c] += Math.abs((double) dy[i] * x[i]);
+                                }
+                            }
+                            Agreement.assertHalfNear(what, h, ey, y.toArray(), 1e-7);
+                            PreluGradients g = backend.preluBackward(backend.of(dy, h, rows, channels, inner), tx, ta);
+                            assertEquals(h, g.dx().dtype(), what + ": dx keeps x's dtype");
+                            assertEquals(alphaType, g.dAlpha().dtype(), what + ": dα keeps α's dtype");
+                            Agreement.assertHalfNear(what + ", dx", h, edx, g.dx().toArray(), 1e-7);
+                            float[] da = g.dAlpha().toArray();
+                            for (int c = 0; c < count; c++) {
+                                // A float32 sum of the channel's terms, then α's own rounding.
+                                double bound = (n + 2) * 0x1p-24 * mag[c] + (alphaType == h ? Agreement.halfUlp(h, eda[c]) : 0);
+                                assertTrue(Math.abs(da[c] - eda[c]) <= bound, what + ", dα[" + c + "] is " + da[c] + ", the reference "
+                                        + eda[c] + ", allowed " + bound);
+                            }
+                        }
+                    }
+                }));
+                tests.add(check("the dense layer with PReLU in " + h + ", forward and backward", ops(Op.LINEAR, Op.LINEAR_BACKWARD,
+                        Op.PRELU, Op.PRELU_BACKWARD, Op.CAST), () -> {
+                    requireHalf(Op.LINEAR, h);
+                    requireHalf(Op.LINEAR_BACKWARD, h);
+                    requireHalf(Op.PRELU, h);
+                    requireHalf(Op.PRELU_BACKWARD, h);
+                    int rows = 5;
+                    int in = 7;
+                    int out = 6;
+                    float[] x = roundedTo(h, Inputs.gaussian(rows * in, 7310, 1));
+                    float[] w = roundedTo(h, Inputs.gaussian(in * out, 7311, 1));
+                    float[] b = roundedTo(h, Inputs.gaussian(out, 7312, 1));
+                    float[] alpha = Inputs.uniform(out, 7313, -0.5, 0.5);
+                    float[] dy = roundedTo(h, Inputs.gaussian(rows * out, 7314, 1));
+                    Tensor tx = backend.of(x, h, rows, in);
+                    Tensor tw = backend.of(w, h, in, out);
+                    Tensor ta = backend.of(alpha);
+                    LinearOutput f = backend.linear(tx, tw, backend.of(b, h, out), ta);
+                    assertEquals(h, f.output().dtype(), "y in " + h);
+                    assertEquals(h, f.preActivation().dtype(), "z in " + h);
+                    float[] z = f.preActivation().toArray();
+                    float[] y = f.output().toArray();
+                    double u = 0x1p-24;
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < out; j++) {
+                            double e = b[j];
+                            double mag = Math.abs(e);
+                            for (int q = 0; q < in; q++) {
+                                e += (double) x[r * in + q] * w[q * out + j];
+                                mag += Math.abs((double) x[r * in + q] * w[q * out + j]);
+                            }
+                            double ey = e > 0 ? e : alpha[j] * e;
+                            double zBound = (in + 2) * u * mag + Agreement.halfUlp(h, e);
+                            double yBound = (in + 3) * u * mag + Agreement.halfUlp(h, ey);
+                            int i = r * out + j;
+                            assertTrue(Math.abs(z[i] - e) <= zBound, "z[" + r + "][" + j + "] in " + h + ": " + z[i] + " vs " + e);
+                            assertTrue(Math.abs(y[i] - ey) <= yBound, "y[" + r + "][" + j + "] in " + h + ": " + y[i] + " vs " + ey);
+                        }
+                    }
+                    LinearGradients g = backend.linearBackward(backend.of(dy, h, rows, out), f);
+                    assertEquals(h, g.dw().dtype(), "dW in " + h);
+                    assertEquals(h, g.dx().dtype(), "dx in " + h);
+                    assertEquals(DType.FLOAT32, g.dAlpha().dtype(), "dα in α's dtype");
+                    // The backward pass reads the saved z (rounded to h): dz = dy where z > 0, else α·dy.
+                    double[] dz = new double[rows * out];
+                    double[] da = new double[out];
+                    double[] daMag = new double[out];
+                    for (int i = 0; i < dz.length; i++) {
+                        int j = i % out;
+                        dz[i] = z[i] > 0 ? dy[i] : (double) alpha[j] * dy[i];
+                        if (z[i] <= 0) {
+                            da[j] += (double) dy[i] * z[i];
+                            daMag[j] += Math.abs((double) dy[i] * z[i]);
+                        }
+                    }
+                    float[] gda = g.dAlpha().toArray();
+                    float[] gdw = g.dw().toArray();
+                    for (int j = 0; j < out; j++) {
+                        double bound = (rows + 2) * u * daMag[j];
+                        assertTrue(Math.abs(gda[j] - da[j]) <= bound, "dα[" + j + "] in " + h + ": " + gda[j] + " vs " + da[j]);
+                        for (int q = 0; q < in; q++) {
+                            double e = 0;
+                            double mag = 0;
+                            for (int r = 0; r < rows; r++) {
+                                e += (double) x[r * in + q] * dz[r * out + j];
+                                mag += Math.abs((double) x[r * in + q] * dz[r * out + j]);
+                            }
+                            double dwBound = (rows + 3) * u * mag + Agreement.halfUlp(h, e);
+                            assertTrue(Math.abs(gdw[q * out + j] - e) <= dwBound, "dW[" + q + "][" + j + "] in " + h + ": "
+                                    + gdw[q * out + j] + " vs " + e);
+                        }
+                    }
+                }));
                 tests.add(check("mixed half dtypes are rejected naming both", ops(Op.ADD, Op.CAST), () -> {
                     requireHalf(Op.ADD, DType.FLOAT16);
                     requireHalf(Op.ADD, DType.BFLOAT16);
