@@ -1658,7 +1658,7 @@ public final class Fuzzer {
             DType h = c.half();
             Shape s = c.shape();
             int n = (int) s.size();
-            int kind = c.rnd.nextInt(4);
+            int kind = c.rnd.nextInt(5);
             float[] a = Agreement.roundedTo(h, c.values(n, kind < 2 ? Inputs.SPECIALS : Inputs.FINITE_SPECIALS));
             Arg x = c.tensor(s, h, a);
             double[] e = new double[n];
@@ -1695,6 +1695,16 @@ public final class Fuzzer {
                     slack = 1e-6;
                     for (int i = 0; act != null && i < n; i++) {
                         e[i] = ActivationOracle.forward(act, a[i]);
+                    }
+                }
+                case 4 -> {
+                    DType alphaType = c.rnd.nextBoolean() ? DType.FLOAT32 : h;
+                    float av = Agreement.roundedTo(alphaType, new float[] {c.param(0.25f)})[0];
+                    what = "PReLU in " + h + " with α " + av + " in " + alphaType;
+                    Arg alpha = c.tensor(Shape.of(1), alphaType, new float[] {av});
+                    y = c.b.prelu(x.t(), alpha.t());
+                    for (int i = 0; i < n; i++) {
+                        e[i] = a[i] > 0 ? a[i] : (double) av * a[i];
                     }
                 }
                 default -> {
