@@ -83,9 +83,11 @@ public final class Fuzzer {
      * @param faults cases that injected a fault
      * @param exceptionTypes how often each exception type left a call
      * @param failures what broke the contract, each with the case that replays it
+     * @param outcomes per case in order, "ok" or the simple name of the exception that rejected it: the same seed on
+     *     two backends should give the same list (but for running out of memory, which depends on the device)
      */
     public record Report(String backend, long seed, long cases, long succeeded, long rejected, long checked, long faults,
-                         Map<String, Long> exceptionTypes, List<String> failures) {
+                         Map<String, Long> exceptionTypes, List<String> failures, List<String> outcomes) {
         /**
          * No crash, hang, undocumented exception, leak or wrong answer.
          *
@@ -154,6 +156,7 @@ public final class Fuzzer {
      */
     public Report run(long maxCases, long budgetMillis) {
         List<String> failures = new ArrayList<>();
+        List<String> outcomes = new ArrayList<>();
         Map<String, Long> types = new TreeMap<>();
         long[] counts = new long[5]; // cases, succeeded, rejected, checked, faults
         long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
@@ -181,6 +184,7 @@ public final class Fuzzer {
                     break;
                 }
                 counts[0]++;
+                outcomes.add(c.succeeded ? "ok" : c.rejectedWith != null ? c.rejectedWith : "failed");
                 counts[1] += c.succeeded ? 1 : 0;
                 counts[2] += c.rejectedWith != null ? 1 : 0;
                 counts[3] += c.checked ? 1 : 0;
@@ -193,7 +197,7 @@ public final class Fuzzer {
         } finally {
             worker.shutdownNow();
         }
-        return new Report(name, seed, counts[0], counts[1], counts[2], counts[3], counts[4], types, failures);
+        return new Report(name, seed, counts[0], counts[1], counts[2], counts[3], counts[4], types, failures, outcomes);
     }
 
     /**
