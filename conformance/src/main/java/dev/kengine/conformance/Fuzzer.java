@@ -201,6 +201,33 @@ public final class Fuzzer {
     }
 
     /**
+     * The cases two runs of the same seed on two backends answered differently: one accepted what the other
+     * rejected, or they rejected it with different exception types. Running out of memory depends on the device and
+     * is not counted. One API on every backend means an empty list.
+     *
+     * @param a one backend's report
+     * @param b another backend's report of the same seed
+     * @return one line per differing case, "case i: name a outcome, name b outcome", in case order
+     * @throws IllegalArgumentException if the reports are of different seeds
+     */
+    public static List<String> disagreements(Report a, Report b) {
+        if (a.seed() != b.seed()) {
+            throw new IllegalArgumentException("reports of seeds " + a.seed() + " and " + b.seed() + " hold different cases");
+        }
+        List<String> differ = new ArrayList<>();
+        int n = Math.min(a.outcomes().size(), b.outcomes().size());
+        for (int i = 0; i < n; i++) {
+            String x = a.outcomes().get(i);
+            String y = b.outcomes().get(i);
+            boolean memory = x.equals("DeviceOutOfMemoryException") || y.equals("DeviceOutOfMemoryException");
+            if (!x.equals(y) && !memory) {
+                differ.add("case " + i + ": " + a.backend() + " " + x + ", " + b.backend() + " " + y);
+            }
+        }
+        return differ;
+    }
+
+    /**
      * Breaks the threading contract on purpose, {@code rounds} times: two threads run ops on a tensor
      * (float32, and a bfloat16 cast of it where the backend has one) while a third closes it, or closes
      * the whole backend. Every call must complete or fail with an

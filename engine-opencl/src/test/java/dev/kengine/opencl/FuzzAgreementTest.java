@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kengine.Engine;
 import dev.kengine.conformance.Fuzzer;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -26,15 +25,7 @@ class FuzzAgreementTest {
         assertTrue(opencl.clean(), opencl::summary);
         assertEquals(cases, cpu.outcomes().size(), cpu::summary);
         assertEquals(cases, opencl.outcomes().size(), opencl::summary);
-        List<String> differ = new ArrayList<>();
-        for (int i = 0; i < cases; i++) {
-            String a = cpu.outcomes().get(i);
-            String b = opencl.outcomes().get(i);
-            boolean memory = a.equals("DeviceOutOfMemoryException") || b.equals("DeviceOutOfMemoryException");
-            if (!a.equals(b) && !memory) {
-                differ.add("case " + i + ": cpu " + a + ", opencl " + b);
-            }
-        }
+        List<String> differ = Fuzzer.disagreements(cpu, opencl);
         assertTrue(differ.isEmpty(), () -> differ.size() + " cases answered differently (replay with seed " + seed + "):\n"
                 + String.join("\n", differ.subList(0, Math.min(20, differ.size()))));
     }
