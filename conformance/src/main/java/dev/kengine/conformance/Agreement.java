@@ -234,4 +234,62 @@ public final class Agreement {
         }
         return r;
     }
+
+    /**
+     * A tensor's elements as raw bits, zero-extended (a float32's 32, a half type's 16, an int32, a uint8's byte),
+     * read through the download of its own type ({@code toArray}, {@code toShortArray}, {@code toIntArray},
+     * {@code toByteArray}).
+     *
+     * @param t the tensor, of at most an array's worth of elements
+     * @return a new array, one element per element of t
+     */
+    static int[] rawBits(dev.kengine.Tensor t) {
+        return switch (t.dtype()) {
+            case FLOAT32 -> {
+                float[] f = t.toArray();
+                int[] r = new int[f.length];
+                for (int i = 0; i < f.length; i++) {
+                    r[i] = Float.floatToRawIntBits(f[i]);
+                }
+                yield r;
+            }
+            case FLOAT16, BFLOAT16 -> {
+                short[] h = t.toShortArray();
+                int[] r = new int[h.length];
+                for (int i = 0; i < h.length; i++) {
+                    r[i] = h[i] & 0xFFFF;
+                }
+                yield r;
+            }
+            case INT32 -> t.toIntArray();
+            case UINT8 -> {
+                byte[] b = t.toByteArray();
+                int[] r = new int[b.length];
+                for (int i = 0; i < b.length; i++) {
+                    r[i] = b[i] & 0xFF;
+                }
+                yield r;
+            }
+        };
+    }
+
+    /**
+     * n raw elements of {@code d} from the start of {@code bb}, in its byte order, zero-extended.
+     *
+     * @param bb the bytes
+     * @param d their dtype
+     * @param n how many elements
+     * @return a new array of n elements
+     */
+    static int[] decodeBits(java.nio.ByteBuffer bb, DType d, int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = switch (d) {
+                case FLOAT32, INT32 -> bb.getInt(4 * i);
+                case FLOAT16, BFLOAT16 -> bb.getShort(2 * i) & 0xFFFF;
+                case UINT8 -> bb.get(i) & 0xFF;
+            };
+        }
+        return r;
+    }
 }

@@ -2227,36 +2227,6 @@ public abstract class BackendConformanceKit {
         }
     }
 
-    /** The raw bits of every element of a tensor of any dtype, zero-extended. */
-    private static int[] rawBits(Tensor t) {
-        return switch (t.dtype()) {
-            case FLOAT32 -> {
-                float[] f = t.toArray();
-                int[] r = new int[f.length];
-                for (int i = 0; i < f.length; i++) {
-                    r[i] = Float.floatToRawIntBits(f[i]);
-                }
-                yield r;
-            }
-            case FLOAT16, BFLOAT16 -> {
-                short[] h = t.toShortArray();
-                int[] r = new int[h.length];
-                for (int i = 0; i < h.length; i++) {
-                    r[i] = h[i] & 0xFFFF;
-                }
-                yield r;
-            }
-            case INT32 -> t.toIntArray();
-            case UINT8 -> {
-                byte[] b = t.toByteArray();
-                int[] r = new int[b.length];
-                for (int i = 0; i < b.length; i++) {
-                    r[i] = b[i] & 0xFF;
-                }
-                yield r;
-            }
-        };
-    }
 
     /** A tensor of {@code dtype} holding the given raw bits. */
     private Tensor fromBits(DType dtype, int[] bits) {
@@ -2364,23 +2334,23 @@ public abstract class BackendConformanceKit {
                 int[] x = Arrays.copyOf(bits, n);
                 Tensor t = fromBits(d, x);
                 assertEquals(d, t.dtype());
-                assertSameBits(d + " round trip", x, rawBits(t));
+                assertSameBits(d + " round trip", x, Agreement.rawBits(t));
                 Tensor c = backend.copyOf(t);
                 assertEquals(d, c.dtype());
-                assertSameBits(d + " copyOf", x, rawBits(c));
+                assertSameBits(d + " copyOf", x, Agreement.rawBits(c));
                 // Raw bytes in both byte orders, and a native segment.
                 for (java.nio.ByteOrder order : new java.nio.ByteOrder[] {java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN}) {
                     java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(n * d.byteSize()).order(order);
                     t.copyTo(buf);
                     Tensor u = backend.of(buf, d, Shape.of(n));
-                    assertSameBits(d + " through a " + order + " byte buffer", x, rawBits(u));
+                    assertSameBits(d + " through a " + order + " byte buffer", x, Agreement.rawBits(u));
                     assertEquals(0, buf.position(), "the buffer's position is not moved");
                 }
                 try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
                     java.lang.foreign.MemorySegment seg = arena.allocate((long) n * d.byteSize());
                     t.copyTo(seg);
                     Tensor u = backend.of(seg, d, Shape.of(n));
-                    assertSameBits(d + " through a native segment", x, rawBits(u));
+                    assertSameBits(d + " through a native segment", x, Agreement.rawBits(u));
                 }
                 // Fill with a value of the dtype, converted by the rules.
                 float v = d.isFloatingPoint() ? -1.2345678f : 200f;
@@ -2388,10 +2358,10 @@ public abstract class BackendConformanceKit {
                 int want = Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(v), d);
                 int[] expect = new int[15];
                 Arrays.fill(expect, want);
-                assertSameBits(d + " full", expect, rawBits(f));
+                assertSameBits(d + " full", expect, Agreement.rawBits(f));
                 backend.copy(c, t);
                 Tensor z = backend.zeros(d, 7);
-                assertSameBits(d + " zeros", new int[7], rawBits(z));
+                assertSameBits(d + " zeros", new int[7], Agreement.rawBits(z));
                 // float[] views convert by the rules.
                 float[] asFloats = t.toArray();
                 for (int i = 0; i < n; i++) {
@@ -2415,12 +2385,12 @@ public abstract class BackendConformanceKit {
                     for (int i = 0; i < all.length; i++) {
                         expect[i] = Conversions.convert(h, all[i], DType.FLOAT32);
                     }
-                    assertSameBits(h + " → FLOAT32", expect, rawBits(f));
+                    assertSameBits(h + " → FLOAT32", expect, Agreement.rawBits(f));
                     Tensor back = backend.cast(f, h);
                     for (int i = 0; i < all.length; i++) {
                         expect[i] = Conversions.convert(DType.FLOAT32, expect[i], h);
                     }
-                    assertSameBits(h + " → FLOAT32 → " + h, expect, rawBits(back));
+                    assertSameBits(h + " → FLOAT32 → " + h, expect, Agreement.rawBits(back));
                 }),
                 check("float32 midpoints, neighbours, specials and random bits to " + h, ops(Op.CAST), () -> {
                     EvidenceLog.dtypes(h, DType.FLOAT32);
@@ -2431,13 +2401,13 @@ public abstract class BackendConformanceKit {
                     for (int i = 0; i < in.length; i++) {
                         expect[i] = Conversions.convert(DType.FLOAT32, in[i], h);
                     }
-                    assertSameBits("FLOAT32 → " + h, expect, rawBits(backend.cast(f, h)));
+                    assertSameBits("FLOAT32 → " + h, expect, Agreement.rawBits(backend.cast(f, h)));
                     // The host-side conversion of an upload follows the same rules.
                     float[] values = new float[in.length];
                     for (int i = 0; i < in.length; i++) {
                         values[i] = Float.intBitsToFloat(in[i]);
                     }
-                    assertSameBits("upload of float[] as " + h, expect, rawBits(backend.of(values, h)));
+                    assertSameBits("upload of float[] as " + h, expect, Agreement.rawBits(backend.of(values, h)));
                 })));
         }
 
@@ -2459,15 +2429,15 @@ public abstract class BackendConformanceKit {
                         for (int i = 0; i < in.length; i++) {
                             expect[i] = Conversions.convert(from, in[i], to);
                         }
-                        assertSameBits(from + " → " + to, expect, rawBits(y));
+                        assertSameBits(from + " → " + to, expect, Agreement.rawBits(y));
                         // Into an existing tensor, and on a shape of rank 2 with an odd element count.
                         Tensor out = backend.empty(to, Shape.of(in.length));
                         backend.cast(x, out);
-                        assertSameBits(from + " → " + to + " into out", expect, rawBits(out));
+                        assertSameBits(from + " → " + to + " into out", expect, Agreement.rawBits(out));
                         Tensor small = fromBits(from, Arrays.copyOf(in, 15));
                         int[] smallExpect = Arrays.copyOf(expect, 15);
                         Tensor m = backend.cast(backend.cast(small, from), to);
-                        assertSameBits(from + " → " + to + ", 15 elements", smallExpect, rawBits(m));
+                        assertSameBits(from + " → " + to + ", 15 elements", smallExpect, Agreement.rawBits(m));
                     }));
                 }
             }
@@ -3823,12 +3793,12 @@ public abstract class BackendConformanceKit {
             Tensor before = backend.full(d, Shape.of(n + 64), canaryValue(d));
             Tensor t = backend.zeros(d, n);
             Tensor after = backend.full(d, Shape.of(n + 64), canaryValue(d));
-            return new Guarded(before, t, after, rawBits(before));
+            return new Guarded(before, t, after, Agreement.rawBits(before));
         }
 
         private void assertGuarded(Guarded g, String what) {
             for (Tensor c : new Tensor[] {g.before(), g.after()}) {
-                if (!Arrays.equals(rawBits(c), g.pattern())) {
+                if (!Arrays.equals(Agreement.rawBits(c), g.pattern())) {
                     fail(what + " wrote outside its " + g.t().dtype() + " output: a neighbouring " + g.t().dtype()
                             + " tensor changed");
                 }
@@ -3907,22 +3877,6 @@ public abstract class BackendConformanceKit {
             }
         }
 
-        /** A tensor's elements as raw bits, zero-extended, through a native-order buffer. */
-        private int[] rawBits(Tensor t) {
-            DType d = t.dtype();
-            int n = (int) t.size();
-            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(n * d.byteSize()).order(java.nio.ByteOrder.nativeOrder());
-            t.copyTo(bb);
-            int[] r = new int[n];
-            for (int i = 0; i < n; i++) {
-                r[i] = switch (d) {
-                    case FLOAT32, INT32 -> bb.getInt(4 * i);
-                    case FLOAT16, BFLOAT16 -> bb.getShort(2 * i) & 0xFFFF;
-                    case UINT8 -> bb.get(i) & 0xFF;
-                };
-            }
-            return r;
-        }
 
         @TestFactory
         @DisplayName("neighbouring tensors are untouched by every op that writes into a given output")

@@ -228,6 +228,31 @@ public final class Fuzzer {
     }
 
     /**
+     * Runs {@code cases} cases of one seed on two backends and fails unless both keep the contract and answer every
+     * case alike ({@link #disagreements}): a backend's own test of one API on every backend.
+     *
+     * @param reference opens the backend to agree with (the CPU backend, say)
+     * @param tested opens the backend under test
+     * @param seed the seed of the cases
+     * @param cases how many, at least 1
+     * @throws org.opentest4j.AssertionFailedError naming the seed and the first 20 differing cases
+     */
+    public static void assertAgree(Supplier<Backend> reference, Supplier<Backend> tested, long seed, int cases) {
+        Report a = new Fuzzer(reference, seed).run(cases, 600_000);
+        Report b = new Fuzzer(tested, seed).run(cases, 600_000);
+        for (Report r : new Report[] {a, b}) {
+            if (!r.clean() || r.outcomes().size() != cases) {
+                throw new org.opentest4j.AssertionFailedError(r.summary());
+            }
+        }
+        List<String> differ = disagreements(a, b);
+        if (!differ.isEmpty()) {
+            throw new org.opentest4j.AssertionFailedError(differ.size() + " cases answered differently (replay with seed "
+                    + seed + "):\n" + String.join("\n", differ.subList(0, Math.min(20, differ.size()))));
+        }
+    }
+
+    /**
      * Breaks the threading contract on purpose, {@code rounds} times: two threads run ops on a tensor
      * (float32, and a bfloat16 cast of it where the backend has one) while a third closes it, or closes
      * the whole backend. Every call must complete or fail with an
@@ -1389,27 +1414,6 @@ public final class Fuzzer {
         return r;
     }
 
-    /** A tensor's elements as raw bits (zero-extended), through a native-order buffer. */
-    private static int[] raw(Tensor t) {
-        DType d = t.dtype();
-        int n = (int) t.size();
-        ByteBuffer bb = ByteBuffer.allocate(n * d.byteSize()).order(ByteOrder.nativeOrder());
-        t.copyTo(bb);
-        return decode(bb, d, n);
-    }
-
-    private static int[] decode(ByteBuffer bb, DType d, int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = switch (d) {
-                case FLOAT32, INT32 -> bb.getInt(4 * i);
-                case FLOAT16, BFLOAT16 -> bb.getShort(2 * i) & 0xFFFF;
-                case UINT8 -> bb.get(i) & 0xFF;
-            };
-        }
-        return r;
-    }
-
     /** Raw elements of {@code d} in a buffer of the given byte order, direct or on the heap, position 0. */
     private static ByteBuffer encode(int[] raw, DType d, ByteOrder order, boolean direct) {
         int bytes = raw.length * d.byteSize();
@@ -1536,36 +1540,12 @@ public final class Fuzzer {
                     }
                     sameBits(what + " through toArray()", DType.FLOAT32, expected, asFloat);
                 }
-                case 1 -> {
-                    int[] back = new int[n];
-                    switch (d) {
-                        case FLOAT32 -> {
-                            float[] f = t.toArray();
-                            for (int i = 0; i < n; i++) {
-                                back[i] = Float.floatToRawIntBits(f[i]);
-                            }
-                        }
-                        case FLOAT16, BFLOAT16 -> {
-                            short[] h = t.toShortArray();
-                            for (int i = 0; i < n; i++) {
-                                back[i] = h[i] & 0xFFFF;
-                            }
-                        }
-                        case INT32 -> back = t.toIntArray();
-                        case UINT8 -> {
-                            byte[] u = t.toByteArray();
-                            for (int i = 0; i < n; i++) {
-                                back[i] = u[i] & 0xFF;
-                            }
-                        }
-                    }
-                    sameBits(what + " through its own array type", d, bits, back);
-                }
+                case 1 -> sameBits(what + " through its own array type", d, bits, Agreement.rawBits(t));
                 case 2 -> {
                     ByteBuffer bb = (c.rnd.nextBoolean() ? ByteBuffer.allocateDirect(n * d.byteSize())
                             : ByteBuffer.allocate(n * d.byteSize())).order(order);
                     t.copyTo(bb);
-                    sameBits(what + " through a " + order + " ByteBuffer", d, bits, decode(bb, d, n));
+                    sameBits(what + " through a " + order + " ByteBuffer", d, bits, Agreement.decodeBits(bb, d, n));
                 }
                 default -> {
                     try (Arena arena = Arena.ofShared()) {
@@ -1576,7 +1556,7 @@ public final class Fuzzer {
                         }
                         t.copyTo(seg);
                         sameBits(what + " through a segment", d, bits,
-                                decode(seg.asByteBuffer().order(ByteOrder.nativeOrder()), d, n));
+                                Agreement.decodeBits(seg.asByteBuffer().order(ByteOrder.nativeOrder()), d, n));
                     }
                 }
             }
@@ -1608,7 +1588,7 @@ public final class Fuzzer {
             if (y.dtype() != to) {
                 throw new org.opentest4j.AssertionFailedError("cast to " + to + " returned " + y.dtype());
             }
-            sameBits("cast " + from + " → " + to, to, expected, raw(y));
+            sameBits("cast " + from + " → " + to, to, expected, Agreement.rawBits(y));
             return true;
         });
         op("allFinite/unscaleIfFinite", c -> {
@@ -1670,7 +1650,7 @@ public final class Fuzzer {
                 DType d = types.get(j);
                 int[] before = converted(values.get(j), d);
                 if (!r) {
-                    sameBits("unscaleIfFinite left tensor " + j + " as it was", d, before, raw(tensors.get(j)));
+                    sameBits("unscaleIfFinite left tensor " + j + " as it was", d, before, Agreement.rawBits(tensors.get(j)));
                     continue;
                 }
                 double[] e = new double[before.length];
@@ -1932,7 +1912,7 @@ public final class Fuzzer {
                     c.agree("sgd velocity with a " + gh + " gradient", Tolerances.SGD, r[1], vel.t().toArray(), r[3], velv);
                 }
             }
-            sameBits("the " + ch + " copy of the updated w", ch, converted(w.t().toArray(), ch), raw(copy.t()));
+            sameBits("the " + ch + " copy of the updated w", ch, converted(w.t().toArray(), ch), Agreement.rawBits(copy.t()));
             return true;
         });
         op("INT32 labels, argmax into INT32, UINT8 masks", c -> {
@@ -2003,14 +1983,14 @@ public final class Fuzzer {
                     Tensor y2 = c.b.empty(xd, s);
                     Tensor m2 = c.b.empty(DType.FLOAT32, s);
                     c.b.dropout(x.t(), p, seed, 7, y2, m2);
-                    sameBits("dropout's y with a UINT8 mask against a float mask", xd, raw(y2), raw(y.t()));
+                    sameBits("dropout's y with a UINT8 mask against a float mask", xd, Agreement.rawBits(y2), Agreement.rawBits(y.t()));
                     sameBits("the UINT8 mask against the float mask", DType.UINT8, converted(m2.toArray(), DType.UINT8),
-                            raw(mask.t()));
+                            Agreement.rawBits(mask.t()));
                     float[] dyv = Agreement.roundedTo(xd, c.values(n, false));
                     Tensor dy = c.b.empty(xd, s);
                     dy.copyFrom(dyv);
                     sameBits("dropoutBackward with a UINT8 mask against a float mask", xd,
-                            raw(c.b.dropoutBackward(dy, m2, p)), raw(c.b.dropoutBackward(dy, mask.t(), p)));
+                            Agreement.rawBits(c.b.dropoutBackward(dy, m2, p)), Agreement.rawBits(c.b.dropoutBackward(dy, mask.t(), p)));
                     return true;
                 }
             }
