@@ -1785,10 +1785,7 @@ public final class Backend implements AutoCloseable {
             require(Op.PRELU);
             DType h = halfOf(Op.LINEAR, names("x", "w", "b", "alpha"), x, w, b, alpha);
             if (h != null) {
-                if (!capabilities.supports(Op.PRELU, h)) {
-                    throw new UnsupportedOpException(Op.PRELU, "backend '" + name() + "' does not run PRELU on " + h
-                            + " tensors (it takes " + capabilities.dtypes(Op.PRELU) + ")");
-                }
+                halfOf(Op.PRELU, names("x", "alpha"), x, alpha);
                 // The product, bias and PReLU in float32, z and y rounded once: no driver fuses PReLU in half precision.
                 try (Widened wd = new Widened(h)) {
                     LinearOutput f = linear(wd.in(x), wd.in(w), wd.in(b), wd.in(alpha));
@@ -1873,9 +1870,8 @@ public final class Backend implements AutoCloseable {
                     forward.preActivation(), forward.output());
             if (h != null && (!nativePairs.supports(Op.LINEAR_BACKWARD, h) || forward.preluAlpha() != null)) {
                 Tensor alpha = forward.preluAlpha();
-                if (alpha != null && alpha.dtype() != DType.FLOAT32 && alpha.dtype() != h) {
-                    throw new InvalidArgumentException("linearBackward: the layer is " + h + " but forward.preluAlpha "
-                            + alpha.shape() + " is " + alpha.dtype() + "; it must be " + h + " or FLOAT32");
+                if (alpha != null) {
+                    halfOf(Op.PRELU_BACKWARD, names("forward.preActivation", "alpha"), forward.preActivation(), alpha);
                 }
                 try (Widened wd = new Widened(h)) {
                     LinearOutput f = new LinearOutput(wd.in(forward.output()), wd.in(forward.preActivation()),

@@ -3871,7 +3871,7 @@ public abstract class BackendConformanceKit {
                 backend.argmax(rows, index.t());
                 assertGuarded(index, "argmax into INT32");
             }
-            if (mask != null && caps.dtypes().contains(DType.UINT8)) {
+            if (mask != null) {
                 backend.cast(t32, mask.t());
                 assertGuarded(mask, "cast to UINT8");
             }

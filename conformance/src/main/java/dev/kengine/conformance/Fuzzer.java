@@ -557,18 +557,11 @@ public final class Fuzzer {
                 dtype = other;
             }
             Backend on = target && fault == Fault.FOREIGN ? foreign : b;
-            Tensor t;
-            if (dtype == DType.FLOAT32) {
-                t = on.of(data, s.dims().length == 0 ? new long[0] : s.dims());
-                if (s.rank() == 0) {
-                    t.close();
-                    t = on.scalar(data[0]);
-                }
-            } else {
-                t = on.empty(dtype, s);
-                if (on == foreign) {
-                    foreignTensors.add(t);
-                }
+            Tensor t = dtype != DType.FLOAT32 ? on.empty(dtype, s) : s.rank() == 0 ? on.scalar(data[0]) : on.of(data, s.dims());
+            if (on == foreign) {
+                foreignTensors.add(t);
+            }
+            if (dtype != DType.FLOAT32) {
                 t.copyFrom(data);
             }
             if (target && fault == Fault.CLOSED) {
@@ -581,9 +574,6 @@ public final class Fuzzer {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }
-            if (on == foreign && dtype == DType.FLOAT32) {
-                foreignTensors.add(t);
             }
             return new Arg(t, data);
         }
