@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -134,14 +136,18 @@ public final class Engine {
 
     /**
      * Opens the backend of this name. Options from system properties {@code kengine.<name>.<option>}
-     * are applied first and {@code options} overrides them; unknown keys are ignored. Safe from any
-     * thread; each call opens a new, independent backend.
+     * are applied first and {@code options} overrides them. A key in {@code options} that the backend
+     * does not read is an error where its provider declares its options
+     * ({@link BackendProvider#optionNames()}; every backend of this project does), so that a misspelt
+     * option fails instead of being ignored; unknown keys from system properties are ignored. Safe
+     * from any thread; each call opens a new, independent backend.
      *
      * @param name the backend's name, such as {@code cpu}; case-insensitive; not null
      * @param options backend-specific options, such as {@code threads=2} for {@code cpu}; not null
      * @return the opened backend; the caller closes it
      * @throws BackendUnavailableException when there is no such backend or it cannot run here (the message says why)
-     * @throws InvalidArgumentException when {@code name} or {@code options} is null, or an option is malformed
+     * @throws InvalidArgumentException when {@code name} or {@code options} is null, an option is malformed, or
+     *     {@code options} has a key the backend does not read (the message lists those it does)
      * @throws DeviceException when the device fails while the backend opens
      */
     public static Backend open(String name, Map<String, String> options) {
@@ -158,6 +164,7 @@ public final class Engine {
             if (!p.name().equals(wanted)) {
                 continue;
             }
+            checkOptionNames(p, options);
             BackendInfo info = probe(p);
             if (!info.available()) {
                 throw new BackendUnavailableException("backend '" + wanted + "' is unavailable: " + info.reason());
@@ -264,6 +271,30 @@ public final class Engine {
             return new BackendInfo(name, rank, a.available(), a.reason(), c == null ? null : Backend.withHalfPrecision(c));
         } catch (RuntimeException | LinkageError e) {
             return new BackendInfo(name, rank, false, "probe failed: " + e, null);
+        }
+    }
+
+    /** Rejects a key of the caller's options that p declares it does not read. */
+    private static void checkOptionNames(BackendProvider p, Map<String, String> options) {
+        Optional<Set<String>> declared;
+        try {
+            declared = p.optionNames();
+        } catch (RuntimeException | LinkageError e) {
+            return; // a provider that cannot say is not checked; open() reports what it can
+        }
+        if (declared == null || declared.isEmpty()) {
+            return;
+        }
+        Set<String> known = declared.get();
+        TreeSet<String> unknown = new TreeSet<>();
+        for (String key : options.keySet()) {
+            if (key == null || !known.contains(key)) {
+                unknown.add("'" + key + "'");
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new InvalidArgumentException("backend '" + p.name() + "' has no option " + String.join(", ", unknown)
+                    + "; its options: " + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known))));
         }
     }
 

@@ -18,11 +18,12 @@ class EngineTest {
     @DisplayName("discovery lists every backend, available first, with the reasons of the others, and never throws")
     void explainNeverThrows() {
         List<BackendInfo> infos = Engine.explain();
-        assertEquals(List.of("heap", "missing", "linkage", "throwing"), infos.stream().map(BackendInfo::name).toList());
-        assertTrue(infos.get(0).available());
-        assertEquals("libmissing.so was not found on java.library.path", infos.get(1).reason());
-        assertTrue(infos.get(2).reason().contains("UnsatisfiedLinkError"), infos.get(2).reason());
-        assertTrue(infos.get(3).reason().contains("driver exploded"), infos.get(3).reason());
+        assertEquals(List.of("heap", "declared", "missing", "linkage", "throwing"),
+                infos.stream().map(BackendInfo::name).toList());
+        assertTrue(infos.get(0).available() && infos.get(1).available());
+        assertEquals("libmissing.so was not found on java.library.path", infos.get(2).reason());
+        assertTrue(infos.get(3).reason().contains("UnsatisfiedLinkError"), infos.get(3).reason());
+        assertTrue(infos.get(4).reason().contains("driver exploded"), infos.get(4).reason());
         String text = Engine.describe();
         assertTrue(text.contains("unavailable: libmissing.so"), text);
         assertTrue(text.contains("the Java heap"), text);
@@ -68,6 +69,23 @@ class EngineTest {
             assertEquals("x", FakeProviders.lastOptions.get("extra"));
         } finally {
             System.clearProperty("kengine.heap.threads");
+        }
+    }
+
+    @Test
+    @DisplayName("a provider that declares its options gets none other from the caller; one that does not gets every key")
+    void declaredOptions() {
+        try (Backend b = Engine.open("declared", Map.of("threads", "2"))) {
+            assertEquals("2", FakeProviders.lastOptions.get("threads"));
+        }
+        var e = assertThrows(InvalidArgumentException.class, () -> Engine.open("declared", Map.of("thread", "2")));
+        assertTrue(e.getMessage().contains("backend 'declared' has no option 'thread'; its options: device, threads"),
+                e.getMessage());
+        System.setProperty("kengine.declared.extra", "x");
+        try (Backend b = Engine.open("declared")) {
+            assertEquals("x", FakeProviders.lastOptions.get("extra"));
+        } finally {
+            System.clearProperty("kengine.declared.extra");
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.kengine.spi;
 
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * A backend, as {@link java.util.ServiceLoader} finds it (list the implementation in
@@ -35,8 +37,9 @@ public interface BackendProvider {
 
     /**
      * Opens a driver. Options are backend-specific strings (for example {@code threads=2} or
-     * {@code device=1}); unknown keys are ignored, malformed values are an
-     * {@link dev.kengine.InvalidArgumentException}.
+     * {@code device=1}); malformed values are an {@link dev.kengine.InvalidArgumentException}. Keys the
+     * backend does not read are ignored here: {@link dev.kengine.Engine#open(String, Map)} rejects the
+     * caller's unknown keys beforehand when the provider declares its {@link #optionNames()}.
      *
      * @param options the options, keys without the {@code kengine.<name>.} prefix; not null
      * @return a new, open driver, owned by the facade that closes it
@@ -45,4 +48,16 @@ public interface BackendProvider {
      * @throws dev.kengine.DeviceException when the device fails while opening
      */
     BackendDriver open(Map<String, String> options);
+
+    /**
+     * The keys {@link #open(Map)} reads, so that {@link dev.kengine.Engine#open(String, Map)} can reject a
+     * caller's misspelt option ({@code simd-false}, {@code thread=2}) instead of ignoring it. Empty (the
+     * default) where the provider does not declare them: then every key is passed through unchecked.
+     * Options from system properties are never rejected (they may be set for a whole installation).
+     *
+     * @return the option names, lower-case, without the {@code kengine.<name>.} prefix; constant
+     */
+    default Optional<Set<String>> optionNames() {
+        return Optional.empty();
+    }
 }

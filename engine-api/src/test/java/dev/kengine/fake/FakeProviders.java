@@ -144,6 +144,35 @@ public final class FakeProviders {
         public void close() {}
     }
 
+    /** The heap backend under another name, declaring the options it reads. */
+    public static final class Declared implements BackendProvider {
+        @Override
+        public String name() {
+            return "declared";
+        }
+
+        @Override
+        public int rank() {
+            return 1;
+        }
+
+        @Override
+        public Availability probe() {
+            return Availability.available(Heap.capabilities());
+        }
+
+        @Override
+        public java.util.Optional<Set<String>> optionNames() {
+            return java.util.Optional.of(Set.of("threads", "device"));
+        }
+
+        @Override
+        public BackendDriver open(Map<String, String> options) {
+            lastOptions = Map.copyOf(options);
+            return new HeapDriver();
+        }
+    }
+
     public static final class MissingLibrary implements BackendProvider {
         @Override
         public String name() {

@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -25,11 +26,18 @@ import java.util.stream.Stream;
  */
 public final class CpuProvider implements BackendProvider {
     public static final String NAME = "cpu";
+    private static final Set<String> OPTIONS = Set.of("simd", "threads");
     public static final int RANK = 10;
 
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The keys {@link #open(Map)} reads: {@code simd} and {@code threads}. */
+    @Override
+    public Optional<Set<String>> optionNames() {
+        return Optional.of(OPTIONS);
     }
 
     @Override

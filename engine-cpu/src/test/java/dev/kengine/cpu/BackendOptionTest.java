@@ -33,4 +33,21 @@ class BackendOptionTest {
         assertTrue(e.getMessage().contains("belongs to backend 'cuda'"), e.getMessage());
         assertEquals("tf32", BackendOption.CUDA_PRECISION.is(BackendOption.Precision.TF32).value());
     }
+
+    @Test
+    @DisplayName("a misspelt option key is rejected with the options the CPU backend reads; system properties stay lenient")
+    void unknownKeysAreRejected() {
+        var e = assertThrows(InvalidArgumentException.class, () -> Engine.open("cpu", java.util.Map.of("smid", "false")));
+        assertTrue(e.getMessage().contains("no option 'smid'") && e.getMessage().contains("its options: simd, threads"),
+                e.getMessage());
+        e = assertThrows(InvalidArgumentException.class,
+                () -> Engine.open("CPU", java.util.Map.of("thread", "2", "simd", "true", "gemm", "x")));
+        assertTrue(e.getMessage().contains("no option 'gemm', 'thread';"), e.getMessage());
+        System.setProperty("kengine.cpu.someday", "1");
+        try (Backend b = Engine.open("cpu", java.util.Map.of("threads", "1"))) {
+            assertTrue(b.capabilities().details().toString().contains("threads=1"));
+        } finally {
+            System.clearProperty("kengine.cpu.someday");
+        }
+    }
 }

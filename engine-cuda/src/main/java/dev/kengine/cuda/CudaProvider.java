@@ -8,6 +8,8 @@ import dev.kengine.spi.BackendProvider;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The CUDA backend: the engine's kernels, compiled ahead of time by nvcc, on an NVIDIA GPU through
@@ -25,11 +27,18 @@ import java.util.Map;
  */
 public final class CudaProvider implements BackendProvider {
     static final String NAME = "cuda";
+    private static final Set<String> OPTIONS = Set.of("device", "kernels", "precision");
     static final String DEVICE_ENV = "KENGINE_CUDA_DEVICE";
 
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The keys {@link #open(Map)} reads: {@code device}, {@code precision} and {@code kernels}. */
+    @Override
+    public Optional<Set<String>> optionNames() {
+        return Optional.of(OPTIONS);
     }
 
     @Override

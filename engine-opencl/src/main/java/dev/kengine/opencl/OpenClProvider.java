@@ -1,11 +1,14 @@
 package dev.kengine.opencl;
 
 import dev.kengine.BackendUnavailableException;
+import dev.kengine.InvalidArgumentException;
 import dev.kengine.spi.Availability;
 import dev.kengine.spi.BackendDriver;
 import dev.kengine.spi.BackendProvider;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The OpenCL backend. Options (as a map or as {@code -Dkengine.opencl.<key>=...}):
@@ -22,10 +25,17 @@ import java.util.Map;
  */
 public final class OpenClProvider implements BackendProvider {
     static final String NAME = "opencl";
+    private static final Set<String> OPTIONS = Set.of("cache", "device", "index", "platform", "shape");
 
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The keys {@link #open(Map)} reads: {@code platform}, {@code device}, {@code cache}, and {@code index} and {@code shape} (the kernels' index width and launch shape, for measuring). */
+    @Override
+    public Optional<Set<String>> optionNames() {
+        return Optional.of(OPTIONS);
     }
 
     @Override
@@ -64,11 +74,11 @@ public final class OpenClProvider implements BackendProvider {
         }
         String index = options.getOrDefault("index", "auto");
         if (!index.equals("auto") && !index.equals("64")) {
-            throw new BackendUnavailableException("opencl: option index must be auto or 64, got '" + index + "'");
+            throw new InvalidArgumentException("opencl: option index must be auto or 64, got '" + index + "'");
         }
         String shape = options.getOrDefault("shape", "auto");
         if (!shape.equals("auto") && !shape.equals("grid-stride")) {
-            throw new BackendUnavailableException("opencl: option shape must be auto or grid-stride, got '" + shape + "'");
+            throw new InvalidArgumentException("opencl: option shape must be auto or grid-stride, got '" + shape + "'");
         }
         return new OpenClDriver(s.device(), ProgramCache.cacheDirectory(options.get("cache")), MatmulTuning.choose(s.device()),
                 shape.equals("auto") ? LaunchTuning.choose(s.device()) : LaunchTuning.GRID_STRIDE, index.equals("64"));

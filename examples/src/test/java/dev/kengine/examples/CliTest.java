@@ -74,6 +74,8 @@ class CliTest {
         "classes of digits       | --data digits --classes 4     | --classes applies to a CSV file, 10 classes",
         "noise of digits         | --data digits --noise 0.3     | --samples and --noise apply, 'digits'",
         "unknown precision       | --precision fp8               | --precision, fp32, bf16, fp16, 'fp8'",
+        "misspelt backend option | --backend cpu:smid=false      | no option 'smid', its options: simd, threads",
+        "malformed backend value | --backend cpu:simd=maybe      | option simd, auto, true or false, 'maybe'",
     })
     void badOptions(String what, String options, String mentions) {
         List<String> args = new ArrayList<>(List.of("train", "--epochs", "1", "--profile-steps", "0", "--out",

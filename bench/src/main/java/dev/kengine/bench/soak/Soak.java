@@ -49,28 +49,46 @@ public final class Soak {
     private final List<String> missed = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
-        if (args.length >= 1 && args[0].equals("--oom-child")) {
+        if (args.length == 2 && args[0].equals("--oom-child")) {
             System.exit(oomChild(args[1]));
         }
         Soak s = new Soak();
-        if (!s.parse(args)) {
-            return;
+        try {
+            if (!s.parse(args)) {
+                return;
+            }
+        } catch (UsageException e) {
+            System.err.println("soak: " + e.getMessage() + " (--help lists the options)");
+            System.exit(2);
         }
         System.exit(s.run() ? 0 : 1);
     }
 
-    private boolean parse(String[] args) {
+    /** A bad command line: one line on stderr and exit code 2, as every {@code ./engine} command. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Reads the options into this soak: false after {@code --help} (printed), true to run.
+     *
+     * @throws UsageException for an unknown option, a missing or malformed value, or a backend that is not on the
+     *     class path or cannot run here
+     */
+    boolean parse(String[] args) throws UsageException {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--backend" -> backends.add(args[++i]);
-                case "--fuzz" -> fuzzCases = Long.parseLong(args[++i]);
-                case "--races" -> races = Integer.parseInt(args[++i]);
-                case "--small" -> smallOps = Long.parseLong(args[++i]);
-                case "--large" -> largeOps = Long.parseLong(args[++i]);
-                case "--leaks" -> leaks = Long.parseLong(args[++i]);
+                case "--backend" -> backends.add(backend(value(args, ++i, a)));
+                case "--fuzz" -> fuzzCases = count(args, ++i, a, 0);
+                case "--races" -> races = (int) Math.min(count(args, ++i, a, 0), Integer.MAX_VALUE);
+                case "--small" -> smallOps = count(args, ++i, a, 0);
+                case "--large" -> largeOps = count(args, ++i, a, 0);
+                case "--leaks" -> leaks = count(args, ++i, a, 0);
                 case "--no-oom" -> oom = false;
-                case "--oom-limit-mib" -> oomLimitKiB = Long.parseLong(args[++i]) * 1024; // 0: no ulimit
+                case "--oom-limit-mib" -> oomLimitKiB = Math.multiplyExact(count(args, ++i, a, 0), 1024); // 0: no ulimit
                 case "--quick" -> {
                     fuzzCases = 10_000;
                     races = 6;
@@ -88,14 +106,51 @@ public final class Soak {
                               bounded memory, out of memory reported and recovered from under a ulimit -v.
                               Defaults: 100000 fuzz cases, 30 races, 1000000 small ops, 10000 large ops, 100000
                               leaked 1 MiB tensors, the out-of-memory child under ulimit -v 6144 MiB (0: no ulimit,
-                              for device backends whose memory runs out first).
+                              for device backends whose memory runs out first). Counts after --quick override it.
                               --quick divides the counts by ten.""");
                     return false;
                 }
-                default -> throw new IllegalArgumentException("soak: unknown option " + a + " (--help lists them)");
+                default -> throw new UsageException("unknown option '" + a + "'");
             }
         }
         return true;
+    }
+
+    private static String value(String[] args, int i, String option) throws UsageException {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** A whole number of at least {@code min} (and at most 2^40, far beyond any run's patience). */
+    private static long count(String[] args, int i, String option, long min) throws UsageException {
+        String v = value(args, i, option);
+        long n;
+        try {
+            n = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " takes a whole number, got '" + v + "'");
+        }
+        if (n < min || n > 1L << 40) {
+            throw new UsageException(option + " must be from " + min + " to " + (1L << 40) + ", got " + n);
+        }
+        return n;
+    }
+
+    /** The backend's name as {@link Engine#open(String)} takes it, once it is known to be on the class path. */
+    private static String backend(String name) throws UsageException {
+        List<BackendInfo> infos = Engine.explain();
+        for (BackendInfo info : infos) {
+            if (info.name().equalsIgnoreCase(name)) {
+                if (!info.available()) {
+                    throw new UsageException("backend '" + name + "' is unavailable here: " + info.reason());
+                }
+                return info.name();
+            }
+        }
+        throw new UsageException("no backend '" + name + "'; known: "
+                + String.join(", ", infos.stream().map(BackendInfo::name).toList()));
     }
 
     private boolean run() throws Exception {
