@@ -28,53 +28,127 @@ public final class SparkExample {
     private SparkExample() {}
 
     public static void main(String[] args) {
-        String master = null;
-        int partitions = 0;
-        int epochs = 12;
-        int batch = 32;
-        int depth = 2;
-        String backend = "auto";
-        String precision = "fp32";
-        String aggregation = "auto";
-        int[] hidden = {128, 64};
-        int randomFeatures = 0;
-        int randomRows = 1000;
-        java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                System.out.println("usage: SparkExample [--master URL] [--partitions N] [--epochs N] [--batch N]"
-                        + " [--backend auto|cpu|cuda|...] [--precision fp32|bf16|fp16] [--depth N]"
-                        + " [--aggregation tree|barrier|auto] [--hidden U,U,...] [--random-features N] [--rows N]"
-                        + " [--conf KEY=VALUE]...");
-                return;
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + " needs a value");
-            }
-            String v = args[++i];
-            switch (a) {
-                case "--master" -> master = v;
-                case "--partitions" -> partitions = Integer.parseInt(v);
-                case "--epochs" -> epochs = Integer.parseInt(v);
-                case "--batch" -> batch = Integer.parseInt(v);
-                case "--backend" -> backend = v;
-                case "--precision" -> precision = v;
-                case "--depth" -> depth = Integer.parseInt(v);
-                case "--aggregation" -> aggregation = v;
-                case "--hidden" -> hidden = java.util.Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
-                case "--random-features" -> randomFeatures = Integer.parseInt(v);
-                case "--rows" -> randomRows = Integer.parseInt(v);
-                case "--conf" -> {
-                    int eq = v.indexOf('=');
-                    if (eq <= 0) {
-                        throw new IllegalArgumentException("--conf takes KEY=VALUE, not " + v);
-                    }
-                    conf.put(v.substring(0, eq), v.substring(eq + 1));
-                }
-                default -> throw new IllegalArgumentException("unknown option " + a + " (--help lists them)");
-            }
+        try {
+            run(args);
+        } catch (UsageException e) {
+            System.err.println("spark-example: " + e.getMessage() + " (--help lists the options)");
+            System.exit(2);
         }
+    }
+
+    /** A bad command line: one line on stderr and exit code 2, as every {@code ./engine} command. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** The command line read; {@code help} when it asked for the usage. */
+    record Options(boolean help, String master, int partitions, int epochs, int batch, int randomFeatures,
+                   int randomRows, java.util.Map<String, String> conf, KengineMlpClassifier mlp) {
+        static final String USAGE = "usage: SparkExample [--master URL] [--partitions N] [--epochs N] [--batch N]"
+                + " [--backend auto|cpu|cuda|...] [--precision fp32|bf16|fp16] [--depth N]"
+                + " [--aggregation tree|barrier|auto] [--hidden U,U,...] [--random-features N] [--rows N]"
+                + " [--conf KEY=VALUE]...";
+
+        /**
+         * Reads the options; the classifier's settings are checked here, by its parameters' validators, so that a
+         * bad value fails before Spark starts.
+         */
+        static Options parse(String[] args) throws UsageException {
+            String master = null;
+            int partitions = 0;
+            int epochs = 12;
+            int batch = 32;
+            int depth = 2;
+            String backend = "auto";
+            String precision = "fp32";
+            String aggregation = "auto";
+            int[] hidden = {128, 64};
+            int randomFeatures = 0;
+            int randomRows = 1000;
+            java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--help") || a.equals("-h")) {
+                    return new Options(true, null, 0, 0, 0, 0, 0, conf, null);
+                }
+                if (!KNOWN.contains(a)) {
+                    throw new UsageException("unknown option '" + a + "'");
+                }
+                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                    throw new UsageException(a + " needs a value");
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--master" -> master = v;
+                    case "--partitions" -> partitions = whole(a, v, 1);
+                    case "--epochs" -> epochs = whole(a, v, 1);
+                    case "--batch" -> batch = whole(a, v, 1);
+                    case "--backend" -> backend = v;
+                    case "--precision" -> precision = v;
+                    case "--depth" -> depth = whole(a, v, 1);
+                    case "--aggregation" -> aggregation = v;
+                    case "--hidden" -> {
+                        String[] units = v.split(",", -1);
+                        hidden = new int[units.length];
+                        for (int u = 0; u < units.length; u++) {
+                            hidden[u] = whole(a, units[u], 1);
+                        }
+                    }
+                    case "--random-features" -> randomFeatures = whole(a, v, 1);
+                    case "--rows" -> randomRows = whole(a, v, 1);
+                    case "--conf" -> {
+                        int eq = v.indexOf('=');
+                        if (eq <= 0) {
+                            throw new UsageException("--conf takes KEY=VALUE, got '" + v + "'");
+                        }
+                        conf.put(v.substring(0, eq), v.substring(eq + 1));
+                    }
+                    default -> throw new AssertionError(a);
+                }
+            }
+            KengineMlpClassifier mlp;
+            try {
+                mlp = new KengineMlpClassifier().setFeaturesCol("scaled").setHiddenLayers(hidden)
+                        .setActivation("relu").setOptimizer("adam").setLearningRate(0.002f).setBatchSize(batch)
+                        .setEpochs(epochs).setSeed(3).setBackend(backend).setPrecision(precision).setAggregationDepth(depth)
+                        .setAggregation(aggregation);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            return new Options(false, master, partitions, epochs, batch, randomFeatures, randomRows, conf, mlp);
+        }
+
+        private static final java.util.Set<String> KNOWN = java.util.Set.of("--master", "--partitions", "--epochs",
+                "--batch", "--backend", "--precision", "--depth", "--aggregation", "--hidden", "--random-features",
+                "--rows", "--conf");
+
+        private static int whole(String option, String v, int min) throws UsageException {
+            int n;
+            try {
+                n = Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException(option + " takes whole numbers, got '" + v + "'");
+            }
+            if (n < min) {
+                throw new UsageException(option + " must be at least " + min + ", got " + n);
+            }
+            return n;
+        }
+    }
+
+    private static void run(String[] args) throws UsageException {
+        Options o = Options.parse(args);
+        if (o.help()) {
+            System.out.println(Options.USAGE);
+            return;
+        }
+        String master = o.master();
+        int partitions = o.partitions();
+        int batch = o.batch();
+        int epochs = o.epochs();
+        java.util.Map<String, String> conf = o.conf();
         SparkSession.Builder builder = SparkSession.builder().appName("kengine data-parallel digits");
         conf.forEach(builder::config);
         if (master != null) {
@@ -88,15 +162,12 @@ public final class SparkExample {
             if (partitions <= 0) {
                 partitions = spark.sparkContext().defaultParallelism();
             }
-            Dataset<Row> all = randomFeatures > 0 ? random(spark, randomRows, randomFeatures, partitions)
+            Dataset<Row> all = o.randomFeatures() > 0 ? random(spark, o.randomRows(), o.randomFeatures(), partitions)
                     : Digits.load(spark, partitions);
             Dataset<Row>[] split = all.randomSplit(new double[] {0.8, 0.2}, 7);
             Dataset<Row> train = split[0].cache();
             Dataset<Row> test = split[1].cache();
-            KengineMlpClassifier mlp = new KengineMlpClassifier().setFeaturesCol("scaled").setHiddenLayers(hidden)
-                    .setActivation("relu").setOptimizer("adam").setLearningRate(0.002f).setBatchSize(batch)
-                    .setEpochs(epochs).setSeed(3).setBackend(backend).setPrecision(precision).setAggregationDepth(depth)
-                    .setAggregation(aggregation);
+            KengineMlpClassifier mlp = o.mlp();
             Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
                 new StandardScaler().setInputCol("features").setOutputCol("scaled").setWithMean(true).setWithStd(true), mlp});
             long start = System.nanoTime();
