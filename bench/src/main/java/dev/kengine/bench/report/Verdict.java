@@ -363,8 +363,9 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         }
         StringBuilder sb = new StringBuilder();
         if (bad.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "Checks: all %d measured rows agree with their reference (%d against the float64 "
-                    + "oracle, the others against the CPU backend's result)", checked, oracle));
+            sb.append(String.format(Locale.ROOT, "Checks: all %d measured rows agree with their reference (%s)", checked,
+                    oracle == checked ? "each against the float64 oracle"
+                            : oracle + " against the float64 oracle, the others against the CPU backend's result"));
         } else {
             sb.append(String.format(Locale.ROOT, "Checks: %d of %d measured rows DISAGREE with their reference: %s", bad.size(),
                     checked, String.join("; ", bad.subList(0, Math.min(5, bad.size())))))
