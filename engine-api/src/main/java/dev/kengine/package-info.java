@@ -1,6 +1,7 @@
 /**
  * The engine's public API: open a {@link dev.kengine.Backend} with {@link dev.kengine.Engine}, make
- * {@link dev.kengine.Tensor}s with it (float32, rank 0 to 4, row-major) and run ops on them.
+ * {@link dev.kengine.Tensor}s with it (float32, float16, bfloat16, int32 or uint8; rank 0 to 4, row-major) and run ops
+ * on them.
  *
  * <p>Contract, for every type here: arguments are checked once, in {@code Backend}, before any work
  * starts, in one order for every op (tensors read or updated, then what selects the op, then

@@ -91,7 +91,7 @@ public final class Soak {
                 case "--oom-limit-mib" -> oomLimitKiB = Math.multiplyExact(count(args, ++i, a, 0), 1024); // 0: no ulimit
                 case "--quick" -> {
                     fuzzCases = 10_000;
-                    races = 6;
+                    races = 3;
                     smallOps = 100_000;
                     largeOps = 1_000;
                     leaks = 10_000;
