@@ -274,6 +274,11 @@ K_FN void kc_xent_labels_warp(const float* logits, const int* labels, kacc* part
     kacc mine = 0;
     for (klong r = kc_warp_index(); r < rows; r += kc_warp_count()) {
         int label = labels[r];
+        /* See k_stray_label (common.h): column 0 for a label outside the row, and a NaN maximum for its row. */
+        const bool stray = k_stray_label(label, cols);
+        if (stray) {
+            label = 0;
+        }
         const float* row = logits + r * cols;
         float v[VPL];
 #pragma unroll
@@ -294,6 +299,9 @@ K_FN void kc_xent_labels_warp(const float* logits, const int* labels, kacc* part
             }
         }
         m = kc_warp_max(m);
+        if (stray) {
+            m = K_NAN;
+        }
         xl = __shfl_sync(KC_FULL_MASK, xl, label & 31);
         float s = 0.0f;
 #pragma unroll
@@ -350,6 +358,11 @@ K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* part
     for (; r < rows; r += gridDim.x) {
         float v[VPT];
         int label = nextLabel;
+        /* See k_stray_label (common.h): column 0 for a label outside the row, and a NaN maximum for its row. */
+        const bool stray = k_stray_label(label, cols);
+        if (stray) {
+            label = 0;
+        }
 #pragma unroll
         for (int j = 0; j < VPT; j++) {
             v[j] = next[j];
@@ -371,6 +384,9 @@ K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* part
             m = fmaxf(m, v[j]);
         }
         m = kc_block_max(m, mslots);
+        if (stray) {
+            m = K_NAN;
+        }
         float s = 0.0f;
 #pragma unroll
         for (int j = 0; j < VPT; j++) {
@@ -415,6 +431,11 @@ K_FN void kc_xent_labels_stream(const float* logits, const int* labels, kacc* pa
     kacc mine = 0;
     for (klong r = blockIdx.x; r < rows; r += gridDim.x) {
         int label = labels[r];
+        /* See k_stray_label (common.h): column 0 for a label outside the row, and a NaN maximum for its row. */
+        const bool stray = k_stray_label(label, cols);
+        if (stray) {
+            label = 0;
+        }
         const float* row = logits + r * cols;
         /* The label's column is owned by the thread that streams it: in float4 steps or one by one. */
         const bool owner = (vec ? (label >> 2) : label) % THREADS == tid;
@@ -445,6 +466,9 @@ K_FN void kc_xent_labels_stream(const float* logits, const int* labels, kacc* pa
         }
         /* A NaN never passes the comparisons above, but its exponential makes s NaN, and so the row's sum. */
         float mb = kc_block_max(m, mslots);
+        if (stray) {
+            mb = K_NAN;
+        }
         float scaled = s == 0.0f ? 0.0f : s * expf(m - mb);
         kacc sum = kc_block_sum((kacc) scaled, sslots);
         if (owner) {
@@ -585,6 +609,12 @@ __kernel void kc_xent_block(KC_XENT_ARGS) {
         int label = -1;
         if (hasLabels) {
             label = labels[r];
+            if (k_stray_label(label, cols)) {
+                /* See k_stray_label (common.h): column 0 for the label, and NaN for the row's loss and gradient. */
+                label = 0;
+                lse = (kacc) K_NAN;
+                s = (kacc) K_NAN;
+            }
             loss = lse - (kacc) row[label];
             tsum = 1;
         } else {

@@ -865,6 +865,8 @@ public final class Backend implements AutoCloseable {
     void upload(Tensor t, MemorySegment src) {
         run(() -> {
             checkOpen();
+            // Every public path checks its segment (or buffer) first; this is the last gate before native code.
+            Tensor.checkSegmentUsable("upload", src);
             Storage s = ownAny(t, "upload target");
             try {
                 driver.write(s, 0, src, t.size());
@@ -877,6 +879,7 @@ public final class Backend implements AutoCloseable {
     void download(Tensor t, MemorySegment dst) {
         run(() -> {
             checkOpen();
+            Tensor.checkSegmentUsable("download", dst);
             Storage s = ownAny(t, "download source");
             try {
                 driver.read(s, 0, dst, t.size());
@@ -2469,8 +2472,7 @@ public final class Backend implements AutoCloseable {
                 }
             }
             Storage sl = crossEntropyArgs(logits, reduction);
-            checkLabels(logits, labels);
-            int[] copy = labels.clone();
+            int[] copy = checkedLabels(logits, labels);
             Tensor[] t = {allocate(Shape.scalar()), allocate(logits.shape(), logits.dtype())};
             driver.softmaxCrossEntropy(sl, copy, null, reduction, t[0].storage("loss"), t[1].storage("grad"),
                     logits.shape().dim(0), logits.shape().dim(1));
@@ -2505,7 +2507,7 @@ public final class Backend implements AutoCloseable {
                 return;
             }
             Storage sl = crossEntropyArgs(logits, reduction);
-            checkLabels(logits, labels);
+            int[] copy = checkedLabels(logits, labels);
             Storage so = own(loss, "loss");
             Storage sg = own(Op.SOFTMAX_CROSS_ENTROPY, gradient, "gradient");
             if (loss.rank() != 0) {
@@ -2515,7 +2517,7 @@ public final class Backend implements AutoCloseable {
             if (gradient == logits) {
                 throw new InvalidArgumentException("softmaxCrossEntropy: the gradient must not be the logits tensor");
             }
-            driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, so, sg, logits.shape().dim(0), logits.shape().dim(1));
+            driver.softmaxCrossEntropy(sl, copy, null, reduction, so, sg, logits.shape().dim(0), logits.shape().dim(1));
         });
     }
 
@@ -2606,9 +2608,9 @@ public final class Backend implements AutoCloseable {
                 }
             }
             Storage sl = crossEntropyArgs(logits, reduction);
-            checkLabels(logits, labels);
+            int[] copy = checkedLabels(logits, labels);
             Tensor out = allocate(Shape.scalar());
-            driver.softmaxCrossEntropy(sl, labels.clone(), null, reduction, out.storage("loss"), null,
+            driver.softmaxCrossEntropy(sl, copy, null, reduction, out.storage("loss"), null,
                     logits.shape().dim(0), logits.shape().dim(1));
             return out;
         });
@@ -2622,6 +2624,39 @@ public final class Backend implements AutoCloseable {
                     + logits.shape());
         }
         return sl;
+    }
+
+    /**
+     * The caller's list, read once: every later step of the call uses these tensors, the ones it checked and holds,
+     * however the list changes meanwhile (another thread, or a list that answers differently each time it is read).
+     */
+    private static List<Tensor> snapshot(List<Tensor> list, String name) {
+        requireNonNull(list, name);
+        Object[] items;
+        try {
+            items = list.toArray();
+        } catch (RuntimeException e) {
+            InvalidArgumentException x = new InvalidArgumentException(name + ": the list could not be read (" + e + ")");
+            x.initCause(e);
+            throw x;
+        }
+        Tensor[] tensors = new Tensor[items.length];
+        for (int i = 0; i < items.length; i++) {
+            if (items[i] != null && !(items[i] instanceof Tensor)) {
+                throw new InvalidArgumentException(name + "[" + i + "] is a " + items[i].getClass().getName()
+                        + ", not a Tensor");
+            }
+            tensors[i] = (Tensor) items[i];
+        }
+        return java.util.Arrays.asList(tensors);
+    }
+
+    /** The labels, copied and then checked: the caller's array may change meanwhile, the copy cannot. */
+    private static int[] checkedLabels(Tensor logits, int[] labels) {
+        requireNonNull(labels, "labels");
+        int[] copy = labels.clone();
+        checkLabels(logits, copy);
+        return copy;
     }
 
     private static void checkLabels(Tensor logits, int[] labels) {
@@ -3069,12 +3104,12 @@ public final class Backend implements AutoCloseable {
             require(Op.CLIP_GRAD_NORM);
             require(Op.L2_NORM);
             require(Op.SCALE);
-            requireNonNull(grads, "grads");
+            List<Tensor> gs = snapshot(grads, "grads");
             if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
                 throw new InvalidArgumentException("clipGradNorm: maxNorm must be finite and > 0, got " + maxNorm);
             }
-            for (int i = 0; i < grads.size(); i++) {
-                Tensor g = grads.get(i);
+            for (int i = 0; i < gs.size(); i++) {
+                Tensor g = gs.get(i);
                 if (g != null && g.dtype().isHalf()) {
                     halfOf(Op.L2_NORM, names("grads[" + i + "]"), g);
                     halfOf(Op.SCALE, names("grads[" + i + "]"), g);
@@ -3083,14 +3118,14 @@ public final class Backend implements AutoCloseable {
                     own(g, "grads[" + i + "]");
                 }
                 for (int j = 0; j < i; j++) {
-                    if (grads.get(j) == grads.get(i)) {
+                    if (gs.get(j) == gs.get(i)) {
                         throw new InvalidArgumentException("clipGradNorm: grads[" + j + "] and grads[" + i + "] are the same tensor "
-                                + grads.get(i).shape() + "; it would be counted and scaled twice");
+                                + gs.get(i).shape() + "; it would be counted and scaled twice");
                     }
                 }
             }
             double sumSq = 0;
-            for (Tensor g : grads) {
+            for (Tensor g : gs) {
                 try (Tensor n = l2Norm(g)) {
                     double v = n.item();
                     sumSq += v * v;
@@ -3099,7 +3134,7 @@ public final class Backend implements AutoCloseable {
             double norm = Math.sqrt(sumSq);
             if (!(norm <= maxNorm)) {
                 float factor = (float) (maxNorm / (norm + 1e-6));
-                for (Tensor g : grads) {
+                for (Tensor g : gs) {
                     if (g.dtype().isHalf()) {
                         scale(g, factor, g);
                     } else {
@@ -3133,29 +3168,29 @@ public final class Backend implements AutoCloseable {
      */
     public boolean unscaleIfFinite(List<Tensor> grads, float lossScale) {
         return call(() -> {
-            requireNonNull(grads, "grads");
+            List<Tensor> gs = snapshot(grads, "grads");
             if (!(lossScale > 0f) || Float.isInfinite(lossScale)) {
                 throw new InvalidArgumentException("unscaleIfFinite: lossScale must be finite and > 0, got " + lossScale);
             }
-            for (int i = 0; i < grads.size(); i++) {
-                Tensor g = grads.get(i);
+            for (int i = 0; i < gs.size(); i++) {
+                Tensor g = gs.get(i);
                 ownAny(g, "grads[" + i + "]");
                 if (!g.dtype().isFloatingPoint()) {
                     throw new InvalidArgumentException("unscaleIfFinite: grads[" + i + "] " + g.shape() + " is " + g.dtype()
                             + "; gradients are floating point");
                 }
                 for (int j = 0; j < i; j++) {
-                    if (grads.get(j) == g) {
+                    if (gs.get(j) == g) {
                         throw new InvalidArgumentException("unscaleIfFinite: grads[" + j + "] and grads[" + i
                                 + "] are the same tensor " + g.shape() + "; it would be unscaled twice");
                     }
                 }
             }
-            if (!allFinite(grads)) {
+            if (!allFinite(gs)) {
                 return false;
             }
             float inverse = 1f / lossScale;
-            for (Tensor g : grads) {
+            for (Tensor g : gs) {
                 if (inverse != 1f) {
                     scale(g, inverse, g);
                 }
@@ -3177,9 +3212,9 @@ public final class Backend implements AutoCloseable {
      */
     public boolean allFinite(List<Tensor> tensors) {
         return call(() -> {
-            requireNonNull(tensors, "tensors");
-            for (int i = 0; i < tensors.size(); i++) {
-                Tensor t = tensors.get(i);
+            List<Tensor> ts = snapshot(tensors, "tensors");
+            for (int i = 0; i < ts.size(); i++) {
+                Tensor t = ts.get(i);
                 ownAny(t, "tensors[" + i + "]");
                 if (!t.dtype().isFloatingPoint()) {
                     throw new InvalidArgumentException("allFinite: tensors[" + i + "] " + t.shape() + " is " + t.dtype()
@@ -3192,8 +3227,8 @@ public final class Backend implements AutoCloseable {
                 List<Storage> storages = new java.util.ArrayList<>();
                 List<DType> dtypes = new java.util.ArrayList<>();
                 List<Long> sizes = new java.util.ArrayList<>();
-                for (int i = 0; i < tensors.size(); i++) {
-                    Tensor t = tensors.get(i);
+                for (int i = 0; i < ts.size(); i++) {
+                    Tensor t = ts.get(i);
                     if (t.size() > 0) {
                         storages.add(t.storage("tensors[" + i + "]"));
                         dtypes.add(t.dtype());
@@ -3203,8 +3238,8 @@ public final class Backend implements AutoCloseable {
                 return storages.isEmpty() || driver.allFinite(storages.toArray(Storage[]::new), dtypes.toArray(DType[]::new),
                         sizes.stream().mapToLong(Long::longValue).toArray());
             }
-            for (int i = 0; i < tensors.size(); i++) {
-                Tensor t = tensors.get(i);
+            for (int i = 0; i < ts.size(); i++) {
+                Tensor t = ts.get(i);
                 if (t.size() == 0) {
                     continue;
                 }

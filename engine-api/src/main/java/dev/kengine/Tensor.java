@@ -401,6 +401,7 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyTo(ByteBuffer dst) {
         requireNonNull(dst, "copyTo(ByteBuffer): dst");
+        checkBufferUsable("copyTo(ByteBuffer)", dst);
         if (dst.isReadOnly()) {
             throw new InvalidArgumentException("copyTo(ByteBuffer): the destination buffer is read-only");
         }
@@ -412,7 +413,7 @@ public final class Tensor implements AutoCloseable {
         byte[] raw = new byte[dst.remaining()];
         backend.download(this, MemorySegment.ofArray(raw));
         swapBytes(raw, dtype.byteSize());
-        dst.duplicate().put(raw);
+        bufferAccess("copyTo(ByteBuffer)", () -> dst.duplicate().put(raw));
     }
 
     /**
@@ -427,13 +428,14 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyFrom(ByteBuffer src) {
         requireNonNull(src, "copyFrom(ByteBuffer): src");
+        checkBufferUsable("copyFrom(ByteBuffer)", src);
         checkBytes("copyFrom(ByteBuffer)", src.remaining());
         if (src.order() == ByteOrder.nativeOrder() || dtype.byteSize() == 1) {
             backend.upload(this, MemorySegment.ofBuffer(src));
             return;
         }
         byte[] raw = new byte[src.remaining()];
-        src.duplicate().get(raw);
+        bufferAccess("copyFrom(ByteBuffer)", () -> src.duplicate().get(raw));
         swapBytes(raw, dtype.byteSize());
         backend.upload(this, MemorySegment.ofArray(raw));
     }
@@ -464,10 +466,11 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyFrom(ShortBuffer src) {
         requireNonNull(src, "copyFrom(ShortBuffer): src");
+        checkBufferUsable("copyFrom(ShortBuffer)", src);
         requireHalf("copyFrom(ShortBuffer)");
         checkLength("copyFrom(ShortBuffer)", src.remaining());
         short[] a = new short[src.remaining()];
-        src.duplicate().get(a);
+        bufferAccess("copyFrom(ShortBuffer)", () -> src.duplicate().get(a));
         backend.upload(this, MemorySegment.ofArray(a));
     }
 
@@ -482,12 +485,14 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyTo(ShortBuffer dst) {
         requireNonNull(dst, "copyTo(ShortBuffer): dst");
+        checkBufferUsable("copyTo(ShortBuffer)", dst);
         if (dst.isReadOnly()) {
             throw new InvalidArgumentException("copyTo(ShortBuffer): the destination buffer is read-only");
         }
         requireHalf("copyTo(ShortBuffer)");
         checkLength("copyTo(ShortBuffer)", dst.remaining());
-        dst.duplicate().put(toShortArray());
+        short[] bits = toShortArray();
+        bufferAccess("copyTo(ShortBuffer)", () -> dst.duplicate().put(bits));
     }
 
     /**
@@ -516,10 +521,11 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyFrom(IntBuffer src) {
         requireNonNull(src, "copyFrom(IntBuffer): src");
+        checkBufferUsable("copyFrom(IntBuffer)", src);
         requireDtype("copyFrom(IntBuffer)", DType.INT32);
         checkLength("copyFrom(IntBuffer)", src.remaining());
         int[] a = new int[src.remaining()];
-        src.duplicate().get(a);
+        bufferAccess("copyFrom(IntBuffer)", () -> src.duplicate().get(a));
         backend.upload(this, MemorySegment.ofArray(a));
     }
 
@@ -534,12 +540,14 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyTo(IntBuffer dst) {
         requireNonNull(dst, "copyTo(IntBuffer): dst");
+        checkBufferUsable("copyTo(IntBuffer)", dst);
         if (dst.isReadOnly()) {
             throw new InvalidArgumentException("copyTo(IntBuffer): the destination buffer is read-only");
         }
         requireDtype("copyTo(IntBuffer)", DType.INT32);
         checkLength("copyTo(IntBuffer)", dst.remaining());
-        dst.duplicate().put(toIntArray());
+        int[] values = toIntArray();
+        bufferAccess("copyTo(IntBuffer)", () -> dst.duplicate().put(values));
     }
 
     /**
@@ -606,6 +614,7 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyTo(FloatBuffer dst) {
         requireNonNull(dst, "copyTo(FloatBuffer): dst");
+        checkBufferUsable("copyTo(FloatBuffer)", dst);
         if (dst.isReadOnly()) {
             throw new InvalidArgumentException("copyTo(FloatBuffer): the destination buffer is read-only");
         }
@@ -613,7 +622,8 @@ public final class Tensor implements AutoCloseable {
         if (dtype == DType.FLOAT32 && (dst.order() == ByteOrder.nativeOrder() || dst.hasArray())) {
             backend.download(this, MemorySegment.ofBuffer(dst));
         } else {
-            dst.duplicate().put(toArray());
+            float[] values = toArray();
+            bufferAccess("copyTo(FloatBuffer)", () -> dst.duplicate().put(values));
         }
     }
 
@@ -691,12 +701,13 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyFrom(FloatBuffer src) {
         requireNonNull(src, "copyFrom(FloatBuffer): src");
+        checkBufferUsable("copyFrom(FloatBuffer)", src);
         checkLength("copyFrom(FloatBuffer)", src.remaining());
         if (dtype == DType.FLOAT32 && (src.order() == ByteOrder.nativeOrder() || src.hasArray())) {
             backend.upload(this, MemorySegment.ofBuffer(src));
         } else {
             float[] a = new float[src.remaining()];
-            src.duplicate().get(a);
+            bufferAccess("copyFrom(FloatBuffer)", () -> src.duplicate().get(a));
             backend.upload(this, converted(a, dtype));
         }
     }
@@ -723,6 +734,45 @@ public final class Tensor implements AutoCloseable {
             throw new InvalidArgumentException(what + ": tensor " + shape + " of " + dtype + " needs "
                     + size() * dtype.byteSize() + " bytes but the segment has " + seg.byteSize());
         }
+    }
+
+    /**
+     * Rejects a direct buffer whose memory is gone or belongs to another thread: a view of a memory segment
+     * ({@code segment.asByteBuffer()}) shares its arena, and reaching it after the arena closed would read or write
+     * freed memory in native code. A heap buffer, or one of global memory, is always usable.
+     */
+    static void checkBufferUsable(String what, java.nio.Buffer b) {
+        if (!b.isDirect()) {
+            return;
+        }
+        MemorySegment seg;
+        try {
+            seg = MemorySegment.ofBuffer(b);
+        } catch (IllegalStateException | WrongThreadException e) {
+            throw bufferGone(what, e);
+        }
+        if (!seg.scope().isAlive()) {
+            throw new InvalidArgumentException(what + ": the buffer's memory belongs to a closed arena; it is gone");
+        }
+        if (!seg.isAccessibleBy(Thread.currentThread())) {
+            throw new InvalidArgumentException(what + ": the buffer's memory is confined to another thread");
+        }
+    }
+
+    /** Runs a read or write of a caller's buffer, whose arena another thread may close meanwhile. */
+    private static void bufferAccess(String what, Runnable access) {
+        try {
+            access.run();
+        } catch (IllegalStateException | WrongThreadException e) {
+            throw bufferGone(what, e);
+        }
+    }
+
+    private static InvalidArgumentException bufferGone(String what, RuntimeException e) {
+        InvalidArgumentException x = new InvalidArgumentException(what + ": the buffer's memory was closed or is "
+                + "confined to another thread while the copy ran");
+        x.initCause(e);
+        return x;
     }
 
     /** Rejects a segment whose memory is gone or belongs to another thread. */

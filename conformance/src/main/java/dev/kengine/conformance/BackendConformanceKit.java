@@ -3723,6 +3723,106 @@ public abstract class BackendConformanceKit {
                 assertBits("tensor untouched", new float[6], down(t), null);
             });
         }
+
+        @Test
+        @DisplayName("a buffer viewing a closed arena's memory, or another thread's, is rejected and never read or written")
+        void buffersOfDeadOrForeignArenas() throws Throwable {
+            run(ops(), () -> {
+                // 64K floats: far beyond what a freed small allocation's neighbourhood would forgive.
+                int n = 1 << 16;
+                Tensor t = backend.full(Shape.of(n), 3f);
+                java.nio.ByteBuffer dead;
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                    dead = arena.allocate(4L * n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder());
+                }
+                java.nio.ByteBuffer deadBig = dead.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
+                rejects(InvalidArgumentException.class, () -> t.copyTo(dead), "copyTo(ByteBuffer)", "closed");
+                rejects(InvalidArgumentException.class, () -> t.copyFrom(dead), "copyFrom(ByteBuffer)", "closed");
+                rejects(InvalidArgumentException.class, () -> t.copyFrom(deadBig), "closed");
+                rejects(InvalidArgumentException.class, () -> t.copyTo(dead.asFloatBuffer()), "copyTo(FloatBuffer)", "closed");
+                rejects(InvalidArgumentException.class, () -> t.copyFrom(deadBig.asFloatBuffer()), "copyFrom(FloatBuffer)", "closed");
+                rejects(InvalidArgumentException.class, () -> backend.of(dead.asFloatBuffer(), Shape.of(n)), "closed");
+                rejects(InvalidArgumentException.class, () -> backend.of(dead, DType.FLOAT32, Shape.of(n)), "closed");
+                DType[] stored = backend.capabilities().dtypes().toArray(DType[]::new);
+                for (DType d : stored) {
+                    if (d.isHalf()) {
+                        Tensor h = backend.zeros(d, n);
+                        rejects(InvalidArgumentException.class, () -> h.copyTo(dead.asShortBuffer()), "copyTo(ShortBuffer)", "closed");
+                        rejects(InvalidArgumentException.class, () -> h.copyFrom(dead.asShortBuffer()), "copyFrom(ShortBuffer)", "closed");
+                        rejects(InvalidArgumentException.class, () -> backend.of(dead.asShortBuffer(), d, Shape.of(n)), "closed");
+                    } else if (d == DType.INT32) {
+                        Tensor i = backend.zeros(d, n);
+                        rejects(InvalidArgumentException.class, () -> i.copyTo(dead.asIntBuffer()), "copyTo(IntBuffer)", "closed");
+                        rejects(InvalidArgumentException.class, () -> i.copyFrom(deadBig.asIntBuffer()), "copyFrom(IntBuffer)", "closed");
+                    }
+                }
+                // Memory confined to another thread: that thread may free it at any moment.
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                    java.nio.ByteBuffer mine = arena.allocate(4L * n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder());
+                    java.util.concurrent.atomic.AtomicReference<Throwable> seen = new java.util.concurrent.atomic.AtomicReference<>();
+                    Thread other = new Thread(() -> {
+                        try {
+                            t.copyTo(mine);
+                        } catch (Throwable e) {
+                            seen.set(e);
+                        }
+                    });
+                    other.start();
+                    other.join();
+                    assertTrue(seen.get() instanceof InvalidArgumentException && seen.get().getMessage().contains("another thread"),
+                            "copyTo a buffer confined to another thread: " + seen.get());
+                }
+                float[] threes = new float[n];
+                Arrays.fill(threes, 3f);
+                assertBits("tensor untouched by the rejected uploads", threes, down(t), null);
+            });
+        }
+
+        @Test
+        @DisplayName("clipGradNorm, allFinite and unscaleIfFinite read their list once: a list that changes is never trusted twice")
+        void listsReadOnce() throws Throwable {
+            run(ops(Op.L2_NORM, Op.SCALE, Op.SUM, Op.CLIP_GRAD_NORM), () -> {
+                Tensor g = backend.full(Shape.of(8), 4f);
+                Tensor bystander = backend.full(Shape.of(8), 5f);
+                // Answers g the first time it is read, then the bystander: a second read would scale what was not checked.
+                class Fickle extends java.util.AbstractList<Tensor> {
+                    int reads;
+
+                    @Override
+                    public Tensor get(int i) {
+                        return reads++ == 0 ? g : bystander;
+                    }
+
+                    @Override
+                    public int size() {
+                        return 1;
+                    }
+                }
+                float norm = backend.clipGradNorm(new Fickle(), 1f);
+                assertEquals(Math.sqrt(8 * 16), norm, 1e-4, "the norm of g");
+                float[] fives = new float[8];
+                Arrays.fill(fives, 5f);
+                assertBits("a tensor the list named only on a second read is untouched", fives, down(bystander), null);
+                assertTrue(backend.allFinite(new Fickle()));
+                assertTrue(backend.unscaleIfFinite(new Fickle(), 2f));
+                assertBits("untouched by unscaleIfFinite", fives, down(bystander), null);
+                @SuppressWarnings({"unchecked", "rawtypes"})
+                List<Tensor> notTensors = (List) List.of(g, "a string");
+                rejects(InvalidArgumentException.class, () -> backend.clipGradNorm(notTensors, 1f), "grads[1]", "not a Tensor");
+                List<Tensor> broken = new java.util.AbstractList<>() {
+                    @Override
+                    public Tensor get(int i) {
+                        throw new IllegalStateException("this list is broken");
+                    }
+
+                    @Override
+                    public int size() {
+                        return 2;
+                    }
+                };
+                rejects(InvalidArgumentException.class, () -> backend.allFinite(broken), "tensors", "could not be read");
+            });
+        }
     }
 
     // =====================================================================================

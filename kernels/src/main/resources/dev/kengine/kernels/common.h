@@ -644,3 +644,10 @@ K_FN void k_dt_store(K_GPTR kuchar* p, int dt, kidx i, kuint bits) {
         ((K_GPTR kushort*) p)[i] = (kushort) bits;
     }
 }
+
+/* Whether a row's label lies outside [0, cols). The facade checks every label before a launch, so only a label
+ * changed since (another call writing the INT32 labels tensor meanwhile) can: the kernels then read and write
+ * nothing outside the row (column 0 stands in for the label) and make the row's loss and gradient NaN. */
+K_FN int k_stray_label(int label, klong cols) {
+    return label < 0 || (klong) label >= cols;
+}

@@ -92,14 +92,16 @@ __kernel void k_softmax_xent(__global const float* logits, __global const int* l
         kacc loss = k_wg_sum(sbuf, l, lid, SOFTMAX_WG);
         kacc tsum = k_wg_sum(sbuf, ts, lid, SOFTMAX_WG);
         int label = hasLabels ? labels[r] : -1;
+        /* See k_stray_label: a label outside the row reads column 0 instead, and the row's results are NaN. */
+        int stray = hasLabels && k_stray_label(label, cols);
         if (hasLabels) {
-            loss = lse - (kacc) row[label];
+            loss = stray ? (kacc) K_NAN : lse - (kacc) row[stray ? 0 : label];
             tsum = 1;
         }
         if (lid == 0) {
             rowLoss[r] = loss;
         }
-        float inv = (float) (1 / s);
+        float inv = stray ? K_NAN : (float) (1 / s);
         float ft = (float) tsum;
         K_FOR_COLS(c, lid, cols, SOFTMAX_WG) {
             if (writeGrad) {
@@ -197,6 +199,11 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
         m = k_max_nan(m, row[c]);
     }
     int label = hasLabels ? labels[r] : -1;
+    if (hasLabels && k_stray_label(label, cols)) {
+        /* See k_stray_label: column 0 instead, and a NaN maximum makes every result of the row NaN. */
+        label = 0;
+        m = K_NAN;
+    }
     float atLabel = hasLabels ? row[label] : 0.0f;
     /* With labels and a gradient, e^(x - m) goes into the gradient row as it is summed, and the last pass scales it
      * there (the row is in L1): one exp per element instead of two, the same bits. x - m <= 0 (or NaN): the short
