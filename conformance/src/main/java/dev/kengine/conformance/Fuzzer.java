@@ -57,7 +57,7 @@ import java.util.function.Supplier;
  * Shapes are random (rank 0–4, and 5 to be rejected; dimensions 0, 1, odd, and huge leading
  * dimensions of empty tensors), parameters random (negative, NaN, ±∞, huge), and about a third of
  * the cases inject one fault: a null, a closed tensor, a tensor of another backend instance, a
- * wrong shape, a wrong dtype, a bad parameter, a segment whose arena is closed or confined to another
+ * wrong shape, a wrong dtype, a bad parameter, a segment (or a buffer viewing one) whose arena is closed or confined to another
  * thread, a read-only buffer, a tensor closed by another thread, a scope used after close or from
  * another thread. The dtype surface has cases of its own: every dtype through every upload and
  * download, casts between every pair (bit for bit against {@link Conversions}), the finite test and
@@ -722,7 +722,7 @@ public final class Fuzzer {
         op("copyTo/copyFrom with hostile buffers and segments", c -> {
             Arg a = c.tensor(c.shape(), true);
             long n = a.t() == null ? 3 : a.t().size();
-            int kind = c.rnd.nextInt(8);
+            int kind = c.rnd.nextInt(10);
             Tensor t = a.t();
             if (t == null) {
                 c.b.copy(t, t);
@@ -742,22 +742,14 @@ public final class Fuzzer {
                     }
                 }
                 case 3 -> {
-                    MemorySegment[] seg = new MemorySegment[1];
-                    Arena[] arena = new Arena[1];
-                    Thread other = Thread.ofPlatform().start(() -> {
-                        arena[0] = Arena.ofConfined();
-                        seg[0] = arena[0].allocate(n * 4 + 4, 16).asSlice(0, n * 4);
+                    boolean down = c.rnd.nextBoolean();
+                    withForeignSegment(n * 4, seg -> {
+                        if (down) {
+                            t.copyTo(seg);
+                        } else {
+                            t.copyFrom(seg);
+                        }
                     });
-                    try {
-                        other.join();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    if (c.rnd.nextBoolean()) {
-                        t.copyTo(seg[0]);
-                    } else {
-                        t.copyFrom(seg[0]);
-                    }
                 }
                 case 4 -> t.copyTo(MemorySegment.ofArray(new float[(int) n]).asReadOnly());
                 case 5 -> {
@@ -774,6 +766,31 @@ public final class Fuzzer {
                     }
                 }
                 case 6 -> t.copyFrom(c.rnd.nextBoolean() ? (FloatBuffer) null : FloatBuffer.allocate((int) n + 1));
+                case 8 -> {
+                    // A buffer viewing a closed arena's memory: as the dead segment, never read or written.
+                    Arena arena = Arena.ofConfined();
+                    ByteBuffer bb = arena.allocate(n * 4 + 4, 16).asSlice(0, n * 4).asByteBuffer()
+                            .order(c.rnd.nextBoolean() ? ByteOrder.nativeOrder() : ByteOrder.BIG_ENDIAN);
+                    arena.close();
+                    switch (c.rnd.nextInt(4)) {
+                        case 0 -> t.copyTo(bb);
+                        case 1 -> t.copyFrom(bb);
+                        case 2 -> t.copyTo(bb.asFloatBuffer());
+                        default -> t.copyFrom(bb.asFloatBuffer());
+                    }
+                }
+                case 9 -> {
+                    // A buffer viewing memory confined to another thread, which may free it at any moment.
+                    boolean down = c.rnd.nextBoolean();
+                    withForeignSegment(n * 4, seg -> {
+                        ByteBuffer bb = seg.asByteBuffer().order(ByteOrder.nativeOrder());
+                        if (down) {
+                            t.copyTo(bb.asFloatBuffer());
+                        } else {
+                            t.copyFrom(bb);
+                        }
+                    });
+                }
                 default -> {
                     FloatBuffer fb = ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.BIG_ENDIAN).asFloatBuffer();
                     t.copyTo(fb);
@@ -1985,5 +2002,40 @@ public final class Fuzzer {
                 }
             }
         });
+    }
+
+    /**
+     * Runs {@code use} on {@code bytes} of memory confined to another thread, which frees it once {@code use} has
+     * returned (or thrown): the memory a caller must not be able to reach from this thread.
+     */
+    private static void withForeignSegment(long bytes, java.util.function.Consumer<MemorySegment> use) {
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        MemorySegment[] seg = new MemorySegment[1];
+        Thread other = Thread.ofPlatform().daemon().start(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                try {
+                    seg[0] = arena.allocate(bytes + 4, 16).asSlice(0, bytes);
+                } finally {
+                    ready.countDown();
+                }
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            ready.await();
+            use.accept(seg[0]);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            done.countDown();
+            try {
+                other.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
