@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kengine.Backend;
-import dev.kengine.BackendUnavailableException;
 import dev.kengine.Engine;
+import dev.kengine.InvalidArgumentException;
 import dev.kengine.op.Activation;
 import dev.kengine.random.CounterRandom;
 import dev.kengine.spi.Storage;
@@ -36,7 +36,7 @@ class LaunchShapeTest {
 
     @Test
     void theIndexOptionTakesAutoOr64() {
-        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
                 () -> Engine.open("opencl", Map.of("index", "32")).close());
         assertTrue(e.getMessage().contains("index must be auto or 64"), e.getMessage());
         try (Backend b = Engine.open("opencl", Map.of("index", "64"))) {
