@@ -76,6 +76,10 @@ public final class Backend implements AutoCloseable {
     /** Calls running now, on any thread; {@link #close()} waits for them. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** Counted down when the first close has freed everything: a concurrent second close waits for it. */
+    private final java.util.concurrent.CountDownLatch closedFully = new java.util.concurrent.CountDownLatch(1);
+    /** The thread running the first close. */
+    private volatile Thread closer;
     private volatile boolean closed;
 
     /** The calls running on this thread: the innermost one and the tensors it holds. */
@@ -246,10 +250,11 @@ public final class Backend implements AutoCloseable {
     /**
      * Frees every tensor still open, then the backend's own resources. Calls made from now on fail
      * with {@link InvalidStateException}; calls already running on other threads finish first.
-     * Idempotent; must not be called from inside a call on this backend.
+     * Idempotent: a second close, from any thread, returns once the first has finished. Must not be
+     * called from inside a call on this backend.
      *
-     * @throws InvalidStateException if called from inside a call on this backend; the backend is then
-     *     marked closed but keeps its tensors
+     * @throws InvalidStateException if called from inside a call on this backend; the backend then
+     *     stays open
      * @throws DeviceException if waiting for the device's pending work fails; the tensors and the
      *     backend's resources are freed nevertheless
      */
@@ -261,19 +266,39 @@ public final class Backend implements AutoCloseable {
             }
         }
         if (!closing.compareAndSet(false, true)) {
+            if (closer == Thread.currentThread()) {
+                return; // closed again from inside its own close (a driver's callback, say)
+            }
+            // Another thread closes it: its resources are gone once that close returns, and so must this one.
+            boolean interrupted = false;
+            while (closedFully.getCount() > 0) {
+                try {
+                    closedFully.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
+        closer = Thread.currentThread();
         closed = true;
-        while (inFlight.get() > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-        }
         try {
-            driver.synchronize();
-        } finally {
-            for (Object state : live.toArray()) {
-                Tensor.releaseWithBackend(state);
+            while (inFlight.get() > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
             }
-            driver.close();
+            try {
+                driver.synchronize();
+            } finally {
+                for (Object state : live.toArray()) {
+                    Tensor.releaseWithBackend(state);
+                }
+                driver.close();
+            }
+        } finally {
+            closedFully.countDown();
         }
     }
 

@@ -107,10 +107,13 @@ public final class Tensor implements AutoCloseable {
 
         @Override
         public void run() {
-            if (!closedExplicitly && !isClosed()) {
-                Leaks.report(shape, site);
+            try {
+                if (!closedExplicitly && !isClosed()) {
+                    Leaks.report(shape, site);
+                }
+            } finally {
+                markClosed(); // the memory goes back even when the report fails (out of memory, a failing logger)
             }
-            markClosed();
         }
 
         private void free() {

@@ -243,9 +243,13 @@ class TensorLifecycleTest {
             closer.join(200);
             assertTrue(closer.isAlive(), "close waits while a call runs");
             assertThrows(InvalidStateException.class, () -> b.zeros(1));
+            Thread second = Thread.ofPlatform().start(b::close);
+            second.join(200);
+            assertTrue(second.isAlive(), "a second close returns only once the first has freed everything");
             gate.release().countDown();
             worker.join();
             closer.join();
+            second.join();
             assertTrue(src.isClosed() && dst.isClosed());
         } finally {
             FakeProviders.copyGate = null;

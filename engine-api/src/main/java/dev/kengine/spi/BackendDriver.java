@@ -384,8 +384,11 @@ public interface BackendDriver extends AutoCloseable {
                 reduce(dz, db, 1, rows, out, false);
             }
         } finally {
-            synchronize();
-            dz.release();
+            try {
+                synchronize(); // the enqueued work still reads dz
+            } finally {
+                dz.release();
+            }
         }
     }
 

@@ -129,15 +129,20 @@ public final class Parallel implements AutoCloseable {
             for (int h = 0; h < helpers; h++) {
                 workers[h].hand(job);
             }
-            job.share();
-            // A worker that has not taken its hand-off yet (still waking) is not waited for: the tasks are all
-            // claimed, so the hand-off is taken back.
-            for (int h = 0; h < helpers; h++) {
-                if (workers[h].revoke(job)) {
-                    job.pending.decrementAndGet();
+            try {
+                job.share();
+            } finally {
+                // Whatever share() let out, the workers finish before the call returns: they may still be writing
+                // into the caller's arrays, which the caller reuses or frees next. A worker that has not taken its
+                // hand-off yet (still waking) is not waited for: the tasks are all claimed, so it is taken back.
+                job.next.set(tasks);
+                for (int h = 0; h < helpers; h++) {
+                    if (workers[h].revoke(job)) {
+                        job.pending.decrementAndGet();
+                    }
                 }
+                job.awaitHelpers();
             }
-            job.awaitHelpers();
             Throwable failure = job.failure.get();
             if (failure instanceof RuntimeException r) {
                 throw r;
@@ -174,10 +179,19 @@ public final class Parallel implements AutoCloseable {
                     body.accept(t);
                 }
             } catch (RuntimeException | Error e) {
-                if (!failure.compareAndSet(null, e)) {
-                    failure.get().addSuppressed(e);
-                }
+                // Nothing here may throw: a failure that left share() would kill a worker (its caller then waiting
+                // for it forever) or skip the caller's wait for its workers. No task is claimed after a failure.
                 next.set(tasks);
+                if (!failure.compareAndSet(null, e)) {
+                    Throwable first = failure.get();
+                    if (first != e) { // the JVM may throw one object twice: its preallocated OutOfMemoryError, say
+                        try {
+                            first.addSuppressed(e);
+                        } catch (RuntimeException | Error ignored) {
+                            // Out of memory for the suppressed list: the first failure is what the caller sees.
+                        }
+                    }
+                }
             }
         }
 
@@ -230,8 +244,11 @@ public final class Parallel implements AutoCloseable {
                 Job j = slot.get();
                 if (j != null) {
                     if (slot.compareAndSet(j, null)) {
-                        j.share();
-                        j.helperDone();
+                        try {
+                            j.share();
+                        } finally {
+                            j.helperDone();
+                        }
                     }
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {

@@ -76,6 +76,31 @@ class ParallelTest {
     }
 
     @Test
+    @DisplayName("one exception object thrown by several tasks (as the JVM's preallocated OutOfMemoryError is) fails the call once, with no hang")
+    void oneFailureObjectFromSeveralTasks() {
+        try (Parallel p = new Parallel(2)) {
+            for (int round = 0; round < 300; round++) {
+                RuntimeException shared = new IllegalStateException("shared failure");
+                java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+                RuntimeException e = assertThrows(RuntimeException.class, () -> p.forEach(2, t -> {
+                    both.countDown();
+                    try {
+                        both.await(50, java.util.concurrent.TimeUnit.MILLISECONDS); // both tasks running at once
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw shared;
+                }));
+                assertTrue(e == shared, "the task's own exception: " + e);
+                assertEquals(0, e.getSuppressed().length, "an exception cannot suppress itself");
+                AtomicInteger ran = new AtomicInteger();
+                p.forEach(8, t -> ran.incrementAndGet());
+                assertEquals(8, ran.get(), "the workers serve the next call");
+            }
+        }
+    }
+
+    @Test
     @DisplayName("a task that fails on a worker or on the caller fails the call, and the workers serve the next call")
     void failuresReachTheCaller() {
         try (Parallel p = new Parallel(2)) {

@@ -112,21 +112,45 @@ final class CudaDriver implements BackendDriver {
         }
         this.context = ctx;
         BOUND.set(ctx);
+        // How far the set-up got: a failure frees what was made, in reverse order, before the context goes (the
+        // primary context is shared with any other backend open on the device, so nothing is freed with it).
+        int made = 0;
         boolean ok = false;
         try {
             CudaErrors.check(cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "creating a stream");
+            made = 1;
             CudaErrors.checkAllocation(cuMemAllocHost(staging, 2 * STAGING_HALF), 2 * STAGING_HALF, "pinned host staging");
+            made = 2;
             for (int h = 0; h < 2; h++) {
                 stagingHalves[h] = MemorySegment.ofBuffer(staging.getByteBuffer(h * STAGING_HALF, STAGING_HALF));
                 CudaErrors.check(cuEventCreate(stagingFree[h], CUevent_flags.CU_EVENT_DISABLE_TIMING), "creating an event");
+                made = 3 + h;
             }
             CudaErrors.checkAllocation(cuMemAlloc(dummy, 16), 16, "a placeholder buffer");
+            made = 5;
             CudaErrors.checkAllocation(cuMemAlloc(xentTicket, 4), 4, "the cross-entropy's block counter");
+            made = 6;
             CudaErrors.check(cuMemsetD32(xentTicket, 0, 1), "clearing the cross-entropy's block counter");
             ok = true;
         } finally {
             if (!ok) {
+                if (made >= 6) {
+                    cuMemFree(xentTicket);
+                }
+                if (made >= 5) {
+                    cuMemFree(dummy);
+                }
+                for (int h = Math.min(2, made - 2) - 1; h >= 0; h--) {
+                    cuEventDestroy(stagingFree[h]);
+                }
+                if (made >= 2) {
+                    cuMemFreeHost(staging);
+                }
+                if (made >= 1) {
+                    cuStreamDestroy(stream);
+                }
                 ctx.close();
+                BOUND.remove();
             }
         }
     }

@@ -315,9 +315,13 @@ final class OpenClDriver implements BackendDriver {
         }
         try {
             clFinish(queue);
-            releaseMark();
         } catch (CLException e) {
-            // Closing anyway.
+            // Closing anyway (a device that failed earlier may fail this too).
+        }
+        try {
+            releaseMark(); // also when the wait failed: the event would keep the queue and context alive
+        } catch (CLException e) {
+            // Nothing left to do with it.
         }
         closed = true;
         for (cl_kernel k : kernels.values()) {
