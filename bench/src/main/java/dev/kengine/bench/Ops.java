@@ -145,15 +145,11 @@ public final class Ops {
                         (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, false, h), null, tol));
                 l.add(new OpDescriptor("act_" + an + "_backward_" + hn, HALF_PRECISION,
                         an + " backward in " + h + ", dx = f'(x)·dy given x and y, into a preallocated dx",
+                        // dy and one of x or y read, dx written: three arrays, as the float32 row's 12 bytes.
                         Op.ACTIVATION_BACKWARD, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
-                        n -> (double) n, n -> 8.0 * n, OpDescriptor::elements,
+                        n -> (double) n, n -> 6.0 * n, OpDescriptor::elements,
                         (b, n, seed) -> new ActivationInstance(b, a, (int) n, seed, true, h), null, 2 * tol));
             }
-            l.add(new OpDescriptor("adam_" + hn, HALF_PRECISION, "Adam step from a " + h + " gradient on float32 master "
-                    + "weights and state, writing their " + h + " copy (mixed-precision training's step)",
-                    Op.ADAM_STEP, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
-                    n -> 12.0 * n, n -> 28.0 * n, OpDescriptor::elements,
-                    (b, n, seed) -> new OptimiserInstance(b, (int) n, seed, true, h), null, 1e-5));
             l.add(new OpDescriptor("matmul_" + hn, HALF_PRECISION, "C = A·B in " + h + " (float32 accumulation), square n×n",
                     Op.MATMUL, Bound.COMPUTE, new long[] {512}, new long[] {512, 1024, 2048},
                     n -> 2.0 * n * n * n, n -> 2.0 * 3 * n * n, n -> n + "x" + n + "x" + n,
@@ -194,6 +190,15 @@ public final class Ops {
                 Op.ADAM_STEP, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
                 n -> 12.0 * n, n -> 28.0 * n, OpDescriptor::elements,
                 (b, n, seed) -> new OptimiserInstance(b, (int) n, seed, true), null, 1e-5));
+        // Mixed-precision Adam after its float32 row, so that each half row is timed in alternation with it.
+        for (DType h : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            String hn = h == DType.BFLOAT16 ? "bf16" : "fp16";
+            l.add(new OpDescriptor("adam_" + hn, HALF_PRECISION, "Adam step from a " + h + " gradient on float32 master "
+                    + "weights and state, writing their " + h + " copy (mixed-precision training's step)",
+                    Op.ADAM_STEP, Bound.MEMORY, ELEMENTWISE_QUICK, ELEMENTWISE_FULL,
+                    n -> 12.0 * n, n -> 28.0 * n, OpDescriptor::elements,
+                    (b, n, seed) -> new OptimiserInstance(b, (int) n, seed, true, h), null, 1e-5));
+        }
         l.add(new OpDescriptor(TRAIN_STEP, "step", "one training step of the MLP " + TrainStep.shape()
                 + " (ReLU, mean softmax cross-entropy, Adam); the checked result is the first " + TrainStep.LOSS_STEPS + " losses",
                 Op.LINEAR_BACKWARD, Bound.COMPUTE, new long[] {TrainStep.BATCH}, new long[] {TrainStep.BATCH},

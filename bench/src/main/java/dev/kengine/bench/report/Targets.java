@@ -29,8 +29,8 @@ final class Targets {
                 continue;
             }
             double target = cpu.size() >= 512 ? 0.9 : cpu.size() <= 128 ? 0.7 : Double.NaN;
-            find(rows, "openblas", cpu).ifPresent(ob -> out.add(versus("matmul vs OpenBLAS", cpu, ob, target)));
-            find(rows, "netlib-java", cpu).ifPresent(nj -> out.add(versus("matmul vs netlib pure Java", cpu, nj, 2.0)));
+            versusOrMissing(rows, "openblas", "matmul vs OpenBLAS", cpu, target, out);
+            versusOrMissing(rows, "netlib-java", "matmul vs netlib pure Java", cpu, 2.0, out);
         }
         long largest = rows.stream().filter(r -> r.bound().equals("memory")).mapToLong(Row::size).max().orElse(0);
         for (Row cpu : rows) {
@@ -119,7 +119,7 @@ final class Targets {
             double target = !bf16 ? Double.NaN : matmul ? HALF_MATMUL_TARGET
                     : noSaving ? HALF_COMPUTE_BOUND_TARGET : HALF_MEMORY_BOUND_TARGET;
             double ratio = h.alternation() != null ? h.alternation().ratio() : f.get().timing().median() / h.timing().median();
-            Map<String, Object> m = target(base + (bf16 ? " bf16" : " fp16") + " vs float32", h, ratio, target);
+            Map<String, Object> m = target(base + (bf16 ? " bf16" : " fp16") + " vs float32", h, ratio, target, f.get());
             m.put("method", h.alternation() != null ? "in alternation with the float32 op" : "ratio of medians");
             if (h.alternation() != null) {
                 double work = matmul ? h.flops() : h.size();
@@ -156,12 +156,14 @@ final class Targets {
             }
             for (String peer : dev.kengine.bench.peer.Peers.NAMES) {
                 Optional<Row> p = find(rows, peer, cpu);
-                if (p.isEmpty()) {
-                    continue;
-                }
                 boolean most = cpu.threads() == maxThreads;
                 double target = most ? TRAINING_STEP_TARGETS.get(peer) : Double.NaN;
-                Map<String, Object> m = target("training step vs " + peerName(peer), cpu, cpuOver(cpu, p.get()), target);
+                if (p.isEmpty()) {
+                    failedRow(rows, peer, cpu).ifPresent(f -> out.add(notMeasured("training step vs " + peerName(peer), cpu,
+                            f, target)));
+                    continue;
+                }
+                Map<String, Object> m = target("training step vs " + peerName(peer), cpu, cpuOver(cpu, p.get()), target, p.get());
                 m.put("method", "ratio of medians");
                 m.put("no_target", most ? null : "the training-step targets apply at the most threads");
                 out.add(m);
@@ -215,7 +217,7 @@ final class Targets {
      */
     private static Map<String, Object> versus(String what, Row cpu, Row anchor, double target) {
         Alternation a = anchor.alternation();
-        Map<String, Object> m = target(what, cpu, cpuOver(cpu, anchor), target);
+        Map<String, Object> m = target(what, cpu, cpuOver(cpu, anchor), target, anchor);
         m.put("cpu_gflops_alongside", a == null ? null : cpu.flops() / a.cpu().median() / 1e9);
         m.put("anchor_gflops_alongside", a == null ? null : anchor.flops() / a.other().median() / 1e9);
         m.put("pairs_alongside", a == null ? null : a.cpu().repetitions());
@@ -234,12 +236,43 @@ final class Targets {
         return a != null ? a.ratio() : other.timing().median() / cpu.timing().median();
     }
 
+    /** The CPU backend against an anchor's row, or, where that row failed, the target as not measured (missed). */
+    private static void versusOrMissing(List<Row> rows, String anchor, String what, Row cpu, double target,
+                                        List<Map<String, Object>> out) {
+        Optional<Row> other = find(rows, anchor, cpu);
+        if (other.isPresent()) {
+            out.add(versus(what, cpu, other.get(), target));
+        } else {
+            failedRow(rows, anchor, cpu).ifPresent(f -> out.add(notMeasured(what, cpu, f, target)));
+        }
+    }
+
+    /** The failed row of that implementation at the CPU row's (op, size, threads), if it was tried and failed. */
+    private static Optional<Row> failedRow(List<Row> rows, String impl, Row cpu) {
+        return rows.stream().filter(r -> !r.ok() && r.backendOrAnchor().equals(impl) && r.op().equals(cpu.op())
+                && r.size() == cpu.size() && r.threads() == cpu.threads() && !r.error().startsWith("unsupported")).findFirst();
+    }
+
+    /** A target whose comparison row failed: not met, with the failure as its reason, never left out of the count. */
+    private static Map<String, Object> notMeasured(String what, Row cpu, Row failed, double target) {
+        Map<String, Object> m = target(what, cpu, Double.NaN, target);
+        if (!Double.isNaN(target)) {
+            m.put("met", false);
+        }
+        m.put("not_measured", failed.impl() + " failed: " + failed.error());
+        return m;
+    }
+
     private static Optional<Row> find(List<Row> rows, String anchor, Row cpu) {
         return rows.stream().filter(r -> r.ok() && r.backendOrAnchor().equals(anchor) && r.op().equals(cpu.op())
                 && r.size() == cpu.size() && r.threads() == cpu.threads()).findFirst();
     }
 
-    private static Map<String, Object> target(String what, Row cpu, double ratio, double target) {
+    /**
+     * One target's figures. It is met only when the ratio reaches it and none of the rows it compares disagrees with
+     * its reference: a fast wrong result meets nothing.
+     */
+    private static Map<String, Object> target(String what, Row cpu, double ratio, double target, Row... others) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("what", what);
         m.put("op", cpu.op());
@@ -248,7 +281,29 @@ final class Targets {
         m.put("threads", cpu.threads());
         m.put("ratio", ratio);
         m.put("target", target);
-        m.put("met", Double.isNaN(target) ? null : ratio >= target);
+        List<String> disagreeing = new ArrayList<>();
+        for (Row r : prepend(cpu, others)) {
+            if (disagrees(r)) {
+                disagreeing.add(r.impl());
+            }
+        }
+        m.put("met", Double.isNaN(target) ? null : ratio >= target && disagreeing.isEmpty());
+        if (!disagreeing.isEmpty()) {
+            m.put("unverified", String.join(", ", disagreeing) + " disagree" + (disagreeing.size() == 1 ? "s" : "")
+                    + " with the reference");
+        }
         return m;
+    }
+
+    /** Whether a row was checked and its result is wrong (a row with nothing to check against does not disagree). */
+    static boolean disagrees(Row r) {
+        return r.ok() && !Double.isNaN(r.maxRelError()) && !r.checkPassed();
+    }
+
+    private static Row[] prepend(Row first, Row[] rest) {
+        Row[] all = new Row[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
     }
 }

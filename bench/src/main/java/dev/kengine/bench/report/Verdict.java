@@ -49,10 +49,19 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
     }
 
     /** One target with a verdict: what, at which shape and thread count, the ratio, the target and whether met. */
-    record TargetLine(String what, String shape, int threads, double ratio, double target, boolean met) {
+    /**
+     * One judged target; {@code note}, when not null, says why it is missed whatever its ratio: the row it compares
+     * against failed (not measured), or a row it compares disagrees with its reference (unverified).
+     */
+    record TargetLine(String what, String shape, int threads, double ratio, double target, boolean met, String note) {
+        TargetLine(String what, String shape, int threads, double ratio, double target, boolean met) {
+            this(what, shape, threads, ratio, target, met, null);
+        }
+
         String describe() {
-            return String.format(Locale.ROOT, "%s %s, %d thread%s: %.2f (target %.2f)", what, shape, threads,
-                    threads == 1 ? "" : "s", ratio, target);
+            String value = Double.isNaN(ratio) ? "not measured" : String.format(Locale.ROOT, "%.2f", ratio);
+            return String.format(Locale.ROOT, "%s %s, %d thread%s: %s (target %.2f)%s", what, shape, threads,
+                    threads == 1 ? "" : "s", value, target, note == null ? "" : "; " + note);
         }
     }
 
@@ -67,18 +76,24 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
 
         List<TargetLine> targets = new ArrayList<>();
         int unjudged = 0;
+        // Why each unjudged ratio has no target, with how many share each reason.
+        Map<String, Integer> why = new LinkedHashMap<>();
         for (Map<String, Object> t : r.targets()) {
             if (t.get("met") instanceof Boolean met) {
+                String note = t.get("not_measured") instanceof String n ? "not measured: " + n
+                        : t.get("unverified") instanceof String u ? "unverified: " + u : null;
                 targets.add(new TargetLine((String) t.get("what"), (String) t.get("shape"), (Integer) t.get("threads"),
-                        (Double) t.get("ratio"), (Double) t.get("target"), met));
+                        (Double) t.get("ratio"), (Double) t.get("target"), met, note));
             } else {
                 unjudged++;
+                String reason = t.get("no_target") instanceof String n ? n : "no target is set at that size or thread count";
+                why.merge(reason, 1, Integer::sum);
             }
         }
-        String why = r.targets().stream().map(t -> t.get("no_target")).filter(String.class::isInstance).map(String.class::cast)
-                .findFirst().orElse("no target is set at that size or thread count");
+        List<String> reasons = new ArrayList<>();
+        why.forEach((reason, n) -> reasons.add(why.size() == 1 ? reason : n + ": " + reason));
         String unjudgedText = unjudged == 0 ? null : String.format(Locale.ROOT, "%d ratio%s reported without a target (%s)",
-                unjudged, unjudged == 1 ? "" : "s", why);
+                unjudged, unjudged == 1 ? "" : "s", String.join("; ", reasons));
 
         List<String> headlines = new ArrayList<>();
         String matmul = matmulHeadline(r);
@@ -186,10 +201,23 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
             sb.append(" Against the peers it runs at ").append(String.join(", ", parts))
                     .append(" (geometric mean of the ratios of medians over their rows).");
         }
-        sb.append(' ').append(checks.mismatches() == 0 && checks.failed() == 0
-                ? "Every result agrees with its reference."
-                : checks.mismatches() + " result" + (checks.mismatches() == 1 ? "" : "s") + " disagree and " + checks.failed()
-                        + " row" + (checks.failed() == 1 ? "" : "s") + " failed: see the checks below.");
+        if (checks.mismatches() == 0 && checks.failed() == 0) {
+            sb.append(" Every result of the engine and its anchors agrees with its reference");
+            if (checks.unchecked() > 0) {
+                sb.append(String.format(Locale.ROOT, " (%d row%s had nothing to be checked against)", checks.unchecked(),
+                        checks.unchecked() == 1 ? "" : "s"));
+            }
+            sb.append('.');
+        } else {
+            sb.append(' ').append(checks.mismatches()).append(" result").append(checks.mismatches() == 1 ? "" : "s")
+                    .append(" disagree and ").append(checks.failed()).append(" row").append(checks.failed() == 1 ? "" : "s")
+                    .append(" failed: see the checks below.");
+        }
+        if (checks.peerMismatches() > 0) {
+            sb.append(String.format(Locale.ROOT, " %d peer row%s disagree%s with the engine's result and %s left out of the "
+                    + "peer ratios.", checks.peerMismatches(), checks.peerMismatches() == 1 ? "" : "s",
+                    checks.peerMismatches() == 1 ? "s" : "", checks.peerMismatches() == 1 ? "is" : "are"));
+        }
         if (loaded) {
             sb.append(" Measured on a loaded machine: see the warning.");
         }
@@ -329,7 +357,8 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
     }
 
     /** How the rows' results were checked. */
-    record Checks(int checked, int oracle, int mismatches, int unchecked, int failed, int unsupported, String sentence) {}
+    record Checks(int checked, int oracle, int mismatches, int unchecked, int failed, int unsupported, int peerMismatches,
+                  String sentence) {}
 
     static Checks checks(Compare.Report r) {
         int checked = 0;
@@ -339,9 +368,11 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         int unsupported = 0;
         List<String> bad = new ArrayList<>();
         List<String> failures = new ArrayList<>();
+        int peerMismatches = 0;
         for (Row x : r.rows()) {
             if (x.kind().equals("peer")) {
-                continue; // the peers' agreement is the peers headline's
+                peerMismatches += Targets.disagrees(x) ? 1 : 0; // detailed in the peers headline
+                continue;
             }
             if (!x.ok()) {
                 if (x.error().startsWith("unsupported")) {
@@ -382,7 +413,7 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
             sb.append(String.format(Locale.ROOT, "; %d row%s of ops a backend does not implement", unsupported, unsupported == 1 ? "" : "s"));
         }
         sb.append('.');
-        return new Checks(checked, oracle, bad.size(), unchecked, failed, unsupported, sb.toString());
+        return new Checks(checked, oracle, bad.size(), unchecked, failed, unsupported, peerMismatches, sb.toString());
     }
 
     /**
@@ -606,9 +637,11 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
             for (TargetLine t : targets) {
                 sb.append("<tr>").append(HtmlReport.td("l", t.what())).append(HtmlReport.td("l", t.shape()))
                         .append(HtmlReport.td(null, Integer.toString(t.threads())))
-                        .append(HtmlReport.td(null, String.format(Locale.ROOT, "%.2f", t.ratio())))
+                        .append(HtmlReport.td(null, Double.isNaN(t.ratio()) ? "not measured"
+                                : String.format(Locale.ROOT, "%.2f", t.ratio())))
                         .append(HtmlReport.td(null, String.format(Locale.ROOT, "%.2f", t.target())))
-                        .append(HtmlReport.td(t.met() ? "l good" : "l bad", t.met() ? "met" : "missed")).append("</tr>\n");
+                        .append(HtmlReport.td(t.met() ? "l good" : "l bad", (t.met() ? "met" : "missed")
+                                + (t.note() == null ? "" : " (" + t.note() + ")"))).append("</tr>\n");
             }
             sb.append("</table>\n");
         }

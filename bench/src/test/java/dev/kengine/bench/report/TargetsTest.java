@@ -42,6 +42,46 @@ class TargetsTest {
         assertTrue(((String) q.get("no_target")).contains("16M"));
     }
 
+    /** The row, checked against a reference with this relative error and verdict. */
+    private static Row checked(Row r, double error, boolean passed) {
+        return new Row(r.impl(), r.kind(), r.backendOrAnchor(), r.threads(), r.op(), r.family(), r.size(), r.shape(),
+                r.bound(), r.timing(), r.flops(), r.bytes(), r.throughput(), r.unit(), r.fractionOfCeiling(),
+                r.speedupVsCpu(), error, "float64 oracle", passed, r.error(), r.interleavedCopyGBs(), r.interleavedOpGBs(),
+                r.interleavedFraction(), r.alternation());
+    }
+
+    /** The row as failed with this error. */
+    private static Row failed(Row r, String error) {
+        return new Row(r.impl(), r.kind(), r.backendOrAnchor(), r.threads(), r.op(), r.family(), r.size(), r.shape(),
+                r.bound(), r.timing(), r.flops(), r.bytes(), r.throughput(), r.unit(), r.fractionOfCeiling(),
+                r.speedupVsCpu(), Double.NaN, "none", false, error, r.interleavedCopyGBs(), r.interleavedOpGBs(),
+                r.interleavedFraction(), r.alternation());
+    }
+
+    @Test
+    @DisplayName("a fast row whose result is wrong meets no target; a comparison row that failed is a missed target, not a dropped one")
+    void wrongOrMissingRowsMeetNothing() {
+        Row cpu = row("cpu(1t)", "cpu", 1, "matmul", "matmul", 1024, "compute", 1e-3, Double.NaN, Double.NaN, null);
+        Row blas = row("openblas(1t)", "openblas", 1, "matmul", "matmul", 1024, "compute", 2e-3, Double.NaN, Double.NaN, null);
+        Row netlib = row("netlib-java(1t)", "netlib-java", 1, "matmul", "matmul", 1024, "compute", 9e-3, Double.NaN,
+                Double.NaN, null);
+        List<Map<String, Object>> t = Targets.evaluate(List.of(checked(cpu, 0.3, false), blas, netlib), List.of(1));
+        Map<String, Object> ob = find(t, "matmul vs OpenBLAS", 1024);
+        assertEquals(2.0, (Double) ob.get("ratio"), 1e-12);
+        assertEquals(Boolean.FALSE, ob.get("met"), "2x as fast, but wrong");
+        assertTrue(((String) ob.get("unverified")).contains("cpu(1t)"), ob.toString());
+
+        t = Targets.evaluate(List.of(cpu, failed(blas, "UnsatisfiedLinkError: libopenblas"), netlib), List.of(1));
+        Map<String, Object> missing = find(t, "matmul vs OpenBLAS", 1024);
+        assertEquals(Boolean.FALSE, missing.get("met"), "a failed anchor row leaves the target missed");
+        assertTrue(Double.isNaN((Double) missing.get("ratio")));
+        assertTrue(((String) missing.get("not_measured")).contains("libopenblas"), missing.toString());
+        assertEquals(Boolean.TRUE, find(t, "matmul vs netlib pure Java", 1024).get("met"));
+
+        t = Targets.evaluate(List.of(cpu, failed(blas, "unsupported: no such op"), netlib), List.of(1));
+        assertTrue(t.stream().noneMatch(x -> x.get("what").equals("matmul vs OpenBLAS")), "an unsupported row is no target");
+    }
+
     @Test
     @DisplayName("matmul targets: the ratio from the alternation where the anchor's row has one, else the rows' medians")
     void matmulTargetsPreferTheAlternation() {

@@ -102,6 +102,33 @@ class VerdictTest {
     }
 
     @Test
+    @DisplayName("ratios without a target are counted by reason; a failed anchor row is a missed target; disagreeing peers are said")
+    void reasonsFailuresAndDisagreeingPeers() {
+        Row peer = Fixtures.elementwise("pytorch(2t)", "pytorch", 2, "act_relu", 1L << 22, 0.5e-3, 0.9, 1.2);
+        Row wrongPeer = new Row(peer.impl(), "peer", peer.backendOrAnchor(), peer.threads(), peer.op(), peer.family(),
+                peer.size(), peer.shape(), peer.bound(), peer.timing(), peer.flops(), peer.bytes(), peer.throughput(),
+                peer.unit(), peer.fractionOfCeiling(), peer.speedupVsCpu(), 0.2, "cpu reference", false, null,
+                Double.NaN, Double.NaN, Double.NaN, null);
+        Row blas = Fixtures.matmul("openblas(1t)", "openblas", 1, 256, 1e-3, 1, null);
+        Row failedBlas = new Row(blas.impl(), blas.kind(), blas.backendOrAnchor(), 1, "matmul", "matmul", 2048, "2048x2048x2048",
+                "compute", blas.timing(), blas.flops(), blas.bytes(), Double.NaN, "GFLOP/s", Double.NaN, Double.NaN, Double.NaN,
+                "none", false, "IllegalStateException: the library died", Double.NaN, Double.NaN, Double.NaN, null);
+        List<Row> extra = List.of(Fixtures.matmul("cpu(1t)", "cpu", 1, 256, 1e-3, 1, null), blas,
+                Fixtures.matmul("cpu(1t)", "cpu", 1, 2048, 1e-1, 1, null), failedBlas, wrongPeer);
+        Compare.Report r = Fixtures.report(Fixtures.machine(2, "0.5", "0.5"), extra);
+        Verdict v = Verdict.of(r);
+        assertTrue(v.unjudged().contains("1: the targets apply at 16M floats") && v.unjudged().contains(
+                "1: no target is set at that size or thread count"), v.unjudged());
+        Verdict.TargetLine notMeasured = v.targets().stream().filter(t -> t.shape().equals("2048x2048x2048")).findFirst()
+                .orElseThrow();
+        assertFalse(notMeasured.met());
+        assertTrue(notMeasured.describe().contains("not measured (target 0.90); not measured: openblas(1t) failed: "
+                + "IllegalStateException: the library died"), notMeasured.describe());
+        assertTrue(v.answer().contains("1 peer row disagrees with the engine's result and is left out of the peer ratios."),
+                v.answer());
+    }
+
+    @Test
     @DisplayName("the load average at the start and the end, with a warning only when it exceeds the cores")
     void loadWarning() {
         Verdict calm = Verdict.of(Fixtures.report());
