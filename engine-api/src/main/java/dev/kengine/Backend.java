@@ -2549,7 +2549,8 @@ public final class Backend implements AutoCloseable {
     /**
      * Softmax cross-entropy against probability targets shaped like the logits. Row loss:
      * Σ_c t_c·(logsumexp(x) − x_c); gradient: softmax(x)·Σ_c t_c − t; {@link Reduction#MEAN} divides
-     * both by rows. The targets are not checked to be probabilities.
+     * both by rows. A class whose target is 0 adds nothing to the loss, even where its logit is −∞ (a masked class).
+     * The targets are not checked to be probabilities.
      *
      * @param logits the unnormalised scores, {@code [rows, classes]} with classes ≥ 1
      * @param targets the target distribution of each row, logits' shape; or an {@link DType#INT32} tensor {@code [rows]}
@@ -2649,6 +2650,30 @@ public final class Backend implements AutoCloseable {
                     + logits.shape());
         }
         return sl;
+    }
+
+    /**
+     * The L2 norm of t's elements in double on the host, scaled by the largest magnitude so that no square overflows:
+     * ∞ where an element is ±∞, NaN where one is NaN. For the rare tensor whose norm a float cannot hold.
+     */
+    private static double hostNorm(Tensor t) {
+        float[] a = t.toArray();
+        double max = 0;
+        for (float x : a) {
+            if (Float.isNaN(x)) {
+                return Double.NaN;
+            }
+            max = Math.max(max, Math.abs((double) x));
+        }
+        if (max == 0 || Double.isInfinite(max)) {
+            return max;
+        }
+        double sum = 0;
+        for (float x : a) {
+            double y = x / max;
+            sum += y * y;
+        }
+        return max * Math.sqrt(sum);
     }
 
     /**
@@ -3112,7 +3137,10 @@ public final class Backend implements AutoCloseable {
      * Clips gradients by their global L2 norm: when the norm exceeds {@code maxNorm}, every gradient
      * is scaled by maxNorm / (norm + 1e-6). Returns the norm before clipping (NaN or ∞ propagate
      * into the gradients, as in IEEE arithmetic). The norm √(Σ over tensors of ‖g‖²) is combined in
-     * double on the host, so the call waits for the work that produces the gradients.
+     * double on the host, so the call waits for the work that produces the gradients. A tensor of
+     * finite elements whose own norm exceeds float's range (each one read as ∞ by {@link #l2Norm})
+     * is measured again on the host in double, so that the gradients are still scaled by the finite
+     * factor the formula gives (the returned norm, rounded to float, is then ∞).
      *
      * @param grads the gradients, scaled in place; each an open tensor of this backend, none twice;
      *     an empty list gives 0
@@ -3151,10 +3179,14 @@ public final class Backend implements AutoCloseable {
             }
             double sumSq = 0;
             for (Tensor g : gs) {
+                double v;
                 try (Tensor n = l2Norm(g)) {
-                    double v = n.item();
-                    sumSq += v * v;
+                    v = n.item();
                 }
+                if (v == Double.POSITIVE_INFINITY) {
+                    v = hostNorm(g); // its float norm overflowed: finite elements can still have a norm past float's range
+                }
+                sumSq += v * v;
             }
             double norm = Math.sqrt(sumSq);
             if (!(norm <= maxNorm)) {

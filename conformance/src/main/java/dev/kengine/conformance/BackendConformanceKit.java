@@ -1396,6 +1396,76 @@ public abstract class BackendConformanceKit {
         }
 
         @TestFactory
+        @DisplayName("the edge of float's range: a loss, moment or norm whose terms overflow float where the result need not")
+        Stream<DynamicTest> rangeEdges() {
+            return Stream.of(check("MSE and Huber over a difference whose square overflows float", ops(Op.LOSS), () -> {
+                int n = 16;
+                float[] p = new float[n];
+                float[] t = new float[n];
+                p[3] = 2e19f; // d² = 4e38 > FLT_MAX; the mean, 2.5e37, fits
+                Tensor tp = up(p);
+                Tensor tt = up(t);
+                assertRelative("MSE mean", (double) p[3] * p[3] / n, backend.loss(tp, tt, Loss.MSE, Reduction.MEAN).item(), 1e-6);
+                float delta = 3e19f;
+                p[3] = 2.5e19f; // Huber's quadratic branch: 0.5·d² = 3.1e38 fits, d² does not
+                tp = up(p);
+                assertRelative("Huber mean", 0.5 * p[3] * (double) p[3] / n,
+                        backend.loss(tp, tt, Loss.huber(delta), Reduction.MEAN).item(), 1e-6);
+            }), check("softmax cross-entropy against targets: a masked class (logit −∞, target 0) adds nothing",
+                    ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
+                int rows = 3;
+                int cols = 21;
+                float[] x = Inputs.gaussian(rows * cols, 3750, 2);
+                float[] t = Inputs.probabilities(rows, cols, 3751);
+                for (int r = 0; r < rows; r++) {
+                    for (int c : new int[] {0, 5, 17, 20}) {
+                        x[r * cols + c] = Float.NEGATIVE_INFINITY;
+                        t[r * cols + c] = 0;
+                    }
+                }
+                LossAndGradient lg = backend.softmaxCrossEntropy(up(x, rows, cols), up(t, rows, cols), Reduction.SUM);
+                double expected = LossOracle.crossEntropy(widen(x), null, widen(t), rows, cols, Reduction.SUM);
+                assertTrue(Double.isFinite(expected), "the oracle's loss: " + expected);
+                assertRelative("loss with masked classes", expected, lg.loss().item(), 1e-5);
+                float[] g = down(lg.gradient());
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(0f, g[r * cols + 5], 0f, "the gradient of a masked class, row " + r);
+                }
+            }), check("Adam with a gradient whose square overflows float: an infinite second moment, no NaN", ops(Op.ADAM_STEP), () -> {
+                int n = 33;
+                float[] g = new float[n];
+                Arrays.fill(g, 1f);
+                g[7] = 2e19f;
+                g[30] = -3e25f;
+                Tensor w = up(ones(n));
+                Tensor m = backend.zeros(n);
+                Tensor v = backend.zeros(n);
+                backend.adamStep(w, up(g), m, v, AdamConfig.adam(1e-3f), 1);
+                float[] w1 = down(w);
+                float[] m1 = down(m);
+                float[] v1 = down(v);
+                for (int i : new int[] {7, 30}) {
+                    assertEquals(Float.POSITIVE_INFINITY, v1[i], "v where g² overflows float, element " + i);
+                    assertRelative("m, element " + i, 0.1 * g[i], m1[i], 1e-6);
+                    assertEquals(1f, w1[i], "w where v is ∞: m / ∞ is a step of 0, element " + i);
+                }
+                assertRelative("w elsewhere", 1 - 1e-3, w1[0], 1e-5);
+            }), check("clipGradNorm over finite gradients whose norm exceeds float's range", ops(Op.CLIP_GRAD_NORM, Op.L2_NORM,
+                    Op.SCALE), () -> {
+                Tensor big = up(new float[] {Float.MAX_VALUE, -Float.MAX_VALUE});
+                Tensor small = up(new float[] {1f, 2f});
+                float norm = backend.clipGradNorm(List.of(big, small), 1f);
+                assertEquals(Float.POSITIVE_INFINITY, norm, "the norm, rounded to float");
+                float[] b = down(big);
+                float[] sm = down(small);
+                double k = 1 / (Math.sqrt(2) * Float.MAX_VALUE);
+                assertRelative("the largest, clipped", Float.MAX_VALUE * k, b[0], 1e-5);
+                assertRelative("its opposite", -Float.MAX_VALUE * k, b[1], 1e-5);
+                assertEquals(0f, sm[0], 1e-30f, "a small gradient, scaled by the same finite factor");
+            }));
+        }
+
+        @TestFactory
         @DisplayName("optimiser steps: Adam's moments and plain SGD within 1 ulp where their terms nearly cancel")
         Stream<DynamicTest> optimisers() {
             return Stream.of(check("adam moments under a constant gradient of 90", ops(Op.ADAM_STEP), () -> {

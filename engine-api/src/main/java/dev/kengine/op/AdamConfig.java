@@ -12,7 +12,10 @@ import dev.kengine.InvalidArgumentException;
  *   if decoupled:  w = w − lr·weightDecay·w                   (AdamW)
  *   w = w − lr · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
  * </pre>
- * The bias corrections 1 − βᵗ are computed in double precision on the host.
+ * The bias corrections 1 − βᵗ are computed in double precision on the host. Everything else is float
+ * arithmetic (each moment's two products with their rounding errors added back), so a gradient whose
+ * square exceeds float's range (|g| &gt; 1.8·10¹⁹) makes that element's v +∞ and its step 0, as in
+ * PyTorch's float32 Adam, never NaN; ±∞ and NaN gradients propagate as IEEE arithmetic does.
  *
  * <p>Immutable.
  *

@@ -941,7 +941,9 @@ public final class CpuDriver implements BackendDriver {
                     double loss = 0;
                     for (int j = off; j < off + c; j++) {
                         targetSum += t[j];
-                        loss += t[j] * (((double) m - x[j]) + logSum);
+                        if (t[j] != 0) { // a class with no target mass adds nothing, a masked one's −∞ logit included
+                            loss += t[j] * (((double) m - x[j]) + logSum);
+                        }
                     }
                     if (rowLoss != null) {
                         rowLoss[(int) r] = loss;

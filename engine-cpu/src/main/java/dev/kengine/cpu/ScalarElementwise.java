@@ -354,12 +354,15 @@ public final class ScalarElementwise implements Elementwise {
     /**
      * β·a + (1 − β)·b with both products exact (the fma gives each one's rounding error): the sum of the rounded
      * products, then of their errors, so within about half an ulp even where the two products cancel, as Adam's
-     * first moment does when the gradient changes sign (583 ulp for the plain form there, 222 for PyTorch's).
+     * first moment does when the gradient changes sign (583 ulp for the plain form there, 222 for PyTorch's). Where
+     * the sum is not finite (a product overflowed, or an input is ±∞ or NaN) it is the result: the errors of an
+     * infinite product are ∞ − ∞, which would turn an infinite moment into NaN.
      */
     static float blend(float beta, float a, float oneMinusBeta, float b) {
         float p = beta * a;
         float q = oneMinusBeta * b;
-        return (p + q) + (Math.fma(beta, a, -p) + Math.fma(oneMinusBeta, b, -q));
+        float sum = p + q;
+        return Float.isFinite(sum) ? sum + (Math.fma(beta, a, -p) + Math.fma(oneMinusBeta, b, -q)) : sum;
     }
 
     @Override

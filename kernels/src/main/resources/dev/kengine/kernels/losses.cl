@@ -23,16 +23,18 @@ K_FN float k_clamped_log(float v) {
     return l < -100.0f ? -100.0f : l;
 }
 
-K_FN float k_loss_value(int kind, float delta, float p, float t) {
+/* One element's loss, MSE's and Huber's in the accumulator's type (double where the device has it, as the CPU
+ * backend's): in float, d * d overflows for |d| > 1.8e19, where the sum or mean need not. */
+K_FN kacc k_loss_value(int kind, float delta, float p, float t) {
     float d = p - t;
     switch (kind) {
     case K_LOSS_MSE:
-        return d * d;
+        return (kacc) d * (kacc) d;
     case K_LOSS_MAE:
         return fabs(d);
     case K_LOSS_HUBER: {
-        float a = fabs(d);
-        return a <= delta ? 0.5f * d * d : delta * (a - 0.5f * delta);
+        kacc a = (kacc) fabs(d);
+        return a <= (kacc) delta ? a * a * (kacc) 0.5 : (kacc) delta * (a - (kacc) 0.5 * (kacc) delta);
     }
     case K_LOSS_BCE:
         return -(t * k_clamped_log(p) + (1.0f - t) * k_clamped_log(1.0f - p));

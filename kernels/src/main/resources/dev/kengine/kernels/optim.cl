@@ -34,11 +34,13 @@ __kernel void k_sgd(__global float* w, __global const float* g, __global float* 
 }
 
 /* beta a + (1 - beta) b with both products' rounding errors added back (exact through the fma): within about half
- * an ulp even where the products cancel. The CPU kernels' ScalarElementwise.blend. */
+ * an ulp even where the products cancel; the plain sum where it is not finite (the errors of an infinite product
+ * are inf - inf). The CPU kernels' ScalarElementwise.blend. */
 K_FN float k_blend(float beta, float a, float oneMinusBeta, float b) {
     float p = beta * a;
     float q = oneMinusBeta * b;
-    return (p + q) + (K_FMA(beta, a, -p) + K_FMA(oneMinusBeta, b, -q));
+    float sum = p + q;
+    return isfinite(sum) ? sum + (K_FMA(beta, a, -p) + K_FMA(oneMinusBeta, b, -q)) : sum;
 }
 
 /* One Adam step on w[i] with gradient gi, moments m[i] and v[i]: the new w[i], also stored. c1 = 1 / (1 - beta1^t),

@@ -160,7 +160,10 @@ public final class LossOracle {
                 total += lse - logits[i * cols + labels[i]];
             } else {
                 for (int c = 0; c < cols; c++) {
-                    total += targets[i * cols + c] * (lse - logits[i * cols + c]);
+                    // A class with no target mass adds nothing (0·log 0 = 0), a masked class's −∞ logit included.
+                    if (targets[i * cols + c] != 0) {
+                        total += targets[i * cols + c] * (lse - logits[i * cols + c]);
+                    }
                 }
             }
         }

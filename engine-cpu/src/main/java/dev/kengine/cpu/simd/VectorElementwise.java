@@ -2,6 +2,7 @@ package dev.kengine.cpu.simd;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.I2S;
+import static jdk.incubator.vector.VectorOperators.IS_FINITE;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.S2I;
@@ -2080,7 +2081,11 @@ public final class VectorElementwise implements Elementwise {
         DoubleVector acc = DoubleVector.zero(D);
         for (int i = from; i < bound; i += L) {
             FloatVector d = load(pred, i).sub(load(target, i));
-            acc = addAsDouble(acc, d.mul(d));
+            // d² in double, exact (as the scalar kernel's): in float it overflows for |d| > 1.8e19, where the mean
+            // need not.
+            DoubleVector lo = (DoubleVector) d.convertShape(F2D, D, 0);
+            DoubleVector hi = (DoubleVector) d.convertShape(F2D, D, 1);
+            acc = lo.fma(lo, acc).add(hi.mul(hi));
             if (grad != null) {
                 d.mul(2f).mul(gradScale).intoArray(grad, i);
             }
@@ -2106,7 +2111,14 @@ public final class VectorElementwise implements Elementwise {
             FloatVector d = load(pred, i).sub(load(target, i));
             FloatVector ad = d.abs();
             VectorMask<Float> small = ad.compare(LE, delta);
-            acc = addAsDouble(acc, ad.sub(0.5f * delta).mul(delta).blend(d.mul(d).mul(0.5f), small));
+            // Each element's loss in double, as the scalar kernel's (the same bits): in float, d² and the linear
+            // branch overflow for huge |d|, where the mean need not.
+            for (int part = 0; part < 2; part++) {
+                DoubleVector a = (DoubleVector) ad.convertShape(F2D, D, part);
+                DoubleVector quadratic = a.mul(a).mul(0.5);
+                DoubleVector linear = a.sub(0.5 * delta).mul(delta);
+                acc = acc.add(linear.blend(quadratic, a.compare(LE, (double) delta)));
+            }
             if (grad != null) {
                 signum(d).mul(delta).blend(d, small).mul(gradScale).intoArray(grad, i);
             }
@@ -2227,11 +2239,15 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    /** ScalarElementwise.blend lane by lane: β·a + (1 − β)·b with both products' rounding errors added back. */
+    /**
+     * ScalarElementwise.blend lane by lane: β·a + (1 − β)·b with both products' rounding errors added back, and the
+     * plain sum where it is not finite.
+     */
     private static FloatVector blend(FloatVector beta, FloatVector a, FloatVector oneMinusBeta, FloatVector b) {
         FloatVector p = beta.mul(a);
         FloatVector q = oneMinusBeta.mul(b);
-        return p.add(q).add(beta.fma(a, p.neg()).add(oneMinusBeta.fma(b, q.neg())));
+        FloatVector sum = p.add(q);
+        return sum.add(beta.fma(a, p.neg()).add(oneMinusBeta.fma(b, q.neg()))).blend(sum, sum.test(IS_FINITE).not());
     }
 
     @Override
