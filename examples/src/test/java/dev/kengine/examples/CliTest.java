@@ -75,6 +75,7 @@ class CliTest {
         "noise of digits         | --data digits --noise 0.3     | --samples and --noise apply, 'digits'",
         "unknown precision       | --precision fp8               | --precision, fp32, bf16, fp16, 'fp8'",
         "misspelt backend option | --backend cpu:smid=false      | no option 'smid', its options: simd, threads",
+        "bce without a sigmoid   | --loss bce                    | bce takes probabilities, sigmoid, bce_logits",
         "malformed backend value | --backend cpu:simd=maybe      | option simd, auto, true or false, 'maybe'",
     })
     void badOptions(String what, String options, String mentions) {

@@ -71,6 +71,25 @@ class TrainingTargetsTest {
     }
 
     /** The digits network of ./engine train: 64-128-64-10 ReLU, dropout 0.2, Adam 0.002, batches of 32, 30 epochs. */
+    @Test
+    @DisplayName("float16 steps skipped for overflow are not Adam steps, and the epoch's gradient norm is over the steps taken")
+    void skippedFloat16Steps() {
+        Split data = Split.stratified(CsvDataset.digits(), 0.25, 42).standardised();
+        TrainingConfig config = digits(dev.kengine.DType.FLOAT16).toBuilder()
+                .batch(BatchMode.STOCHASTIC, 1)
+                .epochs(1)
+                .trackGradientNorm(true)
+                .build();
+        try (Backend cpu = Engine.open("cpu"); Trainer trainer = new Trainer(cpu, config, data.train(), data.test())) {
+            History h = trainer.fit(e -> { });
+            // One row's gradient scaled by 2¹⁶ overflows float16: the first steps are skipped, halving the scale.
+            assertTrue(trainer.skippedSteps() > 0, "no step was skipped");
+            assertEquals(h.steps() - trainer.skippedSteps(), trainer.updates(), "Adam counts the steps taken");
+            assertTrue(Double.isFinite(h.last().gradientNorm()), "mean gradient norm " + h.last().gradientNorm());
+            assertTrue(h.last().testAccuracy() > 0.8, "one stochastic epoch in float16: " + h.last().testAccuracy());
+        }
+    }
+
     private static TrainingConfig digits(dev.kengine.DType precision) {
         return TrainingConfig.builder()
                 .hidden(Activation.RELU, 128, 64)

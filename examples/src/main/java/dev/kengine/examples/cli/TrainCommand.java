@@ -65,7 +65,12 @@ public final class TrainCommand {
     public static final Set<String> FLAGS = Set.of("quiet", "stacktrace", "help");
 
     /** The data of a run: the split, and whether it is a 2-D set that can be drawn. */
-    public record Prepared(Split split, boolean planar) {}
+    /**
+     * The data, split; {@code planar} when it has two features (its decision surface can be drawn), {@code generated}
+     * for the built-in 2-D sets, whose defaults (network, epochs, learning rate, no dropout) differ from those of the
+     * digits and of files.
+     */
+    public record Prepared(Split split, boolean planar, boolean generated) {}
 
     private final Report report;
 
@@ -158,7 +163,7 @@ public final class TrainCommand {
         }
         if (playground) {
             Dataset d = Playground.parse(key).generate(o.integer("samples", 400), o.number("noise", 0.05f), seed);
-            return new Prepared(Split.stratified(d, testFraction, seed), true);
+            return new Prepared(Split.stratified(d, testFraction, seed), true, true);
         }
         Dataset d;
         if (key.equals("digits")) {
@@ -171,11 +176,11 @@ public final class TrainCommand {
             }
             d = CsvDataset.read(file, o.integer("classes", 10));
         }
-        return new Prepared(Split.stratified(d, testFraction, seed).standardised(), d.columns() == 2);
+        return new Prepared(Split.stratified(d, testFraction, seed).standardised(), d.columns() == 2, false);
     }
 
     public static TrainingConfig config(Options o, Prepared data, long seed) {
-        boolean digitsLike = !data.planar();
+        boolean digitsLike = !data.generated();
         int[] sizes = o.integers("hidden", digitsLike ? new int[] {128, 64} : new int[] {32, 32});
         for (int s : sizes) {
             if (s < 1) {

@@ -119,8 +119,13 @@ public final class CsvDataset {
 
     private static boolean startsNumeric(String cell) {
         String s = cell.strip();
-        return !s.isEmpty() && (Character.isDigit(s.charAt(0)) || s.charAt(0) == '-' || s.charAt(0) == '+'
-                || s.charAt(0) == '.');
+        if (!s.isEmpty() && (Character.isDigit(s.charAt(0)) || s.charAt(0) == '-' || s.charAt(0) == '+'
+                || s.charAt(0) == '.')) {
+            return true;
+        }
+        // "nan", "inf" and "infinity" are numbers, not a header: the first line is then read, and rejected as not finite.
+        String lower = s.toLowerCase(java.util.Locale.ROOT);
+        return lower.equals("nan") || lower.equals("inf") || lower.equals("infinity");
     }
 
     private static float number(String cell, String name, int line, int column) {

@@ -29,9 +29,12 @@ import java.util.function.Consumer;
  *
  * <p>In half precision ({@link TrainingConfig#precision()}) the batch is uploaded in that dtype, the
  * passes run on the network's half-precision copies, and the optimiser updates float32 masters and
- * rewrites the copies. In float16 the loss gradient is multiplied by a loss scale (from 2¹⁶) before
- * the backward pass; a step whose gradients are not finite is skipped and halves the scale, and
- * 2000 finite steps in a row double it. That check reads one number per gradient each step.
+ * rewrites the copies. In float16 the loss gradient is taken as a sum and multiplied by a loss scale
+ * (from 2¹⁶) over the mean's divisor before the backward pass, so that no small value of it is rounded
+ * to float16 before the scale lifts it; the gradients are unscaled in float32 copies, which the
+ * optimiser then reads. A step whose gradients are not finite is skipped and halves the scale, and
+ * 2000 finite steps in a row double it; Adam counts only the steps taken. That check reads one
+ * number per gradient each step.
  */
 public final class Trainer implements AutoCloseable {
     private static final int EVAL_CHUNK = 4096;
@@ -50,6 +53,8 @@ public final class Trainer implements AutoCloseable {
     private final int batchSize;
     private OpMeter meter;
     private long step;
+    /** Optimiser updates taken: the steps less the skipped ones (Adam's bias corrections count updates, not attempts). */
+    private long updates;
     private StepListener stepListener;
     private float lossScale = 65536f;
     private int finiteSteps;
@@ -115,6 +120,11 @@ public final class Trainer implements AutoCloseable {
         return batchSize;
     }
 
+    /** Optimiser updates taken so far: the steps less those skipped for a float16 overflow. */
+    public long updates() {
+        return updates;
+    }
+
     /** Trains for {@link TrainingConfig#epochs()} epochs, calling {@code progress} after each; stops early if the loss diverges. */
     public History fit(Consumer<EpochStats> progress) {
         List<EpochStats> epochs = new ArrayList<>();
@@ -144,17 +154,22 @@ public final class Trainer implements AutoCloseable {
         double normSum = 0;
         long start = System.nanoTime();
         long steps = 0;
+        long applied = 0;
         for (int from = 0; from < indices.length; from += batchSize) {
             int to = Math.min(from + batchSize, indices.length);
+            long skippedBefore = skippedSteps;
             double norm = step(from, to);
-            normSum += norm;
+            if (skippedSteps == skippedBefore) { // a step skipped for float16 overflow measured no norm
+                normSum += norm;
+                applied++;
+            }
             steps++;
         }
         double loss = lossSum.item() / indices.length;
         double seconds = (System.nanoTime() - start) / 1e9;
         Evaluation onTrain = evaluate(train);
         Evaluation onTest = test == null ? new Evaluation(Double.NaN, Double.NaN) : evaluate(test);
-        double meanNorm = config.trackGradientNorm() || config.clipNorm() > 0f ? normSum / steps : Double.NaN;
+        double meanNorm = (config.trackGradientNorm() || config.clipNorm() > 0f) && applied > 0 ? normSum / applied : Double.NaN;
         return new EpochStats(number, loss, onTrain.loss(), onTrain.accuracy(), onTest.loss(), onTest.accuracy(),
                 meanNorm, seconds, indices.length, steps);
     }
@@ -172,8 +187,12 @@ public final class Trainer implements AutoCloseable {
             meter.op("upload");
             long dropoutOffset = step * mlp.layers().size();
             Mlp.Pass pass = mlp.forward(input, config.dropout(), config.seed() ^ DROPOUT_SEED_SALT, dropoutOffset, meter);
-            LossAndGradient lg = lossAndGradient(pass.output(), labels, Reduction.MEAN);
-            backend.axpy(lg.loss(), lossSum, rows);
+            boolean scaled = config.precision() == DType.FLOAT16;
+            // float16: the gradient as a SUM (whole-sized values), scaled once by lossScale over the mean's divisor, so
+            // that the mean's small values are never rounded to float16 before the scale lifts them.
+            LossAndGradient lg = lossAndGradient(pass.output(), labels, scaled ? Reduction.SUM : Reduction.MEAN);
+            double meanDivisor = config.objective().crossEntropy() ? rows : (double) rows * train.classes();
+            backend.axpy(lg.loss(), lossSum, scaled ? (float) (rows / meanDivisor) : rows);
             meter.op("axpy");
             if (config.penalised()) {
                 for (Tensor w : mlp.weights()) {
@@ -181,13 +200,20 @@ public final class Trainer implements AutoCloseable {
                     meter.op("penalty", 2);
                 }
             }
-            boolean scaled = config.precision() == DType.FLOAT16;
             if (scaled) {
-                backend.scale(lg.gradient(), lossScale, lg.gradient());
+                backend.scale(lg.gradient(), (float) (lossScale / meanDivisor), lg.gradient());
                 meter.op("scale");
             }
             List<Tensor> grads = mlp.backward(pass, lg.gradient(), config.dropout(), meter);
             if (scaled) {
+                // Unscaled in float32: divided in place in float16, the small gradients the scale protected would
+                // round into float16's subnormals or to 0 again. The optimiser steps read float32 gradients as well.
+                List<Tensor> wide = new ArrayList<>(grads.size());
+                for (Tensor g : grads) {
+                    wide.add(g.dtype() == DType.FLOAT32 ? g : backend.cast(g, DType.FLOAT32));
+                }
+                meter.op("cast", grads.size());
+                grads = wide;
                 boolean finite = backend.unscaleIfFinite(grads, lossScale);
                 meter.op("unscaleIfFinite", 2 * grads.size());
                 if (!finite) {
@@ -208,9 +234,10 @@ public final class Trainer implements AutoCloseable {
             } else if (config.trackGradientNorm()) {
                 norm = globalNorm(grads);
             }
-            optimiser.step(grads, step, meter);
+            optimiser.step(grads, ++updates, meter);
             if (stepListener != null) {
-                stepListener.step(step, lg.loss().item(), norm);
+                double loss = lg.loss().item();
+                stepListener.step(step, scaled ? loss / meanDivisor : loss, norm);
             }
             return norm;
         }

@@ -35,6 +35,11 @@ public record TrainingConfig(List<LayerSpec> hidden, Activation outputActivation
             throw new ConfigException("cross_entropy applies the softmax itself, so the output activation must be identity, got "
                     + outputActivation);
         }
+        if (!objective.crossEntropy() && objective.elementwise().kind() == dev.kengine.op.Loss.Kind.BINARY_CROSS_ENTROPY
+                && outputActivation.kind() != Activation.Kind.SIGMOID) {
+            throw new ConfigException("bce takes probabilities, so the output activation must be sigmoid, got "
+                    + outputActivation + "; or use bce_logits, which applies the sigmoid itself");
+        }
         requireFiniteNonNegative("--l1", l1);
         requireFiniteNonNegative("--l2", l2);
         if (l1 > 0f && optimiser.isAdam()) {
