@@ -30,6 +30,9 @@ import org.apache.spark.storage.StorageLevel;
  * a task does changes the parameters.
  */
 final class DistributedTrainer {
+    /** Finite float16 steps in a row after which the loss scale doubles. */
+    static final int SCALE_GROWTH_STEPS = 2000;
+
     private static final System.Logger LOG = System.getLogger(DistributedTrainer.class.getName());
 
     private DistributedTrainer() {}
@@ -98,43 +101,55 @@ final class DistributedTrainer {
         try (Backend driver = openDriverBackend()) {
             Parameters params = new Parameters(driver, spec, o);
             float lossScale = spec.precision() == DType.FLOAT16 ? 1024f : 1f;
+            int finiteRun = 0;
             long step = 0;
             for (int epoch = 0; epoch < o.epochs(); epoch++) {
                 Broadcast<int[]> order = jsc.broadcast(epochOrder(rows, o.seed(), epoch));
-                for (int from = 0; from < rows; from += batch) {
-                    int to = Math.min(rows, from + batch);
-                    step++;
-                    long t0 = System.nanoTime();
-                    Broadcast<float[]> current = jsc.broadcast(params.flat);
-                    StepTask task = new StepTask(o, current, order, from, to, step, lossScale);
-                    GradientSum g;
-                    if (barrier) {
-                        BarrierStep.Outcome outcome = BarrierStep.run(shards.rdd(), task);
-                        g = outcome.sum();
-                        retriedSteps += outcome.retries();
-                    } else {
-                        g = shards.treeAggregate(new GradientSum(), task, sum, o.aggregationDepth());
+                try {
+                    for (int from = 0; from < rows; from += batch) {
+                        int to = Math.min(rows, from + batch);
+                        step++;
+                        long t0 = System.nanoTime();
+                        Broadcast<float[]> current = jsc.broadcast(params.flat);
+                        StepTask task = new StepTask(o, current, order, from, to, step, lossScale);
+                        GradientSum g;
+                        try {
+                            if (barrier) {
+                                BarrierStep.Outcome outcome = BarrierStep.run(shards.rdd(), task);
+                                g = outcome.sum();
+                                retriedSteps += outcome.retries();
+                            } else {
+                                g = shards.treeAggregate(new GradientSum(), task, sum, o.aggregationDepth());
+                            }
+                        } finally {
+                            current.destroy(false); // also when the step fails: a long-lived context keeps no copy
+                        }
+                        long t1 = System.nanoTime();
+                        backends.addAll(g.backends);
+                        dtypes.addAll(g.dtypes);
+                        if (g.rows != to - from) {
+                            throw new IllegalStateException("step " + step + " summed " + g.rows + " rows, expected " + (to - from));
+                        }
+                        boolean finite = params.unscale(g.gradient, lossScale);
+                        if (finite) {
+                            params.update(g.gradient, step - skipped);
+                            if (spec.precision() == DType.FLOAT16 && ++finiteRun == SCALE_GROWTH_STEPS) {
+                                lossScale *= 2; // as the single-process trainer: a scale lowered by early overflows grows back
+                                finiteRun = 0;
+                            }
+                        } else {
+                            skipped++;
+                            lossScale /= 2;
+                            finiteRun = 0;
+                            LOG.log(System.Logger.Level.DEBUG, "step {0}: float16 gradient overflowed; loss scale now {1}", step, lossScale);
+                        }
+                        long t2 = System.nanoTime();
+                        loss.add(g.loss / (to - from));
+                        times.add(new double[] {(t2 - t0) / 1e6, g.computeNanosMax / 1e6, g.computeNanosTotal / 1e6, (t2 - t1) / 1e6});
                     }
-                    long t1 = System.nanoTime();
-                    current.destroy(false);
-                    backends.addAll(g.backends);
-                    dtypes.addAll(g.dtypes);
-                    if (g.rows != to - from) {
-                        throw new IllegalStateException("step " + step + " summed " + g.rows + " rows, expected " + (to - from));
-                    }
-                    boolean finite = params.unscale(g.gradient, lossScale);
-                    if (finite) {
-                        params.update(g.gradient, step - skipped);
-                    } else {
-                        skipped++;
-                        lossScale /= 2;
-                        LOG.log(System.Logger.Level.DEBUG, "step {0}: float16 gradient overflowed; loss scale now {1}", step, lossScale);
-                    }
-                    long t2 = System.nanoTime();
-                    loss.add(g.loss / (to - from));
-                    times.add(new double[] {(t2 - t0) / 1e6, g.computeNanosMax / 1e6, g.computeNanosTotal / 1e6, (t2 - t1) / 1e6});
+                } finally {
+                    order.destroy(false);
                 }
-                order.destroy(false);
             }
             try {
                 sc.listenerBus().waitUntilEmpty(10_000);

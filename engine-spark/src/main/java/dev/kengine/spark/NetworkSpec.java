@@ -30,9 +30,21 @@ public record NetworkSpec(int inputs, int[] units, String activation, DType prec
             }
         }
         units = units.clone();
+        long count = 0;
+        for (int l = 0; l < units.length; l++) {
+            count += (long) (l == 0 ? inputs : units[l - 1]) * units[l] + units[l];
+        }
+        if (count > MAX_PARAMETERS) {
+            throw new IllegalArgumentException("the network " + inputs + "-" + Arrays.stream(units).mapToObj(Integer::toString)
+                    .reduce((a, b) -> a + "-" + b).orElse("") + " has " + count + " parameters; its flat vector holds at most "
+                    + MAX_PARAMETERS + " (fewer features or units, or numClasses set where the labels are sparse)");
+        }
         activation = activation.trim().toLowerCase(Locale.ROOT);
         PlainMath.check(activation);
     }
+
+    /** The most parameters the flat float vector (one Java array, broadcast each step) can hold. */
+    public static final long MAX_PARAMETERS = Integer.MAX_VALUE - 8;
 
     /** Number of layers. */
     public int layers() {

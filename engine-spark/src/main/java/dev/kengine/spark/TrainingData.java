@@ -95,6 +95,11 @@ record TrainingData(JavaRDD<Shard> shards, long rows, int columns, int classes) 
             shards.unpersist(false);
             throw new InvalidDataException("the training data set has " + n + " rows; at most " + Integer.MAX_VALUE + " are supported");
         }
+        if (classes <= 0 && (long) max + 1 > Integer.MAX_VALUE) {
+            shards.unpersist(false);
+            throw new InvalidDataException("the largest label, " + max + ", would make " + ((long) max + 1)
+                    + " classes; re-index the labels from 0 or set numClasses");
+        }
         int k = classes > 0 ? classes : Math.max(2, max + 1);
         return new TrainingData(shards, n, columns, k);
     }

@@ -76,6 +76,19 @@ class BadInputTest {
     }
 
     @Test
+    void labelsThatMakeTooManyClasses() {
+        List<Row> rows = good(10);
+        rows.set(4, RowFactory.create(Vectors.dense(1, 2, 3), Integer.MAX_VALUE));
+        Dataset<Row> d = frame(rows, Digits.SCHEMA, 2);
+        assertMessage(assertThrows(InvalidDataException.class, () -> classifier().fit(d)), "2147483647", "numClasses");
+        List<Row> sparse = good(10);
+        sparse.set(4, RowFactory.create(Vectors.dense(1, 2, 3), 1_000_000_000));
+        Dataset<Row> s = frame(sparse, Digits.SCHEMA, 2);
+        // 4·(10⁹ + 1) + 10⁹ + 1 parameters in the last layer: more than one flat float array holds.
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> classifier().fit(s)), "parameters", "at most");
+    }
+
+    @Test
     void emptyDataset() {
         Dataset<Row> d = frame(List.of(), Digits.SCHEMA, 2);
         assertMessage(assertThrows(InvalidDataException.class, () -> classifier().fit(d)), "empty");
