@@ -856,7 +856,7 @@ public final class Backend implements AutoCloseable {
     private void castInto(Tensor x, Tensor out) {
         for (Tensor t : new Tensor[] {x, out}) {
             if (!capabilities.supports(Op.CAST, t.dtype())) {
-                throw new UnsupportedOpException(Op.CAST, "backend '" + name() + "' does not cast " + t.dtype());
+                throw new UnsupportedOpException(Op.CAST, t.dtype(), "backend '" + name() + "' does not cast " + t.dtype());
             }
         }
         if (x.size() == 0) {
@@ -872,7 +872,7 @@ public final class Backend implements AutoCloseable {
     private void requireStored(DType dtype) {
         requireNonNull(dtype, "dtype");
         if (!capabilities.dtypes().contains(dtype)) {
-            throw new UnsupportedOpException(Op.UPLOAD, "backend '" + name() + "' does not store " + dtype
+            throw new UnsupportedOpException(Op.UPLOAD, dtype, "backend '" + name() + "' does not store " + dtype
                     + " (it stores " + capabilities.dtypes() + ")");
         }
     }
@@ -3479,7 +3479,7 @@ public final class Backend implements AutoCloseable {
         }
         require(op);
         if (!capabilities.supports(op, half)) {
-            throw new UnsupportedOpException(op, "backend '" + name() + "' does not run " + op + " on " + half
+            throw new UnsupportedOpException(op, half, "backend '" + name() + "' does not run " + op + " on " + half
                     + " tensors (it takes " + capabilities.dtypes(op) + ")");
         }
         return half;

@@ -135,6 +135,11 @@ public abstract class BackendConformanceKit {
             throw new AssertionError("backend '" + backend.name() + "' declares " + Tolerances.PRODUCT_ERROR_DETAIL + " = '"
                     + error + "', not a number", x);
         }
+        if (!(e >= 0 && e <= Tolerances.MAX_PRODUCT_ERROR)) {
+            throw new AssertionError("backend '" + backend.name() + "' declares " + Tolerances.PRODUCT_ERROR_DETAIL + " = "
+                    + error + "; the kit widens its matmul tolerances by at most " + Tolerances.MAX_PRODUCT_ERROR
+                    + " (2^-7, a product of bfloat16 operands)");
+        }
         String mode = backend.capabilities().details().getOrDefault("matmul.precision", "reduced-precision");
         return Tolerances.forProductError(declared, e, mode);
     }
@@ -186,8 +191,9 @@ public abstract class BackendConformanceKit {
 
     /**
      * Runs {@code body} in a {@link Scope} after checking the ops are supported; an
-     * {@link UnsupportedOpException} from the backend becomes a skip with its message. Checks that
-     * the case left no tensor open.
+     * {@link UnsupportedOpException} for an op (or an (op, dtype) pair) the backend does not declare becomes a skip
+     * with its message, and one for an op it declares fails the check ({@link #undeclared}). Checks that the case left
+     * no tensor open.
      */
     static void guarded(Backend b, Op[] ops, Executable body) throws Throwable {
         EvidenceLog.ops(ops);
@@ -196,9 +202,34 @@ public abstract class BackendConformanceKit {
         try (Scope scope = Scope.open()) {
             body.execute();
         } catch (UnsupportedOpException e) {
-            Assumptions.abort("backend '" + b.name() + "' does not support " + e.op() + ": " + e.getMessage());
+            skipIfUndeclared(b, e);
         }
         assertEquals(live, b.liveTensors(), "tensors still open after the case closed its scope");
+    }
+
+    /**
+     * Whether the backend's {@link dev.kengine.spi.Capabilities} leave out what {@code e} says is unsupported: the op,
+     * or the (op, dtype) pair it names. An op a backend declares and then does not run is a defect, not a limitation:
+     * a driver that forgot to implement a declared op must not be certified by having every check of it skipped.
+     *
+     * @param b the backend under test
+     * @param e what it threw
+     * @return true when the skip is the backend's declared limitation
+     */
+    public static boolean undeclared(Backend b, UnsupportedOpException e) {
+        var caps = b.capabilities();
+        return e.op() == null || !caps.supports(e.op()) || (e.dtype() != null && !caps.supports(e.op(), e.dtype()));
+    }
+
+    /** Skips the running check for an undeclared op; fails it for one the backend declares. */
+    static void skipIfUndeclared(Backend b, UnsupportedOpException e) {
+        if (undeclared(b, e)) {
+            Assumptions.abort("backend '" + b.name() + "' does not support " + e.op()
+                    + (e.dtype() == null ? "" : " on " + e.dtype()) + ": " + e.getMessage());
+        }
+        throw new AssertionError("backend '" + b.name() + "' declares " + e.op()
+                + (e.dtype() == null ? "" : " on " + e.dtype()) + " in its Capabilities but threw UnsupportedOpException: "
+                + e.getMessage(), e);
     }
 
     private DynamicTest check(String name, Op[] ops, Executable body) {
@@ -2278,7 +2309,11 @@ public abstract class BackendConformanceKit {
     private <T extends Throwable> void rejects(Class<T> type, Executable call, String... fragments) {
         int live = backend.liveTensors();
         Throwable thrown = assertThrows(Throwable.class, call);
-        if (thrown instanceof UnsupportedOpException && !type.isInstance(thrown)) {
+        if (thrown instanceof UnsupportedOpException u && !type.isInstance(thrown)) {
+            if (!undeclared(backend, u)) {
+                fail("expected " + type.getSimpleName() + " but got UnsupportedOpException for " + u.op()
+                        + ", which the backend declares in its Capabilities: " + u.getMessage(), u);
+            }
             assertStillWorks();
             return; // the op is unsupported, which its own group reports as skipped
         }

@@ -343,6 +343,13 @@ public final class Tolerances {
     public static final String PRODUCT_ERROR_DETAIL = "matmul.productError";
 
     /**
+     * The largest per-product error a backend may declare under {@link #PRODUCT_ERROR_DETAIL}: 2⁻⁷, one product of two
+     * bfloat16-rounded operands (TF32's is 2⁻¹⁰). A larger, infinite or NaN declaration would let any wrong product
+     * pass, so the kit refuses it.
+     */
+    public static final double MAX_PRODUCT_ERROR = 0x1p-7;
+
+    /**
      * {@code declared} widened for a backend whose matmul and linear products carry a relative error of
      * {@code productError} each (operands rounded before the multiply, float32 sums): matmul, linear and linear
      * backward add it per accumulated term; the linear layer's finite-difference check adds four times it (the

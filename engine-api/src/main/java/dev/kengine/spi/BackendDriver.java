@@ -78,7 +78,7 @@ public interface BackendDriver extends AutoCloseable {
         if (dtype == DType.FLOAT32) {
             return allocate(elements);
         }
-        throw new UnsupportedOpException(Op.UPLOAD, "backend '" + name() + "' does not store " + dtype);
+        throw new UnsupportedOpException(Op.UPLOAD, dtype, "backend '" + name() + "' does not store " + dtype);
     }
 
     /**

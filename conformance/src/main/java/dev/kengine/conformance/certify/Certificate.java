@@ -206,8 +206,9 @@ record Certificate(Header header, int checks, int passed, int failed, int skippe
      */
     record Failure(String check, String message) {}
 
+    /** Nothing failed, and something passed: a run in which no check ran (a class aborted, a wrong class path) proves nothing. */
     boolean nothingFailed() {
-        return failed == 0;
+        return failed == 0 && passed > 0;
     }
 
     /** Whether a check belongs to the random numbers' part of the certificate. */

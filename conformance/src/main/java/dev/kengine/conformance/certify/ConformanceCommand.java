@@ -142,7 +142,7 @@ public final class ConformanceCommand {
                 randomOps.add(op.name());
             }
         }
-        if (reference.equals(name) && o.referenceOptions().equals(o.backendOptions())) {
+        if (reference.equalsIgnoreCase(name) && o.referenceOptions().equals(o.backendOptions())) {
             referenceNote = "the backend under test is the reference (" + reference + "); the kit's own sections check its "
                     + "random numbers against the specification and the golden files";
             reference = null;

@@ -89,7 +89,10 @@ final class KitRun {
         }
     }
 
-    /** Turns an op the backend lacks into a skip with its reason, for the kit that does not check first. */
+    /**
+     * Turns an op the backend lacks into a skip with its reason, for the kit that does not check first; an op it
+     * declares and then does not run fails the check.
+     */
     static final class UnsupportedIsSkipped implements InvocationInterceptor {
         /** Created by JUnit. */
         UnsupportedIsSkipped() {}
@@ -100,6 +103,11 @@ final class KitRun {
             try {
                 invocation.proceed();
             } catch (UnsupportedOpException e) {
+                if (invocationContext.getTarget().orElse(null) instanceof CertifiedRandomKit k && k.tested != null
+                        && !dev.kengine.conformance.BackendConformanceKit.undeclared(k.tested, e)) {
+                    throw new AssertionError("backend '" + k.tested.name() + "' declares " + e.op()
+                            + " in its Capabilities but threw UnsupportedOpException: " + e.getMessage(), e);
+                }
                 throw new TestAbortedException("backend does not support " + e.op() + ": " + e.getMessage(), e);
             }
         }

@@ -100,6 +100,9 @@ final class Render {
         long unsupported = c.ops().stream().filter(r -> r.dtype() == Certificate.CHECKED && r.result() == Result.UNSUPPORTED).count();
         long rows = c.ops().stream().filter(r -> r.dtype() == Certificate.CHECKED).count();
         String ops = unsupported == 0 ? "every op supported" : unsupported + " of " + rows + " ops unsupported";
+        if (c.failed() == 0 && c.passed() == 0) {
+            return "FAILED (no check passed: " + c.checks() + " ran, every one skipped)";
+        }
         return c.nothingFailed() ? "PASSED (nothing failed; " + ops + ")" : "FAILED (" + c.failed() + " checks failed; " + ops + ")";
     }
 

@@ -196,6 +196,31 @@ class ConformanceCommandTest {
     }
 
     @Test
+    @DisplayName("an op the backend declares but does not implement fails the run; it is not skipped as unsupported")
+    void declaredButMissingOpFails() {
+        Outcome r = command("--classpath", heapJar.toString(), "--backend", "heap:claims=SUM", "--format", "json");
+        assertEquals(1, r.status(), r.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> c = (Map<String, Object>) MiniJson.parse(r.out());
+        assertEquals("failed", c.get("verdict"));
+        Map<?, ?> sum = ((List<?>) c.get("ops")).stream().map(o -> (Map<?, ?>) o).filter(o -> o.get("op").equals("SUM"))
+                .findFirst().orElseThrow();
+        assertEquals("failed", sum.get("result"), sum.toString());
+        assertTrue(((List<?>) c.get("failures")).stream().anyMatch(f -> ((String) ((Map<?, ?>) f).get("message"))
+                .contains("declares SUM in its Capabilities but threw UnsupportedOpException")), c.get("failures")::toString);
+    }
+
+    @Test
+    @DisplayName("a backend cannot widen its own tolerances past the kit's limit")
+    void productErrorBeyondTheLimitFails() {
+        for (String error : List.of("1e30", "Infinity", "NaN")) {
+            Outcome r = command("--classpath", heapJar.toString(), "--backend", "heap:productError=" + error);
+            assertEquals(1, r.status(), error + ": " + r.err());
+            assertTrue(r.out().contains("widens its matmul tolerances by at most"), r.out());
+        }
+    }
+
+    @Test
     @DisplayName("random numbers are compared bit for bit with the reference backend when both have them")
     void randomNumbersAgainstAReference() {
         // The naive backend is the kit's plain float32 reference, not a tuned one: its log-softmax lies a

@@ -24,7 +24,9 @@ import java.util.Set;
  * certifies with {@code ./engine conformance --classpath heap-backend.jar --backend heap}.
  *
  * <p>Option {@code broken=ADD|SUB|MUL|DIV} makes that op answer one ulp high: the fault the
- * command's tests expect the certificate to name.
+ * command's tests expect the certificate to name. Option {@code claims=OP,OP} declares ops the driver does not
+ * implement (a driver that forgot them), and {@code productError=X} declares a matmul product error: faults of
+ * declaration the kit must refuse to certify.
  */
 public final class HeapBackendProvider implements BackendProvider {
     static final Set<Op> OPS = EnumSet.of(Op.UPLOAD, Op.DOWNLOAD, Op.FILL, Op.COPY, Op.ADD, Op.SUB, Op.MUL, Op.DIV,
@@ -44,15 +46,23 @@ public final class HeapBackendProvider implements BackendProvider {
     }
 
     static Capabilities capabilities() {
+        return capabilities(OPS, null);
+    }
+
+    /** The capabilities declaring {@code ops}, and the product error when not null. */
+    static Capabilities capabilities(Set<Op> ops, String productError) {
         Map<String, String> details = new LinkedHashMap<>();
         details.put("storage", "float[] on the Java heap, one thread");
         for (Op op : Op.values()) {
-            if (!OPS.contains(op)) {
+            if (!ops.contains(op)) {
                 details.put("unsupported." + op.name(), reason(op));
             }
         }
+        if (productError != null) {
+            details.put("matmul.productError", productError);
+        }
         return new Capabilities("the Java heap",
-                Runtime.getRuntime().maxMemory(), 1, Set.of(DType.FLOAT32), OPS, details);
+                Runtime.getRuntime().maxMemory(), 1, Set.of(DType.FLOAT32), ops, details);
     }
 
     private static String reason(Op op) {
@@ -82,6 +92,12 @@ public final class HeapBackendProvider implements BackendProvider {
                 throw new InvalidArgumentException("heap: broken=" + b + " is not one of ADD, SUB, MUL, DIV");
             }
         }
-        return new HeapDriver(capabilities(), broken);
+        Set<Op> ops = EnumSet.copyOf(OPS);
+        for (String claimed : options.getOrDefault("claims", "").split(",")) {
+            if (!claimed.isBlank()) {
+                ops.add(Op.valueOf(claimed.trim().toUpperCase(Locale.ROOT)));
+            }
+        }
+        return new HeapDriver(capabilities(ops, options.get("productError")), broken);
     }
 }
