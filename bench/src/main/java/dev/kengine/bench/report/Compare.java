@@ -341,6 +341,7 @@ public final class Compare {
     public Report run() {
         long start = System.nanoTime();
         Map<String, Object> machine = machine();
+        CpuTimes cpuAtStart = CpuTimes.now();
         String filter = options.opFilter();
         List<OpDescriptor> ops = filter != null && filter.isEmpty() ? List.of() : OpDescriptor.select(Ops.all(), filter);
         if (filter == null && options.quick()) {
@@ -515,6 +516,8 @@ public final class Compare {
         }
         List<Training.Result> training = options.wantsTraining() ? training(infos) : List.of();
         machine.put("load_average_at_end", loadAverage());
+        CpuTimes cpuAtEnd = CpuTimes.now();
+        machine.put("other_processes_cores", cpuAtStart == null || cpuAtEnd == null ? null : cpuAtEnd.othersSince(cpuAtStart));
         double seconds = (System.nanoTime() - start) * 1e-9;
         return new Report(machine, ceilings, List.copyOf(deviceCeilings.values()), infos, anchorInfo, rows,
                 Targets.evaluate(rows, options.threads()),
@@ -938,8 +941,8 @@ public final class Compare {
 
     /**
      * A peer's row: the peer runs the op on the same inputs (written to files once per op and size) and times it itself
-     * (see {@link dev.kengine.bench.peer.PeerTiming}); its output is checked against the CPU backend's result as any
-     * other row's is.
+     * (see {@link dev.kengine.bench.peer.PeerTiming}); its output is checked as any other row's is: against the
+     * float64 oracle on the same inputs where the op has one, else against the CPU backend's result.
      */
     private Row measurePeer(OpDescriptor d, long size, Impl impl, float[] ref, List<Ceilings.Ceiling> ceilings) {
         String lacks = peerLacks(impl.name(), d);
@@ -1091,6 +1094,48 @@ public final class Compare {
         m.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
         m.put("load_average_at_start", loadAverage());
         return m;
+    }
+
+    /**
+     * The machine's busy processor time and this process's own (with its waited-for children: the peers' processes), in
+     * clock ticks, at one instant; from Linux's /proc/stat and /proc/self/stat. Two of them give the cores other
+     * processes used on average between them: the load the report's figures were measured under, which the load
+     * averages alone blur (they count this run's own threads, and are read only at the start and the end).
+     */
+    record CpuTimes(long busyTicks, long ownTicks, long nanos) {
+        /** Linux's USER_HZ, the unit of both files' times. */
+        private static final double TICKS_PER_SECOND = 100;
+
+        /** Now, or null where the files cannot be read (another OS). */
+        static CpuTimes now() {
+            try {
+                String cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst();
+                String[] f = cpu.trim().split("\\s+");
+                long busy = 0;
+                for (int i = 1; i < f.length; i++) {
+                    if (i != 4 && i != 5) { // idle and iowait are not busy
+                        busy += Long.parseLong(f[i]);
+                    }
+                }
+                String self = Files.readString(Path.of("/proc/self/stat"));
+                String[] g = self.substring(self.lastIndexOf(')') + 2).trim().split("\\s+");
+                // After the name: state is field 3, so utime, stime, cutime and cstime (14-17) sit at 11-14 here.
+                long own = Long.parseLong(g[11]) + Long.parseLong(g[12]) + Long.parseLong(g[13]) + Long.parseLong(g[14]);
+                return new CpuTimes(busy, own, System.nanoTime());
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** The cores other processes used on average since {@code start}, at least 0. */
+        double othersSince(CpuTimes start) {
+            double seconds = (nanos - start.nanos) * 1e-9;
+            if (seconds <= 0) {
+                return 0;
+            }
+            double others = ((busyTicks - start.busyTicks) - (ownTicks - start.ownTicks)) / TICKS_PER_SECOND;
+            return Math.max(0, others / seconds);
+        }
     }
 
     /** /proc/loadavg as it reads ("1.88 1.85 1.66 2/106 32130": the 1-, 5- and 15-minute load averages first), or "unknown". */

@@ -21,13 +21,15 @@ import java.util.TreeMap;
  * @param cores       the cores the JVM sees
  * @param loadStart   /proc/loadavg when the run began, null where unknown
  * @param loadEnd     /proc/loadavg when it ended, null where unknown
- * @param loadWarning non-null when a 1-minute load average exceeded the core count: what that means for the figures
+ * @param othersCores the cores other processes used on average during the run, NaN where unknown
+ * @param loadWarning non-null when a 1-minute load average exceeded the core count, or other processes used more than
+ *                    half a core on average: what that means for the figures
  * @param targets     every target that has a verdict (met or missed), in report order
  * @param unjudged    how many ratios were printed with no target, and why (null when none)
  * @param headlines   computed sentences, most important first
  */
-record Verdict(String answer, String machine, int cores, Load loadStart, Load loadEnd, String loadWarning,
-               List<TargetLine> targets, String unjudged, List<String> headlines) {
+record Verdict(String answer, String machine, int cores, Load loadStart, Load loadEnd, double othersCores,
+               String loadWarning, List<TargetLine> targets, String unjudged, List<String> headlines) {
 
     /** The 1-, 5- and 15-minute load averages. */
     record Load(double one, double five, double fifteen) {
@@ -72,7 +74,8 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         String machine = String.format(Locale.ROOT, "%s, %d core%s (%s float lanes per vector), %s, heap %s MiB",
                 r.machine().get("cpu"), cores, cores == 1 ? "" : "s", r.machine().get("vector_lanes_f32"),
                 r.machine().get("java"), r.machine().get("max_heap_mib"));
-        String warning = loadWarning(start, end, cores);
+        double others = r.machine().get("other_processes_cores") instanceof Number n ? n.doubleValue() : Double.NaN;
+        String warning = loadWarning(start, end, cores, others);
 
         List<TargetLine> targets = new ArrayList<>();
         int unjudged = 0;
@@ -130,30 +133,45 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         if (training != null) {
             headlines.add(training);
         }
-        return new Verdict(answer(r, geomeans, targets, checks, warning != null), machine, cores, start, end, warning,
+        return new Verdict(answer(r, geomeans, targets, checks, warning != null), machine, cores, start, end, others, warning,
                 List.copyOf(targets), unjudgedText, List.copyOf(headlines));
     }
 
-    /** Null when neither load average exceeds the core count; otherwise what it means for the figures. */
-    static String loadWarning(Load start, Load end, int cores) {
+    /** Other processes using more than this many cores on average during the run is worth a warning. */
+    static final double OTHERS_WARNING_CORES = 0.5;
+
+    /**
+     * Null when neither load average exceeds the core count and other processes used at most
+     * {@value #OTHERS_WARNING_CORES} of a core on average during the run ({@code others}, NaN where unknown);
+     * otherwise what it means for the figures.
+     */
+    static String loadWarning(Load start, Load end, int cores, double others) {
         double worst = Math.max(start == null ? 0 : start.one(), end == null ? 0 : end.one());
-        if (worst <= cores) {
+        boolean othersBusy = others > OTHERS_WARNING_CORES;
+        if (worst <= cores && !othersBusy) {
             return null;
         }
-        return String.format(Locale.ROOT, "the load average reached %.2f on %d core%s: other processes competed for the CPUs "
-                + "during the run, so times are slower and noisier than this machine's best. The ratios measured in "
-                + "alternation (the targets) hold up best; rerun on a quiet machine before quoting a figure.", worst, cores,
-                cores == 1 ? "" : "s");
+        String what = othersBusy
+                ? String.format(Locale.ROOT, "other processes used %.2f of the %d core%s on average during the run", others,
+                        cores, cores == 1 ? "" : "s")
+                : String.format(Locale.ROOT, "the load average reached %.2f on %d core%s", worst, cores, cores == 1 ? "" : "s");
+        return what + ": other processes competed for the CPUs during the run, so times are slower and noisier than this "
+                + "machine's best. The ratios measured in alternation (the targets) hold up best; rerun on a quiet machine "
+                + "before quoting a figure.";
     }
 
     /** How the load average is given: "1.88 at the start, 2.40 at the end (1-minute averages, /proc/loadavg)". */
     String loadLine() {
+        String others = Double.isNaN(othersCores) ? ""
+                : String.format(Locale.ROOT, "; other processes used %.2f cores on average during the run (/proc/stat less "
+                        + "this process and its peers)", othersCores);
         if (loadStart == null && loadEnd == null) {
-            return "load average unknown (no /proc/loadavg)";
+            return "load average unknown (no /proc/loadavg)" + others;
         }
         return String.format(Locale.ROOT, "load average %s at the start, %s at the end (1-minute averages from /proc/loadavg; "
                 + "%d core%s)", loadStart == null ? "unknown" : String.format(Locale.ROOT, "%.2f", loadStart.one()),
-                loadEnd == null ? "unknown" : String.format(Locale.ROOT, "%.2f", loadEnd.one()), cores, cores == 1 ? "" : "s");
+                loadEnd == null ? "unknown" : String.format(Locale.ROOT, "%.2f", loadEnd.one()), cores, cores == 1 ? "" : "s")
+                + others;
     }
 
     /** "8 of 8 targets met", "6 of 8 targets met (2 missed)", or "no target applies to this run". */
@@ -179,13 +197,21 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
             sb.append("The CPU backend is the only backend measured here.");
         } else if (Compare.REFERENCE.equals(best)) {
             StringBuilder others = new StringBuilder();
+            StringBuilder exceptions = new StringBuilder();
             geomeans.forEach((b, g) -> {
                 if (!b.equals(Compare.REFERENCE)) {
                     others.append(others.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s at %s", b, times(g)));
+                    List<Row> rows = comparedRows(r, b);
+                    List<Row> faster = rows.stream().filter(x -> x.speedupVsCpu() > 1).toList();
+                    if (!faster.isEmpty()) {
+                        exceptions.append(exceptions.isEmpty() ? "" : "; ").append(String.format(Locale.ROOT,
+                                "%s is faster on %d of its %d rows (%s)", b, faster.size(), rows.size(), opsOf(faster)));
+                    }
                 }
             });
-            sb.append("Use the CPU backend on this machine: the other backends run slower here (").append(others)
-                    .append(" of its speed, geometric mean over the ops).");
+            sb.append("Use the CPU backend on this machine: the other backends run slower here overall (").append(others)
+                    .append(" of its speed, geometric mean over the ops)").append(exceptions.isEmpty() ? "." : ", though "
+                            + exceptions + ".");
         } else {
             sb.append(String.format(Locale.ROOT, "For these ops %s is the fastest backend on this machine: %s the CPU backend's "
                     + "speed (geometric mean over the ops).", best, times(geomeans.get(best))));
@@ -214,7 +240,7 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
                     .append(" failed: see the checks below.");
         }
         if (checks.peerMismatches() > 0) {
-            sb.append(String.format(Locale.ROOT, " %d peer row%s disagree%s with the engine's result and %s left out of the "
+            sb.append(String.format(Locale.ROOT, " %d peer row%s disagree%s with the reference and %s left out of the "
                     + "peer ratios.", checks.peerMismatches(), checks.peerMismatches() == 1 ? "" : "s",
                     checks.peerMismatches() == 1 ? "s" : "", checks.peerMismatches() == 1 ? "is" : "are"));
         }
@@ -284,9 +310,22 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
      * A backend against the CPU backend: the geometric mean of its rows' "vs cpu" figures (the same figures as the
      * table's), with the slowest and the fastest row.
      */
-    private static String backendHeadline(Compare.Report r, String backend, Map<String, Double> geomeans) {
-        List<Row> rows = r.rows().stream().filter(x -> x.ok() && x.backendOrAnchor().equals(backend)
+    /** The backend's rows with a speed over the CPU backend's. */
+    private static List<Row> comparedRows(Compare.Report r, String backend) {
+        return r.rows().stream().filter(x -> x.ok() && x.backendOrAnchor().equals(backend)
                 && Double.isFinite(x.speedupVsCpu()) && x.speedupVsCpu() > 0).toList();
+    }
+
+    /** The rows' ops, each once, in order: "act_relu, adam, dropout". */
+    private static String opsOf(List<Row> rows) {
+        java.util.LinkedHashSet<String> ops = new java.util.LinkedHashSet<>();
+        rows.forEach(x -> ops.add(x.op()));
+        List<String> list = List.copyOf(ops);
+        return list.size() <= 6 ? String.join(", ", list) : String.join(", ", list.subList(0, 6)) + ", …";
+    }
+
+    private static String backendHeadline(Compare.Report r, String backend, Map<String, Double> geomeans) {
+        List<Row> rows = comparedRows(r, backend);
         if (rows.isEmpty()) {
             return null;
         }
@@ -418,7 +457,7 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
 
     /**
      * For each peer with rows, in report order: the geometric mean of the CPU backend's speed over the peer's (ratio of
-     * medians, same op, size and thread count) over the peer rows that agree with the CPU backend's result, and the
+     * medians, same op, size and thread count) over the peer rows that agree with their reference, and the
      * number of those rows.
      */
     static Map<String, double[]> peerGeomeans(Compare.Report r) {
@@ -448,7 +487,7 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
 
     /**
      * The peers: each one's geometric mean, slowest and fastest row (the CPU backend's speed over the peer's), how many
-     * peer rows agree with the CPU backend's result (and which do not), and every peer that is not present or was
+     * peer rows agree with their reference (and which do not), and every peer that is not present or was
      * skipped, with the reason.
      */
     static String peersHeadline(Compare.Report r) {
@@ -483,7 +522,7 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
                         x.checkedAgainst().contains("; ND4J") ? x.checkedAgainst().substring(x.checkedAgainst().indexOf("; ND4J")) : ""))
                 .toList();
         if (!measured.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, ". Their results agree with the CPU backend's on %d of %d row%s", measured.size() - bad.size(),
+            sb.append(String.format(Locale.ROOT, ". Their results agree with their reference (the float64 oracle) on %d of %d row%s", measured.size() - bad.size(),
                     measured.size(), measured.size() == 1 ? "" : "s"));
             if (!bad.isEmpty()) {
                 sb.append("; DISAGREE: ").append(String.join(", ", bad.subList(0, Math.min(4, bad.size()))))
@@ -656,6 +695,7 @@ record Verdict(String answer, String machine, int cores, Load loadStart, Load lo
         m.put("cores", cores);
         m.put("load_1min_at_start", loadStart == null ? null : loadStart.one());
         m.put("load_1min_at_end", loadEnd == null ? null : loadEnd.one());
+        m.put("other_processes_cores", Double.isNaN(othersCores) ? null : othersCores);
         m.put("load_warning", loadWarning);
         m.put("targets_met", (int) targets.stream().filter(TargetLine::met).count());
         m.put("targets_with_verdict", targets.size());

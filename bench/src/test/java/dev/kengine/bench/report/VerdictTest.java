@@ -72,7 +72,7 @@ class VerdictTest {
         assertTrue(all.contains("over all 2 sizes: 0.95–1.05× OpenBLAS, 1.90–2.50× netlib"), all);
         assertTrue(all.contains("opencl on its device: 0.12× the CPU backend on 2 threads (geometric mean over 3 rows"), all);
         assertTrue(all.contains("Checks: all 17 measured rows agree with their reference (6 against the float64 oracle"), all);
-        assertTrue(v.answer().startsWith("Use the CPU backend on this machine: the other backends run slower here (opencl at 0.12×"),
+        assertTrue(v.answer().startsWith("Use the CPU backend on this machine: the other backends run slower here overall (opencl at 0.12×"),
                 v.answer());
 
         // Other figures give other sentences: OpenCL three times faster on every row.
@@ -82,6 +82,14 @@ class VerdictTest {
                 fast.anchors(), rows, fast.targets(), fast.training(), false, 1));
         assertTrue(f.answer().startsWith("For these ops opencl is the fastest backend on this machine: 3.00× the CPU backend's"),
                 f.answer());
+
+        // Slower overall but faster on some rows: the answer says on which.
+        List<Row> mixed = fast.rows().stream().map(r -> r.backendOrAnchor().equals("opencl")
+                ? r.withSpeedup(r.op().equals("act_relu") ? 1.4 : 0.1) : r).toList();
+        Verdict m = Verdict.of(new Compare.Report(fast.machine(), fast.ceilings(), fast.deviceCeilings(), fast.backends(),
+                fast.anchors(), mixed, fast.targets(), fast.training(), false, 1));
+        assertTrue(m.answer().contains("slower here overall") && m.answer().contains(", though opencl is faster on 1 of its 3 rows (act_relu)."),
+                m.answer());
     }
 
     @Test
@@ -124,7 +132,7 @@ class VerdictTest {
         assertFalse(notMeasured.met());
         assertTrue(notMeasured.describe().contains("not measured (target 0.90); not measured: openblas(1t) failed: "
                 + "IllegalStateException: the library died"), notMeasured.describe());
-        assertTrue(v.answer().contains("1 peer row disagrees with the engine's result and is left out of the peer ratios."),
+        assertTrue(v.answer().contains("1 peer row disagrees with the reference and is left out of the peer ratios."),
                 v.answer());
     }
 
@@ -147,10 +155,25 @@ class VerdictTest {
         String html = HtmlReport.html(busy);
         assertTrue(html.contains("<p class=\"warn\"><b>Warning:</b> the load average reached 3.40"), html);
         // Exactly at the core count is no warning; an unreadable /proc/loadavg is said as unknown.
-        assertNull(Verdict.loadWarning(new Verdict.Load(2, 2, 2), null, 2));
+        assertNull(Verdict.loadWarning(new Verdict.Load(2, 2, 2), null, 2, Double.NaN));
         Verdict unknown = Verdict.of(Fixtures.report(Fixtures.machine(2, "unknown", "unknown"), List.of()));
         assertNull(unknown.loadWarning());
         assertTrue(unknown.loadLine().contains("unknown"));
+
+        // Other processes' share of the cores during the run, measured from /proc/stat: warned about above half a core
+        // even where the load averages at the ends look calm.
+        java.util.Map<String, Object> m = Fixtures.machine(2, "0.50 0.40 0.30 1/100 123", "0.70 0.50 0.30 1/100 456");
+        m.put("other_processes_cores", 0.93);
+        Verdict shared = Verdict.of(Fixtures.report(m, List.of()));
+        assertNotNull(shared.loadWarning());
+        assertTrue(shared.loadWarning().startsWith("other processes used 0.93 of the 2 cores on average during the run"),
+                shared.loadWarning());
+        assertTrue(shared.loadLine().contains("other processes used 0.93 cores on average during the run"), shared.loadLine());
+        m.put("other_processes_cores", 0.2);
+        assertNull(Verdict.of(Fixtures.report(m, List.of())).loadWarning());
+        Compare.CpuTimes a = new Compare.CpuTimes(1000, 300, 0);
+        Compare.CpuTimes b = new Compare.CpuTimes(1300, 450, 2_000_000_000L); // 3 s busy, 1.5 s ours, over 2 s
+        assertEquals(0.75, b.othersSince(a), 1e-12);
     }
 
     @Test
