@@ -348,6 +348,7 @@ public final class Compare {
             // --quick keeps to a minute: the half-precision rows run in the full report, or when --ops names them.
             ops = ops.stream().filter(d -> !d.family().equals(Ops.HALF_PRECISION)).toList();
             err.println("compare: bf16 and fp16 rows skipped because of --quick (run without it, or name them in --ops)");
+            machine.put("skipped_rows", "bf16 and fp16 rows: skipped because of --quick (run without it, or name them in --ops)");
         }
         if (ops.isEmpty() && !options.wantsTraining()) {
             List<String> known = new ArrayList<>(Ops.all().stream().map(OpDescriptor::name).toList());

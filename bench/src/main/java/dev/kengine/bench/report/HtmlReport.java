@@ -76,6 +76,9 @@ final class HtmlReport {
                     .append(esc(String.valueOf(Boolean.TRUE.equals(a.get("present")) ? "present: " + a.get("implementation")
                             : a.get("reason")))).append("</li>\n");
         }
+        if (r.machine().get("skipped_rows") instanceof String skipped) {
+            sb.append("<li>").append(esc(skipped)).append("</li>\n");
+        }
         sb.append("</ul>\n<h2>Roofline</h2>\n").append(roofline(r, color));
         Set<String> ops = new LinkedHashSet<>(r.rows().stream().map(Row::op).toList());
         StringBuilder charts = new StringBuilder();

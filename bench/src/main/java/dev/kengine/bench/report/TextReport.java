@@ -74,8 +74,16 @@ final class TextReport {
             sb.append(String.format(Locale.ROOT, "  %-12s %-7s %s%n", a.get("name"), "peer".equals(a.get("role")) ? "peer" : "anchor",
                     Boolean.TRUE.equals(a.get("present")) ? "present: " + a.get("implementation") : a.get("reason")));
         }
+        if (r.machine().get("skipped_rows") instanceof String skipped) {
+            sb.append("  ").append(skipped).append('\n');
+        }
         sb.append('\n');
-        String head = String.format(Locale.ROOT, "%-24s %-14s %-16s %10s %6s %10s %10s %-7s %7s %8s %9s %s%n",
+        // Columns as wide as their longest entry, so that a long shape (the training step's) or op name never shifts a row.
+        int opW = Math.max(24, r.rows().stream().mapToInt(x -> x.op().length()).max().orElse(0));
+        int shapeW = Math.max(14, r.rows().stream().mapToInt(x -> x.shape().length()).max().orElse(0));
+        int implW = Math.max(16, r.rows().stream().mapToInt(x -> x.impl().length()).max().orElse(0));
+        String lead = "%-" + opW + "s %-" + shapeW + "s %-" + implW + "s ";
+        String head = String.format(Locale.ROOT, lead + "%10s %6s %10s %10s %-7s %7s %8s %9s %s%n",
                 "op", "shape", "implementation", "median ms", "±IQR", "min ms", "throughput", "unit", "of peak",
                 "vs cpu", "max rel", "check");
         sb.append(head);
@@ -87,11 +95,11 @@ final class TextReport {
             }
             lastOp = row.op() + row.size();
             if (!row.ok()) {
-                sb.append(String.format(Locale.ROOT, "%-24s %-14s %-16s %s%n", row.op(), row.shape(), row.impl(), row.error()));
+                sb.append(String.format(Locale.ROOT, lead + "%s%n", row.op(), row.shape(), row.impl(), row.error()));
                 continue;
             }
             Timing t = row.timing();
-            sb.append(String.format(Locale.ROOT, "%-24s %-14s %-16s %10s %5.1f%% %10s %10.2f %-7s %7s %8s %9s %s%n",
+            sb.append(String.format(Locale.ROOT, lead + "%10s %5.1f%% %10s %10.2f %-7s %7s %8s %9s %s%n",
                     row.op(), row.shape(), row.impl(), ms(t.median()), 100 * t.relativeIqr(), ms(t.min()), row.throughput(),
                     row.unit(), percent(row.fractionOfCeiling()),
                     Double.isNaN(row.speedupVsCpu()) ? "-" : String.format(Locale.ROOT, "%.2fx", row.speedupVsCpu()),
@@ -101,15 +109,20 @@ final class TextReport {
         }
         if (!r.targets().isEmpty()) {
             sb.append("\ntargets (ratios from this run; cpu = the CPU backend)\n");
+            int whatW = Math.max(40, r.targets().stream().mapToInt(t -> String.valueOf(t.get("what")).length()).max().orElse(0));
+            int tShapeW = Math.max(14, r.targets().stream().mapToInt(t -> String.valueOf(t.get("shape")).length()).max().orElse(0));
             for (Map<String, Object> t : r.targets()) {
                 double ratio = (Double) t.get("ratio");
                 double target = (Double) t.get("target");
                 Object met = t.get("met");
                 String alongside = alongside(t);
-                sb.append(String.format(Locale.ROOT, "  %-40s %-14s %d thread%s  %6.2f   %s%s%n", t.get("what"), t.get("shape"),
-                        t.get("threads"), ((Integer) t.get("threads")) == 1 ? " " : "s", ratio,
+                String note = t.get("not_measured") instanceof String n ? "  [not measured: " + n + "]"
+                        : t.get("unverified") instanceof String u ? "  [unverified: " + u + "]" : "";
+                sb.append(String.format(Locale.ROOT, "  %-" + whatW + "s %-" + tShapeW + "s %d thread%s  %6s   %s%s%s%n",
+                        t.get("what"), t.get("shape"), t.get("threads"), ((Integer) t.get("threads")) == 1 ? " " : "s",
+                        Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2f", ratio),
                         met == null ? (t.get("no_target") instanceof String why ? "(no target: " + why + ")" : "(no target)") : ((Boolean) met ? "met" : "MISSED") + String.format(Locale.ROOT, " (target %.2f)", target),
-                        alongside.isEmpty() ? "" : "  [" + alongside + "]"));
+                        alongside.isEmpty() ? "" : "  [" + alongside + "]", note));
             }
         }
         training(sb, r.training());
@@ -121,12 +134,14 @@ final class TextReport {
                 + "the median of each pair's ratio (op GB/s over the copy loop's just before it); the medians of both shown beside.%n"
                 + "Targets \"vs OpenBLAS\" and \"vs netlib\": the CPU backend and the anchor at the same thread count run in alternation "
                 + "(cpu, anchor, anchor, cpu, ...), the median of each pair's time ratio.%n"
-                + "Targets \"bf16 vs float32\": the half-precision op and its float32 op at the same size and threads run in "
+                + (r.rows().stream().noneMatch(x -> Compare.halfBase(x.op()) != null) ? ""
+                : "Targets \"bf16 vs float32\": the half-precision op and its float32 op at the same size and threads run in "
                 + "alternation, the median of each pair's time ratio (elements, or FLOPs, per second in bf16 over float32; "
                 + "a target line without the alternation's figures is a ratio of the two rows' medians): "
                 + "at least 1.8 where float32 is bound by memory bandwidth, 1.0 where the arithmetic is the limit or where "
                 + "mixed precision moves the same bytes (the optimiser steps, with float32 master weights and moments), "
-                + "0.95 for matmul; fp16 beside it without a target.%n\"vs cpu\": this row's speed over the CPU "
+                + "0.95 for matmul; fp16 beside it without a target.%n")
+                + "\"vs cpu\": this row's speed over the CPU "
                 + "backend's at the same thread count (a device: at the most threads); for an anchor's matmul rows, from the same "
                 + "alternation as the target, so that the two state one figure (the target's ratio is its reciprocal).%n"
                 + "max rel: max |x − ref| / max(|ref|, 2^-10·max|ref|); train_step: the largest relative difference of its "
