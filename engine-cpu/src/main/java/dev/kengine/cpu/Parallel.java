@@ -150,6 +150,9 @@ public final class Parallel implements AutoCloseable {
             if (failure instanceof Error e) {
                 throw e;
             }
+            if (failure != null) {
+                throw new IllegalStateException("a parallel task failed: " + failure, failure);
+            }
         } finally {
             inUse.set(false);
         }
@@ -178,7 +181,7 @@ public final class Parallel implements AutoCloseable {
                 for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
                     body.accept(t);
                 }
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) { // also a checked exception a body throws sneakily: it must reach the caller
                 // Nothing here may throw: a failure that left share() would kill a worker (its caller then waiting
                 // for it forever) or skip the caller's wait for its workers. No task is claimed after a failure.
                 next.set(tasks);

@@ -7,8 +7,10 @@ import dev.kengine.spi.BackendDriver.Binary;
 /**
  * The kernels of a backend opened with {@code simd} unset: each call runs the vector kernel once {@link Warmup}
  * has seen it compiled for that call's key, and the scalar kernel until then (the first call of a key also
- * submits the probe that decides it). The choice is made per call on the thread that calls, before any element is
- * touched, so one call never mixes the two versions.
+ * submits the probe that decides it). The choice is made per kernel call on the thread that calls, before any element
+ * is touched, so one kernel call never mixes the two versions; an op made of several kernel calls (a softmax's
+ * maximum, sum and scaling, or one range per worker) may meet a key that turned between two of them, within the
+ * kit's tolerances either way (dropout, masks and initial values are bit-identical in both).
  */
 final class TieredElementwise implements Elementwise {
     // Methods, in the order of Elementwise.

@@ -210,18 +210,50 @@ final class Warmup {
     static void submit(Request request) {
         synchronized (Warmup.class) {
             PROBES[request.key()]++;
-            QUEUE.add(new Pending(request));
+            Pending pending = new Pending(request);
+            QUEUE.add(pending);
             if (!running) {
-                running = true;
-                Thread t = new Thread(Warmup::drain, "kengine-cpu-warmup");
-                t.setDaemon(true);
-                t.setPriority(Thread.MIN_PRIORITY);
-                t.start();
+                try {
+                    Thread t = new Thread(Warmup::drain, "kengine-cpu-warmup");
+                    t.setDaemon(true);
+                    t.setPriority(Thread.MIN_PRIORITY);
+                    t.start();
+                    running = true;
+                } catch (RuntimeException | Error e) {
+                    // No thread (out of memory for its stack, say): the key runs its scalar kernel, as a key the warm-up
+                    // kept there, and is probed again after REPROBE_WORK; the op that asked is not failed for it.
+                    QUEUE.remove(pending);
+                    STATE.set(request.key(), SCALAR);
+                    LOG.log(Level.DEBUG, "kengine cpu: the warm-up thread could not start ({0}); scalar kernels meanwhile", e);
+                }
             }
         }
     }
 
+    /**
+     * The warm-up thread's body. Should anything escape its loop (an Error outside a probe), the thread ends with the
+     * state consistent: not running, and every queued key on its scalar kernel until it is probed again, instead of a
+     * thread marked running that no longer exists and keys waiting for it for good.
+     */
     private static void drain() {
+        boolean ended = false;
+        try {
+            drainQueue();
+            ended = true;
+        } finally {
+            if (!ended) {
+                synchronized (Warmup.class) {
+                    for (Pending p : QUEUE) {
+                        STATE.set(p.request.key(), SCALAR);
+                    }
+                    QUEUE.clear();
+                    running = false;
+                }
+            }
+        }
+    }
+
+    private static void drainQueue() {
         // Rent before buying, for the whole job: compiling a job's vector kernels costs one to a few seconds of a
         // core, and while it runs it slows the job (C2 is one compiler thread here, and the job's own methods queue
         // behind the kernels). A job that ends within the wait runs exactly as on the scalar path. Meanwhile the

@@ -369,20 +369,25 @@ public final class Sgemm {
         }
     }
 
-    /** The shared packed-B buffer, kept between calls (one caller at a time takes it; others allocate). */
+    /**
+     * The shared packed-B buffer, kept between calls (one caller at a time takes it; others allocate), softly: up to
+     * 16 MiB the collector may take back under memory pressure.
+     */
     private static final class SharedB {
-        private static final java.util.concurrent.atomic.AtomicReference<float[]> KEPT =
+        private static final java.util.concurrent.atomic.AtomicReference<java.lang.ref.SoftReference<float[]>> KEPT =
                 new java.util.concurrent.atomic.AtomicReference<>();
 
         static float[] take(long floats) {
-            float[] kept = KEPT.getAndSet(null);
+            java.lang.ref.SoftReference<float[]> ref = KEPT.getAndSet(null);
+            float[] kept = ref == null ? null : ref.get();
             return kept != null && kept.length >= floats ? kept : new float[Math.toIntExact(floats)];
         }
 
         static void give(float[] buffer) {
-            float[] kept = KEPT.get();
+            java.lang.ref.SoftReference<float[]> ref = KEPT.get();
+            float[] kept = ref == null ? null : ref.get();
             if (kept == null || kept.length < buffer.length) {
-                KEPT.compareAndSet(kept, buffer);
+                KEPT.compareAndSet(ref, new java.lang.ref.SoftReference<>(buffer));
             }
         }
     }
