@@ -392,7 +392,17 @@ final class HtmlReport {
         double fastest = r.rows().stream().filter(x -> x.ok() && x.bytes() > 0).mapToDouble(Row::gflops).max().orElse(peak);
         double yhi = Math.log10(Math.max(peak * 2, fastest * 1.5)); // a GPU's points lie far above the host's roof
         int l = 60;
-        int rr = 240;
+        // The right margin holds the legend: as wide as its longest line (font size 10 or 11: about 0.6 em a character).
+        int longest = color.keySet().stream().mapToInt(String::length).max().orElse(0);
+        for (Ceilings.Ceiling c : r.ceilings()) {
+            longest = Math.max(longest, String.format(Locale.ROOT, "roof, %d threads: %.0f GFLOP/s, %.1f GB/s", c.threads(),
+                    c.fmaGflops(), c.copyGBs()).length());
+        }
+        for (Compare.DeviceCeiling d : r.deviceCeilings()) {
+            longest = Math.max(longest, String.format(Locale.ROOT, "roof, %s copy kernel: %.1f GB/s", d.backend(),
+                    d.copyGBs()).length());
+        }
+        int rr = Math.max(240, 24 + (int) Math.ceil(longest * 6.6) + 10);
         int t = 20;
         int b = 45;
         StringBuilder sb = new StringBuilder();
@@ -510,7 +520,9 @@ final class HtmlReport {
         sb.append("</svg>\n");
         sb.append("<p>Each point is one row (hover for its implementation, op, shape and figures); points at the same "
                 + "intensity share one name. Roofs: the host's FMA loop and copy loop (dashed: one thread), and each device's copy kernel "
-                + "(dotted).");
+                + "(dotted), all measured over main memory (16M floats): a memory-bound row whose arrays fit a cache, or an op "
+                + "that updates its arrays in place (half the traffic a copy's separate destination costs), can lie above its "
+                + "roof; its \"of peak\" in the table is against a copy loop over its own footprint.");
         if (!unplaced.isEmpty()) {
             sb.append(" Names left off for room: ").append(esc(String.join("; ", unplaced))).append('.');
         }

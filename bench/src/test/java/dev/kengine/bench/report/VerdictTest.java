@@ -137,6 +137,21 @@ class VerdictTest {
     }
 
     @Test
+    @DisplayName("the roofline's legend fits its 900-pixel chart, however long a roof's figures")
+    void rooflineLegendFits() {
+        String html = HtmlReport.html(Fixtures.report());
+        Matcher m = Pattern.compile("<text x=\"(\\d+)\" y=\"[^\"]*\" font-size=\"10\">(roof, [^<]*)</text>").matcher(html);
+        int found = 0;
+        while (m.find()) {
+            found++;
+            int x = Integer.parseInt(m.group(1));
+            // About 0.6 em a character at font size 10.
+            assertTrue(x + 6 * m.group(2).length() <= 900, "'" + m.group(2) + "' at x " + x + " runs past the chart");
+        }
+        assertTrue(found >= 2, "the roofs are in the legend");
+    }
+
+    @Test
     @DisplayName("the load average at the start and the end, with a warning only when it exceeds the cores")
     void loadWarning() {
         Verdict calm = Verdict.of(Fixtures.report());
