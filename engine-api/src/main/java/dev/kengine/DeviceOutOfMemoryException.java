@@ -13,7 +13,8 @@ public final class DeviceOutOfMemoryException extends EngineException {
      *
      * @param message what was being allocated, and the device's own error where there is one
      * @param requestedBytes the size of the failed request in bytes; {@code Long.MAX_VALUE} when it
-     *     does not fit in a long
+     *     does not fit in a long; -1 when the device ran out later than the request (a driver that
+     *     allocates at first use) and no size is known
      * @param cause the native error; may be null
      */
     public DeviceOutOfMemoryException(String message, long requestedBytes, Throwable cause) {
@@ -24,7 +25,8 @@ public final class DeviceOutOfMemoryException extends EngineException {
     /**
      * The size of the allocation that failed.
      *
-     * @return bytes requested; {@code Long.MAX_VALUE} when the request did not fit in a long
+     * @return bytes requested; {@code Long.MAX_VALUE} when the request did not fit in a long; -1 when
+     *     the device ran out after the request (at a first write, launch or wait) and no size is known
      */
     public long requestedBytes() {
         return requestedBytes;

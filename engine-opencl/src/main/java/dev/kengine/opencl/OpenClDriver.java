@@ -336,6 +336,10 @@ final class OpenClDriver implements BackendDriver {
         release(dummy);
         try {
             clReleaseCommandQueue(queue);
+        } catch (CLException e) {
+            // The context is released all the same.
+        }
+        try {
             clReleaseContext(context);
         } catch (CLException e) {
             // Nothing left to do.

@@ -118,7 +118,7 @@ final class ProgramCache implements AutoCloseable {
         lastBuildNanos = System.nanoTime() - t0;
         compiledFromSource.incrementAndGet();
         LOG.log(System.Logger.Level.DEBUG, () -> "opencl: compiled " + src.name() + " in " + lastBuildNanos / 1_000_000 + " ms");
-        if (file != null) {
+        if (file != null && !(Files.exists(file) && !Files.isReadable(file))) { // another user's entry stays theirs
             store(p, file, key);
         }
         return p;
@@ -157,6 +157,10 @@ final class ProgramCache implements AutoCloseable {
         byte[] binary;
         try {
             binary = readEntry(file, key);
+        } catch (java.nio.file.AccessDeniedException e) {
+            // Another user's entry in a shared directory: not bad, only not ours to read; compiled here, left there.
+            LOG.log(System.Logger.Level.DEBUG, () -> "opencl: cache entry " + file + " cannot be read (" + e + "); compiling");
+            return null;
         } catch (IOException | RuntimeException e) {
             binary = null;
         }
@@ -245,17 +249,35 @@ final class ProgramCache implements AutoCloseable {
             }
             Files.createDirectories(file.getParent());
             Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            Files.write(tmp, bytes.toByteArray());
+            boolean moved = false;
             try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                Files.write(tmp, bytes.toByteArray());
+                try {
+                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+                moved = true;
+            } finally {
+                if (!moved) {
+                    Files.deleteIfExists(tmp); // a full disk must not collect a partial file per process start
+                }
             }
         } catch (IOException | RuntimeException e) {
-            // A cache that cannot be written costs the next process a compile, nothing more.
-            LOG.log(System.Logger.Level.DEBUG, () -> "opencl: could not write cache entry " + file + ": " + e);
+            // A cache that cannot be written costs the next process a compile, nothing more; said once per directory, as
+            // a warning, since every later process then compiles every program again.
+            if (WARNED.add(file.getParent() == null ? "" : file.getParent().toString())) {
+                LOG.log(System.Logger.Level.WARNING, () -> "opencl: cannot write the program cache in " + file.getParent()
+                        + " (" + e + "); kernels are compiled again in every process; set the opencl option cache to a "
+                        + "writable directory, or cache=off");
+            } else {
+                LOG.log(System.Logger.Level.DEBUG, () -> "opencl: could not write cache entry " + file + ": " + e);
+            }
         }
     }
+
+    /** The cache directories already warned about, once per process. */
+    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private String buildLog(cl_program p) {
         try {

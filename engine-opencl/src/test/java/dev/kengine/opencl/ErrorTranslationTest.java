@@ -25,6 +25,21 @@ class ErrorTranslationTest {
     }
 
     @Test
+    void runningOutOfMemoryAfterTheAllocationIsStillOutOfMemory() {
+        // Drivers that allocate at first use report it at a write, a launch or a wait, not at clCreateBuffer.
+        for (int status : new int[] {org.jocl.CL.CL_MEM_OBJECT_ALLOCATION_FAILURE, org.jocl.CL.CL_OUT_OF_HOST_MEMORY}) {
+            var e = ClErrors.translate("launching k_add", new org.jocl.CLException("failed", status));
+            assertTrue(e instanceof DeviceOutOfMemoryException, e.toString());
+            assertEquals(-1, ((DeviceOutOfMemoryException) e).requestedBytes());
+            assertTrue(e.getMessage().contains("launching k_add"), e.getMessage());
+        }
+        var resources = ClErrors.translate("waiting for the queue",
+                new org.jocl.CLException("failed", org.jocl.CL.CL_OUT_OF_RESOURCES));
+        assertTrue(resources instanceof dev.kengine.DeviceException, resources.toString());
+        assertTrue(resources.getMessage().contains("memory on some drivers, or a kernel fault"), resources.getMessage());
+    }
+
+    @Test
     void invalidKernelSourceReportsTheBuildLog() {
         try (OpenClDriver d = (OpenClDriver) new OpenClProvider().open(Map.of("cache", "off"))) {
             KernelCompilationException e = assertThrows(KernelCompilationException.class,
