@@ -655,13 +655,18 @@ public final class Compare {
 
     /**
      * A row's fraction of its ceiling: the host's FMA or copy loop at the row's thread count, or for
-     * a device backend its own copy kernel (memory-bound rows only).
+     * a device backend its own copy kernel over the row's footprint (memory-bound rows only).
      */
     private double fraction(String backend, int threads, String bound, double throughput, double bytes,
                             List<Ceilings.Ceiling> ceilings) {
         if (threads == 0) { // a device backend or anchor
             DeviceCeiling d = deviceCeilings.get(backend);
-            return d == null || bound.equals("compute") ? Double.NaN : throughput / d.copyGBs();
+            if (d == null || bound.equals("compute")) {
+                return Double.NaN;
+            }
+            // As the host's rows: against the device's copy kernel over as much memory as the op touches, where the
+            // plain kernel can run (a 4M-float op partly in a CPU device's cache read up to 224 % of the 16M copy).
+            return throughput / sizedDeviceCopy(d, (long) (bytes / 8));
         }
         if (bound.equals("memory")) {
             // The copy loop over as much memory as the row's op touches: a row whose arrays fit in a cache is judged
@@ -670,6 +675,32 @@ public final class Compare {
         }
         Ceilings.Ceiling c = ceilings.stream().filter(x -> x.threads() == threads).findFirst().orElse(null);
         return c == null ? Double.NaN : throughput / c.fmaGflops();
+    }
+
+    /** The plain OpenCL copy kernel's GB/s over a row's footprint, by floats. */
+    private final Map<Long, Double> sizedDeviceCopies = new LinkedHashMap<>();
+
+    /**
+     * The device's copy kernel over {@code floats} floats: the plain kernel run at that size where the device's ceiling
+     * came from it (measured once per size, kept), else the ceiling measured over 16M floats.
+     */
+    private double sizedDeviceCopy(DeviceCeiling d, long floats) {
+        if (!d.kernel().equals(PLAIN_COPY)) {
+            return d.copyGBs();
+        }
+        long n = Math.max(1L << 16, Math.min(floats, d.floats()));
+        if (n == d.floats()) {
+            return d.copyGBs();
+        }
+        return sizedDeviceCopies.computeIfAbsent(n, k -> {
+            try {
+                OpenClCopyKernel.Result r = OpenClCopyKernel.measure(COPY_WORK, k, options.plan().repetitions());
+                err.printf(Locale.ROOT, "compare:   opencl copy kernel over %s floats: %.1f GB/s%n", OpDescriptor.elements(k), r.gbs());
+                return r.gbs();
+            } catch (IOException e) {
+                return d.copyGBs();
+            }
+        });
     }
 
     /** The copy loop's GB/s on {@code threads} threads over {@code floats} floats (one read, one write each), by key. */

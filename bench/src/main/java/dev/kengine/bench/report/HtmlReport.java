@@ -145,7 +145,8 @@ final class HtmlReport {
                 + "for memory-bound ones. Of peak: compute-bound rows against the FMA loop at the row's thread count, memory-bound "
                 + "rows against the copy loop at the row's thread count over as much memory as the op touches (the rows the "
                 + "copy-bandwidth targets judge: the loop run in alternation with the op, the target's figure), a device's "
-                + "memory-bound rows against its copy kernel. Vs cpu: this row's speed over the CPU backend's at the same thread "
+                + "memory-bound rows against its copy kernel over as much memory as the op touches (where the plain OpenCL copy "
+                + "kernel runs). Vs cpu: this row's speed over the CPU backend's at the same thread "
                 + "count (a device: at the most threads); an anchor's matmul rows take it from the same alternation as the "
                 + "targets, whose ratio is its reciprocal.</p>%n%s</body></html>%n", r.seconds(),
                 r.rows().stream().anyMatch(x -> x.kind().equals("peer")) ? "<p>" + esc(TextReport.PEER_METHOD) + "</p>\n" : ""));
