@@ -515,7 +515,23 @@ final class OpenClDriver implements BackendDriver {
             }
             throttle();
         } catch (CLException e) {
-            throw ClErrors.translate("launching a kernel", e);
+            // The kernel and its grid, so that a device error names the op; an error of earlier work surfacing here
+            // (the throttle's wait) says so through its status.
+            throw ClErrors.translate("launching " + kernelName(k) + " over " + Arrays.toString(global)
+                    + (local == null ? "" : " in groups of " + Arrays.toString(local)), e);
+        }
+    }
+
+    /** The kernel's function name, for messages; "a kernel" where the driver will not say. */
+    private static String kernelName(cl_kernel k) {
+        try {
+            long[] size = new long[1];
+            clGetKernelInfo(k, CL_KERNEL_FUNCTION_NAME, 0, null, size);
+            byte[] name = new byte[(int) size[0]];
+            clGetKernelInfo(k, CL_KERNEL_FUNCTION_NAME, name.length, Pointer.to(name), null);
+            return new String(name, 0, Math.max(0, name.length - 1), java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (RuntimeException e) { // a CLException too
+            return "a kernel";
         }
     }
 
@@ -1085,5 +1101,10 @@ final class OpenClDriver implements BackendDriver {
     /** Compiles an arbitrary body as if it were {@code family} (tests of error reporting). */
     void buildForTest(KernelFamily family, String body) {
         programs.get(KernelSource.assembleText(family, Dialect.OPENCL, Map.of(), body));
+    }
+
+    /** Launches a kernel of {@code family} with these sizes and arguments (tests of error reporting). */
+    void launchForTest(KernelFamily family, String name, long[] global, long[] local, Object... args) {
+        enqueue(kernel(family, name), null, global, local, args);
     }
 }

@@ -40,6 +40,16 @@ class ErrorTranslationTest {
     }
 
     @Test
+    void aFailedLaunchNamesItsKernelAndGrid() {
+        try (OpenClDriver d = (OpenClDriver) new OpenClProvider().open(Map.of())) {
+            // A work-group size that does not divide the grid: the driver refuses the launch.
+            var e = assertThrows(dev.kengine.DeviceException.class, () -> d.launchForTest(KernelFamily.ELEMENTWISE, "k_scale",
+                    new long[] {7}, new long[] {3}, d.allocate(7), 1f, d.allocate(7), 7L));
+            assertTrue(e.getMessage().contains("launching k_scale over [7] in groups of [3]"), e.getMessage());
+        }
+    }
+
+    @Test
     void invalidKernelSourceReportsTheBuildLog() {
         try (OpenClDriver d = (OpenClDriver) new OpenClProvider().open(Map.of("cache", "off"))) {
             KernelCompilationException e = assertThrows(KernelCompilationException.class,
