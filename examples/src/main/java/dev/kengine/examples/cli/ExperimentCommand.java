@@ -192,11 +192,14 @@ final class ExperimentCommand {
         report.line("");
         report.result("gradient norm |dL/dW| per layer at the start (first 256 training samples), input side first:");
         for (Run r : runs) {
+            if (r.config().clipNorm() > 0f) {
+                continue; // the same initial weights as the unclipped run: clipping acts only once steps are taken
+            }
             StringBuilder sb = new StringBuilder();
             for (double n : r.layerNorms()) {
                 sb.append(String.format(Locale.ROOT, " %.1e", n));
             }
-            report.result("  %-40s%s", r.label(), sb);
+            report.result("  %-40s%s", r.label().replace(", no clipping", " (with or without clipping)"), sb);
         }
         summary(runs);
 
@@ -220,11 +223,14 @@ final class ExperimentCommand {
             }
             loss.add(label, step, l);
             norm.add(label, step, g);
+            if (r.config().clipNorm() > 0f) {
+                continue; // its initial gradients are the unclipped run's: one line, not two on top of each other
+            }
             double[] x = new double[r.layerNorms().length];
             for (int i = 0; i < x.length; i++) {
                 x[i] = i + 1;
             }
-            layers.add(r.label(), x, r.layerNorms());
+            layers.add(r.label().replace(", no clipping", " (with or without clipping)"), x, r.layerNorms());
         }
         charts.add(loss.write(out.resolve("exploding-loss.png")));
         charts.add(norm.write(out.resolve("exploding-gradient-norm.png")));

@@ -136,9 +136,14 @@ public final class TrainCommand {
         return 0;
     }
 
+    /**
+     * One epoch's line. "objective" is what the steps minimised, averaged over the epoch's batches: the data loss with
+     * dropout on, plus the L1/L2 penalty; "train loss" and "test loss" are the data loss alone, evaluated after the
+     * epoch without dropout, so that the two compare (a penalty made the objective read far above the test loss).
+     */
     static String epochLine(EpochStats e) {
-        return String.format(Locale.ROOT, "epoch %4d  loss %.4f  train acc %6.2f%%  test loss %.4f  test acc %6.2f%%%s  %,9.0f samples/s",
-                e.epoch(), e.trainLoss(), 100 * e.trainAccuracy(), e.testLoss(), 100 * e.testAccuracy(),
+        return String.format(Locale.ROOT, "epoch %4d  objective %.4f  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%%s  %,9.0f samples/s",
+                e.epoch(), e.trainLoss(), e.trainEvalLoss(), 100 * e.trainAccuracy(), e.testLoss(), 100 * e.testAccuracy(),
                 Double.isNaN(e.gradientNorm()) ? "" : String.format(Locale.ROOT, "  grad norm %.3g", e.gradientNorm()),
                 e.samplesPerSecond());
     }
