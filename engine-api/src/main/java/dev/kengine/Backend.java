@@ -49,14 +49,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code loss(pred, target, loss, reduction)}, {@code axpy(x, y, alpha)} (y += alpha·x),
  * {@code matmul(a, transA, b, transB, c, alpha, beta)} (c = alpha·op(a)·op(b) + beta·c) and
  * {@code activation(x, act, y)}. A forward result carries what its backward needs:
- * {@code linearBackward(dy, linear(x, w, b, act))}. Every factory has a {@link Shape} form and a
- * {@code long...} form with the same arguments and the dimensions last.
+ * {@code linearBackward(dy, linear(x, w, b, act))}. The float32 factories have a {@link Shape} form and a
+ * {@code long...} form with the same arguments and the dimensions last; the typed ones
+ * ({@code empty(DType, …)}, {@code of(short[], DType, …)}) take the dtype first.
  *
  * <p>Exceptions: every method throws only {@link EngineException}s, chiefly
  * {@link InvalidArgumentException} for a bad argument (a null, a closed tensor, a tensor of another
  * backend, a shape or value out of range), {@link InvalidStateException} once the backend is closed,
  * {@link UnsupportedOpException} for an op the backend lacks and {@link DeviceOutOfMemoryException}
- * when memory runs out; the backend stays usable after any of them. On a device backend any call
+ * when memory runs out, which any call that allocates may throw, including one that writes into
+ * tensors the caller supplies (a half-precision op the backend computes through float32 copies
+ * allocates them); the backend stays usable after any of them. On a device backend any call
  * may also throw {@link DeviceException} when the device or its driver reports an error (an error
  * of asynchronous work can surface in a later call, at the latest in the next read or
  * {@link #synchronize()}), and the first use of an op may throw {@link KernelCompilationException}
@@ -835,8 +838,8 @@ public final class Backend implements AutoCloseable {
      *
      * @param x the tensor converted
      * @param out the tensor written, shaped like {@code x}, of any dtype
-     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, the shapes
-     *     differ, or {@code x} and {@code out} are one tensor of two dtypes (impossible) or the same tensor
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or the shapes
+     *     differ (casting a tensor onto itself does nothing)
      * @throws UnsupportedOpException if the backend lacks {@link Op#CAST} for either dtype
      * @throws InvalidStateException if this backend is closed
      */
@@ -1033,8 +1036,10 @@ public final class Backend implements AutoCloseable {
      * Sets every element of {@code t} to {@code value}, in place.
      *
      * @param t the tensor to overwrite, of any shape
-     * @param value the value of every element; any float
-     * @throws InvalidArgumentException if {@code t} is null, closed or of another backend
+     * @param value the value of every element; any float for a floating-point tensor (rounded once to
+     *     a half type), a whole number in the dtype's range for INT32 and UINT8
+     * @throws InvalidArgumentException if {@code t} is null, closed or of another backend, or the value
+     *     is not a whole number in an integer tensor's range
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
      */
@@ -1069,7 +1074,8 @@ public final class Backend implements AutoCloseable {
      *
      * @param src the tensor read
      * @param dst the tensor overwritten, shaped like {@code src}
-     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, or the shapes differ
+     * @throws InvalidArgumentException if a tensor is null, closed or of another backend, the shapes differ, or
+     *     the dtypes differ (convert with {@link #cast(Tensor, Tensor)})
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#COPY}
      */
@@ -1586,6 +1592,10 @@ public final class Backend implements AutoCloseable {
                 throw new InvalidArgumentException("argmax: out " + out.shape() + " is " + out.dtype() + "; it must be INT32");
             }
             long rows = x == null || x.rank() == 0 ? -1 : x.shape().rows();
+            if (x != null && x.rank() > 0 && out.size() != rows) { // before the work: the row count is known
+                throw new InvalidArgumentException("argmax: x " + x.shape() + " has " + rows + " rows but out "
+                        + out.shape() + " has " + out.size() + " elements");
+            }
             int[] idx;
             if (x != null && x.dtype().isHalf()) {
                 try (Tensor f = cast(x, DType.FLOAT32)) {
@@ -1867,7 +1877,8 @@ public final class Backend implements AutoCloseable {
      * @throws InvalidArgumentException if {@code dy} or {@code forward} is null, a tensor is closed or of
      *     another backend, or dy's shape is not the output's
      * @throws InvalidStateException if this backend is closed
-     * @throws UnsupportedOpException if the backend lacks {@link Op#LINEAR_BACKWARD}
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LINEAR_BACKWARD}, or {@link Op#PRELU_BACKWARD}
+     *     for a PReLU layer
      * @throws DeviceOutOfMemoryException if the gradients do not fit
      */
     public LinearGradients linearBackward(Tensor dy, LinearOutput forward) {
@@ -1888,7 +1899,8 @@ public final class Backend implements AutoCloseable {
      * @throws InvalidArgumentException if {@code dy} or {@code forward} is null, a tensor is closed or of
      *     another backend, or dy's shape is not the output's
      * @throws InvalidStateException if this backend is closed
-     * @throws UnsupportedOpException if the backend lacks {@link Op#LINEAR_BACKWARD}
+     * @throws UnsupportedOpException if the backend lacks {@link Op#LINEAR_BACKWARD}, or {@link Op#PRELU_BACKWARD}
+     *     for a PReLU layer
      * @throws DeviceOutOfMemoryException if the gradients do not fit
      */
     public LinearGradients linearBackward(Tensor dy, LinearOutput forward, boolean inputGradient) {
@@ -1917,6 +1929,10 @@ public final class Backend implements AutoCloseable {
             Tensor x = forward.input();
             Tensor w = forward.weight();
             Activation act = forward.activation();
+            if (act == null && forward.preluAlpha() == null) {
+                throw new InvalidArgumentException("linearBackward: forward.activation is null (a LinearOutput made by hand "
+                        + "needs the activation its forward pass applied)");
+            }
             Storage sx = own(Op.LINEAR_BACKWARD, x, "forward.input");
             Storage sw = own(Op.LINEAR_BACKWARD, w, "forward.weight");
             Storage sz = own(Op.LINEAR_BACKWARD, forward.preActivation(), "forward.preActivation");
@@ -2523,6 +2539,9 @@ public final class Backend implements AutoCloseable {
      */
     public void softmaxCrossEntropy(Tensor logits, int[] labels, Reduction reduction, Tensor loss, Tensor gradient) {
         run(() -> {
+            if (gradient != null && gradient == logits) { // before any widening, whose copies are never the same tensor
+                throw new InvalidArgumentException("softmaxCrossEntropy: the gradient must not be the logits tensor");
+            }
             DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits", "gradient"), logits, gradient);
             if (h != null && !nativePairs.supports(Op.SOFTMAX_CROSS_ENTROPY, h)) {
                 try (Widened w = new Widened(h)) {
@@ -2808,6 +2827,7 @@ public final class Backend implements AutoCloseable {
                 return;
             }
             if (byteMask && !driver.byteMasks()) {
+                ownAny(mask, "mask"); // before y is written: a bad mask is rejected with nothing done
                 try (Tensor f = empty(mask.shape())) {
                     dropout(x, p, seed, offset, y, f);
                     cast(f, mask);
@@ -3208,17 +3228,20 @@ public final class Backend implements AutoCloseable {
     // =====================================================================================
 
     /**
-     * Divides every gradient by {@code lossScale} in place and says whether all of them are finite:
-     * the step of dynamic loss scaling for float16 training. When it returns false the caller skips
-     * the optimiser step and lowers the scale; when true the gradients are unscaled and ready.
-     * Each tensor is read twice: the test of {@link #allFinite}, then the division.
+     * Unscales every gradient in place (multiplies it by the float32 reciprocal of {@code lossScale})
+     * and says whether all of them are finite: the step of dynamic loss scaling for float16 training.
+     * When it returns false the caller skips the optimiser step and lowers the scale; when true the
+     * gradients are unscaled and ready. Each tensor is read twice: the test of {@link #allFinite},
+     * then the scaling.
      *
      * @param grads the gradients, float32 or half precision, each once
-     * @param lossScale the factor the loss was multiplied by, finite and &gt; 0
+     * @param lossScale the factor the loss was multiplied by, finite and &gt; 0, with a finite
+     *     reciprocal in float (at least about 2.9·10⁻³⁹)
      * @return true when every element of every gradient is finite (they are then unscaled); false
      *     when one is ±∞ or NaN (the gradients are left as they were)
      * @throws InvalidArgumentException if the list or a tensor is null, closed, of another backend or
-     *     not floating point, a tensor appears twice, or the scale is not finite and &gt; 0
+     *     not floating point, a tensor appears twice, or the scale is not finite and &gt; 0 or its
+     *     reciprocal is not finite
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#SCALE}, or {@link Op#SUM} where it has no
      *     finite check of its own ({@link BackendDriver#finiteChecks()})
@@ -3226,8 +3249,9 @@ public final class Backend implements AutoCloseable {
     public boolean unscaleIfFinite(List<Tensor> grads, float lossScale) {
         return call(() -> {
             List<Tensor> gs = snapshot(grads, "grads");
-            if (!(lossScale > 0f) || Float.isInfinite(lossScale)) {
-                throw new InvalidArgumentException("unscaleIfFinite: lossScale must be finite and > 0, got " + lossScale);
+            if (!(lossScale > 0f) || Float.isInfinite(lossScale) || Float.isInfinite(1f / lossScale)) {
+                throw new InvalidArgumentException("unscaleIfFinite: lossScale must be finite and > 0 with a finite "
+                        + "reciprocal, got " + lossScale);
             }
             for (int i = 0; i < gs.size(); i++) {
                 Tensor g = gs.get(i);
@@ -3521,6 +3545,7 @@ public final class Backend implements AutoCloseable {
             if (t == null || t.dtype() == DType.FLOAT32) {
                 return t;
             }
+            ownAny(t, "out"); // checked now, before any output is written: not first at commit, after the op ran
             Tensor f = empty(t.shape());
             temps.add(f);
             outs.add(new Tensor[] {f, t});

@@ -59,10 +59,23 @@ public final class BackendOption<T> {
     /**
      * One option with its value, for {@link Engine#open(String, Setting...)}.
      *
-     * @param option the option
-     * @param value its value as the backend reads it
+     * @param option the option, not null
+     * @param value its value as the backend reads it, not null; {@link BackendOption#is} makes settings whose values
+     *     are checked, and the backend checks the string form again when it opens
      */
-    public record Setting(BackendOption<?> option, String value) {}
+    public record Setting(BackendOption<?> option, String value) {
+        /**
+         * Checks the components.
+         *
+         * @throws InvalidArgumentException if {@code option} or {@code value} is null
+         */
+        public Setting {
+            if (option == null || value == null) {
+                throw new InvalidArgumentException("a backend option setting needs an option and a value, got " + option
+                        + " = " + value);
+            }
+        }
+    }
 
     private final String backend;
     private final String name;

@@ -720,7 +720,8 @@ public final class Tensor implements AutoCloseable {
      * whose byte size must be {@code size()·dtype().byteSize()}, whose arena must be open and accessible from this thread. The bytes are
      * copied before the call returns.
      *
-     * @param src the new elements in row-major order as native-order float32; need not be aligned
+     * @param src the new elements in row-major order, raw elements of the tensor's dtype in native byte order; need
+     *     not be aligned
      * @throws InvalidArgumentException if the tensor is closed, {@code src} is null, of another byte
      *     size, or its arena is closed (also while the copy runs) or confined to another thread
      * @throws InvalidStateException if its backend is closed

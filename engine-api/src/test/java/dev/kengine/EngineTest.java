@@ -90,6 +90,15 @@ class EngineTest {
     }
 
     @Test
+    @DisplayName("records that check their components: an ELU with a negative alpha, a setting without its option")
+    void recordsCheckTheirComponents() {
+        assertThrows(InvalidArgumentException.class, () -> new dev.kengine.op.Activation(dev.kengine.op.Activation.Kind.ELU, -1f));
+        assertEquals(0.5f, new dev.kengine.op.Activation(dev.kengine.op.Activation.Kind.ELU, 0.5f).parameter());
+        assertThrows(InvalidArgumentException.class, () -> new BackendOption.Setting(null, "2"));
+        assertThrows(InvalidArgumentException.class, () -> new BackendOption.Setting(BackendOption.CPU_THREADS, null));
+    }
+
+    @Test
     @DisplayName("an unknown name lists the known backends")
     void unknownName() {
         var e = assertThrows(BackendUnavailableException.class, () -> Engine.open("quantum"));

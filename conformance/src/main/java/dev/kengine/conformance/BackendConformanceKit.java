@@ -3868,6 +3868,50 @@ public abstract class BackendConformanceKit {
             });
         }
 
+        private float[] ones(int n) {
+            float[] a = new float[n];
+            Arrays.fill(a, 1f);
+            return a;
+        }
+
+        @Test
+        @DisplayName("arguments found bad before any output is written: half cross-entropy's gradient, dropout's mask, a hand-made layer, a scale")
+        void rejectedBeforeWriting() throws Throwable {
+            run(ops(), () -> {
+                var caps = backend.capabilities();
+                if (caps.dtypes().contains(DType.BFLOAT16) && caps.supports(Op.SOFTMAX_CROSS_ENTROPY, DType.BFLOAT16)) {
+                    Tensor logits = backend.of(new float[] {1, 2, 3, 4, 5, 6}, DType.BFLOAT16, 2, 3);
+                    short[] before = logits.toShortArray();
+                    Tensor loss = backend.zeros(Shape.scalar());
+                    rejects(InvalidArgumentException.class, () -> backend.softmaxCrossEntropy(logits, new int[] {0, 1},
+                            Reduction.MEAN, loss, logits), "gradient must not be the logits");
+                    assertArrayEquals(before, logits.toShortArray(), "the logits, untouched");
+                }
+                if (caps.dtypes().contains(DType.UINT8) && backend.supports(Op.DROPOUT)) {
+                    float[] fives = new float[8];
+                    Arrays.fill(fives, 5f);
+                    Tensor x = up(ones(8));
+                    Tensor y = up(fives);
+                    Tensor mask = backend.zeros(DType.UINT8, 8);
+                    mask.close();
+                    rejects(InvalidArgumentException.class, () -> backend.dropout(x, 0.5f, 1, 2, y, mask), "mask");
+                    assertBits("y, untouched by a call whose mask was closed", fives, down(y), null);
+                }
+                if (backend.supports(Op.LINEAR_BACKWARD)) {
+                    Tensor x = up(ones(6), 2, 3);
+                    Tensor w = up(ones(12), 3, 4);
+                    Tensor z = up(ones(8), 2, 4);
+                    LinearOutput handMade = new LinearOutput(z, z, x, w, null, null);
+                    Tensor dy = up(ones(8), 2, 4);
+                    rejects(InvalidArgumentException.class, () -> backend.linearBackward(dy, handMade), "forward.activation");
+                }
+                if (backend.supports(Op.SCALE)) {
+                    List<Tensor> grads = List.of(up(ones(4)));
+                    rejects(InvalidArgumentException.class, () -> backend.unscaleIfFinite(grads, 1e-39f), "reciprocal");
+                }
+            });
+        }
+
         @Test
         @DisplayName("a buffer viewing a closed arena's memory, or another thread's, is rejected and never read or written")
         void buffersOfDeadOrForeignArenas() throws Throwable {

@@ -88,7 +88,7 @@ public record Activation(Kind kind, float parameter) {
     /**
      * Checks the components; prefer the constants and factories, which give each kind its parameter.
      *
-     * @throws InvalidArgumentException if {@code kind} is null or {@code parameter} is not finite
+     * @throws InvalidArgumentException if {@code kind} is null, {@code parameter} is not finite, or ELU's α is negative
      */
     public Activation {
         if (kind == null) {
@@ -96,6 +96,9 @@ public record Activation(Kind kind, float parameter) {
         }
         if (!Float.isFinite(parameter)) {
             throw new InvalidArgumentException("activation " + kind + " parameter must be finite, got " + parameter);
+        }
+        if (kind == Kind.ELU && !(parameter >= 0f)) {
+            throw new InvalidArgumentException("ELU alpha must be >= 0, got " + parameter);
         }
     }
 
