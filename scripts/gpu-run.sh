@@ -112,7 +112,7 @@ if [ "${KENGINE_SKIP_OPENCL:-0}" != 1 ] && [ "${KENGINE_SKIP_CONFORMANCE:-0}" !=
         [ $ocl -ne 0 ] && status=$ocl
         say "opencl: exit $ocl; $(grep -E 'tests (successful|failed|aborted)' "$out/opencl.txt" | tr -s ' ' | tr '\n' ';')"
     else
-        say "opencl: no NVIDIA OpenCL device (KENGINE_NVIDIA_ICD=1 registers the driver's ICD where it is installed)"
+        say "opencl: no NVIDIA OpenCL device (the driver's ICD is registered where libnvidia-opencl.so.1 is installed)"
     fi
 fi
 
