@@ -178,6 +178,13 @@ public abstract class BackendConformanceKit {
     // Plumbing: skipping unsupported ops, scoping tensors, reading results
     // =====================================================================================
 
+    /** n ones, for the checks of the sections that need a plain input. */
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, 1f);
+        return a;
+    }
+
     /** Aborts (skips) the running test when the backend lacks one of the ops, with the backend's reason. */
     static void requireOps(Backend b, Op... ops) {
         for (Op op : ops) {
@@ -1299,12 +1306,6 @@ public abstract class BackendConformanceKit {
         private double ulpAt(double v) {
             float r = (float) Math.abs(v);
             return Math.ulp(r > Math.abs(v) ? Math.nextDown(r) : r);
-        }
-
-        private float[] ones(int n) {
-            float[] a = new float[n];
-            Arrays.fill(a, 1f);
-            return a;
         }
 
         @TestFactory
@@ -3866,12 +3867,6 @@ public abstract class BackendConformanceKit {
                 rejects(InvalidArgumentException.class, two::item, "[2]");
                 assertBits("tensor untouched", new float[6], down(t), null);
             });
-        }
-
-        private float[] ones(int n) {
-            float[] a = new float[n];
-            Arrays.fill(a, 1f);
-            return a;
         }
 
         @Test
