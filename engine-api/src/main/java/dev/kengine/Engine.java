@@ -39,22 +39,20 @@ public final class Engine {
 
     /**
      * Prints {@link #describe()}: every backend, whether it is available and why not, with its capabilities.
-     * With {@code --help}, {@code -h} or {@code help} prints the usage instead; any other argument prints
-     * the usage to standard error and exits the JVM with status 2.
+     * With {@code --help}, {@code -h} or {@code help} prints the usage instead; any other argument is one line on
+     * standard error and exits the JVM with status 2.
      *
      * @param args none, or one of {@code --help}, {@code -h}, {@code help}
      */
     public static void main(String[] args) {
         if (args.length > 0) {
-            boolean help = args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help");
-            java.io.PrintStream to = help ? System.out : System.err;
-            to.println("usage: ./engine explain");
-            to.println("  Lists every backend on the class path, best first: whether it is available and, if not, why;");
-            to.println("  its device, memory, compute units, dtypes and the ops it supports.");
-            if (!help) {
-                System.err.println("explain: unexpected argument '" + args[0] + "'");
+            if (!(args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
+                System.err.println("explain: unexpected argument '" + args[0] + "' (./engine explain --help)");
                 System.exit(2);
             }
+            System.out.println("usage: ./engine explain");
+            System.out.println("  Lists every backend on the class path, best first: whether it is available and, if not, why;");
+            System.out.println("  its device, memory, compute units, dtypes and the ops it supports.");
             return;
         }
         System.out.print(describe());
@@ -75,6 +73,25 @@ public final class Engine {
         out.sort(Comparator.comparing(BackendInfo::available).reversed()
                 .thenComparing(Comparator.comparingInt(BackendInfo::rank).reversed()));
         return out;
+    }
+
+    /**
+     * The names of the backends on the class path, in the order their providers load, without probing any (no native
+     * library is loaded): for checking a name a user typed before {@link #open(String)} is asked to open it. A
+     * provider that fails to load is left out ({@link #explain()} lists it with the error). Safe from any thread.
+     *
+     * @return a new list of lower-case names
+     */
+    public static List<String> backendNames() {
+        List<String> names = new ArrayList<>();
+        for (BackendProvider p : providers(new ArrayList<>())) {
+            try {
+                names.add(p.name());
+            } catch (RuntimeException | LinkageError e) {
+                // listed by explain() as failed
+            }
+        }
+        return names;
     }
 
     /**
@@ -165,12 +182,13 @@ public final class Engine {
                 continue;
             }
             checkOptionNames(p, options);
-            BackendInfo info = probe(p);
+            Map<String, String> merged = new HashMap<>(propertyOptions(wanted));
+            merged.putAll(options);
+            // Probed with the options it will open with: the caller's win over a system property's.
+            BackendInfo info = probe(p, options.isEmpty() ? null : merged);
             if (!info.available()) {
                 throw new BackendUnavailableException("backend '" + wanted + "' is unavailable: " + info.reason());
             }
-            Map<String, String> merged = new HashMap<>(propertyOptions(wanted));
-            merged.putAll(options);
             BackendDriver driver;
             try {
                 driver = p.open(merged);
@@ -257,6 +275,11 @@ public final class Engine {
     }
 
     private static BackendInfo probe(BackendProvider p) {
+        return probe(p, null);
+    }
+
+    /** Probes {@code p} with {@code options}, or with those of the system properties where null. */
+    private static BackendInfo probe(BackendProvider p, Map<String, String> options) {
         String name;
         int rank;
         try {
@@ -266,7 +289,7 @@ public final class Engine {
             return new BackendInfo(p.getClass().getName(), Integer.MIN_VALUE, false, "provider failed: " + e, null);
         }
         try {
-            Availability a = p.probe();
+            Availability a = options == null ? p.probe() : p.probe(java.util.Collections.unmodifiableMap(options));
             Capabilities c = a.capabilities();
             return new BackendInfo(name, rank, a.available(), a.reason(), c == null ? null : Backend.withHalfPrecision(c));
         } catch (RuntimeException | LinkageError e) {

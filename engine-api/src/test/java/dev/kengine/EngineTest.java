@@ -90,6 +90,27 @@ class EngineTest {
     }
 
     @Test
+    @DisplayName("the caller's option wins over a system property's also in the probe: a device property this machine lacks")
+    void callerOptionsWinInTheProbe() {
+        System.setProperty("kengine.declared.device", "7");
+        try {
+            var e = assertThrows(BackendUnavailableException.class, () -> Engine.open("declared"));
+            assertTrue(e.getMessage().contains("no device 7"), e.getMessage());
+            try (Backend b = Engine.open("declared", Map.of("device", "0"))) {
+                assertEquals("0", FakeProviders.lastOptions.get("device"));
+            }
+        } finally {
+            System.clearProperty("kengine.declared.device");
+        }
+    }
+
+    @Test
+    @DisplayName("backendNames lists the providers without probing them")
+    void backendNames() {
+        assertEquals(List.of("heap", "declared", "missing", "throwing", "linkage"), Engine.backendNames(), "load order");
+    }
+
+    @Test
     @DisplayName("records that check their components: an ELU with a negative alpha, a setting without its option")
     void recordsCheckTheirComponents() {
         assertThrows(InvalidArgumentException.class, () -> new dev.kengine.op.Activation(dev.kengine.op.Activation.Kind.ELU, -1f));

@@ -36,6 +36,19 @@ public interface BackendProvider {
     Availability probe();
 
     /**
+     * As {@link #probe()}, for opening with {@code options} (the system properties' options with the caller's over
+     * them): a backend whose availability depends on an option (which device) answers for these options, so that a
+     * caller's option overrides a property that names a device this machine lacks. Must never throw. The default
+     * ignores the options and calls {@link #probe()}.
+     *
+     * @param options the options {@link #open(Map)} will get, keys without the {@code kengine.<name>.} prefix; not null
+     * @return the availability, not null
+     */
+    default Availability probe(Map<String, String> options) {
+        return probe();
+    }
+
+    /**
      * Opens a driver. Options are backend-specific strings (for example {@code threads=2} or
      * {@code device=1}); malformed values are an {@link dev.kengine.InvalidArgumentException}. Keys the
      * backend does not read are ignored here: {@link dev.kengine.Engine#open(String, Map)} rejects the

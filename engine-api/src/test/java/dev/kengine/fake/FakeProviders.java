@@ -156,9 +156,17 @@ public final class FakeProviders {
             return 1;
         }
 
+        /** Unavailable with the system property kengine.declared.device=7, as a device index this machine lacks. */
         @Override
         public Availability probe() {
-            return Availability.available(Heap.capabilities());
+            return probe(System.getProperty("kengine.declared.device") == null ? Map.of()
+                    : Map.of("device", System.getProperty("kengine.declared.device")));
+        }
+
+        @Override
+        public Availability probe(Map<String, String> options) {
+            return "7".equals(options.get("device")) ? Availability.unavailable("no device 7")
+                    : Availability.available(Heap.capabilities());
         }
 
         @Override

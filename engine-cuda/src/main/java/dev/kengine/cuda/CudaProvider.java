@@ -48,12 +48,17 @@ public final class CudaProvider implements BackendProvider {
 
     @Override
     public Availability probe() {
+        return probe(propertyOptions());
+    }
+
+    @Override
+    public Availability probe(Map<String, String> options) {
         try {
             CudaProbe.Result r = CudaProbe.get();
             if (!r.ok()) {
                 return Availability.unavailable(r.problem());
             }
-            Options o = Options.parse(propertyOptions());
+            Options o = Options.parse(options);
             CudaDevice d = CudaProbe.select(r.devices(), o.device());
             return Availability.available(CudaDriver.capabilitiesOf(d, o));
         } catch (RuntimeException | LinkageError e) {

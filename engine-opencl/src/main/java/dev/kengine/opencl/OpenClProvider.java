@@ -50,8 +50,13 @@ public final class OpenClProvider implements BackendProvider {
 
     @Override
     public Availability probe() {
+        return probe(propertyOptions());
+    }
+
+    @Override
+    public Availability probe(Map<String, String> options) {
         try {
-            OpenClDevices.Selection s = OpenClDevices.select(propertyOptions());
+            OpenClDevices.Selection s = OpenClDevices.select(options);
             if (s.device() == null) {
                 return Availability.unavailable(s.problem());
             }

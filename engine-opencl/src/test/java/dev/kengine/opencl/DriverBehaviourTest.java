@@ -71,6 +71,19 @@ class DriverBehaviourTest {
     }
 
     @Test
+    void callersDeviceOptionWinsOverTheSystemPropertyInTheProbe() {
+        System.setProperty("kengine.opencl.device", "97");
+        try {
+            org.junit.jupiter.api.Assertions.assertThrows(dev.kengine.BackendUnavailableException.class, () -> Engine.open("opencl"));
+            try (Backend b = Engine.open("opencl", Map.of("device", "0"))) {
+                assertEquals(OpenClDevices.discover().devices().get(0).name(), b.capabilities().deviceName());
+            }
+        } finally {
+            System.clearProperty("kengine.opencl.device");
+        }
+    }
+
+    @Test
     void rankPrefersTheCpuBackendOnACpuDevice() {
         OpenClProvider p = new OpenClProvider();
         DeviceInfo selected = OpenClDevices.select(Map.of()).device();

@@ -67,6 +67,7 @@ public final class SparkExample {
             int[] hidden = {128, 64};
             int randomFeatures = 0;
             int randomRows = 1000;
+            boolean rowsGiven = false;
             java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -97,7 +98,10 @@ public final class SparkExample {
                         }
                     }
                     case "--random-features" -> randomFeatures = whole(a, v, 1);
-                    case "--rows" -> randomRows = whole(a, v, 1);
+                    case "--rows" -> {
+                        randomRows = whole(a, v, 1);
+                        rowsGiven = true;
+                    }
                     case "--conf" -> {
                         int eq = v.indexOf('=');
                         if (eq <= 0) {
@@ -107,6 +111,13 @@ public final class SparkExample {
                     }
                     default -> throw new AssertionError(a);
                 }
+            }
+            if (rowsGiven && randomFeatures == 0) {
+                throw new UsageException("--rows applies to the random data of --random-features; the digits have their own");
+            }
+            if (master != null && !MASTER.matcher(master).matches()) {
+                throw new UsageException("--master '" + master + "' is not a Spark master URL (local, local[N], local[*],"
+                        + " local[N,F], local-cluster[N,C,M], spark://HOST:PORT, yarn, k8s://URL)");
             }
             KengineMlpClassifier mlp;
             try {
@@ -119,6 +130,10 @@ public final class SparkExample {
             }
             return new Options(false, master, partitions, epochs, batch, randomFeatures, randomRows, conf, mlp);
         }
+
+        /** The master URLs Spark accepts, by form (the cluster managers check the rest when they connect). */
+        static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+                "local|local\\[(\\d+|\\*)(,\\d+)?]|local-cluster\\[\\d+,\\d+,\\d+]|spark://\\S+|yarn|k8s://\\S+");
 
         private static final java.util.Set<String> KNOWN = java.util.Set.of("--master", "--partitions", "--epochs",
                 "--batch", "--backend", "--precision", "--depth", "--aggregation", "--hidden", "--random-features",
@@ -156,7 +171,13 @@ public final class SparkExample {
         } else if (System.getProperty("spark.master") == null) {
             builder.master("local[*]");
         }
-        SparkSession spark = builder.getOrCreate();
+        SparkSession spark;
+        try {
+            spark = builder.getOrCreate();
+        } catch (RuntimeException e) {
+            // A master the form check let through but Spark refused, or a --conf it could not apply.
+            throw new UsageException("Spark could not start: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
         spark.sparkContext().setLogLevel("WARN");
         try {
             if (partitions <= 0) {

@@ -26,6 +26,9 @@ class SparkExampleOptionsTest {
         "--precision fp8|fp8",
         "--aggregation ring|ring",
         "--conf spark.x|--conf takes KEY=VALUE, got 'spark.x'",
+        "--rows 5000|--rows applies to the random data of --random-features",
+        "--master bogus|--master 'bogus' is not a Spark master URL",
+        "--master local[x]|--master 'local[x]' is not a Spark master URL",
     })
     void badOptionsAreUsageErrors(String args, String expected) {
         var e = assertThrows(SparkExample.UsageException.class, () -> SparkExample.Options.parse(args.split(" ")));
@@ -41,5 +44,10 @@ class SparkExampleOptionsTest {
         assertArrayEquals(new int[] {16, 8}, (int[]) o.mlp().getOrDefault(o.mlp().hiddenLayers()));
         assertEquals("false", o.conf().get("spark.ui.enabled"));
         assertTrue(SparkExample.Options.parse(new String[] {"--help"}).help());
+        for (String master : new String[] {"local", "local[2]", "local[*]", "local[4,2]", "local-cluster[2,1,1024]",
+            "spark://host:7077", "yarn", "k8s://https://host:443"}) {
+            assertEquals(master, SparkExample.Options.parse(new String[] {"--master", master}).master(), master);
+        }
+        assertEquals(5000, SparkExample.Options.parse(new String[] {"--random-features", "8", "--rows", "5000"}).randomRows());
     }
 }

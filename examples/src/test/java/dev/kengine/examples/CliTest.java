@@ -77,12 +77,24 @@ class CliTest {
         "misspelt backend option | --backend cpu:smid=false      | no option 'smid', its options: simd, threads",
         "bce without a sigmoid   | --loss bce                    | bce takes probabilities, sigmoid, bce_logits",
         "malformed backend value | --backend cpu:simd=maybe      | option simd, auto, true or false, 'maybe'",
+        "unknown backend         | --backend nosuch              | no backend 'nosuch', known, cpu",
+        "too many samples        | --data circle --samples 2000000000 | --samples must be from 4 to 100000000",
+        "out below a file        | --out /etc/hostname/charts    | --out /etc/hostname/charts, cannot make the folder",
+        "out in /proc            | --out /proc/kengine-charts    | --out /proc/kengine-charts, cannot make the folder",
     })
     void badOptions(String what, String options, String mentions) {
         List<String> args = new ArrayList<>(List.of("train", "--epochs", "1", "--profile-steps", "0", "--out",
                 dir.resolve("bad").toString()));
         args.addAll(List.of(options.trim().split(" ")));
         assertOneLineError(run(args.toArray(String[]::new)), mentions.split(",\\s*"));
+    }
+
+    @Test
+    @DisplayName("--help prints the usage, with --quiet too")
+    void helpWithQuiet() {
+        Result r = run("train", "--help", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("--samples"), r.out());
     }
 
     @Test

@@ -266,7 +266,8 @@ public final class Accuracy {
               --no-torch   leave out the PyTorch column
               --python     the Python with torch (default /usr/bin/python3 where it exists, else python3)
               --torch-script  the PyTorch side (default scripts/accuracy-torch.py)
-              --strict     exit with status 1 when a case fails the criterion on a backend""";
+              --strict     exit with status 1 when a case fails the criterion on a backend, an output is beyond
+                           the kit's tolerance, a backend errs, no backend ran or PyTorch is not present""";
 
     /**
      * Runs the command.
@@ -280,6 +281,7 @@ public final class Accuracy {
         boolean noTorch = false;
         boolean strict = false;
         String python = TorchColumn.defaultPython();
+        boolean pythonGiven = false;
         String script = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -298,11 +300,23 @@ public final class Accuracy {
                     markdown = f.equals("markdown");
                 }
                 case "--no-torch" -> noTorch = true;
-                case "--python" -> python = value(args, ++i, a);
+                case "--python" -> {
+                    python = value(args, ++i, a);
+                    pythonGiven = true;
+                }
                 case "--torch-script" -> script = value(args, ++i, a);
                 case "--strict" -> strict = true;
                 default -> usageError("unknown option " + a);
             }
+        }
+        if (strict && noTorch) {
+            usageError("--strict judges against PyTorch, which --no-torch leaves out");
+        }
+        if (script != null && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(script))) {
+            usageError("--torch-script " + script + ": no such file");
+        }
+        if (noTorch && (script != null || pythonGiven)) {
+            usageError((script != null ? "--torch-script" : "--python") + " is for the PyTorch column, which --no-torch leaves out");
         }
         long t0 = System.nanoTime();
         List<AccuracyCase> cases = Cases.build(filters);
@@ -315,13 +329,18 @@ public final class Accuracy {
         String out = markdown ? Table.markdown(report) : Table.text(report);
         System.out.print(out);
         System.out.printf(Locale.ROOT, "%ncases and oracle built in %.1f s; whole run %.1f s%n", buildSeconds, (System.nanoTime() - t0) / 1e9);
-        if (strict && !Table.failures(report).isEmpty()) {
-            System.exit(1);
+        if (strict) {
+            List<String> problems = Table.strictProblems(report);
+            if (!problems.isEmpty()) {
+                System.err.println("accuracy: --strict: " + problems.size() + " problem" + (problems.size() == 1 ? "" : "s")
+                        + ", the first: " + problems.getFirst());
+                System.exit(1);
+            }
         }
     }
 
     private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
+        if (i >= args.length || args[i].startsWith("--")) {
             usageError(option + " needs a value");
         }
         return args[i];

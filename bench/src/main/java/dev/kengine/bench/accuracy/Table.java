@@ -171,6 +171,30 @@ public final class Table {
      * @param r the report
      * @return one line each; empty when PyTorch is not present
      */
+    /**
+     * Why {@code --strict} fails this report: no backend ran, no PyTorch verdicts, a failure of the criterion, an output
+     * beyond the kit's tolerance, or an error on a backend. Empty when strict passes.
+     */
+    public static List<String> strictProblems(Report r) {
+        List<String> out = new ArrayList<>();
+        if (r.columns().isEmpty()) {
+            out.add("no backend ran" + (r.unavailable().isEmpty() ? "" : " (" + r.unavailable() + ")"));
+        }
+        if (r.torchNote() != null) {
+            out.add("no verdicts: PyTorch is not present (" + r.torchNote() + ")");
+        }
+        out.addAll(failures(r));
+        for (Row row : r.rows()) {
+            for (Column c : r.columns()) {
+                Cell cell = row.cells().get(c.column());
+                if (cell.error() == null && cell.toleranceUsed() > 1) {
+                    out.add(row.output().row() + " on " + c.column() + ": beyond the kit's tolerance (" + tol(cell) + ")");
+                }
+            }
+        }
+        return out;
+    }
+
     public static List<String> failures(Report r) {
         List<String> out = new ArrayList<>();
         for (Row row : r.rows()) {

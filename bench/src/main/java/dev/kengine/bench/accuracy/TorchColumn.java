@@ -59,15 +59,16 @@ public final class TorchColumn {
     }
 
     /**
-     * The script: the given path, else {@code scripts/accuracy-torch.py} under the working directory
-     * or its parent (a module's tests run in the module's directory).
+     * The script: the given path, else {@code scripts/accuracy-torch.py} in the repository ({@code kengine.home}, set by
+     * {@code ./engine}), the working directory or its parent (a module's tests run in the module's directory).
      *
      * @param given a path from the command line, or null
      * @return the script, or null where none exists
      */
     public static Path findScript(String given) {
         List<Path> candidates = given != null ? List.of(Path.of(given))
-                : List.of(Path.of("scripts", "accuracy-torch.py"), Path.of("..", "scripts", "accuracy-torch.py"));
+                : List.of(dev.kengine.bench.report.Compare.home().resolve("scripts/accuracy-torch.py"),
+                        Path.of("scripts", "accuracy-torch.py"), Path.of("..", "scripts", "accuracy-torch.py"));
         for (Path p : candidates) {
             if (Files.isRegularFile(p)) {
                 return p.toAbsolutePath().normalize();

@@ -65,6 +65,15 @@ public final class Compare {
     /** The --ops name of the training section. */
     static final String TRAINING = "training";
 
+    /**
+     * The repository the command runs from: {@code ./engine} passes it as {@code kengine.home} (the JVM runs in the
+     * caller's directory, where the command line's relative paths belong); the working directory otherwise.
+     */
+    public static Path home() {
+        String h = System.getProperty("kengine.home");
+        return h == null || h.isBlank() ? Path.of("") : Path.of(h);
+    }
+
     /** Parsed options. */
     public record Options(boolean quick, String format, Path html, String ops, List<String> backends, boolean anchors,
                           List<Integer> threads, long[] sizes, Timing.Plan plan, double ceilingSeconds, long copyFloats,
@@ -73,12 +82,15 @@ public final class Compare {
         public static Options parse(String... args) {
             boolean quick = false;
             String format = "text";
-            Path html = Path.of(Files.isDirectory(Path.of("bench", "target")) ? "bench/target/compare" : "kengine-compare");
+            Path html = Files.isDirectory(home().resolve("bench/target")) ? home().resolve("bench/target/compare")
+                    : Path.of("kengine-compare");
             String ops = null;
             List<String> backends = null;
             boolean anchors = true;
             boolean peers = true;
             String python = Peers.DEFAULT_PYTHON;
+            boolean pythonGiven = false;
+            boolean htmlGiven = false;
             List<Integer> threads = null;
             long[] sizes = null;
             Timing.Plan plan = null;
@@ -88,13 +100,19 @@ public final class Compare {
                     case "--quick" -> quick = true;
                     case "--format" -> format = value(args, ++i, a);
                     case "--json" -> format = "json";
-                    case "--html" -> html = Path.of(value(args, ++i, a));
+                    case "--html" -> {
+                        html = Path.of(value(args, ++i, a));
+                        htmlGiven = true;
+                    }
                     case "--no-html" -> html = null;
                     case "--ops" -> ops = value(args, ++i, a);
                     case "--backends" -> backends = list(value(args, ++i, a), a);
                     case "--no-anchors" -> anchors = false;
                     case "--no-peers" -> peers = false;
-                    case "--python" -> python = value(args, ++i, a);
+                    case "--python" -> {
+                        python = value(args, ++i, a);
+                        pythonGiven = true;
+                    }
                     case "--threads" -> threads = list(value(args, ++i, a), a).stream()
                             .map(t -> (int) positive(t, a, Integer.MAX_VALUE)).toList();
                     case "--sizes" -> sizes = list(value(args, ++i, a), a).stream()
@@ -110,6 +128,23 @@ public final class Compare {
             if (ops != null) {
                 checkOps(ops);
             }
+            if (backends != null && !anchors) {
+                for (String b : backends) {
+                    if (ANCHORS.contains(b)) {
+                        throw new IllegalArgumentException("--backends names the anchor " + b + " but --no-anchors leaves anchors out");
+                    }
+                }
+            }
+            if (backends != null && !peers) {
+                for (String b : backends) {
+                    if (Peers.NAMES.contains(b)) {
+                        throw new IllegalArgumentException("--backends names the peer " + b + " but --no-peers leaves peers out");
+                    }
+                }
+            }
+            if (html != null && htmlGiven) {
+                checkWritable(html);
+            }
             int cores = Runtime.getRuntime().availableProcessors();
             if (threads == null) {
                 threads = cores > 1 ? List.of(1, cores) : List.of(1);
@@ -118,8 +153,16 @@ public final class Compare {
                 plan = quick ? Timing.Plan.QUICK : Timing.Plan.FULL;
             }
             boolean tiny = plan == Timing.Plan.TINY;
-            return new Options(quick, format, html, ops, backends, anchors, threads, sizes, plan,
+            Options o = new Options(quick, format, html, ops, backends, anchors, threads, sizes, plan,
                     tiny ? 0.02 : quick ? 0.15 : 0.6, tiny ? 1 << 20 : quick ? 16L << 20 : 64L << 20, peers, python);
+            if (pythonGiven && !o.wantsPeer(Peers.PYTORCH)) {
+                throw new IllegalArgumentException("--python is for the PyTorch peer, which this run leaves out"
+                        + (peers ? " (name pytorch in --backends, or run without --quick)" : " (--no-peers)"));
+            }
+            if (pythonGiven && python.contains("/") && !Files.isExecutable(Path.of(python))) {
+                throw new IllegalArgumentException("--python " + python + ": no such executable");
+            }
+            return o;
         }
 
         private static String value(String[] args, int i, String option) {
@@ -127,6 +170,21 @@ public final class Compare {
                 throw new IllegalArgumentException(option + " needs a value");
             }
             return args[i];
+        }
+
+        /**
+         * The report folder given by --html, made now and checked writable: a bad one fails before minutes of
+         * measuring, not after.
+         */
+        static void checkWritable(Path dir) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("--html " + dir + ": cannot make the folder (" + e + ")");
+            }
+            if (!Files.isWritable(dir)) {
+                throw new IllegalArgumentException("--html " + dir + ": the folder is not writable");
+            }
         }
 
         /** A comma-separated list of non-empty items. */
@@ -169,6 +227,11 @@ public final class Compare {
 
         boolean wants(String name) {
             return backends == null || backends.contains(name);
+        }
+
+        /** Whether --quick leaves CLBlast out (its first call compiles for about 20 s): unless --backends names it. */
+        boolean clblastSkippedByQuick() {
+            return quick && backends == null;
         }
 
         /**
@@ -253,7 +316,8 @@ public final class Compare {
 
     /**
      * The command: parses {@code args}, runs the report, prints it to {@code out} and writes the report folder.
-     * A bad option is one line on {@code err} and exit code 2; --help prints the usage and exits 0.
+     * A bad option is one line on {@code err} and exit code 2; --help prints the usage and exits 0; a run in which
+     * nothing could be measured (every backend named unavailable) exits 1 and writes no report.
      *
      * @return the process's exit code
      */
@@ -276,16 +340,27 @@ public final class Compare {
             err.println("compare: " + e.getMessage() + " (./engine compare --help lists the options)");
             return 2;
         }
+        if (r.rows().isEmpty() && r.training().isEmpty()) {
+            // Every backend named was unavailable, or every anchor and peer absent: their reasons are above.
+            err.println("compare: nothing was measured (the reasons are above); no report written");
+            return 1;
+        }
         String text = TextReport.write(r);
         String json = JsonReport.write(r);
         out.print(o.format().equals("json") ? json : text);
         if (o.html() != null) {
-            Path dir = reportDir(o.html(), Instant.now());
-            Path page = HtmlReport.write(r, dir);
-            Files.writeString(dir.resolve("report.json"), json);
-            Files.writeString(dir.resolve("report.txt"), text);
-            err.println("compare: report written to " + dir.toAbsolutePath() + "/ (index.html, report.txt, report.json)");
-            err.println("compare: open " + page.toAbsolutePath());
+            try {
+                Path dir = reportDir(o.html(), Instant.now());
+                Path page = HtmlReport.write(r, dir);
+                Files.writeString(dir.resolve("report.json"), json);
+                Files.writeString(dir.resolve("report.txt"), text);
+                err.println("compare: report written to " + dir.toAbsolutePath() + "/ (index.html, report.txt, report.json)");
+                err.println("compare: open " + page.toAbsolutePath());
+            } catch (IOException e) {
+                // Checked before the run; the folder went away or filled up since.
+                err.println("compare: could not write the report under " + o.html() + ": " + e);
+                return 1;
+            }
         }
         return 0;
     }
@@ -423,12 +498,12 @@ public final class Compare {
                 anchors.add(NetlibAnchor.pureJava());
             }
             if (options.wants("clblast")) {
-                if (options.quick()) {
+                if (options.clblastSkippedByQuick()) {
                     // Not a question of presence: --quick leaves it out whether or not it is installed.
                     Map<String, Object> m = anchorMap("clblast", false, null, null);
                     m.put("skipped", true);
                     m.put("reason", "skipped because of --quick (its first call compiles kernels for about 20 s); "
-                            + "run without --quick to measure it");
+                            + "run without --quick, or name it in --backends, to measure it");
                     anchorInfo.add(m);
                     err.println("compare: anchor clblast skipped because of --quick");
                 } else {
@@ -1039,7 +1114,7 @@ public final class Compare {
         }
         for (String name : Peers.NAMES) {
             if (!options.wantsPeer(name)) {
-                if (options.quick() && options.backends() == null) {
+                if (options.clblastSkippedByQuick()) {
                     Map<String, Object> m = anchorMap(name, false, null, null);
                     m.put("role", "peer");
                     m.put("skipped", true);

@@ -13,8 +13,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -78,6 +80,8 @@ public final class Soak {
      *     class path or cannot run here
      */
     boolean parse(String[] args) throws UsageException {
+        boolean quick = false;
+        Set<String> given = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -89,13 +93,7 @@ public final class Soak {
                 case "--leaks" -> leaks = count(args, ++i, a, 0);
                 case "--no-oom" -> oom = false;
                 case "--oom-limit-mib" -> oomLimitKiB = Math.multiplyExact(count(args, ++i, a, 0), 1024); // 0: no ulimit
-                case "--quick" -> {
-                    fuzzCases = 10_000;
-                    races = 3;
-                    smallOps = 100_000;
-                    largeOps = 1_000;
-                    leaks = 10_000;
-                }
+                case "--quick" -> quick = true;
                 case "-h", "--help" -> {
                     System.out.println("""
                             usage: ./engine soak [--backend NAME]... [--quick] [--fuzz N] [--races N] [--small N]
@@ -106,14 +104,61 @@ public final class Soak {
                               bounded memory, out of memory reported and recovered from under a ulimit -v.
                               Defaults: 100000 fuzz cases, 30 races, 1000000 small ops, 10000 large ops, 100000
                               leaked 1 MiB tensors, the out-of-memory child under ulimit -v 6144 MiB (0: no ulimit,
-                              for device backends whose memory runs out first). Counts after --quick override it.
-                              --quick divides the counts by ten.""");
+                              for device backends whose memory runs out first). --quick divides the counts by ten;
+                              a count given beside it wins. A count of 0 leaves its target unchecked, and the
+                              verdict says so.""");
                     return false;
                 }
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
+            given.add(a);
+        }
+        if (quick) {
+            // A count given on the command line wins wherever it stands.
+            fuzzCases = given.contains("--fuzz") ? fuzzCases : 10_000;
+            races = given.contains("--races") ? races : 3;
+            smallOps = given.contains("--small") ? smallOps : 100_000;
+            largeOps = given.contains("--large") ? largeOps : 1_000;
+            leaks = given.contains("--leaks") ? leaks : 10_000;
+        }
+        unchecked.clear();
+        if (fuzzCases == 0) {
+            unchecked.add("the fuzz targets (--fuzz 0)");
+        }
+        if (races == 0) {
+            unchecked.add("the races (--races 0)");
+        }
+        if (smallOps < MIN_SMALL_OPS) {
+            unchecked.add("resident memory after the small ops (--small below " + MIN_SMALL_OPS + ")");
+        }
+        if (leaks == 0) {
+            unchecked.add("leaked tensors reclaimed (--leaks 0)");
+        }
+        if (!oom) {
+            unchecked.add("out of memory reported and recovered from (--no-oom)");
+        }
+        if (unchecked.size() == 5) {
+            throw new UsageException("these counts check no target: " + String.join("; ", unchecked));
         }
         return true;
+    }
+
+    /** The fewest small ops whose resident memory is judged (below it the baseline is too early to mean much). */
+    static final long MIN_SMALL_OPS = 10_000;
+
+    /** The targets this run's counts leave unchecked, for the verdict. */
+    private final List<String> unchecked = new ArrayList<>();
+
+    long fuzzCases() {
+        return fuzzCases;
+    }
+
+    long smallOps() {
+        return smallOps;
+    }
+
+    List<String> unchecked() {
+        return List.copyOf(unchecked);
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {
@@ -170,8 +215,13 @@ public final class Soak {
             soak(name);
         }
         System.out.println();
+        if (backends.isEmpty()) {
+            System.out.println("nothing soaked: no backend is available here");
+            return false;
+        }
         if (missed.isEmpty()) {
-            System.out.println("every target met on " + String.join(", ", backends));
+            System.out.println("every target checked met on " + String.join(", ", backends)
+                    + (unchecked.isEmpty() ? "" : "; not checked: " + String.join("; ", unchecked)));
             return true;
         }
         System.out.println("targets missed:");
@@ -248,7 +298,7 @@ public final class Soak {
         double growth = mem.growth();
         System.out.printf(Locale.ROOT, "small ops: %d ops (16x16 add, relu, sum, softmax, matmul, gelu, scale, item) in %.1f s; %s; "
                 + "end/baseline %.3f%n", smallOps, seconds(t0), mem, 1 + growth);
-        if (growth > 0.10 && smallOps >= 10_000) {
+        if (growth > 0.10 && smallOps >= MIN_SMALL_OPS) {
             missed.add(b.name() + ": resident memory grew " + Math.round(growth * 100) + " % over " + smallOps + " small ops");
         }
     }

@@ -1,6 +1,7 @@
 package dev.kengine.bench.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,12 @@ class OptionsTest {
         "--sizes|--sizes needs a value",
         "--ops --quick|--ops needs a value",
         "--backends cpu,nope --no-html|--backends: no backend, anchor or peer 'nope'",
+        "--backends openblas --no-anchors|--backends names the anchor openblas but --no-anchors leaves anchors out",
+        "--backends pytorch --no-peers|--backends names the peer pytorch but --no-peers leaves peers out",
+        "--quick --python /usr/bin/python3|--python is for the PyTorch peer, which this run leaves out",
+        "--backends pytorch --python /nonexistent/python3|--python /nonexistent/python3: no such executable",
+        "--html /proc/kengine-report|--html /proc/kengine-report: cannot make the folder",
+        "--html /etc/hostname/x|--html /etc/hostname/x: cannot make the folder",
     })
     void badOptionIsOneLineAndExitCode2(String args, String expected) throws Exception {
         Outcome o = run(args.split(" "));
@@ -53,6 +60,24 @@ class OptionsTest {
         assertTrue(lines[0].startsWith("compare: "), lines[0]);
         assertTrue(lines[0].contains(expected), lines[0]);
         assertTrue(!o.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    @DisplayName("a run whose every backend is unavailable measures nothing: exit 1, no report")
+    void nothingMeasuredExits1() throws Exception {
+        Outcome o = run("--tiny", "--ops", "matmul", "--backends", UnavailableTestProvider.NAME, "--no-anchors", "--no-peers",
+                "--no-html");
+        assertEquals(1, o.code(), o.err());
+        assertTrue(o.err().contains("nothing was measured"), o.err());
+        assertEquals("", o.out(), "no report");
+    }
+
+    @Test
+    @DisplayName("--quick leaves CLBlast out unless --backends names it")
+    void clblastUnderQuick() {
+        assertTrue(Compare.Options.parse("--quick").clblastSkippedByQuick());
+        assertFalse(Compare.Options.parse("--quick", "--backends", "cpu,clblast").clblastSkippedByQuick());
+        assertFalse(Compare.Options.parse().clblastSkippedByQuick());
     }
 
     @Test

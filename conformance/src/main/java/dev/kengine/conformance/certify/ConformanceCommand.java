@@ -136,6 +136,27 @@ public final class ConformanceCommand {
             err.println("conformance: unknown reference backend '" + reference + "'; " + known(infos));
             return 2;
         }
+        if (o.referenceGiven() && ref.available()) {
+            // Its options are checked now, not when the random-number section opens it minutes later.
+            try (Backend b = Engine.open(ref.name(), o.referenceOptions())) {
+                b.capabilities();
+            } catch (InvalidArgumentException e) {
+                err.println("conformance: reference backend '" + reference + "' rejected its options: "
+                        + Render.oneLine(e.getMessage()));
+                return 2;
+            } catch (EngineException e) {
+                err.println("conformance: reference backend '" + reference + "' failed to open: "
+                        + Render.oneLine(String.valueOf(e.getMessage())));
+                return 2;
+            }
+        }
+        if (o.html() != null) {
+            String problem = Options.unwritable(o.html());
+            if (problem != null) {
+                err.println("conformance: --html " + o.html() + ": " + problem);
+                return 2;
+            }
+        }
         List<String> randomOps = new ArrayList<>();
         for (Op op : RANDOM_OPS) {
             if (caps.supports(op)) {
@@ -186,8 +207,10 @@ public final class ConformanceCommand {
                 Files.writeString(o.html().resolve("certificate.json"), Render.json(certificate), StandardCharsets.UTF_8);
                 err.println("conformance: certificate written to " + o.html().resolve("index.html"));
             } catch (IOException e) {
+                // Checked before the run; the folder went away or filled up since. The verdict still decides a
+                // failed run's code.
                 err.println("conformance: could not write the HTML certificate to " + o.html() + ": " + e.getMessage());
-                return 2;
+                return certificate.nothingFailed() ? 2 : 1;
             }
         }
         return certificate.nothingFailed() ? 0 : 1;

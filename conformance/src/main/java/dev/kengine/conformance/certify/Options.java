@@ -101,8 +101,9 @@ record Options(String backend, Map<String, String> backendOptions, String refere
                         }
                         case "--html" -> {
                             html = Path.of(value);
-                            if (Files.exists(html) && !Files.isDirectory(html)) {
-                                throw new UsageException("--html " + value + ": not a directory");
+                            String problem = unwritable(html);
+                            if (problem != null) {
+                                throw new UsageException("--html " + value + ": " + problem);
                             }
                         }
                         default -> {
@@ -119,6 +120,19 @@ record Options(String backend, Map<String, String> backendOptions, String refere
         }
         return new Options(backend, backendOptions, reference, referenceOptions, referenceGiven, List.copyOf(classpath), html,
                 json, help);
+    }
+
+    /**
+     * Why {@code dir} cannot become the certificate's folder, or null when it can: the folder is made now (so that a
+     * bad --html fails before the kit runs, not after) and must be writable.
+     */
+    static String unwritable(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException | RuntimeException e) {
+            return "cannot make the folder (" + e + ")";
+        }
+        return Files.isWritable(dir) ? null : "the folder is not writable";
     }
 
     private static String backendName(String option, String spec) throws UsageException {

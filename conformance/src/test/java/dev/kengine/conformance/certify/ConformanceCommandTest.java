@@ -278,6 +278,9 @@ class ConformanceCommandTest {
                 List.of("--backend", "naive:without"),
                 List.of("--classpath", dir.resolve("no-such.jar").toString()),
                 List.of("--html", file.toString()),
+                List.of("--html", file.resolve("below-a-file").toString()),
+                List.of("--html", "/proc/kengine-certificate"),
+                List.of("--backend", "naive", "--reference", "naive:without=NOPE"),
                 List.of("--reference", "nonesuch", "--backend", "naive"),
                 List.of("--classpath", heapJar.toString(), "--backend", "heap:broken=POW"));
         for (List<String> args : bad) {
@@ -290,6 +293,8 @@ class ConformanceCommandTest {
         assertTrue(command("--classpath", heapJar.toString(), "--backend", "heap:broken=POW").err()
                 .contains("backend 'heap' rejected its options: heap: broken=POW is not one of ADD, SUB, MUL, DIV"));
         assertTrue(command("--format", "xml").err().contains("--format takes text or json, not 'xml'"));
+        assertTrue(command("--backend", "naive", "--reference", "naive:without=NOPE").err()
+                .contains("reference backend 'naive' failed to open"), "checked before the kit runs");
     }
 
     @Test

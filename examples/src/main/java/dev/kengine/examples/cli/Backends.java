@@ -9,12 +9,22 @@ import java.util.Map;
 final class Backends {
     private Backends() {}
 
-    /** Opens the named backend, or with null the one {@link Engine#open()} picks (property, environment, else the best). */
+    /**
+     * Opens the named backend, or with null the one {@link Engine#open()} picks (property, environment, else the best).
+     *
+     * @throws UsageException for a name no backend on the class path has (bad input, exit 2)
+     * @throws dev.kengine.BackendUnavailableException for a known backend that cannot open here (exit 3)
+     */
     static Backend open(String spec) {
         if (spec == null || spec.isBlank()) {
             return Engine.open();
         }
         int colon = spec.indexOf(':');
+        String name = (colon < 0 ? spec : spec.substring(0, colon)).trim();
+        java.util.List<String> known = Engine.backendNames();
+        if (known.stream().noneMatch(k -> k.equalsIgnoreCase(name))) {
+            throw new UsageException("--backend: no backend '" + name + "'; known: " + String.join(", ", known));
+        }
         if (colon < 0) {
             return Engine.open(spec.trim());
         }

@@ -84,7 +84,7 @@ final class ExperimentCommand {
         if (epochs < 1) {
             throw new UsageException("--epochs must be at least 1, got " + epochs);
         }
-        Path out = Path.of(o.string("out", "out/experiment-" + canonical));
+        Path out = Report.writableFolder("--out", o.string("out", "out/experiment-" + canonical));
         try (Backend backend = Backends.open(o.string("backend", null))) {
             report.line("experiment %s on backend %s, seed %d", canonical, Backends.describe(backend), seed);
             List<Path> charts = switch (canonical) {

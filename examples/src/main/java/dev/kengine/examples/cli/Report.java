@@ -49,4 +49,24 @@ final class Report {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * {@code folder} as a folder the command can write its charts and report into, made now, so that a bad --out fails
+     * in a line before the work, not after training.
+     *
+     * @throws UsageException naming the option and the problem
+     */
+    static Path writableFolder(String option, String folder) {
+        Path dir;
+        try {
+            dir = Path.of(folder);
+            Files.createDirectories(dir);
+        } catch (IOException | RuntimeException e) {
+            throw new UsageException(option + " " + folder + ": cannot make the folder (" + e + ")");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UsageException(option + " " + folder + ": the folder is not writable");
+        }
+        return dir;
+    }
 }

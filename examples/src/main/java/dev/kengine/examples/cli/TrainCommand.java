@@ -80,7 +80,7 @@ public final class TrainCommand {
 
     int run(Options o) {
         if (o.flag("help")) {
-            report.line(USAGE);
+            report.result(USAGE); // printed with --quiet too
             return 0;
         }
         if (!o.positional().isEmpty()) {
@@ -93,7 +93,7 @@ public final class TrainCommand {
         if (profileSteps < 0) {
             throw new UsageException("--profile-steps must be >= 0, got " + profileSteps);
         }
-        Path out = Path.of(o.string("out", "out/train"));
+        Path out = Report.writableFolder("--out", o.string("out", "out/train"));
 
         Dataset train = data.split().train();
         Dataset test = data.split().test();

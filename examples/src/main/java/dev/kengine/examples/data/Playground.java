@@ -35,10 +35,13 @@ public enum Playground {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The most points a generated set holds (its two coordinates then fill 800 MB of float arrays). */
+    public static final int MAX_SAMPLES = 100_000_000;
+
     /** {@code samples} points with labels, from a generator seeded with {@code seed}. */
     public Dataset generate(int samples, double noise, long seed) {
-        if (samples < 4) {
-            throw new DataException("--samples must be at least 4, got " + samples);
+        if (samples < 4 || samples > MAX_SAMPLES) {
+            throw new DataException("--samples must be from 4 to " + MAX_SAMPLES + ", got " + samples);
         }
         if (!(noise >= 0 && noise <= 2)) {
             throw new DataException("--noise must be in [0, 2], got " + noise);
