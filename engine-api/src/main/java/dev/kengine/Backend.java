@@ -939,6 +939,12 @@ public final class Backend implements AutoCloseable {
         Call call = enter();
         try {
             return body.get();
+        } catch (OutOfMemoryError e) {
+            // The Java heap is the CPU backend's memory, and every backend's scratch: reported as every allocation's
+            // failure is (the class's contract), not as an Error that escapes the engine's exception family.
+            call.fail();
+            throw new DeviceOutOfMemoryException("backend '" + name() + "': the Java heap ran out during the call ("
+                    + e.getMessage() + "); a larger -Xmx, or smaller tensors", -1, e);
         } catch (RuntimeException | Error e) {
             call.fail();
             throw e;
@@ -1353,7 +1359,7 @@ public final class Backend implements AutoCloseable {
     }
 
     /**
-     * y += alpha · x; shapes must be equal (y may be x: y = (1 + alpha)·y).
+     * y += alpha · x; shapes must be equal (y may be x: y + alpha·y, rounded as written, not as (1 + alpha)·y).
      *
      * @param x the tensor added, read only
      * @param y the tensor updated in place, x's shape
@@ -1587,6 +1593,7 @@ public final class Backend implements AutoCloseable {
      */
     public void argmax(Tensor x, Tensor out) {
         run(() -> {
+            ownAny(x, "x"); // the tensors in their order: x before out
             Storage so = ownAny(out, "out");
             if (out.dtype() != DType.INT32) {
                 throw new InvalidArgumentException("argmax: out " + out.shape() + " is " + out.dtype() + "; it must be INT32");
@@ -2066,7 +2073,8 @@ public final class Backend implements AutoCloseable {
 
     /**
      * dx = act'(x) ⊙ dy, given the input x and the output y of the forward pass (formulas in
-     * {@link Activation}; {@link Activation#backwardUsesOutput()} says which of the two is read).
+     * {@link Activation}; {@link Activation#backwardUsesOutput()} says which of the two the derivative is computed
+     * from; both must be the forward pass's own, as a backend may read both).
      *
      * @param dy ∂L/∂y, of any shape
      * @param x the forward input, dy's shape
@@ -2100,13 +2108,13 @@ public final class Backend implements AutoCloseable {
     }
 
     /**
-     * dx = act'(x) ⊙ dy into dx, which may be dy.
+     * dx = act'(x) ⊙ dy into dx, which may be dy, x or y (each element is read before it is written).
      *
      * @param dy ∂L/∂y, of any shape
      * @param x the forward input, dy's shape
      * @param y the forward output act(x), dy's shape
      * @param act the activation of the forward pass, not null
-     * @param dx receives ∂L/∂x; dy's shape; may be dy
+     * @param dx receives ∂L/∂x; dy's shape; may be dy, x or y
      * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code act} is
      *     null, or the shapes differ
      * @throws InvalidStateException if this backend is closed
@@ -2947,6 +2955,7 @@ public final class Backend implements AutoCloseable {
      */
     public void init(Tensor t, Init init, long seed, long offset) {
         run(() -> {
+            ownAny(t, "t"); // the tensor before what selects the op
             requireNonNull(init, "init");
             if (t != null && t.dtype().isHalf() && t.backend() == this) {
                 // The float32 values (bit-identical on every backend), rounded once: so are these.
@@ -3051,14 +3060,15 @@ public final class Backend implements AutoCloseable {
             require(Op.SGD_STEP);
             Storage sw = own(w, "w");
             Storage sg = own(Op.SGD_STEP, grad, "grad");
+            // checked even when momentum 0 leaves it unread; the tensors before the config
+            Storage checked = velocity != null ? own(velocity, "velocity") : null;
             requireNonNull(config, "config");
             sameShape("sgdStep", "w", w, "grad", grad);
             if (config.momentum() != 0f && velocity == null) {
                 throw new InvalidArgumentException("sgdStep: momentum " + config.momentum() + " needs a velocity tensor");
             }
             Storage sv = null;
-            if (velocity != null) { // checked even when momentum 0 leaves it unread
-                Storage checked = own(velocity, "velocity");
+            if (velocity != null) {
                 sameShape("sgdStep", "w", w, "velocity", velocity);
                 sv = config.momentum() != 0f ? checked : null;
             }
@@ -3178,9 +3188,6 @@ public final class Backend implements AutoCloseable {
             require(Op.L2_NORM);
             require(Op.SCALE);
             List<Tensor> gs = snapshot(grads, "grads");
-            if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
-                throw new InvalidArgumentException("clipGradNorm: maxNorm must be finite and > 0, got " + maxNorm);
-            }
             for (int i = 0; i < gs.size(); i++) {
                 Tensor g = gs.get(i);
                 if (g != null && g.dtype().isHalf()) {
@@ -3196,6 +3203,10 @@ public final class Backend implements AutoCloseable {
                                 + gs.get(i).shape() + "; it would be counted and scaled twice");
                     }
                 }
+            }
+            // The scalar after the tensors, as every op checks its arguments.
+            if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
+                throw new InvalidArgumentException("clipGradNorm: maxNorm must be finite and > 0, got " + maxNorm);
             }
             double sumSq = 0;
             for (Tensor g : gs) {
@@ -3249,10 +3260,6 @@ public final class Backend implements AutoCloseable {
     public boolean unscaleIfFinite(List<Tensor> grads, float lossScale) {
         return call(() -> {
             List<Tensor> gs = snapshot(grads, "grads");
-            if (!(lossScale > 0f) || Float.isInfinite(lossScale) || Float.isInfinite(1f / lossScale)) {
-                throw new InvalidArgumentException("unscaleIfFinite: lossScale must be finite and > 0 with a finite "
-                        + "reciprocal, got " + lossScale);
-            }
             for (int i = 0; i < gs.size(); i++) {
                 Tensor g = gs.get(i);
                 ownAny(g, "grads[" + i + "]");
@@ -3266,6 +3273,11 @@ public final class Backend implements AutoCloseable {
                                 + "] are the same tensor " + g.shape() + "; it would be unscaled twice");
                     }
                 }
+            }
+            // The scalar after the tensors, as every op checks its arguments.
+            if (!(lossScale > 0f) || Float.isInfinite(lossScale) || Float.isInfinite(1f / lossScale)) {
+                throw new InvalidArgumentException("unscaleIfFinite: lossScale must be finite and > 0 with a finite "
+                        + "reciprocal, got " + lossScale);
             }
             if (!allFinite(gs)) {
                 return false;
@@ -3350,13 +3362,13 @@ public final class Backend implements AutoCloseable {
      * @param step the step number, from 1
      * @param halfWeights receives w rounded to its dtype (FLOAT16 or BFLOAT16); w's shape
      * @throws InvalidArgumentException as {@link #adamStep}, or if {@code halfWeights} is null, not half
-     *     precision, of another shape, or {@code w} itself
+     *     precision, of another shape, or {@code w}, {@code grad}, {@code m} or {@code v} itself
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#ADAM_STEP} or {@link Op#CAST}
      */
     public void adamStep(Tensor w, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step, Tensor halfWeights) {
         run(() -> {
-            checkHalfCopy("adamStep", w, halfWeights);
+            checkHalfCopy("adamStep", w, halfWeights, names("grad", "m", "v"), grad, m, v);
             if (fusesHalfCopy(Op.ADAM_STEP, grad, halfWeights)) {
                 halfOf(Op.ADAM_STEP, names("w", "grad", "m", "v"), w, grad, m, v);
                 adamChecked(w, grad, m, v, config, step, halfWeights);
@@ -3377,13 +3389,13 @@ public final class Backend implements AutoCloseable {
      * @param config the optimiser's settings
      * @param halfWeights receives w rounded to its dtype (FLOAT16 or BFLOAT16); w's shape
      * @throws InvalidArgumentException as {@link #sgdStep}, or if {@code halfWeights} is null, not half
-     *     precision, of another shape, or {@code w} itself
+     *     precision, of another shape, or {@code w}, {@code grad} or {@code velocity} itself
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#SGD_STEP} or {@link Op#CAST}
      */
     public void sgdStep(Tensor w, Tensor grad, Tensor velocity, SgdConfig config, Tensor halfWeights) {
         run(() -> {
-            checkHalfCopy("sgdStep", w, halfWeights);
+            checkHalfCopy("sgdStep", w, halfWeights, names("grad", "velocity"), grad, velocity);
             if (fusesHalfCopy(Op.SGD_STEP, grad, halfWeights)) {
                 halfOf(Op.SGD_STEP, names("w", "grad", "velocity"), w, grad, velocity);
                 sgdChecked(w, grad, velocity, config, halfWeights);
@@ -3407,7 +3419,7 @@ public final class Backend implements AutoCloseable {
         return g == DType.FLOAT32 || (g.isHalf() && nativePairs.supports(op, g));
     }
 
-    private void checkHalfCopy(String op, Tensor w, Tensor half) {
+    private void checkHalfCopy(String op, Tensor w, Tensor half, String[] otherNames, Tensor... others) {
         ownAny(half, "halfWeights");
         ownAny(w, "w");
         if (!half.dtype().isHalf()) {
@@ -3417,6 +3429,14 @@ public final class Backend implements AutoCloseable {
         sameShape(op, "w", w, "halfWeights", half);
         if (half == w) {
             throw new InvalidArgumentException(op + ": halfWeights must not be w");
+        }
+        for (int i = 0; i < others.length; i++) {
+            if (others[i] == half) {
+                // The step would still be right (each gradient element is read before its copy is written), but the
+                // gradient would be lost: the same tensor twice, which every optimiser step rejects.
+                throw new InvalidArgumentException(op + ": halfWeights must not be " + otherNames[i]
+                        + " (the same tensor passed twice)");
+            }
         }
 
     }

@@ -34,7 +34,7 @@ public final class BackendOption<T> {
     /** The OpenCL device: an index or a substring of its name. */
     public static final BackendOption<String> OPENCL_DEVICE = new BackendOption<>("opencl", "device", "an index or a name",
             v -> !v.isBlank());
-    /** The directory of compiled OpenCL programs, or {@code off} (default {@code ~/.cache/kengine/opencl}). */
+    /** The directory of compiled OpenCL programs, or {@code off} (default {@code $XDG_CACHE_HOME/kengine/opencl} where that variable is set, else {@code ~/.cache/kengine/opencl}). */
     public static final BackendOption<String> OPENCL_CACHE = new BackendOption<>("opencl", "cache", "a directory or off",
             v -> !v.isBlank());
     /** The CUDA device: an index or a substring of its name. */

@@ -28,7 +28,7 @@ public final class Scope implements AutoCloseable {
     private final Scope parent;
     private final List<Tensor> tensors = new ArrayList<>();
     private final Thread owner = Thread.currentThread();
-    private boolean closed;
+    private volatile boolean closed; // read by close() on any thread once closed
 
     private Scope(Deque<Scope> stack, Scope parent) {
         this.stack = stack;

@@ -273,6 +273,24 @@ class TensorLifecycleTest {
     }
 
     @Test
+    void theJavaHeapRunningOutIsADeviceOutOfMemoryException() {
+        int storages = FakeProviders.LIVE_STORAGES.get();
+        FakeProviders.heapRunsOut = true;
+        try {
+            var e = assertThrows(dev.kengine.DeviceOutOfMemoryException.class, () -> backend.full(Shape.of(8), 1f));
+            assertTrue(e.getMessage().contains("the Java heap ran out"), e.getMessage());
+            assertEquals(-1, e.requestedBytes());
+            assertTrue(e.getCause() instanceof OutOfMemoryError);
+        } finally {
+            FakeProviders.heapRunsOut = false;
+        }
+        assertEquals(storages, FakeProviders.LIVE_STORAGES.get(), "the result was freed");
+        try (Tensor t = backend.full(Shape.of(8), 2f)) {
+            assertEquals(2f, t.toArray()[7], "the backend goes on");
+        }
+    }
+
+    @Test
     void scopesBelongToTheirThread() throws Exception {
         Scope s = Scope.open();
         Tensor t = backend.zeros(2);

@@ -3032,6 +3032,15 @@ public abstract class BackendConformanceKit {
                     assertArrayEquals(roundedTo(h, master.toArray()), copy.toArray(), "the half copy after SGD");
                     rejects(InvalidArgumentException.class, () -> backend.adamStep(master, gh, m, v, AdamConfig.adam(1e-2f), 2, master),
                             "halfWeights", "FLOAT32");
+                    // The gradient as its own copy's target: the same tensor twice, rejected before any write.
+                    float[] before = gh.toArray();
+                    float[] masterBefore = master.toArray();
+                    rejects(InvalidArgumentException.class, () -> backend.adamStep(master, gh, m, v, AdamConfig.adam(1e-2f), 2, gh),
+                            "halfWeights must not be grad");
+                    rejects(InvalidArgumentException.class, () -> backend.sgdStep(master, gh, null, SgdConfig.of(0.1f), gh),
+                            "halfWeights must not be grad");
+                    assertArrayEquals(before, gh.toArray(), "the gradient is untouched");
+                    assertArrayEquals(masterBefore, master.toArray(), "the weights are untouched");
                 }));
                 tests.add(check("SGD and Adam from float32 and " + h + " gradients with the " + h + " copy, over many blocks",
                         ops(Op.SGD_STEP, Op.ADAM_STEP, Op.CAST), () -> {

@@ -148,12 +148,14 @@ public record Activation(Kind kind, float parameter) {
     }
 
     /**
-     * True for the activations whose derivative is computed from the saved output y, not from x.
+     * True for the activations whose derivative is a function of the saved output y (sigmoid: y(1 − y), tanh:
+     * 1 − y²); the others compute it from the input x (ELU's α·eˣ for x ≤ 0 included). Either way a backward pass
+     * must be given the forward pass's true x and y: a backend may read both (OpenCL reads x to keep a NaN input NaN).
      *
-     * @return true for SIGMOID, TANH and ELU
+     * @return true for SIGMOID and TANH
      */
     public boolean backwardUsesOutput() {
-        return kind == Kind.SIGMOID || kind == Kind.TANH || kind == Kind.ELU;
+        return kind == Kind.SIGMOID || kind == Kind.TANH;
     }
 
     /**

@@ -408,7 +408,8 @@ public interface BackendDriver extends AutoCloseable {
     }
 
     /**
-     * dx = act'(x) ⊙ dy, given x and the forward output y. dx may alias dy.
+     * dx = act'(x) ⊙ dy, given x and the forward output y. dx may alias dy, x or y: read each element before
+     * writing it.
      *
      * @param act the forward activation
      * @param dy ∂L/∂y

@@ -38,9 +38,15 @@ public record Capabilities(String deviceName, long memoryBytes, int computeUnits
     public Capabilities {
         dtypes = Set.copyOf(dtypes);
         supportedOps = supportedOps.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(supportedOps));
+        for (Map.Entry<String, String> e : details.entrySet()) {
+            java.util.Objects.requireNonNull(e.getKey(), "a details key is null");
+            java.util.Objects.requireNonNull(e.getValue(), () -> "details value of '" + e.getKey() + "' is null");
+        }
         details = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(details));
         Map<Op, Set<DType>> pairs = new java.util.EnumMap<>(Op.class);
         for (Map.Entry<Op, Set<DType>> e : opDtypes.entrySet()) {
+            java.util.Objects.requireNonNull(e.getKey(), "an opDtypes key is null");
+            java.util.Objects.requireNonNull(e.getValue(), () -> "opDtypes value of " + e.getKey() + " is null");
             if (supportedOps.contains(e.getKey())) {
                 pairs.put(e.getKey(), Set.copyOf(e.getValue()));
             }

@@ -27,6 +27,9 @@ public final class FakeProviders {
     /** When set, every HeapDriver copy throws a DeviceException. */
     public static volatile boolean failCopies;
 
+    /** When set, every HeapDriver fill runs out of Java heap. */
+    public static volatile boolean heapRunsOut;
+
     /** When set, every HeapDriver copy signals {@code entered} and then waits for {@code release}. */
     public static volatile CopyGate copyGate;
 
@@ -120,6 +123,9 @@ public final class FakeProviders {
 
         @Override
         public void fill(Storage x, long n, float value) {
+            if (heapRunsOut) {
+                throw new OutOfMemoryError("Java heap space");
+            }
             java.util.Arrays.fill(((HeapStorage) x).data, 0, (int) n, value);
         }
 

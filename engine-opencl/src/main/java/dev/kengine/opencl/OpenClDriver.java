@@ -194,9 +194,12 @@ final class OpenClDriver implements BackendDriver {
         // Rounded up to 4 bytes, so that a kernel reading whole words never leaves the buffer.
         long bytes = (Math.max(1, elements) * width + 3) & ~3L;
         if (elements > Long.MAX_VALUE / 8 || bytes > info.maxAllocation()) {
-            throw new DeviceOutOfMemoryException("opencl: " + elements + " elements of " + dtype + " (" + elements * width
+            // The request in bytes saturates at Long.MAX_VALUE (as DeviceOutOfMemoryException documents).
+            long requested = elements > Long.MAX_VALUE / width ? Long.MAX_VALUE : elements * width;
+            throw new DeviceOutOfMemoryException("opencl: " + elements + " elements of " + dtype + " ("
+                    + (requested == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : Long.toString(requested))
                     + " bytes) exceed the device's largest allocation of " + info.maxAllocation() + " bytes on "
-                    + info.name(), elements * (long) width, null);
+                    + info.name(), requested, null);
         }
         if (!info.isGpuOrAccelerator() && bytes >= HOST_PROBE_BYTES && !HostMemory.available(bytes)) {
             throw new DeviceOutOfMemoryException("opencl: the host cannot allocate " + bytes + " bytes for a buffer of "
