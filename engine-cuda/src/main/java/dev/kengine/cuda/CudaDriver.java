@@ -99,7 +99,10 @@ final class CudaDriver implements BackendDriver {
     CudaDriver(CudaDevice device, CudaProvider.Options options) {
         this.device = device;
         this.options = options;
-        this.tf32 = options.tf32() && device.major() >= 8;
+        // TF32 needs the device (8.0 or newer) and a kernel image built for 8.0 or newer: below it kc_tf32gemm is a
+        // trap, which would end the context.
+        this.tf32 = options.tf32() && device.major() >= 8
+                && CudaKernels.manifest().loadedArch(device.major(), device.minor()) >= 80;
         this.tuned = !options.sharedKernelsOnly();
         this.capabilities = capabilitiesOf(device, options);
         this.maxGroups = Math.max(32, 32L * device.multiprocessors());
@@ -425,7 +428,8 @@ final class CudaDriver implements BackendDriver {
             long blocks = Math.min(rows, (long) (2048 / threads) * multiprocessors);
             return new XentLaunch("kc_xent_rows" + valuesPerThread(cols, threads) + "_" + threads, blocks, threads, blocks);
         }
-        if (labels && cols <= Integer.MAX_VALUE) { // the stream kernel counts columns in 32 bits
+        // The stream kernel counts columns in 32 bits, stepping by its block: c + ROW_BLOCK must not wrap.
+        if (labels && cols <= Integer.MAX_VALUE - ROW_BLOCK) {
             long blocks = Math.min(rows, multiprocessors);
             return new XentLaunch("kc_xent_stream1024", blocks, ROW_BLOCK, blocks);
         }
@@ -835,7 +839,7 @@ final class CudaDriver implements BackendDriver {
             launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, args.toArray());
         }
         if (lossOut != null && !kernelWritesLoss) {
-            launchGroups("k_sum_finish", 1, partial, Math.toIntExact(partials), mean, rows, ptr(lossOut));
+            launchGroups("k_sum_finish", 1, partial, checkedCount(partials, "cross-entropy rows"), mean, rows, ptr(lossOut));
         }
     }
 
@@ -917,5 +921,14 @@ final class CudaDriver implements BackendDriver {
         CUdeviceptr partial = scratch(SCRATCH_PARTIAL, 2L * groups * ACC_BYTES);
         launchGroups("k_penalty_partial", groups, ptr(w), n, partial);
         launchGroups("k_penalty_finish", 1, partial, groups, l1, l2, ptr(out));
+    }
+
+    /** A count a kernel takes as an int, or an InvalidArgumentException naming it. */
+    private static int checkedCount(long n, String what) {
+        if (n > Integer.MAX_VALUE) {
+            throw new dev.kengine.InvalidArgumentException("cuda: " + n + " " + what + " exceed the " + Integer.MAX_VALUE
+                    + " the kernels count");
+        }
+        return (int) n;
     }
 }

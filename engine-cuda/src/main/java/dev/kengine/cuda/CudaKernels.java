@@ -37,6 +37,32 @@ final class CudaKernels {
             return problem == null;
         }
 
+        /**
+         * The architecture (major × 10 + minor) of the image a device of compute capability {@code major.minor} loads
+         * from this fat binary: the newest SASS of its major version not above its minor, else the PTX (JIT-compiled)
+         * when it is not newer than the device; -1 when neither fits.
+         */
+        int loadedArch(int major, int minor) {
+            int device = major * 10 + minor;
+            int best = -1;
+            for (String a : archs.trim().split("[ ,]+")) {
+                if (a.matches("\\d+")) {
+                    int v = Integer.parseInt(a);
+                    if (v / 10 == major && v <= device && v > best) {
+                        best = v;
+                    }
+                }
+            }
+            if (best >= 0) {
+                return best;
+            }
+            String p = ptx.replace("compute_", "").trim();
+            if (p.matches("\\d+") && Integer.parseInt(p) <= device) {
+                return Integer.parseInt(p);
+            }
+            return -1;
+        }
+
         /** The module that holds {@code kernel}, or null. */
         String moduleOf(String kernel) {
             for (Map.Entry<String, List<String>> e : modules.entrySet()) {

@@ -34,7 +34,22 @@ class XentLaunchTest {
                 }
             }
         }
-        // Rows of 2^31 columns or more go to the block kernel, whose columns are 64-bit.
+        // Rows of 2^31 columns or more go to the block kernel, whose columns are 64-bit; so do rows whose 32-bit column
+        // counter would wrap on its last step of 1024.
         assertTrue(CudaDriver.xentLaunch(true, true, 1, 1L << 31, 132, 4224).kernel().equals("kc_xent_block"));
+        assertTrue(CudaDriver.xentLaunch(true, true, 1, Integer.MAX_VALUE - 3, 132, 4224).kernel().equals("kc_xent_block"));
+        assertTrue(CudaDriver.xentLaunch(true, true, 1, Integer.MAX_VALUE - 1024, 132, 4224).kernel()
+                .equals("kc_xent_stream1024"));
+    }
+
+    @Test
+    void theImageADeviceLoads() {
+        CudaKernels.Manifest m = new CudaKernels.Manifest(java.util.Map.of(), "75 80 86 90", "compute_90", "", "", null);
+        org.junit.jupiter.api.Assertions.assertEquals(90, m.loadedArch(9, 0));
+        org.junit.jupiter.api.Assertions.assertEquals(86, m.loadedArch(8, 9), "the newest SASS of its major");
+        org.junit.jupiter.api.Assertions.assertEquals(90, m.loadedArch(12, 0), "PTX for a newer major");
+        CudaKernels.Manifest old = new CudaKernels.Manifest(java.util.Map.of(), "75", "compute_75", "", "", null);
+        org.junit.jupiter.api.Assertions.assertEquals(75, old.loadedArch(9, 0), "a Hopper JIT-compiles compute_75: no TF32");
+        org.junit.jupiter.api.Assertions.assertEquals(-1, old.loadedArch(7, 0), "nothing for 7.0");
     }
 }

@@ -148,12 +148,28 @@ final class OpenClDevices {
             }
             candidates = matched;
         }
-        for (DeviceInfo i : candidates) {
+        // The kernels are built with -cl-std=CL1.2: a device whose compiler is older cannot run them.
+        List<DeviceInfo> capable = candidates.stream().filter(i -> openClC12(i.openClCVersion())).toList();
+        if (capable.isEmpty()) {
+            return new Selection(null, "no OpenCL device with OpenCL C 1.2 or newer among " + candidates.stream()
+                    .map(i -> i.name() + " (" + i.openClCVersion() + ")").toList() + "; the engine's kernels need 1.2");
+        }
+        for (DeviceInfo i : capable) {
             if (i.isGpuOrAccelerator()) {
                 return new Selection(i, "");
             }
         }
-        return new Selection(candidates.get(0), "");
+        return new Selection(capable.get(0), "");
+    }
+
+    /** Whether CL_DEVICE_OPENCL_C_VERSION ("OpenCL C 1.2 ...") is 1.2 or newer; true where it cannot be read. */
+    static boolean openClC12(String version) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("OpenCL C (\\d+)\\.(\\d+)").matcher(String.valueOf(version));
+        if (!m.find()) {
+            return true;
+        }
+        int major = Integer.parseInt(m.group(1));
+        return major > 1 || Integer.parseInt(m.group(2)) >= 2;
     }
 
     private static String option(Map<String, String> options, String key, String env) {

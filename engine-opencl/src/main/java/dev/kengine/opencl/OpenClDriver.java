@@ -67,19 +67,29 @@ final class OpenClDriver implements BackendDriver {
     private static final Thread NO_THREAD = Thread.ofPlatform().unstarted(() -> {});
     /** Work-groups of the first stage of a two-stage reduction: fixed, so sums are deterministic. */
     private static final int PARTIAL_GROUPS = 64;
+    private static final System.Logger LOG = System.getLogger(OpenClDriver.class.getName());
 
     private final DeviceInfo info;
     private final Capabilities capabilities;
     private final cl_context context;
     private final cl_command_queue queue;
     private final ProgramCache programs;
-    private final MatmulTuning.Params tuning;
+    /** The matmul tiles: lowered once when a device's k_gemm allows fewer work-items per group than they need. */
+    private volatile MatmulTuning.Params tuning;
     private final LaunchTuning.Params shape;
     /** Whether every launch takes the 64-bit index variant (option {@code index=64}: tests of that path). */
     private final boolean wideOnly;
-    private final int wg;
-    /** Work-items per group of the row kernels (softmax and reduce families). */
-    private final int rowWg;
+    /**
+     * Work-items per group of the elementwise kernels, and of the row kernels (softmax and reduce families): the launch
+     * shape's, within the device's maximum, and lowered where a kernel allows fewer (see {@link #kernel}).
+     */
+    private volatile int wg;
+    private volatile int rowWg;
+    /**
+     * The most work-items per group the driver assumes a kernel allows, beside what the device says for it (option
+     * {@code group}: a device that misreports, and tests of the lowering on devices that allow more).
+     */
+    private final long groupCap;
     private final int accBytes;
     private final long maxGroups;
     /**
@@ -109,7 +119,14 @@ final class OpenClDriver implements BackendDriver {
     /** With explicit matmul parameters and launch shape, and {@code wideOnly} to run every kernel with 64-bit indices. */
     OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning, LaunchTuning.Params shape,
                  boolean wideOnly) {
+        this(info, cacheDirectory, tuning, shape, wideOnly, Long.MAX_VALUE);
+    }
+
+    /** As above, and {@code groupCap}, the most work-items per group any kernel is taken to allow. */
+    OpenClDriver(DeviceInfo info, Path cacheDirectory, MatmulTuning.Params tuning, LaunchTuning.Params shape,
+                 boolean wideOnly, long groupCap) {
         this.info = info;
+        this.groupCap = groupCap;
         this.capabilities = capabilitiesOf(info);
         this.tuning = tuning;
         this.shape = shape;
@@ -179,6 +196,11 @@ final class OpenClDriver implements BackendDriver {
 
     MatmulTuning.Params tuning() {
         return tuning;
+    }
+
+    /** The elementwise and the row kernels' work-items per group now (tests of their lowering). */
+    int[] groupSizes() {
+        return new int[] {wg, rowWg};
     }
 
     // ---- memory --------------------------------------------------------------------------
@@ -386,14 +408,138 @@ final class OpenClDriver implements BackendDriver {
         String key = family + "/" + name + "/" + variant;
         cl_kernel k = kernels.get(key);
         if (k == null) {
+            long limit;
             try {
                 k = clCreateKernel(programs.get(source(family, variant)), name, null);
+                limit = Math.min(groupCap, groupLimit(k));
             } catch (CLException e) {
+                if (k != null) {
+                    clReleaseKernel(k);
+                }
                 throw ClErrors.translate("creating kernel " + name, e);
+            }
+            int needed = groupSize(family, name);
+            if (limit < needed) {
+                // A kernel that needs many registers (or local memory) can allow fewer work-items per group than the
+                // device's maximum: CL_KERNEL_WORK_GROUP_SIZE. Its family is rebuilt for a group size it allows, and
+                // the launch computes its sizes again (GroupSizeLowered).
+                clReleaseKernel(k);
+                lowerGroupSize(family, name, limit, needed);
+                throw GroupSizeLowered.INSTANCE;
             }
             kernels.put(key, k);
         }
         return k;
+    }
+
+    /** The most work-items per group the device runs kernel k with (CL_KERNEL_WORK_GROUP_SIZE). */
+    private long groupLimit(cl_kernel k) {
+        long[] size = new long[1];
+        clGetKernelWorkGroupInfo(k, info.device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(size), null);
+        return size[0] > 0 ? size[0] : Long.MAX_VALUE;
+    }
+
+    /** The work-items per group kernel {@code name} of {@code family} is launched with. */
+    private int groupSize(KernelFamily family, String name) {
+        if (family == KernelFamily.MATMUL) {
+            return name.endsWith("_cpu") ? (int) CPU_TILE_GROUP[1] : tuning.workGroupSize();
+        }
+        if (name.equals("k_softmax_xent_rows")) {
+            return 8;
+        }
+        return rowClass(family, name) ? rowWg : wg;
+    }
+
+    /** Whether kernel {@code name} is launched in the row kernels' groups (rowWg) rather than the elementwise ones (wg). */
+    private static boolean rowClass(KernelFamily family, String name) {
+        // k_reduce_axis, a work-item per output, goes through launchOver like the elementwise kernels.
+        return (family == KernelFamily.SOFTMAX || family == KernelFamily.REDUCE) && !name.equals("k_reduce_axis");
+    }
+
+    /** The smallest group the row and elementwise kernels are built for (their reductions are trees of powers of two). */
+    private static final int MIN_GROUP = 16;
+
+    /**
+     * Lowers the group size that kernel {@code name} needs ({@code needed}) to one its {@code limit} allows and drops
+     * the families built for the old one; a device that allows too few for any supported shape is a DeviceException.
+     */
+    private void lowerGroupSize(KernelFamily family, String name, long limit, int needed) {
+        String what = "kernel " + name + " allows at most " + limit + " work-items per group on " + info.name();
+        if (family == KernelFamily.MATMUL && !name.endsWith("_cpu")) {
+            for (MatmulTuning.Params p : java.util.List.of(MatmulTuning.DEFAULT, MatmulTuning.SMALL)) {
+                if (p.workGroupSize() <= limit && p.workGroupSize() < needed && p.localBytes() <= info.localMemory()) {
+                    LOG.log(System.Logger.Level.DEBUG, "opencl: {0}; matmul tiles lowered to {1} work-items", what,
+                            p.workGroupSize());
+                    tuning = p;
+                    forget(KernelFamily.MATMUL);
+                    return;
+                }
+            }
+            throw new dev.kengine.DeviceException("opencl: " + what + "; the smallest matmul tiling needs "
+                    + MatmulTuning.SMALL.workGroupSize(), -54, "CL_INVALID_WORK_GROUP_SIZE", null);
+        }
+        int size = (int) Long.highestOneBit(limit);
+        if (family == KernelFamily.MATMUL || name.equals("k_softmax_xent_rows") || size < MIN_GROUP) {
+            throw new dev.kengine.DeviceException("opencl: " + what + "; it is launched with " + needed + " and the engine's kernels need"
+                    + " at least " + MIN_GROUP, -54, "CL_INVALID_WORK_GROUP_SIZE", null);
+        }
+        LOG.log(System.Logger.Level.DEBUG, "opencl: {0}; groups of {1} lowered to {2}", what, needed, size);
+        if (rowClass(family, name)) {
+            rowWg = size;
+            forget(KernelFamily.SOFTMAX);
+            forget(KernelFamily.REDUCE);
+        } else {
+            wg = size;
+            for (KernelFamily f : KernelFamily.values()) {
+                if (f != KernelFamily.MATMUL && f != KernelFamily.SOFTMAX && f != KernelFamily.REDUCE) {
+                    forget(f);
+                }
+            }
+        }
+    }
+
+    /** Drops a family's assembled sources and kernels, so that they are built again for the new sizes. */
+    private void forget(KernelFamily family) {
+        String prefix = family + "/";
+        sources.keySet().removeIf(key -> key.startsWith(prefix));
+        for (java.util.Iterator<Map.Entry<String, cl_kernel>> it = kernels.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, cl_kernel> e = it.next();
+            if (e.getKey().startsWith(prefix)) {
+                launchedShapes.remove(e.getValue());
+                try {
+                    clReleaseKernel(e.getValue());
+                } catch (CLException ex) {
+                    // released as far as the driver goes
+                }
+                it.remove();
+            }
+        }
+    }
+
+    /** A launch's sizes went stale: a kernel lowered its family's group size; the launch is made again. */
+    private static final class GroupSizeLowered extends RuntimeException {
+        static final GroupSizeLowered INSTANCE = new GroupSizeLowered();
+
+        private GroupSizeLowered() {
+            super("the group size was lowered", null, false, false);
+        }
+    }
+
+    /**
+     * Runs a launch (which computes its sizes from the current group sizes), again when one of its kernels lowered
+     * them: at most once per family and size class, so a few times in a driver's life.
+     */
+    private void fitted(Runnable launch) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                launch.run();
+                return;
+            } catch (GroupSizeLowered e) {
+                if (attempt >= 16) {
+                    throw new IllegalStateException("opencl: the group sizes kept changing", e);
+                }
+            }
+        }
     }
 
     /** Builds every family now (the first use would otherwise pay it); returns the milliseconds spent. */
@@ -423,6 +569,11 @@ final class OpenClDriver implements BackendDriver {
      * capped at maxGroups work-groups of wg.
      */
     private void launchOver(KernelFamily family, String name, long work, long extent, Object... args) {
+        fitted(() -> launchOverOnce(family, name, work, extent, args));
+    }
+
+    private void launchOverOnce(KernelFamily family, String name, long work, long extent, Object... args) {
+        int wg = this.wg;
         long groups = Math.max(1, (work + wg - 1) / wg);
         if (!shape.onePerItem()) {
             groups = Math.min(maxGroups, groups);
@@ -434,11 +585,15 @@ final class OpenClDriver implements BackendDriver {
         // + 3: the kernels of four elements per work-item index up to the work's last whole group of four.
         int wide = wideOnly || !shape.index32() || Math.max(global, extent + 3) > Integer.MAX_VALUE ? WIDE : 0;
         long whole = work / wg * wg;
-        if (whole > 0) {
-            enqueue(kernel(family, name, wide | NO_TAIL), null, new long[] {whole}, new long[] {wg}, args);
+        // Both kernels before either launch: creating one may lower the group size, and a launch made twice would
+        // apply an in-place op twice.
+        cl_kernel body = whole > 0 ? kernel(family, name, wide | NO_TAIL) : null;
+        cl_kernel tail = whole < work ? kernel(family, name, wide) : null;
+        if (body != null) {
+            enqueue(body, null, new long[] {whole}, new long[] {wg}, args);
         }
-        if (whole < work) {
-            enqueue(kernel(family, name, wide), new long[] {whole}, new long[] {wg}, new long[] {wg}, args);
+        if (tail != null) {
+            enqueue(tail, new long[] {whole}, new long[] {wg}, new long[] {wg}, args);
         }
     }
 
@@ -448,22 +603,31 @@ final class OpenClDriver implements BackendDriver {
      * sixteen, and the per-element {@code name} over the elements past them (a global offset, its index test on).
      */
     private void launch16(KernelFamily family, String name, String suffix, long n, Object... args) {
+        fitted(() -> launch16Once(family, name, suffix, n, args));
+    }
+
+    private void launch16Once(KernelFamily family, String name, String suffix, long n, Object... args) {
+        int wg = this.wg;
         long block = 16L * wg;
         long start = n / block * block;
         int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
-        if (start > 0) {
-            enqueue(kernel(family, name + suffix, wide | NO_TAIL), null, new long[] {start / 16}, new long[] {wg}, args);
+        cl_kernel body = start > 0 ? kernel(family, name + suffix, wide | NO_TAIL) : null; // both first, as above
+        cl_kernel tail = start < n ? kernel(family, name, wide) : null;
+        if (body != null) {
+            enqueue(body, null, new long[] {start / 16}, new long[] {wg}, args);
         }
-        if (start < n) {
-            enqueue(kernel(family, name, wide), new long[] {start}, new long[] {ceilDiv(n - start, wg) * wg},
-                    new long[] {wg}, args);
+        if (tail != null) {
+            enqueue(tail, new long[] {start}, new long[] {ceilDiv(n - start, wg) * wg}, new long[] {wg}, args);
         }
     }
 
     /** Exactly {@code groups} work-groups of the family's size (row kernels and reduction stages). */
     private void launchGroups(KernelFamily family, String name, long groups, Object... args) {
-        int size = wgOf(family);
-        enqueue(kernel(family, name), null, new long[] {groups * size}, new long[] {size}, args);
+        fitted(() -> {
+            cl_kernel k = kernel(family, name); // first: it may lower the family's group size
+            int size = wgOf(family);
+            enqueue(k, null, new long[] {groups * size}, new long[] {size}, args);
+        });
     }
 
     /** The work-group size a family's kernels are compiled for: the row kernels' for softmax and reduce. */
@@ -767,15 +931,18 @@ final class OpenClDriver implements BackendDriver {
             return;
         }
         if (shape.onePerItem() && !transB) {
-            enqueue(kernel(KernelFamily.MATMUL, "k_gemm_cpu"), null, cpuTiles(m, n, batch), CPU_TILE_GROUP, mem(a), transA,
-                    mem(b), mem(c), m, n, k, alpha, beta, strideA, strideB, strideC);
+            fitted(() -> enqueue(kernel(KernelFamily.MATMUL, "k_gemm_cpu"), null, cpuTiles(m, n, batch), CPU_TILE_GROUP,
+                    mem(a), transA, mem(b), mem(c), m, n, k, alpha, beta, strideA, strideB, strideC));
             return;
         }
-        MatmulTuning.Params t = tuning;
-        long[] global = {ceilDiv(n, t.nwg()) * t.ndimc(), ceilDiv(m, t.mwg()) * t.mdimc(), batch};
-        long[] local = {t.ndimc(), t.mdimc(), 1};
-        enqueue(kernel(KernelFamily.MATMUL, "k_gemm"), null, global, local, mem(a), transA, mem(b), transB, mem(c),
-                m, n, k, alpha, beta, strideA, strideB, strideC);
+        fitted(() -> {
+            cl_kernel kernel = kernel(KernelFamily.MATMUL, "k_gemm"); // first: it may lower the tiles
+            MatmulTuning.Params t = tuning;
+            long[] global = {ceilDiv(n, t.nwg()) * t.ndimc(), ceilDiv(m, t.mwg()) * t.mdimc(), batch};
+            long[] local = {t.ndimc(), t.mdimc(), 1};
+            enqueue(kernel, null, global, local, mem(a), transA, mem(b), transB, mem(c),
+                    m, n, k, alpha, beta, strideA, strideB, strideC);
+        });
     }
 
     @Override
@@ -784,15 +951,19 @@ final class OpenClDriver implements BackendDriver {
             return;
         }
         if (shape.onePerItem()) {
-            enqueue(kernel(KernelFamily.MATMUL, "k_linear_cpu"), null, cpuTiles(rows, out, 1), CPU_TILE_GROUP, mem(x), mem(w),
-                    memOrDummy(bias), bias != null, mem(z), mem(y), rows, in, out, act.kind().ordinal(), act.parameter());
+            fitted(() -> enqueue(kernel(KernelFamily.MATMUL, "k_linear_cpu"), null, cpuTiles(rows, out, 1), CPU_TILE_GROUP,
+                    mem(x), mem(w), memOrDummy(bias), bias != null, mem(z), mem(y), rows, in, out, act.kind().ordinal(),
+                    act.parameter()));
             return;
         }
-        MatmulTuning.Params t = tuning;
-        long[] global = {ceilDiv(out, t.nwg()) * t.ndimc(), ceilDiv(rows, t.mwg()) * t.mdimc()};
-        long[] local = {t.ndimc(), t.mdimc()};
-        enqueue(kernel(KernelFamily.MATMUL, "k_linear"), null, global, local, mem(x), mem(w), memOrDummy(bias), bias != null,
-                mem(z), mem(y), rows, in, out, act.kind().ordinal(), act.parameter());
+        fitted(() -> {
+            cl_kernel kernel = kernel(KernelFamily.MATMUL, "k_linear"); // first: it may lower the tiles
+            MatmulTuning.Params t = tuning;
+            long[] global = {ceilDiv(out, t.nwg()) * t.ndimc(), ceilDiv(rows, t.mwg()) * t.mdimc()};
+            long[] local = {t.ndimc(), t.mdimc()};
+            enqueue(kernel, null, global, local, mem(x), mem(w), memOrDummy(bias), bias != null,
+                    mem(z), mem(y), rows, in, out, act.kind().ordinal(), act.parameter());
+        });
     }
 
     @Override
@@ -979,16 +1150,21 @@ final class OpenClDriver implements BackendDriver {
         try {
             if (rows > 0 && shape.onePerItem()) {
                 // One work-item per row (k_softmax_xent_rows), in groups of 8 rows.
-                enqueue(kernel(KernelFamily.SOFTMAX, "k_softmax_xent_rows"), null, new long[] {ceilDiv(rows, 8) * 8},
-                        new long[] {8}, mem(logits), labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets),
-                        hasLabels, rowLoss, memOrDummy(grad), grad != null, gradScale, rows, cols);
+                fitted(() -> enqueue(kernel(KernelFamily.SOFTMAX, "k_softmax_xent_rows"), null,
+                        new long[] {ceilDiv(rows, 8) * 8}, new long[] {8}, mem(logits),
+                        labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets), hasLabels, rowLoss,
+                        memOrDummy(grad), grad != null, gradScale, rows, cols));
             } else if (rows > 0) {
                 launchGroups(KernelFamily.SOFTMAX, "k_softmax_xent", rowGroups(rows), mem(logits),
                         labelBuffer == null ? dummy : labelBuffer, memOrDummy(targets), hasLabels, rowLoss,
                         memOrDummy(grad), grad != null, gradScale, rows, cols);
             }
             if (lossOut != null) {
-                launchGroups(KernelFamily.REDUCE, "k_sum_finish", 1, rowLoss, Math.toIntExact(rows), mean, rows, mem(lossOut));
+                if (rows > Integer.MAX_VALUE) {
+                    throw new dev.kengine.InvalidArgumentException("opencl: " + rows + " cross-entropy rows exceed the "
+                            + Integer.MAX_VALUE + " the loss kernel counts");
+                }
+                launchGroups(KernelFamily.REDUCE, "k_sum_finish", 1, rowLoss, (int) rows, mean, rows, mem(lossOut));
             }
         } finally {
             release(rowLoss);
@@ -1002,18 +1178,23 @@ final class OpenClDriver implements BackendDriver {
         if (n > 0) {
             if (shape.onePerItem()) {
                 // k_dropout16 over whole blocks of 128 x wg elements, k_dropout (a work-item per four) over the rest.
-                long block = 128L * wg;
-                long start = n / block * block;
-                int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
                 Object[] args = {mem(x), mem(y), mem(mask), n, p, CounterRandom.dropoutScale(p), seed, offset};
-                if (start > 0) {
-                    enqueue(kernel(KernelFamily.DROPOUT, "k_dropout16", wide | NO_TAIL), null, new long[] {start / 128},
-                            new long[] {wg}, args);
-                }
-                if (start < n) {
-                    enqueue(kernel(KernelFamily.DROPOUT, "k_dropout", wide), new long[] {start / 4},
-                            new long[] {ceilDiv(ceilDiv(n - start, 4), wg) * wg}, new long[] {wg}, args);
-                }
+                fitted(() -> {
+                    int wg = this.wg;
+                    long block = 128L * wg;
+                    long start = n / block * block;
+                    int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
+                    // Both kernels before either launch (see launchOverOnce).
+                    cl_kernel body = start > 0 ? kernel(KernelFamily.DROPOUT, "k_dropout16", wide | NO_TAIL) : null;
+                    cl_kernel tail = start < n ? kernel(KernelFamily.DROPOUT, "k_dropout", wide) : null;
+                    if (body != null) {
+                        enqueue(body, null, new long[] {start / 128}, new long[] {wg}, args);
+                    }
+                    if (tail != null) {
+                        enqueue(tail, new long[] {start / 4}, new long[] {ceilDiv(ceilDiv(n - start, 4), wg) * wg},
+                                new long[] {wg}, args);
+                    }
+                });
             } else {
                 launchOver(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, n, mem(x), mem(y), mem(mask), n, p,
                         CounterRandom.dropoutScale(p), seed, offset);

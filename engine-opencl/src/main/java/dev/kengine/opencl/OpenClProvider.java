@@ -18,21 +18,24 @@ import java.util.Set;
  * {@code $XDG_CACHE_HOME/kengine/opencl} or {@code ~/.cache/kengine/opencl}), {@code index}: {@code 64}
  * runs every kernel in its 64-bit index variant, which otherwise only tensors of 2³¹ elements or more
  * take, and {@code shape}: {@code grid-stride} runs the GPUs' launch shape on any device (both for
- * tests of those paths on CPU devices; default {@code auto}, the shape of {@link LaunchTuning}'s table).
+ * tests of those paths on CPU devices; default {@code auto}, the shape of {@link LaunchTuning}'s table), and
+ * {@code group}: the most work-items per group any kernel is taken to allow (a power of two from 16; default
+ * {@code auto}, what the device reports for each kernel, CL_KERNEL_WORK_GROUP_SIZE: a kernel that allows fewer than
+ * its family's groups has its family rebuilt for a size it allows).
  *
  * <p>Rank 30 on a GPU or accelerator; 5 on a CPU device, so that on a machine whose only OpenCL
  * device is the CPU the native CPU backend (rank 10) is preferred.
  */
 public final class OpenClProvider implements BackendProvider {
     static final String NAME = "opencl";
-    private static final Set<String> OPTIONS = Set.of("cache", "device", "index", "platform", "shape");
+    private static final Set<String> OPTIONS = Set.of("cache", "device", "group", "index", "platform", "shape");
 
     @Override
     public String name() {
         return NAME;
     }
 
-    /** The keys {@link #open(Map)} reads: {@code platform}, {@code device}, {@code cache}, and {@code index} and {@code shape} (the kernels' index width and launch shape, for measuring). */
+    /** The keys {@link #open(Map)} reads: {@code platform}, {@code device}, {@code cache}, and {@code index}, {@code shape} and {@code group} (the kernels' index width, launch shape and largest group, for measuring and tests). */
     @Override
     public Optional<Set<String>> optionNames() {
         return Optional.of(OPTIONS);
@@ -85,8 +88,22 @@ public final class OpenClProvider implements BackendProvider {
         if (!shape.equals("auto") && !shape.equals("grid-stride")) {
             throw new InvalidArgumentException("opencl: option shape must be auto or grid-stride, got '" + shape + "'");
         }
+        String group = options.getOrDefault("group", "auto").trim();
+        long groupCap = Long.MAX_VALUE;
+        if (!group.equals("auto")) {
+            try {
+                groupCap = Long.parseLong(group);
+            } catch (NumberFormatException e) {
+                groupCap = -1;
+            }
+            if (groupCap < 16 || groupCap > 1 << 20 || Long.bitCount(groupCap) != 1) {
+                throw new InvalidArgumentException("opencl: option group must be auto or a power of two from 16 to 2^20,"
+                        + " got '" + group + "'");
+            }
+        }
         return new OpenClDriver(s.device(), ProgramCache.cacheDirectory(options.get("cache")), MatmulTuning.choose(s.device()),
-                shape.equals("auto") ? LaunchTuning.choose(s.device()) : LaunchTuning.GRID_STRIDE, index.equals("64"));
+                shape.equals("auto") ? LaunchTuning.choose(s.device()) : LaunchTuning.GRID_STRIDE, index.equals("64"),
+                groupCap);
     }
 
     private static Map<String, String> propertyOptions() {

@@ -71,6 +71,14 @@ class DriverBehaviourTest {
     }
 
     @Test
+    void openClCVersions() {
+        assertTrue(OpenClDevices.openClC12("OpenCL C 1.2 pocl"));
+        assertTrue(OpenClDevices.openClC12("OpenCL C 3.0 "));
+        assertTrue(!OpenClDevices.openClC12("OpenCL C 1.1 "));
+        assertTrue(OpenClDevices.openClC12("unreadable"), "not refused on a string it cannot read");
+    }
+
+    @Test
     void callersDeviceOptionWinsOverTheSystemPropertyInTheProbe() {
         System.setProperty("kengine.opencl.device", "97");
         try {
@@ -241,6 +249,69 @@ class DriverBehaviourTest {
                     st.release();
                 }
             }
+        }
+    }
+
+    /**
+     * A device whose k_linear allows fewer work-items per group than the matmul tiles need (here the option's cap, as
+     * CL_KERNEL_WORK_GROUP_SIZE reports for a register-heavy kernel): the tiles are lowered to ones that fit and the
+     * product is right; where none fits, a DeviceException names the kernel and the limit.
+     */
+    @Test
+    void matmulTilesLoweredToTheKernelsLimit() {
+        DeviceInfo dev = OpenClDevices.select(Map.of()).device();
+        org.junit.jupiter.api.Assumptions.assumeTrue(MatmulTuning.fits(MatmulTuning.DEFAULT, dev), "device fits 256 work-items");
+        int m = 70;
+        int n = 131;
+        int k = 19;
+        float[] a = values(m * k, 5);
+        float[] w = values(k * n, 6);
+        try (OpenClDriver d = new OpenClDriver(dev, ProgramCache.cacheDirectory(null), MatmulTuning.DEFAULT,
+                LaunchTuning.GRID_STRIDE, false, 128)) {
+            Storage sa = d.allocate(m * k);
+            Storage sw = d.allocate(k * n);
+            Storage y = d.allocate(m * n);
+            Storage z = d.allocate(m * n);
+            d.write(sa, 0, MemorySegment.ofArray(a), a.length);
+            d.write(sw, 0, MemorySegment.ofArray(w), w.length);
+            d.linear(sa, sw, null, z, y, m, k, n, Activation.IDENTITY);
+            assertEquals(MatmulTuning.SMALL, d.tuning(), "the 256-work-item tiles lowered to the 64 of SMALL");
+            float[] ys = new float[m * n];
+            d.read(y, 0, MemorySegment.ofArray(ys), ys.length);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int q = 0; q < k; q++) {
+                        s += (double) a[i * k + q] * w[q * n + j];
+                    }
+                    assertEquals(s, ys[i * n + j], 1e-5 * (1 + Math.abs(s)), "y at " + i + "," + j);
+                }
+            }
+            // The elementwise and row kernels (groups of 256 in this shape) are rebuilt for groups of 128.
+            d.activation(Activation.SIGMOID, y, y, (long) m * n);
+            Storage rowSums = d.allocate(m);
+            d.reduce(y, rowSums, m, n, 1, false);
+            float[] sums = new float[m];
+            d.read(rowSums, 0, MemorySegment.ofArray(sums), m);
+            for (int i = 0; i < m; i++) {
+                double s = 0;
+                for (int j = 0; j < n; j++) {
+                    s += 1 / (1 + Math.exp(-ys[i * n + j]));
+                }
+                assertEquals(s, sums[i], 1e-4 * s, "row " + i);
+            }
+            assertTrue(d.groupSizes()[0] <= 128 && d.groupSizes()[1] <= 128, java.util.Arrays.toString(d.groupSizes()));
+            for (Storage st : new Storage[] {sa, sw, y, z, rowSums}) {
+                st.release();
+            }
+        }
+        try (OpenClDriver d = new OpenClDriver(dev, ProgramCache.cacheDirectory(null), MatmulTuning.DEFAULT,
+                LaunchTuning.GRID_STRIDE, false, 32)) {
+            Storage sa = d.allocate(16);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kengine.DeviceException.class,
+                    () -> d.matmul(sa, false, sa, false, sa, 1, 4, 4, 4, 1f, 0f, 0, 0, 0));
+            assertTrue(e.getMessage().contains("kernel k_gemm allows at most 32 work-items per group"), e.getMessage());
+            sa.release();
         }
     }
 

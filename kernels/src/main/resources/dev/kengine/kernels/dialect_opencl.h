@@ -66,8 +66,10 @@ typedef float4 kfloat4;
  * they are polynomials in plain arithmetic, the CPU backend's (VectorMath.expNonPositive, expm1ForNonPositive):
  * x = n ln2 + r, a degree-6 polynomial for e^r, then 2^n; faithfully rounded for x <= 0, every caller's case
  * (x - max, -|x|, a log-probability), right for x up to 88.7 and +inf above. Double arguments keep the runtime's. */
+#ifdef K_FP64 /* a device without double precision has no double overloads (nor callers of them) */
 K_FN __attribute__((overloadable)) double k_exp_any(double x) { return exp(x); }
 K_FN __attribute__((overloadable)) double k_expm1_any(double x) { return expm1(x); }
+#endif
 
 /* e^r on |r| <= ln2/2 minus 1 and r: c2 + c3 r + ... + c6 r^4, fitted for relative error. */
 K_FN float k_exp_poly_q(float r) {
@@ -109,7 +111,9 @@ K_FN __attribute__((overloadable)) float k_expm1_any(float x) {
 /* ln(1 + u) for u in [0, 1], every caller's case (u = e^-|x| in softplus and the logistic loss), as the CPU backend
  * computes it (VectorElementwise.log1pUnit): u P(u) / Q(u), relative error 3.8 * 2^-24; NaN passes through. Other
  * arguments are outside the fit: a kernel that needs them must call a different function. */
+#ifdef K_FP64
 K_FN __attribute__((overloadable)) double k_log1p_unit(double u) { return log1p(u); }
+#endif
 K_FN __attribute__((overloadable)) float k_log1p_unit(float u) {
     float p = fma(fma(fma(-0.0024244950618594885f, u, 0.04349072277545929f), u, 0.7283927798271179f), u, 1.0f);
     float q = fma(fma(0.324399471282959f, u, 1.2283903360366821f), u, 1.0f);

@@ -113,10 +113,11 @@ K_FN void k_dropout_store64(uint16* w, kuint t, __global const float* x, __globa
     float16 m3 = k_keep16(w[3], t);
     const uint16 lo = (uint16) (0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
     const uint16 hi = (uint16) (2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
-    double8 t0 = as_double8(shuffle2(m0, m1, lo));
-    double8 t1 = as_double8(shuffle2(m2, m3, lo));
-    double8 t2 = as_double8(shuffle2(m0, m1, hi));
-    double8 t3 = as_double8(shuffle2(m2, m3, hi));
+    /* Pairs of floats moved as 64-bit integers (no double type: devices without cl_khr_fp64 compile this too). */
+    ulong8 t0 = as_ulong8(shuffle2(m0, m1, lo));
+    ulong8 t1 = as_ulong8(shuffle2(m2, m3, lo));
+    ulong8 t2 = as_ulong8(shuffle2(m0, m1, hi));
+    ulong8 t3 = as_ulong8(shuffle2(m2, m3, hi));
     const ulong8 pairLo = (ulong8) (0, 8, 2, 10, 4, 12, 6, 14);
     const ulong8 pairHi = (ulong8) (1, 9, 3, 11, 5, 13, 7, 15);
     float16 e[4] = {as_float16(shuffle2(t0, t1, pairLo)), as_float16(shuffle2(t0, t1, pairHi)),
