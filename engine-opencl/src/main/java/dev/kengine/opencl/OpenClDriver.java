@@ -791,6 +791,9 @@ final class OpenClDriver implements BackendDriver {
         // Optimiser steps from half-precision gradients, with the half copy of the weights, in one kernel.
         pairs.put(Op.SGD_STEP, floats);
         pairs.put(Op.ADAM_STEP, floats);
+        // Dropout on half storage, with a float or a byte mask, in one kernel (no float32 copies of x and y).
+        pairs.put(Op.DROPOUT, floats);
+        pairs.put(Op.DROPOUT_BACKWARD, floats);
         return pairs;
     }
 
@@ -1173,39 +1176,74 @@ final class OpenClDriver implements BackendDriver {
 
     // ---- dropout and initialisation ------------------------------------------------------------
 
+    /** The dropout kernels write and read UINT8 masks themselves (the "8" kernels): a byte an element, no float mask. */
+    @Override
+    public boolean byteMasks() {
+        return true;
+    }
+
+    private static boolean bytes(Storage mask) {
+        return ((OpenClStorage) mask).dtype == DType.UINT8;
+    }
+
     @Override
     public void dropout(Storage x, Storage y, Storage mask, long n, float p, long seed, long offset) {
+        String suffix = bytes(mask) ? "8" : "";
+        DType h = ((OpenClStorage) x).dtype;
+        if (n > 0 && h.isHalf()) {
+            boolean b = bytes(mask);
+            Object[] args = {mem(x), mem(y), b ? dummy : mem(mask), b ? mem(mask) : dummy, b, n, p,
+                CounterRandom.dropoutScale(p), seed, offset, h.ordinal()};
+            if (shape.onePerItem()) {
+                blocks128(n, "k_dropout16_half", "k_dropout_half", args);
+            } else {
+                launchOver(KernelFamily.DROPOUT, "k_dropout_half", (n + 3) / 4, n, args);
+            }
+            return;
+        }
         if (n > 0) {
             if (shape.onePerItem()) {
-                // k_dropout16 over whole blocks of 128 x wg elements, k_dropout (a work-item per four) over the rest.
-                Object[] args = {mem(x), mem(y), mem(mask), n, p, CounterRandom.dropoutScale(p), seed, offset};
-                fitted(() -> {
-                    int wg = this.wg;
-                    long block = 128L * wg;
-                    long start = n / block * block;
-                    int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
-                    // Both kernels before either launch (see launchOverOnce).
-                    cl_kernel body = start > 0 ? kernel(KernelFamily.DROPOUT, "k_dropout16", wide | NO_TAIL) : null;
-                    cl_kernel tail = start < n ? kernel(KernelFamily.DROPOUT, "k_dropout", wide) : null;
-                    if (body != null) {
-                        enqueue(body, null, new long[] {start / 128}, new long[] {wg}, args);
-                    }
-                    if (tail != null) {
-                        enqueue(tail, new long[] {start / 4}, new long[] {ceilDiv(ceilDiv(n - start, 4), wg) * wg},
-                                new long[] {wg}, args);
-                    }
-                });
+                blocks128(n, "k_dropout16" + (suffix.isEmpty() ? "" : "_8"), "k_dropout" + suffix,
+                        new Object[] {mem(x), mem(y), mem(mask), n, p, CounterRandom.dropoutScale(p), seed, offset});
             } else {
-                launchOver(KernelFamily.DROPOUT, "k_dropout", (n + 3) / 4, n, mem(x), mem(y), mem(mask), n, p,
+                launchOver(KernelFamily.DROPOUT, "k_dropout" + suffix, (n + 3) / 4, n, mem(x), mem(y), mem(mask), n, p,
                         CounterRandom.dropoutScale(p), seed, offset);
             }
         }
     }
 
+    /**
+     * A one-per-item dropout launch: {@code body} (a work-item per 128 elements, no test) over whole blocks of 128 × wg
+     * elements, {@code tail} (a work-item per four) over the rest, both with {@code args}.
+     */
+    private void blocks128(long n, String body, String tail, Object[] args) {
+        fitted(() -> {
+            int wg = this.wg;
+            long block = 128L * wg;
+            long start = n / block * block;
+            int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
+            // Both kernels before either launch (see launchOverOnce).
+            cl_kernel b = start > 0 ? kernel(KernelFamily.DROPOUT, body, wide | NO_TAIL) : null;
+            cl_kernel t = start < n ? kernel(KernelFamily.DROPOUT, tail, wide) : null;
+            if (b != null) {
+                enqueue(b, null, new long[] {start / 128}, new long[] {wg}, args);
+            }
+            if (t != null) {
+                enqueue(t, new long[] {start / 4}, new long[] {ceilDiv(ceilDiv(n - start, 4), wg) * wg}, new long[] {wg}, args);
+            }
+        });
+    }
+
     @Override
     public void dropoutBackward(Storage dy, Storage mask, Storage dx, long n, float p) {
-        if (n > 0) {
-            launch(KernelFamily.DROPOUT, "k_dropout_backward", n, mem(dy), mem(mask), mem(dx), n, CounterRandom.dropoutScale(p));
+        DType h = ((OpenClStorage) dy).dtype;
+        if (n > 0 && h.isHalf()) {
+            boolean b = bytes(mask);
+            launch(KernelFamily.DROPOUT, "k_dropout_backward_half", n, mem(dy), b ? dummy : mem(mask), b ? mem(mask) : dummy,
+                    b, mem(dx), n, CounterRandom.dropoutScale(p), h.ordinal());
+        } else if (n > 0) {
+            launch(KernelFamily.DROPOUT, "k_dropout_backward" + (bytes(mask) ? "8" : ""), n, mem(dy), mem(mask), mem(dx), n,
+                    CounterRandom.dropoutScale(p));
         }
     }
 

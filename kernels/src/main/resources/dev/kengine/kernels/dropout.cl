@@ -6,31 +6,48 @@
 #define DROPOUT_WG 256
 #endif
 
-K_FN void k_dropout_one(__global const float* x, __global float* y, __global float* mask, kidx i, kuint w,
-                        float p, float scale) {
+/* The mask is a float (1.0f kept, 0.0f dropped) or, where mask8 is not null, a byte (1 kept, 0 dropped): the kernels
+ * pass one of the two as a null constant, so each compiles to one store. */
+K_FN void k_dropout_one(__global const float* x, __global float* y, __global float* mask, __global kuchar* mask8,
+                        kidx i, kuint w, float p, float scale) {
     int keep = k_unit_float(w) >= p;
-    mask[i] = keep ? 1.0f : 0.0f;
+    if (mask8) {
+        mask8[i] = (kuchar) keep;
+    } else {
+        mask[i] = keep ? 1.0f : 0.0f;
+    }
     y[i] = x[i] * (keep ? scale : 0.0f);
 }
 
-__kernel void k_dropout(__global const float* x, __global float* y, __global float* mask, klong n,
-                        float p, float scale, kulong seed, kulong offset) {
+K_FN void k_dropout_quads(__global const float* x, __global float* y, __global float* mask, __global kuchar* mask8,
+                          klong n, float p, float scale, kulong seed, kulong offset) {
     kidx quads = (kidx) ((n + 3) >> 2);
     K_FOR_ELEMENT(q, quads) {
         k_philox_out b = k_philox_at((kulong) q, seed, offset);
         kidx i = q << 2;
         if (K_GROUP_WHOLE((kidx) (n >> 2)) || i + 4 <= (kidx) n) {
             /* A whole group of four, straight-line (and the work-group's test first, see K_FOR_ELEMENT). */
-            k_dropout_one(x, y, mask, i, b.w0, p, scale);
-            k_dropout_one(x, y, mask, i + 1, b.w1, p, scale);
-            k_dropout_one(x, y, mask, i + 2, b.w2, p, scale);
-            k_dropout_one(x, y, mask, i + 3, b.w3, p, scale);
+            k_dropout_one(x, y, mask, mask8, i, b.w0, p, scale);
+            k_dropout_one(x, y, mask, mask8, i + 1, b.w1, p, scale);
+            k_dropout_one(x, y, mask, mask8, i + 2, b.w2, p, scale);
+            k_dropout_one(x, y, mask, mask8, i + 3, b.w3, p, scale);
         } else {
             for (int j = 0; i + j < (kidx) n; j++) {
-                k_dropout_one(x, y, mask, i + j, k_philox_word(b, j), p, scale);
+                k_dropout_one(x, y, mask, mask8, i + j, k_philox_word(b, j), p, scale);
             }
         }
     }
+}
+
+__kernel void k_dropout(__global const float* x, __global float* y, __global float* mask, klong n,
+                        float p, float scale, kulong seed, kulong offset) {
+    k_dropout_quads(x, y, mask, 0, n, p, scale, seed, offset);
+}
+
+/* k_dropout with a UINT8 mask: a quarter of the float mask's bytes. */
+__kernel void k_dropout8(__global const float* x, __global float* y, __global kuchar* mask, klong n,
+                         float p, float scale, kulong seed, kulong offset) {
+    k_dropout_quads(x, y, 0, mask, n, p, scale, seed, offset);
 }
 
 #if defined(K_OPENCL) && K_ONE_PER_ITEM
@@ -102,15 +119,10 @@ K_FN void k_dropout_counters16(uint16* c, kidx base, kulong offset) {
     c[3] = (uint16) ((kuint) (offset >> 32));
 }
 
-/* Elements base .. base + 63 from the four words of their sixteen blocks. Element 4b + j takes word j of block b: a
- * 4 x 4 transpose inside each 128-bit lane (unpacks of floats, then of pairs) puts blocks 4 r .. 4 r + 3, word by
- * word, in vector r. */
-K_FN void k_dropout_store64(uint16* w, kuint t, __global const float* x, __global float* y, __global float* mask,
-                            kidx base, float scale) {
-    float16 m0 = k_keep16(w[0], t);
-    float16 m1 = k_keep16(w[1], t);
-    float16 m2 = k_keep16(w[2], t);
-    float16 m3 = k_keep16(w[3], t);
+/* The keep lanes of sixteen blocks (k_keep16 of their four words) in element order: element 4b + j takes word j of
+ * block b, a 4 x 4 transpose inside each 128-bit lane (unpacks of floats, then of pairs) puts blocks 4 r .. 4 r + 3,
+ * word by word, in vector r. */
+K_FN void k_dropout_transpose64(float16 m0, float16 m1, float16 m2, float16 m3, float16* e) {
     const uint16 lo = (uint16) (0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
     const uint16 hi = (uint16) (2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
     /* Pairs of floats moved as 64-bit integers (no double type: devices without cl_khr_fp64 compile this too). */
@@ -120,10 +132,23 @@ K_FN void k_dropout_store64(uint16* w, kuint t, __global const float* x, __globa
     ulong8 t3 = as_ulong8(shuffle2(m2, m3, hi));
     const ulong8 pairLo = (ulong8) (0, 8, 2, 10, 4, 12, 6, 14);
     const ulong8 pairHi = (ulong8) (1, 9, 3, 11, 5, 13, 7, 15);
-    float16 e[4] = {as_float16(shuffle2(t0, t1, pairLo)), as_float16(shuffle2(t0, t1, pairHi)),
-                    as_float16(shuffle2(t2, t3, pairLo)), as_float16(shuffle2(t2, t3, pairHi))};
+    e[0] = as_float16(shuffle2(t0, t1, pairLo));
+    e[1] = as_float16(shuffle2(t0, t1, pairHi));
+    e[2] = as_float16(shuffle2(t2, t3, pairLo));
+    e[3] = as_float16(shuffle2(t2, t3, pairHi));
+}
+
+/* Elements base .. base + 63 from the four words of their sixteen blocks. */
+K_FN void k_dropout_store64(uint16* w, kuint t, __global const float* x, __global float* y, __global float* mask,
+                            __global kuchar* mask8, kidx base, float scale) {
+    float16 e[4];
+    k_dropout_transpose64(k_keep16(w[0], t), k_keep16(w[1], t), k_keep16(w[2], t), k_keep16(w[3], t), e);
     for (int k = 0; k < 4; k++) {
-        K_STORE16(mask + base + 16 * k, e[k]);
+        if (mask8) {
+            vstore16(convert_uchar16(e[k]), 0, mask8 + base + 16 * k);
+        } else {
+            K_STORE16(mask + base + 16 * k, e[k]);
+        }
         K_STORE16(y + base + 16 * k, K_LOAD16(x + base + 16 * k) * (e[k] * scale));
     }
 }
@@ -131,16 +156,75 @@ K_FN void k_dropout_store64(uint16* w, kuint t, __global const float* x, __globa
 /* Work-item g owns elements 128 g .. 128 g + 127 (32 Philox blocks), with no test: the host launches whole
  * work-groups over whole blocks of 128 x wg elements only, and k_dropout over the rest (as the activations'
  * sixteen-lane kernels). */
-K_OPENCL_KERNEL void k_dropout16(__global const float* x, __global float* y, __global float* mask, klong n,
-                          float p, float scale, kulong seed, kulong offset) {
+K_FN void k_dropout128(__global const float* x, __global float* y, __global float* mask, __global kuchar* mask8,
+                       float p, float scale, kulong seed, kulong offset) {
     kidx base = (kidx) get_global_id(0) << 7;
     uint16 a[4], b[4];
     k_dropout_counters16(a, base, offset);
     k_dropout_counters16(b, base + 64, offset);
     k_philox16x2(a, b, (kuint) seed, (kuint) (seed >> 32));
     kuint t = k_keep_threshold(p);
-    k_dropout_store64(a, t, x, y, mask, base, scale);
-    k_dropout_store64(b, t, x, y, mask, base + 64, scale);
+    k_dropout_store64(a, t, x, y, mask, mask8, base, scale);
+    k_dropout_store64(b, t, x, y, mask, mask8, base + 64, scale);
+}
+
+K_OPENCL_KERNEL void k_dropout16(__global const float* x, __global float* y, __global float* mask, klong n,
+                          float p, float scale, kulong seed, kulong offset) {
+    k_dropout128(x, y, mask, 0, p, scale, seed, offset);
+}
+
+K_OPENCL_KERNEL void k_dropout16_8(__global const float* x, __global float* y, __global kuchar* mask, klong n,
+                          float p, float scale, kulong seed, kulong offset) {
+    k_dropout128(x, y, 0, mask, p, scale, seed, offset);
+}
+
+/* Sixteen half-precision elements at i widened exactly (dt: K_DT_F16 or K_DT_BF16). */
+K_FN float16 k_half_load16(__global const kushort* p, kidx i, int dt) {
+    if (dt == K_DT_BF16) {
+        return as_float16(convert_uint16(vload16(0, p + i)) << (uint16) 16);
+    }
+    return vload_half16(0, (__global const half*) (p + i));
+}
+
+/* Sixteen floats rounded once to dt at i: bfloat16 to nearest even on the bits, a NaN kept quiet with its payload's
+ * high bits (k_f32_to_bf16 lane by lane); float16 through vstore_half16_rte (as K_F16_STORE). */
+K_FN void k_half_store16(__global kushort* p, kidx i, int dt, float16 v) {
+    if (dt == K_DT_BF16) {
+        uint16 b = as_uint16(v);
+        uint16 r = (b + (uint16) 0x7FFFu + ((b >> (uint16) 16) & (uint16) 1u)) >> (uint16) 16;
+        uint16 q = (b >> (uint16) 16) | (uint16) 0x40u;
+        vstore16(convert_ushort16(select(r, q, (b & (uint16) 0x7FFFFFFFu) > (uint16) 0x7F800000u)), 0, p + i);
+    } else {
+        vstore_half16_rte(v, 0, (__global half*) (p + i));
+    }
+}
+
+/* k_dropout16 on half-precision x and y: the same keep lanes (k_dropout_store64's transpose), y rounded once from
+ * x·(keep·scale) in float32; the mask a float or (bytes) a byte, the other a dummy buffer. */
+K_OPENCL_KERNEL void k_dropout16_half(__global const kushort* x, __global kushort* y, __global float* mask,
+                                      __global kuchar* mask8, int bytes, klong n, float p, float scale, kulong seed,
+                                      kulong offset, int dt) {
+    kidx base = (kidx) get_global_id(0) << 7;
+    uint16 a[4], b[4];
+    k_dropout_counters16(a, base, offset);
+    k_dropout_counters16(b, base + 64, offset);
+    k_philox16x2(a, b, (kuint) seed, (kuint) (seed >> 32));
+    kuint t = k_keep_threshold(p);
+    for (int half64 = 0; half64 < 2; half64++) {
+        uint16* w = half64 == 0 ? a : b;
+        kidx at = base + 64 * half64;
+        float16 e[4];
+        k_dropout_transpose64(k_keep16(w[0], t), k_keep16(w[1], t), k_keep16(w[2], t), k_keep16(w[3], t), e);
+        for (int k = 0; k < 4; k++) {
+            kidx i = at + 16 * k;
+            if (bytes) {
+                vstore16(convert_uchar16(e[k]), 0, mask8 + i);
+            } else {
+                K_STORE16(mask + i, e[k]);
+            }
+            k_half_store16(y, i, dt, k_half_load16(x, i, dt) * (e[k] * scale));
+        }
+    }
 }
 #endif
 
@@ -148,5 +232,42 @@ __kernel void k_dropout_backward(__global const float* dy, __global const float*
                                  klong n, float scale) {
     K_FOR_ELEMENT(i, n) {
         dx[i] = dy[i] * (mask[i] != 0.0f ? scale : 0.0f);
+    }
+}
+
+/* k_dropout_backward with a UINT8 mask: kept where the byte is not 0. */
+__kernel void k_dropout_backward8(__global const float* dy, __global const kuchar* mask, __global float* dx,
+                                  klong n, float scale) {
+    K_FOR_ELEMENT(i, n) {
+        dx[i] = dy[i] * (mask[i] != 0 ? scale : 0.0f);
+    }
+}
+
+/* Dropout on half-precision storage (dt: K_DT_F16 or K_DT_BF16): x widened exactly, y = x·(keep ? scale : 0) in
+ * float32 rounded once, the bits of the float32 kernel's result rounded; the mask a float (bytes 0) or a byte (bytes 1),
+ * the unused one a dummy buffer. Each element is read before it is written: y may be x. */
+__kernel void k_dropout_half(__global const kushort* x, __global kushort* y, __global float* mask, __global kuchar* mask8,
+                             int bytes, klong n, float p, float scale, kulong seed, kulong offset, int dt) {
+    kidx quads = (kidx) ((n + 3) >> 2);
+    K_FOR_ELEMENT(q, quads) {
+        k_philox_out b = k_philox_at((kulong) q, seed, offset);
+        kidx i = q << 2;
+        for (int j = 0; j < 4 && i + j < (kidx) n; j++) {
+            int keep = k_unit_float(k_philox_word(b, j)) >= p;
+            if (bytes) {
+                mask8[i + j] = (kuchar) keep;
+            } else {
+                mask[i + j] = keep ? 1.0f : 0.0f;
+            }
+            K_HALF_STORE(y, i + j, dt, K_HALF_LOAD(x, i + j, dt) * (keep ? scale : 0.0f));
+        }
+    }
+}
+
+__kernel void k_dropout_backward_half(__global const kushort* dy, __global const float* mask, __global const kuchar* mask8,
+                                      int bytes, __global kushort* dx, klong n, float scale, int dt) {
+    K_FOR_ELEMENT(i, n) {
+        int keep = bytes ? mask8[i] != 0 : mask[i] != 0.0f;
+        K_HALF_STORE(dx, i, dt, K_HALF_LOAD(dy, i, dt) * (keep ? scale : 0.0f));
     }
 }
