@@ -1008,7 +1008,10 @@ final class OpenClDriver implements BackendDriver {
         DType h = ((OpenClStorage) x).dtype;
         if (n > 0 && h.isHalf()) {
             // Half-precision storage read and written in place: widened, computed in float32, rounded once.
-            if (shape.onePerItem()) {
+            if (vector16(act)) {
+                launch16(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_half", "16", n, mem(x), mem(y), n,
+                        act.parameter(), h.ordinal());
+            } else if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_half", n, mem(x), mem(y), n,
                         act.parameter(), h.ordinal());
             } else {
@@ -1032,7 +1035,10 @@ final class OpenClDriver implements BackendDriver {
     public void activationBackward(Activation act, Storage dy, Storage x, Storage y, Storage dx, long n) {
         DType h = ((OpenClStorage) dy).dtype;
         if (n > 0 && h.isHalf()) {
-            if (shape.onePerItem()) {
+            if (vector16(act)) {
+                launch16(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward_half", "16", n, mem(dy),
+                        mem(x), mem(y), mem(dx), n, act.parameter(), h.ordinal());
+            } else if (shape.onePerItem()) {
                 launch(KernelFamily.ACTIVATIONS, "k_activation_" + kindName(act) + "_backward_half", n, mem(dy), mem(x),
                         mem(y), mem(dx), n, act.parameter(), h.ordinal());
             } else {

@@ -229,6 +229,30 @@ K_ACT16_KERNELS(swish, K_ACT_SWISH)
 K_ACT16_KERNELS(softplus, K_ACT_SOFTPLUS)
 K_ACT16_KERNELS(gelu, K_ACT_GELU)
 K_ACT16_KERNELS(gelu_tanh, K_ACT_GELU_TANH)
+
+/* The same on half-precision storage (dt: K_DT_F16 or K_DT_BF16): sixteen elements widened exactly, the float32
+ * functions above, each result rounded once (k_half_load16, k_half_store16); the per-element half kernels below run
+ * the elements past the whole blocks, with the same bits. */
+#define K_ACT16_HALF_KERNELS(name, kind) \
+    K_OPENCL_KERNEL void k_activation_##name##_half16(__global const kushort* x, __global kushort* y, klong n, float p, \
+            int dt) { \
+        kidx base = (kidx) get_global_id(0) << 4; \
+        k_half_store16(y, base, dt, k_act_forward16(kind, p, k_half_load16(x, base, dt))); } \
+    K_OPENCL_KERNEL void k_activation_##name##_backward_half16(__global const kushort* dy, __global const kushort* x, \
+            __global const kushort* y, __global kushort* dx, klong n, float p, int dt) { \
+        kidx base = (kidx) get_global_id(0) << 4; \
+        k_half_store16(dx, base, dt, k_act_backward16(kind, p, k_half_load16(dy, base, dt), k_half_load16(x, base, dt), \
+                k_half_load16(y, base, dt))); }
+
+K_ACT16_HALF_KERNELS(sigmoid, K_ACT_SIGMOID)
+K_ACT16_HALF_KERNELS(tanh, K_ACT_TANH)
+K_ACT16_HALF_KERNELS(relu, K_ACT_RELU)
+K_ACT16_HALF_KERNELS(leaky_relu, K_ACT_LEAKY_RELU)
+K_ACT16_HALF_KERNELS(elu, K_ACT_ELU)
+K_ACT16_HALF_KERNELS(swish, K_ACT_SWISH)
+K_ACT16_HALF_KERNELS(softplus, K_ACT_SOFTPLUS)
+K_ACT16_HALF_KERNELS(gelu, K_ACT_GELU)
+K_ACT16_HALF_KERNELS(gelu_tanh, K_ACT_GELU_TANH)
 #endif
 
 /* Half-precision storage (dt: K_DT_F16 or K_DT_BF16, as the host gives it): each element widened exactly,

@@ -624,6 +624,29 @@ K_FN kuint k_convert(int from, kuint bits, int to) {
 #define K_HALF_STORE(ptr, i, dt, v) \
     do { if ((dt) == K_DT_BF16) { (ptr)[i] = (kushort) k_f32_to_bf16(K_AS_UINT(v)); } else { K_F16_STORE(ptr, i, v); } } while (0)
 
+#if K_OPENCL
+/* Sixteen half-precision elements at i widened exactly (dt: K_DT_F16 or K_DT_BF16). */
+K_FN float16 k_half_load16(__global const kushort* p, kidx i, int dt) {
+    if (dt == K_DT_BF16) {
+        return as_float16(convert_uint16(vload16(0, p + i)) << (uint16) 16);
+    }
+    return vload_half16(0, (__global const half*) (p + i));
+}
+
+/* Sixteen floats rounded once to dt at i: bfloat16 to nearest even on the bits, a NaN kept quiet with its payload's
+ * high bits (k_f32_to_bf16 lane by lane); float16 through vstore_half16_rte (as K_F16_STORE). */
+K_FN void k_half_store16(__global kushort* p, kidx i, int dt, float16 v) {
+    if (dt == K_DT_BF16) {
+        uint16 b = as_uint16(v);
+        uint16 r = (b + (uint16) 0x7FFFu + ((b >> (uint16) 16) & (uint16) 1u)) >> (uint16) 16;
+        uint16 q = (b >> (uint16) 16) | (uint16) 0x40u;
+        vstore16(convert_ushort16(select(r, q, (b & (uint16) 0x7FFFFFFFu) > (uint16) 0x7F800000u)), 0, p + i);
+    } else {
+        vstore_half16_rte(v, 0, (__global half*) (p + i));
+    }
+}
+#endif
+
 /* Element i of a storage of dtype dt, as raw bits. */
 K_FN kuint k_dt_load(K_GPTR const kuchar* p, int dt, kidx i) {
     if (dt == K_DT_F32 || dt == K_DT_I32) {

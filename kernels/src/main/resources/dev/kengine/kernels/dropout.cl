@@ -178,27 +178,6 @@ K_OPENCL_KERNEL void k_dropout16_8(__global const float* x, __global float* y, _
     k_dropout128(x, y, 0, mask, p, scale, seed, offset);
 }
 
-/* Sixteen half-precision elements at i widened exactly (dt: K_DT_F16 or K_DT_BF16). */
-K_FN float16 k_half_load16(__global const kushort* p, kidx i, int dt) {
-    if (dt == K_DT_BF16) {
-        return as_float16(convert_uint16(vload16(0, p + i)) << (uint16) 16);
-    }
-    return vload_half16(0, (__global const half*) (p + i));
-}
-
-/* Sixteen floats rounded once to dt at i: bfloat16 to nearest even on the bits, a NaN kept quiet with its payload's
- * high bits (k_f32_to_bf16 lane by lane); float16 through vstore_half16_rte (as K_F16_STORE). */
-K_FN void k_half_store16(__global kushort* p, kidx i, int dt, float16 v) {
-    if (dt == K_DT_BF16) {
-        uint16 b = as_uint16(v);
-        uint16 r = (b + (uint16) 0x7FFFu + ((b >> (uint16) 16) & (uint16) 1u)) >> (uint16) 16;
-        uint16 q = (b >> (uint16) 16) | (uint16) 0x40u;
-        vstore16(convert_ushort16(select(r, q, (b & (uint16) 0x7FFFFFFFu) > (uint16) 0x7F800000u)), 0, p + i);
-    } else {
-        vstore_half16_rte(v, 0, (__global half*) (p + i));
-    }
-}
-
 /* k_dropout16 on half-precision x and y: the same keep lanes (k_dropout_store64's transpose), y rounded once from
  * x·(keep·scale) in float32; the mask a float or (bytes) a byte, the other a dummy buffer. */
 K_OPENCL_KERNEL void k_dropout16_half(__global const kushort* x, __global kushort* y, __global float* mask,
