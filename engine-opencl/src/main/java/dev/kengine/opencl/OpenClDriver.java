@@ -1245,8 +1245,13 @@ final class OpenClDriver implements BackendDriver {
         DType h = ((OpenClStorage) dy).dtype;
         if (n > 0 && h.isHalf()) {
             boolean b = bytes(mask);
-            launch(KernelFamily.DROPOUT, "k_dropout_backward_half", n, mem(dy), b ? dummy : mem(mask), b ? mem(mask) : dummy,
-                    b, mem(dx), n, CounterRandom.dropoutScale(p), h.ordinal());
+            Object[] args = {mem(dy), b ? dummy : mem(mask), b ? mem(mask) : dummy, b, mem(dx), n,
+                CounterRandom.dropoutScale(p), h.ordinal()};
+            if (shape.onePerItem()) {
+                launch16(KernelFamily.DROPOUT, "k_dropout_backward_half", "16", n, args);
+            } else {
+                launch(KernelFamily.DROPOUT, "k_dropout_backward_half", n, args);
+            }
         } else if (n > 0) {
             launch(KernelFamily.DROPOUT, "k_dropout_backward" + (bytes(mask) ? "8" : ""), n, mem(dy), mem(mask), mem(dx), n,
                     CounterRandom.dropoutScale(p));

@@ -628,7 +628,7 @@ K_FN kuint k_convert(int from, kuint bits, int to) {
 /* Sixteen half-precision elements at i widened exactly (dt: K_DT_F16 or K_DT_BF16). */
 K_FN float16 k_half_load16(__global const kushort* p, kidx i, int dt) {
     if (dt == K_DT_BF16) {
-        return as_float16(convert_uint16(vload16(0, p + i)) << (uint16) 16);
+        return as_float16(convert_uint16(K_LOAD16_U16(p + i)) << (uint16) 16);
     }
     return vload_half16(0, (__global const half*) (p + i));
 }
@@ -640,7 +640,7 @@ K_FN void k_half_store16(__global kushort* p, kidx i, int dt, float16 v) {
         uint16 b = as_uint16(v);
         uint16 r = (b + (uint16) 0x7FFFu + ((b >> (uint16) 16) & (uint16) 1u)) >> (uint16) 16;
         uint16 q = (b >> (uint16) 16) | (uint16) 0x40u;
-        vstore16(convert_ushort16(select(r, q, (b & (uint16) 0x7FFFFFFFu) > (uint16) 0x7F800000u)), 0, p + i);
+        K_STORE16_U16(p + i, convert_ushort16(select(r, q, (b & (uint16) 0x7FFFFFFFu) > (uint16) 0x7F800000u)));
     } else {
         vstore_half16_rte(v, 0, (__global half*) (p + i));
     }

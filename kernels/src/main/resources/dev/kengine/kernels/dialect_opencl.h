@@ -49,6 +49,13 @@ typedef uchar kuchar;
 typedef float16 kfloat16_u __attribute__((aligned(4)));
 #define K_LOAD16(p) (*(const __global kfloat16_u*) (p))
 #define K_STORE16(p, v) (*(__global kfloat16_u*) (p) = (v))
+/* The same for sixteen 16-bit and 8-bit elements (bfloat16 bits, byte masks). */
+typedef ushort16 kushort16_u __attribute__((aligned(2)));
+typedef uchar16 kuchar16_u __attribute__((aligned(1)));
+#define K_LOAD16_U16(p) (*(const __global kushort16_u*) (p))
+#define K_STORE16_U16(p, v) (*(__global kushort16_u*) (p) = (v))
+#define K_LOAD16_U8(p) (*(const __global kuchar16_u*) (p))
+#define K_STORE16_U8(p, v) (*(__global kuchar16_u*) (p) = (v))
 typedef float4 kfloat4;
 
 /* A kernel only the OpenCL build has (inside #if K_OPENCL, for CPU devices): spelled apart from __kernel so that the

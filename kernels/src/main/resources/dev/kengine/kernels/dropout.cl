@@ -145,7 +145,7 @@ K_FN void k_dropout_store64(uint16* w, kuint t, __global const float* x, __globa
     k_dropout_transpose64(k_keep16(w[0], t), k_keep16(w[1], t), k_keep16(w[2], t), k_keep16(w[3], t), e);
     for (int k = 0; k < 4; k++) {
         if (mask8) {
-            vstore16(convert_uchar16(e[k]), 0, mask8 + base + 16 * k);
+            K_STORE16_U8(mask8 + base + 16 * k, convert_uchar16(e[k]));
         } else {
             K_STORE16(mask + base + 16 * k, e[k]);
         }
@@ -197,13 +197,22 @@ K_OPENCL_KERNEL void k_dropout16_half(__global const kushort* x, __global kushor
         for (int k = 0; k < 4; k++) {
             kidx i = at + 16 * k;
             if (bytes) {
-                vstore16(convert_uchar16(e[k]), 0, mask8 + i);
+                K_STORE16_U8(mask8 + i, convert_uchar16(e[k]));
             } else {
                 K_STORE16(mask + i, e[k]);
             }
             k_half_store16(y, i, dt, k_half_load16(x, i, dt) * (e[k] * scale));
         }
     }
+}
+
+/* k_dropout_backward_half sixteen elements per work-item, over whole blocks of sixteen (CPU devices). */
+K_OPENCL_KERNEL void k_dropout_backward_half16(__global const kushort* dy, __global const float* mask,
+                                               __global const kuchar* mask8, int bytes, __global kushort* dx, klong n,
+                                               float scale, int dt) {
+    kidx base = (kidx) get_global_id(0) << 4;
+    int16 keep = bytes ? convert_int16(K_LOAD16_U8(mask8 + base)) != (int16) 0 : K_LOAD16(mask + base) != 0.0f;
+    k_half_store16(dx, base, dt, k_half_load16(dy, base, dt) * select((float16) 0.0f, (float16) scale, keep));
 }
 #endif
 
