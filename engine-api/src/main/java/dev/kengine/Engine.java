@@ -292,6 +292,11 @@ public final class Engine {
             Availability a = options == null ? p.probe() : p.probe(java.util.Collections.unmodifiableMap(options));
             Capabilities c = a.capabilities();
             return new BackendInfo(name, rank, a.available(), a.reason(), c == null ? null : Backend.withHalfPrecision(c));
+        } catch (InvalidArgumentException e) {
+            if (options != null) {
+                throw e; // the caller's malformed option (Engine.open), not an unavailable backend
+            }
+            return new BackendInfo(name, rank, false, "probe failed: " + e, null);
         } catch (RuntimeException | LinkageError e) {
             return new BackendInfo(name, rank, false, "probe failed: " + e, null);
         }

@@ -99,6 +99,8 @@ class EngineTest {
             try (Backend b = Engine.open("declared", Map.of("device", "0"))) {
                 assertEquals("0", FakeProviders.lastOptions.get("device"));
             }
+            // A malformed option stays an InvalidArgumentException, not an unavailable backend.
+            assertThrows(InvalidArgumentException.class, () -> Engine.open("declared", Map.of("device", "bad")));
         } finally {
             System.clearProperty("kengine.declared.device");
         }

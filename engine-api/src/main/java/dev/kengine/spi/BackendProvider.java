@@ -38,7 +38,8 @@ public interface BackendProvider {
     /**
      * As {@link #probe()}, for opening with {@code options} (the system properties' options with the caller's over
      * them): a backend whose availability depends on an option (which device) answers for these options, so that a
-     * caller's option overrides a property that names a device this machine lacks. Must never throw. The default
+     * caller's option overrides a property that names a device this machine lacks. Throws nothing but an
+     * {@link dev.kengine.InvalidArgumentException} for a malformed option (as {@link #open(Map)} would). The default
      * ignores the options and calls {@link #probe()}.
      *
      * @param options the options {@link #open(Map)} will get, keys without the {@code kengine.<name>.} prefix; not null

@@ -171,6 +171,9 @@ public final class FakeProviders {
 
         @Override
         public Availability probe(Map<String, String> options) {
+            if ("bad".equals(options.get("device"))) {
+                throw new dev.kengine.InvalidArgumentException("declared: device 'bad' is not an index or a name");
+            }
             return "7".equals(options.get("device")) ? Availability.unavailable("no device 7")
                     : Availability.available(Heap.capabilities());
         }

@@ -825,6 +825,7 @@ final class CudaDriver implements BackendDriver {
         float gradScale = mean ? (float) (1.0 / rows) : 1f;
         XentLaunch x = rows > 0 ? xentLaunch(tuned, hasLabels, rows, cols, device.multiprocessors(), maxGroups) : null;
         long partials = x == null ? 0 : x.partials();
+        int partialCount = checkedCount(partials, "cross-entropy rows"); // before any kernel writes the gradient
         CUdeviceptr partial = scratch(SCRATCH_PARTIAL, Math.max(1, partials) * ACC_BYTES);
         Object labelBuffer = labelMem == null ? dummy : labelMem;
         boolean labels = hasLabels;
@@ -839,7 +840,7 @@ final class CudaDriver implements BackendDriver {
             launchGrid(x.kernel(), x.blocks(), 1, 1, x.threads(), 1, args.toArray());
         }
         if (lossOut != null && !kernelWritesLoss) {
-            launchGroups("k_sum_finish", 1, partial, checkedCount(partials, "cross-entropy rows"), mean, rows, ptr(lossOut));
+            launchGroups("k_sum_finish", 1, partial, partialCount, mean, rows, ptr(lossOut));
         }
     }
 

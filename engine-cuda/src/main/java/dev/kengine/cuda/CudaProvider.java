@@ -61,6 +61,8 @@ public final class CudaProvider implements BackendProvider {
             Options o = Options.parse(options);
             CudaDevice d = CudaProbe.select(r.devices(), o.device());
             return Availability.available(CudaDriver.capabilitiesOf(d, o));
+        } catch (dev.kengine.InvalidArgumentException e) {
+            throw e; // a malformed option, as open would report it
         } catch (RuntimeException | LinkageError e) {
             return Availability.unavailable("CUDA probe failed: " + e);
         }

@@ -466,7 +466,9 @@ final class OpenClDriver implements BackendDriver {
     private void lowerGroupSize(KernelFamily family, String name, long limit, int needed) {
         String what = "kernel " + name + " allows at most " + limit + " work-items per group on " + info.name();
         if (family == KernelFamily.MATMUL && !name.endsWith("_cpu")) {
-            for (MatmulTuning.Params p : java.util.List.of(MatmulTuning.DEFAULT, MatmulTuning.SMALL)) {
+            java.util.List<MatmulTuning.Params> tilings = new java.util.ArrayList<>(MatmulTuning.allParams());
+            tilings.sort(java.util.Comparator.comparingInt(MatmulTuning.Params::workGroupSize).reversed());
+            for (MatmulTuning.Params p : tilings) {
                 if (p.workGroupSize() <= limit && p.workGroupSize() < needed && p.localBytes() <= info.localMemory()) {
                     LOG.log(System.Logger.Level.DEBUG, "opencl: {0}; matmul tiles lowered to {1} work-items", what,
                             p.workGroupSize());
@@ -476,7 +478,7 @@ final class OpenClDriver implements BackendDriver {
                 }
             }
             throw new dev.kengine.DeviceException("opencl: " + what + "; the smallest matmul tiling needs "
-                    + MatmulTuning.SMALL.workGroupSize(), -54, "CL_INVALID_WORK_GROUP_SIZE", null);
+                    + tilings.getLast().workGroupSize(), -54, "CL_INVALID_WORK_GROUP_SIZE", null);
         }
         int size = (int) Long.highestOneBit(limit);
         if (family == KernelFamily.MATMUL || name.equals("k_softmax_xent_rows") || size < MIN_GROUP) {
@@ -532,7 +534,11 @@ final class OpenClDriver implements BackendDriver {
     private void fitted(Runnable launch) {
         for (int attempt = 0; ; attempt++) {
             try {
-                launch.run();
+                // Under the driver's lock from the kernels to the enqueue: another thread's lowering (which releases
+                // kernels and changes the sizes) cannot come between them.
+                synchronized (this) {
+                    launch.run();
+                }
                 return;
             } catch (GroupSizeLowered e) {
                 if (attempt >= 16) {
@@ -543,7 +549,7 @@ final class OpenClDriver implements BackendDriver {
     }
 
     /** Builds every family now (the first use would otherwise pay it); returns the milliseconds spent. */
-    long warmUp() {
+    synchronized long warmUp() {
         long t0 = System.nanoTime();
         for (KernelFamily f : KernelFamily.values()) {
             programs.get(source(f));
@@ -1155,6 +1161,10 @@ final class OpenClDriver implements BackendDriver {
                               Storage lossOut, Storage grad, long rows, long cols) {
         boolean mean = reduction == Reduction.MEAN;
         float gradScale = mean ? (float) (1.0 / rows) : 1f;
+        if (lossOut != null && rows > Integer.MAX_VALUE) { // before any kernel writes the gradient
+            throw new dev.kengine.InvalidArgumentException("opencl: " + rows + " cross-entropy rows exceed the "
+                    + Integer.MAX_VALUE + " the loss kernel counts");
+        }
         cl_mem rowLoss = buffer(Math.max(16, rows * accBytes));
         try {
             if (rows > 0 && shape.onePerItem()) {
@@ -1169,10 +1179,6 @@ final class OpenClDriver implements BackendDriver {
                         memOrDummy(grad), grad != null, gradScale, rows, cols);
             }
             if (lossOut != null) {
-                if (rows > Integer.MAX_VALUE) {
-                    throw new dev.kengine.InvalidArgumentException("opencl: " + rows + " cross-entropy rows exceed the "
-                            + Integer.MAX_VALUE + " the loss kernel counts");
-                }
                 launchGroups(KernelFamily.REDUCE, "k_sum_finish", 1, rowLoss, (int) rows, mean, rows, mem(lossOut));
             }
         } finally {

@@ -275,7 +275,8 @@ class DriverBehaviourTest {
             d.write(sa, 0, MemorySegment.ofArray(a), a.length);
             d.write(sw, 0, MemorySegment.ofArray(w), w.length);
             d.linear(sa, sw, null, z, y, m, k, n, Activation.IDENTITY);
-            assertEquals(MatmulTuning.SMALL, d.tuning(), "the 256-work-item tiles lowered to the 64 of SMALL");
+            assertTrue(d.tuning().workGroupSize() <= 128 && MatmulTuning.allParams().contains(d.tuning()),
+                    "the 256-work-item tiles lowered to a tiling of the table that fits 128: " + d.tuning());
             float[] ys = new float[m * n];
             d.read(y, 0, MemorySegment.ofArray(ys), ys.length);
             for (int i = 0; i < m; i++) {
@@ -306,11 +307,11 @@ class DriverBehaviourTest {
             }
         }
         try (OpenClDriver d = new OpenClDriver(dev, ProgramCache.cacheDirectory(null), MatmulTuning.DEFAULT,
-                LaunchTuning.GRID_STRIDE, false, 32)) {
+                LaunchTuning.GRID_STRIDE, false, 16)) {
             Storage sa = d.allocate(16);
             var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kengine.DeviceException.class,
                     () -> d.matmul(sa, false, sa, false, sa, 1, 4, 4, 4, 1f, 0f, 0, 0, 0));
-            assertTrue(e.getMessage().contains("kernel k_gemm allows at most 32 work-items per group"), e.getMessage());
+            assertTrue(e.getMessage().contains("kernel k_gemm allows at most 16 work-items per group"), e.getMessage());
             sa.release();
         }
     }

@@ -621,6 +621,10 @@ K_FN kuint k_convert(int from, kuint bits, int to) {
 #define K_F16_STORE(ptr, i, v) ((ptr)[i] = (kushort) k_f32_to_f16(K_AS_UINT(v)))
 #endif
 #define K_HALF_LOAD(ptr, i, dt) ((dt) == K_DT_BF16 ? K_AS_FLOAT((kuint) (ptr)[i] << 16) : K_F16_LOAD(ptr, i))
+/* As K_HALF_STORE with float16 by the integer rounding (k_f32_to_f16) everywhere: a NaN keeps Conversions' sign and
+ * payload bits, as a cast gives them (ops whose results the facade used to round through a cast). */
+#define K_HALF_STORE_EXACT(ptr, i, dt, v) ((ptr)[i] = (kushort) ((dt) == K_DT_BF16 ? k_f32_to_bf16(K_AS_UINT(v)) \
+                                                                             : k_f32_to_f16(K_AS_UINT(v))))
 #define K_HALF_STORE(ptr, i, dt, v) \
     do { if ((dt) == K_DT_BF16) { (ptr)[i] = (kushort) k_f32_to_bf16(K_AS_UINT(v)); } else { K_F16_STORE(ptr, i, v); } } while (0)
 
@@ -643,6 +647,14 @@ K_FN void k_half_store16(__global kushort* p, kidx i, int dt, float16 v) {
         K_STORE16_U16(p + i, convert_ushort16(select(r, q, (b & (uint16) 0x7FFFFFFFu) > (uint16) 0x7F800000u)));
     } else {
         vstore_half16_rte(v, 0, (__global half*) (p + i));
+        if (K_ANY16(isnan(v))) {
+            /* A NaN's sign and payload are the runtime's in vstore_half: those lanes again by Conversions' rule. */
+            for (int j = 0; j < 16; j++) {
+                if (isnan(v[j])) {
+                    p[i + j] = (kushort) k_f32_to_f16(as_uint(v[j]));
+                }
+            }
+        }
     }
 }
 #endif

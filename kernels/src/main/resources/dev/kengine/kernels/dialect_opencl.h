@@ -67,6 +67,19 @@ typedef float4 kfloat4;
 #define K_INF INFINITY
 #define K_NAN NAN
 
+/* Whether any of sixteen lanes is true: clang's vector reduction where it has one (a single mask test; PoCL's any()
+ * tests the lanes one by one), any() elsewhere. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_reduce_or)
+#define K_REDUCE_OR 1
+#endif
+#endif
+#ifdef K_REDUCE_OR
+#define K_ANY16(c) __builtin_reduce_or(c)
+#else
+#define K_ANY16(c) any(c)
+#endif
+
 #if defined(K_OWN_EXP) && K_OWN_EXP
 /* CPU devices (the host sets K_OWN_EXP): the runtime's exp and expm1 are calls that PoCL's vectoriser cannot
  * widen, which left every kernel using them scalar (a plain exp kernel moved 9 GB/s where a copy moves 60). Here
@@ -164,16 +177,6 @@ K_FN float16 k_exp_core16(float16 x) {
 /* e^x for x <= 0 (and NaN), the same bits as k_exp_any: the short form unless a lane is below -87, tested with
  * clang's vector reduction (one mask test; PoCL's any() tests the sixteen lanes one by one and cost more than it
  * saves); k_exp_any elsewhere. */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_reduce_or)
-#define K_REDUCE_OR 1
-#endif
-#endif
-#ifdef K_REDUCE_OR
-#define K_ANY16(c) __builtin_reduce_or(c)
-#else
-#define K_ANY16(c) any(c)
-#endif
 K_FN float16 k_exp_nonpos16(float16 x) {
 #ifdef K_REDUCE_OR
     return __builtin_reduce_or(x < -87.0f) ? k_exp_any(x) : k_exp_core16(x);

@@ -247,7 +247,7 @@ __kernel void k_dropout_half(__global const kushort* x, __global kushort* y, __g
             } else {
                 mask[i + j] = keep ? 1.0f : 0.0f;
             }
-            K_HALF_STORE(y, i + j, dt, K_HALF_LOAD(x, i + j, dt) * (keep ? scale : 0.0f));
+            K_HALF_STORE_EXACT(y, i + j, dt, K_HALF_LOAD(x, i + j, dt) * (keep ? scale : 0.0f));
         }
     }
 }
@@ -256,6 +256,6 @@ __kernel void k_dropout_backward_half(__global const kushort* dy, __global const
                                       int bytes, __global kushort* dx, klong n, float scale, int dt) {
     K_FOR_ELEMENT(i, n) {
         int keep = bytes ? mask8[i] != 0 : mask[i] != 0.0f;
-        K_HALF_STORE(dx, i, dt, K_HALF_LOAD(dy, i, dt) * (keep ? scale : 0.0f));
+        K_HALF_STORE_EXACT(dx, i, dt, K_HALF_LOAD(dy, i, dt) * (keep ? scale : 0.0f));
     }
 }

@@ -165,13 +165,6 @@ public final class Table {
     }
 
     /**
-     * Every row and backend failing the ulp criterion (or failing to run where PyTorch ran), with
-     * its numbers and its worst element.
-     *
-     * @param r the report
-     * @return one line each; empty when PyTorch is not present
-     */
-    /**
      * Why {@code --strict} fails this report: no backend ran, no PyTorch verdicts, a failure of the criterion, an output
      * beyond the kit's tolerance, or an error on a backend. Empty when strict passes.
      */
@@ -195,6 +188,13 @@ public final class Table {
         return out;
     }
 
+    /**
+     * Every row and backend failing the ulp criterion (or failing to run where PyTorch ran), with
+     * its numbers and its worst element.
+     *
+     * @param r the report
+     * @return one line each; empty when PyTorch is not present
+     */
     public static List<String> failures(Report r) {
         List<String> out = new ArrayList<>();
         for (Row row : r.rows()) {

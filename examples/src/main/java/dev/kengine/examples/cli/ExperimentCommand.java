@@ -84,8 +84,9 @@ final class ExperimentCommand {
         if (epochs < 1) {
             throw new UsageException("--epochs must be at least 1, got " + epochs);
         }
-        Path out = Report.writableFolder("--out", o.string("out", "out/experiment-" + canonical));
+        String outFolder = o.string("out", "out/experiment-" + canonical);
         try (Backend backend = Backends.open(o.string("backend", null))) {
+            Path out = Report.writableFolder("--out", outFolder); // once the backend is good, before any training
             report.line("experiment %s on backend %s, seed %d", canonical, Backends.describe(backend), seed);
             List<Path> charts = switch (canonical) {
                 case "vanishing" -> vanishing(backend, out, epochs, seed);

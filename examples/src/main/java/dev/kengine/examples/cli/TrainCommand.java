@@ -93,12 +93,14 @@ public final class TrainCommand {
         if (profileSteps < 0) {
             throw new UsageException("--profile-steps must be >= 0, got " + profileSteps);
         }
-        Path out = Report.writableFolder("--out", o.string("out", "out/train"));
+        String outFolder = o.string("out", "out/train");
 
         Dataset train = data.split().train();
         Dataset test = data.split().test();
         try (Backend backend = Backends.open(o.string("backend", null));
              Trainer trainer = new Trainer(backend, config, train, test)) {
+            // Made now, once the options and the backend are good, and before any training.
+            Path out = Report.writableFolder("--out", outFolder);
             report.line("train %s: %d training and %d test samples, %d features, %d classes", train.name().replace(" train", ""),
                     train.rows(), test.rows(), train.columns(), train.classes());
             report.line("backend %s", Backends.describe(backend));
