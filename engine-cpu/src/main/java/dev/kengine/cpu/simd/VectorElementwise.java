@@ -285,33 +285,6 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    /**
-     * The tail lanes of a bfloat16 block's float results in out (index 0 at x[xOff]), after its vector loop (x and dy
-     * are not written before the rounding pass): a vector with a tail lane is widened into scratch first (out is the
-     * first of the thread's scratch blocks, the lanes go to the second).
-     */
-    private static void geluTailsBf16(int form, short[] x, int xOff, short[] dy, int dyOff, float[] out, int n) {
-        float[] lanes = null;
-        for (int i = 0; i < n; i += L) {
-            // Widened with Vector API calls only (loadBFloat16's body): through the helper, which returns a vector,
-            // a compilation that inlined this method into a kernel past C2's inlining cutoff boxed it.
-            FloatVector v = ((IntVector) ShortVector.fromArray(SH, x, xOff + i).convertShape(S2I, SI, 0))
-                    .lanewise(LSHL, 16).reinterpretAsFloats();
-            if (v.compare(LT, -GELU_TAIL).anyTrue()) {
-                if (lanes == null) {
-                    // The bfloat16 kernels' results are in the first scratch block (out); the second is free.
-                    lanes = BLOCK_SCRATCH.get()[1];
-                }
-                v.intoArray(lanes, 0);
-                if (dy != null) {
-                    ((IntVector) ShortVector.fromArray(SH, dy, dyOff + i).convertShape(S2I, SI, 0))
-                            .lanewise(LSHL, 16).reinterpretAsFloats().intoArray(lanes, L);
-                }
-                geluTail(form, lanes, 0, dy == null ? null : lanes, L, out, i);
-            }
-        }
-    }
-
     private static FloatVector reluDerivative(FloatVector dy, FloatVector x) {
         VectorMask<Float> zero = x.compare(LE, 0f).and(dy.compare(EQ, dy));
         return FloatVector.broadcast(S, Float.NaN).blend(0f, zero).blend(dy, x.compare(GT, 0f));
@@ -473,32 +446,32 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    private static void geluForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+    private static void geluForwardHalf(boolean bf, float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         // The results in a block of their own: the GELU kernels read x again after their loop (see geluTails).
         float[][] t = BLOCK_SCRATCH.get();
         for (int b = -BLOCK; b < bound; b += BLOCK) {
             if (b >= 0) {
                 int n = Math.min(BLOCK, bound - b);
                 geluForward(p, t[0], 0, t[1], 0, n);
-                narrowFloat16(t[1], 0, y, yOff + b, n);
+                narrowHalf(bf, t[1], 0, y, yOff + b, n);
             }
             if (b + BLOCK < bound) {
-                widenFloat16(x, xOff + b + BLOCK, t[0], 0, Math.min(BLOCK, bound - b - BLOCK));
+                widenHalf(bf, x, xOff + b + BLOCK, t[0], 0, Math.min(BLOCK, bound - b - BLOCK));
             }
         }
     }
 
-    private static void geluTanhForwardFp16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
+    private static void geluTanhForwardHalf(boolean bf, float p, short[] x, int xOff, short[] y, int yOff, int bound) {
         // The results in a block of their own: the GELU kernels read x again after their loop (see geluTails).
         float[][] t = BLOCK_SCRATCH.get();
         for (int b = -BLOCK; b < bound; b += BLOCK) {
             if (b >= 0) {
                 int n = Math.min(BLOCK, bound - b);
                 geluTanhForward(p, t[0], 0, t[1], 0, n);
-                narrowFloat16(t[1], 0, y, yOff + b, n);
+                narrowHalf(bf, t[1], 0, y, yOff + b, n);
             }
             if (b + BLOCK < bound) {
-                widenFloat16(x, xOff + b + BLOCK, t[0], 0, Math.min(BLOCK, bound - b - BLOCK));
+                widenHalf(bf, x, xOff + b + BLOCK, t[0], 0, Math.min(BLOCK, bound - b - BLOCK));
             }
         }
     }
@@ -551,34 +524,34 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    private static void geluBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+    private static void geluBackwardHalf(boolean bf, float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         float[][] t = BLOCK_SCRATCH.get();
         for (int b = from - BLOCK; b < bound; b += BLOCK) {
             if (b >= from) {
                 int n = Math.min(BLOCK, bound - b);
                 geluBackward(p, t[0], t[1], t[2], 0, n);
-                narrowFloat16(t[2], 0, dx, b, n);
+                narrowHalf(bf, t[2], 0, dx, b, n);
             }
             if (b + BLOCK < bound) {
                 int n = Math.min(BLOCK, bound - b - BLOCK);
-                widenFloat16(dy, b + BLOCK, t[0], 0, n);
-                widenFloat16(x, b + BLOCK, t[1], 0, n);
+                widenHalf(bf, dy, b + BLOCK, t[0], 0, n);
+                widenHalf(bf, x, b + BLOCK, t[1], 0, n);
             }
         }
     }
 
-    private static void geluTanhBackwardFp16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
+    private static void geluTanhBackwardHalf(boolean bf, float p, short[] dy, short[] x, short[] dx, int from, int bound) {
         float[][] t = BLOCK_SCRATCH.get();
         for (int b = from - BLOCK; b < bound; b += BLOCK) {
             if (b >= from) {
                 int n = Math.min(BLOCK, bound - b);
                 geluTanhBackward(p, t[0], t[1], t[2], 0, n);
-                narrowFloat16(t[2], 0, dx, b, n);
+                narrowHalf(bf, t[2], 0, dx, b, n);
             }
             if (b + BLOCK < bound) {
                 int n = Math.min(BLOCK, bound - b - BLOCK);
-                widenFloat16(dy, b + BLOCK, t[0], 0, n);
-                widenFloat16(x, b + BLOCK, t[1], 0, n);
+                widenHalf(bf, dy, b + BLOCK, t[0], 0, n);
+                widenHalf(bf, x, b + BLOCK, t[1], 0, n);
             }
         }
     }
@@ -607,6 +580,29 @@ public final class VectorElementwise implements Elementwise {
             widenBFloat16(src, sOff, dst, dOff, n);
         } else {
             widenFloat16(src, sOff, dst, dOff, n);
+        }
+    }
+
+    /**
+     * Widens or narrows one block of bfloat16 ({@code bf}) or float16 bits, as the GELU kernels' blocks need: the GELU
+     * of a block runs as the float32 kernel on the widened block (its vectors never cross a call C2 might leave out of
+     * line: the fused bfloat16 loop sat within a few hundred nodes of C2's inlining cutoff and, on some profiles,
+     * boxed every vector).
+     */
+    private static void widenHalf(boolean bf, short[] src, int sOff, float[] dst, int dOff, int n) {
+        if (bf) {
+            widenBFloat16(src, sOff, dst, dOff, n);
+        } else {
+            widenFloat16(src, sOff, dst, dOff, n);
+        }
+    }
+
+    /** {@link #widenHalf}'s other half: a block rounded to bfloat16 ({@code bf}) or float16. */
+    private static void narrowHalf(boolean bf, float[] src, int sOff, short[] dst, int dOff, int n) {
+        if (bf) {
+            narrowBFloat16(src, sOff, dst, dOff, n);
+        } else {
+            narrowFloat16(src, sOff, dst, dOff, n);
         }
     }
 
@@ -789,8 +785,8 @@ public final class VectorElementwise implements Elementwise {
             case ELU -> eluForwardBf16(p, x, xOff, y, yOff, bound);
             case SWISH -> swishForwardBf16(p, x, xOff, y, yOff, bound);
             case SOFTPLUS -> softplusForwardBf16(p, x, xOff, y, yOff, bound);
-            case GELU -> geluForwardBf16(p, x, xOff, y, yOff, bound);
-            case GELU_TANH -> geluTanhForwardBf16(p, x, xOff, y, yOff, bound);
+            case GELU -> geluForwardHalf(true, p, x, xOff, y, yOff, bound);
+            case GELU_TANH -> geluTanhForwardHalf(true, p, x, xOff, y, yOff, bound);
         }
     }
 
@@ -810,8 +806,8 @@ public final class VectorElementwise implements Elementwise {
                 }
             }
             case SOFTPLUS -> softplusForwardFp16(p, x, xOff, y, yOff, bound);
-            case GELU -> geluForwardFp16(p, x, xOff, y, yOff, bound);
-            case GELU_TANH -> geluTanhForwardFp16(p, x, xOff, y, yOff, bound);
+            case GELU -> geluForwardHalf(false, p, x, xOff, y, yOff, bound);
+            case GELU_TANH -> geluTanhForwardHalf(false, p, x, xOff, y, yOff, bound);
         }
     }
 
@@ -1128,23 +1124,6 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    private static void geluForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
-        for (int b = 0; b < bound; b += BLOCK) {
-            int n = Math.min(BLOCK, bound - b);
-            boolean tail = false;
-            for (int i = 0; i < n; i += L) {
-                FloatVector v = loadBFloat16(x, xOff + b + i);
-                tail |= v.compare(LT, -GELU_TAIL).anyTrue();
-                gelu(v).intoArray(t, i);
-            }
-            if (tail) {
-                geluTailsBf16(TAIL_GELU, x, xOff + b, null, 0, t, n);
-            }
-            narrowBFloat16(t, 0, y, yOff + b, n);
-        }
-    }
-
     /** 2√(2/π) and 0.044715 in float, for 2u = 2√(2/π)·x·(1 + 0.044715x²) and its derivative. */
     private static final float GELU_TANH_TWO_SCALE = (float) (2 * ScalarElementwise.GELU_TANH_SCALE);
     private static final float GELU_TANH_CUBIC = (float) ScalarElementwise.GELU_TANH_CUBIC;
@@ -1194,23 +1173,6 @@ public final class VectorElementwise implements Elementwise {
             }
             geluTails(TAIL_GELU_TANH, x, xOff + b, null, 0, t, 0, n);
             System.arraycopy(t, 0, y, yOff + b, n);
-        }
-    }
-
-    private static void geluTanhForwardBf16(float p, short[] x, int xOff, short[] y, int yOff, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
-        for (int b = 0; b < bound; b += BLOCK) {
-            int n = Math.min(BLOCK, bound - b);
-            boolean tail = false;
-            for (int i = 0; i < n; i += L) {
-                FloatVector v = loadBFloat16(x, xOff + b + i);
-                tail |= v.compare(LT, -GELU_TAIL).anyTrue();
-                geluTanh(v).intoArray(t, i);
-            }
-            if (tail) {
-                geluTailsBf16(TAIL_GELU_TANH, x, xOff + b, null, 0, t, n);
-            }
-            narrowBFloat16(t, 0, y, yOff + b, n);
         }
     }
 
@@ -1308,8 +1270,8 @@ public final class VectorElementwise implements Elementwise {
             case ELU -> eluBackwardBf16(p, dy, x, dx, from, bound);
             case SWISH -> swishBackwardBf16(p, dy, x, dx, from, bound);
             case SOFTPLUS -> softplusBackwardBf16(p, dy, x, dx, from, bound);
-            case GELU -> geluBackwardBf16(p, dy, x, dx, from, bound);
-            case GELU_TANH -> geluTanhBackwardBf16(p, dy, x, dx, from, bound);
+            case GELU -> geluBackwardHalf(true, p, dy, x, dx, from, bound);
+            case GELU_TANH -> geluTanhBackwardHalf(true, p, dy, x, dx, from, bound);
         }
     }
 
@@ -1329,8 +1291,8 @@ public final class VectorElementwise implements Elementwise {
                 }
             }
             case SOFTPLUS -> softplusBackwardFp16(p, dy, x, dx, from, bound);
-            case GELU -> geluBackwardFp16(p, dy, x, dx, from, bound);
-            case GELU_TANH -> geluTanhBackwardFp16(p, dy, x, dx, from, bound);
+            case GELU -> geluBackwardHalf(false, p, dy, x, dx, from, bound);
+            case GELU_TANH -> geluTanhBackwardHalf(false, p, dy, x, dx, from, bound);
         }
     }
 
@@ -1624,23 +1586,6 @@ public final class VectorElementwise implements Elementwise {
         }
     }
 
-    private static void geluBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
-        for (int b = from; b < bound; b += BLOCK) {
-            int n = Math.min(BLOCK, bound - b);
-            boolean tail = false;
-            for (int i = 0; i < n; i += L) {
-                FloatVector v = loadBFloat16(x, b + i);
-                tail |= v.compare(LT, -GELU_TAIL).anyTrue();
-                geluGradient(loadBFloat16(dy, b + i), v).intoArray(t, i);
-            }
-            if (tail) {
-                geluTailsBf16(TAIL_GELU_SLOPE, x, b, dy, b, t, n);
-            }
-            narrowBFloat16(t, 0, dx, b, n);
-        }
-    }
-
     /**
      * dy·σ(2u)·(1 + x·2u′·(1 − σ(2u))), 2u′ = 2√(2/π)(1 + 3·0.044715x²), the slope by {@link #sigmoidSlopeFactored}
      * (its zero is at x ≈ −0.75, where the rational fit it replaced was 4.5 times PyTorch's error). The double tail
@@ -1681,23 +1626,6 @@ public final class VectorElementwise implements Elementwise {
             }
             geluTails(TAIL_GELU_TANH_SLOPE, x, b, dy, b, t, 0, n);
             System.arraycopy(t, 0, dx, b, n);
-        }
-    }
-
-    private static void geluTanhBackwardBf16(float p, short[] dy, short[] x, short[] dx, int from, int bound) {
-        float[] t = BLOCK_SCRATCH.get()[0];
-        for (int b = from; b < bound; b += BLOCK) {
-            int n = Math.min(BLOCK, bound - b);
-            boolean tail = false;
-            for (int i = 0; i < n; i += L) {
-                FloatVector v = loadBFloat16(x, b + i);
-                tail |= v.compare(LT, -GELU_TAIL).anyTrue();
-                geluTanhGradient(loadBFloat16(dy, b + i), v).intoArray(t, i);
-            }
-            if (tail) {
-                geluTailsBf16(TAIL_GELU_TANH_SLOPE, x, b, dy, b, t, n);
-            }
-            narrowBFloat16(t, 0, dx, b, n);
         }
     }
 
