@@ -156,14 +156,20 @@ K_FN void k_dropout_store64(uint16* w, kuint t, __global const float* x, __globa
 /* Work-item g owns elements 128 g .. 128 g + 127 (32 Philox blocks), with no test: the host launches whole
  * work-groups over whole blocks of 128 x wg elements only, and k_dropout over the rest (as the activations'
  * sixteen-lane kernels). */
+/* The Philox words of the 32 blocks of elements base .. base + 127 (the first 64 in a, the rest in b), and the
+ * threshold they are kept above. */
+K_FN kuint k_dropout_words128(kidx base, float p, kulong seed, kulong offset, uint16* a, uint16* b) {
+    k_dropout_counters16(a, base, offset);
+    k_dropout_counters16(b, base + 64, offset);
+    k_philox16x2(a, b, (kuint) seed, (kuint) (seed >> 32));
+    return k_keep_threshold(p);
+}
+
 K_FN void k_dropout128(__global const float* x, __global float* y, __global float* mask, __global kuchar* mask8,
                        float p, float scale, kulong seed, kulong offset) {
     kidx base = (kidx) get_global_id(0) << 7;
     uint16 a[4], b[4];
-    k_dropout_counters16(a, base, offset);
-    k_dropout_counters16(b, base + 64, offset);
-    k_philox16x2(a, b, (kuint) seed, (kuint) (seed >> 32));
-    kuint t = k_keep_threshold(p);
+    kuint t = k_dropout_words128(base, p, seed, offset, a, b);
     k_dropout_store64(a, t, x, y, mask, mask8, base, scale);
     k_dropout_store64(b, t, x, y, mask, mask8, base + 64, scale);
 }
@@ -185,10 +191,7 @@ K_OPENCL_KERNEL void k_dropout16_half(__global const kushort* x, __global kushor
                                       kulong offset, int dt) {
     kidx base = (kidx) get_global_id(0) << 7;
     uint16 a[4], b[4];
-    k_dropout_counters16(a, base, offset);
-    k_dropout_counters16(b, base + 64, offset);
-    k_philox16x2(a, b, (kuint) seed, (kuint) (seed >> 32));
-    kuint t = k_keep_threshold(p);
+    kuint t = k_dropout_words128(base, p, seed, offset, a, b);
     for (int half64 = 0; half64 < 2; half64++) {
         uint16* w = half64 == 0 ? a : b;
         kidx at = base + 64 * half64;

@@ -159,9 +159,6 @@ public final class Compare {
                 throw new IllegalArgumentException("--python is for the PyTorch peer, which this run leaves out"
                         + (peers ? " (name pytorch in --backends, or run without --quick)" : " (--no-peers)"));
             }
-            if (pythonGiven && python.contains("/") && !Files.isExecutable(Path.of(python))) {
-                throw new IllegalArgumentException("--python " + python + ": no such executable");
-            }
             return o;
         }
 

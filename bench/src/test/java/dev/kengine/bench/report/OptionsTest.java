@@ -47,7 +47,6 @@ class OptionsTest {
         "--backends openblas --no-anchors|--backends names the anchor openblas but --no-anchors leaves anchors out",
         "--backends pytorch --no-peers|--backends names the peer pytorch but --no-peers leaves peers out",
         "--quick --python /usr/bin/python3|--python is for the PyTorch peer, which this run leaves out",
-        "--backends pytorch --python /nonexistent/python3|--python /nonexistent/python3: no such executable",
         "--html /proc/kengine-report|--html /proc/kengine-report: cannot make the folder",
         "--html /etc/hostname/x|--html /etc/hostname/x: cannot make the folder",
     })
