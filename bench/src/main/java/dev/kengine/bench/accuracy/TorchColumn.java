@@ -99,8 +99,16 @@ public final class TorchColumn {
             } catch (IOException e) {
                 return Results.absent("python '" + python + "' cannot be started: " + e.getMessage());
             }
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            boolean done;
+            try {
+                done = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // gone before its folder is removed
+                throw e;
+            }
+            if (!done) {
+                // Stopped, and waited for, before the folder it writes into is removed.
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 return Results.absent("the PyTorch script ran past " + timeoutSeconds + " s");
             }
             String output = Files.readString(log, StandardCharsets.UTF_8).strip();

@@ -45,23 +45,56 @@ public final class CHarness {
         }
         Path c = work.resolve(name + "-" + hash + ".c");
         Files.write(c, src);
-        List<String> cmd = new ArrayList<>(List.of("gcc", "-O2", "-o", exe.toString(), c.toString()));
+        // Built under a name of its own and renamed into place: a harness is never seen half written.
+        Path partial = Files.createTempFile(work, name + "-", ".partial");
+        List<String> cmd = new ArrayList<>(List.of("gcc", "-O2", "-o", partial.toString(), c.toString()));
         cmd.addAll(libraries);
-        Process gcc;
+        Output gcc;
         try {
-            gcc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            gcc = run(cmd, work, 120);
         } catch (IOException e) {
-            throw new IOException("gcc not found to build " + source + " (scripts/install-bench.sh installs it)");
+            Files.deleteIfExists(partial);
+            throw new IOException(e.getMessage().startsWith("cannot start") ? "gcc not found to build " + source
+                    + " (scripts/install-bench.sh installs it)" : "building " + source + ": " + e.getMessage());
         }
-        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-                throw new IOException("building " + source + " failed: " + String.join(" ", cmd) + "\n" + log.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while building " + source);
+        if (gcc.exit() != 0) {
+            Files.deleteIfExists(partial);
+            throw new IOException("building " + source + " failed: " + String.join(" ", cmd) + "\n" + gcc.text().strip());
         }
+        Files.move(partial, exe, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         return exe;
+    }
+
+    /** What a finished program printed (standard output and error together) and its exit status. */
+    public record Output(String text, int exit) {}
+
+    /**
+     * Runs {@code cmd} with its output in a file under {@code work} (no pipe to fill), waits at most {@code seconds},
+     * and kills it when it runs past them or the caller is interrupted.
+     *
+     * @throws IOException "cannot start ..." when it cannot be started, or the time it ran past
+     */
+    public static Output run(List<String> cmd, Path work, long seconds) throws IOException {
+        Path log = Files.createTempFile(work, "out-", ".log");
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            Files.deleteIfExists(log);
+            throw new IOException("cannot start " + cmd.getFirst() + ": " + e.getMessage());
+        }
+        try {
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(Path.of(cmd.getFirst()).getFileName() + " ran past " + seconds + " s and was stopped");
+            }
+            return new Output(Files.readString(log, StandardCharsets.UTF_8), p.exitValue());
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while " + Path.of(cmd.getFirst()).getFileName() + " ran");
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 }

@@ -52,7 +52,7 @@ public final class ClBlastAnchor implements Anchor {
         process = new ProcessBuilder(exe.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        String first = out.readLine();
+        String first = readLine(START_SECONDS);
         if (first == null) {
             throw new IOException("the CLBlast harness exited at start (exit " + waitExit() + ")");
         }
@@ -60,6 +60,35 @@ public final class ClBlastAnchor implements Anchor {
             throw new IOException(first.substring(6));
         }
         implementation = "CLBlast (libclblast.so.1) on " + first.substring("device ".length());
+    }
+
+    /** How long the harness may take to open its device, and an sgemm call beyond its own measuring. */
+    static final long START_SECONDS = 120;
+    static final long CALL_SECONDS = 300;
+
+    /** A daemon thread reads the harness's replies, so that a reply can be awaited for a limited time. */
+    private final java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kengine-clblast-reader");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The harness's next line, null at its end; after {@code seconds} without one the harness is killed. */
+    private String readLine(long seconds) throws IOException {
+        java.util.concurrent.Future<String> f = reader.submit(out::readLine);
+        try {
+            return f.get(seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            process.destroyForcibly();
+            reason = "the CLBlast harness gave no answer in " + seconds + " s and was stopped";
+            throw new IOException(reason);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the CLBlast harness");
+        }
     }
 
     private int waitExit() {
@@ -109,7 +138,9 @@ public final class ClBlastAnchor implements Anchor {
             in.write(String.format(Locale.ROOT, "%d %d %d %d %d %.3f %s %s %s%n", s.m(), s.n(), s.k(), 2,
                     plan.repetitions(), plan.maxSeconds(), pa, pb, pc));
             in.flush();
-            String line = out.readLine();
+            // A first call of a shape compiles CLBlast's kernels (about 20 s here); a harness silent far past that is
+            // stuck in its driver and is stopped.
+            String line = readLine(CALL_SECONDS + (long) Math.ceil(plan.maxSeconds() * 4));
             if (line == null) {
                 throw new IllegalStateException("the CLBlast harness died (exit " + waitExit() + ")");
             }
@@ -139,7 +170,7 @@ public final class ClBlastAnchor implements Anchor {
 
     private void stop() {
         if (process != null) {
-            process.destroy();
+            process.destroyForcibly();
             process = null;
         }
     }
@@ -157,5 +188,13 @@ public final class ClBlastAnchor implements Anchor {
             waitExit();
         }
         stop();
+        reader.shutdownNow();
+        for (String f : new String[] {"a.bin", "b.bin", "c.bin"}) {
+            try {
+                Files.deleteIfExists(work.resolve(f));
+            } catch (IOException e) {
+                // left in the run's own folder, which goes with it
+            }
+        }
     }
 }

@@ -1,11 +1,9 @@
 package dev.kengine.bench.anchor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The OpenCL copy ceiling: a plain copy kernel, one float4 per work-item, run by a small C harness
@@ -28,26 +26,26 @@ public final class OpenClCopyKernel {
      */
     public static Result measure(Path work, long floats, int repetitions) throws IOException {
         Path exe = CHarness.build(SOURCE, work, List.of("-lOpenCL"));
-        Process p = new ProcessBuilder(exe.toString(), Long.toString(floats), Integer.toString(repetitions))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String[] lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n");
-        try {
-            p.waitFor(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running the copy kernel");
-        }
+        CHarness.Output out = CHarness.run(List.of(exe.toString(), Long.toString(floats), Integer.toString(repetitions)),
+                work, 60);
         String device = null;
-        for (String line : lines) {
+        for (String line : out.text().split("\n")) {
             if (line.startsWith("error ")) {
                 throw new IOException(line.substring(6));
             } else if (line.startsWith("device ")) {
                 device = line.substring(7).trim();
             } else if (line.startsWith("ok ") && device != null) {
-                double[] v = Arrays.stream(line.substring(3).trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
-                return new Result(device, v[0], Arrays.copyOfRange(v, 1, v.length));
+                try {
+                    double[] v = Arrays.stream(line.substring(3).trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
+                    if (v.length < 2 || !(v[0] > 0) || Double.isInfinite(v[0])) {
+                        throw new NumberFormatException("no finite bandwidth");
+                    }
+                    return new Result(device, v[0], Arrays.copyOfRange(v, 1, v.length));
+                } catch (NumberFormatException e) {
+                    throw new IOException("the copy harness printed an unreadable result '" + line + "'");
+                }
             }
         }
-        throw new IOException("the copy harness printed no result (exit " + p.exitValue() + ")");
+        throw new IOException("the copy harness printed no result (exit " + out.exit() + ")");
     }
 }

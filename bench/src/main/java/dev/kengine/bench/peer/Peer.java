@@ -151,10 +151,23 @@ public final class Peer implements AutoCloseable {
         req.put("reps", plan.repetitions());
         req.put("minrep", plan.minRepetitionSeconds());
         req.put("maxs", plan.maxSeconds());
-        toPeer.write(Protocol.format("run", req) + "\n");
-        toPeer.flush();
+        try {
+            toPeer.write(Protocol.format("run", req) + "\n");
+            toPeer.flush();
+        } catch (IOException e) {
+            // Its end of the pipe is closed: it died; why is its exit status and its log's end, not "Broken pipe".
+            reason = exitReason();
+            throw new IOException(name + ": " + reason);
+        }
         // A slow op gets its warm-up, at least 3 repetitions and each repetition's minimum: a generous bound.
         Protocol.Message reply = next(60 + 20 * Math.max(plan.maxSeconds(), plan.warmupSeconds()));
+        if (!reply.kind().equals("ok") && !reply.kind().equals("error")) {
+            // Not a reply to this request (a native library writing to standard output, say): its real reply may be
+            // queued behind this line, and would be taken for the next request's. The peer is out of the run.
+            process.destroyForcibly();
+            reason = "it printed something else than the protocol: " + Protocol.abbreviate(reply.kind());
+            throw new IOException(name + ": " + reason);
+        }
         double[] seconds;
         try {
             seconds = Protocol.seconds(reply);
@@ -189,7 +202,11 @@ public final class Peer implements AutoCloseable {
         try {
             return Protocol.parse((String) line);
         } catch (IllegalArgumentException e) {
-            throw new IOException(name + " printed something else than the protocol: " + e.getMessage());
+            // Its replies can no longer be matched to the requests (the real one may still be queued behind this line):
+            // the peer is out of the rest of the run, not trusted with the next row.
+            process.destroyForcibly();
+            reason = "it printed something else than the protocol: " + e.getMessage();
+            throw new IOException(name + ": " + reason);
         }
     }
 

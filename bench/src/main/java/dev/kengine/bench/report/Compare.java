@@ -289,9 +289,12 @@ public final class Compare {
     public record DeviceCeiling(String backend, String device, long floats, double copyGBs, String kernel) {}
 
     private static final String PLAIN_COPY = "plain float4 copy kernel";
-    private static final Path COPY_WORK = Path.of(System.getProperty("java.io.tmpdir"), "kengine-bench-opencl-copy");
-    /** Where the peers' inputs, outputs, script and logs go. */
-    static final Path PEER_WORK = Path.of(System.getProperty("java.io.tmpdir"), "kengine-bench-peers");
+    /**
+     * This run's own folder under java.io.tmpdir (made on first use, private to the user, removed at the end): the
+     * C harnesses built for it, the peers' inputs, outputs, script and logs, CLBlast's matrices. Two runs at once, or
+     * two users, never read each other's files, and nothing from an earlier run is taken for this one's.
+     */
+    private Path runWork;
     private final Options options;
     private final PrintStream err;
     /** Each device backend's copy ceiling, by backend name, measured once when the backends open. */
@@ -411,6 +414,41 @@ public final class Compare {
 
     /** Runs the whole report. */
     public Report run() {
+        try {
+            return measureAll();
+        } finally {
+            deleteWork();
+        }
+    }
+
+    /** {@link #runWork}'s folder {@code sub}, made on first use. */
+    private Path work(String sub) {
+        try {
+            if (runWork == null) {
+                runWork = Files.createTempDirectory("kengine-compare-");
+            }
+            return Files.createDirectories(runWork.resolve(sub));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("compare: cannot make a work folder under "
+                    + System.getProperty("java.io.tmpdir"), e);
+        }
+    }
+
+    private void deleteWork() {
+        if (runWork == null) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(runWork)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            err.println("compare: could not remove the run's work folder " + runWork + ": " + e.getMessage());
+        }
+        runWork = null;
+    }
+
+    private Report measureAll() {
         long start = System.nanoTime();
         Map<String, Object> machine = machine();
         CpuTimes cpuAtStart = CpuTimes.now();
@@ -504,7 +542,7 @@ public final class Compare {
                     anchorInfo.add(m);
                     err.println("compare: anchor clblast skipped because of --quick");
                 } else {
-                    anchors.add(new ClBlastAnchor(Path.of(System.getProperty("java.io.tmpdir"), "kengine-bench-clblast")));
+                    anchors.add(new ClBlastAnchor(work("clblast")));
                 }
             }
             for (Anchor a : anchors) {
@@ -544,7 +582,7 @@ public final class Compare {
                     rows.addAll(measureOpSize(d, size, impls, reference, ceilings, rows));
                     PeerTask task = PeerTask.of(d, size, SEED);
                     if (task != null) {
-                        task.deleteInputs(PEER_WORK);
+                        task.deleteInputs(work("peers"));
                     }
                 }
             }
@@ -673,7 +711,7 @@ public final class Compare {
         if (impl.name().equals("opencl")) {
             String why;
             try {
-                OpenClCopyKernel.Result r = OpenClCopyKernel.measure(COPY_WORK, n, options.plan().repetitions());
+                OpenClCopyKernel.Result r = OpenClCopyKernel.measure(work("opencl-copy"), n, options.plan().repetitions());
                 if (r.device().contains(b.capabilities().deviceName())) {
                     DeviceCeiling c = new DeviceCeiling(impl.name(), b.capabilities().deviceName(), n, r.gbs(), PLAIN_COPY);
                     deviceCeilings.put(impl.name(), c);
@@ -713,7 +751,7 @@ public final class Compare {
             return false;
         }
         try {
-            OpenClCopyKernel.Result r = OpenClCopyKernel.measure(COPY_WORK, c.floats(), options.plan().repetitions());
+            OpenClCopyKernel.Result r = OpenClCopyKernel.measure(work("opencl-copy"), c.floats(), options.plan().repetitions());
             err.printf(Locale.ROOT, "compare:   at the end, opencl: plain float4 copy kernel %.1f GB/s%n", r.gbs());
             if (r.gbs() > c.copyGBs()) {
                 deviceCeilings.put("opencl", new DeviceCeiling(c.backend(), c.device(), c.floats(), r.gbs(), c.kernel()));
@@ -766,7 +804,7 @@ public final class Compare {
         }
         return sizedDeviceCopies.computeIfAbsent(n, k -> {
             try {
-                OpenClCopyKernel.Result r = OpenClCopyKernel.measure(COPY_WORK, k, options.plan().repetitions());
+                OpenClCopyKernel.Result r = OpenClCopyKernel.measure(work("opencl-copy"), k, options.plan().repetitions());
                 err.printf(Locale.ROOT, "compare:   opencl copy kernel over %s floats: %.1f GB/s%n", OpDescriptor.elements(k), r.gbs());
                 return r.gbs();
             } catch (IOException e) {
@@ -1056,7 +1094,7 @@ public final class Compare {
         PeerTask task = PeerTask.of(d, size, SEED);
         Peer.Result r;
         try {
-            r = impl.peer().run(task, PEER_WORK, options.plan());
+            r = impl.peer().run(task, work("peers"), options.plan());
         } catch (IOException e) {
             return failed(d, size, impl, impl.name() + " failed: " + e.getMessage());
         }
@@ -1125,7 +1163,7 @@ public final class Compare {
             String why = null;
             List<String> command = null;
             try {
-                command = name.equals(Peers.PYTORCH) ? Peers.pytorchCommand(options.python(), PEER_WORK) : Peers.nd4jCommand();
+                command = name.equals(Peers.PYTORCH) ? Peers.pytorchCommand(options.python(), work("peers")) : Peers.nd4jCommand();
                 why = name.equals(Peers.ND4J) ? Peers.nd4jMissing(command) : null;
             } catch (IOException e) {
                 why = e.getMessage();
@@ -1135,7 +1173,7 @@ public final class Compare {
             if (why == null) {
                 err.println("compare: starting peer " + name + " (a process per thread count: " + options.threads() + ")");
                 for (int t : options.threads()) {
-                    Peer p = Peer.start(name, command, t, PEER_WORK);
+                    Peer p = Peer.start(name, command, t, work("peers"));
                     toClose.add(p);
                     if (p.unavailableReason() != null) {
                         why = p.unavailableReason();

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./engine soak}: the engine under a hostile caller and a long run, per backend, with the
@@ -355,7 +356,10 @@ public final class Soak {
         }
     }
 
-    /** Runs the out-of-memory phase in a child JVM under {@code ulimit -v}; a crash there is a miss. */
+    /** The longest the out-of-memory child may run (it fills memory in about a minute). */
+    static final long OOM_CHILD_SECONDS = 600;
+
+    /** Runs the out-of-memory phase in a child JVM under {@code ulimit -v}; a crash or a hang there is a miss. */
     private void oomInChild(String name) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -365,15 +369,34 @@ public final class Soak {
                 "%sexec '%s' --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx1g "
                         + "-XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=128m -Xss1m -cp '%s' %s --oom-child %s",
                 limit, java, cp, Soak.class.getName(), name);
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true);
+        // Its output into a file (no pipe to fill), and a limit: a child that hangs once its memory ran out is a
+        // hang, the target this phase checks, not a reason for the soak to wait for ever.
+        Path log = Files.createTempFile("kengine-soak-oom-", ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("MALLOC_ARENA_MAX", "2");
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        int rc = p.waitFor();
+        int rc;
+        String out;
+        try {
+            if (p.waitFor(OOM_CHILD_SECONDS, TimeUnit.SECONDS)) {
+                rc = p.exitValue();
+            } else {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+                rc = -1;
+                missed.add(name + ": the out-of-memory child hung (no exit in " + OOM_CHILD_SECONDS + " s); stopped");
+            }
+            out = Files.readString(log);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            throw e;
+        } finally {
+            Files.deleteIfExists(log);
+        }
         String last = out.lines().filter(l -> l.startsWith("oom:")).reduce((a, c) -> c).orElse("oom: no report");
         String under = oomLimitKiB > 0 ? "under ulimit -v " + oomLimitKiB / 1024 + " MiB" : "without a ulimit";
         System.out.printf(Locale.ROOT, "%s (child %s, exit %d, %.1f s)%n", last, under, rc, seconds(t0));
-        if (rc != 0) {
+        if (rc != 0 && rc != -1) { // -1: hung, counted above
             missed.add(name + ": out of memory " + under + " was not recovered (child exit " + rc
                     + "); its output ends:\n" + out.lines().skip(Math.max(0, out.lines().count() - 8))
                     .reduce("", (a, c) -> a + "    " + c + "\n"));

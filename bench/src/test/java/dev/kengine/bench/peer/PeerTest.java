@@ -76,6 +76,27 @@ class PeerTest {
     }
 
     @Test
+    void aPeerThatPrintsOutsideTheProtocolIsStoppedAndNotPresent() throws IOException {
+        // A native library writing to standard output before the reply: the reply would be taken by the next request.
+        String fake = """
+                printf 'ready\tversion=fake\n'
+                while IFS= read -r line; do
+                  case "$line" in quit*) exit 0;; esac
+                  out=$(printf '%s\n' "$line" | tr '\t' '\n' | sed -n 's/^out=//p')
+                  printf '\\x00\\x00\\x80\\x3f' > "$out"
+                  printf 'OpenBLAS : some native chatter\n'
+                  printf 'ok\truns=1\tseconds=1e-3\n'
+                done
+                """;
+        try (Peer p = Peer.start("nd4j", bash(fake), 1, dir)) {
+            assertThrows(IOException.class, () -> p.run(PeerTask.of(Ops.byName("matmul"), 8, 1), dir, Timing.Plan.TINY));
+            assertTrue(p.unavailableReason().startsWith("it printed something else than the protocol"), p.unavailableReason());
+            var e = assertThrows(IOException.class, () -> p.run(PeerTask.of(Ops.byName("matmul"), 8, 1), dir, Timing.Plan.TINY));
+            assertTrue(e.getMessage().contains("is not present"), "no later row takes the queued reply: " + e.getMessage());
+        }
+    }
+
+    @Test
     void aPeerTaskCarriesTheEngineInputs() throws IOException {
         PeerTask t = PeerTask.of(Ops.byName("act_sigmoid"), 1000, 7);
         assertEquals("act", t.fields().get("op"));

@@ -24,15 +24,31 @@ class CompareTest {
     static Compare.Report report;
     static String stderr;
     static List<BackendInfo> infos;
+    /** The run's work folders left in java.io.tmpdir: none (two runs at once never share one, none outlives its run). */
+    static List<String> workLeft;
 
     @BeforeAll
-    static void runOnce() {
+    static void runOnce() throws java.io.IOException {
+        java.util.Set<String> before = workFolders();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         // Every op, every backend on the class path; the CPU anchors too (each absent one must only be reported).
         report = new Compare(Compare.Options.parse("--tiny", "--threads", "1,2", "--no-html"),
                 new PrintStream(err, true, StandardCharsets.UTF_8)).run();
         stderr = err.toString(StandardCharsets.UTF_8);
         infos = Engine.explain();
+        workLeft = workFolders().stream().filter(f -> !before.contains(f)).toList();
+    }
+
+    private static java.util.Set<String> workFolders() throws java.io.IOException {
+        try (var s = java.nio.file.Files.list(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("kengine-compare-"))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
+    void theRunsWorkFolderIsRemoved() {
+        assertEquals(List.of(), workLeft, "kengine-compare-* folders left by the run");
     }
 
     @Test
