@@ -650,7 +650,9 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Replaces the elements with {@code src}, whose length must equal {@link #size()}. The array is
-     * copied before the call returns.
+     * copied before the call returns. Into a tensor of another dtype each value is converted as {@link Conversions}
+     * says: rounded to nearest even into FLOAT16 and BFLOAT16, truncated toward zero and saturated into INT32 and
+     * UINT8 (NaN to 0).
      *
      * @param src the new elements in row-major order; exactly {@link #size()} long
      * @throws InvalidArgumentException if the tensor is closed, {@code src} is null or its length differs

@@ -93,7 +93,7 @@ public interface BackendDriver extends AutoCloseable {
      * @param src at least {@code count} elements' bytes; its arena may be closed by another thread meanwhile,
      *     which makes the segment access throw {@link IllegalStateException} (let it propagate: the
      *     facade reports it as an {@link dev.kengine.InvalidArgumentException})
-     * @param count the number of floats, ≥ 0
+     * @param count the number of elements of the storage's dtype, ≥ 0
      * @throws dev.kengine.DeviceException when the device fails
      */
     void write(Storage dst, long dstOffset, MemorySegment src, long count);
@@ -106,7 +106,7 @@ public interface BackendDriver extends AutoCloseable {
      * @param srcOffset the first element read, ≥ 0
      * @param dst at least {@code count} elements' writable bytes, heap or native, perhaps unaligned; a closed
      *     arena surfaces as {@link IllegalStateException}, as for {@link #write}
-     * @param count the number of floats, ≥ 0
+     * @param count the number of elements of the storage's dtype, ≥ 0
      * @throws dev.kengine.DeviceException when the device fails, now or in the pending work
      */
     void read(Storage src, long srcOffset, MemorySegment dst, long count);

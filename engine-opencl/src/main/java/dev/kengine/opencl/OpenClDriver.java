@@ -283,7 +283,8 @@ final class OpenClDriver implements BackendDriver {
             } else if (base instanceof byte[] array) {
                 enqueueTransfer(write, mem, deviceOffset, bytes, Pointer.to(array).withByteOffset(seg.address()));
             } else {
-                // Other heap arrays (byte[], int[] ...) and native memory another thread could free meanwhile:
+                // Other heap arrays (short[], int[] and float[] at offsets their type does not align, long[] ...) and
+                // native memory another thread could free meanwhile:
                 // through a float[], by MemorySegment.copy, which checks the segment is alive on every access.
                 float[] tmp = new float[(int) Math.min((bytes + 3) / 4, STAGING_FLOATS)];
                 MemorySegment staging = MemorySegment.ofArray(tmp);
