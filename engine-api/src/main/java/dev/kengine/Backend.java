@@ -1971,7 +1971,7 @@ public final class Backend implements AutoCloseable {
             if (dy.size() == 0) {
                 for (Tensor g : t) {
                     if (g != null && g.size() > 0) {
-                        driver.fill(g.storage("gradient"), g.size(), 0f); // no element contributes
+                        fillConverted(g, g.storage("gradient"), 0f); // no element contributes (in the gradients' dtype)
                     }
                 }
                 return result;

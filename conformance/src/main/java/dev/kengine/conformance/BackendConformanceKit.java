@@ -3132,6 +3132,13 @@ public abstract class BackendConformanceKit {
                     Agreement.assertHalfNear("linear backward db in " + h, h, widen(down(rg.db())), down(g.db()), 1e-6);
                     Agreement.assertHalfNear("linear backward dw in " + h + " against the float32 pass", h, widen(down(fg.dw())),
                             down(g.dw()), 0.05);
+                    // A layer of no rows: zero weight and bias gradients in the layer's dtype, as in float32.
+                    LinearOutput none = backend.linear(backend.zeros(h, 0, in), backend.of(w, h, in, out), backend.of(b, h, out),
+                            Activation.GELU);
+                    LinearGradients ng = backend.linearBackward(backend.zeros(h, 0, out), none);
+                    assertEquals(h, ng.dw().dtype());
+                    assertArrayEquals(new float[in * out], ng.dw().toArray(), "dw of a layer of no rows in " + h);
+                    assertArrayEquals(new float[out], ng.db().toArray(), "db of a layer of no rows in " + h);
                     Tensor hx = backend.of(x, h, rows, in);
                     // Against the float64 oracle on the rounded values (the same values the float32 rows are checked on).
                     double xNorm = ReductionOracle.l2Norm(widen(x));

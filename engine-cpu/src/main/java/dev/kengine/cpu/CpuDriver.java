@@ -486,7 +486,9 @@ public final class CpuDriver implements BackendDriver {
         @Override
         public Warmup.Probe build() {
             long[] d = {m, n, k};
-            while (d[0] * d[1] * d[2] > (1L << 21)) {
+            // Shrunk by the product's size with k at least 1: a k of 0 would leave m·n whole (a probe C as large as
+            // the caller's).
+            while (d[0] * d[1] * Math.max(1, d[2]) > (1L << 21)) {
                 int largest = d[0] >= d[1] && d[0] >= d[2] ? 0 : d[1] >= d[2] ? 1 : 2;
                 d[largest] = (d[largest] + 1) / 2;
             }
