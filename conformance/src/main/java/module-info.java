@@ -5,7 +5,8 @@
  * <p>The kit's packages are open to JUnit, which calls its test methods reflectively.
  * {@code dev.kengine.conformance.certify} is the conformance command, which runs the kit through the
  * JUnit Platform launcher (an optional dependency: put junit-platform-launcher and
- * junit-jupiter-engine on the path to run it).
+ * junit-jupiter-engine on the path to run it; on the module path also {@code --add-modules
+ * org.junit.platform.launcher}, since nothing else requires it).
  */
 module dev.kengine.conformance {
     requires transitive dev.kengine;

@@ -204,7 +204,8 @@ public final class Engine {
         }
         String known = providers.stream().map(BackendProvider::name).collect(Collectors.joining(", "));
         throw new BackendUnavailableException("no backend named '" + name + "'; known backends: "
-                + (known.isEmpty() ? "none (is a backend jar on the class path?)" : known));
+                + (known.isEmpty() ? "none (is a backend jar on the class path or module path? a named module must declare"
+                        + " provides dev.kengine.spi.BackendProvider)" : known));
     }
 
     /**
@@ -220,7 +221,7 @@ public final class Engine {
     static String describe(List<BackendInfo> infos) {
         StringBuilder sb = new StringBuilder();
         if (infos.isEmpty()) {
-            sb.append("no backends found on the class path\n");
+            sb.append("no backends found on the class path or module path\n");
         }
         for (BackendInfo i : infos) {
             sb.append(String.format(Locale.ROOT, "%-8s rank %-4d %s%n", i.name(), i.rank(),

@@ -1,6 +1,7 @@
 package com.example.kengine;
 
 import dev.kengine.Backend;
+import dev.kengine.BackendInfo;
 import dev.kengine.Engine;
 import dev.kengine.LinearGradients;
 import dev.kengine.LinearOutput;
@@ -14,14 +15,29 @@ import dev.kengine.op.Reduction;
 import dev.kengine.op.SgdConfig;
 
 /**
- * Opens a backend (the CPU one unless a name is given), runs one training step of a fused dense
- * layer with a softmax cross-entropy loss, and prints the loss before and after the SGD step.
+ * Opens each backend named (the CPU one when none is), runs one training step of a fused dense layer with a softmax
+ * cross-entropy loss, and prints the loss before and after the SGD step; a backend this machine cannot run is
+ * reported and skipped.
  */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        String name = args.length > 0 ? args[0] : "cpu";
+        for (String name : args.length > 0 ? args : new String[] {"cpu"}) {
+            BackendInfo info = Engine.explain().stream().filter(i -> i.name().equals(name)).findFirst().orElse(null);
+            if (info == null) {
+                System.err.println("consumer: no backend " + name + " on the module path");
+                System.exit(1);
+            }
+            if (!info.available()) {
+                System.out.println("kengine " + name + " backend: skipped, unavailable here: " + info.reason());
+                continue;
+            }
+            step(name);
+        }
+    }
+
+    private static void step(String name) {
         try (Backend backend = Engine.open(name); Scope scope = Scope.open()) {
             Tensor x = backend.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);          // 2 samples, 3 features
             Tensor w = backend.init(Shape.of(3, 4), Init.heUniform(), 42);       // same bits on every backend
@@ -42,7 +58,7 @@ public final class Main {
                     backend.capabilities().details().getOrDefault("simd", backend.capabilities().deviceName()),
                     before, after);
             if (!Float.isFinite(before) || !(after < before)) {
-                System.err.println("consumer: the loss did not go down");
+                System.err.println("consumer: the loss did not go down on " + name);
                 System.exit(1);
             }
         }

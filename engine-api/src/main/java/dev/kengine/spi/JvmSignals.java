@@ -155,7 +155,8 @@ public final class JvmSignals {
             } catch (RuntimeException | LinkageError e) {
                 LOG.log(System.Logger.Level.WARNING, "kengine: the JVM's signal handlers cannot be guarded here, so a "
                         + "native library that replaces them (PoCL's LLVM) may end the process; start the JVM with "
-                        + "--enable-native-access=ALL-UNNAMED, or preload its lib/libjsig.so: " + e);
+                        + "--enable-native-access=ALL-UNNAMED (class path) or naming dev.kengine (module path), or preload"
+                        + " its lib/libjsig.so: " + e);
                 return null;
             }
         }

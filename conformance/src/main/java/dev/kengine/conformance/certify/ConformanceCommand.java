@@ -189,7 +189,14 @@ public final class ConformanceCommand {
         List<KitListener.Check> checks;
         System.setOut(err); // the kit prints the fuzzer's summary; the certificate owns standard output
         try {
-            checks = KitRun.run(target, err);
+            try {
+                checks = KitRun.run(target, err);
+            } catch (NoClassDefFoundError e) {
+                err.println("conformance: the JUnit Platform launcher is not on the path (" + e.getMessage() + "); put "
+                        + "junit-platform-launcher and junit-jupiter-engine there, and on the module path add "
+                        + "--add-modules org.junit.platform.launcher");
+                return 2;
+            }
         } finally {
             System.setOut(stdout);
         }
