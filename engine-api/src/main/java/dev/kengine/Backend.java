@@ -612,8 +612,39 @@ public final class Backend implements AutoCloseable {
     public Tensor full(DType dtype, Shape shape, float value) {
         return call(() -> {
             require(Op.FILL);
+            requireNonNull(dtype, "dtype");
+            checkFillValue(dtype, value); // before the tensor is allocated
             Tensor t = empty(dtype, shape);
             fillConverted(t, t.storage("t"), value);
+            return t;
+        });
+    }
+
+    /**
+     * {@link #full(DType, Shape, float)} with an int value: exact in an INT32 tensor across its whole range (a float
+     * holds integers exactly only up to 2<sup>24</sup>), converted by {@link Conversions} for the floating-point
+     * dtypes.
+     *
+     * @param dtype the element type, not null
+     * @param shape the shape, not null
+     * @param value the value; for {@link DType#UINT8} from 0 to 255
+     * @return a new tensor owned by the caller (or the current {@link Scope})
+     * @throws InvalidArgumentException if an argument is null, or {@code value} is outside UINT8's range
+     * @throws UnsupportedOpException if the backend does not store {@code dtype} or lacks {@link Op#FILL}
+     * @throws InvalidStateException if this backend is closed
+     * @throws DeviceOutOfMemoryException if the tensor does not fit
+     */
+    public Tensor full(DType dtype, Shape shape, int value) {
+        return call(() -> {
+            require(Op.FILL);
+            requireNonNull(dtype, "dtype");
+            int bits = intFillBits(dtype, value); // before the tensor is allocated
+            Tensor t = empty(dtype, shape);
+            if (dtype == DType.FLOAT32) {
+                driver.fill(t.storage("t"), t.size(), (float) value);
+            } else {
+                driver.fillBits(t.storage("t"), dtype, t.size(), bits);
+            }
             return t;
         });
     }
@@ -1057,13 +1088,46 @@ public final class Backend implements AutoCloseable {
         });
     }
 
-    /** Fills a held tensor of any dtype with {@code value} converted to it. */
-    private void fillConverted(Tensor t, Storage s, float value) {
-        DType d = t.dtype();
-        if (d == DType.FLOAT32) {
-            driver.fill(s, t.size(), value);
-            return;
-        }
+    /**
+     * {@link #fill(Tensor, float)} with an int value: exact in an INT32 tensor across its whole range, converted by
+     * {@link Conversions} in a floating-point one.
+     *
+     * @param t the tensor to overwrite, of any shape
+     * @param value the value of every element; for a UINT8 tensor from 0 to 255
+     * @throws InvalidArgumentException if {@code t} is null, closed or of another backend, or the value is outside a
+     *     UINT8 tensor's range
+     * @throws InvalidStateException if this backend is closed
+     * @throws UnsupportedOpException if the backend lacks {@link Op#FILL}
+     */
+    public void fill(Tensor t, int value) {
+        run(() -> {
+            require(Op.FILL);
+            Storage s = ownAny(t, "t");
+            DType d = t.dtype();
+            if (d == DType.FLOAT32) {
+                driver.fill(s, t.size(), (float) value);
+                return;
+            }
+            driver.fillBits(s, d, t.size(), intFillBits(d, value));
+        });
+    }
+
+    /** The bits of an int value in dtype {@code d}: exact for INT32, range-checked for UINT8, converted for the rest. */
+    private static int intFillBits(DType d, int value) {
+        return switch (d) {
+            case INT32 -> value;
+            case UINT8 -> {
+                if (value < 0 || value > 255) {
+                    throw new InvalidArgumentException("fill: " + value + " is not a value of UINT8 (an integer from 0 to 255)");
+                }
+                yield value;
+            }
+            default -> Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits((float) value), d);
+        };
+    }
+
+    /** Rejects a float that is not a value of an integer dtype {@code d} (whole and in range); any float otherwise. */
+    private static void checkFillValue(DType d, float value) {
         if (!d.isFloatingPoint()) {
             double max = d == DType.INT32 ? Integer.MAX_VALUE : 255;
             double min = d == DType.INT32 ? Integer.MIN_VALUE : 0;
@@ -1072,6 +1136,16 @@ public final class Backend implements AutoCloseable {
                         + (long) min + " to " + (long) max + ")");
             }
         }
+    }
+
+    /** Fills a held tensor of any dtype with {@code value} converted to it. */
+    private void fillConverted(Tensor t, Storage s, float value) {
+        DType d = t.dtype();
+        if (d == DType.FLOAT32) {
+            driver.fill(s, t.size(), value);
+            return;
+        }
+        checkFillValue(d, value);
         driver.fillBits(s, d, t.size(), Conversions.convert(DType.FLOAT32, Float.floatToRawIntBits(value), d));
     }
 
@@ -2587,7 +2661,9 @@ public final class Backend implements AutoCloseable {
      * @return the rank-0 loss and ∂loss/∂logits (logits' shape), new tensors owned by the caller (or
      *     the current {@link Scope})
      * @throws InvalidArgumentException if a tensor is null, closed or of another backend, {@code logits}
-     *     is not {@code [rows, classes ≥ 1]}, {@code reduction} is null, or the shapes differ
+     *     is not {@code [rows, classes ≥ 1]}, {@code reduction} is null, or the shapes differ; for INT32 labels, if
+     *     they are not of rank 1, there is not one per row, or a label is outside {@code [0, classes)} (checked before
+     *     any work on the logits)
      * @throws InvalidStateException if this backend is closed
      * @throws UnsupportedOpException if the backend lacks {@link Op#SOFTMAX_CROSS_ENTROPY}
      * @throws DeviceOutOfMemoryException if the results do not fit
@@ -2618,6 +2694,11 @@ public final class Backend implements AutoCloseable {
     private LossAndGradient softmaxCrossEntropyLabels(Tensor logits, Tensor labels, Reduction reduction) {
         DType h = halfOf(Op.SOFTMAX_CROSS_ENTROPY, names("logits"), logits);
         if (h != null && !nativePairs.supports(Op.SOFTMAX_CROSS_ENTROPY, h)) {
+            // The labels are checked before the logits are widened: a bad label costs no float32 copy (and no
+            // out-of-memory error in its place where memory is short).
+            if (logits.rank() == 2) {
+                checkLabels(logits, labelsOnHost(labels));
+            }
             try (Widened w = new Widened(h)) {
                 LossAndGradient r = softmaxCrossEntropyLabels(w.in(logits), labels, reduction);
                 return new LossAndGradient(r.loss(), w.result(r.gradient()));
@@ -2625,11 +2706,7 @@ public final class Backend implements AutoCloseable {
         }
         Storage sl = crossEntropyArgs(logits, reduction);
         Storage slab = ownAny(labels, "labels");
-        if (labels.rank() != 1) {
-            throw new InvalidArgumentException("softmaxCrossEntropy: labels must be a rank-1 INT32 tensor [rows], got "
-                    + labels.shape());
-        }
-        int[] host = labels.toIntArray();
+        int[] host = labelsOnHost(labels);
         checkLabels(logits, host);
         Tensor[] t = {allocate(Shape.scalar()), allocate(logits.shape(), logits.dtype())};
         driver.softmaxCrossEntropy(sl, slab, host, reduction, t[0].storage("loss"), t[1].storage("grad"),
@@ -2736,6 +2813,16 @@ public final class Backend implements AutoCloseable {
         return copy;
     }
 
+    /** An INT32 labels tensor, checked to be rank 1 and read back (rows × 4 bytes, one wait). */
+    private int[] labelsOnHost(Tensor labels) {
+        ownAny(labels, "labels");
+        if (labels.rank() != 1) {
+            throw new InvalidArgumentException("softmaxCrossEntropy: labels must be a rank-1 INT32 tensor [rows], got "
+                    + labels.shape());
+        }
+        return labels.toIntArray();
+    }
+
     private static void checkLabels(Tensor logits, int[] labels) {
         requireNonNull(labels, "labels");
         long rows = logits.shape().dim(0);
@@ -2826,6 +2913,13 @@ public final class Backend implements AutoCloseable {
                 throw new InvalidArgumentException("dropout: mask " + mask.shape() + " must be a tensor of its own, not "
                         + (mask == x ? "x" : "y"));
             }
+            // Every argument before a float32 copy or a float mask is made: a bad one is rejected with nothing done.
+            ownAny(x, "x");
+            ownAny(y, "y");
+            ownAny(mask, "mask");
+            checkDropoutP(p);
+            sameShape("dropout", "x", x, "y", y);
+            sameShape("dropout", "x", x, "mask", mask);
             DType h = halfOf(Op.DROPOUT, names("x", "y"), x, y);
             if (h != null && !nativePairs.supports(Op.DROPOUT, h)) {
                 try (Widened w = new Widened(h)) {
@@ -2835,7 +2929,6 @@ public final class Backend implements AutoCloseable {
                 return;
             }
             if (byteMask && !driver.byteMasks()) {
-                ownAny(mask, "mask"); // before y is written: a bad mask is rejected with nothing done
                 try (Tensor f = empty(mask.shape())) {
                     dropout(x, p, seed, offset, y, f);
                     cast(f, mask);
@@ -2880,6 +2973,12 @@ public final class Backend implements AutoCloseable {
                 return;
             }
             if (byteMask && !driver.byteMasks()) {
+                // Every argument before the mask's float copy is made.
+                ownAny(dy, "dy");
+                ownAny(dx, "dx");
+                checkDropoutP(p);
+                sameShape("dropoutBackward", "dy", dy, "mask", mask);
+                sameShape("dropoutBackward", "dy", dy, "dx", dx);
                 try (Tensor f = cast(mask, DType.FLOAT32)) {
                     dropoutBackward(dy, f, p, dx);
                 }
@@ -2918,6 +3017,9 @@ public final class Backend implements AutoCloseable {
                 }
             }
             if (byteMask && !driver.byteMasks()) {
+                ownAny(dy, "dy"); // every argument before the mask's float copy is made
+                checkDropoutP(p);
+                sameShape("dropoutBackward", "dy", dy, "mask", mask);
                 try (Tensor f = cast(mask, DType.FLOAT32)) {
                     return dropoutBackward(dy, f, p);
                 }

@@ -2595,6 +2595,17 @@ public abstract class BackendConformanceKit {
                     Tensor i = backend.zeros(DType.INT32, 3);
                     rejects(InvalidArgumentException.class, () -> backend.fill(i, 1.5f), "1.5", "INT32");
                     rejects(InvalidArgumentException.class, () -> backend.full(DType.UINT8, Shape.of(2), 256f), "256", "UINT8");
+                    // Checked before the tensor is allocated: never an out-of-memory error in the bad value's place.
+                    rejects(InvalidArgumentException.class, () -> backend.full(DType.UINT8, Shape.of(1L << 40), 300f), "300", "UINT8");
+                    rejects(InvalidArgumentException.class, () -> backend.full(DType.UINT8, Shape.of(1L << 40), 300), "300", "UINT8");
+                    // int values are exact across INT32's range (a float holds integers exactly only to 2^24).
+                    assertArrayEquals(new int[] {16_777_217, 16_777_217}, backend.full(DType.INT32, Shape.of(2), 16_777_217).toIntArray());
+                    backend.fill(i, Integer.MAX_VALUE);
+                    assertArrayEquals(new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, i.toIntArray());
+                    backend.fill(i, Integer.MIN_VALUE);
+                    assertEquals(Integer.MIN_VALUE, i.toIntArray()[2]);
+                    assertArrayEquals(new float[] {3f, 3f}, backend.full(DType.FLOAT32, Shape.of(2), 3).toArray());
+                    assertArrayEquals(new byte[] {(byte) 255}, backend.full(DType.UINT8, Shape.of(1), 255).toByteArray());
                     rejects(InvalidArgumentException.class, () -> i.toShortArray(), "INT32");
                     rejects(InvalidArgumentException.class, () -> i.copyFrom(new byte[3]), "INT32", "UINT8");
                     rejects(InvalidArgumentException.class, () -> backend.of(new short[2], DType.INT32), "INT32");
