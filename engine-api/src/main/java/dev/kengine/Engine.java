@@ -242,7 +242,19 @@ public final class Engine {
                             ops.add(op.name());
                         }
                     }
-                    sb.append(String.format(Locale.ROOT, "    %-13s %d ops: %s%n", d, ops.size(), String.join(", ", ops)));
+                    // The integer tensors some ops take in roles of their own (see Capabilities), where the op is there.
+                    List<String> roles = new ArrayList<>();
+                    if (d == dev.kengine.DType.INT32 && c.supports(dev.kengine.op.Op.SOFTMAX_CROSS_ENTROPY)) {
+                        roles.add("labels of SOFTMAX_CROSS_ENTROPY");
+                    }
+                    if (d == dev.kengine.DType.INT32 && c.supports(dev.kengine.op.Op.ARGMAX)) {
+                        roles.add("indices of ARGMAX");
+                    }
+                    if (d == dev.kengine.DType.UINT8 && c.supports(dev.kengine.op.Op.DROPOUT)) {
+                        roles.add("masks of DROPOUT and DROPOUT_BACKWARD");
+                    }
+                    sb.append(String.format(Locale.ROOT, "    %-13s %d ops: %s%s%n", d, ops.size(), String.join(", ", ops),
+                            roles.isEmpty() ? "" : "; and " + String.join(", ", roles)));
                 }
                 sb.append("    ops           ").append(c.supportedOps().size()).append(" of ")
                         .append(dev.kengine.op.Op.values().length);

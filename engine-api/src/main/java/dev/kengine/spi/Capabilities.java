@@ -21,8 +21,12 @@ import java.util.Set;
  * @param details free-form facts for people, in insertion order; a key
  *     {@code unsupported.<OP>} gives the reason an op is missing, quoted in the
  *     {@link dev.kengine.UnsupportedOpException}
- * @param opDtypes for each supported op, the dtypes its tensors may have; an op missing from the map
- *     takes float32 tensors only. A tensor of another dtype is rejected before any work starts.
+ * @param opDtypes for each supported op, the dtypes its data tensors (inputs, outputs, gradients, weights) may have;
+ *     an op missing from the map takes float32 tensors only. A tensor of another dtype is rejected before any work
+ *     starts. The integer tensors an op takes in a role of their own are not listed here, and every backend that
+ *     stores their dtype accepts them: {@link DType#INT32} labels ({@link Op#SOFTMAX_CROSS_ENTROPY}),
+ *     {@link DType#INT32} indices written by {@link Op#ARGMAX}, and {@link DType#UINT8} dropout masks
+ *     ({@link Op#DROPOUT}, {@link Op#DROPOUT_BACKWARD})
  */
 public record Capabilities(String deviceName, long memoryBytes, int computeUnits, Set<DType> dtypes,
                            Set<Op> supportedOps, Map<String, String> details, Map<Op, Set<DType>> opDtypes) {
@@ -101,7 +105,8 @@ public record Capabilities(String deviceName, long memoryBytes, int computeUnits
     }
 
     /**
-     * Whether {@code op} runs on tensors of {@code dtype} here.
+     * Whether {@code op} runs on data tensors of {@code dtype} here (the integer labels, indices and masks some ops
+     * take in roles of their own are not asked about here: see {@link Capabilities}).
      *
      * @param op the op to ask about
      * @param dtype the dtype
