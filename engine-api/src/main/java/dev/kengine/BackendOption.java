@@ -24,7 +24,8 @@ public final class BackendOption<T> {
     /**
      * Whether the CPU backend uses its Vector API kernels: {@code true}, from the first call; {@code false}, never
      * (the scalar path). Unset (or the string {@code auto}), each vector kernel runs once the JIT has compiled it and
-     * the scalar kernel runs until then, so that a short job is never slower than on the scalar path; a run's result
+     * the scalar kernel runs until then, so that a short job runs about as fast as on the scalar path (within a
+     * machine's noise; README, "Fast from the first call") and a long one at the vector kernels' speed; a run's result
      * bits then depend on when each kernel turned, and {@code true} or {@code false} keep runs bit-reproducible.
      */
     public static final BackendOption<Boolean> CPU_SIMD = new BackendOption<>("cpu", "simd", "true or false", v -> true);

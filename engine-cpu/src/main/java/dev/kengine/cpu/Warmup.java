@@ -209,9 +209,17 @@ final class Warmup {
     /** Queues a probe claimed with {@link #claim} and starts the thread if it is not running. */
     static void submit(Request request) {
         synchronized (Warmup.class) {
+            Pending pending;
+            try {
+                pending = new Pending(request);
+                QUEUE.add(pending);
+            } catch (RuntimeException | Error e) {
+                // Out of memory for the entry, say: the key goes back to its scalar kernel, to be probed again later,
+                // instead of staying claimed with no probe queued.
+                STATE.set(request.key(), SCALAR);
+                throw e;
+            }
             PROBES[request.key()]++;
-            Pending pending = new Pending(request);
-            QUEUE.add(pending);
             if (!running) {
                 try {
                     Thread t = new Thread(Warmup::drain, "kengine-cpu-warmup");
@@ -359,7 +367,9 @@ final class Warmup {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // The warm-up thread is the engine's own and has nothing to stop early for: an interrupt from outside (a
+            // container stopping every thread) is dropped. Re-asserting it made every later sleep return at once, and
+            // the thread spun on a core while a key waited.
         }
     }
 
