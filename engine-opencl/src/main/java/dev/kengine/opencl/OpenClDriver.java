@@ -1324,8 +1324,30 @@ final class OpenClDriver implements BackendDriver {
             float c1 = (float) (1.0 / c.biasCorrection1(step));
             float c2 = (float) (1.0 / c.biasCorrection2(step));
             String kernel = KernelSource.mixedStepKernel("adam", gradType.name(), halfWeights == null ? null : halfType.name());
-            launch(KernelFamily.OPTIM, kernel, n, mem(w), mem(g), mem(m), mem(v), n, c.learningRate(), c.beta1(),
-                    c.beta2(), c.epsilon(), c.weightDecay(), c.decoupled(), c1, c2, memOrDummy(halfWeights));
+            Object[] args = {mem(w), mem(g), mem(m), mem(v), n, c.learningRate(), c.beta1(), c.beta2(), c.epsilon(),
+                c.weightDecay(), c.decoupled(), c1, c2, memOrDummy(halfWeights)};
+            if (shape.onePerItem() && shape.ownExp()) {
+                // Sixteen lanes per work-item over the whole blocks, the per-pair kernel over the rest.
+                Object[] body = java.util.Arrays.copyOf(args, args.length + 2);
+                body[args.length] = gradType.ordinal();
+                body[args.length + 1] = halfWeights == null ? 0 : halfType.ordinal();
+                fitted(() -> {
+                    int wg = this.wg;
+                    long block = 16L * wg;
+                    long start = n / block * block;
+                    int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
+                    cl_kernel b = start > 0 ? kernel(KernelFamily.OPTIM, "k_adam_mixed16", wide | NO_TAIL) : null;
+                    cl_kernel t = start < n ? kernel(KernelFamily.OPTIM, kernel, wide) : null;
+                    if (b != null) {
+                        enqueue(b, null, new long[] {start / 16}, new long[] {wg}, body);
+                    }
+                    if (t != null) {
+                        enqueue(t, new long[] {start}, new long[] {ceilDiv(n - start, wg) * wg}, new long[] {wg}, args);
+                    }
+                });
+            } else {
+                launch(KernelFamily.OPTIM, kernel, n, args);
+            }
         }
     }
 
