@@ -610,22 +610,31 @@ final class OpenClDriver implements BackendDriver {
      * sixteen, and the per-element {@code name} over the elements past them (a global offset, its index test on).
      */
     private void launch16(KernelFamily family, String name, String suffix, long n, Object... args) {
-        fitted(() -> launch16Once(family, name, suffix, n, args));
+        blocksThenTail(family, n, name + suffix, 16, args, name, 1, args);
     }
 
-    private void launch16Once(KernelFamily family, String name, String suffix, long n, Object... args) {
-        int wg = this.wg;
-        long block = 16L * wg;
-        long start = n / block * block;
-        int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
-        cl_kernel body = start > 0 ? kernel(family, name + suffix, wide | NO_TAIL) : null; // both first, as above
-        cl_kernel tail = start < n ? kernel(family, name, wide) : null;
-        if (body != null) {
-            enqueue(body, null, new long[] {start / 16}, new long[] {wg}, args);
-        }
-        if (tail != null) {
-            enqueue(tail, new long[] {start}, new long[] {ceilDiv(n - start, wg) * wg}, new long[] {wg}, args);
-        }
+    /**
+     * A one-per-item launch in two kernels: {@code body}, a work-item per {@code bodyPerItem} elements with no test,
+     * over the whole work-groups of whole blocks, and {@code tail}, a work-item per {@code tailPerItem} elements with
+     * its index test, over the rest (a global offset). Both kernels are made before either runs (see launchOverOnce).
+     */
+    private void blocksThenTail(KernelFamily family, long n, String body, int bodyPerItem, Object[] bodyArgs, String tail,
+                                int tailPerItem, Object[] tailArgs) {
+        fitted(() -> {
+            int wg = this.wg;
+            long block = (long) bodyPerItem * wg;
+            long start = n / block * block;
+            int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
+            cl_kernel b = start > 0 ? kernel(family, body, wide | NO_TAIL) : null;
+            cl_kernel t = start < n ? kernel(family, tail, wide) : null;
+            if (b != null) {
+                enqueue(b, null, new long[] {start / bodyPerItem}, new long[] {wg}, bodyArgs);
+            }
+            if (t != null) {
+                enqueue(t, new long[] {start / tailPerItem}, new long[] {ceilDiv(ceilDiv(n - start, tailPerItem), wg) * wg},
+                        new long[] {wg}, tailArgs);
+            }
+        });
     }
 
     /** Exactly {@code groups} work-groups of the family's size (row kernels and reduction stages). */
@@ -1208,7 +1217,7 @@ final class OpenClDriver implements BackendDriver {
             Object[] args = {mem(x), mem(y), b ? dummy : mem(mask), b ? mem(mask) : dummy, b, n, p,
                 CounterRandom.dropoutScale(p), seed, offset, h.ordinal()};
             if (shape.onePerItem()) {
-                blocks128(n, "k_dropout16_half", "k_dropout_half", args);
+                blocksThenTail(KernelFamily.DROPOUT, n, "k_dropout16_half", 128, args, "k_dropout_half", 4, args);
             } else {
                 launchOver(KernelFamily.DROPOUT, "k_dropout_half", (n + 3) / 4, n, args);
             }
@@ -1216,35 +1225,14 @@ final class OpenClDriver implements BackendDriver {
         }
         if (n > 0) {
             if (shape.onePerItem()) {
-                blocks128(n, "k_dropout16" + (suffix.isEmpty() ? "" : "_8"), "k_dropout" + suffix,
-                        new Object[] {mem(x), mem(y), mem(mask), n, p, CounterRandom.dropoutScale(p), seed, offset});
+                Object[] args = {mem(x), mem(y), mem(mask), n, p, CounterRandom.dropoutScale(p), seed, offset};
+                blocksThenTail(KernelFamily.DROPOUT, n, "k_dropout16" + (suffix.isEmpty() ? "" : "_8"), 128, args,
+                        "k_dropout" + suffix, 4, args);
             } else {
                 launchOver(KernelFamily.DROPOUT, "k_dropout" + suffix, (n + 3) / 4, n, mem(x), mem(y), mem(mask), n, p,
                         CounterRandom.dropoutScale(p), seed, offset);
             }
         }
-    }
-
-    /**
-     * A one-per-item dropout launch: {@code body} (a work-item per 128 elements, no test) over whole blocks of 128 × wg
-     * elements, {@code tail} (a work-item per four) over the rest, both with {@code args}.
-     */
-    private void blocks128(long n, String body, String tail, Object[] args) {
-        fitted(() -> {
-            int wg = this.wg;
-            long block = 128L * wg;
-            long start = n / block * block;
-            int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
-            // Both kernels before either launch (see launchOverOnce).
-            cl_kernel b = start > 0 ? kernel(KernelFamily.DROPOUT, body, wide | NO_TAIL) : null;
-            cl_kernel t = start < n ? kernel(KernelFamily.DROPOUT, tail, wide) : null;
-            if (b != null) {
-                enqueue(b, null, new long[] {start / 128}, new long[] {wg}, args);
-            }
-            if (t != null) {
-                enqueue(t, new long[] {start / 4}, new long[] {ceilDiv(ceilDiv(n - start, 4), wg) * wg}, new long[] {wg}, args);
-            }
-        });
     }
 
     @Override
@@ -1331,20 +1319,7 @@ final class OpenClDriver implements BackendDriver {
                 Object[] body = java.util.Arrays.copyOf(args, args.length + 2);
                 body[args.length] = gradType.ordinal();
                 body[args.length + 1] = halfWeights == null ? 0 : halfType.ordinal();
-                fitted(() -> {
-                    int wg = this.wg;
-                    long block = 16L * wg;
-                    long start = n / block * block;
-                    int wide = !shape.index32() || n + block > Integer.MAX_VALUE ? WIDE : 0;
-                    cl_kernel b = start > 0 ? kernel(KernelFamily.OPTIM, "k_adam_mixed16", wide | NO_TAIL) : null;
-                    cl_kernel t = start < n ? kernel(KernelFamily.OPTIM, kernel, wide) : null;
-                    if (b != null) {
-                        enqueue(b, null, new long[] {start / 16}, new long[] {wg}, body);
-                    }
-                    if (t != null) {
-                        enqueue(t, new long[] {start}, new long[] {ceilDiv(n - start, wg) * wg}, new long[] {wg}, args);
-                    }
-                });
+                blocksThenTail(KernelFamily.OPTIM, n, "k_adam_mixed16", 16, body, kernel, 1, args);
             } else {
                 launch(KernelFamily.OPTIM, kernel, n, args);
             }
