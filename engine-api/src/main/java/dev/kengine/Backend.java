@@ -2937,10 +2937,7 @@ public final class Backend implements AutoCloseable {
             }
             Storage sx = arg(Op.DROPOUT, x, "x");
             Storage sy = own(Op.DROPOUT, y, "y");
-            Storage sm = byteMask ? ownAny(mask, "mask") : own(mask, "mask");
-            checkDropoutP(p);
-            sameShape("dropout", "x", x, "y", y);
-            sameShape("dropout", "x", x, "mask", mask);
+            Storage sm = byteMask ? ownAny(mask, "mask") : own(mask, "mask"); // p and the shapes checked above
             if (mask == x || mask == y) {
                 throw new InvalidArgumentException("dropout: mask " + mask.shape() + " must be a tensor of its own, not "
                         + (mask == x ? "x" : "y"));
