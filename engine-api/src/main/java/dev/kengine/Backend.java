@@ -3736,8 +3736,13 @@ public final class Backend implements AutoCloseable {
      * in ({@code nativePairs}); the dtypes the facade computes through float32 never get here.
      */
     private Storage own(Op op, Tensor t, String name) {
-        if (t != null && t.dtype() != DType.FLOAT32 && nativePairs.supports(op, t.dtype())) {
-            return ownAny(t, name);
+        if (t != null && t.dtype() != DType.FLOAT32 && t.backend() == this) {
+            if (nativePairs.supports(op, t.dtype())) {
+                return ownAny(t, name);
+            }
+            throw new InvalidArgumentException(op + ": " + name + " " + t.shape() + " is " + t.dtype() + " but " + op
+                    + " takes " + new java.util.TreeSet<>(capabilities.dtypes(op)) + " tensors on backend '" + name()
+                    + "' (convert with cast)");
         }
         return own(t, name);
     }
@@ -3745,9 +3750,9 @@ public final class Backend implements AutoCloseable {
     /** Checks that {@code t} is an open float32 tensor of this backend and holds it for the current call. */
     private Storage own(Tensor t, String name) {
         if (t != null && t.dtype() != DType.FLOAT32 && t.backend() == this) {
-            throw new InvalidArgumentException(name + " " + t.shape() + " is " + t.dtype() + " but this op takes "
-                    + "FLOAT32 tensors on backend '" + name() + "' (the pairs it supports: Capabilities.dtypes(op); "
-                    + "convert with cast)");
+            throw new InvalidArgumentException(name + " " + t.shape() + " is " + t.dtype() + " but must be FLOAT32 "
+                    + "here on backend '" + name() + "' (the dtypes each op takes: Capabilities.dtypes(op); convert "
+                    + "with cast)");
         }
         return ownAny(t, name);
     }

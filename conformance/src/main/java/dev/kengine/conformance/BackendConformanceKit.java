@@ -3354,6 +3354,19 @@ public abstract class BackendConformanceKit {
                     }
                 }));
             }
+            tests.add(check("an INT32 or UINT8 tensor as a float op's data is rejected naming the op, the tensor and the "
+                    + "dtypes the op takes", ops(Op.ACTIVATION, Op.SOFTMAX, Op.SUM, Op.LOSS), () -> {
+                requireStored(DType.INT32, DType.UINT8);
+                Tensor i32 = backend.zeros(DType.INT32, 2, 3);
+                Tensor u8 = backend.zeros(DType.UINT8, 2, 3);
+                Tensor f = backend.zeros(2, 3);
+                rejects(InvalidArgumentException.class, () -> backend.activation(i32, Activation.SIGMOID), "ACTIVATION", "x",
+                        "INT32", "FLOAT32");
+                rejects(InvalidArgumentException.class, () -> backend.softmax(u8), "SOFTMAX", "x", "UINT8", "FLOAT32");
+                rejects(InvalidArgumentException.class, () -> backend.sum(i32), "SUM", "x", "INT32", "FLOAT32");
+                rejects(InvalidArgumentException.class, () -> backend.loss(u8, f, Loss.MSE, Reduction.MEAN), "LOSS", "pred",
+                        "UINT8", "FLOAT32");
+            }));
             return tests.stream();
         }
     }
