@@ -313,7 +313,7 @@ K_FN void kc_xent_labels_warp(const float* logits, const int* labels, kacc* part
         }
         kacc sum = kc_warp_sum((kacc) s);
         if (lane == 0) {
-            mine += (kacc) m + (kacc) log(sum) - (kacc) xl;
+            mine += ((kacc) m - (kacc) xl) + (kacc) log(sum);
         }
         if (writeGrad) {
             float inv = (float) (1 / sum);
@@ -395,7 +395,7 @@ K_FN void kc_xent_labels_rows(const float* logits, const int* labels, kacc* part
         }
         kacc sum = kc_block_sum((kacc) s, sslots);
         if (owner) {
-            mine += (kacc) m + (kacc) log(sum) - (kacc) xl;
+            mine += ((kacc) m - (kacc) xl) + (kacc) log(sum);
         }
         if (writeGrad) {
             float inv = (float) (1 / sum);
@@ -472,7 +472,7 @@ K_FN void kc_xent_labels_stream(const float* logits, const int* labels, kacc* pa
         float scaled = s == 0.0f ? 0.0f : s * expf(m - mb);
         kacc sum = kc_block_sum((kacc) scaled, sslots);
         if (owner) {
-            mine += (kacc) mb + (kacc) log(sum) - (kacc) xl;
+            mine += ((kacc) mb - (kacc) xl) + (kacc) log(sum);
         }
         if (writeGrad) {
             float inv = (float) (1 / sum);
@@ -526,7 +526,8 @@ K_FN void kc_xent_targets_warp(const float* logits, const float* targets, kacc* 
             }
         }
         kacc sum = kc_warp_sum((kacc) s);
-        kacc lse = (kacc) m + (kacc) log(sum);
+        /* (m - x) + log(sum), not (m + log(sum)) - x: log(sum) is lost beside |m| from about 2^53 log(sum). */
+        kacc logs = (kacc) log(sum);
         kacc l = 0;
         kacc ts = 0;
 #pragma unroll
@@ -534,7 +535,7 @@ K_FN void kc_xent_targets_warp(const float* logits, const float* targets, kacc* 
             if (lane + 32 * j < cols) {
                 kacc tj = (kacc) t[j];
                 if (tj != 0) {
-                    l += tj * (lse - (kacc) v[j]);
+                    l += tj * (((kacc) m - (kacc) v[j]) + logs);
                 }
                 ts += tj;
             }
@@ -603,7 +604,7 @@ __kernel void kc_xent_block(KC_XENT_ARGS) {
             s += (kacc) expf(row[c] - m);
         }
         s = kc_block_sum(s, sslots);
-        kacc lse = (kacc) m + (kacc) log(s);
+        kacc logs = (kacc) log(s);
         kacc loss;
         kacc tsum;
         int label = -1;
@@ -612,10 +613,10 @@ __kernel void kc_xent_block(KC_XENT_ARGS) {
             if (k_stray_label(label, cols)) {
                 /* See k_stray_label (common.h): column 0 for the label, and NaN for the row's loss and gradient. */
                 label = 0;
-                lse = (kacc) K_NAN;
+                logs = (kacc) K_NAN;
                 s = (kacc) K_NAN;
             }
-            loss = lse - (kacc) row[label];
+            loss = ((kacc) m - (kacc) row[label]) + logs;
             tsum = 1;
         } else {
             kacc l = 0;
@@ -623,7 +624,7 @@ __kernel void kc_xent_block(KC_XENT_ARGS) {
             for (klong c = threadIdx.x; c < cols; c += blockDim.x) {
                 kacc tc = (kacc) targets[r * cols + c];
                 if (tc != 0) {
-                    l += tc * (lse - (kacc) row[c]);
+                    l += tc * (((kacc) m - (kacc) row[c]) + logs);
                 }
                 ts += tc;
             }

@@ -1590,7 +1590,8 @@ public final class Backend implements AutoCloseable {
     }
 
     /**
-     * The maximum over the last axis (NaN where a row holds NaN); the result drops that axis.
+     * The maximum over the last axis (NaN where a row holds NaN; +0 over −0, as IEEE 754-2019's maximum); the
+     * result drops that axis.
      *
      * @param x the tensor, of rank ≥ 1 with a last dimension ≥ 1
      * @return a new tensor of x's shape without its last axis (rank 0 for a rank-1 x), owned by the
@@ -3341,14 +3342,17 @@ public final class Backend implements AutoCloseable {
      * Unscales every gradient in place (multiplies it by the float32 reciprocal of {@code lossScale})
      * and says whether all of them are finite: the step of dynamic loss scaling for float16 training.
      * When it returns false the caller skips the optimiser step and lowers the scale; when true the
-     * gradients are unscaled and ready. Each tensor is read twice: the test of {@link #allFinite},
-     * then the scaling.
+     * gradients are unscaled and ready, every element finite. Each tensor is read twice: the test of
+     * {@link #allFinite}, then the scaling. A scale below 1 enlarges the gradients, which may overflow
+     * their dtype (float16 past 65,504): then the unscaled values go to copies first, are tested too, and
+     * replace the gradients only when all are finite (a third pass and the copies' memory).
      *
      * @param grads the gradients, float32 or half precision, each once
      * @param lossScale the factor the loss was multiplied by, finite and &gt; 0, with a finite
      *     reciprocal in float (at least about 2.9·10⁻³⁹)
-     * @return true when every element of every gradient is finite (they are then unscaled); false
-     *     when one is ±∞ or NaN (the gradients are left as they were)
+     * @return true when every element of every gradient is finite, and stays finite once unscaled (they
+     *     are then unscaled); false when one is ±∞ or NaN, or would overflow to ±∞ when unscaled (the
+     *     gradients are left as they were)
      * @throws InvalidArgumentException if the list or a tensor is null, closed, of another backend or
      *     not floating point, a tensor appears twice, or the scale is not finite and &gt; 0 or its
      *     reciprocal is not finite
@@ -3382,8 +3386,27 @@ public final class Backend implements AutoCloseable {
                 return false;
             }
             float inverse = 1f / lossScale;
-            for (Tensor g : gs) {
-                if (inverse != 1f) {
+            if (inverse > 1f) {
+                // A scale below 1 enlarges the gradients, which may then overflow (float16 past 65,504): unscale into
+                // copies, and keep them only if they are all finite, so that false leaves the gradients as they were.
+                List<Tensor> unscaled = new java.util.ArrayList<>(gs.size());
+                try {
+                    for (Tensor g : gs) {
+                        unscaled.add(scale(g, inverse));
+                    }
+                    if (!allFinite(unscaled)) {
+                        return false;
+                    }
+                    for (int i = 0; i < gs.size(); i++) {
+                        copy(unscaled.get(i), gs.get(i));
+                    }
+                } finally {
+                    for (Tensor u : unscaled) {
+                        u.close();
+                    }
+                }
+            } else if (inverse != 1f) {
+                for (Tensor g : gs) {
                     scale(g, inverse, g);
                 }
             }

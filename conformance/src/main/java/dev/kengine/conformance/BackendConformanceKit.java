@@ -1309,6 +1309,40 @@ public abstract class BackendConformanceKit {
         }
 
         @TestFactory
+        @DisplayName("signed zeros and huge logits: ELU(−0) = −0, the GELUs at −∞ are −0, max(−0, +0) = +0, and the softmax "
+                + "cross-entropy of rows of equal logits of 1e17 is ln 4")
+        Stream<DynamicTest> signedZerosAndHugeLogits() {
+            return Stream.of(check("ELU of ±0 is ±0", ops(Op.ACTIVATION), () -> {
+                for (float alpha : new float[] {1f, 0f}) {
+                    float[] y = down(backend.activation(up(new float[] {-0f, 0f}), Activation.elu(alpha)));
+                    assertArrayEquals(bits(new float[] {-0f, 0f}), bits(y), "ELU(" + alpha + ") of −0 and +0: " + Arrays.toString(y));
+                }
+            }), check("both GELUs at −∞ are −0 and at +∞ are +∞", ops(Op.ACTIVATION), () -> {
+                for (Activation a : new Activation[] {Activation.GELU, Activation.GELU_TANH}) {
+                    float[] y = down(backend.activation(up(new float[] {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY}), a));
+                    assertArrayEquals(bits(new float[] {-0f, Float.POSITIVE_INFINITY}), bits(y), a + " at ∓∞: " + Arrays.toString(y));
+                }
+            }), check("max prefers +0 to −0, wherever they stand in the row", ops(Op.MAX), () -> {
+                float[] x = {-0f, 0f, -0f, -0f, /* */ -5f, -0f, 0f, -3f, /* */ -0f, -0f, -1f, -0f, /* */ 0f, -0f, -2f, -0f};
+                float[] m = down(backend.max(up(x, 4, 4)));
+                assertArrayEquals(bits(new float[] {0f, 0f, -0f, 0f}), bits(m), "row maxima " + Arrays.toString(m));
+            }), check("softmax cross-entropy keeps log Σ beside logits of 1e17", ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
+                // (max − x) + log Σ, not (max + log Σ) − x: the second loses log Σ entirely once |max| ≫ 2⁵³·log Σ.
+                for (float big : new float[] {1e12f, 1e17f, -1e17f, Float.MAX_VALUE}) {
+                    float[] x = new float[8];
+                    Arrays.fill(x, big);
+                    Tensor logits = up(x, 2, 4);
+                    double want = 2 * Math.log(4);
+                    float labels = backend.softmaxCrossEntropy(logits, new int[] {0, 3}, Reduction.SUM).loss().item();
+                    assertEquals(want, labels, 1e-6 * want, "labels, logits all " + big);
+                    float[] t = {0.25f, 0.25f, 0.25f, 0.25f, 1f, 0f, 0f, 0f};
+                    float targets = backend.softmaxCrossEntropy(logits, up(t, 2, 4), Reduction.SUM).loss().item();
+                    assertEquals(want, targets, 1e-6 * want, "probability targets, logits all " + big);
+                }
+            }));
+        }
+
+        @TestFactory
         @DisplayName("tanh is ±1 exactly from |x| = 9.0111, its slope there 0, and within 2 ulp from 1.5 to saturation")
         Stream<DynamicTest> tanhSaturation() {
             return Stream.of(check("tanh at saturation", ops(Op.ACTIVATION, Op.ACTIVATION_BACKWARD), () -> {
@@ -1828,6 +1862,46 @@ public abstract class BackendConformanceKit {
                     }
                 }));
             }
+            // Confident predictions: the losses and gradients are tiny there, and the kit's absolute tolerances above
+            // would pass a form that loses them (ln(1 − p) after rounding 1 − p; σ(p) − t cancelling).
+            int n = 67; // a vector body and a tail
+            tests.add(check("binary cross-entropy of tiny p against 0 is accurate relative to the loss",
+                    ops(Op.LOSS, Op.LOSS_BACKWARD), () -> {
+                float[] p = new float[n];
+                float[] t = new float[n];
+                double want = 0;
+                for (int i = 0; i < n; i++) {
+                    p[i] = (float) (1e-8 * Math.pow(100, i / (double) (n - 1))); // 1e-8 … 1e-6
+                    want += -Math.log1p(-(double) p[i]);
+                }
+                float got = backend.loss(up(p), up(t), Loss.BINARY_CROSS_ENTROPY, Reduction.SUM).item();
+                assertTrue(Math.abs(got - want) <= 1e-5 * want, "Σ −ln(1 − p) for p in [1e-8, 1e-6]: " + got + ", want "
+                        + want + " (ln(1 − p) must not round 1 − p first: use log1p)");
+            }));
+            tests.add(check("binary cross-entropy with logits keeps the gradient of a confident logit",
+                    ops(Op.LOSS_BACKWARD), () -> {
+                float[] p = new float[n];
+                float[] t = new float[n];
+                for (int i = 0; i < n; i++) {
+                    p[i] = 10f + 30f * i / (n - 1); // 10 … 40, t = 1: the gradient is −σ(−p) ≈ −e^−p
+                    t[i] = 1f;
+                }
+                float[] g = down(backend.lossBackward(up(p), up(t), Loss.BINARY_CROSS_ENTROPY_WITH_LOGITS, Reduction.SUM));
+                for (int i = 0; i < n; i++) {
+                    double want = LossOracle.elementGradient(Loss.BINARY_CROSS_ENTROPY_WITH_LOGITS, p[i], 1.0);
+                    assertTrue(Math.abs(g[i] - want) <= 1e-5 * Math.abs(want), "gradient at p = " + p[i] + ", t = 1: "
+                            + g[i] + ", want " + want + " (σ(p) − 1 cancels: use −σ(−p))");
+                }
+            }));
+            tests.add(check("binary cross-entropy of p outside [0, 1] is NaN, loss and gradient", ops(Op.LOSS, Op.LOSS_BACKWARD), () -> {
+                float[] p = {-0.5f, 1.5f, 0f, 1f};
+                float[] t = {0f, 1f, 0f, 1f};
+                float[] g = down(backend.lossBackward(up(p), up(t), Loss.BINARY_CROSS_ENTROPY, Reduction.SUM));
+                assertTrue(Float.isNaN(g[0]) && Float.isNaN(g[1]), "gradients at p = −0.5 and 1.5: " + g[0] + ", " + g[1]);
+                assertTrue(Float.isFinite(g[2]) && Float.isFinite(g[3]), "p = 0 and 1 stay finite (the 1e-12 floor): "
+                        + g[2] + ", " + g[3]);
+                assertTrue(Float.isNaN(backend.loss(up(p), up(t), Loss.BINARY_CROSS_ENTROPY, Reduction.SUM).item()), "loss");
+            }));
             return tests.stream();
         }
 
@@ -3029,6 +3103,22 @@ public abstract class BackendConformanceKit {
                         assertTrue(!backend.unscaleIfFinite(List.of(b32), 8f), "a " + bad + " in float32 is found");
                         assertArrayEquals(b, b32.toArray(), "gradients with a " + bad + " are left as they were");
                     }
+                    // A scale below 1 enlarges the gradients: values it would carry past the dtype's range make it
+                    // false with every gradient as it was; values it leaves finite are unscaled.
+                    float big = h == DType.FLOAT16 ? 5000f : 1e37f;
+                    float[] over = {big, 1f, -2f};
+                    Tensor overH = backend.of(over, h);
+                    float[] over32Values = {1e37f, 1f, -2f};
+                    Tensor over32 = backend.of(over32Values);
+                    Tensor ok32 = backend.of(new float[] {1f, -2f});
+                    float[] overHBefore = overH.toArray();
+                    assertTrue(!backend.unscaleIfFinite(List.of(ok32, overH), 1f / 64), big + " × 64 overflows " + h);
+                    assertArrayEquals(overHBefore, overH.toArray(), h + " gradients left as they were");
+                    assertArrayEquals(new float[] {1f, -2f}, ok32.toArray(), "float32 gradients beside it left as they were");
+                    assertTrue(!backend.unscaleIfFinite(List.of(over32), 1e-2f), "1e37 × 100 overflows float32");
+                    assertArrayEquals(over32Values, over32.toArray(), "float32 gradients left as they were");
+                    assertTrue(backend.unscaleIfFinite(List.of(ok32), 0.25f), "finite once unscaled");
+                    assertArrayEquals(new float[] {4f, -8f}, ok32.toArray(), "unscaled by a scale below 1");
                     rejects(InvalidArgumentException.class, () -> backend.unscaleIfFinite(List.of(g32), 0f), "lossScale");
                     rejects(InvalidArgumentException.class, () -> backend.unscaleIfFinite(List.of(g32, g32), 2f), "same tensor");
                     requireHalf(Op.ADAM_STEP, h);

@@ -26,11 +26,12 @@ import java.util.Locale;
  * dy gives NaN; otherwise the derivative selects dy, 0 or α·dy, so dy = ±∞ at x &lt; 0 gives 0 for
  * RELU). Deliberate exceptions to plain IEEE evaluation: where a product ∞·0 would appear at
  * x = ±∞ but the function has a limit, the limit is returned: SWISH (for every β) and both GELUs
- * give their limits at x = ±∞ (for β &gt; 0 and the GELUs: +0 at −∞ and +∞ at +∞; for β &lt; 0:
+ * give their limits at x = ±∞ (for β &gt; 0: +0 at −∞ and +∞ at +∞; for the GELUs: −0, their limit from below,
+ * at −∞ and +∞ at +∞; for β &lt; 0:
  * −∞ at −∞ and +0 at +∞; for β = 0, where SWISH is x/2: ±∞), with derivatives equal to the limits
  * of f' (0 and 1, or 1/2 for β = 0); where σ'(βx) is 0 for a large finite x, SWISH's derivative is
  * σ(βx)·dy, the limit, even where βx overflows to ±∞ (|β| &gt; 1 near ±{@code Float.MAX_VALUE}); where the sigmoid or the CDF underflows for a
- * large finite negative x, SWISH and GELU_TANH may return +0 instead of −0. RELU of −0 is +0.
+ * large finite negative x, SWISH and GELU_TANH may return +0 instead of −0. RELU of −0 is +0; ELU of −0 is −0.
  *
  * <p>Immutable; the constructor and factories throw {@link InvalidArgumentException} for a null
  * kind or a parameter out of range.

@@ -13,9 +13,11 @@ import java.util.Locale;
  * <tr><td>MSE</td><td>d²</td><td>2d</td></tr>
  * <tr><td>MAE</td><td>|d|</td><td>sign(d), 0 at d = 0</td></tr>
  * <tr><td>HUBER(δ)</td><td>d²/2 if |d| ≤ δ, else δ(|d| − δ/2)</td><td>d if |d| ≤ δ, else δ·sign(d)</td></tr>
- * <tr><td>BINARY_CROSS_ENTROPY (p a probability)</td><td>−(t·ln p + (1 − t)·ln(1 − p)), each log clamped to ≥ −100</td>
- *     <td>(p − t) / max(p(1 − p), 1e-12)</td></tr>
- * <tr><td>BINARY_CROSS_ENTROPY_WITH_LOGITS (p a logit)</td><td>max(p, 0) − p·t + ln(1 + e^−|p|)</td><td>σ(p) − t</td></tr>
+ * <tr><td>BINARY_CROSS_ENTROPY (p a probability)</td><td>−(t·ln p + (1 − t)·ln(1 − p)), each log clamped to ≥ −100;
+ *     ln(1 − p) as log1p(−p), accurate for tiny p</td>
+ *     <td>(p − t) / max(p(1 − p), 1e-12); NaN for p outside [0, 1], as the loss</td></tr>
+ * <tr><td>BINARY_CROSS_ENTROPY_WITH_LOGITS (p a logit)</td><td>max(p, 0) − p·t + ln(1 + e^−|p|)</td><td>σ(p) − t, computed
+ *     as (1 − t)·σ(p) − t·σ(−p) so that a confident logit keeps its small gradient (t = 1, p = 20: −2.1·10⁻⁹, not 0)</td></tr>
  * </table>
  *
  * <p>The clamp of the logarithms in BINARY_CROSS_ENTROPY is a deliberate exception to IEEE

@@ -319,6 +319,15 @@ public final class ScalarElementwise implements Elementwise {
         };
     }
 
+    /**
+     * (p − t)/max(p(1 − p), 10⁻¹²): the clamp keeps p = 0 and 1 finite; a p outside [0, 1], where the loss is NaN,
+     * gives NaN too (the clamp would make it about ±10¹²).
+     */
+    private static float bceGradient(float p, float d) {
+        double q = (double) p * (1.0 - p);
+        return q < 0 ? Float.NaN : (float) ((double) d / Math.max(q, 1e-12));
+    }
+
     /** ∂loss/∂p of one element. */
     static float gradientOf(Loss.Kind kind, float delta, float p, float t) {
         float d = p - t;
@@ -326,9 +335,21 @@ public final class ScalarElementwise implements Elementwise {
             case MSE -> 2f * d;
             case MAE -> Math.signum(d);
             case HUBER -> Math.abs(d) <= delta ? d : delta * Math.signum(d);
-            case BINARY_CROSS_ENTROPY -> (float) ((double) d / Math.max((double) p * (1.0 - p), 1e-12));
-            case BINARY_CROSS_ENTROPY_WITH_LOGITS -> sigmoid(p) - t;
+            case BINARY_CROSS_ENTROPY -> bceGradient(p, d);
+            case BINARY_CROSS_ENTROPY_WITH_LOGITS -> bceLogitsGradient(p, t);
         };
+    }
+
+    /**
+     * σ(p) − t as (1 − t)·σ(p) − t·σ(−p), each sigmoid from e^−|p|: for a confident logit of the right sign (t = 1,
+     * p ≫ 0) σ(p) − t cancels to 0 from p ≈ 17 where the true gradient is −σ(−p) ≈ −e^−p, which this keeps.
+     */
+    static float bceLogitsGradient(float p, float t) {
+        double e = Math.exp(-Math.abs((double) p));
+        double r = 1.0 / (1.0 + e);
+        double sp = p < 0 ? e * r : r;
+        double sn = p < 0 ? r : e * r;
+        return (float) ((1.0 - t) * sp - t * sn);
     }
 
     @Override

@@ -142,7 +142,7 @@ K_FN float16 k_act_forward16(int kind, float p, float16 x) {
     case K_ACT_LEAKY_RELU:
         return select(p * x, x, x > 0.0f);
     case K_ACT_ELU:
-        return select(p * expm1(x), x, x > 0.0f);
+        return select(p * expm1(x), x, x >= 0.0f); /* ELU(-0) = -0 */
     case K_ACT_SWISH: {
         float16 s = k_sigmoid16(p == 0.0f ? K_F16(0.0f) : p * x);
         return select(x * s, K_F16(0.0f), k_isinf(x) && s == 0.0f);

@@ -278,7 +278,7 @@ K_FN float k_act_forward(int kind, float p, float x) {
     case K_ACT_LEAKY_RELU:
         return x > 0.0f ? x : p * x;
     case K_ACT_ELU:
-        return x > 0.0f ? x : p * expm1(x);
+        return x >= 0.0f ? x : p * expm1(x); /* ELU(-0) = -0, as on the CPU (the own expm1 gives +0 at -0) */
     case K_ACT_SWISH: {
         /* beta = 0 makes beta * x = 0 * inf = NaN at x = +-inf; sigma(0 * x) is 1/2 for every x. */
         float s = k_sigmoid(p == 0.0f ? 0.0f : p * x);

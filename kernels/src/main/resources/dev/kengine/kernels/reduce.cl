@@ -178,11 +178,31 @@ K_FN void k_row_argmax(__global const float* x, klong r, klong cols, K_LPTR floa
 __kernel void k_max_rows(__global const float* x, __global float* out, klong rows, klong cols) {
     __local float vbuf[REDUCE_WG];
     __local klong ibuf[REDUCE_WG];
+    __local int plusZero;
     int lid = (int) get_local_id(0);
     for (klong r = (klong) get_group_id(0); r < rows; r += (klong) get_num_groups(0)) {
         float v;
         klong i;
         k_row_argmax(x, r, cols, vbuf, ibuf, lid, &v, &i);
+        /* The argmax keeps the first of equal values; the maximum of -0 and +0 is +0 (IEEE 754-2019, as on the CPU).
+         * v is the group's, so every work-item takes this branch or none. */
+        if (v == 0.0f && (K_AS_UINT(v) >> 31) != 0) {
+            if (lid == 0) {
+                plusZero = 0;
+            }
+            K_LOCAL_BARRIER();
+            K_FOR_COLS(c, lid, cols, REDUCE_WG) {
+                float e = x[r * cols + c];
+                if (e == 0.0f && (K_AS_UINT(e) >> 31) == 0) {
+                    plusZero = 1;
+                }
+            }
+            K_LOCAL_BARRIER();
+            if (plusZero) {
+                v = 0.0f;
+            }
+            K_LOCAL_BARRIER();
+        }
         if (lid == 0) {
             out[r] = v;
         }

@@ -73,7 +73,9 @@ __kernel void k_softmax_xent(__global const float* logits, __global const int* l
         float m;
         kacc s;
         k_row_stats(row, cols, mbuf, sbuf, lid, &m, &s);
-        kacc lse = (kacc) m + (kacc) log(s);
+        /* The row's loss is (m - x) + log(s), not (m + log(s)) - x: log(s) is lost beside |m| from about 2^53 log(s)
+         * (2^24 where kacc is float), so rows of equal logits of 1e17 lost their whole loss. */
+        kacc logs = (kacc) log(s);
         /* The same loops and barriers with labels or targets, and with or without the gradient, the
          * differences inside the loop bodies: PoCL 5's LLVM crashed (PHINode::removeIncomingValue)
          * forming the work-group function when the targets' reductions sat in one arm of a branch
@@ -84,7 +86,7 @@ __kernel void k_softmax_xent(__global const float* logits, __global const int* l
             if (!hasLabels) {
                 kacc t = (kacc) targets[r * cols + c];
                 if (t != 0) {
-                    l += t * (lse - (kacc) row[c]);
+                    l += t * (((kacc) m - (kacc) row[c]) + logs);
                 }
                 ts += t;
             }
@@ -95,7 +97,7 @@ __kernel void k_softmax_xent(__global const float* logits, __global const int* l
         /* See k_stray_label: a label outside the row reads column 0 instead, and the row's results are NaN. */
         int stray = hasLabels && k_stray_label(label, cols);
         if (hasLabels) {
-            loss = stray ? (kacc) K_NAN : lse - (kacc) row[stray ? 0 : label];
+            loss = stray ? (kacc) K_NAN : ((kacc) m - (kacc) row[stray ? 0 : label]) + logs;
             tsum = 1;
         }
         if (lid == 0) {
@@ -248,18 +250,18 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
         }
         s += (kacc) e;
     }
-    kacc lse = (kacc) m + (kacc) log(s);
+    kacc logs = (kacc) log(s); /* (m - x) + log(s): see k_softmax_xent */
     kacc loss;
     kacc tsum;
     if (hasLabels) {
-        loss = lse - (kacc) atLabel;
+        loss = ((kacc) m - (kacc) atLabel) + logs;
         tsum = 1;
     } else {
         kacc16 lv = (kacc16) 0;
         kacc16 tv = (kacc16) 0;
         for (klong c = 0; c < whole; c += 16) {
             kacc16 t = K_ACC16(K_LOAD16(targets + r * cols + c));
-            lv += select((kacc16) 0, t * ((kacc16) lse - K_ACC16(K_LOAD16(row + c))), t != (kacc16) 0);
+            lv += select((kacc16) 0, t * (((kacc16) (kacc) m - K_ACC16(K_LOAD16(row + c))) + (kacc16) logs), t != (kacc16) 0);
             tv += t;
         }
         loss = k_lanes_sum(lv);
@@ -267,7 +269,7 @@ K_OPENCL_KERNEL void k_softmax_xent_rows(__global const float* logits, __global 
         for (klong c = whole; c < cols; c++) {
             kacc t = (kacc) targets[r * cols + c];
             if (t != 0) {
-                loss += t * (lse - (kacc) row[c]);
+                loss += t * (((kacc) m - (kacc) row[c]) + logs);
             }
             tsum += t;
         }

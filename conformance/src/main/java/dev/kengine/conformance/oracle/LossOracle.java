@@ -57,7 +57,12 @@ public final class LossOracle {
             case MAE -> Math.signum(d);
             case HUBER -> Math.abs(d) <= loss.delta() ? d : loss.delta() * Math.signum(d);
             case BINARY_CROSS_ENTROPY -> d / Math.max(p * (1.0 - p), BCE_DENOMINATOR_FLOOR);
-            case BINARY_CROSS_ENTROPY_WITH_LOGITS -> ActivationOracle.sigmoid(p) - t;
+            case BINARY_CROSS_ENTROPY_WITH_LOGITS -> {
+                // (1 − t)·σ(p) − t·σ(−p): σ(p) − t in double cancels to 0 for t = 1 from p ≈ 37.
+                double e = Math.exp(-Math.abs(p));
+                double r = 1.0 / (1.0 + e);
+                yield (1.0 - t) * (p < 0 ? e * r : r) - t * (p < 0 ? r : e * r);
+            }
         };
     }
 

@@ -14,6 +14,7 @@ import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
 import static jdk.incubator.vector.VectorOperators.LOG;
+import static jdk.incubator.vector.VectorOperators.LOG1P;
 import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.NE;
@@ -2074,7 +2075,10 @@ public final class VectorElementwise implements Elementwise {
         return sum;
     }
 
-    /** part = t·max(ln p, −100), and the gradient (p − t)/max(p·(1 − p), 1e-12)·gradScale. */
+    /**
+     * part = t·max(ln p, −100), and the gradient (p − t)/max(p·(1 − p), 1e-12)·gradScale (NaN where p(1 − p) &lt; 0, p
+     * outside [0, 1], as the loss there).
+     */
     private static void bcePositive(float[] pred, float[] target, float[] grad, float gradScale, float[] part, int from, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
@@ -2082,18 +2086,22 @@ public final class VectorElementwise implements Elementwise {
             FloatVector t = load(target, i);
             t.mul(p.lanewise(LOG).max(-100f)).intoArray(part, i - from);
             if (grad != null) {
-                p.sub(t).div(p.mul(one.sub(p)).max(1e-12f)).mul(gradScale).intoArray(grad, i);
+                FloatVector q = p.mul(one.sub(p));
+                p.sub(t).div(q.max(1e-12f)).mul(gradScale).blend(Float.NaN, q.compare(LT, 0f)).intoArray(grad, i);
             }
         }
     }
 
-    /** Σ −(part + (1 − t)·max(ln(1 − p), −100)). */
+    /**
+     * Σ −(part + (1 − t)·max(ln(1 − p), −100)), ln(1 − p) as log1p(−p): 1 − p rounded to float first loses p below
+     * 2⁻²⁴ entirely (for p in [1e-8, 1e-7] against t = 0 the loss was 4 % off, where the scalar kernel's is exact).
+     */
     private static double bceNegative(float[] pred, float[] target, float[] part, int from, int bound) {
         DoubleVector acc = DoubleVector.zero(D);
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
-            FloatVector q = one.sub(load(pred, i));
-            FloatVector l = load(part, i - from).add(one.sub(load(target, i)).mul(q.lanewise(LOG).max(-100f))).neg();
+            FloatVector q = load(pred, i).neg().lanewise(LOG1P);
+            FloatVector l = load(part, i - from).add(one.sub(load(target, i)).mul(q.max(-100f))).neg();
             acc = acc.add((DoubleVector) l.convertShape(F2D, D, 0)).add((DoubleVector) l.convertShape(F2D, D, 1));
         }
         return acc.reduceLanes(ADD);
@@ -2111,7 +2119,10 @@ public final class VectorElementwise implements Elementwise {
         return sum;
     }
 
-    /** part = e^−|p|, and the gradient (σ(p) − t)·gradScale. */
+    /**
+     * part = e^−|p|, and the gradient (σ(p) − t)·gradScale as ((1 − t)·σ(p) − t·σ(−p))·gradScale, σ(±|p|) being r and
+     * e·r: σ(p) − t cancels to 0 for a confident logit of the right sign (t = 1, p ≳ 17) where this keeps −e^−p.
+     */
     private static void bceLogitsExp(float[] pred, float[] target, float[] grad, float gradScale, float[] part, int from, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = from; i < bound; i += L) {
@@ -2125,7 +2136,12 @@ public final class VectorElementwise implements Elementwise {
             FloatVector dLow = e.sub(d.sub(1f));
             FloatVector r0 = one.div(d);
             FloatVector r = r0.fma(r0.neg().fma(d, one).sub(r0.mul(dLow)), r0);
-                r.blend(e.mul(r), p.compare(LT, 0f)).sub(load(target, i)).mul(gradScale).intoArray(grad, i);
+                FloatVector er = e.mul(r);
+                VectorMask<Float> negative = p.compare(LT, 0f);
+                FloatVector t = load(target, i);
+                FloatVector sp = r.blend(er, negative);
+                FloatVector sn = er.blend(r, negative);
+                one.sub(t).mul(sp).sub(t.mul(sn)).mul(gradScale).intoArray(grad, i);
             }
         }
     }
