@@ -3265,8 +3265,10 @@ public final class Backend implements AutoCloseable {
 
     /**
      * Clips gradients by their global L2 norm: when the norm exceeds {@code maxNorm}, every gradient
-     * is scaled by maxNorm / (norm + 1e-6). Returns the norm before clipping (NaN or ∞ propagate
-     * into the gradients, as in IEEE arithmetic). The norm √(Σ over tensors of ‖g‖²) is combined in
+     * is scaled by maxNorm / (norm + 1e-6). Returns the norm before clipping. A NaN element makes the
+     * norm NaN and every gradient NaN; a ±∞ element makes the norm ∞ and the factor 0, so that element
+     * becomes NaN (∞·0) and every finite element of every gradient 0, as in PyTorch: test the returned
+     * norm, or {@link #allFinite}, before stepping. The norm √(Σ over tensors of ‖g‖²) is combined in
      * double on the host, so the call waits for the work that produces the gradients. A tensor of
      * finite elements whose own norm exceeds float's range (each one read as ∞ by {@link #l2Norm})
      * is measured again on the host in double, so that the gradients are still scaled by the finite

@@ -19,7 +19,9 @@ import dev.kengine.InvalidArgumentException;
  *
  * <p>Immutable.
  *
- * @param learningRate lr, the step size; finite and ≥ 0
+ * @param learningRate lr, the step size; finite and ≥ 0 (the step forms lr·c1 in float, c1 = 1/(1 − β1ᵗ), 10 at the
+ *     first step with β1 = 0.9, so an lr above {@code Float.MAX_VALUE} / c1 overflows there and turns zero gradients'
+ *     steps into NaN; no training rate comes near it)
  * @param beta1 β1, the decay of the first moment, in [0, 1)
  * @param beta2 β2, the decay of the second moment, in [0, 1)
  * @param epsilon ε, added to the denominator; finite and &gt; 0

@@ -22,10 +22,17 @@ import java.util.Locale;
  *
  * <p>Immutable.
  *
+ * <p>Each value is rounded once to float32 from a double in [lo, hi) (uniform), so where floats near hi are
+ * coarser than the range (U(10⁶, 10⁶ + 1): floats 1/16 apart) a value can round to hi itself, as in every library
+ * that rounds a double draw to float; bounds that are not floats round to the nearest float likewise.
+ *
  * @param kind the initialisation, not null
- * @param a the lower bound for UNIFORM, the mean for NORMAL; 0 for the fan-based kinds; finite
+ * @param a the lower bound for UNIFORM, the mean for NORMAL; 0 for the fan-based kinds; finite, at most
+ *     {@code Float.MAX_VALUE} in magnitude
  * @param b the upper bound (≥ a) for UNIFORM, the standard deviation (≥ 0) for NORMAL; 0 for the
- *     fan-based kinds; finite
+ *     fan-based kinds; finite, at most {@code Float.MAX_VALUE} in magnitude; for NORMAL, |a| + 7b at most
+ *     {@code Float.MAX_VALUE} (the generator's draws stay within 6.7 standard deviations), so that no value
+ *     overflows float32
  */
 public record Init(Kind kind, double a, double b) {
 
@@ -57,8 +64,9 @@ public record Init(Kind kind, double a, double b) {
     /**
      * Checks the components; prefer the factories.
      *
-     * @throws InvalidArgumentException if {@code kind} is null, a or b is not finite, a &gt; b for
-     *     UNIFORM, or b &lt; 0 for NORMAL
+     * @throws InvalidArgumentException if {@code kind} is null, a or b is not finite or beyond float32's range,
+     *     a &gt; b for UNIFORM, b &lt; 0 or |a| + 7b beyond float32's range for NORMAL, or a or b is not 0 for a
+     *     fan-based kind
      */
     public Init {
         if (kind == null) {
@@ -67,21 +75,43 @@ public record Init(Kind kind, double a, double b) {
         if (!Double.isFinite(a) || !Double.isFinite(b)) {
             throw new InvalidArgumentException("init " + kind + " parameters must be finite, got " + a + ", " + b);
         }
-        if (kind == Kind.UNIFORM && !(a <= b)) {
-            throw new InvalidArgumentException("uniform(a, b) needs a <= b, got a=" + a + " b=" + b);
+        if (Math.abs(a) > Float.MAX_VALUE || Math.abs(b) > Float.MAX_VALUE) {
+            throw new InvalidArgumentException("init " + kind + " parameters must be within float32's range (±"
+                    + Float.MAX_VALUE + "), got " + a + ", " + b + "; every value would be ±Infinity");
         }
-        if (kind == Kind.NORMAL && !(b >= 0)) {
-            throw new InvalidArgumentException("normal(mean, std) needs std >= 0, got " + b);
+        switch (kind) {
+            case UNIFORM -> {
+                if (!(a <= b)) {
+                    throw new InvalidArgumentException("uniform(a, b) needs a <= b, got a=" + a + " b=" + b);
+                }
+            }
+            case NORMAL -> {
+                if (!(b >= 0)) {
+                    throw new InvalidArgumentException("normal(mean, std) needs std >= 0, got " + b);
+                }
+                if (Math.abs(a) + 7 * b > Float.MAX_VALUE) {
+                    throw new InvalidArgumentException("normal(mean, std): |mean| + 7·std = " + (Math.abs(a) + 7 * b)
+                            + " is beyond float32's range (" + Float.MAX_VALUE + "); values would overflow to ±Infinity");
+                }
+            }
+            default -> {
+                if (a != 0 || b != 0) {
+                    throw new InvalidArgumentException(kind + " takes its scale from the tensor's fans, not from "
+                            + "parameters; got " + a + ", " + b + " (use " + kind.name().toLowerCase(Locale.ROOT)
+                            + "() or pass 0, 0)");
+                }
+            }
         }
     }
 
     /**
      * The uniform distribution U(lo, hi).
      *
-     * @param lo the lower bound, inclusive; finite
-     * @param hi the upper bound, exclusive; finite and ≥ lo
+     * @param lo the lower bound, inclusive; finite, within float32's range
+     * @param hi the upper bound, exclusive before the rounding to float32 (see the class comment); finite, within
+     *     float32's range and ≥ lo
      * @return the initialisation
-     * @throws InvalidArgumentException if a bound is not finite or lo &gt; hi
+     * @throws InvalidArgumentException if a bound is not finite or beyond float32's range, or lo &gt; hi
      */
     public static Init uniform(double lo, double hi) {
         return new Init(Kind.UNIFORM, lo, hi);
@@ -91,9 +121,10 @@ public record Init(Kind kind, double a, double b) {
      * The normal distribution N(mean, std²).
      *
      * @param mean the mean; finite
-     * @param std the standard deviation; finite and ≥ 0
+     * @param std the standard deviation; finite and ≥ 0, with |mean| + 7·std within float32's range
      * @return the initialisation
-     * @throws InvalidArgumentException if a parameter is not finite or std &lt; 0
+     * @throws InvalidArgumentException if a parameter is not finite, std &lt; 0, or |mean| + 7·std is beyond
+     *     float32's range
      */
     public static Init normal(double mean, double std) {
         return new Init(Kind.NORMAL, mean, std);
