@@ -84,6 +84,50 @@ public final class Backend implements AutoCloseable {
     /** The thread running the first close. */
     private volatile Thread closer;
     private volatile boolean closed;
+    /** Frees the driver and the live tensors of a backend the program dropped without closing it. */
+    private final Abandoned abandoned;
+    private final java.lang.ref.Cleaner.Cleanable cleanable;
+
+    private static final java.lang.ref.Cleaner BACKENDS = java.lang.ref.Cleaner.create();
+    private static final System.Logger LOG = System.getLogger(Backend.class.getName());
+
+    /**
+     * The cleaner's action for a backend that became unreachable unclosed: what {@link #close()} frees, with a
+     * warning. It holds the driver and the live set, never the backend (the backend could not become unreachable).
+     * No call can be running then (a running call holds the backend).
+     */
+    private static final class Abandoned implements Runnable {
+        final BackendDriver driver;
+        final Set<Object> live;
+        volatile boolean closed;
+
+        Abandoned(BackendDriver driver, Set<Object> live) {
+            this.driver = driver;
+            this.live = live;
+        }
+
+        @Override
+        public void run() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                LOG.log(System.Logger.Level.WARNING, "kengine: backend ''{0}'' was never closed; the garbage collector "
+                        + "freed it and its {1} open tensors (close a backend when done with it, e.g. in "
+                        + "try-with-resources: its threads and device resources are held until then)", driver.name(),
+                        live.size());
+            } finally {
+                try {
+                    for (Object state : live.toArray()) {
+                        Tensor.releaseWithBackend(state);
+                    }
+                } finally {
+                    driver.close();
+                }
+            }
+        }
+    }
 
     /** The calls running on this thread: the innermost one and the tensors it holds. */
     private static final ThreadLocal<Call> CALLS = new ThreadLocal<>();
@@ -157,6 +201,8 @@ public final class Backend implements AutoCloseable {
         this.driver = driver;
         this.nativePairs = driver.capabilities();
         this.capabilities = withHalfPrecision(nativePairs);
+        this.abandoned = new Abandoned(driver, live);
+        this.cleanable = BACKENDS.register(this, abandoned);
     }
 
     /**
@@ -288,9 +334,13 @@ public final class Backend implements AutoCloseable {
         }
         closer = Thread.currentThread();
         closed = true;
+        abandoned.closed = true; // closed here, not by the cleaner
+        boolean interrupted = false;
         try {
             while (inFlight.get() > 0) {
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                // Cleared while waiting (a set flag makes every park return at once), set again after.
+                interrupted |= Thread.interrupted();
             }
             try {
                 driver.synchronize();
@@ -301,7 +351,11 @@ public final class Backend implements AutoCloseable {
                 driver.close();
             }
         } finally {
+            cleanable.clean(); // deregisters; the action sees closed and does nothing
             closedFully.countDown();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -26,7 +26,11 @@ public final class Scope implements AutoCloseable {
 
     private final Deque<Scope> stack;
     private final Scope parent;
-    private final List<Tensor> tensors = new ArrayList<>();
+    /**
+     * The open tensors, oldest first; guarded by this scope's monitor (a tensor closed on another thread leaves its
+     * scope from there). A tensor names its scope ({@link Tensor#scope}), so leaving costs no search of the stack.
+     */
+    private final java.util.LinkedHashSet<Tensor> tensors = new java.util.LinkedHashSet<>();
     private final Thread owner = Thread.currentThread();
     private volatile boolean closed; // read by close() on any thread once closed
 
@@ -58,14 +62,27 @@ public final class Scope implements AutoCloseable {
     static void registerWithCurrent(Tensor t) {
         Scope s = OPEN.get().peek();
         if (s != null) {
-            s.tensors.add(t);
+            s.add(t);
         }
     }
 
+    private synchronized void add(Tensor t) {
+        tensors.add(t);
+        t.scope = this;
+    }
+
+    /**
+     * Takes a closed tensor out of its scope, on whichever thread closed it: a tensor made in one thread's scope and
+     * closed in another would otherwise stay in the scope, and with it its memory, until the scope closed.
+     */
     static void forget(Tensor t) {
-        for (Scope s : OPEN.get()) {
-            if (s.tensors.remove(t)) {
-                return;
+        Scope s = t.scope;
+        if (s != null) {
+            synchronized (s) {
+                if (t.scope == s) {
+                    s.tensors.remove(t);
+                    t.scope = null;
+                }
             }
         }
     }
@@ -87,11 +104,17 @@ public final class Scope implements AutoCloseable {
         if (t == null) {
             throw new InvalidArgumentException("keep: the tensor is null");
         }
-        if (!tensors.remove(t)) {
-            throw new InvalidArgumentException("tensor " + t.shape() + " does not belong to this scope");
+        synchronized (this) {
+            if (t.scope != this || !tensors.remove(t)) {
+                throw new InvalidArgumentException("tensor " + t.shape() + " does not belong to this scope");
+            }
+            t.scope = null;
         }
         if (parent != null && !parent.closed) {
-            parent.tensors.add(t);
+            parent.add(t);
+            if (t.isClosed()) {
+                forget(t); // closed on another thread meanwhile: it does not stay in the parent either
+            }
         }
         return t;
     }
@@ -102,10 +125,10 @@ public final class Scope implements AutoCloseable {
      * @return the tensors created in this scope (or handed to it by an inner one's {@link #keep}), less
      *     those kept or closed since, on any thread
      */
-    public int size() {
+    public synchronized int size() {
         int open = 0;
         for (Tensor t : tensors) {
-            open += t.isClosed() ? 0 : 1; // another thread may have closed one
+            open += t.isClosed() ? 0 : 1; // closed, and not yet out of the set
         }
         return open;
     }
@@ -129,10 +152,18 @@ public final class Scope implements AutoCloseable {
         }
         closed = true;
         stack.remove(this);
+        List<Tensor> owned;
+        synchronized (this) {
+            owned = new ArrayList<>(tensors.reversed()); // newest first
+            tensors.clear();
+            for (Tensor t : owned) {
+                t.scope = null;
+            }
+        }
         RuntimeException failure = null;
-        for (int i = tensors.size() - 1; i >= 0; i--) {
+        for (Tensor t : owned) {
             try {
-                tensors.get(i).close();
+                t.close();
             } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;
@@ -141,7 +172,6 @@ public final class Scope implements AutoCloseable {
                 }
             }
         }
-        tensors.clear();
         if (failure != null) {
             throw failure;
         }

@@ -136,6 +136,9 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** The scope that owns this tensor, or null; written under that scope's monitor ({@link Scope}). */
+    volatile Scope scope;
+
     Tensor(Backend backend, Shape shape, DType dtype, Storage storage, Set<Object> live, MemoryAccount account) {
         this.backend = backend;
         this.shape = shape;

@@ -317,6 +317,87 @@ class TensorLifecycleTest {
     }
 
     @Test
+    void aTensorClosedOnAnotherThreadLeavesItsScope() throws Exception {
+        try (Scope s = Scope.open()) {
+            Tensor t = backend.zeros(4);
+            java.lang.ref.WeakReference<Tensor> ref = new java.lang.ref.WeakReference<>(t);
+            Thread.ofPlatform().start(t::close).join();
+            t = null;
+            assertEquals(0, s.size());
+            // The scope no longer holds the closed tensor, so nothing does: a producer's scope with consumers closing
+            // its tensors on their threads kept every one (and its memory) until the scope closed.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (ref.get() != null && System.nanoTime() < deadline) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertTrue(ref.get() == null, "the closed tensor is still reachable");
+            Tensor kept = backend.zeros(2);
+            assertEquals(1, s.size());
+            kept.close();
+            assertEquals(0, s.size());
+        }
+    }
+
+    @Test
+    void aScopesSizeMayBeReadFromAnotherThreadWhileItsOwnerAllocates() throws Exception {
+        try (Scope s = Scope.open()) {
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            RuntimeException[] failure = new RuntimeException[1];
+            Thread reader = Thread.ofPlatform().start(() -> {
+                while (!done.get()) {
+                    try {
+                        s.size();
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                        return;
+                    }
+                }
+            });
+            for (int i = 0; i < 20_000; i++) {
+                Tensor t = backend.zeros(1);
+                if (i % 2 == 0) {
+                    t.close();
+                }
+            }
+            done.set(true);
+            reader.join();
+            assertEquals(null, failure[0]);
+            assertEquals(10_000, s.size());
+        }
+    }
+
+    @Test
+    void aBackendDroppedUnclosedIsFreedByTheCollector() throws Exception {
+        int storages = FakeProviders.LIVE_STORAGES.get();
+        int closed = FakeProviders.DRIVERS_CLOSED.get();
+        openAndDrop();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((FakeProviders.DRIVERS_CLOSED.get() == closed || FakeProviders.LIVE_STORAGES.get() > storages)
+                && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(closed + 1, FakeProviders.DRIVERS_CLOSED.get(), "the dropped backend's driver was closed");
+        assertEquals(storages, FakeProviders.LIVE_STORAGES.get(), "and its tensors freed");
+        // A closed backend is not closed again by the collector.
+        Backend b = Engine.open("heap");
+        b.close();
+        b = null;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(closed + 2, FakeProviders.DRIVERS_CLOSED.get(), "closed once, by close()");
+    }
+
+    private static void openAndDrop() {
+        Backend b = Engine.open("heap");
+        Tensor kept = b.full(Shape.of(8), 1f);
+        assertEquals(8, kept.size());
+    }
+
+    @Test
     void leakedTensorsAreFreedAndCountedBySite() throws Exception {
         int storages = FakeProviders.LIVE_STORAGES.get();
         for (int i = 0; i < 200; i++) {

@@ -21,6 +21,8 @@ public final class FakeProviders {
 
     /** Storages currently allocated by every HeapDriver, to check that closing frees them. */
     public static final AtomicInteger LIVE_STORAGES = new AtomicInteger();
+    /** Heap drivers closed so far. */
+    public static final AtomicInteger DRIVERS_CLOSED = new AtomicInteger();
     /** The options the last opened HeapDriver received. */
     public static volatile Map<String, String> lastOptions = Map.of();
 
@@ -147,7 +149,9 @@ public final class FakeProviders {
         }
 
         @Override
-        public void close() {}
+        public void close() {
+            DRIVERS_CLOSED.incrementAndGet();
+        }
     }
 
     /** The heap backend under another name, declaring the options it reads. */

@@ -53,6 +53,9 @@ public final class CpuDriver implements BackendDriver {
         this.kernels = SimdSelection.kernels(simd, tiered);
         this.simd = kernels != ScalarElementwise.INSTANCE;
         this.tiered = kernels instanceof TieredElementwise;
+        if (this.tiered) {
+            Warmup.backendOpened();
+        }
     }
 
     @Override
@@ -76,6 +79,9 @@ public final class CpuDriver implements BackendDriver {
             closed = true;
             parallel.close();
             pool.close();
+            if (tiered) {
+                Warmup.backendClosed();
+            }
         }
     }
 

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * The CPU backend's provider: always available, ranked below any accelerator. Options:
- * {@code threads} (default: available processors) and {@code simd}: unset or {@code auto} (the default), each
+ * {@code threads} (1 to 1024; default: available processors) and {@code simd}: unset or {@code auto} (the default), each
  * Vector API kernel once the JIT has compiled it and the scalar kernel until then (see {@code Warmup});
  * {@code true}, the vector kernels from the first call; {@code false}, the scalar kernels.
  */
@@ -59,9 +59,12 @@ public final class CpuProvider implements BackendProvider {
         return new CpuDriver(NAME, capabilities(threads, on, tiered), threads, on, tiered);
     }
 
+    /** The most threads the option takes: far past any machine's cores, short of what exhausts the system. */
+    static final int MAX_THREADS = 1024;
+
     private static int parseThreads(String value) {
         if (value == null) {
-            return Runtime.getRuntime().availableProcessors();
+            return Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
         }
         int threads;
         try {
@@ -71,6 +74,10 @@ public final class CpuProvider implements BackendProvider {
         }
         if (threads < 1) {
             throw new InvalidArgumentException("cpu: option threads must be >= 1, got " + threads);
+        }
+        if (threads > MAX_THREADS) {
+            throw new InvalidArgumentException("cpu: option threads must be at most " + MAX_THREADS + " (this JVM sees "
+                    + Runtime.getRuntime().availableProcessors() + " processors), got " + threads);
         }
         return threads;
     }

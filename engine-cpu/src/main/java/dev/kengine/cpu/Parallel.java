@@ -52,7 +52,18 @@ public final class Parallel implements AutoCloseable {
             Thread t = new Thread(workers[i]::loop, "kengine-cpu-" + i);
             t.setDaemon(true);
             workers[i].thread = t;
-            t.start();
+            try {
+                t.start();
+            } catch (OutOfMemoryError | RuntimeException e) {
+                // The system refused a thread ("unable to create native thread"): stop the ones started, which
+                // nothing else would ever close, and report it as the open's failure.
+                closed = true;
+                for (int j = 0; j < i; j++) {
+                    LockSupport.unpark(workers[j].thread);
+                }
+                throw new IllegalStateException("could start only " + (i + 1) + " of " + threads + " threads (the "
+                        + "calling thread and " + i + " workers): " + e, e);
+            }
         }
     }
 
@@ -205,9 +216,14 @@ public final class Parallel implements AutoCloseable {
             }
         }
 
-        /** The caller waits for the workers' shares: spinning, then parked until the last one unparks it. */
+        /**
+         * The caller waits for the workers' shares: spinning, then parked until the last one unparks it. An interrupt
+         * does not end the wait (the shares write the caller's output); it is cleared while parked, where it would
+         * make every park return at once, and set again after.
+         */
         void awaitHelpers() {
             long start = System.nanoTime();
+            boolean interrupted = false;
             while (pending.get() > 0) {
                 if (System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
@@ -216,7 +232,11 @@ public final class Parallel implements AutoCloseable {
                 callerParked = true;
                 if (pending.get() > 0) {
                     LockSupport.parkNanos(this, SPIN_NANOS);
+                    interrupted |= Thread.interrupted();
                 }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -263,11 +283,23 @@ public final class Parallel implements AutoCloseable {
                     if (slot.get() == null && !closed) {
                         LockSupport.park(this);
                     }
+                    // An interrupt from outside means nothing to a worker (close sets closed and unparks it); left set,
+                    // every later park would return at once and the idle worker would spin on its core for good.
+                    Thread.interrupted();
                     parked = false;
                     idleSince = System.nanoTime();
                 }
             }
         }
+    }
+
+    /** This pool's worker threads (for tests). */
+    java.util.List<Thread> workerThreads() {
+        java.util.List<Thread> ts = new java.util.ArrayList<>();
+        for (Worker w : workers) {
+            ts.add(w.thread);
+        }
+        return ts;
     }
 
     /** Whether any of this pool's worker threads is still alive (for tests of {@link #close}). */

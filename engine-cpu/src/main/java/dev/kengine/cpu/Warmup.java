@@ -206,6 +206,22 @@ final class Warmup {
         }
     }
 
+    /** The open {@code simd=auto} backends: with none left, the thread drops its queue and ends. */
+    private static final java.util.concurrent.atomic.AtomicInteger BACKENDS = new java.util.concurrent.atomic.AtomicInteger();
+
+    static void backendOpened() {
+        BACKENDS.incrementAndGet();
+    }
+
+    static void backendClosed() {
+        BACKENDS.decrementAndGet();
+    }
+
+    /** Whether the warm-up thread is running (for tests). */
+    static synchronized boolean running() {
+        return running;
+    }
+
     /** Queues a probe claimed with {@link #claim} and starts the thread if it is not running. */
     static void submit(Request request) {
         synchronized (Warmup.class) {
@@ -272,6 +288,15 @@ final class Warmup {
         while (true) {
             List<Pending> queued;
             synchronized (Warmup.class) {
+                if (BACKENDS.get() <= 0) {
+                    // Every backend that asked is closed: nothing would run what a probe decides, and a thread polling
+                    // for the life of the JVM would keep the engine's classes loaded after an application unloads it.
+                    // The queued keys start over if a backend asks for them again.
+                    for (Pending p : QUEUE) {
+                        STATE.compareAndSet(p.request.key(), PROBING, COLD);
+                    }
+                    QUEUE.clear();
+                }
                 if (QUEUE.isEmpty()) {
                     running = false;
                     return;

@@ -50,4 +50,40 @@ class BackendOptionTest {
             System.clearProperty("kengine.cpu.someday");
         }
     }
+
+    @Test
+    @DisplayName("threads beyond 1024 are a usage error, not an out-of-memory error or a thousand threads")
+    void threadsAreBounded() {
+        for (String t : new String[] {"1025", "2147483647"}) {
+            InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                    () -> Engine.open("cpu", java.util.Map.of("threads", t)));
+            assertTrue(e.getMessage().contains("at most 1024"), e.getMessage());
+        }
+    }
+
+    @Test
+    @DisplayName("a CPU backend dropped unclosed has its worker threads ended by the collector")
+    void droppedBackendsEndTheirWorkers() throws InterruptedException {
+        long before = workers();
+        for (int i = 0; i < 4; i++) {
+            openAndDrop();
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (workers() > before && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(workers() <= before, "kengine-cpu workers alive: " + workers() + ", before: " + before);
+    }
+
+    private static void openAndDrop() {
+        Backend b = Engine.open("cpu", java.util.Map.of("threads", "3", "simd", "false"));
+        b.add(b.zeros(4), b.zeros(4));
+    }
+
+    private static long workers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("kengine-cpu-") && !t.getName().contains("warmup"))
+                .count();
+    }
 }

@@ -166,6 +166,40 @@ class ParallelTest {
     }
 
     @Test
+    @DisplayName("an outside interrupt neither makes an idle worker spin nor stops a call, and the caller keeps its flag")
+    void interrupts() throws InterruptedException {
+        try (Parallel p = new Parallel(3)) {
+            AtomicInteger ran = new AtomicInteger();
+            p.forEach(3, t -> ran.incrementAndGet());
+            Thread.sleep(50); // past the workers' spin: parked
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long before = 0;
+            for (Thread w : p.workerThreads()) {
+                w.interrupt();
+                before += mx.getThreadCpuTime(w.threadId());
+            }
+            Thread.sleep(300);
+            long used = -before;
+            for (Thread w : p.workerThreads()) {
+                used += mx.getThreadCpuTime(w.threadId());
+            }
+            // Spinning, two workers would burn about 600 ms of CPU here (the interrupt made every park return).
+            assertTrue(used < 100_000_000L, "idle workers used " + used / 1_000_000 + " ms of CPU in 300 ms after an interrupt");
+            p.forEach(3, t -> ran.incrementAndGet());
+            Thread.currentThread().interrupt();
+            p.forEach(64, t -> {
+                long end = System.nanoTime() + 200_000; // long enough that the caller parks
+                while (System.nanoTime() < end) {
+                    Thread.onSpinWait();
+                }
+                ran.incrementAndGet();
+            });
+            assertTrue(Thread.interrupted(), "the caller's interrupt flag is kept");
+            assertEquals(70, ran.get());
+        }
+    }
+
+    @Test
     @DisplayName("after close the workers end, and a call still completes on the calling thread")
     void close() throws InterruptedException {
         Parallel p = new Parallel(3);

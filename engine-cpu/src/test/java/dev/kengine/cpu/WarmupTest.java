@@ -50,6 +50,24 @@ class WarmupTest {
     }
 
     @Test
+    @DisplayName("the warm-up thread ends once the last simd=auto backend is closed")
+    void theThreadEndsWithTheLastBackend() throws InterruptedException {
+        assumeTrue(SimdSelection.VECTOR != null, "no Vector API here: " + SimdSelection.DESCRIPTION);
+        try (Backend b = Engine.open("cpu", Map.of("simd", "auto", "threads", "1"))) {
+            // A size and an activation no other test asks for, so that its key is queued by this call.
+            try (Tensor x = b.zeros(12_345); Tensor y = b.activation(x, Activation.elu(0.375f))) {
+                assertEquals(12_345, y.size());
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Warmup.running() && System.nanoTime() < deadline) {
+            System.gc(); // backends another test left unclosed are closed by the collector
+            Thread.sleep(50);
+        }
+        assertFalse(Warmup.running(), "kengine-cpu-warmup still running 20 s after the last backend closed");
+    }
+
+    @Test
     @DisplayName("a vector kernel that becomes faster than the scalar one is chosen once it is")
     void turnsToVectorOnceFaster() {
         // 100 µs a call until the 3000th call ("compiled"), then 2 µs against the scalar 5 µs.
@@ -250,35 +268,41 @@ class WarmupTest {
     @Test
     @DisplayName("a key is probed only once its scalar kernel has run about as long as its probe will cost")
     void rentBeforeBuying() throws InterruptedException {
-        assertFalse(Warmup.due(999, 1000));
-        assertTrue(Warmup.due(1000, 1000));
-        assertFalse(Warmup.due(0, 1));
+        // A backend open for the probes' time, as when an op queues them: with none the thread drops its queue.
+        Warmup.backendOpened();
+        try {
+            assertFalse(Warmup.due(999, 1000));
+            assertTrue(Warmup.due(1000, 1000));
+            assertFalse(Warmup.due(0, 1));
 
-        // A real queue: a probe whose scalar call takes about 200 µs per unit of work and costs 50 ms to decide.
-        int key = Warmup.key(TieredElementwise.MATMUL, Warmup.VARIANTS - 2, 1);
-        assertTrue(Warmup.claim(key));
-        java.util.concurrent.atomic.AtomicInteger vectorCalls = new java.util.concurrent.atomic.AtomicInteger();
-        Runnable scalar = () -> spin(200_000);
-        Runnable vector = () -> {
-            vectorCalls.incrementAndGet();
-            spin(100_000);
-        };
-        Warmup.Probe probe = new Warmup.Probe(key, "rented", 1, vector, scalar, vector, scalar, null);
-        // A method no kernel uses: a real matmul probe's measured cost must not stand in for this one's.
-        Warmup.submit(request(key, probe, TimeUnit.MILLISECONDS.toNanos(50), Warmup.METHODS - 1));
-        // 10 units: about 2 ms of scalar time, far below the cost: the key waits, and no vector call is made.
-        Warmup.waited(key, 10);
-        Thread.sleep(Warmup.START_DELAY_MILLIS + 1500);
-        assertEquals(Warmup.PROBING, Warmup.state(key), "probed before its scalar kernel had paid for it");
-        assertEquals(0, vectorCalls.get());
-        // 1000 units: about 200 ms, past the cost: the key is probed and decided.
-        Warmup.waited(key, 1000);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
-            Thread.sleep(5);
+            // A real queue: a probe whose scalar call takes about 200 µs per unit of work and costs 50 ms to decide.
+            int key = Warmup.key(TieredElementwise.MATMUL, Warmup.VARIANTS - 2, 1);
+            assertTrue(Warmup.claim(key));
+            java.util.concurrent.atomic.AtomicInteger vectorCalls = new java.util.concurrent.atomic.AtomicInteger();
+            Runnable scalar = () -> spin(200_000);
+            Runnable vector = () -> {
+                vectorCalls.incrementAndGet();
+                spin(100_000);
+            };
+            Warmup.Probe probe = new Warmup.Probe(key, "rented", 1, vector, scalar, vector, scalar, null);
+            // A method no kernel uses: a real matmul probe's measured cost must not stand in for this one's.
+            Warmup.submit(request(key, probe, TimeUnit.MILLISECONDS.toNanos(50), Warmup.METHODS - 1));
+            // 10 units: about 2 ms of scalar time, far below the cost: the key waits, and no vector call is made.
+            Warmup.waited(key, 10);
+            Thread.sleep(Warmup.START_DELAY_MILLIS + 1500);
+            assertEquals(Warmup.PROBING, Warmup.state(key), "probed before its scalar kernel had paid for it");
+            assertEquals(0, vectorCalls.get());
+            // 1000 units: about 200 ms, past the cost: the key is probed and decided.
+            Warmup.waited(key, 1000);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(Warmup.VECTOR, Warmup.state(key));
+            assertTrue(vectorCalls.get() > 0);
+        } finally {
+            Warmup.backendClosed();
         }
-        assertEquals(Warmup.VECTOR, Warmup.state(key));
-        assertTrue(vectorCalls.get() > 0);
     }
 
     private static void spin(long nanos) {
@@ -291,34 +315,40 @@ class WarmupTest {
     @Test
     @DisplayName("a probe that throws leaves its key on the scalar kernel")
     void failingProbeKeepsScalar() throws InterruptedException {
-        int key = Warmup.key(TieredElementwise.MATMUL, Warmup.VARIANTS - 1, 1);
-        assertTrue(Warmup.claim(key));
-        assertFalse(Warmup.claim(key), "a key is claimed once");
-        Runnable boom = () -> {
-            throw new IllegalStateException("probe failure");
-        };
-        Warmup.submit(request(key, new Warmup.Probe(key, "failing", 1, boom, boom, boom, boom, null)));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(Warmup.SCALAR, Warmup.state(key));
-        // Kept on the scalar kernel, the key is probed again once it has done enough work there, a bounded number of
-        // times.
-        Warmup.waited(key, 1000);
-        assertEquals(Warmup.SCALAR, Warmup.state(key), "probed again too soon");
-        for (int probe = 2; probe <= Warmup.MAX_PROBES; probe++) {
-            Warmup.waited(key, Warmup.REPROBE_WORK + 1);
-            assertTrue(Warmup.claim(key), "not probed again after more work on the scalar kernel");
+        // A backend open for the probes' time, as when an op queues them: with none the thread drops its queue.
+        Warmup.backendOpened();
+        try {
+            int key = Warmup.key(TieredElementwise.MATMUL, Warmup.VARIANTS - 1, 1);
+            assertTrue(Warmup.claim(key));
+            assertFalse(Warmup.claim(key), "a key is claimed once");
+            Runnable boom = () -> {
+                throw new IllegalStateException("probe failure");
+            };
             Warmup.submit(request(key, new Warmup.Probe(key, "failing", 1, boom, boom, boom, boom, null)));
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             assertEquals(Warmup.SCALAR, Warmup.state(key));
+            // Kept on the scalar kernel, the key is probed again once it has done enough work there, a bounded number of
+            // times.
+            Warmup.waited(key, 1000);
+            assertEquals(Warmup.SCALAR, Warmup.state(key), "probed again too soon");
+            for (int probe = 2; probe <= Warmup.MAX_PROBES; probe++) {
+                Warmup.waited(key, Warmup.REPROBE_WORK + 1);
+                assertTrue(Warmup.claim(key), "not probed again after more work on the scalar kernel");
+                Warmup.submit(request(key, new Warmup.Probe(key, "failing", 1, boom, boom, boom, boom, null)));
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (Warmup.state(key) == Warmup.PROBING && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(Warmup.SCALAR, Warmup.state(key));
+            }
+            Warmup.waited(key, Warmup.REPROBE_WORK + 1);
+            assertEquals(Warmup.SCALAR, Warmup.state(key), "probed more than " + Warmup.MAX_PROBES + " times");
+        } finally {
+            Warmup.backendClosed();
         }
-        Warmup.waited(key, Warmup.REPROBE_WORK + 1);
-        assertEquals(Warmup.SCALAR, Warmup.state(key), "probed more than " + Warmup.MAX_PROBES + " times");
     }
 
     @Test
