@@ -84,6 +84,15 @@ public final class Backend implements AutoCloseable {
     /** The thread running the first close. */
     private volatile Thread closer;
     private volatile boolean closed;
+    /**
+     * The system property that, read when a backend opens, has it fill every tensor it allocates with NaN (all ones in
+     * the integer dtypes) before an op writes it: an op that adds into its output instead of writing it, or leaves
+     * part of it unwritten, then gives NaN rather than the right answer by the chance of zeroed memory. The
+     * conformance kit opens the backend under test with it; it costs a fill per allocation.
+     */
+    public static final String POISON_PROPERTY = "kengine.poisonOutputs";
+    private final boolean poisonOutputs = Boolean.getBoolean(POISON_PROPERTY);
+
     /** Frees the driver and the live tensors of a backend the program dropped without closing it. */
     private final Abandoned abandoned;
     private final java.lang.ref.Cleaner.Cleanable cleanable;
@@ -1099,12 +1108,34 @@ public final class Backend implements AutoCloseable {
             memory.collect(bytes);
             s = driver.allocate(elements, dtype);
         }
+        if (poisonOutputs && elements > 0) {
+            poison(s, dtype, elements);
+        }
         Tensor t = new Tensor(this, shape, dtype, s, live, memory);
         Call c = current();
         t.hold("new tensor");
         c.hold(t);
         c.made(t);
         return t;
+    }
+
+    /**
+     * Fills a new storage with a value no op writes by accident ({@link #POISON_PROPERTY}): a NaN in the floating-point
+     * dtypes, all ones in the integer ones. A driver without a fill is left as it is.
+     */
+    private void poison(Storage s, DType dtype, long elements) {
+        int bits = switch (dtype) {
+            case FLOAT32 -> 0x7FC0_0000;
+            case FLOAT16 -> 0x7E00;
+            case BFLOAT16 -> 0x7FC0;
+            case INT32 -> -1;
+            case UINT8 -> 0xFF;
+        };
+        try {
+            driver.fillBits(s, dtype, elements, bits);
+        } catch (UnsupportedOpException e) {
+            // nothing to poison with
+        }
     }
 
     /** Allocates one tensor per shape (none for a null shape); the call closes them all if it fails. */

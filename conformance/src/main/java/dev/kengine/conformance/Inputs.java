@@ -17,20 +17,26 @@ public final class Inputs {
     };
     /** The finite specials, for ops defined only on finite inputs. */
     public static final float[] FINITE_SPECIALS = {0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f};
-    /** The elementwise sizes: tiny, odd, prime, around vector widths and past 1024. */
-    public static final int[] SIZES = {1, 2, 7, 17, 64, 1021, 1025};
+    /**
+     * Past three times 2¹⁶ with an odd tail: where backends split work across threads, blocks or a grid-stride loop
+     * (the CPU backend from 2¹⁶ elements), which the small sizes never reach.
+     */
+    public static final int LARGE = 3 * 65536 + 17;
+
+    /** The elementwise sizes: tiny, odd, prime, around vector widths, past 1024, and {@link #LARGE}. */
+    public static final int[] SIZES = {1, 2, 7, 17, 64, 1021, 1025, LARGE};
 
     /**
      * SIZES and one size past five blocks of 16 × 256 elements with a 13-element tail: the activations' sixteen-lane
      * kernels on CPU OpenCL devices run only over whole blocks of that size, the per-element kernel over the rest.
      */
-    public static final int[] ACTIVATION_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 5 * 4096 + 13};
+    public static final int[] ACTIVATION_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 5 * 4096 + 13, LARGE};
 
     /**
      * SIZES and one size past three blocks of 128 × 256 elements with a tail of 23 (five groups of four and three):
      * dropout's sixteen-lane kernel on CPU OpenCL devices runs only over whole blocks of that size.
      */
-    public static final int[] DROPOUT_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 3 * 32768 + 23};
+    public static final int[] DROPOUT_SIZES = {1, 2, 7, 17, 64, 1021, 1025, 3 * 32768 + 23, LARGE};
 
     private Inputs() {}
 
