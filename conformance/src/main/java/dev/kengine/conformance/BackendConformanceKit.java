@@ -667,6 +667,9 @@ public abstract class BackendConformanceKit {
                         assertAgree(op + " n=" + n, binaryTolerance(op), expected, down(binary(op, ta, tb)), null, a);
                         binaryInto(op, ta, tb, ta); // in place: out is a
                         assertAgree(op + " in place n=" + n, binaryTolerance(op), expected, down(ta), null, a);
+                        Tensor tb2 = up(b);
+                        binaryInto(op, up(a), tb2, tb2); // out is b, which the API allows as well
+                        assertAgree(op + " into b n=" + n, binaryTolerance(op), expected, down(tb2), null, a);
                     }));
                 }
             }
@@ -737,6 +740,16 @@ public abstract class BackendConformanceKit {
                 Tensor ty = up(y);
                 backend.axpy(up(x), ty, alpha);
                 assertAgree("axpy n=" + n, Tolerances.AXPY, expected, down(ty), ref, x);
+                // x and y the same tensor, as Backend#axpy allows: y + α·y, read before it is written.
+                double[] self = new double[n];
+                double[] selfRef = new double[n];
+                for (int i = 0; i < n; i++) {
+                    self[i] = y[i] + (double) alpha * y[i];
+                    selfRef[i] = Math.abs(y[i]) + Math.abs((double) alpha * y[i]);
+                }
+                Tensor both = up(y);
+                backend.axpy(both, both, alpha);
+                assertAgree("axpy with x = y, n=" + n, Tolerances.AXPY, self, down(both), selfRef, y);
             }));
         }
     }
@@ -751,7 +764,9 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("sum and mean over every axis of shapes of rank 1 to 4")
         Stream<DynamicTest> overAxis() {
-            int[][] shapes = {{1}, {1025}, {7, 17}, {17, 7}, {3, 1021}, {2, 3, 17}, {2, 3, 4, 5}, {1, 1, 1, 1}, {3, 0, 5}};
+            // [70000, 3] and [3, 70000]: more rows (or columns) than a GPU grid's second dimension takes (65,535).
+            int[][] shapes = {{1}, {1025}, {7, 17}, {17, 7}, {3, 1021}, {2, 3, 17}, {2, 3, 4, 5}, {1, 1, 1, 1}, {3, 0, 5},
+                {70_000, 3}, {3, 70_000}};
             List<DynamicTest> tests = new ArrayList<>();
             for (int[] s : shapes) {
                 for (int axis = 0; axis < s.length; axis++) {
@@ -1131,6 +1146,13 @@ public abstract class BackendConformanceKit {
             assertAgree(act + " backward n=" + n, tol, expected, down(backend.activationBackward(tdy, tx, ty, act)), ref, x);
             backend.activationBackward(tdy, tx, ty, act, tdy); // dx may be dy
             assertAgree(act + " backward in place n=" + n, tol, expected, down(tdy), ref, x);
+            // ... or x, or y (Backend#activationBackward): a kernel must read all three before it writes.
+            Tensor xOut = up(x);
+            backend.activationBackward(up(dy), xOut, up(y), act, xOut);
+            assertAgree(act + " backward into x n=" + n, tol, expected, down(xOut), ref, x);
+            Tensor yOut = up(y);
+            backend.activationBackward(up(dy), up(x), yOut, act, yOut);
+            assertAgree(act + " backward into y n=" + n, tol, expected, down(yOut), ref, x);
         }
 
         @TestFactory
@@ -1338,6 +1360,50 @@ public abstract class BackendConformanceKit {
                 float[] x = {-0f, 0f, -0f, -0f, /* */ -5f, -0f, 0f, -3f, /* */ -0f, -0f, -1f, -0f, /* */ 0f, -0f, -2f, -0f};
                 float[] m = down(backend.max(up(x, 4, 4)));
                 assertArrayEquals(bits(new float[] {0f, 0f, -0f, 0f}), bits(m), "row maxima " + Arrays.toString(m));
+            }), check("the odd activations keep −0: tanh, leaky ReLU, swish and both GELUs", ops(Op.ACTIVATION), () -> {
+                for (Activation a : new Activation[] {Activation.TANH, Activation.leakyRelu(0.01f), Activation.swish(1f),
+                        Activation.GELU, Activation.GELU_TANH}) {
+                    float[] y = down(backend.activation(up(new float[] {-0f, 0f}), a));
+                    assertArrayEquals(bits(new float[] {-0f, 0f}), bits(y), a + " of −0 and +0: " + Arrays.toString(y));
+                }
+            }), check("softmax and log-softmax of a row of only −∞, or holding +∞, are NaN", ops(Op.SOFTMAX, Op.LOG_SOFTMAX), () -> {
+                float inf = Float.POSITIVE_INFINITY;
+                float[] x = {-inf, -inf, -inf, /* */ 1f, inf, 2f, /* */ 0f, 1f, 2f};
+                for (boolean log : new boolean[] {false, true}) {
+                    Tensor tx = up(x, 3, 3);
+                    float[] y = down(log ? backend.logSoftmax(tx) : backend.softmax(tx));
+                    for (int i = 0; i < 6; i++) {
+                        assertTrue(Float.isNaN(y[i]), (log ? "logSoftmax" : "softmax") + " element " + i + " of rows "
+                                + "[−∞ −∞ −∞] and [1 ∞ 2]: " + y[i] + " (want NaN)");
+                    }
+                    for (int i = 6; i < 9; i++) {
+                        assertTrue(Float.isFinite(y[i]), "the finite row stays finite: " + y[i]);
+                    }
+                }
+            }), check("softmax cross-entropy of a row holding NaN is NaN, loss and that row's gradient", ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
+                int cols = 37;
+                float[] x = Inputs.gaussian(3 * cols, 3460, 2);
+                x[cols + 29] = Float.NaN; // row 1, past the first vector
+                for (Reduction red : Reduction.values()) {
+                    LossAndGradient lg = backend.softmaxCrossEntropy(up(x, 3, cols), new int[] {0, 5, 36}, red);
+                    assertTrue(Float.isNaN(lg.loss().item()), "loss " + red + ": " + lg.loss().item());
+                    float[] g = down(lg.gradient());
+                    for (int c = 0; c < cols; c++) {
+                        assertTrue(Float.isNaN(g[cols + c]), "row 1's gradient at " + c + ": " + g[cols + c]);
+                        assertTrue(Float.isFinite(g[c]) && Float.isFinite(g[2 * cols + c]), "rows 0 and 2 stay finite");
+                    }
+                }
+            }), check("argmax takes the first of equal maxima past the first vector of a row", ops(Op.ARGMAX), () -> {
+                int cols = 70;
+                float[] x = Inputs.gaussian(4 * cols, 3470, 1);
+                int[][] at = {{20, 21}, {17, 69}, {40, 41}, {33, 66}};
+                for (int r = 0; r < 4; r++) {
+                    for (int c : at[r]) {
+                        x[r * cols + c] = 9f;
+                    }
+                }
+                int[] got = backend.argmax(up(x, 4, cols));
+                assertArrayEquals(new int[] {20, 17, 40, 33}, got, "the first of two equal maxima in each row");
             }), check("softmax cross-entropy keeps log Σ beside logits of 1e17", ops(Op.SOFTMAX_CROSS_ENTROPY), () -> {
                 // (max − x) + log Σ, not (max + log Σ) − x: the second loses log Σ entirely once |max| ≫ 2⁵³·log Σ.
                 for (float big : new float[] {1e12f, 1e17f, -1e17f, Float.MAX_VALUE}) {
@@ -1858,13 +1924,23 @@ public abstract class BackendConformanceKit {
                     }
                 }
                 tests.add(check(loss + " propagates NaN", ops(Op.LOSS, Op.LOSS_BACKWARD), () -> {
-                    float[][] pt = lossData(loss, 7, 3400);
-                    pt[0][3] = Float.NaN;
-                    Tensor tp = up(pt[0]);
-                    Tensor tt = up(pt[1]);
-                    assertTrue(Float.isNaN(backend.loss(tp, tt, loss, Reduction.SUM).item()), loss + " with a NaN prediction must be NaN");
-                    float[] g = down(backend.lossBackward(tp, tt, loss, Reduction.SUM));
-                    assertTrue(Float.isNaN(g[3]), loss + " gradient at the NaN prediction must be NaN, got " + g[3]);
+                    for (int n : new int[] {7, 37}) { // within one vector, and at an element past the first
+                        for (Reduction red : Reduction.values()) {
+                            float[][] pt = lossData(loss, n, 3400);
+                            int at = n == 7 ? 3 : 29;
+                            pt[0][at] = Float.NaN;
+                            Tensor tp = up(pt[0]);
+                            Tensor tt = up(pt[1]);
+                            assertTrue(Float.isNaN(backend.loss(tp, tt, loss, red).item()), loss + " " + red
+                                    + " with a NaN prediction must be NaN");
+                            float[] g = down(backend.lossBackward(tp, tt, loss, red));
+                            assertTrue(Float.isNaN(g[at]), loss + " " + red + " gradient at the NaN prediction must be NaN, got "
+                                    + g[at]);
+                            LossAndGradient both = backend.lossWithGradient(tp, tt, loss, red);
+                            assertTrue(Float.isNaN(both.loss().item()) && Float.isNaN(down(both.gradient())[at]),
+                                    loss + " " + red + " lossWithGradient with a NaN prediction");
+                        }
+                    }
                 }));
                 tests.add(check(loss + " gradient vs finite difference", ops(Op.LOSS_BACKWARD), () -> {
                     float[][] pt = lossGradientData(loss, 17, 3500, 0.2, v -> v);
@@ -2283,7 +2359,7 @@ public abstract class BackendConformanceKit {
             };
             List<DynamicTest> tests = new ArrayList<>();
             for (SgdConfig cfg : configs) {
-                for (int n : new int[] {1, 7, 1025}) {
+                for (int n : new int[] {1, 7, 1025, Inputs.LARGE}) {
                     tests.add(check("sgd " + cfg + " n=" + n, ops(Op.SGD_STEP), () -> {
                         float[] w0 = Inputs.withSpecials(n, 6000 + n, 1, new float[] {0f, -0f, 1e-7f, -1e-7f});
                         Tensor w = up(w0);
@@ -2301,8 +2377,31 @@ public abstract class BackendConformanceKit {
                         }
                     }));
                 }
+                tests.add(check("sgd " + cfg + " with NaN and ±∞ gradient elements: they propagate as IEEE arithmetic does",
+                        ops(Op.SGD_STEP), () -> {
+                    int n = 37;
+                    float[] w0 = Inputs.gaussian(n, 6150, 1);
+                    float[] g = nonFiniteGradient(n);
+                    Tensor w = up(w0);
+                    Tensor v = cfg.momentum() != 0 ? backend.zeros(n) : null;
+                    double[][] r = OptimizerOracle.sgd(widen(w0), widen(g), v == null ? null : new double[n], cfg);
+                    backend.sgdStep(w, up(g), v, cfg);
+                    assertAgree("sgd w", Tolerances.SGD, r[0], down(w), r[2], w0);
+                    if (v != null) {
+                        assertAgree("sgd velocity", Tolerances.SGD, r[1], down(v), r[3], null);
+                    }
+                }));
             }
             return tests.stream();
+        }
+
+        /** A gradient with NaN, +∞ and −∞ at 3, 5 and 11 (past one vector of 8), finite elsewhere. */
+        private float[] nonFiniteGradient(int n) {
+            float[] g = Inputs.gaussian(n, 6160, 1);
+            g[3] = Float.NaN;
+            g[5] = Float.POSITIVE_INFINITY;
+            g[11] = Float.NEGATIVE_INFINITY;
+            return g;
         }
 
         @TestFactory
@@ -2313,7 +2412,7 @@ public abstract class BackendConformanceKit {
             };
             List<DynamicTest> tests = new ArrayList<>();
             for (AdamConfig cfg : configs) {
-                for (int n : new int[] {1, 17, 1025}) {
+                for (int n : new int[] {1, 17, 1025, Inputs.LARGE}) {
                     tests.add(check("adam " + cfg + " n=" + n, ops(Op.ADAM_STEP), () -> {
                         Tensor w = up(Inputs.gaussian(n, 6200 + n, 1));
                         Tensor m = backend.zeros(n);
@@ -2329,6 +2428,20 @@ public abstract class BackendConformanceKit {
                         }
                     }));
                 }
+                tests.add(check("adam " + cfg + " with NaN and ±∞ gradient elements: they propagate as IEEE arithmetic does",
+                        ops(Op.ADAM_STEP), () -> {
+                    int n = 37;
+                    float[] w0 = Inputs.gaussian(n, 6250, 1);
+                    float[] g = nonFiniteGradient(n);
+                    Tensor w = up(w0);
+                    Tensor m = backend.zeros(n);
+                    Tensor v = backend.zeros(n);
+                    double[][] r = OptimizerOracle.adam(widen(w0), widen(g), new double[n], new double[n], cfg, 1);
+                    backend.adamStep(w, up(g), m, v, cfg, 1);
+                    assertAgree("adam w", Tolerances.ADAM, r[0], down(w), r[3], w0);
+                    assertAgree("adam m", Tolerances.ADAM, r[1], down(m), r[4], null);
+                    assertAgree("adam v", Tolerances.ADAM, r[2], down(v), r[5], null);
+                }));
             }
             return tests.stream();
         }
