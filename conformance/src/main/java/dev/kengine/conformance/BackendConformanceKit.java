@@ -873,7 +873,7 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("max over the last axis is exact and NaN wins")
         Stream<DynamicTest> max() {
-            int[][] shapes = {{1}, {7}, {3, 17}, {5, 1025}, {2, 3, 64}, {2, 2, 2, 1021}, {4, 1}};
+            int[][] shapes = {{1}, {7}, {3, 17}, {5, 1025}, {2, 3, 64}, {2, 2, 2, 1021}, {4, 1}, {70_000, 3}, {2, 70_000}};
             return Arrays.stream(shapes).map(s -> check("max of " + Arrays.toString(s), ops(Op.MAX), () -> {
                 int n = product(s);
                 int cols = s[s.length - 1];
@@ -888,7 +888,7 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("argmax returns the first maximum, the first NaN winning")
         Stream<DynamicTest> argmax() {
-            int[][] shapes = {{1}, {7}, {6, 17}, {5, 1025}, {2, 3, 64}, {3, 2, 2, 1021}, {9, 1}};
+            int[][] shapes = {{1}, {7}, {6, 17}, {5, 1025}, {2, 3, 64}, {3, 2, 2, 1021}, {9, 1}, {70_000, 3}, {2, 70_000}};
             float[] specials = {1e-7f, -1e-7f, 30f, -30f, 90f, -90f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
             return Arrays.stream(shapes).map(s -> check("argmax of " + Arrays.toString(s), ops(Op.ARGMAX), () -> {
                 int n = product(s);
@@ -1257,7 +1257,7 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("softmax and log-softmax over the last axis, forward and backward")
         Stream<DynamicTest> softmax() {
-            int[][] shapes = {{1, 1}, {2, 7}, {7, 17}, {3, 1021}, {2, 1025}, {2, 3, 17}, {1}, {64}};
+            int[][] shapes = {{1, 1}, {2, 7}, {7, 17}, {3, 1021}, {2, 1025}, {2, 3, 17}, {1}, {64}, {2, 5000}, {70_000, 3}};
             List<DynamicTest> tests = new ArrayList<>();
             float[] specials = {0f, -0f, 1e-7f, -1e-7f, 30f, -30f, 90f, -90f, Float.NEGATIVE_INFINITY, Float.NaN};
             for (int[] s : shapes) {
@@ -1688,7 +1688,8 @@ public abstract class BackendConformanceKit {
     @DisplayName("The dense layer y = act(x·W + b) and its gradients agree with the oracle")
     class Linear {
         private final Activation[] acts = {Activation.IDENTITY, Activation.RELU, Activation.TANH, Activation.GELU, Activation.SIGMOID};
-        private final int[][] shapes = {{1, 1, 1}, {7, 17, 5}, {64, 33, 65}, {3, 1025, 2}, {17, 7, 1}};
+        // {130, 33, 65} and {1000, 7, 3}: more rows than one tile or block of rows.
+        private final int[][] shapes = {{1, 1, 1}, {7, 17, 5}, {64, 33, 65}, {3, 1025, 2}, {17, 7, 1}, {130, 33, 65}, {1000, 7, 3}};
 
         @TestFactory
         @DisplayName("forward and backward, with and without bias")
@@ -1996,7 +1997,7 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("softmax cross-entropy against labels and against probability targets")
         Stream<DynamicTest> crossEntropy() {
-            int[][] shapes = {{1, 1}, {2, 7}, {7, 17}, {64, 10}, {3, 1025}, {5, 2}, {2, 4097}, {2, 32000}, {1, 40000}, {600, 1500}, {40000, 3}, {1200, 300}, {5, 1000}, {300, 9001}};
+            int[][] shapes = {{1, 1}, {2, 7}, {7, 17}, {64, 10}, {3, 1025}, {5, 2}, {2, 4097}, {2, 32000}, {1, 40000}, {600, 1500}, {40000, 3}, {1200, 300}, {5, 1000}, {300, 9001}, {70_000, 3}};
             List<DynamicTest> tests = new ArrayList<>();
             for (int[] s : shapes) {
                 for (boolean labels : new boolean[] {true, false}) {
