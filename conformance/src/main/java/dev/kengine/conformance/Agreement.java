@@ -179,9 +179,11 @@ public final class Agreement {
     }
 
     /**
-     * Asserts half-precision results against float64 references: within one rounding of the output (one ulp of
-     * h) plus {@code floatSlack}·max(1, |expected|) for the float32 arithmetic before it; NaN where the reference
-     * is NaN, and an infinity only where the reference rounds to one.
+     * Asserts half-precision results against float64 references: within one correct rounding of the output (half
+     * an ulp of h, the ulp of the larger of the two magnitudes, so that a rounding up to a power of two counts by the
+     * binade it lands in) plus {@code floatSlack}·max(1, |expected|) for the float32 arithmetic before it; NaN
+     * where the reference is NaN, and an infinity only where the reference rounds to one. A kernel that truncates
+     * to h instead of rounding to nearest is off by up to a whole ulp and fails.
      *
      * @param what the check's name, for the failure message
      * @param h the results' dtype, {@link DType#FLOAT16} or {@link DType#BFLOAT16}
@@ -212,10 +214,11 @@ public final class Agreement {
                 }
                 continue;
             }
-            double allowed = halfUlp(h, e) + floatSlack * Math.max(1, Math.abs(e));
+            double allowed = 0.5 * halfUlp(h, Math.max(Math.abs(e), Math.abs(a))) + floatSlack * Math.max(1, Math.abs(e));
             if (!(Math.abs(a - e) <= allowed)) {
                 throw new AssertionFailedError(what + ": element " + i + " is " + a + ", the reference " + e + " (rounded to "
-                        + h + ": " + rounded + "); allowed " + allowed + " = one " + h + " ulp + float32 slack " + floatSlack);
+                        + h + ": " + rounded + "); allowed " + allowed + " = half an " + h + " ulp (one rounding to nearest)"
+                        + " + float32 slack " + floatSlack);
             }
         }
     }
