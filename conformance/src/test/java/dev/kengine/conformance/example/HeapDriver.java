@@ -169,8 +169,8 @@ final class HeapDriver implements BackendDriver {
                 yield Double.isInfinite(x) && s == 0 ? 0.0 : x * s; // x·σ(βx) → +0 where σ → 0
             }
             case SOFTPLUS -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-            case GELU -> Double.isInfinite(x) ? Math.max(x, 0) : x * phi(x);
-            case GELU_TANH -> Double.isInfinite(x) ? Math.max(x, 0) : x * sigmoid(2 * geluTanhInner(x));
+            case GELU -> Double.isInfinite(x) ? (x > 0 ? x : -0.0) : x * phi(x); // −0 at −∞, the limit from below
+            case GELU_TANH -> Double.isInfinite(x) ? (x > 0 ? x : -0.0) : x * sigmoid(2 * geluTanhInner(x));
         };
     }
 

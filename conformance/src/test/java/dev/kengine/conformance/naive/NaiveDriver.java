@@ -258,11 +258,9 @@ final class NaiveDriver implements BackendDriver {
             float m = Float.NEGATIVE_INFINITY;
             for (int c = 0; c < cols; c++) {
                 float v = a[(int) (r * cols + c)];
-                if (Float.isNaN(v) || v > m) {
-                    m = v;
-                    if (Float.isNaN(v)) {
-                        break;
-                    }
+                m = Math.max(m, v); // NaN wins; +0 over −0
+                if (Float.isNaN(v)) {
+                    break;
                 }
             }
             o[r] = m;
@@ -322,7 +320,7 @@ final class NaiveDriver implements BackendDriver {
             case TANH -> (float) Math.tanh(x);
             case RELU -> Float.isNaN(x) ? x : x > 0 ? x : 0f;
             case LEAKY_RELU -> x > 0 ? x : act.parameter() * x;
-            case ELU -> x > 0 ? x : (float) (a * (Math.exp(x) - 1));
+            case ELU -> x >= 0 ? x : (float) (a * (Math.exp(x) - 1)); // ELU(−0) = −0
             case SWISH -> {
                 double beta = act.parameter();
                 if (beta == 0) {
@@ -334,7 +332,7 @@ final class NaiveDriver implements BackendDriver {
             case SOFTPLUS -> (float) (Math.max(x, 0) + Math.log(1 + Math.exp(-Math.abs(x))));
             // The tails keep relative accuracy (the kit checks it below −3), which x/2·(1 + erf) and 1 + tanh lose:
             // the double forms of the oracle, as a backend computing in double would write them.
-            case GELU, GELU_TANH -> x == Float.NEGATIVE_INFINITY ? 0f : x == Float.POSITIVE_INFINITY ? x
+            case GELU, GELU_TANH -> x == Float.NEGATIVE_INFINITY ? -0f : x == Float.POSITIVE_INFINITY ? x
                     : (float) ActivationOracle.forward(act, x);
         };
     }
@@ -515,13 +513,14 @@ final class NaiveDriver implements BackendDriver {
                 }
                 case BINARY_CROSS_ENTROPY -> {
                     float lp = Float.isNaN(p[i]) ? p[i] : Math.max((float) Math.log(p[i]), -100f);
-                    float lq = Float.isNaN(p[i]) ? p[i] : Math.max((float) Math.log(1 - p[i]), -100f);
+                    float lq = Float.isNaN(p[i]) ? p[i] : Math.max((float) Math.log1p(-(double) p[i]), -100f);
                     l = -(t[i] * lp + (1 - t[i]) * lq);
-                    g = d / Math.max(p[i] * (1 - p[i]), 1e-12f);
+                    float q = p[i] * (1 - p[i]);
+                    g = q < 0 ? Float.NaN : d / Math.max(q, 1e-12f);
                 }
                 default -> {
                     l = Math.max(p[i], 0) - p[i] * t[i] + (float) Math.log(1 + Math.exp(-Math.abs(p[i])));
-                    g = sigmoid(p[i]) - t[i];
+                    g = (1 - t[i]) * sigmoid(p[i]) - t[i] * sigmoid(-p[i]);
                 }
             }
             total += l;
@@ -551,13 +550,14 @@ final class NaiveDriver implements BackendDriver {
             for (int c = 0; c < cols; c++) {
                 s += (float) Math.exp(x[base + c] - m);
             }
-            float lse = m + (float) Math.log(s);
+            float logs = (float) Math.log(s);
+            float lse = m + logs;
             float mass = 0;
             float rowLoss = 0; // per row, then over rows: one float sum of every row's terms drifts past the kit's bound
             for (int c = 0; c < cols; c++) {
                 float tc = labels != null ? (labels[r] == c ? 1f : 0f) : t[base + c];
                 mass += tc;
-                rowLoss += tc == 0 ? 0 : tc * (lse - x[base + c]);
+                rowLoss += tc == 0 ? 0 : tc * ((m - x[base + c]) + logs);
             }
             total += rowLoss;
             if (grad != null) {
