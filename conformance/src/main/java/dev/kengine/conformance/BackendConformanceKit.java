@@ -527,7 +527,7 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("an upload reads back bit for bit, specials included")
         Stream<DynamicTest> roundTrip() {
-            return Arrays.stream(SIZES).mapToObj(n -> check("upload then download, n=" + n, ops(Op.UPLOAD, Op.DOWNLOAD), () -> {
+            return Arrays.stream(Inputs.SMALL_SIZES).mapToObj(n -> check("upload then download, n=" + n, ops(Op.UPLOAD, Op.DOWNLOAD), () -> {
                 float[] x = Inputs.withSpecials(n, 11 + n, 5, Inputs.SPECIALS);
                 Tensor t = up(x);
                 assertBits("round trip n=" + n, x, down(t), null);
@@ -558,7 +558,7 @@ public abstract class BackendConformanceKit {
         Stream<DynamicTest> fill() {
             float[] values = {0f, -0f, 1.5f, Float.MIN_VALUE, Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
             List<DynamicTest> tests = new ArrayList<>();
-            for (int n : SIZES) {
+            for (int n : Inputs.SMALL_SIZES) {
                 for (float v : values) {
                     tests.add(check("fill n=" + n + " with " + v + (v == 0 && 1 / v < 0 ? " (−0)" : ""), ops(Op.FILL, Op.DOWNLOAD), () -> {
                         Tensor t = up(Inputs.gaussian(n, 3, 1));
@@ -582,7 +582,7 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("copy and copyOf reproduce every bit")
         Stream<DynamicTest> copy() {
-            return Arrays.stream(SIZES).mapToObj(n -> check("copy n=" + n, ops(Op.COPY), () -> {
+            return Arrays.stream(Inputs.SMALL_SIZES).mapToObj(n -> check("copy n=" + n, ops(Op.COPY), () -> {
                 float[] x = Inputs.withSpecials(n, 21 + n, 5, Inputs.SPECIALS);
                 Tensor src = up(x);
                 Tensor dst = up(new float[n]);
@@ -2450,7 +2450,7 @@ public abstract class BackendConformanceKit {
         @TestFactory
         @DisplayName("the penalty l1·Σ|w| + l2/2·Σw²")
         Stream<DynamicTest> penalty() {
-            return Arrays.stream(SIZES).mapToObj(n -> check("penalty n=" + n, ops(Op.PENALTY), () -> {
+            return Arrays.stream(Inputs.SMALL_SIZES).mapToObj(n -> check("penalty n=" + n, ops(Op.PENALTY), () -> {
                 float[] w = Inputs.withSpecials(n, 6400 + n, 1, Inputs.FINITE_SPECIALS);
                 for (float[] l : new float[][] {{0.01f, 0.1f}, {0f, 1f}, {1f, 0f}, {0f, 0f}}) {
                     double expected = OptimizerOracle.penalty(widen(w), l[0], l[1]);
@@ -4421,7 +4421,7 @@ public abstract class BackendConformanceKit {
         @DisplayName("neighbouring tensors are untouched by every op that writes into a given output")
         Stream<DynamicTest> canaries() {
             List<DynamicTest> tests = new ArrayList<>();
-            for (int n : SIZES) {
+            for (int n : Inputs.SMALL_SIZES) {
                 tests.add(check("ops writing into outputs of " + n + " elements", ops(Op.FILL), () -> {
                     float[] x = Inputs.gaussian(n, 7000 + n, 1);
                     Tensor tx = up(x);
@@ -4469,7 +4469,7 @@ public abstract class BackendConformanceKit {
                 }));
             }
             for (DType h : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
-                for (int n : SIZES) {
+                for (int n : Inputs.SMALL_SIZES) {
                     tests.add(check("ops writing " + h + ", INT32 and UINT8 outputs of " + n + " elements",
                             ops(Op.FILL, Op.CAST), () -> halfCanaries(h, n)));
                 }

@@ -23,7 +23,10 @@ public final class Inputs {
      */
     public static final int LARGE = 3 * 65536 + 17;
 
-    /** The elementwise sizes: tiny, odd, prime, around vector widths, past 1024, and {@link #LARGE}. */
+    /** Tiny, odd, prime, around vector widths and past 1024: for transfers, fills and the memory-safety canaries. */
+    public static final int[] SMALL_SIZES = {1, 2, 7, 17, 64, 1021, 1025};
+
+    /** The sizes of the computing ops: {@link #SMALL_SIZES} and {@link #LARGE}. */
     public static final int[] SIZES = {1, 2, 7, 17, 64, 1021, 1025, LARGE};
 
     /**
