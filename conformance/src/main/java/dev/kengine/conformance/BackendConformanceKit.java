@@ -932,6 +932,8 @@ public abstract class BackendConformanceKit {
                 assertEquals(Shape.of(0, 64, 16), c.shape());
                 Tensor c2 = backend.zeros(0, 64, 16);
                 backend.matmul(backend.zeros(0, 64, 32), false, backend.zeros(0, 32, 16), false, c2, 1f, 1f);
+                assertEquals(Shape.of(0, 64, 16), c2.shape());
+                assertEquals(0, down(c2).length, "a batch of 0 into C of 0 elements");
                 assertEquals(Shape.of(0, 3), backend.matmul(backend.zeros(0, 7), backend.zeros(7, 3)).shape());
                 assertEquals(Shape.of(5, 0), backend.matmul(backend.zeros(5, 7), backend.zeros(7, 0)).shape());
                 Tensor k0 = backend.full(Shape.of(2, 3), 4f);
@@ -1247,9 +1249,33 @@ public abstract class BackendConformanceKit {
             Tensor ta = shared ? up(alpha, 1) : up(alpha, channels);
             assertAgree(name + " forward", Tolerances.PRELU, y, down(backend.prelu(tx, ta)), null, x);
             if (shared) {
-                return; // the shared case's data holds ±∞ and NaN, whose dα the contract leaves to IEEE sums
+                // The shared case's data holds ±∞ and NaN, whose dα the contract leaves to IEEE sums: its backward pass
+                // runs on finite data of the same shape instead.
+                preluBackwardShared(name, s, alpha, dy);
+                return;
             }
             PreluGradients g = backend.preluBackward(up(dy, dims(s)), tx, ta);
+            assertAgree(name + " dx", Tolerances.PRELU_BACKWARD, dx, down(g.dx()), null, x);
+            assertAgree(name + " dα", Tolerances.PRELU_BACKWARD, da, down(g.dAlpha()), daRef, null);
+        }
+
+        private void preluBackwardShared(String name, int[] s, float[] alpha, float[] dy) {
+            int n = product(s);
+            float[] x = Inputs.withSpecials(n, 2703 + n, 3, Inputs.FINITE_SPECIALS);
+            double[] dx = new double[n];
+            double[] da = new double[1];
+            double[] daRef = new double[1];
+            int count = 0;
+            for (int i = 0; i < n; i++) {
+                dx[i] = x[i] > 0 ? dy[i] : (double) alpha[0] * dy[i];
+                if (!(x[i] > 0)) {
+                    da[0] += (double) dy[i] * x[i];
+                    daRef[0] += Math.abs((double) dy[i] * x[i]);
+                    count++;
+                }
+            }
+            daRef[0] *= count + 2;
+            PreluGradients g = backend.preluBackward(up(dy, dims(s)), up(x, dims(s)), up(alpha, 1));
             assertAgree(name + " dx", Tolerances.PRELU_BACKWARD, dx, down(g.dx()), null, x);
             assertAgree(name + " dα", Tolerances.PRELU_BACKWARD, da, down(g.dAlpha()), daRef, null);
         }
