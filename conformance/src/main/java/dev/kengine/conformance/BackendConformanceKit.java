@@ -731,26 +731,25 @@ public abstract class BackendConformanceKit {
                 float alpha = -0.75f;
                 float[] x = Inputs.withSpecials(n, 600 + n, 3, Inputs.SPECIALS);
                 float[] y = Inputs.withSpecials(n, 700 + n, 3, Inputs.SPECIALS);
-                double[] expected = new double[n];
-                double[] ref = new double[n];
-                for (int i = 0; i < n; i++) {
-                    expected[i] = y[i] + (double) alpha * x[i];
-                    ref[i] = Math.abs(y[i]) + Math.abs((double) alpha * x[i]);
-                }
                 Tensor ty = up(y);
                 backend.axpy(up(x), ty, alpha);
-                assertAgree("axpy n=" + n, Tolerances.AXPY, expected, down(ty), ref, x);
+                assertAxpy("axpy n=" + n, alpha, x, y, ty);
                 // x and y the same tensor, as Backend#axpy allows: y + α·y, read before it is written.
-                double[] self = new double[n];
-                double[] selfRef = new double[n];
-                for (int i = 0; i < n; i++) {
-                    self[i] = y[i] + (double) alpha * y[i];
-                    selfRef[i] = Math.abs(y[i]) + Math.abs((double) alpha * y[i]);
-                }
                 Tensor both = up(y);
                 backend.axpy(both, both, alpha);
-                assertAgree("axpy with x = y, n=" + n, Tolerances.AXPY, self, down(both), selfRef, y);
+                assertAxpy("axpy with x = y, n=" + n, alpha, y, y, both);
             }));
+        }
+
+        /** got = y + α·x within axpy's two roundings. */
+        private void assertAxpy(String what, float alpha, float[] x, float[] y, Tensor got) {
+            double[] expected = new double[x.length];
+            double[] ref = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                expected[i] = y[i] + (double) alpha * x[i];
+                ref[i] = Math.abs(y[i]) + Math.abs((double) alpha * x[i]);
+            }
+            assertAgree(what, Tolerances.AXPY, expected, down(got), ref, x);
         }
     }
 
