@@ -87,6 +87,10 @@ final class DistributedTrainer {
         String group = "kengine-train-" + UUID.randomUUID();
         ByteMeter meter = new ByteMeter(group);
         sc.addSparkListener(meter);
+        // The caller's job group, description and interrupt flag, restored when training ends.
+        String callerGroup = sc.getLocalProperty("spark.jobGroup.id");
+        String callerDescription = sc.getLocalProperty("spark.job.description");
+        String callerInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         sc.setJobGroup(group, "kengine data-parallel training of a " + spec + " network", false);
         List<Double> loss = new ArrayList<>();
         List<double[]> times = new ArrayList<>();
@@ -166,7 +170,9 @@ final class DistributedTrainer {
             if (shards != data.shards()) {
                 shards.unpersist(false);
             }
-            sc.clearJobGroup();
+            sc.setLocalProperty("spark.jobGroup.id", callerGroup);
+            sc.setLocalProperty("spark.job.description", callerDescription);
+            sc.setLocalProperty("spark.job.interruptOnCancel", callerInterrupt);
             sc.removeSparkListener(meter);
         }
     }

@@ -32,8 +32,9 @@ import org.apache.spark.sql.Dataset;
  * fp32 (or bf16, fp16), {@code backend} auto (cuda on a task given a GPU, else cpu), {@code backendOptions}
  * "" (comma-separated key=value), {@code numClasses} 0 (the largest label plus one),
  * {@code aggregationDepth} 2 and {@code aggregation} auto ({@code tree}: {@code treeAggregate} to the
- * driver; {@code barrier}: a barrier stage whose tasks all-gather their gradients; {@code auto}: barrier
- * below {@value DistributedTrainer#AUTO_BARRIER_MAX_PARAMETERS} parameters, tree from there on).
+ * driver; {@code barrier}: a barrier stage whose tasks all-gather their gradients; {@code auto}: tree, since a barrier
+ * step measured no faster at any network size, see {@code DistributedTrainer.AUTO_BARRIER_MAX_PARAMETERS}).
+ * Training restores the caller's Spark job group and description when it ends.
  */
 public final class KengineMlpClassifier
         extends ProbabilisticClassifier<Vector, KengineMlpClassifier, KengineMlpClassificationModel>
@@ -65,17 +66,21 @@ public final class KengineMlpClassifier
         // Before super(): the Scala superclasses create their params (featuresCol, ...) with this uid.
         this.uid = uid;
         super();
+        // Validators that serialise with the estimator (Spark's Params are Serializable; a plain lambda is not).
         hiddenLayers = new IntArrayParam(this, "hiddenLayers", "units of each hidden layer",
-                (int[] a) -> a.length > 0 && java.util.Arrays.stream(a).allMatch(u -> u > 0));
+                (scala.Function1<int[], Object> & java.io.Serializable)
+                        (int[] a) -> a.length > 0 && java.util.Arrays.stream(a).allMatch(u -> u > 0));
         activation = new Param<>(this, "activation", "activation of the hidden layers: " + PlainMath.ACTIVATIONS,
-                (String a) -> PlainMath.accepts(a));
+                (scala.Function1<String, Object> & java.io.Serializable) (String a) -> PlainMath.accepts(a));
         optimizer = new Param<>(this, "optimizer", "adam or sgd", ParamValidators.inArray(new String[] {"adam", "sgd"}));
-        learningRate = new FloatParam(this, "learningRate", "the optimiser's step size (> 0)", ParamValidators.gt(0));
+        learningRate = new FloatParam(this, "learningRate", "the optimiser's step size (finite and > 0)",
+                (scala.Function1<Object, Object> & java.io.Serializable) (Object v) -> finiteAtLeast((Float) v, 0f, false));
         batchSize = new IntParam(this, "batchSize", "rows per step over all tasks together (>= 1)", ParamValidators.gtEq(1));
         epochs = new IntParam(this, "epochs", "passes over the training data (>= 1)", ParamValidators.gtEq(1));
         dropout = new FloatParam(this, "dropout", "probability of dropping a hidden unit while training, in [0, 1)",
                 ParamValidators.inRange(0, 1, true, false));
-        l2 = new FloatParam(this, "l2", "L2 penalty on the weights (>= 0)", ParamValidators.gtEq(0));
+        l2 = new FloatParam(this, "l2", "L2 penalty on the weights (finite and >= 0)",
+                (scala.Function1<Object, Object> & java.io.Serializable) (Object v) -> finiteAtLeast((Float) v, 0f, true));
         seed = new LongParam(this, "seed", "seeds the initial weights, the row order and dropout");
         precision = new Param<>(this, "precision", "fp32, bf16 or fp16: the dtype of the forward and backward passes",
                 ParamValidators.inArray(new String[] {"fp32", "bf16", "fp16"}));
@@ -100,10 +105,15 @@ public final class KengineMlpClassifier
         setDefault(backendOptions, "");
         setDefault(numClasses, 0);
         aggregation = new Param<>(this, "aggregation", "how the gradients are summed each step: tree (treeAggregate"
-                + " to the driver), barrier (a barrier stage's all-gather) or auto (barrier for small networks)",
+                + " to the driver), barrier (a barrier stage's all-gather) or auto (tree: the measured choice for every network)",
                 ParamValidators.inArray(new String[] {"tree", "barrier", "auto"}));
         setDefault(aggregationDepth, 2);
         setDefault(aggregation, "auto");
+    }
+
+    /** Whether v is finite and above (or, inclusive, at least) the bound. */
+    private static boolean finiteAtLeast(float v, float bound, boolean inclusive) {
+        return Float.isFinite(v) && (inclusive ? v >= bound : v > bound);
     }
 
     @Override

@@ -43,6 +43,16 @@ public record NetworkSpec(int inputs, int[] units, String activation, DType prec
         PlainMath.check(activation);
     }
 
+    /**
+     * The units of every layer, inputs first.
+     *
+     * @return a copy (the spec is immutable: a model's weight offsets follow from it)
+     */
+    @Override
+    public int[] units() {
+        return units.clone();
+    }
+
     /** The most parameters the flat float vector (one Java array, broadcast each step) can hold. */
     public static final long MAX_PARAMETERS = Integer.MAX_VALUE - 8;
 
