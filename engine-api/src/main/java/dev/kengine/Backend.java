@@ -994,6 +994,12 @@ public final class Backend implements AutoCloseable {
                 driver.write(s, 0, src, t.size());
             } catch (IllegalStateException | WrongThreadException e) {
                 throw segmentGone("upload", src, e);
+            } catch (InternalError e) {
+                // The JDK's report of a fault reading the segment: a mapped file truncated under it, say.
+                InvalidArgumentException x = new InvalidArgumentException("upload: reading the source segment faulted ("
+                        + e.getMessage() + "); a mapped file shorter than its mapping?");
+                x.initCause(e);
+                throw x;
             }
         });
     }
@@ -1007,6 +1013,11 @@ public final class Backend implements AutoCloseable {
                 driver.read(s, 0, dst, t.size());
             } catch (IllegalStateException | WrongThreadException e) {
                 throw segmentGone("download", dst, e);
+            } catch (InternalError e) {
+                InvalidArgumentException x = new InvalidArgumentException("download: writing the destination segment faulted ("
+                        + e.getMessage() + "); a mapped file shorter than its mapping?");
+                x.initCause(e);
+                throw x;
             }
         });
     }

@@ -114,7 +114,8 @@ final class OpenClDevices {
      * Selects a device by the {@code platform} and {@code device} options (each an index or a name
      * substring; the environment variables stand in for absent options).
      *
-     * @throws InvalidArgumentException when an option is given but matches nothing (a malformed value)
+     * @return the device, or none with the reason (an option that matches nothing, naming the devices there are:
+     *     {@code Engine.open} reports it as an unavailable backend)
      */
     static Selection select(Map<String, String> options) {
         Discovery d = discover();

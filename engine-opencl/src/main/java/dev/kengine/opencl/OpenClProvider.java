@@ -19,7 +19,7 @@ import java.util.Set;
  * runs every kernel in its 64-bit index variant, which otherwise only tensors of 2³¹ elements or more
  * take, and {@code shape}: {@code grid-stride} runs the GPUs' launch shape on any device (both for
  * tests of those paths on CPU devices; default {@code auto}, the shape of {@link LaunchTuning}'s table), and
- * {@code group}: the most work-items per group any kernel is taken to allow (a power of two from 16; default
+ * {@code group}: the most work-items per group any kernel is taken to allow (a power of two from 32; default
  * {@code auto}, what the device reports for each kernel, CL_KERNEL_WORK_GROUP_SIZE: a kernel that allows fewer than
  * its family's groups has its family rebuilt for a size it allows).
  *
@@ -96,8 +96,10 @@ public final class OpenClProvider implements BackendProvider {
             } catch (NumberFormatException e) {
                 groupCap = -1;
             }
-            if (groupCap < 16 || groupCap > 1 << 20 || Long.bitCount(groupCap) != 1) {
-                throw new InvalidArgumentException("opencl: option group must be auto or a power of two from 16 to 2^20,"
+            // From 32: the smallest matmul tiling needs 32 work-items a group (16 was accepted and failed every product
+            // with a transposed B as a DeviceException).
+            if (groupCap < 32 || groupCap > 1 << 20 || Long.bitCount(groupCap) != 1) {
+                throw new InvalidArgumentException("opencl: option group must be auto or a power of two from 32 to 2^20,"
                         + " got '" + group + "'");
             }
         }

@@ -76,7 +76,9 @@ final class ProgramCache implements AutoCloseable {
             }
         }
         String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        // A relative XDG_CACHE_HOME is ignored, as the XDG base directory specification asks.
+        Path base = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("kengine").resolve("opencl");
     }
 

@@ -44,6 +44,18 @@ class LaunchShapeTest {
         }
     }
 
+    @Test
+    void theGroupOptionStartsAt32WhereEveryKernelFamilyFits() {
+        // 16 was accepted and then failed every product with a transposed B (the matmul tilings need 32).
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                () -> Engine.open("opencl", Map.of("group", "16")).close());
+        assertTrue(e.getMessage().contains("from 32"), e.getMessage());
+        try (Backend b = Engine.open("opencl", Map.of("group", "32"))) {
+            float[] x = {1, 2, 3, 4};
+            assertEquals(30f, b.matmul(b.of(x, 1, 4), false, b.of(x, 1, 4), true).toArray()[0]);
+        }
+    }
+
     /**
      * 2³¹ + 37 floats: the elementwise kernels and dropout take their 64-bit variant and reach the last
      * elements. Needs a device that allocates 8 GiB in one buffer, three of them, and the host memory for
