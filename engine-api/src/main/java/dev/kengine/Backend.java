@@ -127,14 +127,19 @@ public final class Backend implements AutoCloseable {
                         + "try-with-resources: its threads and device resources are held until then)", driver.name(),
                         live.size());
             } finally {
-                try {
-                    for (Object state : live.toArray()) {
-                        Tensor.releaseWithBackend(state);
-                    }
-                } finally {
-                    driver.close();
-                }
+                freeAll(live, driver);
             }
+        }
+    }
+
+    /** Frees every live tensor, then the driver: the end of {@link #close()} and of {@link Abandoned}. */
+    private static void freeAll(Set<Object> live, BackendDriver driver) {
+        try {
+            for (Object state : live.toArray()) {
+                Tensor.releaseWithBackend(state);
+            }
+        } finally {
+            driver.close();
         }
     }
 
@@ -354,10 +359,7 @@ public final class Backend implements AutoCloseable {
             try {
                 driver.synchronize();
             } finally {
-                for (Object state : live.toArray()) {
-                    Tensor.releaseWithBackend(state);
-                }
-                driver.close();
+                freeAll(live, driver);
             }
         } finally {
             cleanable.clean(); // deregisters; the action sees closed and does nothing
